@@ -1,0 +1,136 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  baseConfig,
+  commonErrors,
+  ConfigError,
+  continueTrace,
+  createHttpServer,
+  createLogger,
+  createMetricsRegistry,
+  decisionIdFor,
+  eventIdFor,
+  formatPath,
+  loadConfig,
+  text,
+  zodIssues,
+} from "./index.js";
+
+describe("config", () => {
+  it("parses defaults and broker lists", () => {
+    const cfg = loadConfig(baseConfig, { KAFKA_BROKERS: "127.0.0.1:9092, 127.0.0.1:9192" });
+    expect(cfg.KAFKA_BROKERS).toEqual(["127.0.0.1:9092", "127.0.0.1:9192"]);
+    expect(cfg.LOG_LEVEL).toBe("info");
+  });
+  it("names every invalid variable", () => {
+    try {
+      loadConfig(baseConfig, { KAFKA_BROKERS: "nonsense", LOG_LEVEL: "loud" });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const paths = (err as ConfigError).issues.map((i) => i.path);
+      expect(paths).toEqual(expect.arrayContaining(["KAFKA_BROKERS.0", "LOG_LEVEL"]));
+    }
+  });
+});
+
+describe("validation", () => {
+  const schema = z.strictObject({ name: text(20, { min: 1 }), items: z.array(z.strictObject({ n: z.number() })) });
+  it("reports unknown keys and nested paths", () => {
+    const r = schema.safeParse({ name: "x", extra: 1, items: [{ n: "1" }] });
+    expect(r.success).toBe(false);
+    const issues = zodIssues(r.error!);
+    expect(issues.map((i) => i.path).sort()).toEqual(["extra", "items[0].n"]);
+    expect(issues.find((i) => i.path === "extra")?.code).toBe("unrecognized_key");
+  });
+  it("keeps macrons and rejects control characters", () => {
+    expect(text(50).parse("  Ōpōtiki whānau ")).toBe("Ōpōtiki whānau");
+    expect(text(50).safeParse("bad\u0007bell").success).toBe(false);
+    expect(text(50).safeParse("two\nlines").success).toBe(false);
+    expect(text(50, { multiline: true }).safeParse("two\nlines").success).toBe(true);
+  });
+  it("formats paths", () => {
+    expect(formatPath(["persons", 0, "dob"])).toBe("persons[0].dob");
+    expect(formatPath([])).toBe("");
+  });
+});
+
+describe("ids", () => {
+  it("are deterministic per native record and per pair", () => {
+    expect(eventIdFor("POLICE", "N-1")).toBe(eventIdFor("POLICE", "N-1"));
+    expect(eventIdFor("POLICE", "N-1")).not.toBe(eventIdFor("CUSTOMS", "N-1"));
+    expect(decisionIdFor("e", "customs")).not.toBe(decisionIdFor("e", "msd"));
+    expect(eventIdFor("POLICE", "N-1")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe("trace", () => {
+  it("continues an incoming trace with a new span", () => {
+    const parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const t = continueTrace({ traceparent: parent });
+    expect(t.traceId).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
+    expect(t.spanId).not.toBe("00f067aa0ba902b7");
+    expect(t.traceparent).toBe(`00-${t.traceId}-${t.spanId}-01`);
+  });
+  it("starts a new trace for a missing or invalid parent", () => {
+    expect(continueTrace({}).traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(continueTrace({ traceparent: "garbage" }).traceId).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe("logger", () => {
+  it("redacts personal information", () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } });
+    const log = createLogger("t", "info", sink);
+    log.info({ record: { full_name: "Aroha Ngata" }, event: { subjects: [{ fullName: "Aroha Ngata" }] }, x: { phones: ["021 555 0101"], plate: "ABC123" } }, "hello");
+    const out = lines.join("");
+    expect(out).toContain("hello");
+    expect(out).not.toContain("Aroha");
+    expect(out).not.toContain("0101");
+    expect(out).not.toContain("ABC123");
+  });
+});
+
+describe("http shell", () => {
+  const make = (ready: boolean) => {
+    const app = createHttpServer({
+      service: "t",
+      logger: createLogger("t", "silent"),
+      metrics: createMetricsRegistry("t"),
+      readiness: [{ name: "dep", check: () => ready }],
+      bodyLimit: 64,
+    });
+    app.post("/echo", async (req) => req.body);
+    app.get("/boom", async () => {
+      throw commonErrors.INVALID_QUERY([{ path: "limit", code: "too_big", message: "too big" }]);
+    });
+    return app;
+  };
+  it("serves health, readiness and metrics", async () => {
+    const app = make(false);
+    expect((await app.inject({ url: "/healthz" })).statusCode).toBe(200);
+    expect((await app.inject({ url: "/readyz" })).statusCode).toBe(503);
+    expect((await make(true).inject({ url: "/readyz" })).statusCode).toBe(200);
+    const m = await app.inject({ url: "/metrics" });
+    expect(m.body).toContain("process_cpu_user_seconds_total");
+  });
+  it.each([
+    ["{not json", "application/json", 400, "MALFORMED_JSON"],
+    ['{"__proto__":{"x":1}}', "application/json", 400, "FORBIDDEN_KEY"],
+    ["x".repeat(200), "application/json", 413, "BODY_TOO_LARGE"],
+    ["a=b", "text/plain", 415, "UNSUPPORTED_MEDIA_TYPE"],
+  ])("maps bad bodies to stable codes (%#)", async (payload, type, status, code) => {
+    const res = await make(true).inject({ method: "POST", url: "/echo", payload, headers: { "content-type": type } });
+    expect(res.statusCode).toBe(status);
+    expect(res.json().error.code).toBe(code);
+  });
+  it("renders catalogue errors with field paths, and unknown routes as NOT_FOUND", async () => {
+    const app = make(true);
+    const res = await app.inject({ url: "/boom" });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: { code: "INVALID_QUERY", message: "query parameters are invalid", issues: [{ path: "limit", code: "too_big", message: "too big" }] } });
+    expect((await app.inject({ url: "/nope" })).json().error.code).toBe("NOT_FOUND");
+  });
+});
