@@ -8,3 +8,4 @@ export * from "./metrics.js";
 export * from "./shutdown.js";
 export * from "./trace.js";
 export * from "./validation.js";
+export * from "./warnings.js";

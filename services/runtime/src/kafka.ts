@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type IHeaders, type KafkaConfig, type LogEntry } from "kafkajs";
 import type { Logger } from "./logger.js";
+import { silenceKafkajsTimerWarning } from "./warnings.js";
 
 /** Kafka header names used on every topic of the mesh. */
 export const HEADERS = {
@@ -41,6 +42,7 @@ export function createKafka(opts: {
   logger: Logger;
   extra?: Partial<KafkaConfig>;
 }): Kafka {
+  silenceKafkajsTimerWarning();
   const log = opts.logger.child({ component: "kafkajs" });
   return new Kafka({
     clientId: opts.clientId,

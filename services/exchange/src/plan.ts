@@ -1,0 +1,185 @@
+import {
+  DecisionRecord,
+  IntelligenceEvent,
+  INTEL_SCHEMA_VERSION,
+  AUDIT_SCHEMA_VERSION,
+  Outcome,
+  View,
+} from "@takitini/proto";
+import type { Decision, DecisionInput, Subscriber } from "@takitini/policies";
+import { decisionIdFor, HEADERS, headerValue, PROTOBUF_CONTENT_TYPE, continueTrace } from "@takitini/runtime";
+import type { IHeaders } from "kafkajs";
+import { policyInput } from "./projection.js";
+import { applyRedactions } from "./redaction.js";
+
+/** A record as read from an agency topic. */
+export interface SourceRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders | undefined;
+}
+
+/** A record to write, inside the transaction that consumes its source. */
+export interface OutMessage {
+  topic: string;
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+export type Plan =
+  | { kind: "disseminate"; eventId: string; messages: OutMessage[]; decisions: DecisionRecord[] }
+  | { kind: "dead-letter"; reason: string; message: OutMessage };
+
+export type Decide = (input: DecisionInput) => Decision;
+
+/** Reasons a record goes to the dead-letter topic. Stable prefixes; detail follows the colon. */
+export const DLQ_REASONS = {
+  EMPTY: "EMPTY_VALUE",
+  SCHEMA: "UNSUPPORTED_SCHEMA_VERSION",
+  DECODE: "DECODE_FAILED",
+  INVALID: "INVALID_EVENT",
+} as const;
+
+const VIEW: Record<Decision["view"], View> = {
+  full: View.VIEW_FULL,
+  redacted: View.VIEW_REDACTED,
+  aggregate_only: View.VIEW_AGGREGATE_ONLY,
+  none: View.VIEW_NONE,
+};
+
+/** Decode and check an envelope; anything the exchange cannot safely decide on is an error. */
+export function decodeEvent(record: SourceRecord): { ok: true; event: IntelligenceEvent } | { ok: false; reason: string } {
+  if (!record.value || record.value.length === 0) return { ok: false, reason: DLQ_REASONS.EMPTY };
+  const schema = headerValue(record.headers, HEADERS.SCHEMA_VERSION);
+  if (schema !== undefined && schema !== INTEL_SCHEMA_VERSION) {
+    return { ok: false, reason: `${DLQ_REASONS.SCHEMA}: ${schema.slice(0, 100)}` };
+  }
+  let event: IntelligenceEvent;
+  try {
+    event = IntelligenceEvent.decode(record.value);
+  } catch (err) {
+    return { ok: false, reason: `${DLQ_REASONS.DECODE}: ${(err as Error).message.slice(0, 200)}` };
+  }
+  const missing: string[] = [];
+  if (!/^[0-9a-f-]{36}$/.test(event.id)) missing.push("id");
+  if (event.sourceAgency === "AGENCY_UNSPECIFIED") missing.push("source_agency");
+  if (event.eventType === "") missing.push("event_type");
+  if (event.classification === "CLASSIFICATION_UNSPECIFIED") missing.push("classification");
+  if (event.region === "POLICE_DISTRICT_UNSPECIFIED") missing.push("region");
+  if (event.payload === undefined) missing.push("payload");
+  if (missing.length > 0) return { ok: false, reason: `${DLQ_REASONS.INVALID}: missing or invalid ${missing.join(", ")}` };
+  return { ok: true, event };
+}
+
+export function deadLetter(record: SourceRecord, reason: string, deadLetterTopic: string, consumer: string): OutMessage {
+  const headers: Record<string, string> = {
+    [HEADERS.DLQ_REASON]: reason,
+    [HEADERS.DLQ_SOURCE_TOPIC]: record.topic,
+    [HEADERS.DLQ_SOURCE_PARTITION]: String(record.partition),
+    [HEADERS.DLQ_SOURCE_OFFSET]: record.offset,
+    [HEADERS.DLQ_CONSUMER]: consumer,
+  };
+  const traceparent = headerValue(record.headers, HEADERS.TRACEPARENT);
+  if (traceparent) headers[HEADERS.TRACEPARENT] = traceparent;
+  return {
+    topic: deadLetterTopic,
+    key: `${record.topic}/${record.partition}/${record.offset}`,
+    value: record.value ?? Buffer.alloc(0),
+    headers,
+  };
+}
+
+/** Evaluate the policy, failing closed if evaluation itself throws. */
+export function safeDecide(decide: Decide, input: DecisionInput, revision: string): Decision {
+  try {
+    return decide(input);
+  } catch {
+    return { allow: false, view: "none", redact: [], reasons: ["exchange.policy_evaluation_failed"], legal_basis: "", policy_revision: revision };
+  }
+}
+
+/**
+ * The exchange's pure core: for one source record, the decision for every
+ * subscriber, the view each allowed subscriber receives, and one decision
+ * record per (event, subscriber) — or, for a record it cannot read, a dead letter.
+ */
+export function planRecord(
+  record: SourceRecord,
+  subscribers: readonly Subscriber[],
+  decide: Decide,
+  ctx: { auditTopic: string; deadLetterTopic: string; policyRevision: string; now: Date; consumer: string },
+): Plan {
+  const decoded = decodeEvent(record);
+  if (!decoded.ok) {
+    return { kind: "dead-letter", reason: decoded.reason, message: deadLetter(record, decoded.reason, ctx.deadLetterTopic, ctx.consumer) };
+  }
+  const event = decoded.event;
+  const trace = continueTrace({
+    traceparent: headerValue(record.headers, HEADERS.TRACEPARENT),
+    tracestate: headerValue(record.headers, HEADERS.TRACESTATE),
+  });
+  const subjectIds = event.subjects.map((s) => s.entity?.value.subjectId ?? "").filter((id) => id !== "");
+  const messages: OutMessage[] = [];
+  const decisions: DecisionRecord[] = [];
+
+  for (const subscriber of subscribers) {
+    const decision = safeDecide(decide, policyInput(event, subscriber.id), ctx.policyRevision);
+    // Raw views go to a subscriber's topic; aggregate-only views feed briefings, never raw.
+    const delivers = decision.allow && (decision.view === "full" || decision.view === "redacted");
+    const decisionId = decisionIdFor(event.id, subscriber.id);
+    const record_: DecisionRecord = {
+      id: decisionId,
+      eventId: event.id,
+      subscriberId: subscriber.id,
+      sourceAgency: event.sourceAgency,
+      eventType: event.eventType,
+      region: event.region,
+      outcome: decision.allow ? Outcome.OUTCOME_ALLOW : Outcome.OUTCOME_DENY,
+      view: VIEW[decision.view] ?? View.VIEW_NONE,
+      redactedPaths: decision.redact,
+      reasons: decision.reasons,
+      legalBasis: decision.allow ? decision.legal_basis : "",
+      policyRevision: decision.policy_revision,
+      decidedAt: ctx.now,
+      deliveryTopic: delivers ? subscriber.delivery_topic : "",
+      traceId: trace.traceId,
+      subjectIds,
+      sourceTopic: record.topic,
+      sourcePartition: record.partition,
+      sourceOffset: record.offset,
+    };
+    decisions.push(record_);
+
+    if (delivers) {
+      const view = decision.view === "redacted" ? applyRedactions(event, decision.redact) : event;
+      const headers: Record<string, string> = {
+        [HEADERS.EVENT_TYPE]: event.eventType,
+        [HEADERS.SCHEMA_VERSION]: INTEL_SCHEMA_VERSION,
+        [HEADERS.CONTENT_TYPE]: PROTOBUF_CONTENT_TYPE,
+        [HEADERS.TRACEPARENT]: trace.traceparent,
+        [HEADERS.DECISION_ID]: decisionId,
+        [HEADERS.POLICY_REVISION]: decision.policy_revision,
+        [HEADERS.VIEW]: decision.view,
+      };
+      if (trace.tracestate) headers[HEADERS.TRACESTATE] = trace.tracestate;
+      messages.push({ topic: subscriber.delivery_topic, key: event.id, value: Buffer.from(IntelligenceEvent.encode(view).finish()), headers });
+    }
+    messages.push({
+      topic: ctx.auditTopic,
+      key: event.id,
+      value: Buffer.from(DecisionRecord.encode(record_).finish()),
+      headers: {
+        [HEADERS.EVENT_TYPE]: "audit.decision",
+        [HEADERS.SCHEMA_VERSION]: AUDIT_SCHEMA_VERSION,
+        [HEADERS.CONTENT_TYPE]: PROTOBUF_CONTENT_TYPE,
+        [HEADERS.TRACEPARENT]: trace.traceparent,
+        [HEADERS.DECISION_ID]: decisionId,
+      },
+    });
+  }
+  return { kind: "disseminate", eventId: event.id, messages, decisions };
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * Print what a topic holds, decoded: `npm run peek -- takitini.deliver.customs.v1`.
+ * Reads read-committed from the beginning with a throwaway group, prints one JSON
+ * line per record (headers and the decoded protobuf), and stops when idle.
+ */
+import { randomUUID } from "node:crypto";
+import { DecisionRecord, IntelligenceEvent } from "@takitini/proto";
+import { brokerList, headerValue, HEADERS } from "@takitini/runtime";
+import { Kafka, logLevel } from "kafkajs";
+
+const topic = process.argv[2];
+if (!topic) {
+  console.error("usage: peek <topic> [idle-ms]");
+  process.exit(2);
+}
+const idleMs = Number(process.argv[3] ?? 3000);
+const brokers = brokerList.parse(process.env.KAFKA_BROKERS ?? "127.0.0.1:9092");
+const kafka = new Kafka({ clientId: "takitini-peek", brokers, logLevel: logLevel.ERROR });
+const consumer = kafka.consumer({ groupId: `takitini-peek-${randomUUID()}`, readUncommitted: false });
+await consumer.connect();
+await consumer.subscribe({ topics: [topic], fromBeginning: true });
+let last = Date.now();
+let count = 0;
+await consumer.run({
+  eachMessage: async ({ partition, message }) => {
+    last = Date.now();
+    count++;
+    const headers = Object.fromEntries(Object.keys(message.headers ?? {}).map((k) => [k, headerValue(message.headers, k)]));
+    let value: unknown;
+    try {
+      value =
+        headerValue(message.headers, HEADERS.SCHEMA_VERSION) === "takitini.audit.v1"
+          ? DecisionRecord.toJSON(DecisionRecord.decode(message.value ?? Buffer.alloc(0)))
+          : IntelligenceEvent.toJSON(IntelligenceEvent.decode(message.value ?? Buffer.alloc(0)));
+    } catch (err) {
+      value = { undecodable: (err as Error).message, bytes: message.value?.toString("base64") };
+    }
+    console.log(JSON.stringify({ partition, offset: message.offset, key: message.key?.toString(), headers, value }));
+  },
+});
+while (Date.now() - last < idleMs) await new Promise((r) => setTimeout(r, 200));
+await consumer.disconnect();
+console.error(`${count} record(s) on ${topic}`);
