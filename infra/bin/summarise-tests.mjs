@@ -9,9 +9,11 @@ for (const name of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
   const report = JSON.parse(readFileSync(join(dir, name), "utf8"));
   files++;
   passed += report.numPassedTests ?? 0;
-  failed += (report.numFailedTests ?? 0) + (report.numRuntimeErrorTestSuites ?? 0);
+  // A suite that crashed or failed to load has no failed *tests*; count it as one failure.
+  const suiteFailures = report.success === false && (report.numFailedTests ?? 0) === 0 ? Math.max(1, report.numFailedTestSuites ?? 0) : 0;
+  failed += (report.numFailedTests ?? 0) + suiteFailures;
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-  console.log(`  ${name.replace(/\.json$/, "").padEnd(24)} ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
+  console.log(`  ${name.replace(/\.json$/, "").padEnd(24)} ${report.numPassedTests} passed, ${report.numFailedTests + suiteFailures} failed`);
 }
 if (files === 0) {
   console.log("0 passed, 1 failed");

@@ -1,5 +1,48 @@
-export { startLocalBroker, stopProcess, waitForBroker, freePort, type LocalBroker, type StartOptions } from "./kafka/broker.js";
-export { ensureKafkaDistribution, kafkaVersion, libsDir } from "./kafka/distribution.js";
-export { renderLog4jProperties, renderServerProperties, type NodeSettings } from "./kafka/properties.js";
-export { provideKafka, type ProvidedKafka } from "./kafka/provide.js";
-export { ensureTopics, loadTopicDeclarations, parseTopicDeclarations, TopicDeclarationError, type TopicDeclaration } from "./kafka/topics.js";
+export {
+  brokerCommand,
+  brokerFiles,
+  brokerLogTail,
+  newClusterId,
+  readBrokerState,
+  startLocalBroker,
+  stopBrokerIn,
+  waitForBroker,
+  type BrokerState,
+  type LocalBroker,
+  type StartOptions,
+} from "./kafka/broker.js";
+export { infraKafka, parseBrokerList, silenceKafkajsTimerWarning } from "./kafka/client.js";
+export {
+  COMPLETE_MARKER,
+  ensureKafkaDistribution,
+  findJava,
+  findMaven,
+  isDistributionComplete,
+  kafkaVersion,
+  libsDir,
+  mavenFetch,
+  withLock,
+  type EnsureDistributionOptions,
+  type Fetcher,
+} from "./kafka/distribution.js";
+export { cacheDir, localDataDir, POM_PATH, REPO_ROOT, TOPICS_PATH } from "./kafka/paths.js";
+export { freePort, freePorts, isPortFree } from "./kafka/ports.js";
+export { commandLine, isAlive, startWatchdog, stopProcess, waitForExit, type StopResult } from "./kafka/process.js";
+export { parseProperties, renderLog4jProperties, renderServerProperties, serverSettings, type NodeSettings, type PropertyValue } from "./kafka/properties.js";
+export { DEFAULT_KAFKA_IMAGE, dockerAnswers, provideKafka, type KafkaMode, type ProvidedKafka, type ProvideKafkaOptions } from "./kafka/provide.js";
+export {
+  describeTopics,
+  waitForTopicLeaders,
+  ensureTopics,
+  loadTopicDeclarations,
+  parseTopicDeclarations,
+  replicationOverride,
+  topicConfigEntries,
+  TopicDeclarationError,
+  topicDeclarationSchema,
+  topicsFileSchema,
+  type EnsureTopicsResult,
+  type TopicDeclaration,
+  type TopicDeclarationIssue,
+} from "./kafka/topics.js";
+export { warmUpCoordinators } from "./kafka/warmup.js";

@@ -1,102 +1,173 @@
 #!/usr/bin/env node
 /**
- * takitini-kafka fetch | start | stop | status | topics
+ * takitini-kafka — the local development broker.
  *
- * The local development broker: data in <repo>/.takitini/kafka, port 9092
- * (TAKITINI_KAFKA_PORT) and controller port +1. Logs go to stderr, results to stdout.
+ *   fetch    fetch the pinned Apache Kafka jars from Maven Central (prints the libs dir)
+ *   start    start the broker (detached) if it is not running, ensure the topics, print its address
+ *   stop     stop it
+ *   status   is it running? pid, address, topics with partition counts (--json for JSON)
+ *   topics   ensure the declared topics on KAFKA_BROKERS, or on the local broker
+ *
+ * Data in <repo>/.takitini/kafka ($TAKITINI_KAFKA_DATA); client port 9092
+ * ($TAKITINI_KAFKA_PORT), controller port the next one ($TAKITINI_KAFKA_CONTROLLER_PORT).
+ * Logs go to stderr, results to stdout. Exit codes: 0 ok; 1 failed; 2 usage;
+ * 3 (status, topics) the local broker is not running.
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
-import { silenceKafkajsTimerWarning } from "@takitini/runtime";
-
-silenceKafkajsTimerWarning();
-import { isRunning, startLocalBroker, stopProcess, waitForBroker } from "./broker.js";
+import { brokerFiles, readBrokerState, startLocalBroker, stopBrokerIn, waitForBroker } from "./broker.js";
+import { parseBrokerList, silenceKafkajsTimerWarning } from "./client.js";
 import { ensureKafkaDistribution, kafkaVersion } from "./distribution.js";
-import { REPO_ROOT } from "./paths.js";
-import { ensureTopics, loadTopicDeclarations } from "./topics.js";
+import { localDataDir } from "./paths.js";
+import { describeTopics, ensureTopics, loadTopicDeclarations, type EnsureTopicsResult } from "./topics.js";
+import { warmUpCoordinators } from "./warmup.js";
 
-const DATA_DIR = process.env.TAKITINI_KAFKA_DATA ?? join(REPO_ROOT, ".takitini", "kafka");
-const PORT = Number(process.env.TAKITINI_KAFKA_PORT ?? 9092);
-const PID_FILE = join(DATA_DIR, "broker.pid");
-const err = (m: string) => process.stderr.write(`[kafka] ${m}\n`);
+const EXIT = { OK: 0, FAILED: 1, USAGE: 2, NOT_RUNNING: 3 } as const;
+const USAGE = "usage: takitini-kafka fetch | start | stop | status [--json] | topics";
 
-function runningPid(): number | undefined {
-  if (!existsSync(PID_FILE)) return undefined;
-  const pid = Number(readFileSync(PID_FILE, "utf8").trim());
-  return Number.isInteger(pid) && pid > 0 && isRunning(pid) ? pid : undefined;
+const log = (m: string) => process.stderr.write(`[takitini-kafka] ${m}\n`);
+const out = (m: string) => process.stdout.write(`${m}\n`);
+
+function portFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`${name} must be a TCP port, got "${raw}"`);
+  return n;
 }
 
-function brokersFromEnvOrLocal(): string[] {
-  const env = process.env.KAFKA_BROKERS;
-  return env ? env.split(",").map((b) => b.trim()).filter(Boolean) : [`127.0.0.1:${PORT}`];
+class UsageError extends Error {}
+
+function reportTopics(r: EnsureTopicsResult): void {
+  if (r.created.length > 0) log(`created ${r.created.length} topic(s): ${r.created.join(", ")}`);
+  if (r.existing.length > 0) log(`${r.existing.length} topic(s) already there`);
+  for (const m of r.mismatched) log(`warning: ${m.name} has ${m.actual} partitions, declared ${m.declared} (left as is)`);
 }
 
-async function main(cmd: string | undefined): Promise<number> {
+async function start(dataDir: string): Promise<number> {
+  const port = portFromEnv("TAKITINI_KAFKA_PORT", 9092);
+  const controllerPort = portFromEnv("TAKITINI_KAFKA_CONTROLLER_PORT", port + 1);
+  const state = readBrokerState(dataDir);
+  let address: string;
+  if (state?.running) {
+    address = state.address ?? `127.0.0.1:${port}`;
+    log(`already running (pid ${state.pid}) at ${address}`);
+    if (address !== `127.0.0.1:${port}`) log(`note: it listens on ${address}, not the requested port ${port}; stop it to change ports`);
+    await waitForBroker(parseBrokerList(address), 60_000);
+  } else {
+    const t0 = Date.now();
+    log(`starting Apache Kafka ${kafkaVersion()} (KRaft) on 127.0.0.1:${port}, data in ${dataDir}`);
+    const broker = await startLocalBroker({ dataDir, port, controllerPort, detached: true, log });
+    address = broker.brokers.join(",");
+    log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (pid ${broker.pid}); stop with: takitini-kafka stop`);
+  }
+  reportTopics(await ensureTopics(parseBrokerList(address), loadTopicDeclarations()));
+  await warmUpCoordinators(parseBrokerList(address));
+  out(address);
+  return EXIT.OK;
+}
+
+async function status(dataDir: string, json: boolean): Promise<number> {
+  const external = parseBrokerList(process.env.KAFKA_BROKERS ?? "");
+  const declared = loadTopicDeclarations().map((d) => d.name);
+  const state = external.length > 0 ? undefined : readBrokerState(dataDir);
+  const brokers = external.length > 0 ? external : parseBrokerList(state?.address ?? "");
+  const running = external.length > 0 || state?.running === true;
+  const report: Record<string, unknown> = external.length > 0 ? { cluster: "external", brokers } : { cluster: "local", running, pid: state?.running ? state.pid : null, address: brokers.join(",") || null, dataDir };
+  if (!running) {
+    if (json) out(JSON.stringify(report));
+    else out(`local broker: not running (data dir ${dataDir})`);
+    return EXIT.NOT_RUNNING;
+  }
+  try {
+    await waitForBroker(brokers, 10_000);
+  } catch (err) {
+    report.error = (err as Error).message;
+    if (json) out(JSON.stringify(report));
+    else out(`${external.length > 0 ? "cluster" : `local broker: running (pid ${state?.pid}) but`} not answering at ${brokers.join(",")}`);
+    log((err as Error).message);
+    return EXIT.FAILED;
+  }
+  const topics = await describeTopics(brokers);
+  const present = new Set(topics.map((t) => t.name));
+  const missing = declared.filter((n) => !present.has(n));
+  if (json) {
+    out(JSON.stringify({ ...report, topics, missingTopics: missing }));
+    return EXIT.OK;
+  }
+  out(external.length > 0 ? `cluster (KAFKA_BROKERS): ${brokers.join(",")}` : `local broker: running`);
+  if (external.length === 0) {
+    out(`  pid      ${state?.pid}`);
+    out(`  address  ${brokers.join(",")}`);
+    out(`  data     ${dataDir}`);
+    out(`  log      ${brokerFiles(dataDir).brokerLog}`);
+  }
+  out(`topics (${topics.length}):`);
+  const width = Math.max(0, ...topics.map((t) => t.name.length));
+  for (const t of topics) out(`  ${t.name.padEnd(width)}  ${t.partitions} partition${t.partitions === 1 ? "" : "s"}${declared.includes(t.name) ? "" : "  (not declared)"}`);
+  for (const n of missing) out(`  ${n.padEnd(width)}  MISSING (run: takitini-kafka topics)`);
+  return EXIT.OK;
+}
+
+async function topics(dataDir: string): Promise<number> {
+  const external = parseBrokerList(process.env.KAFKA_BROKERS ?? "");
+  let brokers = external;
+  if (brokers.length === 0) {
+    const state = readBrokerState(dataDir);
+    if (!state?.running) {
+      log(`the local broker is not running (start it with: takitini-kafka start), and KAFKA_BROKERS is not set`);
+      return EXIT.NOT_RUNNING;
+    }
+    brokers = parseBrokerList(state.address ?? `127.0.0.1:${portFromEnv("TAKITINI_KAFKA_PORT", 9092)}`);
+  }
+  const r = await ensureTopics(brokers, loadTopicDeclarations());
+  reportTopics(r);
+  for (const n of r.created) out(`created   ${n}`);
+  for (const n of r.existing) out(`existing  ${n}`);
+  return EXIT.OK;
+}
+
+async function main(argv: string[]): Promise<number> {
+  silenceKafkajsTimerWarning();
+  const [cmd, ...rest] = argv;
+  const dataDir = localDataDir();
   switch (cmd) {
-    case "fetch": {
-      console.log(await ensureKafkaDistribution(err));
-      return 0;
-    }
-    case "start": {
-      const pid = runningPid();
-      if (pid) {
-        err(`already running (pid ${pid})`);
-        await waitForBroker([`127.0.0.1:${PORT}`], 60_000);
-      } else {
-        err(`starting Apache Kafka ${kafkaVersion()} (KRaft) on 127.0.0.1:${PORT}, data in ${DATA_DIR}`);
-        const t0 = Date.now();
-        const broker = await startLocalBroker({ dataDir: DATA_DIR, port: PORT, controllerPort: PORT + 1, detached: true });
-        err(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (pid ${broker.pid})`);
-      }
-      const r = await ensureTopics([`127.0.0.1:${PORT}`], loadTopicDeclarations());
-      if (r.created.length) err(`created topics: ${r.created.join(", ")}`);
-      console.log(`127.0.0.1:${PORT}`);
-      return 0;
-    }
+    case "fetch":
+      out(await ensureKafkaDistribution({ log }));
+      return EXIT.OK;
+    case "start":
+      return start(dataDir);
     case "stop": {
-      const pid = runningPid();
-      if (!pid) {
-        err("not running");
-        return 0;
+      const state = readBrokerState(dataDir);
+      if (!state?.running) {
+        log("not running");
+        await stopBrokerIn(dataDir); // clears a stale pid file
+        return EXIT.OK;
       }
-      err(`stopping broker (pid ${pid})`);
-      await stopProcess(pid);
-      rmSync(PID_FILE, { force: true });
-      return 0;
+      log(`stopping the broker (pid ${state.pid})`);
+      const t0 = Date.now();
+      await stopBrokerIn(dataDir);
+      log(`stopped in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      return EXIT.OK;
     }
-    case "status": {
-      const brokers = brokersFromEnvOrLocal();
-      const pid = process.env.KAFKA_BROKERS ? undefined : runningPid();
-      if (!process.env.KAFKA_BROKERS && !pid) {
-        console.log("local broker: not running");
-        return 3;
-      }
-      const admin = new Kafka({ clientId: "takitini-status", brokers, logLevel: logLevel.NOTHING }).admin();
-      await admin.connect();
-      const meta = await admin.fetchTopicMetadata();
-      await admin.disconnect();
-      console.log(pid ? `local broker: running, pid ${pid}, ${brokers.join(",")}` : `cluster: ${brokers.join(",")}`);
-      for (const t of meta.topics.filter((t) => !t.name.startsWith("__")).sort((a, b) => a.name.localeCompare(b.name))) {
-        console.log(`  ${t.name.padEnd(42)} ${t.partitions.length} partitions`);
-      }
-      return 0;
-    }
-    case "topics": {
-      const r = await ensureTopics(brokersFromEnvOrLocal(), loadTopicDeclarations());
-      console.log(JSON.stringify(r));
-      return 0;
-    }
+    case "status":
+      return status(dataDir, rest.includes("--json"));
+    case "topics":
+      return topics(dataDir);
+    case "help":
+    case "--help":
+    case "-h":
+      out(USAGE);
+      return EXIT.OK;
     default:
-      err("usage: takitini-kafka fetch | start | stop | status | topics");
-      return 2;
+      log(cmd === undefined ? "no command given" : `unknown command: ${cmd}`);
+      log(USAGE);
+      return EXIT.USAGE;
   }
 }
 
-main(process.argv[2]).then(
+main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (e: unknown) => {
-    err(e instanceof Error ? e.message : String(e));
-    process.exit(1);
+  (err: unknown) => {
+    log(err instanceof Error ? err.message : String(err));
+    process.exit(err instanceof UsageError ? EXIT.USAGE : EXIT.FAILED);
   },
 );

@@ -1,24 +1,7 @@
+import { silenceKafkajsTimerWarning } from "@takitini/runtime";
 import { Kafka, logLevel } from "kafkajs";
 
-let silenced = false;
-
-/**
- * kafkajs 2.2.4 schedules a timer with a negative delay on Node 24
- * (tulios/kafkajs#1751); Node clamps it to 1 ms — what kafkajs meant — and prints
- * a TimeoutNegativeWarning on every connection. Drop that one warning and print
- * every other as Node would. (Same behaviour as @takitini/runtime's helper; kept
- * here so the lowest layer depends on nothing of ours.)
- */
-export function silenceKafkajsTimerWarning(): void {
-  if (silenced) return;
-  silenced = true;
-  process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= "1";
-  process.removeAllListeners("warning");
-  process.on("warning", (w) => {
-    if (w.name === "TimeoutNegativeWarning") return;
-    process.stderr.write(`(node:${process.pid}) ${w.name}: ${w.message}\n`);
-  });
-}
+export { silenceKafkajsTimerWarning };
 
 /** A kafkajs client for infrastructure chores: quiet (ERROR unless told otherwise). */
 export function infraKafka(brokers: string[], clientId: string, level: logLevel = logLevel.ERROR): Kafka {

@@ -26,16 +26,16 @@ export function isDistributionComplete(libs: string): boolean {
   return existsSync(join(libs, COMPLETE_MARKER));
 }
 
-function runsVersion(cmd: string, args: string[]): boolean {
-  const r = spawnSync(cmd, args, { stdio: "ignore", timeout: 30_000 });
+function runsVersion(cmd: string, args: string[], env: NodeJS.ProcessEnv): boolean {
+  const r = spawnSync(cmd, args, { stdio: "ignore", timeout: 30_000, env });
   return r.error === undefined && r.status === 0;
 }
 
 /** The `java` to run: `$JAVA_HOME/bin/java` when set, else `java` on the PATH. Throws a clear error if there is none. */
 export function findJava(env: NodeJS.ProcessEnv = process.env): string {
   const fromHome = env.JAVA_HOME ? join(env.JAVA_HOME, "bin", "java") : undefined;
-  if (fromHome && existsSync(fromHome) && runsVersion(fromHome, ["-version"])) return fromHome;
-  if (runsVersion("java", ["-version"])) return "java";
+  if (fromHome && existsSync(fromHome) && runsVersion(fromHome, ["-version"], env)) return fromHome;
+  if (runsVersion("java", ["-version"], env)) return "java";
   throw new Error(
     "Java not found: the Kafka broker runs on the JVM. Install a Java 17 runtime " +
       "(Debian: apt-get install openjdk-17-jre-headless) or set JAVA_HOME" +
@@ -43,9 +43,9 @@ export function findJava(env: NodeJS.ProcessEnv = process.env): string {
   );
 }
 
-/** `mvn`, or a clear error. */
-export function findMaven(): string {
-  if (runsVersion("mvn", ["-v"])) return "mvn";
+/** `mvn` on the PATH, or a clear error. */
+export function findMaven(env: NodeJS.ProcessEnv = process.env): string {
+  if (runsVersion("mvn", ["-v"], env)) return "mvn";
   throw new Error(
     "Maven not found: it fetches the Kafka broker's jars from Maven Central. " +
       "Install it (Debian: apt-get install maven), or point KAFKA_BROKERS at an existing cluster",
@@ -97,6 +97,7 @@ export async function ensureKafkaDistribution(opts: EnsureDistributionOptions = 
   const libs = libsDir(version, opts.cache ?? cacheDir());
   if (isDistributionComplete(libs)) return libs;
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  if (opts.fetch === undefined) findMaven(); // fail before taking the lock, with what to install
   const fetch = opts.fetch ?? mavenFetch;
   const parent = dirname(libs);
   mkdirSync(parent, { recursive: true });

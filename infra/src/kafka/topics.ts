@@ -1,66 +1,194 @@
 import { readFileSync } from "node:fs";
-import { Kafka, logLevel } from "kafkajs";
+import { logLevel } from "kafkajs";
 import { z } from "zod";
+import { infraKafka } from "./client.js";
 import { TOPICS_PATH } from "./paths.js";
 
-export const topicDeclaration = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "expected a Kafka topic name"),
+/** One declared topic (infra/kafka/topics.json). */
+export const topicDeclarationSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,249}$/, "expected a Kafka topic name: 1–249 of A-Z a-z 0-9 . _ -")
+    .refine((n) => n !== "." && n !== "..", "'.' and '..' are not topic names")
+    .refine((n) => !n.startsWith("__"), "names starting with '__' are Kafka's internal topics"),
   partitions: z.number().int().min(1).max(1000),
-  replication_factor: z.number().int().min(1).max(10),
+  replication_factor: z.number().int().min(1).max(16),
+  /** Milliseconds; -1 keeps records forever. */
   retention_ms: z.number().int().min(-1),
   cleanup_policy: z.enum(["delete", "compact", "compact,delete"]),
-  description: z.string().min(1),
+  description: z.string().trim().min(1),
 });
 
-export const topicsFile = z
-  .strictObject({ $comment: z.string().optional(), topics: z.array(topicDeclaration).min(1) })
-  .refine((f) => new Set(f.topics.map((t) => t.name)).size === f.topics.length, { message: "topic names must be unique", path: ["topics"] });
+export const topicsFileSchema = z
+  .strictObject({ $comment: z.string().optional(), topics: z.array(topicDeclarationSchema).min(1) })
+  .superRefine((file, ctx) => {
+    const seen = new Map<string, number>();
+    file.topics.forEach((t, i) => {
+      const first = seen.get(t.name);
+      if (first !== undefined) ctx.addIssue({ code: "custom", path: ["topics", i, "name"], message: `duplicate topic name (also topics[${first}])` });
+      else seen.set(t.name, i);
+    });
+  });
 
-export type TopicDeclaration = z.infer<typeof topicDeclaration>;
+export type TopicDeclaration = z.infer<typeof topicDeclarationSchema>;
+
+export interface TopicDeclarationIssue {
+  /** Field path, e.g. `topics[2].partitions`. */
+  path: string;
+  message: string;
+}
 
 export class TopicDeclarationError extends Error {
-  constructor(readonly issues: { path: string; message: string }[]) {
-    super(`invalid topic declarations: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`);
+  readonly issues: TopicDeclarationIssue[];
+  constructor(issues: TopicDeclarationIssue[], source = "topic declarations") {
+    super(`invalid ${source}:\n${issues.map((i) => `  ${i.path || "(root)"}: ${i.message}`).join("\n")}`);
+    this.name = "TopicDeclarationError";
+    this.issues = issues;
   }
 }
 
-/** Validate parsed JSON as topic declarations, naming each bad field path. Pure. */
-export function parseTopicDeclarations(json: unknown, replicationOverride?: number): TopicDeclaration[] {
-  const r = topicsFile.safeParse(json);
-  if (!r.success) {
-    throw new TopicDeclarationError(r.error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, ""), message: i.message })));
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
+}
+
+/**
+ * Validate parsed JSON as topic declarations; every bad field is named by its
+ * path. `replicationOverride` replaces every topic's replication factor. Pure.
+ */
+export function parseTopicDeclarations(json: unknown, replicationOverride?: number, source?: string): TopicDeclaration[] {
+  const r = topicsFileSchema.safeParse(json);
+  if (!r.success) throw new TopicDeclarationError(r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })), source);
+  return r.data.topics.map((t) => (replicationOverride === undefined ? t : { ...t, replication_factor: replicationOverride }));
+}
+
+/** Read `TAKITINI_TOPIC_REPLICATION` (a whole number ≥ 1), if set. Pure given `env`. */
+export function replicationOverride(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.TAKITINI_TOPIC_REPLICATION?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`TAKITINI_TOPIC_REPLICATION must be a whole number from 1 to 16, got "${raw}"`);
+  return n;
+}
+
+/**
+ * Read and validate `infra/kafka/topics.json` (or `path`). `TAKITINI_TOPIC_REPLICATION`
+ * overrides every replication factor, for an existing multi-broker cluster.
+ */
+export function loadTopicDeclarations(path: string = TOPICS_PATH, env: NodeJS.ProcessEnv = process.env): TopicDeclaration[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new Error(`cannot read topic declarations from ${path}: ${(err as Error).message}`);
   }
-  return r.data.topics.map((t) => (replicationOverride ? { ...t, replication_factor: replicationOverride } : t));
+  return parseTopicDeclarations(json, replicationOverride(env), path);
 }
 
-/** Read `infra/kafka/topics.json` (or `path`); `TAKITINI_TOPIC_REPLICATION` overrides replication for a real cluster. */
-export function loadTopicDeclarations(path = TOPICS_PATH): TopicDeclaration[] {
-  const override = process.env.TAKITINI_TOPIC_REPLICATION ? Number(process.env.TAKITINI_TOPIC_REPLICATION) : undefined;
-  return parseTopicDeclarations(JSON.parse(readFileSync(path, "utf8")), override);
+/** The broker-side topic configs of a declaration. Pure. */
+export function topicConfigEntries(d: TopicDeclaration): { name: string; value: string }[] {
+  return [
+    { name: "retention.ms", value: String(d.retention_ms) },
+    { name: "cleanup.policy", value: d.cleanup_policy },
+  ];
 }
 
-/** Create the declared topics that do not exist yet. Idempotent. */
-export async function ensureTopics(brokers: string[], declarations: TopicDeclaration[] = loadTopicDeclarations()): Promise<{ created: string[]; existing: string[] }> {
-  const admin = new Kafka({ clientId: "takitini-topics", brokers, logLevel: logLevel.ERROR }).admin();
+export interface EnsureTopicsResult {
+  /** Created by this call. */
+  created: string[];
+  /** Already there (left as they are). */
+  existing: string[];
+  /** Existing topics whose partition count differs from the declaration (Kafka cannot shrink; we never change them). */
+  mismatched: { name: string; declared: number; actual: number }[];
+}
+
+/**
+ * Create the declared topics that do not exist yet, with their retention and
+ * cleanup policy. Idempotent: existing topics are reported, never altered.
+ */
+export async function ensureTopics(brokers: string[], declarations: TopicDeclaration[] = loadTopicDeclarations()): Promise<EnsureTopicsResult> {
+  const admin = infraKafka(brokers, "takitini-topics").admin();
   await admin.connect();
   try {
+    const cluster = await admin.describeCluster();
+    const tooFew = declarations.filter((d) => d.replication_factor > cluster.brokers.length);
+    if (tooFew.length > 0) {
+      throw new Error(
+        `the cluster at ${brokers.join(",")} has ${cluster.brokers.length} broker(s) but ${tooFew.map((d) => `${d.name} wants replication ${d.replication_factor}`).join(", ")}; set TAKITINI_TOPIC_REPLICATION to fit`,
+      );
+    }
     const present = new Set(await admin.listTopics());
     const missing = declarations.filter((d) => !present.has(d.name));
+    let created = missing.map((d) => d.name);
     if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
+      // kafkajs's own waitForLeaders gives up on the UNKNOWN_TOPIC_OR_PARTITION a KRaft
+      // broker answers until the new topic reaches its metadata cache (tulios/kafkajs#1563);
+      // we wait for the leaders ourselves.
+      const didCreate = await admin.createTopics({
+        waitForLeaders: false,
+        timeout: 30_000,
         topics: missing.map((d) => ({
           topic: d.name,
           numPartitions: d.partitions,
           replicationFactor: d.replication_factor,
-          configEntries: [
-            { name: "retention.ms", value: String(d.retention_ms) },
-            { name: "cleanup.policy", value: d.cleanup_policy },
-          ],
+          configEntries: topicConfigEntries(d),
         })),
       });
+      // false: every one already existed — created concurrently by someone else.
+      if (!didCreate) created = [];
+      await waitForTopicLeaders(brokers, missing.map((d) => d.name), 30_000);
     }
-    return { created: missing.map((d) => d.name), existing: declarations.filter((d) => present.has(d.name)).map((d) => d.name) };
+    const existing = declarations.map((d) => d.name).filter((n) => !created.includes(n));
+    const mismatched: EnsureTopicsResult["mismatched"] = [];
+    const wanted = new Map(declarations.map((d) => [d.name, d.partitions]));
+    const meta = existing.length > 0 ? await admin.fetchTopicMetadata({ topics: existing }) : { topics: [] };
+    for (const t of meta.topics) {
+      const declared = wanted.get(t.name);
+      if (declared !== undefined && declared !== t.partitions.length) mismatched.push({ name: t.name, declared, actual: t.partitions.length });
+    }
+    return { created, existing, mismatched };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Wait until every partition of `topics` has a leader, tolerating the transient
+ * "unknown topic" and "leader not available" answers of a freshly created topic.
+ */
+export async function waitForTopicLeaders(brokers: string[], topics: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no attempt";
+  // Silent: the transient errors are expected here, and the last one goes into our error.
+  const admin = infraKafka(brokers, "takitini-topics-wait", logLevel.NOTHING).admin({ retry: { retries: 0 } });
+  await admin.connect();
+  try {
+    for (;;) {
+      try {
+        const meta = await admin.fetchTopicMetadata({ topics });
+        const waiting = meta.topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0 || p.partitionErrorCode !== 0));
+        if (meta.topics.length === topics.length && waiting.length === 0) return;
+        last = `no leader yet for ${waiting.map((t) => t.name).join(", ") || "some topics"}`;
+      } catch (err) {
+        last = err instanceof Error ? err.message : String(err);
+      }
+      if (Date.now() >= deadline) throw new Error(`topics ${topics.join(", ")} have no leaders after ${timeoutMs} ms (${last})`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Every non-internal topic of a cluster with its partition count, by name. */
+export async function describeTopics(brokers: string[]): Promise<{ name: string; partitions: number }[]> {
+  const admin = infraKafka(brokers, "takitini-status").admin();
+  await admin.connect();
+  try {
+    const meta = await admin.fetchTopicMetadata();
+    return meta.topics
+      .filter((t) => !t.name.startsWith("__"))
+      .map((t) => ({ name: t.name, partitions: t.partitions.length }))
+      .sort((a, b) => a.name.localeCompare(b.name));
   } finally {
     await admin.disconnect();
   }

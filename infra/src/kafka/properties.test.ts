@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { parseProperties, renderLog4jProperties, renderServerProperties, serverSettings } from "./properties.js";
+
+const render = (overrides?: Record<string, string | number | boolean>) =>
+  parseProperties(renderServerProperties({ port: 19092, controllerPort: 19093, logDir: "/data/kafka/log", overrides }));
+
+describe("renderServerProperties", () => {
+  it("describes one combined broker+controller KRaft node on loopback", () => {
+    const p = render();
+    expect(p.get("process.roles")).toBe("broker,controller");
+    expect(p.get("node.id")).toBe("1");
+    expect(p.get("controller.quorum.voters")).toBe("1@127.0.0.1:19093");
+    expect(p.get("controller.listener.names")).toBe("CONTROLLER");
+    expect(p.get("listeners")).toBe("PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093");
+    expect(p.get("advertised.listeners")).toBe("PLAINTEXT://127.0.0.1:19092");
+    expect(p.get("listener.security.protocol.map")).toBe("PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    expect(p.get("inter.broker.listener.name")).toBe("PLAINTEXT");
+    expect(p.get("log.dirs")).toBe("/data/kafka/log");
+  });
+
+  it("lets consumer groups and transactions work on a single node", () => {
+    const p = render();
+    expect(p.get("offsets.topic.replication.factor")).toBe("1");
+    expect(p.get("transaction.state.log.replication.factor")).toBe("1");
+    expect(p.get("transaction.state.log.min.isr")).toBe("1");
+    expect(p.get("min.insync.replicas")).toBe("1");
+    expect(p.get("default.replication.factor")).toBe("1");
+    expect(p.get("group.initial.rebalance.delay.ms")).toBe("0");
+  });
+
+  it("never creates topics by accident", () => {
+    expect(render().get("auto.create.topics.enable")).toBe("false");
+  });
+
+  it("keeps threads and buffers small for a 2-core machine", () => {
+    const p = render();
+    expect(Number(p.get("num.network.threads"))).toBeLessThanOrEqual(2);
+    expect(Number(p.get("num.io.threads"))).toBeLessThanOrEqual(4);
+    expect(Number(p.get("log.cleaner.dedupe.buffer.size"))).toBeLessThanOrEqual(32 * 1024 * 1024);
+  });
+
+  it("renders each key once, and applies overrides in place or at the end", () => {
+    const text = renderServerProperties({ port: 1, controllerPort: 2, logDir: "/l", overrides: { "num.io.threads": 2, "log.retention.hours": 1 } });
+    const keys = text.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split("=")[0]);
+    expect(new Set(keys).size).toBe(keys.length);
+    const p = parseProperties(text);
+    expect(p.get("num.io.threads")).toBe("2");
+    expect(p.get("log.retention.hours")).toBe("1");
+  });
+
+  it("uses the given node id and host", () => {
+    const s = new Map(serverSettings({ port: 9092, controllerPort: 9093, logDir: "/l", nodeId: 7, host: "127.0.0.2" }));
+    expect(s.get("controller.quorum.voters")).toBe("7@127.0.0.2:9093");
+    expect(s.get("advertised.listeners")).toBe("PLAINTEXT://127.0.0.2:9092");
+  });
+
+  it("escapes backslashes in paths so Java reads them back", () => {
+    expect(parseProperties(renderServerProperties({ port: 1, controllerPort: 2, logDir: "C:\\kafka\\log" })).get("log.dirs")).toBe("C:\\kafka\\log");
+  });
+
+  it("rejects impossible settings", () => {
+    expect(() => renderServerProperties({ port: 9092, controllerPort: 9092, logDir: "/l" })).toThrow(/differ/);
+    expect(() => renderServerProperties({ port: 0, controllerPort: 9093, logDir: "/l" })).toThrow(/port/);
+    expect(() => renderServerProperties({ port: 9092, controllerPort: 70000, logDir: "/l" })).toThrow(/controllerPort/);
+    expect(() => renderServerProperties({ port: 9092, controllerPort: 9093, logDir: " " })).toThrow(/logDir/);
+  });
+});
+
+describe("renderLog4jProperties", () => {
+  it("sends every broker log line to the given file, none to stdout", () => {
+    const p = parseProperties(renderLog4jProperties("/data/kafka/broker.log"));
+    expect(p.get("log4j.rootLogger")).toBe("INFO, file");
+    expect(p.get("log4j.appender.file")).toBe("org.apache.log4j.RollingFileAppender");
+    expect(p.get("log4j.appender.file.File")).toBe("/data/kafka/broker.log");
+    expect([...p.values()].some((v) => v.includes("ConsoleAppender"))).toBe(false);
+  });
+});

@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadTopicDeclarations, parseTopicDeclarations, replicationOverride, topicConfigEntries, TopicDeclarationError, type TopicDeclaration } from "./topics.js";
+
+const good: TopicDeclaration = {
+  name: "takitini.test.v1",
+  partitions: 3,
+  replication_factor: 1,
+  retention_ms: 604800000,
+  cleanup_policy: "delete",
+  description: "a test topic",
+};
+
+function issuesOf(json: unknown): { path: string; message: string }[] {
+  try {
+    parseTopicDeclarations(json);
+  } catch (err) {
+    expect(err).toBeInstanceOf(TopicDeclarationError);
+    return (err as TopicDeclarationError).issues;
+  }
+  throw new Error("expected the declarations to be rejected");
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+describe("the project's topic declarations (infra/kafka/topics.json)", () => {
+  const topics = loadTopicDeclarations(undefined, {});
+  const byName = new Map(topics.map((t) => [t.name, t]));
+
+  it("declare every topic of the mesh with its partitions and retention", () => {
+    expect(byName.get("takitini.intel.police.v1")).toMatchObject({ partitions: 6, retention_ms: 7 * DAY });
+    for (const sub of ["customs", "mbie", "msd", "community-eastern", "public"]) {
+      expect(byName.get(`takitini.deliver.${sub}.v1`)).toMatchObject({ partitions: 3, retention_ms: 7 * DAY });
+    }
+    expect(byName.get("takitini.audit.decisions.v1")).toMatchObject({ partitions: 6, retention_ms: -1 });
+    expect(byName.get("takitini.deadletter.v1")).toMatchObject({ partitions: 1, retention_ms: 30 * DAY });
+    expect(topics).toHaveLength(8);
+  });
+
+  it("use replication factor 1 locally, and every topic says what it is for", () => {
+    for (const t of topics) {
+      expect(t.replication_factor).toBe(1);
+      expect(t.cleanup_policy).toBe("delete");
+      expect(t.description.length).toBeGreaterThan(10);
+    }
+  });
+
+  it("take TAKITINI_TOPIC_REPLICATION for an existing cluster", () => {
+    expect(loadTopicDeclarations(undefined, { TAKITINI_TOPIC_REPLICATION: "3" }).every((t) => t.replication_factor === 3)).toBe(true);
+    expect(() => loadTopicDeclarations(undefined, { TAKITINI_TOPIC_REPLICATION: "three" })).toThrow(/TAKITINI_TOPIC_REPLICATION/);
+    expect(() => replicationOverride({ TAKITINI_TOPIC_REPLICATION: "0" })).toThrow(/whole number/);
+    expect(replicationOverride({ TAKITINI_TOPIC_REPLICATION: "" })).toBeUndefined();
+  });
+});
+
+describe("parseTopicDeclarations", () => {
+  it("accepts a good declaration", () => {
+    expect(parseTopicDeclarations({ topics: [good] })).toEqual([good]);
+  });
+
+  it("maps declarations to broker topic configs", () => {
+    expect(topicConfigEntries({ ...good, retention_ms: -1, cleanup_policy: "compact" })).toEqual([
+      { name: "retention.ms", value: "-1" },
+      { name: "cleanup.policy", value: "compact" },
+    ]);
+  });
+
+  it("names the field path of each bad value", () => {
+    const issues = issuesOf({
+      topics: [good, { ...good, name: "bad name!", partitions: 0 }, { ...good, name: "ok.v1", retention_ms: -2, cleanup_policy: "forever" }],
+    });
+    const paths = issues.map((i) => i.path).sort();
+    expect(paths).toEqual(["topics[1].name", "topics[1].partitions", "topics[2].cleanup_policy", "topics[2].retention_ms"]);
+  });
+
+  it("rejects missing and unknown fields, by path", () => {
+    const { description: _d, ...noDescription } = good;
+    const issues = issuesOf({ topics: [noDescription, { ...good, name: "x.v1", retentionMs: 5 }] });
+    expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(["topics[0].description", "topics[1]"]));
+    expect(issues.find((i) => i.path === "topics[1]")?.message).toMatch(/retentionMs/);
+  });
+
+  it("rejects wrong types and fractional numbers", () => {
+    const issues = issuesOf({ topics: [{ ...good, partitions: "3", replication_factor: 1.5 }] });
+    expect(issues.map((i) => i.path).sort()).toEqual(["topics[0].partitions", "topics[0].replication_factor"]);
+  });
+
+  it("rejects duplicate topic names, pointing at the second", () => {
+    const issues = issuesOf({ topics: [good, { ...good }] });
+    expect(issues).toEqual([{ path: "topics[1].name", message: expect.stringMatching(/duplicate/) }]);
+  });
+
+  it("rejects Kafka's internal names and an empty or missing list", () => {
+    expect(issuesOf({ topics: [{ ...good, name: "__consumer_offsets" }] })[0]?.path).toBe("topics[0].name");
+    expect(issuesOf({ topics: [] })[0]?.path).toBe("topics");
+    expect(issuesOf({})[0]?.path).toBe("topics");
+    expect(issuesOf([])[0]?.path).toBe("");
+  });
+
+  it("puts every issue in the error message", () => {
+    expect(() => parseTopicDeclarations({ topics: [{ ...good, partitions: -1 }] })).toThrow(/topics\[0\]\.partitions/);
+  });
+
+  it("reports a file that is not JSON with its path", () => {
+    const dir = mkdtempSync(join(tmpdir(), "takitini-topics-"));
+    const file = join(dir, "topics.json");
+    writeFileSync(file, "{ not json");
+    expect(() => loadTopicDeclarations(file, {})).toThrow(file);
+    writeFileSync(file, JSON.stringify({ topics: [{ ...good, partitions: 0 }] }));
+    expect(() => loadTopicDeclarations(file, {})).toThrow(new RegExp(`invalid ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`));
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
