@@ -1,11 +1,9 @@
-import { fileURLToPath } from "node:url";
 import { defineConfig, type ViteUserConfig } from "vitest/config";
-
-const root = fileURLToPath(new URL(".", import.meta.url));
 
 /**
  * Vitest settings every workspace shares: the default reporter on the console
- * plus a JSON report per workspace that `npm test` sums into one closing line.
+ * plus a JSON report in the workspace (`.test-report.json`, a turbo output, so a
+ * cached run restores it) that `npm test` sums into one closing line.
  */
 export function workspaceTestConfig(name: string, test: NonNullable<ViteUserConfig["test"]> = {}) {
   return defineConfig({
@@ -13,7 +11,7 @@ export function workspaceTestConfig(name: string, test: NonNullable<ViteUserConf
       name,
       include: ["src/**/*.test.ts"],
       reporters: ["default", "json"],
-      outputFile: { json: `${root}.takitini/test-results/${name}.json` },
+      outputFile: { json: ".test-report.json" },
       ...test,
     },
   });

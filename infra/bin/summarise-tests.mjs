@@ -1,19 +1,31 @@
 // Sums the vitest JSON reports of every workspace into one closing line,
 // "N passed, N failed[, N skipped]", so CI can read the outcome of the whole suite.
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, globSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-const dir = process.argv[2];
+const root = join(import.meta.dirname, "..", "..");
+const workspaces = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).workspaces;
+const dirs = workspaces.flatMap((w) => globSync(w, { cwd: root })).sort();
 let passed = 0, failed = 0, skipped = 0, files = 0;
-for (const name of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
-  const report = JSON.parse(readFileSync(join(dir, name), "utf8"));
+for (const dir of dirs) {
+  const file = join(root, dir, ".test-report.json");
+  const name = dir;
+  const hasTests = Boolean(JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8")).scripts?.test);
+  if (!hasTests) continue;
+  if (!existsSync(file)) {
+    // Every workspace with tests must report; a missing report is a failure, not a pass.
+    failed++;
+    console.log(`  ${name.padEnd(24)} no test report (did its tests run?)`);
+    continue;
+  }
+  const report = JSON.parse(readFileSync(file, "utf8"));
   files++;
   passed += report.numPassedTests ?? 0;
   // A suite that crashed or failed to load has no failed *tests*; count it as one failure.
   const suiteFailures = report.success === false && (report.numFailedTests ?? 0) === 0 ? Math.max(1, report.numFailedTestSuites ?? 0) : 0;
   failed += (report.numFailedTests ?? 0) + suiteFailures;
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-  console.log(`  ${name.replace(/\.json$/, "").padEnd(24)} ${report.numPassedTests} passed, ${report.numFailedTests + suiteFailures} failed`);
+  console.log(`  ${name.padEnd(24)} ${report.numPassedTests} passed, ${report.numFailedTests + suiteFailures} failed`);
 }
 if (files === 0) {
   console.log("0 passed, 1 failed");

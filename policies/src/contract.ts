@@ -1,0 +1,98 @@
+import { z } from "zod";
+
+/**
+ * The sharing policy's contract: what the exchange asks (DecisionInput) and what
+ * the policy answers (Decision). The Rego in sharing/decision.rego and this file
+ * describe the same shapes; the samples in sharing/samples/ hold them together.
+ */
+
+export const ENTRYPOINT = "takitini/sharing/decision";
+
+export const AGENCIES = ["POLICE", "CUSTOMS", "MBIE", "MSD"] as const;
+export type Agency = (typeof AGENCIES)[number];
+
+/** NZ Protective Security Requirements classifications, lowest first. */
+export const CLASSIFICATIONS = ["UNCLASSIFIED", "IN_CONFIDENCE", "SENSITIVE", "RESTRICTED", "CONFIDENTIAL", "SECRET", "TOP_SECRET"] as const;
+export type Classification = (typeof CLASSIFICATIONS)[number];
+
+export const CAVEATS = ["ORIGINATOR_CONTROL", "LAW_ENFORCEMENT_ONLY", "NO_COMMUNITY_RELEASE", "EMBARGO_UNTIL_CONCLUDED", "RELEASABLE_TO"] as const;
+export type Caveat = (typeof CAVEATS)[number];
+
+export const VIEWS = ["full", "redacted", "aggregate_only", "none"] as const;
+export type View = (typeof VIEWS)[number];
+
+/** Reason the package itself gives when the compiled policy's answer cannot be trusted. */
+export const POLICY_OUTPUT_INVALID = "sharing.policy_output_invalid";
+
+/**
+ * What the exchange tells the policy about one event for one subscriber. Only
+ * what the policy decides on: no names, numbers or narrative.
+ */
+export interface DecisionInput {
+  subscriber_id: string;
+  event: {
+    id: string;
+    source_agency: Agency;
+    /** Stable dotted name, e.g. "police.organised_crime_noting". */
+    event_type: string;
+    classification: Classification;
+    /** Handling caveats (see CAVEATS); an unknown one is denied with a reason. */
+    caveats: string[];
+    /** Subscriber ids or agency codes; meaningful with the RELEASABLE_TO caveat. */
+    releasable_to: string[];
+    /** Police district code, e.g. "EASTERN", "COUNTIES_MANUKAU". */
+    region: string;
+    /** For notings DRUG_SUPPLY | VIOLENCE_STANDOVER | FIREARMS | MONEY_LAUNDERING; "" otherwise. */
+    activity: string;
+    /** e.g. ["PERSON", "ORGANISATION", "VEHICLE"]. */
+    subject_kinds: string[];
+    has_personal_information: boolean;
+  };
+}
+
+/** The policy's answer for one (event, subscriber), and the policy revision that gave it. */
+export interface Decision {
+  allow: boolean;
+  view: View;
+  /** Field paths to remove before delivery, e.g. "subjects[*].person.full_name". */
+  redact: string[];
+  /** Stable rule ids: the agreement rule that allowed, or every rule that denied. */
+  reasons: string[];
+  /** The legal basis relied on; "" when denied. */
+  legal_basis: string;
+  /** sha256 (hex) of the wasm and data that made the decision. */
+  policy_revision: string;
+}
+
+const reasonId = z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/);
+
+/** The entrypoint's value, checked for the contract's shape and its invariants. */
+export const policyOutput = z
+  .strictObject({
+    allow: z.boolean(),
+    view: z.enum(VIEWS),
+    redact: z.array(z.string().min(1)),
+    reasons: z.array(reasonId).min(1),
+    legal_basis: z.string(),
+  })
+  .refine((d) => (d.allow ? d.view !== "none" && d.legal_basis !== "" : d.view === "none" && d.legal_basis === ""), {
+    message: "an allow needs a view and a legal basis; a deny has neither",
+  })
+  .refine((d) => d.view === "redacted" || d.redact.length === 0, { message: "only a redacted view carries redactions" });
+
+export function denial(reasons: string[], revision: string): Decision {
+  return { allow: false, view: "none", redact: [], reasons, legal_basis: "", policy_revision: revision };
+}
+
+/**
+ * Read the wasm's result set ([{ result: <entrypoint value> }]). Anything but
+ * exactly one well-formed, consistent decision is a deny: fail closed. Pure.
+ */
+export function interpretResult(resultSet: unknown, revision: string): Decision {
+  if (!Array.isArray(resultSet) || resultSet.length !== 1) return denial([POLICY_OUTPUT_INVALID], revision);
+  const only: unknown = resultSet[0];
+  const value = typeof only === "object" && only !== null && "result" in only ? only.result : undefined;
+  const parsed = policyOutput.safeParse(value);
+  if (!parsed.success) return denial([POLICY_OUTPUT_INVALID], revision);
+  return { ...parsed.data, policy_revision: revision };
+}
