@@ -31,6 +31,10 @@ export async function startService(name: string, env: Record<string, string>): P
     env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // Never outlive the test run, even when it is killed mid-way.
+  const reap = () => child.kill("SIGKILL");
+  process.once("exit", reap);
+  child.once("exit", () => process.removeListener("exit", reap));
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString("utf8")));
   child.stderr?.on("data", (d: Buffer) => (out += d.toString("utf8")));
@@ -68,8 +72,20 @@ export async function startService(name: string, env: Record<string, string>): P
 export async function startMesh(brokers: string[]) {
   const run = randomUUID().slice(0, 8);
   const common = { KAFKA_BROKERS: brokers.join(",") };
-  const audit = await startService("audit", { ...common, GROUP_ID: `e2e-audit-${run}` });
-  const exchange = await startService("exchange", { ...common, GROUP_ID: `e2e-exchange-${run}`, INSTANCE_ID: `e2e-${run}` });
-  const adapter = await startService("police-adapter", common);
-  return { run, audit, exchange, adapter, all: [adapter, exchange, audit] };
+  const started: RunningService[] = [];
+  const start = async (name: string, env: Record<string, string>) => {
+    const svc = await startService(name, env);
+    started.push(svc);
+    return svc;
+  };
+  try {
+    const audit = await start("audit", { ...common, GROUP_ID: `e2e-audit-${run}` });
+    const exchange = await start("exchange", { ...common, GROUP_ID: `e2e-exchange-${run}`, INSTANCE_ID: `e2e-${run}` });
+    const adapter = await start("police-adapter", common);
+    return { run, audit, exchange, adapter, all: [adapter, exchange, audit] };
+  } catch (err) {
+    // Leave nothing running when the mesh cannot come up whole.
+    await Promise.all(started.map((s) => s.stop("SIGKILL")));
+    throw err;
+  }
 }

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { DecisionRecord, IntelligenceEvent } from "@takitini/proto";
-import { brokerList, headerValue, HEADERS } from "@takitini/runtime";
+import { brokerList, headerValue, HEADERS, silenceKafkajsTimerWarning } from "@takitini/runtime";
 import { Kafka, logLevel } from "kafkajs";
 
 const topic = process.argv[2];
@@ -14,6 +14,7 @@ if (!topic) {
   console.error("usage: peek <topic> [idle-ms]");
   process.exit(2);
 }
+silenceKafkajsTimerWarning();
 const idleMs = Number(process.argv[3] ?? 3000);
 const brokers = brokerList.parse(process.env.KAFKA_BROKERS ?? "127.0.0.1:9092");
 const kafka = new Kafka({ clientId: "takitini-peek", brokers, logLevel: logLevel.ERROR });
