@@ -2,8 +2,12 @@
 // `buf generate` (ts-proto) from the .proto files and never edited by hand.
 export * from "./gen/takitini/intel/v1/common.js";
 export * from "./gen/takitini/intel/v1/police.js";
+export * from "./gen/takitini/intel/v1/customs.js";
+export * from "./gen/takitini/intel/v1/mbie.js";
+export * from "./gen/takitini/intel/v1/msd.js";
 export * from "./gen/takitini/intel/v1/envelope.js";
 export * from "./gen/takitini/audit/v1/decision.js";
+export * from "./gen/takitini/adapter/v1/adapter.js";
 
 /** Schema version carried in the `schema-version` Kafka header of every intelligence event. */
 export const INTEL_SCHEMA_VERSION = "takitini.intel.v1";

@@ -1,0 +1,114 @@
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import { continueTrace, defineErrors, HEADERS, type FieldIssue } from "@takitini/runtime";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { Intake, Outcome } from "./intake.js";
+import type { AgencyAdapter } from "./kind.js";
+
+/** The HTTP door's error catalogue (beyond the runtime's common errors). */
+export const httpErrors = defineErrors({
+  VALIDATION_FAILED: { status: 400, message: "the record is not valid" },
+  FORBIDDEN_KEY: { status: 400, message: "the record contains a forbidden key (__proto__, constructor, prototype)" },
+  UNKNOWN_RECORD_TYPE: { status: 404, message: "unknown record type" },
+  PUBLISH_FAILED: { status: 503, message: "the event could not be published; nothing was accepted, retry later" },
+});
+
+const errorBody = {
+  type: "object",
+  required: ["error"],
+  properties: {
+    error: {
+      type: "object",
+      required: ["code", "message", "issues"],
+      properties: {
+        code: { type: "string" },
+        message: { type: "string" },
+        issues: { type: "array", items: { type: "object", properties: { path: { type: "string" }, code: { type: "string" }, message: { type: "string" } } } },
+      },
+    },
+  },
+};
+
+const acceptedBody = {
+  type: "object",
+  properties: {
+    event_id: { type: "string", format: "uuid" },
+    event_type: { type: "string" },
+    duplicate: { type: "boolean", description: "true when this native record id was already published: same event id, nothing new written" },
+    topic: { type: "string" },
+    partition: { type: "integer" },
+    offset: { type: "string" },
+    trace_id: { type: "string" },
+  },
+};
+
+/** OpenAPI 3.1 document of an adapter's HTTP door, generated from the record kinds' zod schemas. */
+export function openApiDocument(adapter: AgencyAdapter): Record<string, unknown> {
+  const paths: Record<string, unknown> = {};
+  for (const kind of adapter.kinds) {
+    paths[kind.httpPath] = {
+      post: {
+        operationId: `submit_${kind.recordType}`,
+        summary: kind.summary,
+        description: `Validates the native record, maps it to a \`${kind.eventType}\` IntelligenceEvent and publishes it to \`${adapter.topic}\` (acks=all). Resubmitting the same native id returns the same event id and publishes nothing new.`,
+        requestBody: { required: true, content: { "application/json": { schema: z.toJSONSchema(kind.schema, { io: "input", unrepresentable: "any" }), example: kind.example } } },
+        responses: {
+          "202": { description: "Published", content: { "application/json": { schema: acceptedBody } } },
+          "200": { description: "Already published (duplicate); nothing new written", content: { "application/json": { schema: acceptedBody } } },
+          "400": { description: "VALIDATION_FAILED, FORBIDDEN_KEY, MALFORMED_JSON, EMPTY_BODY — with the offending field paths", content: { "application/json": { schema: errorBody } } },
+          "413": { description: "BODY_TOO_LARGE", content: { "application/json": { schema: errorBody } } },
+          "415": { description: "UNSUPPORTED_MEDIA_TYPE", content: { "application/json": { schema: errorBody } } },
+          "503": { description: "PUBLISH_FAILED — nothing was accepted", content: { "application/json": { schema: errorBody } } },
+        },
+      },
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: { title: `Takitini ${adapter.service}`, version: "1.0.0", description: `Native ${adapter.agency} records in, typed protobuf events out on Kafka topic ${adapter.topic}.` },
+    servers: [{ url: "/" }],
+    paths,
+  };
+}
+
+function fail(outcome: Exclude<Outcome, { ok: true }>, issues: FieldIssue[] = outcome.issues) {
+  return httpErrors[outcome.code](issues);
+}
+
+/** Register the JSON door: one POST route per record kind, and the OpenAPI docs at /docs. */
+export async function registerHttpDoor(app: FastifyInstance, adapter: AgencyAdapter, intake: Intake): Promise<void> {
+  await app.register(swagger, { mode: "static", specification: { document: openApiDocument(adapter) as never } });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  app.get("/v1/record-types", async () => ({
+    agency: adapter.agency,
+    topic: adapter.topic,
+    record_types: adapter.kinds.map((k) => ({ record_type: k.recordType, event_type: k.eventType, path: k.httpPath })),
+  }));
+
+  for (const kind of adapter.kinds) {
+    app.post(kind.httpPath, async (req, reply) => {
+      const trace = continueTrace({
+        traceparent: req.headers[HEADERS.TRACEPARENT] as string | undefined,
+        tracestate: req.headers[HEADERS.TRACESTATE] as string | undefined,
+      });
+      const outcome = await intake.submit(kind.recordType, req.body, trace, "http");
+      if (!outcome.ok) throw fail(outcome);
+      const { result } = outcome;
+      req.log.info({ eventId: result.eventId, duplicate: result.duplicate, traceId: trace.traceId }, result.duplicate ? "duplicate record" : "record published");
+      return reply
+        .code(result.duplicate ? 200 : 202)
+        .header(HEADERS.TRACEPARENT, trace.traceparent)
+        .send({
+          event_id: result.eventId,
+          event_type: kind.eventType,
+          duplicate: result.duplicate,
+          topic: result.topic,
+          partition: result.partition,
+          offset: result.offset,
+          trace_id: trace.traceId,
+        });
+    });
+  }
+}

@@ -1,0 +1,90 @@
+import { Counter, type FieldIssue, type Logger, type Registry, type TraceContext } from "@takitini/runtime";
+import type { IntelligenceEvent } from "@takitini/proto";
+import { ingest, type INGEST_ERRORS } from "./ingest.js";
+import type { AgencyAdapter } from "./kind.js";
+import type { EventPublisher, PublishResult } from "./publisher.js";
+
+export type Door = "http" | "grpc" | "bulk" | "demo";
+
+export type Outcome =
+  | { ok: true; result: PublishResult; event: IntelligenceEvent }
+  | { ok: false; code: (typeof INGEST_ERRORS)[keyof typeof INGEST_ERRORS] | "PUBLISH_FAILED"; issues: FieldIssue[] };
+
+/**
+ * The one path every door takes: ingest (validate + map), then publish
+ * idempotently. A rejected record publishes nothing.
+ */
+export class Intake {
+  private readonly accepted: Counter<"record_type" | "door">;
+  private readonly duplicates: Counter<"record_type" | "door">;
+  private readonly rejected: Counter<"record_type" | "door" | "code">;
+
+  constructor(
+    readonly adapter: AgencyAdapter,
+    private readonly publisher: EventPublisher,
+    metrics: Registry,
+    private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    const registers = [metrics];
+    this.accepted = new Counter({ name: "adapter_records_accepted_total", help: "Native records accepted and published", labelNames: ["record_type", "door"], registers });
+    this.duplicates = new Counter({ name: "adapter_records_duplicate_total", help: "Resubmitted records (same native id): nothing new published", labelNames: ["record_type", "door"], registers });
+    this.rejected = new Counter({ name: "adapter_records_rejected_total", help: "Native records rejected, by code", labelNames: ["record_type", "door", "code"], registers });
+  }
+
+  isReady(): boolean {
+    return this.publisher.isReady();
+  }
+
+  async submit(recordType: string, raw: unknown, trace: TraceContext, door: Door): Promise<Outcome> {
+    const r = ingest(this.adapter, recordType, raw, this.now());
+    if (!r.ok) {
+      this.rejected.inc({ record_type: recordType, door, code: r.code });
+      return r;
+    }
+    try {
+      const result = await this.publisher.publish(r.event, trace);
+      this.count(recordType, door, result.duplicate);
+      return { ok: true, result, event: r.event };
+    } catch (err) {
+      this.logger.error({ err, eventId: r.event.id, recordType }, "publish failed");
+      this.rejected.inc({ record_type: recordType, door, code: "PUBLISH_FAILED" });
+      return { ok: false, code: "PUBLISH_FAILED", issues: [] };
+    }
+  }
+
+  /** Validate all, then publish the valid ones in one request. Rejections never block the rest. */
+  async submitMany(recordType: string, raws: unknown[], trace: TraceContext, door: Door): Promise<Outcome[]> {
+    const now = this.now();
+    const ingested = raws.map((raw) => ingest(this.adapter, recordType, raw, now));
+    const valid = ingested.flatMap((r) => (r.ok ? [{ event: r.event, trace }] : []));
+    let results: PublishResult[] = [];
+    let failed = false;
+    if (valid.length > 0) {
+      try {
+        results = await this.publisher.publishMany(valid);
+      } catch (err) {
+        this.logger.error({ err, count: valid.length, recordType }, "batch publish failed");
+        failed = true;
+      }
+    }
+    let i = 0;
+    return ingested.map((r): Outcome => {
+      if (!r.ok) {
+        this.rejected.inc({ record_type: recordType, door, code: r.code });
+        return r;
+      }
+      const result = results[i++];
+      if (failed || !result) {
+        this.rejected.inc({ record_type: recordType, door, code: "PUBLISH_FAILED" });
+        return { ok: false, code: "PUBLISH_FAILED", issues: [] };
+      }
+      this.count(recordType, door, result.duplicate);
+      return { ok: true, result, event: r.event };
+    });
+  }
+
+  private count(recordType: string, door: Door, duplicate: boolean): void {
+    (duplicate ? this.duplicates : this.accepted).inc({ record_type: recordType, door });
+  }
+}

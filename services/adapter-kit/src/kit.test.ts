@@ -1,0 +1,214 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { AdapterServiceClient, IntelligenceEvent, type PublishStreamResponse } from "@takitini/proto";
+import { createHttpServer, createLogger, createMetricsRegistry, eventIdFor, type TraceContext } from "@takitini/runtime";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { csvRowToRecord, importFile, parseNdjsonLine } from "./bulk.js";
+import { envelope, district, nativeId, text, type AgencyDefaults } from "./fields.js";
+import { closeGrpc, createGrpcDoor, GRPC_ERROR_CODE_KEY, GRPC_ISSUES_KEY, listenGrpc } from "./grpc.js";
+import { openApiDocument, registerHttpDoor } from "./http.js";
+import { forbiddenKeys, ingest } from "./ingest.js";
+import { Intake } from "./intake.js";
+import type { AgencyAdapter, RecordKind } from "./kind.js";
+import type { EventPublisher, PublishResult } from "./publisher.js";
+
+const defaults: AgencyDefaults = { classification: "IN-CONFIDENCE", caveats: [], legalBasis: { instrument: "Test Act", provision: "s 1", description: "" } };
+const schema = z.strictObject({ ref: nativeId, district, note: text(50, { min: 1 }), count: z.number().int().min(0), tags: z.array(z.string()).default([]) });
+const kind: RecordKind<z.infer<typeof schema>> = {
+  recordType: "sighting",
+  eventType: "police.organised_crime_noting",
+  httpPath: "/v1/sightings",
+  summary: "test kind",
+  schema,
+  nativeId: (r) => r.ref,
+  map: (r, at) => envelope({ agency: "POLICE", eventType: "police.organised_crime_noting", nativeId: r.ref, occurredAt: at, publishedAt: at, district: r.district, defaults, payload: { $case: "policeNoting", value: { groupName: r.note, activity: "ORGANISED_CRIME_ACTIVITY_DRUG_SUPPLY" as never, commodities: [], summary: String(r.count), reportingUnit: r.tags.join(","), locality: "" } } }),
+  example: { ref: "S-1", district: "Eastern", note: "Ōpōtiki", count: 2 },
+  synthesize: (_rng, i) => ({ ref: `S-${i}`, district: "Southern", note: "Mātaura", count: i }),
+};
+const adapter: AgencyAdapter = { agency: "POLICE", service: "test-adapter", topic: "t.test", httpPort: 0, grpcPort: 0, kinds: [kind] };
+const at = new Date("2026-11-20T00:00:00Z");
+
+class MemoryPublisher implements EventPublisher {
+  readonly log: IntelligenceEvent[] = [];
+  private readonly ids = new Map<string, number>();
+  fail = false;
+  async publish(event: IntelligenceEvent, _t: TraceContext): Promise<PublishResult> {
+    return (await this.publishMany([{ event, trace: _t }]))[0]!;
+  }
+  async publishMany(items: { event: IntelligenceEvent; trace: TraceContext }[]): Promise<PublishResult[]> {
+    if (this.fail) throw new Error("broker down");
+    return items.map(({ event }) => {
+      const known = this.ids.get(event.id);
+      if (known !== undefined) return { eventId: event.id, topic: "t.test", partition: 0, offset: String(known), duplicate: true };
+      this.ids.set(event.id, this.log.length);
+      this.log.push(event);
+      return { eventId: event.id, topic: "t.test", partition: 0, offset: String(this.log.length - 1), duplicate: false };
+    });
+  }
+  isReady() { return true; }
+  async close() {}
+}
+
+const make = () => {
+  const publisher = new MemoryPublisher();
+  const intake = new Intake(adapter, publisher, createMetricsRegistry("t"), createLogger("t", "silent"), () => at);
+  return { publisher, intake };
+};
+
+describe("ingest", () => {
+  it("validates and maps, deriving the event id from the native id", () => {
+    const r = ingest(adapter, "sighting", kind.example, at);
+    expect(r.ok && r.event.id).toBe(eventIdFor("POLICE", "S-1"));
+  });
+  it("refuses unknown record types, bad fields and prototype-pollution keys, with paths", () => {
+    const unknown = ingest(adapter, "rumour", {}, at);
+    expect(!unknown.ok && unknown.code).toBe("UNKNOWN_RECORD_TYPE");
+    const bad = ingest(adapter, "sighting", { ref: "S-1", district: "Atlantis", note: "x", count: -1, extra: 1 }, at);
+    expect(!bad.ok && bad.issues.map((i) => i.path).sort()).toEqual(["count", "district", "extra"]);
+    const poisoned = ingest(adapter, "sighting", JSON.parse('{"ref":"S-1","tags":[{"__proto__":{"x":1}}]}'), at);
+    expect(!poisoned.ok && poisoned.code).toBe("FORBIDDEN_KEY");
+    expect(forbiddenKeys(JSON.parse('{"a":{"constructor":{"prototype":1}}}'))).toEqual(["a.constructor"]);
+  });
+});
+
+describe("the HTTP door", () => {
+  const build = async (publisher: MemoryPublisher, intake: Intake) => {
+    const app = createHttpServer({ service: "t", logger: createLogger("t", "silent"), metrics: createMetricsRegistry("t2"), readiness: [], bodyLimit: 4096 });
+    await registerHttpDoor(app, adapter, intake);
+    return app;
+  };
+  it("answers 202 once, then 200 duplicate with the same event id and nothing new published", async () => {
+    const { publisher, intake } = make();
+    const app = await build(publisher, intake);
+    const first = await app.inject({ method: "POST", url: "/v1/sightings", payload: kind.example });
+    const again = await app.inject({ method: "POST", url: "/v1/sightings", payload: kind.example });
+    expect(first.statusCode).toBe(202);
+    expect(again.statusCode).toBe(200);
+    expect(again.json().duplicate).toBe(true);
+    expect(again.json().event_id).toBe(first.json().event_id);
+    expect(publisher.log).toHaveLength(1);
+  });
+  it.each([
+    [{ ...(kind.example as object), count: "2" }, 400, "VALIDATION_FAILED"],
+    ['{"ref":"S-9","__proto__":{"admin":true}}', 400, "FORBIDDEN_KEY"],
+    ["{", 400, "MALFORMED_JSON"],
+    [{ ...(kind.example as object), note: "x".repeat(5000) }, 413, "BODY_TOO_LARGE"],
+  ])("refuses bad input with a stable code and publishes nothing (%#)", async (payload, status, code) => {
+    const { publisher, intake } = make();
+    const app = await build(publisher, intake);
+    const res = await app.inject({ method: "POST", url: "/v1/sightings", payload: payload as never, headers: { "content-type": "application/json" } });
+    expect(res.statusCode).toBe(status);
+    expect(res.json().error.code).toBe(code);
+    expect(publisher.log).toHaveLength(0);
+  });
+  it("answers 503 PUBLISH_FAILED when the broker does not acknowledge", async () => {
+    const { publisher, intake } = make();
+    publisher.fail = true;
+    const res = await (await build(publisher, intake)).inject({ method: "POST", url: "/v1/sightings", payload: kind.example });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().error.code).toBe("PUBLISH_FAILED");
+  });
+  it("serves OpenAPI docs generated from the schemas", async () => {
+    const { publisher, intake } = make();
+    const app = await build(publisher, intake);
+    const doc = (await app.inject({ url: "/docs/json" })).json();
+    expect(doc.paths["/v1/sightings"].post.requestBody.content["application/json"].schema.required).toEqual(expect.arrayContaining(["ref", "district", "note", "count"]));
+    expect((await app.inject({ url: "/docs" })).statusCode).toBeLessThan(400);
+    expect(openApiDocument(adapter).openapi).toBe("3.1.0");
+  });
+});
+
+describe("the gRPC door (real loopback connection)", () => {
+  const { publisher, intake } = make();
+  const server = createGrpcDoor(intake, { maxMessageBytes: 64 * 1024, maxStreamRecords: 100, logger: createLogger("t", "silent") });
+  let client: InstanceType<typeof AdapterServiceClient>;
+  beforeAll(async () => {
+    const port = await listenGrpc(server, "127.0.0.1", 0);
+    client = new AdapterServiceClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  });
+  afterAll(async () => {
+    client.close();
+    await closeGrpc(server, 1000);
+  });
+  const unary = (recordType: string, record: unknown) =>
+    new Promise<{ err: grpc.ServiceError | null; res: { eventId: string; duplicate: boolean } | undefined }>((resolve) =>
+      client.publish({ recordType, record: record as never }, (err, res) => resolve({ err, res })),
+    );
+
+  it("publishes a record and recognises its resubmission", async () => {
+    const a = await unary("sighting", { ref: "G-1", district: "Eastern", note: "Whakatōhea", count: 3 });
+    const b = await unary("sighting", { ref: "G-1", district: "Eastern", note: "Whakatōhea", count: 3 });
+    expect(a.err).toBeNull();
+    expect(a.res?.eventId).toBe(eventIdFor("POLICE", "G-1"));
+    expect(b.res?.duplicate).toBe(true);
+    expect(publisher.log.filter((e) => e.id === a.res?.eventId)).toHaveLength(1);
+  });
+  it("answers INVALID_ARGUMENT with the stable code and field paths", async () => {
+    const { err } = await unary("sighting", { ref: "G-2", district: "Nowhere", note: "", count: 1 });
+    expect(err?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(err?.metadata.get(GRPC_ERROR_CODE_KEY)[0]).toBe("VALIDATION_FAILED");
+    const issues = JSON.parse(String(err?.metadata.get(GRPC_ISSUES_KEY)[0])) as { path: string }[];
+    expect(issues.map((i) => i.path).sort()).toEqual(["district", "note"]);
+  });
+  it("streams many records: good ones published, each bad one reported by position", async () => {
+    const summary = await new Promise<PublishStreamResponse>((resolve, reject) => {
+      const call = client.publishStream((err, res) => (err ? reject(err) : resolve(res!)));
+      call.write({ recordType: "sighting", record: { ref: "GS-1", district: "Southern", note: "a", count: 1 } as never });
+      call.write({ recordType: "sighting", record: { ref: "GS-2", district: "Southern", note: "b", count: -5 } as never });
+      call.write({ recordType: "rumour", record: {} as never });
+      call.write({ recordType: "sighting", record: { ref: "GS-1", district: "Southern", note: "a", count: 1 } as never });
+      call.write({ recordType: "sighting", record: { ref: "GS-3", district: "Southern", note: "c", count: 3 } as never });
+      call.end();
+    });
+    expect(summary.accepted).toBe(2);
+    expect(summary.duplicates).toBe(1);
+    expect(summary.rejected.map((r) => [r.index, r.code])).toEqual([[1, "VALIDATION_FAILED"], [2, "UNKNOWN_RECORD_TYPE"]]);
+  });
+  it("refuses a stream over the record limit, publishing nothing", async () => {
+    const before = publisher.log.length;
+    const err = await new Promise<grpc.ServiceError | null>((resolve) => {
+      const call = client.publishStream((e) => resolve(e));
+      for (let i = 0; i < 101; i++) call.write({ recordType: "sighting", record: { ref: `OV-${i}`, district: "Eastern", note: "n", count: 1 } as never });
+      call.end();
+    });
+    expect(err?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(publisher.log.length).toBe(before);
+  });
+});
+
+describe("the bulk door", () => {
+  it("parses NDJSON lines and typed CSV headers into records", () => {
+    expect(parseNdjsonLine(3, '{"a":1}')).toEqual({ line: 3, raw: '{"a":1}', record: { a: 1 } });
+    expect("error" in parseNdjsonLine(4, "{oops")).toBe(true);
+    const r = csvRowToRecord(["ref", "count:number", "tags:list", "persons.0.name", "persons.0.minor:boolean", "blank"], ["S-1", "7", "a; b", "Mere Ngata", "true", ""]);
+    expect(r).toEqual({ record: { ref: "S-1", count: 7, tags: ["a", "b"], persons: [{ name: "Mere Ngata", minor: true }] } });
+    expect("error" in csvRowToRecord(["a", "b"], ["1"])).toBe(true);
+  });
+
+  it("imports good rows, reports each bad row with its line number, and skips resubmissions", async () => {
+    const { publisher, intake } = make();
+    const dir = mkdtempSync(join(tmpdir(), "takitini-bulk-"));
+    const file = join(dir, "in.ndjson");
+    writeFileSync(file, ['{"ref":"B-1","district":"Eastern","note":"Ōpōtiki","count":1}', "", "{not json", '{"ref":"B-2","district":"Mars","note":"x","count":1}', '{"ref":"B-1","district":"Eastern","note":"Ōpōtiki","count":1}', '{"ref":"B-3","district":"Northland","note":"y","count":2}'].join("\n"));
+    const s = await importFile({ intake, recordType: "sighting", file, format: "ndjson", rejectsFile: join(dir, "rejects.ndjson"), batchSize: 2, progress: false });
+    expect([s.rows, s.accepted, s.duplicates, s.rejected]).toEqual([5, 2, 1, 2]);
+    const rejects = readFileSync(join(dir, "rejects.ndjson"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { line: number; code: string });
+    expect(rejects.map((r) => [r.line, r.code])).toEqual([[3, "MALFORMED_JSON"], [4, "VALIDATION_FAILED"]]);
+    expect(publisher.log.map((e) => e.sourceRecordId)).toEqual(["B-1", "B-3"]);
+    const first = publisher.log[0]!;
+    expect(first.payload?.$case === "policeNoting" && first.payload.value.groupName).toBe("Ōpōtiki");
+  });
+
+  it("imports CSV with typed headers", async () => {
+    const { publisher, intake } = make();
+    const dir = mkdtempSync(join(tmpdir(), "takitini-bulk-"));
+    const file = join(dir, "in.csv");
+    writeFileSync(file, "ref,district,note,count:number,tags:list\nC-1,Waitematā,Tāmaki,4,a;b\nC-2,Eastern,,1,\n");
+    const s = await importFile({ intake, recordType: "sighting", file, format: "csv", rejectsFile: join(dir, "r.ndjson"), batchSize: 10, progress: false });
+    expect([s.accepted, s.rejected]).toEqual([1, 1]);
+    expect(publisher.log[0]?.payload?.$case === "policeNoting" && publisher.log[0].payload.value.reportingUnit).toBe("a,b");
+  });
+});
