@@ -7,3 +7,4 @@ export * from "./intake.js";
 export * from "./kind.js";
 export * from "./publisher.js";
 export * from "./service.js";
+export * from "./refs.js";

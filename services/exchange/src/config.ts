@@ -11,7 +11,7 @@ export const configSchema = baseConfig.extend({
   /** HTTP port for health, readiness and metrics. */
   PORT: port.default(8082),
   /** Comma-separated agency topics to consume. */
-  INTEL_TOPICS: topicList.default(["takitini.intel.police.v1"]),
+  INTEL_TOPICS: topicList.default(["takitini.intel.police.v1", "takitini.intel.customs.v1", "takitini.intel.mbie.v1", "takitini.intel.msd.v1"]),
   AUDIT_TOPIC: z.string().min(1).default("takitini.audit.decisions.v1"),
   DEADLETTER_TOPIC: z.string().min(1).default("takitini.deadletter.v1"),
   /** Consumer group shared by every exchange instance. */

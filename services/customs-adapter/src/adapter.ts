@@ -1,0 +1,13 @@
+import type { AgencyAdapter } from "@takitini/adapter-kit";
+import { borderSeizure } from "./kinds/border-seizure.js";
+import { suspiciousConsignment } from "./kinds/suspicious-consignment.js";
+
+/** NZ Customs Service: the records its systems submit, and where their events go. */
+export const customsAdapter: AgencyAdapter = {
+  agency: "CUSTOMS",
+  service: "customs-adapter",
+  topic: "takitini.intel.customs.v1",
+  httpPort: 8084,
+  grpcPort: 9084,
+  kinds: [borderSeizure, suspiciousConsignment],
+};

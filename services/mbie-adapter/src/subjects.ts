@@ -1,0 +1,1 @@
+export { checkNoRepeats, checkOrganisationRef, checkUniqueSubjectIds } from "@takitini/adapter-kit";

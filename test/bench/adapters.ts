@@ -1,0 +1,109 @@
+// npm run bench:adapters — accepted records/s per adapter over HTTP and over bulk
+// import against a real broker, and, in the same run, the raw kafkajs produce rate
+// of the same events (the ratio's denominator). Median of ROUNDS rounds.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ingest, seededRandom, type AgencyAdapter } from "@takitini/adapter-kit";
+import { IntelligenceEvent } from "@takitini/proto";
+import { Kafka, logLevel } from "kafkajs";
+import { customsAdapter } from "../../services/customs-adapter/dist/adapter.js";
+import { mbieAdapter } from "../../services/mbie-adapter/dist/adapter.js";
+import { msdAdapter } from "../../services/msd-adapter/dist/adapter.js";
+import { policeAdapter } from "../../services/police-adapter/dist/adapter.js";
+import { silenceKafkajsTimerWarning } from "@takitini/runtime";
+import { fmt, kafkaForBench, median, pool, ROOT, startProcess } from "./lib.ts";
+
+const N = Number(process.env.BENCH_RECORDS ?? 2000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const BATCH = 500;
+const ADAPTERS: AgencyAdapter[] = [policeAdapter, customsAdapter, mbieAdapter, msdAdapter];
+
+silenceKafkajsTimerWarning();
+const kafka = await kafkaForBench();
+const client = new Kafka({ clientId: "bench-raw", brokers: kafka.brokers, logLevel: logLevel.ERROR });
+const rows: string[][] = [];
+let seq = Date.now() % 1_000_000_000;
+
+function records(adapter: AgencyAdapter, n: number): { recordType: string; httpPath: string; record: unknown }[] {
+  const rng = seededRandom(`bench/${adapter.service}/${seq}`);
+  return Array.from({ length: n }, (_v, i) => {
+    const kind = adapter.kinds[i % adapter.kinds.length]!;
+    return { recordType: kind.recordType, httpPath: kind.httpPath, record: kind.synthesize(rng, seq * 10 + i) };
+  });
+}
+
+try {
+  for (const adapter of ADAPTERS) {
+    const svc = await startProcess(`services/${adapter.service}/dist/main.js`, { KAFKA_BROKERS: kafka.brokers.join(","), GRPC_PORT: "0" });
+    const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const httpRates: number[] = [];
+    const bulkRates: number[] = [];
+    const rawSingleRates: number[] = [];
+    const rawBatchRates: number[] = [];
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        seq++;
+        // HTTP door: N records, CONCURRENCY in flight.
+        const httpRecs = records(adapter, N);
+        let failures = 0;
+        const httpSecs = await pool(N, CONCURRENCY, async (i) => {
+          const r = httpRecs[i]!;
+          const res = await fetch(`${svc.url}${r.httpPath}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(r.record) });
+          if (res.status !== 202) failures++;
+          await res.arrayBuffer();
+        });
+        if (failures > 0) throw new Error(`${adapter.service}: ${failures} HTTP submissions were not accepted`);
+        httpRates.push(N / httpSecs);
+
+        // Bulk import door: one NDJSON file per record type, the import CLI as its own process.
+        seq++;
+        const bulkRecs = records(adapter, N);
+        const dir = mkdtempSync(join(tmpdir(), "takitini-bench-"));
+        let bulkSecs = 0;
+        for (const kind of adapter.kinds) {
+          const file = join(dir, `${kind.recordType}.ndjson`);
+          writeFileSync(file, bulkRecs.filter((r) => r.recordType === kind.recordType).map((r) => JSON.stringify(r.record)).join("\n") + "\n");
+          const t0 = process.hrtime.bigint();
+          const run = spawnSync(process.execPath, [`${ROOT}services/${adapter.service}/dist/import.js`, file, "--type", kind.recordType, "--quiet"], { env: { ...process.env, KAFKA_BROKERS: kafka.brokers.join(",") }, encoding: "utf8" });
+          bulkSecs += Number(process.hrtime.bigint() - t0) / 1e9;
+          if (run.status !== 0) throw new Error(`import failed (${run.status}): ${run.stdout}${run.stderr}`);
+        }
+        bulkRates.push(N / bulkSecs);
+
+        // Raw kafkajs: the same events, mapped in-process, produced straight to the topic.
+        seq++;
+        const events = records(adapter, N).map((r) => {
+          const x = ingest(adapter, r.recordType, r.record, new Date());
+          if (!x.ok) throw new Error("synthetic record invalid");
+          return { key: x.event.id, value: Buffer.from(IntelligenceEvent.encode(x.event).finish()) };
+        });
+        const singleSecs = await pool(N, CONCURRENCY, async (i) => {
+          await producer.send({ topic: adapter.topic, acks: -1, messages: [events[i]!] });
+        });
+        rawSingleRates.push(N / singleSecs);
+        const t0 = process.hrtime.bigint();
+        for (let i = 0; i < events.length; i += BATCH) await producer.send({ topic: adapter.topic, acks: -1, messages: events.slice(i, i + BATCH) });
+        rawBatchRates.push(N / (Number(process.hrtime.bigint() - t0) / 1e9));
+      }
+    } finally {
+      await producer.disconnect();
+      await svc.stop();
+    }
+    const [h, b, rs, rb] = [median(httpRates), median(bulkRates), median(rawSingleRates), median(rawBatchRates)];
+    rows.push([adapter.service, fmt(h), fmt(rs), fmt(h / rs, 2), fmt(b), fmt(rb), fmt(b / rb, 2), `${fmt(svc.peakRssKb() / 1024)} MiB`]);
+    console.error(`[bench] ${adapter.service}: http ${fmt(h)}/s, bulk ${fmt(b)}/s, raw single ${fmt(rs)}/s, raw batch ${fmt(rb)}/s`);
+  }
+} finally {
+  await kafka.stop();
+}
+
+const head = ["adapter", "HTTP rec/s", "raw kafkajs rec/s (1 per send, same concurrency)", "HTTP ÷ raw", "bulk import rec/s", "raw kafkajs rec/s (500 per send)", "bulk ÷ raw", "adapter peak RSS"];
+console.log(`\nbench:adapters — ${N} records per door per round, median of ${ROUNDS} rounds, HTTP concurrency ${CONCURRENCY}, acks=all, idempotent producer\n`);
+console.log(`| ${head.join(" | ")} |`);
+console.log(`|${head.map(() => "---").join("|")}|`);
+for (const r of rows) console.log(`| ${r.join(" | ")} |`);
+console.log("\nBulk import time includes starting the import process (Node, Kafka connect, idempotency index load) per file.");
