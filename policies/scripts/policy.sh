@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Policy checks and the wasm build for @takitini/policies. Works from any directory.
 #
-#   policy.sh build   opa check --strict, opa fmt check, then compile the Rego to
-#                     build/policy.wasm (committed: running the mesh needs no Go).
+#   policy.sh build [OUT]  opa check --strict, opa fmt check, then compile the Rego
+#                     to build/policy.wasm (committed: running the mesh needs no Go),
+#                     or to OUT (a candidate for `npm run policy:impact`).
 #   policy.sh test    opa check --strict, opa fmt check, opa test with coverage of at
-#                     least COVERAGE_THRESHOLD %, every area's samples against the Rego,
-#                     and a fresh compile that must be byte-identical to the committed
+#                     least COVERAGE_THRESHOLD %, every area's samples (single decisions
+#                     and the per-subscriber matrix) against the Rego, and a fresh
+#                     compile that must be byte-identical to the committed
 #                     build/policy.wasm.
 #
 # The OPA CLI is the pinned one from infra/opa/install.sh (built with Go on first use).
@@ -18,9 +20,12 @@ set -euo pipefail
 POLICIES="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROOT="$(cd "$POLICIES/.." && pwd)"
 
-# One folder per policy area; each area's decision documents are wasm entrypoints.
+# One folder per policy area; each area's decision document is a wasm entrypoint (and
+# its samples are checked against it), as is any vocabulary the TypeScript side reads
+# from the policy rather than restating it (the redaction categories).
 AREAS=(sharing)
-ENTRYPOINTS=(takitini/sharing/decision)
+DECISIONS=(takitini/sharing/decision)
+ENTRYPOINTS=("${DECISIONS[@]}" takitini/sharing/vocabulary/redaction_categories)
 # The subscriber registry, mounted where the policy reads it.
 DATA="takitini.subscribers:data/subscribers.json"
 WASM="build/policy.wasm"
@@ -111,11 +116,14 @@ EOF
 
 # Every <area>/samples/*.json ({name, input, expected}) must agree with the Rego:
 # each key given in expected (at least allow, view, reasons) equals the decision's.
+# Every <area>/samples/matrix/*.json ({name, event, expected: {subscriber id: decision}})
+# must name every registered subscriber and agree with the Rego on the whole decision
+# for each: the README's visibility table is generated from these.
 # The vitest suite checks the same samples through the compiled wasm.
 samples() {
-  local entry area f id args count total=0 src=() problems
+  local entry area f id args count total=0 rows=0 src=() problems
   while IFS= read -r f; do src+=("$f"); done < <(sources)
-  for entry in "${ENTRYPOINTS[@]}"; do
+  for entry in "${DECISIONS[@]}"; do
     area="${entry#*/}"
     area="${area%%/*}"
     args=()
@@ -127,10 +135,18 @@ samples() {
       count=$((count + 1))
     done
     [ "$count" -gt 0 ] || die "no samples in $area/samples"
+    for f in "$area"/samples/matrix/*.json; do
+      [ -e "$f" ] || continue
+      id="$(basename "$f" .json)"
+      args+=(--data "matrix.m_${id//[^A-Za-z0-9_]/_}:$f")
+      rows=$((rows + 1))
+    done
     sed "s|DECISION|data.${entry//\//.}|" >"$TMP/samples_check.rego" <<'EOF'
 package samples_check
 
 required := {"allow", "view", "reasons"}
+
+decision_keys := {"allow", "view", "redact", "reasons", "legal_basis"}
 
 well_formed(s) if {
 	is_string(s.name)
@@ -152,17 +168,58 @@ problems contains sprintf("%s (%s): expected %v, the policy decides %v", [id, k,
 	got := object.get(d, k, null)
 	want != got
 }
+
+matrix := data.matrix
+
+matrix_well_formed(m) if {
+	is_string(m.name)
+	is_object(m.event)
+	is_object(m.expected)
+	every _, want in m.expected {
+		object.keys(want) == decision_keys
+	}
+}
+
+problems contains sprintf("matrix %s: a row is {name, event, expected: {subscriber id: {%s}}}", [id, concat(", ", sort(decision_keys))]) if {
+	some id, m in matrix
+	not matrix_well_formed(m)
+}
+
+problems contains sprintf("matrix %s: no expectation for subscriber %s", [id, sid]) if {
+	some id, m in matrix
+	some sid, _ in data.takitini.subscribers
+	not sid in object.keys(object.get(m, "expected", {}))
+}
+
+problems contains sprintf("matrix %s (%s): expected %v, the policy decides %v", [id, sid, want, got]) if {
+	some id, m in matrix
+	matrix_well_formed(m)
+	some sid, want in m.expected
+	got := DECISION with input as {"subscriber_id": sid, "event": m.event}
+	want != got
+}
 EOF
     problems="$("$OPA" eval --format raw "${src[@]/#/--data=}" --data "$TMP/samples_check.rego" --data "$DATA" "${args[@]}" \
       'concat("\n", sort(data.samples_check.problems))')" || die "could not evaluate the $area samples (above)"
     [ -z "$problems" ] || die "$area samples disagree with the Rego:"$'\n'"$problems"
     total=$((total + count))
   done
-  say "samples: $total agree with the Rego"
+  say "samples: $total decisions and $rows matrix rows agree with the Rego"
 }
 
 case "${1:-}" in
   build)
+    if [ -n "${2:-}" ]; then
+      # A candidate build (for `npm run policy:impact -- --candidate OUT`): the same
+      # checks and compile, written to OUT; the committed wasm is left alone.
+      find_opa || die "building a candidate needs the OPA CLI (see infra/opa/install.sh)"
+      mkdir -p "$(dirname "$2")"
+      out="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
+      check
+      compile "$out"
+      say "built candidate $out ($(wc -c <"$out" | tr -d ' ') bytes)"
+      exit 0
+    fi
     if ! find_opa; then
       # Running the mesh needs no Go: without the OPA CLI the committed wasm stands,
       # and `policy.sh test` (npm test) still fails if it has drifted from the Rego.
@@ -188,7 +245,7 @@ case "${1:-}" in
     say "$WASM matches a fresh build of the Rego"
     ;;
   *)
-    echo "usage: policy.sh build|test" >&2
+    echo "usage: policy.sh build [OUT.wasm] | test" >&2
     exit 2
     ;;
 esac

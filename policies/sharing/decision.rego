@@ -5,7 +5,8 @@
 #   subscriber receives an event only under a sharing agreement it holds in
 #   data.takitini.subscribers (data, not code), and only when no rule denies it.
 #   The decision always has a value. It names the agreement rule that allowed,
-#   or every rule that denied, and when allowed the legal basis relied on.
+#   or every rule that denied; when allowed, the legal basis relied on and the
+#   exact field paths to remove before delivery.
 package takitini.sharing
 
 # --- Vocabulary ---------------------------------------------------------------
@@ -31,14 +32,84 @@ known_caveats := {
 
 known_agencies := {"POLICE", "CUSTOMS", "MBIE", "MSD"}
 
-# Each known event type and the activities its events may carry ("" for none).
-# A new event type is a contract change (proto and policy together), so it lives here.
-event_activities := {"police.organised_crime_noting": {
-	"DRUG_SUPPLY",
-	"VIOLENCE_STANDOVER",
-	"FIREARMS",
-	"MONEY_LAUNDERING",
-}}
+drugs := {"METHAMPHETAMINE", "COCAINE", "MDMA"}
+
+commodities := drugs | {"PRECURSORS", "FIREARMS", "COUNTERFEIT_GOODS"}
+
+# An operation's lifecycle: planning -> active (covert) -> resolution (arrests) -> concluded.
+operation_phases := {"PLANNING", "ACTIVE", "RESOLUTION", "CONCLUDED"}
+
+# From resolution on, a de-identified account of an operation may leave law enforcement.
+released_phases := {"RESOLUTION", "CONCLUDED"}
+
+# Every event type the mesh carries (the proto's payload oneof): the agency that
+# publishes it, the payload's field name in the envelope (where redaction paths into
+# the payload start), the activities its events may carry (the crime activity of a
+# noting, the commodity of a seizure, consignment or wastewater reading; "" for none)
+# and the operation phases they may carry ("" for none). A new event type is a
+# contract change (proto and policy together), so it lives here.
+event_types := {
+	"police.organised_crime_noting": {
+		"agency": "POLICE",
+		"payload": "police_noting",
+		"activities": {"DRUG_SUPPLY", "VIOLENCE_STANDOVER", "FIREARMS", "MONEY_LAUNDERING"},
+		"phases": {""},
+	},
+	"police.operation_update": {
+		"agency": "POLICE",
+		"payload": "police_operation_update",
+		"activities": {""},
+		"phases": operation_phases,
+	},
+	"police.firearms_seizure": {
+		"agency": "POLICE",
+		"payload": "police_firearms_seizure",
+		"activities": {""},
+		"phases": {""},
+	},
+	"police.wastewater_indicator": {
+		"agency": "POLICE",
+		"payload": "police_wastewater_indicator",
+		"activities": drugs,
+		"phases": {""},
+	},
+	"customs.border_seizure": {
+		"agency": "CUSTOMS",
+		"payload": "customs_border_seizure",
+		"activities": commodities,
+		"phases": {""},
+	},
+	"customs.suspicious_consignment": {
+		"agency": "CUSTOMS",
+		"payload": "customs_suspicious_consignment",
+		"activities": (commodities | {""}),
+		"phases": {""},
+	},
+	"mbie.exploitation_complaint": {
+		"agency": "MBIE",
+		"payload": "mbie_exploitation_complaint",
+		"activities": {""},
+		"phases": {""},
+	},
+	"mbie.trafficking_indicator": {
+		"agency": "MBIE",
+		"payload": "mbie_trafficking_indicator",
+		"activities": {""},
+		"phases": {""},
+	},
+	"msd.whanau_support_referral": {
+		"agency": "MSD",
+		"payload": "msd_whanau_support_referral",
+		"activities": {""},
+		"phases": {""},
+	},
+	"msd.community_resilience_report": {
+		"agency": "MSD",
+		"payload": "msd_community_resilience_report",
+		"activities": {""},
+		"phases": {""},
+	},
+}
 
 # The 12 Police districts, the regions events and subscribers are placed in.
 districts := {
@@ -56,9 +127,14 @@ districts := {
 	"SOUTHERN",
 }
 
+# Subjects: a person has a role ("UNSPECIFIED" when none is recorded); organisations,
+# vehicles and empty subjects (kind "") have none.
+person_roles := {"UNSPECIFIED", "PERSON_OF_INTEREST", "ASSOCIATE", "VICTIM", "EXPLOITED_WORKER", "WITNESS"}
+
 tiers := {"partner_agency", "community_leader", "public", "oversight"}
 
-# Tiers that never receive a raw event; they get de-identified briefings instead.
+# Tiers that never receive a raw event: aggregate-only views (for briefings) and
+# de-identified notices only.
 community_tiers := {"community_leader", "public"}
 
 # Views an agreement may grant ("none" is what a denial gets).
@@ -66,11 +142,73 @@ agreement_views := {"full", "redacted", "aggregate_only"}
 
 # The fields of an agreement. Any other is a typo that could widen it (a misspelt
 # "activities" would cover every activity), so it makes the subscriber misconfigured.
-agreement_fields := {"id", "rule", "source_agency", "event_types", "activities", "view", "redact", "legal_basis"}
+agreement_fields := {
+	"id", "rule", "source_agency", "event_types", "activities", "operation_phases",
+	"view", "redact", "de_identified", "purpose", "legal_basis",
+}
+
+# Derived views (aggregate-only, de-identified notices) carry none of the record's
+# content, so the markings on that content (classification, LAW_ENFORCEMENT_ONLY) do
+# not hold them back, up to this classification; above it they need clearance.
+derived_view_ceiling := "RESTRICTED"
+
+# --- Redaction catalogue: what an agreement's redact categories remove ---------
+#
+# Agreements name categories; decisions carry the exact protobuf field paths
+# (snake_case, `[*]` for every element, `[n]` for one) that the exchange's one
+# applier removes. Paths are emitted only where the event has something there.
+
+# Everything about a person but the pseudonymous subject_id, role and minor flag.
+identity_fields := ["full_name", "aliases", "date_of_birth", "address", "phone_numbers", "documents"]
+
+# Categories that cover every person in the event, and the person fields they remove.
+person_field_categories := {
+	"people": ["full_name", "aliases", "date_of_birth"],
+	"addresses": ["address"],
+	"phone_numbers": ["phone_numbers"],
+	"document_numbers": ["documents"],
+}
+
+# Persons whose identity is withheld whole by "victims_and_exploited_workers".
+protected_roles := {"VICTIM", "EXPLOITED_WORKER"}
+
+# Free text that may name people, by event type (payload fields).
+narrative_fields := {
+	"police.organised_crime_noting": ["summary"],
+	"police.operation_update": ["summary"],
+}
+
+# Fields that would identify an operation, a case, a place or a group, by event type
+# (payload fields). A de-identified notice removes them with the envelope's
+# operation_ref and source_record_id.
+operational_fields := {
+	"police.organised_crime_noting": ["group_name", "locality", "reporting_unit"],
+	"police.operation_update": ["code_name", "target_group", "localities", "arrests", "charges"],
+	"police.firearms_seizure": ["locality", "linked_group"],
+	"customs.border_seizure": ["case_ref", "consignee_subject_id"],
+	"customs.suspicious_consignment": ["consignment_ref", "consignee_subject_id"],
+	"mbie.exploitation_complaint": ["complaint_ref", "employer_subject_id", "locality"],
+	"mbie.trafficking_indicator": ["case_ref", "related_complaint_ref"],
+	"msd.whanau_support_referral": ["referral_batch_ref", "provider"],
+}
+
+# Also a wasm entrypoint, through vocabulary.rego.
+redaction_categories := object.keys(person_field_categories) | {
+	"vehicles",
+	"victims_and_exploited_workers",
+	"children",
+	"subjects",
+	"narrative",
+	"operational_detail",
+}
+
+# What a de-identified notice must remove: every subject, all free text, and
+# everything that identifies the operation or case.
+deidentifying_categories := {"subjects", "narrative", "operational_detail"}
 
 # --- Input: anything malformed is denied, never allowed by accident ------------
 
-event_string_fields := ["id", "source_agency", "event_type", "classification", "region", "activity"]
+event_string_fields := ["id", "source_agency", "event_type", "classification", "region", "activity", "operation_ref", "operation_phase"]
 
 event_array_fields := ["caveats", "releasable_to", "subject_kinds"]
 
@@ -87,6 +225,22 @@ string_at(path) if is_string(object.get(input, path, null))
 strings_at(path) if strings(object.get(input, path, null))
 
 boolean_at(path) if is_boolean(object.get(input, path, null))
+
+# The event's subjects in envelope order: {kind, role, minor}, no identities.
+subjects_at(path) if {
+	xs := object.get(input, path, null)
+	is_array(xs)
+	every s in xs {
+		subject_shaped(s)
+	}
+}
+
+subject_shaped(s) if {
+	is_object(s)
+	is_string(s.kind)
+	is_string(s.role)
+	is_boolean(s.minor)
+}
 
 strings(xs) if {
 	is_array(xs)
@@ -111,12 +265,18 @@ input_errors contains concat(".", ["event", f]) if {
 	not strings_at(["event", f])
 }
 
+input_errors contains "event.subjects" if not subjects_at(["event", "subjects"])
+
 input_errors contains "event.has_personal_information" if not boolean_at(["event", "has_personal_information"])
 
 input_valid if count(input_errors) == 0
 
 # Defined only for valid input, so no rule below adds to sharing.input_invalid.
+# No rule reads event.id beyond its type: decisions do not depend on it, which is
+# what lets the loader evaluate once per distinct projection of an event.
 event := input.event if input_valid
+
+event_type := event_types[event.event_type]
 
 # --- Subscriber: a record in the registry; one that cannot be judged fails closed
 
@@ -131,9 +291,10 @@ subscriber_valid if {
 	every r in subscriber.regions {
 		region_valid(r)
 	}
+	strings(subscriber.purposes)
 	is_array(subscriber.agreements)
 	every a in subscriber.agreements {
-		agreement_valid(a)
+		agreement_valid(a, subscriber.purposes)
 	}
 	count({a.id | some a in subscriber.agreements}) == count(subscriber.agreements)
 }
@@ -143,7 +304,7 @@ region_valid("*")
 region_valid(r) if districts[r]
 
 # Every disclosure records its basis, so an agreement without one is not an agreement.
-agreement_valid(a) if {
+agreement_valid(a, purposes) if {
 	is_object(a)
 	count({k | some k, _ in a; not agreement_fields[k]}) == 0
 	is_string(a.id)
@@ -151,22 +312,68 @@ agreement_valid(a) if {
 	startswith(a.rule, "sharing.")
 	known_agencies[a.source_agency]
 	strings(a.event_types)
+	every t in a.event_types {
+		event_types[t].agency == a.source_agency
+	}
 	activities_valid(a)
+	phases_valid(a)
 	agreement_views[a.view]
 	strings(a.redact)
+	every c in a.redact {
+		redaction_categories[c]
+	}
+	de_identification_valid(a)
+	purpose_valid(a, purposes)
 	is_string(a.legal_basis)
 	a.legal_basis != ""
 }
 
-# No activities: the agreement covers every activity of its event types.
+# No activities: the agreement covers every activity of its event types. Each one
+# listed must be an activity of one of them, so a misspelling cannot pass unseen.
 activities_valid(a) if object.get(a, "activities", null) == null
 
-activities_valid(a) if strings(a.activities)
+activities_valid(a) if {
+	strings(a.activities)
+	every x in a.activities {
+		some t in a.event_types
+		x in event_types[t].activities
+	}
+}
+
+# No operation phases: the agreement covers events in any phase (or none).
+phases_valid(a) if object.get(a, "operation_phases", null) == null
+
+phases_valid(a) if {
+	strings(a.operation_phases)
+	every p in a.operation_phases {
+		operation_phases[p]
+	}
+}
+
+# A de-identified agreement grants a redacted view that removes every subject, all
+# free text and all operational detail: the policy checks that, not the data's word.
+de_identification_valid(a) if object.get(a, "de_identified", false) == false
+
+de_identification_valid(a) if {
+	a.de_identified == true
+	a.view == "redacted"
+	every c in deidentifying_categories {
+		c in a.redact
+	}
+}
+
+# A purpose, where given, is one the subscriber is registered for.
+purpose_valid(a, _) if object.get(a, "purpose", null) == null
+
+purpose_valid(a, purposes) if {
+	is_string(a.purpose)
+	a.purpose in purposes
+}
 
 # The subscriber the rules below judge: known and well-formed.
 viewer := subscriber if subscriber_valid
 
-# --- Rules that deny ------------------------------------------------------------
+# --- Rules that deny, whatever the agreement ---------------------------------------
 
 deny contains "sharing.input_invalid" if not input_valid
 
@@ -187,12 +394,22 @@ deny contains "sharing.unknown_source_agency" if {
 
 deny contains "sharing.unknown_event_type" if {
 	event
-	not event_activities[event.event_type]
+	not event_type
+}
+
+deny contains "sharing.event_type_not_from_source_agency" if {
+	known_agencies[event.source_agency]
+	event_type.agency != event.source_agency
 }
 
 deny contains "sharing.unknown_activity" if {
-	activities := event_activities[event.event_type]
-	not event.activity in activities
+	event_type
+	not event.activity in event_type.activities
+}
+
+deny contains "sharing.unknown_operation_phase" if {
+	event_type
+	not event.operation_phase in event_type.phases
 }
 
 deny contains "sharing.unknown_classification" if {
@@ -200,14 +417,33 @@ deny contains "sharing.unknown_classification" if {
 	not levels[event.classification]
 }
 
+deny contains "sharing.unknown_region" if {
+	event
+	not districts[event.region]
+}
+
 deny contains "sharing.unknown_caveat" if {
 	some c in event.caveats
 	not known_caveats[c]
 }
 
-deny contains "sharing.community_no_raw_events" if viewer.tier in community_tiers
+deny contains "sharing.unknown_subject" if {
+	some s in event.subjects
+	not subject_known(s)
+}
 
-deny contains "sharing.classification_above_clearance" if levels[event.classification] > levels[viewer.clearance]
+subject_known(s) if {
+	s.kind == "PERSON"
+	person_roles[s.role]
+}
+
+# An organisation, a vehicle, or a subject with no entity set (kind "", which holds
+# nothing but keeps the positions of the ones after it).
+subject_known(s) if {
+	s.kind in {"ORGANISATION", "VEHICLE", ""}
+	s.role == ""
+	s.minor == false
+}
 
 deny contains "sharing.outside_subscriber_regions" if {
 	viewer
@@ -215,11 +451,7 @@ deny contains "sharing.outside_subscriber_regions" if {
 	not event.region in viewer.regions
 }
 
-deny contains "sharing.law_enforcement_only" if {
-	"LAW_ENFORCEMENT_ONLY" in event.caveats
-	viewer.law_enforcement == false
-}
-
+# Not even in aggregates.
 deny contains "sharing.no_community_release" if {
 	"NO_COMMUNITY_RELEASE" in event.caveats
 	viewer.tier in community_tiers
@@ -236,35 +468,172 @@ releasable_to_viewer if input.subscriber_id in event.releasable_to
 
 releasable_to_viewer if viewer.agency in event.releasable_to
 
-# Operation lifecycle is not modelled yet, so an embargoed event goes to no one.
-deny contains "sharing.embargoed_until_concluded" if "EMBARGO_UNTIL_CONCLUDED" in event.caveats
-
-# Default deny: no agreement the subscriber holds covers this event.
-deny contains "sharing.default_deny" if {
-	viewer
-	count(matching_agreements) == 0
+# The originator's embargo holds until the operation is concluded. Only an operation
+# update carries its operation's phase, so anything else so marked goes to no one.
+deny contains "sharing.embargoed_until_concluded" if {
+	"EMBARGO_UNTIL_CONCLUDED" in event.caveats
+	event.operation_phase != "CONCLUDED"
 }
+
+# Operational security: nothing about an operation leaves law enforcement before its
+# resolution. An event that names an operation but not its phase (a noting linked to
+# one, a seizure made in one) is treated as before resolution.
+deny contains "sharing.operational_embargo" if {
+	about_operation
+	not event.operation_phase in released_phases
+	viewer.law_enforcement == false
+}
+
+about_operation if event.operation_ref != ""
+
+about_operation if event.event_type == "police.operation_update"
 
 # ORIGINATOR_CONTROL needs no rule of its own: an agreement matches only events
 # from its own source agency, so every release is one the originator agreed to.
 
-# --- Agreements that allow --------------------------------------------------------
+# --- Agreements --------------------------------------------------------------------
 
+# The agreements the subscriber holds that cover this event.
 matching_agreements contains a if {
 	some a in viewer.agreements
 	a.source_agency == event.source_agency
 	event.event_type in a.event_types
 	covers_activity(a, event.activity)
+	covers_phase(a, event.operation_phase)
 }
 
 covers_activity(a, _) if object.get(a, "activities", null) == null
 
 covers_activity(a, activity) if activity in a.activities
 
-# The agreement relied on when several match: the first by id, so the choice is stable.
-agreement := [a | some a in matching_agreements; a.id == min({b.id | some b in matching_agreements})][0]
+covers_phase(a, _) if object.get(a, "operation_phases", null) == null
 
-redactions := sort(agreement.redact) if agreement.view == "redacted"
+covers_phase(a, phase) if phase in a.operation_phases
+
+# Rules that hold back the view an agreement grants (or, with no agreement, `null`,
+# any view): each names a reason.
+agreement_rules := {
+	"sharing.classification_above_clearance",
+	"sharing.law_enforcement_only",
+	"sharing.community_no_raw_events",
+	"sharing.purpose_required",
+}
+
+held_back(a) := {r | some r in agreement_rules; holds_back(a, r)}
+
+holds_back(a, "sharing.classification_above_clearance") if {
+	levels[event.classification] > levels[viewer.clearance]
+	not derived_within_ceiling(a)
+}
+
+holds_back(a, "sharing.law_enforcement_only") if {
+	"LAW_ENFORCEMENT_ONLY" in event.caveats
+	viewer.law_enforcement == false
+	not derived(a)
+}
+
+# Community tiers never receive a raw event: only aggregate-only views and
+# de-identified notices.
+holds_back(a, "sharing.community_no_raw_events") if {
+	viewer.tier in community_tiers
+	not derived(a)
+}
+
+# Personal information is disclosed only for a stated purpose (and, as for every
+# disclosure, on a legal basis).
+holds_back(a, "sharing.purpose_required") if {
+	discloses_personal_information(a)
+	object.get(a, "purpose", null) == null
+}
+
+# A view that carries none of the record's content.
+derived(a) if a.view == "aggregate_only"
+
+derived(a) if a.de_identified == true
+
+derived_within_ceiling(a) if {
+	derived(a)
+	levels[event.classification] <= levels[derived_view_ceiling]
+}
+
+discloses_personal_information(a) if {
+	event.has_personal_information
+	a.view in {"full", "redacted"}
+	not a.de_identified == true
+}
+
+# With no agreement covering the event, the rules that would hold back any view.
+deny contains "sharing.default_deny" if {
+	viewer
+	count(matching_agreements) == 0
+}
+
+deny contains r if {
+	viewer
+	count(matching_agreements) == 0
+	some r in held_back(null)
+}
+
+# With agreements covering it but every one held back, every reason they were.
+deny contains r if {
+	count(usable_agreements) == 0
+	some a in matching_agreements
+	some r in held_back(a)
+}
+
+usable_agreements contains a if {
+	some a in matching_agreements
+	count(held_back(a)) == 0
+}
+
+# The agreement relied on when several may be: the first by id, so the choice is stable.
+agreement := [a | some a in usable_agreements; a.id == min({b.id | some b in usable_agreements})][0]
+
+# --- Redactions: the exact paths the agreement's categories remove from this event
+
+# The paths a category removes from this event; undefined where it has nothing to
+# remove. Computed only for the categories the agreement relied on names.
+category_paths(c) := {concat("", ["subjects[*].person.", f]) | some f in person_field_categories[c]} if {
+	person_field_categories[c]
+	has_subject("PERSON")
+}
+
+category_paths("vehicles") := {"subjects[*].vehicle.plate"} if has_subject("VEHICLE")
+
+category_paths("victims_and_exploited_workers") := persons_paths({i |
+	some i, s in event.subjects
+	s.kind == "PERSON"
+	s.role in protected_roles
+})
+
+category_paths("children") := persons_paths({i |
+	some i, s in event.subjects
+	s.kind == "PERSON"
+	s.minor == true
+})
+
+category_paths("subjects") := {"subjects"} if count(event.subjects) > 0
+
+category_paths("narrative") := {concat(".", [event_type.payload, f]) | some f in narrative_fields[event.event_type]}
+
+category_paths("operational_detail") := envelope_operational_paths | {concat(".", [event_type.payload, f]) | some f in operational_fields[event.event_type]}
+
+envelope_operational_paths := {"operation_ref", "source_record_id"} if event.operation_ref != ""
+
+else := {"source_record_id"}
+
+has_subject(kind) if {
+	some s in event.subjects
+	s.kind == kind
+}
+
+# Every identity field of the persons at these positions.
+persons_paths(positions) := {concat("", ["subjects[", format_int(i, 10), "].person.", f]) |
+	some i in positions
+	some f in identity_fields
+}
+
+redactions := sort({p | some c in agreement.redact; some p in category_paths(c)}) if agreement.view == "redacted"
 
 else := []
 

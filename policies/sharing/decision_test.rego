@@ -4,37 +4,75 @@ import data.takitini.sharing
 
 # --- Helper constructors: each test reads as one sentence about who may see what
 
-# A Police organised-crime noting about one activity: RESTRICTED, law-enforcement
-# only, Eastern district, about a person and an organisation.
-noting(activity) := {
+# Subjects as the projection gives them: kind, role, minor; never an identity.
+person(role) := {"kind": "PERSON", "role": role, "minor": false}
+
+child := {"kind": "PERSON", "role": "VICTIM", "minor": true}
+
+organisation := {"kind": "ORGANISATION", "role": "", "minor": false}
+
+vehicle := {"kind": "VEHICLE", "role": "", "minor": false}
+
+# An event of a type with nothing that restricts it: UNCLASSIFIED, no caveats, no
+# subjects, Eastern district, the type's first activity and phase (if it has them).
+event(type) := {
 	"id": "0b8a4f4e-6f0e-5c1a-9d0e-1f2a3b4c5d6e",
-	"source_agency": "POLICE",
-	"event_type": "police.organised_crime_noting",
-	"classification": "RESTRICTED",
-	"caveats": ["LAW_ENFORCEMENT_ONLY"],
+	"source_agency": sharing.event_types[type].agency,
+	"event_type": type,
+	"classification": "UNCLASSIFIED",
+	"caveats": [],
 	"releasable_to": [],
 	"region": "EASTERN",
-	"activity": activity,
-	"subject_kinds": ["PERSON", "ORGANISATION"],
-	"has_personal_information": true,
+	"activity": min(sharing.event_types[type].activities),
+	"operation_ref": "",
+	"operation_phase": min(sharing.event_types[type].phases),
+	"subject_kinds": [],
+	"subjects": [],
+	"has_personal_information": false,
 }
+
+with_fields(e, fields) := object.union(e, fields)
+
+# The event about these subjects (personal information whenever a person or vehicle is among them).
+about(e, subjects) := with_fields(e, {
+	"subjects": subjects,
+	"subject_kinds": sort({s.kind | some s in subjects}),
+	"has_personal_information": count({s | some s in subjects; s.kind in {"PERSON", "VEHICLE"}}) > 0,
+})
+
+# A Police organised-crime noting about one activity: RESTRICTED, law-enforcement
+# only, Eastern district, about a person and an organisation.
+noting(activity) := about(
+	with_fields(event("police.organised_crime_noting"), {"classification": "RESTRICTED", "caveats": ["LAW_ENFORCEMENT_ONLY"], "activity": activity}),
+	[person("PERSON_OF_INTEREST"), organisation],
+)
 
 drug_noting := noting("DRUG_SUPPLY")
 
 # A drug-supply noting anyone could be shown if an agreement allowed it.
-plain_noting := object.union(drug_noting, {"classification": "UNCLASSIFIED", "caveats": []})
+plain_noting := with_fields(drug_noting, {"classification": "UNCLASSIFIED", "caveats": []})
 
-with_fields(event, fields) := object.union(event, fields)
+# A Police operation update in a phase, as Police mark it by default (RESTRICTED,
+# law-enforcement only), naming an arrested person.
+operation_update(phase) := about(
+	with_fields(event("police.operation_update"), {
+		"classification": "RESTRICTED", "caveats": ["LAW_ENFORCEMENT_ONLY"],
+		"operation_ref": "Operation Highwater", "operation_phase": phase,
+	}),
+	[person("PERSON_OF_INTEREST")],
+)
 
-classified(event, level) := with_fields(event, {"classification": level})
+classified(e, level) := with_fields(e, {"classification": level})
 
-caveated(event, caveats) := with_fields(event, {"caveats": caveats})
+caveated(e, caveats) := with_fields(e, {"caveats": caveats})
 
-releasable_to(event, names) := with_fields(event, {"caveats": array.concat(event.caveats, ["RELEASABLE_TO"]), "releasable_to": names})
+releasable_to(e, names) := with_fields(e, {"caveats": array.concat(e.caveats, ["RELEASABLE_TO"]), "releasable_to": names})
 
-in_region(event, region) := with_fields(event, {"region": region})
+in_region(e, region) := with_fields(e, {"region": region})
 
-without(event, field) := object.remove(event, [field])
+in_operation(e, ref) := with_fields(e, {"operation_ref": ref})
+
+without(e, field) := object.remove(e, [field])
 
 # A registered subscriber's record, to vary in a test.
 viewer(id) := data.takitini.subscribers[id]
@@ -47,11 +85,16 @@ partner(agreements) := {
 	"law_enforcement": true,
 	"clearance": "RESTRICTED",
 	"regions": ["*"],
+	"purposes": ["law_enforcement"],
 	"delivery_topic": "takitini.deliver.candidate.v1",
 	"agreements": agreements,
 }
 
-# An agreement for Police notings about the activities, granting a full view.
+# A community leader for the Eastern district holding the agreements (which state no
+# purpose: it is registered for none).
+community(agreements) := with_fields(viewer("community-eastern"), {"agreements": [object.remove(a, ["purpose"]) | some a in agreements]})
+
+# An agreement for Police notings about the activities, granting a full view for law enforcement.
 agreement(id, activities) := {
 	"id": id,
 	"rule": concat("", ["sharing.", id]),
@@ -60,17 +103,39 @@ agreement(id, activities) := {
 	"activities": activities,
 	"view": "full",
 	"redact": [],
+	"purpose": "law_enforcement",
 	"legal_basis": "Privacy Act 2020, IPP 11(1)(e)(i)",
 }
 
+# An agreement for events of one type granting a view.
+agreement_for(type, view) := {
+	"id": "for_type",
+	"rule": "sharing.for_type",
+	"source_agency": sharing.event_types[type].agency,
+	"event_types": [type],
+	"view": view,
+	"redact": [],
+	"purpose": "law_enforcement",
+	"legal_basis": "Privacy Act 2020, IPP 11(1)(e)(i)",
+}
+
+# An agreement redacting the categories from events of one type.
+redacting(type, categories) := with_fields(agreement_for(type, "redacted"), {"redact": categories})
+
+# A de-identified notice of operation updates from resolution on.
+support_notice := with_fields(redacting("police.operation_update", ["subjects", "narrative", "operational_detail"]), {
+	"operation_phases": ["RESOLUTION", "CONCLUDED"],
+	"de_identified": true,
+})
+
 # What a registered subscriber is shown.
-decision(subscriber_id, event) := d if {
-	d := sharing.decision with input as {"subscriber_id": subscriber_id, "event": event}
+decision(subscriber_id, e) := d if {
+	d := sharing.decision with input as {"subscriber_id": subscriber_id, "event": e}
 }
 
 # What a subscriber record not (yet) in the registry would be shown.
-decision_as(record, event) := d if {
-	d := sharing.decision with input as {"subscriber_id": "candidate", "event": event}
+decision_as(record, e) := d if {
+	d := sharing.decision with input as {"subscriber_id": "candidate", "event": e}
 		with data.takitini.subscribers.candidate as record
 }
 
@@ -78,6 +143,9 @@ decision_as(record, event) := d if {
 decision_on(value) := d if {
 	d := sharing.decision with input as value
 }
+
+# The paths a partner holding one agreement redacting the categories would have removed.
+redacted(e, categories) := decision_as(partner([redacting(e.event_type, categories)]), e).redact
 
 allowed(d) if {
 	d.allow == true
@@ -93,7 +161,7 @@ denied(d, reason) if {
 	reason in d.reasons
 }
 
-# --- Customs receives Police drug-supply notings --------------------------------
+# --- Customs receives Police drug-supply and firearms intelligence ------------------
 
 test_customs_sees_police_drug_supply_noting if allowed(decision("customs", drug_noting))
 
@@ -117,11 +185,24 @@ test_customs_denied_top_secret_noting if denied(decision("customs", classified(d
 
 test_customs_denied_violence_standover_noting if denied(decision("customs", noting("VIOLENCE_STANDOVER")), "sharing.default_deny")
 
-test_customs_denied_firearms_noting if denied(decision("customs", noting("FIREARMS")), "sharing.default_deny")
+test_customs_sees_firearms_noting if decision("customs", noting("FIREARMS")).reasons == ["sharing.customs_police_firearms"]
+
+test_customs_sees_police_firearms_seizure if {
+	d := decision("customs", about(caveated(event("police.firearms_seizure"), ["LAW_ENFORCEMENT_ONLY"]), [person("PERSON_OF_INTEREST")]))
+	d.view == "full"
+	d.reasons == ["sharing.customs_police_firearms_seizures"]
+}
+
+test_customs_sees_wastewater_readings if {
+	d := decision("customs", with_fields(event("police.wastewater_indicator"), {"activity": "METHAMPHETAMINE"}))
+	d.view == "full"
+}
 
 test_customs_denied_money_laundering_noting if denied(decision("customs", noting("MONEY_LAUNDERING")), "sharing.default_deny")
 
-test_customs_agreement_covers_police_events_only if denied(decision("customs", with_fields(drug_noting, {"source_agency": "MBIE"})), "sharing.default_deny")
+test_customs_agreement_covers_police_events_only if {
+	denied(decision("customs", with_fields(drug_noting, {"source_agency": "MBIE"})), "sharing.event_type_not_from_source_agency")
+}
 
 test_customs_sees_law_enforcement_only_noting if allowed(decision("customs", caveated(drug_noting, ["LAW_ENFORCEMENT_ONLY"])))
 
@@ -139,17 +220,64 @@ test_customs_sees_noting_from_any_district if allowed(decision("customs", in_reg
 
 test_customs_sees_no_community_release_noting if allowed(decision("customs", caveated(drug_noting, ["NO_COMMUNITY_RELEASE"])))
 
-test_embargoed_noting_goes_to_no_one if denied(decision("customs", caveated(drug_noting, ["EMBARGO_UNTIL_CONCLUDED"])), "sharing.embargoed_until_concluded")
+test_customs_sees_noting_about_a_live_operation if allowed(decision("customs", in_operation(drug_noting, "Operation Highwater")))
 
 test_customs_with_higher_clearance_would_see_secret_noting if {
 	allowed(decision_as(with_fields(viewer("customs"), {"clearance": "SECRET"}), classified(drug_noting, "SECRET")))
 }
 
+test_customs_sees_trafficking_indicator_without_victims if {
+	e := about(event("mbie.trafficking_indicator"), [person("PERSON_OF_INTEREST"), person("VICTIM")])
+	d := decision("customs", e)
+	d.view == "redacted"
+	d.redact == [
+		"subjects[1].person.address",
+		"subjects[1].person.aliases",
+		"subjects[1].person.date_of_birth",
+		"subjects[1].person.documents",
+		"subjects[1].person.full_name",
+		"subjects[1].person.phone_numbers",
+	]
+}
+
+# --- Police receive Customs' and MBIE's intelligence -----------------------------------
+
+test_police_see_customs_border_seizure_in_full if {
+	d := decision("police", about(with_fields(event("customs.border_seizure"), {"activity": "METHAMPHETAMINE", "classification": "RESTRICTED"}), [person("PERSON_OF_INTEREST")]))
+	d.view == "full"
+	startswith(d.legal_basis, "Customs and Excise Act 2018, s 316")
+}
+
+test_police_see_suspicious_drug_consignment if allowed(decision("police", with_fields(event("customs.suspicious_consignment"), {"activity": "COCAINE"})))
+
+test_police_not_sent_counterfeit_goods_consignments if {
+	denied(decision("police", with_fields(event("customs.suspicious_consignment"), {"activity": "COUNTERFEIT_GOODS"})), "sharing.default_deny")
+}
+
+test_police_see_exploitation_complaint_without_the_workers if {
+	e := about(event("mbie.exploitation_complaint"), [organisation, person("EXPLOITED_WORKER"), person("EXPLOITED_WORKER")])
+	d := decision("police", e)
+	d.view == "redacted"
+	count(d.redact) == 12
+	every p in d.redact {
+		regex.match(`^subjects\[[12]\]\.person\.`, p)
+	}
+}
+
+test_police_see_employer_of_exploited_workers if {
+	e := about(event("mbie.exploitation_complaint"), [organisation, person("EXPLOITED_WORKER")])
+	every p in decision("police", e).redact {
+		not startswith(p, "subjects[0]")
+	}
+}
+
+test_police_do_not_receive_their_own_events if denied(decision("police", drug_noting), "sharing.default_deny")
+
 # --- Partner agencies without agreements ------------------------------------------
 
 test_msd_denied_police_noting_by_default if denied(decision("msd", plain_noting), "sharing.default_deny")
 
-test_mbie_denied_police_noting_by_default if denied(decision("mbie", plain_noting), "sharing.default_deny")
+test_mbie_denied_police_drug_noting_by_default if denied(decision("mbie", plain_noting), "sharing.default_deny")
 
 test_mbie_denied_law_enforcement_only_noting if denied(decision("mbie", drug_noting), "sharing.law_enforcement_only")
 
@@ -163,6 +291,19 @@ test_msd_denied_gives_every_reason if {
 	]
 }
 
+test_mbie_sees_money_laundering_released_to_it_with_people_removed if {
+	e := about(
+		releasable_to(classified(noting("MONEY_LAUNDERING"), "IN_CONFIDENCE"), ["MBIE"]),
+		[person("PERSON_OF_INTEREST"), organisation, vehicle],
+	)
+	d := decision("mbie", with_fields(e, {"caveats": ["RELEASABLE_TO"]}))
+	d.view == "redacted"
+	"subjects[*].person.full_name" in d.redact
+	"subjects[*].vehicle.plate" in d.redact
+	"police_noting.summary" in d.redact
+	not "police_noting.group_name" in d.redact
+}
+
 test_non_law_enforcement_partner_denied_law_enforcement_only_even_with_agreement if {
 	record := with_fields(partner([agreement("all_notings", ["DRUG_SUPPLY"])]), {"law_enforcement": false})
 	denied(decision_as(record, drug_noting), "sharing.law_enforcement_only")
@@ -173,7 +314,118 @@ test_oversight_tier_denied_raw_events_by_default if {
 	denied(decision_as(record, plain_noting), "sharing.default_deny")
 }
 
-# --- Community tiers never receive raw events -------------------------------------
+# --- Operational embargo, and the support notice at resolution ----------------------
+
+test_msd_denied_active_operation if denied(decision("msd", operation_update("ACTIVE")), "sharing.operational_embargo")
+
+test_msd_denied_operation_in_planning if denied(decision("msd", operation_update("PLANNING")), "sharing.operational_embargo")
+
+test_community_denied_active_operation if {
+	denied(decision("community-eastern", operation_update("ACTIVE")), "sharing.operational_embargo")
+}
+
+test_active_operation_reaches_no_one_outside_law_enforcement if {
+	outsiders := {id | some id, record in data.takitini.subscribers; record.law_enforcement == false}
+	count(outsiders) > 0
+	every id in outsiders {
+		denied(decision(id, operation_update("ACTIVE")), "sharing.operational_embargo")
+	}
+}
+
+test_law_enforcement_partner_not_held_by_operational_embargo if {
+	d := decision_as(partner([agreement_for("police.operation_update", "full")]), operation_update("ACTIVE"))
+	allowed(d)
+}
+
+test_msd_receives_support_notice_at_resolution if {
+	d := decision("msd", operation_update("RESOLUTION"))
+	d.view == "redacted"
+	d.reasons == ["sharing.msd_police_operation_support_notice"]
+	startswith(d.legal_basis, "Oranga Tamariki Act 1989")
+}
+
+test_support_notice_is_de_identified if {
+	decision("msd", operation_update("RESOLUTION")).redact == [
+		"operation_ref",
+		"police_operation_update.arrests",
+		"police_operation_update.charges",
+		"police_operation_update.code_name",
+		"police_operation_update.localities",
+		"police_operation_update.summary",
+		"police_operation_update.target_group",
+		"source_record_id",
+		"subjects",
+	]
+}
+
+test_support_notice_keeps_families_children_and_support if {
+	every p in decision("msd", operation_update("RESOLUTION")).redact {
+		not p in {
+			"police_operation_update.families_affected",
+			"police_operation_update.children_affected",
+			"police_operation_update.support_needed",
+			"police_operation_update.phase",
+		}
+	}
+}
+
+test_msd_receives_support_notice_when_concluded if allowed(decision("msd", operation_update("CONCLUDED")))
+
+test_regional_community_receives_support_notice_at_resolution if {
+	d := decision("community-eastern", operation_update("RESOLUTION"))
+	d.view == "redacted"
+	d.reasons == ["sharing.community_police_operation_support_notice"]
+}
+
+test_other_regions_community_not_sent_support_notice if {
+	denied(decision("community-eastern", in_region(operation_update("RESOLUTION"), "SOUTHERN")), "sharing.outside_subscriber_regions")
+}
+
+test_msd_receives_support_notice_from_any_region if allowed(decision("msd", in_region(operation_update("RESOLUTION"), "SOUTHERN")))
+
+test_public_not_sent_support_notice if denied(decision("public", operation_update("RESOLUTION")), "sharing.default_deny")
+
+test_support_notice_respects_no_community_release if {
+	e := caveated(operation_update("RESOLUTION"), ["NO_COMMUNITY_RELEASE"])
+	denied(decision("community-eastern", e), "sharing.no_community_release")
+	allowed(decision("msd", e))
+}
+
+test_support_notice_above_derived_ceiling_needs_clearance if {
+	denied(decision("msd", classified(operation_update("RESOLUTION"), "CONFIDENTIAL")), "sharing.classification_above_clearance")
+}
+
+test_noting_about_live_operation_stays_in_law_enforcement if {
+	e := in_operation(releasable_to(classified(noting("MONEY_LAUNDERING"), "IN_CONFIDENCE"), ["MBIE"]), "Operation Highwater")
+	denied(decision("mbie", with_fields(e, {"caveats": ["RELEASABLE_TO"]})), "sharing.operational_embargo")
+}
+
+test_seizure_in_live_operation_not_even_aggregated if {
+	e := in_operation(event("police.firearms_seizure"), "Operation Cobalt")
+	denied(decision("public", e), "sharing.operational_embargo")
+	denied(decision("community-eastern", e), "sharing.operational_embargo")
+}
+
+# --- EMBARGO_UNTIL_CONCLUDED: the originator's embargo holds past resolution ---------
+
+test_embargoed_noting_goes_to_no_one if denied(decision("customs", caveated(drug_noting, ["EMBARGO_UNTIL_CONCLUDED"])), "sharing.embargoed_until_concluded")
+
+test_embargoed_update_withholds_support_notice_at_resolution if {
+	e := caveated(operation_update("RESOLUTION"), ["LAW_ENFORCEMENT_ONLY", "EMBARGO_UNTIL_CONCLUDED"])
+	denied(decision("msd", e), "sharing.embargoed_until_concluded")
+}
+
+test_embargoed_update_released_when_concluded if {
+	e := caveated(operation_update("CONCLUDED"), ["LAW_ENFORCEMENT_ONLY", "EMBARGO_UNTIL_CONCLUDED"])
+	allowed(decision("msd", e))
+}
+
+test_embargo_binds_law_enforcement_too if {
+	e := caveated(operation_update("RESOLUTION"), ["EMBARGO_UNTIL_CONCLUDED"])
+	denied(decision_as(partner([agreement_for("police.operation_update", "full")]), e), "sharing.embargoed_until_concluded")
+}
+
+# --- Community tiers: aggregate-only views for their own regions, never raw events ---
 
 test_community_leader_never_sees_raw_events if denied(decision("community-eastern", drug_noting), "sharing.community_no_raw_events")
 
@@ -182,15 +434,45 @@ test_community_leader_denied_unclassified_noting_from_own_region if {
 }
 
 test_community_leader_denied_even_under_an_agreement if {
-	record := with_fields(viewer("community-eastern"), {"agreements": [agreement("briefing", ["DRUG_SUPPLY"])]})
-	d := decision_as(record, plain_noting)
-	d.reasons == ["sharing.community_no_raw_events"]
+	d := decision_as(community([agreement("briefing", ["DRUG_SUPPLY"])]), plain_noting)
+	d.reasons == ["sharing.community_no_raw_events", "sharing.purpose_required"]
 }
+
+test_community_leader_denied_redacted_view_that_is_not_de_identified if {
+	a := redacting("police.organised_crime_noting", ["people", "vehicles"])
+	denied(decision_as(community([a]), plain_noting), "sharing.community_no_raw_events")
+}
+
+test_community_leader_gets_aggregate_view_for_own_region if {
+	d := decision("community-eastern", event("msd.whanau_support_referral"))
+	d.view == "aggregate_only"
+	d.redact == []
+}
+
+test_community_leader_denied_aggregates_of_other_regions if {
+	denied(decision("community-eastern", in_region(event("msd.whanau_support_referral"), "NORTHLAND")), "sharing.outside_subscriber_regions")
+}
+
+test_community_aggregates_not_held_by_law_enforcement_marking if {
+	e := classified(caveated(event("police.firearms_seizure"), ["LAW_ENFORCEMENT_ONLY"]), "RESTRICTED")
+	decision("community-eastern", e).view == "aggregate_only"
+}
+
+test_community_aggregates_above_derived_ceiling_need_clearance if {
+	e := classified(event("police.firearms_seizure"), "CONFIDENTIAL")
+	denied(decision("community-eastern", e), "sharing.classification_above_clearance")
+}
+
+test_no_community_release_means_not_even_aggregates if {
+	denied(decision("public", caveated(event("police.wastewater_indicator"), ["NO_COMMUNITY_RELEASE"])), "sharing.no_community_release")
+}
+
+test_public_gets_aggregate_wastewater if decision("public", with_fields(event("police.wastewater_indicator"), {"activity": "MDMA"})).view == "aggregate_only"
 
 test_public_never_sees_raw_events if denied(decision("public", drug_noting), "sharing.community_no_raw_events")
 
 test_public_denied_even_under_an_agreement if {
-	record := with_fields(viewer("public"), {"agreements": [agreement("open_data", ["DRUG_SUPPLY"])]})
+	record := with_fields(viewer("public"), {"agreements": [object.remove(agreement("open_data", ["DRUG_SUPPLY"]), ["purpose"])]})
 	denied(decision_as(record, plain_noting), "sharing.community_no_raw_events")
 }
 
@@ -217,6 +499,208 @@ test_no_community_release_named_for_community if {
 	denied(decision("public", caveated(plain_noting, ["NO_COMMUNITY_RELEASE"])), "sharing.no_community_release")
 }
 
+# --- Purpose and legal basis for personal information ----------------------------------
+
+test_personal_information_needs_a_purpose if {
+	a := object.remove(agreement("drugs", ["DRUG_SUPPLY"]), ["purpose"])
+	denied(decision_as(partner([a]), drug_noting), "sharing.purpose_required")
+}
+
+test_event_without_personal_information_needs_no_purpose if {
+	a := object.remove(agreement_for("police.wastewater_indicator", "full"), ["purpose"])
+	allowed(decision_as(partner([a]), with_fields(event("police.wastewater_indicator"), {"activity": "COCAINE"})))
+}
+
+test_redacted_view_still_needs_a_purpose if {
+	a := object.remove(redacting("police.organised_crime_noting", ["people"]), ["purpose"])
+	denied(decision_as(partner([a]), drug_noting), "sharing.purpose_required")
+}
+
+test_de_identified_notice_needs_no_purpose if {
+	a := object.remove(support_notice, ["purpose"])
+	allowed(decision_as(partner([a]), operation_update("RESOLUTION")))
+}
+
+test_purposeful_agreement_relied_on_over_purposeless_one if {
+	purposeless := object.remove(agreement("a_first", ["DRUG_SUPPLY"]), ["purpose"])
+	d := decision_as(partner([purposeless, agreement("b_second", ["DRUG_SUPPLY"])]), drug_noting)
+	d.reasons == ["sharing.b_second"]
+}
+
+test_every_shipped_agreement_has_a_legal_basis if {
+	every _, record in data.takitini.subscribers {
+		every a in record.agreements {
+			count(a.legal_basis) > 20
+		}
+	}
+}
+
+test_every_shipped_agreement_disclosing_people_states_a_purpose if {
+	every _, record in data.takitini.subscribers {
+		every a in record.agreements {
+			shipped_agreement_purposeful(a)
+		}
+	}
+}
+
+shipped_agreement_purposeful(a) if a.view == "aggregate_only"
+
+shipped_agreement_purposeful(a) if a.de_identified == true
+
+shipped_agreement_purposeful(a) if is_string(a.purpose)
+
+shipped_agreement_purposeful(a) if "police.wastewater_indicator" in a.event_types
+
+# --- Redactions: the exact paths, for what the event holds ----------------------------
+
+people := [person("PERSON_OF_INTEREST"), person("ASSOCIATE")]
+
+test_people_redacts_names_aliases_and_dates_of_birth if {
+	redacted(about(event("customs.border_seizure"), people), ["people"]) == [
+		"subjects[*].person.aliases",
+		"subjects[*].person.date_of_birth",
+		"subjects[*].person.full_name",
+	]
+}
+
+test_addresses_phones_and_documents_redact_their_fields if {
+	redacted(about(event("customs.border_seizure"), people), ["addresses", "phone_numbers", "document_numbers"]) == [
+		"subjects[*].person.address",
+		"subjects[*].person.documents",
+		"subjects[*].person.phone_numbers",
+	]
+}
+
+test_vehicles_redact_plates if redacted(about(event("customs.border_seizure"), [vehicle]), ["vehicles"]) == ["subjects[*].vehicle.plate"]
+
+test_person_categories_emit_nothing_without_people if redacted(about(event("customs.border_seizure"), [vehicle]), ["people", "addresses"]) == []
+
+test_vehicles_emit_nothing_without_vehicles if redacted(about(event("customs.border_seizure"), people), ["vehicles"]) == []
+
+test_victims_redacted_whole_by_position if {
+	e := about(event("mbie.trafficking_indicator"), [person("PERSON_OF_INTEREST"), organisation, person("VICTIM")])
+	redacted(e, ["victims_and_exploited_workers"]) == [concat("", ["subjects[2].person.", f]) | some f in sort(sharing.identity_fields)]
+}
+
+test_witnesses_not_redacted_as_victims if {
+	redacted(about(event("mbie.trafficking_indicator"), [person("WITNESS")]), ["victims_and_exploited_workers"]) == []
+}
+
+test_children_redacted_whole_by_position if {
+	e := about(event("mbie.exploitation_complaint"), [organisation, person("EXPLOITED_WORKER"), child])
+	paths := redacted(e, ["children"])
+	count(paths) == 6
+	every p in paths {
+		startswith(p, "subjects[2].person.")
+	}
+}
+
+test_subjects_removes_the_whole_list if redacted(about(event("customs.border_seizure"), people), ["subjects"]) == ["subjects"]
+
+test_subjects_emits_nothing_without_subjects if redacted(event("customs.border_seizure"), ["subjects"]) == []
+
+test_narrative_of_a_noting if redacted(drug_noting, ["narrative"]) == ["police_noting.summary"]
+
+test_narrative_emits_nothing_for_types_without_one if redacted(event("customs.border_seizure"), ["narrative"]) == []
+
+test_operational_detail_of_a_border_seizure if {
+	redacted(event("customs.border_seizure"), ["operational_detail"]) == [
+		"customs_border_seizure.case_ref",
+		"customs_border_seizure.consignee_subject_id",
+		"source_record_id",
+	]
+}
+
+test_operational_detail_names_operation_ref_only_when_set if {
+	"operation_ref" in redacted(in_operation(drug_noting, "Operation Cobalt"), ["operational_detail"])
+	not "operation_ref" in redacted(drug_noting, ["operational_detail"])
+}
+
+test_every_redaction_path_starts_at_the_envelope_or_the_events_payload if {
+	every type, spec in sharing.event_types {
+		paths := redacted(about(in_operation(event(type), "Operation Cobalt"), [person("VICTIM"), child, vehicle]), sort(sharing.redaction_categories))
+		count(paths) > 20
+		every p in paths {
+			redaction_path_rooted(p, spec.payload)
+		}
+	}
+}
+
+redaction_path_rooted(p, _) if p in {"subjects", "operation_ref", "source_record_id"}
+
+redaction_path_rooted(p, _) if startswith(p, "subjects[")
+
+redaction_path_rooted(p, payload) if startswith(p, concat("", [payload, "."]))
+
+test_vocabulary_lists_every_redaction_category if {
+	data.takitini.sharing.vocabulary.redaction_categories == sort(sharing.redaction_categories)
+	count(sharing.redaction_categories) == 10
+}
+
+test_redactions_sorted_and_unique if {
+	paths := redacted(about(event("mbie.exploitation_complaint"), [child, child]), ["children", "people", "victims_and_exploited_workers"])
+	paths == sort({p | some p in paths})
+}
+
+# --- Every event type --------------------------------------------------------------
+
+test_every_event_type_is_judged if {
+	every type, _ in sharing.event_types {
+		not "sharing.unknown_event_type" in decision("police", event(type)).reasons
+	}
+}
+
+test_event_type_from_another_agency_denied if {
+	denied(decision("police", with_fields(event("customs.border_seizure"), {"source_agency": "MSD"})), "sharing.event_type_not_from_source_agency")
+}
+
+test_operation_update_without_phase_denied if {
+	denied(decision("msd", operation_update("")), "sharing.unknown_operation_phase")
+}
+
+test_operation_update_with_unknown_phase_denied if denied(decision("msd", operation_update("HOLD")), "sharing.unknown_operation_phase")
+
+test_phase_on_other_event_types_denied if denied(decision("customs", with_fields(drug_noting, {"operation_phase": "ACTIVE"})), "sharing.unknown_operation_phase")
+
+test_seizure_of_unknown_commodity_denied if {
+	denied(decision("police", with_fields(event("customs.border_seizure"), {"activity": "TOBACCO"})), "sharing.unknown_activity")
+}
+
+test_seizure_without_commodity_denied if {
+	denied(decision("police", with_fields(event("customs.border_seizure"), {"activity": ""})), "sharing.unknown_activity")
+}
+
+test_consignment_of_unknown_commodity_allowed_to_be_unknown if {
+	event("customs.suspicious_consignment").activity == ""
+	not "sharing.unknown_activity" in decision("police", event("customs.suspicious_consignment")).reasons
+}
+
+test_unknown_subject_kind_denied if {
+	denied(decision("customs", about(drug_noting, [{"kind": "SHIP", "role": "", "minor": false}])), "sharing.unknown_subject")
+}
+
+test_unknown_person_role_denied if denied(decision("customs", about(drug_noting, [person("INFORMANT")])), "sharing.unknown_subject")
+
+test_organisation_with_a_role_denied if {
+	denied(decision("customs", about(drug_noting, [with_fields(organisation, {"role": "VICTIM"})])), "sharing.unknown_subject")
+}
+
+test_person_without_recorded_role_judged if allowed(decision("customs", about(drug_noting, [person("UNSPECIFIED")])))
+
+test_empty_subject_keeps_later_positions if {
+	e := about(event("mbie.trafficking_indicator"), [{"kind": "", "role": "", "minor": false}, person("VICTIM")])
+	d := decision("police", e)
+	d.allow
+	every p in d.redact {
+		startswith(p, "subjects[1].person.")
+	}
+}
+
+test_decision_does_not_depend_on_event_id if {
+	decision("customs", drug_noting) == decision("customs", with_fields(drug_noting, {"id": "another"}))
+	decision("msd", operation_update("RESOLUTION")) == decision("msd", with_fields(operation_update("RESOLUTION"), {"id": ""}))
+}
+
 # --- Unknown and malformed input is denied with a reason --------------------------
 
 test_unknown_subscriber_denied if denied(decision("inland-revenue", drug_noting), "sharing.unknown_subscriber")
@@ -227,6 +711,10 @@ test_empty_subscriber_id_is_unknown if denied(decision("", drug_noting), "sharin
 
 test_unknown_event_type_denied if denied(decision("customs", with_fields(drug_noting, {"event_type": "police.gossip"})), "sharing.unknown_event_type")
 
+test_unknown_event_type_gives_no_vocabulary_reasons_it_cannot_judge if {
+	decision("customs", with_fields(drug_noting, {"event_type": "police.gossip"})).reasons == ["sharing.default_deny", "sharing.unknown_event_type"]
+}
+
 test_unknown_caveat_denied if denied(decision("customs", caveated(drug_noting, ["EYES_ONLY"])), "sharing.unknown_caveat")
 
 test_unknown_caveat_among_known_ones_denied if {
@@ -236,6 +724,8 @@ test_unknown_caveat_among_known_ones_denied if {
 test_unknown_classification_denied if denied(decision("customs", classified(drug_noting, "HUSH")), "sharing.unknown_classification")
 
 test_unspecified_classification_denied if denied(decision("customs", classified(drug_noting, "UNSPECIFIED")), "sharing.unknown_classification")
+
+test_unknown_region_denied_even_for_every_region_subscriber if denied(decision("customs", in_region(drug_noting, "ATLANTIS")), "sharing.unknown_region")
 
 test_unknown_source_agency_denied if denied(decision("customs", with_fields(drug_noting, {"source_agency": "SPECTRE"})), "sharing.unknown_source_agency")
 
@@ -250,6 +740,18 @@ test_event_not_an_object_denied if denied(decision("customs", "noting"), "sharin
 test_missing_classification_denied if denied(decision("customs", without(drug_noting, "classification")), "sharing.input_invalid")
 
 test_missing_caveats_denied if denied(decision("customs", without(drug_noting, "caveats")), "sharing.input_invalid")
+
+test_missing_operation_phase_denied if denied(decision("msd", without(operation_update("RESOLUTION"), "operation_phase")), "sharing.input_invalid")
+
+test_missing_operation_ref_denied if denied(decision("msd", without(operation_update("RESOLUTION"), "operation_ref")), "sharing.input_invalid")
+
+test_missing_subjects_denied if denied(decision("customs", without(drug_noting, "subjects")), "sharing.input_invalid")
+
+test_subject_without_minor_flag_denied if {
+	denied(decision("customs", with_fields(drug_noting, {"subjects": [{"kind": "PERSON", "role": "VICTIM"}]})), "sharing.input_invalid")
+}
+
+test_subject_not_an_object_denied if denied(decision("customs", with_fields(drug_noting, {"subjects": ["PERSON"]})), "sharing.input_invalid")
 
 test_missing_personal_information_flag_denied if denied(decision("customs", without(drug_noting, "has_personal_information")), "sharing.input_invalid")
 
@@ -280,7 +782,7 @@ test_input_errors_name_the_fields if {
 
 test_input_errors_name_every_event_field_when_event_missing if {
 	errors := sharing.input_errors with input as {"subscriber_id": "customs"}
-	count(errors) == 11
+	count(errors) == 14
 }
 
 # --- Partners and agreements are data ---------------------------------------------
@@ -294,12 +796,13 @@ test_every_registered_subscriber_is_well_formed if {
 test_new_partner_is_a_data_change if {
 	ird := {
 		"name": "Inland Revenue", "tier": "partner_agency", "agency": "IR", "law_enforcement": true,
-		"clearance": "RESTRICTED", "regions": ["*"], "delivery_topic": "takitini.deliver.ird.v1",
+		"clearance": "RESTRICTED", "regions": ["*"], "purposes": ["serious_crime"],
+		"delivery_topic": "takitini.deliver.ird.v1",
 		"agreements": [{
 			"id": "ird-police-money-laundering", "rule": "sharing.ird_police_money_laundering",
 			"source_agency": "POLICE", "event_types": ["police.organised_crime_noting"],
 			"activities": ["MONEY_LAUNDERING"], "view": "redacted",
-			"redact": ["subjects[*].person.phone_numbers", "subjects[*].person.full_name"],
+			"redact": ["phone_numbers", "people"], "purpose": "serious_crime",
 			"legal_basis": "Tax Administration Act 1994, s 18E",
 		}],
 	}
@@ -308,14 +811,19 @@ test_new_partner_is_a_data_change if {
 	d == {
 		"allow": true,
 		"view": "redacted",
-		"redact": ["subjects[*].person.full_name", "subjects[*].person.phone_numbers"],
+		"redact": [
+			"subjects[*].person.aliases",
+			"subjects[*].person.date_of_birth",
+			"subjects[*].person.full_name",
+			"subjects[*].person.phone_numbers",
+		],
 		"reasons": ["sharing.ird_police_money_laundering"],
 		"legal_basis": "Tax Administration Act 1994, s 18E",
 	}
 }
 
 test_full_view_carries_no_redactions if {
-	a := with_fields(agreement("drugs", ["DRUG_SUPPLY"]), {"redact": ["subjects[*].person.full_name"]})
+	a := with_fields(agreement("drugs", ["DRUG_SUPPLY"]), {"redact": ["people"]})
 	decision_as(partner([a]), drug_noting).redact == []
 }
 
@@ -339,13 +847,18 @@ test_agreement_with_empty_activities_covers_none if {
 }
 
 test_agreement_for_other_event_type_does_not_match if {
-	a := with_fields(agreement("other", ["DRUG_SUPPLY"]), {"event_types": ["customs.seizure"]})
+	a := with_fields(agreement("other", []), {"event_types": ["police.firearms_seizure"], "activities": null})
 	denied(decision_as(partner([a]), drug_noting), "sharing.default_deny")
 }
 
-test_agreement_for_other_source_agency_does_not_match if {
-	a := with_fields(agreement("other", ["DRUG_SUPPLY"]), {"source_agency": "CUSTOMS"})
-	denied(decision_as(partner([a]), drug_noting), "sharing.default_deny")
+test_agreement_without_phases_covers_every_phase if {
+	every phase in sharing.operation_phases {
+		allowed(decision_as(partner([agreement_for("police.operation_update", "full")]), operation_update(phase)))
+	}
+}
+
+test_agreement_for_other_phases_does_not_match if {
+	denied(decision_as(partner([support_notice]), operation_update("ACTIVE")), "sharing.default_deny")
 }
 
 test_first_matching_agreement_by_id_is_relied_on if {
@@ -358,9 +871,17 @@ test_only_matching_agreement_is_relied_on if {
 	d.reasons == ["sharing.b_drugs"]
 }
 
+test_every_reason_from_every_held_back_agreement if {
+	purposeless := object.remove(agreement("a", ["DRUG_SUPPLY"]), ["purpose"])
+	record := with_fields(partner([purposeless]), {"clearance": "IN_CONFIDENCE"})
+	decision_as(record, drug_noting).reasons == ["sharing.classification_above_clearance", "sharing.purpose_required"]
+}
+
 # --- Subscriber data that cannot be judged fails closed ---------------------------
 
 misconfigured(record) if denied(decision_as(record, drug_noting), "sharing.subscriber_misconfigured")
+
+with_agreement_fields(fields) := partner([with_fields(agreement("drugs", ["DRUG_SUPPLY"]), fields)])
 
 test_unknown_clearance_fails_closed if misconfigured(with_fields(viewer("customs"), {"clearance": "ULTRA"}))
 
@@ -370,21 +891,51 @@ test_missing_law_enforcement_flag_fails_closed if misconfigured(object.remove(vi
 
 test_missing_regions_fails_closed if misconfigured(object.remove(viewer("customs"), ["regions"]))
 
+test_missing_purposes_fails_closed if misconfigured(object.remove(viewer("customs"), ["purposes"]))
+
 test_record_not_an_object_fails_closed if misconfigured("customs")
 
 test_agreements_not_an_array_fails_closed if misconfigured(partner("all"))
 
 test_agreement_without_legal_basis_fails_closed if misconfigured(partner([object.remove(agreement("drugs", ["DRUG_SUPPLY"]), ["legal_basis"])]))
 
-test_agreement_with_empty_legal_basis_fails_closed if misconfigured(partner([with_fields(agreement("drugs", ["DRUG_SUPPLY"]), {"legal_basis": ""})]))
+test_agreement_with_empty_legal_basis_fails_closed if misconfigured(with_agreement_fields({"legal_basis": ""}))
 
-test_agreement_granting_view_none_fails_closed if misconfigured(partner([with_fields(agreement("drugs", ["DRUG_SUPPLY"]), {"view": "none"})]))
+test_agreement_granting_view_none_fails_closed if misconfigured(with_agreement_fields({"view": "none"}))
 
-test_agreement_rule_outside_namespace_fails_closed if misconfigured(partner([with_fields(agreement("drugs", ["DRUG_SUPPLY"]), {"rule": "allow_all"})]))
+test_agreement_rule_outside_namespace_fails_closed if misconfigured(with_agreement_fields({"rule": "allow_all"}))
 
-test_agreement_with_unknown_source_agency_fails_closed if misconfigured(partner([with_fields(agreement("drugs", ["DRUG_SUPPLY"]), {"source_agency": "SPECTRE"})]))
+test_agreement_with_unknown_source_agency_fails_closed if misconfigured(with_agreement_fields({"source_agency": "SPECTRE"}))
 
-test_agreement_with_non_string_activities_fails_closed if misconfigured(partner([with_fields(agreement("drugs", ["DRUG_SUPPLY"]), {"activities": "DRUG_SUPPLY"})]))
+test_agreement_with_non_string_activities_fails_closed if misconfigured(with_agreement_fields({"activities": "DRUG_SUPPLY"}))
+
+test_agreement_with_misspelt_activity_fails_closed if misconfigured(with_agreement_fields({"activities": ["DRUG_SUPLY"]}))
+
+test_agreement_with_unknown_event_type_fails_closed if misconfigured(with_agreement_fields({"event_types": ["customs.seizure"]}))
+
+test_agreement_with_other_agencys_event_type_fails_closed if misconfigured(with_agreement_fields({"event_types": ["customs.border_seizure"], "activities": null}))
+
+test_agreement_with_unknown_phase_fails_closed if misconfigured(with_agreement_fields({"operation_phases": ["HOLD"]}))
+
+test_agreement_with_phases_not_a_list_fails_closed if misconfigured(with_agreement_fields({"operation_phases": "ACTIVE"}))
+
+test_agreement_with_unknown_redaction_category_fails_closed if misconfigured(with_agreement_fields({"redact": ["subjects[*].person.full_name"]}))
+
+test_agreement_with_unregistered_purpose_fails_closed if misconfigured(with_agreement_fields({"purpose": "curiosity"}))
+
+test_agreement_with_non_string_purpose_fails_closed if misconfigured(with_agreement_fields({"purpose": ["law_enforcement"]}))
+
+test_de_identified_agreement_that_keeps_subjects_fails_closed if {
+	misconfigured(partner([with_fields(support_notice, {"redact": ["narrative", "operational_detail"]})]))
+}
+
+test_de_identified_agreement_granting_full_view_fails_closed if misconfigured(partner([with_fields(support_notice, {"view": "full"})]))
+
+test_de_identified_flag_not_a_boolean_fails_closed if misconfigured(partner([with_fields(support_notice, {"de_identified": "yes"})]))
+
+test_agreement_explicitly_not_de_identified_is_fine if {
+	allowed(decision_as(partner([with_fields(agreement("drugs", ["DRUG_SUPPLY"]), {"de_identified": false})]), drug_noting))
+}
 
 test_unknown_region_fails_closed if misconfigured(with_fields(viewer("customs"), {"regions": ["EASTEN"]}))
 

@@ -8,6 +8,9 @@ import { z } from "zod";
 
 export const ENTRYPOINT = "takitini/sharing/decision";
 
+/** The redaction categories agreements may name (the policy's vocabulary, read from the wasm). */
+export const REDACTION_CATEGORIES_ENTRYPOINT = "takitini/sharing/vocabulary/redaction_categories";
+
 export const AGENCIES = ["POLICE", "CUSTOMS", "MBIE", "MSD"] as const;
 export type Agency = (typeof AGENCIES)[number];
 
@@ -42,12 +45,34 @@ export interface DecisionInput {
     releasable_to: string[];
     /** Police district code, e.g. "EASTERN", "COUNTIES_MANUKAU". */
     region: string;
-    /** For notings DRUG_SUPPLY | VIOLENCE_STANDOVER | FIREARMS | MONEY_LAUNDERING; "" otherwise. */
+    /**
+     * The crime activity of a noting (DRUG_SUPPLY | VIOLENCE_STANDOVER | FIREARMS |
+     * MONEY_LAUNDERING), the commodity of a border seizure, suspicious consignment or
+     * wastewater reading (e.g. METHAMPHETAMINE); "" otherwise.
+     */
     activity: string;
+    /** The operation the event concerns (code name or file reference); "" for none. */
+    operation_ref: string;
+    /** An operation update's phase: PLANNING | ACTIVE | RESOLUTION | CONCLUDED; "" for every other event type. */
+    operation_phase: string;
     /** e.g. ["PERSON", "ORGANISATION", "VEHICLE"]. */
     subject_kinds: string[];
+    /**
+     * The subjects in envelope order, so the policy can name exact redaction paths
+     * (`subjects[2].person.full_name`): kind, a person's role ("UNSPECIFIED" when none
+     * is recorded; "" for organisations and vehicles) and whether they are a minor.
+     * Never a name, number or id.
+     */
+    subjects: SubjectShape[];
     has_personal_information: boolean;
   };
+}
+
+/** What the policy knows of one subject: never who it is. */
+export interface SubjectShape {
+  kind: "PERSON" | "ORGANISATION" | "VEHICLE" | (string & {});
+  role: string;
+  minor: boolean;
 }
 
 /** The policy's answer for one (event, subscriber), and the policy revision that gave it. */

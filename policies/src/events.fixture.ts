@@ -19,10 +19,28 @@ export function noting(activity: string, fields: Partial<Event> = {}): Event {
     releasable_to: [],
     region: "EASTERN",
     activity,
+    operation_ref: "",
+    operation_phase: "",
     subject_kinds: ["PERSON", "ORGANISATION"],
+    subjects: [
+      { kind: "PERSON", role: "PERSON_OF_INTEREST", minor: false },
+      { kind: "ORGANISATION", role: "", minor: false },
+    ],
     has_personal_information: true,
     ...fields,
   };
+}
+
+/** A Police operation update in a phase, as Police mark it by default, naming an arrested person. */
+export function operationUpdate(phase: string, fields: Partial<Event> = {}): Event {
+  return noting("", {
+    event_type: "police.operation_update",
+    operation_ref: "Operation Highwater",
+    operation_phase: phase,
+    subject_kinds: ["PERSON"],
+    subjects: [{ kind: "PERSON", role: "PERSON_OF_INTEREST", minor: false }],
+    ...fields,
+  });
 }
 
 export const drugNoting = noting("DRUG_SUPPLY");
@@ -53,6 +71,7 @@ export function inlandRevenue(agreement: Record<string, unknown> = {}): Record<s
     law_enforcement: true,
     clearance: "RESTRICTED",
     regions: ["*"],
+    purposes: ["serious_crime"],
     delivery_topic: "takitini.deliver.inland-revenue.v1",
     agreements: [
       {
@@ -62,7 +81,8 @@ export function inlandRevenue(agreement: Record<string, unknown> = {}): Record<s
         event_types: ["police.organised_crime_noting"],
         activities: ["MONEY_LAUNDERING"],
         view: "redacted",
-        redact: ["subjects[*].person.phone_numbers", "subjects[*].person.full_name"],
+        redact: ["phone_numbers", "people"],
+        purpose: "serious_crime",
         legal_basis: "Tax Administration Act 1994, s 18E",
         ...agreement,
       },

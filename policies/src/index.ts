@@ -8,6 +8,7 @@ export {
   CLASSIFICATIONS,
   ENTRYPOINT,
   POLICY_OUTPUT_INVALID,
+  REDACTION_CATEGORIES_ENTRYPOINT,
   VIEWS,
   interpretResult,
   type Agency,
@@ -15,7 +16,19 @@ export {
   type Classification,
   type Decision,
   type DecisionInput,
+  type SubjectShape,
   type View,
 } from "./contract.js";
 export { DISTRICTS, TIERS, parseRegistry, type Agreement, type Subscriber, type SubscriberRecord, type Tier } from "./registry.js";
-export { DEFAULT_DATA_DIR, DEFAULT_WASM_PATH, SUBSCRIBERS_FILE, loadSharingPolicy, policyRevision, type LoadOptions, type SharingPolicy } from "./policy.js";
+export {
+  DEFAULT_DATA_DIR,
+  DEFAULT_MEMO_ENTRIES,
+  DEFAULT_WASM_PATH,
+  SUBSCRIBERS_FILE,
+  loadSharingPolicy,
+  memoKey,
+  policyRevision,
+  type LoadOptions,
+  type MemoStats,
+  type SharingPolicy,
+} from "./policy.js";

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
-import { ENTRYPOINT, POLICY_OUTPUT_INVALID, denial, interpretResult, type Decision, type DecisionInput } from "./contract.js";
+import { ENTRYPOINT, POLICY_OUTPUT_INVALID, REDACTION_CATEGORIES_ENTRYPOINT, denial, interpretResult, type Decision, type DecisionInput } from "./contract.js";
 import { parseRegistry, subscriberList, type Subscriber } from "./registry.js";
 
 /** The compiled policy and its data as shipped in this package (resolved from src/ or dist/ alike). */
@@ -17,6 +17,21 @@ export interface LoadOptions {
   wasmPath?: string;
   /** Directory holding subscribers.json; default data/ in this package. */
   dataDir?: string;
+  /**
+   * How many distinct policy-relevant projections to remember decisions for
+   * (see memoKey); 0 evaluates every call. Default DEFAULT_MEMO_ENTRIES.
+   */
+  memo?: number;
+}
+
+/** Decisions remembered per loaded policy, by default. */
+export const DEFAULT_MEMO_ENTRIES = 4096;
+
+export interface MemoStats {
+  entries: number;
+  capacity: number;
+  hits: number;
+  misses: number;
 }
 
 export interface SharingPolicy {
@@ -26,7 +41,52 @@ export interface SharingPolicy {
   decide(input: DecisionInput): Decision;
   /** The registered subscribers, by id (a fresh copy on each call). */
   subscribers(): Subscriber[];
+  /** How the decision memo is doing (all zero when it is off). */
+  memoStats(): MemoStats;
+  /** The redaction categories agreements may name, as the policy defines them. */
+  redactionCategories(): string[];
 }
+
+/**
+ * The policy-relevant projection of an input, as a memo key: the input with the
+ * event id blanked. The policy reads event.id only to check it is a string (a Rego
+ * test holds it to that), so two inputs that differ only in the id are decided
+ * alike, and a stream of events evaluates once per distinct projection. Undefined
+ * (evaluate, do not remember) for anything that is not a well-typed input or cannot
+ * be serialised. Pure.
+ */
+export function memoKey(input: unknown): string | undefined {
+  if (typeof input !== "object" || input === null) return undefined;
+  const event = (input as { event?: unknown }).event;
+  if (typeof event !== "object" || event === null || typeof (event as { id?: unknown }).id !== "string") return undefined;
+  try {
+    return JSON.stringify({ ...input, event: { ...event, id: "" } });
+  } catch {
+    return undefined;
+  }
+}
+
+const copyDecision = (d: Decision): Decision => ({ ...d, redact: [...d.redact], reasons: [...d.reasons] });
+
+/** A valid input for a subscriber, to ask the policy whether it can judge that subscriber at all. */
+const probe = (subscriberId: string): DecisionInput => ({
+  subscriber_id: subscriberId,
+  event: {
+    id: "00000000-0000-5000-8000-000000000000",
+    source_agency: "POLICE",
+    event_type: "police.organised_crime_noting",
+    classification: "UNCLASSIFIED",
+    caveats: [],
+    releasable_to: [],
+    region: "EASTERN",
+    activity: "DRUG_SUPPLY",
+    operation_ref: "",
+    operation_phase: "",
+    subject_kinds: [],
+    subjects: [],
+    has_personal_information: false,
+  },
+});
 
 /**
  * The revision of a policy: sha256 over the sha256 of the wasm and of the data
@@ -66,12 +126,18 @@ export async function loadSharingPolicy(options: LoadOptions = {}): Promise<Shar
   } catch (err) {
     throw new Error(`${wasmPath} is not a loadable OPA wasm module: ${String(err)}`);
   }
-  if (!Object.hasOwn(loaded.entrypoints as object, ENTRYPOINT)) {
-    throw new Error(`${wasmPath} has no entrypoint ${ENTRYPOINT} (has: ${Object.keys(loaded.entrypoints as object).join(", ")})`);
+  for (const entrypoint of [ENTRYPOINT, REDACTION_CATEGORIES_ENTRYPOINT]) {
+    if (!Object.hasOwn(loaded.entrypoints as object, entrypoint)) {
+      throw new Error(`${wasmPath} has no entrypoint ${entrypoint} (has: ${Object.keys(loaded.entrypoints as object).join(", ")})`);
+    }
   }
   loaded.setData({ takitini: { subscribers: registry } });
+  const categories = (loaded.evaluate(null, REDACTION_CATEGORIES_ENTRYPOINT) as { result?: unknown }[])[0]?.result;
+  if (!Array.isArray(categories) || !categories.every((c) => typeof c === "string")) {
+    throw new Error(`${wasmPath}: ${REDACTION_CATEGORIES_ENTRYPOINT} is not a list of names: ${JSON.stringify(categories)}`);
+  }
 
-  const decide = (input: DecisionInput): Decision => {
+  const evaluate = (input: DecisionInput): Decision => {
     try {
       return interpretResult(loaded.evaluate(input, ENTRYPOINT), revision);
     } catch {
@@ -79,15 +145,48 @@ export async function loadSharingPolicy(options: LoadOptions = {}): Promise<Shar
       return denial([POLICY_OUTPUT_INVALID], revision);
     }
   };
-  const check = decide({} as DecisionInput);
+  const check = evaluate({} as DecisionInput);
   if (check.allow || !check.reasons.includes("sharing.input_invalid")) {
     throw new Error(`${wasmPath}: self-check failed: an empty input was decided ${JSON.stringify(check)}`);
   }
-
   const subscribers = subscriberList(registry);
+  // The registry's shape passed zod; whether each record can be judged (vocabulary,
+  // purposes, de-identification) is the policy's call. Refuse to run with one it cannot.
+  const unjudgeable = subscribers.filter((s) => evaluate(probe(s.id)).reasons.includes("sharing.subscriber_misconfigured")).map((s) => s.id);
+  if (unjudgeable.length > 0) {
+    throw new Error(`${dataPath}: the policy cannot judge subscriber(s) ${unjudgeable.join(", ")} (sharing.subscriber_misconfigured): check their agreements' event types, activities, operation phases, redaction categories and purposes`);
+  }
+
+  const capacity = Math.max(0, Math.floor(options.memo ?? DEFAULT_MEMO_ENTRIES));
+  const memo = new Map<string, Decision>();
+  let hits = 0;
+  let misses = 0;
+  const decide =
+    capacity === 0
+      ? evaluate
+      : (input: DecisionInput): Decision => {
+          const key = memoKey(input);
+          if (key === undefined) return evaluate(input);
+          const known = memo.get(key);
+          if (known !== undefined) {
+            hits++;
+            // Most recently used last, so the oldest is evicted first.
+            memo.delete(key);
+            memo.set(key, known);
+            return copyDecision(known);
+          }
+          misses++;
+          const decision = evaluate(input);
+          if (memo.size >= capacity) memo.delete(memo.keys().next().value as string);
+          memo.set(key, copyDecision(decision));
+          return decision;
+        };
+
   return {
     revision,
     decide,
     subscribers: () => structuredClone(subscribers),
+    memoStats: () => ({ entries: memo.size, capacity, hits, misses }),
+    redactionCategories: () => [...(categories as string[])],
   };
 }

@@ -10,13 +10,14 @@ const customsAgreementWith = (fields: Record<string, unknown>) => customsWith({ 
 describe("the shipped subscribers", () => {
   it("are listed by id", async () => {
     const ids = (await loadSharingPolicy()).subscribers().map((s) => s.id);
-    expect(ids).toEqual(["community-eastern", "customs", "mbie", "msd", "public"]);
+    expect(ids).toEqual(["community-eastern", "customs", "mbie", "msd", "police", "public"]);
   });
 
   it.each([
     ["customs", "partner_agency", "takitini.deliver.customs.v1"],
     ["mbie", "partner_agency", "takitini.deliver.mbie.v1"],
     ["msd", "partner_agency", "takitini.deliver.msd.v1"],
+    ["police", "partner_agency", "takitini.deliver.police.v1"],
     ["community-eastern", "community_leader", "takitini.deliver.community-eastern.v1"],
     ["public", "public", "takitini.deliver.public.v1"],
   ])("%s is a %s delivered on %s", async (id, tier, topic) => {
@@ -27,12 +28,30 @@ describe("the shipped subscribers", () => {
   it("customs is cleared to RESTRICTED and holds the drug-supply agreement", async () => {
     const customs = (await loadSharingPolicy()).subscribers().find((s) => s.id === "customs")!;
     expect(customs.clearance).toBe("RESTRICTED");
-    expect(customs.agreements.map((a) => a.rule)).toEqual(["sharing.customs_police_drug_supply"]);
+    expect(customs.agreements.map((a) => a.rule)).toContain("sharing.customs_police_drug_supply");
+  });
+
+  it("every agreement states a legal basis, and a purpose wherever people's details may flow", async () => {
+    for (const s of (await loadSharingPolicy()).subscribers()) {
+      for (const a of s.agreements) {
+        expect(a.legal_basis.length, a.id).toBeGreaterThan(20);
+        if (a.view !== "aggregate_only" && a.de_identified !== true && !a.event_types.includes("police.wastewater_indicator")) {
+          expect(a.purpose, a.id).toBeDefined();
+        }
+      }
+    }
   });
 
   it("community-eastern covers the Eastern district only", async () => {
     const community = (await loadSharingPolicy()).subscribers().find((s) => s.id === "community-eastern")!;
     expect(community.regions).toEqual(["EASTERN"]);
+  });
+
+  it("name only redaction categories the policy defines", async () => {
+    const policy = await loadSharingPolicy();
+    const categories = policy.redactionCategories();
+    expect(categories).toEqual(expect.arrayContaining(["people", "victims_and_exploited_workers", "children", "vehicles", "subjects"]));
+    for (const s of policy.subscribers()) for (const a of s.agreements) for (const c of a.redact) expect(categories, `${s.id}/${a.id}`).toContain(c);
   });
 
   it("are a copy the caller cannot change the policy through", async () => {
@@ -61,9 +80,24 @@ describe("the registry rejects", () => {
   it("an agreement granting view none", () => expect(parse(customsAgreementWith({ view: "none" }))).toThrow(/view/));
   it("an agreement rule outside sharing.*", () => expect(parse(customsAgreementWith({ rule: "allow_all" }))).toThrow(/rule/));
   it("an agreement from an unknown agency", () => expect(parse(customsAgreementWith({ source_agency: "SPECTRE" }))).toThrow(/source_agency/));
-  it("a redaction that is not a field path", () => expect(parse(customsAgreementWith({ redact: ["subjects[*]..name"] }))).toThrow(/field path/));
+  it("a redaction that is not a category name", () => expect(parse(customsAgreementWith({ redact: ["subjects[*].person.full_name"] }))).toThrow(/snake_case/));
+  it("a purpose the subscriber is not registered for", () => expect(parse(customsAgreementWith({ purpose: "curiosity" }))).toThrow(/purpose/));
+  it("a subscriber without purposes", () => expect(parse(customsWith({ purposes: undefined }))).toThrow(/purposes/));
   it("two agreements with one id", () => {
     expect(parse(customsWith({ agreements: [customsAgreement(), customsAgreement()] }))).toThrow(/unique/);
+  });
+});
+
+describe("a registry the policy cannot judge stops the load", () => {
+  it.each([
+    ["an unknown event type", { event_types: ["police.gossip"] }],
+    ["another agency's event type", { event_types: ["customs.border_seizure"] }],
+    ["a misspelt activity", { activities: ["DRUG_SUPLY"] }],
+    ["an unknown redaction category", { redact: ["names"] }],
+    ["an unknown operation phase", { operation_phases: ["HOLD"] }],
+    ["a de-identified notice that keeps its subjects", { view: "redacted", de_identified: true, redact: ["narrative"] }],
+  ])("%s", async (_name, fields) => {
+    await expect(loadSharingPolicy({ dataDir: dataDir(customsAgreementWith(fields)) })).rejects.toThrow(/cannot judge subscriber\(s\) customs/);
   });
 });
 
@@ -80,7 +114,7 @@ describe("a new partner is a data change", () => {
     expect(policy.decide(request("inland-revenue", noting("MONEY_LAUNDERING")))).toMatchObject({
       allow: true,
       view: "redacted",
-      redact: ["subjects[*].person.full_name", "subjects[*].person.phone_numbers"],
+      redact: ["subjects[*].person.aliases", "subjects[*].person.date_of_birth", "subjects[*].person.full_name", "subjects[*].person.phone_numbers"],
       reasons: ["sharing.ir_police_money_laundering"],
       legal_basis: "Tax Administration Act 1994, s 18E",
     });

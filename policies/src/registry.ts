@@ -27,23 +27,36 @@ export const DISTRICTS = [
   "SOUTHERN",
 ] as const;
 
-/** A field path as the exchange's redaction applier reads it: `subjects[*].person.full_name`. */
-const fieldPath = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\[(\*|\d+)\])*(\.[A-Za-z_][A-Za-z0-9_]*(\[(\*|\d+)\])*)*$/, "expected a field path like subjects[*].person.full_name");
+/** Names the policy's vocabulary uses for purposes and redaction categories. */
+const snakeName = z.string().regex(/^[a-z][a-z0-9_]*$/, "expected a snake_case name");
 
 const unique = (xs: readonly string[]) => new Set(xs).size === xs.length;
 
-/** A sharing agreement: what the source agency agreed to release to this subscriber, and on what basis. */
+/**
+ * A sharing agreement: what the source agency agreed to release to this subscriber,
+ * and on what basis. The shape is checked here; the vocabulary (event types and their
+ * agencies, activities, phases, redaction categories, purposes) is the policy's, and
+ * loadSharingPolicy() asks the policy itself whether every subscriber can be judged.
+ */
 export const agreementSchema = z.strictObject({
   /** Agreement identifier, e.g. "customs-police-drug-supply". */
   id: z.string().min(1),
   /** The reason id a decision allowed under it gives, e.g. "sharing.customs_police_drug_supply". */
   rule: z.string().regex(/^sharing\.[a-z0-9_]+$/, "expected a rule id like sharing.customs_police_drug_supply"),
   source_agency: z.enum(AGENCIES),
-  event_types: z.array(z.string().min(1)).min(1),
+  /** Event types of the source agency, e.g. "police.organised_crime_noting". */
+  event_types: z.array(z.string().regex(/^[a-z]+\.[a-z0-9_]+$/, "expected an event type like police.organised_crime_noting")).min(1),
   /** Omitted (or null): every activity of the event types. */
   activities: z.array(z.string()).nullable().optional(),
+  /** Omitted (or null): events in any operation phase, or none. */
+  operation_phases: z.array(z.string()).nullable().optional(),
   view: z.enum(["full", "redacted", "aggregate_only"]),
-  redact: z.array(fieldPath),
+  /** Redaction categories (e.g. "people", "victims_and_exploited_workers"); the policy turns them into field paths. */
+  redact: z.array(snakeName),
+  /** A notice from which every subject, all free text and all operational detail is removed. */
+  de_identified: z.boolean().optional(),
+  /** Why the subscriber receives it; required by the policy whenever the view carries personal information. */
+  purpose: snakeName.optional(),
   legal_basis: z.string().min(1, "every disclosure records its legal basis"),
 });
 
@@ -56,10 +69,16 @@ export const subscriberRecordSchema = z
     law_enforcement: z.boolean(),
     clearance: z.enum(CLASSIFICATIONS),
     regions: z.array(z.union([z.literal("*"), z.enum(DISTRICTS)])).min(1),
+    /** What the subscriber may use shared information for; an agreement's purpose is one of these. */
+    purposes: z.array(snakeName),
     delivery_topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "expected a Kafka topic name"),
     agreements: z.array(agreementSchema).refine((as) => unique(as.map((a) => a.id)), "agreement ids must be unique"),
   })
-  .refine((s) => s.tier !== "partner_agency" || s.agency !== undefined, { message: "a partner agency needs its agency code", path: ["agency"] });
+  .refine((s) => s.tier !== "partner_agency" || s.agency !== undefined, { message: "a partner agency needs its agency code", path: ["agency"] })
+  .refine((s) => s.agreements.every((a) => a.purpose === undefined || s.purposes.includes(a.purpose)), {
+    message: "an agreement's purpose must be one of the subscriber's purposes",
+    path: ["agreements"],
+  });
 
 const subscriberId = /^[a-z0-9][a-z0-9-]{0,62}$/;
 

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadSharingPolicy, type Decision, type DecisionInput, type SharingPolicy } from "./index.js";
+import { loadMatrix } from "./matrix.js";
 
 /**
  * sharing/samples/*.json through the real compiled wasm and the shipped data.
@@ -45,5 +46,43 @@ describe("the compiled policy decides every sample as expected", () => {
   it.each(samples.map((s) => [s.name, s] as const))("%s", (_name, sample) => {
     const decision = policy.decide(sample.input);
     expect(picked(decision, Object.keys(sample.expected))).toEqual(sample.expected);
+  });
+});
+
+const matrix = loadMatrix();
+
+describe("the per-subscriber matrix", () => {
+  it("has a row for every event type the policy knows", () => {
+    const types = new Set(matrix.map((r) => r.event.event_type));
+    expect([...types].sort()).toEqual([
+      "customs.border_seizure",
+      "customs.suspicious_consignment",
+      "mbie.exploitation_complaint",
+      "mbie.trafficking_indicator",
+      "msd.community_resilience_report",
+      "msd.whanau_support_referral",
+      "police.firearms_seizure",
+      "police.operation_update",
+      "police.organised_crime_noting",
+      "police.wastewater_indicator",
+    ]);
+  });
+
+  it("names every registered subscriber in every row", () => {
+    const ids = policy.subscribers().map((s) => s.id);
+    for (const row of matrix) expect(Object.keys(row.expected).sort(), row.id).toEqual(ids);
+  });
+
+  it("shows every view somewhere", () => {
+    const views = new Set(matrix.flatMap((r) => Object.values(r.expected).map((d) => d.view)));
+    expect([...views].sort()).toEqual(["aggregate_only", "full", "none", "redacted"]);
+  });
+
+  it.each(matrix.map((r) => [r.name, r] as const))("the compiled policy decides as expected: %s", (_name, row) => {
+    for (const [subscriberId, expected] of Object.entries(row.expected)) {
+      const { policy_revision, ...decision } = policy.decide({ subscriber_id: subscriberId, event: row.event });
+      expect(decision, subscriberId).toEqual(expected);
+      expect(policy_revision).toBe(policy.revision);
+    }
   });
 });

@@ -30,13 +30,15 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
   const byName = new Map(topics.map((t) => [t.name, t]));
 
   it("declare every topic of the mesh with its partitions and retention", () => {
-    expect(byName.get("takitini.intel.police.v1")).toMatchObject({ partitions: 6, retention_ms: 7 * DAY });
-    for (const sub of ["customs", "mbie", "msd", "community-eastern", "public"]) {
+    for (const agency of ["police", "customs", "mbie", "msd"]) {
+      expect(byName.get(`takitini.intel.${agency}.v1`)).toMatchObject({ partitions: 6, retention_ms: 7 * DAY });
+    }
+    for (const sub of ["police", "customs", "mbie", "msd", "community-eastern", "public"]) {
       expect(byName.get(`takitini.deliver.${sub}.v1`)).toMatchObject({ partitions: 3, retention_ms: 7 * DAY });
     }
     expect(byName.get("takitini.audit.decisions.v1")).toMatchObject({ partitions: 6, retention_ms: -1 });
     expect(byName.get("takitini.deadletter.v1")).toMatchObject({ partitions: 1, retention_ms: 30 * DAY });
-    expect(topics).toHaveLength(8);
+    expect(topics).toHaveLength(12);
   });
 
   it("use replication factor 1 locally, and every topic says what it is for", () => {

@@ -57,7 +57,13 @@ describe("policy projection", () => {
         releasable_to: [],
         region: "EASTERN",
         activity: "DRUG_SUPPLY",
+        operation_ref: "",
+        operation_phase: "",
         subject_kinds: ["PERSON", "VEHICLE"],
+        subjects: [
+          { kind: "PERSON", role: "UNSPECIFIED", minor: false },
+          { kind: "VEHICLE", role: "", minor: false },
+        ],
         has_personal_information: true,
       },
     });

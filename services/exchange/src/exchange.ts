@@ -1,11 +1,12 @@
-import type { SharingPolicy } from "@takitini/policies";
 import { Counter, Gauge, type Logger, type Registry } from "@takitini/runtime";
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages } from "kafkajs";
 import { planRecord, type OutMessage, type SourceRecord } from "./plan.js";
+import type { PolicySource } from "./policy/reloading.js";
 
 export interface ExchangeOptions {
   kafka: Kafka;
-  policy: SharingPolicy;
+  /** Read once per transaction: a hot reload swaps the policy between chunks, never within one. */
+  policy: PolicySource;
   logger: Logger;
   metrics: Registry;
   intelTopics: string[];
@@ -89,7 +90,7 @@ export class Exchange {
       eachBatch: (payload) => this.handleBatch(payload),
     });
     this.opts.logger.info(
-      { topics: this.opts.intelTopics, subscribers: this.opts.policy.subscribers().map((s) => s.id), policyRevision: this.opts.policy.revision },
+      { topics: this.opts.intelTopics, subscribers: this.opts.policy.current().subscribers().map((s) => s.id), policyRevision: this.opts.policy.current().revision },
       "exchange consuming",
     );
   }
@@ -108,8 +109,10 @@ export class Exchange {
   }
 
   private async processChunk(topic: string, partition: number, chunk: KafkaMessage[]): Promise<void> {
-    const subscribers = this.opts.policy.subscribers();
-    const decide = (input: Parameters<SharingPolicy["decide"]>[0]) => this.opts.policy.decide(input);
+    // One policy for the whole chunk: its subscribers, its decisions, its revision.
+    const policy = this.opts.policy.current();
+    const subscribers = policy.subscribers();
+    const decide = policy.decide;
     const now = new Date();
     const out: OutMessage[] = [];
     const tallies: (() => void)[] = [];
@@ -118,7 +121,7 @@ export class Exchange {
       const plan = planRecord(record, subscribers, decide, {
         auditTopic: this.opts.auditTopic,
         deadLetterTopic: this.opts.deadLetterTopic,
-        policyRevision: this.opts.policy.revision,
+        policyRevision: policy.revision,
         now,
         consumer: this.opts.groupId,
       });

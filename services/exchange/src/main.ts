@@ -1,16 +1,51 @@
-import { loadSharingPolicy } from "@takitini/policies";
 import { createHttpServer, createKafka, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
 import { readConfig } from "./config.js";
 import { Exchange } from "./exchange.js";
+import { ReloadingPolicy } from "./policy/reloading.js";
+import { missingDeliveryTopics, requireDeliveryTopics } from "./policy/topics.js";
 
 const config = readConfig();
 const logger = createLogger("exchange", config.LOG_LEVEL);
 const metrics = createMetricsRegistry("exchange");
-const policyOptions: { wasmPath?: string; dataDir?: string } = {};
-if (config.POLICY_WASM) policyOptions.wasmPath = config.POLICY_WASM;
-if (config.POLICY_DATA_DIR) policyOptions.dataDir = config.POLICY_DATA_DIR;
-const policy = await loadSharingPolicy(policyOptions);
 const kafka = createKafka({ clientId: `takitini-exchange-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS, logger });
+
+/** The cluster's topics, through a short-lived admin connection (reloads are rare). */
+async function listTopics(): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await admin.listTopics();
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+// The policy is hot-reloaded: a newly built wasm or edited registry is picked up
+// without a restart. A bad one — or one naming a delivery topic the cluster does not
+// have — is rejected and logged, and the running one kept.
+const policy = await ReloadingPolicy.start({
+  logger,
+  metrics,
+  ...(config.POLICY_WASM ? { wasmPath: config.POLICY_WASM } : {}),
+  ...(config.POLICY_DATA_DIR ? { dataDir: config.POLICY_DATA_DIR } : {}),
+  accept: async (next) => {
+    let topics: string[];
+    try {
+      topics = await listTopics();
+    } catch (err) {
+      // The broker cannot be asked right now: do not hold a policy change hostage to that.
+      logger.warn({ err }, "cannot list topics to check the new policy's delivery topics; accepting it");
+      return;
+    }
+    await requireDeliveryTopics(async () => topics)(next);
+  },
+});
+try {
+  const missing = await missingDeliveryTopics(policy.current(), listTopics);
+  if (missing.length > 0) logger.error({ missing }, "delivery topics missing on the cluster: deliveries to them will fail until they are created");
+} catch (err) {
+  logger.warn({ err }, "cannot list topics to check the policy's delivery topics");
+}
 const exchange = new Exchange({
   kafka,
   policy,
@@ -29,12 +64,16 @@ const app = createHttpServer({
   metrics,
   readiness: [{ name: "kafka", check: () => exchange.isReady() }],
 });
-app.get("/v1/policy", async () => ({ revision: policy.revision, subscribers: policy.subscribers().map((s) => ({ id: s.id, tier: s.tier, delivery_topic: s.delivery_topic })) }));
+app.get("/v1/policy", async () => {
+  const current = policy.current();
+  return { revision: current.revision, subscribers: current.subscribers().map((s) => ({ id: s.id, tier: s.tier, delivery_topic: s.delivery_topic })) };
+});
 
 const shutdown = installShutdown(
   logger,
   [
     { name: "exchange", run: () => exchange.stop() },
+    { name: "policy watch", run: async () => policy.close() },
     { name: "http", run: () => app.close() },
   ],
   config.SHUTDOWN_TIMEOUT_MS,

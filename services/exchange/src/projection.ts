@@ -1,28 +1,77 @@
-import type { IntelligenceEvent } from "@takitini/proto";
-import type { DecisionInput } from "@takitini/policies";
+import type { IntelligenceEvent, Subject } from "@takitini/proto";
+import type { DecisionInput, SubjectShape } from "@takitini/policies";
 
 /** "AGENCY_POLICE" → "POLICE": the policy speaks bare codes, not proto enum names. */
 export function enumCode(value: string, prefix: string): string {
   return value.startsWith(prefix) ? value.slice(prefix.length) : value;
 }
 
-/** The activity an event concerns, where its payload has one. */
+/** A commodity code, "" when unspecified (a consignment may not know what it holds). */
+const commodity = (value: string) => (value === "COMMODITY_UNSPECIFIED" ? "" : enumCode(value, "COMMODITY_"));
+
+/**
+ * What an event concerns, where its payload says: a noting's crime activity, the
+ * commodity of a border seizure, suspicious consignment or wastewater reading.
+ */
 export function activityOf(event: IntelligenceEvent): string {
-  switch (event.payload?.$case) {
+  const payload = event.payload;
+  switch (payload?.$case) {
     case "policeNoting":
-      return enumCode(event.payload.value.activity, "ORGANISED_CRIME_ACTIVITY_");
+      return enumCode(payload.value.activity, "ORGANISED_CRIME_ACTIVITY_");
+    case "policeWastewaterIndicator":
+      return commodity(payload.value.drug);
+    case "customsBorderSeizure":
+      return commodity(payload.value.commodity);
+    case "customsSuspiciousConsignment":
+      return commodity(payload.value.suspectedCommodity);
     default:
       return "";
   }
 }
 
+/** An operation update's phase ("UNSPECIFIED" if it has none, which the policy refuses); "" for other events. */
+export function operationPhaseOf(event: IntelligenceEvent): string {
+  return event.payload?.$case === "policeOperationUpdate" ? enumCode(event.payload.value.phase, "OPERATION_PHASE_") : "";
+}
+
+/**
+ * A subject as the policy sees it: kind, a person's role and whether a minor.
+ * Kept for every subject, in envelope order (an empty one as kind ""), so the
+ * policy's `subjects[n]` paths point where they should.
+ */
+export function subjectShape(subject: Subject): SubjectShape {
+  const entity = subject.entity;
+  switch (entity?.$case) {
+    case "person":
+      return { kind: "PERSON", role: enumCode(entity.value.role, "SUBJECT_ROLE_"), minor: entity.value.isMinor };
+    case "organisation":
+      return { kind: "ORGANISATION", role: "", minor: false };
+    case "vehicle":
+      return { kind: "VEHICLE", role: "", minor: false };
+    default:
+      return { kind: "", role: "", minor: false };
+  }
+}
+
+/** Free text in the payload that may name people. */
+function hasNarrative(event: IntelligenceEvent): boolean {
+  const payload = event.payload;
+  switch (payload?.$case) {
+    case "policeNoting":
+    case "policeOperationUpdate":
+      return payload.value.summary.length > 0;
+    default:
+      return false;
+  }
+}
+
 /**
  * The policy-relevant projection of an event: only what the policy decides on,
- * never names or numbers. Pure.
+ * never names, numbers or subject ids. Pure.
  */
 export function policyInput(event: IntelligenceEvent, subscriberId: string): DecisionInput {
-  const subjectKinds = [...new Set(event.subjects.map((s) => s.entity?.$case?.toUpperCase()).filter((k): k is string => !!k))];
-  const narrative = event.payload?.$case === "policeNoting" && event.payload.value.summary.length > 0;
+  const subjects = event.subjects.map(subjectShape);
+  const subjectKinds = [...new Set(subjects.map((s) => s.kind).filter((k) => k !== ""))];
   return {
     subscriber_id: subscriberId,
     event: {
@@ -34,8 +83,11 @@ export function policyInput(event: IntelligenceEvent, subscriberId: string): Dec
       releasable_to: event.handling?.releasableTo ?? [],
       region: enumCode(event.region, "POLICE_DISTRICT_"),
       activity: activityOf(event),
+      operation_ref: event.operationRef,
+      operation_phase: operationPhaseOf(event),
       subject_kinds: subjectKinds,
-      has_personal_information: subjectKinds.includes("PERSON") || subjectKinds.includes("VEHICLE") || narrative,
+      subjects,
+      has_personal_information: subjectKinds.includes("PERSON") || subjectKinds.includes("VEHICLE") || hasNarrative(event),
     },
   };
 }

@@ -1,5 +1,8 @@
 import type { AgencyAdapter } from "@takitini/adapter-kit";
+import { firearmsSeizure } from "./kinds/firearms-seizure.js";
+import { operationUpdate } from "./kinds/operation-update.js";
 import { organisedCrimeNoting } from "./kinds/organised-crime-noting.js";
+import { wastewaterIndicator } from "./kinds/wastewater-indicator.js";
 
 /** NZ Police: the records its systems submit, and where their events go. */
 export const policeAdapter: AgencyAdapter = {
@@ -8,5 +11,5 @@ export const policeAdapter: AgencyAdapter = {
   topic: "takitini.intel.police.v1",
   httpPort: 8081,
   grpcPort: 9081,
-  kinds: [organisedCrimeNoting],
+  kinds: [organisedCrimeNoting, operationUpdate, firearmsSeizure, wastewaterIndicator],
 };

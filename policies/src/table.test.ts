@@ -1,0 +1,55 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { loadSharingPolicy } from "./index.js";
+import { loadMatrix } from "./matrix.js";
+import { compactPaths, renderVisibilityTable, replaceTable, TABLE_BEGIN, TABLE_END } from "./table.js";
+
+const readme = () => readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8");
+
+describe("the README's visibility table", () => {
+  it("is the one generated from the matrix samples (else run: npm run policy:table)", async () => {
+    const table = renderVisibilityTable(loadMatrix(), (await loadSharingPolicy()).subscribers());
+    const text = readme();
+    expect(text.slice(text.indexOf(TABLE_BEGIN), text.indexOf(TABLE_END) + TABLE_END.length)).toBe(table);
+  });
+
+  it("has a row per matrix sample and a column per subscriber", async () => {
+    const subscribers = (await loadSharingPolicy()).subscribers();
+    const table = renderVisibilityTable(loadMatrix(), subscribers);
+    const rows = table.split("\n").filter((l) => l.startsWith("| `"));
+    expect(rows).toHaveLength(loadMatrix().length);
+    for (const r of rows) expect(r.split(" | ")).toHaveLength(subscribers.length + 1);
+  });
+});
+
+describe("rendering", () => {
+  const row = {
+    id: "x",
+    name: "A | noting",
+    event: { event_type: "police.organised_crime_noting" } as never,
+    expected: {
+      a: { allow: true, view: "redacted" as const, redact: ["subjects[*].person.full_name", "subjects[*].person.address", "source_record_id"], reasons: ["sharing.a"], legal_basis: "IPP 11" },
+      b: { allow: false, view: "none" as const, redact: [], reasons: ["sharing.default_deny"], legal_basis: "" },
+    },
+  };
+  const subscribers = [
+    { id: "a", tier: "partner_agency" as const },
+    { id: "b", tier: "public" as const },
+  ];
+
+  it("shows views, denial reasons and what was removed", () => {
+    const table = renderVisibilityTable([row], subscribers);
+    expect(table).toContain("| `police.organised_crime_noting`<br>A \\| noting | **redacted** | — <sub>default_deny</sub> |");
+    expect(table).toContain("`a` — redacted under `sharing.a`: IPP 11. Removed: `source_record_id`, `subjects[*].person.{address, full_name}`.");
+  });
+
+  it("groups sibling paths", () => {
+    expect(compactPaths(["subjects", "b.x", "a.y", "b.w"])).toEqual(["subjects", "a.y", "b.{w, x}"]);
+  });
+
+  it("replaces only what lies between the markers", () => {
+    expect(replaceTable(`intro\n${TABLE_BEGIN}\nold\n${TABLE_END}\noutro`, "NEW")).toBe("intro\nNEW\noutro");
+    expect(() => replaceTable("no markers", "NEW")).toThrow(/markers/);
+  });
+});

@@ -1,0 +1,122 @@
+import { loadSharingPolicy, type SharingPolicy } from "@takitini/policies";
+import { DecisionRecord, IntelligenceEvent, OperationPhase, SupportService } from "@takitini/proto";
+import { beforeAll, describe, expect, it } from "vitest";
+import { fullEvent, operationUpdate, PERSONAL, POLICE_MARKINGS } from "./events.fixture.js";
+import { planRecord, type Plan, type SourceRecord } from "./plan.js";
+
+/**
+ * The shipped policy through the exchange's planner: what each subscriber's topic
+ * would receive for real events, and the decision records beside them.
+ */
+
+let policy: SharingPolicy;
+beforeAll(async () => {
+  policy = await loadSharingPolicy();
+});
+
+const record = (event: IntelligenceEvent): SourceRecord => ({
+  topic: "takitini.intel.police.v1",
+  partition: 0,
+  offset: "7",
+  key: null,
+  value: Buffer.from(IntelligenceEvent.encode(event).finish()),
+  headers: {},
+});
+
+function plan(event: IntelligenceEvent): Extract<Plan, { kind: "disseminate" }> {
+  const p = planRecord(record(event), policy.subscribers(), policy.decide, {
+    auditTopic: "takitini.audit.decisions.v1",
+    deadLetterTopic: "takitini.deadletter.v1",
+    policyRevision: policy.revision,
+    now: new Date("2026-11-20T00:00:00Z"),
+    consumer: "test",
+  });
+  if (p.kind !== "disseminate") throw new Error(`expected dissemination, got ${p.reason}`);
+  return p;
+}
+
+/** What each subscriber topic receives, decoded. */
+function delivered(p: ReturnType<typeof plan>): Map<string, IntelligenceEvent> {
+  const out = new Map<string, IntelligenceEvent>();
+  for (const m of p.messages.filter((m) => m.topic.startsWith("takitini.deliver."))) out.set(m.topic.replace(/^takitini\.deliver\.|\.v1$/g, ""), IntelligenceEvent.decode(m.value));
+  return out;
+}
+
+const personal = (e: IntelligenceEvent) => PERSONAL.filter((pi) => JSON.stringify(IntelligenceEvent.toJSON(e)).includes(pi));
+
+describe("the operational embargo", () => {
+  it.each([OperationPhase.OPERATION_PHASE_PLANNING, OperationPhase.OPERATION_PHASE_ACTIVE])("nothing about an operation in %s leaves law enforcement", (phase) => {
+    const p = plan(operationUpdate(phase));
+    expect([...delivered(p).keys()]).toEqual([]);
+    for (const d of p.decisions.filter((d) => ["msd", "mbie", "community-eastern", "public"].includes(d.subscriberId))) {
+      expect(d.reasons).toContain("sharing.operational_embargo");
+    }
+  });
+
+  it("at resolution MSD and the region's community leaders receive a de-identified support notice", () => {
+    const p = plan(operationUpdate(OperationPhase.OPERATION_PHASE_RESOLUTION));
+    const views = delivered(p);
+    expect([...views.keys()].sort()).toEqual(["community-eastern", "msd"]);
+    for (const [, notice] of views) {
+      expect(personal(notice)).toEqual([]);
+      expect(notice.subjects).toEqual([]);
+      expect(notice.operationRef).toBe("");
+      expect(notice.sourceRecordId).toBe("");
+      expect(notice.region).toBe("POLICE_DISTRICT_EASTERN");
+      if (notice.payload?.$case !== "policeOperationUpdate") throw new Error("expected an operation update");
+      expect(notice.payload.value).toMatchObject({
+        phase: OperationPhase.OPERATION_PHASE_RESOLUTION,
+        familiesAffected: 12,
+        childrenAffected: 47,
+        supportNeeded: [SupportService.SUPPORT_SERVICE_WHANAU_NAVIGATION, SupportService.SUPPORT_SERVICE_RANGATAHI_MENTORING],
+        codeName: "",
+        targetGroup: "",
+        localities: [],
+        arrests: 0,
+        charges: 0,
+        summary: "",
+      });
+    }
+    const msd = p.decisions.find((d) => d.subscriberId === "msd")!;
+    expect(msd).toMatchObject({ outcome: "OUTCOME_ALLOW", view: "VIEW_REDACTED", reasons: ["sharing.msd_police_operation_support_notice"], policyRevision: policy.revision });
+    expect(msd.legalBasis).toMatch(/^Oranga Tamariki Act 1989/);
+    expect(msd.redactedPaths).toContain("subjects");
+  });
+
+  it("another region's community leaders are not sent the notice", () => {
+    const p = plan(operationUpdate(OperationPhase.OPERATION_PHASE_RESOLUTION, { region: "POLICE_DISTRICT_SOUTHERN" as never }));
+    expect([...delivered(p).keys()]).toEqual(["msd"]);
+  });
+});
+
+describe("redacted views on the subscriber topics", () => {
+  it("Police receive an exploitation complaint with the employer but without the exploited worker", () => {
+    const p = plan(fullEvent("mbie.exploitation_complaint", { operationRef: "" }));
+    const police = delivered(p).get("police")!;
+    const [poi, victim, worker, gang] = police.subjects.map((s) => s.entity);
+    expect(worker?.$case === "person" && worker.value).toMatchObject({ fullName: "", phoneNumbers: [], documents: [], dateOfBirth: "", address: "", subjectId: "mbie/person/W1", isMinor: true });
+    expect(victim?.$case === "person" && victim.value.fullName).toBe("");
+    expect(poi?.$case === "person" && poi.value.fullName).toBe("Hēmi Tāwhiri");
+    expect(gang?.$case === "organisation" && gang.value.name).toBe("Mongrel Mob Barbarians");
+    expect(personal(police)).not.toContain("Sione Taufa");
+    expect(personal(police)).not.toContain("Mere Ngata");
+  });
+
+  it("aggregate-only views are decided and recorded but never delivered raw", () => {
+    const p = plan(fullEvent("msd.community_resilience_report", { subjects: [], operationRef: "" }));
+    expect([...delivered(p).keys()]).toEqual([]);
+    const community = p.decisions.find((d) => d.subscriberId === "community-eastern")!;
+    expect(community).toMatchObject({ outcome: "OUTCOME_ALLOW", view: "VIEW_AGGREGATE_ONLY", deliveryTopic: "" });
+  });
+
+  it("every delivered message is the event the decision record describes", () => {
+    const p = plan(fullEvent("customs.border_seizure", { ...POLICE_MARKINGS, operationRef: "" }));
+    const audit = p.messages.filter((m) => m.topic === "takitini.audit.decisions.v1").map((m) => DecisionRecord.decode(m.value));
+    for (const m of p.messages.filter((m) => m.topic.startsWith("takitini.deliver."))) {
+      const d = audit.find((a) => a.deliveryTopic === m.topic)!;
+      expect(m.headers["decision-id"]).toBe(d.id);
+      expect(m.headers["policy-revision"]).toBe(policy.revision);
+    }
+    expect(audit.find((d) => d.subscriberId === "police")).toMatchObject({ outcome: "OUTCOME_ALLOW", view: "VIEW_FULL" });
+  });
+});

@@ -1,0 +1,88 @@
+import { Commodity, IntelligenceEvent, OperationPhase, OrganisedCrimeActivity } from "@takitini/proto";
+import { describe, expect, it } from "vitest";
+import { EVENT_TYPES, fullEvent, operationUpdate, PERSONAL } from "./events.fixture.js";
+import { activityOf, operationPhaseOf, policyInput, subjectShape } from "./projection.js";
+
+describe("the policy input for every event type", () => {
+  it.each(EVENT_TYPES)("%s carries no personal information and no subject ids", (eventType) => {
+    const text = JSON.stringify(policyInput(fullEvent(eventType), "msd"));
+    for (const pi of PERSONAL) expect(text).not.toContain(pi);
+    expect(text).not.toMatch(/police\/person|mbie\/person|police\/vehicle/);
+  });
+
+  it.each(EVENT_TYPES)("%s keeps every subject's position, kind, role and minor flag", (eventType) => {
+    expect(policyInput(fullEvent(eventType), "msd").event.subjects).toEqual([
+      { kind: "PERSON", role: "PERSON_OF_INTEREST", minor: false },
+      { kind: "PERSON", role: "VICTIM", minor: false },
+      { kind: "PERSON", role: "EXPLOITED_WORKER", minor: true },
+      { kind: "ORGANISATION", role: "", minor: false },
+      { kind: "VEHICLE", role: "", minor: false },
+    ]);
+  });
+
+  it("keeps an empty subject's place", () => {
+    expect(subjectShape({ entity: undefined })).toEqual({ kind: "", role: "", minor: false });
+    const input = policyInput(fullEvent("mbie.trafficking_indicator", { subjects: [{ entity: undefined }, ...fullEvent("mbie.trafficking_indicator").subjects] }), "police");
+    expect(input.event.subjects[2]).toEqual({ kind: "PERSON", role: "VICTIM", minor: false });
+    expect(input.event.subject_kinds).toEqual(["PERSON", "ORGANISATION", "VEHICLE"]);
+  });
+});
+
+describe("activity", () => {
+  it.each([
+    ["police.organised_crime_noting", "DRUG_SUPPLY"],
+    ["police.wastewater_indicator", "METHAMPHETAMINE"],
+    ["customs.border_seizure", "METHAMPHETAMINE"],
+    ["customs.suspicious_consignment", "PRECURSORS"],
+    ["police.operation_update", ""],
+    ["police.firearms_seizure", ""],
+    ["mbie.exploitation_complaint", ""],
+    ["mbie.trafficking_indicator", ""],
+    ["msd.whanau_support_referral", ""],
+    ["msd.community_resilience_report", ""],
+  ])("%s: %j", (eventType, activity) => {
+    expect(activityOf(fullEvent(eventType))).toBe(activity);
+  });
+
+  it("an unspecified commodity is none; an unspecified noting activity stays visible to the policy (which denies it)", () => {
+    const consignment = fullEvent("customs.suspicious_consignment");
+    if (consignment.payload?.$case !== "customsSuspiciousConsignment") throw new Error("fixture");
+    consignment.payload.value.suspectedCommodity = Commodity.COMMODITY_UNSPECIFIED;
+    expect(activityOf(consignment)).toBe("");
+    const noting = fullEvent("police.organised_crime_noting");
+    if (noting.payload?.$case !== "policeNoting") throw new Error("fixture");
+    noting.payload.value.activity = OrganisedCrimeActivity.ORGANISED_CRIME_ACTIVITY_UNSPECIFIED;
+    expect(activityOf(noting)).toBe("UNSPECIFIED");
+  });
+});
+
+describe("operations", () => {
+  it.each([
+    [OperationPhase.OPERATION_PHASE_PLANNING, "PLANNING"],
+    [OperationPhase.OPERATION_PHASE_ACTIVE, "ACTIVE"],
+    [OperationPhase.OPERATION_PHASE_RESOLUTION, "RESOLUTION"],
+    [OperationPhase.OPERATION_PHASE_CONCLUDED, "CONCLUDED"],
+    [OperationPhase.OPERATION_PHASE_UNSPECIFIED, "UNSPECIFIED"],
+  ])("an operation update in %s carries its phase", (phase, code) => {
+    expect(operationPhaseOf(operationUpdate(phase))).toBe(code);
+    expect(policyInput(operationUpdate(phase), "msd").event).toMatchObject({ operation_phase: code, operation_ref: "Operation Highwater" });
+  });
+
+  it("other events carry the operation they concern but no phase", () => {
+    expect(policyInput(fullEvent("police.firearms_seizure"), "msd").event).toMatchObject({ operation_phase: "", operation_ref: "Operation Highwater" });
+    expect(policyInput(fullEvent("police.firearms_seizure", { operationRef: "" }), "msd").event.operation_ref).toBe("");
+  });
+});
+
+describe("personal information flag", () => {
+  it("is set by a person, a vehicle or a narrative", () => {
+    const bare = { subjects: [] };
+    expect(policyInput(fullEvent("police.wastewater_indicator", bare), "msd").event.has_personal_information).toBe(false);
+    expect(policyInput(fullEvent("police.wastewater_indicator"), "msd").event.has_personal_information).toBe(true);
+    expect(policyInput(fullEvent("police.operation_update", bare), "msd").event.has_personal_information).toBe(true);
+    const quiet = IntelligenceEvent.fromPartial({ ...fullEvent("police.operation_update", bare) });
+    if (quiet.payload?.$case !== "policeOperationUpdate") throw new Error("fixture");
+    quiet.payload.value.summary = "";
+    expect(policyInput(quiet, "msd").event.has_personal_information).toBe(false);
+  });
+});

@@ -1,0 +1,4 @@
+import { runImportCli } from "@takitini/adapter-kit";
+import { msdAdapter } from "./adapter.js";
+
+process.exitCode = await runImportCli(msdAdapter);
