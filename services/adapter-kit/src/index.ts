@@ -8,3 +8,4 @@ export * from "./kind.js";
 export * from "./publisher.js";
 export * from "./service.js";
 export * from "./refs.js";
+export * from "./synthetic.js";
