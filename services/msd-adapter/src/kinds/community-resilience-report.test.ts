@@ -1,4 +1,4 @@
-import { seededRandom } from "@takitini/adapter-kit";
+import { checkSyntheticRecords } from "@takitini/adapter-kit/testing";
 import { Agency, Classification, IntelligenceEvent, PoliceDistrict, SupportService } from "@takitini/proto";
 import { eventIdFor, zodIssues } from "@takitini/runtime";
 import { describe, expect, it } from "vitest";
@@ -156,24 +156,7 @@ describe("community_resilience_report: protobuf", () => {
 });
 
 describe("community_resilience_report: synthetic records", () => {
-  const synth = (seed: string, n = 500) => {
-    const rng = seededRandom(seed);
-    return Array.from({ length: n }, (_v, i) => kind.synthesize(rng, i));
-  };
-  const records = synth("takitini");
-
-  it("validate, map and round-trip, 500 of them", () => {
-    for (const r of records) {
-      expect(issuePaths(r)).toEqual([]);
-      const event = kind.map(kind.schema.parse(r), at);
-      expect(IntelligenceEvent.decode(IntelligenceEvent.encode(event).finish())).toEqual(event);
-    }
-  });
-
-  it("are the same for the same seed and differ for another", () => {
-    expect(synth("takitini")).toEqual(records);
-    expect(synth("other")).not.toEqual(records);
-  });
+  const records = checkSyntheticRecords(kind, at);
 
   it("give funding both as numbers and as text, cents intact, with unique ids", () => {
     const raw = records as { funding_nzd: number | string }[];

@@ -1,4 +1,4 @@
-import { seededRandom } from "@takitini/adapter-kit";
+import { checkSyntheticRecords } from "@takitini/adapter-kit/testing";
 import { Agency, Classification, Commodity, HandlingCaveat, IntelligenceEvent, PoliceDistrict } from "@takitini/proto";
 import { eventIdFor, zodIssues } from "@takitini/runtime";
 import { describe, expect, it } from "vitest";
@@ -143,24 +143,7 @@ describe("wastewater_indicator: protobuf", () => {
 });
 
 describe("wastewater_indicator: synthetic records", () => {
-  const synth = (seed: string, n = 500) => {
-    const rng = seededRandom(seed);
-    return Array.from({ length: n }, (_v, i) => kind.synthesize(rng, i));
-  };
-  const records = synth("takitini");
-
-  it("validate, map and round-trip, 500 of them", () => {
-    for (const r of records) {
-      expect(issuePaths(r)).toEqual([]);
-      const event = kind.map(kind.schema.parse(r), at);
-      expect(IntelligenceEvent.decode(IntelligenceEvent.encode(event).finish())).toEqual(event);
-    }
-  });
-
-  it("are the same for the same seed and differ for another", () => {
-    expect(synth("takitini")).toEqual(records);
-    expect(synth("other")).not.toEqual(records);
-  });
+  const records = checkSyntheticRecords(kind, at);
 
   it("measure all three drugs, methamphetamine most, with unique ids", () => {
     const parsed = records.map((r) => kind.schema.parse(r));
