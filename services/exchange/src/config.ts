@@ -21,6 +21,14 @@ export const configSchema = baseConfig.extend({
    * restarted instance fences its predecessor's unfinished transaction.
    */
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/).default(`exchange-${hostname()}`),
+  /**
+   * Consumer-group session timeout. A crashed instance's partitions move to the
+   * survivors after this long; the broker's group.min.session.timeout.ms (6 s by
+   * default) is the floor.
+   */
+  SESSION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
+  /** Assigned partitions processed at once, each in its own transactions. */
+  PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
   /** Most source records committed in one Kafka transaction. */
   MAX_EVENTS_PER_TRANSACTION: z.coerce.number().int().min(1).max(10_000).default(200),
   /** Compiled policy and its data; default to those shipped in @takitini/policies. */
