@@ -15,6 +15,8 @@ export interface ExchangeOptions {
   groupId: string;
   instanceId: string;
   maxEventsPerTransaction: number;
+  sessionTimeoutMs?: number;
+  partitionsConcurrently?: number;
 }
 
 function groupByTopic(messages: OutMessage[]): TopicMessages[] {

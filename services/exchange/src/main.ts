@@ -57,6 +57,8 @@ const exchange = new Exchange({
   groupId: config.GROUP_ID,
   instanceId: config.INSTANCE_ID,
   maxEventsPerTransaction: config.MAX_EVENTS_PER_TRANSACTION,
+  sessionTimeoutMs: config.SESSION_TIMEOUT_MS,
+  partitionsConcurrently: config.PARTITIONS_CONCURRENTLY,
 });
 const app = createHttpServer({
   service: "exchange",
