@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Logger, type Registry } from "@takitini/runtime";
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages } from "kafkajs";
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages } from "kafkajs";
 import { planRecord, type OutMessage, type SourceRecord } from "./plan.js";
 import type { PolicySource } from "./policy/reloading.js";
 
@@ -29,44 +29,73 @@ function groupByTopic(messages: OutMessage[]): TopicMessages[] {
   return [...byTopic.values()];
 }
 
+/** The transactional id of the writer for one source partition, shared by every instance of a group. */
+export function transactionalIdFor(groupId: string, topic: string, partition: number): string {
+  return `takitini-exchange.${groupId}.${topic}.${partition}`;
+}
+
+/** Messages of a fetched batch that the group has not yet committed past. Pure. */
+export function uncommitted<M extends { offset: string }>(messages: M[], committed: bigint | null): M[] {
+  if (committed === null) return messages;
+  return messages.filter((m) => BigInt(m.offset) >= committed);
+}
+
+/**
+ * The transactional writer of one source partition. Its transactional id is the
+ * partition's, not the instance's: whichever instance is assigned the partition
+ * initialises that id, which fences every earlier holder (a crashed process, or
+ * an instance that lost the partition in a rebalance and has not noticed yet) and
+ * completes or aborts whatever transaction that holder left open. Only then is
+ * the group's committed offset for the partition read — it is final at that point
+ * — and records below it are skipped, never re-disseminated.
+ */
+interface PartitionWriter {
+  producer: Producer;
+  /** Group generation in which this writer fenced its predecessors and read the committed offset. */
+  generation: number;
+  /** Next offset the group has committed for the partition, as read after fencing. */
+  committed: bigint | null;
+}
+
 /**
  * The Kafka shell around the pure planner. Each chunk of a fetched batch is
  * handled in ONE Kafka transaction holding the subscriber deliveries, the
  * decision records and the consumed offsets: either all become visible to
  * read-committed consumers, or none do. So there is no disclosure without its
- * audit record, and no audit record of a disclosure that did not happen.
+ * audit record, and no audit record of a disclosure that did not happen —
+ * across crashes (the restarted writer fences the dead one) and rebalances (the
+ * new owner of a partition fences the old one).
  */
 export class Exchange {
   private readonly consumer: Consumer;
-  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private readonly writers = new Map<string, PartitionWriter>();
+  private generation = 0;
   private joined = false;
-  private producerConnected = false;
+  private adminConnected = false;
   private readonly eventsIn: Counter<"topic">;
   private readonly decisions: Counter<"outcome" | "subscriber">;
   private readonly deliveries: Counter<"subscriber">;
   private readonly deadLetters: Counter<"reason">;
   private readonly aborts: Counter;
+  private readonly skipped: Counter<"topic">;
+  private readonly fencings: Counter<"topic">;
   private readonly lag: Gauge<"topic" | "partition">;
+  private readonly assigned: Gauge;
 
   constructor(private readonly opts: ExchangeOptions) {
     this.consumer = opts.kafka.consumer({
       groupId: opts.groupId,
       readUncommitted: false,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+      rebalanceTimeout: Math.max(60_000, 2 * (opts.sessionTimeoutMs ?? 30_000)),
+      heartbeatInterval: Math.max(500, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 10)),
       allowAutoTopicCreation: false,
     });
-    this.producer = opts.kafka.producer({
-      transactionalId: `takitini-exchange-${opts.instanceId}`,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.joined = true));
+    this.admin = opts.kafka.admin();
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment));
     this.consumer.on(this.consumer.events.CRASH, () => (this.joined = false));
     this.consumer.on(this.consumer.events.STOP, () => (this.joined = false));
-    this.producer.on(this.producer.events.CONNECT, () => (this.producerConnected = true));
-    this.producer.on(this.producer.events.DISCONNECT, () => (this.producerConnected = false));
 
     const registers = [opts.metrics];
     this.eventsIn = new Counter({ name: "exchange_events_in_total", help: "Records consumed from agency topics", labelNames: ["topic"], registers });
@@ -74,21 +103,44 @@ export class Exchange {
     this.deliveries = new Counter({ name: "exchange_deliveries_total", help: "Views delivered to subscriber topics", labelNames: ["subscriber"], registers });
     this.deadLetters = new Counter({ name: "exchange_dead_letters_total", help: "Records sent to the dead-letter topic, by reason", labelNames: ["reason"], registers });
     this.aborts = new Counter({ name: "exchange_transaction_aborts_total", help: "Kafka transactions aborted", registers });
+    this.skipped = new Counter({ name: "exchange_already_committed_skipped_total", help: "Fetched records skipped because the group had already committed past them (after a crash or rebalance)", labelNames: ["topic"], registers });
+    this.fencings = new Counter({ name: "exchange_partition_writers_initialised_total", help: "Partition writers initialised, each fencing the partition's earlier writers", labelNames: ["topic"], registers });
     this.lag = new Gauge({ name: "exchange_consumer_lag", help: "Records behind the partition's high watermark at the last fetch", labelNames: ["topic", "partition"], registers });
+    this.assigned = new Gauge({ name: "exchange_assigned_partitions", help: "Source partitions assigned to this instance", registers });
   }
 
   isReady(): boolean {
-    return this.joined && this.producerConnected;
+    return this.joined && this.adminConnected;
+  }
+
+  /**
+   * A new group generation: every partition may have had another writer since we
+   * last wrote it, so each writer is re-initialised (fencing) before its next
+   * transaction; writers of partitions no longer ours are closed.
+   */
+  private onJoin(assignment: Record<string, number[]>): void {
+    this.joined = true;
+    this.generation += 1;
+    const mine = new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}:${p}`)));
+    this.assigned.set(mine.size);
+    for (const [key, writer] of this.writers) {
+      if (!mine.has(key)) {
+        this.writers.delete(key);
+        writer.producer.disconnect().catch((err: unknown) => this.opts.logger.warn({ err, partition: key }, "closing a revoked partition's writer failed"));
+      }
+    }
+    this.opts.logger.info({ generation: this.generation, partitions: mine.size }, "partitions assigned");
   }
 
   async start(): Promise<void> {
-    await this.producer.connect();
+    await this.admin.connect();
+    this.adminConnected = true;
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.opts.intelTopics, fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.opts.partitionsConcurrently ?? 1,
       eachBatch: (payload) => this.handleBatch(payload),
     });
     this.opts.logger.info(
@@ -97,20 +149,66 @@ export class Exchange {
     );
   }
 
+  /** The partition's writer for this generation: fenced, with the committed offset read after fencing. */
+  private async writerFor(topic: string, partition: number): Promise<PartitionWriter> {
+    const key = `${topic}:${partition}`;
+    const existing = this.writers.get(key);
+    if (existing && existing.generation === this.generation) return existing;
+    const generation = this.generation;
+    if (existing) {
+      this.writers.delete(key);
+      await existing.producer.disconnect().catch(() => undefined);
+    }
+    const producer = this.opts.kafka.producer({
+      transactionalId: transactionalIdFor(this.opts.groupId, topic, partition),
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: 60_000,
+      allowAutoTopicCreation: false,
+    });
+    // connect() initialises the transactional id: the broker bumps its epoch
+    // (fencing earlier holders) and finishes any transaction they left open.
+    await producer.connect();
+    this.fencings.inc({ topic });
+    const offsets = await this.admin.fetchOffsets({ groupId: this.opts.groupId, topics: [topic] });
+    const entry = offsets.find((o) => o.topic === topic)?.partitions.find((p) => p.partition === partition);
+    const committed = entry && entry.offset !== "-1" && entry.offset !== "" ? BigInt(entry.offset) : null;
+    const writer: PartitionWriter = { producer, generation, committed };
+    this.writers.set(key, writer);
+    return writer;
+  }
+
+  /** Forget a writer whose transaction failed: the next batch re-initialises and re-reads the offset. */
+  private async dropWriter(topic: string, partition: number, writer: PartitionWriter): Promise<void> {
+    const key = `${topic}:${partition}`;
+    if (this.writers.get(key) === writer) this.writers.delete(key);
+    await writer.producer.disconnect().catch(() => undefined);
+  }
+
   private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
-    for (let i = 0; i < batch.messages.length; i += this.opts.maxEventsPerTransaction) {
+    const writer = await this.writerFor(topic, partition);
+    const fresh = uncommitted(batch.messages, writer.committed);
+    if (fresh.length < batch.messages.length) {
+      this.skipped.inc({ topic }, batch.messages.length - fresh.length);
+      const lastSkipped = batch.messages[batch.messages.length - fresh.length - 1];
+      if (lastSkipped) resolveOffset(lastSkipped.offset);
+    }
+    for (let i = 0; i < fresh.length; i += this.opts.maxEventsPerTransaction) {
       if (!isRunning() || isStale()) return;
-      const chunk = batch.messages.slice(i, i + this.opts.maxEventsPerTransaction);
-      await this.processChunk(topic, partition, chunk);
+      const chunk = fresh.slice(i, i + this.opts.maxEventsPerTransaction);
+      await this.processChunk(writer, topic, partition, chunk);
       const last = chunk[chunk.length - 1];
-      if (last) resolveOffset(last.offset);
+      if (last) {
+        resolveOffset(last.offset);
+        writer.committed = BigInt(last.offset) + 1n;
+      }
       await heartbeat();
     }
     this.lag.set({ topic, partition: String(partition) }, Number(batch.offsetLag()));
   }
 
-  private async processChunk(topic: string, partition: number, chunk: KafkaMessage[]): Promise<void> {
+  private async processChunk(writer: PartitionWriter, topic: string, partition: number, chunk: KafkaMessage[]): Promise<void> {
     // One policy for the whole chunk: its subscribers, its decisions, its revision.
     const policy = this.opts.policy.current();
     const subscribers = policy.subscribers();
@@ -144,7 +242,7 @@ export class Exchange {
     const last = chunk[chunk.length - 1];
     if (!last) return;
 
-    const txn = await this.producer.transaction();
+    const txn = await writer.producer.transaction();
     try {
       if (out.length > 0) await txn.sendBatch({ topicMessages: groupByTopic(out), acks: -1 });
       await txn.sendOffsets({
@@ -156,15 +254,22 @@ export class Exchange {
       this.aborts.inc();
       this.opts.logger.error({ err, topic, partition, fromOffset: chunk[0]?.offset, toOffset: last.offset }, "transaction failed; aborting");
       await txn.abort().catch((abortErr: unknown) => this.opts.logger.error({ err: abortErr }, "abort failed"));
+      // Fenced or failed: re-initialise before the next attempt, which re-reads
+      // the committed offset, so a chunk is never written twice.
+      await this.dropWriter(topic, partition, writer);
       throw err;
     }
     this.eventsIn.inc({ topic }, chunk.length);
     for (const t of tallies) t();
   }
 
-  /** Leave the group (finishing the in-flight batch) and close the producer. */
+  /** Leave the group (finishing the in-flight batch), then close the writers. */
   async stop(): Promise<void> {
     await this.consumer.disconnect();
-    await this.producer.disconnect();
+    const writers = [...this.writers.values()];
+    this.writers.clear();
+    await Promise.all(writers.map((w) => w.producer.disconnect().catch(() => undefined)));
+    await this.admin.disconnect();
+    this.adminConnected = false;
   }
 }
