@@ -1,9 +1,9 @@
-import { DecisionRecord, Outcome, View } from "@takitini/proto";
+import { AccessAction, AccessRecord, DecisionRecord, Outcome, View } from "@takitini/proto";
 import { createLogger, createMetricsRegistry, decisionIdFor } from "@takitini/runtime";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "./app.js";
-import { decodeDecision, toApi } from "./records.js";
-import { MemoryDecisionStore } from "./store.js";
+import { decodeAuditRecord, decodeDecision, toApi } from "./records.js";
+import { MemoryAccessLog, MemoryDecisionStore } from "./store.js";
 
 const EVENT_A = "0b8a4f4e-6f0e-5c1a-9d0e-1f2a3b4c5d6e";
 const EVENT_B = "1c9b5a5f-7a1f-5d2b-8e1f-2a3b4c5d6e7f";
@@ -80,7 +80,7 @@ describe("decision records from Kafka", () => {
 });
 
 describe("GET /v1/decisions", () => {
-  const app = buildApp({ logger: createLogger("t", "silent"), metrics: createMetricsRegistry("t"), store: filled(), readiness: [] });
+  const app = buildApp({ logger: createLogger("t", "silent"), metrics: createMetricsRegistry("t"), store: filled(), access: new MemoryAccessLog(), readiness: [] });
   it("answers a filtered page", async () => {
     const res = await app.inject({ url: `/v1/decisions?event_id=${EVENT_A}&subscriber_id=customs` });
     expect(res.statusCode).toBe(200);
@@ -104,5 +104,66 @@ describe("GET /v1/decisions", () => {
     const id = decisionIdFor(EVENT_A, "msd");
     expect((await app.inject({ url: `/v1/decisions/${id}` })).json().subscriber_id).toBe("msd");
     expect((await app.inject({ url: `/v1/decisions/${decisionIdFor(EVENT_A, "nobody")}` })).statusCode).toBe(404);
+  });
+});
+
+function access(id: string, action: AccessRecord["action"], subscriberId: string, extra: Partial<AccessRecord> = {}): AccessRecord {
+  return AccessRecord.fromPartial({
+    id,
+    action,
+    subscriberId,
+    requestedSubscriberId: subscriberId,
+    channel: "grpc.subscribe",
+    sessionId: "s1",
+    occurredAt: new Date("2026-11-20T00:00:00Z"),
+    ...extra,
+  });
+}
+
+const bytes = (r: AccessRecord) => Buffer.from(AccessRecord.encode(r).finish());
+
+describe("access records on the audit topic", () => {
+  const accessHeaders = { "event-type": "audit.access", "schema-version": "takitini.audit.v1" };
+
+  it("are told from decisions by the event-type header", () => {
+    const granted = access("a1", AccessAction.ACCESS_ACTION_SUBSCRIBE_GRANTED, "customs");
+    const r = decodeAuditRecord(bytes(granted), accessHeaders);
+    expect(r.ok && r.value.kind).toBe("access");
+    const d = decodeAuditRecord(Buffer.from(DecisionRecord.encode(decision(EVENT_A, "customs", true)).finish()), { "event-type": "audit.decision" });
+    expect(d.ok && d.value.kind).toBe("decision");
+    // The exchange's first format had no header: still a decision.
+    expect(decodeAuditRecord(Buffer.from(DecisionRecord.encode(decision(EVENT_A, "msd", false)).finish()), {}).ok).toBe(true);
+  });
+
+  it("refuse unknown record types and incomplete records, naming what is missing", () => {
+    expect(decodeAuditRecord(Buffer.from([1]), { "event-type": "audit.gossip" })).toEqual({ ok: false, reason: "UNKNOWN_RECORD_TYPE: audit.gossip" });
+    const delivered = access("a2", AccessAction.ACCESS_ACTION_DELIVERED, "customs");
+    const r = decodeAuditRecord(bytes(delivered), accessHeaders);
+    expect(r).toEqual({ ok: false, reason: "INVALID_ACCESS: missing event_id, decision_id" });
+    const denied = access("a3", AccessAction.ACCESS_ACTION_SUBSCRIBE_DENIED, "customs", { requestedSubscriberId: "police" });
+    expect(decodeAuditRecord(bytes(denied), accessHeaders)).toEqual({ ok: false, reason: "INVALID_ACCESS: missing reason" });
+    expect(decodeAuditRecord(Buffer.from([0xff, 0x01]), accessHeaders).ok).toBe(false);
+  });
+
+  it("are listed by subscriber, also under the stream a refused request asked for", async () => {
+    const log = new MemoryAccessLog();
+    expect(log.append(access("g1", AccessAction.ACCESS_ACTION_SUBSCRIBE_GRANTED, "customs"))).toBe(true);
+    expect(log.append(access("g1", AccessAction.ACCESS_ACTION_SUBSCRIBE_GRANTED, "customs"))).toBe(false);
+    log.append(access("d1", AccessAction.ACCESS_ACTION_DELIVERED, "customs", { eventId: EVENT_A, decisionId: decisionIdFor(EVENT_A, "customs"), deliveryTopic: "takitini.deliver.customs.v1", deliveryOffset: "7" }));
+    log.append(access("x1", AccessAction.ACCESS_ACTION_SUBSCRIBE_DENIED, "customs", { requestedSubscriberId: "police", reason: "NOT_YOUR_STREAM" }));
+    const app = buildApp({ logger: createLogger("t", "silent"), metrics: createMetricsRegistry("t"), store: new MemoryDecisionStore(), access: log, readiness: [] });
+    const police = (await app.inject({ url: "/v1/access?subscriber_id=police" })).json();
+    expect(police.access.map((a: { id: string; action: string }) => [a.id, a.action])).toEqual([["x1", "subscribe_denied"]]);
+    const delivered = (await app.inject({ url: `/v1/access?subscriber_id=customs&action=delivered&event_id=${EVENT_A}` })).json();
+    expect(delivered.access).toHaveLength(1);
+    expect(delivered.access[0].delivery).toEqual({ topic: "takitini.deliver.customs.v1", partition: 0, offset: "7" });
+    const first = (await app.inject({ url: "/v1/access?subscriber_id=customs&limit=2" })).json();
+    expect(first.access.map((a: { id: string }) => a.id)).toEqual(["g1", "d1"]);
+    const second = (await app.inject({ url: `/v1/access?subscriber_id=customs&limit=2&cursor=${first.next_cursor}` })).json();
+    expect(second.access.map((a: { id: string }) => a.id)).toEqual(["x1"]);
+    expect(second.next_cursor).toBeNull();
+    const bad = await app.inject({ url: "/v1/access?action=peeked&limit=9999" });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.issues.map((i: { path: string }) => i.path).sort()).toEqual(["action", "limit"]);
   });
 });

@@ -2,21 +2,22 @@ import { createKafka, createLogger, createMetricsRegistry, installShutdown } fro
 import { buildApp } from "./app.js";
 import { readConfig } from "./config.js";
 import { AuditProjection } from "./projection.js";
-import { MemoryDecisionStore } from "./store.js";
+import { MemoryAccessLog, MemoryDecisionStore } from "./store.js";
 
 const config = readConfig();
 const logger = createLogger("audit", config.LOG_LEVEL);
 const metrics = createMetricsRegistry("audit");
 const store = new MemoryDecisionStore();
+const access = new MemoryAccessLog();
 const kafka = createKafka({ clientId: "takitini-audit", brokers: config.KAFKA_BROKERS, logger });
-const projection = new AuditProjection(kafka, store, {
+const projection = new AuditProjection(kafka, store, access, {
   auditTopic: config.AUDIT_TOPIC,
   deadLetterTopic: config.DEADLETTER_TOPIC,
   groupId: config.GROUP_ID,
   logger,
   metrics,
 });
-const app = buildApp({ logger, metrics, store, readiness: [{ name: "audit-consumer", check: () => projection.isReady() }] });
+const app = buildApp({ logger, metrics, store, access, readiness: [{ name: "audit-consumer", check: () => projection.isReady() }] });
 
 const shutdown = installShutdown(
   logger,

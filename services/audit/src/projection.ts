@@ -1,24 +1,26 @@
 import { Counter, Gauge, HEADERS, headerValue, type Logger, type Registry } from "@takitini/runtime";
 import type { Consumer, Kafka, Producer } from "kafkajs";
-import { decodeDecision } from "./records.js";
-import type { DecisionStore } from "./store.js";
+import { decodeAuditRecord } from "./records.js";
+import type { DecisionStore, MemoryAccessLog } from "./store.js";
 
 /**
  * Reads the audit topic (read-committed, so only decisions whose transaction
- * committed) into the store. Invalid records are dead-lettered with the reason,
+ * committed) into the stores: decision records, and access records from the
+ * partner delivery door. Invalid records are dead-lettered with the reason,
  * never silently dropped.
  */
 export class AuditProjection {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private joined = false;
-  private readonly appended: Counter;
+  private readonly appended: Counter<"kind">;
   private readonly duplicates: Counter;
   private readonly deadLetters: Counter<"reason">;
 
   constructor(
     kafka: Kafka,
     private readonly store: DecisionStore,
+    private readonly access: MemoryAccessLog,
     private readonly opts: { auditTopic: string; deadLetterTopic: string; groupId: string; logger: Logger; metrics: Registry },
   ) {
     this.consumer = kafka.consumer({ groupId: opts.groupId, readUncommitted: false, allowAutoTopicCreation: false });
@@ -26,10 +28,11 @@ export class AuditProjection {
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.joined = true));
     this.consumer.on(this.consumer.events.CRASH, () => (this.joined = false));
     const registers = [opts.metrics];
-    this.appended = new Counter({ name: "audit_records_appended_total", help: "Decision records stored", registers });
-    this.duplicates = new Counter({ name: "audit_records_duplicate_total", help: "Redelivered decision records ignored (same id)", registers });
+    this.appended = new Counter({ name: "audit_records_appended_total", help: "Audit records stored, by kind", labelNames: ["kind"], registers });
+    this.duplicates = new Counter({ name: "audit_records_duplicate_total", help: "Redelivered audit records ignored (same id)", registers });
     this.deadLetters = new Counter({ name: "audit_dead_letters_total", help: "Audit records dead-lettered, by reason", labelNames: ["reason"], registers });
     new Gauge({ name: "audit_records_stored", help: "Decision records held", registers, collect() { this.set(store.size()); } });
+    new Gauge({ name: "audit_access_records_stored", help: "Access records (partner streams granted, refused, delivered) held", registers, collect() { this.set(access.size()); } });
   }
 
   isReady(): boolean {
@@ -43,7 +46,7 @@ export class AuditProjection {
     await this.consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
-        const decoded = decodeDecision(message.value, message.headers);
+        const decoded = decodeAuditRecord(message.value, message.headers);
         if (!decoded.ok) {
           await this.producer.send({
             topic: this.opts.deadLetterTopic,
@@ -67,7 +70,8 @@ export class AuditProjection {
           this.opts.logger.warn({ topic, partition, offset: message.offset, reason: decoded.reason }, "audit record dead-lettered");
           return;
         }
-        if (this.store.append(decoded.record)) this.appended.inc();
+        const fresh = decoded.value.kind === "decision" ? this.store.append(decoded.value.record) : this.access.append(decoded.value.record);
+        if (fresh) this.appended.inc({ kind: decoded.value.kind });
         else this.duplicates.inc();
       },
     });

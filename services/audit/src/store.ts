@@ -1,4 +1,4 @@
-import type { DecisionRecord } from "@takitini/proto";
+import type { AccessRecord, DecisionRecord } from "@takitini/proto";
 
 export interface DecisionQuery {
   eventId?: string | undefined;
@@ -110,4 +110,54 @@ function matches(r: DecisionRecord, q: DecisionQuery): boolean {
   if (q.outcome === "allow" && r.outcome !== "OUTCOME_ALLOW") return false;
   if (q.outcome === "deny" && r.outcome !== "OUTCOME_DENY") return false;
   return true;
+}
+
+export interface AccessQuery {
+  subscriberId?: string | undefined;
+  action?: AccessRecord["action"] | undefined;
+  eventId?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/**
+ * Access records (streams granted or refused, deliveries streamed), in append
+ * order, idempotent per id. Issue #6 moves them into the ledger with the decisions.
+ */
+export class MemoryAccessLog {
+  private readonly rows: AccessRecord[] = [];
+  private readonly ids = new Set<string>();
+  private readonly bySubscriber = new Map<string, number[]>();
+
+  append(record: AccessRecord): boolean {
+    if (this.ids.has(record.id)) return false;
+    this.ids.add(record.id);
+    const seq = this.rows.length;
+    this.rows.push(record);
+    // A refused request is filed under the stream it asked for as well as the asker.
+    push(this.bySubscriber, record.subscriberId, seq);
+    if (record.requestedSubscriberId !== "" && record.requestedSubscriberId !== record.subscriberId) push(this.bySubscriber, record.requestedSubscriberId, seq);
+    return true;
+  }
+
+  size(): number {
+    return this.rows.length;
+  }
+
+  query(q: AccessQuery): { records: AccessRecord[]; nextCursor: string | null } {
+    const after = q.cursor === undefined ? -1 : decodeCursor(q.cursor);
+    const seqs = q.subscriberId !== undefined ? (this.bySubscriber.get(q.subscriberId) ?? []) : this.rows.keys();
+    const out: AccessRecord[] = [];
+    let lastSeq = -1;
+    for (const seq of seqs) {
+      if (seq <= after) continue;
+      const r = this.rows[seq]!;
+      if (q.action !== undefined && r.action !== q.action) continue;
+      if (q.eventId !== undefined && r.eventId !== q.eventId) continue;
+      if (out.length === q.limit) return { records: out, nextCursor: encodeCursor(lastSeq) };
+      out.push(r);
+      lastSeq = seq;
+    }
+    return { records: out, nextCursor: null };
+  }
 }
