@@ -205,7 +205,9 @@ export class Exchange {
       }
       await heartbeat();
     }
-    this.lag.set({ topic, partition: String(partition) }, Number(batch.offsetLag()));
+    // Behind the high watermark after this batch: 0 when caught up, not the stale pre-batch lag.
+    const next = writer.committed ?? BigInt(batch.firstOffset() ?? "0");
+    this.lag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - next)));
   }
 
   private async processChunk(writer: PartitionWriter, topic: string, partition: number, chunk: KafkaMessage[]): Promise<void> {
