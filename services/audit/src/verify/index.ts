@@ -1,0 +1,7 @@
+export { verifyConsistencyClaim, verifyInclusionClaim, type ClaimResult, type ConsistencyClaim, type InclusionClaim } from "./claims.js";
+export { claimedIndex, parseEntry, type ParsedEntry } from "./entry.js";
+export { checkHeadSignature, headMessage, trustKeys, type HeadRecord, type HeadSignatureVerdict, type TrustedKeys } from "./head.js";
+export { fromHex } from "./hex.js";
+export { checkLedger, LedgerChecker, type LedgerReport, type Problem, type StoredLeafRow, type TamperKind } from "./ledger.js";
+export { verifyConsistency, verifyInclusion, type VerifyFailure, type VerifyResult } from "./proofs.js";
+export { checkStore, readHeads, readLeaves, readStoredKeys, type Queryable } from "./store.js";
