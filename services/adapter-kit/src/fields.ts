@@ -11,7 +11,7 @@ import {
   type IntelligenceEvent,
   type Subject,
 } from "@takitini/proto";
-import { eventIdFor, text } from "@takitini/runtime";
+import { eventIdFor, isoWeeksInYear, text } from "@takitini/runtime";
 import seedrandom from "seedrandom";
 import { z } from "zod";
 import type { AgencyCode } from "./kind.js";
@@ -28,6 +28,10 @@ export const nativeId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/, 
 export const isoDateTime = z.iso.datetime({ offset: true });
 export const isoDate = z.iso.date();
 export const isoWeek = z.string().regex(/^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/, "expected an ISO week, e.g. 2026-W46");
+/** An ISO week that exists: the pattern, and week 53 only in years that have one. */
+export const existingIsoWeek = isoWeek.refine((w) => Number(w.slice(6)) <= isoWeeksInYear(Number(w.slice(0, 4))), {
+  message: "that year has no ISO week 53",
+});
 export const countryCode = z.string().regex(/^[A-Z]{2}$/, "expected an ISO 3166-1 alpha-2 code");
 export const count = (max = 1_000_000) => z.number().int().min(0).max(max);
 

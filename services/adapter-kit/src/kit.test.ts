@@ -7,7 +7,7 @@ import { createHttpServer, createLogger, createMetricsRegistry, eventIdFor, type
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { csvRowToRecord, importFile, parseNdjsonLine } from "./bulk.js";
-import { envelope, district, nativeId, text, type AgencyDefaults } from "./fields.js";
+import { envelope, district, existingIsoWeek, nativeId, text, type AgencyDefaults } from "./fields.js";
 import { closeGrpc, createGrpcDoor, GRPC_ERROR_CODE_KEY, GRPC_ISSUES_KEY, listenGrpc } from "./grpc.js";
 import { openApiDocument, registerHttpDoor } from "./http.js";
 import { forbiddenKeys, ingest } from "./ingest.js";
@@ -210,5 +210,15 @@ describe("the bulk door", () => {
     const s = await importFile({ intake, recordType: "sighting", file, format: "csv", rejectsFile: join(dir, "r.ndjson"), batchSize: 10, progress: false });
     expect([s.accepted, s.rejected]).toEqual([1, 1]);
     expect(publisher.log[0]?.payload?.$case === "policeNoting" && publisher.log[0].payload.value.reportingUnit).toBe("a,b");
+  });
+});
+
+describe("existingIsoWeek", () => {
+  it.each(["2026-W53", "2020-W53", "2025-W01", "2025-W52"])("accepts %s", (week) => {
+    expect(existingIsoWeek.safeParse(week).success).toBe(true);
+  });
+
+  it.each(["2025-W53", "2026-W54", "2026-W00", "2026-W1", "2026W46", "2026-46", "2026-11-09", ""])("rejects %j", (week) => {
+    expect(existingIsoWeek.safeParse(week).success).toBe(false);
   });
 });

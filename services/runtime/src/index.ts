@@ -9,3 +9,4 @@ export * from "./shutdown.js";
 export * from "./trace.js";
 export * from "./validation.js";
 export * from "./warnings.js";
+export * from "./week.js";

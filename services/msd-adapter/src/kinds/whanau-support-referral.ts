@@ -1,7 +1,7 @@
-import { between, count, envelope, legalBasis, markingFields, nativeId, pick, text, type RecordKind } from "@takitini/adapter-kit";
+import { between, count, envelope, existingIsoWeek, legalBasis, markingFields, nativeId, pick, text, type RecordKind } from "@takitini/adapter-kit";
+import { isoWeeksInYear, isoWeekStart } from "@takitini/runtime";
 import { z } from "zod";
 import { MSD_DEFAULTS } from "../defaults.js";
-import { existingIsoWeek, isoWeeksInYear, isoWeekStart } from "../iso-week.js";
 import { PROVIDERS, ROCC_WEIGHTS } from "../providers.js";
 import { districtOf, region, ROCC_REGION_NAMES } from "../region.js";
 import { SUPPORT_SERVICE, SUPPORT_SERVICES } from "../support-service.js";

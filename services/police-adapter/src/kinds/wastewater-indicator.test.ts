@@ -2,7 +2,7 @@ import { checkSyntheticRecords } from "@takitini/adapter-kit/testing";
 import { Agency, Classification, Commodity, HandlingCaveat, IntelligenceEvent, PoliceDistrict } from "@takitini/proto";
 import { eventIdFor, zodIssues } from "@takitini/runtime";
 import { describe, expect, it } from "vitest";
-import { isoWeeksInYear, isoWeekStart, wastewaterIndicator } from "./wastewater-indicator.js";
+import { wastewaterIndicator } from "./wastewater-indicator.js";
 
 const kind = wastewaterIndicator;
 const at = new Date("2026-11-20T00:00:00Z");
@@ -55,32 +55,6 @@ describe("wastewater_indicator: the example", () => {
     ["mdma", Commodity.COMMODITY_MDMA],
   ])("maps %s", (drug, commodity) => {
     expect(mapped({ drug }).payload).toMatchObject({ value: { drug: commodity } });
-  });
-});
-
-describe("wastewater_indicator: ISO weeks", () => {
-  it.each([
-    ["2026-W01", "2025-12-29"],
-    ["2026-W46", "2026-11-09"],
-    ["2026-W53", "2026-12-28"],
-    ["2021-W01", "2021-01-04"],
-    ["2020-W53", "2020-12-28"],
-    ["2024-W09", "2024-02-26"],
-  ])("%s starts on Monday %s", (week, monday) => {
-    const start = isoWeekStart(week);
-    expect(start.toISOString()).toBe(`${monday}T00:00:00.000Z`);
-    expect(start.getUTCDay()).toBe(1);
-  });
-
-  it.each([
-    [2015, 53],
-    [2020, 53],
-    [2026, 53],
-    [2024, 52],
-    [2025, 52],
-    [2027, 52],
-  ])("%i has %i weeks", (year, weeks) => {
-    expect(isoWeeksInYear(year)).toBe(weeks);
   });
 });
 
