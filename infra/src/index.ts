@@ -46,3 +46,4 @@ export {
   type TopicDeclarationIssue,
 } from "./kafka/topics.js";
 export { warmUpCoordinators } from "./kafka/warmup.js";
+export { postgresSettings, providePostgres, redactUrl, type PostgresMode, type ProvidedPostgres, type ProvidePostgresOptions } from "./postgres/provide.js";
