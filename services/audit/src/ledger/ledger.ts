@@ -1,0 +1,338 @@
+/**
+ * The audit ledger on PostgreSQL: an append-only RFC 6962 Merkle log.
+ *
+ * appendBatch  one transaction per batch; the ledger_state row lock serialises
+ *              writers, so indices are dense and never interleave. Records whose
+ *              id is already held are not appended again (the tree only grows for
+ *              new ids) and report the index they already have.
+ * proofs       read O(log n) stored hashes (see merkle/proof.ts).
+ * heads        signed on demand (signHead) or when the tree grew (signHeadIfGrown,
+ *              which HeadSchedule calls at an interval).
+ */
+import {
+  CompactTree,
+  consistencyProof,
+  encodeEntry,
+  inclusionProof,
+  leafHash,
+  rootAt,
+  type HeadSigner,
+  type SignedTreeHead,
+  type StoredNode,
+} from "../merkle/index.js";
+import { migrate } from "./migrate.js";
+import { SqlHashSource } from "./source.js";
+import type { SqlDatabase, SqlSession } from "./sql.js";
+
+export interface LedgerRecord {
+  recordId: string;
+  /** What the record is: decision, publish, delivery, oversight-query, policy-revision, … */
+  kind: string;
+  /** The record's own canonical bytes. */
+  payload: Uint8Array;
+}
+
+export interface AppendOutcome {
+  recordId: string;
+  index: number;
+  leafHash: Buffer;
+  /** False when the record id was already in the ledger (or earlier in the batch). */
+  appended: boolean;
+}
+
+export interface BatchOutcome {
+  outcomes: AppendOutcome[];
+  appended: number;
+  treeSize: number;
+  rootHash: Buffer;
+}
+
+export interface TreeState {
+  treeSize: number;
+  rootHash: Buffer;
+}
+
+export interface StoredLeaf {
+  index: number;
+  recordId: string;
+  kind: string;
+  appendedAtMs: number;
+  entry: Buffer;
+  leafHash: Buffer;
+}
+
+export interface LedgerOptions {
+  signer: HeadSigner;
+  /** Milliseconds since the epoch; default Date.now. */
+  clock?: () => number;
+  /** Apply schema migrations on open (default true). */
+  migrate?: boolean;
+}
+
+export class LedgerError extends Error {
+  constructor(
+    readonly code: "TREE_SIZE_OUT_OF_RANGE" | "RECORD_NOT_FOUND" | "STATE_CORRUPT" | "CONCURRENT_WRITE",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface StateRow {
+  tree_size: string;
+  root_hash: Buffer;
+}
+
+interface LeafRow {
+  idx: string;
+  record_id: string;
+  kind: string;
+  appended_at: Date;
+  entry: Buffer;
+  leaf_hash: Buffer;
+}
+
+const toLeaf = (r: LeafRow): StoredLeaf => ({
+  index: Number(r.idx),
+  recordId: r.record_id,
+  kind: r.kind,
+  appendedAtMs: r.appended_at.getTime(),
+  entry: r.entry,
+  leafHash: r.leaf_hash,
+});
+
+export class Ledger {
+  /** The frontier as of the last committed append by this instance (reloaded if another writer moved on). */
+  private tree: CompactTree | undefined;
+  private readonly clock: () => number;
+
+  private constructor(
+    private readonly db: SqlDatabase,
+    readonly signer: HeadSigner,
+    clock: (() => number) | undefined,
+  ) {
+    this.clock = clock ?? Date.now;
+  }
+
+  static async open(db: SqlDatabase, opts: LedgerOptions): Promise<Ledger> {
+    if (opts.migrate !== false) await migrate(db);
+    await db.query("insert into ledger_keys (key_id, public_key) values ($1, $2) on conflict (key_id) do nothing", [
+      opts.signer.keyId,
+      opts.signer.publicKeyPem,
+    ]);
+    return new Ledger(db, opts.signer, opts.clock);
+  }
+
+  /** Append records, idempotently per record id, in one transaction. */
+  async appendBatch(records: readonly LedgerRecord[]): Promise<BatchOutcome> {
+    try {
+      return await this.db.transaction((tx) => this.appendIn(tx, records));
+    } catch (err) {
+      this.tree = undefined; // whatever we cached may not have been committed
+      throw err;
+    }
+  }
+
+  private async appendIn(tx: SqlSession, records: readonly LedgerRecord[]): Promise<BatchOutcome> {
+    const state = await lockedState(tx);
+    let tree = this.tree;
+    if (!tree || tree.size !== state.treeSize) tree = await loadTree(tx, state);
+    const working = tree.clone();
+
+    const ids = [...new Set(records.map((r) => r.recordId))];
+    const known = new Map<string, { index: number; leafHash: Buffer }>();
+    if (ids.length > 0) {
+      const { rows } = await tx.query<{ record_id: string; idx: string; leaf_hash: Buffer }>(
+        "select record_id, idx, leaf_hash from ledger_leaves where record_id = any($1::text[])",
+        [ids],
+      );
+      for (const r of rows) known.set(r.record_id, { index: Number(r.idx), leafHash: r.leaf_hash });
+    }
+
+    const now = this.clock();
+    const leaves: { index: number; record: LedgerRecord; entry: Buffer; hash: Buffer }[] = [];
+    const nodes: StoredNode[] = [];
+    const outcomes: AppendOutcome[] = records.map((record) => {
+      const held = known.get(record.recordId);
+      if (held) return { recordId: record.recordId, index: held.index, leafHash: held.leafHash, appended: false };
+      const index = working.size;
+      const entry = encodeEntry({ index, appendedAtMs: now, kind: record.kind, recordId: record.recordId, payload: record.payload });
+      const hash = leafHash(entry);
+      nodes.push(...working.append(hash));
+      leaves.push({ index, record, entry, hash });
+      known.set(record.recordId, { index, leafHash: hash });
+      return { recordId: record.recordId, index, leafHash: hash, appended: true };
+    });
+
+    const rootHash = working.root();
+    if (leaves.length > 0) {
+      const inserted = await tx.query(
+        `insert into ledger_leaves (idx, record_id, kind, appended_at, entry, leaf_hash)
+         select * from unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::bytea[], $6::bytea[])
+         on conflict do nothing`,
+        [
+          leaves.map((l) => String(l.index)),
+          leaves.map((l) => l.record.recordId),
+          leaves.map((l) => l.record.kind),
+          leaves.map(() => new Date(now)),
+          leaves.map((l) => l.entry),
+          leaves.map((l) => l.hash),
+        ],
+      );
+      if (inserted.rowCount !== leaves.length) {
+        throw new LedgerError("CONCURRENT_WRITE", `inserted ${inserted.rowCount} of ${leaves.length} leaves: a writer bypassed the ledger lock`);
+      }
+      if (nodes.length > 0) {
+        await tx.query("insert into ledger_nodes (level, idx, hash) select * from unnest($1::smallint[], $2::bigint[], $3::bytea[])", [
+          nodes.map((n) => n.level),
+          nodes.map((n) => String(n.index)),
+          nodes.map((n) => n.hash),
+        ]);
+      }
+      await tx.query("update ledger_state set tree_size = $1, root_hash = $2 where singleton", [String(working.size), rootHash]);
+    }
+    // Committed by the caller; on failure appendBatch drops the cache.
+    this.tree = working;
+    return { outcomes, appended: leaves.length, treeSize: working.size, rootHash };
+  }
+
+  /** The current (unsigned) tree size and root. */
+  async state(): Promise<TreeState> {
+    const { rows } = await this.db.query<StateRow>("select tree_size, root_hash from ledger_state where singleton");
+    const r = rows[0];
+    if (!r) throw new LedgerError("STATE_CORRUPT", "ledger_state has no row");
+    return { treeSize: Number(r.tree_size), rootHash: r.root_hash };
+  }
+
+  /** Sign and store a head for the current tree. */
+  async signHead(): Promise<SignedTreeHead> {
+    const s = await this.state();
+    const head = this.signer.sign({ treeSize: s.treeSize, rootHash: s.rootHash, timestampMs: this.clock() });
+    await this.db.query(
+      "insert into ledger_heads (tree_size, issued_at_ms, root_hash, key_id, signature) values ($1, $2, $3, $4, $5) on conflict do nothing",
+      [String(head.treeSize), String(head.timestampMs), head.rootHash, head.keyId, head.signature],
+    );
+    return head;
+  }
+
+  /** Sign a head only if the tree grew since the latest signed head (or none exists). */
+  async signHeadIfGrown(): Promise<SignedTreeHead | undefined> {
+    const [s, latest] = await Promise.all([this.state(), this.latestHead()]);
+    if (latest && latest.treeSize >= s.treeSize) return undefined;
+    return this.signHead();
+  }
+
+  async latestHead(): Promise<SignedTreeHead | undefined> {
+    const heads = await this.heads({ latest: true });
+    return heads[0];
+  }
+
+  /** Signed heads, oldest first (or only the latest). */
+  async heads(opts: { latest?: boolean } = {}): Promise<SignedTreeHead[]> {
+    const { rows } = await this.db.query<{ tree_size: string; issued_at_ms: string; root_hash: Buffer; key_id: Buffer; signature: Buffer }>(
+      `select tree_size, issued_at_ms, root_hash, key_id, signature from ledger_heads
+        order by tree_size ${opts.latest ? "desc" : "asc"}, issued_at_ms ${opts.latest ? "desc" : "asc"}
+        ${opts.latest ? "limit 1" : ""}`,
+    );
+    return rows.map((r) => ({
+      treeSize: Number(r.tree_size),
+      timestampMs: Number(r.issued_at_ms),
+      rootHash: r.root_hash,
+      keyId: r.key_id,
+      signature: r.signature,
+    }));
+  }
+
+  async leaf(index: number): Promise<StoredLeaf | undefined> {
+    const { rows } = await this.db.query<LeafRow>("select idx, record_id, kind, appended_at, entry, leaf_hash from ledger_leaves where idx = $1", [String(index)]);
+    return rows[0] && toLeaf(rows[0]);
+  }
+
+  async leafByRecord(recordId: string): Promise<StoredLeaf | undefined> {
+    const { rows } = await this.db.query<LeafRow>("select idx, record_id, kind, appended_at, entry, leaf_hash from ledger_leaves where record_id = $1", [recordId]);
+    return rows[0] && toLeaf(rows[0]);
+  }
+
+  /** Audit path of leaf `index` in the tree of `treeSize` leaves (default: the current tree). */
+  async inclusionProof(index: number, treeSize?: number): Promise<{ index: number; treeSize: number; proof: Buffer[] }> {
+    const size = await this.checkedSize(treeSize);
+    if (!(Number.isSafeInteger(index) && index >= 0 && index < size)) {
+      throw new LedgerError("TREE_SIZE_OUT_OF_RANGE", `leaf ${index} is not in a tree of ${size} leaves`);
+    }
+    return { index, treeSize: size, proof: await inclusionProof(new SqlHashSource(this.db), index, size) };
+  }
+
+  /** Inclusion proof for a record by id. */
+  async proveRecord(recordId: string, treeSize?: number): Promise<{ leaf: StoredLeaf; treeSize: number; proof: Buffer[] }> {
+    const leaf = await this.leafByRecord(recordId);
+    if (!leaf) throw new LedgerError("RECORD_NOT_FOUND", `no record ${recordId} in the ledger`);
+    const p = await this.inclusionProof(leaf.index, treeSize);
+    return { leaf, treeSize: p.treeSize, proof: p.proof };
+  }
+
+  async consistencyProof(size1: number, size2?: number): Promise<{ size1: number; size2: number; proof: Buffer[] }> {
+    const s2 = await this.checkedSize(size2);
+    if (!(Number.isSafeInteger(size1) && size1 >= 0 && size1 <= s2)) {
+      throw new LedgerError("TREE_SIZE_OUT_OF_RANGE", `size1 ${size1} is not between 0 and ${s2}`);
+    }
+    return { size1, size2: s2, proof: await consistencyProof(new SqlHashSource(this.db), size1, s2) };
+  }
+
+  /** The root the tree had at `treeSize` leaves, from stored hashes. */
+  async rootAt(treeSize: number): Promise<Buffer> {
+    return rootAt(new SqlHashSource(this.db), await this.checkedSize(treeSize));
+  }
+
+  private async checkedSize(treeSize: number | undefined): Promise<number> {
+    const { treeSize: current } = await this.state();
+    if (treeSize === undefined) return current;
+    if (!(Number.isSafeInteger(treeSize) && treeSize >= 0 && treeSize <= current)) {
+      throw new LedgerError("TREE_SIZE_OUT_OF_RANGE", `tree size ${treeSize} is not between 0 and ${current}`);
+    }
+    return treeSize;
+  }
+}
+
+async function lockedState(tx: SqlSession): Promise<TreeState> {
+  const { rows } = await tx.query<StateRow>("select tree_size, root_hash from ledger_state where singleton for update");
+  const r = rows[0];
+  if (!r) throw new LedgerError("STATE_CORRUPT", "ledger_state has no row");
+  return { treeSize: Number(r.tree_size), rootHash: r.root_hash };
+}
+
+/** Restore the frontier from O(log n) stored nodes and check it against the stored root. */
+async function loadTree(tx: SqlSession, state: TreeState): Promise<CompactTree> {
+  const hashes = await new SqlHashSource(tx).hashes(CompactTree.frontierIds(state.treeSize));
+  const tree = CompactTree.fromFrontier(state.treeSize, hashes);
+  if (!tree.root().equals(state.rootHash)) {
+    throw new LedgerError("STATE_CORRUPT", `the stored nodes of the ${state.treeSize}-leaf tree do not fold to the stored root`);
+  }
+  return tree;
+}
+
+/** Signs a head every `intervalMs` when the tree has grown. */
+export class HeadSchedule {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly intervalMs: number,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => {
+      this.running = this.running.then(() => this.ledger.signHeadIfGrown()).catch(this.onError);
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stop the timer, wait for a signing in progress, then sign a final head if the tree grew. */
+  async stop(): Promise<SignedTreeHead | undefined> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+    return this.ledger.signHeadIfGrown();
+  }
+}
