@@ -24,11 +24,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The exchange's gRPC DeliveryService needs mutual-TLS files or an explicit
+ * plaintext mode: unless a test passes its own (test/e2e/subscribe.test.ts), an
+ * exchange binds a free port in plaintext mode, where it refuses every Subscribe.
+ */
+function grpcDefaults(name: string): Record<string, string> {
+  return name.startsWith("exchange") ? { GRPC_PORT: "0", GRPC_INSECURE: "true" } : {};
+}
+
 /** Start a service from its build output as a real process and wait for /readyz. */
 export async function startService(name: string, env: Record<string, string>): Promise<RunningService> {
   const port = await freePort();
   const child = spawn(process.execPath, [`${ROOT}services/${name}/dist/main.js`], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info" },
+    env: { ...process.env, ...grpcDefaults(name), ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   // Never outlive the test run, even when it is killed mid-way.

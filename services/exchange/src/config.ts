@@ -17,8 +17,8 @@ export const configSchema = baseConfig.extend({
   /** Consumer group shared by every exchange instance. */
   GROUP_ID: z.string().min(1).default("takitini-exchange"),
   /**
-   * Stable identity of this instance. The transactional id derives from it, so a
-   * restarted instance fences its predecessor's unfinished transaction.
+   * Name of this instance in logs and Kafka client ids. Fencing does not depend
+   * on it: each source partition has its own transactional id (see exchange.ts).
    */
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/).default(`exchange-${hostname()}`),
   /**
@@ -34,6 +34,31 @@ export const configSchema = baseConfig.extend({
   /** Compiled policy and its data; default to those shipped in @takitini/policies. */
   POLICY_WASM: z.string().optional(),
   POLICY_DATA_DIR: z.string().optional(),
+  /** Port of the gRPC DeliveryService (partners' Subscribe), on HOST. */
+  GRPC_PORT: port.default(9082),
+  /** PEM certificate chain of the gRPC server (infra/pki/issue.sh: service/exchange.crt). Required unless GRPC_INSECURE. */
+  GRPC_TLS_CERT: z.string().min(1).optional(),
+  /** PEM private key of the gRPC server. Required unless GRPC_INSECURE. */
+  GRPC_TLS_KEY: z.string().min(1).optional(),
+  /** PEM of the CA partners' client certificates must chain to. Required unless GRPC_INSECURE. */
+  GRPC_TLS_CA: z.string().min(1).optional(),
+  /**
+   * Local development only: serve gRPC in plaintext. There is then no client
+   * certificate and so no partner identity: every Subscribe is refused (and audited).
+   */
+  GRPC_INSECURE: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  /** Server keepalive: ping an idle connection after this long… */
+  GRPC_KEEPALIVE_TIME_MS: z.coerce.number().int().min(1_000).max(7_200_000).default(30_000),
+  /** …and drop it when the ping is not answered within this long. */
+  GRPC_KEEPALIVE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(10_000),
+  /** Most Subscribe streams open at once (each holds a Kafka consumer). */
+  GRPC_MAX_STREAMS: z.coerce.number().int().min(1).max(10_000).default(64),
+}).superRefine((c, ctx) => {
+  // Mutual TLS, or explicitly plaintext — never both (an operator must not believe TLS is on when it is not).
+  for (const key of ["GRPC_TLS_CERT", "GRPC_TLS_KEY", "GRPC_TLS_CA"] as const) {
+    if (c.GRPC_INSECURE && c[key]) ctx.addIssue({ code: "custom", path: [key], message: "must not be set with GRPC_INSECURE=true" });
+    if (!c.GRPC_INSECURE && !c[key]) ctx.addIssue({ code: "custom", path: [key], message: "required (a file path) unless GRPC_INSECURE=true" });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;

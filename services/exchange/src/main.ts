@@ -3,6 +3,7 @@ import { readConfig } from "./config.js";
 import { Exchange } from "./exchange.js";
 import { ReloadingPolicy } from "./policy/reloading.js";
 import { missingDeliveryTopics, requireDeliveryTopics } from "./policy/topics.js";
+import { DeliveryServer, readTls } from "./subscribe/server.js";
 
 const config = readConfig();
 const logger = createLogger("exchange", config.LOG_LEVEL);
@@ -60,11 +61,29 @@ const exchange = new Exchange({
   sessionTimeoutMs: config.SESSION_TIMEOUT_MS,
   partitionsConcurrently: config.PARTITIONS_CONCURRENTLY,
 });
+// Partners' gRPC door (DeliveryService.Subscribe), mutual TLS unless GRPC_INSECURE (then it refuses every call).
+const delivery = new DeliveryServer({
+  kafka,
+  policy,
+  logger,
+  metrics,
+  auditTopic: config.AUDIT_TOPIC,
+  host: config.HOST,
+  port: config.GRPC_PORT,
+  tls: config.GRPC_INSECURE ? "insecure" : await readTls({ ca: config.GRPC_TLS_CA!, cert: config.GRPC_TLS_CERT!, key: config.GRPC_TLS_KEY! }),
+  keepaliveTimeMs: config.GRPC_KEEPALIVE_TIME_MS,
+  keepaliveTimeoutMs: config.GRPC_KEEPALIVE_TIMEOUT_MS,
+  maxStreams: config.GRPC_MAX_STREAMS,
+  consumerSessionTimeoutMs: config.SESSION_TIMEOUT_MS,
+});
 const app = createHttpServer({
   service: "exchange",
   logger,
   metrics,
-  readiness: [{ name: "kafka", check: () => exchange.isReady() }],
+  readiness: [
+    { name: "kafka", check: () => exchange.isReady() },
+    { name: "grpc", check: () => delivery.isReady() },
+  ],
 });
 app.get("/v1/policy", async () => {
   const current = policy.current();
@@ -74,6 +93,7 @@ app.get("/v1/policy", async () => {
 const shutdown = installShutdown(
   logger,
   [
+    { name: "grpc subscribe", run: () => delivery.stop(Math.min(5_000, config.SHUTDOWN_TIMEOUT_MS / 2)) },
     { name: "exchange", run: () => exchange.stop() },
     { name: "policy watch", run: async () => policy.close() },
     { name: "http", run: () => app.close() },
@@ -83,6 +103,12 @@ const shutdown = installShutdown(
 
 await app.listen({ host: config.HOST, port: config.PORT });
 logger.info({ url: `http://${config.HOST}:${(app.server.address() as { port: number }).port}` }, "exchange listening");
+try {
+  await delivery.start();
+} catch (err) {
+  logger.fatal({ err }, "gRPC DeliveryService could not start");
+  await shutdown("startup failure", 1);
+}
 try {
   await exchange.start();
 } catch (err) {

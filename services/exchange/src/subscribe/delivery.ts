@@ -1,0 +1,70 @@
+import { IntelligenceEvent, INTEL_SCHEMA_VERSION, type SubscribeResponse } from "@takitini/proto";
+import { continueTrace, HEADERS, headerValue, type TraceContext } from "@takitini/runtime";
+import type { IHeaders } from "kafkajs";
+import type { DeliveredView } from "./access.js";
+
+/**
+ * A record of a partner's delivery topic, turned into what goes on the stream and
+ * into its access record. Pure (apart from the new span id of the continued trace).
+ */
+
+export interface DeliveryRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  value: Buffer | null;
+  headers: IHeaders | undefined;
+}
+
+export type Prepared =
+  | {
+      ok: true;
+      /** Everything but the cursor, which depends on the stream's position. */
+      response: Omit<SubscribeResponse, "cursor">;
+      view: DeliveredView;
+      /** This hop's span: the audit record's traceparent and the one handed to the partner. */
+      trace: TraceContext;
+    }
+  | { ok: false; reason: string };
+
+/** Views a delivery topic may hold raw (aggregate-only and none are never written). */
+const VIEWS = new Set(["full", "redacted"]);
+
+export function prepareDelivery(record: DeliveryRecord): Prepared {
+  if (!record.value || record.value.length === 0) return { ok: false, reason: "EMPTY_VALUE" };
+  const schema = headerValue(record.headers, HEADERS.SCHEMA_VERSION);
+  if (schema !== undefined && schema !== INTEL_SCHEMA_VERSION) return { ok: false, reason: "UNSUPPORTED_SCHEMA_VERSION" };
+  const decisionId = headerValue(record.headers, HEADERS.DECISION_ID) ?? "";
+  const view = headerValue(record.headers, HEADERS.VIEW) ?? "";
+  if (decisionId === "") return { ok: false, reason: "NO_DECISION_ID" };
+  if (!VIEWS.has(view)) return { ok: false, reason: "UNEXPECTED_VIEW" };
+  let event: IntelligenceEvent;
+  try {
+    event = IntelligenceEvent.decode(record.value);
+  } catch {
+    return { ok: false, reason: "DECODE_FAILED" };
+  }
+  if (event.id === "") return { ok: false, reason: "NO_EVENT_ID" };
+  const incoming = headerValue(record.headers, HEADERS.TRACEPARENT);
+  const trace = continueTrace({ traceparent: incoming, tracestate: headerValue(record.headers, HEADERS.TRACESTATE) });
+  return {
+    ok: true,
+    response: {
+      event,
+      decisionId,
+      policyRevision: headerValue(record.headers, HEADERS.POLICY_REVISION) ?? "",
+      view,
+      traceparent: trace.traceparent,
+    },
+    view: {
+      eventId: event.id,
+      decisionId,
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+      // Only a trace the delivery carried is the publisher's; a fresh one is not.
+      traceId: incoming?.split("-")[1] === trace.traceId ? trace.traceId : "",
+    },
+    trace,
+  };
+}

@@ -1,0 +1,155 @@
+import { execFileSync } from "node:child_process";
+import { createHash, X509Certificate } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { authorise, certificateSha256, DENIAL, identify, parseSubjectAltName, type Identity } from "./identity.js";
+
+const DER = Buffer.from("not really DER, but bytes to hash");
+const cert = (subjectaltname?: string) => ({ raw: DER, ...(subjectaltname === undefined ? {} : { subjectaltname }) });
+const SHA = createHash("sha256").update(DER).digest("hex");
+
+const registry = [
+  { id: "customs", delivery_topic: "takitini.deliver.customs.v1" },
+  { id: "police", delivery_topic: "takitini.deliver.police.v1" },
+];
+
+describe("identity from a peer certificate", () => {
+  it("takes the subscriber from the one spiffe URI SAN", () => {
+    expect(identify(cert("URI:spiffe://takitini.local/subscriber/customs"))).toEqual({
+      ok: true,
+      identity: { subscriberId: "customs", certificateSha256: SHA },
+    });
+    expect(identify(cert("DNS:customs.example, URI:spiffe://takitini.local/subscriber/community-eastern, IP Address:10.0.0.1"))).toMatchObject({
+      ok: true,
+      identity: { subscriberId: "community-eastern" },
+    });
+  });
+
+  it("hashes the certificate's DER as lowercase hex SHA-256", () => {
+    expect(certificateSha256(DER)).toBe(SHA);
+    expect(SHA).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("refuses a connection without a certificate", () => {
+    expect(identify(undefined)).toEqual({ ok: false, reason: DENIAL.NO_CLIENT_CERTIFICATE, certificateSha256: "" });
+    expect(identify({ subjectaltname: "URI:spiffe://takitini.local/subscriber/customs" })).toMatchObject({ ok: false, reason: DENIAL.NO_CLIENT_CERTIFICATE });
+    expect(identify({ raw: Buffer.alloc(0), subjectaltname: "URI:spiffe://takitini.local/subscriber/customs" })).toMatchObject({ ok: false, reason: DENIAL.NO_CLIENT_CERTIFICATE });
+  });
+
+  it.each([
+    ["no SAN at all", undefined],
+    ["only a DNS name", "DNS:customs"],
+    ["a service identity", "URI:spiffe://takitini.local/service/exchange"],
+    ["another trust domain", "URI:spiffe://evil.example/subscriber/customs"],
+    ["a look-alike trust domain", "URI:spiffe://takitini.local.evil.example/subscriber/customs"],
+    ["two subscribers", "URI:spiffe://takitini.local/subscriber/customs, URI:spiffe://takitini.local/subscriber/police"],
+    ["a subscriber and a service", "URI:spiffe://takitini.local/subscriber/customs, URI:spiffe://takitini.local/service/exchange"],
+    ["a path below the id", "URI:spiffe://takitini.local/subscriber/customs/extra"],
+    ["an upper-case id", "URI:spiffe://takitini.local/subscriber/Customs"],
+    ["an empty id", "URI:spiffe://takitini.local/subscriber/"],
+    ["a query", "URI:spiffe://takitini.local/subscriber/customs?x=1"],
+    ["a quoted (escaped) value", 'URI:"spiffe://takitini.local/subscriber/customs"'],
+    ["a quoted value smuggling a second entry", 'DNS:"a, URI:spiffe://takitini.local/subscriber/police"'],
+    ["a malformed SAN", "spiffe://takitini.local/subscriber/customs"],
+  ])("refuses a certificate with %s", (_what, san) => {
+    expect(identify(cert(san))).toEqual({ ok: false, reason: DENIAL.NO_SUBSCRIBER_IDENTITY, certificateSha256: SHA });
+  });
+
+  it("parses Node's SAN rendering, quoted values kept whole", () => {
+    expect(parseSubjectAltName('DNS:a, URI:"x, URI:y", IP Address:127.0.0.1')).toEqual([
+      { type: "DNS", value: "a", quoted: false },
+      { type: "URI", value: "x, URI:y", quoted: true },
+      { type: "IP Address", value: "127.0.0.1", quoted: false },
+    ]);
+    expect(parseSubjectAltName("")).toEqual([]);
+    expect(() => parseSubjectAltName('URI:"unterminated')).toThrow(/malformed/);
+  });
+});
+
+describe("authorisation", () => {
+  const customs: Identity = { subscriberId: "customs", certificateSha256: SHA };
+
+  it("grants a partner its own stream, asked for by name or by default", () => {
+    expect(authorise(customs, "", registry)).toEqual({ ok: true, subscriberId: "customs", deliveryTopic: "takitini.deliver.customs.v1" });
+    expect(authorise(customs, "customs", registry)).toEqual({ ok: true, subscriberId: "customs", deliveryTopic: "takitini.deliver.customs.v1" });
+  });
+
+  it("refuses another partner's stream, whether or not that partner exists", () => {
+    expect(authorise(customs, "police", registry)).toEqual({ ok: false, reason: DENIAL.NOT_OWN_STREAM, requested: "police" });
+    expect(authorise(customs, "nobody", registry)).toEqual({ ok: false, reason: DENIAL.NOT_OWN_STREAM, requested: "nobody" });
+  });
+
+  it("refuses a subscriber the registry in force no longer (or never) knew", () => {
+    const mbie: Identity = { subscriberId: "mbie", certificateSha256: SHA };
+    expect(authorise(mbie, "", registry)).toEqual({ ok: false, reason: DENIAL.UNKNOWN_SUBSCRIBER, requested: "mbie" });
+    expect(authorise(mbie, "mbie", registry)).toEqual({ ok: false, reason: DENIAL.UNKNOWN_SUBSCRIBER, requested: "mbie" });
+  });
+});
+
+describe("certificates from infra/pki/issue.sh", () => {
+  const script = fileURLToPath(new URL("../../../../infra/pki/issue.sh", import.meta.url));
+  const subscribers = JSON.parse(readFileSync(fileURLToPath(new URL("../../../../policies/data/subscribers.json", import.meta.url)), "utf8")) as Record<string, { tier: string }>;
+  const partners = Object.entries(subscribers).filter(([, s]) => s.tier === "partner_agency").map(([id]) => id).sort();
+  let dir: string;
+  const issue = () => execFileSync("bash", [script, "--out", dir, "--rogue-ca"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  const x509 = (path: string) => new X509Certificate(readFileSync(join(dir, path)));
+
+  beforeAll(() => {
+    dir = join(mkdtempSync(join(tmpdir(), "takitini-pki-")), "pki");
+    expect(issue()).toBe(dir);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("issues one client certificate per partner agency that identifies as that partner", () => {
+    expect(partners).toEqual(["customs", "mbie", "msd", "police"]);
+    const ca = x509("ca.crt");
+    for (const id of partners) {
+      const c = x509(`subscriber/${id}.crt`);
+      expect(c.verify(ca.publicKey)).toBe(true);
+      expect(c.publicKey.asymmetricKeyDetails?.namedCurve).toBe("prime256v1");
+      expect(identify({ raw: c.raw, subjectaltname: c.subjectAltName! })).toEqual({
+        ok: true,
+        identity: { subscriberId: id, certificateSha256: createHash("sha256").update(c.raw).digest("hex") },
+      });
+    }
+    expect(() => statSync(join(dir, "subscriber/community-eastern.crt"))).toThrow();
+    expect(statSync(join(dir, "subscriber/customs.key")).mode & 0o077).toBe(0);
+  });
+
+  it("issues the exchange a server certificate for localhost that is no partner identity", () => {
+    const c = x509("service/exchange.crt");
+    expect(c.verify(x509("ca.crt").publicKey)).toBe(true);
+    expect(c.checkHost("localhost")).toBe("localhost");
+    expect(c.checkIP("127.0.0.1")).toBe("127.0.0.1");
+    expect(c.subjectAltName).toContain("URI:spiffe://takitini.local/service/exchange");
+    expect(identify({ raw: c.raw, subjectaltname: c.subjectAltName! })).toMatchObject({ ok: false, reason: DENIAL.NO_SUBSCRIBER_IDENTITY });
+  });
+
+  it("issues rogue certificates with the same names that the real CA did not sign", () => {
+    const rogue = x509("rogue/subscriber/customs.crt");
+    expect(rogue.issuer).toBe(x509("ca.crt").subject);
+    expect(rogue.verify(x509("ca.crt").publicKey)).toBe(false);
+    expect(rogue.verify(x509("rogue/ca.crt").publicKey)).toBe(true);
+  });
+
+  it("is idempotent: a second run keeps every certificate", () => {
+    const before = partners.map((id) => x509(`subscriber/${id}.crt`).fingerprint256);
+    const ca = x509("ca.crt").fingerprint256;
+    issue();
+    expect(partners.map((id) => x509(`subscriber/${id}.crt`).fingerprint256)).toEqual(before);
+    expect(x509("ca.crt").fingerprint256).toBe(ca);
+  });
+
+  it("re-issues a certificate that is missing or was signed by another CA", () => {
+    rmSync(join(dir, "subscriber/mbie.crt"));
+    execFileSync("cp", [join(dir, "rogue/subscriber/msd.crt"), join(dir, "subscriber/msd.crt")]);
+    execFileSync("cp", [join(dir, "rogue/subscriber/msd.key"), join(dir, "subscriber/msd.key")]);
+    issue();
+    const ca = x509("ca.crt");
+    expect(x509("subscriber/mbie.crt").verify(ca.publicKey)).toBe(true);
+    expect(x509("subscriber/msd.crt").verify(ca.publicKey)).toBe(true);
+  });
+});

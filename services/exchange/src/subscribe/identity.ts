@@ -1,0 +1,131 @@
+import { createHash } from "node:crypto";
+
+/**
+ * Who is asking, and may they have the stream they ask for. Pure: the gRPC shell
+ * hands in the peer certificate (as Node's TLS layer reports it) and the policy's
+ * current registry; nothing here touches the network.
+ */
+
+/** Trust domain of the mesh's SPIFFE-style identities (see infra/pki/issue.sh). */
+export const TRUST_DOMAIN = "takitini.local";
+const SUBSCRIBER_URI = /^spiffe:\/\/takitini\.local\/subscriber\/([a-z0-9][a-z0-9-]{0,62})$/;
+const ANY_TAKITINI_URI = /^spiffe:\/\/takitini\.local\//;
+
+/** Stable reason codes, carried in AccessRecord.reason and the error metadata. */
+export const DENIAL = {
+  /** Plaintext (insecure) mode, or a TLS connection without a verified client certificate. */
+  NO_CLIENT_CERTIFICATE: "NO_CLIENT_CERTIFICATE",
+  /** A verified certificate that names no subscriber (or more than one). */
+  NO_SUBSCRIBER_IDENTITY: "NO_SUBSCRIBER_IDENTITY",
+  /** The certificate's subscriber is not in the policy registry in force. */
+  UNKNOWN_SUBSCRIBER: "UNKNOWN_SUBSCRIBER",
+  /** The request names another subscriber's stream. */
+  NOT_OWN_STREAM: "NOT_OWN_STREAM",
+} as const;
+export type DenialReason = (typeof DENIAL)[keyof typeof DENIAL];
+
+/** The parts of a peer certificate identity needs (a subset of Node's tls.PeerCertificate). */
+export interface PeerCertificateLike {
+  /** DER bytes. */
+  raw?: Buffer;
+  /** Node's rendering, e.g. `URI:spiffe://takitini.local/subscriber/customs, DNS:localhost`. */
+  subjectaltname?: string;
+}
+
+export interface Identity {
+  subscriberId: string;
+  /** SHA-256 of the certificate's DER, lowercase hex. */
+  certificateSha256: string;
+}
+
+export type IdentityResult =
+  | { ok: true; identity: Identity }
+  | { ok: false; reason: typeof DENIAL.NO_CLIENT_CERTIFICATE | typeof DENIAL.NO_SUBSCRIBER_IDENTITY; certificateSha256: string };
+
+export function certificateSha256(der: Buffer): string {
+  return createHash("sha256").update(der).digest("hex");
+}
+
+/**
+ * Split Node's subjectaltname string into [type, value] pairs. Node separates
+ * entries with ", " and renders a value holding special characters as a JSON
+ * string (`URI:"…"`); such quoted values are kept apart so a crafted value can
+ * never be read as two entries.
+ */
+export function parseSubjectAltName(san: string): { type: string; value: string; quoted: boolean }[] {
+  const out: { type: string; value: string; quoted: boolean }[] = [];
+  let i = 0;
+  while (i < san.length) {
+    const colon = san.indexOf(":", i);
+    if (colon < 0) throw new Error("malformed subjectAltName");
+    const type = san.slice(i, colon).trim();
+    let j = colon + 1;
+    let value: string;
+    let quoted = false;
+    if (san[j] === '"') {
+      // A JSON string: find its closing quote, honouring escapes.
+      let k = j + 1;
+      while (k < san.length && san[k] !== '"') k += san[k] === "\\" ? 2 : 1;
+      if (k >= san.length) throw new Error("malformed subjectAltName");
+      value = JSON.parse(san.slice(j, k + 1)) as string;
+      quoted = true;
+      j = k + 1;
+    } else {
+      const end = san.indexOf(", ", j);
+      value = san.slice(j, end < 0 ? san.length : end);
+      j = end < 0 ? san.length : end;
+    }
+    out.push({ type, value, quoted });
+    if (j < san.length) {
+      if (san.slice(j, j + 2) !== ", ") throw new Error("malformed subjectAltName");
+      j += 2;
+    }
+    i = j;
+  }
+  return out;
+}
+
+/**
+ * The subscriber a verified client certificate names: exactly one URI SAN
+ * `spiffe://takitini.local/subscriber/<id>` and no other takitini identity.
+ * Anything else — no certificate, a service certificate, two identities, a
+ * quoted or malformed SAN — is refused.
+ */
+export function identify(cert: PeerCertificateLike | undefined): IdentityResult {
+  if (!cert?.raw || cert.raw.length === 0) return { ok: false, reason: DENIAL.NO_CLIENT_CERTIFICATE, certificateSha256: "" };
+  const sha = certificateSha256(cert.raw);
+  const refuse = { ok: false as const, reason: DENIAL.NO_SUBSCRIBER_IDENTITY, certificateSha256: sha };
+  let entries: ReturnType<typeof parseSubjectAltName>;
+  try {
+    entries = parseSubjectAltName(cert.subjectaltname ?? "");
+  } catch {
+    return refuse;
+  }
+  const uris = entries.filter((e) => e.type === "URI");
+  const ours = uris.filter((e) => ANY_TAKITINI_URI.test(e.value));
+  if (ours.length !== 1 || ours[0]!.quoted) return refuse;
+  const m = SUBSCRIBER_URI.exec(ours[0]!.value);
+  if (!m) return refuse;
+  return { ok: true, identity: { subscriberId: m[1]!, certificateSha256: sha } };
+}
+
+export interface RegisteredSubscriber {
+  id: string;
+  delivery_topic: string;
+}
+
+export type Authorisation =
+  | { ok: true; subscriberId: string; deliveryTopic: string }
+  | { ok: false; reason: typeof DENIAL.UNKNOWN_SUBSCRIBER | typeof DENIAL.NOT_OWN_STREAM; requested: string };
+
+/**
+ * May this identity have the stream it asks for? Only its own (an empty request
+ * means "mine"), and only while the policy registry in force still knows it.
+ */
+export function authorise(identity: Identity, requestedSubscriberId: string, registry: readonly RegisteredSubscriber[]): Authorisation {
+  const requested = requestedSubscriberId === "" ? identity.subscriberId : requestedSubscriberId;
+  if (requested !== identity.subscriberId) return { ok: false, reason: DENIAL.NOT_OWN_STREAM, requested };
+  const entry = registry.find((s) => s.id === identity.subscriberId);
+  if (!entry) return { ok: false, reason: DENIAL.UNKNOWN_SUBSCRIBER, requested };
+  return { ok: true, subscriberId: entry.id, deliveryTopic: entry.delivery_topic };
+}
