@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { provideKafka } from "@takitini/infra";
+import { loadTopicDeclarations, provideKafka, type TopicDeclaration } from "@takitini/infra";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -20,8 +20,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function kafkaForBench() {
-  const k = await provideKafka({});
+/** A broker with the mesh's declared topics, plus `extraTopics` (e.g. a run's own fresh topics). */
+export async function kafkaForBench(extraTopics: TopicDeclaration[] = []) {
+  const k = await provideKafka(extraTopics.length > 0 ? { topics: [...loadTopicDeclarations(), ...extraTopics] } : {});
   console.error(`[bench] Kafka (${k.mode}) at ${k.brokers.join(",")}`);
   return k;
 }
@@ -62,7 +63,8 @@ export async function startProcess(script: string, env: Record<string, string>):
   };
 }
 
-function vmHwm(pid: number): number {
+/** Peak resident set size (VmHWM) in kB of a running process; 0 once it is gone. */
+export function vmHwm(pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);

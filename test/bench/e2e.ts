@@ -1,0 +1,447 @@
+// npm run bench:e2e — the whole mesh as real processes (the four adapters, the
+// exchange, the audit service) on a real broker, fed through the adapters' HTTP
+// doors:
+//  - sustained events/s at saturation, an event counting only once every
+//    subscriber's decision record is visible read-committed on the audit topic and
+//    every delivery those decisions announce is visible on its subscriber's topic;
+//  - publish (HTTP request sent) → deliver (visible to a read-committed consumer of
+//    the subscriber's topic) latency p50/p99 at a fixed offered load;
+// and, in the same run on the same broker, the raw kafkajs pipe — the same encoded
+// events from four idempotent acks=all producers, one record per send, to a
+// read-committed consumer — as the ratios' denominator; peak RSS per service.
+// Median of BENCH_ROUNDS rounds. Every run has its own agency and audit topics,
+// consumer groups and transactional id, so nothing earlier counts.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { dirname } from "node:path";
+import { performance } from "node:perf_hooks";
+import { eventHeaders, ingest, seededRandom, type AgencyAdapter } from "@takitini/adapter-kit";
+import { loadTopicDeclarations, type TopicDeclaration } from "@takitini/infra";
+import { DecisionRecord, IntelligenceEvent } from "@takitini/proto";
+import { continueTrace, silenceKafkajsTimerWarning } from "@takitini/runtime";
+import { Kafka, logLevel, type Consumer, type Producer } from "kafkajs";
+import { customsAdapter } from "../../services/customs-adapter/dist/adapter.js";
+import { mbieAdapter } from "../../services/mbie-adapter/dist/adapter.js";
+import { msdAdapter } from "../../services/msd-adapter/dist/adapter.js";
+import { policeAdapter } from "../../services/police-adapter/dist/adapter.js";
+import { fmt, kafkaForBench, median, percentile, pool, ROOT, startProcess, vmHwm, type Proc } from "./lib.ts";
+
+const positive = (name: string, fallback: number): number => {
+  const v = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number, got ${process.env[name]}`);
+  return v;
+};
+/** Events per round in the throughput phase, across the four adapters. */
+const EVENTS = Math.floor(positive("BENCH_EVENTS", 2000));
+const ROUNDS = Math.floor(positive("BENCH_ROUNDS", 3));
+/** Requests in flight per adapter at saturation (and sends in flight per raw producer). */
+const CONCURRENCY = Math.floor(positive("BENCH_CONCURRENCY", 16));
+/**
+ * Offered load of the latency phase, events/s across the four adapters. Keep it
+ * under the mesh's sustained rate, or the latency measures a growing queue (the
+ * report says so when it is not).
+ */
+const RATE = positive("BENCH_RATE", 100);
+const LATENCY_SECONDS = positive("BENCH_LATENCY_SECONDS", 8);
+/** Events through the mesh (and the raw pipe) before round 1, not measured. */
+const WARMUP = Math.floor(positive("BENCH_WARMUP", 200));
+const DRAIN_TIMEOUT_MS = positive("BENCH_DRAIN_TIMEOUT_MS", 120_000);
+/**
+ * The watching consumer's fetch max wait: the observer re-polls at least this often.
+ * The broker answers a parked fetch when data arrives, but a read-committed one can
+ * be answered early and empty by a transaction's records and then wait for the next;
+ * kafkajs's 5 s default added a few ms (commit → consumed p50 8.7 ms against 3.2 ms
+ * at 50 ms, local broker).
+ */
+const WATCH_MAX_WAIT_MS = positive("BENCH_WATCH_MAX_WAIT_MS", 50);
+const ADAPTERS: AgencyAdapter[] = [policeAdapter, customsAdapter, mbieAdapter, msdAdapter];
+const LATENCY_EVENTS = Math.max(ADAPTERS.length, Math.round(RATE * LATENCY_SECONDS));
+
+silenceKafkajsTimerWarning();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---- this run's own topics and groups -------------------------------------------------
+const RUN = randomUUID().slice(0, 8);
+const declared = loadTopicDeclarations();
+const like = (template: string, name: string, description: string): TopicDeclaration => {
+  const t = declared.find((d) => d.name === template);
+  if (!t) throw new Error(`infra/kafka/topics.json declares no ${template}`);
+  // Bench topics are deleted at the end on an existing cluster; never kept forever.
+  return { ...t, name, description, retention_ms: 86_400_000 };
+};
+const intelTopic = (a: AgencyAdapter) => `takitini.bench.${RUN}.intel.${a.agency.toLowerCase()}.v1`;
+const rawTopic = (a: AgencyAdapter) => `takitini.bench.${RUN}.raw.${a.agency.toLowerCase()}.v1`;
+const AUDIT_TOPIC = `takitini.bench.${RUN}.audit.decisions.v1`;
+const benchTopics: TopicDeclaration[] = [
+  ...ADAPTERS.map((a) => like(a.topic, intelTopic(a), `bench:e2e run ${RUN}: ${a.agency} events`)),
+  ...ADAPTERS.map((a) => like(a.topic, rawTopic(a), `bench:e2e run ${RUN}: raw kafkajs pipe`)),
+  like("takitini.audit.decisions.v1", AUDIT_TOPIC, `bench:e2e run ${RUN}: decision records`),
+];
+
+// ---- synthetic events -----------------------------------------------------------------
+interface Item {
+  adapter: AgencyAdapter;
+  httpPath: string;
+  body: string;
+  eventId: string;
+  /** The event as the adapter would publish it: the raw pipe's payload. */
+  message: { key: string; value: Buffer; headers: Record<string, string> };
+}
+// Native ids are new on every phase (and, on a shared cluster, on every run).
+let nextIndex = (Math.floor(Date.now() / 1000) % 100_000) * 10_000;
+
+/** `n` events, round-robin over the adapters and, within one, over its record kinds. */
+function items(n: number): Item[] {
+  const rngs = new Map(ADAPTERS.map((a) => [a, seededRandom(`bench-e2e/${a.service}/${nextIndex}`)]));
+  return Array.from({ length: n }, (_v, i) => {
+    const adapter = ADAPTERS[i % ADAPTERS.length]!;
+    const kind = adapter.kinds[Math.floor(i / ADAPTERS.length) % adapter.kinds.length]!;
+    const record = kind.synthesize(rngs.get(adapter)!, nextIndex++);
+    const x = ingest(adapter, kind.recordType, record, new Date());
+    if (!x.ok) throw new Error(`${adapter.service}: synthetic ${kind.recordType} invalid: ${JSON.stringify(x.issues)}`);
+    const message = { key: x.event.id, value: Buffer.from(IntelligenceEvent.encode(x.event).finish()), headers: eventHeaders(x.event, continueTrace({})) };
+    return { adapter, httpPath: kind.httpPath, body: JSON.stringify(record), eventId: x.event.id, message };
+  });
+}
+
+// ---- what the watcher sees ------------------------------------------------------------
+interface Track {
+  sentAt: number;
+  /** Subscribers whose decision record is visible (a repeat counts in `duplicates`). */
+  decided: Set<string>;
+  /** Delivery topics the decisions announce. */
+  expected: Set<string>;
+  /** Delivery topic → ms from publish to visible. */
+  delivered: Map<string, number>;
+  decidedAt?: number;
+  /** Raw pipe: consumed. */
+  consumedAt?: number;
+}
+const tracks = new Map<string, Track>();
+let duplicates = 0;
+let unannounced = 0;
+let subscriberCount = 0;
+let deliveryTopics = new Set<string>();
+const rawTopics = new Set(ADAPTERS.map(rawTopic));
+
+function track(list: Item[]): Track[] {
+  return list.map((it) => {
+    const t: Track = { sentAt: NaN, decided: new Set(), expected: new Set(), delivered: new Map() };
+    tracks.set(it.eventId, t);
+    return t;
+  });
+}
+
+const meshDone = (t: Track) => t.decided.size >= subscriberCount && t.delivered.size >= t.expected.size;
+/** When the event was fully processed: every decision and every delivery visible. */
+const meshDoneAt = (t: Track) => Math.max(t.decidedAt!, ...[...t.delivered.values()].map((ms) => t.sentAt + ms));
+
+function onBatch(topic: string, messages: { key: Buffer | null; value: Buffer | null }[]): void {
+  const now = performance.now();
+  for (const m of messages) {
+    const t = m.key ? tracks.get(m.key.toString()) : undefined;
+    if (!t) continue; // another run's or phase's record
+    if (topic === AUDIT_TOPIC) {
+      const d = DecisionRecord.decode(m.value!);
+      if (t.decided.has(d.subscriberId)) {
+        duplicates++;
+        continue;
+      }
+      t.decided.add(d.subscriberId);
+      if (d.deliveryTopic !== "") t.expected.add(d.deliveryTopic);
+      if (t.decided.size === subscriberCount) t.decidedAt = now;
+    } else if (deliveryTopics.has(topic)) {
+      if (t.delivered.has(topic)) duplicates++;
+      else t.delivered.set(topic, now - t.sentAt);
+    } else if (rawTopics.has(topic)) {
+      if (t.consumedAt !== undefined) duplicates++;
+      else t.consumedAt = now;
+    }
+  }
+}
+
+// ---- the run ---------------------------------------------------------------------------
+const kafka = await kafkaForBench(benchTopics);
+const client = new Kafka({ clientId: `bench-e2e-${RUN}`, brokers: kafka.brokers, logLevel: logLevel.ERROR });
+const procs = new Map<string, Proc>();
+const reap = () => procs.forEach((p) => p.child.kill("SIGKILL"));
+process.once("exit", reap);
+let watcher: Consumer | undefined;
+const producers: Producer[] = [];
+const rss = new Map<string, number>();
+
+async function startServices(): Promise<void> {
+  const brokers = kafka.brokers.join(",");
+  const start = async (name: string, env: Record<string, string>) => {
+    const p = await startProcess(`services/${name}/dist/main.js`, { KAFKA_BROKERS: brokers, DEMO_RECORDS_PER_MINUTE: "0", ...env });
+    procs.set(name, p);
+  };
+  await start("audit", { AUDIT_TOPIC, GROUP_ID: `takitini-bench-audit-${RUN}` });
+  // The exchange's gRPC DeliveryService is not under test: a free port, plaintext (it then refuses every Subscribe).
+  await start("exchange", { AUDIT_TOPIC, INTEL_TOPICS: ADAPTERS.map(intelTopic).join(","), GROUP_ID: `takitini-bench-exchange-${RUN}`, INSTANCE_ID: `bench-${RUN}`, GRPC_PORT: "0", GRPC_INSECURE: "true" });
+  await Promise.all(ADAPTERS.map((a) => start(a.service, { TOPIC: intelTopic(a), GRPC_PORT: "0" })));
+}
+
+function assertAlive(): void {
+  for (const [name, p] of procs) if (p.child.exitCode !== null || p.child.signalCode !== null) throw new Error(`${name} exited (${p.child.exitCode ?? p.child.signalCode}) during the run`);
+}
+
+/** Wait until `done` holds for every track, or fail naming how many are missing. */
+async function drain(list: Track[], done: (t: Track) => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  for (;;) {
+    const missing = list.filter((t) => !done(t)).length;
+    if (missing === 0) return;
+    assertAlive();
+    if (Date.now() > deadline) throw new Error(`${what}: ${missing} of ${list.length} events not complete after ${DRAIN_TIMEOUT_MS} ms`);
+    await sleep(5);
+  }
+}
+
+async function auditStored(): Promise<number> {
+  const text = await (await fetch(`${procs.get("audit")!.url}/metrics`)).text();
+  return Number(/^audit_records_stored (\d+)/m.exec(text)?.[1] ?? NaN);
+}
+
+async function post(it: Item, t: Track): Promise<void> {
+  const url = `${procs.get(it.adapter.service)!.url}${it.httpPath}`;
+  t.sentAt = performance.now();
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: it.body });
+  const body = (await res.json()) as { event_id?: string };
+  if (res.status !== 202) throw new Error(`${it.adapter.service} answered ${res.status}: ${JSON.stringify(body)}`);
+  if (body.event_id !== it.eventId) throw new Error(`${it.adapter.service} returned event ${body.event_id}, expected ${it.eventId}`);
+}
+
+async function send(producer: Producer, it: Item, t: Track): Promise<void> {
+  t.sentAt = performance.now();
+  await producer.send({ topic: rawTopic(it.adapter), acks: -1, messages: [it.message] });
+}
+
+/** Saturation: each adapter (each raw producer) gets its share with CONCURRENCY in flight. */
+async function saturate(list: Item[], fire: (it: Item, t: Track, a: number) => Promise<void>): Promise<{ t0: number; tracks: Track[]; acceptSecs: number }> {
+  const ts = track(list);
+  const t0 = performance.now();
+  const perAdapter = ADAPTERS.map((_a, ai) => list.map((it, i) => ({ it, t: ts[i]! })).filter((_x, i) => i % ADAPTERS.length === ai));
+  const acceptSecs = Math.max(...(await Promise.all(perAdapter.map((xs, ai) => pool(xs.length, CONCURRENCY, (i) => fire(xs[i]!.it, xs[i]!.t, ai))))));
+  return { t0, tracks: ts, acceptSecs };
+}
+
+/** Fixed offered load, open loop: event i is sent at t0 + i/RATE whatever the earlier ones are doing. */
+async function offer(list: Item[], fire: (it: Item, t: Track, a: number) => Promise<void>): Promise<{ tracks: Track[]; offeredRate: number }> {
+  const ts = track(list);
+  const inFlight: Promise<void>[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < list.length; i++) {
+    const wait = t0 + (i * 1000) / RATE - performance.now();
+    if (wait >= 1) await sleep(wait);
+    const sent = fire(list[i]!, ts[i]!, i % ADAPTERS.length);
+    sent.catch(() => undefined); // reported by Promise.all below, not as an unhandled rejection meanwhile
+    inFlight.push(sent);
+  }
+  const offeredRate = list.length / ((performance.now() - t0) / 1000);
+  await Promise.all(inFlight);
+  return { tracks: ts, offeredRate };
+}
+
+const forget = (list: Item[]) => list.forEach((it) => tracks.delete(it.eventId));
+/** Deliveries no decision record announced (there should be none). */
+const countUnannounced = (ts: Track[]) => ts.forEach((t) => t.delivered.forEach((_ms, topic) => (unannounced += t.expected.has(topic) ? 0 : 1)));
+const fireMesh = (it: Item, t: Track) => post(it, t);
+const fireRaw = (it: Item, t: Track, a: number) => send(producers[a]!, it, t);
+
+interface Round {
+  mesh: { eventsPerSec: number; acceptedPerSec: number; auditProjectedPerSec: number; deliveries: number; decisions: number; latency: { offeredRate: number; events: number; deliveries: number; p50Ms: number; p99Ms: number; maxMs: number; decisionsP99Ms: number } };
+  raw: { eventsPerSec: number; acceptedPerSec: number; latency: { offeredRate: number; events: number; p50Ms: number; p99Ms: number; maxMs: number } };
+}
+
+async function meshThroughput(): Promise<Omit<Round["mesh"], "latency">> {
+  const list = items(EVENTS);
+  const storedBefore = await auditStored();
+  const { t0, tracks: ts, acceptSecs } = await saturate(list, fireMesh);
+  await drain(ts, meshDone, "mesh throughput");
+  countUnannounced(ts);
+  const end = Math.max(...ts.map(meshDoneAt));
+  // The audit service's projection of the same decisions (it reads the audit topic too).
+  const want = storedBefore + EVENTS * subscriberCount;
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  while ((await auditStored()) < want) {
+    assertAlive();
+    if (Date.now() > deadline) throw new Error(`audit service did not project ${EVENTS * subscriberCount} decisions`);
+    await sleep(20);
+  }
+  const projected = performance.now();
+  const deliveries = ts.reduce((n, t) => n + t.delivered.size, 0);
+  forget(list);
+  return {
+    eventsPerSec: EVENTS / ((end - t0) / 1000),
+    acceptedPerSec: EVENTS / acceptSecs,
+    auditProjectedPerSec: EVENTS / ((projected - t0) / 1000),
+    deliveries,
+    decisions: EVENTS * subscriberCount,
+  };
+}
+
+async function meshLatency(): Promise<Round["mesh"]["latency"]> {
+  const list = items(LATENCY_EVENTS);
+  const { tracks: ts, offeredRate } = await offer(list, fireMesh);
+  await drain(ts, meshDone, "mesh latency");
+  countUnannounced(ts);
+  const deliver = ts.flatMap((t) => [...t.delivered.values()]).sort((a, b) => a - b);
+  const decided = ts.map((t) => t.decidedAt! - t.sentAt).sort((a, b) => a - b);
+  forget(list);
+  return { offeredRate, events: ts.length, deliveries: deliver.length, p50Ms: percentile(deliver, 50), p99Ms: percentile(deliver, 99), maxMs: deliver.at(-1)!, decisionsP99Ms: percentile(decided, 99) };
+}
+
+async function rawThroughput(): Promise<Pick<Round["raw"], "eventsPerSec" | "acceptedPerSec">> {
+  const list = items(EVENTS);
+  const { t0, tracks: ts, acceptSecs } = await saturate(list, fireRaw);
+  await drain(ts, (t) => t.consumedAt !== undefined, "raw throughput");
+  const end = Math.max(...ts.map((t) => t.consumedAt!));
+  forget(list);
+  return { eventsPerSec: EVENTS / ((end - t0) / 1000), acceptedPerSec: EVENTS / acceptSecs };
+}
+
+async function rawLatency(): Promise<Round["raw"]["latency"]> {
+  const list = items(LATENCY_EVENTS);
+  const { tracks: ts, offeredRate } = await offer(list, fireRaw);
+  await drain(ts, (t) => t.consumedAt !== undefined, "raw latency");
+  const lat = ts.map((t) => t.consumedAt! - t.sentAt).sort((a, b) => a - b);
+  forget(list);
+  return { offeredRate, events: ts.length, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), maxMs: lat.at(-1)! };
+}
+
+const rounds: Round[] = [];
+let subscribers: { id: string; delivery_topic: string }[] = [];
+try {
+  await startServices();
+  subscribers = ((await (await fetch(`${procs.get("exchange")!.url}/v1/policy`)).json()) as { subscribers: { id: string; delivery_topic: string }[] }).subscribers;
+  subscriberCount = subscribers.length;
+  deliveryTopics = new Set(subscribers.map((s) => s.delivery_topic));
+  console.error(`[bench] run ${RUN}: mesh up (${[...procs.keys()].join(", ")}); ${subscriberCount} subscribers: ${subscribers.map((s) => s.id).join(", ")}`);
+
+  // The watcher: one read-committed consumer for the audit topic, every delivery topic
+  // (from their current end: earlier deliveries never count) and the raw topics.
+  const groupId = `takitini-bench-watch-${RUN}`;
+  const admin = client.admin();
+  await admin.connect();
+  try {
+    for (const topic of deliveryTopics) await admin.setOffsets({ groupId, topic, partitions: (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.high })) });
+  } finally {
+    await admin.disconnect();
+  }
+  watcher = client.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: WATCH_MAX_WAIT_MS });
+  await watcher.connect();
+  await watcher.subscribe({ topics: [AUDIT_TOPIC, ...deliveryTopics, ...rawTopics], fromBeginning: true });
+  await watcher.run({ eachBatch: async ({ batch }) => onBatch(batch.topic, batch.messages) });
+  for (const _a of ADAPTERS) {
+    const p = client.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await p.connect();
+    producers.push(p);
+  }
+
+  // Warm-up: group joins, transactions, JIT — and a check that the whole path works.
+  {
+    const list = items(WARMUP);
+    const ts = (await saturate(list, fireMesh)).tracks;
+    await drain(ts, meshDone, "warm-up (mesh)");
+    forget(list);
+    const raw = items(WARMUP);
+    const rs = (await saturate(raw, fireRaw)).tracks;
+    await drain(rs, (t) => t.consumedAt !== undefined, "warm-up (raw)");
+    forget(raw);
+  }
+
+  for (let r = 0; r < ROUNDS; r++) {
+    const mesh = await meshThroughput();
+    const raw = await rawThroughput();
+    const meshLat = await meshLatency();
+    const rawLat = await rawLatency();
+    rounds.push({ mesh: { ...mesh, latency: meshLat }, raw: { ...raw, latency: rawLat } });
+    console.error(
+      `[bench] round ${r + 1}/${ROUNDS}: mesh ${fmt(mesh.eventsPerSec)} ev/s (accepted ${fmt(mesh.acceptedPerSec)}/s), raw ${fmt(raw.eventsPerSec)} ev/s; ` +
+        `at ${fmt(meshLat.offeredRate)} ev/s mesh p50/p99 ${fmt(meshLat.p50Ms, 1)}/${fmt(meshLat.p99Ms, 1)} ms, raw ${fmt(rawLat.p50Ms, 1)}/${fmt(rawLat.p99Ms, 1)} ms`,
+    );
+  }
+  for (const [name, p] of procs) rss.set(name, p.peakRssKb());
+  if (kafka.pid !== undefined) rss.set("Kafka broker (JVM)", vmHwm(kafka.pid));
+} finally {
+  await watcher?.disconnect().catch(() => undefined);
+  await Promise.all(producers.map((p) => p.disconnect().catch(() => undefined)));
+  await Promise.all([...procs.values()].map((p) => p.stop()));
+  if (kafka.mode === "external") {
+    const admin = client.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: benchTopics.map((t) => t.name) }).catch((err: Error) => console.error(`[bench] could not delete this run's topics: ${err.message}`));
+    await admin.disconnect();
+  }
+  await kafka.stop();
+}
+
+// ---- report ------------------------------------------------------------------------------
+const med = (f: (r: Round) => number) => median(rounds.map(f));
+const m = {
+  meshEventsPerSec: med((r) => r.mesh.eventsPerSec),
+  rawEventsPerSec: med((r) => r.raw.eventsPerSec),
+  meshAcceptedPerSec: med((r) => r.mesh.acceptedPerSec),
+  auditProjectedPerSec: med((r) => r.mesh.auditProjectedPerSec),
+  meshDeliveriesPerEvent: med((r) => r.mesh.deliveries / EVENTS),
+  meshOfferedRate: med((r) => r.mesh.latency.offeredRate),
+  rawOfferedRate: med((r) => r.raw.latency.offeredRate),
+  meshP50Ms: med((r) => r.mesh.latency.p50Ms),
+  meshP99Ms: med((r) => r.mesh.latency.p99Ms),
+  meshDecisionsP99Ms: med((r) => r.mesh.latency.decisionsP99Ms),
+  rawP50Ms: med((r) => r.raw.latency.p50Ms),
+  rawP99Ms: med((r) => r.raw.latency.p99Ms),
+};
+const ratios = { throughput: m.meshEventsPerSec / m.rawEventsPerSec, p50: m.meshP50Ms / m.rawP50Ms, p99: m.meshP99Ms / m.rawP99Ms };
+/** An offered load this close to the sustained rate queues: its latency grows with the phase's length. */
+const overCapacity = m.meshOfferedRate > 0.8 * m.meshEventsPerSec;
+
+const head = ["", "mesh (4 adapters → exchange → audit + 6 subscribers)", "raw kafkajs produce → consume", "mesh ÷ raw"];
+console.log(
+  `\nbench:e2e — ${fmt(EVENTS)} events per round at saturation (HTTP concurrency ${CONCURRENCY} per adapter), ${fmt(LATENCY_EVENTS)} at ${fmt(RATE)} events/s offered; ` +
+    `median of ${ROUNDS} rounds; ${subscriberCount} subscribers, audit on; acks=all, idempotent producers; read-committed consumers\n`,
+);
+console.log(`| ${head.join(" | ")} |`);
+console.log(`|${head.map(() => "---").join("|")}|`);
+console.log(`| sustained events/s | ${fmt(m.meshEventsPerSec)} | ${fmt(m.rawEventsPerSec)} | ${fmt(ratios.throughput, 2)} |`);
+console.log(`| p50 publish → deliver at ${fmt(RATE)}/s | ${fmt(m.meshP50Ms, 1)} ms | ${fmt(m.rawP50Ms, 1)} ms | ${fmt(ratios.p50, 1)} |`);
+console.log(`| p99 publish → deliver at ${fmt(RATE)}/s | ${fmt(m.meshP99Ms, 1)} ms | ${fmt(m.rawP99Ms, 1)} ms | ${fmt(ratios.p99, 1)} |`);
+console.log(`\n| service | peak RSS |\n|---|---|`);
+for (const [name, kb] of rss) console.log(`| ${name} | ${fmt(kb / 1024)} MiB |`);
+console.log(
+  `\nMesh events count once all ${subscriberCount} decision records and every delivery they announce are visible read-committed ` +
+    `(${fmt(m.meshDeliveriesPerEvent, 2)} deliveries per event); adapters accepted ${fmt(m.meshAcceptedPerSec)}/s and the audit service projected ` +
+    `${fmt(m.auditProjectedPerSec)} events/s. Latency is per delivery, HTTP request sent → visible on the subscriber's topic ` +
+    `(p99 to all decisions visible: ${fmt(m.meshDecisionsP99Ms, 1)} ms); raw is send → consumed. Duplicates seen: ${duplicates}; deliveries without a decision: ${unannounced}.`,
+);
+
+if (overCapacity) {
+  console.log(
+    `\n**Offered load ${fmt(m.meshOfferedRate)} events/s is over 80 % of the mesh's sustained ${fmt(m.meshEventsPerSec)} events/s: the latency above may be mostly queueing. Lower BENCH_RATE (or, if the saturation phase was short, raise BENCH_EVENTS).**`,
+  );
+}
+
+const out = process.env.BENCH_OUT ?? `${ROOT}test/bench/results/e2e-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(
+  out,
+  JSON.stringify(
+    {
+      bench: "e2e",
+      at: new Date().toISOString(),
+      run: RUN,
+      kafka: { mode: kafka.mode, brokers: kafka.brokers },
+      config: { watchMaxWaitMs: WATCH_MAX_WAIT_MS, events: EVENTS, rounds: ROUNDS, concurrencyPerAdapter: CONCURRENCY, rate: RATE, latencyEvents: LATENCY_EVENTS, warmup: WARMUP },
+      subscribers: subscribers.map((s) => s.id),
+      median: { ...m, ratios, overCapacity },
+      peakRssKb: Object.fromEntries(rss),
+      duplicates,
+      unannounced,
+      rounds,
+    },
+    null,
+    2,
+  ) + "\n",
+);
+console.error(`[bench] results written to ${out}`);
