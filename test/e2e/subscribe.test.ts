@@ -44,6 +44,8 @@ const services: RunningService[] = [];
 const published = new Map<string, string>();
 /** Every response the customs certificate was handed, over every call in this file. */
 const streamed: SubscribeResponse[] = [];
+/** The first stream from the oldest: this run's EVENTS deliveries with their cursors. */
+let all: SubscribeResponse[] = [];
 /** decision id → "partition/offset" of its delivery on the Customs topic */
 const positionByDecision = new Map<string, string>();
 
@@ -184,8 +186,6 @@ afterAll(async () => {
 });
 
 describe("Subscribe over mutual TLS", () => {
-  let all: SubscribeResponse[];
-
   it("streams Customs its own views, each with its decision, the publisher's trace and a cursor", async () => {
     all = await customsStream("", EVENTS);
     // Exactly this run's deliveries: nothing before them, nothing twice.
@@ -334,6 +334,53 @@ describe("the door's own state", () => {
     const deadline = Date.now() + 20_000;
     while ((await metric("exchange_subscribe_active_streams", 'subscriber="customs"')) !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     expect(await metric("exchange_subscribe_active_streams", 'subscriber="customs"')).toBe(0);
+  });
+
+  it("pauses a slow client's consumer until its stream drains, then hands over everything once", async () => {
+    const MORE = 300;
+    const ids = new Set<string>();
+    const next = { i: 0 };
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let i = next.i++; i < MORE; i = next.i++) {
+          const res = await fetch(`${adapter.url}/v1/reports`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ ...example, noting_id: `NIC-SUB-${run}-bulk-${i}`, summary: `${"Bulk backpressure noting. ".repeat(40)}${i}` }),
+          });
+          expect(res.status).toBe(202);
+          ids.add(((await res.json()) as { event_id: string }).event_id);
+        }
+      }),
+    );
+    const pausesBefore = (await metric("exchange_subscribe_backpressure_pauses_total", 'subscriber="customs"')) ?? 0;
+    const c = new DeliveryServiceClient(`localhost:${grpcPort}`, creds("subscriber/customs"));
+    const call = c.subscribe({ subscriberId: "", cursor: all[EVENTS - 1]!.cursor });
+    const received: SubscribeResponse[] = [];
+    const complete = new Promise<void>((resolve, reject) => {
+      call.on("data", (r: SubscribeResponse) => {
+        received.push(r);
+        if (received.length === MORE) resolve();
+      });
+      call.on("error", reject);
+    });
+    call.pause(); // a partner that stops reading
+    const deadline = Date.now() + 30_000;
+    while (((await metric("exchange_subscribe_backpressure_pauses_total", 'subscriber="customs"')) ?? 0) <= pausesBefore && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect((await metric("exchange_subscribe_backpressure_pauses_total", 'subscriber="customs"')) ?? 0).toBeGreaterThan(pausesBefore);
+    // Paused well short of the end: the server does not buffer the topic for a stalled client.
+    expect(await metric("exchange_subscribe_deliveries_total", 'subscriber="customs"')).toBeLessThan(streamed.length + MORE);
+    call.resume();
+    await complete;
+    await new Promise((r) => setTimeout(r, QUIET_MS));
+    call.cancel();
+    c.close();
+    streamed.push(...received);
+    expect(received).toHaveLength(MORE);
+    expect(new Set(received.map((r) => r.event!.id))).toEqual(ids);
+    expect(new Set(positionsOf(received, all[EVENTS - 1]!.cursor)).size).toBe(MORE);
   });
 
   it("ends open streams with UNAVAILABLE on SIGTERM, and exits 0", async () => {

@@ -69,6 +69,7 @@ export class DeliveryServer {
   private readonly active: Gauge<"subscriber">;
   private readonly delivered: Counter<"subscriber">;
   private readonly denials: Counter<"reason">;
+  private readonly pauses: Counter<"subscriber">;
 
   constructor(private readonly opts: DeliveryServerOptions) {
     this.log = opts.logger.child({ component: "subscribe" });
@@ -79,9 +80,12 @@ export class DeliveryServer {
       "grpc.keepalive_permit_without_calls": 1,
       "grpc.max_receive_message_length": 64 * 1024,
     });
-    this.audit = opts.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // acks -1 on every send, one request in flight (order kept). Not idempotent: its
+    // bounded retries would void that guarantee anyway, and a retried record keeps its id.
+    this.audit = opts.kafka.producer({ maxInFlightRequests: 1, allowAutoTopicCreation: false });
     this.active = new Gauge({ name: "exchange_subscribe_active_streams", help: "Open Subscribe streams by subscriber", labelNames: ["subscriber"], registers: [opts.metrics] });
     this.delivered = new Counter({ name: "exchange_subscribe_deliveries_total", help: "Views streamed to partners over Subscribe (each audited first)", labelNames: ["subscriber"], registers: [opts.metrics] });
+    this.pauses = new Counter({ name: "exchange_subscribe_backpressure_pauses_total", help: "Times a full Subscribe stream paused its consumer until the client caught up", labelNames: ["subscriber"], registers: [opts.metrics] });
     this.denials = new Counter({ name: "exchange_subscribe_denials_total", help: "Refused Subscribe calls by reason", labelNames: ["reason"], registers: [opts.metrics] });
     const impl: DeliveryServiceServer = { subscribe: (call) => void this.subscribe(call) };
     this.server.addService(DeliveryServiceService, impl);
@@ -195,6 +199,7 @@ export class DeliveryServer {
           logger: this.log,
           sessionTimeoutMs: this.opts.consumerSessionTimeoutMs,
           onDelivered: (subscriber) => this.delivered.inc({ subscriber }),
+          onPaused: (subscriber) => this.pauses.inc({ subscriber }),
         },
         call,
         { sessionId, identity, topic: auth.deliveryTopic, positions },

@@ -11,12 +11,14 @@ export type SubscribeCall = grpc.ServerWritableStream<SubscribeRequest, Subscrib
 
 export interface StreamDeps {
   kafka: Kafka;
-  /** Idempotent producer (acks -1) for access records. */
+  /** Producer for access records (every send acks -1). */
   audit: Producer;
   auditTopic: string;
   logger: Logger;
   /** Called once per view handed over. */
   onDelivered: (subscriberId: string) => void;
+  /** Called when a full stream pauses the consumer (the partner reads slower than we fetch). */
+  onPaused: (subscriberId: string) => void;
   /** Consumer session timeout (a stalled stream's consumer keeps heartbeating while paused). */
   sessionTimeoutMs: number;
   now?: () => Date;
@@ -116,6 +118,9 @@ export class DeliveryStream {
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (this.stopping || this.call.cancelled) return;
+    // A batch fetched before the pause took effect: leave it unresolved, so it is
+    // fetched again after the stream drains.
+    if (this.paused) return;
     const now = this.deps.now?.() ?? new Date();
     // In offset order: each record either becomes a view (audited, then written) or is skipped.
     const entries: { offset: string; view?: { response: Omit<SubscribeResponse, "cursor">; audit: AuditMessage } }[] = [];
@@ -159,6 +164,7 @@ export class DeliveryStream {
       // The client reads slower than we fetch: stop fetching until the stream drains.
       this.paused = true;
       this.consumer.pause([{ topic: this.spec.topic }]);
+      this.deps.onPaused(this.spec.identity.subscriberId);
     }
     await heartbeat();
   }

@@ -95,7 +95,7 @@ function finish(code: number) {
   clearTimeout(idle);
   call.cancel();
   client.close();
-  console.error(`${count} deliver${count === 1 ? "y" : "ies"}; resume with --cursor ${lastCursor || "''"}`);
+  if (code === 0 || count > 0) console.error(`${count} deliver${count === 1 ? "y" : "ies"}; resume with --cursor ${lastCursor || "''"}`);
   process.exitCode = code;
 }
 
@@ -119,8 +119,8 @@ call.on("data", (r: SubscribeResponse) => {
 });
 call.on("error", (err: grpc.ServiceError) => {
   if (finishing) return;
-  const reason = err.metadata?.get("takitini-error-code")[0];
-  console.error(`subscribe failed: ${grpc.status[err.code] ?? err.code}${reason ? ` (${String(reason)})` : ""}: ${err.details}`);
+  // details start with the stable code (e.g. "NOT_OWN_STREAM: …"); a handshake failure has none.
+  console.error(`subscribe failed: ${grpc.status[err.code] ?? err.code}: ${err.details}`);
   finish(1);
 });
 call.on("end", () => finish(0));
