@@ -18,8 +18,8 @@ import { performance } from "node:perf_hooks";
 import { eventHeaders, ingest, seededRandom, type AgencyAdapter } from "@takitini/adapter-kit";
 import { loadTopicDeclarations, type TopicDeclaration } from "@takitini/infra";
 import { DecisionRecord, IntelligenceEvent } from "@takitini/proto";
-import { continueTrace, silenceKafkajsTimerWarning } from "@takitini/runtime";
-import { Kafka, logLevel, type Consumer, type Producer } from "kafkajs";
+import { continueTrace, decisionIdFor, HEADERS, headerValue, silenceKafkajsTimerWarning } from "@takitini/runtime";
+import { Kafka, logLevel, type Consumer, type IHeaders, type Producer } from "kafkajs";
 import { customsAdapter } from "../../services/customs-adapter/dist/adapter.js";
 import { mbieAdapter } from "../../services/mbie-adapter/dist/adapter.js";
 import { msdAdapter } from "../../services/msd-adapter/dist/adapter.js";
@@ -118,6 +118,9 @@ interface Track {
   consumedAt?: number;
 }
 const tracks = new Map<string, Track>();
+/** Decision id → its event's track: deliveries carry their decision's id (aggregate views are keyed by it, not the event id). */
+const byDecision = new Map<string, Track>();
+let subscriberIds: string[] = [];
 let duplicates = 0;
 let unannounced = 0;
 let subscriberCount = 0;
@@ -128,6 +131,7 @@ function track(list: Item[]): Track[] {
   return list.map((it) => {
     const t: Track = { sentAt: NaN, decided: new Set(), expected: new Set(), delivered: new Map() };
     tracks.set(it.eventId, t);
+    for (const s of subscriberIds) byDecision.set(decisionIdFor(it.eventId, s), t);
     return t;
   });
 }
@@ -136,10 +140,11 @@ const meshDone = (t: Track) => t.decided.size >= subscriberCount && t.delivered.
 /** When the event was fully processed: every decision and every delivery visible. */
 const meshDoneAt = (t: Track) => Math.max(t.decidedAt!, ...[...t.delivered.values()].map((ms) => t.sentAt + ms));
 
-function onBatch(topic: string, messages: { key: Buffer | null; value: Buffer | null }[]): void {
+function onBatch(topic: string, messages: { key: Buffer | null; value: Buffer | null; headers?: IHeaders }[]): void {
   const now = performance.now();
   for (const m of messages) {
-    const t = m.key ? tracks.get(m.key.toString()) : undefined;
+    const decisionId = deliveryTopics.has(topic) ? headerValue(m.headers, HEADERS.DECISION_ID) : undefined;
+    const t = (decisionId !== undefined ? byDecision.get(decisionId) : undefined) ?? (m.key ? tracks.get(m.key.toString()) : undefined);
     if (!t) continue; // another run's or phase's record
     if (topic === AUDIT_TOPIC) {
       const d = DecisionRecord.decode(m.value!);
@@ -186,14 +191,23 @@ function assertAlive(): void {
   for (const [name, p] of procs) if (p.child.exitCode !== null || p.child.signalCode !== null) throw new Error(`${name} exited (${p.child.exitCode ?? p.child.signalCode}) during the run`);
 }
 
-/** Wait until `done` holds for every track, or fail naming how many are missing. */
+/** Wait until `done` holds for every track, or fail saying what is missing. */
 async function drain(list: Track[], done: (t: Track) => boolean, what: string): Promise<void> {
   const deadline = Date.now() + DRAIN_TIMEOUT_MS;
   for (;;) {
-    const missing = list.filter((t) => !done(t)).length;
-    if (missing === 0) return;
+    const missing = list.filter((t) => !done(t));
+    if (missing.length === 0) return;
     assertAlive();
-    if (Date.now() > deadline) throw new Error(`${what}: ${missing} of ${list.length} events not complete after ${DRAIN_TIMEOUT_MS} ms`);
+    if (Date.now() > deadline) {
+      const undecided = missing.filter((t) => t.decided.size === 0).length;
+      const partly = missing.filter((t) => t.decided.size > 0 && t.decided.size < subscriberCount).length;
+      const exchange = await fetch(`${procs.get("exchange")!.url}/metrics`).then((r) => r.text(), (err: Error) => err.message);
+      const counters = exchange.split("\n").filter((l) => /^exchange_(events_in_total|transaction_aborts_total|consumer_lag|dead_letters_total)/.test(l));
+      throw new Error(
+        `${what}: ${missing.length} of ${list.length} events not complete after ${DRAIN_TIMEOUT_MS} ms ` +
+          `(${undecided} without any decision, ${partly} with some, ${missing.length - undecided - partly} awaiting deliveries); the exchange's counters:\n${counters.join("\n")}`,
+      );
+    }
     await sleep(5);
   }
 }
@@ -243,7 +257,11 @@ async function offer(list: Item[], fire: (it: Item, t: Track, a: number) => Prom
   return { tracks: ts, offeredRate };
 }
 
-const forget = (list: Item[]) => list.forEach((it) => tracks.delete(it.eventId));
+const forget = (list: Item[]) =>
+  list.forEach((it) => {
+    tracks.delete(it.eventId);
+    for (const s of subscriberIds) byDecision.delete(decisionIdFor(it.eventId, s));
+  });
 /** Deliveries no decision record announced (there should be none). */
 const countUnannounced = (ts: Track[]) => ts.forEach((t) => t.delivered.forEach((_ms, topic) => (unannounced += t.expected.has(topic) ? 0 : 1)));
 const fireMesh = (it: Item, t: Track) => post(it, t);
@@ -316,6 +334,7 @@ try {
   await startServices();
   subscribers = ((await (await fetch(`${procs.get("exchange")!.url}/v1/policy`)).json()) as { subscribers: { id: string; delivery_topic: string }[] }).subscribers;
   subscriberCount = subscribers.length;
+  subscriberIds = subscribers.map((s) => s.id);
   deliveryTopics = new Set(subscribers.map((s) => s.delivery_topic));
   console.error(`[bench] run ${RUN}: mesh up (${[...procs.keys()].join(", ")}); ${subscriberCount} subscribers: ${subscribers.map((s) => s.id).join(", ")}`);
 
