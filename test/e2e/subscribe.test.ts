@@ -9,7 +9,7 @@
  */
 import { execFile, execFileSync } from "node:child_process";
 import { createHash, randomUUID, X509Certificate } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -46,6 +46,8 @@ const published = new Map<string, string>();
 const streamed: SubscribeResponse[] = [];
 /** The first stream from the oldest: this run's EVENTS deliveries with their cursors. */
 let all: SubscribeResponse[] = [];
+/** A cursor past everything delivered so far. */
+let latest = "";
 /** decision id → "partition/offset" of its delivery on the Customs topic */
 const positionByDecision = new Map<string, string>();
 
@@ -381,6 +383,55 @@ describe("the door's own state", () => {
     expect(received).toHaveLength(MORE);
     expect(new Set(received.map((r) => r.event!.id))).toEqual(ids);
     expect(new Set(positionsOf(received, all[EVENTS - 1]!.cursor)).size).toBe(MORE);
+    latest = received[MORE - 1]!.cursor;
+  });
+
+  it("ends an open stream when the partner leaves the policy registry, audited, and refuses it until it returns", async () => {
+    const registryFile = join(dataDir, "subscribers.json");
+    const original = readFileSync(registryFile, "utf8");
+    const sha = sha256(der("subscriber/customs.crt"));
+    const revokedBefore = (await metric("exchange_subscribe_denials_total", 'reason="SUBSCRIBER_REVOKED"')) ?? 0;
+    // An idle stream: past everything delivered so far, so only the timer can end it.
+    const c = new DeliveryServiceClient(`localhost:${grpcPort}`, creds("subscriber/customs"));
+    const call = c.subscribe({ subscriberId: "", cursor: latest });
+    const ended = new Promise<grpc.ServiceError>((resolve) => call.on("error", resolve));
+    const handed: SubscribeResponse[] = [];
+    call.on("data", (r: SubscribeResponse) => handed.push(r));
+    const withoutCustoms = JSON.parse(original) as Record<string, unknown>;
+    delete withoutCustoms.customs;
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      writeFileSync(`${registryFile}.tmp`, JSON.stringify(withoutCustoms, null, 2));
+      renameSync(`${registryFile}.tmp`, registryFile);
+      const err = await ended;
+      expect(err.code).toBe(grpc.status.PERMISSION_DENIED);
+      expect(err.details).toMatch(/^SUBSCRIBER_REVOKED: /);
+      expect(handed).toEqual([]);
+      expect(await metric("exchange_subscribe_denials_total", 'reason="SUBSCRIBER_REVOKED"')).toBe(revokedBefore + 1);
+      const records = await accessRecords((rs) => rs.some((r) => r.reason === "SUBSCRIBER_REVOKED"));
+      expect(records.map((o) => o.record).filter((r) => r.reason === "SUBSCRIBER_REVOKED")).toEqual([
+        expect.objectContaining({ action: AccessAction.ACCESS_ACTION_SUBSCRIBE_DENIED, subscriberId: "customs", requestedSubscriberId: "customs", certificateSha256: sha }),
+      ]);
+      const refused = await collect(creds("subscriber/customs"), {}, 0);
+      expect(refused.error?.code).toBe(grpc.status.PERMISSION_DENIED);
+      expect(refused.error?.metadata.get("takitini-error-code")).toEqual(["UNKNOWN_SUBSCRIBER"]);
+    } finally {
+      c.close();
+      writeFileSync(`${registryFile}.tmp`, original);
+      renameSync(`${registryFile}.tmp`, registryFile);
+    }
+    // Back in the registry: its stream is served again.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const again = await collect(creds("subscriber/customs"), { cursor: latest }, 0, 1500);
+      if (!again.error) {
+        expect(again.responses).toEqual([]);
+        break;
+      }
+      expect(again.error.metadata.get("takitini-error-code")).toEqual(["UNKNOWN_SUBSCRIBER"]);
+      if (Date.now() > deadline) throw new Error("customs was not served again after its registry entry returned");
+      await new Promise((r) => setTimeout(r, 500));
+    }
   });
 
   it("ends open streams with UNAVAILABLE on SIGTERM, and exits 0", async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { authorise, certificateSha256, DENIAL, identify, parseSubjectAltName, type Identity } from "./identity.js";
+import { authorise, certificateSha256, DENIAL, identify, parseSubjectAltName, stillAuthorised, type Identity } from "./identity.js";
 
 const DER = Buffer.from("not really DER, but bytes to hash");
 const cert = (subjectaltname?: string) => ({ raw: DER, ...(subjectaltname === undefined ? {} : { subjectaltname }) });
@@ -86,6 +86,18 @@ describe("authorisation", () => {
     const mbie: Identity = { subscriberId: "mbie", certificateSha256: SHA };
     expect(authorise(mbie, "", registry)).toEqual({ ok: false, reason: DENIAL.UNKNOWN_SUBSCRIBER, requested: "mbie" });
     expect(authorise(mbie, "mbie", registry)).toEqual({ ok: false, reason: DENIAL.UNKNOWN_SUBSCRIBER, requested: "mbie" });
+  });
+});
+
+describe("revocation of an open stream", () => {
+  it("holds while the registry in force gives the subscriber the same topic", () => {
+    expect(stillAuthorised("customs", "takitini.deliver.customs.v1", registry)).toBe(true);
+  });
+
+  it("ends when the subscriber left the registry or its topic changed", () => {
+    expect(stillAuthorised("customs", "takitini.deliver.customs.v1", registry.filter((s) => s.id !== "customs"))).toBe(false);
+    expect(stillAuthorised("customs", "takitini.deliver.customs.v1", [{ id: "customs", delivery_topic: "takitini.deliver.customs.v2" }])).toBe(false);
+    expect(stillAuthorised("customs", "takitini.deliver.customs.v1", [])).toBe(false);
   });
 });
 

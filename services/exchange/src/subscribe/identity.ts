@@ -21,6 +21,8 @@ export const DENIAL = {
   UNKNOWN_SUBSCRIBER: "UNKNOWN_SUBSCRIBER",
   /** The request names another subscriber's stream. */
   NOT_OWN_STREAM: "NOT_OWN_STREAM",
+  /** An open stream whose subscriber left the registry in force (or whose delivery topic changed). */
+  SUBSCRIBER_REVOKED: "SUBSCRIBER_REVOKED",
 } as const;
 export type DenialReason = (typeof DENIAL)[keyof typeof DENIAL];
 
@@ -128,4 +130,12 @@ export function authorise(identity: Identity, requestedSubscriberId: string, reg
   const entry = registry.find((s) => s.id === identity.subscriberId);
   if (!entry) return { ok: false, reason: DENIAL.UNKNOWN_SUBSCRIBER, requested };
   return { ok: true, subscriberId: entry.id, deliveryTopic: entry.delivery_topic };
+}
+
+/**
+ * Does the registry in force still give this subscriber this delivery topic? An
+ * open stream is ended when it does not (a partner removed from the policy data).
+ */
+export function stillAuthorised(subscriberId: string, deliveryTopic: string, registry: readonly RegisteredSubscriber[]): boolean {
+  return registry.some((s) => s.id === subscriberId && s.delivery_topic === deliveryTopic);
 }

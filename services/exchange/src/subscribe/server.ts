@@ -7,7 +7,7 @@ import type { Kafka, Producer } from "kafkajs";
 import type { PolicySource } from "../policy/reloading.js";
 import { accessDenied, accessGranted, accessMessage } from "./access.js";
 import { CursorError, decodeCursor } from "./cursor.js";
-import { authorise, DENIAL, identify } from "./identity.js";
+import { authorise, DENIAL, identify, stillAuthorised, type Identity } from "./identity.js";
 import { DeliveryStream, type SubscribeCall } from "./stream.js";
 
 /** Metadata keys carrying the stable error code and the field issues (JSON) on a failed call (as the adapters' door). */
@@ -42,6 +42,8 @@ export interface DeliveryServerOptions {
   keepaliveTimeoutMs: number;
   maxStreams: number;
   consumerSessionTimeoutMs: number;
+  /** How often open streams are checked against the policy registry in force; default 2000 ms. */
+  revocationCheckMs?: number;
 }
 
 function failure(code: grpc.status, reason: string, message: string, issues: { path: string; code: string; message: string }[] = []): grpc.ServiceError {
@@ -62,7 +64,11 @@ function failure(code: grpc.status, reason: string, message: string, issues: { p
 export class DeliveryServer {
   private readonly server: grpc.Server;
   private readonly audit: Producer;
-  private readonly streams = new Set<DeliveryStream>();
+  /** Open streams, each with the function that ends it when its partner is revoked. */
+  private readonly streams = new Map<DeliveryStream, () => void>();
+  /** Granted calls whose stream is not yet open (they count against the stream limit). */
+  private opening = 0;
+  private revocations: NodeJS.Timeout | undefined;
   private readonly log: Logger;
   private bound = false;
   private closing = false;
@@ -102,6 +108,9 @@ export class DeliveryServer {
       this.server.bindAsync(`${this.opts.host}:${this.opts.port}`, creds, (err, p) => (err ? reject(err) : resolve(p))),
     );
     this.bound = true;
+    // Idle streams see no batch: check them against the registry in force on a timer too.
+    this.revocations = setInterval(() => this.checkRevocations(), this.opts.revocationCheckMs ?? 2_000);
+    this.revocations.unref();
     if (this.opts.tls === "insecure") {
       this.log.warn({ port }, "GRPC_INSECURE: Subscribe listens in plaintext and refuses every call (no client certificate, no partner identity)");
     } else {
@@ -112,6 +121,30 @@ export class DeliveryServer {
 
   isReady(): boolean {
     return this.bound && !this.closing;
+  }
+
+  private checkRevocations(): void {
+    if (this.streams.size === 0) return;
+    const registry = this.opts.policy.current().subscribers();
+    for (const [stream, revoke] of this.streams) {
+      if (!stillAuthorised(stream.subscriberId, stream.topic, registry)) revoke();
+    }
+  }
+
+  /** The function that ends a stream whose partner the registry no longer lists: audited, then PERMISSION_DENIED. */
+  private revoker(stream: DeliveryStream, sessionId: string, identity: Identity, traceparent: string): () => void {
+    let revoked = false;
+    return () => {
+      if (revoked) return;
+      revoked = true;
+      this.denials.inc({ reason: DENIAL.SUBSCRIBER_REVOKED });
+      this.log.info({ sessionId, subscriber: identity.subscriberId, reason: DENIAL.SUBSCRIBER_REVOKED }, "subscribe stream revoked");
+      void this.record(accessDenied({ sessionId }, identity, identity.subscriberId, DENIAL.SUBSCRIBER_REVOKED, new Date()), traceparent)
+        .catch((err: unknown) => this.log.error({ err, sessionId }, "could not write the access record of a revoked stream"))
+        .finally(() =>
+          stream.stop({ code: grpc.status.PERMISSION_DENIED, details: `${DENIAL.SUBSCRIBER_REVOKED}: the subscriber is no longer in the sharing policy's registry` }),
+        );
+    };
   }
 
   private async record(record: AccessRecord, traceparent: string): Promise<void> {
@@ -179,19 +212,23 @@ export class DeliveryServer {
         call.emit("error", failure(grpc.status.INVALID_ARGUMENT, err.code, err.message, [{ path: err.path, code: "invalid_cursor", message: err.message }]));
         return;
       }
-      if (this.streams.size >= this.opts.maxStreams) {
+      if (this.streams.size + this.opening >= this.opts.maxStreams) {
         call.emit("error", failure(grpc.status.RESOURCE_EXHAUSTED, "TOO_MANY_STREAMS", "the server is at its stream limit; retry later"));
         return;
       }
+      this.opening++;
       try {
         await this.record(accessGranted({ sessionId }, identity, new Date()), trace.traceparent);
       } catch (err) {
         this.log.error({ err, sessionId }, "could not write the access record of a granted Subscribe; refusing it");
         call.emit("error", failure(grpc.status.UNAVAILABLE, "AUDIT_UNAVAILABLE", "access cannot be audited right now; retry later"));
         return;
+      } finally {
+        this.opening--;
       }
       if (call.cancelled || this.closing) return;
-      const stream = new DeliveryStream(
+      let revoke: () => void = () => undefined;
+      const stream: DeliveryStream = new DeliveryStream(
         {
           kafka: this.opts.kafka,
           audit: this.audit,
@@ -200,11 +237,14 @@ export class DeliveryServer {
           sessionTimeoutMs: this.opts.consumerSessionTimeoutMs,
           onDelivered: (subscriber) => this.delivered.inc({ subscriber }),
           onPaused: (subscriber) => this.pauses.inc({ subscriber }),
+          authorised: () => stillAuthorised(identity.subscriberId, auth.deliveryTopic, this.opts.policy.current().subscribers()),
+          revoke: () => revoke(),
         },
         call,
         { sessionId, identity, topic: auth.deliveryTopic, positions },
       );
-      this.streams.add(stream);
+      revoke = this.revoker(stream, sessionId, identity, trace.traceparent);
+      this.streams.set(stream, revoke);
       this.active.inc({ subscriber: identity.subscriberId });
       void stream.done.then(() => {
         this.streams.delete(stream);
@@ -225,8 +265,9 @@ export class DeliveryServer {
   /** Refuse new calls, end every open stream (UNAVAILABLE: resume with the last cursor), unbind, close the audit producer. */
   async stop(graceMs: number): Promise<void> {
     this.closing = true;
+    clearInterval(this.revocations);
     await Promise.all(
-      [...this.streams].map((s) => s.stop({ code: grpc.status.UNAVAILABLE, details: "SHUTTING_DOWN: the server is shutting down; resume with the last cursor" })),
+      [...this.streams.keys()].map((s) => s.stop({ code: grpc.status.UNAVAILABLE, details: "SHUTTING_DOWN: the server is shutting down; resume with the last cursor" })),
     );
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {

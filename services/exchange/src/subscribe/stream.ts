@@ -19,6 +19,10 @@ export interface StreamDeps {
   onDelivered: (subscriberId: string) => void;
   /** Called when a full stream pauses the consumer (the partner reads slower than we fetch). */
   onPaused: (subscriberId: string) => void;
+  /** Whether the policy registry in force still gives this partner this stream; checked before each batch. */
+  authorised: () => boolean;
+  /** Ends a stream that is no longer authorised (audited by the server). */
+  revoke: () => void;
   /** Consumer session timeout (a stalled stream's consumer keeps heartbeating while paused). */
   sessionTimeoutMs: number;
   now?: () => Date;
@@ -121,6 +125,11 @@ export class DeliveryStream {
     // A batch fetched before the pause took effect: leave it unresolved, so it is
     // fetched again after the stream drains.
     if (this.paused) return;
+    // Nothing more for a partner the policy no longer lists (the batch stays unresolved).
+    if (!this.deps.authorised()) {
+      this.deps.revoke();
+      return;
+    }
     const now = this.deps.now?.() ?? new Date();
     // In offset order: each record either becomes a view (audited, then written) or is skipped.
     const entries: { offset: string; view?: { response: Omit<SubscribeResponse, "cursor">; audit: AuditMessage } }[] = [];
@@ -167,6 +176,14 @@ export class DeliveryStream {
       this.deps.onPaused(this.spec.identity.subscriberId);
     }
     await heartbeat();
+  }
+
+  get subscriberId(): string {
+    return this.spec.identity.subscriberId;
+  }
+
+  get topic(): string {
+    return this.spec.topic;
   }
 
   /** End the stream (with an error status, or OK when none) and stop its consumer. Idempotent. */
