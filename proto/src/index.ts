@@ -6,8 +6,10 @@ export * from "./gen/takitini/intel/v1/customs.js";
 export * from "./gen/takitini/intel/v1/mbie.js";
 export * from "./gen/takitini/intel/v1/msd.js";
 export * from "./gen/takitini/intel/v1/envelope.js";
+export * from "./gen/takitini/intel/v1/aggregate.js";
 export * from "./gen/takitini/audit/v1/decision.js";
 export * from "./gen/takitini/audit/v1/access.js";
+export * from "./gen/takitini/audit/v1/ledger.js";
 export * from "./gen/takitini/exchange/v1/subscribe.js";
 export * from "./gen/takitini/adapter/v1/adapter.js";
 

@@ -12,6 +12,7 @@ import { DecisionRecord, IntelligenceEvent, INTEL_SCHEMA_VERSION } from "@takiti
 import { HEADERS, PROTOBUF_CONTENT_TYPE } from "@takitini/runtime";
 import type { Kafka, Message } from "kafkajs";
 import { customsAdapter } from "../../services/customs-adapter/dist/adapter.js";
+import { hasAggregateView } from "../../services/exchange/dist/aggregate.js";
 import { policyInput } from "../../services/exchange/dist/projection.js";
 import { mbieAdapter } from "../../services/mbie-adapter/dist/adapter.js";
 import { msdAdapter } from "../../services/msd-adapter/dist/adapter.js";
@@ -200,11 +201,14 @@ export async function reconcile(kafka: Kafka, topics: RunTopics, stream: Stream)
 
   const audit = await readTopic(kafka, topics.audit, { idleMs: 5000, timeoutMs: 180_000 });
   const decisions = new Map<string, DecisionRecord>();
-  for (const { message } of audit) {
+  const where = new Map<string, string>();
+  for (const { message, partition } of audit) {
     const d = DecisionRecord.decode(message.value!);
     const pair = `${d.eventId}|${d.subscriberId}`;
-    if (decisions.has(pair)) note(`second decision for ${pair}`);
+    const at = `audit ${partition}@${message.offset} decided ${d.decidedAt?.toISOString()} from ${d.sourceTopic}/${d.sourcePartition}@${d.sourceOffset}`;
+    if (decisions.has(pair)) note(`second decision for ${pair}: ${where.get(pair)}; again ${at}`);
     decisions.set(pair, d);
+    where.set(pair, at);
     if (!stream.events.has(d.eventId)) note(`decision for an event not in the stream: ${d.eventId}`);
   }
   if (audit.length !== expectedPairs) note(`audit holds ${audit.length} decisions, expected ${expectedPairs}`);
@@ -220,12 +224,15 @@ export async function reconcile(kafka: Kafka, topics: RunTopics, stream: Stream)
       const want = policy.decide(policyInput(event, s.id));
       const allowed = d.outcome === "OUTCOME_ALLOW";
       if (allowed !== want.allow) note(`decision ${d.id} says ${d.outcome}, the policy says allow=${want.allow}`);
+      // Raw views are delivered as the event; aggregate-only ones as an AggregateView
+      // where the event type has one.
       const raw = want.allow && (want.view === "full" || want.view === "redacted");
-      if (raw) {
+      const aggregate = want.allow && want.view === "aggregate_only" && hasAggregateView(event);
+      if (raw || aggregate) {
         if (d.deliveryTopic !== s.delivery_topic) note(`decision ${d.id} names delivery topic "${d.deliveryTopic}", expected ${s.delivery_topic}`);
         expectedDeliveries.set(d.id, s.delivery_topic);
       } else if (d.deliveryTopic !== "") {
-        note(`decision ${d.id} names a delivery topic for a view that is not delivered raw`);
+        note(`decision ${d.id} names a delivery topic for a view that is not delivered`);
       }
     }
   }
@@ -237,7 +244,7 @@ export async function reconcile(kafka: Kafka, topics: RunTopics, stream: Stream)
       delivered++;
       const decisionId = header(message, HEADERS.DECISION_ID) ?? "";
       const want = expectedDeliveries.get(decisionId);
-      if (want !== topic) note(`delivery on ${topic} for decision "${decisionId}" (event ${message.key?.toString()}) that allowed no delivery there`);
+      if (want !== topic) note(`delivery on ${topic} for decision "${decisionId}" (key ${message.key?.toString()}) that allowed no delivery there`);
       seen.set(decisionId, (seen.get(decisionId) ?? 0) + 1);
     }
   }

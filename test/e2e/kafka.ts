@@ -28,9 +28,16 @@ export async function readTopic(
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   let lastActivity = Date.now();
   let done = false;
+  // A reader that rejoins its group (say, starved of CPU past its session timeout)
+  // is handed records again: count each position once, so a duplicate here is a
+  // duplicate on the topic, never an artefact of reading it.
+  const positions = new Set<string>();
   await consumer.run({
     eachMessage: async ({ topic: t, partition, message }) => {
       lastActivity = Date.now();
+      const position = `${t}/${partition}/${message.offset}`;
+      if (positions.has(position)) return;
+      positions.add(position);
       const s = { topic: t, partition, message };
       seen.push(s);
       if (opts.until?.(s)) done = true;

@@ -1,5 +1,5 @@
 import { loadSharingPolicy, type SharingPolicy } from "@takitini/policies";
-import { DecisionRecord, IntelligenceEvent, OperationPhase, SupportService } from "@takitini/proto";
+import { AggregateView, DecisionRecord, IntelligenceEvent, OperationPhase, SupportService } from "@takitini/proto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { fullEvent, operationUpdate, PERSONAL, POLICE_MARKINGS } from "./events.fixture.js";
 import { planRecord, type Plan, type SourceRecord } from "./plan.js";
@@ -38,7 +38,16 @@ function plan(event: IntelligenceEvent): Extract<Plan, { kind: "disseminate" }> 
 /** What each subscriber topic receives, decoded. */
 function delivered(p: ReturnType<typeof plan>): Map<string, IntelligenceEvent> {
   const out = new Map<string, IntelligenceEvent>();
-  for (const m of p.messages.filter((m) => m.topic.startsWith("takitini.deliver."))) out.set(m.topic.replace(/^takitini\.deliver\.|\.v1$/g, ""), IntelligenceEvent.decode(m.value));
+  for (const m of p.messages.filter((m) => m.topic.startsWith("takitini.deliver.") && m.headers["event-type"] !== "aggregate.view")) {
+    out.set(m.topic.replace(/^takitini\.deliver\.|\.v1$/g, ""), IntelligenceEvent.decode(m.value));
+  }
+  return out;
+}
+
+/** Aggregate-only views by subscriber. */
+function aggregates(p: ReturnType<typeof plan>): Map<string, AggregateView> {
+  const out = new Map<string, AggregateView>();
+  for (const m of p.messages.filter((m) => m.headers["event-type"] === "aggregate.view")) out.set(m.topic.replace(/^takitini\.deliver\.|\.v1$/g, ""), AggregateView.decode(m.value));
   return out;
 }
 
@@ -102,11 +111,13 @@ describe("redacted views on the subscriber topics", () => {
     expect(personal(police)).not.toContain("Mere Ngata");
   });
 
-  it("aggregate-only views are decided and recorded but never delivered raw", () => {
+  it("aggregate-only views are decided, recorded and delivered as aggregates, never raw", () => {
     const p = plan(fullEvent("msd.community_resilience_report", { subjects: [], operationRef: "" }));
     expect([...delivered(p).keys()]).toEqual([]);
     const community = p.decisions.find((d) => d.subscriberId === "community-eastern")!;
-    expect(community).toMatchObject({ outcome: "OUTCOME_ALLOW", view: "VIEW_AGGREGATE_ONLY", deliveryTopic: "" });
+    expect(community).toMatchObject({ outcome: "OUTCOME_ALLOW", view: "VIEW_AGGREGATE_ONLY", deliveryTopic: "takitini.deliver.community-eastern.v1" });
+    expect([...aggregates(p).keys()].sort()).toEqual(["community-eastern", "public"]);
+    expect(aggregates(p).get("community-eastern")?.decisionId).toBe(community.id);
   });
 
   it("every delivered message is the event the decision record describes", () => {

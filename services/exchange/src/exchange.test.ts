@@ -1,4 +1,5 @@
 import {
+  AggregateView,
   Agency,
   Classification,
   DecisionRecord,
@@ -11,6 +12,7 @@ import { decisionIdFor } from "@takitini/runtime";
 import { describe, expect, it } from "vitest";
 import { enumCode, policyInput } from "./projection.js";
 import { applyRedactions, parsePath } from "./redaction.js";
+import { fullEvent } from "./events.fixture.js";
 import { decodeEvent, planRecord, type Decide, type SourceRecord } from "./plan.js";
 
 const EVENT = IntelligenceEvent.fromPartial({
@@ -137,8 +139,27 @@ describe("planning one record", () => {
   });
 
   it("never delivers an aggregate-only view raw", () => {
+    // A noting has no aggregate view: allowed only in aggregate, it delivers nothing.
     const plan = planRecord(record(bytes(EVENT)), subscribers, () => ({ allow: true, view: "aggregate_only", redact: [], reasons: ["x"], legal_basis: "b", policy_revision: "rev" }), ctx);
     expect(plan.kind === "disseminate" && plan.messages.every((m) => m.topic === "t.audit")).toBe(true);
+    expect(plan.kind === "disseminate" && plan.decisions.every((d) => d.deliveryTopic === "")).toBe(true);
+  });
+
+  it("delivers an aggregate-only view as an AggregateView keyed by the decision, in the same plan as its decision", () => {
+    const seizure = fullEvent("customs.border_seizure");
+    const aggregateOnly: Decide = (input) =>
+      input.subscriber_id === "community-eastern"
+        ? { allow: true, view: "aggregate_only", redact: [], reasons: ["sharing.community_customs_aggregates"], legal_basis: "aggregate", policy_revision: "rev" }
+        : { allow: false, view: "none", redact: [], reasons: ["sharing.default_deny"], legal_basis: "", policy_revision: "rev" };
+    const plan = planRecord(record(bytes(seizure)), subscribers, aggregateOnly, ctx);
+    if (plan.kind !== "disseminate") throw new Error("expected dissemination");
+    const toCommunity = plan.messages.filter((m) => m.topic === "t.community");
+    expect(toCommunity).toHaveLength(1);
+    const decisionId = decisionIdFor(seizure.id, "community-eastern");
+    expect(toCommunity[0]).toMatchObject({ key: decisionId, headers: { "event-type": "aggregate.view", view: "aggregate_only", "decision-id": decisionId } });
+    const view = AggregateView.decode(toCommunity[0]!.value);
+    expect(view).toMatchObject({ decisionId, eventType: "customs.border_seizure", region: seizure.region });
+    expect(plan.decisions.find((d) => d.subscriberId === "community-eastern")?.deliveryTopic).toBe("t.community");
   });
 
   it("fails closed when policy evaluation throws", () => {

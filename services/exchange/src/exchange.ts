@@ -166,9 +166,13 @@ export class Exchange {
       transactionTimeout: 60_000,
       allowAutoTopicCreation: false,
     });
-    // connect() initialises the transactional id: the broker bumps its epoch
-    // (fencing earlier holders) and finishes any transaction they left open.
     await producer.connect();
+    // Initialise the transactional id now, before reading the committed offset:
+    // the broker bumps its epoch (fencing earlier holders) and completes or aborts
+    // any transaction they left open, so the offset read next is final. (kafkajs
+    // only does this on a producer's first transaction(); an empty one sends
+    // nothing else.)
+    await (await producer.transaction()).abort();
     this.fencings.inc({ topic });
     const offsets = await this.admin.fetchOffsets({ groupId: this.opts.groupId, topics: [topic] });
     const entry = offsets.find((o) => o.topic === topic)?.partitions.find((p) => p.partition === partition);

@@ -1,4 +1,5 @@
 import {
+  AggregateView,
   DecisionRecord,
   IntelligenceEvent,
   INTEL_SCHEMA_VERSION,
@@ -10,6 +11,7 @@ import type { Decision, DecisionInput, Subscriber } from "@takitini/policies";
 import { decisionIdFor, HEADERS, headerValue, PROTOBUF_CONTENT_TYPE, continueTrace } from "@takitini/runtime";
 import type { IHeaders } from "kafkajs";
 import { policyInput } from "./projection.js";
+import { aggregateView } from "./aggregate.js";
 import { applyRedactions } from "./redaction.js";
 
 /** A record as read from an agency topic. */
@@ -35,6 +37,9 @@ export type Plan =
   | { kind: "dead-letter"; reason: string; message: OutMessage };
 
 export type Decide = (input: DecisionInput) => Decision;
+
+/** The event-type header of an aggregate-only view on a subscriber's topic. */
+export const AGGREGATE_VIEW_EVENT_TYPE = "aggregate.view";
 
 /** Reasons a record goes to the dead-letter topic. Stable prefixes; detail follows the colon. */
 export const DLQ_REASONS = {
@@ -128,9 +133,12 @@ export function planRecord(
 
   for (const subscriber of subscribers) {
     const decision = safeDecide(decide, policyInput(event, subscriber.id), ctx.policyRevision);
-    // Raw views go to a subscriber's topic; aggregate-only views feed briefings, never raw.
+    // Raw views go to a subscriber's topic as the event; an aggregate-only view goes
+    // there as an AggregateView (codes and numbers, never the event), or not at all
+    // for an event type that has none.
     const delivers = decision.allow && (decision.view === "full" || decision.view === "redacted");
     const decisionId = decisionIdFor(event.id, subscriber.id);
+    const aggregate = decision.allow && decision.view === "aggregate_only" ? aggregateView(event, decisionId) : null;
     const record_: DecisionRecord = {
       id: decisionId,
       eventId: event.id,
@@ -145,7 +153,7 @@ export function planRecord(
       legalBasis: decision.allow ? decision.legal_basis : "",
       policyRevision: decision.policy_revision,
       decidedAt: ctx.now,
-      deliveryTopic: delivers ? subscriber.delivery_topic : "",
+      deliveryTopic: delivers || aggregate ? subscriber.delivery_topic : "",
       traceId: trace.traceId,
       subjectIds,
       sourceTopic: record.topic,
@@ -167,6 +175,19 @@ export function planRecord(
       };
       if (trace.tracestate) headers[HEADERS.TRACESTATE] = trace.tracestate;
       messages.push({ topic: subscriber.delivery_topic, key: event.id, value: Buffer.from(IntelligenceEvent.encode(view).finish()), headers });
+    }
+    if (aggregate) {
+      const headers: Record<string, string> = {
+        [HEADERS.EVENT_TYPE]: AGGREGATE_VIEW_EVENT_TYPE,
+        [HEADERS.SCHEMA_VERSION]: INTEL_SCHEMA_VERSION,
+        [HEADERS.CONTENT_TYPE]: PROTOBUF_CONTENT_TYPE,
+        [HEADERS.TRACEPARENT]: trace.traceparent,
+        [HEADERS.DECISION_ID]: decisionId,
+        [HEADERS.POLICY_REVISION]: decision.policy_revision,
+        [HEADERS.VIEW]: decision.view,
+      };
+      // Keyed by the decision id: the event id would link the view back to the record.
+      messages.push({ topic: subscriber.delivery_topic, key: decisionId, value: Buffer.from(AggregateView.encode(aggregate).finish()), headers });
     }
     messages.push({
       topic: ctx.auditTopic,

@@ -1,4 +1,4 @@
-import { IntelligenceEvent } from "@takitini/proto";
+import { AggregateView, IntelligenceEvent } from "@takitini/proto";
 import type { Subscriber } from "@takitini/policies";
 import { describe, expect, it } from "vitest";
 import { fullEvent } from "../events.fixture.js";
@@ -83,5 +83,27 @@ describe("a delivery record becomes a Subscribe response", () => {
     ["an event without an id", (r: DeliveryRecord) => ({ ...r, value: Buffer.from(IntelligenceEvent.encode(IntelligenceEvent.fromPartial({ eventType: "x" })).finish()) }), "NO_EVENT_ID"],
   ])("never hands over %s", (_what, spoil, reason) => {
     expect(prepareDelivery(spoil(delivered(allowFull)))).toEqual({ ok: false, reason });
+  });
+});
+
+describe("aggregate views on a partner's topic", () => {
+  it("are handed over as AggregateView, never as an event, and their access record names the decision", () => {
+    const event = fullEvent("police.wastewater_indicator");
+    const plan = planRecord(
+      { topic: "takitini.intel.police.v1", partition: 0, offset: "5", key: null, value: Buffer.from(IntelligenceEvent.encode(event).finish()), headers: {} },
+      [{ id: "msd", tier: "partner_agency", delivery_topic: "takitini.deliver.msd.v1" } as never],
+      () => ({ allow: true, view: "aggregate_only", redact: [], reasons: ["r"], legal_basis: "b", policy_revision: "rev" }),
+      { auditTopic: "a", deadLetterTopic: "d", policyRevision: "rev", now: new Date(), consumer: "g" },
+    );
+    if (plan.kind !== "disseminate") throw new Error("expected dissemination");
+    const m = plan.messages.find((x) => x.topic === "takitini.deliver.msd.v1")!;
+    const prepared = prepareDelivery({ topic: m.topic, partition: 0, offset: "9", value: m.value, headers: m.headers });
+    if (!prepared.ok) throw new Error(prepared.reason);
+    expect(prepared.response.event).toBeUndefined();
+    expect(AggregateView.toJSON(prepared.response.aggregate!)).toMatchObject({ eventType: "police.wastewater_indicator" });
+    expect(prepared.response.view).toBe("aggregate_only");
+    expect(prepared.view).toMatchObject({ eventId: "", decisionId: m.headers["decision-id"] });
+    // An aggregate view whose header claims a raw view is refused, and vice versa.
+    expect(prepareDelivery({ topic: m.topic, partition: 0, offset: "9", value: m.value, headers: { ...m.headers, view: "full" } })).toEqual({ ok: false, reason: "UNEXPECTED_VIEW" });
   });
 });

@@ -1,4 +1,5 @@
-import { IntelligenceEvent, INTEL_SCHEMA_VERSION, type SubscribeResponse } from "@takitini/proto";
+import { AggregateView, IntelligenceEvent, INTEL_SCHEMA_VERSION, type SubscribeResponse } from "@takitini/proto";
+import { AGGREGATE_VIEW_EVENT_TYPE } from "../plan.js";
 import { continueTrace, HEADERS, headerValue, type TraceContext } from "@takitini/runtime";
 import type { IHeaders } from "kafkajs";
 import type { DeliveredView } from "./access.js";
@@ -27,8 +28,8 @@ export type Prepared =
     }
   | { ok: false; reason: string };
 
-/** Views a delivery topic may hold raw (aggregate-only and none are never written). */
-const VIEWS = new Set(["full", "redacted"]);
+/** Views a delivery topic holds: raw events (full, redacted), or aggregate views. */
+const RAW_VIEWS = new Set(["full", "redacted"]);
 
 export function prepareDelivery(record: DeliveryRecord): Prepared {
   if (!record.value || record.value.length === 0) return { ok: false, reason: "EMPTY_VALUE" };
@@ -37,27 +38,30 @@ export function prepareDelivery(record: DeliveryRecord): Prepared {
   const decisionId = headerValue(record.headers, HEADERS.DECISION_ID) ?? "";
   const view = headerValue(record.headers, HEADERS.VIEW) ?? "";
   if (decisionId === "") return { ok: false, reason: "NO_DECISION_ID" };
-  if (!VIEWS.has(view)) return { ok: false, reason: "UNEXPECTED_VIEW" };
-  let event: IntelligenceEvent;
+  const isAggregate = headerValue(record.headers, HEADERS.EVENT_TYPE) === AGGREGATE_VIEW_EVENT_TYPE;
+  if (isAggregate ? view !== "aggregate_only" : !RAW_VIEWS.has(view)) return { ok: false, reason: "UNEXPECTED_VIEW" };
+  let body: { event: IntelligenceEvent } | { aggregate: AggregateView };
   try {
-    event = IntelligenceEvent.decode(record.value);
+    body = isAggregate ? { aggregate: AggregateView.decode(record.value) } : { event: IntelligenceEvent.decode(record.value) };
   } catch {
     return { ok: false, reason: "DECODE_FAILED" };
   }
-  if (event.id === "") return { ok: false, reason: "NO_EVENT_ID" };
+  if ("event" in body && body.event.id === "") return { ok: false, reason: "NO_EVENT_ID" };
+  if ("aggregate" in body && body.aggregate.decisionId !== decisionId) return { ok: false, reason: "DECISION_MISMATCH" };
   const incoming = headerValue(record.headers, HEADERS.TRACEPARENT);
   const trace = continueTrace({ traceparent: incoming, tracestate: headerValue(record.headers, HEADERS.TRACESTATE) });
   return {
     ok: true,
     response: {
-      event,
+      ...body,
       decisionId,
       policyRevision: headerValue(record.headers, HEADERS.POLICY_REVISION) ?? "",
       view,
       traceparent: trace.traceparent,
     },
     view: {
-      eventId: event.id,
+      // An aggregate view carries no event id: its decision record names the event.
+      eventId: "event" in body ? body.event.id : "",
       decisionId,
       topic: record.topic,
       partition: record.partition,

@@ -5,9 +5,10 @@
  * line per record (headers and the decoded protobuf), and stops when idle.
  */
 import { randomUUID } from "node:crypto";
-import { DecisionRecord, IntelligenceEvent } from "@takitini/proto";
+import { AccessRecord, AggregateView, DecisionRecord, IntelligenceEvent } from "@takitini/proto";
 import { brokerList, headerValue, HEADERS, silenceKafkajsTimerWarning } from "@takitini/runtime";
 import { Kafka, logLevel } from "kafkajs";
+import { AGGREGATE_VIEW_EVENT_TYPE } from "../plan.js";
 
 const topic = process.argv[2];
 if (!topic) {
@@ -30,10 +31,16 @@ await consumer.run({
     const headers = Object.fromEntries(Object.keys(message.headers ?? {}).map((k) => [k, headerValue(message.headers, k)]));
     let value: unknown;
     try {
+      const bytes = message.value ?? Buffer.alloc(0);
+      const type = headerValue(message.headers, HEADERS.EVENT_TYPE);
       value =
-        headerValue(message.headers, HEADERS.SCHEMA_VERSION) === "takitini.audit.v1"
-          ? DecisionRecord.toJSON(DecisionRecord.decode(message.value ?? Buffer.alloc(0)))
-          : IntelligenceEvent.toJSON(IntelligenceEvent.decode(message.value ?? Buffer.alloc(0)));
+        type === "audit.access"
+          ? AccessRecord.toJSON(AccessRecord.decode(bytes))
+          : headerValue(message.headers, HEADERS.SCHEMA_VERSION) === "takitini.audit.v1"
+            ? DecisionRecord.toJSON(DecisionRecord.decode(bytes))
+            : type === AGGREGATE_VIEW_EVENT_TYPE
+              ? AggregateView.toJSON(AggregateView.decode(bytes))
+              : IntelligenceEvent.toJSON(IntelligenceEvent.decode(bytes));
     } catch (err) {
       value = { undecodable: (err as Error).message, bytes: message.value?.toString("base64") };
     }

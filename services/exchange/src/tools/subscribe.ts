@@ -14,7 +14,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
-import { DeliveryServiceClient, IntelligenceEvent, type SubscribeResponse } from "@takitini/proto";
+import { DeliveryServiceClient, AggregateView, IntelligenceEvent, type SubscribeResponse } from "@takitini/proto";
 
 const usage = `usage: subscribe --as <subscriber> | --cert <pem> --key <pem> [--ca <pem>]
        [--target host:port] [--subscriber <id>] [--cursor <cursor>] [--limit N] [--idle-ms N] [--traceparent <tp>]`;
@@ -112,6 +112,7 @@ call.on("data", (r: SubscribeResponse) => {
       view: r.view,
       traceparent: r.traceparent,
       event: r.event ? IntelligenceEvent.toJSON(r.event) : null,
+      aggregate: r.aggregate ? AggregateView.toJSON(r.aggregate) : null,
     }),
   );
   if (limit !== undefined && count >= limit) finish(0);
