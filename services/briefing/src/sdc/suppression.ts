@@ -27,9 +27,11 @@ export interface SuppressionResult {
  * for every constraint, the unknowns (suppressed cells among its members and
  * total) are none, or at least two with the suppressed members summing to at
  * least `threshold` (secondary). Secondary cells are chosen smallest first, so
- * as little as possible is lost; members are preferred to totals.
+ * as little as possible is lost; members are preferred to totals. `forced`
+ * marks cells to hide whatever their value (primary), e.g. a sum of people
+ * whose records are themselves too few to publish.
  */
-export function suppress(values: readonly number[], constraints: readonly Constraint[], threshold: number): SuppressionResult {
+export function suppress(values: readonly number[], constraints: readonly Constraint[], threshold: number, forced: readonly boolean[] = []): SuppressionResult {
   for (const [i, v] of values.entries()) {
     if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`cell ${i}: a count must be a non-negative integer, got ${v}`);
   }
@@ -37,7 +39,9 @@ export function suppress(values: readonly number[], constraints: readonly Constr
     const sum = c.members.reduce((s, m) => s + values[m]!, 0);
     if (values[c.total] !== sum) throw new RangeError(`cell ${c.total} is declared the total of [${c.members.join(", ")}] but is ${values[c.total]}, not ${sum}`);
   }
-  const reasons: (SuppressionReason | null)[] = values.map((v) => (v < threshold ? "primary" : null));
+  // A forced cell is hidden for a reason outside its own count (e.g. too few
+  // records behind a sum of people): primary, like a small count.
+  const reasons: (SuppressionReason | null)[] = values.map((v, i) => (v < threshold || forced[i] === true ? "primary" : null));
   const suppressed = (i: number) => reasons[i] !== null;
 
   for (let changed = true; changed; ) {

@@ -29,6 +29,17 @@ export interface ControlRules {
   secret: Uint8Array;
 }
 
+export interface TableOptions {
+  /**
+   * For a table of sums (people affected, sessions) rather than records: how
+   * many records are behind each cell, same shape as `counts`. A cell, row
+   * total, column total or grand total resting on fewer than the threshold is
+   * hidden (primary), whatever its sum: one complaint about 14 workers is one
+   * complaint.
+   */
+  contributors?: readonly (readonly number[])[];
+}
+
 /**
  * Statistical disclosure control of one table of counts with its row, column
  * and grand totals: primary suppression under the threshold, secondary
@@ -36,7 +47,7 @@ export interface ControlRules {
  * rounding to base 3 of every published cell and total — each total rounded on
  * its own, from its true value, not summed from rounded cells. Pure.
  */
-export function protectTable(table: CountTable, rules: ControlRules): ProtectedTable {
+export function protectTable(table: CountTable, rules: ControlRules, options: TableOptions = {}): ProtectedTable {
   const nr = table.rows.length;
   const nc = table.cols.length;
   if (table.counts.length !== nr || table.counts.some((row) => row.length !== nc)) {
@@ -60,7 +71,18 @@ export function protectTable(table: CountTable, rules: ControlRules): ProtectedT
     { total: grand, members: range(nr).map(rowTotal) },
     { total: grand, members: range(nc).map(colTotal) },
   ];
-  const { reasons } = suppress(values, constraints, rules.threshold);
+  let forced: boolean[] = [];
+  if (options.contributors) {
+    const k = options.contributors;
+    if (k.length !== nr || k.some((row) => row.length !== nc)) throw new RangeError(`table ${table.key}: contributors must be ${nr} rows of ${nc}`);
+    const n: number[] = new Array(grand + 1).fill(0);
+    for (let r = 0; r < nr; r++) for (let c = 0; c < nc; c++) n[cell(r, c)] = k[r]![c]!;
+    for (let r = 0; r < nr; r++) n[rowTotal(r)] = k[r]!.reduce((s, v) => s + v, 0);
+    for (let c = 0; c < nc; c++) n[colTotal(c)] = k.reduce((s, row) => s + row[c]!, 0);
+    n[grand] = n.slice(0, nr * nc).reduce((s, v) => s + v, 0);
+    forced = n.map((v) => v < rules.threshold);
+  }
+  const { reasons } = suppress(values, constraints, rules.threshold, forced);
 
   const keyOf = (i: number): string => {
     if (i < nr * nc) return `${table.rows[Math.floor(i / nc)]}|${table.cols[i % nc]}`;

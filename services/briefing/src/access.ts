@@ -1,0 +1,59 @@
+import { randomUUID } from "node:crypto";
+import { AccessAction, AccessRecord, AUDIT_SCHEMA_VERSION } from "@takitini/proto";
+import { HEADERS, PROTOBUF_CONTENT_TYPE } from "@takitini/runtime";
+
+/**
+ * Access records for briefings: every briefing served (page, JSON, digest) and
+ * every refusal, written to the audit topic before anything is handed over.
+ * Pure builders; each id is fresh (a second view is a second disclosure).
+ */
+
+export const CHANNELS = { HTTP: "briefing.http", DIGEST: "briefing.digest" } as const;
+export const ACCESS_EVENT_TYPE = "audit.access";
+const MAX_ECHO = 200;
+
+export interface BriefingAccess {
+  subscriberId: string;
+  channel: (typeof CHANNELS)[keyof typeof CHANNELS];
+  /** What was asked for, e.g. "/v1/briefings/eastern?week=2026-W47". */
+  resource: string;
+  /** Region codes the briefing covers. */
+  regions: string[];
+}
+
+export function briefingViewed(a: BriefingAccess, now: Date, id: string = randomUUID()): AccessRecord {
+  return AccessRecord.fromPartial({
+    id,
+    action: AccessAction.ACCESS_ACTION_BRIEFING_VIEWED,
+    subscriberId: a.subscriberId,
+    requestedSubscriberId: a.subscriberId,
+    channel: a.channel,
+    sessionId: id,
+    occurredAt: now,
+    resource: a.resource.slice(0, MAX_ECHO),
+    regions: a.regions,
+  });
+}
+
+export function briefingDenied(a: BriefingAccess, reason: string, now: Date, id: string = randomUUID()): AccessRecord {
+  return AccessRecord.fromPartial({
+    id,
+    action: AccessAction.ACCESS_ACTION_BRIEFING_DENIED,
+    subscriberId: a.subscriberId,
+    requestedSubscriberId: a.subscriberId,
+    channel: a.channel,
+    reason,
+    sessionId: id,
+    occurredAt: now,
+    resource: a.resource.slice(0, MAX_ECHO),
+    regions: a.regions,
+  });
+}
+
+export function accessMessage(record: AccessRecord): { key: string; value: Buffer; headers: Record<string, string> } {
+  return {
+    key: record.sessionId,
+    value: Buffer.from(AccessRecord.encode(record).finish()),
+    headers: { [HEADERS.EVENT_TYPE]: ACCESS_EVENT_TYPE, [HEADERS.SCHEMA_VERSION]: AUDIT_SCHEMA_VERSION, [HEADERS.CONTENT_TYPE]: PROTOBUF_CONTENT_TYPE },
+  };
+}

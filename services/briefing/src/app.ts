@@ -1,0 +1,211 @@
+import type { AccessRecord } from "@takitini/proto";
+import { commonErrors, Counter, createHttpServer, ServiceError, zodIssues, type Logger, type ReadinessCheck, type Registry } from "@takitini/runtime";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { briefingDenied, briefingViewed, CHANNELS } from "./access.js";
+import type { Audience } from "./audiences.js";
+import { presentedToken, signInCookie, signOutCookie, subscriberFor } from "./auth.js";
+import { assembleBriefing, type Briefing } from "./briefing.js";
+import { errors, RegionNotFound } from "./errors.js";
+import { briefingPage, errorPage, indexPage, loginPage } from "./html.js";
+import { isCompleted, isQuarter, isWeek, lastCompleted, shiftPeriod } from "./periods.js";
+import { REGION_SLUGS, regionBySlug, type Region } from "./regions.js";
+import type { AggregateStore } from "./store.js";
+
+export interface AppDeps {
+  logger: Logger;
+  metrics: Registry;
+  readiness: ReadinessCheck[];
+  audiences: { leaders: ReadonlyMap<string, Audience>; public: Audience };
+  /** The aggregates of one subscriber's topic. */
+  store: (subscriberId: string) => AggregateStore;
+  /** Whether the aggregates have caught up with the topics. */
+  caughtUp: () => boolean;
+  secret: Uint8Array;
+  tokens: ReadonlyMap<string, string>;
+  cookieSecure: boolean;
+  /** Write an access record to the audit topic (acks = all); resolves once it is durable. */
+  recordAccess: (record: AccessRecord) => Promise<void>;
+  now?: () => Date;
+}
+
+const weekQuery = z.strictObject({ week: z.string().refine(isWeek, "expected an ISO week that exists, e.g. 2026-W47").optional() });
+const quarterQuery = z.strictObject({ quarter: z.string().refine(isQuarter, "expected a quarter, e.g. 2026-Q3").optional() });
+const loginForm = z.strictObject({ token: z.string().min(1).max(512), next: z.string().max(200).optional() });
+
+type Kind = "html" | "json";
+
+/** The briefing service's HTTP door: pages and JSON for both tiers, sign-in, every view audited. */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = createHttpServer({ service: "briefing", logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness, bodyLimit: 8 * 1024 });
+  const now = deps.now ?? (() => new Date());
+  const served = new Counter({ name: "briefing_views_total", help: "Briefings served, by tier, channel and format", labelNames: ["tier", "format"], registers: [deps.metrics] });
+  const denied = new Counter({ name: "briefing_denied_total", help: "Briefing requests refused, by code", labelNames: ["code"], registers: [deps.metrics] });
+
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(typeof body === "string" ? body : body.toString("utf8"))));
+  });
+
+  const sendError = (kind: Kind, reply: FastifyReply, err: ServiceError) => {
+    denied.inc({ code: err.code });
+    if (kind === "json") return reply.code(err.statusCode).send(err.toBody());
+    const list = err instanceof RegionNotFound ? `<p>Valid regions:</p><ul>${REGION_SLUGS.map((s) => `<li>${s}</li>`).join("")}</ul>` : "";
+    return reply.code(err.statusCode).type("text/html; charset=utf-8").send(errorPage(err.statusCode, err.code, err.message, list));
+  };
+
+  const regionOf = (req: FastifyRequest): Region => {
+    const slug = (req.params as { region: string }).region;
+    const region = regionBySlug(slug);
+    if (!region) throw new RegionNotFound(slug);
+    return region;
+  };
+
+  const periodFrom = (audience: Audience, query: unknown): string => {
+    if (audience.rules.period === "week") {
+      const q = weekQuery.safeParse(query);
+      if (!q.success) throw commonErrors.INVALID_QUERY(zodIssues(q.error));
+      const week = q.data.week ?? lastCompleted("week", now());
+      if (!isCompleted("week", week, now())) throw commonErrors.INVALID_QUERY([{ path: "week", code: "period_not_completed", message: "briefings cover completed weeks only" }]);
+      return week;
+    }
+    const q = quarterQuery.safeParse(query);
+    if (!q.success) throw commonErrors.INVALID_QUERY(zodIssues(q.error));
+    const quarter = q.data.quarter ?? lastCompleted("quarter", now());
+    if (!isCompleted("quarter", quarter, now())) throw commonErrors.INVALID_QUERY([{ path: "quarter", code: "period_not_completed", message: "public briefings cover completed quarters only" }]);
+    return quarter;
+  };
+
+  const audit = async (record: AccessRecord) => {
+    try {
+      await deps.recordAccess(record);
+    } catch (err) {
+      deps.logger.error({ err: { message: (err as Error).message }, accessId: record.id }, "access record not written");
+      throw errors.AUDIT_UNAVAILABLE();
+    }
+  };
+
+  const resource = (req: FastifyRequest) => req.url.slice(0, 200);
+
+  /** Build, audit (before anything is sent), then hand over. */
+  const serve = async (audience: Audience, region: Region, period: string, req: FastifyRequest): Promise<Briefing> => {
+    if (!deps.caughtUp()) throw errors.NOT_READY();
+    const briefing = assembleBriefing({ store: deps.store(audience.subscriberId), region, periodId: period, rules: audience.rules, secret: deps.secret, received: audience.received });
+    await audit(briefingViewed({ subscriberId: audience.subscriberId, channel: CHANNELS.HTTP, resource: resource(req), regions: [region.code] }, now()));
+    return briefing;
+  };
+
+  const leader = async (req: FastifyRequest, kind: Kind, reply: FastifyReply): Promise<Audience | null> => {
+    const id = subscriberFor(deps.tokens, presentedToken(req.headers));
+    const audience = id ? deps.audiences.leaders.get(id) : undefined;
+    if (audience) return audience;
+    if (kind === "html" && req.method === "GET") {
+      await reply.code(303).header("location", `/login?next=${encodeURIComponent(req.url.slice(0, 150))}`).send();
+      return null;
+    }
+    throw errors.UNAUTHENTICATED();
+  };
+
+  const inScope = async (audience: Audience, region: Region, req: FastifyRequest) => {
+    if (audience.scope.some((r) => r.code === region.code)) return;
+    await audit(briefingDenied({ subscriberId: audience.subscriberId, channel: CHANNELS.HTTP, resource: resource(req), regions: [region.code] }, "REGION_OUT_OF_SCOPE", now()));
+    throw errors.REGION_OUT_OF_SCOPE([{ path: "region", code: "out_of_scope", message: `your scope: ${audience.scope.map((r) => r.slug).join(", ")}` }]);
+  };
+
+  const handle = (kind: Kind, fn: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>) => async (req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      return await fn(req, reply);
+    } catch (err) {
+      if (err instanceof ServiceError) return sendError(kind, reply, err);
+      throw err;
+    }
+  };
+
+  const links = (base: string, kind: "week" | "quarter", period: string, jsonBase: string) => {
+    const param = kind === "week" ? "week" : "quarter";
+    const next = shiftPeriod(kind, period, 1);
+    return {
+      previous: `${base}?${param}=${shiftPeriod(kind, period, -1)}`,
+      ...(isCompleted(kind, next, now()) ? { next: `${base}?${param}=${next}` } : {}),
+      json: `${jsonBase}?${param}=${period}`,
+    };
+  };
+
+  app.get("/", async (_req, reply) => reply.type("text/html; charset=utf-8").send(indexPage()));
+  app.get("/v1/regions", async () => ({ regions: REGION_SLUGS }));
+
+  // Community leaders: weekly briefings for the regions in their scope.
+  app.get(
+    "/briefings/:region",
+    handle("html", async (req, reply) => {
+      const region = regionOf(req);
+      const audience = await leader(req, "html", reply);
+      if (!audience) return reply;
+      await inScope(audience, region, req);
+      const week = periodFrom(audience, req.query);
+      const b = await serve(audience, region, week, req);
+      served.inc({ tier: audience.tier, format: "html" });
+      return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(briefingPage(b, { ...links(`/briefings/${region.slug}`, "week", week, `/v1/briefings/${region.slug}`), signedIn: true }));
+    }),
+  );
+  app.get(
+    "/v1/briefings/:region",
+    handle("json", async (req, reply) => {
+      const region = regionOf(req);
+      const audience = (await leader(req, "json", reply))!;
+      await inScope(audience, region, req);
+      const week = periodFrom(audience, req.query);
+      const b = await serve(audience, region, week, req);
+      served.inc({ tier: audience.tier, format: "json" });
+      return reply.header("cache-control", "no-store").send(b);
+    }),
+  );
+
+  // The public tier: quarterly, coarser, no credential.
+  app.get(
+    "/public/:region",
+    handle("html", async (req, reply) => {
+      const region = regionOf(req);
+      const audience = deps.audiences.public;
+      const quarter = periodFrom(audience, req.query);
+      const b = await serve(audience, region, quarter, req);
+      served.inc({ tier: audience.tier, format: "html" });
+      return reply.type("text/html; charset=utf-8").send(briefingPage(b, links(`/public/${region.slug}`, "quarter", quarter, `/v1/public/${region.slug}`)));
+    }),
+  );
+  app.get(
+    "/v1/public/:region",
+    handle("json", async (req, reply) => {
+      const region = regionOf(req);
+      const audience = deps.audiences.public;
+      const quarter = periodFrom(audience, req.query);
+      const b = await serve(audience, region, quarter, req);
+      served.inc({ tier: audience.tier, format: "json" });
+      return reply.send(b);
+    }),
+  );
+
+  app.get("/login", async (req, reply) => {
+    const next = typeof (req.query as { next?: unknown }).next === "string" ? (req.query as { next: string }).next : "";
+    return reply.type("text/html; charset=utf-8").send(loginPage(undefined, safeNext(next)));
+  });
+  app.post(
+    "/login",
+    handle("html", async (req, reply) => {
+      const form = loginForm.safeParse(req.body ?? {});
+      if (!form.success) throw commonErrors.INVALID_QUERY(zodIssues(form.error));
+      const id = subscriberFor(deps.tokens, form.data.token);
+      const audience = id ? deps.audiences.leaders.get(id) : undefined;
+      if (!audience) return reply.code(401).type("text/html; charset=utf-8").send(loginPage("That token was not recognised.", safeNext(form.data.next ?? "")));
+      const next = safeNext(form.data.next ?? "") || `/briefings/${audience.scope[0]?.slug ?? "eastern"}`;
+      return reply.code(303).header("set-cookie", signInCookie(form.data.token, deps.cookieSecure)).header("location", next).send();
+    }),
+  );
+  app.post("/logout", async (_req, reply) => reply.code(303).header("set-cookie", signOutCookie(deps.cookieSecure)).header("location", "/").send());
+
+  return app;
+
+  function safeNext(next: string): string {
+    return /^\/briefings\/[a-z-]{1,40}(\?week=\d{4}-W\d{2})?$/.test(next) ? next : "";
+  }
+}
+

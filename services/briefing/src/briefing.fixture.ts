@@ -1,0 +1,51 @@
+import { AggregateView, IntelligenceEvent, OperationPhase, PoliceDistrict, ClearHoldBuildPhase, SupportService, Agency } from "@takitini/proto";
+import { parseRegistry } from "@takitini/policies";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { IHeaders } from "kafkajs";
+import { audiencesFrom } from "./audiences.js";
+import type { Input } from "./inputs.js";
+
+/** Helper constructors so a test reads as one sentence about what reached a community topic. */
+
+export const SECRET = Buffer.from("test secret for the briefing rounding draws");
+let n = 0;
+const nextId = () => `00000000-0000-5000-8000-${String(++n).padStart(12, "0")}`;
+
+export const REGISTRY = parseRegistry(readFileSync(fileURLToPath(new URL("../../../policies/data/subscribers.json", import.meta.url)), "utf8"));
+export const AUDIENCES = audiencesFrom(REGISTRY, { publicSubscriber: "public" });
+export const EASTERN_LEADERS = AUDIENCES.leaders.get("community-eastern")!;
+
+export function aggregate(eventType: string, week: string, measures: [string, string, number][], region = "EASTERN"): Input {
+  return { kind: "aggregate", decisionId: nextId(), eventType, region, week, measures: measures.map(([measure, category, value]) => ({ measure, category, value })) };
+}
+
+/** n seizures of a commodity in a week, as Customs' aggregate views. */
+export const seizures = (week: string, commodity: string, count: number, grams = 500): Input[] =>
+  Array.from({ length: count }, () => aggregate("customs.border_seizure", week, [["seizures", commodity, 1], ["grams", commodity, grams]]));
+
+export const complaints = (week: string, industry: string, count: number, workers = 2): Input[] =>
+  Array.from({ length: count }, () => aggregate("mbie.exploitation_complaint", week, [["complaints", industry, 1], ["workers", industry, workers]]));
+
+export const wastewater = (week: string, drug: string, grams: number): Input => aggregate("police.wastewater_indicator", week, [["estimated_weekly_grams", drug, grams]]);
+
+export function notice(week: string, families: number, children: number, region = "EASTERN"): Input {
+  return { kind: "notice", decisionId: nextId(), region, week, phase: "resolution", stage: "clear", families, children, support: ["whanau_navigation"] };
+}
+
+export function kafkaAggregate(view: Partial<AggregateView>): { value: Buffer; headers: IHeaders } {
+  const v = AggregateView.fromPartial({ decisionId: nextId(), eventType: "customs.border_seizure", sourceAgency: Agency.AGENCY_CUSTOMS, region: PoliceDistrict.POLICE_DISTRICT_EASTERN, week: "2026-W47", ...view });
+  return { value: Buffer.from(AggregateView.encode(v).finish()), headers: { "event-type": "aggregate.view", view: "aggregate_only", "decision-id": v.decisionId } };
+}
+
+export function kafkaNotice(fields: Partial<IntelligenceEvent> = {}): { value: Buffer; headers: IHeaders } {
+  const e = IntelligenceEvent.fromPartial({
+    id: nextId(),
+    eventType: "police.operation_update",
+    region: PoliceDistrict.POLICE_DISTRICT_EASTERN,
+    occurredAt: new Date("2026-11-18T02:00:00Z"),
+    payload: { $case: "policeOperationUpdate", value: { phase: OperationPhase.OPERATION_PHASE_RESOLUTION, clearHoldBuild: ClearHoldBuildPhase.CLEAR_HOLD_BUILD_PHASE_CLEAR, familiesAffected: 12, childrenAffected: 47, supportNeeded: [SupportService.SUPPORT_SERVICE_WHANAU_NAVIGATION], codeName: "", targetGroup: "", arrests: 0, charges: 0, summary: "", localities: [] } },
+    ...fields,
+  });
+  return { value: Buffer.from(IntelligenceEvent.encode(e).finish()), headers: { "event-type": "police.operation_update", view: "redacted", "decision-id": nextId() } };
+}

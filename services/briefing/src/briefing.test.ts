@@ -1,0 +1,198 @@
+import { describe, expect, it } from "vitest";
+import { parseTokens, presentedToken, signInCookie, subscriberFor, tokenHash } from "./auth.js";
+import { assembleBriefing, type Briefing, type PublishedTable } from "./briefing.js";
+import { AUDIENCES, complaints, EASTERN_LEADERS, kafkaAggregate, kafkaNotice, notice, SECRET, seizures, wastewater } from "./briefing.fixture.js";
+import { barChart } from "./chart.js";
+import { digestKey, digestMessage, dueDigests } from "./digest.js";
+import { briefingPage } from "./html.js";
+import { decodeInput, type Input } from "./inputs.js";
+import { addWeeks } from "./periods.js";
+import { regionBySlug } from "./regions.js";
+import { AggregateStore } from "./store.js";
+
+const EASTERN = regionBySlug("eastern")!;
+const OTHERS = ["cocaine", "mdma", "precursors", "firearms", "counterfeit_goods"];
+const WEEK = "2026-W47";
+
+function storeOf(...inputs: Input[][]): AggregateStore {
+  const s = new AggregateStore();
+  for (const i of inputs.flat()) s.apply(i);
+  return s;
+}
+
+const leaderBriefing = (store: AggregateStore, week = WEEK) =>
+  assembleBriefing({ store, region: EASTERN, periodId: week, rules: EASTERN_LEADERS.rules, secret: SECRET, received: EASTERN_LEADERS.received });
+const publicBriefing = (store: AggregateStore, quarter = "2026-Q4") =>
+  assembleBriefing({ store, region: EASTERN, periodId: quarter, rules: AUDIENCES.public.rules, secret: SECRET, received: AUDIENCES.public.received });
+
+const table = (b: Briefing, id: string): PublishedTable => b.sections.flatMap((s) => s.tables).find((t) => t.id === id)!;
+const cell = (t: PublishedTable, code: string) => t.values[t.columns.findIndex((c) => c.code === code)]!;
+
+describe("inputs from a community topic", () => {
+  it("takes codes and numbers from an aggregate view", () => {
+    const d = decodeInput(kafkaAggregate({ measures: [{ measure: "seizures", category: "methamphetamine", value: 1 }] }).value, kafkaAggregate({}).headers);
+    expect(d).toMatchObject({ ok: true, input: { kind: "aggregate", region: "EASTERN", week: "2026-W47", measures: [{ measure: "seizures", category: "methamphetamine", value: 1 }] } });
+  });
+  it("takes only phase, families, children and support from a de-identified notice", () => {
+    const m = kafkaNotice();
+    const d = decodeInput(m.value, m.headers);
+    expect(d.ok && d.input).toEqual({ kind: "notice", decisionId: expect.any(String), region: "EASTERN", week: "2026-W47", phase: "resolution", stage: "clear", families: 12, children: 47, support: ["whanau_navigation"] });
+  });
+  it("refuses anything else: a full view, an unknown type, garbage", () => {
+    const m = kafkaNotice();
+    expect(decodeInput(m.value, { ...m.headers, view: "full" })).toEqual({ ok: false, reason: "UNEXPECTED_VIEW" });
+    expect(decodeInput(m.value, { ...m.headers, "event-type": "police.organised_crime_noting" })).toEqual({ ok: false, reason: "UNKNOWN_EVENT_TYPE" });
+    expect(decodeInput(Buffer.from([0xff, 0xff, 0xff]), kafkaAggregate({}).headers)).toMatchObject({ ok: false });
+    expect(decodeInput(null, undefined)).toEqual({ ok: false, reason: "EMPTY_VALUE" });
+  });
+});
+
+describe("incremental aggregates", () => {
+  it("counts a redelivered decision once", () => {
+    const [one] = seizures(WEEK, "methamphetamine", 1);
+    const s = new AggregateStore();
+    expect(s.apply(one!)).toBe(true);
+    expect(s.apply(one!)).toBe(false);
+    expect(s.cell("EASTERN", WEEK, "customs.border_seizure", "seizures", "methamphetamine")).toEqual({ sum: 1, records: 1 });
+  });
+});
+
+describe("a leader's weekly briefing", () => {
+  it.each([
+    [0, null],
+    [1, null],
+    [2, null],
+    [5, null],
+  ])("suppresses %i seizures of a commodity", (count, expected) => {
+    const b = leaderBriefing(storeOf(seizures(WEEK, "methamphetamine", count), seizures(WEEK, "cocaine", 20)));
+    const t = table(b, "border-seizures");
+    expect(cell(t, "methamphetamine").suppressed ? null : cell(t, "methamphetamine").value).toBe(expected);
+    // …and, the total being published, a second cell too, so it cannot be worked out.
+    if (count > 0 && !t.total.suppressed) expect(t.values.filter((v) => v.suppressed && v.reason === "secondary").length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("hides a lone small cell's neighbour when the rest are zeros, so the total cannot give it away", () => {
+    const t = table(leaderBriefing(storeOf(seizures(WEEK, "methamphetamine", 9), seizures(WEEK, "cocaine", 2))), "border-seizures");
+    expect(cell(t, "cocaine")).toMatchObject({ suppressed: true, reason: "primary" });
+    expect(cell(t, "methamphetamine")).toMatchObject({ suppressed: true, reason: "secondary" });
+    expect(t.total.suppressed).toBe(false);
+    expect(Math.abs(t.total.value! - 11)).toBeLessThanOrEqual(2);
+  });
+
+  it.each([6, 7, 13])("publishes %i seizures rounded to base 3, the same on every request", (count) => {
+    // Every other commodity publishable too: a hidden zero beside it would take it down with it (secondary).
+    const store = storeOf(seizures(WEEK, "methamphetamine", count), ...OTHERS.map((c) => seizures(WEEK, c, 9)));
+    const t = table(leaderBriefing(store), "border-seizures");
+    const v = cell(t, "methamphetamine");
+    expect(v.suppressed).toBe(false);
+    expect(v.value! % 3).toBe(0);
+    expect(Math.abs(v.value! - count)).toBeLessThanOrEqual(2);
+    for (let i = 0; i < 5; i++) expect(cell(table(leaderBriefing(store), "border-seizures"), "methamphetamine")).toEqual(v);
+    expect(t.total.value! % 3).toBe(0);
+  });
+
+  it("publishes workers affected only when enough complaints are behind them", () => {
+    const b = leaderBriefing(storeOf(complaints(WEEK, "horticulture", 1, 14), complaints(WEEK, "construction", 9, 3), complaints(WEEK, "hospitality", 8, 2)));
+    const t = table(b, "exploitation-complaints");
+    const workers = t.sums.find((s) => s.id === "workers")!;
+    expect(workers.values[t.columns.findIndex((c) => c.code === "horticulture")]!.suppressed).toBe(true);
+    expect(cell(t, "horticulture").suppressed).toBe(true);
+  });
+
+  it("compares wastewater with the quarter before", () => {
+    const inputs: Input[] = [];
+    for (let i = 0; i < 26; i++) inputs.push(wastewater(addWeeks(WEEK, -i), "methamphetamine", i < 13 ? 50 : 100));
+    const b = leaderBriefing(storeOf(inputs));
+    const drugs = b.sections.find((s) => s.id === "drugs")!;
+    const meth = drugs.wastewater!.drugs.find((d) => d.drug === "methamphetamine")!;
+    expect(meth.change).toEqual({ suppressed: false, percent: -50, direction: "down" });
+    expect(drugs.summary.join(" ")).toMatch(/methamphetamine use is down about 50%/);
+    expect(drugs.wastewater!.drugs.find((d) => d.drug === "cocaine")!.change.suppressed).toBe(true);
+  });
+
+  it("lists support notices with their families and children through disclosure control", () => {
+    const b = leaderBriefing(storeOf([notice(WEEK, 12, 47), notice(WEEK, 2, 3)]));
+    const ops = b.sections.find((s) => s.id === "operations")!;
+    expect(ops.notices).toHaveLength(2);
+    const small = ops.notices!.find((x) => x.families.suppressed && x.children.suppressed);
+    expect(small).toBeDefined();
+    for (const x of ops.notices!) if (!x.children.suppressed) expect(x.children.value! % 3).toBe(0);
+  });
+
+  it("says there is no fraud feed rather than inventing figures", () => {
+    const fraud = leaderBriefing(new AggregateStore()).sections.find((s) => s.id === "fraud")!;
+    expect(fraud).toMatchObject({ available: false, tables: [] });
+    expect(fraud.summary[0]).toMatch(/No fraud or scam figures reach Takitini yet/);
+    expect(fraud.report.map((r) => r.how).join(" ")).toMatch(/bank/);
+  });
+});
+
+describe("the public tier is coarser", () => {
+  it("covers a quarter, merges commodities and suppresses under 10", () => {
+    const weeks = ["2026-W40", "2026-W44", "2026-W50"];
+    const store = storeOf(...weeks.map((w) => seizures(w, "methamphetamine", 3)), seizures("2026-W41", "cocaine", 4), seizures("2026-W42", "mdma", 4));
+    const pub = publicBriefing(store);
+    const t = table(pub, "border-seizures");
+    expect(t.columns.map((c) => c.code)).toEqual(["methamphetamine", "other_drugs", "other_goods"]);
+    expect(cell(t, "other_drugs").suppressed).toBe(true); // 8 < 10
+    expect(cell(t, "methamphetamine").suppressed).toBe(true); // 9 < 10
+    const leader = table(leaderBriefing(storeOf(seizures(WEEK, "methamphetamine", 9), ...OTHERS.map((c) => seizures(WEEK, c, 9)))), "border-seizures");
+    expect(cell(leader, "methamphetamine").suppressed).toBe(false); // 9 ≥ 6
+  });
+  it("receives no exploitation complaints or support notices", () => {
+    const pub = publicBriefing(new AggregateStore());
+    expect(pub.sections.find((s) => s.id === "exploitation")!.available).toBe(false);
+    expect(pub.sections.find((s) => s.id === "operations")!.available).toBe(false);
+  });
+});
+
+describe("rendering", () => {
+  it("escapes everything and draws suppressed points as suppressed, not zero", () => {
+    const svg = barChart({ id: "t", title: "<script>alert(1)</script>", unit: "seizures", points: [{ period: "2026-W46", label: "W46", value: { value: 9, suppressed: false } }, { period: "2026-W47", label: "W47", value: { value: null, suppressed: true, reason: "primary" } }] }, "c");
+    expect(svg).not.toContain("<script>");
+    expect(svg).toContain("&lt;script&gt;");
+    expect(svg).toMatch(/role="img" aria-labelledby="c-title c-desc"/);
+    expect(svg).toContain("W47: suppressed");
+    const html = briefingPage(leaderBriefing(storeOf(seizures(WEEK, "methamphetamine", 9))), { json: "/v1/briefings/eastern?week=2026-W47" });
+    expect(html).toContain('<meta name="viewport"');
+    expect(html).toContain("@media print");
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toContain('data-table="border-seizures"');
+  });
+});
+
+describe("the weekly digest", () => {
+  it("is due once per region and completed period, for each audience, after the grace period", () => {
+    const now = new Date("2026-11-25T00:00:00Z");
+    const due = dueDigests([EASTERN_LEADERS], new Set(), now, { lookback: 2, graceMs: 0 });
+    expect(due.map((d) => d.key)).toEqual(["eastern/leader.community-eastern/2026-W47", "eastern/leader.community-eastern/2026-W46"]);
+    expect(dueDigests([EASTERN_LEADERS], new Set(due.map((d) => d.key)), now, { lookback: 2, graceMs: 0 })).toEqual([]);
+    expect(dueDigests([EASTERN_LEADERS], new Set(), now, { lookback: 1, graceMs: 7 * 86_400_000 }).map((d) => d.period)).toEqual([]);
+    const pub = dueDigests([AUDIENCES.public], new Set(), now, { lookback: 1, graceMs: 0 });
+    expect(pub).toHaveLength(12);
+    expect(pub[0]!.key).toBe("northland/public/2026-Q3");
+  });
+  it("carries the briefing, keyed region/audience/period", () => {
+    const d = { key: digestKey(EASTERN, EASTERN_LEADERS, WEEK), audience: EASTERN_LEADERS, region: EASTERN, period: WEEK };
+    const m = digestMessage(d, leaderBriefing(new AggregateStore()));
+    expect(m.key).toBe("eastern/leader.community-eastern/2026-W47");
+    expect(JSON.parse(m.value.toString())).toMatchObject({ schema: "takitini.briefing.digest.v1", briefing: { region: { slug: "eastern" }, period: { id: WEEK } } });
+  });
+});
+
+describe("leaders' credentials", () => {
+  const token = "s3cret-token-for-eastern-leaders";
+  const tokens = parseTokens(JSON.stringify({ [tokenHash(token)]: "community-eastern" }));
+  it("maps a token's hash to its subscriber, by bearer header or cookie", () => {
+    expect(subscriberFor(tokens, presentedToken({ authorization: `Bearer ${token}` }))).toBe("community-eastern");
+    expect(subscriberFor(tokens, presentedToken({ cookie: `a=b; takitini_briefing=${token}` }))).toBe("community-eastern");
+    expect(subscriberFor(tokens, presentedToken({ authorization: "Bearer wrong-token-wrong-token" }))).toBeUndefined();
+    expect(subscriberFor(tokens, undefined)).toBeUndefined();
+  });
+  it("sets an HttpOnly, SameSite=Strict cookie", () => {
+    expect(signInCookie(token, true)).toMatch(/HttpOnly; SameSite=Strict.*Secure/);
+  });
+  it("refuses a tokens file that is not sha256 → subscriber", () => {
+    expect(() => parseTokens(JSON.stringify({ "plain-token": "community-eastern" }))).toThrow(/leader tokens/);
+  });
+});

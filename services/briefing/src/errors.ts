@@ -1,0 +1,23 @@
+import { defineErrors, ServiceError } from "@takitini/runtime";
+import { REGION_SLUGS } from "./regions.js";
+
+/** The briefing service's error catalogue: stable codes clients and tests match on. */
+export const errors = defineErrors({
+  UNAUTHENTICATED: { status: 401, message: "a community leader's token is required (Authorization: Bearer …, or sign in)" },
+  REGION_OUT_OF_SCOPE: { status: 403, message: "that region is outside your scope" },
+  AUDIT_UNAVAILABLE: { status: 503, message: "the access could not be recorded, so nothing was served" },
+  NOT_READY: { status: 503, message: "briefings are being rebuilt from the community topics; try again shortly" },
+});
+
+/** 404 for a region that is not one of the 12 Police districts, listing the valid slugs. */
+export class RegionNotFound extends ServiceError {
+  constructor(slug: string) {
+    super("REGION_NOT_FOUND", 404, `no region "${slug.slice(0, 60)}"; valid regions: ${REGION_SLUGS.join(", ")}`, [
+      { path: "region", code: "unknown_region", message: `expected one of: ${REGION_SLUGS.join(", ")}` },
+    ]);
+  }
+
+  override toBody() {
+    return { error: { ...super.toBody().error, valid_regions: [...REGION_SLUGS] } };
+  }
+}

@@ -1,0 +1,88 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseRegistry, SUBSCRIBERS_FILE } from "@takitini/policies";
+import { createKafka, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
+import { accessMessage } from "./access.js";
+import { buildApp } from "./app.js";
+import { audiencesFrom } from "./audiences.js";
+import { parseTokens } from "./auth.js";
+import { readConfig } from "./config.js";
+import { CommunityFeed } from "./feed.js";
+import { DigestPublisher } from "./publisher.js";
+
+const config = readConfig();
+const logger = createLogger("briefing", config.LOG_LEVEL);
+const metrics = createMetricsRegistry("briefing");
+
+const secret = readFileSync(config.BRIEFING_ROUNDING_SECRET_FILE);
+if (secret.length < 16) throw new Error("BRIEFING_ROUNDING_SECRET_FILE must hold at least 16 bytes");
+const registry = parseRegistry(readFileSync(join(config.POLICY_DATA_DIR, SUBSCRIBERS_FILE), "utf8"));
+const audiences = audiencesFrom(registry, {
+  publicSubscriber: config.BRIEFING_PUBLIC_SUBSCRIBER,
+  leaderThreshold: config.BRIEFING_LEADER_THRESHOLD,
+  publicThreshold: config.BRIEFING_PUBLIC_THRESHOLD,
+});
+const tokens = config.BRIEFING_LEADER_TOKENS_FILE ? parseTokens(readFileSync(config.BRIEFING_LEADER_TOKENS_FILE, "utf8")) : new Map<string, string>();
+for (const id of new Set(tokens.values())) if (!audiences.leaders.has(id)) throw new Error(`leader tokens name "${id}", which is not a community-leader subscriber`);
+
+const kafka = createKafka({ clientId: "takitini-briefing", brokers: config.KAFKA_BROKERS, logger });
+const all = [...audiences.leaders.values(), audiences.public];
+const feed = new CommunityFeed(kafka, new Map(all.map((a) => [a.subscriberId, a.topic])), { groupId: config.GROUP_ID, logger, metrics });
+const auditProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+let auditConnected = false;
+const digests = new DigestPublisher(kafka, {
+  digestTopic: config.DIGEST_TOPIC,
+  auditTopic: config.AUDIT_TOPIC,
+  instanceId: config.INSTANCE_ID,
+  audiences: () => all,
+  store: (id) => feed.store(id),
+  caughtUp: () => feed.caughtUp(),
+  secret,
+  intervalMs: config.BRIEFING_DIGEST_INTERVAL_MS,
+  graceMs: config.BRIEFING_DIGEST_GRACE_MS,
+  lookback: config.BRIEFING_DIGEST_LOOKBACK,
+  logger,
+  metrics,
+});
+
+const app = buildApp({
+  logger,
+  metrics,
+  readiness: [
+    { name: "community-aggregates", check: () => feed.caughtUp() },
+    { name: "audit-producer", check: () => auditConnected },
+    { name: "digest-publisher", check: () => digests.isReady() },
+  ],
+  audiences,
+  store: (id) => feed.store(id),
+  caughtUp: () => feed.caughtUp(),
+  secret,
+  tokens,
+  cookieSecure: config.BRIEFING_COOKIE_SECURE,
+  recordAccess: async (record) => {
+    await auditProducer.send({ topic: config.AUDIT_TOPIC, acks: -1, messages: [accessMessage(record)] });
+  },
+});
+
+const shutdown = installShutdown(
+  logger,
+  [
+    { name: "http", run: () => app.close() },
+    { name: "digests", run: () => digests.stop() },
+    { name: "feed", run: () => feed.stop() },
+    { name: "audit-producer", run: () => auditProducer.disconnect() },
+  ],
+  config.SHUTDOWN_TIMEOUT_MS,
+);
+
+await app.listen({ host: config.HOST, port: config.PORT });
+logger.info({ url: `http://${config.HOST}:${(app.server.address() as { port: number }).port}`, leaders: [...audiences.leaders.keys()] }, "briefing listening");
+try {
+  await auditProducer.connect();
+  auditConnected = true;
+  await feed.start();
+  await digests.start();
+} catch (err) {
+  logger.fatal({ err }, "briefing could not start");
+  await shutdown("startup failure", 1);
+}

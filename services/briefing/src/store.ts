@@ -1,0 +1,91 @@
+import type { AggregateInput, Input, NoticeInput } from "./inputs.js";
+
+/**
+ * Incremental aggregates of what one subscriber (a community tier's topic)
+ * has received: per region × ISO week × event type × measure × category, a sum
+ * and the number of records behind it; and the support notices. Idempotent per
+ * decision id, so a redelivered record never counts twice. In memory, rebuilt
+ * from the topic at start (the topic is the source of truth). Pure.
+ */
+
+export interface Cell {
+  sum: number;
+  records: number;
+}
+
+export interface Notice {
+  /** The decision id: used only to key the notice's rounding, never published. */
+  ref: string;
+  region: string;
+  week: string;
+  phase: NoticeInput["phase"];
+  stage: NoticeInput["stage"];
+  families: number;
+  children: number;
+  support: string[];
+}
+
+export const cellKey = (region: string, week: string, eventType: string, measure: string, category: string) =>
+  `${region}|${week}|${eventType}|${measure}|${category}`;
+
+export class AggregateStore {
+  private readonly cells = new Map<string, Cell>();
+  private readonly seen = new Set<string>();
+  private readonly notices: Notice[] = [];
+  /** region → weeks with anything. */
+  private readonly weeks = new Map<string, Set<string>>();
+
+  /** Add one input; false when its decision was already counted. */
+  apply(input: Input): boolean {
+    if (this.seen.has(input.decisionId)) return false;
+    this.seen.add(input.decisionId);
+    if (input.kind === "aggregate") this.add(input);
+    else this.notices.push({ ref: input.decisionId, region: input.region, week: input.week, phase: input.phase, stage: input.stage, families: input.families, children: input.children, support: input.support });
+    let w = this.weeks.get(input.region);
+    if (!w) this.weeks.set(input.region, (w = new Set()));
+    w.add(input.week);
+    return true;
+  }
+
+  private add(input: AggregateInput): void {
+    // A record adds to each of its cells once, however many measures it lists there.
+    const touched = new Set<string>();
+    for (const m of input.measures) {
+      const key = cellKey(input.region, input.week, input.eventType, m.measure, m.category);
+      const cell = this.cells.get(key) ?? { sum: 0, records: 0 };
+      cell.sum += m.value;
+      if (!touched.has(key)) cell.records += 1;
+      touched.add(key);
+      this.cells.set(key, cell);
+    }
+  }
+
+  cell(region: string, week: string, eventType: string, measure: string, category: string): Cell {
+    return this.cells.get(cellKey(region, week, eventType, measure, category)) ?? { sum: 0, records: 0 };
+  }
+
+  /** Categories seen for a measure in a region (any week). */
+  categories(region: string, eventType: string, measure: string): string[] {
+    const prefix = `${region}|`;
+    const out = new Set<string>();
+    for (const key of this.cells.keys()) {
+      if (!key.startsWith(prefix)) continue;
+      const [, , t, m, c] = key.split("|");
+      if (t === eventType && m === measure) out.add(c!);
+    }
+    return [...out].sort();
+  }
+
+  noticesIn(region: string, weeks: readonly string[]): Notice[] {
+    const set = new Set(weeks);
+    return this.notices.filter((n) => n.region === region && set.has(n.week));
+  }
+
+  weeksWithData(region: string): string[] {
+    return [...(this.weeks.get(region) ?? [])].sort();
+  }
+
+  get size(): number {
+    return this.seen.size;
+  }
+}
