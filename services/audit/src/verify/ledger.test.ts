@@ -6,7 +6,7 @@ import { createSigner, type SignedTreeHead } from "../merkle/head.js";
 import { CompactTree } from "../merkle/tree.js";
 import { claimedIndex, parseEntry } from "./entry.js";
 import { trustKeys } from "./head.js";
-import { checkLedger, type StoredLeafRow } from "./ledger.js";
+import { checkLedger, LedgerChecker, MAX_NODE_PROBLEMS, type StoredLeafRow, type StoredNodeRow } from "./ledger.js";
 
 const signer = createSigner(generateKeyPairSync("ed25519").privateKey);
 const trusted = trustKeys([signer.publicKey]);
@@ -147,5 +147,137 @@ describe("the full-recompute check", () => {
     heads[0] = { ...heads[0]!, signature: sig };
     rows.splice(11, 1);
     expect(checkLedger(rows, heads, trusted).firstBad).toMatchObject({ kind: "deleted", index: 11 });
+  });
+});
+
+describe("the node check (ledger_nodes against the recomputed tree)", () => {
+  /** The rows, heads and the perfect-subtree nodes the writer stores for them. */
+  function withNodes(n: number, headSizes: number[]) {
+    const { rows, heads } = ledger(n, headSizes);
+    const tree = CompactTree.empty();
+    const nodes: StoredNodeRow[] = [];
+    for (const r of rows) nodes.push(...tree.append(r.leafHash));
+    return { rows, heads, nodes };
+  }
+  const at = (nodes: StoredNodeRow[], level: number, index: number) => nodes.findIndex((x) => x.level === level && x.index === index);
+
+  it("passes the writer's nodes and counts every one of them", () => {
+    const { rows, heads, nodes } = withNodes(45, [45]);
+    expect(nodes).toHaveLength(45 - 4); // n − popcount(n) perfect subtrees of level ≥ 1
+    expect(checkLedger(rows, heads, trusted, nodes)).toMatchObject({ ok: true, nodes: 41, nodeProblems: 0, problems: [] });
+  });
+
+  it("names a modified node by (level, index) and the last leaf it covers (the append that wrote it)", () => {
+    const { rows, heads, nodes } = withNodes(45, [45]);
+    const i = at(nodes, 3, 2);
+    const hash = Buffer.from(nodes[i]!.hash);
+    hash[0]! ^= 1;
+    nodes[i] = { ...nodes[i]!, hash };
+    const report = checkLedger(rows, heads, trusted, nodes);
+    expect(report).toMatchObject({ ok: false, verifiedSize: 45, nodeProblems: 1 });
+    expect(report.firstBad).toMatchObject({ kind: "node-modified", index: 23, node: { level: 3, index: 2 } });
+    expect(report.firstBad?.detail).toMatch(/leaves 16\.\.23/);
+  });
+
+  it("names a deleted node", () => {
+    const { rows, heads, nodes } = withNodes(45, [45]);
+    nodes.splice(at(nodes, 1, 9), 1);
+    expect(checkLedger(rows, heads, trusted, nodes).firstBad).toMatchObject({ kind: "node-deleted", index: 19, node: { level: 1, index: 9 } });
+  });
+
+  it("names the node written first when several are bad, and the lower one of two written by the same append", () => {
+    const { rows, heads, nodes } = withNodes(64, [64]);
+    nodes.splice(at(nodes, 5, 0), 1); // leaves 0..31, written with leaf 31
+    nodes.splice(at(nodes, 1, 15), 1); // leaves 30..31, written with leaf 31
+    nodes.splice(at(nodes, 1, 20), 1); // leaves 40..41
+    const report = checkLedger(rows, heads, trusted, nodes);
+    expect(report.nodeProblems).toBe(3);
+    expect(report.firstBad).toMatchObject({ kind: "node-deleted", index: 31, node: { level: 1, index: 15 } });
+    expect(report.problems.map((p) => p.node)).toEqual([
+      { level: 1, index: 15 },
+      { level: 5, index: 0 },
+      { level: 1, index: 20 },
+    ]);
+  });
+
+  it("lists at most MAX_NODE_PROBLEMS node problems but counts them all", () => {
+    const { rows, heads } = withNodes(600, [600]);
+    const report = checkLedger(rows, heads, trusted, []);
+    expect(report).toMatchObject({ ok: false, nodes: 600 - 4, nodeProblems: 600 - 4, verifiedSize: 600 });
+    expect(report.problems).toHaveLength(MAX_NODE_PROBLEMS);
+    expect(report.firstBad).toMatchObject({ kind: "node-deleted", index: 1, node: { level: 1, index: 0 } });
+  });
+
+  it("reads nodes past the last row as rows deleted from the end, even with no head covering them", () => {
+    const { rows, heads, nodes } = withNodes(40, [20]);
+    const report = checkLedger(rows.slice(0, 33), heads, trusted, nodes);
+    expect(report.firstBad).toMatchObject({ kind: "deleted", index: 33, node: { level: 1, index: 16 } });
+    expect(report.firstBad?.detail).toMatch(/beyond the 33 rows/);
+    // deleting at a node boundary leaves no node past the rows: only a signed head would show it
+    expect(checkLedger(rows.slice(0, 32), heads, trusted, nodes.filter((x) => (x.index + 1) * 2 ** x.level <= 32)).ok).toBe(true);
+  });
+
+  it("merges the evidence of nodes and a head past the last row into one problem", () => {
+    const { rows, heads, nodes } = withNodes(40, [40]);
+    const report = checkLedger(rows.slice(0, 33), heads, trusted, nodes);
+    expect(report.problems.filter((p) => p.kind === "deleted")).toHaveLength(1);
+    expect(report.firstBad?.detail).toMatch(/signed head covers 40 leaves.*beyond the 33 rows/);
+  });
+
+  it("names a row rewritten with its leaf hash by the head it breaks, and the nodes it changes", () => {
+    const { rows, heads, nodes } = withNodes(20, [4, 20]);
+    const entry = encodeEntry({ index: 9, appendedAtMs: T0 + 9, kind: "publish", recordId: "rec-9", payload: Buffer.from("rewritten") });
+    rows[9] = { ...rows[9]!, entry, leafHash: leafHash(entry) };
+    const report = checkLedger(rows, heads, trusted, nodes);
+    expect(report.firstBad).toMatchObject({ kind: "head-root-mismatch", index: 4 });
+    expect(report.problems.filter((p) => p.kind === "node-modified").map((p) => p.node)).toEqual([
+      { level: 1, index: 4 },
+      { level: 2, index: 2 },
+      { level: 3, index: 1 },
+      { level: 4, index: 0 },
+    ]);
+  });
+
+  it("judges no node past the first bad row", () => {
+    const { rows, heads, nodes } = withNodes(40, [40]);
+    rows.splice(10, 1);
+    // level-1 nodes from leaf 6 on are gone too: only those the 10 good rows complete are missed
+    const report = checkLedger(rows, heads, trusted, nodes.filter((x) => x.level !== 1 || x.index < 3));
+    expect(report.problems.map((p) => [p.kind, p.index])).toEqual([
+      ["deleted", 10],
+      ["node-deleted", 7],
+      ["node-deleted", 9],
+    ]);
+    expect(report.firstBad).toMatchObject({ kind: "node-deleted", index: 7, node: { level: 1, index: 3 } });
+  });
+
+  it("asks for the nodes each stretch of rows completes, and forgets them once compared", () => {
+    const { rows, heads, nodes } = withNodes(16, [16]);
+    const checker = new LedgerChecker(heads, trusted, { checkNodes: true });
+    for (const r of rows.slice(0, 8)) checker.push(r);
+    expect(checker.nodeRanges()).toEqual([
+      { level: 1, from: 0, to: 3 },
+      { level: 2, from: 0, to: 1 },
+      { level: 3, from: 0, to: 0 },
+    ]);
+    checker.checkNodes(nodes.filter((x) => x.index * 2 ** x.level < 8));
+    expect(checker.nodeRanges()).toEqual([]);
+    for (const r of rows.slice(8)) checker.push(r);
+    expect(checker.nodeRanges()).toEqual([
+      { level: 1, from: 4, to: 7 },
+      { level: 2, from: 2, to: 3 },
+      { level: 3, from: 1, to: 1 },
+      { level: 4, from: 0, to: 0 },
+    ]);
+    checker.checkNodes(nodes);
+    expect(checker.finish()).toMatchObject({ ok: true, nodes: 15 });
+  });
+
+  it("collects no nodes unless asked to", () => {
+    const { rows, heads } = withNodes(16, [16]);
+    const checker = new LedgerChecker(heads, trusted);
+    for (const r of rows) checker.push(r);
+    expect(checker.nodeRanges()).toEqual([]);
+    expect(checker.finish()).toMatchObject({ ok: true, nodes: 0 });
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The full-recompute check of a stored ledger. Rows are fed in stored index
- * order (stream them: memory stays O(log n)); the checker recomputes every leaf
+ * order (stream them: memory stays O(log n), plus a page of nodes when nodes
+ * are checked); the checker recomputes every leaf
  * hash and the tree, and checks every signed head. It reports the first bad
  * index and what kind of tampering it found there:
  *
@@ -17,6 +18,21 @@
  *   head-root-mismatch  the recomputed root differs from a validly signed head
  *                       (rows rewritten together with their leaf hashes); the
  *                       index is the first leaf no earlier good head attests
+ *   node-modified       a stored perfect-subtree node (ledger_nodes) differs from
+ *                       the one recomputed from the rows
+ *   node-deleted        a perfect subtree the rows complete has no stored node
+ *                       For node problems the index is the last leaf the node
+ *                       covers (the append that completed it: where the stored
+ *                       tree first went wrong), and `node` names it (level,
+ *                       index). A stored
+ *                       node over leaves beyond the last row is reported as
+ *                       "deleted" at that row count (the writer stores nodes
+ *                       only with their rows).
+ *
+ * Stored nodes are what the writer serves proofs from: a bad node does not
+ * change what signed heads attest, but proofs built from it fail to verify.
+ * The checker only compares nodes it is given (see `nodeRanges`/`checkNodes`;
+ * checkStore reads them), and only over rows that passed the row checks.
  *
  * Independent of the writer: imports only the hash definition.
  */
@@ -34,13 +50,40 @@ export interface StoredLeafRow {
   leafHash: Uint8Array;
 }
 
-export type TamperKind = "modified" | "deleted" | "inserted" | "reordered" | "head-signature" | "head-root-mismatch";
+export type TamperKind =
+  | "modified"
+  | "deleted"
+  | "inserted"
+  | "reordered"
+  | "head-signature"
+  | "head-root-mismatch"
+  | "node-modified"
+  | "node-deleted";
 
 export interface Problem {
   kind: TamperKind;
   index: number;
   detail: string;
   head?: { treeSize: number; timestampMs: number };
+  /** The stored node concerned (node-* kinds). */
+  node?: { level: number; index: number };
+}
+
+/** Node problems listed in a report; further ones are only counted. */
+export const MAX_NODE_PROBLEMS = 100;
+
+/** A perfect subtree of level ≥ 1: leaves [index × 2^level, (index + 1) × 2^level). */
+export interface StoredNodeRow {
+  level: number;
+  index: number;
+  hash: Uint8Array;
+}
+
+/** Stored nodes to read: level `level`, indices `from` to `to` inclusive. */
+export interface NodeRange {
+  level: number;
+  from: number;
+  to: number;
 }
 
 export interface LedgerReport {
@@ -52,6 +95,10 @@ export interface LedgerReport {
   verifiedSize: number;
   /** Rows after the largest signed head (not yet attested; not an error). */
   unsignedTail: number;
+  /** Stored nodes compared with the recomputed tree (0 when nodes were not checked). */
+  nodes: number;
+  /** Node problems found; `problems` lists at most the first MAX_NODE_PROBLEMS of them. */
+  nodeProblems: number;
   /** The problem at the lowest index, if any. */
   firstBad?: Problem;
   problems: Problem[];
@@ -63,13 +110,16 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
 
 /** The verifier's own running root: perfect subtrees of decreasing width. */
 class RunningRoot {
-  private stack: { width: number; hash: Buffer }[] = [];
+  private stack: { level: number; start: number; hash: Buffer }[] = [];
+  private size = 0;
 
-  push(h: Buffer): void {
-    let node = { width: 1, hash: h };
-    for (let top = this.stack.at(-1); top && top.width === node.width; top = this.stack.at(-1)) {
+  /** Append a leaf hash; `completed` (if given) receives the perfect subtrees of level ≥ 1 it completes, lowest first. */
+  push(h: Buffer, completed?: StoredNodeRow[]): void {
+    let node = { level: 0, start: this.size++, hash: h };
+    for (let top = this.stack.at(-1); top && top.level === node.level; top = this.stack.at(-1)) {
       this.stack.pop();
-      node = { width: top.width * 2, hash: nodeHash(top.hash, node.hash) };
+      node = { level: top.level + 1, start: top.start, hash: nodeHash(top.hash, node.hash) };
+      completed?.push({ level: node.level, index: node.start / 2 ** node.level, hash: node.hash });
     }
     this.stack.push(node);
   }
@@ -94,8 +144,16 @@ export class LedgerChecker {
   /** Set once a row problem is found: rows after it are only scanned for a claim of `pending`. */
   private rowsBroken = false;
   private pending: { index: number; claimed: number; seenClaim: boolean } | undefined;
+  /** Nodes the recomputed tree completed that have not yet been compared with stored ones. */
+  private completed: StoredNodeRow[] = [];
+  private nodesCompared = 0;
+  private nodeProblemCount = 0;
 
-  constructor(heads: readonly HeadRecord[], trusted: TrustedKeys) {
+  /** Whether to collect the recomputed nodes for `checkNodes` (off: memory stays O(log n) without a node check). */
+  private readonly collectNodes: boolean;
+
+  constructor(heads: readonly HeadRecord[], trusted: TrustedKeys, opts: { checkNodes?: boolean } = {}) {
+    this.collectNodes = opts.checkNodes ?? false;
     this.heads = [...heads].sort((a, b) => a.treeSize - b.treeSize || a.timestampMs - b.timestampMs);
     this.goodSignature = this.heads.map((h) => {
       const verdict = checkHeadSignature(h, trusted);
@@ -137,9 +195,80 @@ export class LedgerChecker {
       this.pending = { index: p, claimed: e.index, seenClaim: false };
       return;
     }
-    this.tree.push(h);
+    this.tree.push(h, this.collectNodes ? this.completed : undefined);
     this.position = p + 1;
     this.checkHeadsAt(this.position);
+  }
+
+  /**
+   * The stored nodes to read for the comparison `checkNodes` makes next: per
+   * level, the index range of the nodes the recomputed tree completed since the
+   * last `checkNodes`.
+   */
+  nodeRanges(): NodeRange[] {
+    const byLevel = new Map<number, NodeRange>();
+    for (const n of this.completed) {
+      const r = byLevel.get(n.level);
+      if (r) r.to = Math.max(r.to, n.index);
+      else byLevel.set(n.level, { level: n.level, from: n.index, to: n.index });
+    }
+    return [...byLevel.values()];
+  }
+
+  /**
+   * Compare the stored nodes of `nodeRanges()` (any order; nodes outside the
+   * ranges are ignored) with the recomputed ones, and start afresh.
+   */
+  checkNodes(stored: Iterable<StoredNodeRow>): void {
+    const held = new Map<string, Uint8Array>();
+    for (const n of stored) held.set(`${n.level}/${n.index}`, n.hash);
+    for (const want of this.completed) {
+      this.nodesCompared++;
+      const got = held.get(`${want.level}/${want.index}`);
+      const first = want.index * 2 ** want.level;
+      const span = `node (level ${want.level}, index ${want.index}) over leaves ${first}..${first + 2 ** want.level - 1}`;
+      if (got === undefined) this.nodeProblem("node-deleted", want, `no stored ${span}`);
+      else if (!equal(got, want.hash)) this.nodeProblem("node-modified", want, `the stored ${span} differs from the one recomputed from the rows`);
+    }
+    this.completed = [];
+  }
+
+  /**
+   * After the last row: the number of rows the stored nodes must lie within.
+   * Undefined when a row problem stopped the recomputation (nodes past it
+   * cannot be judged).
+   */
+  nodeLimit(): number | undefined {
+    return this.rowsBroken ? undefined : this.position;
+  }
+
+  /**
+   * Stored nodes over leaves at or beyond `nodeLimit()` (others are ignored).
+   * The writer stores a node only with the rows it covers, so such a node means
+   * rows were deleted from the end (or the node was inserted): one "deleted"
+   * problem at the first missing index, naming the lowest such node.
+   */
+  checkNodesBeyond(stored: Iterable<StoredNodeRow>): void {
+    const limit = this.nodeLimit();
+    if (limit === undefined) return;
+    let lowest: StoredNodeRow | undefined;
+    let count = 0;
+    for (const n of stored) {
+      if ((n.index + 1) * 2 ** n.level <= limit) continue;
+      count++;
+      if (!lowest || n.index * 2 ** n.level < lowest.index * 2 ** lowest.level) lowest = n;
+    }
+    if (!lowest) return;
+    const first = lowest.index * 2 ** lowest.level;
+    this.nodeProblemCount += count;
+    this.problems.push({
+      kind: "deleted",
+      index: limit,
+      detail:
+        `${count} stored node(s) cover leaves beyond the ${limit} rows, e.g. (level ${lowest.level}, index ${lowest.index}) over leaves ` +
+        `${first}..${first + 2 ** lowest.level - 1}: rows were deleted from the end (or nodes inserted)`,
+      node: { level: lowest.level, index: lowest.index },
+    });
   }
 
   finish(): LedgerReport {
@@ -153,7 +282,10 @@ export class LedgerChecker {
     }
     const lastHead = this.heads.at(-1)?.treeSize ?? 0;
     if (!this.rowsBroken && lastHead > this.rows) {
-      this.problems.push({ kind: "deleted", index: this.rows, detail: `a signed head covers ${lastHead} leaves but only ${this.rows} rows remain` });
+      const detail = `a signed head covers ${lastHead} leaves but only ${this.rows} rows remain`;
+      const byNodes = this.problems.find((q) => q.kind === "deleted" && q.index === this.rows);
+      if (byNodes) byNodes.detail = `${detail}; ${byNodes.detail}`;
+      else this.problems.push({ kind: "deleted", index: this.rows, detail });
     }
     const problems = this.problems.slice();
     const firstBad = problems.reduce<Problem | undefined>((best, q) => (best === undefined || q.index < best.index ? q : best), undefined);
@@ -163,9 +295,17 @@ export class LedgerChecker {
       heads: this.heads.length,
       verifiedSize: this.verifiedSize,
       unsignedTail: Math.max(0, this.rows - lastHead),
+      nodes: this.nodesCompared,
+      nodeProblems: this.nodeProblemCount,
       ...(firstBad ? { firstBad } : {}),
       problems,
     };
+  }
+
+  /** Nodes are compared in the order they complete, so the first node problem has the lowest index. */
+  private nodeProblem(kind: TamperKind, node: StoredNodeRow, detail: string): void {
+    if (++this.nodeProblemCount > MAX_NODE_PROBLEMS) return;
+    this.problems.push({ kind, index: (node.index + 1) * 2 ** node.level - 1, detail, node: { level: node.level, index: node.index } });
   }
 
   private rowProblem(kind: TamperKind, index: number, detail: string): void {
@@ -194,9 +334,13 @@ export class LedgerChecker {
   }
 }
 
-/** Check a whole ledger held in memory. */
-export function checkLedger(rows: Iterable<StoredLeafRow>, heads: readonly HeadRecord[], trusted: TrustedKeys): LedgerReport {
-  const checker = new LedgerChecker(heads, trusted);
+/** Check a whole ledger held in memory; with `nodes`, its stored perfect-subtree nodes too. */
+export function checkLedger(rows: Iterable<StoredLeafRow>, heads: readonly HeadRecord[], trusted: TrustedKeys, nodes?: readonly StoredNodeRow[]): LedgerReport {
+  const checker = new LedgerChecker(heads, trusted, { checkNodes: nodes !== undefined });
   for (const r of rows) checker.push(r);
+  if (nodes) {
+    checker.checkNodes(nodes);
+    checker.checkNodesBeyond(nodes);
+  }
   return checker.finish();
 }

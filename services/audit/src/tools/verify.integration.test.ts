@@ -1,0 +1,160 @@
+/**
+ * The built verify command (dist/tools/verify.js) as the oversight body runs it,
+ * against the real PostgreSQL server from the global setup: an intact ledger, a
+ * tampered one, a tampered node, the wrong key, and errors.
+ */
+import { spawnSync } from "node:child_process";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createSigner } from "../merkle/index.js";
+import { Ledger, pgDatabase, type LedgerRecord } from "../ledger/index.js";
+
+const PKG = fileURLToPath(new URL("../../", import.meta.url));
+const CLI = join(PKG, "dist/tools/verify.js");
+const url = inject("databaseUrl");
+const admin = new pg.Pool({ connectionString: url, max: 2 });
+const pools: pg.Pool[] = [];
+const dir = mkdtempSync(join(tmpdir(), "audit-verify-"));
+const signer = createSigner(generateKeyPairSync("ed25519").privateKey);
+const keyFile = join(dir, "head-key.pem");
+writeFileSync(keyFile, signer.publicKeyPem);
+
+/** Newest modification time under `rel` (files ending in `ext`). */
+function newest(rel: string, ext: string): number {
+  const root = join(PKG, rel);
+  return Math.max(
+    0,
+    ...readdirSync(root, { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(ext) && !f.endsWith(".test.ts"))
+      .map((f) => statSync(join(root, f)).mtimeMs),
+  );
+}
+
+beforeAll(() => {
+  // The suite runs after the build under `npm test`; rebuild if the command is older than its sources.
+  const stale = () => Math.max(newest("src/tools", ".ts"), newest("src/verify", ".ts")) > Math.min(newest("dist/tools", "verify.js"), newest("dist/verify", ".js"));
+  if (stale()) spawnSync(process.execPath, [join(PKG, "../../node_modules/typescript/bin/tsc"), "-p", join(PKG, "tsconfig.json")], { stdio: "ignore" });
+  expect(stale(), "dist/tools/verify.js is older than its sources: npm run build -w @takitini/audit").toBe(false);
+});
+
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.end()));
+  await admin.end();
+});
+
+const records = (from: number, to: number): LedgerRecord[] =>
+  Array.from({ length: to - from }, (_, k) => ({ recordId: `rec-${from + k}`, kind: "decision", payload: Buffer.from(`decision ${from + k}`) }));
+
+/** A ledger of 40 records in its own schema, heads signed at 10, 25 and 40, and a way to tamper with it as its owner could. */
+async function signedLedger() {
+  const schema = `verify_${randomBytes(6).toString("hex")}`;
+  await admin.query(`create schema ${schema}`);
+  const pool = new pg.Pool({ connectionString: url, max: 2, options: `-c search_path=${schema}` });
+  pools.push(pool);
+  const ledger = await Ledger.open(pgDatabase(pool), { signer });
+  for (const [from, to] of [
+    [0, 10],
+    [10, 25],
+    [25, 40],
+  ] as const) {
+    await ledger.appendBatch(records(from, to));
+    await ledger.signHead();
+  }
+  const tamper = async (statement: string) => {
+    const c = await pool.connect();
+    try {
+      await c.query("begin");
+      for (const t of ["ledger_leaves", "ledger_nodes", "ledger_heads"]) await c.query(`alter table ${t} disable trigger user`);
+      await c.query(statement);
+      for (const t of ["ledger_leaves", "ledger_nodes", "ledger_heads"]) await c.query(`alter table ${t} enable trigger user`);
+      await c.query("commit");
+    } finally {
+      c.release();
+    }
+  };
+  return { schema, tamper };
+}
+
+function verify(...args: string[]) {
+  const run = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, DATABASE_URL: "" }, timeout: 60_000 });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe("npm run audit:verify", () => {
+  it("passes an intact ledger (exit 0) and says what it checked", async () => {
+    const { schema } = await signedLedger();
+    const out = verify("--database-url", url, "--schema", schema, "--trusted-key", keyFile);
+    expect(out.stderr).toBe("");
+    expect(out.status).toBe(0);
+    expect(out.stdout).toMatch(/tree size\s+40 rows checked/);
+    expect(out.stdout).toMatch(/heads\s+3 signed tree heads checked; the first 40 leaves are attested/);
+    expect(out.stdout).toMatch(/nodes\s+38 stored nodes compared/); // 40 − popcount(40)
+    expect(out.stdout).toMatch(/result\s+OK: no tampering found/);
+    expect(out.stdout).not.toContain(new URL(url).password || "\0");
+
+    const json = verify("--database-url", url, "--schema", schema, "--trusted-key", keyFile, "--json");
+    expect(json.status).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, treeSize: 40, heads: 3, verifiedSize: 40, unsignedTail: 0, nodes: 38, problems: [], trustedKeyIds: [signer.keyId.toString("hex")] });
+  });
+
+  it("finds a modified row (exit 1) and names its index", async () => {
+    const { schema, tamper } = await signedLedger();
+    await tamper("update ledger_leaves set entry = set_byte(entry, octet_length(entry) - 1, get_byte(entry, octet_length(entry) - 1) # 1) where idx = 17");
+    const out = verify("--database-url", url, "--schema", schema, "--trusted-key", keyFile);
+    expect(out.status).toBe(1);
+    expect(out.stdout).toMatch(/TAMPERING FOUND: first bad index 17 \(modified\)/);
+    const json = verify("--database-url", url, "--schema", schema, "--trusted-key", keyFile, "--json");
+    expect(json.status).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, firstBad: { kind: "modified", index: 17 } });
+  });
+
+  it("finds a deleted row", async () => {
+    const { schema, tamper } = await signedLedger();
+    await tamper("delete from ledger_leaves where idx = 30");
+    const out = verify("--database-url", url, "--schema", schema, "--trusted-key", keyFile);
+    expect(out.status).toBe(1);
+    expect(out.stdout).toMatch(/first bad index 30 \(deleted\)/);
+  });
+
+  it("finds a modified stored node and names it", async () => {
+    const { schema, tamper } = await signedLedger();
+    await tamper("update ledger_nodes set hash = sha256(hash) where level = 2 and idx = 5");
+    const out = verify("--database-url", url, "--schema", schema, "--trusted-key", keyFile, "--json");
+    expect(out.status).toBe(1);
+    expect(JSON.parse(out.stdout)).toMatchObject({ verifiedSize: 40, firstBad: { kind: "node-modified", index: 23, node: { level: 2, index: 5 } } });
+    expect(verify("--database-url", url, "--schema", schema, "--trusted-key", keyFile, "--no-nodes").status).toBe(0);
+  });
+
+  it("fails every head signed by a key it was not given, and says so", async () => {
+    const { schema } = await signedLedger();
+    const other = join(dir, "other.pem");
+    writeFileSync(other, createSigner(generateKeyPairSync("ed25519").privateKey).publicKeyPem);
+    const out = verify("--database-url", url, "--schema", schema, "--trusted-key", other);
+    expect(out.status).toBe(1);
+    expect(out.stdout).toMatch(/first bad index 10 \(head-signature\)/);
+    expect(out.stdout).toContain(`none of the 3 heads is signed by a trusted key`);
+    expect(out.stdout).toContain(signer.keyId.toString("hex").slice(0, 16));
+    // with both keys every head checks out
+    expect(verify("--database-url", url, "--schema", schema, "--trusted-key", other, "--trusted-key", keyFile).status).toBe(0);
+  });
+
+  it("exits 2 on usage, key and connection errors", async () => {
+    const { schema } = await signedLedger();
+    expect(verify("--trusted-key", keyFile)).toMatchObject({ status: 2, stderr: expect.stringMatching(/--database-url/) });
+    expect(verify("--database-url", url)).toMatchObject({ status: 2, stderr: expect.stringMatching(/--trusted-key/) });
+    expect(verify("--database-url", url, "--trusted-key", join(dir, "missing.pem"))).toMatchObject({ status: 2, stderr: expect.stringMatching(/cannot read/) });
+    const rsa = join(dir, "rsa.pem");
+    writeFileSync(rsa, generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ type: "spki", format: "pem" }));
+    expect(verify("--database-url", url, "--trusted-key", rsa)).toMatchObject({ status: 2, stderr: expect.stringMatching(/Ed25519/) });
+    expect(verify("--database-url", url, "--trusted-key", keyFile, "--bogus")).toMatchObject({ status: 2 });
+    expect(verify("--database-url", url, "--schema", `${schema}_none`, "--trusted-key", keyFile)).toMatchObject({ status: 2, stderr: expect.stringMatching(/holds no audit ledger/) });
+    const closed = new URL(url);
+    closed.port = "1";
+    expect(verify("--database-url", closed.toString(), "--trusted-key", keyFile)).toMatchObject({ status: 2, stderr: expect.stringMatching(/ECONNREFUSED/) });
+  });
+});

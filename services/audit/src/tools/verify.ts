@@ -1,0 +1,209 @@
+#!/usr/bin/env node
+/**
+ * npm run audit:verify -- --database-url postgres://… --trusted-key head-key.pem [--trusted-key …] [--json]
+ *
+ * The oversight body's own check of the audit ledger: re-reads every row of a
+ * copy or replica of the database in one read-only snapshot, recomputes every
+ * leaf hash, the tree and its stored nodes, and checks every signed tree head
+ * against the public keys it is given (never against keys the store offers).
+ * Uses only the independent verifier (../verify, which shares nothing with the
+ * writer but the hash definition) and node-postgres.
+ *
+ * Exit codes: 0 no tampering found; 1 tampering found (the first bad index and
+ * its kind are named); 2 usage, key or connection error, or not a ledger.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { checkStore, readStoredKeys, trustKeys, type LedgerReport, type Problem, type TrustedKeys } from "../verify/index.js";
+
+const USAGE = `usage: npm run audit:verify -- --database-url <postgres://…> --trusted-key <public-key.pem> [--trusted-key <…>] [options]
+
+  --database-url <url>   the ledger's database (a copy or replica will do); default $DATABASE_URL
+  --trusted-key <file>   a PEM public key whose signed tree heads you trust (repeatable; at least one)
+  --schema <name>        the schema holding the ledger's tables (default: the server's search_path)
+  --json                 print the report as JSON on stdout
+  --no-nodes             skip comparing ledger_nodes with the recomputed tree
+  --page-size <n>        rows per read (default 5000)
+  -h, --help             this text
+
+exit status: 0 no tampering found, 1 tampering found, 2 usage, key or connection error`;
+
+const EXIT = { OK: 0, TAMPERED: 1, ERROR: 2 } as const;
+
+class UsageError extends Error {}
+
+interface Options {
+  databaseUrl: string;
+  keyFiles: string[];
+  schema: string | undefined;
+  json: boolean;
+  nodes: boolean;
+  pageSize: number;
+}
+
+function options(argv: string[], env: NodeJS.ProcessEnv): Options | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        "database-url": { type: "string" },
+        "trusted-key": { type: "string", multiple: true },
+        schema: { type: "string" },
+        json: { type: "boolean", default: false },
+        "no-nodes": { type: "boolean", default: false },
+        "page-size": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return "help";
+  const databaseUrl = v["database-url"] ?? env.DATABASE_URL;
+  if (!databaseUrl) throw new UsageError("--database-url (or DATABASE_URL) is required");
+  const keyFiles = v["trusted-key"] ?? [];
+  if (keyFiles.length === 0) throw new UsageError("at least one --trusted-key is required: the verifier never trusts keys the store offers");
+  const pageSize = v["page-size"] === undefined ? 5000 : Number(v["page-size"]);
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > 100_000) throw new UsageError("--page-size takes a whole number from 1 to 100000");
+  if (v.schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/.test(v.schema)) throw new UsageError("--schema takes an SQL identifier");
+  return { databaseUrl, keyFiles, schema: v.schema, json: v.json, nodes: !v["no-nodes"], pageSize };
+}
+
+function loadKeys(files: string[]): { trusted: TrustedKeys; ids: string[] } {
+  const pems = files.map((f) => {
+    try {
+      return readFileSync(f);
+    } catch (err) {
+      throw new UsageError(`cannot read trusted key ${f}: ${(err as Error).message}`);
+    }
+  });
+  let trusted: TrustedKeys;
+  try {
+    trusted = trustKeys(pems);
+  } catch (err) {
+    throw new UsageError(`a trusted key is not an Ed25519 public key in PEM: ${(err as Error).message}`);
+  }
+  return { trusted, ids: [...trusted.keys()] };
+}
+
+/** The URL without its password. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}
+
+function describe(p: Problem): string {
+  const node = p.node ? ` [node level ${p.node.level}, index ${p.node.index}]` : "";
+  const head = p.head ? ` [head of size ${p.head.treeSize} signed at ${new Date(p.head.timestampMs).toISOString()}]` : "";
+  return `index ${p.index} — ${p.kind}${node}${head}: ${p.detail}`;
+}
+
+function humanReport(r: LedgerReport, ctx: { url: string; schema: string; keyIds: string[]; storedKeyIds: string[]; nodes: boolean }): string {
+  const lines = [
+    `ledger       ${ctx.url} (schema ${ctx.schema}), one read-only snapshot`,
+    `trusted keys ${ctx.keyIds.map((k) => k.slice(0, 16)).join(", ")}`,
+    `tree size    ${r.rows} rows checked (every leaf hash and the tree recomputed)`,
+    `heads        ${r.heads} signed tree heads checked; the first ${r.verifiedSize} leaves are attested by a valid head` +
+      (r.unsignedTail > 0 ? `, ${r.unsignedTail} newer rows are not yet covered by a head` : ""),
+    `nodes        ${ctx.nodes ? `${r.nodes} stored nodes compared with the recomputed tree` : "not checked (--no-nodes)"}`,
+  ];
+  if (r.heads === 0 && r.rows > 0) lines.push("warning      no signed tree head: nothing attests these rows; check again once a head is signed");
+  const unknown = r.problems.filter((p) => p.kind === "head-signature" && /unknown-key/.test(p.detail)).length;
+  if (unknown > 0 && unknown === r.heads) {
+    lines.push(
+      `warning      none of the ${r.heads} heads is signed by a trusted key. Is this the right public key? ` +
+        `The store lists key ids ${ctx.storedKeyIds.map((k) => k.slice(0, 16)).join(", ") || "(none)"} (unverified).`,
+    );
+  }
+  if (r.ok) {
+    lines.push("result       OK: no tampering found");
+  } else {
+    lines.push(`result       TAMPERING FOUND: first bad index ${r.firstBad!.index} (${r.firstBad!.kind})`);
+    lines.push(`             ${describe(r.firstBad!)}`);
+    const others = r.problems.filter((p) => p !== r.firstBad);
+    if (others.length > 0) lines.push(`other problems (${others.length}${r.nodeProblems > r.problems.filter((p) => p.kind.startsWith("node-")).length ? `; ${r.nodeProblems} node problems in all` : ""}):`);
+    for (const p of others.slice(0, 20)) lines.push(`  ${describe(p)}`);
+    if (others.length > 20) lines.push(`  … and ${others.length - 20} more (--json lists them all)`);
+  }
+  return lines.join("\n");
+}
+
+async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let opts: Options | "help";
+  let keys: { trusted: TrustedKeys; ids: string[] };
+  try {
+    opts = options(argv, env);
+    if (opts === "help") {
+      process.stdout.write(`${USAGE}\n`);
+      return EXIT.OK;
+    }
+    keys = loadKeys(opts.keyFiles);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`audit:verify: ${err.message}\n\n${USAGE}\n`);
+    return EXIT.ERROR;
+  }
+
+  const client = new pg.Client({
+    connectionString: opts.databaseUrl,
+    ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+    application_name: "takitini-audit-verify",
+  });
+  const progress = process.stderr.isTTY && !opts.json;
+  let report: LedgerReport;
+  let schema: string;
+  let storedKeyIds: string[] = [];
+  try {
+    await client.connect();
+    // One snapshot for every read: a ledger being appended to is checked as it was at this instant.
+    await client.query("begin transaction isolation level repeatable read read only");
+    schema = (await client.query<{ s: string | null }>("select current_schema() as s")).rows[0]?.s ?? "(none)";
+    const tables = await client.query<{ t: string }>(
+      "select table_name as t from information_schema.tables where table_schema = current_schema() and table_name = any($1::text[])",
+      [["ledger_leaves", "ledger_nodes", "ledger_heads"]],
+    );
+    if (tables.rows.length !== 3) {
+      throw new Error(`schema ${schema} holds no audit ledger (ledger_leaves, ledger_nodes, ledger_heads); pass --schema if it is elsewhere`);
+    }
+    try {
+      storedKeyIds = [...trustKeys(await readStoredKeys(client)).keys()];
+    } catch {
+      storedKeyIds = []; // only a hint for a key mismatch; the check never uses them
+    }
+    report = await checkStore(client, keys.trusted, {
+      pageSize: opts.pageSize,
+      nodes: opts.nodes,
+      ...(progress ? { onProgress: (rows: number) => process.stderr.write(`\r${rows} rows checked`) } : {}),
+    });
+    if (progress) process.stderr.write("\n");
+    await client.query("rollback");
+  } catch (err) {
+    process.stderr.write(`audit:verify: ${redact(opts.databaseUrl)}: ${(err as Error).message}\n`);
+    await client.end().catch(() => undefined);
+    return EXIT.ERROR;
+  }
+  await client.end().catch(() => undefined);
+
+  if (opts.json) {
+    const out = { ...report, treeSize: report.rows, trustedKeyIds: keys.ids, schema };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${humanReport(report, { url: redact(opts.databaseUrl), schema, keyIds: keys.ids, storedKeyIds, nodes: opts.nodes })}\n`);
+  }
+  return report.ok ? EXIT.OK : EXIT.TAMPERED;
+}
+
+process.exitCode = await main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`audit:verify: ${(err as Error).stack ?? String(err)}\n`);
+  return EXIT.ERROR;
+});
