@@ -2,3 +2,4 @@ export { HeadSchedule, Ledger, LedgerError, type AppendOutcome, type BatchOutcom
 export { loadMigrations, migrate, MIGRATIONS_DIR, parseMigrationNames, type Migration } from "./migrate.js";
 export { SqlHashSource } from "./source.js";
 export { pgDatabase, type SqlDatabase, type SqlResult, type SqlSession } from "./sql.js";
+export { DEFAULT_PGLITE_DIR, IN_MEMORY, openDatabase, openPglite, type DatabaseConfig, type OpenedDatabase, type PgliteDatabase } from "./pglite.js";
