@@ -1,0 +1,181 @@
+/** One record: what was decided, why, under which legal basis and policy revision, and its proof checked here. */
+import { ApiError, getJson, postJson } from "../api.js";
+import { byId, definitionList, el, fill } from "../dom.js";
+import { formatTime, kindLabel } from "../format.js";
+import { busy, clearError, showError, startPage } from "../layout.js";
+import { checkRecordProof } from "../proof.js";
+import { personPageUrl, recordApiUrl, searchPageUrl } from "../query.js";
+import { pinKey, trustedKeyIds, unpinKey } from "../trust.js";
+
+/** @typedef {import("../types.js").RecordDetail} RecordDetail */
+/** @typedef {import("../proof.js").ProofVerdict} ProofVerdict */
+
+const content = byId("record", HTMLElement);
+const proofSection = byId("proof", HTMLElement);
+
+const STATUS_TEXT = { verified: "Verified", failed: "Failed", pending: "Pending", unchecked: "Not checked" };
+
+/** @param {string[]} items */
+function codeList(items) {
+  return items.length ? el("ul", { class: "codes" }, ...items.map((p) => el("li", {}, el("code", {}, p)))) : el("p", {}, "None.");
+}
+
+/** @param {RecordDetail} d */
+function renderRecord(d) {
+  const r = d.record;
+  document.title = `${kindLabel(r.kind)} ${r.id} — Takitini oversight`;
+  const subjects = r.subject_ids.length ? el("span", {}, ...r.subject_ids.flatMap((s, i) => [i ? ", " : "", el("a", { href: personPageUrl(s) }, s)])) : "";
+  fill(
+    content,
+    el("h1", {}, kindLabel(r.kind), " ", el("span", { class: "record-id" }, r.id)),
+    el("p", {}, el("a", { href: "#proof", id: "proof-chip", class: "proof-chip checking" }, "Proof: checking…")),
+    r.outcome ? el("p", { class: `verdict ${r.outcome}` }, r.outcome === "allow" ? `Allowed: ${r.subscriber_id} received the ${r.view} view` : `Denied: nothing was disclosed to ${r.subscriber_id}`) : null,
+    el(
+      "section",
+      { "aria-labelledby": "h-basis" },
+      el("h2", { id: "h-basis" }, "Legal basis and policy"),
+      definitionList(
+        [
+          ["Legal basis", el("span", { id: "legal-basis" }, r.legal_basis)],
+          ["Policy revision", el("code", { id: "policy-revision" }, r.policy_revision)],
+        ],
+        { class: "facts" },
+      ),
+      el("h3", {}, "Reasons (the rules that decided)"),
+      r.reasons.length ? el("ol", { id: "reasons", class: "codes" }, ...r.reasons.map((x) => el("li", {}, el("code", {}, x)))) : el("p", { id: "reasons" }, "None recorded."),
+      el("h3", {}, "Redacted paths"),
+      el("div", { id: "redacted-paths" }, codeList(r.redacted_paths)),
+    ),
+    el(
+      "section",
+      { "aria-labelledby": "h-what" },
+      el("h2", { id: "h-what" }, "What happened"),
+      definitionList(
+        [
+          ["When", formatTime(r.occurred_at)],
+          ["Kind", kindLabel(r.kind)],
+          ["Partner (subscriber)", r.subscriber_id ? el("a", { href: searchPageUrl({ subscriber_id: r.subscriber_id }) }, r.subscriber_id) : ""],
+          ["Publishing agency", r.agency],
+          ["Event type", r.event_type],
+          ["Event id", r.event_id ? el("code", {}, r.event_id) : ""],
+          ["Police district", r.region],
+          ["Outcome", r.outcome],
+          ["View", r.view],
+          ["Action", r.action],
+          ["Delivery topic", r.delivery_topic ? el("code", { id: "delivery-topic" }, r.delivery_topic) : ""],
+          ["Trace id", r.trace_id ? el("code", { id: "trace-id" }, r.trace_id) : ""],
+          ["Subjects", subjects],
+        ],
+        { class: "facts" },
+      ),
+    ),
+    Object.keys(r.detail ?? {}).length
+      ? el("section", { "aria-labelledby": "h-detail" }, el("h2", { id: "h-detail" }, "Further detail"), el("pre", { class: "detail" }, JSON.stringify(r.detail, null, 2)))
+      : null,
+    el(
+      "section",
+      { "aria-labelledby": "h-ledger" },
+      el("h2", { id: "h-ledger" }, "Ledger entry"),
+      definitionList(
+        [
+          ["Leaf index", String(d.ledger.index)],
+          ["Leaf hash", el("code", { class: "hash" }, d.ledger.leaf_hash)],
+          ["Appended", formatTime(d.ledger.appended_at)],
+        ],
+        { class: "facts" },
+      ),
+    ),
+  );
+}
+
+/**
+ * @param {RecordDetail} d
+ * @param {ProofVerdict} v
+ */
+function renderProof(d, v) {
+  const head = d.proof?.head;
+  const chip = document.getElementById("proof-chip");
+  if (chip) {
+    chip.className = `proof-chip ${v.status}`;
+    chip.textContent = `Proof: ${STATUS_TEXT[v.status].toLowerCase()}`;
+  }
+  const actions = el("div", { class: "actions no-print" });
+  if (v.status === "pending") {
+    const sign = el("button", { type: "button", id: "sign-head" }, "Sign a tree head now");
+    sign.addEventListener("click", () => {
+      sign.disabled = true;
+      void postJson("/v1/tree/heads").then(() => load(), (err) => {
+        sign.disabled = false;
+        showError(err);
+      });
+    });
+    actions.append(sign);
+  }
+  if (v.keyId && v.status !== "failed") {
+    const pinned = v.keyPinned;
+    const toggle = el("button", { type: "button", id: "pin-key", class: "secondary" }, pinned ? "Stop trusting this key" : "Pin this key as trusted");
+    toggle.addEventListener("click", () => {
+      const id = /** @type {string} */ (v.keyId);
+      if (pinned) unpinKey(id);
+      else pinKey(id);
+      void load();
+    });
+    actions.append(toggle);
+  }
+  const print = el("button", { type: "button", class: "secondary" }, "Print");
+  print.addEventListener("click", () => window.print());
+  actions.append(print);
+
+  fill(
+    proofSection,
+    el("h2", { id: "h-proof" }, "Proof verification"),
+    el(
+      "p",
+      { class: `proof-status ${v.status}`, id: "proof-status", "data-status": v.status, role: "status" },
+      el("span", { class: "badge" }, STATUS_TEXT[v.status]),
+      " ",
+      v.summary,
+    ),
+    v.checks.length
+      ? el(
+          "ul",
+          { class: "checks", id: "proof-checks" },
+          ...v.checks.map((c) => el("li", { class: c.ok ? "ok" : "bad", "data-check": c.id }, el("span", { class: "mark", "aria-hidden": "true" }, c.ok ? "✓" : "✗"), el("strong", {}, c.label), `: ${c.detail}`, el("span", { class: "visually-hidden" }, c.ok ? " (passed)" : " (failed)"))),
+        )
+      : null,
+    head
+      ? definitionList(
+          [
+            ["Tree size", head.tree_size.toLocaleString("en-NZ")],
+            ["Signed root", el("code", { class: "hash" }, head.root_hash)],
+            ["Head issued", formatTime(head.issued_at)],
+            ["Signing key id", el("code", { class: "hash", id: "key-id" }, head.key_id)],
+            ["Key trust", v.keyPinned ? "pinned by you in this browser" : trustedKeyIds().length ? "not one of the keys you pinned" : "no keys pinned in this browser"],
+          ],
+          { class: "facts" },
+        )
+      : null,
+    el("p", { class: "note" }, "Checked in this browser with WebCrypto: the inclusion path is recomputed to the signed root (RFC 9162) and the head's Ed25519 signature verified over its canonical encoding. The service's own opinion is not consulted."),
+    actions,
+  );
+}
+
+async function load() {
+  const id = new URLSearchParams(location.search).get("id")?.trim();
+  if (!id) {
+    showError(new Error("No record id in the address; open a record from the search."));
+    return;
+  }
+  try {
+    const d = /** @type {RecordDetail} */ (await busy(() => getJson(recordApiUrl(id))));
+    clearError();
+    renderRecord(d);
+    fill(proofSection, el("h2", {}, "Proof verification"), el("p", { class: "proof-status checking", "data-status": "checking", role: "status" }, "Checking…"));
+    renderProof(d, await checkRecordProof(d, { trustedKeyIds: trustedKeyIds() }));
+  } catch (err) {
+    if (err instanceof ApiError && err.code === "RECORD_NOT_FOUND") fill(content, el("h1", {}, "Record not found"), el("p", {}, "No record has the id ", el("code", {}, id), "."));
+    showError(err);
+  }
+}
+
+if (startPage()) void load();

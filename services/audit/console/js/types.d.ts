@@ -1,0 +1,110 @@
+/** Shapes of the oversight API (services/audit) as the console reads them. */
+
+export interface RecordSummary {
+  index: number;
+  id: string;
+  kind: string;
+  occurred_at: string;
+  agency: string;
+  subscriber_id: string;
+  event_type: string;
+  region: string;
+  outcome: string;
+  view: string;
+  legal_basis: string;
+  policy_revision: string;
+  event_id: string;
+  action: string;
+  subject_ids: string[];
+}
+
+export interface RecordPage {
+  records: RecordSummary[];
+  next_cursor: string | null;
+}
+
+export interface SignedHead {
+  tree_size: number;
+  root_hash: string;
+  issued_at: string;
+  key_id: string;
+  public_key: string;
+  signature: string;
+}
+
+export interface RecordProof {
+  tree_size: number;
+  root_hash: string;
+  inclusion: string[];
+  head: SignedHead;
+}
+
+export interface LedgerPosition {
+  index: number;
+  leaf_hash: string;
+  appended_at: string;
+}
+
+export interface RecordDetail {
+  record: RecordSummary & {
+    reasons: string[];
+    redacted_paths: string[];
+    delivery_topic: string;
+    trace_id: string;
+    detail: Record<string, unknown>;
+  };
+  ledger: LedgerPosition;
+  proof: RecordProof | null;
+}
+
+export interface Disclosure {
+  event_id: string;
+  event_type: string;
+  agency: string;
+  subscriber_id: string;
+  view: string;
+  legal_basis: string;
+  policy_revision: string;
+  decided_at: string;
+  decision_id: string;
+  delivery_topic: string;
+}
+
+export interface SubjectDisclosures {
+  subject_id: string;
+  disclosures: Disclosure[];
+  denied: number;
+  next_cursor: string | null;
+}
+
+export interface StatsBucket {
+  start: string;
+  subscriber_id: string;
+  allow: number;
+  deny: number;
+}
+
+export interface DisclosureStats {
+  buckets: StatsBucket[];
+  totals: { subscriber_id: string; allow: number; deny: number }[];
+}
+
+export interface Anomaly {
+  subscriber_id: string;
+  metric: "allow" | "deny" | "access";
+  window_start: string;
+  count: number;
+  baseline_mean: number;
+  baseline_sd: number;
+  ratio: number;
+}
+
+export interface ApiIssue {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; issues: ApiIssue[] };
+}
