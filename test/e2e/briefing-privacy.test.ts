@@ -1,0 +1,205 @@
+import { Writable } from "node:stream";
+import {
+  Agency,
+  Classification,
+  ClearHoldBuildPhase,
+  Commodity,
+  HandlingCaveat,
+  IdentityDocumentKind,
+  Industry,
+  IntelligenceEvent,
+  INTEL_SCHEMA_VERSION,
+  OperationPhase,
+  PoliceDistrict,
+  SubjectRole,
+  SupportService,
+  type Subject,
+} from "@takitini/proto";
+import { loadSharingPolicy } from "@takitini/policies";
+import { createLogger, createMetricsRegistry, isoWeekOf } from "@takitini/runtime";
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { planRecord } from "../../services/exchange/dist/plan.js";
+import { buildApp } from "../../services/briefing/dist/app.js";
+import { audiencesFrom } from "../../services/briefing/dist/audiences.js";
+import { tokenHash } from "../../services/briefing/dist/auth.js";
+import { assembleBriefing } from "../../services/briefing/dist/briefing.js";
+import { digestKey, digestMessage } from "../../services/briefing/dist/digest.js";
+import { briefingPage } from "../../services/briefing/dist/html.js";
+import { decodeInput } from "../../services/briefing/dist/inputs.js";
+import { quarterOfWeek } from "../../services/briefing/dist/periods.js";
+import { REGIONS } from "../../services/briefing/dist/regions.js";
+import { AggregateStore } from "../../services/briefing/dist/store.js";
+
+/**
+ * Never an identifier: thousands of generated events, each carrying planted
+ * names, plates, phone and document numbers in every field that could hold
+ * them, go through the real pure path — the exchange's planRecord with the real
+ * compiled policy, the community tiers' messages, the briefing's aggregation —
+ * and out as rendered HTML, JSON, digests and the briefing's own log lines.
+ * None of the planted strings may appear in any of them.
+ */
+
+const SECRET = Buffer.from("property-test rounding secret, 32+ bytes");
+const TOKEN = "property-test-leader-token-0123456789";
+const DISTRICTS = REGIONS.map((r) => r.district);
+
+interface Planted {
+  name: string;
+  plate: string;
+  phone: string;
+  document: string;
+}
+
+// Distinctive shapes, so a match can only be a leak: names start "Xq", plates and documents are letter+digit runs.
+const planted: fc.Arbitrary<Planted> = fc.record({
+  name: fc.tuple(fc.stringMatching(/^Xq[a-zāēīōū]{4,8}$/), fc.stringMatching(/^[A-Z][a-zāēīōū]{4,8}$/)).map(([a, b]) => `${a} ${b}`),
+  plate: fc.stringMatching(/^[A-Z]{3}[0-9]{3}$/),
+  phone: fc.stringMatching(/^02[1-9] [0-9]{3} [0-9]{4}$/),
+  document: fc.stringMatching(/^[A-Z]{2}[0-9]{6}$/),
+});
+
+const person = (p: Planted, i: number): Subject => ({
+  entity: {
+    $case: "person",
+    value: { subjectId: `prop/person/${i}`, fullName: p.name, aliases: [p.name.split(" ")[0]!], dateOfBirth: "1990-01-01", address: `${p.phone.slice(4, 7)} ${p.name} Road`, phoneNumbers: [p.phone], documents: [{ kind: IdentityDocumentKind.IDENTITY_DOCUMENT_KIND_PASSPORT, number: p.document, issuingCountry: "NZ" }], role: SubjectRole.SUBJECT_ROLE_VICTIM, isMinor: false },
+  },
+});
+const vehicle = (p: Planted, i: number): Subject => ({ entity: { $case: "vehicle", value: { subjectId: `prop/vehicle/${i}`, plate: p.plate, make: "Toyota", model: "Hilux", colour: "silver" } } });
+
+const TEXT = (p: Planted) => `${p.name} ${p.plate} ${p.phone} ${p.document}`;
+
+type Kind = "seizure" | "firearms" | "wastewater" | "complaint" | "referral" | "resilience" | "operation";
+
+const eventArb = fc.record({
+  kind: fc.constantFrom<Kind>("seizure", "firearms", "wastewater", "complaint", "referral", "resilience", "operation"),
+  district: fc.constantFrom(...DISTRICTS.slice(4, 8)), // Waikato, Bay of Plenty, Eastern, Central: Eastern's leaders see a quarter of it
+  weeksAgo: fc.integer({ min: 1, max: 20 }),
+  n: fc.integer({ min: 0, max: 40 }),
+  people: fc.array(planted, { minLength: 1, maxLength: 3 }),
+});
+
+let seq = 0;
+function toEvent(e: fc.Value<typeof eventArb> extends infer T ? T : never, now: Date): IntelligenceEvent {
+  const p = e.people[0]!;
+  const when = new Date(now.getTime() - e.weeksAgo * 7 * 86_400_000);
+  const week = isoWeekOf(when);
+  const subjects = [...e.people.map(person), ...e.people.map(vehicle)];
+  const base = {
+    id: `00000000-0000-4000-8000-${String(++seq).padStart(12, "0")}`,
+    occurredAt: when,
+    publishedAt: when,
+    region: e.district,
+    classification: Classification.CLASSIFICATION_IN_CONFIDENCE,
+    handling: { caveats: [], releasableTo: [] },
+    sourceRecordId: `REC-${p.document}`,
+    subjects,
+  };
+  switch (e.kind) {
+    case "seizure":
+      return IntelligenceEvent.fromPartial({ ...base, sourceAgency: Agency.AGENCY_CUSTOMS, eventType: "customs.border_seizure", payload: { $case: "customsBorderSeizure", value: { commodity: Commodity.COMMODITY_METHAMPHETAMINE, weightGrams: e.n * 10, units: 0, originCountry: "US", consigneeSubjectId: "prop/person/0", caseRef: `CASE-${p.document}` } } });
+    case "firearms":
+      return IntelligenceEvent.fromPartial({ ...base, sourceAgency: Agency.AGENCY_POLICE, eventType: "police.firearms_seizure", classification: Classification.CLASSIFICATION_RESTRICTED, handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [] }, payload: { $case: "policeFirearmsSeizure", value: { firearmsCount: e.n % 7, firearmTypes: [], ammunitionRounds: 0, locality: p.name, linkedGroup: TEXT(p), underWarrant: true } } });
+    case "wastewater":
+      return IntelligenceEvent.fromPartial({ ...base, subjects: [], sourceAgency: Agency.AGENCY_POLICE, eventType: "police.wastewater_indicator", classification: Classification.CLASSIFICATION_UNCLASSIFIED, payload: { $case: "policeWastewaterIndicator", value: { site: TEXT(p), drug: Commodity.COMMODITY_METHAMPHETAMINE, sampleWeek: week, estimatedWeeklyGrams: 10 + e.n, populationServed: 5000 } } });
+    case "complaint":
+      return IntelligenceEvent.fromPartial({ ...base, sourceAgency: Agency.AGENCY_MBIE, eventType: "mbie.exploitation_complaint", payload: { $case: "mbieExploitationComplaint", value: { complaintRef: `LI-${p.document}`, industry: Industry.INDUSTRY_HORTICULTURE, indicators: [], workersAffected: e.n, employerSubjectId: "prop/person/0", locality: TEXT(p) } } });
+    case "referral":
+      return IntelligenceEvent.fromPartial({ ...base, sourceAgency: Agency.AGENCY_MSD, eventType: "msd.whanau_support_referral", payload: { $case: "msdWhanauSupportReferral", value: { referralBatchRef: `RB-${p.document}`, service: SupportService.SUPPORT_SERVICE_WHANAU_NAVIGATION, whanauCount: e.n % 9, childrenCount: e.n, referralWeek: week, provider: TEXT(p) } } });
+    case "resilience":
+      return IntelligenceEvent.fromPartial({ ...base, subjects: [], sourceAgency: Agency.AGENCY_MSD, eventType: "msd.community_resilience_report", payload: { $case: "msdCommunityResilienceReport", value: { programme: TEXT(p), provider: p.name, periodStart: "2026-01-01", periodEnd: "2026-03-31", fundingCents: 100_000, services: [{ service: SupportService.SUPPORT_SERVICE_RANGATAHI_MENTORING, peopleServed: e.n, sessions: e.n * 2 }] } } });
+    case "operation":
+      return IntelligenceEvent.fromPartial({
+        ...base,
+        operationRef: `Operation ${p.name}`,
+        sourceAgency: Agency.AGENCY_POLICE,
+        eventType: "police.operation_update",
+        classification: Classification.CLASSIFICATION_RESTRICTED,
+        handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [] },
+        payload: { $case: "policeOperationUpdate", value: { codeName: `Operation ${p.name}`, phase: OperationPhase.OPERATION_PHASE_RESOLUTION, clearHoldBuild: ClearHoldBuildPhase.CLEAR_HOLD_BUILD_PHASE_CLEAR, targetGroup: TEXT(p), arrests: e.n, charges: e.n * 3, familiesAffected: e.n % 13, childrenAffected: e.n, supportNeeded: [SupportService.SUPPORT_SERVICE_WHANAU_NAVIGATION], summary: `${TEXT(p)} arrested`, localities: [p.name] } },
+      });
+  }
+}
+
+let policy: Awaited<ReturnType<typeof loadSharingPolicy>>;
+beforeAll(async () => {
+  policy = await loadSharingPolicy();
+});
+
+describe("never an identifier in a briefing", () => {
+  it("keeps planted names, plates, phone and document numbers out of every page, API response, digest and log line", async () => {
+    const subscribers = policy.subscribers();
+    const registry = Object.fromEntries(subscribers.map(({ id, ...rest }) => [id, rest]));
+    const audiences = audiencesFrom(registry, { publicSubscriber: "public" });
+    const community = [...audiences.leaders.values(), audiences.public];
+    const now = new Date();
+    let reached = 0;
+
+    await fc.assert(
+      fc.asyncProperty(fc.array(eventArb, { minLength: 80, maxLength: 120 }), async (generated) => {
+        const stores = new Map(community.map((a) => [a.subscriberId, new AggregateStore()]));
+        const secrets: string[] = [];
+        for (const g of generated) {
+          const event = toEvent(g, now);
+          for (const person of g.people) secrets.push(person.name, person.plate, person.phone, person.document);
+          const plan = planRecord(
+            { topic: "takitini.intel.prop.v1", partition: 0, offset: String(seq), key: Buffer.from(event.id), value: Buffer.from(IntelligenceEvent.encode(event).finish()), headers: { "event-type": event.eventType, "schema-version": INTEL_SCHEMA_VERSION } },
+            subscribers,
+            policy.decide,
+            { auditTopic: "audit", deadLetterTopic: "dlq", policyRevision: policy.revision, now, consumer: "prop" },
+          );
+          if (plan.kind !== "disseminate") throw new Error(`unexpected dead letter: ${plan.reason}`);
+          for (const m of plan.messages) {
+            const a = community.find((x) => x.topic === m.topic);
+            if (!a) continue;
+            const decoded = decodeInput(m.value, m.headers);
+            if (decoded.ok && stores.get(a.subscriberId)!.apply(decoded.input)) reached++;
+          }
+        }
+
+        const outputs: string[] = [];
+        const logs: string[] = [];
+        const logger = createLogger("briefing", "debug", new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }));
+        const app = buildApp({
+          logger,
+          metrics: createMetricsRegistry("briefing"),
+          readiness: [],
+          audiences,
+          store: (id) => stores.get(id)!,
+          caughtUp: () => true,
+          secret: SECRET,
+          tokens: new Map([[tokenHash(TOKEN), "community-eastern"]]),
+          cookieSecure: false,
+          recordAccess: async () => undefined,
+          now: () => now,
+        });
+        const weeks = [...new Set(generated.map((g) => isoWeekOf(new Date(now.getTime() - g.weeksAgo * 7 * 86_400_000))))];
+        for (const a of community) {
+          for (const region of a.scope.filter((r) => ["WAIKATO", "BAY_OF_PLENTY", "EASTERN", "CENTRAL"].includes(r.code))) {
+            const periods = a.rules.period === "week" ? weeks : [...new Set(weeks.map(quarterOfWeek))];
+            for (const period of periods) {
+              const b = assembleBriefing({ store: stores.get(a.subscriberId)!, region, periodId: period, rules: a.rules, secret: SECRET, received: a.received });
+              outputs.push(JSON.stringify(b), briefingPage(b, { json: "/x" }), digestMessage({ key: digestKey(region, a, period), audience: a, region, period }, b).value.toString("utf8"));
+            }
+          }
+        }
+        for (const week of weeks.slice(0, 3)) {
+          for (const url of [`/v1/briefings/eastern?week=${week}`, `/briefings/eastern?week=${week}`, `/v1/briefings/waikato?week=${week}`]) {
+            outputs.push((await app.inject({ url, headers: { authorization: `Bearer ${TOKEN}` } })).body);
+          }
+          outputs.push((await app.inject({ url: `/v1/public/eastern?quarter=${quarterOfWeek(week)}` })).body);
+        }
+        outputs.push(...logs);
+        await app.close();
+
+        const all = outputs.join("\n");
+        for (const s of new Set(secrets)) {
+          if (all.includes(s)) throw new Error(`planted "${s}" leaked`);
+        }
+      }),
+      { numRuns: 40 },
+    );
+    // The property is about real traffic: the community tiers did receive thousands of records.
+    expect(reached).toBeGreaterThan(1000);
+  }, 600_000);
+});

@@ -1,0 +1,267 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { AccessAction, AccessRecord } from "@takitini/proto";
+import { isoWeekOf, isoWeekStart } from "@takitini/runtime";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { addQuarters, quarterOfWeek, weeksOfQuarter, addWeeks } from "../../services/briefing/dist/periods.js";
+import { tokenHash } from "../../services/briefing/dist/auth.js";
+import { launchBrowser } from "./browser.js";
+import { client, header, readTopic } from "./kafka.js";
+import { startService, type RunningService } from "./stack.js";
+
+/**
+ * Community briefings end to end: native records into the Customs and Police
+ * adapters' HTTP doors → the exchange (real policy) → the community tiers'
+ * topics → the briefing service → the rendered page in headless Chromium.
+ * The run has its own agency, community, audit and digest topics, so its
+ * figures are exactly what it sent.
+ */
+
+const brokers = inject("brokers");
+const kafka = client(brokers);
+const run = randomUUID().slice(0, 8);
+const POLICIES = fileURLToPath(new URL("../../policies/", import.meta.url));
+const T = {
+  customs: `takitini.e2e.${run}.intel.customs.v1`,
+  police: `takitini.e2e.${run}.intel.police.v1`,
+  eastern: `takitini.e2e.${run}.deliver.community-eastern.v1`,
+  public: `takitini.e2e.${run}.deliver.public.v1`,
+  audit: `takitini.e2e.${run}.audit.v1`,
+  digest: `takitini.e2e.${run}.briefings.v1`,
+};
+const TOKEN = `eastern-leaders-${randomUUID()}`;
+// A week in the last completed quarter: completed for both tiers.
+const QUARTER = addQuarters(quarterOfWeek(isoWeekOf(new Date())), -1);
+const WEEK = weeksOfQuarter(QUARTER)[6]!;
+const WEDNESDAY = new Date(isoWeekStart(WEEK).getTime() + 2 * 86_400_000);
+const nz = (d: Date) => d.toISOString().replace("Z", "+00:00");
+
+let services: RunningService[] = [];
+let customs: RunningService;
+let police: RunningService;
+let briefing: RunningService;
+let browser: Browser;
+let dir: string;
+
+const PLANTED = ["Tāne Pōmare", "LA482913", "021 555 0147", "Mele Tupou", "Hēmi Tāwhiri", "QZX482"];
+
+function seizure(i: number, commodity: string) {
+  return {
+    seizure_id: `SZ-E2E-${run}-${i}`,
+    case_ref: `CI-E2E-${run}-${i}`,
+    seized_at: nz(WEDNESDAY),
+    port_of_entry: "Napier",
+    district: "Eastern",
+    commodity,
+    weight_grams: 1000 + i,
+    origin_country: "US",
+    concealment: "passenger_baggage",
+    consignee: { type: "person", id: "P-20931" },
+    persons: [{ person_id: "P-20931", name: "Tāne Pōmare", dob: "1988-07-02", phones: ["021 555 0147"], documents: [{ type: "passport", number: "LA482913", country: "NZ" }], role: "person_of_interest" }],
+  };
+}
+
+const operationUpdate = {
+  update_id: `NOCG-E2E-${run}`,
+  recorded_at: nz(WEDNESDAY),
+  effective_at: nz(WEDNESDAY),
+  code_name: "Operation Kōtuku",
+  phase: "resolution",
+  clear_hold_build: "clear",
+  target_group: "Mongrel Mob Barbarians",
+  district: "Eastern",
+  localities: ["Ōpōtiki"],
+  arrests: 39,
+  charges: 205,
+  families_affected: 12,
+  children_affected: 47,
+  support_needed: ["whanau_navigation", "rangatahi_mentoring"],
+  summary: "Hēmi Tāwhiri among those arrested in Ōpōtiki.",
+};
+
+async function post(svc: RunningService, path: string, body: unknown): Promise<void> {
+  const res = await fetch(`${svc.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  if (res.status !== 202) throw new Error(`${svc.name} ${path}: ${res.status} ${await res.text()}`);
+}
+
+async function createTopics(): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ waitForLeaders: true, topics: Object.values(T).map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })) });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+interface Table {
+  values: { value: number | null; suppressed: boolean }[];
+  total: { value: number | null; suppressed: boolean };
+  columns: { code: string }[];
+}
+
+async function leaderJson(): Promise<{ sections: { id: string; tables: (Table & { id: string })[]; notices?: unknown[] }[] }> {
+  const res = await fetch(`${briefing.url}/v1/briefings/eastern?week=${WEEK}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  return (await res.json()) as never;
+}
+
+beforeAll(async () => {
+  await createTopics();
+  dir = mkdtempSync(join(tmpdir(), "takitini-e2e-briefing-"));
+  // The registry as shipped, with the community tiers delivered to this run's topics.
+  const registry = JSON.parse(readFileSync(join(POLICIES, "data/subscribers.json"), "utf8")) as Record<string, { delivery_topic: string }>;
+  registry["community-eastern"]!.delivery_topic = T.eastern;
+  registry.public!.delivery_topic = T.public;
+  writeFileSync(join(dir, "subscribers.json"), JSON.stringify(registry, null, 2));
+  writeFileSync(join(dir, "secret"), randomUUID() + randomUUID());
+  writeFileSync(join(dir, "tokens.json"), JSON.stringify({ [tokenHash(TOKEN)]: "community-eastern" }));
+  const common = { KAFKA_BROKERS: brokers.join(","), AUDIT_TOPIC: T.audit };
+  const start = async (name: string, env: Record<string, string>) => {
+    const s = await startService(name, env);
+    services.push(s);
+    return s;
+  };
+  await start("exchange", { ...common, INTEL_TOPICS: `${T.customs},${T.police}`, GROUP_ID: `e2e-briefing-exchange-${run}`, INSTANCE_ID: `e2e-briefing-${run}`, POLICY_WASM: join(POLICIES, "build/policy.wasm"), POLICY_DATA_DIR: dir });
+  customs = await start("customs-adapter", { ...common, TOPIC: T.customs, GRPC_PORT: "0", DEMO_RECORDS_PER_MINUTE: "0" });
+  police = await start("police-adapter", { ...common, TOPIC: T.police, GRPC_PORT: "0", DEMO_RECORDS_PER_MINUTE: "0" });
+  briefing = await start("briefing", briefingEnv());
+  browser = await launchBrowser();
+});
+
+const briefingEnv = () => ({
+  KAFKA_BROKERS: brokers.join(","),
+  AUDIT_TOPIC: T.audit,
+  DIGEST_TOPIC: T.digest,
+  GROUP_ID: `e2e-briefing-${run}`,
+  INSTANCE_ID: `e2e-${run}`,
+  POLICY_DATA_DIR: dir,
+  BRIEFING_ROUNDING_SECRET_FILE: join(dir, "secret"),
+  BRIEFING_LEADER_TOKENS_FILE: join(dir, "tokens.json"),
+  BRIEFING_DIGEST_GRACE_MS: "0",
+  BRIEFING_DIGEST_LOOKBACK: "1",
+  BRIEFING_DIGEST_INTERVAL_MS: "1000",
+});
+
+afterAll(async () => {
+  await browser?.close();
+  const codes = await Promise.all(services.map((s) => s.stop("SIGTERM")));
+  expect(codes.every((c) => c === 0)).toBe(true);
+});
+
+async function accessRecords(until: (r: AccessRecord) => boolean): Promise<AccessRecord[]> {
+  const seen = await readTopic(kafka, T.audit, { until: (s) => header(s.message, "event-type") === "audit.access" && until(AccessRecord.decode(s.message.value!)), timeoutMs: 30_000 });
+  return seen.filter((s) => header(s.message, "event-type") === "audit.access").map((s) => AccessRecord.decode(s.message.value!));
+}
+
+describe("a community briefing, from the adapters to the page", () => {
+  beforeAll(async () => {
+    // 8 methamphetamine and 7 cocaine seizures in Eastern, and one operation at resolution.
+    for (let i = 0; i < 8; i++) await post(customs, "/v1/seizures", seizure(i, "methamphetamine"));
+    for (let i = 8; i < 15; i++) await post(customs, "/v1/seizures", seizure(i, "cocaine"));
+    await post(police, "/v1/operation-updates", operationUpdate);
+    // Wait until the briefing has all of it.
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const b = await leaderJson();
+      const t = b.sections.flatMap((s) => s.tables).find((x) => x.id === "border-seizures");
+      const notices = b.sections.find((s) => s.id === "operations")?.notices ?? [];
+      if (t?.total.value === 15 && notices.length === 1) break;
+      if (Date.now() > deadline) throw new Error(`briefing never caught up: ${JSON.stringify(t)} ${notices.length} notices\n${briefing.output().slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  });
+
+  it("shows a signed-in leader their region's figures, suppressed and rounded, readable on a phone", async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.goto(`${briefing.url}/briefings/eastern?week=${WEEK}`);
+    expect(new URL(page.url()).pathname).toBe("/login");
+    await page.fill("#token", TOKEN);
+    await Promise.all([page.waitForURL(`**/briefings/eastern?week=${WEEK}`), page.click("button[type=submit]")]);
+    const cookie = (await context.cookies()).find((c) => c.name === "takitini_briefing")!;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict" });
+
+    await expect(page.locator("h1").textContent()).resolves.toBe("Eastern");
+    const rows = page.locator('table[data-table="border-seizures"] tbody tr');
+    const cellOf = async (label: string) => (await rows.filter({ has: page.locator("th", { hasText: new RegExp(`^${label}$`) }) }).locator("td").first().textContent())?.trim();
+    // 15 in all (a multiple of 3, published as it is); 8 methamphetamine rounds to 6 or 9;
+    // 7 cocaine is hidden (secondary) because the other commodities are zeros (hidden) and the total is published.
+    expect(await cellOf("Total")).toBe("15");
+    expect(["6", "9"]).toContain(await cellOf("Methamphetamine"));
+    expect(await cellOf("Cocaine")).toBe("s");
+    expect(await cellOf("MDMA \\(ecstasy\\)")).toBe("s");
+    // The support notice: 12 families (a multiple of 3), 47 children rounded to 45 or 48.
+    const notice = (await page.locator("#operations .notice").textContent()) ?? "";
+    expect(notice).toContain("Families affected: 12");
+    expect(notice).toMatch(/Children affected: (45|48)(?!\d)/);
+    expect(notice).toContain("Whānau navigation");
+    // The chart is there, with its text alternative; nothing overflows a phone's width.
+    expect(await page.locator("svg.chart title").first().textContent()).toMatch(/Border seizures/);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const html = await page.content();
+    for (const pi of [...PLANTED, "Operation Kōtuku", "Ōpōtiki", "Mongrel Mob"]) expect(html).not.toContain(pi);
+    expect(await page.locator("#fraud").textContent()).toContain("No fraud or scam figures reach Takitini yet");
+
+    // Another region: 403, and the refusal is on the audit topic.
+    const refused = await page.goto(`${briefing.url}/briefings/northland?week=${WEEK}`);
+    expect(refused?.status()).toBe(403);
+    expect(await page.textContent("body")).toContain("REGION_OUT_OF_SCOPE");
+    const denied = await accessRecords((r) => r.action === AccessAction.ACCESS_ACTION_BRIEFING_DENIED);
+    expect(denied.find((r) => r.action === AccessAction.ACCESS_ACTION_BRIEFING_DENIED)).toMatchObject({ subscriberId: "community-eastern", channel: "briefing.http", reason: "REGION_OUT_OF_SCOPE", regions: ["NORTHLAND"], resource: `/briefings/northland?week=${WEEK}` });
+    expect(denied.some((r) => r.action === AccessAction.ACCESS_ACTION_BRIEFING_VIEWED && r.resource === `/briefings/eastern?week=${WEEK}`)).toBe(true);
+    await context.close();
+  });
+
+  it("shows the public the coarser quarterly page without signing in", async () => {
+    const page = await browser.newPage();
+    const res = await page.goto(`${briefing.url}/public/eastern?quarter=${QUARTER}`);
+    expect(res?.status()).toBe(200);
+    const rows = page.locator('table[data-table="border-seizures"] tbody tr');
+    const labels = await rows.locator("th").allTextContents();
+    expect(labels).toEqual(["Methamphetamine", "Other drugs and precursors", "Firearms and other goods", "Total"]);
+    const values = (await rows.locator("td:nth-of-type(1)").allTextContents()).map((s) => s.trim());
+    // Threshold 10 on the public tier: 8 and 7 are hidden; the total of 15 is published.
+    expect(values).toEqual(["s", "s", "s", "15"]);
+    expect(await page.locator("#exploitation").getAttribute("data-available")).toBe("false");
+    expect(await page.locator("#operations").getAttribute("data-available")).toBe("false");
+    await page.close();
+    const viewed = (r: AccessRecord) => r.subscriberId === "public" && r.channel === "briefing.http" && r.resource === `/public/eastern?quarter=${QUARTER}`;
+    const records = await accessRecords(viewed);
+    expect(records.find(viewed)).toMatchObject({ action: AccessAction.ACCESS_ACTION_BRIEFING_VIEWED, regions: ["EASTERN"] });
+  });
+
+  it("answers an unknown region with 404 listing the valid ones, and bad parameters with 400", async () => {
+    const unknown = await fetch(`${briefing.url}/v1/public/atlantis`);
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { valid_regions: string[] } }).error.valid_regions).toContain("bay-of-plenty");
+    const bad = await fetch(`${briefing.url}/v1/public/eastern?quarter=2026Q1`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { issues: { path: string }[] } }).error.issues[0]!.path).toBe("quarter");
+  });
+
+  it("publishes the weekly digest once, with its audit record, and not again after a restart", async () => {
+    const lastWeek = addWeeks(isoWeekOf(new Date()), -1);
+    const key = `eastern/leader.community-eastern/${lastWeek}`;
+    const digests = await readTopic(kafka, T.digest, { until: (s) => s.message.key?.toString() === key, timeoutMs: 30_000 });
+    const mine = digests.find((s) => s.message.key?.toString() === key)!;
+    expect(JSON.parse(mine.message.value!.toString())).toMatchObject({ schema: "takitini.briefing.digest.v1", audience: "leader.community-eastern", briefing: { region: { slug: "eastern" }, period: { id: lastWeek } } });
+    const audited = await accessRecords((r) => r.channel === "briefing.digest" && r.resource === `${T.digest}/${key}`);
+    expect(audited.some((r) => r.channel === "briefing.digest" && r.resource === `${T.digest}/${key}` && r.subscriberId === "community-eastern")).toBe(true);
+
+    const before = (await readTopic(kafka, T.digest, { idleMs: 2000 })).length;
+    expect(before).toBe(13); // Eastern's leaders for last week, the public for last quarter in all 12 districts
+    expect(await briefing.stop("SIGTERM")).toBe(0);
+    services = services.filter((s) => s !== briefing);
+    briefing = await startService("briefing", briefingEnv());
+    services.push(briefing);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await readTopic(kafka, T.digest, { idleMs: 2000 })).length).toBe(before);
+    // …and it rebuilt its aggregates from the topics without counting anything twice.
+    const t = (await leaderJson()).sections.flatMap((s) => s.tables).find((x) => x.id === "border-seizures")!;
+    expect(t.total.value).toBe(15);
+  });
+});
