@@ -4,7 +4,8 @@
 #   postgres.sh install                       install the package if no server binaries are found (root only)
 #   postgres.sh bindir                        print the server's bin directory
 #   postgres.sh start [--dir D] [--port N] [-c name=value]...
-#                                             initdb into D (default: a new /tmp/takitini-pg.XXXXXX), listen
+#                                             initdb into D (default: a new /tmp/takitini-pg.XXXXXX) — or, when D
+#                                             already holds a cluster this script made, start that one — listen
 #                                             on 127.0.0.1:N only (default 55432), start; prints key=value lines:
 #                                             url, port, dir, pid, log
 #   postgres.sh stop --dir D [--remove]       fast shutdown; --remove deletes D afterwards
@@ -71,7 +72,21 @@ case "$cmd" in
     if [ -z "$dir" ]; then dir="$(mktemp -d /tmp/takitini-pg.XXXXXX)"; fi
     mkdir -p "$dir"
     dir="$(cd "$dir" && pwd)"
-    [ ! -e "$dir/data/PG_VERSION" ] || die "$dir/data already holds a cluster"
+    if [ -e "$dir/data/PG_VERSION" ]; then
+      # A cluster this script made earlier (npm start keeps one): start it again.
+      [ -f "$dir/url" ] || die "$dir/data holds a cluster this script did not make"
+      if ! as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+        as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null \
+          || { tail -n 30 "$dir/postgres.log" >&2 || true; die "the server did not start"; }
+      fi
+      url="$(cat "$dir/url")"
+      echo "url=$url"
+      echo "port=${url##*:}" | sed 's#/.*##'
+      echo "dir=$dir"
+      echo "pid=$(head -n 1 "$dir/data/postmaster.pid")"
+      echo "log=$dir/postgres.log"
+      exit 0
+    fi
     password="$(head -c 24 /dev/urandom | base64 | tr -d '/+=' | head -c 24)"
     mkdir -p "$dir/run"
     umask 077

@@ -24,7 +24,7 @@ import { customsAdapter } from "../../services/customs-adapter/dist/adapter.js";
 import { mbieAdapter } from "../../services/mbie-adapter/dist/adapter.js";
 import { msdAdapter } from "../../services/msd-adapter/dist/adapter.js";
 import { policeAdapter } from "../../services/police-adapter/dist/adapter.js";
-import { fmt, kafkaForBench, median, percentile, pool, ROOT, startProcess, vmHwm, type Proc } from "./lib.ts";
+import { auditBenchEnv, fmt, kafkaForBench, median, percentile, pool, postgresForBench, ROOT, startProcess, vmHwm, type Proc } from "./lib.ts";
 
 const positive = (name: string, fallback: number): number => {
   const v = Number(process.env[name] ?? fallback);
@@ -167,6 +167,7 @@ function onBatch(topic: string, messages: { key: Buffer | null; value: Buffer | 
 
 // ---- the run ---------------------------------------------------------------------------
 const kafka = await kafkaForBench(benchTopics);
+const postgres = await postgresForBench();
 const client = new Kafka({ clientId: `bench-e2e-${RUN}`, brokers: kafka.brokers, logLevel: logLevel.ERROR });
 const procs = new Map<string, Proc>();
 const reap = () => procs.forEach((p) => p.child.kill("SIGKILL"));
@@ -181,7 +182,8 @@ async function startServices(): Promise<void> {
     const p = await startProcess(`services/${name}/dist/main.js`, { KAFKA_BROKERS: brokers, DEMO_RECORDS_PER_MINUTE: "0", ...env });
     procs.set(name, p);
   };
-  await start("audit", { AUDIT_TOPIC, GROUP_ID: `takitini-bench-audit-${RUN}` });
+  // The audit ledger (PostgreSQL) records every decision and every publish of the run.
+  await start("audit", { AUDIT_TOPIC, INTEL_TOPICS: ADAPTERS.map(intelTopic).join(","), GROUP_ID: `takitini-bench-audit-${RUN}`, ...auditBenchEnv(postgres.url, RUN) });
   // The exchange's gRPC DeliveryService is not under test: a free port, plaintext (it then refuses every Subscribe).
   await start("exchange", { AUDIT_TOPIC, INTEL_TOPICS: ADAPTERS.map(intelTopic).join(","), GROUP_ID: `takitini-bench-exchange-${RUN}`, INSTANCE_ID: `bench-${RUN}`, GRPC_PORT: "0", GRPC_INSECURE: "true" });
   await Promise.all(ADAPTERS.map((a) => start(a.service, { TOPIC: intelTopic(a), GRPC_PORT: "0" })));
@@ -394,6 +396,7 @@ try {
     await admin.disconnect();
   }
   await kafka.stop();
+  await postgres.stop();
 }
 
 // ---- report ------------------------------------------------------------------------------

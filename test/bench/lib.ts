@@ -2,10 +2,13 @@
 // Benchmarks measure; they assert nothing. Quote ratios from one run: these
 // machines are shared and noisy.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { loadTopicDeclarations, provideKafka, type TopicDeclaration } from "@takitini/infra";
+import { loadTopicDeclarations, provideKafka, providePostgres, redactUrl, type TopicDeclaration } from "@takitini/infra";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -25,6 +28,21 @@ export async function kafkaForBench(extraTopics: TopicDeclaration[] = []) {
   const k = await provideKafka(extraTopics.length > 0 ? { topics: [...loadTopicDeclarations(), ...extraTopics] } : {});
   console.error(`[bench] Kafka (${k.mode}) at ${k.brokers.join(",")}`);
   return k;
+}
+
+/** The audit ledger's PostgreSQL for a benchmark: DATABASE_URL, else a throwaway local cluster. */
+export async function postgresForBench() {
+  const pg = await providePostgres({ log: (m) => console.error(`[bench] ${m}`) });
+  console.error(`[bench] PostgreSQL (${pg.mode}) at ${redactUrl(pg.url)}`);
+  return pg;
+}
+
+/** An audit service's settings for a run: its own schema, a throwaway oversight credential. */
+export function auditBenchEnv(databaseUrl: string, run: string): Record<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), "takitini-bench-oversight-"));
+  const token = randomBytes(24).toString("base64url");
+  writeFileSync(join(dir, "tokens.json"), JSON.stringify({ [createHash("sha256").update(token).digest("hex")]: "benchmark" }));
+  return { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: `bench_${run.replace(/[^a-z0-9]/g, "_")}`, AUDIT_OVERSIGHT_TOKENS_FILE: join(dir, "tokens.json") };
 }
 
 export interface Proc {

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { IntelligenceEvent } from "@takitini/proto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { client, header, readTopic } from "./kafka.js";
-import { startMesh } from "./stack.js";
+import { oversightHeaders, startMesh } from "./stack.js";
 
 const example = JSON.parse(
   readFileSync(new URL("../../services/police-adapter/examples/noting.json", import.meta.url), "utf8"),
@@ -40,7 +40,7 @@ async function decisionsFor(eventId: string, expected: number): Promise<ApiDecis
   const deadline = Date.now() + 60_000;
   let got: ApiDecision[] = [];
   while (Date.now() < deadline) {
-    const res = await fetch(`${mesh.audit.url}/v1/decisions?event_id=${eventId}&limit=500`);
+    const res = await fetch(`${mesh.audit.url}/v1/decisions?event_id=${eventId}&limit=500`, { headers: oversightHeaders });
     got = ((await res.json()) as { decisions: ApiDecision[] }).decisions;
     if (got.length >= expected) return got;
     await new Promise((r) => setTimeout(r, 200));
@@ -49,7 +49,7 @@ async function decisionsFor(eventId: string, expected: number): Promise<ApiDecis
 }
 
 beforeAll(async () => {
-  mesh = await startMesh(brokers);
+  mesh = await startMesh(brokers, inject("databaseUrl"));
   subscribers = ((await (await fetch(`${mesh.exchange.url}/v1/policy`)).json()) as { subscribers: typeof subscribers }).subscribers;
 });
 

@@ -19,7 +19,7 @@ import {
 } from "@takitini/proto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { client, header, readTopic } from "./kafka.js";
-import { startService, type RunningService } from "./stack.js";
+import { auditEnv, oversightHeaders, startService, type RunningService } from "./stack.js";
 
 /**
  * The sharing policy on real traffic: Police events produced to the agency topic
@@ -122,7 +122,7 @@ async function decisionsFor(eventId: string): Promise<Map<string, ApiDecision>> 
   const deadline = Date.now() + 60_000;
   let got: ApiDecision[] = [];
   while (Date.now() < deadline) {
-    const res = await fetch(`${audit.url}/v1/decisions?event_id=${eventId}&limit=500`);
+    const res = await fetch(`${audit.url}/v1/decisions?event_id=${eventId}&limit=500`, { headers: oversightHeaders });
     got = ((await res.json()) as { decisions: ApiDecision[] }).decisions;
     if (got.length >= expected) break;
     await new Promise((r) => setTimeout(r, 200));
@@ -164,7 +164,7 @@ beforeAll(async () => {
   copyFileSync(join(POLICIES, "build/policy.wasm"), join(policyDir, "policy.wasm"));
   copyFileSync(join(POLICIES, "data/subscribers.json"), join(policyDir, "subscribers.json"));
   const common = { KAFKA_BROKERS: brokers.join(",") };
-  audit = await startService("audit", { ...common, GROUP_ID: `e2e-policy-audit-${run}` });
+  audit = await startService("audit", { ...common, ...auditEnv(inject("databaseUrl"), run), GROUP_ID: `e2e-policy-audit-${run}` });
   exchange = await startService("exchange", {
     ...common,
     GROUP_ID: `e2e-policy-exchange-${run}`,

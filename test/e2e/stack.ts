@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
@@ -77,8 +80,27 @@ export async function startService(name: string, env: Record<string, string>): P
   };
 }
 
-/** The mesh's three services on their own consumer groups, so runs never share state. */
-export async function startMesh(brokers: string[]) {
+/** The oversight credential the e2e audit services accept. */
+export const OVERSIGHT_TOKEN = "e2e-oversight-token-7c1d0b";
+export const oversightHeaders = { authorization: `Bearer ${OVERSIGHT_TOKEN}` };
+let tokensFile: string | undefined;
+
+/** An audit service's database (its own schema per run), credential and a quick head schedule. */
+export function auditEnv(databaseUrl: string, run: string): Record<string, string> {
+  if (!tokensFile) {
+    tokensFile = join(mkdtempSync(join(tmpdir(), "takitini-e2e-oversight-")), "tokens.json");
+    writeFileSync(tokensFile, JSON.stringify({ [createHash("sha256").update(OVERSIGHT_TOKEN).digest("hex")]: "e2e oversight officer" }));
+  }
+  return {
+    DATABASE_URL: databaseUrl,
+    DATABASE_SCHEMA: `e2e_${run.replace(/[^a-z0-9]/g, "_")}`,
+    AUDIT_OVERSIGHT_TOKENS_FILE: tokensFile,
+    HEAD_INTERVAL_MS: "1000",
+  };
+}
+
+/** The mesh's three services on their own consumer groups and ledger schema, so runs never share state. */
+export async function startMesh(brokers: string[], databaseUrl: string) {
   const run = randomUUID().slice(0, 8);
   const common = { KAFKA_BROKERS: brokers.join(",") };
   const started: RunningService[] = [];
@@ -88,7 +110,7 @@ export async function startMesh(brokers: string[]) {
     return svc;
   };
   try {
-    const audit = await start("audit", { ...common, GROUP_ID: `e2e-audit-${run}` });
+    const audit = await start("audit", { ...common, ...auditEnv(databaseUrl, run), GROUP_ID: `e2e-audit-${run}` });
     const exchange = await start("exchange", { ...common, GROUP_ID: `e2e-exchange-${run}`, INSTANCE_ID: `e2e-${run}` });
     const adapter = await start("police-adapter", common);
     return { run, audit, exchange, adapter, all: [adapter, exchange, audit] };

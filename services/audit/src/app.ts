@@ -1,82 +1,239 @@
-import { commonErrors, createHttpServer, zodIssues, type Logger, type ReadinessCheck, type Registry } from "@takitini/runtime";
-import type { FastifyInstance } from "fastify";
+import { randomUUID } from "node:crypto";
+import { OversightQueryRecord } from "@takitini/proto";
+import { commonErrors, createHttpServer, defineErrors, zodIssues, type Logger, type ReadinessCheck, type Registry } from "@takitini/runtime";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { AccessAction } from "@takitini/proto";
-import { accessToApi, toApi } from "./records.js";
-import { decodeCursor, InvalidCursorError, type DecisionStore, type MemoryAccessLog } from "./store.js";
+import type { Ledger, SqlDatabase } from "./ledger/index.js";
+import type { SignedTreeHead } from "./merkle/index.js";
+import { flagAnomalies } from "./oversight/anomaly.js";
+import { bearer, cookie, officerFor, SESSION_COOKIE, type Sessions, type TokenRegistry } from "./oversight/credentials.js";
+import { anomaliesQuery, pageQuery, recordsQuery, statsQuery } from "./oversight/query.js";
+import { fromOversightQuery } from "./oversight/records.js";
+import { anomalySeries, disclosureStats, recordById, searchRecords, whoHasSeen } from "./oversight/store.js";
+import { appendRecords } from "./ingest.js";
 
-const decisionsQuery = z.strictObject({
-  event_id: z.uuid().optional(),
-  subscriber_id: z.string().regex(/^[a-z0-9-]{1,40}$/, "expected a subscriber id").optional(),
-  outcome: z.enum(["allow", "deny"]).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(100).optional(),
+export const auditErrors = defineErrors({
+  OVERSIGHT_CREDENTIAL_REQUIRED: { status: 401, message: "an oversight credential is required (Authorization: Bearer <token>, or log in at /console/login)" },
+  RECORD_NOT_FOUND: { status: 404, message: "no record with that id" },
+  NO_SIGNED_HEAD: { status: 404, message: "no tree head has been signed yet" },
+  TREE_SIZE_OUT_OF_RANGE: { status: 400, message: "tree size out of range" },
 });
-
-const ACCESS_ACTIONS = { subscribe_granted: AccessAction.ACCESS_ACTION_SUBSCRIBE_GRANTED, subscribe_denied: AccessAction.ACCESS_ACTION_SUBSCRIBE_DENIED, delivered: AccessAction.ACCESS_ACTION_DELIVERED } as const;
-
-const accessQuery = z.strictObject({
-  subscriber_id: z.string().regex(/^[a-z0-9-]{1,40}$/, "expected a subscriber id").optional(),
-  action: z.enum(["subscribe_granted", "subscribe_denied", "delivered"]).optional(),
-  event_id: z.uuid().optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(100).optional(),
-});
-
-function checkCursor(cursor: string | undefined): void {
-  if (cursor === undefined) return;
-  try {
-    decodeCursor(cursor);
-  } catch (err) {
-    if (err instanceof InvalidCursorError) throw commonErrors.INVALID_QUERY([{ path: "cursor", code: "invalid_cursor", message: "cursor is not one this API issued" }]);
-    throw err;
-  }
-}
 
 export interface AppDeps {
   logger: Logger;
   metrics: Registry;
-  store: DecisionStore;
-  access: MemoryAccessLog;
+  db: SqlDatabase;
+  ledger: Ledger;
+  tokens: TokenRegistry;
+  sessions: Sessions;
   readiness: ReadinessCheck[];
+  /** Extra routes (the console) registered on the same server. */
+  plugins?: ((app: FastifyInstance) => void | Promise<void>)[];
 }
 
-/** The oversight API over the decision record. */
-export function buildApp(deps: AppDeps): FastifyInstance {
-  const app = createHttpServer({ service: "audit", logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness });
+declare module "fastify" {
+  interface FastifyRequest {
+    officer?: string;
+    resultCount?: number;
+  }
+}
 
-  app.get("/v1/decisions", async (req) => {
-    const parsed = decisionsQuery.safeParse(req.query);
-    if (!parsed.success) throw commonErrors.INVALID_QUERY(zodIssues(parsed.error));
-    const q = parsed.data;
-    checkCursor(q.cursor);
-    const page = deps.store.query({ eventId: q.event_id, subscriberId: q.subscriber_id, outcome: q.outcome, limit: q.limit, cursor: q.cursor });
-    return { decisions: page.decisions.map(toApi), next_cursor: page.nextCursor };
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success) throw commonErrors.INVALID_QUERY(zodIssues(parsed.error));
+  return parsed.data;
+}
+
+const badCursor = () => commonErrors.INVALID_QUERY([{ path: "cursor", code: "invalid_cursor", message: "cursor is not one this API issued" }]);
+
+export function headJson(h: SignedTreeHead, publicKeyPem: string) {
+  return {
+    tree_size: h.treeSize,
+    root_hash: h.rootHash.toString("hex"),
+    issued_at: new Date(h.timestampMs).toISOString(),
+    key_id: h.keyId.toString("hex"),
+    public_key: publicKeyPem,
+    signature: h.signature.toString("base64"),
+  };
+}
+
+/**
+ * The oversight API over the ledger. Every /v1 route needs an oversight
+ * credential, and every /v1 request — answered, refused or failed — is itself
+ * appended to the ledger (who asked, what, the status and how many records)
+ * before the answer leaves: if that append fails, the answer is withheld.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = createHttpServer({ service: "audit", logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness });
+  const { db, ledger } = deps;
+  // The console's login form.
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string", bodyLimit: 4096 }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
-  app.get("/v1/decisions/:id", async (req, reply) => {
+  app.addHook("onRequest", async (req) => {
+    if (!req.url.startsWith("/v1/")) return;
+    const officer = officerFor(deps.tokens, bearer(req.headers.authorization) ?? "") ?? deps.sessions.officer(cookie(req.headers.cookie, SESSION_COOKIE));
+    if (!officer) throw auditErrors.OVERSIGHT_CREDENTIAL_REQUIRED();
+    req.officer = officer;
+  });
+
+  app.addHook("onSend", async (req: FastifyRequest, reply: FastifyReply, payload) => {
+    if (!req.url.startsWith("/v1/")) return payload;
+    const query = (req.query ?? {}) as Record<string, unknown>;
+    const params = (req.params ?? {}) as Record<string, unknown>;
+    const parameters = Object.entries({ ...params, ...query })
+      .map(([name, value]) => ({ name: name.slice(0, 100), value: String(value).slice(0, 500) }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const record = OversightQueryRecord.fromPartial({
+      id: randomUUID(),
+      officer: req.officer ?? "",
+      channel: "http",
+      method: req.method,
+      route: req.routeOptions.url ?? req.url.split("?")[0]!.slice(0, 200),
+      parameters,
+      status: reply.statusCode,
+      resultCount: req.resultCount ?? 0,
+      occurredAt: new Date(),
+    });
+    await appendRecords(ledger, [fromOversightQuery(record, new Date())]);
+    return payload;
+  });
+
+  for (const plugin of deps.plugins ?? []) await plugin(app);
+
+  app.get("/v1/records", async (req) => {
+    const q = parse(recordsQuery, req.query);
+    const page = await searchRecords(db, q);
+    if ("badCursor" in page) throw badCursor();
+    req.resultCount = page.records.length;
+    return { records: page.records, next_cursor: page.nextCursor };
+  });
+
+  app.get("/v1/records/:id", async (req) => {
+    const id = parse(z.strictObject({ id: z.string().min(1).max(200) }), req.params).id;
+    const found = await recordById(db, id);
+    if (!found) throw auditErrors.RECORD_NOT_FOUND();
+    req.resultCount = 1;
+    const head = await ledger.latestHead();
+    const covered = head && head.treeSize > found.row.index;
+    const proof = covered ? await ledger.inclusionProof(found.row.index, head.treeSize) : undefined;
+    const doc = found.doc;
+    const list = (k: string) => (Array.isArray(doc[k]) ? (doc[k] as unknown[]).filter((x): x is string => typeof x === "string") : []);
+    return {
+      record: {
+        ...found.row,
+        reasons: list("reasons"),
+        redacted_paths: list("redacted_paths"),
+        delivery_topic: typeof doc["delivery_topic"] === "string" ? doc["delivery_topic"] : "",
+        trace_id: typeof doc["trace_id"] === "string" ? doc["trace_id"] : "",
+        detail: doc,
+      },
+      ledger: { index: found.row.index, leaf_hash: found.leafHash.toString("hex"), appended_at: found.appendedAt.toISOString() },
+      proof:
+        head && proof
+          ? { tree_size: head.treeSize, root_hash: head.rootHash.toString("hex"), inclusion: proof.proof.map((p) => p.toString("hex")), head: headJson(head, ledger.signer.publicKeyPem) }
+          : null,
+    };
+  });
+
+  app.get("/v1/subjects/:subjectId/disclosures", async (req) => {
+    const subjectId = parse(z.strictObject({ subjectId: z.string().regex(/^[A-Za-z0-9._:/-]{1,200}$/, "expected a subject id") }), req.params).subjectId;
+    const page = parse(pageQuery, req.query);
+    const out = await whoHasSeen(db, subjectId, page);
+    if ("badCursor" in out) throw badCursor();
+    req.resultCount = out.disclosures.length;
+    return { subject_id: subjectId, disclosures: out.disclosures, denied: out.denied, next_cursor: out.nextCursor };
+  });
+
+  app.get("/v1/stats/disclosures", async (req) => {
+    const q = parse(statsQuery, req.query);
+    const out = await disclosureStats(db, q);
+    req.resultCount = out.buckets.length;
+    return out;
+  });
+
+  app.get("/v1/anomalies", async (req) => {
+    const q = parse(anomaliesQuery, req.query);
+    const at = q.at ?? new Date();
+    const series = await anomalySeries(db, { windowSeconds: q.window === "hour" ? 3600 : 86_400, baseline: q.baseline, at });
+    const anomalies = flagAnomalies(series).map((a) => ({ ...a, window_start: new Date(at.getTime() - (q.window === "hour" ? 3600 : 86_400) * 1000).toISOString() }));
+    req.resultCount = anomalies.length;
+    return { anomalies };
+  });
+
+  app.get("/v1/tree/head", async (req) => {
+    const head = await ledger.latestHead();
+    if (!head) throw auditErrors.NO_SIGNED_HEAD();
+    req.resultCount = 1;
+    return headJson(head, ledger.signer.publicKeyPem);
+  });
+
+  app.post("/v1/tree/heads", async (req, reply) => {
+    const head = await ledger.signHead();
+    req.resultCount = 1;
+    return reply.code(201).send(headJson(head, ledger.signer.publicKeyPem));
+  });
+
+  const size = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+  app.get("/v1/tree/inclusion", async (req) => {
+    const q = parse(z.strictObject({ record_id: z.string().min(1).max(200), tree_size: size.optional() }), req.query);
+    const leaf = await ledger.leafByRecord(q.record_id);
+    if (!leaf) throw auditErrors.RECORD_NOT_FOUND();
+    const treeSize = q.tree_size ?? (await ledger.state()).treeSize;
+    if (treeSize <= leaf.index || treeSize > (await ledger.state()).treeSize) throw auditErrors.TREE_SIZE_OUT_OF_RANGE([{ path: "tree_size", code: "out_of_range", message: `must be above ${leaf.index} and at most the tree size` }]);
+    const p = await ledger.inclusionProof(leaf.index, treeSize);
+    req.resultCount = 1;
+    return { record_id: leaf.recordId, index: leaf.index, leaf_hash: leaf.leafHash.toString("hex"), tree_size: p.treeSize, inclusion: p.proof.map((x) => x.toString("hex")) };
+  });
+
+  app.get("/v1/tree/consistency", async (req) => {
+    const q = parse(z.strictObject({ from: size, to: size.optional() }), req.query);
+    const current = (await ledger.state()).treeSize;
+    const to = q.to ?? current;
+    if (q.from > to || to > current) throw auditErrors.TREE_SIZE_OUT_OF_RANGE([{ path: q.from > to ? "from" : "to", code: "out_of_range", message: "need from ≤ to ≤ the tree size" }]);
+    const p = await ledger.consistencyProof(q.from, to);
+    req.resultCount = 1;
+    return { from: p.size1, to: p.size2, consistency: p.proof.map((x) => x.toString("hex")) };
+  });
+
+  // The first API's routes, kept for its clients: decisions only, by event, subscriber, outcome.
+  app.get("/v1/decisions", async (req) => {
+    const q = parse(
+      z.strictObject({ event_id: z.uuid().optional(), subscriber_id: z.string().regex(/^[a-z0-9-]{1,40}$/, "expected a subscriber id").optional(), outcome: z.enum(["allow", "deny"]).optional(), limit: z.coerce.number().int().min(1).max(500).default(100), cursor: z.string().max(100).optional() }),
+      req.query,
+    );
+    const page = await searchRecords(db, { ...q, kind: "decision" });
+    if ("badCursor" in page) throw badCursor();
+    const docs = await Promise.all(page.records.map(async (r) => (await recordById(db, r.id))?.doc));
+    req.resultCount = docs.length;
+    return { decisions: docs, next_cursor: page.nextCursor };
+  });
+
+  app.get("/v1/decisions/:id", async (req) => {
     const id = z.uuid().safeParse((req.params as { id: string }).id);
     if (!id.success) throw commonErrors.INVALID_QUERY([{ path: "id", code: "invalid_format", message: "expected a UUID" }]);
-    const record = deps.store.get(id.data);
-    if (!record) return reply.code(404).send({ error: { code: "DECISION_NOT_FOUND", message: "no decision with that id", issues: [] } });
-    return toApi(record);
+    const found = await recordById(db, id.data);
+    if (!found || found.row.kind !== "decision") throw auditErrors.RECORD_NOT_FOUND();
+    req.resultCount = 1;
+    return found.doc;
   });
 
-  // Partner delivery-door accesses: streams granted or refused, each view streamed.
-  // A refused request is listed under the stream it asked for too.
-  app.get("/v1/access", async (req) => {
-    const parsed = accessQuery.safeParse(req.query);
-    if (!parsed.success) throw commonErrors.INVALID_QUERY(zodIssues(parsed.error));
-    const q = parsed.data;
-    checkCursor(q.cursor);
-    const page = deps.access.query({
-      subscriberId: q.subscriber_id,
-      action: q.action === undefined ? undefined : ACCESS_ACTIONS[q.action],
-      eventId: q.event_id,
-      limit: q.limit,
-      cursor: q.cursor,
-    });
-    return { access: page.records.map(accessToApi), next_cursor: page.nextCursor };
+  // Console login: a token for a session cookie (HttpOnly, SameSite=Strict).
+  app.post("/console/login", async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const officer = typeof body["token"] === "string" ? officerFor(deps.tokens, body["token"]) : undefined;
+    if (!officer) return reply.code(303).header("location", "/console/login.html?failed=1").send();
+    const id = deps.sessions.open(officer);
+    return reply
+      .code(303)
+      .header("set-cookie", `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=28800`)
+      .header("location", "/console/")
+      .send();
+  });
+  app.post("/console/logout", async (req, reply) => {
+    deps.sessions.close(cookie(req.headers.cookie, SESSION_COOKIE));
+    return reply.code(303).header("set-cookie", `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`).header("location", "/console/login.html").send();
   });
   return app;
 }

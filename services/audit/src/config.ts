@@ -1,17 +1,36 @@
 import { baseConfig, loadConfig, port } from "@takitini/runtime";
 import { z } from "zod";
 
+const topicList = z
+  .string()
+  .transform((s) => s.split(",").map((t) => t.trim()).filter((t) => t.length > 0))
+  .pipe(z.array(z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "expected a Kafka topic name")));
+
 export const configSchema = baseConfig.extend({
-  /** HTTP port for the oversight API, health, readiness and metrics. */
+  /** HTTP port for the oversight API and console, health, readiness and metrics. */
   PORT: port.default(8083),
-  /** Topic of decision records written by the exchange. */
+  /** Decision and access records written by the exchange (and the briefing service). */
   AUDIT_TOPIC: z.string().min(1).default("takitini.audit.decisions.v1"),
+  /** Agency topics: each event becomes a publish record (metadata and a hash, never content). */
+  INTEL_TOPICS: topicList.default(["takitini.intel.police.v1", "takitini.intel.customs.v1", "takitini.intel.mbie.v1", "takitini.intel.msd.v1"]),
   DEADLETTER_TOPIC: z.string().min(1).default("takitini.deadletter.v1"),
-  /**
-   * Consumer group of the projection. It commits no offsets: the audit topic is
-   * retained forever and is the record; the store is rebuilt from it at start.
-   */
-  GROUP_ID: z.string().min(1).default("takitini-audit-projection"),
+  /** Consumer group of the ingest. Offsets are committed only after PostgreSQL has the records. */
+  GROUP_ID: z.string().min(1).default("takitini-audit-ledger"),
+  /** The ledger's PostgreSQL server, e.g. postgres://user:pass@127.0.0.1:5432/takitini. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL"),
+  /** Schema the ledger lives in (created if missing). */
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a lower-case SQL identifier").default("public"),
+  /** JSON file: SHA-256 (hex) of each oversight token → the officer it was issued to. */
+  AUDIT_OVERSIGHT_TOKENS_FILE: z.string().min(1),
+  /** How often a tree head is signed when the tree has grown. */
+  HEAD_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  /** Most records appended in one PostgreSQL transaction. */
+  MAX_RECORDS_PER_TRANSACTION: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** Console session lifetime. */
+  SESSION_TTL_MS: z.coerce.number().int().min(60_000).max(86_400_000).default(8 * 3_600_000),
+  /** Ed25519 private key (PKCS#8 PEM) that signs tree heads; or LEDGER_SIGNING_KEY_FILE. Without either a key is generated (development only). */
+  LEDGER_SIGNING_KEY: z.string().optional(),
+  LEDGER_SIGNING_KEY_FILE: z.string().optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,38 +1,68 @@
 import { createKafka, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
+import pg from "pg";
 import { buildApp } from "./app.js";
+import { registerConsole } from "./console/plugin.js";
 import { readConfig } from "./config.js";
-import { AuditProjection } from "./projection.js";
-import { MemoryAccessLog, MemoryDecisionStore } from "./store.js";
+import { LedgerIngest } from "./ingest.js";
+import { HeadSchedule, Ledger, pgDatabase } from "./ledger/index.js";
+import { createSigner, loadSigningKey } from "./merkle/index.js";
+import { loadTokens, Sessions } from "./oversight/credentials.js";
 
 const config = readConfig();
 const logger = createLogger("audit", config.LOG_LEVEL);
 const metrics = createMetricsRegistry("audit");
-const store = new MemoryDecisionStore();
-const access = new MemoryAccessLog();
+const tokens = loadTokens(config.AUDIT_OVERSIGHT_TOKENS_FILE);
+
+const admin = new pg.Client({ connectionString: config.DATABASE_URL });
+await admin.connect();
+await admin.query(`create schema if not exists ${config.DATABASE_SCHEMA}`); // a validated identifier
+await admin.end();
+const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 8, options: `-c search_path=${config.DATABASE_SCHEMA}` });
+const db = pgDatabase(pool);
+
+const key = loadSigningKey(process.env);
+if (key.source === "generated") logger.warn("LEDGER_SIGNING_KEY(_FILE) not set: signing tree heads with a key generated for this process (development only)");
+const ledger = await Ledger.open(db, { signer: createSigner(key.privateKey) });
+const heads = new HeadSchedule(ledger, config.HEAD_INTERVAL_MS, (err) => logger.error({ err }, "signing a tree head failed"));
+
 const kafka = createKafka({ clientId: "takitini-audit", brokers: config.KAFKA_BROKERS, logger });
-const projection = new AuditProjection(kafka, store, access, {
+const ingest = new LedgerIngest(kafka, ledger, {
   auditTopic: config.AUDIT_TOPIC,
+  intelTopics: config.INTEL_TOPICS,
   deadLetterTopic: config.DEADLETTER_TOPIC,
   groupId: config.GROUP_ID,
   logger,
   metrics,
+  maxPerTransaction: config.MAX_RECORDS_PER_TRANSACTION,
 });
-const app = buildApp({ logger, metrics, store, access, readiness: [{ name: "audit-consumer", check: () => projection.isReady() }] });
+const app = await buildApp({
+  logger,
+  metrics,
+  db,
+  ledger,
+  tokens,
+  sessions: new Sessions(config.SESSION_TTL_MS),
+  readiness: [{ name: "ledger-ingest", check: () => ingest.isReady() }],
+  plugins: [registerConsole],
+});
 
 const shutdown = installShutdown(
   logger,
   [
     { name: "http", run: () => app.close() },
-    { name: "projection", run: () => projection.stop() },
+    { name: "ingest", run: () => ingest.stop() },
+    { name: "tree heads", run: async () => void (await heads.stop()) },
+    { name: "database", run: () => pool.end() },
   ],
   config.SHUTDOWN_TIMEOUT_MS,
 );
 
 await app.listen({ host: config.HOST, port: config.PORT });
-logger.info({ url: `http://${config.HOST}:${(app.server.address() as { port: number }).port}` }, "audit listening");
+logger.info({ url: `http://${config.HOST}:${(app.server.address() as { port: number }).port}`, tokens: tokens.size, keyId: ledger.signer.keyId.toString("hex") }, "audit listening");
 try {
-  await projection.start();
+  heads.start();
+  await ingest.start();
 } catch (err) {
-  logger.fatal({ err }, "audit projection could not start");
+  logger.fatal({ err }, "audit ingest could not start");
   await shutdown("startup failure", 1);
 }

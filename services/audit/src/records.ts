@@ -68,12 +68,13 @@ export function decodeAccess(value: Buffer | null, headers: IHeaders | undefined
   if (record.channel === "") missing.push("channel");
   if (record.sessionId === "") missing.push("session_id");
   if (record.occurredAt === undefined) missing.push("occurred_at");
-  if (record.action !== AccessAction.ACCESS_ACTION_SUBSCRIBE_DENIED && record.subscriberId === "") missing.push("subscriber_id");
-  if (record.action === AccessAction.ACCESS_ACTION_SUBSCRIBE_DENIED && record.reason === "") missing.push("reason");
-  if (record.action === AccessAction.ACCESS_ACTION_DELIVERED) {
-    if (record.eventId === "") missing.push("event_id");
-    if (record.decisionId === "") missing.push("decision_id");
-  }
+  const denied = record.action === AccessAction.ACCESS_ACTION_SUBSCRIBE_DENIED || record.action === AccessAction.ACCESS_ACTION_BRIEFING_DENIED;
+  if (!denied && record.subscriberId === "") missing.push("subscriber_id");
+  if (denied && record.reason === "") missing.push("reason");
+  const briefing = record.action === AccessAction.ACCESS_ACTION_BRIEFING_VIEWED || record.action === AccessAction.ACCESS_ACTION_BRIEFING_DENIED;
+  if (briefing && record.resource === "") missing.push("resource");
+  // A delivered aggregate view has no event id (its decision names the event).
+  if (record.action === AccessAction.ACCESS_ACTION_DELIVERED && record.decisionId === "") missing.push("decision_id");
   if (missing.length > 0) return { ok: false, reason: `INVALID_ACCESS: missing ${missing.join(", ")}` };
   return { ok: true, record };
 }
@@ -114,5 +115,7 @@ export function accessToApi(r: AccessRecord) {
     session_id: r.sessionId,
     occurred_at: r.occurredAt?.toISOString() ?? null,
     trace_id: r.traceId,
+    resource: r.resource,
+    regions: r.regions,
   };
 }

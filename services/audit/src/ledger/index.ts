@@ -1,4 +1,4 @@
-export { HeadSchedule, Ledger, LedgerError, type AppendOutcome, type BatchOutcome, type LedgerOptions, type LedgerRecord, type StoredLeaf, type TreeState } from "./ledger.js";
+export { HeadSchedule, Ledger, LedgerError, type AppendHook, type AppendOutcome, type BatchOutcome, type LedgerOptions, type LedgerRecord, type StoredLeaf, type TreeState } from "./ledger.js";
 export { loadMigrations, migrate, MIGRATIONS_DIR, parseMigrationNames, type Migration } from "./migrate.js";
 export { SqlHashSource } from "./source.js";
 export { pgDatabase, type SqlDatabase, type SqlResult, type SqlSession } from "./sql.js";

@@ -40,6 +40,9 @@ export interface AppendOutcome {
   appended: boolean;
 }
 
+/** Called inside the append's transaction with the leaves it added (derived indexes go here). */
+export type AppendHook = (tx: SqlSession, appended: readonly { record: LedgerRecord; index: number; appendedAtMs: number }[]) => Promise<void>;
+
 export interface BatchOutcome {
   outcomes: AppendOutcome[];
   appended: number;
@@ -123,17 +126,20 @@ export class Ledger {
     return new Ledger(db, opts.signer, opts.clock);
   }
 
-  /** Append records, idempotently per record id, in one transaction. */
-  async appendBatch(records: readonly LedgerRecord[]): Promise<BatchOutcome> {
+  /**
+   * Append records, idempotently per record id, in one transaction; `onAppended`
+   * runs in that transaction with the leaves actually added.
+   */
+  async appendBatch(records: readonly LedgerRecord[], onAppended?: AppendHook): Promise<BatchOutcome> {
     try {
-      return await this.db.transaction((tx) => this.appendIn(tx, records));
+      return await this.db.transaction((tx) => this.appendIn(tx, records, onAppended));
     } catch (err) {
       this.tree = undefined; // whatever we cached may not have been committed
       throw err;
     }
   }
 
-  private async appendIn(tx: SqlSession, records: readonly LedgerRecord[]): Promise<BatchOutcome> {
+  private async appendIn(tx: SqlSession, records: readonly LedgerRecord[], onAppended?: AppendHook): Promise<BatchOutcome> {
     const state = await lockedState(tx);
     let tree = this.tree;
     if (!tree || tree.size !== state.treeSize) tree = await loadTree(tx, state);
@@ -190,6 +196,7 @@ export class Ledger {
         ]);
       }
       await tx.query("update ledger_state set tree_size = $1, root_hash = $2 where singleton", [String(working.size), rootHash]);
+      if (onAppended) await onAppended(tx, leaves.map((l) => ({ record: l.record, index: l.index, appendedAtMs: now })));
     }
     // Committed by the caller; on failure appendBatch drops the cache.
     this.tree = working;

@@ -1,0 +1,162 @@
+import { IntelligenceEvent, type DecisionRecord } from "@takitini/proto";
+import { Counter, Gauge, HEADERS, headerValue, type Logger, type Registry } from "@takitini/runtime";
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
+import type { BatchOutcome, Ledger } from "./ledger/index.js";
+import { fromAccess, fromDecision, fromPublish, publishRecord, revisionsOf, type Appendable } from "./oversight/records.js";
+import { writeIndex } from "./oversight/store.js";
+import { decodeAuditRecord } from "./records.js";
+
+/** What one Kafka record becomes: records to append, or a reason to dead-letter it. */
+export type Ingested = { ok: true; records: Appendable[]; decisions: DecisionRecord[] } | { ok: false; reason: string };
+
+/**
+ * Turn one record of the audit topic or an agency topic into ledger records.
+ * Pure: decisions and access records are kept as written (their bytes are the
+ * leaf payload); an agency event becomes a PublishRecord — metadata and a hash
+ * of its bytes, never its content.
+ */
+export function ingestRecord(topic: string, partition: number, message: Pick<KafkaMessage, "value" | "headers" | "offset">, auditTopic: string, now: Date): Ingested {
+  if (topic === auditTopic) {
+    const decoded = decodeAuditRecord(message.value, message.headers);
+    if (!decoded.ok) return decoded;
+    return decoded.value.kind === "decision"
+      ? { ok: true, records: [fromDecision(decoded.value.record, now)], decisions: [decoded.value.record] }
+      : { ok: true, records: [fromAccess(decoded.value.record, now)], decisions: [] };
+  }
+  if (!message.value || message.value.length === 0) return { ok: false, reason: "EMPTY_VALUE" };
+  let event: IntelligenceEvent;
+  try {
+    event = IntelligenceEvent.decode(message.value);
+  } catch (err) {
+    return { ok: false, reason: `DECODE_FAILED: ${(err as Error).message.slice(0, 200)}` };
+  }
+  if (!/^[0-9a-f-]{36}$/.test(event.id)) return { ok: false, reason: "INVALID_EVENT: missing or invalid id" };
+  return { ok: true, records: [fromPublish(publishRecord(event, message.value, { topic, partition, offset: message.offset }), now)], decisions: [] };
+}
+
+/**
+ * Append records to the ledger and, in the same PostgreSQL transaction, to the
+ * oversight index. Idempotent per record id.
+ */
+export async function appendRecords(ledger: Ledger, records: readonly Appendable[]): Promise<BatchOutcome> {
+  const byId = new Map(records.map((r) => [r.ledger.recordId, r.index]));
+  return ledger.appendBatch(
+    records.map((r) => r.ledger),
+    (tx, added) => writeIndex(tx, added.map((a) => ({ index: a.index, row: byId.get(a.record.recordId)! }))),
+  );
+}
+
+/**
+ * Reads the audit topic and the agency topics (read-committed) into the ledger.
+ * Each fetched batch is appended in one PostgreSQL transaction — leaves, tree
+ * nodes and the oversight index together — and only then are the Kafka offsets
+ * committed: a crash in between redelivers the batch, and appends are
+ * idempotent per record id, so nothing acknowledged is lost and nothing counts
+ * twice. Records that fail validation are dead-lettered, not dropped.
+ */
+export class LedgerIngest {
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private joined = false;
+  private readonly appended: Counter<"kind">;
+  private readonly duplicates: Counter;
+  private readonly deadLetters: Counter<"reason">;
+
+  constructor(
+    kafka: Kafka,
+    private readonly ledger: Ledger,
+    private readonly opts: { auditTopic: string; intelTopics: string[]; deadLetterTopic: string; groupId: string; logger: Logger; metrics: Registry; maxPerTransaction: number },
+  ) {
+    this.consumer = kafka.consumer({ groupId: opts.groupId, readUncommitted: false, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.joined = true));
+    this.consumer.on(this.consumer.events.CRASH, () => (this.joined = false));
+    const registers = [opts.metrics];
+    this.appended = new Counter({ name: "audit_records_appended_total", help: "Records appended to the ledger, by kind", labelNames: ["kind"], registers });
+    this.duplicates = new Counter({ name: "audit_records_duplicate_total", help: "Redelivered records already in the ledger (same id)", registers });
+    this.deadLetters = new Counter({ name: "audit_dead_letters_total", help: "Records dead-lettered, by reason", labelNames: ["reason"], registers });
+    new Gauge({
+      name: "audit_ledger_tree_size",
+      help: "Leaves in the ledger",
+      registers,
+      collect: async function () {
+        this.set((await ledger.state()).treeSize);
+      },
+    });
+  }
+
+  isReady(): boolean {
+    return this.joined;
+  }
+
+  async start(): Promise<void> {
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [this.opts.auditTopic, ...this.opts.intelTopics], fromBeginning: true });
+    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (p) => this.onBatch(p) });
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    for (let i = 0; i < batch.messages.length; i += this.opts.maxPerTransaction) {
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(i, i + this.opts.maxPerTransaction);
+      const now = new Date();
+      const records: Appendable[] = [];
+      const decisions: DecisionRecord[] = [];
+      for (const m of chunk) {
+        const r = ingestRecord(topic, partition, m, this.opts.auditTopic, now);
+        if (r.ok) {
+          records.push(...r.records);
+          decisions.push(...r.decisions);
+        } else {
+          await this.deadLetter(topic, partition, m, r.reason);
+        }
+      }
+      records.push(...revisionsOf(decisions, now));
+      if (records.length > 0) {
+        const out = await appendRecords(this.ledger, records);
+        const kinds = new Map(records.map((r) => [r.ledger.recordId, r.index.kind]));
+        for (const o of out.outcomes) {
+          if (o.appended) this.appended.inc({ kind: kinds.get(o.recordId) ?? "unknown" });
+          else this.duplicates.inc();
+        }
+      }
+      const last = chunk[chunk.length - 1]!;
+      resolveOffset(last.offset);
+      // Committed only now that PostgreSQL has the records.
+      await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+      await heartbeat();
+    }
+    await commitOffsetsIfNecessary();
+  }
+
+  private async deadLetter(topic: string, partition: number, m: KafkaMessage, reason: string): Promise<void> {
+    const traceparent = headerValue(m.headers, HEADERS.TRACEPARENT);
+    await this.producer.send({
+      topic: this.opts.deadLetterTopic,
+      acks: -1,
+      messages: [
+        {
+          key: `${topic}/${partition}/${m.offset}`,
+          value: m.value ?? Buffer.alloc(0),
+          headers: {
+            [HEADERS.DLQ_REASON]: reason,
+            [HEADERS.DLQ_SOURCE_TOPIC]: topic,
+            [HEADERS.DLQ_SOURCE_PARTITION]: String(partition),
+            [HEADERS.DLQ_SOURCE_OFFSET]: m.offset,
+            [HEADERS.DLQ_CONSUMER]: this.opts.groupId,
+            ...(traceparent ? { [HEADERS.TRACEPARENT]: traceparent } : {}),
+          },
+        },
+      ],
+    });
+    this.deadLetters.inc({ reason: reason.split(":")[0] ?? reason });
+    this.opts.logger.warn({ topic, partition, offset: m.offset, reason }, "record dead-lettered");
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+  }
+}

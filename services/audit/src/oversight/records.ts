@@ -1,0 +1,179 @@
+import { createHash } from "node:crypto";
+import {
+  AccessRecord,
+  DecisionRecord,
+  IntelligenceEvent,
+  OversightQueryRecord,
+  PolicyRevisionRecord,
+  PublishRecord,
+} from "@takitini/proto";
+import type { LedgerRecord } from "../ledger/index.js";
+import { accessToApi, toApi } from "../records.js";
+
+/** What the ledger holds, by kind. */
+export const KINDS = ["publish", "decision", "access", "oversight_query", "policy_revision"] as const;
+export type Kind = (typeof KINDS)[number];
+
+/** Searchable columns of one record (audit_records), derived from its bytes. */
+export interface IndexRow {
+  recordId: string;
+  kind: Kind;
+  occurredAt: Date;
+  agency: string;
+  subscriberId: string;
+  eventType: string;
+  region: string;
+  outcome: string;
+  view: string;
+  legalBasis: string;
+  policyRevision: string;
+  eventId: string;
+  action: string;
+  subjectIds: string[];
+  /** The record's API form. */
+  doc: Record<string, unknown>;
+}
+
+/** A record ready to append: its leaf (kind, id, canonical bytes) and its index row. */
+export interface Appendable {
+  ledger: LedgerRecord;
+  index: IndexRow;
+}
+
+const code = (value: string, prefix: string) => (value.startsWith(prefix) ? value.slice(prefix.length) : value).toLowerCase();
+
+const blank = (recordId: string, kind: Kind, occurredAt: Date, doc: Record<string, unknown>): IndexRow => ({
+  recordId,
+  kind,
+  occurredAt,
+  agency: "",
+  subscriberId: "",
+  eventType: "",
+  region: "",
+  outcome: "",
+  view: "",
+  legalBasis: "",
+  policyRevision: "",
+  eventId: "",
+  action: "",
+  subjectIds: [],
+  doc,
+});
+
+/** A decision: its id is the decision id (one per event and subscriber). */
+export function fromDecision(r: DecisionRecord, at: Date): Appendable {
+  const doc = toApi(r);
+  return {
+    ledger: { recordId: r.id, kind: "decision", payload: DecisionRecord.encode(r).finish() },
+    index: {
+      ...blank(r.id, "decision", r.decidedAt ?? at, doc),
+      agency: code(r.sourceAgency, "AGENCY_"),
+      subscriberId: r.subscriberId,
+      eventType: r.eventType,
+      region: code(r.region, "POLICE_DISTRICT_"),
+      outcome: code(r.outcome, "OUTCOME_"),
+      view: code(r.view, "VIEW_"),
+      legalBasis: r.legalBasis,
+      policyRevision: r.policyRevision,
+      eventId: r.eventId,
+      subjectIds: [...new Set(r.subjectIds.filter((s) => s !== ""))],
+    },
+  };
+}
+
+/** An access at a door out of the mesh (a Subscribe stream, a delivery on it, a briefing). */
+export function fromAccess(r: AccessRecord, at: Date): Appendable {
+  const doc = accessToApi(r);
+  return {
+    ledger: { recordId: r.id, kind: "access", payload: AccessRecord.encode(r).finish() },
+    index: {
+      ...blank(r.id, "access", r.occurredAt ?? at, doc),
+      subscriberId: r.subscriberId !== "" ? r.subscriberId : r.requestedSubscriberId,
+      eventId: r.eventId,
+      action: code(r.action, "ACCESS_ACTION_"),
+    },
+  };
+}
+
+/**
+ * That an event was published: metadata and a hash of its bytes, never its
+ * content. The id is derived from the event id, so a redelivery is one leaf.
+ */
+export function publishRecord(event: IntelligenceEvent, bytes: Uint8Array, source: { topic: string; partition: number; offset: string }): PublishRecord {
+  return PublishRecord.fromPartial({
+    eventId: event.id,
+    sourceAgency: event.sourceAgency,
+    eventType: event.eventType,
+    region: event.region,
+    classification: event.classification,
+    publishedAt: event.publishedAt,
+    subjectIds: [...new Set(event.subjects.map((s) => s.entity?.value.subjectId ?? "").filter((id) => id !== ""))],
+    contentSha256: createHash("sha256").update(bytes).digest("hex"),
+    sourceTopic: source.topic,
+    sourcePartition: source.partition,
+    sourceOffset: source.offset,
+  });
+}
+
+export function fromPublish(r: PublishRecord, at: Date): Appendable {
+  const recordId = `publish:${r.eventId}`;
+  const doc = {
+    event_id: r.eventId,
+    source_agency: code(r.sourceAgency, "AGENCY_"),
+    event_type: r.eventType,
+    region: code(r.region, "POLICE_DISTRICT_"),
+    classification: code(r.classification, "CLASSIFICATION_"),
+    published_at: r.publishedAt?.toISOString() ?? null,
+    subject_ids: r.subjectIds,
+    content_sha256: r.contentSha256,
+    source: { topic: r.sourceTopic, partition: r.sourcePartition, offset: r.sourceOffset },
+  };
+  return {
+    ledger: { recordId, kind: "publish", payload: PublishRecord.encode(r).finish() },
+    index: {
+      ...blank(recordId, "publish", r.publishedAt ?? at, doc),
+      agency: doc.source_agency,
+      eventType: r.eventType,
+      region: doc.region,
+      eventId: r.eventId,
+      subjectIds: r.subjectIds,
+    },
+  };
+}
+
+export function fromPolicyRevision(r: PolicyRevisionRecord, at: Date): Appendable {
+  const recordId = `policy-revision:${r.revision}`;
+  const doc = { revision: r.revision, first_seen_at: r.firstSeenAt?.toISOString() ?? null, first_decision_id: r.firstDecisionId };
+  return {
+    ledger: { recordId, kind: "policy_revision", payload: PolicyRevisionRecord.encode(r).finish() },
+    index: { ...blank(recordId, "policy_revision", r.firstSeenAt ?? at, doc), policyRevision: r.revision },
+  };
+}
+
+export function fromOversightQuery(r: OversightQueryRecord, at: Date): Appendable {
+  const doc = {
+    officer: r.officer,
+    channel: r.channel,
+    method: r.method,
+    route: r.route,
+    parameters: Object.fromEntries(r.parameters.map((p) => [p.name, p.value])),
+    status: r.status,
+    result_count: r.resultCount,
+  };
+  return {
+    ledger: { recordId: r.id, kind: "oversight_query", payload: OversightQueryRecord.encode(r).finish() },
+    index: { ...blank(r.id, "oversight_query", r.occurredAt ?? at, doc), action: `${r.method} ${r.route}` },
+  };
+}
+
+/**
+ * The policy revisions a batch of decisions introduces, each once, carried by
+ * its first decision (a revision already in the ledger is a no-op append).
+ */
+export function revisionsOf(decisions: readonly DecisionRecord[], at: Date): Appendable[] {
+  const seen = new Map<string, DecisionRecord>();
+  for (const d of decisions) if (d.policyRevision !== "" && !seen.has(d.policyRevision)) seen.set(d.policyRevision, d);
+  return [...seen.values()].map((d) =>
+    fromPolicyRevision(PolicyRevisionRecord.fromPartial({ revision: d.policyRevision, firstSeenAt: d.decidedAt ?? at, firstDecisionId: d.id }), at),
+  );
+}

@@ -1,0 +1,254 @@
+/**
+ * The oversight index in SQL: written with each append (same transaction), read
+ * by the oversight API. Every value is a bound parameter; every list is paged by
+ * a keyset on the leaf index, never loaded whole.
+ */
+import type { SqlSession } from "../ledger/index.js";
+import type { Series } from "./anomaly.js";
+import type { IndexRow, Kind } from "./records.js";
+import { decodeCursor, encodeCursor, type RecordsQuery } from "./query.js";
+
+export interface RecordSummary {
+  index: number;
+  id: string;
+  kind: string;
+  occurred_at: string;
+  agency: string;
+  subscriber_id: string;
+  event_type: string;
+  region: string;
+  outcome: string;
+  view: string;
+  legal_basis: string;
+  policy_revision: string;
+  event_id: string;
+  action: string;
+  subject_ids: string[];
+}
+
+interface Row {
+  idx: string;
+  record_id: string;
+  kind: string;
+  occurred_at: Date;
+  agency: string;
+  subscriber_id: string;
+  event_type: string;
+  region: string;
+  outcome: string;
+  view: string;
+  legal_basis: string;
+  policy_revision: string;
+  event_id: string;
+  action: string;
+  doc: Record<string, unknown>;
+}
+
+const COLUMNS = "r.idx, r.record_id, r.kind, r.occurred_at, r.agency, r.subscriber_id, r.event_type, r.region, r.outcome, r.view, r.legal_basis, r.policy_revision, r.event_id, r.action, r.doc";
+
+export function summary(r: Row): RecordSummary {
+  const subjects = r.doc["subject_ids"];
+  return {
+    index: Number(r.idx),
+    id: r.record_id,
+    kind: r.kind,
+    occurred_at: r.occurred_at.toISOString(),
+    agency: r.agency,
+    subscriber_id: r.subscriber_id,
+    event_type: r.event_type,
+    region: r.region,
+    outcome: r.outcome,
+    view: r.view,
+    legal_basis: r.legal_basis,
+    policy_revision: r.policy_revision,
+    event_id: r.event_id,
+    action: r.action,
+    subject_ids: Array.isArray(subjects) ? subjects.filter((s): s is string => typeof s === "string") : [],
+  };
+}
+
+/** Index the leaves an append added (called inside the append's transaction). */
+export async function writeIndex(tx: SqlSession, rows: readonly { index: number; row: IndexRow }[]): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <T>(f: (r: IndexRow) => T) => rows.map((x) => f(x.row));
+  await tx.query(
+    `insert into audit_records (idx, record_id, kind, occurred_at, agency, subscriber_id, event_type, region, outcome, view, legal_basis, policy_revision, event_id, action, doc)
+     select * from unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::jsonb[])`,
+    [
+      rows.map((x) => String(x.index)),
+      col((r) => r.recordId),
+      col((r) => r.kind),
+      col((r) => r.occurredAt),
+      col((r) => r.agency),
+      col((r) => r.subscriberId),
+      col((r) => r.eventType),
+      col((r) => r.region),
+      col((r) => r.outcome),
+      col((r) => r.view),
+      col((r) => r.legalBasis),
+      col((r) => r.policyRevision),
+      col((r) => r.eventId),
+      col((r) => r.action),
+      col((r) => JSON.stringify(r.doc)),
+    ],
+  );
+  const subjects = rows.flatMap((x) => x.row.subjectIds.map((s) => [s, String(x.index)] as const));
+  if (subjects.length > 0) {
+    await tx.query("insert into audit_subjects (subject_id, idx) select * from unnest($1::text[], $2::bigint[]) on conflict do nothing", [
+      subjects.map((s) => s[0]),
+      subjects.map((s) => s[1]),
+    ]);
+  }
+}
+
+/** `%` and `_` are literal in a legal-basis search. */
+const likeLiteral = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** Newest first, narrowed by every filter given; `cursor` continues after the last index seen. */
+export async function searchRecords(db: SqlSession, q: RecordsQuery): Promise<{ records: RecordSummary[]; nextCursor: string | null } | { badCursor: true }> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const bind = (v: unknown) => `$${params.push(v)}`;
+  if (q.kind) where.push(`r.kind = ${bind(q.kind)}`);
+  if (q.agency) where.push(`r.agency = ${bind(q.agency)}`);
+  if (q.subscriber_id) where.push(`r.subscriber_id = ${bind(q.subscriber_id)}`);
+  if (q.event_type) where.push(`r.event_type = ${bind(q.event_type)}`);
+  if (q.region) where.push(`r.region = ${bind(q.region)}`);
+  if (q.event_id) where.push(`r.event_id = ${bind(q.event_id)}`);
+  if (q.outcome) where.push(`r.outcome = ${bind(q.outcome)}`);
+  if (q.legal_basis) where.push(`r.legal_basis ilike ${bind(likeLiteral(q.legal_basis))}`);
+  if (q.from) where.push(`r.occurred_at >= ${bind(q.from)}`);
+  if (q.to) where.push(`r.occurred_at <= ${bind(q.to)}`);
+  if (q.subject_id) where.push(`r.idx in (select s.idx from audit_subjects s where s.subject_id = ${bind(q.subject_id)})`);
+  if (q.cursor !== undefined) {
+    const after = decodeCursor(q.cursor);
+    if (after === null) return { badCursor: true };
+    where.push(`r.idx < ${bind(after)}`);
+  }
+  const sql = `select ${COLUMNS} from audit_records r ${where.length ? `where ${where.join(" and ")}` : ""} order by r.idx desc limit ${bind(q.limit + 1)}`;
+  const { rows } = await db.query<Row>(sql, params);
+  const page = rows.slice(0, q.limit).map(summary);
+  const last = page[page.length - 1];
+  return { records: page, nextCursor: rows.length > q.limit && last ? encodeCursor(last.index) : null };
+}
+
+export interface RecordDetail {
+  row: RecordSummary;
+  doc: Record<string, unknown>;
+  leafHash: Buffer;
+  appendedAt: Date;
+}
+
+export async function recordById(db: SqlSession, id: string): Promise<RecordDetail | undefined> {
+  const { rows } = await db.query<Row & { leaf_hash: Buffer; appended_at: Date }>(
+    `select ${COLUMNS}, l.leaf_hash, l.appended_at from audit_records r join ledger_leaves l on l.idx = r.idx where r.record_id = $1`,
+    [id],
+  );
+  const r = rows[0];
+  return r ? { row: summary(r), doc: r.doc, leafHash: r.leaf_hash, appendedAt: r.appended_at } : undefined;
+}
+
+export interface Disclosure {
+  event_id: string;
+  event_type: string;
+  agency: string;
+  subscriber_id: string;
+  view: string;
+  legal_basis: string;
+  policy_revision: string;
+  decided_at: string;
+  decision_id: string;
+  delivery_topic: string;
+}
+
+/**
+ * "Who has seen information about this person": every decision that let a
+ * subscriber have an event naming the subject (by pseudonymous subject id),
+ * newest first, with the legal basis relied on; and how many were refused.
+ */
+export async function whoHasSeen(db: SqlSession, subjectId: string, page: { limit: number; cursor?: string | undefined }) {
+  const params: unknown[] = [subjectId];
+  let after = "";
+  if (page.cursor !== undefined) {
+    const c = decodeCursor(page.cursor);
+    if (c === null) return { badCursor: true as const };
+    params.push(c);
+    after = `and s.idx < $${params.length}`;
+  }
+  params.push(page.limit + 1);
+  const { rows } = await db.query<Row>(
+    `select ${COLUMNS} from audit_subjects s join audit_records r on r.idx = s.idx
+     where s.subject_id = $1 and r.kind = 'decision' and r.outcome = 'allow' ${after}
+     order by s.idx desc limit $${params.length}`,
+    params,
+  );
+  const denied = await db.query<{ n: string }>(
+    `select count(*) as n from audit_subjects s join audit_records r on r.idx = s.idx where s.subject_id = $1 and r.kind = 'decision' and r.outcome = 'deny'`,
+    [subjectId],
+  );
+  const list = rows.slice(0, page.limit);
+  const disclosures: Disclosure[] = list.map((r) => ({
+    event_id: r.event_id,
+    event_type: r.event_type,
+    agency: r.agency,
+    subscriber_id: r.subscriber_id,
+    view: r.view,
+    legal_basis: r.legal_basis,
+    policy_revision: r.policy_revision,
+    decided_at: r.occurred_at.toISOString(),
+    decision_id: r.record_id,
+    delivery_topic: typeof r.doc["delivery_topic"] === "string" ? (r.doc["delivery_topic"] as string) : "",
+  }));
+  const last = list[list.length - 1];
+  return { disclosures, denied: Number(denied.rows[0]?.n ?? 0), nextCursor: rows.length > page.limit && last ? encodeCursor(Number(last.idx)) : null };
+}
+
+/** Decisions per subscriber per time bucket, allow and deny. */
+export async function disclosureStats(db: SqlSession, q: { from?: Date | undefined; to?: Date | undefined; bucket: "hour" | "day" | "week" }) {
+  const params: unknown[] = [q.bucket];
+  const where = ["kind = 'decision'"];
+  if (q.from) where.push(`occurred_at >= $${params.push(q.from)}`);
+  if (q.to) where.push(`occurred_at <= $${params.push(q.to)}`);
+  const { rows } = await db.query<{ start: Date; subscriber_id: string; allow: string; deny: string }>(
+    `select date_trunc($1, occurred_at, 'UTC') as start, subscriber_id,
+            count(*) filter (where outcome = 'allow') as allow, count(*) filter (where outcome = 'deny') as deny
+     from audit_records where ${where.join(" and ")} group by 1, 2 order by 1, 2 limit 100000`,
+    params,
+  );
+  const buckets = rows.map((r) => ({ start: r.start.toISOString(), subscriber_id: r.subscriber_id, allow: Number(r.allow), deny: Number(r.deny) }));
+  const totals = new Map<string, { subscriber_id: string; allow: number; deny: number }>();
+  for (const b of buckets) {
+    const t = totals.get(b.subscriber_id) ?? { subscriber_id: b.subscriber_id, allow: 0, deny: 0 };
+    t.allow += b.allow;
+    t.deny += b.deny;
+    totals.set(b.subscriber_id, t);
+  }
+  return { buckets, totals: [...totals.values()].sort((a, b) => a.subscriber_id.localeCompare(b.subscriber_id)) };
+}
+
+/** Per subscriber and metric, counts in `baseline` windows before the latest one and in it, oldest first. */
+export async function anomalySeries(db: SqlSession, q: { windowSeconds: number; baseline: number; at: Date }): Promise<Series[]> {
+  const since = new Date(q.at.getTime() - (q.baseline + 1) * q.windowSeconds * 1000);
+  const { rows } = await db.query<{ subscriber_id: string; metric: Series["metric"]; w: number; n: string }>(
+    `select subscriber_id,
+            case when kind = 'decision' then outcome else 'access' end as metric,
+            floor(extract(epoch from ($1::timestamptz - occurred_at)) / $2)::int as w,
+            count(*) as n
+     from audit_records
+     where occurred_at > $3 and occurred_at <= $1 and subscriber_id <> ''
+       and (kind = 'decision' or (kind = 'access' and action in ('delivered', 'briefing_viewed')))
+     group by 1, 2, 3`,
+    [q.at, q.windowSeconds, since],
+  );
+  const series = new Map<string, Series>();
+  for (const r of rows) {
+    const key = `${r.subscriber_id}|${r.metric}`;
+    let s = series.get(key);
+    if (!s) series.set(key, (s = { subscriberId: r.subscriber_id, metric: r.metric, counts: new Array(q.baseline + 1).fill(0) }));
+    // w = 0 is the latest window; counts run oldest first.
+    if (r.w >= 0 && r.w <= q.baseline) s.counts[q.baseline - r.w] = Number(r.n);
+  }
+  return [...series.values()];
+}
+
+export type { Kind };
