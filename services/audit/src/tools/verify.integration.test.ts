@@ -102,6 +102,26 @@ describe("npm run audit:verify", () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, treeSize: 40, heads: 3, verifiedSize: 40, unsignedTail: 0, nodes: 38, problems: [], trustedKeyIds: [signer.keyId.toString("hex")] });
   });
 
+  it("with a head recorded from an earlier run, catches the newest rows and heads removed together", async () => {
+    const { schema, tamper } = await signedLedger();
+    const first = JSON.parse(verify("--database-url", url, "--schema", schema, "--trusted-key", keyFile, "--json").stdout);
+    expect(first.latestHead).toMatchObject({ treeSize: 40 });
+    const known = `${first.latestHead.treeSize}:${first.latestHead.rootHash}`;
+    expect(verify("--database-url", url, "--schema", schema, "--trusted-key", keyFile).stdout).toContain(`--known-head ${known}`);
+
+    await tamper("delete from ledger_heads where tree_size = 40");
+    await tamper("delete from ledger_leaves where idx >= 25");
+    await tamper("delete from ledger_nodes where (idx + 1) * (1::bigint << level) > 25");
+    // the store alone is consistent again …
+    expect(verify("--database-url", url, "--schema", schema, "--trusted-key", keyFile).status).toBe(0);
+    // … but not with what the oversight body recorded
+    const out = verify("--database-url", url, "--schema", schema, "--trusted-key", keyFile, "--known-head", known);
+    expect(out.status).toBe(1);
+    expect(out.stdout).toMatch(/first bad index 25 \(deleted\)/);
+    expect(out.stdout).toMatch(/recorded earlier covers 40 leaves but only 25 rows remain/);
+    expect(verify("--database-url", url, "--schema", schema, "--trusted-key", keyFile, "--known-head", "40:abc")).toMatchObject({ status: 2, stderr: expect.stringMatching(/--known-head takes/) });
+  });
+
   it("finds a modified row (exit 1) and names its index", async () => {
     const { schema, tamper } = await signedLedger();
     await tamper("update ledger_leaves set entry = set_byte(entry, octet_length(entry) - 1, get_byte(entry, octet_length(entry) - 1) # 1) where idx = 17");

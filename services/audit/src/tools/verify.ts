@@ -15,12 +15,15 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { checkStore, readStoredKeys, trustKeys, type LedgerReport, type Problem, type TrustedKeys } from "../verify/index.js";
+import { checkStore, fromHex, readStoredKeys, trustKeys, type KnownHead, type LedgerReport, type Problem, type TrustedKeys } from "../verify/index.js";
 
 const USAGE = `usage: npm run audit:verify -- --database-url <postgres://…> --trusted-key <public-key.pem> [--trusted-key <…>] [options]
 
   --database-url <url>   the ledger's database (a copy or replica will do); default $DATABASE_URL
   --trusted-key <file>   a PEM public key whose signed tree heads you trust (repeatable; at least one)
+  --known-head <size>:<root>
+                         a tree head recorded from an earlier check (repeatable): the ledger must still
+                         hold it, which catches the newest rows and heads removed together
   --schema <name>        the schema holding the ledger's tables (default: the server's search_path)
   --json                 print the report as JSON on stdout
   --no-nodes             skip comparing ledger_nodes with the recomputed tree
@@ -36,6 +39,7 @@ class UsageError extends Error {}
 interface Options {
   databaseUrl: string;
   keyFiles: string[];
+  knownHeads: KnownHead[];
   schema: string | undefined;
   json: boolean;
   nodes: boolean;
@@ -50,6 +54,7 @@ function options(argv: string[], env: NodeJS.ProcessEnv): Options | "help" {
       options: {
         "database-url": { type: "string" },
         "trusted-key": { type: "string", multiple: true },
+        "known-head": { type: "string", multiple: true },
         schema: { type: "string" },
         json: { type: "boolean", default: false },
         "no-nodes": { type: "boolean", default: false },
@@ -71,7 +76,14 @@ function options(argv: string[], env: NodeJS.ProcessEnv): Options | "help" {
   const pageSize = v["page-size"] === undefined ? 5000 : Number(v["page-size"]);
   if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > 100_000) throw new UsageError("--page-size takes a whole number from 1 to 100000");
   if (v.schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/.test(v.schema)) throw new UsageError("--schema takes an SQL identifier");
-  return { databaseUrl, keyFiles, schema: v.schema, json: v.json, nodes: !v["no-nodes"], pageSize };
+  const knownHeads = (v["known-head"] ?? []).map((text) => {
+    const m = /^(\d{1,16}):([0-9a-fA-F]{64})$/.exec(text);
+    const treeSize = Number(m?.[1]);
+    const rootHash = fromHex(m?.[2]);
+    if (!m || !rootHash || !Number.isSafeInteger(treeSize)) throw new UsageError(`--known-head takes <tree size>:<64 hex digits of root>, not ${JSON.stringify(text)}`);
+    return { treeSize, rootHash };
+  });
+  return { databaseUrl, keyFiles, knownHeads, schema: v.schema, json: v.json, nodes: !v["no-nodes"], pageSize };
 }
 
 function loadKeys(files: string[]): { trusted: TrustedKeys; ids: string[] } {
@@ -108,13 +120,20 @@ function describe(p: Problem): string {
   return `index ${p.index} — ${p.kind}${node}${head}: ${p.detail}`;
 }
 
-function humanReport(r: LedgerReport, ctx: { url: string; schema: string; keyIds: string[]; storedKeyIds: string[]; nodes: boolean }): string {
+function humanReport(r: LedgerReport, ctx: { url: string; schema: string; keyIds: string[]; storedKeyIds: string[]; nodes: boolean; known: number }): string {
   const lines = [
     `ledger       ${ctx.url} (schema ${ctx.schema}), one read-only snapshot`,
     `trusted keys ${ctx.keyIds.map((k) => k.slice(0, 16)).join(", ")}`,
     `tree size    ${r.rows} rows checked (every leaf hash and the tree recomputed)`,
     `heads        ${r.heads} signed tree heads checked; the first ${r.verifiedSize} leaves are attested by a valid head` +
-      (r.unsignedTail > 0 ? `, ${r.unsignedTail} newer rows are not yet covered by a head` : ""),
+      (r.unsignedTail > 0 ? `; ${r.unsignedTail} newer row${r.unsignedTail === 1 ? " is" : "s are"} not yet covered by a head` : ""),
+    ...(r.latestHead
+      ? [
+          `latest head  size ${r.latestHead.treeSize}, signed ${new Date(r.latestHead.timestampMs).toISOString()}, root ${r.latestHead.rootHash}`,
+          ...(r.ok ? [`             keep it: next time pass --known-head ${r.latestHead.treeSize}:${r.latestHead.rootHash}`] : []),
+        ]
+      : []),
+    ...(ctx.known > 0 ? [`known heads  ${ctx.known} recorded earlier, each checked against the recomputed tree`] : []),
     `nodes        ${ctx.nodes ? `${r.nodes} stored nodes compared with the recomputed tree` : "not checked (--no-nodes)"}`,
   ];
   if (r.heads === 0 && r.rows > 0) lines.push("warning      no signed tree head: nothing attests these rows; check again once a head is signed");
@@ -183,6 +202,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
     report = await checkStore(client, keys.trusted, {
       pageSize: opts.pageSize,
       nodes: opts.nodes,
+      knownHeads: opts.knownHeads,
       ...(progress ? { onProgress: (rows: number) => process.stderr.write(`\r${rows} rows checked`) } : {}),
     });
     if (progress) process.stderr.write("\n");
@@ -198,7 +218,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
     const out = { ...report, treeSize: report.rows, trustedKeyIds: keys.ids, schema };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } else {
-    process.stdout.write(`${humanReport(report, { url: redact(opts.databaseUrl), schema, keyIds: keys.ids, storedKeyIds, nodes: opts.nodes })}\n`);
+    process.stdout.write(`${humanReport(report, { url: redact(opts.databaseUrl), schema, keyIds: keys.ids, storedKeyIds, nodes: opts.nodes, known: opts.knownHeads.length })}\n`);
   }
   return report.ok ? EXIT.OK : EXIT.TAMPERED;
 }

@@ -281,3 +281,39 @@ describe("the node check (ledger_nodes against the recomputed tree)", () => {
     expect(checker.finish()).toMatchObject({ ok: true, nodes: 0 });
   });
 });
+
+describe("heads recorded from an earlier check (known heads)", () => {
+  it("reports the newest good head to record", () => {
+    const { rows, heads } = ledger(30, [10, 20]);
+    expect(checkLedger(rows, heads, trusted).latestHead).toEqual({ treeSize: 20, timestampMs: T0 + 20, rootHash: heads[1]!.rootHash.toString("hex") });
+    expect(checkLedger(rows, [], trusted).latestHead).toBeUndefined();
+  });
+
+  it("passes a ledger that still holds what was recorded", () => {
+    const { rows, heads } = ledger(30, [10, 20, 30]);
+    const known = [{ treeSize: 20, rootHash: heads[1]!.rootHash }, { treeSize: 10, rootHash: heads[0]!.rootHash }];
+    expect(checkLedger(rows, heads, trusted, undefined, known)).toMatchObject({ ok: true, verifiedSize: 30 });
+  });
+
+  it("catches rows and heads removed together, which the store alone cannot show", () => {
+    const { rows, heads } = ledger(30, [10, 20, 30]);
+    const rolledBack = { rows: rows.slice(0, 22), heads: heads.slice(0, 2) };
+    expect(checkLedger(rolledBack.rows, rolledBack.heads, trusted)).toMatchObject({ ok: true, unsignedTail: 2 });
+    const report = checkLedger(rolledBack.rows, rolledBack.heads, trusted, undefined, [{ treeSize: 30, rootHash: heads[2]!.rootHash }]);
+    expect(report.firstBad).toMatchObject({ kind: "deleted", index: 22 });
+    expect(report.firstBad?.detail).toMatch(/recorded earlier covers 30 leaves but only 22 rows remain/);
+  });
+
+  it("catches history rewritten and re-signed with the trusted key", () => {
+    const { rows, heads } = ledger(30, [30]);
+    const recorded = { treeSize: 30, rootHash: heads[0]!.rootHash };
+    // the key holder rewrites row 12 and signs a fresh head over the new tree
+    const entry = encodeEntry({ index: 12, appendedAtMs: T0 + 12, kind: "publish", recordId: "rec-12", payload: Buffer.from("rewritten") });
+    rows[12] = { ...rows[12]!, entry, leafHash: leafHash(entry) };
+    const tree = CompactTree.empty();
+    for (const r of rows) tree.append(r.leafHash);
+    const resigned = [signer.sign({ treeSize: 30, timestampMs: T0 + 99, rootHash: tree.root() })];
+    expect(checkLedger(rows, resigned, trusted).ok).toBe(true);
+    expect(checkLedger(rows, resigned, trusted, undefined, [recorded]).firstBad).toMatchObject({ kind: "head-root-mismatch", index: 0 });
+  });
+});

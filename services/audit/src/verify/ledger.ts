@@ -15,9 +15,10 @@
  *   reordered           a row claims a later index and the row claiming this
  *                       index comes later
  *   head-signature      a head's signature is invalid or made with an untrusted key
- *   head-root-mismatch  the recomputed root differs from a validly signed head
- *                       (rows rewritten together with their leaf hashes); the
- *                       index is the first leaf no earlier good head attests
+ *   head-root-mismatch  the recomputed root differs from a validly signed head,
+ *                       or from a root the verifier recorded earlier (a known
+ *                       head: rows rewritten together with their leaf hashes);
+ *                       the index is the first leaf no earlier good head attests
  *   node-modified       a stored perfect-subtree node (ledger_nodes) differs from
  *                       the one recomputed from the rows
  *   node-deleted        a perfect subtree the rows complete has no stored node
@@ -69,6 +70,16 @@ export interface Problem {
   node?: { level: number; index: number };
 }
 
+/**
+ * A tree head the verifier recorded from an earlier check. The store cannot
+ * take it back: rows and heads removed together (a rollback of the newest
+ * history) are caught only against a head kept outside the store.
+ */
+export interface KnownHead {
+  treeSize: number;
+  rootHash: Uint8Array;
+}
+
 /** Node problems listed in a report; further ones are only counted. */
 export const MAX_NODE_PROBLEMS = 100;
 
@@ -95,6 +106,8 @@ export interface LedgerReport {
   verifiedSize: number;
   /** Rows after the largest signed head (not yet attested; not an error). */
   unsignedTail: number;
+  /** The newest head whose signature and root checked out: record it, and pass it back as a known head next time. */
+  latestHead?: { treeSize: number; timestampMs: number; rootHash: string };
   /** Stored nodes compared with the recomputed tree (0 when nodes were not checked). */
   nodes: number;
   /** Node problems found; `problems` lists at most the first MAX_NODE_PROBLEMS of them. */
@@ -151,9 +164,13 @@ export class LedgerChecker {
 
   /** Whether to collect the recomputed nodes for `checkNodes` (off: memory stays O(log n) without a node check). */
   private readonly collectNodes: boolean;
+  private readonly known: KnownHead[];
+  private nextKnown = 0;
+  private latest: LedgerReport["latestHead"];
 
-  constructor(heads: readonly HeadRecord[], trusted: TrustedKeys, opts: { checkNodes?: boolean } = {}) {
+  constructor(heads: readonly HeadRecord[], trusted: TrustedKeys, opts: { checkNodes?: boolean; knownHeads?: readonly KnownHead[] } = {}) {
     this.collectNodes = opts.checkNodes ?? false;
+    this.known = [...(opts.knownHeads ?? [])].sort((a, b) => a.treeSize - b.treeSize);
     this.heads = [...heads].sort((a, b) => a.treeSize - b.treeSize || a.timestampMs - b.timestampMs);
     this.goodSignature = this.heads.map((h) => {
       const verdict = checkHeadSignature(h, trusted);
@@ -281,8 +298,12 @@ export class LedgerChecker {
       problem.detail += `, and no row holds the entry for index ${this.pending.index}`;
     }
     const lastHead = this.heads.at(-1)?.treeSize ?? 0;
-    if (!this.rowsBroken && lastHead > this.rows) {
-      const detail = `a signed head covers ${lastHead} leaves but only ${this.rows} rows remain`;
+    const lastKnown = this.known.at(-1)?.treeSize ?? 0;
+    if (!this.rowsBroken && Math.max(lastHead, lastKnown) > this.rows) {
+      const detail =
+        lastKnown > lastHead
+          ? `a head recorded earlier covers ${lastKnown} leaves but only ${this.rows} rows remain (and the store's heads cover ${lastHead}): rows and heads were removed`
+          : `a signed head covers ${lastHead} leaves but only ${this.rows} rows remain`;
       const byNodes = this.problems.find((q) => q.kind === "deleted" && q.index === this.rows);
       if (byNodes) byNodes.detail = `${detail}; ${byNodes.detail}`;
       else this.problems.push({ kind: "deleted", index: this.rows, detail });
@@ -294,6 +315,7 @@ export class LedgerChecker {
       rows: this.rows,
       heads: this.heads.length,
       verifiedSize: this.verifiedSize,
+      ...(this.latest ? { latestHead: this.latest } : {}),
       unsignedTail: Math.max(0, this.rows - lastHead),
       nodes: this.nodesCompared,
       nodeProblems: this.nodeProblemCount,
@@ -315,6 +337,18 @@ export class LedgerChecker {
 
   private checkHeadsAt(size: number): void {
     let root: Buffer | undefined;
+    // Known heads first: a head the store signed at this size does not vouch for a root the verifier recorded differently.
+    for (; this.nextKnown < this.known.length && this.known[this.nextKnown]!.treeSize <= size; this.nextKnown++) {
+      const k = this.known[this.nextKnown]!;
+      root ??= this.tree.root();
+      if (!equal(root, k.rootHash)) {
+        this.problems.push({
+          kind: "head-root-mismatch",
+          index: this.verifiedSize,
+          detail: `the recomputed root of the first ${size} leaves differs from the root recorded earlier for that size; a leaf at or after ${this.verifiedSize} was rewritten`,
+        });
+      }
+    }
     for (; this.nextHead < this.heads.length && this.heads[this.nextHead]!.treeSize === size; this.nextHead++) {
       const i = this.nextHead;
       if (!this.goodSignature[i]) continue;
@@ -322,6 +356,7 @@ export class LedgerChecker {
       root ??= this.tree.root();
       if (equal(root, h.rootHash)) {
         this.verifiedSize = Math.max(this.verifiedSize, size);
+        this.latest = { treeSize: h.treeSize, timestampMs: h.timestampMs, rootHash: Buffer.from(h.rootHash).toString("hex") };
       } else {
         this.problems.push({
           kind: "head-root-mismatch",
@@ -335,8 +370,14 @@ export class LedgerChecker {
 }
 
 /** Check a whole ledger held in memory; with `nodes`, its stored perfect-subtree nodes too. */
-export function checkLedger(rows: Iterable<StoredLeafRow>, heads: readonly HeadRecord[], trusted: TrustedKeys, nodes?: readonly StoredNodeRow[]): LedgerReport {
-  const checker = new LedgerChecker(heads, trusted, { checkNodes: nodes !== undefined });
+export function checkLedger(
+  rows: Iterable<StoredLeafRow>,
+  heads: readonly HeadRecord[],
+  trusted: TrustedKeys,
+  nodes?: readonly StoredNodeRow[],
+  knownHeads?: readonly KnownHead[],
+): LedgerReport {
+  const checker = new LedgerChecker(heads, trusted, { checkNodes: nodes !== undefined, ...(knownHeads ? { knownHeads } : {}) });
   for (const r of rows) checker.push(r);
   if (nodes) {
     checker.checkNodes(nodes);

@@ -9,7 +9,7 @@
  * transaction, so every read sees the same snapshot (the verify command does).
  */
 import type { HeadRecord, TrustedKeys } from "./head.js";
-import { LedgerChecker, MAX_NODE_PROBLEMS, type LedgerReport, type NodeRange, type StoredLeafRow, type StoredNodeRow } from "./ledger.js";
+import { LedgerChecker, MAX_NODE_PROBLEMS, type KnownHead, type LedgerReport, type NodeRange, type StoredLeafRow, type StoredNodeRow } from "./ledger.js";
 
 export interface Queryable {
   query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
@@ -108,6 +108,8 @@ export interface CheckStoreOptions {
   pageSize?: number;
   /** Compare ledger_nodes with the recomputed tree (default true). */
   nodes?: boolean;
+  /** Tree heads recorded from earlier checks (a rollback of rows and heads together shows only against these). */
+  knownHeads?: readonly KnownHead[];
   /** Called after each page with the rows read so far. */
   onProgress?: (rows: number) => void;
 }
@@ -123,7 +125,7 @@ export async function checkStore(db: Queryable, trusted: TrustedKeys, options: n
   const opts = typeof options === "number" ? { pageSize: options } : options;
   const pageSize = opts.pageSize ?? 5000;
   const nodes = opts.nodes ?? true;
-  const checker = new LedgerChecker(await readHeads(db), trusted, { checkNodes: nodes });
+  const checker = new LedgerChecker(await readHeads(db), trusted, { checkNodes: nodes, ...(opts.knownHeads ? { knownHeads: opts.knownHeads } : {}) });
   let rows = 0;
   for await (const row of readLeaves(db, pageSize)) {
     checker.push(row);
