@@ -293,6 +293,24 @@ describe("openDatabase", () => {
     }
   });
 
+  it("keeps the ledger in the schema it is given, on the server and embedded", async () => {
+    const schema = `audit_${randomBytes(4).toString("hex")}`;
+    const onServer = await openDatabase({ databaseUrl: inject("databaseUrl"), schema, poolMax: 2 });
+    const embedded = await openDatabase({ pgliteDir: IN_MEMORY, schema });
+    try {
+      for (const opened of [onServer, embedded]) {
+        const ledger = await Ledger.open(opened.db, { signer });
+        await ledger.appendBatch(records(0, 3));
+        expect((await opened.db.query("select current_schema() as s, (select count(*)::int from ledger_leaves) as n")).rows).toEqual([{ s: schema, n: 3 }]);
+        expect((await opened.db.query("select n.nspname as s from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = 'ledger_leaves'::regclass")).rows).toEqual([{ s: schema }]);
+      }
+    } finally {
+      await onServer.close();
+      await embedded.close();
+    }
+    await expect(openDatabase({ pgliteDir: IN_MEMORY, schema: 'x"; drop table y; --' })).rejects.toThrow(/not a lower-case SQL identifier/);
+  });
+
   it("says which server it could not reach", async () => {
     const url = new URL(inject("databaseUrl"));
     url.port = "1";

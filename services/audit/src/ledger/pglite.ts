@@ -125,6 +125,8 @@ export interface DatabaseConfig {
   databaseUrl?: string | undefined;
   /** Without a URL: the embedded database's directory (default DEFAULT_PGLITE_DIR; `memory://` keeps nothing). */
   pgliteDir?: string | undefined;
+  /** The schema the ledger lives in (created if missing; default: the database's search_path, normally public). */
+  schema?: string | undefined;
   /** Connections in the pool to the server (default 8). */
   poolMax?: number | undefined;
   /** An idle pooled connection failed (the server restarted, say); the pool drops it and reconnects on the next query. Default: ignored. */
@@ -155,12 +157,19 @@ function withoutPassword(url: string): string {
  * queries (Ledger.open migrates).
  */
 export async function openDatabase(config: DatabaseConfig = {}): Promise<OpenedDatabase> {
+  const schema = config.schema?.trim() || undefined;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`schema ${JSON.stringify(schema)} is not a lower-case SQL identifier`);
   const url = config.databaseUrl?.trim();
   if (url) {
-    const pool = new pg.Pool({ connectionString: url, max: config.poolMax ?? 8, application_name: "takitini-audit" });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: config.poolMax ?? 8,
+      application_name: "takitini-audit",
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
     pool.on("error", config.onPoolError ?? (() => undefined));
     try {
-      await pool.query("select 1");
+      await pool.query(schema ? `create schema if not exists "${schema}"` : "select 1");
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw new Error(`cannot reach PostgreSQL at ${withoutPassword(url)}: ${(err as Error).message}`, { cause: err });
@@ -169,5 +178,13 @@ export async function openDatabase(config: DatabaseConfig = {}): Promise<OpenedD
     return { db: pgDatabase(pool), kind: "postgres", location: withoutPassword(url), close: () => (ended ??= pool.end()) };
   }
   const db = await openPglite(config.pgliteDir?.trim() || DEFAULT_PGLITE_DIR);
+  if (schema) {
+    try {
+      await db.query(`create schema if not exists "${schema}"; set search_path = "${schema}"`); // one session: it stays set
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  }
   return { db, kind: "pglite", location: db.dataDir, close: () => db.close() };
 }
