@@ -33,8 +33,12 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
     for (const agency of ["police", "customs", "mbie", "msd"]) {
       expect(byName.get(`takitini.intel.${agency}.v1`)).toMatchObject({ partitions: 6, retention_ms: 7 * DAY });
     }
-    for (const sub of ["police", "customs", "mbie", "msd", "community-eastern", "public"]) {
+    for (const sub of ["police", "customs", "mbie", "msd"]) {
       expect(byName.get(`takitini.deliver.${sub}.v1`)).toMatchObject({ partitions: 3, retention_ms: 7 * DAY });
+    }
+    // Community tiers' views (aggregates, de-identified notices) feed quarter-on-quarter briefings.
+    for (const sub of ["community-eastern", "public"]) {
+      expect(byName.get(`takitini.deliver.${sub}.v1`)).toMatchObject({ partitions: 3, retention_ms: 400 * DAY });
     }
     expect(byName.get("takitini.audit.decisions.v1")).toMatchObject({ partitions: 6, retention_ms: -1 });
     expect(byName.get("takitini.deadletter.v1")).toMatchObject({ partitions: 1, retention_ms: 30 * DAY });
