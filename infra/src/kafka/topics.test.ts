@@ -42,7 +42,8 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
     }
     expect(byName.get("takitini.audit.decisions.v1")).toMatchObject({ partitions: 6, retention_ms: -1 });
     expect(byName.get("takitini.deadletter.v1")).toMatchObject({ partitions: 1, retention_ms: 30 * DAY });
-    expect(topics).toHaveLength(12);
+    expect(byName.get("takitini.briefings.v1")).toMatchObject({ partitions: 3, retention_ms: 365 * DAY });
+    expect(topics).toHaveLength(13);
   });
 
   it("use replication factor 1 locally, and every topic says what it is for", () => {
