@@ -11,7 +11,10 @@
  *
  * One process owns a data directory: PGlite is a single-user PostgreSQL, so
  * `openPglite` takes a lock file beside the data and refuses a directory
- * another live process holds.
+ * another live process holds. It has one session: statements queue, and a
+ * transaction holds the session until it ends — inside `transaction(fn)`, use
+ * only the `tx` it is given (a query on the database itself would wait for the
+ * transaction, which waits for it). Session settings (`set search_path`) stay.
  *
  * `openDatabase` picks the store for the audit service: a node-postgres pool
  * when a database URL is given, else PGlite in a data directory.
