@@ -176,14 +176,18 @@ export async function whoHasSeen(db: SqlSession, subjectId: string, page: { limi
     after = `and s.idx < $${params.length}`;
   }
   params.push(page.limit + 1);
+  // Driven from the subject's own rows (audit_subjects' primary key), so the plan
+  // does not depend on table statistics: a person's records, then their decisions.
   const { rows } = await db.query<Row>(
-    `select ${COLUMNS} from audit_subjects s join audit_records r on r.idx = s.idx
-     where s.subject_id = $1 and r.kind = 'decision' and r.outcome = 'allow' ${after}
+    `with s as materialized (select idx from audit_subjects where subject_id = $1 ${after.replace("s.idx", "idx")})
+     select ${COLUMNS} from s join audit_records r on r.idx = s.idx
+     where r.kind = 'decision' and r.outcome = 'allow'
      order by s.idx desc limit $${params.length}`,
     params,
   );
   const denied = await db.query<{ n: string }>(
-    `select count(*) as n from audit_subjects s join audit_records r on r.idx = s.idx where s.subject_id = $1 and r.kind = 'decision' and r.outcome = 'deny'`,
+    `with s as materialized (select idx from audit_subjects where subject_id = $1)
+     select count(*) as n from s join audit_records r on r.idx = s.idx where r.kind = 'decision' and r.outcome = 'deny'`,
     [subjectId],
   );
   const list = rows.slice(0, page.limit);
