@@ -1,5 +1,5 @@
-import { randomUUID } from "node:crypto";
-import { OversightQueryRecord } from "@takitini/proto";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
 import { commonErrors, createHttpServer, defineErrors, zodIssues, type Logger, type ReadinessCheck, type Registry } from "@takitini/runtime";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
@@ -8,9 +8,9 @@ import type { SignedTreeHead } from "./merkle/index.js";
 import { flagAnomalies } from "./oversight/anomaly.js";
 import { bearer, cookie, officerFor, SESSION_COOKIE, type Sessions, type TokenRegistry } from "./oversight/credentials.js";
 import { anomaliesQuery, pageQuery, recordsQuery, statsQuery } from "./oversight/query.js";
-import { fromOversightQuery } from "./oversight/records.js";
+import { openApiDocument } from "./oversight/openapi.js";
+import { recordOversightQuery } from "./oversight/recording.js";
 import { anomalySeries, disclosureStats, recordById, searchRecords, whoHasSeen } from "./oversight/store.js";
-import { appendRecords } from "./ingest.js";
 
 export const auditErrors = defineErrors({
   OVERSIGHT_CREDENTIAL_REQUIRED: { status: 401, message: "an oversight credential is required (Authorization: Bearer <token>, or log in at /console/login)" },
@@ -80,25 +80,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook("onSend", async (req: FastifyRequest, reply: FastifyReply, payload) => {
     if (!req.url.startsWith("/v1/")) return payload;
-    const query = (req.query ?? {}) as Record<string, unknown>;
-    const params = (req.params ?? {}) as Record<string, unknown>;
-    const parameters = Object.entries({ ...params, ...query })
-      .map(([name, value]) => ({ name: name.slice(0, 100), value: String(value).slice(0, 500) }))
-      .sort((a, b) => a.name.localeCompare(b.name));
-    const record = OversightQueryRecord.fromPartial({
-      id: randomUUID(),
+    await recordOversightQuery(ledger, {
       officer: req.officer ?? "",
       channel: "http",
       method: req.method,
-      route: req.routeOptions.url ?? req.url.split("?")[0]!.slice(0, 200),
-      parameters,
+      route: req.routeOptions.url ?? req.url.split("?")[0]!,
+      parameters: { ...((req.params ?? {}) as Record<string, unknown>), ...((req.query ?? {}) as Record<string, unknown>) },
       status: reply.statusCode,
       resultCount: req.resultCount ?? 0,
-      occurredAt: new Date(),
     });
-    await appendRecords(ledger, [fromOversightQuery(record, new Date())]);
     return payload;
   });
+
+  // The OpenAPI document of the /v1 routes, and swagger-ui; no credential needed to read them.
+  await app.register(swagger, { mode: "static", specification: { document: openApiDocument() as never } });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
 
   for (const plugin of deps.plugins ?? []) await plugin(app);
 

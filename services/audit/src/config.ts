@@ -31,6 +31,16 @@ export const configSchema = baseConfig.extend({
   /** Ed25519 private key (PKCS#8 PEM) that signs tree heads; or LEDGER_SIGNING_KEY_FILE. Without either a key is generated (development only). */
   LEDGER_SIGNING_KEY: z.string().optional(),
   LEDGER_SIGNING_KEY_FILE: z.string().optional(),
+  /** Port of the oversight gRPC service (takitini.audit.v1.OversightService); 0 picks a free one. */
+  GRPC_PORT: port.default(9083),
+  /** PEM certificate chain and private key for the gRPC service: both or neither. Without them it serves plaintext on 127.0.0.1 only. */
+  GRPC_TLS_CERT: z.string().min(1).optional(),
+  GRPC_TLS_KEY: z.string().min(1).optional(),
+}).superRefine((c, ctx) => {
+  if ((c.GRPC_TLS_CERT === undefined) !== (c.GRPC_TLS_KEY === undefined)) {
+    const missing = c.GRPC_TLS_CERT === undefined ? "GRPC_TLS_CERT" : "GRPC_TLS_KEY";
+    ctx.addIssue({ code: "custom", path: [missing], message: "GRPC_TLS_CERT and GRPC_TLS_KEY are set together (a file path each) or not at all" });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;

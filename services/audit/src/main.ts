@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createKafka, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
 import pg from "pg";
 import { buildApp } from "./app.js";
@@ -7,6 +8,7 @@ import { LedgerIngest } from "./ingest.js";
 import { HeadSchedule, Ledger, pgDatabase } from "./ledger/index.js";
 import { createSigner, loadSigningKey } from "./merkle/index.js";
 import { loadTokens, Sessions } from "./oversight/credentials.js";
+import { closeOversightGrpc, createOversightGrpcServer, listenOversightGrpc } from "./oversight/grpc.js";
 
 const config = readConfig();
 const logger = createLogger("audit", config.LOG_LEVEL);
@@ -35,6 +37,8 @@ const ingest = new LedgerIngest(kafka, ledger, {
   metrics,
   maxPerTransaction: config.MAX_RECORDS_PER_TRANSACTION,
 });
+const grpcServer = createOversightGrpcServer({ logger, db, ledger, tokens });
+let grpcPort: number | undefined;
 const app = await buildApp({
   logger,
   metrics,
@@ -42,7 +46,10 @@ const app = await buildApp({
   ledger,
   tokens,
   sessions: new Sessions(config.SESSION_TTL_MS),
-  readiness: [{ name: "ledger-ingest", check: () => ingest.isReady() }],
+  readiness: [
+    { name: "ledger-ingest", check: () => ingest.isReady() },
+    { name: "oversight-grpc", check: () => grpcPort !== undefined },
+  ],
   plugins: [registerConsole],
 });
 
@@ -50,6 +57,7 @@ const shutdown = installShutdown(
   logger,
   [
     { name: "http", run: () => app.close() },
+    { name: "grpc", run: () => closeOversightGrpc(grpcServer, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2)) },
     { name: "ingest", run: () => ingest.stop() },
     { name: "tree heads", run: async () => void (await heads.stop()) },
     { name: "database", run: () => pool.end() },
@@ -59,6 +67,15 @@ const shutdown = installShutdown(
 
 await app.listen({ host: config.HOST, port: config.PORT });
 logger.info({ url: `http://${config.HOST}:${(app.server.address() as { port: number }).port}`, tokens: tokens.size, keyId: ledger.signer.keyId.toString("hex") }, "audit listening");
+let grpcTls: { cert: Buffer; key: Buffer } | undefined;
+try {
+  grpcTls = config.GRPC_TLS_CERT && config.GRPC_TLS_KEY ? { cert: readFileSync(config.GRPC_TLS_CERT), key: readFileSync(config.GRPC_TLS_KEY) } : undefined;
+  grpcPort = await listenOversightGrpc(grpcServer, { host: config.HOST, port: config.GRPC_PORT, tls: grpcTls });
+  logger.info({ port: grpcPort, tls: grpcTls !== undefined, host: grpcTls ? config.HOST : "127.0.0.1" }, "oversight gRPC listening");
+} catch (err) {
+  logger.fatal({ err }, "the oversight gRPC service could not start");
+  await shutdown("startup failure", 1);
+}
 try {
   heads.start();
   await ingest.start();
