@@ -42,7 +42,7 @@ export function auditBenchEnv(databaseUrl: string, run: string): Record<string, 
   const dir = mkdtempSync(join(tmpdir(), "takitini-bench-oversight-"));
   const token = randomBytes(24).toString("base64url");
   writeFileSync(join(dir, "tokens.json"), JSON.stringify({ [createHash("sha256").update(token).digest("hex")]: "benchmark" }));
-  return { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: `bench_${run.replace(/[^a-z0-9]/g, "_")}`, AUDIT_OVERSIGHT_TOKENS_FILE: join(dir, "tokens.json") };
+  return { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: `bench_${run.replace(/[^a-z0-9]/g, "_")}`, AUDIT_OVERSIGHT_TOKENS_FILE: join(dir, "tokens.json"), GRPC_PORT: "0" };
 }
 
 export interface Proc {

@@ -33,7 +33,10 @@ export async function freePort(): Promise<number> {
  * exchange binds a free port in plaintext mode, where it refuses every Subscribe.
  */
 function grpcDefaults(name: string): Record<string, string> {
-  return name.startsWith("exchange") ? { GRPC_PORT: "0", GRPC_INSECURE: "true" } : {};
+  if (name.startsWith("exchange")) return { GRPC_PORT: "0", GRPC_INSECURE: "true" };
+  // The audit's oversight gRPC door on any free port, never a running stack's 9083.
+  if (name === "audit") return { GRPC_PORT: "0" };
+  return {};
 }
 
 /** Start a service from its build output as a real process and wait for /readyz. */

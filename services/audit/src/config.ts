@@ -16,8 +16,10 @@ export const configSchema = baseConfig.extend({
   DEADLETTER_TOPIC: z.string().min(1).default("takitini.deadletter.v1"),
   /** Consumer group of the ingest. Offsets are committed only after PostgreSQL has the records. */
   GROUP_ID: z.string().min(1).default("takitini-audit-ledger"),
-  /** The ledger's PostgreSQL server, e.g. postgres://user:pass@127.0.0.1:5432/takitini. */
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL"),
+  /** The ledger's PostgreSQL server, e.g. postgres://user:pass@127.0.0.1:5432/takitini; unset: embedded PGlite. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL").optional(),
+  /** Data directory of the embedded PostgreSQL (PGlite) used when DATABASE_URL is unset. */
+  AUDIT_PGLITE_DIR: z.string().min(1).optional(),
   /** Schema the ledger lives in (created if missing). */
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a lower-case SQL identifier").default("public"),
   /** JSON file: SHA-256 (hex) of each oversight token → the officer it was issued to. */

@@ -1,11 +1,10 @@
 import { readFileSync } from "node:fs";
 import { createKafka, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
-import pg from "pg";
 import { buildApp } from "./app.js";
 import { registerConsole } from "./console/plugin.js";
 import { readConfig } from "./config.js";
 import { LedgerIngest } from "./ingest.js";
-import { HeadSchedule, Ledger, pgDatabase } from "./ledger/index.js";
+import { HeadSchedule, Ledger, openDatabase } from "./ledger/index.js";
 import { createSigner, loadSigningKey } from "./merkle/index.js";
 import { loadTokens, Sessions } from "./oversight/credentials.js";
 import { closeOversightGrpc, createOversightGrpcServer, listenOversightGrpc } from "./oversight/grpc.js";
@@ -15,12 +14,15 @@ const logger = createLogger("audit", config.LOG_LEVEL);
 const metrics = createMetricsRegistry("audit");
 const tokens = loadTokens(config.AUDIT_OVERSIGHT_TOKENS_FILE);
 
-const admin = new pg.Client({ connectionString: config.DATABASE_URL });
-await admin.connect();
-await admin.query(`create schema if not exists ${config.DATABASE_SCHEMA}`); // a validated identifier
-await admin.end();
-const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 8, options: `-c search_path=${config.DATABASE_SCHEMA}` });
-const db = pgDatabase(pool);
+// PostgreSQL at DATABASE_URL; without one, an embedded PostgreSQL (PGlite) in a data
+// directory — same schema, same queries — so a newcomer needs no database install.
+const database = await openDatabase({
+  ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { pgliteDir: config.AUDIT_PGLITE_DIR }),
+  schema: config.DATABASE_SCHEMA,
+  onPoolError: (err) => logger.error({ err }, "PostgreSQL connection error"),
+});
+const db = database.db;
+logger.info({ database: database.kind, location: database.location }, "ledger database open");
 
 const key = loadSigningKey(process.env);
 if (key.source === "generated") logger.warn("LEDGER_SIGNING_KEY(_FILE) not set: signing tree heads with a key generated for this process (development only)");
@@ -60,7 +62,7 @@ const shutdown = installShutdown(
     { name: "grpc", run: () => closeOversightGrpc(grpcServer, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2)) },
     { name: "ingest", run: () => ingest.stop() },
     { name: "tree heads", run: async () => void (await heads.stop()) },
-    { name: "database", run: () => pool.end() },
+    { name: "database", run: () => database.close() },
   ],
   config.SHUTDOWN_TIMEOUT_MS,
 );
