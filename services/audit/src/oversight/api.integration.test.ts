@@ -4,7 +4,7 @@
  * test in its own schema.
  */
 import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
-import { AccessAction, AccessRecord, Agency, DecisionRecord, IntelligenceEvent, Outcome, PoliceDistrict, View } from "@takitini/proto";
+import { AccessAction, AccessRecord, Agency, IntelligenceEvent, PoliceDistrict } from "@takitini/proto";
 import { createLogger, createMetricsRegistry, decisionIdFor } from "@takitini/runtime";
 import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
@@ -15,6 +15,7 @@ import { createSigner } from "../merkle/index.js";
 import { fromAccess, fromDecision, revisionsOf, type Appendable } from "./records.js";
 import { Sessions, tokenHash } from "./credentials.js";
 import { trustKeys, checkHeadSignature, verifyInclusion } from "../verify/index.js";
+import { decision } from "./decisions.fixture.js";
 
 const url = inject("databaseUrl");
 const admin = new pg.Pool({ connectionString: url, max: 2 });
@@ -52,26 +53,6 @@ async function service() {
 
 const EVENT_A = randomUUID();
 const EVENT_B = randomUUID();
-
-function decision(eventId: string, subscriberId: string, allow: boolean, opts: Partial<DecisionRecord> = {}): DecisionRecord {
-  return DecisionRecord.fromPartial({
-    id: decisionIdFor(eventId, subscriberId),
-    eventId,
-    subscriberId,
-    sourceAgency: Agency.AGENCY_POLICE,
-    eventType: "police.organised_crime_noting",
-    region: PoliceDistrict.POLICE_DISTRICT_EASTERN,
-    outcome: allow ? Outcome.OUTCOME_ALLOW : Outcome.OUTCOME_DENY,
-    view: allow ? View.VIEW_REDACTED : View.VIEW_NONE,
-    reasons: [allow ? "sharing.customs_police_drug_supply" : "sharing.default_deny"],
-    legalBasis: allow ? "Privacy Act 2020, IPP 11(e)(i): maintenance of the law" : "",
-    policyRevision: "rev-1",
-    decidedAt: new Date("2026-11-20T01:00:00Z"),
-    deliveryTopic: allow ? `takitini.deliver.${subscriberId}.v1` : "",
-    subjectIds: ["police/person/P1", "police/vehicle/V1"],
-    ...opts,
-  });
-}
 
 async function seed(ledger: Ledger) {
   const decisions = [
