@@ -1,12 +1,12 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { commonErrors, createHttpServer, defineErrors, zodIssues, type Logger, type ReadinessCheck, type Registry } from "@takitini/runtime";
+import { bearer, commonErrors, cookie, createHttpServer, defineErrors, sessionCookie, zodIssues, type Logger, type ReadinessCheck, type Registry, type Sessions } from "@takitini/runtime";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Ledger, SqlDatabase } from "./ledger/index.js";
 import type { SignedTreeHead } from "./merkle/index.js";
 import { flagAnomalies } from "./oversight/anomaly.js";
-import { bearer, cookie, officerFor, SESSION_COOKIE, type Sessions, type TokenRegistry } from "./oversight/credentials.js";
+import { officerFor, SESSION_COOKIE, type TokenRegistry } from "./oversight/credentials.js";
 import { anomaliesQuery, pageQuery, recordsQuery, statsQuery } from "./oversight/query.js";
 import { openApiDocument } from "./oversight/openapi.js";
 import { recordOversightQuery } from "./oversight/recording.js";
@@ -73,7 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook("onRequest", async (req) => {
     if (!req.url.startsWith("/v1/")) return;
-    const officer = officerFor(deps.tokens, bearer(req.headers.authorization) ?? "") ?? deps.sessions.officer(cookie(req.headers.cookie, SESSION_COOKIE));
+    const officer = officerFor(deps.tokens, bearer(req.headers.authorization) ?? "") ?? deps.sessions.get(cookie(req.headers.cookie, SESSION_COOKIE));
     if (!officer) throw auditErrors.OVERSIGHT_CREDENTIAL_REQUIRED();
     req.officer = officer;
   });
@@ -223,13 +223,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const id = deps.sessions.open(officer);
     return reply
       .code(303)
-      .header("set-cookie", `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=28800`)
+      .header("set-cookie", sessionCookie(SESSION_COOKIE, id, Math.floor(deps.sessions.ttlMs / 1000)))
       .header("location", "/console/")
       .send();
   });
   app.post("/console/logout", async (req, reply) => {
     deps.sessions.close(cookie(req.headers.cookie, SESSION_COOKIE));
-    return reply.code(303).header("set-cookie", `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`).header("location", "/console/login.html").send();
+    return reply.code(303).header("set-cookie", sessionCookie(SESSION_COOKIE, "", 0)).header("location", "/console/login.html").send();
   });
   return app;
 }

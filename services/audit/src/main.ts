@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
-import { createKafka, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
+import { createKafka, createLogger, createMetricsRegistry, installShutdown, Sessions } from "@takitini/runtime";
 import { buildApp } from "./app.js";
 import { registerConsole } from "./console/plugin.js";
 import { readConfig } from "./config.js";
 import { LedgerIngest } from "./ingest.js";
 import { HeadSchedule, Ledger, openDatabase } from "./ledger/index.js";
 import { createSigner, loadSigningKey } from "./merkle/index.js";
-import { loadTokens, Sessions } from "./oversight/credentials.js";
+import { loadTokens } from "./oversight/credentials.js";
 import { closeOversightGrpc, createOversightGrpcServer, listenOversightGrpc } from "./oversight/grpc.js";
 
 const config = readConfig();

@@ -109,6 +109,13 @@ describe("the briefing HTTP door", () => {
     const wrong = await app.inject({ method: "POST", url: "/login", headers: { "content-type": "application/x-www-form-urlencoded" }, payload: "token=nope-nope-nope-nope" });
     expect(wrong.statusCode).toBe(401);
     expect(logs.join("")).not.toContain(TOKEN);
+    // The browser holds a random session id, never the token.
+    expect(cookie).not.toContain(TOKEN);
+    expect(cookie).not.toContain(encodeURIComponent(TOKEN));
+    expect(cookie.split(";")[0]).toMatch(/^takitini_briefing=[A-Za-z0-9_-]{43}$/);
+    // Signing out ends the session, not just the cookie.
+    await app.inject({ method: "POST", url: "/logout", headers: { cookie: cookie.split(";")[0]! } });
+    expect((await app.inject({ url: "/v1/briefings/eastern", headers: { cookie: cookie.split(";")[0]! } })).statusCode).toBe(401);
   });
 
   it("serves the public tier without a credential, audited as the public subscriber", async () => {

@@ -1,10 +1,10 @@
 import type { AccessRecord } from "@takitini/proto";
-import { commonErrors, Counter, createHttpServer, ServiceError, zodIssues, type Logger, type ReadinessCheck, type Registry } from "@takitini/runtime";
+import { bearer, commonErrors, cookie, Counter, createHttpServer, ServiceError, sessionCookie, Sessions, zodIssues, type Logger, type ReadinessCheck, type Registry } from "@takitini/runtime";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { briefingDenied, briefingViewed, CHANNELS } from "./access.js";
 import type { Audience } from "./audiences.js";
-import { presentedToken, signInCookie, signOutCookie, subscriberFor } from "./auth.js";
+import { COOKIE_NAME, subscriberFor } from "./auth.js";
 import { assembleBriefing, type Briefing } from "./briefing.js";
 import { errors, RegionNotFound } from "./errors.js";
 import { briefingPage, errorPage, indexPage, loginPage } from "./html.js";
@@ -24,6 +24,8 @@ export interface AppDeps {
   secret: Uint8Array;
   tokens: ReadonlyMap<string, string>;
   cookieSecure: boolean;
+  /** Signed-in browsers (default: in memory, 12 hours). */
+  sessions?: Sessions<string>;
   /** Write an access record to the audit topic (acks = all); resolves once it is durable. */
   recordAccess: (record: AccessRecord) => Promise<void>;
   now?: () => Date;
@@ -39,6 +41,7 @@ type Kind = "html" | "json";
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = createHttpServer({ service: "briefing", logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness, bodyLimit: 8 * 1024 });
   const now = deps.now ?? (() => new Date());
+  const sessions = deps.sessions ?? new Sessions<string>(12 * 3_600_000);
   const served = new Counter({ name: "briefing_views_total", help: "Briefings served, by tier, channel and format", labelNames: ["tier", "format"], registers: [deps.metrics] });
   const denied = new Counter({ name: "briefing_denied_total", help: "Briefing requests refused, by code", labelNames: ["code"], registers: [deps.metrics] });
 
@@ -95,7 +98,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   };
 
   const leader = async (req: FastifyRequest, kind: Kind, reply: FastifyReply): Promise<Audience | null> => {
-    const id = subscriberFor(deps.tokens, presentedToken(req.headers));
+    const id = subscriberFor(deps.tokens, bearer(req.headers.authorization)) ?? sessions.get(cookie(req.headers.cookie, COOKIE_NAME));
     const audience = id ? deps.audiences.leaders.get(id) : undefined;
     if (audience) return audience;
     if (kind === "html" && req.method === "GET") {
@@ -197,10 +200,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const audience = id ? deps.audiences.leaders.get(id) : undefined;
       if (!audience) return reply.code(401).type("text/html; charset=utf-8").send(loginPage("That token was not recognised.", safeNext(form.data.next ?? "")));
       const next = safeNext(form.data.next ?? "") || `/briefings/${audience.scope[0]?.slug ?? "eastern"}`;
-      return reply.code(303).header("set-cookie", signInCookie(form.data.token, deps.cookieSecure)).header("location", next).send();
+      // The browser keeps a session id, never the token.
+      const session = sessions.open(audience.subscriberId);
+      return reply.code(303).header("set-cookie", sessionCookie(COOKIE_NAME, session, Math.floor(sessions.ttlMs / 1000), deps.cookieSecure)).header("location", next).send();
     }),
   );
-  app.post("/logout", async (_req, reply) => reply.code(303).header("set-cookie", signOutCookie(deps.cookieSecure)).header("location", "/").send());
+  app.post("/logout", async (req, reply) => {
+    sessions.close(cookie(req.headers.cookie, COOKIE_NAME));
+    return reply.code(303).header("set-cookie", sessionCookie(COOKIE_NAME, "", 0, deps.cookieSecure)).header("location", "/").send();
+  });
 
   return app;
 

@@ -10,3 +10,4 @@ export * from "./trace.js";
 export * from "./validation.js";
 export * from "./warnings.js";
 export * from "./week.js";
+export * from "./credentials.js";

@@ -13,7 +13,7 @@ import { appendRecords, ingestRecord } from "../ingest.js";
 import { Ledger, pgDatabase } from "../ledger/index.js";
 import { createSigner } from "../merkle/index.js";
 import { fromAccess, fromDecision, revisionsOf, type Appendable } from "./records.js";
-import { Sessions, tokenHash } from "./credentials.js";
+import { Sessions, tokenHash } from "@takitini/runtime";
 import { trustKeys, checkHeadSignature, verifyInclusion } from "../verify/index.js";
 import { decision } from "./decisions.fixture.js";
 

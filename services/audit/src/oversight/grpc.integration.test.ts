@@ -36,7 +36,7 @@ import { appendRecords } from "../ingest.js";
 import { Ledger, pgDatabase } from "../ledger/index.js";
 import { createSigner } from "../merkle/index.js";
 import { checkHeadSignature, trustKeys, verifyInclusion } from "../verify/index.js";
-import { Sessions, tokenHash } from "./credentials.js";
+import { Sessions, tokenHash } from "@takitini/runtime";
 import { closeOversightGrpc, createOversightGrpcServer, GRPC_ERROR_CODE_KEY, issuesOf, listenOversightGrpc, SERVICE_PATH } from "./grpc.js";
 import { fromAccess, fromDecision, revisionsOf, type Appendable } from "./records.js";
 import { decision } from "./decisions.fixture.js";

@@ -35,7 +35,7 @@ import {
   toStatsQuery,
   toWhoHasSeenQuery,
 } from "./grpc.js";
-import { tokenHash } from "./credentials.js";
+import { tokenHash } from "@takitini/runtime";
 import { recordsQuery } from "./query.js";
 import { oversightQueryRecord, queryParameters } from "./recording.js";
 

@@ -28,13 +28,13 @@ import {
   type WhoHasSeenRequest,
   type WhoHasSeenResponse,
 } from "@takitini/proto";
-import { commonErrors, ServiceError, zodIssues, type FieldIssue, type Logger } from "@takitini/runtime";
+import { bearer, commonErrors, ServiceError, zodIssues, type FieldIssue, type Logger } from "@takitini/runtime";
 import { z } from "zod";
 import { auditErrors } from "../app.js";
 import type { Ledger, SqlDatabase } from "../ledger/index.js";
 import type { SignedTreeHead } from "../merkle/index.js";
 import { flagAnomalies } from "./anomaly.js";
-import { bearer, officerFor, type TokenRegistry } from "./credentials.js";
+import { officerFor, type TokenRegistry } from "./credentials.js";
 import { anomaliesQuery, pageQuery, recordsQuery, statsQuery } from "./query.js";
 import { recordOversightQuery } from "./recording.js";
 import { anomalySeries, disclosureStats, recordById, searchRecords, whoHasSeen, type Disclosure, type RecordSummary } from "./store.js";

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { buildApp } from "../app.js";
 import type { Ledger, SqlDatabase } from "../ledger/index.js";
-import { Sessions } from "./credentials.js";
+import { Sessions } from "@takitini/runtime";
 import { documentedRoutes, openApiDocument, parametersOf } from "./openapi.js";
 import { anomaliesQuery, recordsQuery, statsQuery } from "./query.js";
 
