@@ -176,8 +176,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const q = parse(z.strictObject({ record_id: z.string().min(1).max(200), tree_size: size.optional() }), req.query);
     const leaf = await ledger.leafByRecord(q.record_id);
     if (!leaf) throw auditErrors.RECORD_NOT_FOUND();
-    const treeSize = q.tree_size ?? (await ledger.state()).treeSize;
-    if (treeSize <= leaf.index || treeSize > (await ledger.state()).treeSize) throw auditErrors.TREE_SIZE_OUT_OF_RANGE([{ path: "tree_size", code: "out_of_range", message: `must be above ${leaf.index} and at most the tree size` }]);
+    const current = (await ledger.state()).treeSize;
+    const treeSize = q.tree_size ?? current;
+    if (treeSize <= leaf.index || treeSize > current) throw auditErrors.TREE_SIZE_OUT_OF_RANGE([{ path: "tree_size", code: "out_of_range", message: `must be above ${leaf.index} and at most the tree size` }]);
     const p = await ledger.inclusionProof(leaf.index, treeSize);
     req.resultCount = 1;
     return { record_id: leaf.recordId, index: leaf.index, leaf_hash: leaf.leafHash.toString("hex"), tree_size: p.treeSize, inclusion: p.proof.map((x) => x.toString("hex")) };
@@ -201,9 +202,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     );
     const page = await searchRecords(db, { ...q, kind: "decision" });
     if ("badCursor" in page) throw badCursor();
-    const docs = await Promise.all(page.records.map(async (r) => (await recordById(db, r.id))?.doc));
-    req.resultCount = docs.length;
-    return { decisions: docs, next_cursor: page.nextCursor };
+    req.resultCount = page.docs.length;
+    return { decisions: page.docs, next_cursor: page.nextCursor };
   });
 
   app.get("/v1/decisions/:id", async (req) => {

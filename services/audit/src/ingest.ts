@@ -96,7 +96,7 @@ export class LedgerIngest {
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (p) => this.onBatch(p) });
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     for (let i = 0; i < batch.messages.length; i += this.opts.maxPerTransaction) {
       if (!isRunning() || isStale()) return;
@@ -128,7 +128,6 @@ export class LedgerIngest {
       await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last.offset) + 1n).toString() }]);
       await heartbeat();
     }
-    await commitOffsetsIfNecessary();
   }
 
   private async deadLetter(topic: string, partition: number, m: KafkaMessage, reason: string): Promise<void> {

@@ -105,7 +105,10 @@ export async function writeIndex(tx: SqlSession, rows: readonly { index: number;
 const likeLiteral = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /** Newest first, narrowed by every filter given; `cursor` continues after the last index seen. */
-export async function searchRecords(db: SqlSession, q: RecordsQuery): Promise<{ records: RecordSummary[]; nextCursor: string | null } | { badCursor: true }> {
+export async function searchRecords(
+  db: SqlSession,
+  q: RecordsQuery,
+): Promise<{ records: RecordSummary[]; docs: Record<string, unknown>[]; nextCursor: string | null } | { badCursor: true }> {
   const where: string[] = [];
   const params: unknown[] = [];
   const bind = (v: unknown) => `$${params.push(v)}`;
@@ -127,9 +130,11 @@ export async function searchRecords(db: SqlSession, q: RecordsQuery): Promise<{ 
   }
   const sql = `select ${COLUMNS} from audit_records r ${where.length ? `where ${where.join(" and ")}` : ""} order by r.idx desc limit ${bind(q.limit + 1)}`;
   const { rows } = await db.query<Row>(sql, params);
-  const page = rows.slice(0, q.limit).map(summary);
+  const kept = rows.slice(0, q.limit);
+  const page = kept.map(summary);
   const last = page[page.length - 1];
-  return { records: page, nextCursor: rows.length > q.limit && last ? encodeCursor(last.index) : null };
+  // Each record's API form (doc) too, from the same rows: no second query per record.
+  return { records: page, docs: kept.map((r) => r.doc), nextCursor: rows.length > q.limit && last ? encodeCursor(last.index) : null };
 }
 
 export interface RecordDetail {
