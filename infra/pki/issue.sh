@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Local PKI for the mesh's mutual-TLS doors (the exchange's gRPC Subscribe).
 #
-#   bash infra/pki/issue.sh [--out DIR] [--rogue-ca] [--days N]
+#   bash infra/pki/issue.sh [--out DIR] [--rogue-ca] [--days N] [--kafka "PRINCIPAL …"]
 #
 # Issues, with the openssl CLI, ECDSA P-256 keys and:
 #   DIR/ca.crt, DIR/ca.key                      the local CA (Takitini local CA)
@@ -12,10 +12,19 @@
 #   DIR/service/<name>.crt, .key                server certificates (exchange): SAN
 #                                               DNS:localhost, IP:127.0.0.1 and
 #                                               URI spiffe://takitini.local/service/<name>
+#   DIR/kafka/<principal>.crt, .key             with --kafka "p1 p2 …": a Kafka client
+#                                               certificate per principal, subject
+#                                               O=Takitini, OU=kafka, CN=<principal> (the
+#                                               broker maps exactly that DN to User:<principal>),
+#                                               URI SAN spiffe://takitini.local/kafka/<principal>;
+#                                               the principal "broker" also gets the server
+#                                               SANs DNS:localhost, IP:127.0.0.1
 # and with --rogue-ca also
 #   DIR/rogue/ca.crt, DIR/rogue/ca.key          a second, untrusted CA with the same name
 #   DIR/rogue/subscriber/<id>.crt, .key         the same partner identities signed by it
 #                                               (for tests: the exchange must refuse them)
+#   DIR/rogue/kafka/<principal>.crt, .key       likewise for the Kafka principals (the broker
+#                                               must refuse them at connection)
 #
 # DIR defaults to ${TAKITINI_PKI_DIR:-$HOME/.cache/takitini/pki} — never the repository.
 # Idempotent: what exists, is signed by the CA in DIR and is valid for at least
@@ -27,6 +36,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="${TAKITINI_PKI_DIR:-$HOME/.cache/takitini/pki}"
 ROGUE=0
+KAFKA=()
 DAYS=30
 CA_DAYS=365
 TRUST_DOMAIN="takitini.local"
@@ -35,19 +45,23 @@ REGISTRY="${TAKITINI_SUBSCRIBERS_FILE:-$ROOT/policies/data/subscribers.json}"
 
 log() { printf '[pki] %s\n' "$*" >&2; }
 die() { printf '[pki] error: %s\n' "$*" >&2; exit 1; }
-usage() { die "usage: issue.sh [--out DIR] [--rogue-ca] [--days N]"; }
+usage() { die "usage: issue.sh [--out DIR] [--rogue-ca] [--days N] [--kafka \"PRINCIPAL …\"]"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) [ $# -ge 2 ] || usage; OUT="$2"; shift 2 ;;
     --rogue-ca) ROGUE=1; shift ;;
     --days) [ $# -ge 2 ] || usage; DAYS="$2"; shift 2 ;;
+    --kafka) [ $# -ge 2 ] || usage; read -r -a more <<<"$2"; KAFKA+=(${more[@]+"${more[@]}"}); shift 2 ;;
     -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
     *) usage ;;
   esac
 done
 case "$DAYS" in ''|*[!0-9]*) die "--days must be a whole number";; esac
 [ "$DAYS" -ge 2 ] || die "--days must be at least 2"
+for p in ${KAFKA[@]+"${KAFKA[@]}"}; do
+  case "$p" in *[!a-z0-9-]*|-*|'') die "bad Kafka principal name: $p (lowercase letters, digits and '-')";; esac
+done
 command -v openssl >/dev/null 2>&1 || die "the openssl CLI is needed (Debian: apt-get install openssl)"
 
 NODE="$ROOT/node_modules/.bin/node"
@@ -104,18 +118,18 @@ ca() {
     -out "$TMP/ca.crt" 2>/dev/null
   mv -f "$TMP/ca.key" "$dir/ca.key"
   mv -f "$TMP/ca.crt" "$dir/ca.crt"
-  chmod 644 "$dir/ca.crt"
+  chmod 600 "$dir/ca.crt"
 }
 
-# leaf CA_DIR OUT_BASE CN EKU SAN: a certificate signed by CA_DIR's CA unless a good one is there.
+# leaf CA_DIR OUT_BASE CN EKU SAN [SUBJECT]: a certificate signed by CA_DIR's CA unless a good one is there.
 leaf() {
-  local cadir="$1" base="$2" cn="$3" eku="$4" san="$5"
+  local cadir="$1" base="$2" cn="$3" eku="$4" san="$5" subject="${6:-/O=Takitini/CN=$3}"
   mkdir -p "$(dirname "$base")"
   if valid "$base.crt" "$cadir/ca.crt" 86400; then return 0; fi
   log "issuing $(basename "$(dirname "$base")")/$(basename "$base") ($san)"
   local name; name="$(basename "$base")"
   new_key "$TMP/$name.key"
-  openssl req -new -key "$TMP/$name.key" -subj "/O=Takitini/CN=$cn" -out "$TMP/$name.csr" 2>/dev/null
+  openssl req -new -key "$TMP/$name.key" -subj "$subject" -out "$TMP/$name.csr" 2>/dev/null
   cat >"$TMP/$name.ext" <<EXT
 basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature
@@ -129,7 +143,7 @@ EXT
     -out "$TMP/$name.crt" 2>/dev/null
   mv -f "$TMP/$name.key" "$base.key"
   mv -f "$TMP/$name.crt" "$base.crt"
-  chmod 644 "$base.crt"
+  chmod 600 "$base.crt"
 }
 
 ca "$OUT" "Takitini local CA"
@@ -139,11 +153,22 @@ done
 for svc in "${SERVICES[@]}"; do
   leaf "$OUT" "$OUT/service/$svc" "$svc" serverAuth,clientAuth "DNS:localhost,IP:127.0.0.1,URI:spiffe://$TRUST_DOMAIN/service/$svc"
 done
+# kafka_leaf CA_DIR PRINCIPAL: the principal's Kafka certificate (the broker's also serves TLS).
+kafka_leaf() {
+  local cadir="$1" p="$2"
+  if [ "$p" = broker ]; then
+    leaf "$cadir" "$cadir/kafka/$p" "$p" serverAuth,clientAuth "DNS:localhost,IP:127.0.0.1,URI:spiffe://$TRUST_DOMAIN/kafka/$p" "/O=Takitini/OU=kafka/CN=$p"
+  else
+    leaf "$cadir" "$cadir/kafka/$p" "$p" clientAuth "URI:spiffe://$TRUST_DOMAIN/kafka/$p" "/O=Takitini/OU=kafka/CN=$p"
+  fi
+}
+for p in ${KAFKA[@]+"${KAFKA[@]}"}; do kafka_leaf "$OUT" "$p"; done
 if [ "$ROGUE" = 1 ]; then
   # Same subject as the real CA on purpose: only the signature tells them apart.
   ca "$OUT/rogue" "Takitini local CA"
   for id in "${PARTNERS[@]}"; do
     leaf "$OUT/rogue" "$OUT/rogue/subscriber/$id" "subscriber $id" clientAuth "URI:spiffe://$TRUST_DOMAIN/subscriber/$id"
   done
+  for p in ${KAFKA[@]+"${KAFKA[@]}"}; do kafka_leaf "$OUT/rogue" "$p"; done
 fi
 echo "$OUT"

@@ -11,7 +11,25 @@ export {
   type LocalBroker,
   type StartOptions,
 } from "./kafka/broker.js";
-export { infraKafka, parseBrokerList, silenceKafkajsTimerWarning } from "./kafka/client.js";
+export { infraKafka, parseBrokerList, silenceKafkajsTimerWarning, type KafkaAccess } from "./kafka/client.js";
+export {
+  aclCommands,
+  aclKey,
+  AclGenerationError,
+  adapterPrincipal,
+  GROUP_PREFIX,
+  meshAcls,
+  meshPrincipals,
+  partnerPrincipal,
+  SERVICE_PRINCIPALS,
+  SUPER_USERS,
+  topicAccessTable,
+  TRANSACTIONAL_ID_PREFIX,
+  type AclEntry,
+  type AclSubscriber,
+} from "./kafka/acls.js";
+export { applyAcls, loadAclSubscribers, loadMeshAcls, type ApplyAclsResult } from "./kafka/acl-admin.js";
+export { ensurePki, ISSUE_SCRIPT, localPkiDir, pkiFiles, principalEnv, principalSecurity } from "./kafka/pki.js";
 export {
   COMPLETE_MARKER,
   ensureKafkaDistribution,
@@ -28,8 +46,8 @@ export {
 export { cacheDir, localDataDir, POM_PATH, REPO_ROOT, TOPICS_PATH } from "./kafka/paths.js";
 export { freePort, freePorts, isPortFree } from "./kafka/ports.js";
 export { commandLine, isAlive, startWatchdog, stopProcess, waitForExit, type StopResult } from "./kafka/process.js";
-export { parseProperties, renderLog4jProperties, renderServerProperties, serverSettings, type NodeSettings, type PropertyValue } from "./kafka/properties.js";
-export { DEFAULT_KAFKA_IMAGE, dockerAnswers, provideKafka, type KafkaMode, type ProvidedKafka, type ProvideKafkaOptions } from "./kafka/provide.js";
+export { parseProperties, PRINCIPAL_MAPPING_RULE, renderLog4jProperties, renderServerProperties, securitySettings, serverSettings, type BrokerTls, type NodeSettings, type PropertyValue } from "./kafka/properties.js";
+export { DEFAULT_KAFKA_IMAGE, dockerAnswers, provideKafka, securityKit, type KafkaMode, type ProvidedKafka, type ProvideKafkaOptions } from "./kafka/provide.js";
 export {
   describeTopics,
   waitForTopicLeaders,
@@ -41,6 +59,8 @@ export {
   TopicDeclarationError,
   topicDeclarationSchema,
   topicsFileSchema,
+  TOPIC_ROLES,
+  type TopicRole,
   type EnsureTopicsResult,
   type TopicDeclaration,
   type TopicDeclarationIssue,

@@ -12,7 +12,7 @@ import { customsAdapter } from "../../services/customs-adapter/dist/adapter.js";
 import { mbieAdapter } from "../../services/mbie-adapter/dist/adapter.js";
 import { msdAdapter } from "../../services/msd-adapter/dist/adapter.js";
 import { policeAdapter } from "../../services/police-adapter/dist/adapter.js";
-import { silenceKafkajsTimerWarning } from "@takitini/runtime";
+import { kafkaSecurityOptions, silenceKafkajsTimerWarning } from "@takitini/runtime";
 import { fmt, kafkaForBench, median, pool, ROOT, startProcess } from "./lib.ts";
 
 const N = Number(process.env.BENCH_RECORDS ?? 2000);
@@ -24,7 +24,9 @@ const ADAPTERS: AgencyAdapter[] = [policeAdapter, customsAdapter, mbieAdapter, m
 
 silenceKafkajsTimerWarning();
 const kafka = await kafkaForBench();
-const client = new Kafka({ clientId: "bench-raw", brokers: kafka.brokers, logLevel: logLevel.ERROR });
+// The raw pipe as each adapter's own principal, on the same secured listener as the adapters.
+const rawClient = (principal: string) => new Kafka({ clientId: "bench-raw", brokers: kafka.brokers, logLevel: logLevel.ERROR, ...kafkaSecurityOptions(kafka.securityOf(principal)) });
+
 const rows: string[][] = [];
 // Native ids must be new on each round (and on a shared cluster); keep indices well inside what generators take.
 let seq = Math.floor(Date.now() / 1000) % 100_000;
@@ -39,8 +41,8 @@ function records(adapter: AgencyAdapter, n: number): { recordType: string; httpP
 
 try {
   for (const adapter of ADAPTERS) {
-    const svc = await startProcess(`services/${adapter.service}/dist/main.js`, { KAFKA_BROKERS: kafka.brokers.join(","), GRPC_PORT: "0" });
-    const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const svc = await startProcess(`services/${adapter.service}/dist/main.js`, { ...kafka.envOf(adapter.service), GRPC_PORT: "0" });
+    const producer = rawClient(adapter.service).producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const httpRates: number[] = [];
     const bulkRates: number[] = [];
@@ -71,7 +73,7 @@ try {
           const file = join(dir, `${kind.recordType}.ndjson`);
           writeFileSync(file, bulkRecs.filter((r) => r.recordType === kind.recordType).map((r) => JSON.stringify(r.record)).join("\n") + "\n");
           const t0 = process.hrtime.bigint();
-          const run = spawnSync(process.execPath, [`${ROOT}services/${adapter.service}/dist/import.js`, file, "--type", kind.recordType, "--quiet"], { env: { ...process.env, KAFKA_BROKERS: kafka.brokers.join(",") }, encoding: "utf8" });
+          const run = spawnSync(process.execPath, [`${ROOT}services/${adapter.service}/dist/import.js`, file, "--type", kind.recordType, "--quiet"], { env: { ...process.env, ...kafka.envOf(adapter.service) }, encoding: "utf8" });
           bulkSecs += Number(process.hrtime.bigint() - t0) / 1e9;
           if (run.status !== 0) throw new Error(`import failed (${run.status}): ${run.stdout}${run.stderr}`);
         }

@@ -16,9 +16,9 @@ import { randomUUID } from "node:crypto";
 import { dirname } from "node:path";
 import { performance } from "node:perf_hooks";
 import { eventHeaders, ingest, seededRandom, type AgencyAdapter } from "@takitini/adapter-kit";
-import { loadTopicDeclarations, type TopicDeclaration } from "@takitini/infra";
+import { loadAclSubscribers, loadTopicDeclarations, type TopicDeclaration } from "@takitini/infra";
 import { DecisionRecord, IntelligenceEvent } from "@takitini/proto";
-import { continueTrace, decisionIdFor, HEADERS, headerValue, silenceKafkajsTimerWarning } from "@takitini/runtime";
+import { continueTrace, decisionIdFor, HEADERS, headerValue, kafkaSecurityOptions, silenceKafkajsTimerWarning } from "@takitini/runtime";
 import { Kafka, logLevel, type Consumer, type IHeaders, type Producer } from "kafkajs";
 import { customsAdapter } from "../../services/customs-adapter/dist/adapter.js";
 import { mbieAdapter } from "../../services/mbie-adapter/dist/adapter.js";
@@ -168,7 +168,14 @@ function onBatch(topic: string, messages: { key: Buffer | null; value: Buffer | 
 // ---- the run ---------------------------------------------------------------------------
 const kafka = await kafkaForBench(benchTopics);
 const postgres = await postgresForBench();
-const client = new Kafka({ clientId: `bench-e2e-${RUN}`, brokers: kafka.brokers, logLevel: logLevel.ERROR });
+// The raw pipe and the watcher run as the operator, on the same secured listener as the mesh.
+const client = new Kafka({ clientId: `bench-e2e-${RUN}`, brokers: kafka.brokers, logLevel: logLevel.ERROR, ...kafkaSecurityOptions(kafka.operator.security) });
+console.error(`[bench] Kafka security: ${kafka.security === "mtls" ? "mutual TLS on both sides (mesh principals and the raw pipe's operator)" : "PLAINTEXT (TAKITINI_INSECURE_KAFKA=true)"}`);
+// This run's agency and decision topics get the ACLs the shipped generator derives for them.
+await kafka.grant(
+  [...benchTopics.filter((t) => !rawTopics.has(t.name)), ...declared.filter((d) => d.role === "delivery")],
+  loadAclSubscribers(),
+);
 const procs = new Map<string, Proc>();
 const reap = () => procs.forEach((p) => p.child.kill("SIGKILL"));
 process.once("exit", reap);
@@ -179,13 +186,14 @@ const rss = new Map<string, number>();
 async function startServices(): Promise<void> {
   const brokers = kafka.brokers.join(",");
   const start = async (name: string, env: Record<string, string>) => {
-    const p = await startProcess(`services/${name}/dist/main.js`, { KAFKA_BROKERS: brokers, DEMO_RECORDS_PER_MINUTE: "0", ...env });
+    // Each service as its own Kafka principal (the service's name).
+    const p = await startProcess(`services/${name}/dist/main.js`, { ...kafka.envOf(name), KAFKA_BROKERS: brokers, DEMO_RECORDS_PER_MINUTE: "0", ...env });
     procs.set(name, p);
   };
   // The audit ledger (PostgreSQL) records every decision and every publish of the run.
-  await start("audit", { AUDIT_TOPIC, INTEL_TOPICS: ADAPTERS.map(intelTopic).join(","), GROUP_ID: `takitini-bench-audit-${RUN}`, ...auditBenchEnv(postgres.url, RUN) });
+  await start("audit", { AUDIT_TOPIC, INTEL_TOPICS: ADAPTERS.map(intelTopic).join(","), GROUP_ID: `takitini-audit-bench-${RUN}`, ACCESS_TOPICS: "", ...auditBenchEnv(postgres.url, RUN) });
   // The exchange's gRPC DeliveryService is not under test: a free port, plaintext (it then refuses every Subscribe).
-  await start("exchange", { AUDIT_TOPIC, INTEL_TOPICS: ADAPTERS.map(intelTopic).join(","), GROUP_ID: `takitini-bench-exchange-${RUN}`, INSTANCE_ID: `bench-${RUN}`, GRPC_PORT: "0", GRPC_INSECURE: "true" });
+  await start("exchange", { AUDIT_TOPIC, INTEL_TOPICS: ADAPTERS.map(intelTopic).join(","), GROUP_ID: `takitini-exchange-bench-${RUN}`, INSTANCE_ID: `bench-${RUN}`, GRPC_PORT: "0", GRPC_INSECURE: "true" });
   await Promise.all(ADAPTERS.map((a) => start(a.service, { TOPIC: intelTopic(a), GRPC_PORT: "0" })));
 }
 
@@ -453,7 +461,7 @@ writeFileSync(
       bench: "e2e",
       at: new Date().toISOString(),
       run: RUN,
-      kafka: { mode: kafka.mode, brokers: kafka.brokers },
+      kafka: { mode: kafka.mode, brokers: kafka.brokers, security: kafka.security },
       config: { watchMaxWaitMs: WATCH_MAX_WAIT_MS, events: EVENTS, rounds: ROUNDS, concurrencyPerAdapter: CONCURRENCY, rate: RATE, latencyEvents: LATENCY_EVENTS, warmup: WARMUP },
       subscribers: subscribers.map((s) => s.id),
       median: { ...m, ratios, overCapacity },

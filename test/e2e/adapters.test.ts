@@ -10,7 +10,7 @@ import { customsAdapter } from "../../services/customs-adapter/dist/adapter.js";
 import { mbieAdapter } from "../../services/mbie-adapter/dist/adapter.js";
 import { msdAdapter } from "../../services/msd-adapter/dist/adapter.js";
 import { policeAdapter } from "../../services/police-adapter/dist/adapter.js";
-import { client, header, readTopic } from "./kafka.js";
+import { client, header, principalEnv, readTopic } from "./kafka.js";
 import { freePort, ROOT, startService, type RunningService } from "./stack.js";
 
 const brokers = inject("brokers");
@@ -99,7 +99,7 @@ describe.each(ADAPTERS.map((a) => [a.service, a] as const))("%s publishes every 
       const records = [0, 1, 2, 3].map((j) => kind.synthesize(rng, index(50 + k * 4 + j)));
       const file = join(dir, `${kind.recordType}.ndjson`);
       writeFileSync(file, [...records.map((r) => JSON.stringify(r)), '{"this":"is not a valid record"}'].join("\n") + "\n");
-      const run = spawnSync(process.execPath, [join(ROOT, `services/${adapter.service}/dist/import.js`), file, "--type", kind.recordType], { env: { ...process.env, KAFKA_BROKERS: brokers.join(",") }, encoding: "utf8" });
+      const run = spawnSync(process.execPath, [join(ROOT, `services/${adapter.service}/dist/import.js`), file, "--type", kind.recordType], { env: { ...process.env, ...principalEnv(adapter.service) }, encoding: "utf8" });
       expect(run.status, run.stderr + run.stdout).toBe(3); // some rows rejected
       expect(run.stdout).toMatch(/accepted\s+4/);
       expect(run.stdout).toMatch(/rejected\s+1 — line numbers and reasons in /);

@@ -5,6 +5,7 @@ import {
   ClearHoldBuildPhase,
   Commodity,
   HandlingCaveat,
+  agencyToJSON,
   IdentityDocumentKind,
   Industry,
   IntelligenceEvent,
@@ -143,7 +144,7 @@ describe("never an identifier in a briefing", () => {
           const event = toEvent(g, now);
           for (const person of g.people) secrets.push(person.name, person.plate, person.phone, person.document);
           const plan = planRecord(
-            { topic: "takitini.intel.prop.v1", partition: 0, offset: String(seq), key: Buffer.from(event.id), value: Buffer.from(IntelligenceEvent.encode(event).finish()), headers: { "event-type": event.eventType, "schema-version": INTEL_SCHEMA_VERSION } },
+            { topic: `takitini.intel.${agencyToJSON(event.sourceAgency).replace("AGENCY_", "").toLowerCase()}.v1`, partition: 0, offset: String(seq), key: Buffer.from(event.id), value: Buffer.from(IntelligenceEvent.encode(event).finish()), headers: { "event-type": event.eventType, "schema-version": INTEL_SCHEMA_VERSION } },
             subscribers,
             policy.decide,
             { auditTopic: "audit", deadLetterTopic: "dlq", policyRevision: policy.revision, now, consumer: "prop" },

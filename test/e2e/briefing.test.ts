@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { addQuarters, quarterOfWeek, weeksOfQuarter, addWeeks } from "../../services/briefing/dist/periods.js";
 import { tokenHash } from "../../services/briefing/dist/auth.js";
 import { launchBrowser } from "./browser.js";
-import { client, header, readTopic } from "./kafka.js";
+import { client, createRunTopics, header, readTopic } from "./kafka.js";
 import { startService, type RunningService } from "./stack.js";
 
 /**
@@ -31,6 +31,7 @@ const T = {
   eastern: `takitini.e2e.${run}.deliver.community-eastern.v1`,
   public: `takitini.e2e.${run}.deliver.public.v1`,
   audit: `takitini.e2e.${run}.audit.v1`,
+  access: `takitini.e2e.${run}.audit.briefing-access.v1`,
   digest: `takitini.e2e.${run}.briefings.v1`,
 };
 const TOKEN = `eastern-leaders-${randomUUID()}`;
@@ -88,14 +89,20 @@ async function post(svc: RunningService, path: string, body: unknown): Promise<v
   if (res.status !== 202) throw new Error(`${svc.name} ${path}: ${res.status} ${await res.text()}`);
 }
 
+/** This run's topics, and the ACLs the shipped generator derives for them from their roles and the run's registry. */
 async function createTopics(): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ waitForLeaders: true, topics: Object.values(T).map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })) });
-  } finally {
-    await admin.disconnect();
-  }
+  await createRunTopics(
+    [
+      { name: T.customs, role: "intel" },
+      { name: T.police, role: "intel" },
+      { name: T.eastern, role: "delivery" },
+      { name: T.public, role: "delivery" },
+      { name: T.audit, role: "decisions" },
+      { name: T.access, role: "briefing-access" },
+      { name: T.digest, role: "briefings" },
+    ],
+    join(dir, "subscribers.json"),
+  );
 }
 
 interface Table {
@@ -110,13 +117,13 @@ async function leaderJson(): Promise<{ sections: { id: string; tables: (Table & 
 }
 
 beforeAll(async () => {
-  await createTopics();
   dir = mkdtempSync(join(tmpdir(), "takitini-e2e-briefing-"));
   // The registry as shipped, with the community tiers delivered to this run's topics.
   const registry = JSON.parse(readFileSync(join(POLICIES, "data/subscribers.json"), "utf8")) as Record<string, { delivery_topic: string }>;
   registry["community-eastern"]!.delivery_topic = T.eastern;
   registry.public!.delivery_topic = T.public;
   writeFileSync(join(dir, "subscribers.json"), JSON.stringify(registry, null, 2));
+  await createTopics();
   writeFileSync(join(dir, "secret"), randomUUID() + randomUUID());
   writeFileSync(join(dir, "tokens.json"), JSON.stringify({ [tokenHash(TOKEN)]: "community-eastern" }));
   const common = { KAFKA_BROKERS: brokers.join(","), AUDIT_TOPIC: T.audit };
@@ -125,7 +132,7 @@ beforeAll(async () => {
     services.push(s);
     return s;
   };
-  await start("exchange", { ...common, INTEL_TOPICS: `${T.customs},${T.police}`, GROUP_ID: `e2e-briefing-exchange-${run}`, INSTANCE_ID: `e2e-briefing-${run}`, POLICY_WASM: join(POLICIES, "build/policy.wasm"), POLICY_DATA_DIR: dir });
+  await start("exchange", { ...common, INTEL_TOPICS: `${T.customs},${T.police}`, GROUP_ID: `takitini-exchange-e2e-briefing-${run}`, INSTANCE_ID: `e2e-briefing-${run}`, POLICY_WASM: join(POLICIES, "build/policy.wasm"), POLICY_DATA_DIR: dir });
   customs = await start("customs-adapter", { ...common, TOPIC: T.customs, GRPC_PORT: "0", DEMO_RECORDS_PER_MINUTE: "0" });
   police = await start("police-adapter", { ...common, TOPIC: T.police, GRPC_PORT: "0", DEMO_RECORDS_PER_MINUTE: "0" });
   briefing = await start("briefing", briefingEnv());
@@ -134,9 +141,9 @@ beforeAll(async () => {
 
 const briefingEnv = () => ({
   KAFKA_BROKERS: brokers.join(","),
-  AUDIT_TOPIC: T.audit,
+  ACCESS_TOPIC: T.access,
   DIGEST_TOPIC: T.digest,
-  GROUP_ID: `e2e-briefing-${run}`,
+  GROUP_ID: `takitini-briefing-e2e-${run}`,
   INSTANCE_ID: `e2e-${run}`,
   POLICY_DATA_DIR: dir,
   BRIEFING_ROUNDING_SECRET_FILE: join(dir, "secret"),
@@ -153,7 +160,7 @@ afterAll(async () => {
 });
 
 async function accessRecords(until: (r: AccessRecord) => boolean): Promise<AccessRecord[]> {
-  const seen = await readTopic(kafka, T.audit, { until: (s) => header(s.message, "event-type") === "audit.access" && until(AccessRecord.decode(s.message.value!)), timeoutMs: 30_000 });
+  const seen = await readTopic(kafka, T.access, { until: (s) => header(s.message, "event-type") === "audit.access" && until(AccessRecord.decode(s.message.value!)), timeoutMs: 30_000 });
   return seen.filter((s) => header(s.message, "event-type") === "audit.access").map((s) => AccessRecord.decode(s.message.value!));
 }
 

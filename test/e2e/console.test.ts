@@ -72,9 +72,9 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
 beforeAll(async () => {
   const common = { KAFKA_BROKERS: brokers.join(",") };
   try {
-    audit = await startService("audit", { ...common, ...auditEnv(databaseUrl, run), GROUP_ID: `e2e-audit-${run}`, LEDGER_SIGNING_KEY_FILE: keyFile, HEAD_INTERVAL_MS: "500" });
+    audit = await startService("audit", { ...common, ...auditEnv(databaseUrl, run), GROUP_ID: `takitini-audit-e2e-${run}`, LEDGER_SIGNING_KEY_FILE: keyFile, HEAD_INTERVAL_MS: "500" });
     services.push(audit);
-    const exchange = await startService("exchange", { ...common, GROUP_ID: `e2e-exchange-${run}`, INSTANCE_ID: `e2e-${run}` });
+    const exchange = await startService("exchange", { ...common, GROUP_ID: `takitini-exchange-e2e-${run}`, INSTANCE_ID: `e2e-${run}` });
     services.push(exchange);
     const { subscribers } = (await (await fetch(`${exchange.url}/v1/policy`)).json()) as { subscribers: { id: string }[] };
     const adapter = await startService("police-adapter", common);

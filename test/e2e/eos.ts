@@ -3,7 +3,7 @@
  * 10,000-event stream from the adapters' own generators and mappers, a paced
  * producer, and the reconciliation of what the exchange wrote against the policy.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ingest, seededRandom, type AgencyAdapter } from "@takitini/adapter-kit";
@@ -17,7 +17,7 @@ import { policyInput } from "../../services/exchange/dist/projection.js";
 import { mbieAdapter } from "../../services/mbie-adapter/dist/adapter.js";
 import { msdAdapter } from "../../services/msd-adapter/dist/adapter.js";
 import { policeAdapter } from "../../services/police-adapter/dist/adapter.js";
-import { header, readTopic } from "./kafka.js";
+import { createRunTopics, header, readTopic, registryWith } from "./kafka.js";
 import { ROOT } from "./stack.js";
 
 const ADAPTERS: AgencyAdapter[] = [policeAdapter, customsAdapter, mbieAdapter, msdAdapter];
@@ -32,38 +32,33 @@ export interface RunTopics {
   dataDir: string;
 }
 
-/** Topics of their own for one run, so nothing else reads or writes them. */
-export async function isolatedTopics(kafka: Kafka, run: string, partitions = 3): Promise<RunTopics> {
-  const registry = JSON.parse(readFileSync(join(ROOT, "policies/data/subscribers.json"), "utf8")) as Record<string, { delivery_topic: string }>;
+/**
+ * Topics of their own for one run, so nothing else reads or writes them, with
+ * the ACLs the shipped generator derives for them (the services run as their
+ * own principals on the secured broker).
+ */
+export async function isolatedTopics(_kafka: Kafka, run: string, partitions = 3): Promise<RunTopics> {
   const deliver: Record<string, string> = {};
-  for (const [id, s] of Object.entries(registry)) {
-    deliver[id] = `e2e-eos-${run}.deliver.${id}`;
-    s.delivery_topic = deliver[id];
-  }
   const dataDir = mkdtempSync(join(tmpdir(), `takitini-eos-${run}-`));
-  writeFileSync(join(dataDir, "subscribers.json"), JSON.stringify(registry, null, 2));
-  const intel = Object.fromEntries(ADAPTERS.map((a) => [a.agency, `e2e-eos-${run}.intel.${a.agency.toLowerCase()}`]));
-  const topics: RunTopics = { intel, audit: `e2e-eos-${run}.audit`, deadLetter: `e2e-eos-${run}.deadletter`, deliver, dataDir };
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        ...Object.values(intel).map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
-        ...[topics.audit, topics.deadLetter, ...Object.values(deliver)].map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })),
-      ],
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  const registryFile = registryWith(dataDir, (id) => (deliver[id] = `e2e-eos-${run}.deliver.${id}.v1`), ROOT);
+  const intel = Object.fromEntries(ADAPTERS.map((a) => [a.agency, `e2e-eos-${run}.intel.${a.agency.toLowerCase()}.v1`]));
+  const topics: RunTopics = { intel, audit: `e2e-eos-${run}.audit.v1`, deadLetter: `e2e-eos-${run}.deadletter.v1`, deliver, dataDir };
+  await createRunTopics(
+    [
+      ...Object.values(intel).map((name) => ({ name, role: "intel" as const, partitions })),
+      { name: topics.audit, role: "decisions" },
+      { name: topics.deadLetter, role: "dead-letter" },
+      ...Object.values(deliver).map((name) => ({ name, role: "delivery" as const })),
+    ],
+    registryFile,
+  );
   return topics;
 }
 
 export function exchangeEnv(brokers: string[], run: string, topics: RunTopics, extra: Record<string, string> = {}): Record<string, string> {
   return {
     KAFKA_BROKERS: brokers.join(","),
-    GROUP_ID: `e2e-eos-${run}`,
+    GROUP_ID: `takitini-exchange-e2e-eos-${run}`,
     INTEL_TOPICS: Object.values(topics.intel).join(","),
     AUDIT_TOPIC: topics.audit,
     DEADLETTER_TOPIC: topics.deadLetter,

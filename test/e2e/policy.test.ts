@@ -164,10 +164,10 @@ beforeAll(async () => {
   copyFileSync(join(POLICIES, "build/policy.wasm"), join(policyDir, "policy.wasm"));
   copyFileSync(join(POLICIES, "data/subscribers.json"), join(policyDir, "subscribers.json"));
   const common = { KAFKA_BROKERS: brokers.join(",") };
-  audit = await startService("audit", { ...common, ...auditEnv(inject("databaseUrl"), run), GROUP_ID: `e2e-policy-audit-${run}` });
+  audit = await startService("audit", { ...common, ...auditEnv(inject("databaseUrl"), run), GROUP_ID: `takitini-audit-e2e-policy-${run}` });
   exchange = await startService("exchange", {
     ...common,
-    GROUP_ID: `e2e-policy-exchange-${run}`,
+    GROUP_ID: `takitini-exchange-e2e-policy-${run}`,
     INSTANCE_ID: `e2e-policy-${run}`,
     POLICY_WASM: join(policyDir, "policy.wasm"),
     POLICY_DATA_DIR: policyDir,

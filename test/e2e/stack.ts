@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { principalEnv } from "./kafka.js";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -39,11 +40,15 @@ function grpcDefaults(name: string): Record<string, string> {
   return {};
 }
 
-/** Start a service from its build output as a real process and wait for /readyz. */
-export async function startService(name: string, env: Record<string, string>): Promise<RunningService> {
+/**
+ * Start a service from its build output as a real process and wait for /readyz.
+ * It connects to Kafka as its own principal (the service's name: `exchange`,
+ * `police-adapter`, …) unless `env` says otherwise.
+ */
+export async function startService(name: string, env: Record<string, string>, opts: { waitReady?: boolean } = {}): Promise<RunningService> {
   const port = await freePort();
   const child = spawn(process.execPath, [`${ROOT}services/${name}/dist/main.js`], {
-    env: { ...process.env, ...grpcDefaults(name), ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info" },
+    env: { ...process.env, ...principalEnv(name), ...grpcDefaults(name), ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   // Never outlive the test run, even when it is killed mid-way.
@@ -57,6 +62,18 @@ export async function startService(name: string, env: Record<string, string>): P
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
   for (;;) {
+    if (opts.waitReady === false) {
+      // Only listening: for services that cannot become ready (a principal without its grants).
+      try {
+        if ((await fetch(`${url}/healthz`)).ok) break;
+      } catch {
+        /* not listening yet */
+      }
+      if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${out}`);
+      if (Date.now() > deadline) throw new Error(`${name} not listening in time:\n${out}`);
+      await new Promise((r) => setTimeout(r, 250));
+      continue;
+    }
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${out}`);
     try {
       const res = await fetch(`${url}/readyz`);
@@ -107,14 +124,15 @@ export async function startMesh(brokers: string[], databaseUrl: string) {
   const run = randomUUID().slice(0, 8);
   const common = { KAFKA_BROKERS: brokers.join(",") };
   const started: RunningService[] = [];
+  // Consumer groups under each principal's own prefix (the ACLs allow no other).
   const start = async (name: string, env: Record<string, string>) => {
     const svc = await startService(name, env);
     started.push(svc);
     return svc;
   };
   try {
-    const audit = await start("audit", { ...common, ...auditEnv(databaseUrl, run), GROUP_ID: `e2e-audit-${run}` });
-    const exchange = await start("exchange", { ...common, GROUP_ID: `e2e-exchange-${run}`, INSTANCE_ID: `e2e-${run}` });
+    const audit = await start("audit", { ...common, ...auditEnv(databaseUrl, run), GROUP_ID: `takitini-audit-e2e-${run}` });
+    const exchange = await start("exchange", { ...common, GROUP_ID: `takitini-exchange-e2e-${run}`, INSTANCE_ID: `e2e-${run}` });
     const adapter = await start("police-adapter", common);
     return { run, audit, exchange, adapter, all: [adapter, exchange, audit] };
   } catch (err) {

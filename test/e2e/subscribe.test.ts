@@ -18,16 +18,16 @@ import { AccessAction, AccessRecord, DeliveryServiceClient, type SubscribeRespon
 import { decisionIdFor } from "@takitini/runtime";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { decodeCursor } from "../../services/exchange/dist/subscribe/cursor.js";
-import { client, header, readTopic } from "./kafka.js";
+import { client, createRunTopics, header, readTopic, registryWith } from "./kafka.js";
 import { freePort, ROOT, startService, type RunningService } from "./stack.js";
 
 const brokers = inject("brokers");
 const kafka = client(brokers);
 const run = randomUUID().slice(0, 8);
-const INTEL = `e2e-sub-${run}.intel.police`;
-const AUDIT = `e2e-sub-${run}.audit`;
-const DEADLETTER = `e2e-sub-${run}.deadletter`;
-const deliverTopic = (id: string) => `e2e-sub-${run}.deliver.${id}`;
+const INTEL = `e2e-sub-${run}.intel.police.v1`;
+const AUDIT = `e2e-sub-${run}.audit.v1`;
+const DEADLETTER = `e2e-sub-${run}.deadletter.v1`;
+const deliverTopic = (id: string) => `e2e-sub-${run}.deliver.${id}.v1`;
 const CUSTOMS = deliverTopic("customs");
 const EVENTS = 4;
 const QUIET_MS = 2000;
@@ -135,25 +135,23 @@ beforeAll(async () => {
   pki = join(mkdtempSync(join(tmpdir(), "takitini-e2e-pki-")), "pki");
   execFileSync("bash", [join(ROOT, "infra/pki/issue.sh"), "--out", pki, "--rogue-ca"], { stdio: ["ignore", "pipe", "pipe"] });
 
-  const registry = JSON.parse(readFileSync(join(ROOT, "policies/data/subscribers.json"), "utf8")) as Record<string, { delivery_topic: string }>;
-  for (const [id, s] of Object.entries(registry)) s.delivery_topic = deliverTopic(id);
   dataDir = mkdtempSync(join(tmpdir(), "takitini-e2e-sub-"));
-  writeFileSync(join(dataDir, "subscribers.json"), JSON.stringify(registry, null, 2));
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [INTEL, AUDIT, DEADLETTER, ...Object.keys(registry).map(deliverTopic)].map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })),
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  const ids: string[] = [];
+  const registryFile = registryWith(dataDir, (id) => (ids.push(id), deliverTopic(id)), ROOT);
+  await createRunTopics(
+    [
+      { name: INTEL, role: "intel" },
+      { name: AUDIT, role: "decisions" },
+      { name: DEADLETTER, role: "dead-letter" },
+      ...ids.map((id) => ({ name: deliverTopic(id), role: "delivery" as const })),
+    ],
+    registryFile,
+  );
 
   grpcPort = await freePort();
   exchange = await startService("exchange", {
     KAFKA_BROKERS: brokers.join(","),
-    GROUP_ID: `e2e-sub-${run}`,
+    GROUP_ID: `takitini-exchange-e2e-sub-${run}`,
     INSTANCE_ID: `e2e-sub-${run}`,
     INTEL_TOPICS: INTEL,
     AUDIT_TOPIC: AUDIT,

@@ -1,17 +1,20 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { logLevel } from "kafkajs";
-import { infraKafka } from "./client.js";
+import { infraKafka, type KafkaAccess } from "./client.js";
 import { ensureKafkaDistribution, findJava } from "./distribution.js";
 import { freePorts, isPortFree } from "./ports.js";
 import { commandLine, isAlive, startWatchdog, stopProcess } from "./process.js";
+import { pkiFiles, principalSecurity } from "./pki.js";
 import { renderLog4jProperties, renderServerProperties } from "./properties.js";
 
 export interface LocalBroker {
   /** Bootstrap addresses, e.g. `["127.0.0.1:9092"]`. */
   brokers: string[];
+  /** The operator principal's access to it (a super user), for infrastructure chores. */
+  operator: KafkaAccess;
   /** The broker JVM's pid. */
   pid: number;
   dataDir: string;
@@ -22,6 +25,13 @@ export interface LocalBroker {
 export interface StartOptions {
   /** Everything of this broker lives here: config, partitions, logs, pid file. */
   dataDir: string;
+  /**
+   * `{ pkiDir }`: mutual TLS on every listener with certificates from that
+   * directory (infra/pki/issue.sh, with the `broker` and `operator` Kafka
+   * principals issued), and ACLs enforced. `"insecure"`: plaintext, no identity
+   * (TAKITINI_INSECURE_KAFKA=true only).
+   */
+  security: { pkiDir: string } | "insecure";
   /** Client port on 127.0.0.1; default: a free one. */
   port?: number;
   /** KRaft controller port on 127.0.0.1; default: a free one. */
@@ -47,6 +57,7 @@ export function brokerFiles(dataDir: string) {
     brokerLog: join(dir, "broker.log"),
     stdout: join(dir, "broker.stdout"),
     pidFile: join(dir, "broker.pid"),
+    keystore: join(dir, "broker-keystore.pem"),
     addressFile: join(dir, "broker.address"),
   };
 }
@@ -101,12 +112,12 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * Wait until a cluster answers: `describeCluster` lists a broker AND a metadata
  * request succeeds. Throws after `timeoutMs`, or at once if `alive()` turns false.
  */
-export async function waitForBroker(brokers: string[], timeoutMs: number, alive: () => boolean = () => true): Promise<void> {
+export async function waitForBroker(cluster: KafkaAccess, timeoutMs: number, alive: () => boolean = () => true): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "no attempt";
   while (Date.now() < deadline) {
     if (!alive()) throw new Error("the broker process exited before it was ready");
-    const kafka = infraKafka(brokers, "takitini-wait", logLevel.NOTHING);
+    const kafka = infraKafka(cluster, "takitini-wait", logLevel.NOTHING);
     const admin = kafka.admin({ retry: { retries: 0 } });
     try {
       await admin.connect();
@@ -121,7 +132,7 @@ export async function waitForBroker(brokers: string[], timeoutMs: number, alive:
     }
     await sleep(250);
   }
-  throw new Error(`Kafka at ${brokers.join(",")} did not answer within ${timeoutMs} ms (last error: ${lastError})`);
+  throw new Error(`Kafka at ${cluster.brokers.join(",")} did not answer within ${timeoutMs} ms (last error: ${lastError})`);
 }
 
 /** A broker recorded in `dataDir` (by its pid file): its pid, address, and whether it is running. */
@@ -220,7 +231,19 @@ export async function startLocalBroker(opts: StartOptions): Promise<LocalBroker>
   }
 
   mkdirSync(f.logDir, { recursive: true });
-  writeFileSync(f.serverProperties, renderServerProperties({ port, controllerPort, logDir: f.logDir }));
+  let tls: { keystore: string; truststore: string } | undefined;
+  let operator: KafkaAccess["security"] = { mode: "insecure" };
+  if (opts.security !== "insecure") {
+    // The broker's key and chain in one PEM (Kafka's PEM key store), renewed at
+    // every start from the PKI directory; readable by this user only.
+    const pki = pkiFiles(opts.security.pkiDir);
+    const broker = pki.principal("broker");
+    writeFileSync(f.keystore, `${readFileSync(broker.key, "utf8").trimEnd()}\n${readFileSync(broker.cert, "utf8").trimEnd()}\n`, { mode: 0o600 });
+    chmodSync(f.keystore, 0o600);
+    tls = { keystore: f.keystore, truststore: pki.ca };
+    operator = principalSecurity(opts.security.pkiDir, "operator");
+  }
+  writeFileSync(f.serverProperties, renderServerProperties({ port, controllerPort, logDir: f.logDir, ...(tls ? { tls } : {}) }), { mode: 0o600 });
   writeFileSync(f.log4jProperties, renderLog4jProperties(f.brokerLog));
 
   if (!existsSync(join(f.logDir, "meta.properties"))) {
@@ -257,9 +280,10 @@ export async function startLocalBroker(opts: StartOptions): Promise<LocalBroker>
     startWatchdog(pid);
   }
   const brokers = [`127.0.0.1:${port}`];
+  const access: KafkaAccess = { brokers, security: operator };
   writeFileSync(f.pidFile, `${pid}\n`);
   writeFileSync(f.addressFile, `${brokers.join(",")}\n`);
-  log(`broker pid ${pid} listening on ${brokers.join(",")} (controller 127.0.0.1:${controllerPort}); logs in ${f.brokerLog}`);
+  log(`broker pid ${pid} listening on ${brokers.join(",")} (controller 127.0.0.1:${controllerPort}; ${tls ? "mutual TLS, ACLs enforced" : "PLAINTEXT, no authentication"}); logs in ${f.brokerLog}`);
 
   let stopped: Promise<void> | undefined;
   const stop = () =>
@@ -270,12 +294,12 @@ export async function startLocalBroker(opts: StartOptions): Promise<LocalBroker>
     })());
 
   try {
-    await waitForBroker(brokers, opts.readyTimeoutMs ?? 120_000, () => !exited && isAlive(pid));
+    await waitForBroker(access, opts.readyTimeoutMs ?? 120_000, () => !exited && isAlive(pid));
   } catch (err) {
     await stopProcess(pid, 5_000).catch(() => undefined);
     attached.delete(pid);
     rmSync(f.pidFile, { force: true });
     throw new Error(`${(err as Error).message}\n${brokerLogTail(f.dir)}`);
   }
-  return { brokers, pid, dataDir: f.dir, stop };
+  return { brokers, operator: access, pid, dataDir: f.dir, stop };
 }

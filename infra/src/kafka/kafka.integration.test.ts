@@ -17,6 +17,7 @@ let admin: Admin | undefined;
 const declared = loadTopicDeclarations();
 const testTopic: TopicDeclaration = {
   name: `takitini.infra-test.${randomUUID().slice(0, 8)}`,
+  role: "dead-letter",
   partitions: 2,
   replication_factor: 1,
   retention_ms: 60 * 60 * 1000,
@@ -33,9 +34,9 @@ beforeAll(async () => {
   const t0 = Date.now();
   kafka = await provideKafka({ log: (m) => process.stderr.write(`[provideKafka] ${m}\n`) });
   process.stderr.write(`[provideKafka] ${kafka.mode} broker at ${kafka.brokers.join(",")} ready with topics in ${Date.now() - t0} ms\n`);
-  admin = infraKafka(kafka.brokers, "infra-test-admin").admin();
+  admin = infraKafka(kafka.operator, "infra-test-admin").admin();
   await admin.connect();
-  await ensureTopics(kafka.brokers, [testTopic]);
+  await ensureTopics(kafka.operator, [testTopic]);
 }, 240_000);
 
 afterAll(async () => {
@@ -48,7 +49,7 @@ afterAll(async () => {
 
 describe("a provided Kafka cluster", () => {
   it("has every declared topic with its partition count", async () => {
-    const topics = new Map((await describeTopics(cluster().brokers)).map((t) => [t.name, t.partitions]));
+    const topics = new Map((await describeTopics(cluster().operator)).map((t) => [t.name, t.partitions]));
     for (const d of declared) expect(topics.get(d.name), d.name).toBe(d.partitions);
     expect(cluster().topics.mismatched).toEqual([]);
   });
@@ -67,13 +68,13 @@ describe("a provided Kafka cluster", () => {
   });
 
   it("ensures topics idempotently", async () => {
-    const again = await ensureTopics(cluster().brokers, declared.map((d) => ({ ...d, replication_factor: 1 })));
+    const again = await ensureTopics(cluster().operator, declared.map((d) => ({ ...d, replication_factor: 1 })));
     expect(again.created).toEqual([]);
     expect(again.existing.sort()).toEqual(declared.map((d) => d.name).sort());
   });
 
   it("does not create topics on first use", async () => {
-    const producer = infraKafka(cluster().brokers, "infra-test-autocreate", logLevel.NOTHING).producer({ retry: { retries: 1 } });
+    const producer = infraKafka(cluster().operator, "infra-test-autocreate", logLevel.NOTHING).producer({ retry: { retries: 1 } });
     await producer.connect();
     try {
       await expect(producer.send({ topic: `takitini.undeclared.${randomUUID().slice(0, 8)}`, messages: [{ value: "x" }], timeout: 2000 })).rejects.toThrow();
@@ -83,7 +84,7 @@ describe("a provided Kafka cluster", () => {
   });
 
   it("carries a message from a producer to a consumer", async () => {
-    const k = infraKafka(cluster().brokers, "infra-test");
+    const k = infraKafka(cluster().operator, "infra-test");
     const producer = k.producer();
     const consumer = k.consumer({ groupId: `infra-test-${randomUUID()}` });
     const id = randomUUID();
@@ -107,7 +108,7 @@ describe("a provided Kafka cluster", () => {
   }, 60_000);
 
   it("supports Kafka transactions: read-committed consumers see commits, never aborts", async () => {
-    const k = infraKafka(cluster().brokers, "infra-test-tx");
+    const k = infraKafka(cluster().operator, "infra-test-tx");
     const producer = k.producer({ transactionalId: `infra-test-${randomUUID()}`, idempotent: true, maxInFlightRequests: 1 });
     const consumer = k.consumer({ groupId: `infra-test-tx-${randomUUID()}`, readUncommitted: false });
     const run = randomUUID();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseProperties, renderLog4jProperties, renderServerProperties, serverSettings } from "./properties.js";
+import { parseProperties, PRINCIPAL_MAPPING_RULE, renderLog4jProperties, renderServerProperties, serverSettings } from "./properties.js";
 
 const render = (overrides?: Record<string, string | number | boolean>) =>
   parseProperties(renderServerProperties({ port: 19092, controllerPort: 19093, logDir: "/data/kafka/log", overrides }));
@@ -63,6 +63,45 @@ describe("renderServerProperties", () => {
     expect(() => renderServerProperties({ port: 0, controllerPort: 9093, logDir: "/l" })).toThrow(/port/);
     expect(() => renderServerProperties({ port: 9092, controllerPort: 70000, logDir: "/l" })).toThrow(/controllerPort/);
     expect(() => renderServerProperties({ port: 9092, controllerPort: 9093, logDir: " " })).toThrow(/logDir/);
+  });
+});
+
+describe("a secured node (mutual TLS, StandardAuthorizer)", () => {
+  const tls = { keystore: "/d/broker-keystore.pem", truststore: "/pki/ca.crt" };
+  const p = parseProperties(renderServerProperties({ port: 19092, controllerPort: 19093, logDir: "/l", tls }));
+
+  it("serves clients, the controller and other brokers over TLS only", () => {
+    expect(p.get("listeners")).toBe("CLIENT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093");
+    expect(p.get("advertised.listeners")).toBe("CLIENT://127.0.0.1:19092");
+    expect(p.get("listener.security.protocol.map")).toBe("CLIENT:SSL,CONTROLLER:SSL");
+    expect(p.get("inter.broker.listener.name")).toBe("CLIENT");
+    expect([...p.values()].some((v) => v.includes("PLAINTEXT"))).toBe(false);
+  });
+
+  it("demands a client certificate from the project's CA and maps only Kafka identities to principals", () => {
+    expect(p.get("ssl.client.auth")).toBe("required");
+    expect(p.get("ssl.keystore.type")).toBe("PEM");
+    expect(p.get("ssl.keystore.location")).toBe("/d/broker-keystore.pem");
+    expect(p.get("ssl.truststore.location")).toBe("/pki/ca.crt");
+    expect(p.get("ssl.principal.mapping.rules")).toBe(PRINCIPAL_MAPPING_RULE);
+    // No DEFAULT rule: a subject that does not match maps to nothing and the connection fails.
+    expect(PRINCIPAL_MAPPING_RULE).not.toContain("DEFAULT");
+    const rule = /^RULE:\^(.*)\$\/\$1\/$/.exec(PRINCIPAL_MAPPING_RULE);
+    const re = new RegExp(`^${rule![1]}$`);
+    expect(re.exec("CN=police-adapter,OU=kafka,O=Takitini")?.[1]).toBe("police-adapter");
+    for (const other of ["CN=subscriber customs,O=Takitini", "CN=exchange,O=Takitini", "CN=exchange,OU=kafka,O=Evil", "CN=Exchange,OU=kafka,O=Takitini"]) expect(re.test(other), other).toBe(false);
+  });
+
+  it("allows nothing without an ACL, and only the broker and the operator are super users", () => {
+    expect(p.get("authorizer.class.name")).toBe("org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+    expect(p.get("allow.everyone.if.no.acl.found")).toBe("false");
+    expect(p.get("super.users")).toBe("User:broker;User:operator");
+  });
+
+  it("a plaintext node has no authorizer to pretend with", () => {
+    const plain = parseProperties(renderServerProperties({ port: 1, controllerPort: 2, logDir: "/l" }));
+    expect(plain.has("authorizer.class.name")).toBe(false);
+    expect(plain.has("ssl.client.auth")).toBe(false);
   });
 });
 

@@ -2,8 +2,12 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseBrokerList } from "./client.js";
+import { readKafkaSecurity, type KafkaSecurity } from "@takitini/runtime";
+import { applyAcls, loadMeshAcls } from "./acl-admin.js";
+import { meshAcls, type AclSubscriber } from "./acls.js";
+import { parseBrokerList, type KafkaAccess } from "./client.js";
 import { startLocalBroker, waitForBroker } from "./broker.js";
+import { ensurePki, principalEnv, principalSecurity } from "./pki.js";
 import { ensureTopics, loadTopicDeclarations, type EnsureTopicsResult, type TopicDeclaration } from "./topics.js";
 import { warmUpCoordinators } from "./warmup.js";
 
@@ -12,6 +16,22 @@ export type KafkaMode = "external" | "testcontainers" | "local";
 export interface ProvidedKafka {
   brokers: string[];
   mode: KafkaMode;
+  /** `mtls`: every client needs a principal's certificate and the broker enforces ACLs. */
+  security: "mtls" | "insecure";
+  /** The directory of the principals' certificates (mtls), laid out by infra/pki/issue.sh. */
+  pkiDir?: string;
+  /** The operator's access (a super user), for tests' own reads, writes and admin. */
+  operator: KafkaAccess;
+  /** A principal's TLS material (mtls), or plaintext. */
+  securityOf(principal: string): KafkaSecurity;
+  /** The environment a service runs with as `principal`: KAFKA_BROKERS and its KAFKA_TLS_* files (or TAKITINI_INSECURE_KAFKA=true). */
+  envOf(principal: string): Record<string, string>;
+  /**
+   * Grant the ACLs derived from `topics` and `subscribers` (a test's own per-run
+   * topics and registry) through the same generator as the shipped ones. Adds;
+   * never removes another run's grants.
+   */
+  grant(topics: TopicDeclaration[], subscribers: AclSubscriber[]): Promise<void>;
   /** What `ensureTopics` did on this cluster. */
   topics: EnsureTopicsResult;
   /** The broker JVM's pid and data dir (`local` mode only). */
@@ -22,6 +42,8 @@ export interface ProvidedKafka {
 }
 
 export interface ProvideKafkaOptions {
+  /** Where the local broker's certificates are issued (default: inside its temporary data dir). */
+  pkiDir?: string;
   /** Topics to ensure; default: infra/kafka/topics.json. */
   topics?: TopicDeclaration[];
   /** Environment to read `KAFKA_BROKERS` from; default `process.env`. */
@@ -62,21 +84,34 @@ export async function provideKafka(opts: ProvideKafkaOptions = {}): Promise<Prov
   const log = opts.log ?? (() => undefined);
   const topics = opts.topics ?? loadTopicDeclarations(undefined, env);
   const readyTimeoutMs = opts.readyTimeoutMs ?? 120_000;
+  const insecure = env.TAKITINI_INSECURE_KAFKA === "true";
   const failures: string[] = [];
 
   const external = parseBrokerList(env.KAFKA_BROKERS ?? "");
   if (external.length > 0) {
+    // An existing cluster: plaintext only if asked for by name; else the principals'
+    // certificates from TAKITINI_PKI_DIR (laid out as infra/pki/issue.sh does).
+    const pkiDir = env.TAKITINI_PKI_DIR;
+    if (!insecure && !pkiDir) throw new Error("KAFKA_BROKERS is set: set TAKITINI_PKI_DIR to the principals' certificates (ca.crt, kafka/<principal>.crt/.key), or TAKITINI_INSECURE_KAFKA=true for a plaintext cluster");
+    const kit = securityKit(external, insecure ? undefined : pkiDir);
     try {
-      await waitForBroker(external, Math.min(readyTimeoutMs, 30_000));
+      await waitForBroker(kit.operator, Math.min(readyTimeoutMs, 30_000));
     } catch (err) {
       throw new Error(`KAFKA_BROKERS=${env.KAFKA_BROKERS} is set but that cluster does not answer: ${(err as Error).message}`);
     }
-    const result = await ensureTopics(external, topics);
-    return { brokers: external, mode: "external", topics: result, stop: async () => undefined };
+    const result = await ensureTopics(kit.operator, topics);
+    if (!insecure) {
+      // The shipped topics' ACLs; a caller's own extra topics are granted with kit.grant().
+      const mesh = loadMeshAcls();
+      await applyAcls(kit.operator, mesh.acls, mesh.principals);
+    }
+    return { ...kit, mode: "external", topics: result, stop: async () => undefined };
   }
   failures.push("external: KAFKA_BROKERS is not set");
 
-  const docker = dockerAnswers();
+  // Docker's Kafka image is configured here in plaintext only: it serves as the
+  // mesh's broker only when plaintext was asked for by name.
+  const docker = insecure ? dockerAnswers() : { ok: false, reason: "its broker would be plaintext (set TAKITINI_INSECURE_KAFKA=true to allow that)" };
   if (docker.ok) {
     let container: { stop(): Promise<unknown> } | undefined;
     try {
@@ -85,33 +120,48 @@ export async function provideKafka(opts: ProvideKafkaOptions = {}): Promise<Prov
       const started = await new KafkaContainer(opts.image ?? DEFAULT_KAFKA_IMAGE).withKraft().start();
       container = started;
       const brokers = [`${started.getHost()}:${started.getMappedPort(9093)}`];
-      await waitForBroker(brokers, readyTimeoutMs);
-      const result = await ensureTopics(brokers, singleNode(topics));
-      await warmUpCoordinators(brokers);
+      const kit = securityKit(brokers, undefined);
+      await waitForBroker(kit.operator, readyTimeoutMs);
+      const result = await ensureTopics(kit.operator, singleNode(topics));
+      await warmUpCoordinators(kit.operator);
       let stopped: Promise<void> | undefined;
-      return { brokers, mode: "testcontainers", topics: result, stop: () => (stopped ??= started.stop().then(() => undefined)) };
+      return { ...kit, mode: "testcontainers", topics: result, stop: () => (stopped ??= started.stop().then(() => undefined)) };
     } catch (err) {
       await container?.stop().catch(() => undefined);
       failures.push(`testcontainers: ${(err as Error).message}`);
     }
   } else {
-    failures.push(`testcontainers: no Docker engine answers (${docker.reason})`);
+    failures.push(`testcontainers: not used (${docker.reason})`);
   }
 
   const dataDir = mkdtempSync(join(tmpdir(), "takitini-kafka-"));
   try {
-    log(`starting the local Apache Kafka broker in ${dataDir}`);
-    const broker = await startLocalBroker({ dataDir, heap: opts.heap, readyTimeoutMs, log });
+    let pkiDir: string | undefined;
+    if (!insecure) {
+      // The shipped principals plus the broker and operator, and a rogue CA's
+      // copies for the tests that a stranger's certificate is refused.
+      pkiDir = opts.pkiDir ?? join(dataDir, "pki");
+      const { principals } = loadMeshAcls();
+      ensurePki(pkiDir, principals, { rogue: true });
+    }
+    log(`starting the local Apache Kafka broker in ${dataDir} (${pkiDir ? "mutual TLS, ACLs" : "PLAINTEXT"})`);
+    const broker = await startLocalBroker({ dataDir, heap: opts.heap, readyTimeoutMs, log, security: pkiDir ? { pkiDir } : "insecure" });
     try {
-      const result = await ensureTopics(broker.brokers, singleNode(topics));
-      await warmUpCoordinators(broker.brokers);
+      const kit = securityKit(broker.brokers, pkiDir);
+      const result = await ensureTopics(kit.operator, singleNode(topics));
+      if (pkiDir) {
+        // The shipped topics' ACLs; a caller's own extra topics are granted with kit.grant().
+        const mesh = loadMeshAcls();
+        await applyAcls(kit.operator, mesh.acls, mesh.principals);
+      }
+      await warmUpCoordinators(kit.operator);
       let stopped: Promise<void> | undefined;
       const stop = () =>
         (stopped ??= (async () => {
           await broker.stop();
           rmSync(dataDir, { recursive: true, force: true });
         })());
-      return { brokers: broker.brokers, mode: "local", topics: result, pid: broker.pid, dataDir, stop };
+      return { ...kit, mode: "local", topics: result, pid: broker.pid, dataDir, stop };
     } catch (err) {
       await broker.stop();
       throw err;
@@ -121,4 +171,24 @@ export async function provideKafka(opts: ProvideKafkaOptions = {}): Promise<Prov
     failures.push(`local: ${(err as Error).message}`);
   }
   throw new Error(`no Kafka broker could be provided:\n - ${failures.join("\n - ")}`);
+}
+
+/** How clients of a cluster authenticate: as principals from `pkiDir`, or (none given) in plaintext. */
+export function securityKit(brokers: string[], pkiDir: string | undefined): Pick<ProvidedKafka, "brokers" | "security" | "pkiDir" | "operator" | "securityOf" | "envOf" | "grant"> {
+  const securityOf = (principal: string): KafkaSecurity => (pkiDir ? principalSecurity(pkiDir, principal) : readKafkaSecurity({ TAKITINI_INSECURE_KAFKA: true }));
+  const operator: KafkaAccess = { brokers, security: securityOf("operator") };
+  return {
+    brokers,
+    security: pkiDir ? "mtls" : "insecure",
+    ...(pkiDir ? { pkiDir } : {}),
+    operator,
+    securityOf,
+    envOf: (principal) => ({ KAFKA_BROKERS: brokers.join(","), ...(pkiDir ? principalEnv(pkiDir, principal) : { TAKITINI_INSECURE_KAFKA: "true" }) }),
+    grant: async (topics, subscribers) => {
+      if (!pkiDir) return;
+      // Only this set's own principals' bindings are compared, and nothing is removed:
+      // `applyAcls` with no managed principals only adds.
+      await applyAcls(operator, meshAcls(topics, subscribers), []);
+    },
+  };
 }

@@ -6,6 +6,7 @@ import { loadTopicDeclarations, parseTopicDeclarations, replicationOverride, top
 
 const good: TopicDeclaration = {
   name: "takitini.test.v1",
+  role: "dead-letter",
   partitions: 3,
   replication_factor: 1,
   retention_ms: 604800000,
@@ -42,8 +43,19 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
     }
     expect(byName.get("takitini.audit.decisions.v1")).toMatchObject({ partitions: 6, retention_ms: -1 });
     expect(byName.get("takitini.deadletter.v1")).toMatchObject({ partitions: 1, retention_ms: 30 * DAY });
-    expect(byName.get("takitini.briefings.v1")).toMatchObject({ partitions: 3, retention_ms: 365 * DAY });
-    expect(topics).toHaveLength(13);
+    expect(byName.get("takitini.briefings.v1")).toMatchObject({ partitions: 3, retention_ms: 365 * DAY, role: "briefings" });
+    // The briefing's access records have a topic of their own: only the exchange writes decisions.
+    expect(byName.get("takitini.audit.briefing-access.v1")).toMatchObject({ retention_ms: -1, role: "briefing-access" });
+    expect(topics).toHaveLength(14);
+  });
+
+  it("give every topic the role its ACLs are derived from", () => {
+    for (const t of topics) {
+      const expected = t.name.includes(".intel.") ? "intel" : t.name.includes(".deliver.") ? "delivery" : t.role;
+      expect(t.role, t.name).toBe(expected);
+    }
+    expect(byName.get("takitini.audit.decisions.v1")?.role).toBe("decisions");
+    expect(byName.get("takitini.deadletter.v1")?.role).toBe("dead-letter");
   });
 
   it("use replication factor 1 locally, and every topic says what it is for", () => {

@@ -1,8 +1,12 @@
 import { readFileSync } from "node:fs";
 import { logLevel } from "kafkajs";
 import { z } from "zod";
-import { infraKafka } from "./client.js";
+import { infraKafka, type KafkaAccess } from "./client.js";
 import { TOPICS_PATH } from "./paths.js";
+
+/** What a topic is for. */
+export const TOPIC_ROLES = ["intel", "delivery", "decisions", "briefing-access", "dead-letter", "briefings"] as const;
+export type TopicRole = (typeof TOPIC_ROLES)[number];
 
 /** One declared topic (infra/kafka/topics.json). */
 export const topicDeclarationSchema = z.strictObject({
@@ -11,6 +15,12 @@ export const topicDeclarationSchema = z.strictObject({
     .regex(/^[A-Za-z0-9._-]{1,249}$/, "expected a Kafka topic name: 1–249 of A-Z a-z 0-9 . _ -")
     .refine((n) => n !== "." && n !== "..", "'.' and '..' are not topic names")
     .refine((n) => !n.startsWith("__"), "names starting with '__' are Kafka's internal topics"),
+  /**
+   * What the topic is for; the Kafka ACLs are derived from it (acls.ts). An
+   * `intel` topic's name must end in `intel.<agency>.v<N>`; a `delivery` topic must
+   * be a subscriber's `delivery_topic` in the policy registry.
+   */
+  role: z.enum(TOPIC_ROLES),
   partitions: z.number().int().min(1).max(1000),
   replication_factor: z.number().int().min(1).max(16),
   /** Milliseconds; -1 keeps records forever. */
@@ -105,15 +115,15 @@ export interface EnsureTopicsResult {
  * Create the declared topics that do not exist yet, with their retention and
  * cleanup policy. Idempotent: existing topics are reported, never altered.
  */
-export async function ensureTopics(brokers: string[], declarations: TopicDeclaration[] = loadTopicDeclarations()): Promise<EnsureTopicsResult> {
-  const admin = infraKafka(brokers, "takitini-topics").admin();
+export async function ensureTopics(cluster: KafkaAccess, declarations: TopicDeclaration[] = loadTopicDeclarations()): Promise<EnsureTopicsResult> {
+  const admin = infraKafka(cluster, "takitini-topics").admin();
   await admin.connect();
   try {
-    const cluster = await admin.describeCluster();
-    const tooFew = declarations.filter((d) => d.replication_factor > cluster.brokers.length);
+    const described = await admin.describeCluster();
+    const tooFew = declarations.filter((d) => d.replication_factor > described.brokers.length);
     if (tooFew.length > 0) {
       throw new Error(
-        `the cluster at ${brokers.join(",")} has ${cluster.brokers.length} broker(s) but ${tooFew.map((d) => `${d.name} wants replication ${d.replication_factor}`).join(", ")}; set TAKITINI_TOPIC_REPLICATION to fit`,
+        `the cluster at ${cluster.brokers.join(",")} has ${described.brokers.length} broker(s) but ${tooFew.map((d) => `${d.name} wants replication ${d.replication_factor}`).join(", ")}; set TAKITINI_TOPIC_REPLICATION to fit`,
       );
     }
     const present = new Set(await admin.listTopics());
@@ -135,7 +145,7 @@ export async function ensureTopics(brokers: string[], declarations: TopicDeclara
       });
       // false: every one already existed — created concurrently by someone else.
       if (!didCreate) created = [];
-      await waitForTopicLeaders(brokers, missing.map((d) => d.name), 30_000);
+      await waitForTopicLeaders(cluster, missing.map((d) => d.name), 30_000);
     }
     const existing = declarations.map((d) => d.name).filter((n) => !created.includes(n));
     const mismatched: EnsureTopicsResult["mismatched"] = [];
@@ -155,11 +165,11 @@ export async function ensureTopics(brokers: string[], declarations: TopicDeclara
  * Wait until every partition of `topics` has a leader, tolerating the transient
  * "unknown topic" and "leader not available" answers of a freshly created topic.
  */
-export async function waitForTopicLeaders(brokers: string[], topics: string[], timeoutMs: number): Promise<void> {
+export async function waitForTopicLeaders(cluster: KafkaAccess, topics: string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = "no attempt";
   // Silent: the transient errors are expected here, and the last one goes into our error.
-  const admin = infraKafka(brokers, "takitini-topics-wait", logLevel.NOTHING).admin({ retry: { retries: 0 } });
+  const admin = infraKafka(cluster, "takitini-topics-wait", logLevel.NOTHING).admin({ retry: { retries: 0 } });
   await admin.connect();
   try {
     for (;;) {
@@ -180,8 +190,8 @@ export async function waitForTopicLeaders(brokers: string[], topics: string[], t
 }
 
 /** Every non-internal topic of a cluster with its partition count, by name. */
-export async function describeTopics(brokers: string[]): Promise<{ name: string; partitions: number }[]> {
-  const admin = infraKafka(brokers, "takitini-status").admin();
+export async function describeTopics(cluster: KafkaAccess): Promise<{ name: string; partitions: number }[]> {
+  const admin = infraKafka(cluster, "takitini-status").admin();
   await admin.connect();
   try {
     const meta = await admin.fetchTopicMetadata();

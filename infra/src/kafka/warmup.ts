@@ -1,5 +1,5 @@
 import { logLevel } from "kafkajs";
-import { infraKafka } from "./client.js";
+import { infraKafka, type KafkaAccess } from "./client.js";
 
 /**
  * Make a fresh broker create and load its internal topics now — consumer offsets
@@ -8,9 +8,9 @@ import { infraKafka } from "./client.js";
  * test, which would otherwise wait through "coordinator not available/loading"
  * retries. Idempotent and cheap on a warm cluster.
  */
-export async function warmUpCoordinators(brokers: string[], timeoutMs = 60_000): Promise<void> {
+export async function warmUpCoordinators(cluster: KafkaAccess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const kafka = infraKafka(brokers, "takitini-warmup", logLevel.NOTHING);
+  const kafka = infraKafka(cluster, "takitini-warmup", logLevel.NOTHING);
   let last = "no attempt";
   for (;;) {
     const admin = kafka.admin();

@@ -1,5 +1,5 @@
 import { IntelligenceEvent, INTEL_SCHEMA_VERSION } from "@takitini/proto";
-import { HEADERS, PROTOBUF_CONTENT_TYPE, type Logger, type TraceContext } from "@takitini/runtime";
+import { HEADERS, logKafkaRefusal, PROTOBUF_CONTENT_TYPE, type Logger, type TraceContext } from "@takitini/runtime";
 import { Partitioners, type Kafka, type PartitionMetadata, type Producer } from "kafkajs";
 import { randomUUID } from "node:crypto";
 
@@ -62,6 +62,11 @@ export class IdempotentKafkaPublisher implements EventPublisher {
     readonly topic: string,
     private readonly timeoutMs: number,
     private readonly logger: Logger,
+    /**
+     * Consumer groups of the index rebuild start with this: the adapter's Kafka
+     * principal may use only groups under its own prefix (`takitini-<agency>-adapter`).
+     */
+    private readonly indexGroupPrefix = "takitini-adapter",
   ) {
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     this.producer.on(this.producer.events.CONNECT, () => (this.connected = true));
@@ -77,7 +82,10 @@ export class IdempotentKafkaPublisher implements EventPublisher {
         this.logger.info({ topic: this.topic, known: this.placed.size }, "publisher ready");
         return;
       } catch (err) {
-        this.logger.warn({ err, attempt }, "publisher not ready; retrying");
+        // Refused by the broker's ACLs: say which topic, and keep trying (an operator may fix the grant).
+        if (!logKafkaRefusal(this.logger, err, { operation: "read and write", topics: [this.topic], group: `${this.indexGroupPrefix}-index-*` })) {
+          this.logger.warn({ err, attempt }, "publisher not ready; retrying");
+        }
         await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
       }
     }
@@ -94,7 +102,7 @@ export class IdempotentKafkaPublisher implements EventPublisher {
     if (this.partitionMetadata.length === 0) throw new Error(`topic ${this.topic} has no partitions`);
     const remaining = new Map(ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
     if (remaining.size > 0) {
-      const consumer = this.kafka.consumer({ groupId: `takitini-adapter-index-${randomUUID()}`, readUncommitted: true });
+      const consumer = this.kafka.consumer({ groupId: `${this.indexGroupPrefix}-index-${randomUUID()}`, readUncommitted: true });
       await consumer.connect();
       await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
@@ -157,17 +165,22 @@ export class IdempotentKafkaPublisher implements EventPublisher {
     // Partitions are chosen here, with kafkajs's own default (murmur2) partitioner,
     // so each record's offset is known: records to one partition are contiguous.
     const partitions = items.map(({ event }) => this.partitioner({ topic: this.topic, partitionMetadata: this.partitionMetadata, message: { key: event.id, value: null } }));
-    const meta = await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      timeout: this.timeoutMs,
-      messages: items.map(({ event, trace }, i) => ({
-        key: event.id,
-        partition: partitions[i]!,
-        value: Buffer.from(IntelligenceEvent.encode(event).finish()),
-        headers: eventHeaders(event, trace),
-      })),
-    });
+    const meta = await this.producer
+      .send({
+        topic: this.topic,
+        acks: -1,
+        timeout: this.timeoutMs,
+        messages: items.map(({ event, trace }, i) => ({
+          key: event.id,
+          partition: partitions[i]!,
+          value: Buffer.from(IntelligenceEvent.encode(event).finish()),
+          headers: eventHeaders(event, trace),
+        })),
+      })
+      .catch((err: unknown) => {
+        logKafkaRefusal(this.logger, err, { operation: "write to", topics: [this.topic] });
+        throw err;
+      });
     const next = new Map(meta.map((m) => [m.partition, BigInt(m.baseOffset ?? "0")]));
     return items.map(({ event }, i) => {
       const partition = partitions[i]!;

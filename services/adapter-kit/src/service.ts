@@ -6,6 +6,7 @@ import {
   continueTrace,
   createHttpServer,
   createKafka,
+  readKafkaSecurity,
   createLogger,
   createMetricsRegistry,
   installShutdown,
@@ -47,8 +48,8 @@ export async function runAdapter(adapter: AgencyAdapter): Promise<void> {
   const config = loadConfig(adapterConfigSchema(adapter));
   const logger = createLogger(adapter.service, config.LOG_LEVEL);
   const metrics = createMetricsRegistry(adapter.service);
-  const kafka = createKafka({ clientId: `takitini-${adapter.service}`, brokers: config.KAFKA_BROKERS, logger });
-  const publisher = new IdempotentKafkaPublisher(kafka, config.TOPIC, config.PUBLISH_TIMEOUT_MS, logger);
+  const kafka = createKafka({ clientId: `takitini-${adapter.service}`, brokers: config.KAFKA_BROKERS, logger, security: readKafkaSecurity(config) });
+  const publisher = new IdempotentKafkaPublisher(kafka, config.TOPIC, config.PUBLISH_TIMEOUT_MS, logger, `takitini-${adapter.service}`);
   const intake = new Intake({ ...adapter, topic: config.TOPIC }, publisher, metrics, logger);
   const app = createHttpServer({
     service: adapter.service,
@@ -128,8 +129,8 @@ export async function runImportCli(adapter: AgencyAdapter, argv = process.argv.s
   const batch = Number(args.values.batch ?? 500);
   const config = loadConfig(adapterConfigSchema(adapter));
   const logger = createLogger(`${adapter.service}-import`, config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL);
-  const kafka = createKafka({ clientId: `takitini-${adapter.service}-import`, brokers: config.KAFKA_BROKERS, logger });
-  const publisher = new IdempotentKafkaPublisher(kafka, config.TOPIC, config.PUBLISH_TIMEOUT_MS, logger);
+  const kafka = createKafka({ clientId: `takitini-${adapter.service}-import`, brokers: config.KAFKA_BROKERS, logger, security: readKafkaSecurity(config) });
+  const publisher = new IdempotentKafkaPublisher(kafka, config.TOPIC, config.PUBLISH_TIMEOUT_MS, logger, `takitini-${adapter.service}`);
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), 60_000);
   await publisher.start(abort.signal);

@@ -9,8 +9,15 @@ const topicList = z
 export const configSchema = baseConfig.extend({
   /** HTTP port for the oversight API and console, health, readiness and metrics. */
   PORT: port.default(8083),
-  /** Decision and access records written by the exchange (and the briefing service). */
+  /** Decision records and partners' access records, written by the exchange (the only writer of this topic). */
   AUDIT_TOPIC: z.string().min(1).default("takitini.audit.decisions.v1"),
+  /**
+   * Access-only topics, each written by one other service (the briefing's): only
+   * access records are ingested from them. A decision record there is
+   * dead-lettered as a provenance mismatch; anything that does not decode, with
+   * its own reason. Empty: none.
+   */
+  ACCESS_TOPICS: topicList.default(["takitini.audit.briefing-access.v1"]),
   /** Agency topics: each event becomes a publish record (metadata and a hash, never content). */
   INTEL_TOPICS: topicList.default(["takitini.intel.police.v1", "takitini.intel.customs.v1", "takitini.intel.mbie.v1", "takitini.intel.msd.v1"]),
   DEADLETTER_TOPIC: z.string().min(1).default("takitini.deadletter.v1"),
@@ -39,6 +46,11 @@ export const configSchema = baseConfig.extend({
   GRPC_TLS_CERT: z.string().min(1).optional(),
   GRPC_TLS_KEY: z.string().min(1).optional(),
 }).superRefine((c, ctx) => {
+  // A topic is read in one role only: an access topic that is also the decisions or an agency topic would be misread.
+  for (const t of c.ACCESS_TOPICS) {
+    if (t === c.AUDIT_TOPIC) ctx.addIssue({ code: "custom", path: ["ACCESS_TOPICS"], message: `${t} is AUDIT_TOPIC: the exchange's decisions topic is not an access-only topic` });
+    if (c.INTEL_TOPICS.includes(t)) ctx.addIssue({ code: "custom", path: ["ACCESS_TOPICS"], message: `${t} is also in INTEL_TOPICS` });
+  }
   if ((c.GRPC_TLS_CERT === undefined) !== (c.GRPC_TLS_KEY === undefined)) {
     const missing = c.GRPC_TLS_CERT === undefined ? "GRPC_TLS_CERT" : "GRPC_TLS_KEY";
     ctx.addIssue({ code: "custom", path: [missing], message: "GRPC_TLS_CERT and GRPC_TLS_KEY are set together (a file path each) or not at all" });

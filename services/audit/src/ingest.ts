@@ -1,5 +1,5 @@
 import { IntelligenceEvent, type DecisionRecord } from "@takitini/proto";
-import { Counter, Gauge, HEADERS, headerValue, type Logger, type Registry } from "@takitini/runtime";
+import { Counter, Gauge, HEADERS, headerValue, logKafkaRefusal, type Logger, type Registry } from "@takitini/runtime";
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import type { BatchOutcome, Ledger } from "./ledger/index.js";
 import { fromAccess, fromDecision, fromPublish, publishRecord, revisionsOf, type Appendable } from "./oversight/records.js";
@@ -9,14 +9,43 @@ import { decodeAuditRecord } from "./records.js";
 /** What one Kafka record becomes: records to append, or a reason to dead-letter it. */
 export type Ingested = { ok: true; records: Appendable[]; decisions: DecisionRecord[] } | { ok: false; reason: string };
 
+/** Which topic is read in which role; any other topic is an agency topic. */
+export interface IngestTopics {
+  /** The decisions topic, written by the exchange only: decision records and partners' access records. */
+  auditTopic: string;
+  /** Access-only topics, each written by another service (the briefing's): access records only. */
+  accessTopics: readonly string[];
+}
+
+/** The dead-letter reason's code for a record on a topic whose writer may not write its kind. */
+export const PROVENANCE_MISMATCH = "PROVENANCE_MISMATCH";
+
+/** Whether a dead-letter reason is a provenance mismatch. */
+export function isProvenanceMismatch(reason: string): boolean {
+  return reason.startsWith(`${PROVENANCE_MISMATCH}:`);
+}
+
 /**
- * Turn one record of the audit topic or an agency topic into ledger records.
- * Pure: decisions and access records are kept as written (their bytes are the
- * leaf payload); an agency event becomes a PublishRecord — metadata and a hash
- * of its bytes, never its content.
+ * Turn one record of the decisions topic, an access topic or an agency topic
+ * into ledger records. Pure: decisions and access records are kept as written
+ * (their bytes are the leaf payload); an agency event becomes a PublishRecord —
+ * metadata and a hash of its bytes, never its content.
+ *
+ * Provenance: a topic's writer is known from its ACLs, so what a topic may carry
+ * is fixed by the topic. An access topic carries access records only; a decision
+ * record there — one its writer may not make — is refused with a stable
+ * `PROVENANCE_MISMATCH` reason (anything that does not decode at all is refused
+ * with its decoding reason, as on any topic). The decisions topic carries both
+ * kinds, as the exchange writes them.
  */
-export function ingestRecord(topic: string, partition: number, message: Pick<KafkaMessage, "value" | "headers" | "offset">, auditTopic: string, now: Date): Ingested {
-  if (topic === auditTopic) {
+export function ingestRecord(topic: string, partition: number, message: Pick<KafkaMessage, "value" | "headers" | "offset">, topics: IngestTopics, now: Date): Ingested {
+  if (topics.accessTopics.includes(topic)) {
+    const decoded = decodeAuditRecord(message.value, message.headers);
+    if (!decoded.ok) return decoded;
+    if (decoded.value.kind === "decision") return { ok: false, reason: `${PROVENANCE_MISMATCH}: decision record on access topic ${topic}` };
+    return { ok: true, records: [fromAccess(decoded.value.record, now)], decisions: [] };
+  }
+  if (topic === topics.auditTopic) {
     const decoded = decodeAuditRecord(message.value, message.headers);
     if (!decoded.ok) return decoded;
     return decoded.value.kind === "decision"
@@ -47,7 +76,8 @@ export async function appendRecords(ledger: Ledger, records: readonly Appendable
 }
 
 /**
- * Reads the audit topic and the agency topics (read-committed) into the ledger.
+ * Reads the decisions topic, the access topics and the agency topics
+ * (read-committed) into the ledger.
  * Each fetched batch is appended in one PostgreSQL transaction — leaves, tree
  * nodes and the oversight index together — and only then are the Kafka offsets
  * committed: a crash in between redelivers the batch, and appends are
@@ -61,20 +91,29 @@ export class LedgerIngest {
   private readonly appended: Counter<"kind">;
   private readonly duplicates: Counter;
   private readonly deadLetters: Counter<"reason">;
+  private readonly provenanceMismatches: Counter<"topic">;
+  private readonly topics: IngestTopics;
 
   constructor(
     kafka: Kafka,
     private readonly ledger: Ledger,
-    private readonly opts: { auditTopic: string; intelTopics: string[]; deadLetterTopic: string; groupId: string; logger: Logger; metrics: Registry; maxPerTransaction: number },
+    private readonly opts: { auditTopic: string; accessTopics: string[]; intelTopics: string[]; deadLetterTopic: string; groupId: string; logger: Logger; metrics: Registry; maxPerTransaction: number },
   ) {
+    this.topics = { auditTopic: opts.auditTopic, accessTopics: [...opts.accessTopics] };
     this.consumer = kafka.consumer({ groupId: opts.groupId, readUncommitted: false, allowAutoTopicCreation: false });
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.joined = true));
-    this.consumer.on(this.consumer.events.CRASH, () => (this.joined = false));
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.joined = false;
+      logKafkaRefusal(opts.logger, payload.error, { operation: "consume", topics: [opts.auditTopic, ...opts.accessTopics, ...opts.intelTopics], group: opts.groupId });
+    });
     const registers = [opts.metrics];
     this.appended = new Counter({ name: "audit_records_appended_total", help: "Records appended to the ledger, by kind", labelNames: ["kind"], registers });
     this.duplicates = new Counter({ name: "audit_records_duplicate_total", help: "Redelivered records already in the ledger (same id)", registers });
     this.deadLetters = new Counter({ name: "audit_dead_letters_total", help: "Records dead-lettered, by reason", labelNames: ["reason"], registers });
+    this.provenanceMismatches = new Counter({ name: "audit_provenance_mismatches_total", help: "Records dead-lettered because their topic's writer may not write their kind (a decision on an access topic), by topic", labelNames: ["topic"], registers });
+    // Each access topic's series exists from the start (at 0), so an alert can rely on it.
+    for (const topic of opts.accessTopics) this.provenanceMismatches.inc({ topic }, 0);
     new Gauge({
       name: "audit_ledger_tree_size",
       help: "Leaves in the ledger",
@@ -92,7 +131,7 @@ export class LedgerIngest {
   async start(): Promise<void> {
     await this.producer.connect();
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [this.opts.auditTopic, ...this.opts.intelTopics], fromBeginning: true });
+    await this.consumer.subscribe({ topics: [...new Set([this.opts.auditTopic, ...this.opts.accessTopics, ...this.opts.intelTopics])], fromBeginning: true });
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (p) => this.onBatch(p) });
   }
 
@@ -105,12 +144,13 @@ export class LedgerIngest {
       const records: Appendable[] = [];
       const decisions: DecisionRecord[] = [];
       for (const m of chunk) {
-        const r = ingestRecord(topic, partition, m, this.opts.auditTopic, now);
+        const r = ingestRecord(topic, partition, m, this.topics, now);
         if (r.ok) {
           records.push(...r.records);
           decisions.push(...r.decisions);
         } else {
           await this.deadLetter(topic, partition, m, r.reason);
+          if (isProvenanceMismatch(r.reason)) this.provenanceMismatches.inc({ topic });
         }
       }
       records.push(...revisionsOf(decisions, now));

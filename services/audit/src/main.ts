@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { createKafka, createLogger, createMetricsRegistry, installShutdown, Sessions } from "@takitini/runtime";
+import { createKafka, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown, Sessions } from "@takitini/runtime";
 import { buildApp } from "./app.js";
 import { registerConsole } from "./console/plugin.js";
 import { readConfig } from "./config.js";
@@ -29,9 +29,10 @@ if (key.source === "generated") logger.warn("LEDGER_SIGNING_KEY(_FILE) not set: 
 const ledger = await Ledger.open(db, { signer: createSigner(key.privateKey) });
 const heads = new HeadSchedule(ledger, config.HEAD_INTERVAL_MS, (err) => logger.error({ err }, "signing a tree head failed"));
 
-const kafka = createKafka({ clientId: "takitini-audit", brokers: config.KAFKA_BROKERS, logger });
+const kafka = createKafka({ clientId: "takitini-audit", brokers: config.KAFKA_BROKERS, logger, security: readKafkaSecurity(config) });
 const ingest = new LedgerIngest(kafka, ledger, {
   auditTopic: config.AUDIT_TOPIC,
+  accessTopics: config.ACCESS_TOPICS,
   intelTopics: config.INTEL_TOPICS,
   deadLetterTopic: config.DEADLETTER_TOPIC,
   groupId: config.GROUP_ID,

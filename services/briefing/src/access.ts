@@ -4,7 +4,8 @@ import { HEADERS, PROTOBUF_CONTENT_TYPE } from "@takitini/runtime";
 
 /**
  * Access records for briefings: every briefing served (page, JSON, digest) and
- * every refusal, written to the audit topic before anything is handed over.
+ * every refusal, written to the briefing's access topic (ACCESS_TOPIC, ingested
+ * by the audit service) before anything is handed over.
  * Pure builders; each id is fresh (a second view is a second disclosure).
  */
 

@@ -26,7 +26,7 @@ export interface AppDeps {
   cookieSecure: boolean;
   /** Signed-in browsers (default: in memory, 12 hours). */
   sessions?: Sessions<string>;
-  /** Write an access record to the audit topic (acks = all); resolves once it is durable. */
+  /** Write an access record to the access topic (acks = all); resolves once it is durable. */
   recordAccess: (record: AccessRecord) => Promise<void>;
   now?: () => Date;
 }

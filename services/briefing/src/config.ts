@@ -3,6 +3,9 @@ import { baseConfig, loadConfig, port } from "@takitini/runtime";
 import { z } from "zod";
 
 const topic = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "expected a Kafka topic name");
+/** The briefing's access-record topic: it writes this and the digest topic, nothing else. */
+export const DEFAULT_ACCESS_TOPIC = "takitini.audit.briefing-access.v1";
+
 const bool = z.enum(["true", "false"]).transform((v) => v === "true");
 
 export const configSchema = baseConfig.extend({
@@ -10,13 +13,22 @@ export const configSchema = baseConfig.extend({
   PORT: port.default(8087),
   /** Directory holding the subscriber registry (subscribers.json): community tiers, their topics and regions. */
   POLICY_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
-  /** Where access records (briefings viewed and refused) are written. */
-  AUDIT_TOPIC: topic.default("takitini.audit.decisions.v1"),
+  /**
+   * Where access records (briefings viewed and refused) are written: the briefing's
+   * own access topic, which the audit service ingests. Never the decisions topic —
+   * only the exchange may write that.
+   */
+  ACCESS_TOPIC: topic.default(DEFAULT_ACCESS_TOPIC),
   /** Where the weekly digest is published. */
   DIGEST_TOPIC: topic.default("takitini.briefings.v1"),
-  /** Consumer group of the community-topic reader. It commits no offsets: the aggregates are rebuilt from the topics at every start. */
+  /**
+   * Consumer group of the community-topic reader, and the prefix of every other
+   * group the service creates (the digest index reader's), so one prefixed ACL
+   * covers them all. It commits no offsets: the aggregates are rebuilt from the
+   * topics at every start.
+   */
   GROUP_ID: z.string().min(1).default("takitini-briefing"),
-  /** Names this instance's transactional digest producer. */
+  /** Names this instance's transactional digest producer (`takitini-briefing-digest-<INSTANCE_ID>`). */
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default("local-0"),
   /**
    * A file of at least 16 bytes keying every rounding draw. Keep it stable and

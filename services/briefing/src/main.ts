@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseRegistry, SUBSCRIBERS_FILE } from "@takitini/policies";
-import { createKafka, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
+import { createKafka, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
 import { accessMessage } from "./access.js";
 import { buildApp } from "./app.js";
 import { audiencesFrom } from "./audiences.js";
@@ -25,14 +25,15 @@ const audiences = audiencesFrom(registry, {
 const tokens = config.BRIEFING_LEADER_TOKENS_FILE ? parseTokens(readFileSync(config.BRIEFING_LEADER_TOKENS_FILE, "utf8")) : new Map<string, string>();
 for (const id of new Set(tokens.values())) if (!audiences.leaders.has(id)) throw new Error(`leader tokens name "${id}", which is not a community-leader subscriber`);
 
-const kafka = createKafka({ clientId: "takitini-briefing", brokers: config.KAFKA_BROKERS, logger });
+const kafka = createKafka({ clientId: "takitini-briefing", brokers: config.KAFKA_BROKERS, logger, security: readKafkaSecurity(config) });
 const all = [...audiences.leaders.values(), audiences.public];
 const feed = new CommunityFeed(kafka, new Map(all.map((a) => [a.subscriberId, a.topic])), { groupId: config.GROUP_ID, logger, metrics });
 const auditProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
 let auditConnected = false;
 const digests = new DigestPublisher(kafka, {
   digestTopic: config.DIGEST_TOPIC,
-  auditTopic: config.AUDIT_TOPIC,
+  accessTopic: config.ACCESS_TOPIC,
+  groupId: config.GROUP_ID,
   instanceId: config.INSTANCE_ID,
   audiences: () => all,
   store: (id) => feed.store(id),
@@ -60,7 +61,7 @@ const app = buildApp({
   tokens,
   cookieSecure: config.BRIEFING_COOKIE_SECURE,
   recordAccess: async (record) => {
-    await auditProducer.send({ topic: config.AUDIT_TOPIC, acks: -1, messages: [accessMessage(record)] });
+    await auditProducer.send({ topic: config.ACCESS_TOPIC, acks: -1, messages: [accessMessage(record)] });
   },
 });
 

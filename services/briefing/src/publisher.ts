@@ -6,11 +6,25 @@ import { assembleBriefing } from "./briefing.js";
 import { digestMessage, dueDigests } from "./digest.js";
 import type { AggregateStore } from "./store.js";
 
+/** The digest producer's transactional id: under the service's `takitini-briefing` prefix. Pure. */
+export function digestTransactionalId(instanceId: string): string {
+  return `takitini-briefing-digest-${instanceId}`;
+}
+
+/**
+ * The consumer group of the reader that indexes the digest topic's keys at start:
+ * fresh each time (it commits nothing), and prefixed by the service's GROUP_ID so
+ * that one prefixed ACL covers every group the service creates. Pure.
+ */
+export function digestIndexGroupId(groupId: string, instanceId: string, startedAt: number): string {
+  return `${groupId}-digest-index-${instanceId}-${startedAt}`;
+}
+
 /**
  * Publishes the weekly digest: each due (region, audience, period) once, with
- * its access record, in one Kafka transaction — no digest without its audit
- * record, none twice. At start it reads the digest topic's keys (read-committed)
- * so a restart does not republish.
+ * its access record (on the access topic), in one Kafka transaction — no digest
+ * without its access record, none twice. At start it reads the digest topic's
+ * keys (read-committed) so a restart does not republish.
  */
 export class DigestPublisher {
   private readonly producer: Producer;
@@ -24,7 +38,10 @@ export class DigestPublisher {
     private readonly kafka: Kafka,
     private readonly opts: {
       digestTopic: string;
-      auditTopic: string;
+      /** Where the access records go (the briefing's access topic, never the decisions topic). */
+      accessTopic: string;
+      /** The service's GROUP_ID: every consumer group created here begins with it. */
+      groupId: string;
       instanceId: string;
       audiences: () => Audience[];
       store: (subscriberId: string) => AggregateStore;
@@ -38,7 +55,7 @@ export class DigestPublisher {
       now?: () => Date;
     },
   ) {
-    this.producer = kafka.producer({ transactionalId: `takitini-briefing-digest-${opts.instanceId}`, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({ transactionalId: digestTransactionalId(opts.instanceId), idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     this.count = new Counter({ name: "briefing_digests_published_total", help: "Digest messages published", labelNames: ["audience"], registers: [opts.metrics] });
   }
 
@@ -72,7 +89,7 @@ export class DigestPublisher {
       const access = briefingViewed({ subscriberId: d.audience.subscriberId, channel: CHANNELS.DIGEST, resource: `${this.opts.digestTopic}/${d.key}`, regions: [d.region.code] }, now);
       const tx = await this.producer.transaction();
       try {
-        await tx.send({ topic: this.opts.auditTopic, acks: -1, messages: [accessMessage(access)] });
+        await tx.send({ topic: this.opts.accessTopic, acks: -1, messages: [accessMessage(access)] });
         await tx.send({ topic: this.opts.digestTopic, acks: -1, messages: [digestMessage(d, briefing)] });
         await tx.commit();
       } catch (err) {
@@ -95,7 +112,7 @@ export class DigestPublisher {
       await admin.disconnect();
     }
     if (ends.size === 0) return;
-    const consumer = this.kafka.consumer({ groupId: `${this.opts.instanceId}-digest-index-${Date.now()}`, readUncommitted: false });
+    const consumer = this.kafka.consumer({ groupId: digestIndexGroupId(this.opts.groupId, this.opts.instanceId, Date.now()), readUncommitted: false });
     await consumer.connect();
     const done = new Promise<void>((resolve) => {
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {

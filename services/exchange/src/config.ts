@@ -1,17 +1,31 @@
 import { baseConfig, loadConfig, port } from "@takitini/runtime";
 import { hostname } from "node:os";
 import { z } from "zod";
+import { topicAgency } from "./provenance.js";
 
 const topicList = z
   .string()
   .transform((s) => s.split(",").map((t) => t.trim()).filter((t) => t.length > 0))
   .pipe(z.array(z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "expected a Kafka topic name")).min(1));
 
+/**
+ * Agency topics, each named by the convention (`…intel.<agency>.v<N>`): the name
+ * is how the exchange knows which agency may publish there (provenance.ts), so a
+ * topic naming none would have every event on it dead-lettered. Refuse it at start.
+ */
+const intelTopicList = topicList.superRefine((topics, ctx) => {
+  for (const topic of topics) {
+    if (topicAgency(topic) === undefined) {
+      ctx.addIssue({ code: "custom", message: `${topic} names no publishing agency (expected a name ending in intel.<police|customs|mbie|msd>.v<N>)` });
+    }
+  }
+});
+
 export const configSchema = baseConfig.extend({
   /** HTTP port for health, readiness and metrics. */
   PORT: port.default(8082),
   /** Comma-separated agency topics to consume. */
-  INTEL_TOPICS: topicList.default(["takitini.intel.police.v1", "takitini.intel.customs.v1", "takitini.intel.mbie.v1", "takitini.intel.msd.v1"]),
+  INTEL_TOPICS: intelTopicList.default(["takitini.intel.police.v1", "takitini.intel.customs.v1", "takitini.intel.mbie.v1", "takitini.intel.msd.v1"]),
   AUDIT_TOPIC: z.string().min(1).default("takitini.audit.decisions.v1"),
   DEADLETTER_TOPIC: z.string().min(1).default("takitini.deadletter.v1"),
   /** Consumer group shared by every exchange instance. */

@@ -1,7 +1,7 @@
 import { loadSharingPolicy, type SharingPolicy } from "@takitini/policies";
 import { AggregateView, DecisionRecord, IntelligenceEvent, OperationPhase, SupportService } from "@takitini/proto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { fullEvent, operationUpdate, PERSONAL, POLICE_MARKINGS } from "./events.fixture.js";
+import { fullEvent, intelTopic, operationUpdate, PERSONAL, POLICE_MARKINGS } from "./events.fixture.js";
 import { planRecord, type Plan, type SourceRecord } from "./plan.js";
 
 /**
@@ -14,8 +14,9 @@ beforeAll(async () => {
   policy = await loadSharingPolicy();
 });
 
+/** The event as read from its own agency's topic (provenance.ts: any other is a dead letter). */
 const record = (event: IntelligenceEvent): SourceRecord => ({
-  topic: "takitini.intel.police.v1",
+  topic: intelTopic(event.sourceAgency),
   partition: 0,
   offset: "7",
   key: null,

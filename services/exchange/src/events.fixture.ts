@@ -201,6 +201,14 @@ export const PAYLOADS: Record<string, { agency: Agency; payload: Payload }> = {
 
 export const EVENT_TYPES = Object.keys(PAYLOADS).sort();
 
+/** The four publishing agencies. */
+export const AGENCIES = [Agency.AGENCY_POLICE, Agency.AGENCY_CUSTOMS, Agency.AGENCY_MBIE, Agency.AGENCY_MSD] as const;
+
+/** The agency's topic by the naming convention (`takitini.intel.police.v1`); another prefix gives a per-run name as the e2e tests use. */
+export function intelTopic(agency: Agency, prefix = "takitini"): string {
+  return `${prefix}.intel.${agency.replace(/^AGENCY_/, "").toLowerCase()}.v1`;
+}
+
 /** An event of the type with every envelope field set, about SUBJECTS; unclassified and unrestricted unless overridden. */
 export function fullEvent(eventType: string, fields: Partial<IntelligenceEvent> = {}): IntelligenceEvent {
   const spec = PAYLOADS[eventType];

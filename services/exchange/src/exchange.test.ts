@@ -12,7 +12,7 @@ import { decisionIdFor } from "@takitini/runtime";
 import { describe, expect, it } from "vitest";
 import { enumCode, policyInput } from "./projection.js";
 import { applyRedactions, parsePath } from "./redaction.js";
-import { fullEvent } from "./events.fixture.js";
+import { fullEvent, intelTopic } from "./events.fixture.js";
 import { decodeEvent, planRecord, type Decide, type SourceRecord } from "./plan.js";
 
 const EVENT = IntelligenceEvent.fromPartial({
@@ -151,7 +151,7 @@ describe("planning one record", () => {
       input.subscriber_id === "community-eastern"
         ? { allow: true, view: "aggregate_only", redact: [], reasons: ["sharing.community_customs_aggregates"], legal_basis: "aggregate", policy_revision: "rev" }
         : { allow: false, view: "none", redact: [], reasons: ["sharing.default_deny"], legal_basis: "", policy_revision: "rev" };
-    const plan = planRecord(record(bytes(seizure)), subscribers, aggregateOnly, ctx);
+    const plan = planRecord({ ...record(bytes(seizure)), topic: intelTopic(seizure.sourceAgency) }, subscribers, aggregateOnly, ctx);
     if (plan.kind !== "disseminate") throw new Error("expected dissemination");
     const toCommunity = plan.messages.filter((m) => m.topic === "t.community");
     expect(toCommunity).toHaveLength(1);

@@ -1,6 +1,7 @@
-import { Counter, Gauge, type Logger, type Registry } from "@takitini/runtime";
+import { Counter, Gauge, logKafkaRefusal, type Logger, type Registry } from "@takitini/runtime";
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages } from "kafkajs";
-import { planRecord, type OutMessage, type SourceRecord } from "./plan.js";
+import { planRecord, type OutMessage, type Plan, type SourceRecord } from "./plan.js";
+import { agencyName } from "./provenance.js";
 import type { PolicySource } from "./policy/reloading.js";
 
 export interface ExchangeOptions {
@@ -77,6 +78,7 @@ export class Exchange {
   private readonly decisions: Counter<"outcome" | "subscriber">;
   private readonly deliveries: Counter<"subscriber">;
   private readonly deadLetters: Counter<"reason">;
+  private readonly provenanceMismatches: Counter<"topic">;
   private readonly aborts: Counter;
   private readonly skipped: Counter<"topic">;
   private readonly fencings: Counter<"topic">;
@@ -94,7 +96,10 @@ export class Exchange {
     });
     this.admin = opts.kafka.admin();
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment));
-    this.consumer.on(this.consumer.events.CRASH, () => (this.joined = false));
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.joined = false;
+      logKafkaRefusal(opts.logger, payload.error, { operation: "consume", topics: opts.intelTopics, group: opts.groupId });
+    });
     this.consumer.on(this.consumer.events.STOP, () => (this.joined = false));
 
     const registers = [opts.metrics];
@@ -102,6 +107,11 @@ export class Exchange {
     this.decisions = new Counter({ name: "exchange_decisions_total", help: "Policy decisions by outcome and subscriber", labelNames: ["outcome", "subscriber"], registers });
     this.deliveries = new Counter({ name: "exchange_deliveries_total", help: "Views delivered to subscriber topics", labelNames: ["subscriber"], registers });
     this.deadLetters = new Counter({ name: "exchange_dead_letters_total", help: "Records sent to the dead-letter topic, by reason", labelNames: ["reason"], registers });
+    this.provenanceMismatches = new Counter({ name: "exchange_provenance_mismatches_total", help: "Events dead-lettered for claiming another agency than their topic's", labelNames: ["topic"], registers });
+    // One series per configured topic (the only topics consumed, so the label is
+    // bounded), present at zero from the start so an alert on any increase works
+    // before the first mismatch.
+    for (const topic of opts.intelTopics) this.provenanceMismatches.inc({ topic }, 0);
     this.aborts = new Counter({ name: "exchange_transaction_aborts_total", help: "Kafka transactions aborted", registers });
     this.skipped = new Counter({ name: "exchange_already_committed_skipped_total", help: "Fetched records skipped because the group had already committed past them (after a crash or rebalance)", labelNames: ["topic"], registers });
     this.fencings = new Counter({ name: "exchange_partition_writers_initialised_total", help: "Partition writers initialised, each fencing the partition's earlier writers", labelNames: ["topic"], registers });
@@ -233,8 +243,9 @@ export class Exchange {
       });
       if (plan.kind === "dead-letter") {
         out.push(plan.message);
-        this.opts.logger.warn({ topic, partition, offset: m.offset, reason: plan.reason }, "record dead-lettered");
+        this.logDeadLetter(plan, topic, partition, m.offset);
         tallies.push(() => this.deadLetters.inc({ reason: plan.reason.split(":")[0] ?? plan.reason }));
+        if (plan.provenance) tallies.push(() => this.provenanceMismatches.inc({ topic }));
       } else {
         out.push(...plan.messages);
         tallies.push(() => {
@@ -258,6 +269,7 @@ export class Exchange {
       await txn.commit();
     } catch (err) {
       this.aborts.inc();
+      logKafkaRefusal(this.opts.logger, err, { operation: "write to", topics: [...new Set(out.map((m) => m.topic))] });
       this.opts.logger.error({ err, topic, partition, fromOffset: chunk[0]?.offset, toOffset: last.offset }, "transaction failed; aborting");
       await txn.abort().catch((abortErr: unknown) => this.opts.logger.error({ err: abortErr }, "abort failed"));
       // Fenced or failed: re-initialise before the next attempt, which re-reads
@@ -267,6 +279,19 @@ export class Exchange {
     }
     this.eventsIn.inc({ topic }, chunk.length);
     for (const t of tallies) t();
+  }
+
+  /** A dead letter's warning: where it was and why; for a provenance mismatch, both agencies. Never the record's content. */
+  private logDeadLetter(plan: Extract<Plan, { kind: "dead-letter" }>, topic: string, partition: number, offset: string): void {
+    if (plan.provenance) {
+      const { topicAgency, eventAgency } = plan.provenance;
+      this.opts.logger.warn(
+        { topic, partition, offset, topicAgency: agencyName(topicAgency), eventAgency: agencyName(eventAgency), reason: plan.reason },
+        "record dead-lettered: its agency is not its topic's",
+      );
+    } else {
+      this.opts.logger.warn({ topic, partition, offset, reason: plan.reason }, "record dead-lettered");
+    }
   }
 
   /** Leave the group (finishing the in-flight batch), then close the writers. */

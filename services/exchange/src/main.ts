@@ -1,4 +1,4 @@
-import { createHttpServer, createKafka, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
+import { createHttpServer, createKafka, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
 import { readConfig } from "./config.js";
 import { Exchange } from "./exchange.js";
 import { ReloadingPolicy } from "./policy/reloading.js";
@@ -8,7 +8,7 @@ import { DeliveryServer, readTls } from "./subscribe/server.js";
 const config = readConfig();
 const logger = createLogger("exchange", config.LOG_LEVEL);
 const metrics = createMetricsRegistry("exchange");
-const kafka = createKafka({ clientId: `takitini-exchange-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS, logger });
+const kafka = createKafka({ clientId: `takitini-exchange-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS, logger, security: readKafkaSecurity(config) });
 
 /** The cluster's topics, through a short-lived admin connection (reloads are rare). */
 async function listTopics(): Promise<string[]> {

@@ -13,6 +13,7 @@ import type { IHeaders } from "kafkajs";
 import { policyInput } from "./projection.js";
 import { aggregateView } from "./aggregate.js";
 import { applyRedactions } from "./redaction.js";
+import { agencyName, checkProvenance, type ProvenanceMismatch } from "./provenance.js";
 
 /** A record as read from an agency topic. */
 export interface SourceRecord {
@@ -34,7 +35,7 @@ export interface OutMessage {
 
 export type Plan =
   | { kind: "disseminate"; eventId: string; messages: OutMessage[]; decisions: DecisionRecord[] }
-  | { kind: "dead-letter"; reason: string; message: OutMessage };
+  | { kind: "dead-letter"; reason: string; message: OutMessage; provenance?: ProvenanceMismatch };
 
 export type Decide = (input: DecisionInput) => Decision;
 
@@ -47,6 +48,7 @@ export const DLQ_REASONS = {
   SCHEMA: "UNSUPPORTED_SCHEMA_VERSION",
   DECODE: "DECODE_FAILED",
   INVALID: "INVALID_EVENT",
+  PROVENANCE: "PROVENANCE_MISMATCH",
 } as const;
 
 const VIEW: Record<Decision["view"], View> = {
@@ -80,6 +82,25 @@ export function decodeEvent(record: SourceRecord): { ok: true; event: Intelligen
   return { ok: true, event };
 }
 
+/** The dead-letter reason of a provenance mismatch: agency names and the topic, never the event's content. */
+export function provenanceReason(m: ProvenanceMismatch): string {
+  return `${DLQ_REASONS.PROVENANCE}: event agency ${agencyName(m.eventAgency)} on topic ${m.topic}`;
+}
+
+/**
+ * An event the exchange may decide: readable, and published on its own agency's
+ * topic. Anything else is a dead letter; a mismatch also says which agencies.
+ */
+export function admitEvent(
+  record: SourceRecord,
+): { ok: true; event: IntelligenceEvent } | { ok: false; reason: string; provenance?: ProvenanceMismatch } {
+  const decoded = decodeEvent(record);
+  if (!decoded.ok) return decoded;
+  const mismatch = checkProvenance(record.topic, decoded.event);
+  if (mismatch) return { ok: false, reason: provenanceReason(mismatch), provenance: mismatch };
+  return decoded;
+}
+
 export function deadLetter(record: SourceRecord, reason: string, deadLetterTopic: string, consumer: string): OutMessage {
   const headers: Record<string, string> = {
     [HEADERS.DLQ_REASON]: reason,
@@ -110,7 +131,8 @@ export function safeDecide(decide: Decide, input: DecisionInput, revision: strin
 /**
  * The exchange's pure core: for one source record, the decision for every
  * subscriber, the view each allowed subscriber receives, and one decision
- * record per (event, subscriber) — or, for a record it cannot read, a dead letter.
+ * record per (event, subscriber) — or, for a record it cannot read or whose
+ * claimed agency is not its topic's, a dead letter (and no decision at all).
  */
 export function planRecord(
   record: SourceRecord,
@@ -118,11 +140,12 @@ export function planRecord(
   decide: Decide,
   ctx: { auditTopic: string; deadLetterTopic: string; policyRevision: string; now: Date; consumer: string },
 ): Plan {
-  const decoded = decodeEvent(record);
-  if (!decoded.ok) {
-    return { kind: "dead-letter", reason: decoded.reason, message: deadLetter(record, decoded.reason, ctx.deadLetterTopic, ctx.consumer) };
+  const admitted = admitEvent(record);
+  if (!admitted.ok) {
+    const { reason, provenance } = admitted;
+    return { kind: "dead-letter", reason, message: deadLetter(record, reason, ctx.deadLetterTopic, ctx.consumer), ...(provenance && { provenance }) };
   }
-  const event = decoded.event;
+  const event = admitted.event;
   const trace = continueTrace({
     traceparent: headerValue(record.headers, HEADERS.TRACEPARENT),
     tracestate: headerValue(record.headers, HEADERS.TRACESTATE),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { kafkaSecurityIssues, kafkaSecurityShape, type KafkaSecuritySettings } from "./kafka-security.js";
 
 /** Thrown when the environment does not satisfy a service's configuration schema. */
 export class ConfigError extends Error {
@@ -28,6 +29,7 @@ export const baseConfig = z.object({
   LOG_LEVEL: logLevel.default("info"),
   HOST: z.string().default("127.0.0.1"),
   KAFKA_BROKERS: brokerList.default(["127.0.0.1:9092"]),
+  ...kafkaSecurityShape,
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 });
 
@@ -44,6 +46,12 @@ export function loadConfig<S extends z.ZodType>(
     throw new ConfigError(
       result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
     );
+  }
+  // Every service's Kafka clients authenticate (or are told by name not to).
+  const data = result.data as unknown;
+  if (data !== null && typeof data === "object" && "TAKITINI_INSECURE_KAFKA" in data) {
+    const issues = kafkaSecurityIssues(data as KafkaSecuritySettings);
+    if (issues.length > 0) throw new ConfigError(issues);
   }
   return result.data;
 }

@@ -3,6 +3,8 @@ export * from "./errors.js";
 export * from "./http.js";
 export * from "./ids.js";
 export * from "./kafka.js";
+export * from "./kafka-security.js";
+export * from "./topics.js";
 export * from "./logger.js";
 export * from "./metrics.js";
 export * from "./shutdown.js";

@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type IHeaders, type KafkaConfig, type LogEntry } from "kafkajs";
+import { kafkaSecurityOptions, type KafkaSecurity } from "./kafka-security.js";
 import type { Logger } from "./logger.js";
 import { silenceKafkajsTimerWarning } from "./warnings.js";
 
@@ -35,18 +36,32 @@ function toPinoLevel(level: logLevel): "error" | "warn" | "info" | "debug" {
   }
 }
 
-/** A kafkajs client whose own logs go through the service's pino logger. */
+/**
+ * A kafkajs client whose own logs go through the service's pino logger,
+ * authenticated as the service's principal (mutual TLS) — or, only when
+ * TAKITINI_INSECURE_KAFKA=true, in plaintext, which it warns about.
+ */
 export function createKafka(opts: {
   clientId: string;
   brokers: string[];
   logger: Logger;
+  security: KafkaSecurity;
   extra?: Partial<KafkaConfig>;
 }): Kafka {
   silenceKafkajsTimerWarning();
   const log = opts.logger.child({ component: "kafkajs" });
+  if (opts.security.mode === "insecure") {
+    opts.logger.warn(
+      { code: "KAFKA_INSECURE", brokers: opts.brokers },
+      "TAKITINI_INSECURE_KAFKA=true: Kafka traffic is plaintext and unauthenticated; the broker cannot tell this service from anyone else. For a throwaway local run only.",
+    );
+  } else {
+    opts.logger.info({ kafkaPrincipal: opts.security.principal, brokers: opts.brokers }, "Kafka over mutual TLS");
+  }
   return new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
+    ...kafkaSecurityOptions(opts.security),
     logLevel: logLevel.WARN,
     logCreator:
       () =>
@@ -66,4 +81,45 @@ export function headerValue(headers: IHeaders | undefined, name: string): string
   const first = Array.isArray(raw) ? raw[0] : raw;
   if (first === undefined) return undefined;
   return Buffer.isBuffer(first) ? first.toString("utf8") : String(first);
+}
+
+/** Kafka's authorisation error codes (a principal acting outside its ACLs). */
+const AUTHORIZATION_FAILURES = new Set([
+  "TOPIC_AUTHORIZATION_FAILED",
+  "GROUP_AUTHORIZATION_FAILED",
+  "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
+  "CLUSTER_AUTHORIZATION_FAILED",
+  "DELEGATION_TOKEN_AUTHORIZATION_FAILED",
+]);
+
+/**
+ * The Kafka authorisation error in `err` (or in what it wraps), if any: the
+ * broker's error type, e.g. TOPIC_AUTHORIZATION_FAILED. Pure.
+ */
+export function kafkaAuthorizationFailure(err: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  let e: unknown = err;
+  while (e !== null && typeof e === "object" && !seen.has(e)) {
+    seen.add(e);
+    const type = (e as { type?: unknown }).type;
+    if (typeof type === "string" && AUTHORIZATION_FAILURES.has(type)) return type;
+    const o = e as { originalError?: unknown; cause?: unknown };
+    e = o.originalError ?? o.cause;
+  }
+  return undefined;
+}
+
+/**
+ * Log a refusal by the broker with what the service was doing and on which
+ * topics — kafkajs's own message names neither — and return whether `err` was
+ * one. The service keeps running; its caller decides what the refusal means.
+ */
+export function logKafkaRefusal(logger: Logger, err: unknown, what: { operation: string; topics: readonly string[]; group?: string }): boolean {
+  const type = kafkaAuthorizationFailure(err);
+  if (type === undefined) return false;
+  logger.error(
+    { code: "KAFKA_NOT_AUTHORISED", kafkaError: type, operation: what.operation, topics: what.topics, ...(what.group ? { group: what.group } : {}) },
+    `Kafka refused to let this service ${what.operation} ${what.topics.join(", ")}${what.group ? ` (group ${what.group})` : ""}: ${type} — its principal's ACLs do not allow it`,
+  );
+  return true;
 }

@@ -19,7 +19,7 @@ import {
 
 describe("config", () => {
   it("parses defaults and broker lists", () => {
-    const cfg = loadConfig(baseConfig, { KAFKA_BROKERS: "127.0.0.1:9092, 127.0.0.1:9192" });
+    const cfg = loadConfig(baseConfig, { KAFKA_BROKERS: "127.0.0.1:9092, 127.0.0.1:9192", TAKITINI_INSECURE_KAFKA: "true" });
     expect(cfg.KAFKA_BROKERS).toEqual(["127.0.0.1:9092", "127.0.0.1:9192"]);
     expect(cfg.LOG_LEVEL).toBe("info");
   });

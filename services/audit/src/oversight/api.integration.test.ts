@@ -70,7 +70,7 @@ async function seed(ledger: Ledger) {
     ),
   );
   const event = IntelligenceEvent.fromPartial({ id: EVENT_A, sourceAgency: Agency.AGENCY_POLICE, eventType: "police.organised_crime_noting", region: PoliceDistrict.POLICE_DISTRICT_EASTERN, subjects: [{ entity: { $case: "person", value: { subjectId: "police/person/P1", fullName: "Hēmi Tāwhiri" } } }] });
-  const published = ingestRecord("takitini.intel.police.v1", 0, { value: Buffer.from(IntelligenceEvent.encode(event).finish()), headers: {}, offset: "7" }, "takitini.audit.decisions.v1", at);
+  const published = ingestRecord("takitini.intel.police.v1", 0, { value: Buffer.from(IntelligenceEvent.encode(event).finish()), headers: {}, offset: "7" }, { auditTopic: "takitini.audit.decisions.v1", accessTopics: ["takitini.audit.briefing-access.v1"] }, at);
   if (!published.ok) throw new Error(published.reason);
   records.push(...published.records);
   await appendRecords(ledger, records);

@@ -209,7 +209,7 @@ describe("recording an oversight query", () => {
 });
 
 describe("gRPC configuration", () => {
-  const base = { DATABASE_URL: "postgres://x@127.0.0.1/db", AUDIT_OVERSIGHT_TOKENS_FILE: "/t.json" };
+  const base = { DATABASE_URL: "postgres://x@127.0.0.1/db", AUDIT_OVERSIGHT_TOKENS_FILE: "/t.json", TAKITINI_INSECURE_KAFKA: "true" };
 
   it("defaults to port 9083 and takes 0 for any free port", () => {
     expect(readConfig(base)).toMatchObject({ GRPC_PORT: 9083 });

@@ -1,6 +1,6 @@
 import { Agency, IntelligenceEvent, PoliceDistrict, PublishRecord } from "@takitini/proto";
 import { describe, expect, it } from "vitest";
-import { ingestRecord } from "../ingest.js";
+import { ingestRecord, type IngestTopics } from "../ingest.js";
 import { flagAnomalies } from "./anomaly.js";
 import { tokenHash } from "@takitini/runtime";
 import { officerFor, parseTokens } from "./credentials.js";
@@ -56,6 +56,8 @@ describe("query parameters", () => {
   });
 });
 
+const TOPICS: IngestTopics = { auditTopic: "takitini.audit.decisions.v1", accessTopics: ["takitini.audit.briefing-access.v1"] };
+
 describe("publish records", () => {
   it("hold metadata, subject ids and a hash of the bytes — never the event's content", () => {
     const event = IntelligenceEvent.fromPartial({
@@ -67,7 +69,7 @@ describe("publish records", () => {
       payload: { $case: "policeNoting", value: { groupName: "Barbarians", summary: "seen at 12 Church Street" } },
     });
     const bytes = Buffer.from(IntelligenceEvent.encode(event).finish());
-    const r = ingestRecord("takitini.intel.police.v1", 3, { value: bytes, headers: {}, offset: "41" }, "takitini.audit.decisions.v1", new Date());
+    const r = ingestRecord("takitini.intel.police.v1", 3, { value: bytes, headers: {}, offset: "41" }, TOPICS, new Date());
     if (!r.ok) throw new Error(r.reason);
     const leaf = Buffer.from(r.records[0]!.ledger.payload);
     for (const secret of ["Hēmi", "021 555", "Barbarians", "Church Street"]) expect(leaf.toString("utf8")).not.toContain(secret);
@@ -78,8 +80,8 @@ describe("publish records", () => {
   });
 
   it("dead-letter what cannot be read", () => {
-    expect(ingestRecord("takitini.intel.police.v1", 0, { value: Buffer.from([0xff, 0x01]), headers: {}, offset: "1" }, "a", new Date())).toMatchObject({ ok: false, reason: expect.stringMatching(/^DECODE_FAILED/) });
-    expect(ingestRecord("takitini.intel.police.v1", 0, { value: null, headers: {}, offset: "1" }, "a", new Date())).toEqual({ ok: false, reason: "EMPTY_VALUE" });
-    expect(ingestRecord("a", 0, { value: Buffer.from([1]), headers: { "event-type": "audit.gossip" }, offset: "1" }, "a", new Date())).toMatchObject({ ok: false, reason: "UNKNOWN_RECORD_TYPE: audit.gossip" });
+    expect(ingestRecord("takitini.intel.police.v1", 0, { value: Buffer.from([0xff, 0x01]), headers: {}, offset: "1" }, { auditTopic: "a", accessTopics: [] }, new Date())).toMatchObject({ ok: false, reason: expect.stringMatching(/^DECODE_FAILED/) });
+    expect(ingestRecord("takitini.intel.police.v1", 0, { value: null, headers: {}, offset: "1" }, { auditTopic: "a", accessTopics: [] }, new Date())).toEqual({ ok: false, reason: "EMPTY_VALUE" });
+    expect(ingestRecord("a", 0, { value: Buffer.from([1]), headers: { "event-type": "audit.gossip" }, offset: "1" }, { auditTopic: "a", accessTopics: [] }, new Date())).toMatchObject({ ok: false, reason: "UNKNOWN_RECORD_TYPE: audit.gossip" });
   });
 });

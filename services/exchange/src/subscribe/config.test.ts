@@ -2,11 +2,15 @@ import { ConfigError } from "@takitini/runtime";
 import { describe, expect, it } from "vitest";
 import { readConfig } from "../config.js";
 
+/** The exchange's Kafka principal (every service must authenticate to Kafka). */
+const KAFKA = { KAFKA_TLS_CA_FILE: "/pki/ca.crt", KAFKA_TLS_CERT_FILE: "/pki/kafka/exchange.crt", KAFKA_TLS_KEY_FILE: "/pki/kafka/exchange.key" };
+const read = (env: Record<string, string>) => readConfig({ ...KAFKA, ...env });
+
 const TLS = { GRPC_TLS_CERT: "/pki/service/exchange.crt", GRPC_TLS_KEY: "/pki/service/exchange.key", GRPC_TLS_CA: "/pki/ca.crt" };
 
 function issues(env: Record<string, string>): string[] {
   try {
-    readConfig(env);
+    read(env);
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     return (err as ConfigError).issues.map((i) => `${i.path}: ${i.message}`);
@@ -16,7 +20,7 @@ function issues(env: Record<string, string>): string[] {
 
 describe("Subscribe configuration", () => {
   it("takes the TLS files, with the door's defaults", () => {
-    const c = readConfig(TLS);
+    const c = read(TLS);
     expect(c).toMatchObject({ ...TLS, GRPC_PORT: 9082, GRPC_INSECURE: false, GRPC_KEEPALIVE_TIME_MS: 30_000, GRPC_KEEPALIVE_TIMEOUT_MS: 10_000, GRPC_MAX_STREAMS: 64 });
   });
 
@@ -30,7 +34,7 @@ describe("Subscribe configuration", () => {
   });
 
   it("takes insecure mode only when asked for exactly, and never with TLS files", () => {
-    expect(readConfig({ GRPC_INSECURE: "true", GRPC_PORT: "0" })).toMatchObject({ GRPC_INSECURE: true, GRPC_PORT: 0 });
+    expect(read({ GRPC_INSECURE: "true", GRPC_PORT: "0" })).toMatchObject({ GRPC_INSECURE: true, GRPC_PORT: 0 });
     expect(issues({ GRPC_INSECURE: "yes" })[0]).toMatch(/^GRPC_INSECURE: /);
     expect(issues({ ...TLS, GRPC_INSECURE: "true" })).toEqual([
       "GRPC_TLS_CERT: must not be set with GRPC_INSECURE=true",

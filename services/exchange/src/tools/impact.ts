@@ -23,10 +23,11 @@ import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { DEFAULT_DATA_DIR, DEFAULT_WASM_PATH, loadSharingPolicy, type SharingPolicy } from "@takitini/policies";
 import type { IntelligenceEvent } from "@takitini/proto";
-import { brokerList, silenceKafkajsTimerWarning } from "@takitini/runtime";
+import { brokerList, kafkaSecurityOptions, silenceKafkajsTimerWarning } from "@takitini/runtime";
 import { Kafka, logLevel, type KafkaMessage } from "kafkajs";
-import { decodeEvent } from "../plan.js";
+import { admitEvent } from "../plan.js";
 import { compareDecisions, renderImpact } from "../policy/impact.js";
+import { operatorSecurity } from "./local.js";
 
 const { values } = parseArgs({
   options: {
@@ -75,7 +76,9 @@ try {
 
 silenceKafkajsTimerWarning();
 const brokers = brokerList.parse(process.env.KAFKA_BROKERS ?? "127.0.0.1:9092");
-const kafka = new Kafka({ clientId: "takitini-policy-impact", brokers, logLevel: logLevel.ERROR });
+// Reading the agency topics' raw events is an operator's act: the operator principal.
+const security = operatorSecurity("npm run policy:impact");
+const kafka = new Kafka({ clientId: "takitini-policy-impact", brokers, logLevel: logLevel.ERROR, ...kafkaSecurityOptions(security) });
 
 interface Read {
   topic: string;
@@ -143,9 +146,10 @@ async function readLast(n: number): Promise<Read[]> {
 
 const records = await readLast(last);
 const events: IntelligenceEvent[] = [];
+// What the exchange would decide: not what it dead-letters (unreadable, or on another agency's topic).
 let unreadable = 0;
 for (const r of records) {
-  const decoded = decodeEvent({ topic: r.topic, partition: r.partition, offset: r.message.offset, key: r.message.key, value: r.message.value, headers: r.message.headers });
+  const decoded = admitEvent({ topic: r.topic, partition: r.partition, offset: r.message.offset, key: r.message.key, value: r.message.value, headers: r.message.headers });
   if (decoded.ok) events.push(decoded.event);
   else unreadable++;
 }
@@ -154,6 +158,6 @@ const report = compareDecisions(events, current, candidate);
 if (values.json) {
   console.log(JSON.stringify({ topics, records: records.length, unreadable, ...report }, null, 2));
 } else {
-  console.log(`Topics ${topics.join(", ")}: ${records.length} record(s) read${unreadable > 0 ? `, ${unreadable} unreadable (the exchange dead-letters those)` : ""}.`);
+  console.log(`Topics ${topics.join(", ")}: ${records.length} record(s) read${unreadable > 0 ? `, ${unreadable} dead-lettered by the exchange (unreadable, or on another agency's topic)` : ""}.`);
   console.log(renderImpact(report, Number(values.examples)));
 }

@@ -3,12 +3,17 @@
  * Print what a topic holds, decoded: `npm run peek -- takitini.deliver.customs.v1`.
  * Reads read-committed from the beginning with a throwaway group, prints one JSON
  * line per record (headers and the decoded protobuf), and stops when idle.
+ *
+ * Reading any topic is an operator's act: peek connects as the Kafka `operator`
+ * principal (KAFKA_TLS_* files, else the local stack's <repo>/.takitini/pki
+ * certificate) and says so when it cannot.
  */
 import { randomUUID } from "node:crypto";
 import { AccessRecord, AggregateView, DecisionRecord, IntelligenceEvent } from "@takitini/proto";
-import { brokerList, headerValue, HEADERS, silenceKafkajsTimerWarning } from "@takitini/runtime";
+import { brokerList, headerValue, HEADERS, kafkaSecurityOptions, silenceKafkajsTimerWarning } from "@takitini/runtime";
 import { Kafka, logLevel } from "kafkajs";
 import { AGGREGATE_VIEW_EVENT_TYPE } from "../plan.js";
+import { operatorSecurity } from "./local.js";
 
 const topic = process.argv[2];
 if (!topic) {
@@ -18,10 +23,16 @@ if (!topic) {
 silenceKafkajsTimerWarning();
 const idleMs = Number(process.argv[3] ?? 3000);
 const brokers = brokerList.parse(process.env.KAFKA_BROKERS ?? "127.0.0.1:9092");
-const kafka = new Kafka({ clientId: "takitini-peek", brokers, logLevel: logLevel.ERROR });
+const security = operatorSecurity("npm run peek");
+const kafka = new Kafka({ clientId: "takitini-peek", brokers, logLevel: logLevel.NOTHING, ...kafkaSecurityOptions(security) });
 const consumer = kafka.consumer({ groupId: `takitini-peek-${randomUUID()}`, readUncommitted: false });
-await consumer.connect();
-await consumer.subscribe({ topics: [topic], fromBeginning: true });
+try {
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+} catch (err) {
+  console.error(`npm run peek: cannot read ${topic} as ${security.mode === "mtls" ? `the "${security.principal}" principal` : "an anonymous plaintext client"}: ${(err as Error).message}${security.mode === "mtls" && security.principal !== "operator" ? " (peek needs the operator principal)" : ""}`);
+  process.exit(1);
+}
 let last = Date.now();
 let count = 0;
 await consumer.run({

@@ -7,13 +7,14 @@
  * Prints one JSON line per delivery (the view, its decision and the cursor after
  * it) on stdout; on exit prints the last cursor on stderr, to resume from.
  * Certificates come from infra/pki/issue.sh's directory (TAKITINI_PKI_DIR, default
- * ~/.cache/takitini/pki) for `--as <subscriber>`, or explicitly with --cert/--key/--ca.
+ * <repo>/.takitini/pki, where npm start issues them) for `--as <subscriber>`, or
+ * explicitly with --cert/--key/--ca.
  */
 import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
+import { LOCAL_PKI_DIR } from "./local.js";
 import { DeliveryServiceClient, AggregateView, IntelligenceEvent, type SubscribeResponse } from "@takitini/proto";
 
 const usage = `usage: subscribe --as <subscriber> | --cert <pem> --key <pem> [--ca <pem>]
@@ -49,7 +50,7 @@ if (v.help) {
   console.error(usage);
   process.exit(0);
 }
-const pki = process.env.TAKITINI_PKI_DIR ?? join(homedir(), ".cache", "takitini", "pki");
+const pki = LOCAL_PKI_DIR;
 const certPath = v.cert ?? (v.as ? join(pki, "subscriber", `${v.as}.crt`) : undefined);
 const keyPath = v.key ?? (v.as ? join(pki, "subscriber", `${v.as}.key`) : undefined);
 const caPath = v.ca ?? join(pki, "ca.crt");

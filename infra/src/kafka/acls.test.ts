@@ -1,0 +1,162 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { loadAclSubscribers, loadMeshAcls } from "./acl-admin.js";
+import { aclCommands, aclKey, AclGenerationError, meshAcls, meshPrincipals, topicAccessTable, type AclEntry, type AclSubscriber } from "./acls.js";
+import { loadTopicDeclarations, type TopicDeclaration } from "./topics.js";
+
+const declared = loadTopicDeclarations(undefined, {});
+const subscribers = loadAclSubscribers();
+const { acls, principals } = loadMeshAcls(declared);
+
+const topicsOf = (role: TopicDeclaration["role"]) => declared.filter((t) => t.role === role).map((t) => t.name);
+/** Topics `principal` may do `op` on (every topic grant is literal). */
+const can = (set: readonly AclEntry[], principal: string, op: "READ" | "WRITE") =>
+  set.filter((a) => a.principal === principal && a.resourceType === "TOPIC" && a.operation === op).map((a) => a.resourceName).sort();
+const groupsOf = (set: readonly AclEntry[], principal: string) => set.filter((a) => a.principal === principal && a.resourceType === "GROUP").map((a) => a.resourceName);
+
+describe("the mesh's Kafka ACLs, derived from topics.json and the subscriber registry", () => {
+  it("names one principal per adapter, service and partner agency, with the super users first", () => {
+    expect(principals).toEqual([
+      "broker",
+      "operator",
+      "customs-adapter",
+      "mbie-adapter",
+      "msd-adapter",
+      "police-adapter",
+      "exchange",
+      "audit",
+      "briefing",
+      "partner-customs",
+      "partner-mbie",
+      "partner-msd",
+      "partner-police",
+    ]);
+    // Community tiers never read Kafka; super users need no ACLs.
+    expect(acls.some((a) => a.principal.startsWith("community") || a.principal === "public" || a.principal === "broker" || a.principal === "operator")).toBe(false);
+  });
+
+  it("lets each adapter write only its own agency's topic", () => {
+    for (const agency of ["police", "customs", "mbie", "msd"]) {
+      expect(can(acls, `${agency}-adapter`, "WRITE")).toEqual([`takitini.intel.${agency}.v1`]);
+      expect(can(acls, `${agency}-adapter`, "READ")).toEqual([`takitini.intel.${agency}.v1`]);
+      expect(groupsOf(acls, `${agency}-adapter`)).toEqual([`takitini-${agency}-adapter`]);
+    }
+  });
+
+  it("lets no principal but the exchange write a delivery or decision topic", () => {
+    const guarded = new Set([...topicsOf("delivery"), ...topicsOf("decisions")]);
+    const writers = new Set(acls.filter((a) => a.resourceType === "TOPIC" && a.operation === "WRITE" && guarded.has(a.resourceName)).map((a) => a.principal));
+    expect([...writers]).toEqual(["exchange"]);
+    expect(can(acls, "exchange", "WRITE")).toEqual([...guarded, ...topicsOf("dead-letter")].sort());
+  });
+
+  it("lets each partner read only its own delivery topic, with consumer groups of its own", () => {
+    for (const s of subscribers.filter((x) => x.tier === "partner_agency")) {
+      expect(can(acls, `partner-${s.id}`, "READ")).toEqual([s.delivery_topic]);
+      expect(can(acls, `partner-${s.id}`, "WRITE")).toEqual([]);
+      expect(groupsOf(acls, `partner-${s.id}`)).toEqual([`partner-${s.id}.`]);
+    }
+    // No partner's group prefix is a prefix of another's.
+    const prefixes = subscribers.filter((x) => x.tier === "partner_agency").map((s) => `partner-${s.id}.`);
+    for (const a of prefixes) for (const b of prefixes) if (a !== b) expect(b.startsWith(a)).toBe(false);
+  });
+
+  it("lets the briefing read only community topics and its digests, and write only its access records and digests", () => {
+    const community = subscribers.filter((s) => s.tier === "community_leader" || s.tier === "public").map((s) => s.delivery_topic);
+    expect(can(acls, "briefing", "READ")).toEqual([...community, ...topicsOf("briefings")].sort());
+    expect(can(acls, "briefing", "WRITE")).toEqual([...topicsOf("briefing-access"), ...topicsOf("briefings")].sort());
+    for (const t of [...topicsOf("intel"), ...subscribers.filter((s) => s.tier === "partner_agency").map((s) => s.delivery_topic)]) {
+      expect(can(acls, "briefing", "READ")).not.toContain(t);
+    }
+  });
+
+  it("lets the audit read the decision, access and agency topics and write only dead letters", () => {
+    expect(can(acls, "audit", "READ")).toEqual([...topicsOf("decisions"), ...topicsOf("briefing-access"), ...topicsOf("intel")].sort());
+    expect(can(acls, "audit", "WRITE")).toEqual(topicsOf("dead-letter"));
+  });
+
+  it("never grants a wildcard, a cluster-wide right or a prefixed topic", () => {
+    for (const a of acls) {
+      expect(a.resourceName).not.toBe("*");
+      if (a.resourceType === "TOPIC") expect(a.patternType).toBe("LITERAL");
+      expect(["TOPIC", "GROUP", "TRANSACTIONAL_ID"]).toContain(a.resourceType);
+    }
+    expect(new Set(acls.map(aclKey)).size).toBe(acls.length);
+  });
+});
+
+describe("meshAcls, for any registry", () => {
+  const id = fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/);
+  const registry = fc.uniqueArray(fc.record({ id, tier: fc.constantFrom("partner_agency" as const, "community_leader" as const, "public" as const) }), { selector: (s) => s.id, minLength: 1, maxLength: 8 });
+
+  it("gives every partner exactly its own topic, and every delivery topic exactly one writer: the exchange", () => {
+    fc.assert(
+      fc.property(registry, (regs) => {
+        const subs: AclSubscriber[] = regs.map((r) => ({ ...r, delivery_topic: `takitini.deliver.${r.id}.v1` }));
+        const topics: TopicDeclaration[] = [
+          ...["police", "customs"].map((a) => decl(`takitini.intel.${a}.v1`, "intel")),
+          ...subs.map((s) => decl(s.delivery_topic, "delivery")),
+          decl("takitini.audit.decisions.v1", "decisions"),
+        ];
+        const set = meshAcls(topics, subs);
+        for (const s of subs) {
+          const readers = set.filter((a) => a.resourceType === "TOPIC" && a.operation === "READ" && a.resourceName === s.delivery_topic).map((a) => a.principal).sort();
+          const writers = set.filter((a) => a.resourceType === "TOPIC" && a.operation === "WRITE" && a.resourceName === s.delivery_topic).map((a) => a.principal);
+          expect(writers).toEqual(["exchange"]);
+          if (s.tier === "partner_agency") expect(readers).toEqual(["exchange", `partner-${s.id}`]);
+          else expect(readers).toEqual(["briefing"]);
+        }
+        expect(meshPrincipals(topics, subs).filter((p) => p.startsWith("partner-")).length).toBe(subs.filter((s) => s.tier === "partner_agency").length);
+      }),
+    );
+  });
+});
+
+function decl(name: string, role: TopicDeclaration["role"]): TopicDeclaration {
+  return { name, role, partitions: 1, replication_factor: 1, retention_ms: 1000, cleanup_policy: "delete", description: "t" };
+}
+
+describe("meshAcls refuses inconsistent inputs, naming each problem", () => {
+  const base = [decl("takitini.intel.police.v1", "intel"), decl("takitini.deliver.customs.v1", "delivery")];
+  const customs: AclSubscriber = { id: "customs", tier: "partner_agency", delivery_topic: "takitini.deliver.customs.v1" };
+  const problems = (topics: TopicDeclaration[], subs: AclSubscriber[]) => {
+    try {
+      meshAcls(topics, subs);
+    } catch (err) {
+      expect(err).toBeInstanceOf(AclGenerationError);
+      return (err as AclGenerationError).problems;
+    }
+    throw new Error("expected a refusal");
+  };
+
+  it("a subscriber's delivery topic that is not declared", () => {
+    expect(problems(base, [customs, { id: "mbie", tier: "partner_agency", delivery_topic: "takitini.deliver.mbie.v1" }])).toEqual(['subscriber "mbie": delivery topic takitini.deliver.mbie.v1 is not declared']);
+  });
+  it("a delivery topic declared with another role", () => {
+    expect(problems([...base, decl("takitini.deliver.mbie.v1", "briefings")], [customs, { id: "mbie", tier: "partner_agency", delivery_topic: "takitini.deliver.mbie.v1" }])[0]).toMatch(/role "briefings", not "delivery"/);
+  });
+  it("a declared delivery topic nobody receives", () => {
+    expect(problems([...base, decl("takitini.deliver.orphan.v1", "delivery")], [customs])).toEqual(["topic takitini.deliver.orphan.v1 is declared as a delivery topic but no subscriber receives it"]);
+  });
+  it("an intel topic whose name does not say its agency", () => {
+    expect(problems([...base, decl("takitini.police-events", "intel")], [customs])[0]).toMatch(/takitini.police-events has role "intel"/);
+  });
+  it("two subscribers sharing a topic, and an id that cannot name a principal", () => {
+    const p = problems(base, [customs, { id: "Evil One", tier: "partner_agency", delivery_topic: "takitini.deliver.customs.v1" }]);
+    expect(p).toEqual(expect.arrayContaining([expect.stringMatching(/Evil One.*lowercase/), expect.stringMatching(/share the delivery topic/)]));
+  });
+});
+
+describe("printing the ACLs", () => {
+  it("as kafka-acls.sh commands, one per binding", () => {
+    const lines = aclCommands(acls, "broker:9093", "op.properties");
+    expect(lines).toHaveLength(acls.length);
+    expect(lines).toContain("kafka-acls.sh --bootstrap-server broker:9093 --command-config op.properties --add --allow-principal User:police-adapter --operation Write --topic takitini.intel.police.v1");
+    expect(lines).toContain("kafka-acls.sh --bootstrap-server broker:9093 --command-config op.properties --add --allow-principal User:partner-customs --operation Read --group partner-customs. --resource-pattern-type prefixed");
+    expect(lines.some((l) => l.includes("--transactional-id takitini-exchange. --resource-pattern-type prefixed"))).toBe(true);
+  });
+  it("as who reads and writes each topic", () => {
+    const row = topicAccessTable(acls).find((r) => r.topic === "takitini.deliver.customs.v1");
+    expect(row).toEqual({ topic: "takitini.deliver.customs.v1", readers: ["exchange", "partner-customs"], writers: ["exchange"] });
+  });
+});

@@ -1,0 +1,203 @@
+import { intelTopicAgency } from "@takitini/runtime";
+import type { TopicDeclaration } from "./topics.js";
+
+/**
+ * Kafka's authorisation of the mesh, derived — never hand-written — from the
+ * topic declarations (infra/kafka/topics.json: each topic's `role`) and the
+ * sharing policy's subscriber registry (policies/data/subscribers.json: each
+ * subscriber's tier and delivery topic). One pure function, `meshAcls`, gives
+ * every principal the least it needs; anything not granted is refused, since
+ * the brokers run StandardAuthorizer with allow.everyone.if.no.acl.found=false.
+ * The brokers' own principal and the operator are super users and get no ACLs.
+ */
+
+/** The subscriber registry's fields the ACLs depend on. */
+export interface AclSubscriber {
+  id: string;
+  tier: "partner_agency" | "community_leader" | "public" | "oversight";
+  delivery_topic: string;
+}
+
+export type AclResourceType = "TOPIC" | "GROUP" | "TRANSACTIONAL_ID";
+export type AclPatternType = "LITERAL" | "PREFIXED";
+export type AclOperation = "READ" | "WRITE";
+
+/** One ALLOW binding (from any host): `principal` may `operation` on the resource. */
+export interface AclEntry {
+  principal: string;
+  resourceType: AclResourceType;
+  patternType: AclPatternType;
+  resourceName: string;
+  operation: AclOperation;
+  /** Why the principal needs it, for people reading the printed set. */
+  why: string;
+}
+
+/** Super users (broker.properties `super.users`): the brokers themselves and one operator for tooling. */
+export const SUPER_USERS = ["broker", "operator"] as const;
+
+/** The mesh's own services' principals. */
+export const SERVICE_PRINCIPALS = ["exchange", "audit", "briefing"] as const;
+
+/** Principal of the adapter publishing an agency's intelligence. */
+export const adapterPrincipal = (agency: string) => `${agency}-adapter`;
+/** Principal of a partner agency reading its own delivery topic. */
+export const partnerPrincipal = (subscriberId: string) => `partner-${subscriberId}`;
+
+/**
+ * Consumer groups and transactional ids each principal may use: everything it
+ * names must start with one of its prefixes (the services' defaults do).
+ */
+export const GROUP_PREFIX = {
+  adapter: (agency: string) => `takitini-${adapterPrincipal(agency)}`,
+  exchange: "takitini-exchange",
+  subscribe: "takitini-subscribe-",
+  audit: "takitini-audit",
+  briefing: "takitini-briefing",
+  partner: (subscriberId: string) => `${partnerPrincipal(subscriberId)}.`,
+} as const;
+export const TRANSACTIONAL_ID_PREFIX = {
+  exchange: "takitini-exchange.",
+  briefing: "takitini-briefing-",
+} as const;
+
+export class AclGenerationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`cannot derive the Kafka ACLs:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    this.name = "AclGenerationError";
+  }
+}
+
+const PRINCIPAL = /^[a-z0-9][a-z0-9-]*$/;
+
+/** Every principal the mesh's ACLs and PKI know, super users first. Pure. */
+export function meshPrincipals(topics: readonly TopicDeclaration[], subscribers: readonly AclSubscriber[]): string[] {
+  const agencies = [...new Set(topics.filter((t) => t.role === "intel").map((t) => intelTopicAgency(t.name)).filter((a): a is string => a !== undefined))].sort();
+  const partners = subscribers.filter((s) => s.tier === "partner_agency").map((s) => partnerPrincipal(s.id)).sort();
+  return [...SUPER_USERS, ...agencies.map(adapterPrincipal), ...SERVICE_PRINCIPALS, ...partners];
+}
+
+/**
+ * The ACLs of the mesh. Pure. Throws naming every inconsistency between the
+ * declarations and the registry (a delivery topic not declared as one, a
+ * declared delivery topic nobody receives, an intelligence topic whose name
+ * does not say its agency), since a silently missing or extra grant is exactly
+ * what this function exists to prevent.
+ */
+export function meshAcls(topics: readonly TopicDeclaration[], subscribers: readonly AclSubscriber[]): AclEntry[] {
+  const problems: string[] = [];
+  const byRole = (role: TopicDeclaration["role"]) => topics.filter((t) => t.role === role).map((t) => t.name);
+  const declared = new Map(topics.map((t) => [t.name, t.role]));
+
+  const deliveryOf = new Map<string, AclSubscriber>();
+  for (const s of subscribers) {
+    if (!PRINCIPAL.test(s.id)) problems.push(`subscriber "${s.id}": ids must be lowercase letters, digits and '-' to name a principal`);
+    const role = declared.get(s.delivery_topic);
+    if (role === undefined) problems.push(`subscriber "${s.id}": delivery topic ${s.delivery_topic} is not declared`);
+    else if (role !== "delivery") problems.push(`subscriber "${s.id}": delivery topic ${s.delivery_topic} is declared with role "${role}", not "delivery"`);
+    const other = deliveryOf.get(s.delivery_topic);
+    if (other) problems.push(`subscribers "${other.id}" and "${s.id}" share the delivery topic ${s.delivery_topic}`);
+    deliveryOf.set(s.delivery_topic, s);
+  }
+  for (const name of byRole("delivery")) if (!deliveryOf.has(name)) problems.push(`topic ${name} is declared as a delivery topic but no subscriber receives it`);
+  const intel = byRole("intel").map((name) => ({ name, agency: intelTopicAgency(name) }));
+  for (const t of intel) if (t.agency === undefined) problems.push(`topic ${t.name} has role "intel" but its name does not end in intel.<agency>.v<N>`);
+  if (problems.length > 0) throw new AclGenerationError(problems);
+
+  const acls: AclEntry[] = [];
+  const topic = (principal: string, operation: AclOperation, names: readonly string[], why: string) => {
+    for (const resourceName of names) acls.push({ principal, resourceType: "TOPIC", patternType: "LITERAL", resourceName, operation, why });
+  };
+  const group = (principal: string, prefix: string, why: string) => acls.push({ principal, resourceType: "GROUP", patternType: "PREFIXED", resourceName: prefix, operation: "READ", why });
+  const txn = (principal: string, prefix: string, why: string) => acls.push({ principal, resourceType: "TRANSACTIONAL_ID", patternType: "PREFIXED", resourceName: prefix, operation: "WRITE", why });
+
+  const decisions = byRole("decisions");
+  const access = byRole("briefing-access");
+  const deadLetter = byRole("dead-letter");
+  const briefings = byRole("briefings");
+  const deliveries = subscribers.map((s) => s.delivery_topic);
+  const partnerTopics = subscribers.filter((s) => s.tier === "partner_agency").map((s) => s.delivery_topic);
+  // Oversight-tier topics (none registered today) are written by the exchange and read by no service.
+  const communityTopics = subscribers.filter((s) => s.tier === "community_leader" || s.tier === "public").map((s) => s.delivery_topic);
+  const intelNames = intel.map((t) => t.name);
+
+  // Each agency's adapter: publishes to its own agency's topic only, and reads it
+  // back to rebuild its idempotency index (which events are already placed).
+  for (const agency of [...new Set(intel.map((t) => t.agency!))].sort()) {
+    const p = adapterPrincipal(agency);
+    const own = intel.filter((t) => t.agency === agency).map((t) => t.name);
+    topic(p, "WRITE", own, `publish ${agency} intelligence (idempotent producer)`);
+    topic(p, "READ", own, "rebuild the idempotency index from its own topic");
+    group(p, GROUP_PREFIX.adapter(agency), "its index-rebuild consumer groups");
+  }
+
+  // The exchange: reads every agency's events, decides them, and writes the
+  // permitted views, the decision records and dead letters in transactions; it
+  // reads partners' delivery topics to serve them over Subscribe (mutual TLS,
+  // audited) and writes those accesses to the decisions topic.
+  topic("exchange", "READ", intelNames, "consume agency events for decision");
+  topic("exchange", "WRITE", deliveries, "deliver permitted views");
+  topic("exchange", "WRITE", decisions, "decision and Subscribe access records");
+  topic("exchange", "WRITE", deadLetter, "undecodable or mis-attributed records");
+  topic("exchange", "READ", partnerTopics, "stream partners' views over gRPC Subscribe");
+  group("exchange", GROUP_PREFIX.exchange, "the exchange's consumer group (offsets committed in its transactions)");
+  group("exchange", GROUP_PREFIX.subscribe, "one throwaway group per Subscribe stream");
+  txn("exchange", TRANSACTIONAL_ID_PREFIX.exchange, "one transactional writer per source partition");
+
+  // The audit: the ledger of decisions, accesses and publishes (a hash and
+  // metadata of each agency event, never its content).
+  topic("audit", "READ", decisions, "decision and Subscribe access records into the ledger");
+  topic("audit", "READ", access, "briefing access records into the ledger");
+  topic("audit", "READ", intelNames, "publish records (metadata and hash) into the ledger");
+  topic("audit", "WRITE", deadLetter, "records that fail validation");
+  group("audit", GROUP_PREFIX.audit, "the ledger ingest's consumer group");
+
+  // The briefing: community topics only (aggregate views and de-identified
+  // notices), its own access records, and the weekly digests (which it reads
+  // back to know which it has published).
+  topic("briefing", "READ", communityTopics, "rebuild community aggregates");
+  topic("briefing", "WRITE", access, "record every briefing viewed or refused");
+  topic("briefing", "WRITE", briefings, "publish weekly digests");
+  topic("briefing", "READ", briefings, "know which digests are already out");
+  group("briefing", GROUP_PREFIX.briefing, "its feed and digest-index consumer groups");
+  txn("briefing", TRANSACTIONAL_ID_PREFIX.briefing, "digest and its access record in one transaction");
+
+  // Each partner agency: its own delivery topic, read with groups of its own.
+  // Community tiers never read Kafka: they get briefings.
+  for (const s of subscribers.filter((x) => x.tier === "partner_agency").sort((a, b) => a.id.localeCompare(b.id))) {
+    const p = partnerPrincipal(s.id);
+    topic(p, "READ", [s.delivery_topic], `${s.id}'s permitted views`);
+    group(p, GROUP_PREFIX.partner(s.id), `${s.id}'s own consumer groups`);
+  }
+  return acls;
+}
+
+/** An ACL binding's identity (what Kafka compares). Pure. */
+export const aclKey = (a: Pick<AclEntry, "principal" | "resourceType" | "patternType" | "resourceName" | "operation">): string =>
+  `User:${a.principal}|${a.resourceType}|${a.patternType}|${a.resourceName}|${a.operation}`;
+
+/**
+ * The `kafka-acls.sh` commands that create the same bindings on an existing
+ * cluster (for operators who apply ACLs with Kafka's own tool). Pure.
+ */
+export function aclCommands(acls: readonly AclEntry[], bootstrap = "<bootstrap>", commandConfig = "<operator.properties>"): string[] {
+  const flag: Record<AclResourceType, string> = { TOPIC: "--topic", GROUP: "--group", TRANSACTIONAL_ID: "--transactional-id" };
+  return acls.map(
+    (a) =>
+      `kafka-acls.sh --bootstrap-server ${bootstrap} --command-config ${commandConfig} --add --allow-principal User:${a.principal} --operation ${a.operation === "READ" ? "Read" : "Write"} ${flag[a.resourceType]} ${a.resourceName}${a.patternType === "PREFIXED" ? " --resource-pattern-type prefixed" : ""}`,
+  );
+}
+
+/** Who may read and write which topic, for the README's diagram and `acls --print`. Pure. */
+export function topicAccessTable(acls: readonly AclEntry[]): { topic: string; readers: string[]; writers: string[] }[] {
+  const rows = new Map<string, { readers: Set<string>; writers: Set<string> }>();
+  for (const a of acls) {
+    if (a.resourceType !== "TOPIC") continue;
+    const row = rows.get(a.resourceName) ?? { readers: new Set(), writers: new Set() };
+    (a.operation === "READ" ? row.readers : row.writers).add(a.principal);
+    rows.set(a.resourceName, row);
+  }
+  return [...rows.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([topic, r]) => ({ topic, readers: [...r.readers].sort(), writers: [...r.writers].sort() }));
+}

@@ -1,0 +1,41 @@
+import { ConfigError } from "@takitini/runtime";
+import { describe, expect, it } from "vitest";
+import { readConfig } from "./config.js";
+
+/** Everything else valid: plaintext gRPC and Kafka, as a local run has them. */
+const BASE = { GRPC_INSECURE: "true", TAKITINI_INSECURE_KAFKA: "true" };
+
+function issues(env: Record<string, string>): string[] {
+  try {
+    readConfig({ ...BASE, ...env });
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).issues.map((i) => `${i.path}: ${i.message}`);
+  }
+  throw new Error("configuration was accepted");
+}
+
+describe("agency topics", () => {
+  it("default to the four agencies' topics", () => {
+    expect(readConfig(BASE).INTEL_TOPICS).toEqual(["takitini.intel.police.v1", "takitini.intel.customs.v1", "takitini.intel.mbie.v1", "takitini.intel.msd.v1"]);
+  });
+
+  it("take any names that follow the convention, per-run test names included", () => {
+    const topics = "takitini.e2e.run-1.intel.customs.v1, takitini.e2e.run-1.intel.police.v1,intel.msd.v2";
+    expect(readConfig({ ...BASE, INTEL_TOPICS: topics }).INTEL_TOPICS).toEqual(["takitini.e2e.run-1.intel.customs.v1", "takitini.e2e.run-1.intel.police.v1", "intel.msd.v2"]);
+  });
+
+  const refused = (topic: string) => `INTEL_TOPICS: ${topic} names no publishing agency (expected a name ending in intel.<police|customs|mbie|msd>.v<N>)`;
+
+  it("refuse a topic that names no publishing agency, naming it, on INTEL_TOPICS", () => {
+    expect(issues({ INTEL_TOPICS: "takitini.intel.police.v1,takitini.intel.fbi.v1" })).toEqual([refused("takitini.intel.fbi.v1")]);
+    // Each bad one is named; the good ones are not.
+    const bad = ["e2e-run.intel.police", "takitini.deadletter.v1", "takitini.intel.Police.v1"];
+    expect(issues({ INTEL_TOPICS: ["takitini.intel.msd.v1", ...bad].join(",") })).toEqual(bad.map(refused));
+  });
+
+  it("still refuse what is no topic name at all, or none", () => {
+    expect(issues({ INTEL_TOPICS: "takitini.intel.police.v1,not a topic" })[0]).toMatch(/^INTEL_TOPICS\.1: expected a Kafka topic name/);
+    expect(issues({ INTEL_TOPICS: " , " })[0]).toMatch(/^INTEL_TOPICS: /);
+  });
+});
