@@ -5,7 +5,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { ConfigResourceTypes, logLevel, type Admin } from "kafkajs";
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ConfigResourceTypes, logLevel, ResourcePatternTypes, type Admin } from "kafkajs";
+import { applyAcls, loadMeshAcls } from "./acl-admin.js";
+import { aclKey } from "./acls.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { infraKafka } from "./client.js";
 import { isAlive } from "./process.js";
@@ -24,6 +26,15 @@ const testTopic: TopicDeclaration = {
   cleanup_policy: "delete",
   description: "scratch topic of the infra integration test",
 };
+
+/** Every ALLOW binding on the cluster, as aclKey() strings. */
+async function bindings(): Promise<string[]> {
+  const described = await admin!.describeAcls({ resourceType: AclResourceTypes.ANY, resourcePatternType: ResourcePatternTypes.ANY, operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ALLOW });
+  const names: Record<number, string> = { [AclResourceTypes.TOPIC]: "TOPIC", [AclResourceTypes.GROUP]: "GROUP", [AclResourceTypes.TRANSACTIONAL_ID]: "TRANSACTIONAL_ID" };
+  const patterns: Record<number, string> = { [ResourcePatternTypes.LITERAL]: "LITERAL", [ResourcePatternTypes.PREFIXED]: "PREFIXED" };
+  const ops: Record<number, string> = { [AclOperationTypes.READ]: "READ", [AclOperationTypes.WRITE]: "WRITE" };
+  return described.resources.flatMap((r) => r.acls.map((a) => `${a.principal}|${names[r.resourceType]}|${patterns[r.resourcePatternType]}|${r.resourceName}|${ops[a.operation]}`));
+}
 
 function cluster(): ProvidedKafka {
   if (!kafka) throw new Error("no broker was provided");
@@ -139,6 +150,24 @@ describe("a provided Kafka cluster", () => {
       await producer.disconnect();
     }
   }, 60_000);
+
+  it("holds exactly the generated ACLs: a hand-widened grant of a mesh principal is removed, another principal's kept", async () => {
+    if (cluster().security !== "mtls") throw new Error("the provided broker is plaintext: ACLs cannot be checked");
+    const mesh = loadMeshAcls();
+    const widened = { principal: "customs-adapter", resourceType: "TOPIC" as const, patternType: "LITERAL" as const, resourceName: "takitini.intel.police.v1", operation: "READ" as const, why: "by hand" };
+    const stranger = { ...widened, principal: "someone-else" };
+    // Only adds: the bindings as an operator might have added them by hand.
+    await applyAcls(cluster().operator, [...mesh.acls, widened, stranger], []);
+    const before = await bindings();
+    expect(before).toContain(aclKey(widened));
+    const r = await applyAcls(cluster().operator, mesh.acls, mesh.principals);
+    expect(r.removed).toEqual([aclKey(widened)]);
+    expect(r.created).toBe(0);
+    const after = await bindings();
+    expect(after).not.toContain(aclKey(widened));
+    expect(after).toContain(aclKey(stranger));
+    for (const a of mesh.acls) expect(after).toContain(aclKey(a));
+  });
 
   it("stops cleanly, leaving no broker process or data behind", async () => {
     const k = cluster();
