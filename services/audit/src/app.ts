@@ -3,6 +3,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import { bearer, commonErrors, cookie, createHttpServer, defineErrors, sessionCookie, zodIssues, type Logger, type ReadinessCheck, type Registry, type Sessions } from "@takitini/runtime";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { declareAccess } from "./access.js";
 import type { Ledger, SqlDatabase } from "./ledger/index.js";
 import type { SignedTreeHead } from "./merkle/index.js";
 import { flagAnomalies } from "./oversight/anomaly.js";
@@ -27,7 +28,7 @@ export interface AppDeps {
   tokens: TokenRegistry;
   sessions: Sessions;
   readiness: ReadinessCheck[];
-  /** Extra routes (the console) registered on the same server. */
+  /** Extra routes (the console) registered on the same server, before the app's own. */
   plugins?: ((app: FastifyInstance) => void | Promise<void>)[];
 }
 
@@ -58,32 +59,72 @@ export function headJson(h: SignedTreeHead, publicKeyPem: string) {
 }
 
 /**
- * The oversight API over the ledger. Every /v1 route needs an oversight
- * credential, and every /v1 request — answered, refused or failed — is itself
- * appended to the ledger (who asked, what, the status and how many records)
- * before the answer leaves: if that append fails, the answer is withheld.
+ * The HTTP server: the runtime's shell (/healthz, /readyz, /metrics), the
+ * plugins (the console), the OpenAPI document at /docs, the oversight API
+ * under /v1 and the console's sign-in. Only the oversight API's scope and the
+ * console's page scope need a credential; see access.ts for why that is decided
+ * by the route the router picks, never by the request's URL.
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = createHttpServer({ service: "audit", logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness });
-  const { db, ledger } = deps;
   // The console's login form.
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string", bodyLimit: 4096 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
-  app.addHook("onRequest", async (req) => {
-    if (!req.url.startsWith("/v1/")) return;
+  // First, so that a plugin's hooks (an onRoute hook, say) see every route registered below.
+  for (const plugin of deps.plugins ?? []) await plugin(app);
+
+  // The OpenAPI document of the /v1 routes, and swagger-ui; no credential needed to read them.
+  await app.register(swagger, { mode: "static", specification: { document: openApiDocument() as never } });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  await app.register((v1) => oversightApi(v1, deps), { prefix: "/v1" });
+
+  // Console login: a token for a session cookie (HttpOnly, SameSite=Strict).
+  app.post("/console/login", async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const officer = typeof body["token"] === "string" ? officerFor(deps.tokens, body["token"]) : undefined;
+    if (!officer) return reply.code(303).header("location", "/console/login.html?failed=1").send();
+    const id = deps.sessions.open(officer);
+    return reply
+      .code(303)
+      .header("set-cookie", sessionCookie(SESSION_COOKIE, id, Math.floor(deps.sessions.ttlMs / 1000)))
+      .header("location", "/console/")
+      .send();
+  });
+  app.post("/console/logout", async (req, reply) => {
+    deps.sessions.close(cookie(req.headers.cookie, SESSION_COOKIE));
+    return reply.code(303).header("set-cookie", sessionCookie(SESSION_COOKIE, "", 0)).header("location", "/console/login.html").send();
+  });
+  return app;
+}
+
+/**
+ * The oversight API over the ledger, registered in its own scope (prefix /v1).
+ * The scope's hooks apply to every route registered in it — whatever spelling
+ * of the path the router matched to it — and to its not-found handler: each
+ * request needs an oversight credential, and each — answered, refused or
+ * failed — is itself appended to the ledger (who asked, what, the status and
+ * how many records) before the answer leaves: if that append fails, the answer
+ * is withheld. Each route is marked `config.access = "oversight"`.
+ */
+async function oversightApi(v1: FastifyInstance, deps: AppDeps): Promise<void> {
+  const { db, ledger } = deps;
+  v1.addHook("onRoute", declareAccess("oversight"));
+
+  v1.addHook("onRequest", async (req) => {
     const officer = officerFor(deps.tokens, bearer(req.headers.authorization) ?? "") ?? deps.sessions.get(cookie(req.headers.cookie, SESSION_COOKIE));
     if (!officer) throw auditErrors.OVERSIGHT_CREDENTIAL_REQUIRED();
     req.officer = officer;
   });
 
-  app.addHook("onSend", async (req: FastifyRequest, reply: FastifyReply, payload) => {
-    if (!req.url.startsWith("/v1/")) return payload;
+  v1.addHook("onSend", async (req: FastifyRequest, reply: FastifyReply, payload) => {
     await recordOversightQuery(ledger, {
       officer: req.officer ?? "",
       channel: "http",
       method: req.method,
+      // The route's pattern; a path no route matched (404) as it was asked.
       route: req.routeOptions.url ?? req.url.split("?")[0]!,
       parameters: { ...((req.params ?? {}) as Record<string, unknown>), ...((req.query ?? {}) as Record<string, unknown>) },
       status: reply.statusCode,
@@ -92,13 +133,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return payload;
   });
 
-  // The OpenAPI document of the /v1 routes, and swagger-ui; no credential needed to read them.
-  await app.register(swagger, { mode: "static", specification: { document: openApiDocument() as never } });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  // An unknown path under /v1 goes through the same hooks: refused without a credential, recorded with one.
+  v1.setNotFoundHandler((_req, reply) => {
+    const se = commonErrors.NOT_FOUND();
+    return reply.code(se.statusCode).send(se.toBody());
+  });
 
-  for (const plugin of deps.plugins ?? []) await plugin(app);
-
-  app.get("/v1/records", async (req) => {
+  v1.get("/records", async (req) => {
     const q = parse(recordsQuery, req.query);
     const page = await searchRecords(db, q);
     if ("badCursor" in page) throw badCursor();
@@ -106,7 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return { records: page.records, next_cursor: page.nextCursor };
   });
 
-  app.get("/v1/records/:id", async (req) => {
+  v1.get("/records/:id", async (req) => {
     const id = parse(z.strictObject({ id: z.string().min(1).max(200) }), req.params).id;
     const found = await recordById(db, id);
     if (!found) throw auditErrors.RECORD_NOT_FOUND();
@@ -133,7 +174,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     };
   });
 
-  app.get("/v1/subjects/:subjectId/disclosures", async (req) => {
+  v1.get("/subjects/:subjectId/disclosures", async (req) => {
     const subjectId = parse(z.strictObject({ subjectId: z.string().regex(/^[A-Za-z0-9._:/-]{1,200}$/, "expected a subject id") }), req.params).subjectId;
     const page = parse(pageQuery, req.query);
     const out = await whoHasSeen(db, subjectId, page);
@@ -142,14 +183,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return { subject_id: subjectId, disclosures: out.disclosures, denied: out.denied, next_cursor: out.nextCursor };
   });
 
-  app.get("/v1/stats/disclosures", async (req) => {
+  v1.get("/stats/disclosures", async (req) => {
     const q = parse(statsQuery, req.query);
     const out = await disclosureStats(db, q);
     req.resultCount = out.buckets.length;
     return out;
   });
 
-  app.get("/v1/anomalies", async (req) => {
+  v1.get("/anomalies", async (req) => {
     const q = parse(anomaliesQuery, req.query);
     const at = q.at ?? new Date();
     const series = await anomalySeries(db, { windowSeconds: q.window === "hour" ? 3600 : 86_400, baseline: q.baseline, at });
@@ -158,21 +199,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return { anomalies };
   });
 
-  app.get("/v1/tree/head", async (req) => {
+  v1.get("/tree/head", async (req) => {
     const head = await ledger.latestHead();
     if (!head) throw auditErrors.NO_SIGNED_HEAD();
     req.resultCount = 1;
     return headJson(head, ledger.signer.publicKeyPem);
   });
 
-  app.post("/v1/tree/heads", async (req, reply) => {
+  v1.post("/tree/heads", async (req, reply) => {
     const head = await ledger.signHead();
     req.resultCount = 1;
     return reply.code(201).send(headJson(head, ledger.signer.publicKeyPem));
   });
 
   const size = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-  app.get("/v1/tree/inclusion", async (req) => {
+  v1.get("/tree/inclusion", async (req) => {
     const q = parse(z.strictObject({ record_id: z.string().min(1).max(200), tree_size: size.optional() }), req.query);
     const leaf = await ledger.leafByRecord(q.record_id);
     if (!leaf) throw auditErrors.RECORD_NOT_FOUND();
@@ -184,7 +225,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return { record_id: leaf.recordId, index: leaf.index, leaf_hash: leaf.leafHash.toString("hex"), tree_size: p.treeSize, inclusion: p.proof.map((x) => x.toString("hex")) };
   });
 
-  app.get("/v1/tree/consistency", async (req) => {
+  v1.get("/tree/consistency", async (req) => {
     const q = parse(z.strictObject({ from: size, to: size.optional() }), req.query);
     const current = (await ledger.state()).treeSize;
     const to = q.to ?? current;
@@ -195,7 +236,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   // The first API's routes, kept for its clients: decisions only, by event, subscriber, outcome.
-  app.get("/v1/decisions", async (req) => {
+  v1.get("/decisions", async (req) => {
     const q = parse(
       z.strictObject({ event_id: z.uuid().optional(), subscriber_id: z.string().regex(/^[a-z0-9-]{1,40}$/, "expected a subscriber id").optional(), outcome: z.enum(["allow", "deny"]).optional(), limit: z.coerce.number().int().min(1).max(500).default(100), cursor: z.string().max(100).optional() }),
       req.query,
@@ -206,7 +247,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return { decisions: page.docs, next_cursor: page.nextCursor };
   });
 
-  app.get("/v1/decisions/:id", async (req) => {
+  v1.get("/decisions/:id", async (req) => {
     const id = z.uuid().safeParse((req.params as { id: string }).id);
     if (!id.success) throw commonErrors.INVALID_QUERY([{ path: "id", code: "invalid_format", message: "expected a UUID" }]);
     const found = await recordById(db, id.data);
@@ -214,22 +255,4 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     req.resultCount = 1;
     return found.doc;
   });
-
-  // Console login: a token for a session cookie (HttpOnly, SameSite=Strict).
-  app.post("/console/login", async (req, reply) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const officer = typeof body["token"] === "string" ? officerFor(deps.tokens, body["token"]) : undefined;
-    if (!officer) return reply.code(303).header("location", "/console/login.html?failed=1").send();
-    const id = deps.sessions.open(officer);
-    return reply
-      .code(303)
-      .header("set-cookie", sessionCookie(SESSION_COOKIE, id, Math.floor(deps.sessions.ttlMs / 1000)))
-      .header("location", "/console/")
-      .send();
-  });
-  app.post("/console/logout", async (req, reply) => {
-    deps.sessions.close(cookie(req.headers.cookie, SESSION_COOKIE));
-    return reply.code(303).header("set-cookie", sessionCookie(SESSION_COOKIE, "", 0)).header("location", "/console/login.html").send();
-  });
-  return app;
 }

@@ -10,7 +10,10 @@
  * - The pages need a session: a request with neither the session cookie nor a
  *   bearer credential is redirected to /console/login. That is a convenience —
  *   the credential itself is checked by the /v1 API the pages call, which
- *   answers 401 (and the page then sends the officer to sign in).
+ *   answers 401 (and the page then sends the officer to sign in). The check is
+ *   the onRequest hook of the scope the pages are registered in (each marked
+ *   `config.access = "console-session"`), so it applies to whatever spelling of
+ *   a page's path the router matched to it — never a test on the URL.
  *
  * POST /console/login and /console/logout, which set and clear the cookie, are
  * the API's (app.ts); GET /console/login (also /console/login.html) is the
@@ -21,6 +24,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { declareAccess } from "../access.js";
 
 /** Where the console's files live (the same from src/ and dist/). */
 export const CONSOLE_DIR = fileURLToPath(new URL("../../console/", import.meta.url));
@@ -120,12 +124,21 @@ export function registerConsole(app: FastifyInstance): void {
 
   app.get("/console", (_req, reply) => reply.headers(SECURITY_HEADERS).redirect("/console/", 308));
 
+  // The sign-in page: open.
   for (const [path, page] of pages) {
-    app.get(path, (req, reply) => {
-      if (!PUBLIC_PAGES.has(path) && !hasCredential(req)) return reply.headers(SECURITY_HEADERS).header("cache-control", "no-store").redirect("/console/login", 303);
-      return send(req, reply, page, "no-store");
-    });
+    if (PUBLIC_PAGES.has(path)) app.get(path, (req, reply) => send(req, reply, page, "no-store"));
   }
+  // Every other page: in a scope that sends a request without a session or credential to sign in.
+  void app.register(async (scope) => {
+    scope.addHook("onRoute", declareAccess("console-session"));
+    scope.addHook("onRequest", async (req, reply) => {
+      if (hasCredential(req)) return;
+      return reply.headers(SECURITY_HEADERS).header("cache-control", "no-store").redirect("/console/login", 303);
+    });
+    for (const [path, page] of pages) {
+      if (!PUBLIC_PAGES.has(path)) scope.get(path, (req, reply) => send(req, reply, page, "no-store"));
+    }
+  });
   for (const [path, asset] of assets) {
     app.get(path, (req, reply) => send(req, reply, asset, "no-cache"));
   }

@@ -12,8 +12,8 @@ const cert = (subjectaltname?: string) => ({ raw: DER, ...(subjectaltname === un
 const SHA = createHash("sha256").update(DER).digest("hex");
 
 const registry = [
-  { id: "customs", delivery_topic: "takitini.deliver.customs.v1" },
-  { id: "police", delivery_topic: "takitini.deliver.police.v1" },
+  { id: "customs", tier: "partner_agency", delivery_topic: "takitini.deliver.customs.v1" },
+  { id: "police", tier: "partner_agency", delivery_topic: "takitini.deliver.police.v1" },
 ];
 
 describe("identity from a peer certificate", () => {
@@ -82,6 +82,17 @@ describe("authorisation", () => {
     expect(authorise(customs, "nobody", registry)).toEqual({ ok: false, reason: DENIAL.NOT_OWN_STREAM, requested: "nobody" });
   });
 
+  it("refuses a subscriber that is not a partner agency (community tiers get briefings, never a stream)", () => {
+    const tiers = [
+      { id: "community-eastern", tier: "community_leader", delivery_topic: "takitini.deliver.community-eastern.v1" },
+      { id: "public", tier: "public", delivery_topic: "takitini.deliver.public.v1" },
+      { id: "watchdog", tier: "oversight", delivery_topic: "takitini.deliver.watchdog.v1" },
+    ];
+    for (const s of tiers) {
+      expect(authorise({ subscriberId: s.id, certificateSha256: SHA }, "", tiers), s.id).toEqual({ ok: false, reason: DENIAL.NOT_PARTNER_AGENCY, requested: s.id });
+    }
+  });
+
   it("refuses a subscriber the registry in force no longer (or never) knew", () => {
     const mbie: Identity = { subscriberId: "mbie", certificateSha256: SHA };
     expect(authorise(mbie, "", registry)).toEqual({ ok: false, reason: DENIAL.UNKNOWN_SUBSCRIBER, requested: "mbie" });
@@ -96,7 +107,9 @@ describe("revocation of an open stream", () => {
 
   it("ends when the subscriber left the registry or its topic changed", () => {
     expect(stillAuthorised("customs", "takitini.deliver.customs.v1", registry.filter((s) => s.id !== "customs"))).toBe(false);
-    expect(stillAuthorised("customs", "takitini.deliver.customs.v1", [{ id: "customs", delivery_topic: "takitini.deliver.customs.v2" }])).toBe(false);
+    expect(stillAuthorised("customs", "takitini.deliver.customs.v1", [{ id: "customs", tier: "partner_agency", delivery_topic: "takitini.deliver.customs.v2" }])).toBe(false);
+    // …or it is no longer a partner agency.
+    expect(stillAuthorised("customs", "takitini.deliver.customs.v1", [{ id: "customs", tier: "community_leader", delivery_topic: "takitini.deliver.customs.v1" }])).toBe(false);
     expect(stillAuthorised("customs", "takitini.deliver.customs.v1", [])).toBe(false);
   });
 });

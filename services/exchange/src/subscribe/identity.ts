@@ -21,8 +21,14 @@ export const DENIAL = {
   UNKNOWN_SUBSCRIBER: "UNKNOWN_SUBSCRIBER",
   /** The request names another subscriber's stream. */
   NOT_OWN_STREAM: "NOT_OWN_STREAM",
-  /** An open stream whose subscriber left the registry in force (or whose delivery topic changed). */
+  /** An open stream whose subscriber left the registry in force (or whose delivery topic changed, or its tier). */
   SUBSCRIBER_REVOKED: "SUBSCRIBER_REVOKED",
+  /**
+   * The subscriber is not a partner agency: community tiers and the public get
+   * briefings, never a stream of views (and the exchange's Kafka principal may
+   * not read their topics for anyone).
+   */
+  NOT_PARTNER_AGENCY: "NOT_PARTNER_AGENCY",
 } as const;
 export type DenialReason = (typeof DENIAL)[keyof typeof DENIAL];
 
@@ -113,12 +119,16 @@ export function identify(cert: PeerCertificateLike | undefined): IdentityResult 
 
 export interface RegisteredSubscriber {
   id: string;
+  tier: string;
   delivery_topic: string;
 }
 
+/** The only tier Subscribe serves. */
+export const SUBSCRIBE_TIER = "partner_agency";
+
 export type Authorisation =
   | { ok: true; subscriberId: string; deliveryTopic: string }
-  | { ok: false; reason: typeof DENIAL.UNKNOWN_SUBSCRIBER | typeof DENIAL.NOT_OWN_STREAM; requested: string };
+  | { ok: false; reason: typeof DENIAL.UNKNOWN_SUBSCRIBER | typeof DENIAL.NOT_OWN_STREAM | typeof DENIAL.NOT_PARTNER_AGENCY; requested: string };
 
 /**
  * May this identity have the stream it asks for? Only its own (an empty request
@@ -129,6 +139,7 @@ export function authorise(identity: Identity, requestedSubscriberId: string, reg
   if (requested !== identity.subscriberId) return { ok: false, reason: DENIAL.NOT_OWN_STREAM, requested };
   const entry = registry.find((s) => s.id === identity.subscriberId);
   if (!entry) return { ok: false, reason: DENIAL.UNKNOWN_SUBSCRIBER, requested };
+  if (entry.tier !== SUBSCRIBE_TIER) return { ok: false, reason: DENIAL.NOT_PARTNER_AGENCY, requested };
   return { ok: true, subscriberId: entry.id, deliveryTopic: entry.delivery_topic };
 }
 
@@ -137,5 +148,5 @@ export function authorise(identity: Identity, requestedSubscriberId: string, reg
  * open stream is ended when it does not (a partner removed from the policy data).
  */
 export function stillAuthorised(subscriberId: string, deliveryTopic: string, registry: readonly RegisteredSubscriber[]): boolean {
-  return registry.some((s) => s.id === subscriberId && s.delivery_topic === deliveryTopic);
+  return registry.some((s) => s.id === subscriberId && s.delivery_topic === deliveryTopic && s.tier === SUBSCRIBE_TIER);
 }
