@@ -30,6 +30,8 @@ const DEADLETTER = `e2e-sub-${run}.deadletter.v1`;
 const deliverTopic = (id: string) => `e2e-sub-${run}.deliver.${id}.v1`;
 const CUSTOMS = deliverTopic("customs");
 const EVENTS = 4;
+/** Customs may hold this many Subscribe streams at once in this suite. */
+const STREAMS_PER_SUBSCRIBER = 3;
 const QUIET_MS = 2000;
 
 const example = JSON.parse(readFileSync(join(ROOT, "services/police-adapter/examples/noting.json"), "utf8")) as Record<string, unknown>;
@@ -162,6 +164,7 @@ beforeAll(async () => {
     GRPC_TLS_CERT: join(pki, "service/exchange.crt"),
     GRPC_TLS_KEY: join(pki, "service/exchange.key"),
     GRPC_TLS_CA: join(pki, "ca.crt"),
+    GRPC_MAX_STREAMS_PER_SUBSCRIBER: String(STREAMS_PER_SUBSCRIBER),
   });
   services.push(exchange);
   adapter = await startService("police-adapter", { KAFKA_BROKERS: brokers.join(","), TOPIC: INTEL, GRPC_PORT: String(await freePort()) });
@@ -256,6 +259,56 @@ describe("Subscribe over mutual TLS", () => {
     expect(got.error?.code).toBe(grpc.status.UNAVAILABLE);
   });
 
+  it("holds one partner to its own stream limit, audited, without limiting another partner", async () => {
+    const active = async (subscriber: string) => {
+      const text = await (await fetch(`${exchange.url}/metrics`)).text();
+      const line = text.split("\n").find((l) => l.startsWith("exchange_subscribe_active_streams{") && l.includes(`subscriber="${subscriber}"`));
+      return line === undefined ? 0 : Number(line.split(" ").pop());
+    };
+    const until = async (ok: () => Promise<boolean>) => {
+      for (const deadline = Date.now() + 30_000; !(await ok()); ) {
+        if (Date.now() > deadline) throw new Error("timed out");
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    await until(async () => (await active("customs")) === 0);
+    const clients: InstanceType<typeof DeliveryServiceClient>[] = [];
+    const calls: grpc.ClientReadableStream<SubscribeResponse>[] = [];
+    // Views are audited before they are handed over: let the held streams drain before
+    // cancelling them, so every audited view was also received (and counted in `streamed`).
+    let lastData = Date.now();
+    const drained = () => until(async () => Date.now() - lastData > QUIET_MS);
+    const open = (who: string) => {
+      const c = new DeliveryServiceClient(`localhost:${grpcPort}`, creds(who));
+      // From past everything seen so far; anything handed over still counts as streamed to Customs.
+      const call = c.subscribe({ subscriberId: "", cursor: all[all.length - 1]!.cursor }, new grpc.Metadata(), { deadline: Date.now() + 60_000 });
+      call.on("data", (r: SubscribeResponse) => {
+        streamed.push(r);
+        lastData = Date.now();
+      });
+      call.on("error", () => undefined);
+      clients.push(c);
+      calls.push(call);
+    };
+    try {
+      for (let i = 0; i < STREAMS_PER_SUBSCRIBER; i++) open("subscriber/customs");
+      await until(async () => (await active("customs")) === STREAMS_PER_SUBSCRIBER);
+      const over = await collect(creds("subscriber/customs"), { cursor: all[all.length - 1]!.cursor }, 0, 500);
+      expect(over.error?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+      expect(over.error?.metadata.get("takitini-error-code")).toEqual(["TOO_MANY_STREAMS_FOR_SUBSCRIBER"]);
+      const records = await accessRecords((rs) => rs.some((r) => r.reason === "TOO_MANY_STREAMS_FOR_SUBSCRIBER"));
+      expect(records.map((r) => r.record).filter((r) => r.reason === "TOO_MANY_STREAMS_FOR_SUBSCRIBER")[0]).toMatchObject({ subscriberId: "customs", action: AccessAction.ACCESS_ACTION_SUBSCRIBE_DENIED });
+      // Police's own limit is untouched by Customs' streams.
+      const police = await collect(creds("subscriber/police"), {}, 0, 500);
+      expect(police.error).toBeUndefined();
+    } finally {
+      await drained();
+      for (const call of calls) call.cancel();
+      for (const c of clients) c.close();
+    }
+    await until(async () => (await active("customs")) === 0);
+  });
+
   it("answers a malformed cursor with INVALID_ARGUMENT on field `cursor`", async () => {
     const got = await collect(creds("subscriber/customs"), { cursor: "not a cursor" }, 0);
     expect(got.error?.code).toBe(grpc.status.INVALID_ARGUMENT);
@@ -313,8 +366,8 @@ describe("every delivery is audited", () => {
     for (const { record } of delivered) expect(`${record.deliveryPartition}/${record.deliveryOffset}`).toBe(positionByDecision.get(record.decisionId));
     // Every successful stream was granted first, each with its own session.
     const grants = records.filter((o) => o.record.action === AccessAction.ACCESS_ACTION_SUBSCRIBE_GRANTED).map((o) => o.record);
-    // Four streams through collect() and two through the CLI.
-    expect(grants.filter((g) => g.certificateSha256 === sha)).toHaveLength(6);
+    // Four streams through collect(), two through the CLI and those held to the per-partner limit.
+    expect(grants.filter((g) => g.certificateSha256 === sha)).toHaveLength(6 + STREAMS_PER_SUBSCRIBER);
     for (const d of delivered) expect(grants.map((g) => g.sessionId)).toContain(d.record.sessionId);
   });
 });

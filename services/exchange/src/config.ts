@@ -67,6 +67,8 @@ export const configSchema = baseConfig.extend({
   GRPC_KEEPALIVE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(10_000),
   /** Most Subscribe streams open at once (each holds a Kafka consumer). */
   GRPC_MAX_STREAMS: z.coerce.number().int().min(1).max(10_000).default(64),
+  /** Most Subscribe streams one partner may hold open at once: one partner cannot take every stream. */
+  GRPC_MAX_STREAMS_PER_SUBSCRIBER: z.coerce.number().int().min(1).max(10_000).default(8),
 }).superRefine((c, ctx) => {
   // Mutual TLS, or explicitly plaintext — never both (an operator must not believe TLS is on when it is not).
   for (const key of ["GRPC_TLS_CERT", "GRPC_TLS_KEY", "GRPC_TLS_CA"] as const) {

@@ -74,6 +74,7 @@ const delivery = new DeliveryServer({
   keepaliveTimeMs: config.GRPC_KEEPALIVE_TIME_MS,
   keepaliveTimeoutMs: config.GRPC_KEEPALIVE_TIMEOUT_MS,
   maxStreams: config.GRPC_MAX_STREAMS,
+  maxStreamsPerSubscriber: config.GRPC_MAX_STREAMS_PER_SUBSCRIBER,
   consumerSessionTimeoutMs: config.SESSION_TIMEOUT_MS,
 });
 const app = createHttpServer({

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { authorise, certificateSha256, DENIAL, identify, parseSubjectAltName, stillAuthorised, type Identity } from "./identity.js";
+import { authorise, certificateSha256, DENIAL, identify, parseSubjectAltName, stillAuthorised, withinSubscriberLimit, type Identity } from "./identity.js";
 
 const DER = Buffer.from("not really DER, but bytes to hash");
 const cert = (subjectaltname?: string) => ({ raw: DER, ...(subjectaltname === undefined ? {} : { subjectaltname }) });
@@ -176,5 +176,14 @@ describe("certificates from infra/pki/issue.sh", () => {
     const ca = x509("ca.crt");
     expect(x509("subscriber/mbie.crt").verify(ca.publicKey)).toBe(true);
     expect(x509("subscriber/msd.crt").verify(ca.publicKey)).toBe(true);
+  });
+});
+
+describe("streams per subscriber", () => {
+  it("admits up to the limit and refuses the next", () => {
+    expect(withinSubscriberLimit(0, 1)).toBe(true);
+    expect(withinSubscriberLimit(7, 8)).toBe(true);
+    expect(withinSubscriberLimit(8, 8)).toBe(false);
+    expect(withinSubscriberLimit(9, 8)).toBe(false);
   });
 });

@@ -29,6 +29,8 @@ export const DENIAL = {
    * not read their topics for anyone).
    */
   NOT_PARTNER_AGENCY: "NOT_PARTNER_AGENCY",
+  /** The partner already holds its most open streams (GRPC_MAX_STREAMS_PER_SUBSCRIBER). */
+  TOO_MANY_STREAMS_FOR_SUBSCRIBER: "TOO_MANY_STREAMS_FOR_SUBSCRIBER",
 } as const;
 export type DenialReason = (typeof DENIAL)[keyof typeof DENIAL];
 
@@ -149,4 +151,9 @@ export function authorise(identity: Identity, requestedSubscriberId: string, reg
  */
 export function stillAuthorised(subscriberId: string, deliveryTopic: string, registry: readonly RegisteredSubscriber[]): boolean {
   return registry.some((s) => s.id === subscriberId && s.delivery_topic === deliveryTopic && s.tier === SUBSCRIBE_TIER);
+}
+
+/** Whether a subscriber holding `held` open (or opening) streams may open one more. Pure. */
+export function withinSubscriberLimit(held: number, limit: number): boolean {
+  return held < limit;
 }

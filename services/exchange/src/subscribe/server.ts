@@ -7,7 +7,7 @@ import type { Kafka, Producer } from "kafkajs";
 import type { PolicySource } from "../policy/reloading.js";
 import { accessDenied, accessGranted, accessMessage } from "./access.js";
 import { CursorError, decodeCursor } from "./cursor.js";
-import { authorise, DENIAL, identify, stillAuthorised, type Identity } from "./identity.js";
+import { authorise, DENIAL, identify, stillAuthorised, withinSubscriberLimit, type Identity } from "./identity.js";
 import { DeliveryStream, type SubscribeCall } from "./stream.js";
 
 /** Metadata keys carrying the stable error code and the field issues (JSON) on a failed call (as the adapters' door). */
@@ -41,6 +41,8 @@ export interface DeliveryServerOptions {
   keepaliveTimeMs: number;
   keepaliveTimeoutMs: number;
   maxStreams: number;
+  /** Most streams one subscriber may hold open at once (default: maxStreams). */
+  maxStreamsPerSubscriber?: number;
   consumerSessionTimeoutMs: number;
   /** How often open streams are checked against the policy registry in force; default 2000 ms. */
   revocationCheckMs?: number;
@@ -66,6 +68,8 @@ export class DeliveryServer {
   private readonly audit: Producer;
   /** Open streams, each with the function that ends it when its partner is revoked. */
   private readonly streams = new Map<DeliveryStream, () => void>();
+  /** Open and opening streams per subscriber, for GRPC_MAX_STREAMS_PER_SUBSCRIBER. */
+  private readonly perSubscriber = new Map<string, number>();
   /** Granted calls whose stream is not yet open (they count against the stream limit). */
   private opening = 0;
   private revocations: NodeJS.Timeout | undefined;
@@ -200,7 +204,9 @@ export class DeliveryServer {
         const message =
           auth.reason === DENIAL.NOT_OWN_STREAM
             ? "a partner may subscribe only to its own deliveries"
-            : "the certificate's subscriber is not in the sharing policy's registry";
+            : auth.reason === DENIAL.NOT_PARTNER_AGENCY
+              ? "only partner agencies subscribe; community tiers receive briefings"
+              : "the certificate's subscriber is not in the sharing policy's registry";
         await this.deny(call, sessionId, trace.traceparent, identity, auth.reason, grpc.status.PERMISSION_DENIED, message);
         return;
       }
@@ -216,17 +222,35 @@ export class DeliveryServer {
         call.emit("error", failure(grpc.status.RESOURCE_EXHAUSTED, "TOO_MANY_STREAMS", "the server is at its stream limit; retry later"));
         return;
       }
+      const held = this.perSubscriber.get(identity.subscriberId) ?? 0;
+      if (!withinSubscriberLimit(held, this.opts.maxStreamsPerSubscriber ?? this.opts.maxStreams)) {
+        await this.deny(call, sessionId, trace.traceparent, identity, DENIAL.TOO_MANY_STREAMS_FOR_SUBSCRIBER, grpc.status.RESOURCE_EXHAUSTED, "this partner already holds its most open streams; close one or retry later");
+        return;
+      }
+      this.perSubscriber.set(identity.subscriberId, held + 1);
+      let counted = true;
+      const release = () => {
+        if (!counted) return;
+        counted = false;
+        const n = (this.perSubscriber.get(identity.subscriberId) ?? 1) - 1;
+        if (n <= 0) this.perSubscriber.delete(identity.subscriberId);
+        else this.perSubscriber.set(identity.subscriberId, n);
+      };
       this.opening++;
       try {
         await this.record(accessGranted({ sessionId }, identity, new Date()), trace.traceparent);
       } catch (err) {
         this.log.error({ err, sessionId }, "could not write the access record of a granted Subscribe; refusing it");
         call.emit("error", failure(grpc.status.UNAVAILABLE, "AUDIT_UNAVAILABLE", "access cannot be audited right now; retry later"));
+        release();
         return;
       } finally {
         this.opening--;
       }
-      if (call.cancelled || this.closing) return;
+      if (call.cancelled || this.closing) {
+        release();
+        return;
+      }
       let revoke: () => void = () => undefined;
       const stream: DeliveryStream = new DeliveryStream(
         {
@@ -249,6 +273,7 @@ export class DeliveryServer {
       void stream.done.then(() => {
         this.streams.delete(stream);
         this.active.dec({ subscriber: identity.subscriberId });
+        release();
       });
       try {
         await stream.start();
