@@ -16,6 +16,16 @@ export interface HttpServerOptions {
   readiness: ReadinessCheck[];
   /** Largest accepted request body in bytes. */
   bodyLimit?: number;
+  /**
+   * A request must arrive whole within this long (Node's `requestTimeout`): a
+   * client trickling a body or headers (slowloris) is cut off with 408. Default 30 s.
+   */
+  requestTimeoutMs?: number;
+}
+
+/** Deadlines of every service's HTTP door (Node's default lets a request take 300 s). Pure. */
+export function httpDeadlines(opts: Pick<HttpServerOptions, "requestTimeoutMs">): { requestTimeout: number } {
+  return { requestTimeout: opts.requestTimeoutMs ?? 30_000 };
 }
 
 /** Map fastify's own errors onto the stable codes of the common catalogue. */
@@ -53,6 +63,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
     return503OnClosing: true,
+    ...httpDeadlines(opts),
   });
 
   const duration = new Histogram({

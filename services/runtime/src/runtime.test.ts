@@ -134,3 +134,14 @@ describe("http shell", () => {
     expect((await app.inject({ url: "/nope" })).json().error.code).toBe("NOT_FOUND");
   });
 });
+
+describe("HTTP deadlines", () => {
+  it("cut off a request that does not arrive whole within 30 s by default, or as configured", async () => {
+    const { httpDeadlines, createHttpServer, createLogger, createMetricsRegistry } = await import("./index.js");
+    expect(httpDeadlines({})).toEqual({ requestTimeout: 30_000 });
+    expect(httpDeadlines({ requestTimeoutMs: 5_000 })).toEqual({ requestTimeout: 5_000 });
+    const app = createHttpServer({ service: "t", logger: createLogger("t", "silent"), metrics: createMetricsRegistry("t"), readiness: [], requestTimeoutMs: 1234 });
+    expect(app.initialConfig.requestTimeout).toBe(1234);
+    await app.close();
+  });
+});
