@@ -1,15 +1,17 @@
-import { createReadStream, createWriteStream, statSync } from "node:fs";
+import { createReadStream, createWriteStream, fchmodSync, openSync, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { parse as parseCsv } from "csv-parse";
 import cliProgress from "cli-progress";
 import { continueTrace, formatPath, type FieldIssue } from "@takitini/runtime";
 import type { Intake } from "./intake.js";
+import { FORBIDDEN_KEYS, jsonTextTooDeep, tooDeepIssue } from "./limits.js";
 
 /** One input row: its 1-based line (or CSV record) number and the parsed record, or why it could not be parsed. */
 export type Row = { line: number; raw: string; record: unknown } | { line: number; raw: string; error: FieldIssue };
 
-/** Parse one NDJSON line. Blank lines are skipped by the caller. Pure. */
+/** Parse one NDJSON line: its nesting depth is checked before JSON.parse. Blank lines are skipped by the caller. Pure. */
 export function parseNdjsonLine(line: number, raw: string): Row {
+  if (jsonTextTooDeep(raw)) return { line, raw, error: { ...tooDeepIssue(), code: "TOO_DEEP" } };
   try {
     return { line, raw, record: JSON.parse(raw) };
   } catch (err) {
@@ -19,14 +21,47 @@ export function parseNdjsonLine(line: number, raw: string): Row {
 
 const TYPED = /^(.*):(number|boolean|list|json)$/;
 
+/** Highest list index a CSV header may name (`persons.999.name`): no record kind takes lists that long. */
+export const CSV_MAX_INDEX = 999;
+
+/** A CSV header that cannot be imported: the issues name each bad column. */
+export class CsvHeaderError extends Error {
+  constructor(readonly issues: FieldIssue[]) {
+    super(`CSV header refused: ${issues.map((i) => i.message).join("; ")}`);
+    this.name = "CsvHeaderError";
+  }
+}
+
+/**
+ * What is wrong with a CSV header, column by column: a path segment `__proto__`,
+ * `constructor` or `prototype` (it could reach an object's prototype), or a list
+ * index over CSV_MAX_INDEX (a sparse list that long is work for nothing). Pure.
+ */
+export function csvHeaderIssues(header: readonly string[]): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  header.forEach((name, i) => {
+    const column = `column ${i + 1} ("${name}")`;
+    const path = (TYPED.exec(name)?.[1] ?? name).split(".");
+    for (const seg of path) {
+      if (FORBIDDEN_KEYS.has(seg)) issues.push({ path: name, code: "FORBIDDEN_KEY", message: `${column}: "${seg}" is not allowed in a field path` });
+      else if (/^\d+$/.test(seg) && Number(seg) > CSV_MAX_INDEX) issues.push({ path: name, code: "CSV_HEADER", message: `${column}: list index ${seg} is over ${CSV_MAX_INDEX}` });
+    }
+  });
+  return issues;
+}
+
 /**
  * Turn a CSV row into a native record. Headers are field paths — `grading.source`,
  * `persons.0.name` — with an optional type suffix: `:number`, `:boolean`, `:list`
- * (semicolon-separated strings) or `:json`. Empty cells are left out. Pure.
+ * (semicolon-separated strings) or `:json`. Empty cells are left out. Objects are
+ * built without prototypes (`Object.create(null)`), and a header `csvHeaderIssues`
+ * refuses yields an error for every row. Pure.
  */
 export function csvRowToRecord(header: readonly string[], cells: readonly string[]): { record: Record<string, unknown> } | { error: FieldIssue } {
+  const bad = csvHeaderIssues(header)[0];
+  if (bad) return { error: bad };
   if (cells.length !== header.length) return { error: { path: "", code: "CSV_COLUMN_COUNT", message: `expected ${header.length} cells, found ${cells.length}` } };
-  const record: Record<string, unknown> = {};
+  const record = Object.create(null) as Record<string, unknown>;
   for (let i = 0; i < header.length; i++) {
     const cell = cells[i]!;
     if (cell === "") continue;
@@ -44,6 +79,7 @@ export function csvRowToRecord(header: readonly string[], cells: readonly string
         value = cell.split(";").map((s) => s.trim()).filter((s) => s !== "");
         break;
       case "json":
+        if (jsonTextTooDeep(cell)) return { error: { ...tooDeepIssue(), path: formatPath(path), code: "TOO_DEEP" } };
         try {
           value = JSON.parse(cell);
         } catch {
@@ -61,7 +97,7 @@ export function csvRowToRecord(header: readonly string[], cells: readonly string
       } else {
         const nextIsIndex = /^\d+$/.test(path[s + 1]!);
         const existing = (node as Record<string | number, unknown>)[key];
-        if (existing === undefined) (node as Record<string | number, unknown>)[key] = nextIsIndex ? [] : {};
+        if (existing === undefined) (node as Record<string | number, unknown>)[key] = nextIsIndex ? [] : Object.create(null);
         node = (node as Record<string | number, unknown>)[key] as Record<string, unknown>;
       }
     }
@@ -88,12 +124,21 @@ async function* csvRows(file: string, onBytes: (n: number) => void): AsyncGenera
   for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
     if (!header) {
       header = record.map((h) => h.trim());
+      const issues = csvHeaderIssues(header);
+      if (issues.length > 0) throw new CsvHeaderError(issues);
       continue;
     }
     const r = csvRowToRecord(header, record);
     const raw = record.join(",");
     yield "error" in r ? { line: info.lines, raw, error: r.error } : { line: info.lines, raw, record: r.record };
   }
+}
+
+/** The rejects file, readable by its owner only — also when it is left over from an earlier run. */
+function openRejects(file: string): ReturnType<typeof createWriteStream> {
+  const fd = openSync(file, "w", 0o600);
+  fchmodSync(fd, 0o600);
+  return createWriteStream(file, { fd, encoding: "utf8" });
 }
 
 export interface ImportSummary {
@@ -120,8 +165,10 @@ export interface ImportOptions {
 
 /**
  * Import a file: good rows are published in batches, each bad row is reported
- * with its line number and reasons in the rejects file (NDJSON). One bad row
- * never stops the rest.
+ * with its line number and reasons in the rejects file (NDJSON, created with
+ * mode 0600: it holds the rows' raw content). One bad row never stops the rest;
+ * a CSV header that cannot be imported stops the import before anything is
+ * published (`CsvHeaderError`).
  */
 export async function importFile(opts: ImportOptions): Promise<ImportSummary> {
   const started = process.hrtime.bigint();
@@ -131,7 +178,7 @@ export async function importFile(opts: ImportOptions): Promise<ImportSummary> {
   const summary: ImportSummary = { file: opts.file, recordType: opts.recordType, rows: 0, accepted: 0, duplicates: 0, rejected: 0, rejectsFile: null, seconds: 0 };
   let rejects: ReturnType<typeof createWriteStream> | undefined;
   const reject = (line: number, raw: string, code: string, issues: FieldIssue[]) => {
-    rejects ??= createWriteStream(opts.rejectsFile, { encoding: "utf8" });
+    rejects ??= openRejects(opts.rejectsFile);
     summary.rejectsFile = opts.rejectsFile;
     summary.rejected++;
     rejects.write(`${JSON.stringify({ line, code, issues, raw })}\n`);

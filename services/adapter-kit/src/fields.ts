@@ -11,9 +11,10 @@ import {
   type IntelligenceEvent,
   type Subject,
 } from "@takitini/proto";
-import { eventIdFor, isoWeeksInYear, text } from "@takitini/runtime";
+import { eventIdFor, text, type FieldIssue } from "@takitini/runtime";
 import seedrandom from "seedrandom";
 import { z } from "zod";
+import { isoDate } from "./dates.js";
 import type { AgencyCode } from "./kind.js";
 
 /**
@@ -25,13 +26,7 @@ import type { AgencyCode } from "./kind.js";
 export { text };
 
 export const nativeId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/, "expected an id of letters, digits and . _ : / - (max 64)");
-export const isoDateTime = z.iso.datetime({ offset: true });
-export const isoDate = z.iso.date();
-export const isoWeek = z.string().regex(/^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/, "expected an ISO week, e.g. 2026-W46");
-/** An ISO week that exists: the pattern, and week 53 only in years that have one. */
-export const existingIsoWeek = isoWeek.refine((w) => Number(w.slice(6)) <= isoWeeksInYear(Number(w.slice(0, 4))), {
-  message: "that year has no ISO week 53",
-});
+// Date fields (isoDateTime, isoDate, existingIsoWeek) live in dates.ts: each keeps to a plausible window.
 export const countryCode = z.string().regex(/^[A-Z]{2}$/, "expected an ISO 3166-1 alpha-2 code");
 export const count = (max = 1_000_000) => z.number().int().min(0).max(max);
 
@@ -92,7 +87,10 @@ export type CaveatMarking = keyof typeof CAVEATS;
 
 const keysOf = <T extends Record<string, unknown>>(o: T) => Object.keys(o) as [keyof T & string, ...(keyof T & string)[]];
 
-/** Protective markings a record may carry; the agency's defaults apply where it carries none. */
+/**
+ * Protective markings a record may carry; the agency's defaults apply where it
+ * carries none, and are its floor where it does (see `markingFloorIssues`).
+ */
 export const markingFields = {
   classification: z.enum(keysOf(CLASSIFICATIONS)).optional(),
   caveats: z.array(z.enum(keysOf(CAVEATS))).max(5).optional(),
@@ -248,6 +246,40 @@ export interface AgencyDefaults {
   legalBasis: { instrument: string; provision: string; description: string };
 }
 
+/** Classifications from the lowest to the highest. */
+export const CLASSIFICATION_ORDER = Object.keys(CLASSIFICATIONS) as ClassificationMarking[];
+
+/**
+ * An agency's default markings for a record are its floor: the record may raise
+ * the classification and add caveats, never lower the classification or leave
+ * out a default caveat. The issues of markings below the floor (paths
+ * `classification` and `caveats`, as the records name them); none when the
+ * record keeps to it or carries no markings of its own. Pure.
+ */
+export function markingFloorIssues(
+  floor: Pick<AgencyDefaults, "classification" | "caveats">,
+  classification: ClassificationMarking | undefined,
+  caveats: readonly CaveatMarking[] | undefined,
+): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if (classification !== undefined && CLASSIFICATION_ORDER.indexOf(classification) < CLASSIFICATION_ORDER.indexOf(floor.classification)) {
+    issues.push({ path: "classification", code: "below_floor", message: `lower than this record's default, ${floor.classification}: a record may raise its classification, never lower it` });
+  }
+  const missing = caveats === undefined ? [] : floor.caveats.filter((c) => !caveats.includes(c));
+  if (missing.length > 0) {
+    issues.push({ path: "caveats", code: "below_floor", message: `leaves out this record's default caveat${missing.length > 1 ? "s" : ""} ${missing.map((c) => `"${c}"`).join(", ")}: a record may add caveats, never remove a default one` });
+  }
+  return issues;
+}
+
+/** Thrown by `envelope` for markings below the agency's floor; the intake answers MARKING_BELOW_FLOOR with the issues. */
+export class MarkingBelowFloor extends Error {
+  constructor(readonly issues: FieldIssue[]) {
+    super(`markings below the floor: ${issues.map((i) => i.path).join(", ")}`);
+    this.name = "MarkingBelowFloor";
+  }
+}
+
 export interface EnvelopeParts {
   agency: AgencyCode;
   eventType: string;
@@ -266,8 +298,14 @@ export interface EnvelopeParts {
   payload: NonNullable<IntelligenceEvent["payload"]>;
 }
 
-/** Assemble the envelope: deterministic id, markings with the agency's defaults, grading, legal basis. */
+/**
+ * Assemble the envelope: deterministic id, markings with the agency's defaults
+ * as their floor, grading, legal basis. Throws `MarkingBelowFloor` when the
+ * record's own markings are below its defaults.
+ */
 export function envelope(p: EnvelopeParts): IntelligenceEvent {
+  const belowFloor = markingFloorIssues(p.defaults, p.classification, p.caveats);
+  if (belowFloor.length > 0) throw new MarkingBelowFloor(belowFloor);
   const classification = CLASSIFICATIONS[p.classification ?? p.defaults.classification];
   const caveats = (p.caveats ?? p.defaults.caveats).map((c) => CAVEATS[c]);
   const legal = p.legalBasis ?? p.defaults.legalBasis;

@@ -1,14 +1,21 @@
 import * as grpc from "@grpc/grpc-js";
 import { AdapterServiceService, PublishResponse, PublishStreamResponse, type AdapterServiceServer, type PublishRequest, type PublishStreamRequest, type Rejection } from "@takitini/proto";
 import { continueTrace, HEADERS, type Logger, type TraceContext } from "@takitini/runtime";
+import { Refusal } from "./ingest.js";
 import type { Intake, Outcome } from "./intake.js";
+import { scanRecordRequest, tooDeepIssue } from "./limits.js";
 
 type Failure = Exclude<Outcome, { ok: true }>;
 
 const STATUS: Record<Failure["code"], grpc.status> = {
   VALIDATION_FAILED: grpc.status.INVALID_ARGUMENT,
   FORBIDDEN_KEY: grpc.status.INVALID_ARGUMENT,
+  TOO_DEEP: grpc.status.INVALID_ARGUMENT,
+  INVALID_DATE: grpc.status.INVALID_ARGUMENT,
+  MARKING_BELOW_FLOOR: grpc.status.INVALID_ARGUMENT,
   UNKNOWN_RECORD_TYPE: grpc.status.INVALID_ARGUMENT,
+  // The id exists with other content: the caller's record cannot be created as sent.
+  CONFLICT: grpc.status.ALREADY_EXISTS,
   PUBLISH_FAILED: grpc.status.UNAVAILABLE,
 };
 
@@ -31,6 +38,30 @@ function traceFrom(metadata: grpc.Metadata): TraceContext {
   };
   return continueTrace({ traceparent: first(HEADERS.TRACEPARENT), tracestate: first(HEADERS.TRACESTATE) });
 }
+
+/**
+ * Decode a request only after scanning its bytes (limits.ts): a record nested
+ * deeper than MAX_JSON_DEPTH, or with a prototype key, becomes a `Refusal`
+ * instead — the generated decoder is recursive, and would turn a `__proto__` key
+ * into a prototype.
+ */
+function guardedDecode<R extends { recordType: string; record?: { [key: string]: any } | undefined }>(decode: (buf: Buffer) => R): (buf: Buffer) => R {
+  return (buf) => {
+    const scan = scanRecordRequest(buf);
+    if (scan?.tooDeep) return { recordType: scan.recordType, record: new Refusal("TOO_DEEP", [tooDeepIssue()]) } as unknown as R;
+    if (scan && scan.forbidden.length > 0) {
+      return { recordType: scan.recordType, record: new Refusal("FORBIDDEN_KEY", scan.forbidden.map((path) => ({ path, code: "forbidden_key", message: "prototype-pollution keys are not allowed" }))) } as unknown as R;
+    }
+    return decode(buf);
+  };
+}
+
+/** The service definition with guarded request decoding. */
+export const guardedAdapterService = {
+  ...AdapterServiceService,
+  publish: { ...AdapterServiceService.publish, requestDeserialize: guardedDecode(AdapterServiceService.publish.requestDeserialize) },
+  publishStream: { ...AdapterServiceService.publishStream, requestDeserialize: guardedDecode(AdapterServiceService.publishStream.requestDeserialize) },
+} as const;
 
 export interface GrpcDoorOptions {
   maxMessageBytes: number;
@@ -88,7 +119,7 @@ export function createGrpcDoor(intake: Intake, opts: GrpcDoorOptions): grpc.Serv
       });
     },
   };
-  server.addService(AdapterServiceService, impl);
+  server.addService(guardedAdapterService, impl);
   return server;
 }
 

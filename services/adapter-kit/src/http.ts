@@ -1,18 +1,26 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { continueTrace, defineErrors, HEADERS, type FieldIssue } from "@takitini/runtime";
+import { commonErrors, continueTrace, defineErrors, HEADERS, type FieldIssue } from "@takitini/runtime";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Intake, Outcome } from "./intake.js";
 import type { AgencyAdapter } from "./kind.js";
+import { jsonTextTooDeep, MAX_JSON_DEPTH, tooDeepIssue } from "./limits.js";
 
 /** The HTTP door's error catalogue (beyond the runtime's common errors). */
 export const httpErrors = defineErrors({
   VALIDATION_FAILED: { status: 400, message: "the record is not valid" },
   FORBIDDEN_KEY: { status: 400, message: "the record contains a forbidden key (__proto__, constructor, prototype)" },
+  TOO_DEEP: { status: 400, message: `the body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels` },
+  INVALID_DATE: { status: 400, message: "a date is outside its plausible window (not before 1900-01-01, not in the future beyond the field's horizon)" },
+  MARKING_BELOW_FLOOR: { status: 400, message: "the record's markings are below its agency's defaults: classification may be raised and caveats added, never lowered or removed" },
   UNKNOWN_RECORD_TYPE: { status: 404, message: "unknown record type" },
+  CONFLICT: { status: 409, message: "a record with this id was already published with different content; nothing was published" },
   PUBLISH_FAILED: { status: 503, message: "the event could not be published; nothing was accepted, retry later" },
 });
+
+/** Every code the HTTP door can answer with: its own catalogue and the runtime's common errors. */
+export const HTTP_ERROR_CODES: ReadonlySet<string> = new Set([...Object.keys(httpErrors.specs), ...Object.keys(commonErrors.specs)]);
 
 const errorBody = {
   type: "object",
@@ -35,7 +43,7 @@ const acceptedBody = {
   properties: {
     event_id: { type: "string", format: "uuid" },
     event_type: { type: "string" },
-    duplicate: { type: "boolean", description: "true when this native record id was already published: same event id, nothing new written" },
+    duplicate: { type: "boolean", description: "true when this native record id was already published with the same content: same event id, nothing new written" },
     topic: { type: "string" },
     partition: { type: "integer" },
     offset: { type: "string" },
@@ -51,12 +59,13 @@ export function openApiDocument(adapter: AgencyAdapter): Record<string, unknown>
       post: {
         operationId: `submit_${kind.recordType}`,
         summary: kind.summary,
-        description: `Validates the native record, maps it to a \`${kind.eventType}\` IntelligenceEvent and publishes it to \`${adapter.topic}\` (acks=all). Resubmitting the same native id returns the same event id and publishes nothing new.`,
+        description: `Validates the native record, maps it to a \`${kind.eventType}\` IntelligenceEvent and publishes it to \`${adapter.topic}\` (acks=all). Resubmitting the same native id with the same content returns the same event id and publishes nothing new; with different content it is refused (409 CONFLICT, the differing field paths in \`issues\`). Dates must lie between 1900-01-01 and now (plus 5 minutes' clock skew, or the field's documented horizon); the agency's default markings are a floor.`,
         requestBody: { required: true, content: { "application/json": { schema: z.toJSONSchema(kind.schema, { io: "input", unrepresentable: "any" }), example: kind.example } } },
         responses: {
           "202": { description: "Published", content: { "application/json": { schema: acceptedBody } } },
           "200": { description: "Already published (duplicate); nothing new written", content: { "application/json": { schema: acceptedBody } } },
-          "400": { description: "VALIDATION_FAILED, FORBIDDEN_KEY, MALFORMED_JSON, EMPTY_BODY — with the offending field paths", content: { "application/json": { schema: errorBody } } },
+          "400": { description: `VALIDATION_FAILED, INVALID_DATE, MARKING_BELOW_FLOOR, FORBIDDEN_KEY, TOO_DEEP (over ${MAX_JSON_DEPTH} levels), MALFORMED_JSON, EMPTY_BODY — with the offending field paths`, content: { "application/json": { schema: errorBody } } },
+          "409": { description: "CONFLICT — this native id was already published with different content; `issues` lists the differing field paths of the event", content: { "application/json": { schema: errorBody } } },
           "413": { description: "BODY_TOO_LARGE", content: { "application/json": { schema: errorBody } } },
           "415": { description: "UNSUPPORTED_MEDIA_TYPE", content: { "application/json": { schema: errorBody } } },
           "503": { description: "PUBLISH_FAILED — nothing was accepted", content: { "application/json": { schema: errorBody } } },
@@ -87,28 +96,43 @@ export async function registerHttpDoor(app: FastifyInstance, adapter: AgencyAdap
     record_types: adapter.kinds.map((k) => ({ record_type: k.recordType, event_type: k.eventType, path: k.httpPath })),
   }));
 
-  for (const kind of adapter.kinds) {
-    app.post(kind.httpPath, async (req, reply) => {
-      const trace = continueTrace({
-        traceparent: req.headers[HEADERS.TRACEPARENT] as string | undefined,
-        tracestate: req.headers[HEADERS.TRACESTATE] as string | undefined,
-      });
-      const outcome = await intake.submit(kind.recordType, req.body, trace, "http");
-      if (!outcome.ok) throw fail(outcome);
-      const { result } = outcome;
-      req.log.info({ eventId: result.eventId, duplicate: result.duplicate, traceId: trace.traceId }, result.duplicate ? "duplicate record" : "record published");
-      return reply
-        .code(result.duplicate ? 200 : 202)
-        .header(HEADERS.TRACEPARENT, trace.traceparent)
-        .send({
-          event_id: result.eventId,
-          event_type: kind.eventType,
-          duplicate: result.duplicate,
-          topic: result.topic,
-          partition: result.partition,
-          offset: result.offset,
-          trace_id: trace.traceId,
-        });
+  // The record routes parse JSON bodies themselves: the nesting depth is checked on
+  // the raw text before JSON.parse, so no recursive walk ever meets a deep body.
+  await app.register(async (records) => {
+    records.removeContentTypeParser("application/json");
+    records.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+      if (typeof body !== "string" || body.trim() === "") return done(commonErrors.EMPTY_BODY(), undefined);
+      if (jsonTextTooDeep(body)) return done(httpErrors.TOO_DEEP([tooDeepIssue()]), undefined);
+      try {
+        // JSON.parse keeps "__proto__" as an own key (never a prototype): the intake refuses it with its path.
+        done(null, JSON.parse(body));
+      } catch {
+        done(commonErrors.MALFORMED_JSON(), undefined);
+      }
     });
-  }
+    for (const kind of adapter.kinds) {
+      records.post(kind.httpPath, async (req, reply) => {
+        const trace = continueTrace({
+          traceparent: req.headers[HEADERS.TRACEPARENT] as string | undefined,
+          tracestate: req.headers[HEADERS.TRACESTATE] as string | undefined,
+        });
+        const outcome = await intake.submit(kind.recordType, req.body, trace, "http");
+        if (!outcome.ok) throw fail(outcome);
+        const { result } = outcome;
+        req.log.info({ eventId: result.eventId, duplicate: result.duplicate, traceId: trace.traceId }, result.duplicate ? "duplicate record" : "record published");
+        return reply
+          .code(result.duplicate ? 200 : 202)
+          .header(HEADERS.TRACEPARENT, trace.traceparent)
+          .send({
+            event_id: result.eventId,
+            event_type: kind.eventType,
+            duplicate: result.duplicate,
+            topic: result.topic,
+            partition: result.partition,
+            offset: result.offset,
+            trace_id: trace.traceId,
+          });
+      });
+    }
+  });
 }

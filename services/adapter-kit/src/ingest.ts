@@ -1,41 +1,63 @@
 import type { IntelligenceEvent } from "@takitini/proto";
-import { formatPath, zodIssues, type FieldIssue } from "@takitini/runtime";
+import { zodIssues, type FieldIssue } from "@takitini/runtime";
+import { z } from "zod";
+import { INVALID_DATE, withClock } from "./dates.js";
+import { MarkingBelowFloor } from "./fields.js";
 import { kindFor, type AgencyAdapter } from "./kind.js";
+import { forbiddenKeys, tooDeepIssue, valueTooDeep } from "./limits.js";
 
 /** Stable codes for a record that cannot be accepted, whichever door it came through. */
 export const INGEST_ERRORS = {
   UNKNOWN_RECORD_TYPE: "UNKNOWN_RECORD_TYPE",
   VALIDATION_FAILED: "VALIDATION_FAILED",
   FORBIDDEN_KEY: "FORBIDDEN_KEY",
+  /** Objects and arrays nested deeper than MAX_JSON_DEPTH. */
+  TOO_DEEP: "TOO_DEEP",
+  /** Every problem is a date outside its plausible window (issue code INVALID_DATE). */
+  INVALID_DATE: "INVALID_DATE",
+  /** The record's markings are below its agency's defaults. */
+  MARKING_BELOW_FLOOR: "MARKING_BELOW_FLOOR",
 } as const;
+
+export type IngestCode = (typeof INGEST_ERRORS)[keyof typeof INGEST_ERRORS];
 
 export type IngestResult =
   | { ok: true; event: IntelligenceEvent; nativeId: string }
-  | { ok: false; code: (typeof INGEST_ERRORS)[keyof typeof INGEST_ERRORS]; issues: FieldIssue[] };
+  | { ok: false; code: IngestCode; issues: FieldIssue[] };
 
-const FORBIDDEN = new Set(["__proto__", "constructor", "prototype"]);
+/**
+ * A record a door has already refused from its raw form (e.g. gRPC bytes nested
+ * too deep to decode): passed on as the record, so the intake counts and answers
+ * it like any other refusal.
+ */
+export class Refusal {
+  constructor(
+    readonly code: IngestCode,
+    readonly issues: FieldIssue[],
+  ) {}
+}
 
-/** Paths of prototype-pollution keys anywhere in a parsed value (JSON.parse and CSV keep them as own keys). */
-export function forbiddenKeys(value: unknown, path: (string | number)[] = []): string[] {
-  if (value === null || typeof value !== "object") return [];
-  const out: string[] = [];
-  if (Array.isArray(value)) {
-    value.forEach((v, i) => out.push(...forbiddenKeys(v, [...path, i])));
-    return out;
-  }
-  for (const key of Object.keys(value)) {
-    if (FORBIDDEN.has(key)) out.push(formatPath([...path, key]));
-    else out.push(...forbiddenKeys((value as Record<string, unknown>)[key], [...path, key]));
-  }
-  return out;
+/** Zod's issues as field issues; a date outside its window keeps the stable issue code INVALID_DATE. */
+function issuesOf(error: z.ZodError): FieldIssue[] {
+  return error.issues.flatMap((issue) => {
+    const own = issue.code === "custom" ? (issue.params as { code?: unknown } | undefined)?.code : undefined;
+    return typeof own === "string" ? [{ path: zodIssues(new z.ZodError([issue]))[0]!.path, code: own, message: issue.message }] : zodIssues(new z.ZodError([issue]));
+  });
+}
+
+export interface IngestOptions {
+  /** "Now" for the plausible window of dates (default: the system clock). */
+  now?: Date;
 }
 
 /**
- * Validate a native record and map it to the typed event. Pure: the same for
- * the HTTP, gRPC and bulk doors, so a record is accepted or refused identically
- * whichever way it arrives.
+ * Validate a native record and map it to the typed event. Pure but for the
+ * clock (`opts.now`): the same for the HTTP, gRPC and bulk doors, so a record is
+ * accepted or refused identically whichever way it arrives. Checks in order: the
+ * record type, nesting depth (iteratively, before anything recursive),
+ * prototype keys, the schema (with dates in their window), the marking floor.
  */
-export function ingest(adapter: AgencyAdapter, recordType: string, raw: unknown, publishedAt: Date): IngestResult {
+export function ingest(adapter: AgencyAdapter, recordType: string, raw: unknown, publishedAt: Date, opts: IngestOptions = {}): IngestResult {
   const kind = kindFor(adapter, recordType);
   if (!kind) {
     return {
@@ -44,11 +66,22 @@ export function ingest(adapter: AgencyAdapter, recordType: string, raw: unknown,
       issues: [{ path: "record_type", code: "invalid_value", message: `unknown record type "${recordType}"; expected one of: ${adapter.kinds.map((k) => k.recordType).join(", ")}` }],
     };
   }
+  if (raw instanceof Refusal) return { ok: false, code: raw.code, issues: raw.issues };
+  if (valueTooDeep(raw)) return { ok: false, code: INGEST_ERRORS.TOO_DEEP, issues: [tooDeepIssue()] };
   const poisoned = forbiddenKeys(raw);
   if (poisoned.length > 0) {
     return { ok: false, code: INGEST_ERRORS.FORBIDDEN_KEY, issues: poisoned.map((path) => ({ path, code: "forbidden_key", message: "prototype-pollution keys are not allowed" })) };
   }
-  const parsed = kind.schema.safeParse(raw);
-  if (!parsed.success) return { ok: false, code: INGEST_ERRORS.VALIDATION_FAILED, issues: zodIssues(parsed.error) };
-  return { ok: true, event: kind.map(parsed.data, publishedAt), nativeId: kind.nativeId(parsed.data) };
+  const parsed = withClock(opts.now ?? new Date(), () => kind.schema.safeParse(raw));
+  if (!parsed.success) {
+    const issues = issuesOf(parsed.error);
+    const onlyDates = issues.every((i) => i.code === INVALID_DATE);
+    return { ok: false, code: onlyDates ? INGEST_ERRORS.INVALID_DATE : INGEST_ERRORS.VALIDATION_FAILED, issues };
+  }
+  try {
+    return { ok: true, event: kind.map(parsed.data, publishedAt), nativeId: kind.nativeId(parsed.data) };
+  } catch (err) {
+    if (err instanceof MarkingBelowFloor) return { ok: false, code: INGEST_ERRORS.MARKING_BELOW_FLOOR, issues: err.issues };
+    throw err;
+  }
 }

@@ -21,10 +21,15 @@ export interface RecordKind<N = any> {
   schema: z.ZodType<N>;
   /** The agency's own id of this record; the event id derives from it. */
   nativeId(record: N): string;
+  /**
+   * Pure. Markings go through `envelope`, which throws `MarkingBelowFloor` for a
+   * record's markings below the agency's defaults (the intake answers
+   * MARKING_BELOW_FLOOR).
+   */
   map(record: N, publishedAt: Date): IntelligenceEvent;
   /** A realistic example record (JSON), used in docs, README and tests. */
   example: unknown;
-  /** Seeded synthetic record: same seed and index, same record. */
+  /** Seeded synthetic record: same seed and index, same record — dated no later than SYNTHETIC_UNTIL, so always valid. */
   synthesize(rng: () => number, index: number): unknown;
 }
 

@@ -14,7 +14,7 @@ import {
   port,
 } from "@takitini/runtime";
 import { z } from "zod";
-import { formatSummary, importFile } from "./bulk.js";
+import { CsvHeaderError, formatSummary, importFile } from "./bulk.js";
 import { closeGrpc, createGrpcDoor, listenGrpc } from "./grpc.js";
 import { registerHttpDoor } from "./http.js";
 import { Intake } from "./intake.js";
@@ -36,6 +36,8 @@ export function adapterConfigSchema(adapter: AgencyAdapter) {
     GRPC_MAX_STREAM_RECORDS: z.coerce.number().int().positive().max(1_000_000).default(50_000),
     /** How long a publish may wait for the broker's acks=all. */
     PUBLISH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+    /** Bytes of recently published events kept to name the differing fields of a conflict (0: conflicts are refused without field paths). */
+    CONFLICT_MEMORY_BYTES: z.coerce.number().int().min(0).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
     /** Synthetic demo records per minute (0 = off). `npm start` turns it on. */
     DEMO_RECORDS_PER_MINUTE: z.coerce.number().min(0).max(60_000).default(0),
     /** Seed of the demo stream. */
@@ -49,7 +51,7 @@ export async function runAdapter(adapter: AgencyAdapter): Promise<void> {
   const logger = createLogger(adapter.service, config.LOG_LEVEL);
   const metrics = createMetricsRegistry(adapter.service);
   const kafka = createKafka({ clientId: `takitini-${adapter.service}`, brokers: config.KAFKA_BROKERS, logger, security: readKafkaSecurity(config) });
-  const publisher = new IdempotentKafkaPublisher(kafka, config.TOPIC, config.PUBLISH_TIMEOUT_MS, logger, `takitini-${adapter.service}`);
+  const publisher = new IdempotentKafkaPublisher(kafka, config.TOPIC, config.PUBLISH_TIMEOUT_MS, logger, { indexGroupPrefix: `takitini-${adapter.service}`, contentMemoryBytes: config.CONFLICT_MEMORY_BYTES });
   const intake = new Intake({ ...adapter, topic: config.TOPIC }, publisher, metrics, logger);
   const app = createHttpServer({
     service: adapter.service,
@@ -96,7 +98,8 @@ export async function runAdapter(adapter: AgencyAdapter): Promise<void> {
 
 /**
  * `import <file> --type <record_type> [--format csv|ndjson] [--rejects <file>] [--batch N]`
- * Exit 0: all rows accepted; 3: some rows rejected (see the rejects file); 1: failure; 2: usage.
+ * Exit 0: all rows accepted; 3: some rows rejected (see the rejects file); 1: failure;
+ * 2: usage, or a CSV header refused (nothing published).
  */
 export async function runImportCli(adapter: AgencyAdapter, argv = process.argv.slice(2)): Promise<number> {
   const usage = `usage: import <file.ndjson|file.csv> --type <${adapter.kinds.map((k) => k.recordType).join("|")}> [--format csv|ndjson] [--rejects <file>] [--batch N]`;
@@ -130,7 +133,7 @@ export async function runImportCli(adapter: AgencyAdapter, argv = process.argv.s
   const config = loadConfig(adapterConfigSchema(adapter));
   const logger = createLogger(`${adapter.service}-import`, config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL);
   const kafka = createKafka({ clientId: `takitini-${adapter.service}-import`, brokers: config.KAFKA_BROKERS, logger, security: readKafkaSecurity(config) });
-  const publisher = new IdempotentKafkaPublisher(kafka, config.TOPIC, config.PUBLISH_TIMEOUT_MS, logger, `takitini-${adapter.service}`);
+  const publisher = new IdempotentKafkaPublisher(kafka, config.TOPIC, config.PUBLISH_TIMEOUT_MS, logger, { indexGroupPrefix: `takitini-${adapter.service}`, contentMemoryBytes: config.CONFLICT_MEMORY_BYTES });
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), 60_000);
   await publisher.start(abort.signal);
@@ -144,6 +147,10 @@ export async function runImportCli(adapter: AgencyAdapter, argv = process.argv.s
     const summary = await importFile({ intake, recordType, file, format, rejectsFile: args.values.rejects ?? `${file}.rejects.ndjson`, batchSize: Number.isInteger(batch) && batch > 0 ? batch : 500, progress: !args.values.quiet && process.stderr.isTTY === true });
     console.log(formatSummary(summary));
     return summary.rejected > 0 ? 3 : 0;
+  } catch (err) {
+    if (!(err instanceof CsvHeaderError)) throw err;
+    console.error(`${file}: ${err.message}; nothing was imported`);
+    return 2;
   } finally {
     await publisher.close();
   }

@@ -1,3 +1,4 @@
+import { isoWeekOf, isoWeeksInYear } from "@takitini/runtime";
 import { between } from "./fields.js";
 
 /*
@@ -37,9 +38,31 @@ export function nzDateTime(year: number, dayOfYear: number, hour: number, minute
   return `${y}-${pad(m)}-${pad(day)}T${pad(h)}:${pad(minute)}:00${summer ? "+13:00" : "+12:00"}`;
 }
 
-/** A day of the year (0-364) for a year. */
-export function dayOf(rng: () => number): number {
-  return between(rng, 0, 364);
+/**
+ * The last day a synthetic record is dated: generators stay on or before it, so
+ * every record they make keeps to the plausible window of dates (dates.ts: not in
+ * the future) whenever it is generated — same seed, same records, always valid.
+ */
+export const SYNTHETIC_UNTIL = "2026-11-30";
+
+/** The last day of a year (0 is 1 January) a synthetic record may fall on: SYNTHETIC_UNTIL's in its year, 364 before. */
+export function lastSyntheticDay(year: number): number {
+  const until = new Date(`${SYNTHETIC_UNTIL}T00:00:00Z`);
+  if (year > until.getUTCFullYear()) throw new RangeError(`no synthetic records after ${SYNTHETIC_UNTIL}`);
+  if (year < until.getUTCFullYear()) return 364;
+  return Math.round((until.getTime() - Date.UTC(until.getUTCFullYear(), 0, 1)) / 86_400_000);
+}
+
+/** The last ISO week of a year a synthetic record may fall in: the one before SYNTHETIC_UNTIL's in its year, the year's last before. */
+export function lastSyntheticWeek(year: number): number {
+  const until = isoWeekOf(new Date(`${SYNTHETIC_UNTIL}T00:00:00Z`));
+  if (year > Number(until.slice(0, 4))) throw new RangeError(`no synthetic records after ${SYNTHETIC_UNTIL}`);
+  return year < Number(until.slice(0, 4)) ? isoWeeksInYear(year) : Number(until.slice(6)) - 1;
+}
+
+/** A day of the year (0 is 1 January) for a synthetic record of that year (default 2026), never after SYNTHETIC_UNTIL. */
+export function dayOf(rng: () => number, year = 2026): number {
+  return between(rng, 0, lastSyntheticDay(year));
 }
 
 /** Log-uniform quantity in [min, max]: most small, a few very large. */

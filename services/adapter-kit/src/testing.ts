@@ -1,9 +1,16 @@
 // Test helpers for record kinds (import from "@takitini/adapter-kit/testing" in tests only).
 import { IntelligenceEvent } from "@takitini/proto";
-import { zodIssues } from "@takitini/runtime";
-import { expect, it } from "vitest";
-import { seededRandom } from "./fields.js";
-import type { RecordKind } from "./kind.js";
+import { createHttpServer, createLogger, createMetricsRegistry, zodIssues, type TraceContext } from "@takitini/runtime";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ContentIndex, contentFingerprint } from "./content.js";
+import { CLASSIFICATION_ORDER, CAVEATS, CLASSIFICATIONS, seededRandom, type CaveatMarking, type ClassificationMarking } from "./fields.js";
+import { HTTP_ERROR_CODES, registerHttpDoor } from "./http.js";
+import { ingest } from "./ingest.js";
+import { Intake } from "./intake.js";
+import type { AgencyAdapter, RecordKind } from "./kind.js";
+import { MAX_JSON_DEPTH } from "./limits.js";
+import type { EventPublisher, PublishResult } from "./publisher.js";
 
 /** `n` seeded synthetic records of a kind: the same seed gives the same records. */
 export function synthesize(kind: RecordKind, seed: string, n = 500): unknown[] {
@@ -13,9 +20,10 @@ export function synthesize(kind: RecordKind, seed: string, n = 500): unknown[] {
 
 /**
  * Registers the checks every kind's generator must pass — each of `n` records
- * validates, maps and round-trips through protobuf; the same seed gives the same
- * records and another seed others — and returns the records for the kind's own
- * distribution checks. Call inside a `describe`.
+ * validates (dates in their window on today's clock), maps and round-trips
+ * through protobuf; the same seed gives the same records and another seed
+ * others — and returns the records for the kind's own distribution checks. Call
+ * inside a `describe`.
  */
 export function checkSyntheticRecords(kind: RecordKind, at: Date, n = 500): unknown[] {
   const records = synthesize(kind, "takitini", n);
@@ -35,4 +43,329 @@ export function checkSyntheticRecords(kind: RecordKind, at: Date, n = 500): unkn
   });
 
   return records;
+}
+
+/**
+ * A publisher that records every call and answers like the Kafka one — a new id
+ * is placed, the same id with the same content is a duplicate, with other
+ * content a conflict (with the differing paths) — without a broker.
+ */
+export class RecordingPublisher implements EventPublisher {
+  /** Every call, in order, with the events it carried. */
+  readonly calls: { method: "publish" | "publishMany"; events: IntelligenceEvent[] }[] = [];
+  /** The events placed, in order. */
+  readonly published: IntelligenceEvent[] = [];
+  private readonly index = new ContentIndex(16 * 1024 * 1024);
+  /** Make every call fail, as a broker that does not acknowledge. */
+  fail = false;
+
+  async publish(event: IntelligenceEvent, _trace: TraceContext): Promise<PublishResult> {
+    this.calls.push({ method: "publish", events: [event] });
+    return this.place([event])[0]!;
+  }
+
+  async publishMany(items: { event: IntelligenceEvent; trace: TraceContext }[]): Promise<PublishResult[]> {
+    this.calls.push({ method: "publishMany", events: items.map((i) => i.event) });
+    return this.place(items.map((i) => i.event));
+  }
+
+  private place(events: IntelligenceEvent[]): PublishResult[] {
+    if (this.fail) throw new Error("broker down");
+    return events.map((event) => {
+      const fingerprint = contentFingerprint(event);
+      const verdict = this.index.judge(event, fingerprint);
+      if (verdict.kind !== "new") {
+        const result = { eventId: event.id, topic: "memory", ...verdict.placed, duplicate: true };
+        return verdict.kind === "conflict" ? { ...result, conflict: { paths: verdict.paths } } : result;
+      }
+      const placed = { partition: 0, offset: String(this.published.length) };
+      this.index.placed(event.id, placed, fingerprint, IntelligenceEvent.encode(event).finish());
+      this.published.push(event);
+      return { eventId: event.id, topic: "memory", ...placed, duplicate: false };
+    });
+  }
+
+  isReady(): boolean {
+    return true;
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** An adapter's HTTP door on a recording publisher, for `inject`. */
+export async function httpDoorForTests(adapter: AgencyAdapter, opts: { now?: () => Date; bodyLimit?: number } = {}) {
+  const publisher = new RecordingPublisher();
+  const logger = createLogger("adapter-test", "silent");
+  const intake = new Intake(adapter, publisher, createMetricsRegistry("adapter-test"), logger, opts.now);
+  const app = createHttpServer({ service: adapter.service, logger, metrics: createMetricsRegistry("adapter-test-http"), readiness: [], bodyLimit: opts.bodyLimit ?? 256 * 1024 });
+  await registerHttpDoor(app, adapter, intake);
+  return { app, publisher, intake };
+}
+
+// --- Hostile bodies ---------------------------------------------------------------------------
+
+type Path = (string | number)[];
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** Every path in a JSON value, the root (`[]`) first. */
+function pathsOf(v: unknown, path: Path = []): Path[] {
+  const out: Path[] = [path];
+  if (Array.isArray(v)) v.forEach((c, i) => out.push(...pathsOf(c, [...path, i])));
+  else if (isPlainObject(v)) for (const [k, c] of Object.entries(v)) out.push(...pathsOf(c, [...path, k]));
+  return out;
+}
+
+function getAt(v: unknown, path: Path): unknown {
+  return path.reduce<unknown>((node, seg) => (node as Record<string | number, unknown>)[seg], v);
+}
+
+/** A copy of `v` with the value at `path` replaced (the root: the value itself). */
+function setAt(v: unknown, path: Path, value: unknown): unknown {
+  if (path.length === 0) return value;
+  const copy = structuredClone(v);
+  const parent = getAt(copy, path.slice(0, -1)) as Record<string | number, unknown>;
+  parent[path[path.length - 1]!] = value;
+  return copy;
+}
+
+const PLACEHOLDER = "\u0000takitini-hostile\u0000";
+
+/** The example as JSON text with raw JSON text at `path`. */
+function withRawAt(example: unknown, path: Path, raw: string): string {
+  return JSON.stringify(setAt(example, path, PLACEHOLDER)).replace(JSON.stringify(PLACEHOLDER), raw);
+}
+
+/** JSON text nested `depth` levels deep, opening with the given pattern of `[` and `{"k":`. */
+function nested(depth: number, pattern: readonly ("[" | "{")[]): string {
+  let open = "";
+  let close = "";
+  for (let i = 0; i < depth; i++) {
+    const brace = pattern[i % pattern.length] === "{";
+    open += brace ? '{"k":' : "[";
+    close = (brace ? "}" : "]") + close;
+  }
+  return `${open}1${close}`;
+}
+
+const ODD = ["\ud800", "\udfff", "\ufeff", "\u202e", "\u0000", "\u2028", "\u0301", "👩‍👩‍👧", "\uffff", "Ā", "𝒜", "\u200b"];
+const oddText = fc.tuple(fc.constantFrom(...ODD), fc.string({ unit: "binary", maxLength: 40 }), fc.constantFrom(...ODD)).map(([a, s, b]) => `${a}${s}${b}`);
+
+/** A JSON value of another type than `v`: a record field given the wrong type never validates. */
+function wrongTypeFor(v: unknown): fc.Arbitrary<Json> {
+  const options: fc.Arbitrary<Json>[] = [fc.constant(null), fc.constant([]), fc.constant({}), fc.constant([1, "x"]), fc.constant({ x: 1 })];
+  if (typeof v !== "boolean") options.push(fc.boolean());
+  // Never digits alone: some amount fields take numbers as decimal strings.
+  if (typeof v !== "string") options.push(fc.string({ maxLength: 20 }).map((s) => `x${s}`));
+  if (typeof v !== "number") options.push(fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })));
+  return fc.oneof(...options).filter((w) => jsonType(w) !== jsonType(v));
+}
+
+const jsonType = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
+
+interface Hostile {
+  family: string;
+  body: string | Buffer;
+  /** The one code this body must get, when it is certain. */
+  code?: string;
+}
+
+/** Hostile bodies built around a kind's example: deep nesting, huge strings, odd Unicode, wrong types, prototype keys, noise. */
+export function hostileBodies(example: unknown): fc.Arbitrary<Hostile> {
+  const all = pathsOf(example);
+  const inner = all.filter((p) => p.length > 0);
+  const objects = all.filter((p) => isPlainObject(getAt(example, p)));
+  const deep = fc
+    .record({ path: fc.constantFrom(...all), depth: fc.integer({ min: MAX_JSON_DEPTH + 1, max: 20_000 }), pattern: fc.array(fc.constantFrom("[" as const, "{" as const), { minLength: 1, maxLength: 4 }) })
+    .map(({ path, depth, pattern }): Hostile => ({ family: "deep nesting", body: withRawAt(example, path, nested(depth, pattern)), code: "TOO_DEEP" }));
+  const huge = fc
+    // Longer than any text field takes (4,000 characters, counted as code points), or than the body limit.
+    .record({ path: fc.constantFrom(...all), length: fc.integer({ min: 5_000, max: 300_000 }), unit: fc.constantFrom("a", "ā", "𝒜", " ", "\\\\") })
+    .map(({ path, length, unit }): Hostile => ({ family: "huge string", body: JSON.stringify(setAt(example, path, unit.repeat(length))) }));
+  const odd = fc
+    .record({ path: fc.constantFrom(...objects), key: oddText, value: fc.oneof(oddText, fc.jsonValue({ maxDepth: 2 })) })
+    .map(({ path, key, value }): Hostile => ({ family: "odd Unicode key", body: JSON.stringify(setAt(example, path, { ...(getAt(example, path) as object), [key]: value })) }));
+  const wrong = fc
+    .constantFrom(...inner)
+    .chain((path) => wrongTypeFor(getAt(example, path)).map((value): Hostile => ({ family: "wrong type", body: JSON.stringify(setAt(example, path, value)) })));
+  const proto = fc
+    .record({ path: fc.constantFrom(...objects), key: fc.constantFrom("__proto__", "constructor", "prototype"), value: fc.jsonValue({ maxDepth: 2 }) })
+    .map(({ path, key, value }): Hostile => {
+      const target = structuredClone(getAt(example, path)) as Record<string, unknown>;
+      // An own key, as JSON.parse makes it: JSON.stringify writes it out.
+      Object.defineProperty(target, key, { value, enumerable: true, configurable: true, writable: true });
+      return { family: "prototype key", body: JSON.stringify(setAt(example, path, target)), code: "FORBIDDEN_KEY" };
+    });
+  const noise = fc.oneof(
+    fc.jsonValue({ maxDepth: 4 }).map((v): Hostile => ({ family: "random JSON", body: JSON.stringify(v) })),
+    fc.string({ unit: "binary", maxLength: 200 }).map((s): Hostile => ({ family: "random text", body: s })),
+    fc.uint8Array({ maxLength: 200 }).map((b): Hostile => ({ family: "random bytes", body: Buffer.from(b) })),
+  );
+  return fc.oneof(deep, huge, odd, wrong, proto, noise);
+}
+
+/**
+ * Registers, for every record kind of an adapter, a property test of its HTTP
+ * door: hostile bodies (`hostileBodies`) never get a 5xx, never reach the
+ * publisher, and always get a stable code from the catalogue (`HTTP_ERROR_CODES`).
+ */
+export function checkHostileBodies(adapter: AgencyAdapter, opts: { numRuns?: number; seed?: number } = {}): void {
+  describe.each(adapter.kinds.map((k) => [k.recordType, k] as const))("%s: hostile bodies through the HTTP door", (_name, kind) => {
+    it("never a 5xx, never a publish call, always a stable code from the catalogue", { timeout: 120_000 }, async () => {
+      const { app, publisher } = await httpDoorForTests(adapter);
+      try {
+        await fc.assert(
+          fc.asyncProperty(hostileBodies(kind.example), async (h) => {
+            publisher.calls.length = 0;
+            const res = await app.inject({ method: "POST", url: kind.httpPath, payload: h.body, headers: { "content-type": "application/json" } });
+            const code = (res.json() as { error?: { code?: string } }).error?.code;
+            expect({ family: h.family, status: res.statusCode >= 400 && res.statusCode < 500, known: code !== undefined && HTTP_ERROR_CODES.has(code) }).toEqual({ family: h.family, status: true, known: true });
+            if (h.code) expect({ family: h.family, code }).toEqual({ family: h.family, code: h.code });
+            expect(publisher.calls).toEqual([]);
+          }),
+          { numRuns: opts.numRuns ?? 80, ...(opts.seed === undefined ? {} : { seed: opts.seed }) },
+        );
+      } finally {
+        await app.close();
+      }
+    });
+  });
+}
+
+// --- Marking floor ----------------------------------------------------------------------------
+
+const classificationName = (e: IntelligenceEvent) => (Object.keys(CLASSIFICATIONS) as ClassificationMarking[]).find((k) => `CLASSIFICATION_${CLASSIFICATIONS[k]}` === e.classification)!;
+const caveatNames = (e: IntelligenceEvent) => (e.handling?.caveats ?? []).map((c) => (Object.keys(CAVEATS) as CaveatMarking[]).find((k) => `HANDLING_CAVEAT_${CAVEATS[k]}` === c)!);
+
+/**
+ * Registers, for every record kind of an adapter, the checks of its marking
+ * floor through the HTTP door: the example's default markings may be raised and
+ * added to (202), never lowered or left out (400 MARKING_BELOW_FLOOR naming
+ * `classification` / `caveats`, nothing published). Kinds whose example carries
+ * markings of its own are skipped.
+ */
+export function checkMarkingFloor(adapter: AgencyAdapter, at: Date): void {
+  describe.each(adapter.kinds.map((k) => [k.recordType, k] as const))("%s: the default markings are a floor", (_name, kind) => {
+    const example = kind.example as Record<string, unknown>;
+    const base = ingest(adapter, kind.recordType, example, at);
+    if (!base.ok || "classification" in example || "caveats" in example) throw new Error(`${kind.recordType}: the example must be valid and carry no markings of its own`);
+    const floor = { classification: classificationName(base.event), caveats: caveatNames(base.event) };
+    const post = async (patch: Record<string, unknown>) => {
+      const { app, publisher } = await httpDoorForTests(adapter);
+      const res = await app.inject({ method: "POST", url: kind.httpPath, payload: { ...example, ...patch } });
+      await app.close();
+      return { status: res.statusCode, body: res.json() as { error?: { code: string; issues: { path: string }[] } }, published: publisher.published };
+    };
+    const rank = CLASSIFICATION_ORDER.indexOf(floor.classification);
+
+    it.skipIf(rank === 0)("refuses a lower classification, naming the field, and publishes nothing", async () => {
+      const r = await post({ classification: CLASSIFICATION_ORDER[rank - 1] });
+      expect([r.status, r.body.error?.code, r.body.error?.issues.map((i) => i.path)]).toEqual([400, "MARKING_BELOW_FLOOR", ["classification"]]);
+      expect(r.published).toEqual([]);
+    });
+
+    it.skipIf(floor.caveats.length === 0)("refuses caveats that leave out a default one, naming the field", async () => {
+      for (const caveats of [[], floor.caveats.slice(1), [...floor.caveats.slice(1), (Object.keys(CAVEATS) as CaveatMarking[]).find((c) => !floor.caveats.includes(c))!]]) {
+        const r = await post({ caveats });
+        expect([r.status, r.body.error?.code, r.body.error?.issues.map((i) => i.path)]).toEqual([400, "MARKING_BELOW_FLOOR", ["caveats"]]);
+        expect(r.published).toEqual([]);
+      }
+    });
+
+    it("accepts the defaults stated, a higher classification and added caveats", async () => {
+      expect((await post({ classification: floor.classification, caveats: floor.caveats })).status).toBe(202);
+      const extra = (Object.keys(CAVEATS) as CaveatMarking[]).filter((c) => !floor.caveats.includes(c) && c !== "RELEASABLE TO");
+      const r = await post({ classification: "TOP SECRET", caveats: [...floor.caveats, ...extra] });
+      expect(r.status).toBe(202);
+      expect(r.published[0]!.classification).toBe("CLASSIFICATION_TOP_SECRET");
+      expect(caveatNames(r.published[0]!)).toEqual([...floor.caveats, ...extra]);
+    });
+  });
+}
+
+// --- Resubmissions ----------------------------------------------------------------------------
+
+/**
+ * Registers, for every record kind of an adapter, the resubmission checks of its
+ * HTTP door: the example again is a duplicate (200, same event id); the same id
+ * with other content (a raised classification) is 409 CONFLICT naming the
+ * differing field, and nothing new is published.
+ */
+export function checkResubmissions(adapter: AgencyAdapter): void {
+  describe.each(adapter.kinds.map((k) => [k.recordType, k] as const))("%s: resubmissions", (_name, kind) => {
+    it("are duplicates with the same content, and conflicts with other content", async () => {
+      const { app, publisher } = await httpDoorForTests(adapter);
+      const post = (payload: unknown) => app.inject({ method: "POST", url: kind.httpPath, payload: JSON.stringify(payload), headers: { "content-type": "application/json" } });
+      try {
+        const first = await post(kind.example);
+        expect(first.statusCode).toBe(202);
+        const again = await post(kind.example);
+        expect([again.statusCode, again.json().duplicate, again.json().event_id]).toEqual([200, true, first.json().event_id]);
+        const other = await post({ ...(kind.example as object), classification: "TOP SECRET" });
+        const error = other.json().error as { code: string; issues: { path: string; code: string }[] };
+        expect([other.statusCode, error.code, error.issues.map((i) => [i.path, i.code])]).toEqual([409, "CONFLICT", [["classification", "conflict"]]]);
+        expect(publisher.published).toHaveLength(1);
+      } finally {
+        await app.close();
+      }
+    });
+  });
+}
+
+// --- Date window -------------------------------------------------------------------------------
+
+export interface DateField {
+  /** Dotted path in the example, list indices as numbers: `persons.0.dob`. */
+  path: string;
+  type: "datetime" | "date" | "week";
+  /** The field's horizon (days ahead of now it may be), if it has one. */
+  aheadDays?: number;
+}
+
+const DAY = 86_400_000;
+
+function isoWeekContaining(t: number): string {
+  const d = new Date(t);
+  const thursday = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 3 - ((d.getUTCDay() + 6) % 7)));
+  const jan1 = Date.UTC(thursday.getUTCFullYear(), 0, 1);
+  return `${thursday.getUTCFullYear()}-W${String(Math.floor((thursday.getTime() - jan1) / (7 * DAY)) + 1).padStart(2, "0")}`;
+}
+
+/**
+ * Registers, for one record kind, the checks of its date fields' plausible
+ * window through `ingest` with the clock at `now`: before 1900 and past the
+ * horizon (now plus 5 minutes' skew, or the field's own) are refused with the
+ * field path and the issue code INVALID_DATE; the edges of the window are
+ * accepted. `now` must leave the example valid.
+ */
+export function checkDateWindow(adapter: AgencyAdapter, kind: RecordKind, fields: DateField[], now: Date): void {
+  describe.each(fields.map((f) => [f.path, f] as const))(`${kind.recordType}.%s: a plausible date`, (_p, field) => {
+    const segments: Path = field.path.split(".").map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+    const shown = field.path.replace(/\.(\d+)/g, "[$1]");
+    const run = (value: string) => ingest(adapter, kind.recordType, setAt(kind.example, segments, value), now, { now });
+    const dateIssues = (value: string) => {
+      const r = run(value);
+      return r.ok ? [] : r.issues.filter((i) => i.code === "INVALID_DATE").map((i) => i.path);
+    };
+    const ahead = (field.aheadDays ?? 0) * DAY;
+    const format = (t: number) => (field.type === "datetime" ? new Date(t).toISOString() : field.type === "date" ? new Date(t + 14 * 3_600_000).toISOString().slice(0, 10) : isoWeekContaining(t + 14 * 3_600_000));
+    const before1900 = { datetime: "1899-12-31T23:59:00+13:00", date: "1899-12-31", week: "1899-W52" }[field.type];
+
+    it("refuses one before 1900 with the field path and INVALID_DATE", () => {
+      const r = run(before1900);
+      expect(r.ok).toBe(false);
+      expect(dateIssues(before1900)).toEqual([shown]);
+    });
+
+    it(`refuses one later than now plus ${field.aheadDays ? `${field.aheadDays} days` : "the clock skew"}`, () => {
+      const late = format(now.getTime() + ahead + (field.type === "datetime" ? 6 * 60_000 : field.type === "date" ? DAY : 7 * DAY));
+      expect(dateIssues(late)).toEqual([shown]);
+    });
+
+    it("accepts the edges of the window", () => {
+      expect(dateIssues(field.type === "week" ? "1900-W01" : field.type === "date" ? "1900-01-01" : "1900-01-01T00:00:00+13:00")).toEqual([]);
+      expect(dateIssues(format(now.getTime() + ahead + (field.type === "datetime" ? 4 * 60_000 : 0)))).toEqual([]);
+    });
+  });
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ingest } from "@takitini/adapter-kit";
+import { ingest, MarkingBelowFloor } from "@takitini/adapter-kit";
 import {
   Classification,
   HandlingCaveat,
@@ -76,12 +76,16 @@ describe("organised-crime noting: mapping", () => {
     expect(person?.$case === "person" && person.value.subjectId).toBe("police/person/P-88121");
     expect(event.payload?.$case === "policeNoting" && event.payload.value.locality).toBe("Ōpōtiki");
   });
-  it("honours the record's own marking", () => {
-    const e = organisedCrimeNoting.map(notingSchema.parse(withField({ classification: "IN-CONFIDENCE", caveats: ["RELEASABLE TO"], releasable_to: ["customs"], district: "Tāmaki Makaurau" })), at);
-    expect(e.classification).toBe(Classification.CLASSIFICATION_IN_CONFIDENCE);
-    expect(e.handling?.caveats).toEqual([HandlingCaveat.HANDLING_CAVEAT_RELEASABLE_TO]);
+  it("honours the record's own marking above Police's defaults", () => {
+    const e = organisedCrimeNoting.map(notingSchema.parse(withField({ classification: "CONFIDENTIAL", caveats: ["LAW ENFORCEMENT ONLY", "RELEASABLE TO"], releasable_to: ["customs"], district: "Tāmaki Makaurau" })), at);
+    expect(e.classification).toBe(Classification.CLASSIFICATION_CONFIDENTIAL);
+    expect(e.handling?.caveats).toEqual([HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY, HandlingCaveat.HANDLING_CAVEAT_RELEASABLE_TO]);
     expect(e.handling?.releasableTo).toEqual(["customs"]);
     expect(e.region).toBe(PoliceDistrict.POLICE_DISTRICT_AUCKLAND_CITY);
+  });
+  it("never maps a marking below Police's defaults (an empty caveat list once dropped LAW ENFORCEMENT ONLY)", () => {
+    expect(() => organisedCrimeNoting.map(notingSchema.parse(withField({ caveats: [] })), at)).toThrow(MarkingBelowFloor);
+    expect(() => organisedCrimeNoting.map(notingSchema.parse(withField({ classification: "IN-CONFIDENCE" })), at)).toThrow(MarkingBelowFloor);
   });
   it("round-trips through protobuf bytes", () => {
     expect(IntelligenceEvent.decode(IntelligenceEvent.encode(event).finish())).toEqual(event);

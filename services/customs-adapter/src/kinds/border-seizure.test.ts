@@ -1,4 +1,4 @@
-import { seededRandom } from "@takitini/adapter-kit";
+import { MarkingBelowFloor, seededRandom } from "@takitini/adapter-kit";
 import {
   Agency,
   Classification,
@@ -164,7 +164,7 @@ describe("border_seizure: mapping variants", () => {
     const e = map(
       withField({
         classification: "SENSITIVE",
-        caveats: ["RELEASABLE TO", "EMBARGO UNTIL CONCLUDED"],
+        caveats: ["LAW ENFORCEMENT ONLY", "RELEASABLE TO", "EMBARGO UNTIL CONCLUDED"],
         releasable_to: ["police-nocg"],
         grading: { source: "C", information: 2 },
         legal_basis: { instrument: "Privacy Act 2020", provision: "IPP 11(1)(e)(i)" },
@@ -172,9 +172,11 @@ describe("border_seizure: mapping variants", () => {
     );
     expect(e.classification).toBe(Classification.CLASSIFICATION_SENSITIVE);
     expect(e.handling).toEqual({
-      caveats: [HandlingCaveat.HANDLING_CAVEAT_RELEASABLE_TO, HandlingCaveat.HANDLING_CAVEAT_EMBARGO_UNTIL_CONCLUDED],
+      caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY, HandlingCaveat.HANDLING_CAVEAT_RELEASABLE_TO, HandlingCaveat.HANDLING_CAVEAT_EMBARGO_UNTIL_CONCLUDED],
       releasableTo: ["police-nocg"],
     });
+    expect(() => map(withField({ caveats: ["RELEASABLE TO"], releasable_to: ["police-nocg"] }))).toThrow(MarkingBelowFloor);
+    expect(() => map(withField({ classification: "UNCLASSIFIED" }))).toThrow(MarkingBelowFloor);
     expect(e.grading?.sourceReliability).toBe(SourceReliability.SOURCE_RELIABILITY_C_FAIRLY_RELIABLE);
     expect(e.legalBasis).toEqual({ instrument: "Privacy Act 2020", provision: "IPP 11(1)(e)(i)", description: "" });
   });

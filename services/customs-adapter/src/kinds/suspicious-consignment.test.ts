@@ -1,4 +1,4 @@
-import { seededRandom } from "@takitini/adapter-kit";
+import { MarkingBelowFloor, seededRandom } from "@takitini/adapter-kit";
 import {
   Agency,
   Classification,
@@ -131,10 +131,11 @@ describe("suspicious_consignment: mapping variants", () => {
   });
 
   it("honours the record's own marking", () => {
-    const e = map(withField({ classification: "RESTRICTED", caveats: ["ORIGINATOR CONTROL"], operation: "Operation Kōtuku" }));
+    const e = map(withField({ classification: "RESTRICTED", caveats: ["ORIGINATOR CONTROL", "LAW ENFORCEMENT ONLY"], operation: "Operation Kōtuku" }));
     expect(e.classification).toBe(Classification.CLASSIFICATION_RESTRICTED);
-    expect(e.handling?.caveats).toEqual([HandlingCaveat.HANDLING_CAVEAT_ORIGINATOR_CONTROL]);
+    expect(e.handling?.caveats).toEqual([HandlingCaveat.HANDLING_CAVEAT_ORIGINATOR_CONTROL, HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY]);
     expect(e.operationRef).toBe("Operation Kōtuku");
+    expect(() => map(withField({ caveats: ["ORIGINATOR CONTROL"] }))).toThrow(MarkingBelowFloor);
   });
 });
 

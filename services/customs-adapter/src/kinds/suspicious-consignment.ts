@@ -5,11 +5,13 @@ import {
   envelope,
   grading,
   isoDateTime,
+  lastSyntheticDay,
   legalBasis,
   mapSubjects,
   markingFields,
   nativeId,
   pick,
+  plausibleDateTime,
   subjectFields,
   text,
   type RecordKind,
@@ -36,6 +38,13 @@ type RiskIndicatorName = keyof typeof RISK_INDICATOR;
 
 const RISK_INDICATOR_NAMES = Object.keys(RISK_INDICATOR) as [RiskIndicatorName, ...RiskIndicatorName[]];
 
+/**
+ * How far ahead an expected arrival may be: alerts are raised from manifests and
+ * bookings, weeks and sometimes months before the goods land. Every other date of
+ * a record is not in the future (adapter-kit's plausible window).
+ */
+export const EXPECTED_ARRIVAL_HORIZON_DAYS = 180;
+
 /** Indicators that need the goods in Customs' hands: an x-ray image, a dog at the container. */
 const ON_HAND: readonly RiskIndicatorName[] = ["imaging_anomaly", "detector_dog_indication"];
 
@@ -51,7 +60,8 @@ export const suspiciousConsignmentSchema = z
     alert_id: nativeId,
     consignment_ref: nativeId,
     raised_at: isoDateTime,
-    expected_arrival: isoDateTime,
+    /** When the consignment arrives (up to EXPECTED_ARRIVAL_HORIZON_DAYS ahead) or arrived. */
+    expected_arrival: plausibleDateTime({ aheadDays: EXPECTED_ARRIVAL_HORIZON_DAYS }),
     port_of_entry: portOfEntry,
     district: district.optional(),
     indicators: z.array(z.enum(RISK_INDICATOR_NAMES)).min(1).max(RISK_INDICATOR_NAMES.length),
@@ -149,7 +159,8 @@ function synthesize(rng: () => number, index: number) {
   const day = dayOf(rng);
   const arrived = rng() < 0.35;
   // Pre-arrival alerts come from manifests days to weeks out; on-arrival ones after the goods land.
-  const raisedDay = arrived ? day + between(rng, 0, 2) : Math.max(0, day - between(rng, 1, PORTS[port].kind === "seaport" ? 21 : 4));
+  // Never after SYNTHETIC_UNTIL: a record dated in the future would be refused.
+  const raisedDay = arrived ? Math.min(lastSyntheticDay(2026), day + between(rng, 0, 2)) : Math.max(0, day - between(rng, 1, PORTS[port].kind === "seaport" ? 21 : 4));
   const raised = nzDateTime(2026, raisedDay, between(rng, 7, 19), between(rng, 0, 59));
   let expected = nzDateTime(2026, day, between(rng, 0, 23), between(rng, 0, 59));
   if (arrived && Date.parse(expected) > Date.parse(raised)) expected = raised;

@@ -1,4 +1,4 @@
-import { seededRandom } from "@takitini/adapter-kit";
+import { MarkingBelowFloor, seededRandom } from "@takitini/adapter-kit";
 import {
   Agency,
   Classification,
@@ -126,13 +126,16 @@ describe("trafficking_indicator: mapping variants", () => {
     const e = map(
       withField({
         classification: "RESTRICTED",
-        caveats: ["RELEASABLE TO"],
+        caveats: ["ORIGINATOR CONTROL", "LAW ENFORCEMENT ONLY", "RELEASABLE TO"],
         releasable_to: ["police-nocg"],
         legal_basis: { instrument: "Privacy Act 2020", provision: "Part 7 AISA", description: "Approved Information Sharing Agreement" },
       }),
     );
     expect(e.classification).toBe(Classification.CLASSIFICATION_RESTRICTED);
-    expect(e.handling).toEqual({ caveats: [HandlingCaveat.HANDLING_CAVEAT_RELEASABLE_TO], releasableTo: ["police-nocg"] });
+    expect(e.handling).toEqual({ caveats: [HandlingCaveat.HANDLING_CAVEAT_ORIGINATOR_CONTROL, HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY, HandlingCaveat.HANDLING_CAVEAT_RELEASABLE_TO], releasableTo: ["police-nocg"] });
+    // Trafficking indicators' own floor: SENSITIVE, originator control and law enforcement only.
+    expect(() => map(withField({ classification: "IN-CONFIDENCE" }))).toThrow(MarkingBelowFloor);
+    expect(() => map(withField({ caveats: ["ORIGINATOR CONTROL", "RELEASABLE TO"], releasable_to: ["police-nocg"] }))).toThrow(MarkingBelowFloor);
     expect(e.legalBasis).toEqual({ instrument: "Privacy Act 2020", provision: "Part 7 AISA", description: "Approved Information Sharing Agreement" });
   });
 });

@@ -5,6 +5,7 @@ import {
   envelope,
   grading,
   isoDateTime,
+  lastSyntheticDay,
   legalBasis,
   mapSubjects,
   markingFields,
@@ -175,7 +176,7 @@ function synthesize(rng: () => number, index: number) {
   return {
     report_id: `TI-SYN-${index}`,
     case_ref: `INZ-INV-SYN-${Math.floor(index / 2)}`,
-    reported_at: nzDateTime(2026, between(rng, 0, 364), between(rng, 7, 20), between(rng, 0, 59)),
+    reported_at: nzDateTime(2026, between(rng, 0, lastSyntheticDay(2026)), between(rng, 7, 20), between(rng, 0, 59)),
     district: d,
     indicators,
     ...(visa ? { visa_category: visa } : {}),

@@ -1,5 +1,5 @@
-import { between, count, envelope, existingIsoWeek, legalBasis, markingFields, nativeId, pick, text, type RecordKind } from "@takitini/adapter-kit";
-import { isoWeeksInYear, isoWeekStart } from "@takitini/runtime";
+import { between, count, envelope, existingIsoWeek, lastSyntheticWeek, legalBasis, markingFields, nativeId, pick, text, type RecordKind } from "@takitini/adapter-kit";
+import { isoWeekStart } from "@takitini/runtime";
 import { z } from "zod";
 import { MSD_DEFAULTS } from "../defaults.js";
 import { PROVIDERS, ROCC_WEIGHTS } from "../providers.js";
@@ -87,7 +87,7 @@ export const whanauSupportReferral: RecordKind<MsdWhanauSupportReferralRecord> =
     const where = pick(rng, ROCC_REGION_NAMES, ROCC_REGION_NAMES.map((r) => ROCC_WEIGHTS[r]));
     const service = pick(rng, SUPPORT_SERVICES, [25, 30, 20, 10, 15]);
     const year = pick(rng, [2025, 2026]);
-    const week = between(rng, 1, isoWeeksInYear(year));
+    const week = between(rng, 1, lastSyntheticWeek(year));
     // Most weeks bring a handful of whānau; one in twenty is a nil return.
     const whanau = rng() < 0.05 ? 0 : between(rng, 1, 15);
     // Whakaahuru: 12 families, 47 children — about four children a whānau.

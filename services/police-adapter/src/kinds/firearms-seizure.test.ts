@@ -1,3 +1,4 @@
+import { MarkingBelowFloor } from "@takitini/adapter-kit";
 import { checkSyntheticRecords } from "@takitini/adapter-kit/testing";
 import {
   Agency,
@@ -164,10 +165,14 @@ describe("firearms_seizure: validation", () => {
 
 describe("firearms_seizure: markings", () => {
   it("applies Police's defaults and honours the record's own", () => {
-    const e = mapped({ classification: "CONFIDENTIAL", caveats: ["NO COMMUNITY RELEASE", "ORIGINATOR CONTROL"], legal_basis: { instrument: "Arms Act 1983", provision: "s 60" } });
+    const e = mapped({ classification: "CONFIDENTIAL", caveats: ["LAW ENFORCEMENT ONLY", "NO COMMUNITY RELEASE", "ORIGINATOR CONTROL"], legal_basis: { instrument: "Arms Act 1983", provision: "s 60" } });
     expect(e.classification).toBe(Classification.CLASSIFICATION_CONFIDENTIAL);
-    expect(e.handling?.caveats).toEqual([HandlingCaveat.HANDLING_CAVEAT_NO_COMMUNITY_RELEASE, HandlingCaveat.HANDLING_CAVEAT_ORIGINATOR_CONTROL]);
+    expect(e.handling?.caveats).toEqual([HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY, HandlingCaveat.HANDLING_CAVEAT_NO_COMMUNITY_RELEASE, HandlingCaveat.HANDLING_CAVEAT_ORIGINATOR_CONTROL]);
     expect(e.legalBasis).toEqual({ instrument: "Arms Act 1983", provision: "s 60", description: "" });
+  });
+  it("never lowers them: a lower classification or a caveat list without LAW ENFORCEMENT ONLY is refused", () => {
+    expect(() => mapped({ classification: "SENSITIVE" })).toThrow(MarkingBelowFloor);
+    expect(() => mapped({ caveats: ["NO COMMUNITY RELEASE"] })).toThrow(MarkingBelowFloor);
   });
 });
 

@@ -127,7 +127,8 @@ export const firearmsSeizure: RecordKind<PoliceFirearmsSeizureRecord> = {
     const cobalt = rng() < 0.3;
     return {
       seizure_id: `FS-SYN-${index}`,
-      seized_at: nzTime(cobalt ? between(rng, 2023, 2024) : 2026, between(rng, 1, 12), between(rng, 1, 28), between(rng, 5, 22), between(rng, 0, 59)),
+      // Later seizures run to November 2026 (SYNTHETIC_UNTIL): never in the future.
+      seized_at: nzTime(cobalt ? between(rng, 2023, 2024) : 2026, between(rng, 1, cobalt ? 12 : 11), between(rng, 1, 28), between(rng, 5, 22), between(rng, 0, 59)),
       district: d,
       locality: pick(rng, DISTRICT_LOCALITIES[d]),
       firearms_count: firearms,

@@ -1,3 +1,4 @@
+import { MarkingBelowFloor } from "@takitini/adapter-kit";
 import { checkSyntheticRecords } from "@takitini/adapter-kit/testing";
 import {
   Agency,
@@ -179,12 +180,19 @@ describe("operation_update: markings", () => {
     expect(caveatsOf({ phase: "concluded" })).toEqual([LEO]);
   });
 
-  it("lets the record's own marking override the defaults", () => {
-    expect(caveatsOf({ ...active, caveats: ["ORIGINATOR CONTROL"] })).toEqual([HandlingCaveat.HANDLING_CAVEAT_ORIGINATOR_CONTROL]);
+  it("lets the record's own marking raise the defaults", () => {
+    expect(caveatsOf({ ...active, caveats: ["EMBARGO UNTIL CONCLUDED", "LAW ENFORCEMENT ONLY", "ORIGINATOR CONTROL"] })).toEqual([EMBARGO, LEO, HandlingCaveat.HANDLING_CAVEAT_ORIGINATOR_CONTROL]);
     expect(caveatsOf({ caveats: ["LAW ENFORCEMENT ONLY", "EMBARGO UNTIL CONCLUDED"] })).toEqual([LEO, EMBARGO]);
-    const e = mapped({ classification: "SECRET", caveats: ["RELEASABLE TO"], releasable_to: ["customs"] });
+    const e = mapped({ classification: "SECRET", caveats: ["LAW ENFORCEMENT ONLY", "RELEASABLE TO"], releasable_to: ["customs"] });
     expect(e.classification).toBe(Classification.CLASSIFICATION_SECRET);
-    expect(e.handling).toEqual({ caveats: [HandlingCaveat.HANDLING_CAVEAT_RELEASABLE_TO], releasableTo: ["customs"] });
+    expect(e.handling).toEqual({ caveats: [LEO, HandlingCaveat.HANDLING_CAVEAT_RELEASABLE_TO], releasableTo: ["customs"] });
+  });
+
+  it("never lowers them: the embargo before resolution and law enforcement only are a floor", () => {
+    expect(() => mapped({ ...active, caveats: ["ORIGINATOR CONTROL"] })).toThrow(MarkingBelowFloor);
+    expect(() => mapped({ ...active, caveats: ["LAW ENFORCEMENT ONLY"] })).toThrow(MarkingBelowFloor);
+    expect(() => mapped({ caveats: ["RELEASABLE TO"], releasable_to: ["customs"] })).toThrow(MarkingBelowFloor);
+    expect(() => mapped({ classification: "IN-CONFIDENCE" })).toThrow(MarkingBelowFloor);
   });
 
   it("maps an active update with counts absent to zeros and no Clear-Hold-Build phase", () => {

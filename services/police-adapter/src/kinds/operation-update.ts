@@ -11,6 +11,7 @@ import {
   markingFields,
   nativeId,
   pick,
+  plausibleDateTime,
   text,
   type AgencyDefaults,
   type RecordKind,
@@ -32,6 +33,9 @@ export type Phase = (typeof PHASES)[number];
 /** Phases before resolution: nothing about the operation leaves law enforcement yet. */
 export const beforeResolution = (phase: Phase): boolean => phase === "planning" || phase === "active";
 
+/** How far ahead a planned phase change (`effective_at`) may be; every other date of a record is not in the future. */
+export const EFFECTIVE_AT_HORIZON_DAYS = 365;
+
 const MAX_ARRESTS = 50_000;
 const MAX_CHARGES = 500_000;
 
@@ -39,8 +43,11 @@ export const operationUpdateSchema = z
   .strictObject({
     update_id: nativeId,
     recorded_at: isoDateTime,
-    /** When the operation entered this phase, if not when the update was recorded. */
-    effective_at: isoDateTime.optional(),
+    /**
+     * When the operation entered this phase, if not when the update was recorded —
+     * or, for a planned change, when it will: up to EFFECTIVE_AT_HORIZON_DAYS ahead.
+     */
+    effective_at: plausibleDateTime({ aheadDays: EFFECTIVE_AT_HORIZON_DAYS }).optional(),
     code_name: text(100, { min: 1 }),
     phase: z.enum(PHASES),
     clear_hold_build: z.enum(["clear", "hold", "build"]).optional(),
@@ -216,7 +223,8 @@ export const operationUpdate: RecordKind<PoliceOperationUpdateRecord> = {
     const children = families === undefined ? undefined : families === 0 ? 0 : families * between(rng, 2, 5) - between(rng, 0, families - 1);
     const record: Record<string, unknown> = {
       update_id: `NOCG-OPS-SYN-${index}`,
-      recorded_at: nzTime(known?.year ?? 2026, between(rng, known?.months[0] ?? 1, known?.months[1] ?? 12), between(rng, 1, 28), between(rng, 6, 18), 0),
+      // Invented operations' updates run to November 2026 (SYNTHETIC_UNTIL): never in the future.
+      recorded_at: nzTime(known?.year ?? 2026, between(rng, known?.months[0] ?? 1, known?.months[1] ?? 11), between(rng, 1, 28), between(rng, 6, 18), 0),
       code_name: known?.name ?? pick(rng, INVENTED),
       phase,
       target_group: known?.group ?? pick(rng, GROUPS),

@@ -5,6 +5,7 @@ import {
   district,
   envelope,
   existingIsoWeek,
+  lastSyntheticWeek,
   legalBasis,
   markingFields,
   nativeId,
@@ -14,7 +15,7 @@ import {
   type DistrictName,
   type RecordKind,
 } from "@takitini/adapter-kit";
-import { isoWeeksInYear, isoWeekStart } from "@takitini/runtime";
+import { isoWeekStart } from "@takitini/runtime";
 import { z } from "zod";
 import { POLICE_DEFAULTS } from "../defaults.js";
 
@@ -126,7 +127,7 @@ export const wastewaterIndicator: RecordKind<PoliceWastewaterIndicatorRecord> = 
     const s = pick(rng, SITES);
     const drug = pick(rng, WASTEWATER_DRUGS, [50, 25, 25]);
     const year = pick(rng, [2025, 2026]);
-    const week = between(rng, 1, isoWeeksInYear(year));
+    const week = between(rng, 1, lastSyntheticWeek(year));
     const grams = Math.round((s.population / 1000) * s[drug === "methamphetamine" ? "meth" : drug] * (0.7 + rng() * 0.6) * 10) / 10;
     return {
       sample_id: `NDIB-WW-SYN-${index}`,

@@ -1,0 +1,118 @@
+import { IntelligenceEvent } from "@takitini/proto";
+import { describe, expect, it } from "vitest";
+import { ContentIndex, ContentMemory, contentFingerprint, differingPaths, storedFingerprint } from "./content.js";
+import { envelope, type AgencyDefaults } from "./fields.js";
+
+const defaults: AgencyDefaults = { classification: "RESTRICTED", caveats: ["LAW ENFORCEMENT ONLY"], legalBasis: { instrument: "Test Act", provision: "s 1", description: "" } };
+
+function event(patch: { ref?: string; summary?: string; classification?: "SECRET"; at?: Date; persons?: string[]; occurred?: string } = {}): IntelligenceEvent {
+  return envelope({
+    agency: "POLICE",
+    eventType: "police.organised_crime_noting",
+    nativeId: patch.ref ?? "N-1",
+    occurredAt: patch.occurred ?? "2026-11-01T00:00:00Z",
+    publishedAt: patch.at ?? new Date("2026-11-20T00:00:00Z"),
+    district: "Eastern",
+    defaults,
+    classification: patch.classification,
+    subjects: (patch.persons ?? ["Mere"]).map((name, i) => ({ entity: { $case: "person", value: { subjectId: `police/person/P-${i}`, fullName: name, aliases: [], dateOfBirth: "", address: "", phoneNumbers: [], documents: [], role: "SUBJECT_ROLE_ASSOCIATE" as never, isMinor: false } } })),
+    payload: { $case: "policeNoting", value: { groupName: "Mob", activity: "ORGANISED_CRIME_ACTIVITY_DRUG_SUPPLY" as never, commodities: [], summary: patch.summary ?? "seen", reportingUnit: "NIC", locality: "Ōpōtiki" } },
+  });
+}
+const bytes = (e: IntelligenceEvent) => IntelligenceEvent.encode(e).finish();
+
+describe("contentFingerprint", () => {
+  it("is the same whenever the record is published, and differs with its content", () => {
+    const a = contentFingerprint(event());
+    expect(contentFingerprint(event({ at: new Date("2030-01-01T00:00:00Z") }))).toBe(a);
+    expect(contentFingerprint(event({ summary: "seen twice" }))).not.toBe(a);
+    expect(contentFingerprint(event({ classification: "SECRET" }))).not.toBe(a);
+    expect(a).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+
+  it("is derivable from the bytes on the topic, and undefined for bytes that do not decode", () => {
+    expect(storedFingerprint(bytes(event({ at: new Date(0) })))).toBe(contentFingerprint(event()));
+    expect(storedFingerprint(Buffer.from([0xff, 0x01, 0x02]))).toBeUndefined();
+  });
+});
+
+describe("differingPaths", () => {
+  it("names the differing fields of the event, never their values", () => {
+    const paths = differingPaths(event(), event({ summary: "Whakatōhea", classification: "SECRET", persons: ["Mere", "Hēmi"], at: new Date(0) }));
+    expect(paths).toEqual(["classification", "subjects[1]", "payload.policeNoting.summary"]);
+    expect(JSON.stringify(paths)).not.toMatch(/Whakatōhea|Hēmi|SECRET/);
+  });
+
+  it("sees dates, nested values and oneof branches", () => {
+    expect(differingPaths(event(), event({ occurred: "2026-11-01T00:00:01Z" }))).toEqual(["occurredAt"]);
+    expect(differingPaths(event(), event({ persons: ["Mere Ngata"] }))).toEqual(["subjects[0].entity.person.fullName"]);
+    const other = { ...event(), payload: { $case: "policeFirearmsSeizure" as const, value: { firearmsCount: 1, firearmTypes: [], ammunitionRounds: 0, locality: "", linkedGroup: "", underWarrant: false } } };
+    expect(differingPaths(event(), other)).toEqual(["payload"]);
+    expect(differingPaths(event(), event({ at: new Date(0) }))).toEqual([]);
+  });
+});
+
+describe("ContentMemory", () => {
+  it("keeps the most recent records within its byte budget, and copies what it keeps", () => {
+    const memory = new ContentMemory(10);
+    const source = new Uint8Array([1, 2, 3, 4]);
+    memory.remember("a", source);
+    source[0] = 9;
+    expect(memory.recall("a")).toEqual(new Uint8Array([1, 2, 3, 4]));
+    memory.remember("b", new Uint8Array(4));
+    memory.remember("c", new Uint8Array(4)); // 12 > 10: a goes
+    expect([memory.recall("a"), memory.size, memory.bytes]).toEqual([undefined, 2, 8]);
+    memory.remember("b", new Uint8Array(2)); // replaced, and now the most recent
+    memory.remember("d", new Uint8Array(4));
+    expect([memory.recall("c")?.length, memory.recall("b")?.length, memory.recall("d")?.length, memory.bytes]).toEqual([4, 2, 4, 10]);
+    memory.remember("huge", new Uint8Array(11));
+    expect([memory.recall("huge"), memory.bytes]).toEqual([undefined, 10]);
+    const none = new ContentMemory(0);
+    none.remember("a", new Uint8Array(1));
+    expect(none.size).toBe(0);
+  });
+});
+
+describe("ContentIndex", () => {
+  const placed = { partition: 2, offset: "41" };
+
+  it("judges a new id new, the same content a duplicate, other content a conflict with the differing paths", () => {
+    const index = new ContentIndex(1024 * 1024);
+    const first = event();
+    expect(index.judge(first, contentFingerprint(first))).toEqual({ kind: "new" });
+    index.placed(first.id, placed, contentFingerprint(first), bytes(first));
+    const again = event({ at: new Date("2026-12-01T00:00:00Z") });
+    expect(index.judge(again, contentFingerprint(again))).toEqual({ kind: "duplicate", placed });
+    const changed = event({ summary: "other" });
+    expect(index.judge(changed, contentFingerprint(changed))).toEqual({ kind: "conflict", placed, paths: ["payload.policeNoting.summary"] });
+  });
+
+  it("learns from the topic: the content-hash header, or the fingerprint recomputed from the value", () => {
+    const index = new ContentIndex(1024 * 1024);
+    const stored = event({ ref: "N-2", at: new Date(0) });
+    index.learn(stored.id, placed, Buffer.from(bytes(stored)), undefined); // written before headers carried the hash
+    const same = event({ ref: "N-2" });
+    expect(index.judge(same, contentFingerprint(same)).kind).toBe("duplicate");
+    const changed = event({ ref: "N-2", classification: "SECRET" });
+    expect(index.judge(changed, contentFingerprint(changed))).toEqual({ kind: "conflict", placed, paths: ["classification"] });
+    const withHeader = event({ ref: "N-3" });
+    index.learn(withHeader.id, placed, null, contentFingerprint(withHeader));
+    expect(index.judge(withHeader, contentFingerprint(withHeader)).kind).toBe("duplicate");
+    expect(index.size).toBe(2);
+  });
+
+  it("still refuses a conflict whose previous version is out of memory, without paths", () => {
+    const index = new ContentIndex(0);
+    const first = event({ ref: "N-4" });
+    index.placed(first.id, placed, contentFingerprint(first), bytes(first));
+    const changed = event({ ref: "N-4", summary: "other" });
+    expect(index.judge(changed, contentFingerprint(changed))).toEqual({ kind: "conflict", placed, paths: null });
+  });
+
+  it("treats an id whose stored bytes do not decode as a duplicate, as before fingerprints", () => {
+    const index = new ContentIndex(1024);
+    const e = event({ ref: "N-5" });
+    index.learn(e.id, placed, Buffer.from([0xff, 0x01]), undefined);
+    expect(index.judge(e, contentFingerprint(e)).kind).toBe("duplicate");
+  });
+});

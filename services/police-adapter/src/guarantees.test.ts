@@ -1,0 +1,27 @@
+import { checkDateWindow, checkHostileBodies, checkMarkingFloor, checkResubmissions } from "@takitini/adapter-kit/testing";
+import { describe } from "vitest";
+import { policeAdapter } from "./adapter.js";
+import { firearmsSeizure } from "./kinds/firearms-seizure.js";
+import { EFFECTIVE_AT_HORIZON_DAYS, operationUpdate } from "./kinds/operation-update.js";
+import { organisedCrimeNoting } from "./kinds/organised-crime-noting.js";
+import { wastewaterIndicator } from "./kinds/wastewater-indicator.js";
+
+/*
+ * What every door promises for every Police record kind (adapter-kit): hostile
+ * bodies are refused with a stable code and never published, Police's default
+ * markings are a floor, a changed resubmission is a conflict, and every date is
+ * in its plausible window.
+ */
+
+const at = new Date("2026-11-20T00:00:00Z");
+const now = new Date("2026-12-01T00:00:00Z");
+
+describe("hostile bodies", () => checkHostileBodies(policeAdapter));
+describe("marking floor", () => checkMarkingFloor(policeAdapter, at));
+describe("resubmissions", () => checkResubmissions(policeAdapter));
+describe("dates", () => {
+  checkDateWindow(policeAdapter, organisedCrimeNoting, [{ path: "recorded_at", type: "datetime" }, { path: "observed_at", type: "datetime" }, { path: "persons.0.dob", type: "date" }], now);
+  checkDateWindow(policeAdapter, operationUpdate, [{ path: "recorded_at", type: "datetime" }, { path: "effective_at", type: "datetime", aheadDays: EFFECTIVE_AT_HORIZON_DAYS }], now);
+  checkDateWindow(policeAdapter, firearmsSeizure, [{ path: "seized_at", type: "datetime" }, { path: "persons.0.dob", type: "date" }], now);
+  checkDateWindow(policeAdapter, wastewaterIndicator, [{ path: "sample_week", type: "week" }], now);
+});
