@@ -4,11 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AccessAction, AccessRecord } from "@takitini/proto";
-import { isoWeekOf, isoWeekStart } from "@takitini/runtime";
+import { createAccount, isoWeekOf, isoWeekStart } from "@takitini/runtime";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { addQuarters, quarterOfWeek, weeksOfQuarter, addWeeks } from "../../services/briefing/dist/periods.js";
-import { tokenHash } from "../../services/briefing/dist/auth.js";
 import { launchBrowser } from "./browser.js";
 import { client, createRunTopics, header, readTopic } from "./kafka.js";
 import { startService, type RunningService } from "./stack.js";
@@ -34,7 +33,8 @@ const T = {
   access: `takitini.e2e.${run}.audit.briefing-access.v1`,
   digest: `takitini.e2e.${run}.briefings.v1`,
 };
-const TOKEN = `eastern-leaders-${randomUUID()}`;
+/** A named community-leader account for Eastern (scrypt-hashed in its accounts file) and its token. */
+const { token: TOKEN, entry: LEADER } = await createAccount({ name: "e2e Eastern leader", role: "leader", extra: { subscriber: "community-eastern" }, days: 1 });
 // A week in the last completed quarter: completed for both tiers.
 const QUARTER = addQuarters(quarterOfWeek(isoWeekOf(new Date())), -1);
 const WEEK = weeksOfQuarter(QUARTER)[6]!;
@@ -125,7 +125,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, "subscribers.json"), JSON.stringify(registry, null, 2));
   await createTopics();
   writeFileSync(join(dir, "secret"), randomUUID() + randomUUID());
-  writeFileSync(join(dir, "tokens.json"), JSON.stringify({ [tokenHash(TOKEN)]: "community-eastern" }));
+  writeFileSync(join(dir, "leader-accounts.json"), JSON.stringify({ accounts: [LEADER] }), { mode: 0o600 });
   const common = { KAFKA_BROKERS: brokers.join(","), AUDIT_TOPIC: T.audit };
   const start = async (name: string, env: Record<string, string>) => {
     const s = await startService(name, env);
@@ -147,7 +147,7 @@ const briefingEnv = () => ({
   INSTANCE_ID: `e2e-${run}`,
   POLICY_DATA_DIR: dir,
   BRIEFING_ROUNDING_SECRET_FILE: join(dir, "secret"),
-  BRIEFING_LEADER_TOKENS_FILE: join(dir, "tokens.json"),
+  BRIEFING_LEADER_ACCOUNTS_FILE: join(dir, "leader-accounts.json"),
   BRIEFING_DIGEST_GRACE_MS: "0",
   BRIEFING_DIGEST_LOOKBACK: "1",
   BRIEFING_DIGEST_INTERVAL_MS: "1000",

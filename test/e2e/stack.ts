@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { createAccount } from "@takitini/runtime";
 import { principalEnv } from "./kafka.js";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -101,20 +102,21 @@ export async function startService(name: string, env: Record<string, string>, op
 }
 
 /** The oversight credential the e2e audit services accept. */
-export const OVERSIGHT_TOKEN = "e2e-oversight-token-7c1d0b";
+/** A named oversight account (scrypt-hashed in its accounts file) and its token. */
+export const { token: OVERSIGHT_TOKEN, entry: OVERSIGHT_ACCOUNT } = await createAccount({ name: "e2e oversight officer", role: "reviewer", days: 1 });
 export const oversightHeaders = { authorization: `Bearer ${OVERSIGHT_TOKEN}` };
-let tokensFile: string | undefined;
+let accountsFile: string | undefined;
 
 /** An audit service's database (its own schema per run), credential and a quick head schedule. */
 export function auditEnv(databaseUrl: string, run: string): Record<string, string> {
-  if (!tokensFile) {
-    tokensFile = join(mkdtempSync(join(tmpdir(), "takitini-e2e-oversight-")), "tokens.json");
-    writeFileSync(tokensFile, JSON.stringify({ [createHash("sha256").update(OVERSIGHT_TOKEN).digest("hex")]: "e2e oversight officer" }));
+  if (!accountsFile) {
+    accountsFile = join(mkdtempSync(join(tmpdir(), "takitini-e2e-oversight-")), "accounts.json");
+    writeFileSync(accountsFile, JSON.stringify({ accounts: [OVERSIGHT_ACCOUNT] }), { mode: 0o600 });
   }
   return {
     DATABASE_URL: databaseUrl,
     DATABASE_SCHEMA: `e2e_${run.replace(/[^a-z0-9]/g, "_")}`,
-    AUDIT_OVERSIGHT_TOKENS_FILE: tokensFile,
+    AUDIT_OVERSIGHT_ACCOUNTS_FILE: accountsFile,
     HEAD_INTERVAL_MS: "1000",
   };
 }

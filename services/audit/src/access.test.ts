@@ -15,7 +15,7 @@
  * answers 404 to them.)
  */
 import { generateKeyPairSync, randomUUID } from "node:crypto";
-import { createLogger, createMetricsRegistry, Sessions, tokenHash } from "@takitini/runtime";
+import { createLogger, createMetricsRegistry } from "@takitini/runtime";
 import type { FastifyInstance, HTTPMethods, RouteOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Access } from "./access.js";
@@ -24,6 +24,7 @@ import { registerConsole } from "./console/plugin.js";
 import { appendRecords } from "./ingest.js";
 import { IN_MEMORY, Ledger, openPglite } from "./ledger/index.js";
 import { createSigner } from "./merkle/index.js";
+import { gateWithTokens } from "./oversight/accounts.fixture.js";
 import { decision } from "./oversight/decisions.fixture.js";
 import { fromDecision, revisionsOf } from "./oversight/records.js";
 
@@ -136,8 +137,8 @@ const app: FastifyInstance = await buildApp({
   metrics: createMetricsRegistry("t"),
   db,
   ledger,
-  tokens: new Map([[tokenHash(TOKEN), OFFICER]]),
-  sessions: new Sessions(60_000),
+  // The sweep presents a wrong token at every route from one address: throttling (oversight/accounts.test.ts) would answer 429 after a few.
+  gate: gateWithTokens({ [TOKEN]: OFFICER }, { settings: { freeFailures: 100_000 } }),
   readiness: [],
   plugins: [
     // Instruments, not guards: which routes are registered, and which route answered each request.
@@ -341,10 +342,10 @@ describe("the oversight API's own door", () => {
   it("refuses GET /%761/records without a credential, and records the attempt as GET /v1/records", async () => {
     const p = await probe("GET", "/%761/records");
     expect([p.status, p.code]).toEqual([401, CREDENTIAL_CODE]);
-    expect(p.recorded).toEqual([{ officer: "", channel: "http", method: "GET", route: "/v1/records", parameters: {}, status: 401, result_count: 0 }]);
+    expect(p.recorded).toEqual([{ officer: "", officer_role: "", channel: "http", method: "GET", route: "/v1/records", parameters: {}, status: 401, result_count: 0 }]);
     const c = await probe("GET", "/%761/records?kind=decision&limit=5", CREDENTIAL);
     expect(c.status).toBe(200);
-    expect(c.recorded).toEqual([{ officer: OFFICER, channel: "http", method: "GET", route: "/v1/records", parameters: { kind: "decision", limit: "5" }, status: 200, result_count: 5 }]);
+    expect(c.recorded).toEqual([{ officer: OFFICER, officer_role: "reviewer", channel: "http", method: "GET", route: "/v1/records", parameters: { kind: "decision", limit: "5" }, status: 200, result_count: 5 }]);
   });
 
   it("refuses an unknown path under /v1 without a credential, and records it with one, as before", async () => {

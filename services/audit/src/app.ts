@@ -1,13 +1,13 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { bearer, commonErrors, cookie, createHttpServer, defineErrors, sessionCookie, zodIssues, type Logger, type ReadinessCheck, type Registry, type Sessions } from "@takitini/runtime";
+import { bearer, commonErrors, cookie, createHttpServer, defineErrors, refusalError, sessionCookie, SignInThrottledError, zodIssues, type GateOutcome, type Logger, type ReadinessCheck, type Registry } from "@takitini/runtime";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { declareAccess } from "./access.js";
 import type { Ledger, SqlDatabase } from "./ledger/index.js";
 import type { SignedTreeHead } from "./merkle/index.js";
 import { flagAnomalies } from "./oversight/anomaly.js";
-import { officerFor, SESSION_COOKIE, type TokenRegistry } from "./oversight/credentials.js";
+import { SESSION_COOKIE, type Asker, type OversightAccount, type OversightGate } from "./oversight/credentials.js";
 import { anomaliesQuery, pageQuery, recordsQuery, statsQuery } from "./oversight/query.js";
 import { openApiDocument } from "./oversight/openapi.js";
 import { recordOversightQuery } from "./oversight/recording.js";
@@ -25,8 +25,8 @@ export interface AppDeps {
   metrics: Registry;
   db: SqlDatabase;
   ledger: Ledger;
-  tokens: TokenRegistry;
-  sessions: Sessions;
+  /** Oversight accounts: bearer credentials, console sessions, throttling (runtime's AccountGate). */
+  gate: OversightGate;
   readiness: ReadinessCheck[];
   /** Extra routes (the console) registered on the same server, before the app's own. */
   plugins?: ((app: FastifyInstance) => void | Promise<void>)[];
@@ -34,7 +34,8 @@ export interface AppDeps {
 
 declare module "fastify" {
   interface FastifyRequest {
-    officer?: string;
+    /** The account that asked (set by the /v1 scope's hook once its credential is accepted). */
+    asker?: Asker;
     resultCount?: number;
   }
 }
@@ -81,20 +82,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register((v1) => oversightApi(v1, deps), { prefix: "/v1" });
 
-  // Console login: a token for a session cookie (HttpOnly, SameSite=Strict).
+  // Console login: a token for a session cookie (HttpOnly, SameSite=Strict). Failures are
+  // throttled per account and per client address: 429 with Retry-After while backing off.
   app.post("/console/login", async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const officer = typeof body["token"] === "string" ? officerFor(deps.tokens, body["token"]) : undefined;
-    if (!officer) return reply.code(303).header("location", "/console/login.html?failed=1").send();
-    const id = deps.sessions.open(officer);
-    return reply
-      .code(303)
-      .header("set-cookie", sessionCookie(SESSION_COOKIE, id, Math.floor(deps.sessions.ttlMs / 1000)))
-      .header("location", "/console/")
-      .send();
+    const outcome = await deps.gate.signIn(typeof body["token"] === "string" ? body["token"] : undefined, req.ip);
+    if (outcome.ok && outcome.session) {
+      return reply
+        .code(303)
+        .header("set-cookie", sessionCookie(SESSION_COOKIE, outcome.session, Math.floor(deps.gate.sessions.ttlMs / 1000)))
+        .header("location", "/console/")
+        .send();
+    }
+    if (!outcome.ok && outcome.code === "SIGN_IN_THROTTLED") return throttled(req, reply, new SignInThrottledError(outcome.retryAfterSeconds ?? 1));
+    const reason = !outcome.ok && outcome.code !== "CREDENTIAL_INVALID" ? `error=${outcome.code}` : "failed=1";
+    return reply.code(303).header("location", `/console/login.html?${reason}`).send();
   });
   app.post("/console/logout", async (req, reply) => {
-    deps.sessions.close(cookie(req.headers.cookie, SESSION_COOKIE));
+    deps.gate.signOut(cookie(req.headers.cookie, SESSION_COOKIE));
     return reply.code(303).header("set-cookie", sessionCookie(SESSION_COOKIE, "", 0)).header("location", "/console/login.html").send();
   });
   return app;
@@ -113,15 +118,20 @@ async function oversightApi(v1: FastifyInstance, deps: AppDeps): Promise<void> {
   const { db, ledger } = deps;
   v1.addHook("onRoute", declareAccess("oversight"));
 
-  v1.addHook("onRequest", async (req) => {
-    const officer = officerFor(deps.tokens, bearer(req.headers.authorization) ?? "") ?? deps.sessions.get(cookie(req.headers.cookie, SESSION_COOKIE));
-    if (!officer) throw auditErrors.OVERSIGHT_CREDENTIAL_REQUIRED();
-    req.officer = officer;
+  v1.addHook("onRequest", async (req, reply) => {
+    const outcome = await authenticate(deps.gate, bearer(req.headers.authorization), cookie(req.headers.cookie, SESSION_COOKIE), req.ip);
+    if (!outcome.ok) {
+      const err = refusalError(outcome, () => auditErrors.OVERSIGHT_CREDENTIAL_REQUIRED());
+      if (err instanceof SignInThrottledError) reply.header("retry-after", String(err.retryAfterSeconds));
+      throw err;
+    }
+    req.asker = { name: outcome.account.name, role: outcome.account.role };
   });
 
   v1.addHook("onSend", async (req: FastifyRequest, reply: FastifyReply, payload) => {
     await recordOversightQuery(ledger, {
-      officer: req.officer ?? "",
+      officer: req.asker?.name ?? "",
+      role: req.asker?.role ?? "",
       channel: "http",
       method: req.method,
       // The route's pattern; a path no route matched (404) as it was asked.
@@ -255,4 +265,31 @@ async function oversightApi(v1: FastifyInstance, deps: AppDeps): Promise<void> {
     req.resultCount = 1;
     return found.doc;
   });
+}
+
+/**
+ * Who a /v1 request is: a bearer credential (verified, remembered for a short
+ * while, throttled on failure), else the console's session. A bearer that is
+ * refused for a reason of its own (expired, disabled, throttled) is answered
+ * with that reason unless a live session stands in for it.
+ */
+async function authenticate(gate: OversightGate, token: string | undefined, session: string | undefined, address: string): Promise<GateOutcome<OversightAccount>> {
+  const byToken = token ? await gate.authenticate(token, address) : undefined;
+  if (byToken?.ok) return byToken;
+  const bySession = gate.session(session);
+  if (bySession) return { ok: true, account: bySession };
+  return byToken ?? { ok: false, code: "CREDENTIAL_INVALID" };
+}
+
+/** 429 with Retry-After: JSON for an API client, a short page (no script) for a browser's sign-in form. */
+function throttled(req: FastifyRequest, reply: FastifyReply, err: SignInThrottledError) {
+  reply.code(429).header("retry-after", String(err.retryAfterSeconds)).header("cache-control", "no-store");
+  if (!/text\/html/.test(req.headers.accept ?? "")) return reply.send(err.toBody());
+  return reply
+    .header("content-security-policy", "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    .type("text/html; charset=utf-8")
+    .send(
+      `<!doctype html><html lang="en-NZ"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Too many attempts — Takitini oversight</title><link rel="stylesheet" href="/console/console.css"></head>` +
+        `<body class="login"><main id="main"><h1>Too many sign-in attempts</h1><p class="error" role="alert" data-code="SIGN_IN_THROTTLED">Sign-in is paused after several failed attempts. Try again in ${err.retryAfterSeconds} seconds.</p><p><a href="/console/login">Back to sign-in</a></p></main></body></html>`,
+    );
 }

@@ -1,4 +1,4 @@
-import { baseConfig, loadConfig, port } from "@takitini/runtime";
+import { baseConfig, loadConfig, port, signInFields } from "@takitini/runtime";
 import { z } from "zod";
 
 const topicList = z
@@ -29,14 +29,32 @@ export const configSchema = baseConfig.extend({
   AUDIT_PGLITE_DIR: z.string().min(1).optional(),
   /** Schema the ledger lives in (created if missing). */
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a lower-case SQL identifier").default("public"),
-  /** JSON file: SHA-256 (hex) of each oversight token → the officer it was issued to. */
-  AUDIT_OVERSIGHT_TOKENS_FILE: z.string().min(1),
+  /**
+   * The oversight accounts file (JSON, {"accounts": [{name, role, credential, expires_at, disabled?}]}),
+   * re-read when it changes. See the README; `dist/tools/account.js` makes an entry.
+   */
+  AUDIT_OVERSIGHT_ACCOUNTS_FILE: z.string().min(1).optional(),
+  /** Deprecated: the old tokens file (SHA-256 hex of each token → officer), or an accounts file. Use AUDIT_OVERSIGHT_ACCOUNTS_FILE. */
+  AUDIT_OVERSIGHT_TOKENS_FILE: z.string().min(1).optional(),
+  /** How often the accounts file is looked at for a change. */
+  ACCOUNTS_POLL_MS: signInFields.pollMs,
+  /** How long a verified bearer credential is remembered (scrypt is slow); 0: never. */
+  CREDENTIAL_CACHE_TTL_MS: signInFields.cacheTtlMs,
+  /** Failed credentials allowed per account and per client address before backing off. */
+  SIGN_IN_FREE_FAILURES: signInFields.freeFailures,
+  /** First backoff after those; doubled by each further failure, up to SIGN_IN_BACKOFF_MAX_MS. */
+  SIGN_IN_BACKOFF_BASE_MS: signInFields.backoffBaseMs,
+  SIGN_IN_BACKOFF_MAX_MS: signInFields.backoffMaxMs,
   /** How often a tree head is signed when the tree has grown. */
   HEAD_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
   /** Most records appended in one PostgreSQL transaction. */
   MAX_RECORDS_PER_TRANSACTION: z.coerce.number().int().min(1).max(10_000).default(500),
-  /** Console session lifetime. */
+  /** Console session lifetime (absolute, from sign-in). */
   SESSION_TTL_MS: z.coerce.number().int().min(60_000).max(86_400_000).default(8 * 3_600_000),
+  /** A console session unused this long ends. */
+  SESSION_IDLE_MS: signInFields.sessionIdleMs(30 * 60_000),
+  /** How often ended sessions, forgotten failures and stale verifications are swept. */
+  SESSION_SWEEP_MS: signInFields.sweepMs,
   /** Ed25519 private key (PKCS#8 PEM) that signs tree heads; or LEDGER_SIGNING_KEY_FILE. Without either a key is generated (development only). */
   LEDGER_SIGNING_KEY: z.string().optional(),
   LEDGER_SIGNING_KEY_FILE: z.string().optional(),
@@ -46,6 +64,14 @@ export const configSchema = baseConfig.extend({
   GRPC_TLS_CERT: z.string().min(1).optional(),
   GRPC_TLS_KEY: z.string().min(1).optional(),
 }).superRefine((c, ctx) => {
+  if (c.AUDIT_OVERSIGHT_ACCOUNTS_FILE === undefined && c.AUDIT_OVERSIGHT_TOKENS_FILE === undefined) {
+    ctx.addIssue({ code: "custom", path: ["AUDIT_OVERSIGHT_ACCOUNTS_FILE"], message: "required: the oversight accounts file" });
+  }
+  if (c.AUDIT_OVERSIGHT_ACCOUNTS_FILE !== undefined && c.AUDIT_OVERSIGHT_TOKENS_FILE !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["AUDIT_OVERSIGHT_TOKENS_FILE"], message: "set AUDIT_OVERSIGHT_ACCOUNTS_FILE or (deprecated) AUDIT_OVERSIGHT_TOKENS_FILE, not both" });
+  }
+  if (c.SIGN_IN_BACKOFF_MAX_MS < c.SIGN_IN_BACKOFF_BASE_MS) ctx.addIssue({ code: "custom", path: ["SIGN_IN_BACKOFF_MAX_MS"], message: "must be at least SIGN_IN_BACKOFF_BASE_MS" });
+  if (c.SESSION_IDLE_MS > c.SESSION_TTL_MS) ctx.addIssue({ code: "custom", path: ["SESSION_IDLE_MS"], message: "must be at most SESSION_TTL_MS" });
   // A topic is read in one role only: an access topic that is also the decisions or an agency topic would be misread.
   for (const t of c.ACCESS_TOPICS) {
     if (t === c.AUDIT_TOPIC) ctx.addIssue({ code: "custom", path: ["ACCESS_TOPICS"], message: `${t} is AUDIT_TOPIC: the exchange's decisions topic is not an access-only topic` });
@@ -58,6 +84,13 @@ export const configSchema = baseConfig.extend({
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** The accounts file to read: AUDIT_OVERSIGHT_ACCOUNTS_FILE, else the deprecated AUDIT_OVERSIGHT_TOKENS_FILE. */
+export function accountsFile(c: Config): { path: string; variable: string } {
+  return c.AUDIT_OVERSIGHT_ACCOUNTS_FILE !== undefined
+    ? { path: c.AUDIT_OVERSIGHT_ACCOUNTS_FILE, variable: "AUDIT_OVERSIGHT_ACCOUNTS_FILE" }
+    : { path: c.AUDIT_OVERSIGHT_TOKENS_FILE!, variable: "AUDIT_OVERSIGHT_TOKENS_FILE" };
+}
 
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
   return loadConfig(configSchema, env);

@@ -1,18 +1,36 @@
 import { readFileSync } from "node:fs";
-import { createKafka, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown, Sessions } from "@takitini/runtime";
+import { AccountsFile, createAccountGate, createKafka, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
 import { buildApp } from "./app.js";
 import { registerConsole } from "./console/plugin.js";
-import { readConfig } from "./config.js";
+import { accountsFile, readConfig } from "./config.js";
 import { LedgerIngest } from "./ingest.js";
 import { HeadSchedule, Ledger, openDatabase } from "./ledger/index.js";
 import { createSigner, loadSigningKey } from "./merkle/index.js";
-import { loadTokens } from "./oversight/credentials.js";
+import { oversightAccounts } from "./oversight/credentials.js";
+import { RECORDS_ROLE } from "./oversight/recording.js";
 import { closeOversightGrpc, createOversightGrpcServer, listenOversightGrpc } from "./oversight/grpc.js";
 
 const config = readConfig();
 const logger = createLogger("audit", config.LOG_LEVEL);
 const metrics = createMetricsRegistry("audit");
-const tokens = loadTokens(config.AUDIT_OVERSIGHT_TOKENS_FILE);
+// Oversight accounts: the file is re-read when it changes (a bad new one is refused, the old kept).
+const accountsSource = accountsFile(config);
+if (accountsSource.variable === "AUDIT_OVERSIGHT_TOKENS_FILE") logger.warn({ code: "CONFIG_DEPRECATED", variable: "AUDIT_OVERSIGHT_TOKENS_FILE" }, "AUDIT_OVERSIGHT_TOKENS_FILE is deprecated: set AUDIT_OVERSIGHT_ACCOUNTS_FILE");
+const accounts = new AccountsFile({ path: accountsSource.path, format: oversightAccounts, logger, pollMs: config.ACCOUNTS_POLL_MS, cacheTtlMs: config.CREDENTIAL_CACHE_TTL_MS }).start();
+const gate = createAccountGate(
+  accounts.accounts,
+  {
+    sessionTtlMs: config.SESSION_TTL_MS,
+    sessionIdleMs: config.SESSION_IDLE_MS,
+    freeFailures: config.SIGN_IN_FREE_FAILURES,
+    backoffBaseMs: config.SIGN_IN_BACKOFF_BASE_MS,
+    backoffMaxMs: config.SIGN_IN_BACKOFF_MAX_MS,
+    cacheTtlMs: config.CREDENTIAL_CACHE_TTL_MS,
+  },
+  logger,
+).start(config.SESSION_SWEEP_MS);
+process.on("SIGHUP", () => void accounts.reload());
+if (!RECORDS_ROLE) logger.warn({ code: "OVERSIGHT_ROLE_UNRECORDED" }, "oversight query records carry the account's name but not its role until OversightQueryRecord has officer_role");
 
 // PostgreSQL at DATABASE_URL; without one, an embedded PostgreSQL (PGlite) in a data
 // directory — same schema, same queries — so a newcomer needs no database install.
@@ -40,15 +58,14 @@ const ingest = new LedgerIngest(kafka, ledger, {
   metrics,
   maxPerTransaction: config.MAX_RECORDS_PER_TRANSACTION,
 });
-const grpcServer = createOversightGrpcServer({ logger, db, ledger, tokens });
+const grpcServer = createOversightGrpcServer({ logger, db, ledger, gate });
 let grpcPort: number | undefined;
 const app = await buildApp({
   logger,
   metrics,
   db,
   ledger,
-  tokens,
-  sessions: new Sessions(config.SESSION_TTL_MS),
+  gate,
   readiness: [
     { name: "ledger-ingest", check: () => ingest.isReady() },
     { name: "oversight-grpc", check: () => grpcPort !== undefined },
@@ -60,6 +77,7 @@ const shutdown = installShutdown(
   logger,
   [
     { name: "http", run: () => app.close() },
+    { name: "accounts", run: async () => (accounts.stop(), gate.stop()) },
     { name: "grpc", run: () => closeOversightGrpc(grpcServer, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2)) },
     { name: "ingest", run: () => ingest.stop() },
     { name: "tree heads", run: async () => void (await heads.stop()) },
@@ -69,7 +87,7 @@ const shutdown = installShutdown(
 );
 
 await app.listen({ host: config.HOST, port: config.PORT });
-logger.info({ url: `http://${config.HOST}:${(app.server.address() as { port: number }).port}`, tokens: tokens.size, keyId: ledger.signer.keyId.toString("hex") }, "audit listening");
+logger.info({ url: `http://${config.HOST}:${(app.server.address() as { port: number }).port}`, accounts: accounts.accounts.size, keyId: ledger.signer.keyId.toString("hex") }, "audit listening");
 let grpcTls: { cert: Buffer; key: Buffer } | undefined;
 try {
   grpcTls = config.GRPC_TLS_CERT && config.GRPC_TLS_KEY ? { cert: readFileSync(config.GRPC_TLS_CERT), key: readFileSync(config.GRPC_TLS_KEY) } : undefined;

@@ -13,8 +13,16 @@ export const CHANNELS = { HTTP: "briefing.http", DIGEST: "briefing.digest" } as 
 export const ACCESS_EVENT_TYPE = "audit.access";
 const MAX_ECHO = 200;
 
+/** The account a leader came in with: who viewed (or was refused) a briefing. */
+export interface AccessAccount {
+  name: string;
+  role: string;
+}
+
 export interface BriefingAccess {
   subscriberId: string;
+  /** The signed-in account (leaders); absent for the public tier and the digest. */
+  account?: AccessAccount | undefined;
   channel: (typeof CHANNELS)[keyof typeof CHANNELS];
   /** What was asked for, e.g. "/v1/briefings/eastern?week=2026-W47". */
   resource: string;
@@ -22,8 +30,23 @@ export interface BriefingAccess {
   regions: string[];
 }
 
+/**
+ * Whether the generated AccessRecord has `account_name` and `account_role`. The
+ * contract does not have them yet: `string account_name = 18;` and
+ * `string account_role = 19;` are to be added to AccessRecord in
+ * proto/takitini/audit/v1/access.proto. Until then a leader's access record
+ * names the subscriber only (the service logs the record id with the account);
+ * once the fields are generated, the account is recorded with no change here.
+ */
+export const RECORDS_ACCOUNT: boolean = "accountName" in AccessRecord.fromPartial({}) && "accountRole" in AccessRecord.fromPartial({});
+
+function withAccount(record: AccessRecord, account: AccessAccount | undefined): AccessRecord {
+  if (RECORDS_ACCOUNT && account) Object.assign(record, { accountName: account.name.slice(0, MAX_ECHO), accountRole: account.role.slice(0, MAX_ECHO) });
+  return record;
+}
+
 export function briefingViewed(a: BriefingAccess, now: Date, id: string = randomUUID()): AccessRecord {
-  return AccessRecord.fromPartial({
+  const record = AccessRecord.fromPartial({
     id,
     action: AccessAction.ACCESS_ACTION_BRIEFING_VIEWED,
     subscriberId: a.subscriberId,
@@ -34,10 +57,11 @@ export function briefingViewed(a: BriefingAccess, now: Date, id: string = random
     resource: a.resource.slice(0, MAX_ECHO),
     regions: a.regions,
   });
+  return withAccount(record, a.account);
 }
 
 export function briefingDenied(a: BriefingAccess, reason: string, now: Date, id: string = randomUUID()): AccessRecord {
-  return AccessRecord.fromPartial({
+  const record = AccessRecord.fromPartial({
     id,
     action: AccessAction.ACCESS_ACTION_BRIEFING_DENIED,
     subscriberId: a.subscriberId,
@@ -49,6 +73,7 @@ export function briefingDenied(a: BriefingAccess, reason: string, now: Date, id:
     resource: a.resource.slice(0, MAX_ECHO),
     regions: a.regions,
   });
+  return withAccount(record, a.account);
 }
 
 export function accessMessage(record: AccessRecord): { key: string; value: Buffer; headers: Record<string, string> } {

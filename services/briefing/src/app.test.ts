@@ -3,7 +3,7 @@ import { createLogger, createMetricsRegistry } from "@takitini/runtime";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "./app.js";
-import { tokenHash } from "./auth.js";
+import { leaderGateWithTokens } from "./accounts.fixture.js";
 import { AUDIENCES, SECRET, seizures } from "./briefing.fixture.js";
 import { AggregateStore } from "./store.js";
 
@@ -27,7 +27,7 @@ function harness(opts: { auditFails?: boolean } = {}) {
     store: (id) => stores.get(id)!,
     caughtUp: () => true,
     secret: SECRET,
-    tokens: new Map([[tokenHash(TOKEN), "community-eastern"]]),
+    gate: leaderGateWithTokens({ [TOKEN]: "community-eastern" }),
     cookieSecure: false,
     recordAccess: async (r) => {
       if (opts.auditFails) throw new Error("broker down");

@@ -1,10 +1,10 @@
 import type { AccessRecord } from "@takitini/proto";
-import { bearer, commonErrors, cookie, Counter, createHttpServer, ServiceError, sessionCookie, Sessions, zodIssues, type Logger, type ReadinessCheck, type Registry } from "@takitini/runtime";
+import { bearer, commonErrors, cookie, Counter, createHttpServer, refusalError, ServiceError, sessionCookie, SignInThrottledError, zodIssues, type GateOutcome, type Logger, type ReadinessCheck, type Registry } from "@takitini/runtime";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { briefingDenied, briefingViewed, CHANNELS } from "./access.js";
+import { briefingDenied, briefingViewed, CHANNELS, RECORDS_ACCOUNT, type AccessAccount } from "./access.js";
 import type { Audience } from "./audiences.js";
-import { COOKIE_NAME, subscriberFor } from "./auth.js";
+import { COOKIE_NAME, type LeaderAccount, type LeaderGate } from "./auth.js";
 import { assembleBriefing, type Briefing } from "./briefing.js";
 import { errors, RegionNotFound } from "./errors.js";
 import { briefingPage, errorPage, indexPage, loginPage } from "./html.js";
@@ -22,10 +22,9 @@ export interface AppDeps {
   /** Whether the aggregates have caught up with the topics. */
   caughtUp: () => boolean;
   secret: Uint8Array;
-  tokens: ReadonlyMap<string, string>;
+  /** Leader accounts: bearer credentials, sign-in sessions, throttling (runtime's AccountGate). */
+  gate: LeaderGate;
   cookieSecure: boolean;
-  /** Signed-in browsers (default: in memory, 12 hours). */
-  sessions?: Sessions<string>;
   /** Write an access record to the access topic (acks = all); resolves once it is durable. */
   recordAccess: (record: AccessRecord) => Promise<void>;
   now?: () => Date;
@@ -41,7 +40,7 @@ type Kind = "html" | "json";
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = createHttpServer({ service: "briefing", logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness, bodyLimit: 8 * 1024 });
   const now = deps.now ?? (() => new Date());
-  const sessions = deps.sessions ?? new Sessions<string>(12 * 3_600_000);
+  const gate = deps.gate;
   const served = new Counter({ name: "briefing_views_total", help: "Briefings served, by tier, channel and format", labelNames: ["tier", "format"], registers: [deps.metrics] });
   const denied = new Counter({ name: "briefing_denied_total", help: "Briefing requests refused, by code", labelNames: ["code"], registers: [deps.metrics] });
 
@@ -78,39 +77,44 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return quarter;
   };
 
-  const audit = async (record: AccessRecord) => {
+  const audit = async (record: AccessRecord, account?: AccessAccount) => {
     try {
       await deps.recordAccess(record);
     } catch (err) {
       deps.logger.error({ err: { message: (err as Error).message }, accessId: record.id }, "access record not written");
       throw errors.AUDIT_UNAVAILABLE();
     }
+    // Until the access record can name the account (see access.ts), the log ties the two together.
+    if (account && !RECORDS_ACCOUNT) deps.logger.info({ code: "BRIEFING_ACCESS_BY", accessId: record.id, account: account.name, role: account.role }, "access recorded");
   };
 
   const resource = (req: FastifyRequest) => req.url.slice(0, 200);
 
   /** Build, audit (before anything is sent), then hand over. */
-  const serve = async (audience: Audience, region: Region, period: string, req: FastifyRequest): Promise<Briefing> => {
+  const serve = async (audience: Audience, region: Region, period: string, req: FastifyRequest, account?: AccessAccount): Promise<Briefing> => {
     if (!deps.caughtUp()) throw errors.NOT_READY();
     const briefing = assembleBriefing({ store: deps.store(audience.subscriberId), region, periodId: period, rules: audience.rules, secret: deps.secret, received: audience.received });
-    await audit(briefingViewed({ subscriberId: audience.subscriberId, channel: CHANNELS.HTTP, resource: resource(req), regions: [region.code] }, now()));
+    await audit(briefingViewed({ subscriberId: audience.subscriberId, account, channel: CHANNELS.HTTP, resource: resource(req), regions: [region.code] }, now()), account);
     return briefing;
   };
 
-  const leader = async (req: FastifyRequest, kind: Kind, reply: FastifyReply): Promise<Audience | null> => {
-    const id = subscriberFor(deps.tokens, bearer(req.headers.authorization)) ?? sessions.get(cookie(req.headers.cookie, COOKIE_NAME));
-    const audience = id ? deps.audiences.leaders.get(id) : undefined;
-    if (audience) return audience;
-    if (kind === "html" && req.method === "GET") {
+  /** The signed-in leader: a bearer credential, else the sign-in session; a browser without one is sent to sign in. */
+  const leader = async (req: FastifyRequest, kind: Kind, reply: FastifyReply): Promise<{ audience: Audience; account: AccessAccount } | null> => {
+    const outcome = await authenticate(gate, bearer(req.headers.authorization), cookie(req.headers.cookie, COOKIE_NAME), req.ip);
+    const audience = outcome.ok ? deps.audiences.leaders.get(outcome.account.subscriber) : undefined;
+    if (outcome.ok && audience) return { audience, account: { name: outcome.account.name, role: outcome.account.role } };
+    if (kind === "html" && req.method === "GET" && (outcome.ok || outcome.code === "CREDENTIAL_INVALID")) {
       await reply.code(303).header("location", `/login?next=${encodeURIComponent(req.url.slice(0, 150))}`).send();
       return null;
     }
-    throw errors.UNAUTHENTICATED();
+    const err = outcome.ok ? errors.UNAUTHENTICATED() : refusalError(outcome, () => errors.UNAUTHENTICATED());
+    if (err instanceof SignInThrottledError) reply.header("retry-after", String(err.retryAfterSeconds));
+    throw err;
   };
 
-  const inScope = async (audience: Audience, region: Region, req: FastifyRequest) => {
+  const inScope = async (audience: Audience, region: Region, req: FastifyRequest, account: AccessAccount) => {
     if (audience.scope.some((r) => r.code === region.code)) return;
-    await audit(briefingDenied({ subscriberId: audience.subscriberId, channel: CHANNELS.HTTP, resource: resource(req), regions: [region.code] }, "REGION_OUT_OF_SCOPE", now()));
+    await audit(briefingDenied({ subscriberId: audience.subscriberId, account, channel: CHANNELS.HTTP, resource: resource(req), regions: [region.code] }, "REGION_OUT_OF_SCOPE", now()), account);
     throw errors.REGION_OUT_OF_SCOPE([{ path: "region", code: "out_of_scope", message: `your scope: ${audience.scope.map((r) => r.slug).join(", ")}` }]);
   };
 
@@ -141,11 +145,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     "/briefings/:region",
     handle("html", async (req, reply) => {
       const region = regionOf(req);
-      const audience = await leader(req, "html", reply);
-      if (!audience) return reply;
-      await inScope(audience, region, req);
+      const signedIn = await leader(req, "html", reply);
+      if (!signedIn) return reply;
+      const { audience, account } = signedIn;
+      await inScope(audience, region, req, account);
       const week = periodFrom(audience, req.query);
-      const b = await serve(audience, region, week, req);
+      const b = await serve(audience, region, week, req, account);
       served.inc({ tier: audience.tier, format: "html" });
       return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(briefingPage(b, { ...links(`/briefings/${region.slug}`, "week", week, `/v1/briefings/${region.slug}`), signedIn: true }));
     }),
@@ -154,10 +159,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     "/v1/briefings/:region",
     handle("json", async (req, reply) => {
       const region = regionOf(req);
-      const audience = (await leader(req, "json", reply))!;
-      await inScope(audience, region, req);
+      const { audience, account } = (await leader(req, "json", reply))!;
+      await inScope(audience, region, req, account);
       const week = periodFrom(audience, req.query);
-      const b = await serve(audience, region, week, req);
+      const b = await serve(audience, region, week, req, account);
       served.inc({ tier: audience.tier, format: "json" });
       return reply.header("cache-control", "no-store").send(b);
     }),
@@ -196,17 +201,31 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     handle("html", async (req, reply) => {
       const form = loginForm.safeParse(req.body ?? {});
       if (!form.success) throw commonErrors.INVALID_QUERY(zodIssues(form.error));
-      const id = subscriberFor(deps.tokens, form.data.token);
-      const audience = id ? deps.audiences.leaders.get(id) : undefined;
-      if (!audience) return reply.code(401).type("text/html; charset=utf-8").send(loginPage("That token was not recognised.", safeNext(form.data.next ?? "")));
+      const again = (status: number, message: string) => reply.code(status).type("text/html; charset=utf-8").header("cache-control", "no-store").send(loginPage(message, safeNext(form.data.next ?? "")));
+      // Failures are throttled per account and per client address.
+      const outcome = await gate.signIn(form.data.token, req.ip);
+      if (!outcome.ok) {
+        if (outcome.code === "SIGN_IN_THROTTLED") {
+          const wait = outcome.retryAfterSeconds ?? 1;
+          reply.header("retry-after", String(wait));
+          return again(429, `Too many sign-in attempts (SIGN_IN_THROTTLED). Try again in ${wait} seconds.`);
+        }
+        if (outcome.code === "CREDENTIAL_EXPIRED") return again(401, "That token has expired (CREDENTIAL_EXPIRED). Ask for a new one.");
+        if (outcome.code === "CREDENTIAL_DISABLED") return again(401, "That account is disabled (CREDENTIAL_DISABLED).");
+        return again(401, "That token was not recognised.");
+      }
+      const audience = deps.audiences.leaders.get(outcome.account.subscriber);
+      if (!audience) {
+        gate.signOut(outcome.session);
+        return again(401, "That token was not recognised.");
+      }
       const next = safeNext(form.data.next ?? "") || `/briefings/${audience.scope[0]?.slug ?? "eastern"}`;
       // The browser keeps a session id, never the token.
-      const session = sessions.open(audience.subscriberId);
-      return reply.code(303).header("set-cookie", sessionCookie(COOKIE_NAME, session, Math.floor(sessions.ttlMs / 1000), deps.cookieSecure)).header("location", next).send();
+      return reply.code(303).header("set-cookie", sessionCookie(COOKIE_NAME, outcome.session!, Math.floor(gate.sessions.ttlMs / 1000), deps.cookieSecure)).header("location", next).send();
     }),
   );
   app.post("/logout", async (req, reply) => {
-    sessions.close(cookie(req.headers.cookie, COOKIE_NAME));
+    gate.signOut(cookie(req.headers.cookie, COOKIE_NAME));
     return reply.code(303).header("set-cookie", sessionCookie(COOKIE_NAME, "", 0, deps.cookieSecure)).header("location", "/").send();
   });
 
@@ -217,3 +236,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   }
 }
 
+/**
+ * Who a leader's request is: a bearer credential (verified, remembered for a
+ * short while, throttled on failure), else the sign-in session. A bearer
+ * refused for a reason of its own (expired, disabled, throttled) is answered
+ * with that reason unless a live session stands in for it.
+ */
+async function authenticate(gate: LeaderGate, token: string | undefined, session: string | undefined, address: string): Promise<GateOutcome<LeaderAccount>> {
+  const byToken = token ? await gate.authenticate(token, address) : undefined;
+  if (byToken?.ok) return byToken;
+  const bySession = gate.session(session);
+  if (bySession) return { ok: true, account: bySession };
+  return byToken ?? { ok: false, code: "CREDENTIAL_INVALID" };
+}

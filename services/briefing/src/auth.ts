@@ -1,28 +1,53 @@
-import { tokenHash } from "@takitini/runtime";
+import { accountEntry, AccountGate, formatPath, legacyBase, tokenHash, type AccountBase, type AccountFormat, type FieldIssue } from "@takitini/runtime";
 import { z } from "zod";
 
 /**
- * Community leaders' credentials: a bearer token looked up by its SHA-256 in a
- * map from configuration; a browser signs in with the token once and then holds
- * only a session id (runtime's Sessions). The token itself is never stored,
- * logged or put in a cookie. Pure.
+ * Community leaders are people: each is a named account — a person, the role
+ * `leader`, the community-leader subscriber whose region(s) they read, a
+ * credential of their own (the scrypt hash of their token's secret; the token
+ * itself is never stored, logged or put in a cookie), an expiry and a
+ * `disabled` switch — in the leader accounts file
+ * (BRIEFING_LEADER_ACCOUNTS_FILE), re-read when it changes. The runtime's
+ * AccountGate checks a bearer per request, exchanges a token for a session id
+ * at /login, throttles failures and ends sessions when their account changes.
+ *
+ * The old tokens file (`{"<sha256 hex of a token>": "<subscriber id>"}`) is
+ * still read, deprecated: each entry is a leader account without expiry, named
+ * after its subscriber and the first 8 hex digits of its hash (no person is
+ * known). Pure.
  */
 
 export const COOKIE_NAME = "takitini_briefing";
 
-const tokenMap = z.record(z.string().regex(/^[0-9a-f]{64}$/, "keys are sha256(token), lowercase hex"), z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "values are subscriber ids"));
+export const LEADER_ROLES = ["leader"] as const;
+export type LeaderRole = (typeof LEADER_ROLES)[number];
 
-/** Parse the tokens file's JSON (sha256 hex → subscriber id). */
-export function parseTokens(json: string): Map<string, string> {
-  const parsed = tokenMap.safeParse(JSON.parse(json));
-  if (!parsed.success) throw new Error(`leader tokens: ${z.prettifyError(parsed.error)}`);
-  return new Map(Object.entries(parsed.data));
+export interface LeaderAccount extends AccountBase<LeaderRole> {
+  /** The community-leader subscriber (registry id) whose scope the account reads. */
+  subscriber: string;
+}
+
+export type LeaderGate = AccountGate<LeaderAccount>;
+
+const subscriberId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "expected a subscriber id, e.g. community-eastern");
+
+export const leaderAccounts: AccountFormat<LeaderAccount> = {
+  label: "community leader",
+  entry: accountEntry(LEADER_ROLES, { subscriber: subscriberId }, (base, extra) => ({ ...base, subscriber: extra.subscriber })),
+  legacy: {
+    value: subscriberId,
+    toAccount: (hash, subscriber) => ({ ...legacyBase(hash, `${subscriber} (token ${hash.slice(0, 8)})`, "leader"), subscriber }),
+  },
+};
+
+/** The service's own check of a leader accounts file: every account's subscriber is a community-leader subscriber of the registry. */
+export function leaderCheck(leaders: { has(id: string): boolean }): (accounts: readonly LeaderAccount[]) => FieldIssue[] {
+  return (accounts) =>
+    accounts.flatMap((a, i) =>
+      leaders.has(a.subscriber)
+        ? []
+        : [{ path: a.legacy ? formatPath([a.credential.slice("sha256$".length)]) : formatPath(["accounts", i, "subscriber"]), code: "unknown_subscriber", message: `"${a.subscriber}" is not a community-leader subscriber` }],
+    );
 }
 
 export { tokenHash };
-
-/** The subscriber a token belongs to, or undefined. */
-export function subscriberFor(tokens: ReadonlyMap<string, string>, token: string | undefined): string | undefined {
-  if (!token || token.length < 16 || token.length > 512) return undefined;
-  return tokens.get(tokenHash(token));
-}

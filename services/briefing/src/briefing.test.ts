@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { parseTokens, subscriberFor, tokenHash } from "./auth.js";
 import { assembleBriefing, type Briefing, type PublishedTable } from "./briefing.js";
 import { AUDIENCES, complaints, EASTERN_LEADERS, kafkaAggregate, kafkaNotice, notice, SECRET, seizures, wastewater } from "./briefing.fixture.js";
 import { barChart } from "./chart.js";
@@ -180,16 +179,3 @@ describe("the weekly digest", () => {
   });
 });
 
-describe("leaders' credentials", () => {
-  const token = "s3cret-token-for-eastern-leaders";
-  const tokens = parseTokens(JSON.stringify({ [tokenHash(token)]: "community-eastern" }));
-  it("maps a token's hash to its subscriber", () => {
-    expect(subscriberFor(tokens, token)).toBe("community-eastern");
-    expect(subscriberFor(tokens, "wrong-token-wrong-token")).toBeUndefined();
-    expect(subscriberFor(tokens, "short")).toBeUndefined();
-    expect(subscriberFor(tokens, undefined)).toBeUndefined();
-  });
-  it("refuses a tokens file that is not sha256 → subscriber", () => {
-    expect(() => parseTokens(JSON.stringify({ "plain-token": "community-eastern" }))).toThrow(/leader tokens/);
-  });
-});

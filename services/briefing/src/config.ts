@@ -1,5 +1,5 @@
 import { DEFAULT_DATA_DIR } from "@takitini/policies";
-import { baseConfig, loadConfig, port } from "@takitini/runtime";
+import { baseConfig, loadConfig, port, signInFields } from "@takitini/runtime";
 import { z } from "zod";
 
 const topic = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "expected a Kafka topic name");
@@ -36,8 +36,26 @@ export const configSchema = baseConfig.extend({
    * and across restarts; without it the rounding cannot be undone.
    */
   BRIEFING_ROUNDING_SECRET_FILE: z.string().min(1),
-  /** JSON: sha256(token) in lowercase hex → community-leader subscriber id. Unset: no leader can sign in. */
+  /**
+   * The leader accounts file (JSON, {"accounts": [{name, role: "leader", subscriber, credential, expires_at, disabled?}]}),
+   * re-read when it changes; `dist/tools/account.js` makes an entry. Unset (and no tokens file): no leader can sign in.
+   */
+  BRIEFING_LEADER_ACCOUNTS_FILE: z.string().min(1).optional(),
+  /** Deprecated: the old tokens file (sha256(token) in lowercase hex → subscriber id), or an accounts file. Use BRIEFING_LEADER_ACCOUNTS_FILE. */
   BRIEFING_LEADER_TOKENS_FILE: z.string().min(1).optional(),
+  /** How often the accounts file is looked at for a change. */
+  BRIEFING_ACCOUNTS_POLL_MS: signInFields.pollMs,
+  /** How long a verified bearer credential is remembered (scrypt is slow); 0: never. */
+  BRIEFING_CREDENTIAL_CACHE_TTL_MS: signInFields.cacheTtlMs,
+  /** Sign-in session lifetime (absolute) and idle timeout. */
+  BRIEFING_SESSION_TTL_MS: signInFields.sessionTtlMs(12 * 3_600_000),
+  BRIEFING_SESSION_IDLE_MS: signInFields.sessionIdleMs(3_600_000),
+  /** How often ended sessions, forgotten failures and stale verifications are swept. */
+  BRIEFING_SESSION_SWEEP_MS: signInFields.sweepMs,
+  /** Failed credentials allowed per account and per client address before backing off; the first backoff, doubled per failure up to the longest. */
+  BRIEFING_SIGN_IN_FREE_FAILURES: signInFields.freeFailures,
+  BRIEFING_SIGN_IN_BACKOFF_BASE_MS: signInFields.backoffBaseMs,
+  BRIEFING_SIGN_IN_BACKOFF_MAX_MS: signInFields.backoffMaxMs,
   /** The registry's public-tier subscriber whose topic feeds public briefings. */
   BRIEFING_PUBLIC_SUBSCRIBER: z.string().min(1).default("public"),
   /** Suppression thresholds: MSD's 6 for leaders; coarser for the public, never finer than 6. */
@@ -51,9 +69,34 @@ export const configSchema = baseConfig.extend({
   BRIEFING_DIGEST_LOOKBACK: z.coerce.number().int().min(1).max(52).default(4),
   /** Mark the sign-in cookie Secure (set true behind HTTPS). */
   BRIEFING_COOKIE_SECURE: bool.default(false),
+}).superRefine((c, ctx) => {
+  if (c.BRIEFING_LEADER_ACCOUNTS_FILE !== undefined && c.BRIEFING_LEADER_TOKENS_FILE !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["BRIEFING_LEADER_TOKENS_FILE"], message: "set BRIEFING_LEADER_ACCOUNTS_FILE or (deprecated) BRIEFING_LEADER_TOKENS_FILE, not both" });
+  }
+  if (c.BRIEFING_SESSION_IDLE_MS > c.BRIEFING_SESSION_TTL_MS) ctx.addIssue({ code: "custom", path: ["BRIEFING_SESSION_IDLE_MS"], message: "must be at most BRIEFING_SESSION_TTL_MS" });
+  if (c.BRIEFING_SIGN_IN_BACKOFF_MAX_MS < c.BRIEFING_SIGN_IN_BACKOFF_BASE_MS) ctx.addIssue({ code: "custom", path: ["BRIEFING_SIGN_IN_BACKOFF_MAX_MS"], message: "must be at least BRIEFING_SIGN_IN_BACKOFF_BASE_MS" });
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** The leader accounts file to read, if any: BRIEFING_LEADER_ACCOUNTS_FILE, else the deprecated BRIEFING_LEADER_TOKENS_FILE. */
+export function leaderAccountsFile(c: Config): { path: string; variable: string } | undefined {
+  if (c.BRIEFING_LEADER_ACCOUNTS_FILE !== undefined) return { path: c.BRIEFING_LEADER_ACCOUNTS_FILE, variable: "BRIEFING_LEADER_ACCOUNTS_FILE" };
+  if (c.BRIEFING_LEADER_TOKENS_FILE !== undefined) return { path: c.BRIEFING_LEADER_TOKENS_FILE, variable: "BRIEFING_LEADER_TOKENS_FILE" };
+  return undefined;
+}
+
+/** The gate's settings from the configuration. */
+export function signInSettings(c: Config) {
+  return {
+    sessionTtlMs: c.BRIEFING_SESSION_TTL_MS,
+    sessionIdleMs: c.BRIEFING_SESSION_IDLE_MS,
+    freeFailures: c.BRIEFING_SIGN_IN_FREE_FAILURES,
+    backoffBaseMs: c.BRIEFING_SIGN_IN_BACKOFF_BASE_MS,
+    backoffMaxMs: c.BRIEFING_SIGN_IN_BACKOFF_MAX_MS,
+    cacheTtlMs: c.BRIEFING_CREDENTIAL_CACHE_TTL_MS,
+  };
+}
 
 export function readConfig(env: Record<string, string | undefined> = process.env): Config {
   return loadConfig(configSchema, env);

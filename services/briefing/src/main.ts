@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseRegistry, SUBSCRIBERS_FILE } from "@takitini/policies";
-import { createKafka, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
-import { accessMessage } from "./access.js";
+import { Accounts, AccountsFile, createAccountGate, createKafka, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
+import { accessMessage, RECORDS_ACCOUNT } from "./access.js";
 import { buildApp } from "./app.js";
 import { audiencesFrom } from "./audiences.js";
-import { parseTokens } from "./auth.js";
-import { readConfig } from "./config.js";
+import { leaderAccounts, leaderCheck, type LeaderAccount } from "./auth.js";
+import { leaderAccountsFile, readConfig, signInSettings } from "./config.js";
 import { CommunityFeed } from "./feed.js";
 import { DigestPublisher } from "./publisher.js";
 
@@ -22,8 +22,16 @@ const audiences = audiencesFrom(registry, {
   leaderThreshold: config.BRIEFING_LEADER_THRESHOLD,
   publicThreshold: config.BRIEFING_PUBLIC_THRESHOLD,
 });
-const tokens = config.BRIEFING_LEADER_TOKENS_FILE ? parseTokens(readFileSync(config.BRIEFING_LEADER_TOKENS_FILE, "utf8")) : new Map<string, string>();
-for (const id of new Set(tokens.values())) if (!audiences.leaders.has(id)) throw new Error(`leader tokens name "${id}", which is not a community-leader subscriber`);
+// Leader accounts: the file is re-read when it changes (a bad new one — or one naming a subscriber
+// that is not a community leader — is refused, the old kept). No file: no leader can sign in.
+const source = leaderAccountsFile(config);
+if (source?.variable === "BRIEFING_LEADER_TOKENS_FILE") logger.warn({ code: "CONFIG_DEPRECATED", variable: "BRIEFING_LEADER_TOKENS_FILE" }, "BRIEFING_LEADER_TOKENS_FILE is deprecated: set BRIEFING_LEADER_ACCOUNTS_FILE");
+const accountsFile = source
+  ? new AccountsFile({ path: source.path, format: leaderAccounts, logger, check: leaderCheck(audiences.leaders), pollMs: config.BRIEFING_ACCOUNTS_POLL_MS, cacheTtlMs: config.BRIEFING_CREDENTIAL_CACHE_TTL_MS }).start()
+  : undefined;
+const gate = createAccountGate(accountsFile?.accounts ?? new Accounts<LeaderAccount>([]), signInSettings(config), logger).start(config.BRIEFING_SESSION_SWEEP_MS);
+if (accountsFile) process.on("SIGHUP", () => void accountsFile.reload());
+if (!RECORDS_ACCOUNT) logger.warn({ code: "ACCESS_ACCOUNT_UNRECORDED" }, "leaders' access records name the subscriber but not the account until AccessRecord has account_name and account_role");
 
 const kafka = createKafka({ clientId: "takitini-briefing", brokers: config.KAFKA_BROKERS, logger, security: readKafkaSecurity(config) });
 const all = [...audiences.leaders.values(), audiences.public];
@@ -58,7 +66,7 @@ const app = buildApp({
   store: (id) => feed.store(id),
   caughtUp: () => feed.caughtUp(),
   secret,
-  tokens,
+  gate,
   cookieSecure: config.BRIEFING_COOKIE_SECURE,
   recordAccess: async (record) => {
     await auditProducer.send({ topic: config.ACCESS_TOPIC, acks: -1, messages: [accessMessage(record)] });
@@ -69,6 +77,7 @@ const shutdown = installShutdown(
   logger,
   [
     { name: "http", run: () => app.close() },
+    { name: "accounts", run: async () => (accountsFile?.stop(), gate.stop()) },
     { name: "digests", run: () => digests.stop() },
     { name: "feed", run: () => feed.stop() },
     { name: "audit-producer", run: () => auditProducer.disconnect() },

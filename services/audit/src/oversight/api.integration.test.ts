@@ -13,7 +13,7 @@ import { appendRecords, ingestRecord } from "../ingest.js";
 import { Ledger, pgDatabase } from "../ledger/index.js";
 import { createSigner } from "../merkle/index.js";
 import { fromAccess, fromDecision, revisionsOf, type Appendable } from "./records.js";
-import { Sessions, tokenHash } from "@takitini/runtime";
+import { gateWithTokens } from "./accounts.fixture.js";
 import { trustKeys, checkHeadSignature, verifyInclusion } from "../verify/index.js";
 import { decision } from "./decisions.fixture.js";
 
@@ -40,8 +40,7 @@ async function service() {
     metrics: createMetricsRegistry("t"),
     db,
     ledger,
-    tokens: new Map([[tokenHash(TOKEN), "Officer Aroha"]]),
-    sessions: new Sessions(60_000),
+    gate: gateWithTokens({ [TOKEN]: "Officer Aroha" }),
     readiness: [],
   });
   const get = async (path: string, token: string | null = TOKEN) => {

@@ -1,45 +1,37 @@
-import { timingSafeEqual } from "node:crypto";
-import { tokenHash } from "@takitini/runtime";
-import { readFileSync } from "node:fs";
+import { accountEntry, AccountGate, legacyBase, type AccountBase, type AccountFormat } from "@takitini/runtime";
 import { z } from "zod";
 
 /**
- * Oversight credentials. The tokens file maps the SHA-256 (hex) of each token
- * to the name of the officer it was issued to; the service never holds a token
- * itself. A console login exchanges a token for a session (runtime's Sessions).
+ * Oversight accounts: each member of the oversight body's staff is a named
+ * account — a person, a role (`reviewer`, `administrator`), a credential of
+ * their own (the scrypt hash of their token's secret; the service never holds a
+ * token), an expiry and a `disabled` switch — in the accounts file
+ * (AUDIT_OVERSIGHT_ACCOUNTS_FILE), re-read when it changes. The runtime's
+ * AccountGate checks a bearer per request, exchanges a token for a console
+ * session, throttles failures and ends sessions when their account changes.
+ *
+ * The old tokens file (`{"<sha256 hex of a token>": "<officer>"}`) is still
+ * read, deprecated: each entry is a reviewer named by its value, without expiry.
  */
 
-const tokensFile = z.record(z.string().regex(/^[0-9a-f]{64}$/, "expected the SHA-256 hex of a token"), z.string().min(1).max(200));
+export const OVERSIGHT_ROLES = ["reviewer", "administrator"] as const;
+export type OversightRole = (typeof OVERSIGHT_ROLES)[number];
+export type OversightAccount = AccountBase<OversightRole>;
+export type OversightGate = AccountGate<OversightAccount>;
 
-export type TokenRegistry = ReadonlyMap<string, string>;
+export const oversightAccounts: AccountFormat<OversightAccount> = {
+  label: "oversight",
+  entry: accountEntry(OVERSIGHT_ROLES, {}, (base) => base),
+  legacy: {
+    value: z.string().min(1, "expected the officer's name").max(200),
+    toAccount: (hash, officer) => legacyBase(hash, officer, "reviewer"),
+  },
+};
 
-export function parseTokens(json: string, source: string): TokenRegistry {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch (err) {
-    throw new Error(`${source} is not JSON: ${(err as Error).message}`);
-  }
-  const parsed = tokensFile.safeParse(raw);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new Error(`${source}: ${issues} (each key must be the SHA-256 hex of a token, each value the officer's name)`);
-  }
-  return new Map(Object.entries(parsed.data));
-}
-
-export function loadTokens(path: string): TokenRegistry {
-  return parseTokens(readFileSync(path, "utf8"), path);
-}
-
-/** The officer a presented token belongs to, compared in constant time. */
-export function officerFor(registry: TokenRegistry, token: string): string | undefined {
-  if (token.length === 0 || token.length > 512) return undefined;
-  const presented = Buffer.from(tokenHash(token), "hex");
-  for (const [hash, officer] of registry) {
-    if (timingSafeEqual(presented, Buffer.from(hash, "hex"))) return officer;
-  }
-  return undefined;
+/** Who asked, as the ledger records it. */
+export interface Asker {
+  name: string;
+  role: OversightRole;
 }
 
 export const SESSION_COOKIE = "takitini_oversight";

@@ -36,7 +36,7 @@ import { appendRecords } from "../ingest.js";
 import { Ledger, pgDatabase } from "../ledger/index.js";
 import { createSigner } from "../merkle/index.js";
 import { checkHeadSignature, trustKeys, verifyInclusion } from "../verify/index.js";
-import { Sessions, tokenHash } from "@takitini/runtime";
+import { gateWithTokens } from "./accounts.fixture.js";
 import { closeOversightGrpc, createOversightGrpcServer, GRPC_ERROR_CODE_KEY, issuesOf, listenOversightGrpc, SERVICE_PATH } from "./grpc.js";
 import { fromAccess, fromDecision, revisionsOf, type Appendable } from "./records.js";
 import { decision } from "./decisions.fixture.js";
@@ -72,10 +72,10 @@ async function service(tls?: { cert: Buffer; key: Buffer }) {
   const pool = new pg.Pool({ connectionString: url, max: 4, options: `-c search_path=${schema}` });
   const db = pgDatabase(pool);
   const ledger = await Ledger.open(db, { signer });
-  const tokens = new Map([[tokenHash(TOKEN), OFFICER]]);
+  const gate = gateWithTokens({ [TOKEN]: OFFICER });
   const logger = createLogger("t", "silent");
-  const app = await buildApp({ logger, metrics: createMetricsRegistry("t"), db, ledger, tokens, sessions: new Sessions(60_000), readiness: [] });
-  const server = createOversightGrpcServer({ logger, db, ledger, tokens });
+  const app = await buildApp({ logger, metrics: createMetricsRegistry("t"), db, ledger, gate, readiness: [] });
+  const server = createOversightGrpcServer({ logger, db, ledger, gate });
   const port = await listenOversightGrpc(server, { host: "127.0.0.1", port: 0, tls });
   const client = new OversightServiceClient(
     `127.0.0.1:${port}`,

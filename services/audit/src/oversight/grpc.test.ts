@@ -26,7 +26,8 @@ import {
   grpcError,
   GRPC_ERROR_CODE_KEY,
   issuesOf,
-  officerOf,
+  accountOf,
+  peerAddress,
   searchParameters,
   summaryMessage,
   toAnomaliesQuery,
@@ -35,9 +36,10 @@ import {
   toStatsQuery,
   toWhoHasSeenQuery,
 } from "./grpc.js";
-import { tokenHash } from "@takitini/runtime";
+import { SignInThrottledError } from "@takitini/runtime";
+import { gateWithTokens } from "./accounts.fixture.js";
 import { recordsQuery } from "./query.js";
-import { oversightQueryRecord, queryParameters } from "./recording.js";
+import { oversightQueryRecord, queryParameters, RECORDS_ROLE } from "./recording.js";
 
 const EVENT = "5b0c1f7e-2d4a-4c3e-9f1a-0b2c3d4e5f60";
 
@@ -163,20 +165,35 @@ describe("gRPC answers and refusals", () => {
     expect(grpcError(auditErrors.RECORD_NOT_FOUND()).code).toBe(grpc.status.NOT_FOUND);
     expect(grpcError(auditErrors.NO_SIGNED_HEAD()).code).toBe(grpc.status.NOT_FOUND);
     expect(grpcError(commonErrors.INTERNAL()).code).toBe(grpc.status.INTERNAL);
+    const throttled = grpcError(new SignInThrottledError(4));
+    expect(throttled.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(throttled.metadata.get(GRPC_ERROR_CODE_KEY)).toEqual(["SIGN_IN_THROTTLED"]);
+    expect(throttled.metadata.get("retry-after")).toEqual(["4"]);
   });
 
-  it("takes the credential from `authorization: Bearer <token>` metadata only", () => {
-    const tokens = new Map([[tokenHash("s3cret-token"), "Officer Aroha"]]);
+  it("takes the credential from `authorization: Bearer <token>` metadata only, throttling failures by the peer's address", async () => {
+    const gate = gateWithTokens({ "s3cret-token": "Officer Aroha" });
     const md = (value?: string) => {
       const m = new grpc.Metadata();
       if (value !== undefined) m.set("authorization", value);
       return m;
     };
-    expect(officerOf(tokens, md("Bearer s3cret-token"))).toBe("Officer Aroha");
-    expect(officerOf(tokens, md())).toBeUndefined();
-    expect(officerOf(tokens, md("Bearer wrong"))).toBeUndefined();
-    expect(officerOf(tokens, md("s3cret-token"))).toBeUndefined();
-    expect(officerOf(tokens, md("Basic s3cret-token"))).toBeUndefined();
+    const peer = "ipv4:10.1.2.3:50123";
+    expect(await accountOf(gate, md("Bearer s3cret-token"), peer)).toMatchObject({ ok: true, account: { name: "Officer Aroha", role: "reviewer" } });
+    expect(await accountOf(gate, md(), peer)).toEqual({ ok: false, code: "CREDENTIAL_INVALID" });
+    expect(await accountOf(gate, md("s3cret-token"), peer)).toEqual({ ok: false, code: "CREDENTIAL_INVALID" });
+    expect(await accountOf(gate, md("Basic s3cret-token"), peer)).toEqual({ ok: false, code: "CREDENTIAL_INVALID" });
+    for (let i = 0; i < 5; i++) expect(await accountOf(gate, md(`Bearer wrong-${i}`), peer)).toEqual({ ok: false, code: "CREDENTIAL_INVALID" });
+    expect(await accountOf(gate, md("Bearer wrong-5"), "10.1.2.3:40000")).toMatchObject({ ok: false, code: "SIGN_IN_THROTTLED", retryAfterSeconds: 1 });
+    expect(await accountOf(gate, md("Bearer wrong-5"), "ipv4:10.1.2.4:40000")).toEqual({ ok: false, code: "CREDENTIAL_INVALID" });
+  });
+
+  it("reads the client address of a gRPC peer", () => {
+    expect(peerAddress("ipv4:10.0.0.1:5000")).toBe("10.0.0.1");
+    expect(peerAddress("10.0.0.1:5000")).toBe("10.0.0.1");
+    expect(peerAddress("ipv6:[2001:db8::1]:5000")).toBe("2001:db8::1");
+    expect(peerAddress("[::1]:5000")).toBe("::1");
+    expect(peerAddress("unix:/tmp/sock")).toBe("unix:/tmp/sock");
   });
 });
 
@@ -193,7 +210,7 @@ describe("recording an oversight query", () => {
 
   it("builds the record the ledger holds for either door", () => {
     const at = new Date("2026-11-22T03:04:05.678Z");
-    const r = oversightQueryRecord({ officer: "Officer Aroha", channel: "grpc", method: "SearchRecords", route: "/takitini.audit.v1.OversightService/SearchRecords", parameters: { kind: "decision" }, status: 3, resultCount: 0 }, "q-1", at);
+    const r = oversightQueryRecord({ officer: "Officer Aroha", role: "reviewer", channel: "grpc", method: "SearchRecords", route: "/takitini.audit.v1.OversightService/SearchRecords", parameters: { kind: "decision" }, status: 3, resultCount: 0 }, "q-1", at);
     expect(OversightQueryRecord.decode(OversightQueryRecord.encode(r).finish())).toEqual({
       id: "q-1",
       officer: "Officer Aroha",
@@ -204,6 +221,8 @@ describe("recording an oversight query", () => {
       status: 3,
       resultCount: 0,
       occurredAt: at,
+      // Once the contract has OversightQueryRecord.officer_role, the account's role too.
+      ...(RECORDS_ROLE ? { officerRole: "reviewer" } : {}),
     });
   });
 });

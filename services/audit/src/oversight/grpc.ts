@@ -28,13 +28,13 @@ import {
   type WhoHasSeenRequest,
   type WhoHasSeenResponse,
 } from "@takitini/proto";
-import { bearer, commonErrors, ServiceError, zodIssues, type FieldIssue, type Logger } from "@takitini/runtime";
+import { bearer, commonErrors, refusalError, ServiceError, SignInThrottledError, zodIssues, type FieldIssue, type GateOutcome, type Logger } from "@takitini/runtime";
 import { z } from "zod";
 import { auditErrors } from "../app.js";
 import type { Ledger, SqlDatabase } from "../ledger/index.js";
 import type { SignedTreeHead } from "../merkle/index.js";
 import { flagAnomalies } from "./anomaly.js";
-import { officerFor, type TokenRegistry } from "./credentials.js";
+import type { OversightAccount, OversightGate } from "./credentials.js";
 import { anomaliesQuery, pageQuery, recordsQuery, statsQuery } from "./query.js";
 import { recordOversightQuery } from "./recording.js";
 import { anomalySeries, disclosureStats, recordById, searchRecords, whoHasSeen, type Disclosure, type RecordSummary } from "./store.js";
@@ -178,6 +178,7 @@ const STATUS_OF_HTTP: Record<number, grpc.status> = {
   400: grpc.status.INVALID_ARGUMENT,
   401: grpc.status.UNAUTHENTICATED,
   404: grpc.status.NOT_FOUND,
+  429: grpc.status.RESOURCE_EXHAUSTED,
   503: grpc.status.UNAVAILABLE,
 };
 
@@ -186,6 +187,7 @@ export function grpcError(err: ServiceError): grpc.ServiceError {
   const metadata = new grpc.Metadata();
   metadata.set(GRPC_ERROR_CODE_KEY, err.code);
   metadata.set(GRPC_ISSUES_KEY, Buffer.from(JSON.stringify(err.issues)));
+  if (err instanceof SignInThrottledError) metadata.set("retry-after", String(err.retryAfterSeconds));
   const details = err.issues.length > 0 ? `${err.code}: ${err.issues.map((i) => `${i.path || "(request)"}: ${i.message}`).join("; ")}` : `${err.code}: ${err.message}`;
   return Object.assign(new Error(details), { code: STATUS_OF_HTTP[err.statusCode] ?? grpc.status.INTERNAL, details, metadata });
 }
@@ -204,7 +206,8 @@ export interface OversightGrpcDeps {
   logger: Logger;
   db: SqlDatabase;
   ledger: Ledger;
-  tokens: TokenRegistry;
+  /** Oversight accounts: each call's bearer credential is checked (and its failures throttled) by the same gate as the HTTP API's. */
+  gate: OversightGate;
 }
 
 interface Answer<Res> {
@@ -213,10 +216,20 @@ interface Answer<Res> {
   count: number;
 }
 
-/** The officer an `authorization: Bearer <token>` metadata entry names, if any. */
-export function officerOf(tokens: TokenRegistry, metadata: grpc.Metadata): string | undefined {
+/** The account an `authorization: Bearer <token>` metadata entry belongs to, or why it is refused. */
+export function accountOf(gate: OversightGate, metadata: grpc.Metadata, peer: string): Promise<GateOutcome<OversightAccount>> {
   const header = metadata.get("authorization")[0];
-  return officerFor(tokens, bearer(typeof header === "string" ? header : undefined) ?? "");
+  return gate.authenticate(bearer(typeof header === "string" ? header : undefined), peerAddress(peer));
+}
+
+/** The client address of a gRPC peer ("ipv4:10.0.0.1:5000", "[::1]:5000", "10.0.0.1:5000"), for throttling. */
+export function peerAddress(peer: string): string {
+  const bare = peer.replace(/^ipv[46]:/, "");
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(bare);
+  if (bracketed) return bracketed[1]!;
+  const v4 = /^(\d+\.\d+\.\d+\.\d+)(?::\d+)?$/.exec(bare);
+  if (v4) return v4[1]!;
+  return bare;
 }
 
 export function oversightService(deps: OversightGrpcDeps): OversightServiceServer {
@@ -226,10 +239,14 @@ export function oversightService(deps: OversightGrpcDeps): OversightServiceServe
   function unary<Req, Res>(method: string, parameters: (req: Req) => QueryParameters, answer: (req: Req) => Promise<Answer<Res>>): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       void (async () => {
-        const officer = officerOf(deps.tokens, call.metadata);
+        const who = await accountOf(deps.gate, call.metadata, call.getPeer()).catch((err: unknown): GateOutcome<OversightAccount> => {
+          logger.error({ err, method }, "the oversight credential could not be checked");
+          return { ok: false, code: "CREDENTIAL_INVALID" };
+        });
+        const asker = who.ok ? { name: who.account.name, role: who.account.role } : undefined;
         let outcome: { ok: true; answer: Answer<Res> } | { ok: false; error: grpc.ServiceError };
         try {
-          if (!officer) throw auditErrors.OVERSIGHT_CREDENTIAL_REQUIRED([], "an oversight credential is required (metadata authorization: Bearer <token>)");
+          if (!who.ok) throw refusalError(who, () => auditErrors.OVERSIGHT_CREDENTIAL_REQUIRED([], "an oversight credential is required (metadata authorization: Bearer <token>)"));
           outcome = { ok: true, answer: await answer(call.request) };
         } catch (err) {
           if (!(err instanceof ServiceError)) logger.error({ err, method }, "oversight gRPC call failed");
@@ -243,7 +260,8 @@ export function oversightService(deps: OversightGrpcDeps): OversightServiceServe
         }
         try {
           await recordOversightQuery(ledger, {
-            officer: officer ?? "",
+            officer: asker?.name ?? "",
+            role: asker?.role ?? "",
             channel: "grpc",
             method,
             route: `${SERVICE_PATH}/${method}`,

@@ -1,5 +1,5 @@
 export { DEFAULT_RULES, flagAnomalies, type Anomaly, type AnomalyRules, type Series } from "./anomaly.js";
-export { loadTokens, officerFor, parseTokens, SESSION_COOKIE, type TokenRegistry } from "./credentials.js";
+export { OVERSIGHT_ROLES, oversightAccounts, SESSION_COOKIE, type Asker, type OversightAccount, type OversightGate, type OversightRole } from "./credentials.js";
 export { anomaliesQuery, decodeCursor, encodeCursor, pageQuery, recordsQuery, statsQuery, type RecordsQuery } from "./query.js";
 export { fromAccess, fromDecision, fromOversightQuery, fromPolicyRevision, fromPublish, KINDS, publishRecord, revisionsOf, type Appendable, type IndexRow, type Kind } from "./records.js";
 export { anomalySeries, disclosureStats, recordById, searchRecords, whoHasSeen, writeIndex, type Disclosure, type RecordDetail, type RecordSummary } from "./store.js";

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { buildApp } from "../app.js";
 import type { Ledger, SqlDatabase } from "../ledger/index.js";
-import { Sessions } from "@takitini/runtime";
+import { gateWithTokens } from "./accounts.fixture.js";
 import { documentedRoutes, openApiDocument, parametersOf } from "./openapi.js";
 import { anomaliesQuery, recordsQuery, statsQuery } from "./query.js";
 
@@ -19,8 +19,7 @@ async function appWithRoutes(): Promise<{ app: FastifyInstance; routes: { method
     metrics: createMetricsRegistry("t"),
     db: unused as SqlDatabase,
     ledger: unused as Ledger,
-    tokens: new Map(),
-    sessions: new Sessions(60_000),
+    gate: gateWithTokens({}),
     readiness: [],
     plugins: [
       (a) => {

@@ -209,7 +209,11 @@ const decisionsQuery = z.strictObject({
 const decisionId = z.strictObject({ id: z.uuid() });
 
 const invalid = error("INVALID_QUERY: with every offending parameter's path");
-const unauthorised = error("OVERSIGHT_CREDENTIAL_REQUIRED");
+const unauthorised = error("OVERSIGHT_CREDENTIAL_REQUIRED (no credential, or not one of an account); CREDENTIAL_EXPIRED or CREDENTIAL_DISABLED (the account's)");
+const throttled = {
+  ...error("SIGN_IN_THROTTLED: too many failed credentials for this account or from this address; try again after Retry-After seconds"),
+  headers: { "Retry-After": { description: "seconds to wait", schema: { type: "integer", minimum: 1 } } },
+};
 const notFound = error("RECORD_NOT_FOUND");
 
 interface Operation {
@@ -326,6 +330,7 @@ export function openApiDocument(): Json {
     const responses = {
       ...o.responses,
       "401": unauthorised,
+      "429": throttled,
       "500": error("INTERNAL, or the query could not be recorded in the ledger (the answer is then withheld)"),
     };
     (paths[o.path] ??= {})[o.method] = {
@@ -350,7 +355,7 @@ export function openApiDocument(): Json {
     tags: [{ name: "oversight" }],
     components: {
       securitySchemes: {
-        bearer: { type: "http", scheme: "bearer", description: "an oversight token (the service holds only its SHA-256)" },
+        bearer: { type: "http", scheme: "bearer", description: "an oversight account's token (`tkt.<id>.<secret>`; the service holds only a scrypt hash of the secret)" },
         consoleSession: { type: "apiKey", in: "cookie", name: SESSION_COOKIE, description: "the console's session cookie (POST /console/login)" },
       },
       schemas,

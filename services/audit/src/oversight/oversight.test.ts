@@ -2,8 +2,9 @@ import { Agency, IntelligenceEvent, PoliceDistrict, PublishRecord } from "@takit
 import { describe, expect, it } from "vitest";
 import { ingestRecord, type IngestTopics } from "../ingest.js";
 import { flagAnomalies } from "./anomaly.js";
-import { tokenHash } from "@takitini/runtime";
-import { officerFor, parseTokens } from "./credentials.js";
+import { AccountsFileError, parseAccounts, tokenHash } from "@takitini/runtime";
+import { accountsFile, readConfig } from "../config.js";
+import { OVERSIGHT_ROLES, oversightAccounts } from "./credentials.js";
 import { decodeCursor, encodeCursor, recordsQuery } from "./query.js";
 
 describe("anomaly flags", () => {
@@ -26,24 +27,61 @@ describe("anomaly flags", () => {
   });
 });
 
-describe("oversight credentials", () => {
-  const registry = parseTokens(JSON.stringify({ [tokenHash("s3cret-token")]: "Officer Aroha" }), "tokens.json");
+describe("oversight accounts", () => {
+  const credential = `scrypt$32768$8$1$${Buffer.alloc(16, 1).toString("base64")}$${Buffer.alloc(32, 2).toString("base64")}`;
+  const entry = { name: "Aroha Ngata", role: "reviewer", credential, expires_at: "2027-06-30T00:00:00Z" };
 
-  it("map a presented token to its officer, and nothing else", () => {
-    expect(officerFor(registry, "s3cret-token")).toBe("Officer Aroha");
-    expect(officerFor(registry, "s3cret-tokeN")).toBeUndefined();
-    expect(officerFor(registry, "")).toBeUndefined();
-    expect(officerFor(registry, "x".repeat(600))).toBeUndefined();
+  it("name a person, a role (reviewer or administrator), a scrypt credential and an expiry", () => {
+    const parsed = parseAccounts(JSON.stringify({ accounts: [entry, { ...entry, name: "Hemi", role: "administrator", credential: credential.replace("AQEB", "AQEC"), disabled: true }] }), "accounts.json", oversightAccounts);
+    expect(parsed.legacy).toBe(false);
+    expect(parsed.accounts).toEqual([
+      { name: "Aroha Ngata", role: "reviewer", credential, expiresAt: new Date("2027-06-30T00:00:00Z"), disabled: false, legacy: false },
+      expect.objectContaining({ name: "Hemi", role: "administrator", disabled: true }),
+    ]);
+    expect(OVERSIGHT_ROLES).toEqual(["reviewer", "administrator"]);
   });
 
-  it("refuse a tokens file that holds tokens rather than their hashes", () => {
-    expect(() => parseTokens(JSON.stringify({ "s3cret-token": "Officer" }), "t.json")).toThrow(/SHA-256 hex/);
-    expect(() => parseTokens("{", "t.json")).toThrow(/not JSON/);
+  it("refuse a bad file naming each field", () => {
+    const bad = () => parseAccounts(JSON.stringify({ accounts: [{ ...entry, role: "auditor" }, { ...entry, name: "Hemi", credential: tokenHash("t"), expires_at: "2027-06-30" }] }), "accounts.json", oversightAccounts);
+    expect(bad).toThrow(AccountsFileError);
+    expect(bad).toThrow(/accounts\[0\]\.role: .*accounts\[1\]\.credential: expected scrypt.*accounts\[1\]\.expires_at: expected an ISO 8601 date-time/);
   });
 
+  it("still read the old tokens file: each entry a reviewer named by its value, without expiry", () => {
+    const parsed = parseAccounts(JSON.stringify({ [tokenHash("s3cret-token")]: "Officer Aroha" }), "tokens.json", oversightAccounts);
+    expect(parsed).toEqual({ legacy: true, accounts: [{ name: "Officer Aroha", role: "reviewer", credential: `sha256$${tokenHash("s3cret-token")}`, expiresAt: undefined, disabled: false, legacy: true }] });
+    expect(() => parseAccounts(JSON.stringify({ "s3cret-token": "Officer" }), "t.json", oversightAccounts)).toThrow(/SHA-256 hex/);
+    expect(() => parseAccounts(JSON.stringify({ [tokenHash("t")]: "" }), "t.json", oversightAccounts)).toThrow(/expected the officer's name/);
+    expect(() => parseAccounts("{", "t.json", oversightAccounts)).toThrow(/not JSON/);
+  });
+});
 
+describe("the audit's sign-in configuration", () => {
+  const base = { DATABASE_URL: "postgres://x@127.0.0.1/db", TAKITINI_INSECURE_KAFKA: "true" };
 
+  it("takes the accounts file, or (deprecated) the tokens file, not both and not neither", () => {
+    expect(accountsFile(readConfig({ ...base, AUDIT_OVERSIGHT_ACCOUNTS_FILE: "/a.json" }))).toEqual({ path: "/a.json", variable: "AUDIT_OVERSIGHT_ACCOUNTS_FILE" });
+    expect(accountsFile(readConfig({ ...base, AUDIT_OVERSIGHT_TOKENS_FILE: "/t.json" }))).toEqual({ path: "/t.json", variable: "AUDIT_OVERSIGHT_TOKENS_FILE" });
+    expect(() => readConfig(base)).toThrow(/AUDIT_OVERSIGHT_ACCOUNTS_FILE: required/);
+    expect(() => readConfig({ ...base, AUDIT_OVERSIGHT_ACCOUNTS_FILE: "/a.json", AUDIT_OVERSIGHT_TOKENS_FILE: "/t.json" })).toThrow(/AUDIT_OVERSIGHT_TOKENS_FILE: set AUDIT_OVERSIGHT_ACCOUNTS_FILE or/);
+  });
 
+  it("has defaults for sessions, throttling, the poll and the cache, and checks them", () => {
+    expect(readConfig({ ...base, AUDIT_OVERSIGHT_ACCOUNTS_FILE: "/a.json" })).toMatchObject({
+      SESSION_TTL_MS: 8 * 3_600_000,
+      SESSION_IDLE_MS: 30 * 60_000,
+      SESSION_SWEEP_MS: 60_000,
+      SIGN_IN_FREE_FAILURES: 5,
+      SIGN_IN_BACKOFF_BASE_MS: 1000,
+      SIGN_IN_BACKOFF_MAX_MS: 900_000,
+      ACCOUNTS_POLL_MS: 2000,
+      CREDENTIAL_CACHE_TTL_MS: 60_000,
+    });
+    const env = { ...base, AUDIT_OVERSIGHT_ACCOUNTS_FILE: "/a.json" };
+    expect(() => readConfig({ ...env, SESSION_IDLE_MS: String(9 * 3_600_000) })).toThrow(/SESSION_IDLE_MS: must be at most SESSION_TTL_MS/);
+    expect(() => readConfig({ ...env, SIGN_IN_BACKOFF_BASE_MS: "5000", SIGN_IN_BACKOFF_MAX_MS: "2000" })).toThrow(/SIGN_IN_BACKOFF_MAX_MS/);
+    expect(() => readConfig({ ...env, CREDENTIAL_CACHE_TTL_MS: "-1" })).toThrow(/CREDENTIAL_CACHE_TTL_MS/);
+  });
 });
 
 describe("query parameters", () => {

@@ -11,8 +11,10 @@ import { fromOversightQuery } from "./records.js";
  */
 
 export interface OversightQuery {
-  /** Who asked: the name the credential is registered to; empty when none was presented or it was refused. */
+  /** Who asked: the name of the account whose credential was accepted; empty when none was presented or it was refused. */
   officer: string;
+  /** That account's role (`reviewer`, `administrator`); empty with the name. */
+  role: string;
   channel: "http" | "grpc";
   /** HTTP method, or the RPC name (e.g. "SearchRecords"). */
   method: string;
@@ -38,9 +40,18 @@ export function queryParameters(parameters: Readonly<Record<string, unknown>>): 
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/**
+ * Whether the generated OversightQueryRecord has `officer_role`. The contract
+ * does not have it yet: `string officer_role = 10;` is to be added to
+ * OversightQueryRecord in proto/takitini/audit/v1/ledger.proto. Until then a
+ * record carries the account's name (`officer`) and not its role; once the
+ * field is generated, the role is recorded with no change here.
+ */
+export const RECORDS_ROLE: boolean = "officerRole" in OversightQueryRecord.fromPartial({});
+
 /** The record of one query (pure). */
 export function oversightQueryRecord(q: OversightQuery, id: string, at: Date): OversightQueryRecord {
-  return OversightQueryRecord.fromPartial({
+  const record = OversightQueryRecord.fromPartial({
     id,
     officer: q.officer,
     channel: q.channel,
@@ -51,6 +62,8 @@ export function oversightQueryRecord(q: OversightQuery, id: string, at: Date): O
     resultCount: q.resultCount,
     occurredAt: at,
   });
+  if (RECORDS_ROLE && q.role !== "") Object.assign(record, { officerRole: q.role.slice(0, MAX_NAME) });
+  return record;
 }
 
 /** Append one oversight query to the ledger (leaf and search index, one transaction). */

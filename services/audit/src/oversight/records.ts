@@ -153,6 +153,8 @@ export function fromPolicyRevision(r: PolicyRevisionRecord, at: Date): Appendabl
 export function fromOversightQuery(r: OversightQueryRecord, at: Date): Appendable {
   const doc = {
     officer: r.officer,
+    // The account's role, once the contract carries it (OversightQueryRecord.officer_role; see recording.ts).
+    ...("officerRole" in r ? { officer_role: String(r.officerRole) } : {}),
     channel: r.channel,
     method: r.method,
     route: r.route,

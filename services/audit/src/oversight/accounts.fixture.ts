@@ -1,0 +1,16 @@
+import { Accounts, createAccountGate, createLogger, parseAccounts, tokenHash, type Logger, type SignInSettings } from "@takitini/runtime";
+import { oversightAccounts, type OversightAccount, type OversightGate } from "./credentials.js";
+
+/** Gate settings for tests: as the service's defaults. */
+export const TEST_SIGN_IN: SignInSettings = { sessionTtlMs: 60_000, sessionIdleMs: 60_000, freeFailures: 5, backoffBaseMs: 1000, backoffMaxMs: 900_000, cacheTtlMs: 60_000 };
+
+/** A gate over the given accounts. */
+export function gateOver(accounts: Accounts<OversightAccount>, o: { logger?: Logger; settings?: Partial<SignInSettings> } = {}): OversightGate {
+  return createAccountGate(accounts, { ...TEST_SIGN_IN, ...o.settings }, o.logger ?? createLogger("t", "silent"));
+}
+
+/** A gate over old-format tokens (token → officer; reviewers without expiry, verified by SHA-256: no scrypt in tests that are not about it). */
+export function gateWithTokens(tokens: Record<string, string>, o: { logger?: Logger; now?: () => number; settings?: Partial<SignInSettings> } = {}): OversightGate {
+  const file = JSON.stringify(Object.fromEntries(Object.entries(tokens).map(([token, officer]) => [tokenHash(token), officer])));
+  return gateOver(new Accounts(parseAccounts(file, "test tokens", oversightAccounts).accounts, o.now ? { now: o.now } : {}), o);
+}
