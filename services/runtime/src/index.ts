@@ -19,3 +19,4 @@ export * from "./accounts-file.js";
 export * from "./throttle.js";
 export * from "./sign-in.js";
 export * from "./account-tool.js";
+export * from "./path-variants.js";

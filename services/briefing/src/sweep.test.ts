@@ -1,0 +1,90 @@
+/**
+ * Every door knows who is knocking: the leaders' briefings are refused without a
+ * credential however their path is spelled — percent-encoded characters, %2F,
+ * doubled slashes, dot segments, mixed case, a trailing slash (runtime's
+ * pathVariants). Authentication is the route's own (its handler asks for the
+ * leader), never a test of the URL's text, so whatever spelling the router
+ * serves from a leader's route is refused, and nothing is served or audited as
+ * a view. Protected routes are read from the app itself, so a new one is swept.
+ */
+import { AccessAction, type AccessRecord } from "@takitini/proto";
+import { createLogger, createMetricsRegistry, pathVariants } from "@takitini/runtime";
+import type { RouteOptions } from "fastify";
+import { describe, expect, it } from "vitest";
+import { leaderGateWithTokens } from "./accounts.fixture.js";
+import { buildApp } from "./app.js";
+import { AUDIENCES, SECRET, seizures } from "./briefing.fixture.js";
+import { AggregateStore } from "./store.js";
+
+const TOKEN = "eastern-leaders-sweep-token-0123456789";
+const NOW = new Date("2026-11-25T00:00:00Z");
+/** Routes open to anyone (the public tier, sign-in, health); every other GET route is a leader's. */
+const OPEN = new Set(["/", "/v1/regions", "/public/:region", "/v1/public/:region", "/login", "/healthz", "/readyz", "/metrics"]);
+
+async function harness() {
+  const records: AccessRecord[] = [];
+  const stores = new Map([
+    ["community-eastern", new AggregateStore()],
+    ["public", new AggregateStore()],
+  ]);
+  for (const i of seizures("2026-W47", "methamphetamine", 7)) stores.get("community-eastern")!.apply(i);
+  const app = buildApp({
+    logger: createLogger("briefing", "silent"),
+    metrics: createMetricsRegistry("briefing"),
+    readiness: [],
+    audiences: AUDIENCES,
+    store: (id) => stores.get(id)!,
+    caughtUp: () => true,
+    secret: SECRET,
+    gate: leaderGateWithTokens({ [TOKEN]: "community-eastern" }),
+    cookieSecure: false,
+    recordAccess: async (r) => void records.push(r),
+    now: () => NOW,
+  });
+  await app.ready();
+  return { app, records };
+}
+
+/** The app's GET routes, from its own router table. */
+function getRoutes(printed: string): string[] {
+  const urls: string[] = [];
+  const stack: string[] = [];
+  for (const line of printed.split("\n")) {
+    const m = /^((?:│ {3}| {4})*)(?:├── |└── )(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!m) continue;
+    const depth = m[1]!.length / 4;
+    const path = (stack[depth - 1] ?? "") + m[2]!;
+    stack.length = depth;
+    stack.push(path);
+    if (m[3]?.split(", ").includes("GET")) urls.push(path);
+  }
+  return urls;
+}
+
+describe("the leaders' briefings, under every spelling of their paths", () => {
+  it("finds the leaders' routes in the app's own router", async () => {
+    const { app } = await harness();
+    const leaders = getRoutes(app.printRoutes({ commonPrefix: false })).filter((u) => !OPEN.has(u));
+    expect(leaders.sort()).toEqual(["/briefings/:region", "/v1/briefings/:region"]);
+  });
+
+  it("serves a leader's briefing only with a credential, however the path is spelled", async () => {
+    const { app, records } = await harness();
+    const leaders = getRoutes(app.printRoutes({ commonPrefix: false })).filter((u) => !OPEN.has(u));
+    const problems: string[] = [];
+    for (const route of leaders) {
+      const canonical = `${route.replace(":region", "eastern")}?week=2026-W47`;
+      const authed = await app.inject({ url: canonical, headers: { authorization: `Bearer ${TOKEN}` } });
+      if (authed.statusCode !== 200) problems.push(`${canonical} with a credential: ${authed.statusCode}`);
+      for (const url of [canonical, ...pathVariants(canonical)]) {
+        const before = records.length;
+        const res = await app.inject({ url });
+        // Never served: a 401, a redirect to sign-in, or a router 404 — never the briefing.
+        if (res.statusCode < 300 || !(res.statusCode === 401 || res.statusCode === 303 || res.statusCode === 302 || res.statusCode === 404)) problems.push(`${url}: ${res.statusCode}`);
+        if (res.body.includes("takitini.briefing.v1") || res.body.includes("methamphetamine")) problems.push(`${url}: briefing content in the answer`);
+        if (records.slice(before).some((r) => r.action === AccessAction.ACCESS_ACTION_BRIEFING_VIEWED)) problems.push(`${url}: audited as a view`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
