@@ -15,7 +15,7 @@
  * answers 404 to them.)
  */
 import { generateKeyPairSync, randomUUID } from "node:crypto";
-import { createLogger, createMetricsRegistry } from "@takitini/runtime";
+import { createLogger, createMetricsRegistry, routerTable } from "@takitini/runtime";
 import type { FastifyInstance, HTTPMethods, RouteOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Access } from "./access.js";
@@ -46,22 +46,6 @@ interface Served {
   method: string;
   url: string | undefined;
   access: Access | undefined;
-}
-
-/** Routes by `METHOD url`, from the router's own table (printRoutes: one path per node, children under their parent). */
-export function routerTable(printed: string): { method: string; url: string }[] {
-  const out: { method: string; url: string }[] = [];
-  const stack: string[] = [];
-  for (const line of printed.split("\n")) {
-    const m = /^((?:│ {3}| {4})*)(?:├── |└── )(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!m) continue;
-    const depth = m[1]!.length / 4;
-    const path = (stack[depth - 1] ?? "") + m[2]!;
-    stack.length = depth;
-    stack.push(path);
-    for (const method of m[3]?.split(", ") ?? []) out.push({ method, url: path });
-  }
-  return out;
 }
 
 /** A concrete path for a route pattern: each parameter given `sample`, a wildcard `x`. */

@@ -8,8 +8,7 @@
  * a view. Protected routes are read from the app itself, so a new one is swept.
  */
 import { AccessAction, type AccessRecord } from "@takitini/proto";
-import { createLogger, createMetricsRegistry, pathVariants } from "@takitini/runtime";
-import type { RouteOptions } from "fastify";
+import { createLogger, createMetricsRegistry, pathVariants, routerTable } from "@takitini/runtime";
 import { describe, expect, it } from "vitest";
 import { leaderGateWithTokens } from "./accounts.fixture.js";
 import { buildApp } from "./app.js";
@@ -46,20 +45,7 @@ async function harness() {
 }
 
 /** The app's GET routes, from its own router table. */
-function getRoutes(printed: string): string[] {
-  const urls: string[] = [];
-  const stack: string[] = [];
-  for (const line of printed.split("\n")) {
-    const m = /^((?:│ {3}| {4})*)(?:├── |└── )(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!m) continue;
-    const depth = m[1]!.length / 4;
-    const path = (stack[depth - 1] ?? "") + m[2]!;
-    stack.length = depth;
-    stack.push(path);
-    if (m[3]?.split(", ").includes("GET")) urls.push(path);
-  }
-  return urls;
-}
+const getRoutes = (printed: string) => routerTable(printed).filter((r) => r.method === "GET").map((r) => r.url);
 
 describe("the leaders' briefings, under every spelling of their paths", () => {
   it("finds the leaders' routes in the app's own router", async () => {

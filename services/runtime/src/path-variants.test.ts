@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pathVariants } from "./path-variants.js";
+import { pathVariants, routerTable } from "./path-variants.js";
 
 describe("pathVariants", () => {
   const v = pathVariants("/v1/records?limit=5");
@@ -18,5 +18,27 @@ describe("pathVariants", () => {
   it("never includes the canonical path itself", () => {
     expect(v).not.toContain("/v1/records?limit=5");
     expect(new Set(v).size).toBe(v.length);
+  });
+});
+
+describe("routerTable", () => {
+  it("reads every route and method from fastify's printed tree", async () => {
+    const { default: Fastify } = await import("fastify");
+    const app = Fastify();
+    app.get("/v1/records", async () => "");
+    app.get("/v1/records/:id", async () => "");
+    app.post("/v1/tree/heads", async () => "");
+    app.get("/healthz", async () => "");
+    await app.ready();
+    const table = routerTable(app.printRoutes({ commonPrefix: false }));
+    for (const r of [
+      { method: "GET", url: "/v1/records" },
+      { method: "GET", url: "/v1/records/:id" },
+      { method: "POST", url: "/v1/tree/heads" },
+      { method: "GET", url: "/healthz" },
+    ]) {
+      expect(table).toContainEqual(r);
+    }
+    await app.close();
   });
 });

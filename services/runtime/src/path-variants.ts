@@ -43,3 +43,24 @@ export function pathVariants(pathWithQuery: string): string[] {
   out.delete(path);
   return [...out].map((p) => p + query);
 }
+
+/**
+ * Every route of a fastify app as `{ method, url }`, read from the router's own
+ * table (`app.printRoutes({ commonPrefix: false })`: one path piece per node,
+ * children under their parent, methods in parentheses), so a sweep covers a
+ * route added later without being told. Pure.
+ */
+export function routerTable(printed: string): { method: string; url: string }[] {
+  const out: { method: string; url: string }[] = [];
+  const stack: string[] = [];
+  for (const line of printed.split("\n")) {
+    const m = /^((?:│ {3}| {4})*)(?:├── |└── )(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!m) continue;
+    const depth = m[1]!.length / 4;
+    const path = (stack[depth - 1] ?? "") + m[2]!;
+    stack.length = depth;
+    stack.push(path);
+    for (const method of m[3]?.split(", ") ?? []) out.push({ method, url: path });
+  }
+  return out;
+}
