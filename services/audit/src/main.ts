@@ -7,7 +7,6 @@ import { LedgerIngest } from "./ingest.js";
 import { HeadSchedule, Ledger, openDatabase } from "./ledger/index.js";
 import { createSigner, loadSigningKey } from "./merkle/index.js";
 import { oversightAccounts } from "./oversight/credentials.js";
-import { RECORDS_ROLE } from "./oversight/recording.js";
 import { closeOversightGrpc, createOversightGrpcServer, listenOversightGrpc } from "./oversight/grpc.js";
 
 const config = readConfig();
@@ -30,7 +29,6 @@ const gate = createAccountGate(
   logger,
 ).start(config.SESSION_SWEEP_MS);
 process.on("SIGHUP", () => void accounts.reload());
-if (!RECORDS_ROLE) logger.warn({ code: "OVERSIGHT_ROLE_UNRECORDED" }, "oversight query records carry the account's name but not its role until OversightQueryRecord has officer_role");
 
 // PostgreSQL at DATABASE_URL; without one, an embedded PostgreSQL (PGlite) in a data
 // directory — same schema, same queries — so a newcomer needs no database install.

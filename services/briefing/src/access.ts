@@ -30,18 +30,11 @@ export interface BriefingAccess {
   regions: string[];
 }
 
-/**
- * Whether the generated AccessRecord has `account_name` and `account_role`. The
- * contract does not have them yet: `string account_name = 18;` and
- * `string account_role = 19;` are to be added to AccessRecord in
- * proto/takitini/audit/v1/access.proto. Until then a leader's access record
- * names the subscriber only (the service logs the record id with the account);
- * once the fields are generated, the account is recorded with no change here.
- */
-export const RECORDS_ACCOUNT: boolean = "accountName" in AccessRecord.fromPartial({}) && "accountRole" in AccessRecord.fromPartial({});
-
 function withAccount(record: AccessRecord, account: AccessAccount | undefined): AccessRecord {
-  if (RECORDS_ACCOUNT && account) Object.assign(record, { accountName: account.name.slice(0, MAX_ECHO), accountRole: account.role.slice(0, MAX_ECHO) });
+  if (account) {
+    record.accountName = account.name.slice(0, MAX_ECHO);
+    record.accountRole = account.role.slice(0, MAX_ECHO);
+  }
   return record;
 }
 

@@ -2,7 +2,7 @@ import type { AccessRecord } from "@takitini/proto";
 import { bearer, commonErrors, cookie, Counter, createHttpServer, refusalError, ServiceError, sessionCookie, SignInThrottledError, zodIssues, type GateOutcome, type Logger, type ReadinessCheck, type Registry } from "@takitini/runtime";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { briefingDenied, briefingViewed, CHANNELS, RECORDS_ACCOUNT, type AccessAccount } from "./access.js";
+import { briefingDenied, briefingViewed, CHANNELS, type AccessAccount } from "./access.js";
 import type { Audience } from "./audiences.js";
 import { COOKIE_NAME, type LeaderAccount, type LeaderGate } from "./auth.js";
 import { assembleBriefing, type Briefing } from "./briefing.js";
@@ -84,8 +84,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       deps.logger.error({ err: { message: (err as Error).message }, accessId: record.id }, "access record not written");
       throw errors.AUDIT_UNAVAILABLE();
     }
-    // Until the access record can name the account (see access.ts), the log ties the two together.
-    if (account && !RECORDS_ACCOUNT) deps.logger.info({ code: "BRIEFING_ACCESS_BY", accessId: record.id, account: account.name, role: account.role }, "access recorded");
   };
 
   const resource = (req: FastifyRequest) => req.url.slice(0, 200);

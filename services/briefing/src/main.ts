@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseRegistry, SUBSCRIBERS_FILE } from "@takitini/policies";
 import { Accounts, AccountsFile, createAccountGate, createKafka, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
-import { accessMessage, RECORDS_ACCOUNT } from "./access.js";
+import { accessMessage } from "./access.js";
 import { buildApp } from "./app.js";
 import { audiencesFrom } from "./audiences.js";
 import { leaderAccounts, leaderCheck, type LeaderAccount } from "./auth.js";
@@ -31,7 +31,6 @@ const accountsFile = source
   : undefined;
 const gate = createAccountGate(accountsFile?.accounts ?? new Accounts<LeaderAccount>([]), signInSettings(config), logger).start(config.BRIEFING_SESSION_SWEEP_MS);
 if (accountsFile) process.on("SIGHUP", () => void accountsFile.reload());
-if (!RECORDS_ACCOUNT) logger.warn({ code: "ACCESS_ACCOUNT_UNRECORDED" }, "leaders' access records name the subscriber but not the account until AccessRecord has account_name and account_role");
 
 const kafka = createKafka({ clientId: "takitini-briefing", brokers: config.KAFKA_BROKERS, logger, security: readKafkaSecurity(config) });
 const all = [...audiences.leaders.values(), audiences.public];

@@ -18,7 +18,6 @@ import { IN_MEMORY, Ledger, openPglite } from "../ledger/index.js";
 import { createSigner } from "../merkle/index.js";
 import { gateOver } from "./accounts.fixture.js";
 import { oversightAccounts, type OversightAccount } from "./credentials.js";
-import { RECORDS_ROLE } from "./recording.js";
 
 const dir = mkdtempSync(join(tmpdir(), "audit-accounts-"));
 const path = join(dir, "accounts.json");
@@ -78,7 +77,7 @@ describe("oversight accounts on the API", () => {
     expect(admin.statusCode).toBe(200);
     const recorded = await queriesSince(from);
     expect(recorded.map((q) => q["officer"])).toEqual(["Aroha Ngata", "Hemi Walker"]);
-    if (RECORDS_ROLE) expect(recorded.map((q) => q["officer_role"])).toEqual(["reviewer", "administrator"]);
+    expect(recorded.map((q) => q["officer_role"])).toEqual(["reviewer", "administrator"]);
   });
 
   it("refuse an expired account with CREDENTIAL_EXPIRED and a disabled one with CREDENTIAL_DISABLED, recording no name", async () => {

@@ -39,7 +39,7 @@ import {
 import { SignInThrottledError } from "@takitini/runtime";
 import { gateWithTokens } from "./accounts.fixture.js";
 import { recordsQuery } from "./query.js";
-import { oversightQueryRecord, queryParameters, RECORDS_ROLE } from "./recording.js";
+import { oversightQueryRecord, queryParameters } from "./recording.js";
 
 const EVENT = "5b0c1f7e-2d4a-4c3e-9f1a-0b2c3d4e5f60";
 
@@ -221,8 +221,7 @@ describe("recording an oversight query", () => {
       status: 3,
       resultCount: 0,
       occurredAt: at,
-      // Once the contract has OversightQueryRecord.officer_role, the account's role too.
-      ...(RECORDS_ROLE ? { officerRole: "reviewer" } : {}),
+      officerRole: "reviewer",
     });
   });
 });

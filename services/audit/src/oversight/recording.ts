@@ -40,15 +40,6 @@ export function queryParameters(parameters: Readonly<Record<string, unknown>>): 
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/**
- * Whether the generated OversightQueryRecord has `officer_role`. The contract
- * does not have it yet: `string officer_role = 10;` is to be added to
- * OversightQueryRecord in proto/takitini/audit/v1/ledger.proto. Until then a
- * record carries the account's name (`officer`) and not its role; once the
- * field is generated, the role is recorded with no change here.
- */
-export const RECORDS_ROLE: boolean = "officerRole" in OversightQueryRecord.fromPartial({});
-
 /** The record of one query (pure). */
 export function oversightQueryRecord(q: OversightQuery, id: string, at: Date): OversightQueryRecord {
   const record = OversightQueryRecord.fromPartial({
@@ -61,8 +52,8 @@ export function oversightQueryRecord(q: OversightQuery, id: string, at: Date): O
     status: q.status,
     resultCount: q.resultCount,
     occurredAt: at,
+    officerRole: q.role.slice(0, MAX_NAME),
   });
-  if (RECORDS_ROLE && q.role !== "") Object.assign(record, { officerRole: q.role.slice(0, MAX_NAME) });
   return record;
 }
 
