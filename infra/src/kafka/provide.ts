@@ -134,6 +134,8 @@ export async function provideKafka(opts: ProvideKafkaOptions = {}): Promise<Prov
     failures.push(`testcontainers: not used (${docker.reason})`);
   }
 
+  // The shipped declarations' principals and ACLs, read once for the PKI and the broker.
+  const mesh = loadMeshAcls();
   const dataDir = mkdtempSync(join(tmpdir(), "takitini-kafka-"));
   try {
     let pkiDir: string | undefined;
@@ -141,19 +143,15 @@ export async function provideKafka(opts: ProvideKafkaOptions = {}): Promise<Prov
       // The shipped principals plus the broker and operator, and a rogue CA's
       // copies for the tests that a stranger's certificate is refused.
       pkiDir = opts.pkiDir ?? join(dataDir, "pki");
-      const { principals } = loadMeshAcls();
-      ensurePki(pkiDir, principals, { rogue: true });
+      ensurePki(pkiDir, mesh.principals, { rogue: true });
     }
     log(`starting the local Apache Kafka broker in ${dataDir} (${pkiDir ? "mutual TLS, ACLs" : "PLAINTEXT"})`);
     const broker = await startLocalBroker({ dataDir, heap: opts.heap, readyTimeoutMs, log, security: pkiDir ? { pkiDir } : "insecure" });
     try {
       const kit = securityKit(broker.brokers, pkiDir);
       const result = await ensureTopics(kit.operator, singleNode(topics));
-      if (pkiDir) {
-        // The shipped topics' ACLs; a caller's own extra topics are granted with kit.grant().
-        const mesh = loadMeshAcls();
-        await applyAcls(kit.operator, mesh.acls, mesh.principals);
-      }
+      // The shipped topics' ACLs; a caller's own extra topics are granted with kit.grant().
+      if (pkiDir) await applyAcls(kit.operator, mesh.acls, mesh.principals);
       await warmUpCoordinators(kit.operator);
       let stopped: Promise<void> | undefined;
       const stop = () =>

@@ -1,41 +1,16 @@
-import { AccessAction, type AccessRecord } from "@takitini/proto";
-import { createLogger, createMetricsRegistry } from "@takitini/runtime";
+import { AccessAction } from "@takitini/proto";
+import { createLogger } from "@takitini/runtime";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { buildApp } from "./app.js";
 import { leaderGateWithTokens } from "./accounts.fixture.js";
-import { AUDIENCES, SECRET, seizures } from "./briefing.fixture.js";
-import { AggregateStore } from "./store.js";
+import { briefingAppForTests } from "./app.fixture.js";
 
 const TOKEN = "eastern-leaders-token-0123456789";
-const NOW = new Date("2026-11-25T00:00:00Z");
 
 function harness(opts: { auditFails?: boolean } = {}) {
-  const records: AccessRecord[] = [];
   const logs: string[] = [];
-  const stores = new Map([
-    ["community-eastern", new AggregateStore()],
-    ["public", new AggregateStore()],
-  ]);
-  for (const i of seizures("2026-W47", "methamphetamine", 7)) stores.get("community-eastern")!.apply(i);
   const logger = createLogger("briefing", "info", new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }));
-  const app = buildApp({
-    logger,
-    metrics: createMetricsRegistry("briefing"),
-    readiness: [],
-    audiences: AUDIENCES,
-    store: (id) => stores.get(id)!,
-    caughtUp: () => true,
-    secret: SECRET,
-    gate: leaderGateWithTokens({ [TOKEN]: "community-eastern" }),
-    cookieSecure: false,
-    recordAccess: async (r) => {
-      if (opts.auditFails) throw new Error("broker down");
-      records.push(r);
-    },
-    now: () => NOW,
-  });
-  return { app, records, logs };
+  return { ...briefingAppForTests({ gate: leaderGateWithTokens({ [TOKEN]: "community-eastern" }), logger, ...opts }), logs };
 }
 const bearer = { authorization: `Bearer ${TOKEN}` };
 

@@ -11,19 +11,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { AccessRecord, type AccessRecord as Record_ } from "@takitini/proto";
-import { AccountsFile, AccountsFileError, createLogger, createMetricsRegistry, newCredential, parseAccounts, tokenHash } from "@takitini/runtime";
+import { AccountsFile, AccountsFileError, createLogger, newCredential, parseAccounts, tokenHash } from "@takitini/runtime";
 import { afterAll, describe, expect, it } from "vitest";
 import { briefingViewed, CHANNELS } from "./access.js";
 import { leaderGateOver } from "./accounts.fixture.js";
-import { buildApp } from "./app.js";
+import { briefingAppForTests, NOW } from "./app.fixture.js";
 import { leaderAccounts, leaderCheck, LEADER_ROLES } from "./auth.js";
-import { AUDIENCES, SECRET, seizures } from "./briefing.fixture.js";
+import { AUDIENCES } from "./briefing.fixture.js";
 import { configSchema, leaderAccountsFile, signInSettings } from "./config.js";
-import { AggregateStore } from "./store.js";
 
 const [rangi, mere, tama, wiremu] = await Promise.all([newCredential(), newCredential(), newCredential(), newCredential()]);
 const FUTURE = "2099-01-01T00:00:00Z";
-const NOW = new Date("2026-11-25T00:00:00Z");
 const ACCOUNTS = [
   { name: "Rangi Parata", role: "leader", subscriber: "community-eastern", credential: rangi.credential, expires_at: FUTURE },
   { name: "Mere Expired", role: "leader", subscriber: "community-eastern", credential: mere.credential, expires_at: "2020-01-01T00:00:00Z" },
@@ -97,28 +95,10 @@ function writeAccounts(accounts: object[]) {
 writeAccounts(ACCOUNTS);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const records: Record_[] = [];
 const logs: Record<string, unknown>[] = [];
 const logger = createLogger("briefing", "info", new Writable({ write: (c, _e, cb) => (logs.push(JSON.parse(String(c)) as Record<string, unknown>), cb()) }));
 const file = new AccountsFile({ path, format: leaderAccounts, logger, check: leaderCheck(AUDIENCES.leaders) });
-const stores = new Map([
-  ["community-eastern", new AggregateStore()],
-  ["public", new AggregateStore()],
-]);
-for (const i of seizures("2026-W47", "methamphetamine", 7)) stores.get("community-eastern")!.apply(i);
-const app = buildApp({
-  logger,
-  metrics: createMetricsRegistry("briefing"),
-  readiness: [],
-  audiences: AUDIENCES,
-  store: (id) => stores.get(id)!,
-  caughtUp: () => true,
-  secret: SECRET,
-  gate: leaderGateOver(file.accounts, { logger, settings: { freeFailures: 3 } }),
-  cookieSecure: false,
-  recordAccess: async (r) => void records.push(r),
-  now: () => NOW,
-});
+const { app, records } = briefingAppForTests({ gate: leaderGateOver(file.accounts, { logger, settings: { freeFailures: 3 } }), logger });
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const form = { "content-type": "application/x-www-form-urlencoded" };
 const URL_ = "/v1/briefings/eastern?week=2026-W47";

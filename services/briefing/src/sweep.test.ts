@@ -7,41 +7,20 @@
  * serves from a leader's route is refused, and nothing is served or audited as
  * a view. Protected routes are read from the app itself, so a new one is swept.
  */
-import { AccessAction, type AccessRecord } from "@takitini/proto";
-import { createLogger, createMetricsRegistry, pathVariants, routerTable } from "@takitini/runtime";
+import { AccessAction } from "@takitini/proto";
+import { pathVariants, routerTable } from "@takitini/runtime";
 import { describe, expect, it } from "vitest";
 import { leaderGateWithTokens } from "./accounts.fixture.js";
-import { buildApp } from "./app.js";
-import { AUDIENCES, SECRET, seizures } from "./briefing.fixture.js";
-import { AggregateStore } from "./store.js";
+import { briefingAppForTests } from "./app.fixture.js";
 
 const TOKEN = "eastern-leaders-sweep-token-0123456789";
-const NOW = new Date("2026-11-25T00:00:00Z");
 /** Routes open to anyone (the public tier, sign-in, health); every other GET route is a leader's. */
 const OPEN = new Set(["/", "/v1/regions", "/public/:region", "/v1/public/:region", "/login", "/healthz", "/readyz", "/metrics"]);
 
 async function harness() {
-  const records: AccessRecord[] = [];
-  const stores = new Map([
-    ["community-eastern", new AggregateStore()],
-    ["public", new AggregateStore()],
-  ]);
-  for (const i of seizures("2026-W47", "methamphetamine", 7)) stores.get("community-eastern")!.apply(i);
-  const app = buildApp({
-    logger: createLogger("briefing", "silent"),
-    metrics: createMetricsRegistry("briefing"),
-    readiness: [],
-    audiences: AUDIENCES,
-    store: (id) => stores.get(id)!,
-    caughtUp: () => true,
-    secret: SECRET,
-    gate: leaderGateWithTokens({ [TOKEN]: "community-eastern" }),
-    cookieSecure: false,
-    recordAccess: async (r) => void records.push(r),
-    now: () => NOW,
-  });
-  await app.ready();
-  return { app, records };
+  const h = briefingAppForTests({ gate: leaderGateWithTokens({ [TOKEN]: "community-eastern" }) });
+  await h.app.ready();
+  return h;
 }
 
 /** The app's GET routes, from its own router table. */
