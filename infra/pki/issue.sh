@@ -2,6 +2,7 @@
 # Local PKI for the mesh's mutual-TLS doors (the exchange's gRPC Subscribe).
 #
 #   bash infra/pki/issue.sh [--out DIR] [--rogue-ca] [--days N] [--kafka "PRINCIPAL …"]
+#                           [--publisher "AGENCY/SYSTEM …"]
 #
 # Issues, with the openssl CLI, ECDSA P-256 keys and:
 #   DIR/ca.crt, DIR/ca.key                      the local CA (Takitini local CA)
@@ -9,9 +10,14 @@
 #                                               agency in policies/data/subscribers.json
 #                                               (tier partner_agency); identity is the
 #                                               URI SAN spiffe://takitini.local/subscriber/<id>
-#   DIR/service/<name>.crt, .key                server certificates (exchange): SAN
+#   DIR/service/<name>.crt, .key                server certificates (exchange, audit,
+#                                               briefing and the four adapters): SAN
 #                                               DNS:localhost, IP:127.0.0.1 and
 #                                               URI spiffe://takitini.local/service/<name>
+#   DIR/publisher/<agency>/<system>.crt, .key   with --publisher "police/nia …": a client
+#                                               certificate per agency system that publishes
+#                                               to its agency's adapter; identity is the URI
+#                                               SAN spiffe://takitini.local/publisher/<agency>/<system>
 #   DIR/kafka/<principal>.crt, .key             with --kafka "p1 p2 …": a Kafka client
 #                                               certificate per principal, subject
 #                                               O=Takitini, OU=kafka, CN=<principal> (the
@@ -25,6 +31,7 @@
 #                                               (for tests: the exchange must refuse them)
 #   DIR/rogue/kafka/<principal>.crt, .key       likewise for the Kafka principals (the broker
 #                                               must refuse them at connection)
+#   DIR/rogue/publisher/<agency>/<system>.*     likewise for the publishers (adapters refuse them)
 #
 # DIR defaults to ${TAKITINI_PKI_DIR:-$HOME/.cache/takitini/pki} — never the repository.
 # Idempotent: what exists, is signed by the CA in DIR and is valid for at least
@@ -37,15 +44,16 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="${TAKITINI_PKI_DIR:-$HOME/.cache/takitini/pki}"
 ROGUE=0
 KAFKA=()
+PUBLISHERS=()
 DAYS=30
 CA_DAYS=365
 TRUST_DOMAIN="takitini.local"
-SERVICES=(exchange)
+SERVICES=(exchange audit briefing police-adapter customs-adapter mbie-adapter msd-adapter)
 REGISTRY="${TAKITINI_SUBSCRIBERS_FILE:-$ROOT/policies/data/subscribers.json}"
 
 log() { printf '[pki] %s\n' "$*" >&2; }
 die() { printf '[pki] error: %s\n' "$*" >&2; exit 1; }
-usage() { die "usage: issue.sh [--out DIR] [--rogue-ca] [--days N] [--kafka \"PRINCIPAL …\"]"; }
+usage() { die "usage: issue.sh [--out DIR] [--rogue-ca] [--days N] [--kafka \"PRINCIPAL …\"] [--publisher \"AGENCY/SYSTEM …\"]"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -53,7 +61,8 @@ while [ $# -gt 0 ]; do
     --rogue-ca) ROGUE=1; shift ;;
     --days) [ $# -ge 2 ] || usage; DAYS="$2"; shift 2 ;;
     --kafka) [ $# -ge 2 ] || usage; read -r -a more <<<"$2"; KAFKA+=(${more[@]+"${more[@]}"}); shift 2 ;;
-    -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
+    --publisher) [ $# -ge 2 ] || usage; read -r -a more <<<"$2"; PUBLISHERS+=(${more[@]+"${more[@]}"}); shift 2 ;;
+    -h|--help) sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
     *) usage ;;
   esac
 done
@@ -61,6 +70,9 @@ case "$DAYS" in ''|*[!0-9]*) die "--days must be a whole number";; esac
 [ "$DAYS" -ge 2 ] || die "--days must be at least 2"
 for p in ${KAFKA[@]+"${KAFKA[@]}"}; do
   case "$p" in *[!a-z0-9-]*|-*|'') die "bad Kafka principal name: $p (lowercase letters, digits and '-')";; esac
+done
+for p in ${PUBLISHERS[@]+"${PUBLISHERS[@]}"}; do
+  [[ "$p" =~ ^(police|customs|mbie|msd)/[a-z0-9][a-z0-9-]{0,62}$ ]] || die "bad publisher: $p (AGENCY/SYSTEM: agency police, customs, mbie or msd; system lowercase letters, digits and '-')"
 done
 command -v openssl >/dev/null 2>&1 || die "the openssl CLI is needed (Debian: apt-get install openssl)"
 
@@ -163,6 +175,12 @@ kafka_leaf() {
   fi
 }
 for p in ${KAFKA[@]+"${KAFKA[@]}"}; do kafka_leaf "$OUT" "$p"; done
+# publisher_leaf CA_DIR AGENCY/SYSTEM: an agency system's certificate for its adapter's doors.
+publisher_leaf() {
+  local cadir="$1" agency="${2%%/*}" system="${2#*/}"
+  leaf "$cadir" "$cadir/publisher/$agency/$system" "$agency $system" clientAuth "URI:spiffe://$TRUST_DOMAIN/publisher/$agency/$system" "/O=Takitini/OU=publisher/CN=$agency-$system"
+}
+for p in ${PUBLISHERS[@]+"${PUBLISHERS[@]}"}; do publisher_leaf "$OUT" "$p"; done
 if [ "$ROGUE" = 1 ]; then
   # Same subject as the real CA on purpose: only the signature tells them apart.
   ca "$OUT/rogue" "Takitini local CA"
@@ -170,5 +188,6 @@ if [ "$ROGUE" = 1 ]; then
     leaf "$OUT/rogue" "$OUT/rogue/subscriber/$id" "subscriber $id" clientAuth "URI:spiffe://$TRUST_DOMAIN/subscriber/$id"
   done
   for p in ${KAFKA[@]+"${KAFKA[@]}"}; do kafka_leaf "$OUT/rogue" "$p"; done
+  for p in ${PUBLISHERS[@]+"${PUBLISHERS[@]}"}; do publisher_leaf "$OUT/rogue" "$p"; done
 fi
 echo "$OUT"
