@@ -69,12 +69,23 @@ export const configSchema = baseConfig.extend({
   GRPC_MAX_STREAMS: z.coerce.number().int().min(1).max(10_000).default(64),
   /** Most Subscribe streams one partner may hold open at once: one partner cannot take every stream. */
   GRPC_MAX_STREAMS_PER_SUBSCRIBER: z.coerce.number().int().min(1).max(10_000).default(8),
+  /**
+   * PEM CRL of the CA in GRPC_TLS_CA (infra/pki/revoke.sh writes `crl.pem`): a
+   * partner certificate it lists is refused Subscribe, and its open streams end.
+   * At start it must exist, parse and verify against GRPC_TLS_CA, or the exchange
+   * does not start; then it is re-read when it changes. Unset: no revocation.
+   */
+  SUBSCRIBE_CRL_FILE: z.string().min(1).optional(),
+  /** How often SUBSCRIBE_CRL_FILE is looked at for a change (and a revoked partner's open streams end within it). */
+  SUBSCRIBE_CRL_RELOAD_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
 }).superRefine((c, ctx) => {
   // Mutual TLS, or explicitly plaintext — never both (an operator must not believe TLS is on when it is not).
   for (const key of ["GRPC_TLS_CERT", "GRPC_TLS_KEY", "GRPC_TLS_CA"] as const) {
     if (c.GRPC_INSECURE && c[key]) ctx.addIssue({ code: "custom", path: [key], message: "must not be set with GRPC_INSECURE=true" });
     if (!c.GRPC_INSECURE && !c[key]) ctx.addIssue({ code: "custom", path: [key], message: "required (a file path) unless GRPC_INSECURE=true" });
   }
+  // Plaintext has no client certificates to revoke: a CRL there would only look like protection.
+  if (c.GRPC_INSECURE && c.SUBSCRIBE_CRL_FILE) ctx.addIssue({ code: "custom", path: ["SUBSCRIBE_CRL_FILE"], message: "must not be set with GRPC_INSECURE=true" });
 });
 
 export type Config = z.infer<typeof configSchema>;

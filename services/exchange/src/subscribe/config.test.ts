@@ -48,4 +48,12 @@ describe("Subscribe configuration", () => {
     expect(issues({ ...TLS, GRPC_KEEPALIVE_TIME_MS: "10" })[0]).toMatch(/^GRPC_KEEPALIVE_TIME_MS: /);
     expect(issues({ ...TLS, GRPC_MAX_STREAMS: "0" })[0]).toMatch(/^GRPC_MAX_STREAMS: /);
   });
+
+  it("takes a CRL file with its reload interval, never in insecure mode", () => {
+    expect(read(TLS)).toMatchObject({ SUBSCRIBE_CRL_RELOAD_MS: 5_000 });
+    expect(read(TLS).SUBSCRIBE_CRL_FILE).toBeUndefined();
+    expect(read({ ...TLS, SUBSCRIBE_CRL_FILE: "/pki/crl.pem", SUBSCRIBE_CRL_RELOAD_MS: "1000" })).toMatchObject({ SUBSCRIBE_CRL_FILE: "/pki/crl.pem", SUBSCRIBE_CRL_RELOAD_MS: 1_000 });
+    expect(issues({ ...TLS, SUBSCRIBE_CRL_RELOAD_MS: "10" })[0]).toMatch(/^SUBSCRIBE_CRL_RELOAD_MS: /);
+    expect(issues({ GRPC_INSECURE: "true", SUBSCRIBE_CRL_FILE: "/pki/crl.pem" })).toEqual(["SUBSCRIBE_CRL_FILE: must not be set with GRPC_INSECURE=true"]);
+  });
 });
