@@ -28,6 +28,7 @@ const INTEL = topicsOf("intel");
 const PARTNER_TOPICS = partners.map((s) => s.delivery_topic);
 const DELIVERY = topicsOf("delivery");
 const DECISIONS = topicsOf("decisions");
+const REFUSALS = topicsOf("refusals");
 
 /** What the broker answered: "ok", Kafka's error type (e.g. TOPIC_AUTHORIZATION_FAILED), or a connection failure. */
 type Outcome = string;
@@ -42,9 +43,9 @@ function errorType(err: unknown): Outcome {
   return `error: ${(err as Error).message}`;
 }
 
-/** Write one record to `topic` as `principal`. */
-async function tryWrite(principal: string, topic: string): Promise<Outcome> {
-  const producer = client(brokers, principal, { logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: false, retry: { retries: 1 } });
+/** Write one record to `topic` as `principal` (with an idempotent producer if asked, as the services write). */
+async function tryWrite(principal: string, topic: string, opts: { idempotent?: boolean } = {}): Promise<Outcome> {
+  const producer = client(brokers, principal, { logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: false, retry: { retries: 1 }, ...(opts.idempotent ? { idempotent: true, maxInFlightRequests: 1 } : {}) });
   try {
     await producer.connect();
     await producer.send({ topic, acks: -1, messages: [{ key: `acl-probe-${randomUUID()}`, value: Buffer.from("probe") }] });
@@ -197,6 +198,36 @@ describe("no principal but the exchange writes a delivery or decision topic", ()
 
   it("the exchange writes every delivery and decision topic (control)", async () => {
     for (const topic of [...DELIVERY, ...DECISIONS]) expect(await tryWrite("exchange", topic), topic).toBe("ok");
+  });
+});
+
+describe("refusals: written by the adapters and the briefing, read by the audit only", () => {
+  it("declares the refusals topic", () => {
+    expect(REFUSALS).toEqual(["takitini.audit.refusals.v1"]);
+  });
+
+  for (const principal of ["exchange", ...partners.map((p) => `partner-${p.id}`)]) {
+    it(`${principal} cannot write takitini.audit.refusals.v1`, async () => {
+      expect(await tryWrite(principal, REFUSALS[0]!)).toBe("TOPIC_AUTHORIZATION_FAILED");
+    });
+  }
+
+  it("a partner cannot read takitini.audit.refusals.v1", async () => {
+    expect(await tryRead("partner-customs", REFUSALS[0]!, `partner-customs.probe-${randomUUID()}`)).toBe("TOPIC_AUTHORIZATION_FAILED");
+  });
+
+  it("an adapter cannot read it back (another agency's refusals are not its business)", async () => {
+    expect(await tryRead("police-adapter", REFUSALS[0]!, `takitini-police-adapter-probe-${randomUUID()}`)).toBe("TOPIC_AUTHORIZATION_FAILED");
+  });
+
+  it("every adapter writes it with an idempotent producer, and the briefing writes it (control)", async () => {
+    for (const principal of ["police-adapter", "customs-adapter", "mbie-adapter", "msd-adapter", "briefing"]) {
+      expect(await tryWrite(principal, REFUSALS[0]!, { idempotent: true }), principal).toBe("ok");
+    }
+  });
+
+  it("the audit reads it (control)", async () => {
+    expect(await tryRead("audit", REFUSALS[0]!, `takitini-audit-probe-${randomUUID()}`)).toBe("ok");
   });
 });
 

@@ -35,9 +35,9 @@ describe("the mesh's Kafka ACLs, derived from topics.json and the subscriber reg
     expect(acls.some((a) => a.principal.startsWith("community") || a.principal === "public" || a.principal === "broker" || a.principal === "operator")).toBe(false);
   });
 
-  it("lets each adapter write only its own agency's topic", () => {
+  it("lets each adapter write only its own agency's topic, and its refusals", () => {
     for (const agency of ["police", "customs", "mbie", "msd"]) {
-      expect(can(acls, `${agency}-adapter`, "WRITE")).toEqual([`takitini.intel.${agency}.v1`]);
+      expect(can(acls, `${agency}-adapter`, "WRITE")).toEqual([`takitini.intel.${agency}.v1`, ...topicsOf("refusals")].sort());
       expect(can(acls, `${agency}-adapter`, "READ")).toEqual([`takitini.intel.${agency}.v1`]);
       expect(groupsOf(acls, `${agency}-adapter`)).toEqual([`takitini-${agency}-adapter`]);
     }
@@ -61,18 +61,28 @@ describe("the mesh's Kafka ACLs, derived from topics.json and the subscriber reg
     for (const a of prefixes) for (const b of prefixes) if (a !== b) expect(b.startsWith(a)).toBe(false);
   });
 
-  it("lets the briefing read only community topics and its digests, and write only its access records and digests", () => {
+  it("lets the briefing read only community topics and its digests, and write only its access records, refusals and digests", () => {
     const community = subscribers.filter((s) => s.tier === "community_leader" || s.tier === "public").map((s) => s.delivery_topic);
     expect(can(acls, "briefing", "READ")).toEqual([...community, ...topicsOf("briefings")].sort());
-    expect(can(acls, "briefing", "WRITE")).toEqual([...topicsOf("briefing-access"), ...topicsOf("briefings")].sort());
+    expect(can(acls, "briefing", "WRITE")).toEqual([...topicsOf("briefing-access"), ...topicsOf("refusals"), ...topicsOf("briefings")].sort());
     for (const t of [...topicsOf("intel"), ...subscribers.filter((s) => s.tier === "partner_agency").map((s) => s.delivery_topic)]) {
       expect(can(acls, "briefing", "READ")).not.toContain(t);
     }
   });
 
-  it("lets the audit read the decision, access and agency topics and write only dead letters", () => {
-    expect(can(acls, "audit", "READ")).toEqual([...topicsOf("decisions"), ...topicsOf("briefing-access"), ...topicsOf("intel")].sort());
+  it("lets the audit read the decision, access, refusal and agency topics and write only dead letters", () => {
+    expect(can(acls, "audit", "READ")).toEqual([...topicsOf("decisions"), ...topicsOf("briefing-access"), ...topicsOf("refusals"), ...topicsOf("intel")].sort());
     expect(can(acls, "audit", "WRITE")).toEqual(topicsOf("dead-letter"));
+  });
+
+  it("declares one refusals topic, written by the four adapters and the briefing and read by the audit only", () => {
+    expect(topicsOf("refusals")).toEqual(["takitini.audit.refusals.v1"]);
+    const on = (op: "READ" | "WRITE") => acls.filter((a) => a.resourceType === "TOPIC" && a.operation === op && a.resourceName === "takitini.audit.refusals.v1").map((a) => a.principal).sort();
+    expect(on("WRITE")).toEqual(["briefing", "customs-adapter", "mbie-adapter", "msd-adapter", "police-adapter"]);
+    expect(on("READ")).toEqual(["audit"]);
+    // Neither the exchange nor a partner touches it.
+    expect(can(acls, "exchange", "WRITE")).not.toContain("takitini.audit.refusals.v1");
+    for (const s of subscribers.filter((x) => x.tier === "partner_agency")) expect(can(acls, `partner-${s.id}`, "WRITE")).not.toContain("takitini.audit.refusals.v1");
   });
 
   it("never grants a wildcard, a cluster-wide right or a prefixed topic", () => {
@@ -107,6 +117,34 @@ describe("meshAcls, for any registry", () => {
           else expect(readers).toEqual(["briefing"]);
         }
         expect(meshPrincipals(topics, subs).filter((p) => p.startsWith("partner-")).length).toBe(subs.filter((s) => s.tier === "partner_agency").length);
+      }),
+    );
+  });
+
+  it("gives the refusals topics exactly the adapters of the declared agencies and the briefing as writers, and the audit alone as reader", () => {
+    const agencyNames = fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/), { minLength: 1, maxLength: 6 });
+    const refusalNames = fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/).map((n) => `takitini.audit.refusals-${n}.v1`), { minLength: 0, maxLength: 3 });
+    fc.assert(
+      fc.property(registry, agencyNames, refusalNames, (regs, agencies, refusalTopics) => {
+        const subs: AclSubscriber[] = regs.map((r) => ({ ...r, delivery_topic: `takitini.deliver.${r.id}.v1` }));
+        const topics: TopicDeclaration[] = [
+          ...agencies.map((a) => decl(`takitini.intel.${a}.v1`, "intel")),
+          ...subs.map((s) => decl(s.delivery_topic, "delivery")),
+          decl("takitini.audit.decisions.v1", "decisions"),
+          ...refusalTopics.map((t) => decl(t, "refusals")),
+        ];
+        const set = meshAcls(topics, subs);
+        for (const t of refusalTopics) {
+          const on = (op: "READ" | "WRITE") => set.filter((a) => a.resourceType === "TOPIC" && a.operation === op && a.resourceName === t).map((a) => a.principal).sort();
+          expect(on("WRITE")).toEqual([...agencies.map((a) => `${a}-adapter`), "briefing"].sort());
+          expect(on("READ")).toEqual(["audit"]);
+        }
+        // An adapter writes only its own agency's topics and the refusals topics.
+        for (const a of agencies) {
+          expect(set.filter((x) => x.principal === `${a}-adapter` && x.operation === "WRITE").map((x) => x.resourceName).sort()).toEqual([`takitini.intel.${a}.v1`, ...refusalTopics].sort());
+        }
+        // No partner and not the exchange.
+        expect(set.some((x) => refusalTopics.includes(x.resourceName) && (x.principal === "exchange" || x.principal.startsWith("partner-")))).toBe(false);
       }),
     );
   });

@@ -113,6 +113,7 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
 
   const decisions = byRole("decisions");
   const access = byRole("briefing-access");
+  const refusals = byRole("refusals");
   const deadLetter = byRole("dead-letter");
   const briefings = byRole("briefings");
   const deliveries = subscribers.map((s) => s.delivery_topic);
@@ -122,12 +123,16 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
   const intelNames = intel.map((t) => t.name);
 
   // Each agency's adapter: publishes to its own agency's topic only, and reads it
-  // back to rebuild its idempotency index (which events are already placed).
+  // back to rebuild its idempotency index (which events are already placed); and
+  // reports the refusals at its doors to the refusals topic (write only: it never
+  // reads another service's refusals). An idempotent producer needs no more than
+  // WRITE on the topic (Kafka 3: IDEMPOTENT_WRITE is implied by WRITE, KIP-679).
   for (const agency of [...new Set(intel.map((t) => t.agency!))].sort()) {
     const p = adapterPrincipal(agency);
     const own = intel.filter((t) => t.agency === agency).map((t) => t.name);
     topic(p, "WRITE", own, `publish ${agency} intelligence (idempotent producer)`);
     topic(p, "READ", own, "rebuild the idempotency index from its own topic");
+    topic(p, "WRITE", refusals, "report refusals at its doors (idempotent producer)");
     group(p, GROUP_PREFIX.adapter(agency), "its index-rebuild consumer groups");
   }
 
@@ -144,19 +149,22 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
   group("exchange", GROUP_PREFIX.subscribe, "one throwaway group per Subscribe stream");
   txn("exchange", TRANSACTIONAL_ID_PREFIX.exchange, "one transactional writer per source partition");
 
-  // The audit: the ledger of decisions, accesses and publishes (a hash and
-  // metadata of each agency event, never its content).
+  // The audit: the ledger of decisions, accesses, refusals and publishes (a hash
+  // and metadata of each agency event, never its content).
   topic("audit", "READ", decisions, "decision and Subscribe access records into the ledger");
   topic("audit", "READ", access, "briefing access records into the ledger");
+  topic("audit", "READ", refusals, "refusals and unauthenticated-refusal summaries into the ledger");
   topic("audit", "READ", intelNames, "publish records (metadata and hash) into the ledger");
   topic("audit", "WRITE", deadLetter, "records that fail validation");
   group("audit", GROUP_PREFIX.audit, "the ledger ingest's consumer group");
 
   // The briefing: community topics only (aggregate views and de-identified
-  // notices), its own access records, and the weekly digests (which it reads
-  // back to know which it has published).
+  // notices), its own access records, the summaries of unauthenticated requests
+  // it refused, and the weekly digests (which it reads back to know which it has
+  // published).
   topic("briefing", "READ", communityTopics, "rebuild community aggregates");
   topic("briefing", "WRITE", access, "record every briefing viewed or refused");
+  topic("briefing", "WRITE", refusals, "unauthenticated requests, counted per window");
   topic("briefing", "WRITE", briefings, "publish weekly digests");
   topic("briefing", "READ", briefings, "know which digests are already out");
   group("briefing", GROUP_PREFIX.briefing, "its feed and digest-index consumer groups");

@@ -46,7 +46,9 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
     expect(byName.get("takitini.briefings.v1")).toMatchObject({ partitions: 3, retention_ms: 365 * DAY, role: "briefings" });
     // The briefing's access records have a topic of their own: only the exchange writes decisions.
     expect(byName.get("takitini.audit.briefing-access.v1")).toMatchObject({ retention_ms: -1, role: "briefing-access" });
-    expect(topics).toHaveLength(14);
+    // Refusals at the doors (adapters, briefing), for the audit's ledger; kept forever like the other audit topics.
+    expect(byName.get("takitini.audit.refusals.v1")).toMatchObject({ partitions: 3, retention_ms: -1, role: "refusals" });
+    expect(topics).toHaveLength(15);
   });
 
   it("give every topic the role its ACLs are derived from", () => {
@@ -77,6 +79,11 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
 describe("parseTopicDeclarations", () => {
   it("accepts a good declaration", () => {
     expect(parseTopicDeclarations({ topics: [good] })).toEqual([good]);
+  });
+
+  it("knows the refusals role, and refuses a role it does not know by path", () => {
+    expect(parseTopicDeclarations({ topics: [{ ...good, role: "refusals" }] })[0]?.role).toBe("refusals");
+    expect(issuesOf({ topics: [{ ...good, role: "refusal" }] }).map((i) => i.path)).toEqual(["topics[0].role"]);
   });
 
   it("maps declarations to broker topic configs", () => {

@@ -20,3 +20,5 @@ export * from "./throttle.js";
 export * from "./sign-in.js";
 export * from "./account-tool.js";
 export * from "./path-variants.js";
+export * from "./refusals.js";
+export * from "./refusal-reporter.js";
