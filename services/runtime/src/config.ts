@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { httpTlsIssues, type HttpTlsSettings } from "./http-tls.js";
 import { kafkaSecurityIssues, kafkaSecurityShape, type KafkaSecuritySettings } from "./kafka-security.js";
 
 /** Thrown when the environment does not satisfy a service's configuration schema. */
@@ -51,6 +52,13 @@ export function loadConfig<S extends z.ZodType>(
   const data = result.data as unknown;
   if (data !== null && typeof data === "object" && "TAKITINI_INSECURE_KAFKA" in data) {
     const issues = kafkaSecurityIssues(data as KafkaSecuritySettings);
+    if (issues.length > 0) throw new ConfigError(issues);
+  }
+  // A door's TLS files come in pairs; its admin listener needs a port of its own.
+  if (data !== null && typeof data === "object") {
+    const d = data as HttpTlsSettings & { PORT?: unknown; ADMIN_PORT?: unknown };
+    const issues = httpTlsIssues(d);
+    if (typeof d.ADMIN_PORT === "number" && d.ADMIN_PORT !== 0 && d.ADMIN_PORT === d.PORT) issues.push({ path: "ADMIN_PORT", message: "must differ from PORT (the admin listener is a listener of its own)" });
     if (issues.length > 0) throw new ConfigError(issues);
   }
   return result.data;

@@ -67,6 +67,7 @@ export const commonErrors = defineErrors({
   INVALID_QUERY: { status: 400, message: "query parameters are invalid" },
   NOT_FOUND: { status: 404, message: "no such route" },
   METHOD_NOT_ALLOWED: { status: 405, message: "method not allowed" },
+  RATE_LIMITED: { status: 429, message: "too many requests: retry after the number of seconds in Retry-After" },
   NOT_READY: { status: 503, message: "service is not ready" },
   INTERNAL: { status: 500, message: "internal error" },
 });

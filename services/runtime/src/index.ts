@@ -22,3 +22,5 @@ export * from "./account-tool.js";
 export * from "./path-variants.js";
 export * from "./refusals.js";
 export * from "./refusal-reporter.js";
+export * from "./http-tls.js";
+export * from "./rate-limit.js";
