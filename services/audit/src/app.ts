@@ -11,10 +11,13 @@ import { SESSION_COOKIE, type Asker, type OversightAccount, type OversightGate }
 import { anomaliesQuery, pageQuery, recordsQuery, statsQuery } from "./oversight/query.js";
 import { openApiDocument } from "./oversight/openapi.js";
 import { recordOversightQuery } from "./oversight/recording.js";
+import { ADMINISTRATORS, permits, refusalMessage } from "./oversight/roles.js";
 import { anomalySeries, disclosureStats, recordById, searchRecords, whoHasSeen } from "./oversight/store.js";
 
 export const auditErrors = defineErrors({
   OVERSIGHT_CREDENTIAL_REQUIRED: { status: 401, message: "an oversight credential is required (Authorization: Bearer <token>, or log in at /console/login)" },
+  /** The credential is accepted, but the account's role may not use this route or method (oversight/roles.ts). */
+  ROLE_NOT_PERMITTED: { status: 403, message: "this account's role may not do this" },
   RECORD_NOT_FOUND: { status: 404, message: "no record with that id" },
   NO_SIGNED_HEAD: { status: 404, message: "no tree head has been signed yet" },
   TREE_SIZE_OUT_OF_RANGE: { status: 400, message: "tree size out of range" },
@@ -112,7 +115,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
  * request needs an oversight credential, and each — answered, refused or
  * failed — is itself appended to the ledger (who asked, what, the status and
  * how many records) before the answer leaves: if that append fails, the answer
- * is withheld. Each route is marked `config.access = "oversight"`.
+ * is withheld. Each route is marked `config.access = "oversight"`. A route
+ * that needs a role says so in its own config (`config.roles`, see
+ * oversight/roles.ts): the same hook refuses any other role with 403
+ * ROLE_NOT_PERMITTED once the credential is accepted, and the refusal is
+ * recorded like any other answer, naming who asked.
  */
 async function oversightApi(v1: FastifyInstance, deps: AppDeps): Promise<void> {
   const { db, ledger } = deps;
@@ -126,6 +133,9 @@ async function oversightApi(v1: FastifyInstance, deps: AppDeps): Promise<void> {
       throw err;
     }
     req.asker = { name: outcome.account.name, role: outcome.account.role };
+    // The roles the matched route needs (its own config, whatever spelling of its path was asked).
+    const needed = req.routeOptions.config?.roles;
+    if (!permits(needed, req.asker.role)) throw auditErrors.ROLE_NOT_PERMITTED([], refusalMessage(`${req.method} ${req.routeOptions.url ?? ""}`, needed!, req.asker.role));
   });
 
   v1.addHook("onSend", async (req: FastifyRequest, reply: FastifyReply, payload) => {
@@ -216,7 +226,8 @@ async function oversightApi(v1: FastifyInstance, deps: AppDeps): Promise<void> {
     return headJson(head, ledger.signer.publicKeyPem);
   });
 
-  v1.post("/tree/heads", async (req, reply) => {
+  // Changes what the ledger attests: administrators only.
+  v1.post("/tree/heads", { config: { roles: ADMINISTRATORS } }, async (req, reply) => {
     const head = await ledger.signHead();
     req.resultCount = 1;
     return reply.code(201).send(headJson(head, ledger.signer.publicKeyPem));

@@ -49,10 +49,10 @@ export const configSchema = baseConfig.extend({
   HEAD_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
   /** Most records appended in one PostgreSQL transaction. */
   MAX_RECORDS_PER_TRANSACTION: z.coerce.number().int().min(1).max(10_000).default(500),
-  /** Console session lifetime (absolute, from sign-in). */
-  SESSION_TTL_MS: z.coerce.number().int().min(60_000).max(86_400_000).default(8 * 3_600_000),
-  /** A console session unused this long ends. */
-  SESSION_IDLE_MS: signInFields.sessionIdleMs(30 * 60_000),
+  /** Console session lifetime (absolute, from sign-in): 1 s to 24 h (seconds only make sense in tests of expiry). */
+  SESSION_TTL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(8 * 3_600_000),
+  /** A console session unused this long ends: 1 s to 24 h, at most SESSION_TTL_MS. */
+  SESSION_IDLE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(30 * 60_000),
   /** How often ended sessions, forgotten failures and stale verifications are swept. */
   SESSION_SWEEP_MS: signInFields.sweepMs,
   /** Ed25519 private key (PKCS#8 PEM) that signs tree heads; or LEDGER_SIGNING_KEY_FILE. Without either a key is generated (development only). */

@@ -102,7 +102,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const audience = outcome.ok ? deps.audiences.leaders.get(outcome.account.subscriber) : undefined;
     if (outcome.ok && audience) return { audience, account: { name: outcome.account.name, role: outcome.account.role } };
     if (kind === "html" && req.method === "GET" && (outcome.ok || outcome.code === "CREDENTIAL_INVALID")) {
-      await reply.code(303).header("location", `/login?next=${encodeURIComponent(req.url.slice(0, 150))}`).send();
+      // A session cookie that no longer opens anything (ended: idle, lifetime, account changed): cleared, and the sign-in page says why.
+      const ended = !outcome.ok && cookie(req.headers.cookie, COOKIE_NAME);
+      if (ended) reply.header("set-cookie", sessionCookie(COOKIE_NAME, "", 0, deps.cookieSecure));
+      await reply.code(303).header("location", `/login?next=${encodeURIComponent(req.url.slice(0, 150))}${ended ? "&session=ended" : ""}`).send();
       return null;
     }
     const err = outcome.ok ? errors.UNAUTHENTICATED() : refusalError(outcome, () => errors.UNAUTHENTICATED());
@@ -191,8 +194,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   );
 
   app.get("/login", async (req, reply) => {
-    const next = typeof (req.query as { next?: unknown }).next === "string" ? (req.query as { next: string }).next : "";
-    return reply.type("text/html; charset=utf-8").send(loginPage(undefined, safeNext(next)));
+    const query = req.query as { next?: unknown; session?: unknown };
+    const next = typeof query.next === "string" ? query.next : "";
+    const notice = query.session === "ended" ? "Your session has ended. Sign in again." : undefined;
+    return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(loginPage(notice, safeNext(next)));
   });
   app.post(
     "/login",

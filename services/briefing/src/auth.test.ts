@@ -70,6 +70,9 @@ describe("leader accounts", () => {
     const c = configSchema.parse(env);
     expect([c.BRIEFING_ACCOUNTS_POLL_MS, c.BRIEFING_SESSION_SWEEP_MS]).toEqual([2000, 60_000]);
     expect(configSchema.safeParse({ ...env, BRIEFING_SESSION_IDLE_MS: String(13 * 3_600_000) }).error?.issues[0]?.path).toEqual(["BRIEFING_SESSION_IDLE_MS"]);
+    // Seconds, for tests of expiry; never under one.
+    expect(signInSettings(configSchema.parse({ ...env, BRIEFING_SESSION_TTL_MS: "6000", BRIEFING_SESSION_IDLE_MS: "2000" }))).toMatchObject({ sessionTtlMs: 6000, sessionIdleMs: 2000 });
+    expect(configSchema.safeParse({ ...env, BRIEFING_SESSION_TTL_MS: "999" }).error?.issues[0]?.path).toEqual(["BRIEFING_SESSION_TTL_MS"]);
   });
 
   it("are named in a leader's access record once the contract carries the account", () => {
@@ -162,7 +165,15 @@ describe("leader accounts at the briefing's door", () => {
     // The page sends the browser to sign in again; the old token is refused; the new one works.
     const page = await app.inject({ url: "/briefings/eastern?week=2026-W47", headers: { cookie } });
     expect(page.statusCode).toBe(303);
-    expect(page.headers.location).toMatch(/^\/login\?next=/);
+    expect(page.headers.location).toBe("/login?next=%2Fbriefings%2Feastern%3Fweek%3D2026-W47&session=ended");
+    expect(page.headers["set-cookie"]).toMatch(/^takitini_briefing=; .*Max-Age=0/);
+    const notice = await app.inject({ url: page.headers.location as string });
+    expect(notice.body).toContain('<p role="alert">Your session has ended. Sign in again.</p>');
+    expect(notice.body).toContain('name="next" value="/briefings/eastern?week=2026-W47"');
+    // Without a cookie, the sign-in page has nothing to say.
+    const plain = await app.inject({ url: "/briefings/eastern?week=2026-W47" });
+    expect(plain.headers.location).toBe("/login?next=%2Fbriefings%2Feastern%3Fweek%3D2026-W47");
+    expect((await app.inject({ url: "/login" })).body).not.toContain('role="alert"');
     expect((await app.inject({ url: URL_, headers: bearer(wiremu.token) })).statusCode).toBe(401);
     expect((await app.inject({ url: URL_, headers: bearer(rotated.token) })).statusCode).toBe(200);
     expect((await app.inject({ url: URL_, headers: { cookie: rangiCookie } })).statusCode).toBe(200);

@@ -7,6 +7,7 @@ const topic = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "expected a Kafka topi
 export const DEFAULT_ACCESS_TOPIC = "takitini.audit.briefing-access.v1";
 
 const bool = z.enum(["true", "false"]).transform((v) => v === "true");
+const sessionMs = z.coerce.number().int().min(1000).max(7 * 86_400_000);
 
 export const configSchema = baseConfig.extend({
   /** HTTP port: pages, JSON API, health, readiness, metrics. */
@@ -47,9 +48,9 @@ export const configSchema = baseConfig.extend({
   BRIEFING_ACCOUNTS_POLL_MS: signInFields.pollMs,
   /** How long a verified bearer credential is remembered (scrypt is slow); 0: never. */
   BRIEFING_CREDENTIAL_CACHE_TTL_MS: signInFields.cacheTtlMs,
-  /** Sign-in session lifetime (absolute) and idle timeout. */
-  BRIEFING_SESSION_TTL_MS: signInFields.sessionTtlMs(12 * 3_600_000),
-  BRIEFING_SESSION_IDLE_MS: signInFields.sessionIdleMs(3_600_000),
+  /** Sign-in session lifetime (absolute) and idle timeout: 1 s to 7 days each (seconds only make sense in tests of expiry); the idle timeout at most the lifetime. */
+  BRIEFING_SESSION_TTL_MS: sessionMs.default(12 * 3_600_000),
+  BRIEFING_SESSION_IDLE_MS: sessionMs.default(3_600_000),
   /** How often ended sessions, forgotten failures and stale verifications are swept. */
   BRIEFING_SESSION_SWEEP_MS: signInFields.sweepMs,
   /** Failed credentials allowed per account and per client address before backing off; the first backoff, doubled per failure up to the longest. */

@@ -14,6 +14,7 @@ import { AccountsFile, createLogger, createMetricsRegistry, newCredential } from
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../app.js";
+import { configSchema } from "../config.js";
 import { IN_MEMORY, Ledger, openPglite } from "../ledger/index.js";
 import { createSigner } from "../merkle/index.js";
 import { gateOver } from "./accounts.fixture.js";
@@ -174,5 +175,17 @@ describe("oversight accounts on the API", () => {
     writeAccounts([{ ...accounts[0], credential: rotated.credential, expires_at: "tomorrow" }]);
     expect(await file.reload()).toBe("refused");
     expect((await app.inject({ url: "/v1/records", headers: bearer(rotated.token) })).statusCode).toBe(200);
+  });
+});
+
+describe("console session settings", () => {
+  const base = { DATABASE_URL: "postgres://x@127.0.0.1/db", AUDIT_OVERSIGHT_ACCOUNTS_FILE: "/a.json", TAKITINI_INSECURE_KAFKA: "true" };
+
+  it("default to 8 h and 30 min idle; may be seconds (for tests of expiry), never under one, idle at most the lifetime", () => {
+    expect(configSchema.parse(base)).toMatchObject({ SESSION_TTL_MS: 8 * 3_600_000, SESSION_IDLE_MS: 30 * 60_000 });
+    expect(configSchema.parse({ ...base, SESSION_TTL_MS: "6000", SESSION_IDLE_MS: "2000" })).toMatchObject({ SESSION_TTL_MS: 6000, SESSION_IDLE_MS: 2000 });
+    expect(configSchema.safeParse({ ...base, SESSION_TTL_MS: "999" }).error?.issues[0]?.path).toEqual(["SESSION_TTL_MS"]);
+    expect(configSchema.safeParse({ ...base, SESSION_IDLE_MS: "999" }).error?.issues[0]?.path).toEqual(["SESSION_IDLE_MS"]);
+    expect(configSchema.safeParse({ ...base, SESSION_TTL_MS: "6000", SESSION_IDLE_MS: "7000" }).error?.issues[0]?.path).toEqual(["SESSION_IDLE_MS"]);
   });
 });

@@ -40,7 +40,8 @@ async function service() {
     metrics: createMetricsRegistry("t"),
     db,
     ledger,
-    gate: gateWithTokens({ [TOKEN]: "Officer Aroha" }),
+    // An administrator: these tests sign heads (a reviewer's refusal is in roles.test.ts).
+    gate: gateWithTokens({ [TOKEN]: "Officer Aroha" }, { roles: { "Officer Aroha": "administrator" } }),
     readiness: [],
   });
   const get = async (path: string, token: string | null = TOKEN) => {

@@ -72,7 +72,8 @@ async function service(tls?: { cert: Buffer; key: Buffer }) {
   const pool = new pg.Pool({ connectionString: url, max: 4, options: `-c search_path=${schema}` });
   const db = pgDatabase(pool);
   const ledger = await Ledger.open(db, { signer });
-  const gate = gateWithTokens({ [TOKEN]: OFFICER });
+  // An administrator: these tests sign heads (a reviewer's refusal is in roles.test.ts).
+  const gate = gateWithTokens({ [TOKEN]: OFFICER }, { roles: { [OFFICER]: "administrator" } });
   const logger = createLogger("t", "silent");
   const app = await buildApp({ logger, metrics: createMetricsRegistry("t"), db, ledger, gate, readiness: [] });
   const server = createOversightGrpcServer({ logger, db, ledger, gate });

@@ -34,9 +34,10 @@ import { auditErrors } from "../app.js";
 import type { Ledger, SqlDatabase } from "../ledger/index.js";
 import type { SignedTreeHead } from "../merkle/index.js";
 import { flagAnomalies } from "./anomaly.js";
-import type { OversightAccount, OversightGate } from "./credentials.js";
+import type { OversightAccount, OversightGate, OversightRole } from "./credentials.js";
 import { anomaliesQuery, pageQuery, recordsQuery, statsQuery } from "./query.js";
 import { recordOversightQuery } from "./recording.js";
+import { ADMINISTRATORS, permits, refusalMessage } from "./roles.js";
 import { anomalySeries, disclosureStats, recordById, searchRecords, whoHasSeen, type Disclosure, type RecordSummary } from "./store.js";
 
 /**
@@ -177,6 +178,7 @@ export function headMessage(h: SignedTreeHead, publicKeyPem: string): SignedTree
 const STATUS_OF_HTTP: Record<number, grpc.status> = {
   400: grpc.status.INVALID_ARGUMENT,
   401: grpc.status.UNAUTHENTICATED,
+  403: grpc.status.PERMISSION_DENIED,
   404: grpc.status.NOT_FOUND,
   429: grpc.status.RESOURCE_EXHAUSTED,
   503: grpc.status.UNAVAILABLE,
@@ -235,8 +237,11 @@ export function peerAddress(peer: string): string {
 export function oversightService(deps: OversightGrpcDeps): OversightServiceServer {
   const { db, ledger, logger } = deps;
 
-  /** Credential, validation, answer, then the record of the query; only then the answer (or the refusal) is sent. */
-  function unary<Req, Res>(method: string, parameters: (req: Req) => QueryParameters, answer: (req: Req) => Promise<Answer<Res>>): grpc.handleUnaryCall<Req, Res> {
+  /**
+   * Credential, role (`roles`: who may call the method; absent, every role), validation, answer, then the
+   * record of the query; only then the answer (or the refusal) is sent.
+   */
+  function unary<Req, Res>(method: string, parameters: (req: Req) => QueryParameters, answer: (req: Req) => Promise<Answer<Res>>, roles?: readonly OversightRole[]): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       void (async () => {
         const who = await accountOf(deps.gate, call.metadata, call.getPeer()).catch((err: unknown): GateOutcome<OversightAccount> => {
@@ -247,6 +252,7 @@ export function oversightService(deps: OversightGrpcDeps): OversightServiceServe
         let outcome: { ok: true; answer: Answer<Res> } | { ok: false; error: grpc.ServiceError };
         try {
           if (!who.ok) throw refusalError(who, () => auditErrors.OVERSIGHT_CREDENTIAL_REQUIRED([], "an oversight credential is required (metadata authorization: Bearer <token>)"));
+          if (!permits(roles, who.account.role)) throw auditErrors.ROLE_NOT_PERMITTED([], refusalMessage(method, roles!, who.account.role));
           outcome = { ok: true, answer: await answer(call.request) };
         } catch (err) {
           if (!(err instanceof ServiceError)) logger.error({ err, method }, "oversight gRPC call failed");
@@ -352,10 +358,16 @@ export function oversightService(deps: OversightGrpcDeps): OversightServiceServe
       return { response: { head: headMessage(head, ledger.signer.publicKeyPem) }, count: 1 };
     }),
 
-    signHead: unary<SignHeadRequest, SignHeadResponse>("SignHead", () => ({}), async () => {
-      const head = await ledger.signHead();
-      return { response: { head: headMessage(head, ledger.signer.publicKeyPem) }, count: 1 };
-    }),
+    // Changes what the ledger attests: administrators only, as POST /v1/tree/heads.
+    signHead: unary<SignHeadRequest, SignHeadResponse>(
+      "SignHead",
+      () => ({}),
+      async () => {
+        const head = await ledger.signHead();
+        return { response: { head: headMessage(head, ledger.signer.publicKeyPem) }, count: 1 };
+      },
+      ADMINISTRATORS,
+    ),
   };
 }
 

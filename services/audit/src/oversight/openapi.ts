@@ -223,6 +223,8 @@ interface Operation {
   operationId: string;
   summary: string;
   description?: string;
+  /** The roles that may call it (the route's `config.roles`); absent: every role. Published as `x-takitini-roles`. */
+  roles?: string[];
   parameters?: Json[];
   responses: Record<string, unknown>;
 }
@@ -282,8 +284,10 @@ const operations: Operation[] = [
     method: "post",
     path: "/v1/tree/heads",
     operationId: "signHead",
-    summary: "Sign a tree head now",
-    responses: { "201": json(ref("SignedTreeHead"), "the new head") },
+    summary: "Sign a tree head now (administrators only)",
+    description: "Changes what the ledger attests, so only an account with the role `administrator` may; a reviewer is answered 403 `ROLE_NOT_PERMITTED` (and the refusal is recorded like any other query).",
+    roles: ["administrator"],
+    responses: { "201": json(ref("SignedTreeHead"), "the new head"), "403": error("ROLE_NOT_PERMITTED: the account's role is not administrator") },
   },
   {
     method: "get",
@@ -319,9 +323,9 @@ const operations: Operation[] = [
   },
 ];
 
-/** The routes documented, as fastify spells them (`/v1/records/:id`), with their methods. */
-export function documentedRoutes(): { method: string; url: string }[] {
-  return operations.map((o) => ({ method: o.method.toUpperCase(), url: o.path.replace(/\{([^}]+)\}/g, ":$1") }));
+/** The routes documented, as fastify spells them (`/v1/records/:id`), with their methods and the roles they are for (absent: every role). */
+export function documentedRoutes(): { method: string; url: string; roles?: string[] }[] {
+  return operations.map((o) => ({ method: o.method.toUpperCase(), url: o.path.replace(/\{([^}]+)\}/g, ":$1"), ...(o.roles ? { roles: o.roles } : {}) }));
 }
 
 export function openApiDocument(): Json {
@@ -337,6 +341,7 @@ export function openApiDocument(): Json {
       operationId: o.operationId,
       summary: o.summary,
       ...(o.description ? { description: o.description } : {}),
+      ...(o.roles ? { "x-takitini-roles": o.roles } : {}),
       tags: ["oversight"],
       parameters: o.parameters ?? [],
       responses,
@@ -348,7 +353,7 @@ export function openApiDocument(): Json {
       title: "Takitini audit — oversight API",
       version: "1.0.0",
       description:
-        "The independent oversight body's API over the audit ledger. Every /v1 route needs an oversight credential, and every /v1 request — answered or refused — is itself appended to the ledger as an `oversight_query` before the answer leaves. The same queries are offered over gRPC (`takitini.audit.v1.OversightService`).",
+        "The independent oversight body's API over the audit ledger. Every /v1 route needs an oversight credential, and every /v1 request — answered or refused — is itself appended to the ledger as an `oversight_query` before the answer leaves. Reviewers may use every route but `POST /v1/tree/heads`, which is for administrators (`x-takitini-roles`; any other role is answered 403 `ROLE_NOT_PERMITTED`). The same queries are offered over gRPC (`takitini.audit.v1.OversightService`).",
     },
     servers: [{ url: "/" }],
     security: SECURITY,

@@ -6,6 +6,8 @@ const MESSAGES = /** @type {Record<string, string>} */ ({
   invalid: "That credential was not accepted.",
   invalid_token: "That credential was not accepted.",
   OVERSIGHT_CREDENTIAL_REQUIRED: "That credential was not accepted.",
+  CREDENTIAL_EXPIRED: "That credential has expired (CREDENTIAL_EXPIRED). Ask for a new one.",
+  CREDENTIAL_DISABLED: "That account is disabled (CREDENTIAL_DISABLED).",
 });
 
 const params = new URLSearchParams(location.search);
