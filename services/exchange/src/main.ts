@@ -1,14 +1,35 @@
+import { readFile } from "node:fs/promises";
 import { createHttpServer, createKafka, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
 import { readConfig } from "./config.js";
 import { Exchange } from "./exchange.js";
 import { ReloadingPolicy } from "./policy/reloading.js";
 import { missingDeliveryTopics, requireDeliveryTopics } from "./policy/topics.js";
+import { CrlFile } from "./subscribe/crl-file.js";
+import { CrlError } from "./subscribe/revocation.js";
 import { DeliveryServer, readTls } from "./subscribe/server.js";
 
 const config = readConfig();
 const logger = createLogger("exchange", config.LOG_LEVEL);
 const metrics = createMetricsRegistry("exchange");
 const kafka = createKafka({ clientId: `takitini-exchange-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS, logger, security: readKafkaSecurity(config) });
+
+// Partners' revoked certificates: a CRL that is missing, unreadable or not signed by
+// GRPC_TLS_CA stops the start (revocation must not silently be off); later changes
+// are polled, and a bad one keeps the last good CRL (see subscribe/crl-file.ts).
+let crl: CrlFile | undefined;
+if (config.SUBSCRIBE_CRL_FILE) {
+  const file = config.SUBSCRIBE_CRL_FILE;
+  try {
+    crl = (await CrlFile.load({ path: file, caPem: await readFile(config.GRPC_TLS_CA!), logger, metrics, pollMs: config.SUBSCRIBE_CRL_RELOAD_MS })).start();
+  } catch (err) {
+    const reason = err instanceof CrlError ? err.code : (err as NodeJS.ErrnoException).code === "ENOENT" ? "CRL_FILE_MISSING" : "CRL_UNREADABLE";
+    logger.fatal(
+      { code: "CRL_INVALID", reason, file, error: (err as Error).message },
+      `SUBSCRIBE_CRL_FILE ${file} cannot be used (${reason}): it must exist and be a PEM CRL signed by the CA in GRPC_TLS_CA (bash infra/pki/revoke.sh --out <pki dir> writes one); the exchange does not start`,
+    );
+    process.exit(1);
+  }
+}
 
 /** The cluster's topics, through a short-lived admin connection (reloads are rare). */
 async function listTopics(): Promise<string[]> {
@@ -76,6 +97,7 @@ const delivery = new DeliveryServer({
   maxStreams: config.GRPC_MAX_STREAMS,
   maxStreamsPerSubscriber: config.GRPC_MAX_STREAMS_PER_SUBSCRIBER,
   consumerSessionTimeoutMs: config.SESSION_TIMEOUT_MS,
+  ...(crl ? { revocation: crl } : {}),
 });
 const app = createHttpServer({
   service: "exchange",
@@ -97,6 +119,7 @@ const shutdown = installShutdown(
     { name: "grpc subscribe", run: () => delivery.stop(Math.min(5_000, config.SHUTDOWN_TIMEOUT_MS / 2)) },
     { name: "exchange", run: () => exchange.stop() },
     { name: "policy watch", run: async () => policy.close() },
+    { name: "crl watch", run: async () => crl?.stop() },
     { name: "http", run: () => app.close() },
   ],
   config.SHUTDOWN_TIMEOUT_MS,

@@ -31,6 +31,12 @@ export const DENIAL = {
   NOT_PARTNER_AGENCY: "NOT_PARTNER_AGENCY",
   /** The partner already holds its most open streams (GRPC_MAX_STREAMS_PER_SUBSCRIBER). */
   TOO_MANY_STREAMS_FOR_SUBSCRIBER: "TOO_MANY_STREAMS_FOR_SUBSCRIBER",
+  /**
+   * The client certificate is on the CRL in force (SUBSCRIBE_CRL_FILE, written by
+   * infra/pki/revoke.sh): a new call is refused, and an open stream ends when a
+   * reloaded CRL lists its certificate.
+   */
+  CERTIFICATE_REVOKED: "CERTIFICATE_REVOKED",
 } as const;
 export type DenialReason = (typeof DENIAL)[keyof typeof DENIAL];
 

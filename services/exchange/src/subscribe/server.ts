@@ -6,8 +6,10 @@ import { continueTrace, Counter, Gauge, HEADERS, type Logger, type Registry } fr
 import type { Kafka, Producer } from "kafkajs";
 import type { PolicySource } from "../policy/reloading.js";
 import { accessDenied, accessGranted, accessMessage } from "./access.js";
+import type { RevocationSource } from "./crl-file.js";
 import { CursorError, decodeCursor } from "./cursor.js";
 import { authorise, DENIAL, identify, stillAuthorised, withinSubscriberLimit, type Identity } from "./identity.js";
+import { certificateRef, type CertificateRef } from "./revocation.js";
 import { DeliveryStream, type SubscribeCall } from "./stream.js";
 
 /** Metadata keys carrying the stable error code and the field issues (JSON) on a failed call (as the adapters' door). */
@@ -44,8 +46,27 @@ export interface DeliveryServerOptions {
   /** Most streams one subscriber may hold open at once (default: maxStreams). */
   maxStreamsPerSubscriber?: number;
   consumerSessionTimeoutMs: number;
-  /** How often open streams are checked against the policy registry in force; default 2000 ms. */
+  /** How often open streams are checked against the policy registry (and the CRL) in force; default 2000 ms. */
   revocationCheckMs?: number;
+  /**
+   * The CRL in force (SUBSCRIBE_CRL_FILE), if any: a certificate it revokes is
+   * refused, and open streams are checked again as soon as it changes.
+   */
+  revocation?: RevocationSource;
+}
+
+/** Why an open stream is ended. */
+type EndReason = typeof DENIAL.SUBSCRIBER_REVOKED | typeof DENIAL.CERTIFICATE_REVOKED;
+
+const END_MESSAGE: Record<EndReason, string> = {
+  SUBSCRIBER_REVOKED: "the subscriber is no longer in the sharing policy's registry",
+  CERTIFICATE_REVOKED: "the client certificate has been revoked",
+};
+
+/** An open stream's checks: why it should end now (if it should), and the function that ends it. */
+interface OpenStream {
+  ended: () => EndReason | undefined;
+  end: (reason: EndReason) => void;
 }
 
 function failure(code: grpc.status, reason: string, message: string, issues: { path: string; code: string; message: string }[] = []): grpc.ServiceError {
@@ -66,13 +87,14 @@ function failure(code: grpc.status, reason: string, message: string, issues: { p
 export class DeliveryServer {
   private readonly server: grpc.Server;
   private readonly audit: Producer;
-  /** Open streams, each with the function that ends it when its partner is revoked. */
-  private readonly streams = new Map<DeliveryStream, () => void>();
+  /** Open streams, each with the functions that tell and end it when its partner or certificate is revoked. */
+  private readonly streams = new Map<DeliveryStream, OpenStream>();
   /** Open and opening streams per subscriber, for GRPC_MAX_STREAMS_PER_SUBSCRIBER. */
   private readonly perSubscriber = new Map<string, number>();
   /** Granted calls whose stream is not yet open (they count against the stream limit). */
   private opening = 0;
   private revocations: NodeJS.Timeout | undefined;
+  private unwatchCrl: (() => void) | undefined;
   private readonly log: Logger;
   private bound = false;
   private closing = false;
@@ -115,6 +137,8 @@ export class DeliveryServer {
     // Idle streams see no batch: check them against the registry in force on a timer too.
     this.revocations = setInterval(() => this.checkRevocations(), this.opts.revocationCheckMs ?? 2_000);
     this.revocations.unref();
+    // A newly loaded CRL ends the streams of the certificates it revokes at once.
+    this.unwatchCrl = this.opts.revocation?.onChange(() => this.checkRevocations());
     if (this.opts.tls === "insecure") {
       this.log.warn({ port }, "GRPC_INSECURE: Subscribe listens in plaintext and refuses every call (no client certificate, no partner identity)");
     } else {
@@ -128,26 +152,34 @@ export class DeliveryServer {
   }
 
   private checkRevocations(): void {
-    if (this.streams.size === 0) return;
-    const registry = this.opts.policy.current().subscribers();
-    for (const [stream, revoke] of this.streams) {
-      if (!stillAuthorised(stream.subscriberId, stream.topic, registry)) revoke();
+    for (const open of this.streams.values()) {
+      const reason = open.ended();
+      if (reason) open.end(reason);
     }
   }
 
-  /** The function that ends a stream whose partner the registry no longer lists: audited, then PERMISSION_DENIED. */
-  private revoker(stream: DeliveryStream, sessionId: string, identity: Identity, traceparent: string): () => void {
+  /**
+   * Why a stream should end now: its certificate is on the CRL in force, or the
+   * registry in force no longer gives its partner this delivery topic as a partner agency.
+   */
+  private endReason(subscriberId: string, deliveryTopic: string, cert: CertificateRef | undefined): EndReason | undefined {
+    if (cert && this.opts.revocation?.revokes(cert)) return DENIAL.CERTIFICATE_REVOKED;
+    if (!stillAuthorised(subscriberId, deliveryTopic, this.opts.policy.current().subscribers())) return DENIAL.SUBSCRIBER_REVOKED;
+    return undefined;
+  }
+
+  /** The function that ends a stream whose partner or certificate was revoked: audited, then PERMISSION_DENIED. */
+  private revoker(stream: DeliveryStream, sessionId: string, identity: Identity, traceparent: string): (reason: EndReason) => void {
     let revoked = false;
-    return () => {
+    return (reason) => {
       if (revoked) return;
       revoked = true;
-      this.denials.inc({ reason: DENIAL.SUBSCRIBER_REVOKED });
-      this.log.info({ sessionId, subscriber: identity.subscriberId, reason: DENIAL.SUBSCRIBER_REVOKED }, "subscribe stream revoked");
-      void this.record(accessDenied({ sessionId }, identity, identity.subscriberId, DENIAL.SUBSCRIBER_REVOKED, new Date()), traceparent)
-        .catch((err: unknown) => this.log.error({ err, sessionId }, "could not write the access record of a revoked stream"))
-        .finally(() =>
-          stream.stop({ code: grpc.status.PERMISSION_DENIED, details: `${DENIAL.SUBSCRIBER_REVOKED}: the subscriber is no longer in the sharing policy's registry` }),
-        );
+      this.denials.inc({ reason });
+      this.log.info({ sessionId, subscriber: identity.subscriberId, reason }, "subscribe stream revoked");
+      void this.record(accessDenied({ sessionId }, identity, identity.subscriberId, reason, new Date()), traceparent)
+        .catch((err: unknown) => this.log.error({ err, sessionId, reason }, "could not write the access record of a revoked stream"))
+        // A whole ServiceError: its code also travels in the takitini-error-code trailer, as for a refused call.
+        .finally(() => stream.stop(failure(grpc.status.PERMISSION_DENIED, reason, END_MESSAGE[reason])));
     };
   }
 
@@ -199,6 +231,15 @@ export class DeliveryServer {
         return;
       }
       const identity = who.identity;
+      // A certificate the CRL in force lists is refused whatever it asks for.
+      let cert: CertificateRef | undefined;
+      if (this.opts.revocation) {
+        cert = certificateRef(peer!.raw!);
+        if (this.opts.revocation.revokes(cert)) {
+          await this.deny(call, sessionId, trace.traceparent, identity, DENIAL.CERTIFICATE_REVOKED, grpc.status.PERMISSION_DENIED, "the client certificate has been revoked; ask the mesh's operator for a new one");
+          return;
+        }
+      }
       const auth = authorise(identity, call.request.subscriberId, this.opts.policy.current().subscribers());
       if (!auth.ok) {
         const message =
@@ -251,7 +292,8 @@ export class DeliveryServer {
         release();
         return;
       }
-      let revoke: () => void = () => undefined;
+      let revoke: (reason: EndReason) => void = () => undefined;
+      const ended = () => this.endReason(identity.subscriberId, auth.deliveryTopic, cert);
       const stream: DeliveryStream = new DeliveryStream(
         {
           kafka: this.opts.kafka,
@@ -261,14 +303,14 @@ export class DeliveryServer {
           sessionTimeoutMs: this.opts.consumerSessionTimeoutMs,
           onDelivered: (subscriber) => this.delivered.inc({ subscriber }),
           onPaused: (subscriber) => this.pauses.inc({ subscriber }),
-          authorised: () => stillAuthorised(identity.subscriberId, auth.deliveryTopic, this.opts.policy.current().subscribers()),
-          revoke: () => revoke(),
+          authorised: () => ended() === undefined,
+          revoke: () => revoke(ended() ?? DENIAL.SUBSCRIBER_REVOKED),
         },
         call,
         { sessionId, identity, topic: auth.deliveryTopic, positions },
       );
       revoke = this.revoker(stream, sessionId, identity, trace.traceparent);
-      this.streams.set(stream, revoke);
+      this.streams.set(stream, { ended, end: (reason) => revoke(reason) });
       this.active.inc({ subscriber: identity.subscriberId });
       void stream.done.then(() => {
         this.streams.delete(stream);
@@ -291,6 +333,7 @@ export class DeliveryServer {
   async stop(graceMs: number): Promise<void> {
     this.closing = true;
     clearInterval(this.revocations);
+    this.unwatchCrl?.();
     await Promise.all(
       [...this.streams.keys()].map((s) => s.stop({ code: grpc.status.UNAVAILABLE, details: "SHUTTING_DOWN: the server is shutting down; resume with the last cursor" })),
     );
