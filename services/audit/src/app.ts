@@ -1,6 +1,6 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { bearer, commonErrors, cookie, createHttpServer, defineErrors, refusalError, sessionCookie, SignInThrottledError, zodIssues, type GateOutcome, type Logger, type ReadinessCheck, type Registry } from "@takitini/runtime";
+import { bearer, commonErrors, cookie, createHttpServers, defineErrors, refusalError, sessionCookie, SignInThrottledError, zodIssues, type GateOutcome, type HttpServers, type HttpTls, type Logger, type RateLimitOptions, type ReadinessCheck, type Registry } from "@takitini/runtime";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { declareAccess } from "./access.js";
@@ -33,6 +33,10 @@ export interface AppDeps {
   readiness: ReadinessCheck[];
   /** Extra routes (the console) registered on the same server, before the app's own. */
   plugins?: ((app: FastifyInstance) => void | Promise<void>)[];
+  /** Serve the console and the API over HTTPS (runtime's readHttpTls); the session cookie is then Secure. */
+  tls?: HttpTls;
+  /** Per client address, and per oversight account once its credential is accepted (429 RATE_LIMITED). */
+  rateLimit?: Omit<RateLimitOptions, "principal">;
 }
 
 declare module "fastify" {
@@ -63,14 +67,26 @@ export function headJson(h: SignedTreeHead, publicKeyPem: string) {
 }
 
 /**
- * The HTTP server: the runtime's shell (/healthz, /readyz, /metrics), the
- * plugins (the console), the OpenAPI document at /docs, the oversight API
- * under /v1 and the console's sign-in. Only the oversight API's scope and the
+ * The HTTP servers: the door (`app`, HTTPS with `tls`) with the runtime's shell
+ * (/healthz, /readyz), the plugins (the console), the oversight API under /v1
+ * and the console's sign-in; the admin listener (`admin`) with /metrics and the
+ * OpenAPI document at /docs. Only the oversight API's scope and the
  * console's page scope need a credential; see access.ts for why that is decided
  * by the route the router picks, never by the request's URL.
  */
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = createHttpServer({ service: "audit", logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness });
+export async function buildApp(deps: AppDeps): Promise<HttpServers> {
+  const servers = createHttpServers({
+    service: "audit",
+    logger: deps.logger,
+    metrics: deps.metrics,
+    readiness: deps.readiness,
+    ...(deps.tls ? { tls: deps.tls } : {}),
+    // An oversight account's budget is its own, from whichever address it calls.
+    ...(deps.rateLimit ? { rateLimit: { ...deps.rateLimit, principal: (req) => (req.asker ? `oversight:${req.asker.name.toLowerCase()}` : undefined) } } : {}),
+  });
+  const { app, admin } = servers;
+  // Whenever the console is served over TLS, its cookie is never sent without it.
+  const secure = deps.tls !== undefined;
   // The console's login form.
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string", bodyLimit: 4096 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
@@ -79,9 +95,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // First, so that a plugin's hooks (an onRoute hook, say) see every route registered below.
   for (const plugin of deps.plugins ?? []) await plugin(app);
 
-  // The OpenAPI document of the /v1 routes, and swagger-ui; no credential needed to read them.
-  await app.register(swagger, { mode: "static", specification: { document: openApiDocument() as never } });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  // The OpenAPI document of the /v1 routes, and swagger-ui: on the admin listener only.
+  await admin.register(swagger, { mode: "static", specification: { document: openApiDocument() as never } });
+  await admin.register(swaggerUi, { routePrefix: "/docs" });
 
   await app.register((v1) => oversightApi(v1, deps), { prefix: "/v1" });
 
@@ -93,7 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (outcome.ok && outcome.session) {
       return reply
         .code(303)
-        .header("set-cookie", sessionCookie(SESSION_COOKIE, outcome.session, Math.floor(deps.gate.sessions.ttlMs / 1000)))
+        .header("set-cookie", sessionCookie(SESSION_COOKIE, outcome.session, Math.floor(deps.gate.sessions.ttlMs / 1000), secure))
         .header("location", "/console/")
         .send();
     }
@@ -103,9 +119,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.post("/console/logout", async (req, reply) => {
     deps.gate.signOut(cookie(req.headers.cookie, SESSION_COOKIE));
-    return reply.code(303).header("set-cookie", sessionCookie(SESSION_COOKIE, "", 0)).header("location", "/console/login.html").send();
+    return reply.code(303).header("set-cookie", sessionCookie(SESSION_COOKIE, "", 0, secure)).header("location", "/console/login.html").send();
   });
-  return app;
+  return servers;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { baseConfig, loadConfig, port, signInFields } from "@takitini/runtime";
+import { baseConfig, httpServersShape, loadConfig, port, signInFields } from "@takitini/runtime";
 import { z } from "zod";
 
 const topicList = z
@@ -7,8 +7,13 @@ const topicList = z
   .pipe(z.array(z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "expected a Kafka topic name")));
 
 export const configSchema = baseConfig.extend({
-  /** HTTP port for the oversight API and console, health, readiness and metrics. */
-  PORT: port.default(8083),
+  /**
+   * PORT (8083): the console and the oversight API, HTTPS with HTTP_TLS_CERT_FILE and
+   * HTTP_TLS_KEY_FILE; ADMIN_PORT (8183): /metrics and /docs, plain HTTP on HOST; both
+   * /healthz and /readyz. Rate limits: RATE_LIMIT_PER_MINUTE per client address,
+   * RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE per oversight account (0: off).
+   */
+  ...httpServersShape({ port: 8083, perAddressPerMinute: 1200, perPrincipalPerMinute: 600 }),
   /** Decision records and partners' access records, written by the exchange (the only writer of this topic). */
   AUDIT_TOPIC: z.string().min(1).default("takitini.audit.decisions.v1"),
   /**

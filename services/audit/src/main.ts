@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { AccountsFile, createAccountGate, createKafka, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
+import { AccountsFile, createAccountGate, createKafka, rateLimitSettings, readHttpTls, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
 import { buildApp } from "./app.js";
 import { registerConsole } from "./console/plugin.js";
 import { accountsFile, readConfig } from "./config.js";
@@ -10,6 +10,8 @@ import { oversightAccounts } from "./oversight/credentials.js";
 import { closeOversightGrpc, createOversightGrpcServer, listenOversightGrpc } from "./oversight/grpc.js";
 
 const config = readConfig();
+// The console's and the API's certificate (HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE): read now, or refuse to start naming the variable.
+const tls = readHttpTls(config);
 const logger = createLogger("audit", config.LOG_LEVEL);
 const metrics = createMetricsRegistry("audit");
 // Oversight accounts: the file is re-read when it changes (a bad new one is refused, the old kept).
@@ -58,7 +60,7 @@ const ingest = new LedgerIngest(kafka, ledger, {
 });
 const grpcServer = createOversightGrpcServer({ logger, db, ledger, gate });
 let grpcPort: number | undefined;
-const app = await buildApp({
+const http = await buildApp({
   logger,
   metrics,
   db,
@@ -69,12 +71,14 @@ const app = await buildApp({
     { name: "oversight-grpc", check: () => grpcPort !== undefined },
   ],
   plugins: [registerConsole],
+  ...(tls ? { tls } : {}),
+  rateLimit: rateLimitSettings(config),
 });
 
 const shutdown = installShutdown(
   logger,
   [
-    { name: "http", run: () => app.close() },
+    { name: "http", run: () => http.close() },
     { name: "accounts", run: async () => (accounts.stop(), gate.stop()) },
     { name: "grpc", run: () => closeOversightGrpc(grpcServer, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2)) },
     { name: "ingest", run: () => ingest.stop() },
@@ -84,8 +88,8 @@ const shutdown = installShutdown(
   config.SHUTDOWN_TIMEOUT_MS,
 );
 
-await app.listen({ host: config.HOST, port: config.PORT });
-logger.info({ url: `http://${config.HOST}:${(app.server.address() as { port: number }).port}`, accounts: accounts.accounts.size, keyId: ledger.signer.keyId.toString("hex") }, "audit listening");
+const { url, adminUrl } = await http.listen({ host: config.HOST, port: config.PORT, adminPort: config.ADMIN_PORT });
+logger.info({ url, adminUrl, tls: tls !== undefined, accounts: accounts.accounts.size, keyId: ledger.signer.keyId.toString("hex") }, "audit listening");
 let grpcTls: { cert: Buffer; key: Buffer } | undefined;
 try {
   grpcTls = config.GRPC_TLS_CERT && config.GRPC_TLS_KEY ? { cert: readFileSync(config.GRPC_TLS_CERT), key: readFileSync(config.GRPC_TLS_KEY) } : undefined;

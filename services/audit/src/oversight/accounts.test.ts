@@ -13,7 +13,9 @@ import { join } from "node:path";
 import { AccountsFile, createLogger, createMetricsRegistry, newCredential } from "@takitini/runtime";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "../app.js";
+import { buildApp as buildServers, type AppDeps } from "../app.js";
+/** The door (the admin listener is tested in admin.test.ts). */
+const buildApp = async (deps: AppDeps) => (await buildServers(deps)).app;
 import { configSchema } from "../config.js";
 import { IN_MEMORY, Ledger, openPglite } from "../ledger/index.js";
 import { createSigner } from "../merkle/index.js";

@@ -35,7 +35,7 @@ async function service() {
   pools.push(pool);
   const db = pgDatabase(pool);
   const ledger = await Ledger.open(db, { signer });
-  const app = await buildApp({
+  const { app } = await buildApp({
     logger: createLogger("t", "silent"),
     metrics: createMetricsRegistry("t"),
     db,

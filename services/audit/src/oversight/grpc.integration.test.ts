@@ -37,6 +37,7 @@ import { Ledger, pgDatabase } from "../ledger/index.js";
 import { createSigner } from "../merkle/index.js";
 import { checkHeadSignature, trustKeys, verifyInclusion } from "../verify/index.js";
 import { gateWithTokens } from "./accounts.fixture.js";
+import { LedgerRefusals } from "./refusals.js";
 import { closeOversightGrpc, createOversightGrpcServer, GRPC_ERROR_CODE_KEY, issuesOf, listenOversightGrpc, SERVICE_PATH } from "./grpc.js";
 import { fromAccess, fromDecision, revisionsOf, type Appendable } from "./records.js";
 import { decision } from "./decisions.fixture.js";
@@ -75,8 +76,10 @@ async function service(tls?: { cert: Buffer; key: Buffer }) {
   // An administrator: these tests sign heads (a reviewer's refusal is in roles.test.ts).
   const gate = gateWithTokens({ [TOKEN]: OFFICER }, { roles: { [OFFICER]: "administrator" } });
   const logger = createLogger("t", "silent");
-  const app = await buildApp({ logger, metrics: createMetricsRegistry("t"), db, ledger, gate, readiness: [] });
-  const server = createOversightGrpcServer({ logger, db, ledger, gate });
+  // Calls refused for their credential (either door) are counted in one window the tests flush themselves.
+  const refusals = new LedgerRefusals(ledger, { windowMs: 3_600_000, logger });
+  const app = await buildApp({ logger, metrics: createMetricsRegistry("t"), db, ledger, gate, readiness: [], refusals });
+  const server = createOversightGrpcServer({ logger, db, ledger, gate, refusals });
   const port = await listenOversightGrpc(server, { host: "127.0.0.1", port: 0, tls });
   const client = new OversightServiceClient(
     `127.0.0.1:${port}`,
@@ -113,7 +116,12 @@ async function service(tls?: { cert: Buffer; key: Buffer }) {
     const { rows } = await db.query<{ record_id: string; doc: Record<string, any> }>("select record_id, doc from audit_records where kind = 'oversight_query' order by idx");
     return rows.map((r): Record<string, any> => ({ id: r.record_id, ...r.doc }));
   };
-  return { db, pool, ledger, app, call, answer, http, queries, schema };
+  /** The refusal summaries in the ledger, oldest first, with their API form. */
+  const summaries = async () => {
+    const { rows } = await db.query<{ record_id: string; doc: Record<string, any> }>("select record_id, doc from audit_records where kind = 'refusal_summary' order by idx");
+    return rows.map((r): Record<string, any> => ({ ...r.doc, record_id: r.record_id }));
+  };
+  return { db, pool, ledger, app, call, answer, http, queries, summaries, refusals, schema };
 }
 
 const EVENT_A = randomUUID();
@@ -145,8 +153,8 @@ interface SearchAnswer {
 }
 
 describe("the oversight gRPC service", () => {
-  it("refuses a call without the credential, or with a wrong one, as UNAUTHENTICATED, and records the attempt", async () => {
-    const { call, queries, ledger } = await service();
+  it("refuses a call without the credential, or with a wrong one, as UNAUTHENTICATED, and counts the attempts into a window's refusal summaries, not a row each", async () => {
+    const { call, queries, summaries, refusals, ledger } = await service();
     await seed(ledger);
     const rpcs: [Rpc, object][] = [
       ["searchRecords", { kind: RecordKind.RECORD_KIND_DECISION }],
@@ -165,11 +173,12 @@ describe("the oversight gRPC service", () => {
     }
     // Refused: nothing was signed.
     expect(await ledger.latestHead()).toBeUndefined();
-    const recorded = await queries();
-    expect(recorded).toHaveLength(8);
-    for (const q of recorded) expect(q).toMatchObject({ channel: "grpc", officer: "", status: grpc.status.UNAUTHENTICATED, result_count: 0 });
-    expect(recorded.map((q) => q["method"])).toEqual(["SearchRecords", "SearchRecords", "GetRecord", "GetRecord", "WhoHasSeen", "WhoHasSeen", "SignHead", "SignHead"]);
-    expect(recorded[0]).toMatchObject({ route: `${SERVICE_PATH}/SearchRecords`, parameters: { kind: "decision" } });
+    expect(await queries()).toEqual([]);
+    expect(await refusals.flush()).toBe(4);
+    const counted = await summaries();
+    for (const s of counted) expect(s).toMatchObject({ service: "audit", door: "grpc", code: "OVERSIGHT_CREDENTIAL_REQUIRED", count: 2, distinct_addresses: 1 });
+    expect(counted.map((s) => s["route"]).sort()).toEqual(["GetRecord", "SearchRecords", "SignHead", "WhoHasSeen"].map((m) => `${SERVICE_PATH}/${m}`));
+    expect(counted.every((s) => s["record_id"] === `refusal-summary:${s["id"]}`)).toBe(true);
   });
 
   it("searches with the HTTP API's filters and paging, answering the same records", async () => {

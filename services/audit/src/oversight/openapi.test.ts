@@ -11,10 +11,10 @@ import { anomaliesQuery, recordsQuery, statsQuery } from "./query.js";
 type Json = Record<string, any>;
 
 /** The app as main.ts builds it, with every route it registers collected (no database: only /docs and routing are exercised). */
-async function appWithRoutes(): Promise<{ app: FastifyInstance; routes: { method: string; url: string }[] }> {
+async function appWithRoutes(): Promise<{ app: FastifyInstance; admin: FastifyInstance; routes: { method: string; url: string }[] }> {
   const routes: { method: string; url: string }[] = [];
   const unused = new Proxy({}, { get: () => { throw new Error("the ledger is not used by these tests"); } });
-  const app = await buildApp({
+  const { app, admin } = await buildApp({
     logger: createLogger("t", "silent"),
     metrics: createMetricsRegistry("t"),
     db: unused as SqlDatabase,
@@ -30,7 +30,8 @@ async function appWithRoutes(): Promise<{ app: FastifyInstance; routes: { method
     ],
   });
   await app.ready();
-  return { app, routes };
+  await admin.ready();
+  return { app, admin, routes };
 }
 
 const key = (r: { method: string; url: string }) => `${r.method} ${r.url}`;
@@ -93,15 +94,17 @@ describe("the oversight API's OpenAPI document", () => {
     expect(p).toEqual({ name: "region", in: "path", required: true, schema: { type: "string", pattern: "^[a-z_]{2,40}$" } });
   });
 
-  it("is served at /docs/json and /docs without a credential", async () => {
-    const { app } = await appWithRoutes();
-    const json = await app.inject({ url: "/docs/json" });
+  it("is served at /docs/json and /docs without a credential, on the admin listener only", async () => {
+    const { app, admin } = await appWithRoutes();
+    expect((await app.inject({ url: "/docs/json" })).statusCode).toBe(404);
+    const json = await admin.inject({ url: "/docs/json" });
     expect(json.statusCode).toBe(200);
     expect(json.json()).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
-    const ui = await app.inject({ url: "/docs/" });
+    const ui = await admin.inject({ url: "/docs/" });
     expect(ui.statusCode).toBe(200);
     expect(ui.headers["content-type"]).toMatch(/text\/html/);
     expect(ui.body).toMatch(/swagger/i);
     await app.close();
+    await admin.close();
   });
 });
