@@ -2,9 +2,9 @@ import { IntelligenceEvent, type DecisionRecord } from "@takitini/proto";
 import { Counter, Gauge, HEADERS, headerValue, logKafkaRefusal, type Logger, type Registry } from "@takitini/runtime";
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import type { BatchOutcome, Ledger } from "./ledger/index.js";
-import { fromAccess, fromDecision, fromPublish, publishRecord, revisionsOf, type Appendable } from "./oversight/records.js";
+import { fromAccess, fromDecision, fromPublish, fromRefusal, fromRefusalSummary, publishRecord, revisionsOf, type Appendable } from "./oversight/records.js";
 import { writeIndex } from "./oversight/store.js";
-import { decodeAuditRecord } from "./records.js";
+import { decodeAuditRecord, type AuditRecord } from "./records.js";
 
 /** What one Kafka record becomes: records to append, or a reason to dead-letter it. */
 export type Ingested = { ok: true; records: Appendable[]; decisions: DecisionRecord[] } | { ok: false; reason: string };
@@ -15,6 +15,8 @@ export interface IngestTopics {
   auditTopic: string;
   /** Access-only topics, each written by another service (the briefing's): access records only. */
   accessTopics: readonly string[];
+  /** Refusal topics, written by the adapters and the briefing: refusals and refusal summaries only. */
+  refusalTopics?: readonly string[];
 }
 
 /** The dead-letter reason's code for a record on a topic whose writer may not write its kind. */
@@ -25,32 +27,51 @@ export function isProvenanceMismatch(reason: string): boolean {
   return reason.startsWith(`${PROVENANCE_MISMATCH}:`);
 }
 
+/** The kinds each role of topic may carry (its writers' ACLs decide what they could write). */
+const CARRIES = {
+  decisions: ["decision", "access"],
+  access: ["access"],
+  refusals: ["refusal", "refusal_summary"],
+} as const satisfies Record<string, readonly AuditRecord["kind"][]>;
+
+const ROLE_NAME = { decisions: "decisions topic", access: "access topic", refusals: "refusals topic" } as const;
+const KIND_NAME: Record<AuditRecord["kind"], string> = { decision: "decision record", access: "access record", refusal: "refusal record", refusal_summary: "refusal summary" };
+
+function appendable(r: AuditRecord, now: Date): Ingested {
+  switch (r.kind) {
+    case "decision":
+      return { ok: true, records: [fromDecision(r.record, now)], decisions: [r.record] };
+    case "access":
+      return { ok: true, records: [fromAccess(r.record, now)], decisions: [] };
+    case "refusal":
+      return { ok: true, records: [fromRefusal(r.record, now)], decisions: [] };
+    case "refusal_summary":
+      return { ok: true, records: [fromRefusalSummary(r.record, now)], decisions: [] };
+  }
+}
+
 /**
- * Turn one record of the decisions topic, an access topic or an agency topic
- * into ledger records. Pure: decisions and access records are kept as written
- * (their bytes are the leaf payload); an agency event becomes a PublishRecord —
- * metadata and a hash of its bytes, never its content.
+ * Turn one record of the decisions topic, an access topic, a refusals topic or
+ * an agency topic into ledger records. Pure: decisions, access records and
+ * refusals are kept as written (their bytes are the leaf payload); an agency
+ * event becomes a PublishRecord — metadata and a hash of its bytes, never its
+ * content.
  *
  * Provenance: a topic's writer is known from its ACLs, so what a topic may carry
- * is fixed by the topic. An access topic carries access records only; a decision
- * record there — one its writer may not make — is refused with a stable
- * `PROVENANCE_MISMATCH` reason (anything that does not decode at all is refused
- * with its decoding reason, as on any topic). The decisions topic carries both
- * kinds, as the exchange writes them.
+ * is fixed by the topic. An access topic carries access records only; a
+ * refusals topic (written by the adapters and the briefing) refusals and
+ * refusal summaries only; the decisions topic decisions and access records, as
+ * the exchange writes them. A record of any other kind — one its writer may not
+ * make — is refused with a stable `PROVENANCE_MISMATCH` reason (anything that
+ * does not decode at all is refused with its decoding reason, as on any topic).
  */
 export function ingestRecord(topic: string, partition: number, message: Pick<KafkaMessage, "value" | "headers" | "offset">, topics: IngestTopics, now: Date): Ingested {
-  if (topics.accessTopics.includes(topic)) {
+  const role = topics.accessTopics.includes(topic) ? "access" : (topics.refusalTopics ?? []).includes(topic) ? "refusals" : topic === topics.auditTopic ? "decisions" : undefined;
+  if (role !== undefined) {
     const decoded = decodeAuditRecord(message.value, message.headers);
     if (!decoded.ok) return decoded;
-    if (decoded.value.kind === "decision") return { ok: false, reason: `${PROVENANCE_MISMATCH}: decision record on access topic ${topic}` };
-    return { ok: true, records: [fromAccess(decoded.value.record, now)], decisions: [] };
-  }
-  if (topic === topics.auditTopic) {
-    const decoded = decodeAuditRecord(message.value, message.headers);
-    if (!decoded.ok) return decoded;
-    return decoded.value.kind === "decision"
-      ? { ok: true, records: [fromDecision(decoded.value.record, now)], decisions: [decoded.value.record] }
-      : { ok: true, records: [fromAccess(decoded.value.record, now)], decisions: [] };
+    if (!(CARRIES[role] as readonly string[]).includes(decoded.value.kind)) return { ok: false, reason: `${PROVENANCE_MISMATCH}: ${KIND_NAME[decoded.value.kind]} on ${ROLE_NAME[role]} ${topic}` };
+    return appendable(decoded.value, now);
   }
   if (!message.value || message.value.length === 0) return { ok: false, reason: "EMPTY_VALUE" };
   let event: IntelligenceEvent;
@@ -76,8 +97,8 @@ export async function appendRecords(ledger: Ledger, records: readonly Appendable
 }
 
 /**
- * Reads the decisions topic, the access topics and the agency topics
- * (read-committed) into the ledger.
+ * Reads the decisions topic, the access topics, the refusals topics and the
+ * agency topics (read-committed) into the ledger.
  * Each fetched batch is appended in one PostgreSQL transaction — leaves, tree
  * nodes and the oversight index together — and only then are the Kafka offsets
  * committed: a crash in between redelivers the batch, and appends are
@@ -97,23 +118,23 @@ export class LedgerIngest {
   constructor(
     kafka: Kafka,
     private readonly ledger: Ledger,
-    private readonly opts: { auditTopic: string; accessTopics: string[]; intelTopics: string[]; deadLetterTopic: string; groupId: string; logger: Logger; metrics: Registry; maxPerTransaction: number },
+    private readonly opts: { auditTopic: string; accessTopics: string[]; refusalTopics?: string[]; intelTopics: string[]; deadLetterTopic: string; groupId: string; logger: Logger; metrics: Registry; maxPerTransaction: number },
   ) {
-    this.topics = { auditTopic: opts.auditTopic, accessTopics: [...opts.accessTopics] };
+    this.topics = { auditTopic: opts.auditTopic, accessTopics: [...opts.accessTopics], refusalTopics: [...(opts.refusalTopics ?? [])] };
     this.consumer = kafka.consumer({ groupId: opts.groupId, readUncommitted: false, allowAutoTopicCreation: false });
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.joined = true));
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.joined = false;
-      logKafkaRefusal(opts.logger, payload.error, { operation: "consume", topics: [opts.auditTopic, ...opts.accessTopics, ...opts.intelTopics], group: opts.groupId });
+      logKafkaRefusal(opts.logger, payload.error, { operation: "consume", topics: [opts.auditTopic, ...opts.accessTopics, ...(opts.refusalTopics ?? []), ...opts.intelTopics], group: opts.groupId });
     });
     const registers = [opts.metrics];
     this.appended = new Counter({ name: "audit_records_appended_total", help: "Records appended to the ledger, by kind", labelNames: ["kind"], registers });
     this.duplicates = new Counter({ name: "audit_records_duplicate_total", help: "Redelivered records already in the ledger (same id)", registers });
     this.deadLetters = new Counter({ name: "audit_dead_letters_total", help: "Records dead-lettered, by reason", labelNames: ["reason"], registers });
-    this.provenanceMismatches = new Counter({ name: "audit_provenance_mismatches_total", help: "Records dead-lettered because their topic's writer may not write their kind (a decision on an access topic), by topic", labelNames: ["topic"], registers });
-    // Each access topic's series exists from the start (at 0), so an alert can rely on it.
-    for (const topic of opts.accessTopics) this.provenanceMismatches.inc({ topic }, 0);
+    this.provenanceMismatches = new Counter({ name: "audit_provenance_mismatches_total", help: "Records dead-lettered because their topic's writer may not write their kind (a decision on an access or refusals topic), by topic", labelNames: ["topic"], registers });
+    // Each access and refusals topic's series exists from the start (at 0), so an alert can rely on it.
+    for (const topic of [...opts.accessTopics, ...(opts.refusalTopics ?? [])]) this.provenanceMismatches.inc({ topic }, 0);
     new Gauge({
       name: "audit_ledger_tree_size",
       help: "Leaves in the ledger",
@@ -131,7 +152,7 @@ export class LedgerIngest {
   async start(): Promise<void> {
     await this.producer.connect();
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [...new Set([this.opts.auditTopic, ...this.opts.accessTopics, ...this.opts.intelTopics])], fromBeginning: true });
+    await this.consumer.subscribe({ topics: [...new Set([this.opts.auditTopic, ...this.opts.accessTopics, ...(this.opts.refusalTopics ?? []), ...this.opts.intelTopics])], fromBeginning: true });
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (p) => this.onBatch(p) });
   }
 

@@ -1,5 +1,5 @@
-import { AccessAction, AccessRecord, DecisionRecord } from "@takitini/proto";
-import { createLogger, createMetricsRegistry } from "@takitini/runtime";
+import { AccessAction, AccessRecord, DecisionRecord, RefusalRecord, RefusalSummary } from "@takitini/proto";
+import { createLogger, createMetricsRegistry, refusalMessage, refusalSummaryMessage } from "@takitini/runtime";
 import type { EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "./config.js";
@@ -84,6 +84,76 @@ describe("records on the decisions topic", () => {
   });
 });
 
+const REFUSALS = "takitini.audit.refusals.v1";
+const WITH_REFUSALS: IngestTopics = { ...TOPICS, refusalTopics: [REFUSALS] };
+const markingRefused = RefusalRecord.fromPartial({
+  id: "5b1f7c2e-0d3a-4e5f-9a6b-1c2d3e4f5a6b",
+  service: "police-adapter",
+  door: "http",
+  code: "MARKING_BELOW_FLOOR",
+  principal: "spiffe://takitini.local/publisher/police/nia",
+  recordType: "police.firearms_seizure",
+  route: "/v1/records/:recordType",
+  fieldPaths: ["caveats"],
+  occurredAt: at,
+  status: 400,
+});
+const unauthenticated = RefusalSummary.fromPartial({
+  id: "6c2a8d3f-1e4b-4f60-8b7c-2d3e4f5a6b7c",
+  service: "briefing",
+  door: "http",
+  code: "UNAUTHENTICATED",
+  route: "/v1/briefings/:region",
+  windowStart: at,
+  windowEnd: new Date(at.getTime() + 60_000),
+  count: 12,
+  distinctAddresses: 3,
+});
+const asKafka = (m: { value: Buffer | string | null; headers?: Record<string, unknown> }, offset = "0") => ({ value: m.value as Buffer, headers: m.headers as Record<string, string>, offset });
+
+describe("records on a refusals topic", () => {
+  it("are ingested when they are refusals or refusal summaries, under prefixed ids", () => {
+    const r = ingestRecord(REFUSALS, 0, asKafka(refusalMessage(markingRefused)), WITH_REFUSALS, at);
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.records.map((x) => [x.index.kind, x.ledger.recordId, x.index.agency, x.index.eventType, x.index.action])).toEqual([
+      ["refusal", `refusal:${markingRefused.id}`, "police", "police.firearms_seizure", "police-adapter http MARKING_BELOW_FLOOR"],
+    ]);
+    expect(r.records[0]!.index.doc).toMatchObject({ principal: "spiffe://takitini.local/publisher/police/nia", field_paths: ["caveats"], status: 400 });
+    const s = ingestRecord(REFUSALS, 1, asKafka(refusalSummaryMessage(unauthenticated)), WITH_REFUSALS, at);
+    if (!s.ok) throw new Error(s.reason);
+    expect(s.records.map((x) => [x.index.kind, x.ledger.recordId, x.index.occurredAt])).toEqual([["refusal_summary", `refusal-summary:${unauthenticated.id}`, unauthenticated.windowEnd]]);
+    expect(s.records[0]!.index.doc).toMatchObject({ count: 12, distinct_addresses: 3, route: "/v1/briefings/:region" });
+  });
+
+  it("are dead-lettered as a provenance mismatch when they are decisions or access records", () => {
+    expect(ingestRecord(REFUSALS, 0, decisionMessage(decision(EVENT, "customs", true)), WITH_REFUSALS, at)).toEqual({ ok: false, reason: `PROVENANCE_MISMATCH: decision record on refusals topic ${REFUSALS}` });
+    expect(ingestRecord(REFUSALS, 0, accessMessage(briefingViewed), WITH_REFUSALS, at)).toEqual({ ok: false, reason: `PROVENANCE_MISMATCH: access record on refusals topic ${REFUSALS}` });
+  });
+
+  it("may not appear on the decisions or an access topic", () => {
+    expect(ingestRecord(DECISIONS, 0, asKafka(refusalMessage(markingRefused)), WITH_REFUSALS, at)).toEqual({ ok: false, reason: `PROVENANCE_MISMATCH: refusal record on decisions topic ${DECISIONS}` });
+    expect(ingestRecord(BRIEFING_ACCESS, 0, asKafka(refusalSummaryMessage(unauthenticated)), WITH_REFUSALS, at)).toEqual({ ok: false, reason: `PROVENANCE_MISMATCH: refusal summary on access topic ${BRIEFING_ACCESS}` });
+  });
+
+  it("are refused, naming what is missing or out of bounds", () => {
+    const bad = (r: Partial<RefusalRecord>) => ingestRecord(REFUSALS, 0, asKafka(refusalMessage(RefusalRecord.fromPartial({ ...markingRefused, ...r }))), WITH_REFUSALS, at);
+    expect(bad({ id: "", service: "Police Adapter!" })).toEqual({ ok: false, reason: "INVALID_REFUSAL: missing or out of bounds id, service" });
+    expect(bad({ fieldPaths: Array.from({ length: 101 }, (_, i) => `f${i}`) })).toEqual({ ok: false, reason: "INVALID_REFUSAL: missing or out of bounds field_paths" });
+    const summary = (s: Partial<RefusalSummary>) => ingestRecord(REFUSALS, 0, asKafka(refusalSummaryMessage(RefusalSummary.fromPartial({ ...unauthenticated, ...s }))), WITH_REFUSALS, at);
+    expect(summary({ count: 0, windowEnd: new Date(at.getTime() - 1) })).toEqual({ ok: false, reason: "INVALID_REFUSAL_SUMMARY: missing or out of bounds window_end, count, distinct_addresses" });
+  });
+});
+
+describe("REFUSAL_TOPICS", () => {
+  const env = { AUDIT_OVERSIGHT_TOKENS_FILE: "/t.json" };
+  it("defaults to the refusals topic, with a window of a minute, and refuses a topic read in another role", () => {
+    expect(configSchema.parse(env)).toMatchObject({ REFUSAL_TOPICS: [REFUSALS], REFUSAL_WINDOW_MS: 60_000, REFUSAL_MAX_KEYS: 256, REFUSAL_MAX_ADDRESSES: 4096 });
+    expect(configSchema.safeParse({ ...env, REFUSAL_TOPICS: BRIEFING_ACCESS }).error?.issues.map((i) => i.path.join("."))).toEqual(["REFUSAL_TOPICS"]);
+    expect(configSchema.safeParse({ ...env, REFUSAL_TOPICS: DECISIONS }).success).toBe(false);
+    expect(configSchema.safeParse({ ...env, REFUSAL_WINDOW_MS: "10" }).error?.issues.map((i) => i.path.join("."))).toEqual(["REFUSAL_WINDOW_MS"]);
+  });
+});
+
 describe("ACCESS_TOPICS", () => {
   const env = { AUDIT_OVERSIGHT_TOKENS_FILE: "/t.json" };
 
@@ -109,6 +179,7 @@ describe("the ingest", () => {
     const ingest = new LedgerIngest(k.kafka, {} as Ledger, {
       auditTopic: DECISIONS,
       accessTopics: [BRIEFING_ACCESS],
+      refusalTopics: [REFUSALS],
       intelTopics: ["takitini.intel.police.v1"],
       deadLetterTopic: "takitini.deadletter.v1",
       groupId: "takitini-audit-ledger",
@@ -117,7 +188,7 @@ describe("the ingest", () => {
       maxPerTransaction: 500,
     });
     await ingest.start();
-    expect(k.subscribed).toEqual([DECISIONS, BRIEFING_ACCESS, "takitini.intel.police.v1"]);
+    expect(k.subscribed).toEqual([DECISIONS, BRIEFING_ACCESS, REFUSALS, "takitini.intel.police.v1"]);
 
     await k.batch(BRIEFING_ACCESS, 1, [decisionMessage(decision(EVENT, "customs", true), {}, "41") as KafkaMessage]);
     expect(k.deadLettered).toEqual([
@@ -125,7 +196,10 @@ describe("the ingest", () => {
     ]);
     expect(k.committed).toEqual([{ topic: BRIEFING_ACCESS, partition: 1, offset: "42" }]);
     const counted = await metrics.getSingleMetric("audit_provenance_mismatches_total")!.get();
-    expect(counted.values.map((v) => [v.labels.topic, v.value])).toEqual([[BRIEFING_ACCESS, 1]]);
+    expect(counted.values.map((v) => [v.labels.topic, v.value])).toEqual([
+      [BRIEFING_ACCESS, 1],
+      [REFUSALS, 0],
+    ]);
     const dead = await metrics.getSingleMetric("audit_dead_letters_total")!.get();
     expect(dead.values.map((v) => [v.labels.reason, v.value])).toEqual([["PROVENANCE_MISMATCH", 1]]);
   });

@@ -1,5 +1,5 @@
-import { AccessAction, AccessRecord, AUDIT_SCHEMA_VERSION, DecisionRecord } from "@takitini/proto";
-import { HEADERS, headerValue } from "@takitini/runtime";
+import { AccessAction, AccessRecord, AUDIT_SCHEMA_VERSION, DecisionRecord, RefusalRecord, RefusalSummary } from "@takitini/proto";
+import { HEADERS, headerValue, REFUSAL_EVENT_TYPES } from "@takitini/runtime";
 import type { IHeaders } from "kafkajs";
 
 /** Decode and check a decision record from the audit topic. */
@@ -48,8 +48,8 @@ export function toApi(r: DecisionRecord) {
   };
 }
 
-/** The `event-type` header values the audit topic carries. */
-export const AUDIT_RECORD_TYPES = { DECISION: "audit.decision", ACCESS: "audit.access" } as const;
+/** The `event-type` header values the audit's topics carry. */
+export const AUDIT_RECORD_TYPES = { DECISION: "audit.decision", ACCESS: "audit.access", REFUSAL: REFUSAL_EVENT_TYPES.REFUSAL, REFUSAL_SUMMARY: REFUSAL_EVENT_TYPES.SUMMARY } as const;
 
 /** Decode and check an access record (a partner's stream granted or refused, a delivery streamed). */
 export function decodeAccess(value: Buffer | null, headers: IHeaders | undefined): { ok: true; record: AccessRecord } | { ok: false; reason: string } {
@@ -79,12 +79,78 @@ export function decodeAccess(value: Buffer | null, headers: IHeaders | undefined
   return { ok: true, record };
 }
 
-export type AuditRecord = { kind: "decision"; record: DecisionRecord } | { kind: "access"; record: AccessRecord };
+/** A service name as it names a principal ("police-adapter", "briefing"). */
+const SERVICE = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+function decodeAs<T>(value: Buffer | null, headers: IHeaders | undefined, decode: (b: Buffer) => T): { ok: true; record: T } | { ok: false; reason: string } {
+  if (!value || value.length === 0) return { ok: false, reason: "EMPTY_VALUE" };
+  const schema = headerValue(headers, HEADERS.SCHEMA_VERSION);
+  if (schema !== undefined && schema !== AUDIT_SCHEMA_VERSION) return { ok: false, reason: `UNSUPPORTED_SCHEMA_VERSION: ${schema.slice(0, 100)}` };
+  try {
+    return { ok: true, record: decode(value) };
+  } catch (err) {
+    return { ok: false, reason: `DECODE_FAILED: ${(err as Error).message.slice(0, 200)}` };
+  }
+}
+
+/** Which fields of a refusal are missing or out of bounds (bounded, so one record cannot bloat the ledger's index). */
+function refusalProblems(r: { id: string; service: string; door: string; code: string }, more: [string, boolean][]): string[] {
+  const bad: string[] = [];
+  if (r.id === "" || r.id.length > 100) bad.push("id");
+  if (!SERVICE.test(r.service)) bad.push("service");
+  if (r.door === "" || r.door.length > 32) bad.push("door");
+  if (r.code === "" || r.code.length > 64) bad.push("code");
+  for (const [field, wrong] of more) if (wrong) bad.push(field);
+  return bad;
+}
+
+/** Decode and check one refusal of an identified caller (an adapter's, the briefing's). */
+export function decodeRefusal(value: Buffer | null, headers: IHeaders | undefined): { ok: true; record: RefusalRecord } | { ok: false; reason: string } {
+  const d = decodeAs(value, headers, (b) => RefusalRecord.decode(b));
+  if (!d.ok) return d;
+  const r = d.record;
+  const bad = refusalProblems(r, [
+    ["occurred_at", r.occurredAt === undefined || Number.isNaN(r.occurredAt.getTime())],
+    ["principal", r.principal.length > 300],
+    ["record_type", r.recordType.length > 100],
+    ["route", r.route.length > 200],
+    ["event_id", r.eventId.length > 100],
+    ["field_paths", r.fieldPaths.length > 100 || r.fieldPaths.some((p) => p.length > 200)],
+    ["trace_id", r.traceId.length > 64],
+  ]);
+  if (bad.length > 0) return { ok: false, reason: `INVALID_REFUSAL: missing or out of bounds ${bad.join(", ")}` };
+  return { ok: true, record: r };
+}
+
+/** Decode and check a window's summary of unauthenticated refusals. */
+export function decodeRefusalSummary(value: Buffer | null, headers: IHeaders | undefined): { ok: true; record: RefusalSummary } | { ok: false; reason: string } {
+  const d = decodeAs(value, headers, (b) => RefusalSummary.decode(b));
+  if (!d.ok) return d;
+  const s = d.record;
+  const start = s.windowStart?.getTime() ?? Number.NaN;
+  const end = s.windowEnd?.getTime() ?? Number.NaN;
+  const bad = refusalProblems(s, [
+    ["route", s.route === "" || s.route.length > 200],
+    ["window_start", Number.isNaN(start)],
+    ["window_end", Number.isNaN(end) || end < start],
+    ["count", s.count < 1],
+    ["distinct_addresses", s.distinctAddresses > s.count],
+  ]);
+  if (bad.length > 0) return { ok: false, reason: `INVALID_REFUSAL_SUMMARY: missing or out of bounds ${bad.join(", ")}` };
+  return { ok: true, record: s };
+}
+
+export type AuditRecord =
+  | { kind: "decision"; record: DecisionRecord }
+  | { kind: "access"; record: AccessRecord }
+  | { kind: "refusal"; record: RefusalRecord }
+  | { kind: "refusal_summary"; record: RefusalSummary };
 
 /**
- * Decode whatever the audit topic carries, by its `event-type` header. A record
+ * Decode whatever the audit's topics carry, by its `event-type` header. A record
  * without the header is a decision (the exchange's first format); an unknown
- * type is an error, so it is dead-lettered rather than misread.
+ * type is an error, so it is dead-lettered rather than misread. Which kinds a
+ * topic may carry is the ingest's business (ingest.ts).
  */
 export function decodeAuditRecord(value: Buffer | null, headers: IHeaders | undefined): { ok: true; value: AuditRecord } | { ok: false; reason: string } {
   const type = headerValue(headers, HEADERS.EVENT_TYPE);
@@ -95,6 +161,14 @@ export function decodeAuditRecord(value: Buffer | null, headers: IHeaders | unde
   if (type === AUDIT_RECORD_TYPES.ACCESS) {
     const a = decodeAccess(value, headers);
     return a.ok ? { ok: true, value: { kind: "access", record: a.record } } : a;
+  }
+  if (type === AUDIT_RECORD_TYPES.REFUSAL) {
+    const r = decodeRefusal(value, headers);
+    return r.ok ? { ok: true, value: { kind: "refusal", record: r.record } } : r;
+  }
+  if (type === AUDIT_RECORD_TYPES.REFUSAL_SUMMARY) {
+    const r = decodeRefusalSummary(value, headers);
+    return r.ok ? { ok: true, value: { kind: "refusal_summary", record: r.record } } : r;
   }
   return { ok: false, reason: `UNKNOWN_RECORD_TYPE: ${type.slice(0, 100)}` };
 }
@@ -117,5 +191,39 @@ export function accessToApi(r: AccessRecord) {
     trace_id: r.traceId,
     resource: r.resource,
     regions: r.regions,
+  };
+}
+
+/** The oversight API's JSON form of a refusal of an identified caller. */
+export function refusalToApi(r: RefusalRecord) {
+  return {
+    id: r.id,
+    service: r.service,
+    door: r.door,
+    code: r.code,
+    principal: r.principal,
+    record_type: r.recordType,
+    route: r.route,
+    event_id: r.eventId,
+    field_paths: r.fieldPaths,
+    status: r.status,
+    occurred_at: r.occurredAt?.toISOString() ?? null,
+    trace_id: r.traceId,
+  };
+}
+
+/** The oversight API's JSON form of a window's summary of unauthenticated refusals. */
+export function refusalSummaryToApi(s: RefusalSummary) {
+  return {
+    id: s.id,
+    service: s.service,
+    door: s.door,
+    code: s.code,
+    route: s.route,
+    window_start: s.windowStart?.toISOString() ?? null,
+    window_end: s.windowEnd?.toISOString() ?? null,
+    count: s.count,
+    distinct_addresses: s.distinctAddresses,
+    distinct_addresses_capped: s.distinctAddressesCapped,
   };
 }

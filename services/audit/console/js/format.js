@@ -36,6 +36,8 @@ export const KIND_LABELS = {
   publish: "Publication",
   oversight_query: "Oversight query",
   policy_revision: "Policy revision",
+  refusal: "Refusal",
+  refusal_summary: "Refusals (window summary)",
 };
 
 /** @param {string} kind */

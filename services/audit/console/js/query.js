@@ -37,6 +37,8 @@ export const RECORD_FILTERS = [
       ["publish", "Publication"],
       ["oversight_query", "Oversight query"],
       ["policy_revision", "Policy revision"],
+      ["refusal", "Refusal"],
+      ["refusal_summary", "Refusals (window summary)"],
     ],
   },
   {

@@ -37,6 +37,7 @@ import { flagAnomalies } from "./anomaly.js";
 import type { OversightAccount, OversightGate, OversightRole } from "./credentials.js";
 import { anomaliesQuery, pageQuery, recordsQuery, statsQuery } from "./query.js";
 import { recordOversightQuery } from "./recording.js";
+import { LedgerRefusals, type RefusalCounter } from "./refusals.js";
 import { ADMINISTRATORS, permits, refusalMessage } from "./roles.js";
 import { anomalySeries, disclosureStats, recordById, searchRecords, whoHasSeen, type Disclosure, type RecordSummary } from "./store.js";
 
@@ -45,9 +46,11 @@ import { anomalySeries, disclosureStats, recordById, searchRecords, whoHasSeen, 
  * queries as the HTTP API, each request mapped to the HTTP query's form (the
  * same parameter names and string values) and validated by the same zod
  * schemas, so a refusal names the same fields; answered from the same store.
- * Every call — answered, refused or failed — is appended to the ledger as an
- * oversight query (channel "grpc", method the RPC name) before its answer is
- * sent; if that append fails, the answer is withheld.
+ * Every call with an accepted credential — answered, refused or failed — is
+ * appended to the ledger as an oversight query (channel "grpc", method the RPC
+ * name) before its answer is sent; if that append fails, the answer is withheld.
+ * A call refused for its credential is counted in a refusal window (door
+ * "grpc", route the method path) and summarised per window instead.
  */
 
 /** Trailing-metadata keys of a refused call: the stable error code, and the field issues as JSON (as the adapters' gRPC door). */
@@ -210,6 +213,12 @@ export interface OversightGrpcDeps {
   ledger: Ledger;
   /** Oversight accounts: each call's bearer credential is checked (and its failures throttled) by the same gate as the HTTP API's. */
   gate: OversightGate;
+  /**
+   * Where calls refused for their credential are counted (door "grpc", route the
+   * method path): summaries per window in the ledger, not a record per call.
+   * Default: a 60 s window of the service's own.
+   */
+  refusals?: RefusalCounter;
 }
 
 interface Answer<Res> {
@@ -236,6 +245,7 @@ export function peerAddress(peer: string): string {
 
 export function oversightService(deps: OversightGrpcDeps): OversightServiceServer {
   const { db, ledger, logger } = deps;
+  const refusals = deps.refusals ?? new LedgerRefusals(ledger, { windowMs: 60_000, logger }).start();
 
   /**
    * Credential, role (`roles`: who may call the method; absent, every role), validation, answer, then the
@@ -248,10 +258,16 @@ export function oversightService(deps: OversightGrpcDeps): OversightServiceServe
           logger.error({ err, method }, "the oversight credential could not be checked");
           return { ok: false, code: "CREDENTIAL_INVALID" };
         });
-        const asker = who.ok ? { name: who.account.name, role: who.account.role } : undefined;
+        if (!who.ok) {
+          // Refused for its credential: counted in the refusal window, not recorded one by one.
+          const err = refusalError(who, () => auditErrors.OVERSIGHT_CREDENTIAL_REQUIRED([], "an oversight credential is required (metadata authorization: Bearer <token>)"));
+          refusals.note({ door: "grpc", code: err.code, route: `${SERVICE_PATH}/${method}`, address: peerAddress(call.getPeer()) });
+          callback(grpcError(err));
+          return;
+        }
+        const asker = { name: who.account.name, role: who.account.role };
         let outcome: { ok: true; answer: Answer<Res> } | { ok: false; error: grpc.ServiceError };
         try {
-          if (!who.ok) throw refusalError(who, () => auditErrors.OVERSIGHT_CREDENTIAL_REQUIRED([], "an oversight credential is required (metadata authorization: Bearer <token>)"));
           if (!permits(roles, who.account.role)) throw auditErrors.ROLE_NOT_PERMITTED([], refusalMessage(method, roles!, who.account.role));
           outcome = { ok: true, answer: await answer(call.request) };
         } catch (err) {
@@ -266,8 +282,8 @@ export function oversightService(deps: OversightGrpcDeps): OversightServiceServe
         }
         try {
           await recordOversightQuery(ledger, {
-            officer: asker?.name ?? "",
-            role: asker?.role ?? "",
+            officer: asker.name,
+            role: asker.role,
             channel: "grpc",
             method,
             route: `${SERVICE_PATH}/${method}`,

@@ -209,7 +209,9 @@ const decisionsQuery = z.strictObject({
 const decisionId = z.strictObject({ id: z.uuid() });
 
 const invalid = error("INVALID_QUERY: with every offending parameter's path");
-const unauthorised = error("OVERSIGHT_CREDENTIAL_REQUIRED (no credential, or not one of an account); CREDENTIAL_EXPIRED or CREDENTIAL_DISABLED (the account's)");
+const unauthorised = error(
+  "OVERSIGHT_CREDENTIAL_REQUIRED (no credential, or not one of an account); CREDENTIAL_EXPIRED or CREDENTIAL_DISABLED (the account's). Not recorded one by one: counted per window (code and route pattern) and appended as a `refusal_summary` record",
+);
 const throttled = {
   ...error("SIGN_IN_THROTTLED: too many failed credentials for this account or from this address; try again after Retry-After seconds"),
   headers: { "Retry-After": { description: "seconds to wait", schema: { type: "integer", minimum: 1 } } },
@@ -235,7 +237,8 @@ const operations: Operation[] = [
     path: "/v1/records",
     operationId: "searchRecords",
     summary: "Search the ledger's records, newest first",
-    description: "Every filter is optional and narrows the search. `legal_basis` matches a substring (`%` and `_` are literal); `from`/`to` are ISO 8601 with an offset. Paged by a keyset on the leaf index: pass `next_cursor` back as `cursor`.",
+    description:
+      "Every filter is optional and narrows the search. `legal_basis` matches a substring (`%` and `_` are literal); `from`/`to` are ISO 8601 with an offset. Paged by a keyset on the leaf index: pass `next_cursor` back as `cursor`. Kinds: `publish`, `decision`, `access`, `oversight_query`, `policy_revision`, `refusal` (one refusal of an identified caller at an adapter's or the briefing's door: service, door, code, principal, field paths — never values; `agency` is the adapter's agency, `event_type` the record type submitted, `action` `<service> <door> <code>`) and `refusal_summary` (unauthenticated refusals at one service, door, code and route pattern counted over a window: count and distinct addresses, never the addresses; dated by the window's end; `action` `<service> <door> <code> <route> ×<count>`).",
     parameters: parametersOf(recordsQuery, "query"),
     responses: { "200": json(recordsPage, "a page of records"), "400": invalid },
   },
@@ -244,7 +247,7 @@ const operations: Operation[] = [
     path: "/v1/records/{id}",
     operationId: "getRecord",
     summary: "One record with its reasons, legal basis, policy revision, redacted paths, its leaf and an inclusion proof",
-    parameters: parametersOf(recordId, "path", { id: "record id: a decision id, an access id, `publish:<event id>`, `policy-revision:<revision>`…" }),
+    parameters: parametersOf(recordId, "path", { id: "record id: a decision id, an access id, `publish:<event id>`, `policy-revision:<revision>`, `refusal:<id>`, `refusal-summary:<id>`…" }),
     responses: { "200": json(recordDetail, "the record"), "400": invalid, "404": notFound },
   },
   {
@@ -353,7 +356,7 @@ export function openApiDocument(): Json {
       title: "Takitini audit — oversight API",
       version: "1.0.0",
       description:
-        "The independent oversight body's API over the audit ledger. Every /v1 route needs an oversight credential, and every /v1 request — answered or refused — is itself appended to the ledger as an `oversight_query` before the answer leaves. Reviewers may use every route but `POST /v1/tree/heads`, which is for administrators (`x-takitini-roles`; any other role is answered 403 `ROLE_NOT_PERMITTED`). The same queries are offered over gRPC (`takitini.audit.v1.OversightService`).",
+        "The independent oversight body's API over the audit ledger. Every /v1 route needs an oversight credential, and every /v1 request with an accepted credential — answered or refused — is itself appended to the ledger as an `oversight_query` before the answer leaves; requests refused for their credential are counted per window (code and route pattern) and appended as `refusal_summary` records, not one record each. Reviewers may use every route but `POST /v1/tree/heads`, which is for administrators (`x-takitini-roles`; any other role is answered 403 `ROLE_NOT_PERMITTED`). The same queries are offered over gRPC (`takitini.audit.v1.OversightService`).",
     },
     servers: [{ url: "/" }],
     security: SECURITY,

@@ -6,12 +6,14 @@ import {
   OversightQueryRecord,
   PolicyRevisionRecord,
   PublishRecord,
+  RefusalRecord,
+  RefusalSummary,
 } from "@takitini/proto";
 import type { LedgerRecord } from "../ledger/index.js";
-import { accessToApi, toApi } from "../records.js";
+import { accessToApi, refusalSummaryToApi, refusalToApi, toApi } from "../records.js";
 
 /** What the ledger holds, by kind. */
-export const KINDS = ["publish", "decision", "access", "oversight_query", "policy_revision"] as const;
+export const KINDS = ["publish", "decision", "access", "oversight_query", "policy_revision", "refusal", "refusal_summary"] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** Searchable columns of one record (audit_records), derived from its bytes. */
@@ -165,6 +167,45 @@ export function fromOversightQuery(r: OversightQueryRecord, at: Date): Appendabl
   return {
     ledger: { recordId: r.id, kind: "oversight_query", payload: OversightQueryRecord.encode(r).finish() },
     index: { ...blank(r.id, "oversight_query", r.occurredAt ?? at, doc), action: `${r.method} ${r.route}` },
+  };
+}
+
+/** The agency whose adapter a service name is ("police-adapter" → "police"); "" for any other service. */
+export function adapterAgency(service: string): string {
+  const m = /^(police|customs|mbie|msd)-adapter$/.exec(service);
+  return m ? m[1]! : "";
+}
+
+/**
+ * One refusal of an identified caller (an adapter's or the briefing's). Its id is
+ * prefixed, so a writer of the refusals topic cannot take another kind's record
+ * id (a decision's id is derived, so guessable) and have the genuine record
+ * dropped as a redelivery.
+ */
+export function fromRefusal(r: RefusalRecord, at: Date): Appendable {
+  const recordId = `refusal:${r.id}`;
+  return {
+    ledger: { recordId, kind: "refusal", payload: RefusalRecord.encode(r).finish() },
+    index: {
+      ...blank(recordId, "refusal", r.occurredAt ?? at, refusalToApi(r)),
+      agency: adapterAgency(r.service),
+      eventType: r.recordType,
+      eventId: r.eventId,
+      action: `${r.service} ${r.door} ${r.code}`,
+    },
+  };
+}
+
+/** Unauthenticated refusals at one door, code and route, counted over a window; dated by the window's end. */
+export function fromRefusalSummary(s: RefusalSummary, at: Date): Appendable {
+  const recordId = `refusal-summary:${s.id}`;
+  return {
+    ledger: { recordId, kind: "refusal_summary", payload: RefusalSummary.encode(s).finish() },
+    index: {
+      ...blank(recordId, "refusal_summary", s.windowEnd ?? at, refusalSummaryToApi(s)),
+      agency: adapterAgency(s.service),
+      action: `${s.service} ${s.door} ${s.code} ${s.route} ×${s.count}`,
+    },
   };
 }
 

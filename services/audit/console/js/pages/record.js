@@ -20,6 +20,45 @@ function codeList(items) {
   return items.length ? el("ul", { class: "codes" }, ...items.map((p) => el("li", {}, el("code", {}, p)))) : el("p", {}, "None.");
 }
 
+/**
+ * What a refusal, or a window's summary of unauthenticated refusals, says — from its own fields.
+ * @param {RecordDetail["record"]} r
+ */
+function refusalSection(r) {
+  const d = r.detail ?? {};
+  const text = (/** @type {string} */ k) => (typeof d[k] === "string" ? /** @type {string} */ (d[k]) : "");
+  const num = (/** @type {string} */ k) => (typeof d[k] === "number" ? /** @type {number} */ (d[k]) : 0);
+  const paths = Array.isArray(d["field_paths"]) ? d["field_paths"].filter((p) => typeof p === "string") : [];
+  const rows =
+    r.kind === "refusal"
+      ? [
+          ["Refused by", el("code", { id: "refusal-service" }, text("service"))],
+          ["Door", text("door")],
+          ["Code", el("code", { id: "refusal-code" }, text("code"))],
+          ["Who was refused", text("principal") ? el("code", { id: "refusal-principal" }, text("principal")) : "not identified"],
+          ["Record type", text("record_type")],
+          ["Route", text("route") ? el("code", {}, text("route")) : ""],
+          ["Status answered", num("status") ? String(num("status")) : ""],
+        ]
+      : [
+          ["Refused by", el("code", { id: "refusal-service" }, text("service"))],
+          ["Door", text("door")],
+          ["Code", el("code", { id: "refusal-code" }, text("code"))],
+          ["Route", el("code", {}, text("route"))],
+          ["Window", `${formatTime(text("window_start"))} – ${formatTime(text("window_end"))}`],
+          ["Refusals", el("span", { id: "refusal-count" }, num("count").toLocaleString("en-NZ"))],
+          ["Distinct client addresses", `${d["distinct_addresses_capped"] === true ? "at least " : ""}${num("distinct_addresses").toLocaleString("en-NZ")} (never the addresses themselves)`],
+        ];
+  return el(
+    "section",
+    { "aria-labelledby": "h-refusal" },
+    el("h2", { id: "h-refusal" }, r.kind === "refusal" ? "The refusal" : "Unauthenticated refusals in one window"),
+    definitionList(/** @type {[string, string | Node][]} */ (rows), { class: "facts" }),
+    r.kind === "refusal" ? el("h3", {}, "Offending fields (paths only, never values)") : null,
+    r.kind === "refusal" ? el("div", { id: "refusal-paths" }, codeList(paths)) : null,
+  );
+}
+
 /** @param {RecordDetail} d */
 function renderRecord(d) {
   const r = d.record;
@@ -30,6 +69,7 @@ function renderRecord(d) {
     el("h1", {}, kindLabel(r.kind), " ", el("span", { class: "record-id" }, r.id)),
     el("p", {}, el("a", { href: "#proof", id: "proof-chip", class: "proof-chip checking" }, "Proof: checking…")),
     r.outcome ? el("p", { class: `verdict ${r.outcome}` }, r.outcome === "allow" ? `Allowed: ${r.subscriber_id} received the ${r.view} view` : `Denied: nothing was disclosed to ${r.subscriber_id}`) : null,
+    r.kind === "refusal" || r.kind === "refusal_summary" ? refusalSection(r) : null,
     el(
       "section",
       { "aria-labelledby": "h-basis" },

@@ -70,7 +70,8 @@ function row(r) {
     kindLabel(r.kind),
     r.agency,
     who,
-    r.event_type || r.action,
+    // A refusal reads as who refused what at which door (and the record type submitted); a summary adds its route and count.
+    r.kind === "refusal" || r.kind === "refusal_summary" ? [r.action, r.event_type].filter(Boolean).join(" · ") : r.event_type || r.action,
     r.region,
     r.outcome ? el("span", { class: `outcome ${r.outcome}` }, r.outcome) : "",
     r.view,
