@@ -1,6 +1,6 @@
 import type { AccessRecord } from "@takitini/proto";
 import { createLogger, createMetricsRegistry, type Logger } from "@takitini/runtime";
-import { buildApp } from "./app.js";
+import { buildApp, type AppDeps } from "./app.js";
 import type { LeaderGate } from "./auth.js";
 import { AUDIENCES, SECRET, seizures } from "./briefing.fixture.js";
 import { AggregateStore } from "./store.js";
@@ -13,14 +13,14 @@ export const NOW = new Date("2026-11-25T00:00:00Z");
  * methamphetamine seizures in 2026-W47), with the given gate; access records
  * go to `records` (or `recordAccess` fails, for tests of an audit outage).
  */
-export function briefingAppForTests(o: { gate: LeaderGate; logger?: Logger; auditFails?: boolean }) {
+export function briefingAppForTests(o: { gate: LeaderGate; logger?: Logger; auditFails?: boolean; deps?: Partial<AppDeps> }) {
   const records: AccessRecord[] = [];
   const stores = new Map([
     ["community-eastern", new AggregateStore()],
     ["public", new AggregateStore()],
   ]);
   for (const i of seizures("2026-W47", "methamphetamine", 7)) stores.get("community-eastern")!.apply(i);
-  const app = buildApp({
+  const { app, admin, limitPrincipal } = buildApp({
     logger: o.logger ?? createLogger("briefing", "silent"),
     metrics: createMetricsRegistry("briefing"),
     readiness: [],
@@ -35,6 +35,7 @@ export function briefingAppForTests(o: { gate: LeaderGate; logger?: Logger; audi
       records.push(r);
     },
     now: () => NOW,
+    ...o.deps,
   });
-  return { app, records };
+  return { app, admin, limitPrincipal, records };
 }

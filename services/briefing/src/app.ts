@@ -1,6 +1,6 @@
 import type { AccessRecord } from "@takitini/proto";
-import { bearer, commonErrors, cookie, Counter, createHttpServer, refusalError, ServiceError, sessionCookie, SignInThrottledError, zodIssues, type GateOutcome, type Logger, type ReadinessCheck, type Registry } from "@takitini/runtime";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { bearer, commonErrors, cookie, Counter, createHttpServers, refusalError, ServiceError, sessionCookie, SignInThrottledError, zodIssues, type GateOutcome, type HttpServers, type HttpTls, type Logger, type RateLimitOptions, type ReadinessCheck, type Registry } from "@takitini/runtime";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { briefingDenied, briefingViewed, CHANNELS, type AccessAccount } from "./access.js";
 import type { Audience } from "./audiences.js";
@@ -24,7 +24,12 @@ export interface AppDeps {
   secret: Uint8Array;
   /** Leader accounts: bearer credentials, sign-in sessions, throttling (runtime's AccountGate). */
   gate: LeaderGate;
+  /** Mark the sign-in cookie Secure (behind a TLS-terminating proxy); it always is when `tls` is given. */
   cookieSecure: boolean;
+  /** Serve the pages and the JSON API over HTTPS (runtime's readHttpTls). */
+  tls?: HttpTls;
+  /** Per client address, and per leader account once signed in (429 RATE_LIMITED). */
+  rateLimit?: Omit<RateLimitOptions, "principal">;
   /** Write an access record to the access topic (acks = all); resolves once it is durable. */
   recordAccess: (record: AccessRecord) => Promise<void>;
   now?: () => Date;
@@ -36,9 +41,24 @@ const loginForm = z.strictObject({ token: z.string().min(1).max(512), next: z.st
 
 type Kind = "html" | "json";
 
-/** The briefing service's HTTP door: pages and JSON for both tiers, sign-in, every view audited. */
-export function buildApp(deps: AppDeps): FastifyInstance {
-  const app = createHttpServer({ service: "briefing", logger: deps.logger, metrics: deps.metrics, readiness: deps.readiness, bodyLimit: 8 * 1024 });
+/**
+ * The briefing service's HTTP: its door (`app`; pages and JSON for both tiers,
+ * sign-in, every view audited; HTTPS with `tls`) and the admin listener
+ * (`admin`: /metrics).
+ */
+export function buildApp(deps: AppDeps): HttpServers {
+  const servers = createHttpServers({
+    service: "briefing",
+    logger: deps.logger,
+    metrics: deps.metrics,
+    readiness: deps.readiness,
+    bodyLimit: 8 * 1024,
+    ...(deps.tls ? { tls: deps.tls } : {}),
+    ...(deps.rateLimit ? { rateLimit: deps.rateLimit } : {}),
+  });
+  const { app } = servers;
+  // Whenever the pages are served over TLS, the sign-in cookie is never sent without it.
+  const secure = deps.cookieSecure || deps.tls !== undefined;
   const now = deps.now ?? (() => new Date());
   const gate = deps.gate;
   const served = new Counter({ name: "briefing_views_total", help: "Briefings served, by tier, channel and format", labelNames: ["tier", "format"], registers: [deps.metrics] });
@@ -100,11 +120,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const leader = async (req: FastifyRequest, kind: Kind, reply: FastifyReply): Promise<{ audience: Audience; account: AccessAccount } | null> => {
     const outcome = await authenticate(gate, bearer(req.headers.authorization), cookie(req.headers.cookie, COOKIE_NAME), req.ip);
     const audience = outcome.ok ? deps.audiences.leaders.get(outcome.account.subscriber) : undefined;
-    if (outcome.ok && audience) return { audience, account: { name: outcome.account.name, role: outcome.account.role } };
+    if (outcome.ok && audience) {
+      // A leader's budget is their own, from whichever address (429 RATE_LIMITED over it).
+      await servers.limitPrincipal(req, reply, `leader:${outcome.account.name.toLowerCase()}`);
+      return { audience, account: { name: outcome.account.name, role: outcome.account.role } };
+    }
     if (kind === "html" && req.method === "GET" && (outcome.ok || outcome.code === "CREDENTIAL_INVALID")) {
       // A session cookie that no longer opens anything (ended: idle, lifetime, account changed): cleared, and the sign-in page says why.
       const ended = !outcome.ok && cookie(req.headers.cookie, COOKIE_NAME);
-      if (ended) reply.header("set-cookie", sessionCookie(COOKIE_NAME, "", 0, deps.cookieSecure));
+      if (ended) reply.header("set-cookie", sessionCookie(COOKIE_NAME, "", 0, secure));
       await reply.code(303).header("location", `/login?next=${encodeURIComponent(req.url.slice(0, 150))}${ended ? "&session=ended" : ""}`).send();
       return null;
     }
@@ -224,15 +248,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       }
       const next = safeNext(form.data.next ?? "") || `/briefings/${audience.scope[0]?.slug ?? "eastern"}`;
       // The browser keeps a session id, never the token.
-      return reply.code(303).header("set-cookie", sessionCookie(COOKIE_NAME, outcome.session!, Math.floor(gate.sessions.ttlMs / 1000), deps.cookieSecure)).header("location", next).send();
+      return reply.code(303).header("set-cookie", sessionCookie(COOKIE_NAME, outcome.session!, Math.floor(gate.sessions.ttlMs / 1000), secure)).header("location", next).send();
     }),
   );
   app.post("/logout", async (req, reply) => {
     gate.signOut(cookie(req.headers.cookie, COOKIE_NAME));
-    return reply.code(303).header("set-cookie", sessionCookie(COOKIE_NAME, "", 0, deps.cookieSecure)).header("location", "/").send();
+    return reply.code(303).header("set-cookie", sessionCookie(COOKIE_NAME, "", 0, secure)).header("location", "/").send();
   });
 
-  return app;
+  return servers;
 
   function safeNext(next: string): string {
     return /^\/briefings\/[a-z-]{1,40}(\?week=\d{4}-W\d{2})?$/.test(next) ? next : "";

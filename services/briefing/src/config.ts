@@ -1,5 +1,5 @@
 import { DEFAULT_DATA_DIR } from "@takitini/policies";
-import { baseConfig, loadConfig, port, signInFields } from "@takitini/runtime";
+import { baseConfig, httpServersShape, loadConfig, signInFields } from "@takitini/runtime";
 import { z } from "zod";
 
 const topic = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "expected a Kafka topic name");
@@ -10,8 +10,13 @@ const bool = z.enum(["true", "false"]).transform((v) => v === "true");
 const sessionMs = z.coerce.number().int().min(1000).max(7 * 86_400_000);
 
 export const configSchema = baseConfig.extend({
-  /** HTTP port: pages, JSON API, health, readiness, metrics. */
-  PORT: port.default(8087),
+  /**
+   * PORT (8087): pages and the JSON API, HTTPS with HTTP_TLS_CERT_FILE and
+   * HTTP_TLS_KEY_FILE; ADMIN_PORT (8187): /metrics, plain HTTP on HOST; both
+   * /healthz and /readyz. Rate limits: RATE_LIMIT_PER_MINUTE per client address,
+   * RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE per leader account (0: off).
+   */
+  ...httpServersShape({ port: 8087, perAddressPerMinute: 600, perPrincipalPerMinute: 300 }),
   /** Directory holding the subscriber registry (subscribers.json): community tiers, their topics and regions. */
   POLICY_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
   /**
@@ -68,7 +73,7 @@ export const configSchema = baseConfig.extend({
   BRIEFING_DIGEST_GRACE_MS: z.coerce.number().int().min(0).default(3_600_000),
   /** How many completed periods back a (re)started service still publishes missing digests for. */
   BRIEFING_DIGEST_LOOKBACK: z.coerce.number().int().min(1).max(52).default(4),
-  /** Mark the sign-in cookie Secure (set true behind HTTPS). */
+  /** Mark the sign-in cookie Secure behind a TLS-terminating proxy; it always is when HTTP_TLS_CERT_FILE is set. */
   BRIEFING_COOKIE_SECURE: bool.default(false),
 }).superRefine((c, ctx) => {
   if (c.BRIEFING_LEADER_ACCOUNTS_FILE !== undefined && c.BRIEFING_LEADER_TOKENS_FILE !== undefined) {

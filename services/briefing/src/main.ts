@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseRegistry, SUBSCRIBERS_FILE } from "@takitini/policies";
-import { Accounts, AccountsFile, createAccountGate, createKafka, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
+import { Accounts, AccountsFile, createAccountGate, createKafka, rateLimitSettings, readHttpTls, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
 import { accessMessage } from "./access.js";
 import { buildApp } from "./app.js";
 import { audiencesFrom } from "./audiences.js";
@@ -11,6 +11,8 @@ import { CommunityFeed } from "./feed.js";
 import { DigestPublisher } from "./publisher.js";
 
 const config = readConfig();
+// The pages' certificate (HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE): read now, or refuse to start naming the variable.
+const tls = readHttpTls(config);
 const logger = createLogger("briefing", config.LOG_LEVEL);
 const metrics = createMetricsRegistry("briefing");
 
@@ -53,7 +55,7 @@ const digests = new DigestPublisher(kafka, {
   metrics,
 });
 
-const app = buildApp({
+const http = buildApp({
   logger,
   metrics,
   readiness: [
@@ -67,6 +69,8 @@ const app = buildApp({
   secret,
   gate,
   cookieSecure: config.BRIEFING_COOKIE_SECURE,
+  ...(tls ? { tls } : {}),
+  rateLimit: rateLimitSettings(config),
   recordAccess: async (record) => {
     await auditProducer.send({ topic: config.ACCESS_TOPIC, acks: -1, messages: [accessMessage(record)] });
   },
@@ -75,7 +79,7 @@ const app = buildApp({
 const shutdown = installShutdown(
   logger,
   [
-    { name: "http", run: () => app.close() },
+    { name: "http", run: () => http.close() },
     { name: "accounts", run: async () => (accountsFile?.stop(), gate.stop()) },
     { name: "digests", run: () => digests.stop() },
     { name: "feed", run: () => feed.stop() },
@@ -84,8 +88,8 @@ const shutdown = installShutdown(
   config.SHUTDOWN_TIMEOUT_MS,
 );
 
-await app.listen({ host: config.HOST, port: config.PORT });
-logger.info({ url: `http://${config.HOST}:${(app.server.address() as { port: number }).port}`, leaders: [...audiences.leaders.keys()] }, "briefing listening");
+const { url, adminUrl } = await http.listen({ host: config.HOST, port: config.PORT, adminPort: config.ADMIN_PORT });
+logger.info({ url, adminUrl, tls: tls !== undefined, leaders: [...audiences.leaders.keys()] }, "briefing listening");
 try {
   await auditProducer.connect();
   auditConnected = true;

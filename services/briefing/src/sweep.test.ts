@@ -15,7 +15,7 @@ import { briefingAppForTests } from "./app.fixture.js";
 
 const TOKEN = "eastern-leaders-sweep-token-0123456789";
 /** Routes open to anyone (the public tier, sign-in, health); every other GET route is a leader's. */
-const OPEN = new Set(["/", "/v1/regions", "/public/:region", "/v1/public/:region", "/login", "/healthz", "/readyz", "/metrics"]);
+const OPEN = new Set(["/", "/v1/regions", "/public/:region", "/v1/public/:region", "/login", "/healthz", "/readyz"]);
 
 async function harness() {
   const h = briefingAppForTests({ gate: leaderGateWithTokens({ [TOKEN]: "community-eastern" }) });

@@ -1,4 +1,4 @@
-import { baseConfig, loadConfig, port } from "@takitini/runtime";
+import { baseConfig, httpServersShape, loadConfig, port } from "@takitini/runtime";
 import { hostname } from "node:os";
 import { z } from "zod";
 import { topicAgency } from "./provenance.js";
@@ -22,8 +22,12 @@ const intelTopicList = topicList.superRefine((topics, ctx) => {
 });
 
 export const configSchema = baseConfig.extend({
-  /** HTTP port for health, readiness and metrics. */
-  PORT: port.default(8082),
+  /**
+   * PORT (8082): GET /v1/policy, /healthz, /readyz (plain HTTP unless HTTP_TLS_CERT_FILE and
+   * HTTP_TLS_KEY_FILE are set); ADMIN_PORT (8182): /metrics, /healthz, /readyz, plain HTTP on
+   * HOST. RATE_LIMIT_PER_MINUTE per client address (0: off).
+   */
+  ...httpServersShape({ port: 8082, perAddressPerMinute: 600, perPrincipalPerMinute: 0 }),
   /** Comma-separated agency topics to consume. */
   INTEL_TOPICS: intelTopicList.default(["takitini.intel.police.v1", "takitini.intel.customs.v1", "takitini.intel.mbie.v1", "takitini.intel.msd.v1"]),
   AUDIT_TOPIC: z.string().min(1).default("takitini.audit.decisions.v1"),

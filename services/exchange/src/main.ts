@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
-import { createHttpServer, createKafka, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
+import { createKafka, rateLimitSettings, readHttpTls, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
 import { readConfig } from "./config.js";
 import { Exchange } from "./exchange.js";
+import { buildExchangeHttp } from "./http.js";
 import { ReloadingPolicy } from "./policy/reloading.js";
 import { missingDeliveryTopics, requireDeliveryTopics } from "./policy/topics.js";
 import { CrlFile } from "./subscribe/crl-file.js";
@@ -99,18 +100,21 @@ const delivery = new DeliveryServer({
   consumerSessionTimeoutMs: config.SESSION_TIMEOUT_MS,
   ...(crl ? { revocation: crl } : {}),
 });
-const app = createHttpServer({
-  service: "exchange",
+// GET /v1/policy on the door (HTTPS only if HTTP_TLS_* are set); /metrics on the admin listener (ADMIN_PORT).
+const httpTls = readHttpTls(config);
+const http = buildExchangeHttp({
   logger,
   metrics,
   readiness: [
     { name: "kafka", check: () => exchange.isReady() },
     { name: "grpc", check: () => delivery.isReady() },
   ],
-});
-app.get("/v1/policy", async () => {
-  const current = policy.current();
-  return { revision: current.revision, subscribers: current.subscribers().map((s) => ({ id: s.id, tier: s.tier, delivery_topic: s.delivery_topic })) };
+  policy: () => {
+    const current = policy.current();
+    return { revision: current.revision, subscribers: current.subscribers().map((s) => ({ id: s.id, tier: s.tier, delivery_topic: s.delivery_topic })) };
+  },
+  ...(httpTls ? { tls: httpTls } : {}),
+  rateLimit: rateLimitSettings(config),
 });
 
 const shutdown = installShutdown(
@@ -120,13 +124,13 @@ const shutdown = installShutdown(
     { name: "exchange", run: () => exchange.stop() },
     { name: "policy watch", run: async () => policy.close() },
     { name: "crl watch", run: async () => crl?.stop() },
-    { name: "http", run: () => app.close() },
+    { name: "http", run: () => http.close() },
   ],
   config.SHUTDOWN_TIMEOUT_MS,
 );
 
-await app.listen({ host: config.HOST, port: config.PORT });
-logger.info({ url: `http://${config.HOST}:${(app.server.address() as { port: number }).port}` }, "exchange listening");
+const { url, adminUrl } = await http.listen({ host: config.HOST, port: config.PORT, adminPort: config.ADMIN_PORT });
+logger.info({ url, adminUrl }, "exchange listening");
 try {
   await delivery.start();
 } catch (err) {
