@@ -6,8 +6,10 @@
  * slashes, dot segments, mixed case, a trailing slash. Whatever spelling the
  * router serves from a protected route must be refused without a credential
  * (401 OVERSIGHT_CREDENTIAL_REQUIRED for the oversight API, a redirect to
- * sign-in for a console page) — never answered — and, with one, recorded in
- * the ledger exactly as the route's canonical path is.
+ * sign-in for a console page) — never answered, never recorded one row per
+ * request but counted once in the refusal window (a refusal_summary per window)
+ * — and, with one, recorded in the ledger exactly as the route's canonical path
+ * is.
  *
  * The app is built as main.ts builds it (console included) on an in-memory
  * PGlite ledger, and driven with app.inject: no network, no server. (inject
@@ -27,6 +29,7 @@ import { createSigner } from "./merkle/index.js";
 import { gateWithTokens } from "./oversight/accounts.fixture.js";
 import { decision } from "./oversight/decisions.fixture.js";
 import { fromDecision, revisionsOf } from "./oversight/records.js";
+import { LedgerRefusals } from "./oversight/refusals.js";
 
 const TOKEN = "sweep-test-token-5e0d";
 const OFFICER = "Officer Sweep";
@@ -116,6 +119,8 @@ const db = await openPglite(IN_MEMORY);
 const ledger = await Ledger.open(db, { signer: createSigner(generateKeyPairSync("ed25519").privateKey) });
 const observed: RouteOptions[] = [];
 let served: Served | undefined;
+// Unauthenticated refusals are counted here; the sweep flushes the window itself (its timer is never started).
+const refusals = new LedgerRefusals(ledger, { windowMs: 3_600_000, logger: createLogger("t", "silent") });
 const { app, admin } = await buildApp({
   logger: createLogger("t", "silent"),
   metrics: createMetricsRegistry("t"),
@@ -124,6 +129,7 @@ const { app, admin } = await buildApp({
   // The sweep presents a wrong token at every route from one address: throttling (oversight/accounts.test.ts) would answer 429 after a few.
   gate: gateWithTokens({ [TOKEN]: OFFICER }, { settings: { freeFailures: 100_000 } }),
   readiness: [],
+  refusals,
   plugins: [
     // Instruments, not guards: which routes are registered, and which route answered each request.
     (a) => {
@@ -180,10 +186,13 @@ interface Probe {
   served: Served | undefined;
   /** The oversight_query records this request appended to the ledger. */
   recorded: Doc[];
+  /** How many refusals this request added to the open refusal window. */
+  counted: number;
 }
 
 async function probe(method: string, url: string, headers: Record<string, string> = {}): Promise<Probe> {
   const before = (await ledger.state()).treeSize;
+  const pending = refusals.pending;
   served = undefined;
   const res = await app.inject({ method: method as HTTPMethods, url, headers });
   let code: string | undefined;
@@ -193,7 +202,7 @@ async function probe(method: string, url: string, headers: Record<string, string
     code = undefined; // HEAD, HTML, a redirect
   }
   const rows = await db.query<{ doc: Doc }>("select doc from audit_records where kind = 'oversight_query' and idx >= $1 order by idx", [String(before)]);
-  return { status: res.statusCode, code, location: res.headers.location as string | undefined, served, recorded: rows.rows.map((r) => r.doc) };
+  return { status: res.statusCode, code, location: res.headers.location as string | undefined, served, recorded: rows.rows.map((r) => r.doc), counted: refusals.pending - pending };
 }
 
 /** What the route's canonical path does without a credential: refuse (and how), or answer. */
@@ -270,9 +279,10 @@ describe("every route, every spelling of its path", () => {
       let reference: Probe | undefined;
       if (guard === "oversight") {
         expect([anon.status, route.method === "HEAD" ? CREDENTIAL_CODE : anon.code]).toEqual([401, CREDENTIAL_CODE]);
-        expect(anon.recorded).toHaveLength(1);
-        expect(anon.recorded[0]).toMatchObject({ officer: "", channel: "http", method: route.method, route: route.url, status: 401, result_count: 0 });
-        expect((await probe(route.method, canonical, { authorization: "Bearer not-the-token" })).status).toBe(401);
+        // Not a ledger row per unauthenticated request: one more in the refusal window.
+        expect([anon.recorded, anon.counted]).toEqual([[], 1]);
+        const wrong = await probe(route.method, canonical, { authorization: "Bearer not-the-token" });
+        expect([wrong.status, wrong.recorded, wrong.counted]).toEqual([401, [], 1]);
         reference = await probe(route.method, canonical, CREDENTIAL);
         expect(reference.status).not.toBe(401);
         expect(reference.recorded).toHaveLength(1);
@@ -285,6 +295,7 @@ describe("every route, every spelling of its path", () => {
         expect(anon.status, `${k} stays open`).not.toBe(401);
         expect(anon.location ?? "", `${k} stays open`).not.toBe("/console/login");
         expect(anon.recorded).toEqual([]);
+        expect(anon.counted).toBe(0);
       }
 
       for (const variant of pathVariants(route.url, SAMPLE)) {
@@ -295,8 +306,8 @@ describe("every route, every spelling of its path", () => {
         const what = `${route.method} ${variant} (no credential; answered by ${by ? key(by) : "no route"})`;
         if (byGuard === "oversight") {
           if (p.status !== 401 || (route.method !== "HEAD" && p.code !== CREDENTIAL_CODE)) problems.push(`${what}: ${p.status} ${p.code ?? ""}, expected 401 ${CREDENTIAL_CODE}`);
-          if (p.recorded.length !== 1) problems.push(`${what}: ${p.recorded.length} oversight records, expected 1`);
-          else if (by && sameRoute(by, route) && JSON.stringify(p.recorded[0]) !== JSON.stringify(anon.recorded[0])) problems.push(`${what}: recorded ${JSON.stringify(p.recorded[0])}, the canonical path ${JSON.stringify(anon.recorded[0])}`);
+          if (p.recorded.length !== 0) problems.push(`${what}: ${p.recorded.length} oversight records, expected none (counted in the refusal window)`);
+          if (p.counted !== 1) problems.push(`${what}: ${p.counted} refusals counted, expected 1`);
         } else if (byGuard === "console-session") {
           if (p.status !== 303 || p.location !== "/console/login") problems.push(`${what}: ${p.status} ${p.location ?? ""}, expected 303 to /console/login`);
         }
@@ -323,27 +334,73 @@ describe("every route, every spelling of its path", () => {
   }
 });
 
+/** The refusal_summary records appended since `from`, as the API gives them. */
+async function summariesSince(from: number): Promise<Doc[]> {
+  const rows = await db.query<{ doc: Doc }>("select doc from audit_records where kind = 'refusal_summary' and idx >= $1 order by idx", [String(from)]);
+  return rows.rows.map((r) => r.doc);
+}
+
 describe("the oversight API's own door", () => {
-  it("refuses GET /%761/records without a credential, and records the attempt as GET /v1/records", async () => {
+  it("refuses GET /%761/records without a credential, counts it as GET /v1/records would be, and records it with one", async () => {
+    await refusals.flush();
     const p = await probe("GET", "/%761/records");
     expect([p.status, p.code]).toEqual([401, CREDENTIAL_CODE]);
-    expect(p.recorded).toEqual([{ officer: "", officer_role: "", channel: "http", method: "GET", route: "/v1/records", parameters: {}, status: 401, result_count: 0 }]);
+    expect([p.recorded, p.counted]).toEqual([[], 1]);
     const c = await probe("GET", "/%761/records?kind=decision&limit=5", CREDENTIAL);
     expect(c.status).toBe(200);
+    expect(c.counted).toBe(0);
     expect(c.recorded).toEqual([{ officer: OFFICER, officer_role: "reviewer", channel: "http", method: "GET", route: "/v1/records", parameters: { kind: "decision", limit: "5" }, status: 200, result_count: 5 }]);
   });
 
-  it("refuses an unknown path under /v1 without a credential, and records it with one, as before", async () => {
+  it("refuses an unknown path under /v1 without a credential (counted as unmatched), and records it with one, as before", async () => {
     for (const path of ["/v1/nope", "/%761/nope"]) {
       const p = await probe("GET", path);
       expect([p.status, p.code], path).toEqual([401, CREDENTIAL_CODE]);
-      expect(p.recorded, path).toHaveLength(1);
+      expect([p.recorded, p.counted], path).toEqual([[], 1]);
       const c = await probe("GET", path, CREDENTIAL);
       expect([c.status, c.code], path).toEqual([404, "NOT_FOUND"]);
       expect(c.recorded, path).toEqual([expect.objectContaining({ officer: OFFICER, method: "GET", route: path, status: 404 })]);
     }
-    // Outside /v1 an unknown path is the plain 404, not recorded.
+    // Outside /v1 an unknown path is the plain 404, neither recorded nor counted.
     const other = await probe("GET", "/v2/records");
-    expect([other.status, other.code, other.recorded]).toEqual([404, "NOT_FOUND", []]);
+    expect([other.status, other.code, other.recorded, other.counted]).toEqual([404, "NOT_FOUND", [], 0]);
+  });
+
+  it("summarises a window's unauthenticated refusals in the ledger: one record per code and route pattern, with the count and distinct addresses — never a URL or an address", async () => {
+    await refusals.flush();
+    const from = (await ledger.state()).treeSize;
+    const attempts: [string, Record<string, string>, string][] = [
+      ["/v1/records", {}, "203.0.113.1"],
+      ["/%761/records?kind=access", {}, "203.0.113.2"],
+      ["/v%31/records", { authorization: "Bearer not-the-token" }, "203.0.113.2"],
+      ["/v1/nope/secret-looking-path", {}, "203.0.113.3"],
+      ["/v1/records/some-id", {}, "203.0.113.1"],
+    ];
+    for (const [url, headers, remoteAddress] of attempts) {
+      const res = await app.inject({ url, headers, remoteAddress });
+      expect(res.statusCode, url).toBe(401);
+    }
+    // Nothing appended while the window is open.
+    expect((await ledger.state()).treeSize).toBe(from);
+    expect(await refusals.flush()).toBe(3);
+    const summaries = await summariesSince(from);
+    const byRoute = Object.fromEntries(summaries.map((s) => [s["route"], s]));
+    expect(Object.keys(byRoute).sort()).toEqual(["/v1/records", "/v1/records/:id", "unmatched"]);
+    expect(byRoute["/v1/records"]).toMatchObject({ service: "audit", door: "http", code: CREDENTIAL_CODE, count: 3, distinct_addresses: 2, distinct_addresses_capped: false });
+    expect(byRoute["/v1/records/:id"]).toMatchObject({ count: 1, distinct_addresses: 1 });
+    expect(byRoute["unmatched"]).toMatchObject({ count: 1, distinct_addresses: 1 });
+    const text = JSON.stringify(summaries);
+    for (const leak of ["secret-looking-path", "203.0.113", "%76", "kind=access"]) expect(text, leak).not.toContain(leak);
+    // Searchable as a kind, readable by id.
+    const listed = await app.inject({ url: "/v1/records?kind=refusal_summary&limit=500", headers: CREDENTIAL });
+    const ids = (listed.json() as { records: { id: string; kind: string; action: string }[] }).records;
+    expect(ids.length).toBeGreaterThanOrEqual(3);
+    expect(ids.every((r) => r.kind === "refusal_summary" && r.id.startsWith("refusal-summary:"))).toBe(true);
+    expect(ids.map((r) => r.action)).toContain(`audit http ${CREDENTIAL_CODE} /v1/records ×3`);
+    const one = await app.inject({ url: `/v1/records/${encodeURIComponent(ids[0]!.id)}`, headers: CREDENTIAL });
+    expect(one.statusCode).toBe(200);
+    expect((one.json() as { record: { detail: Doc } }).record.detail).toMatchObject({ service: "audit", door: "http" });
+    // A quiet window summarises nothing.
+    expect(await refusals.flush()).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { bearer, commonErrors, cookie, createHttpServers, defineErrors, refusalError, sessionCookie, SignInThrottledError, zodIssues, type GateOutcome, type HttpServers, type HttpTls, type Logger, type RateLimitOptions, type ReadinessCheck, type Registry } from "@takitini/runtime";
+import { bearer, commonErrors, cookie, createHttpServers, defineErrors, refusalError, sessionCookie, SignInThrottledError, UNMATCHED_ROUTE, zodIssues, type GateOutcome, type HttpServers, type HttpTls, type Logger, type RateLimitOptions, type ReadinessCheck, type Registry } from "@takitini/runtime";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { declareAccess } from "./access.js";
@@ -11,6 +11,7 @@ import { SESSION_COOKIE, type Asker, type OversightAccount, type OversightGate }
 import { anomaliesQuery, pageQuery, recordsQuery, statsQuery } from "./oversight/query.js";
 import { openApiDocument } from "./oversight/openapi.js";
 import { recordOversightQuery } from "./oversight/recording.js";
+import { LedgerRefusals, type RefusalCounter } from "./oversight/refusals.js";
 import { ADMINISTRATORS, permits, refusalMessage } from "./oversight/roles.js";
 import { anomalySeries, disclosureStats, recordById, searchRecords, whoHasSeen } from "./oversight/store.js";
 
@@ -37,6 +38,12 @@ export interface AppDeps {
   tls?: HttpTls;
   /** Per client address, and per oversight account once its credential is accepted (429 RATE_LIMITED). */
   rateLimit?: Omit<RateLimitOptions, "principal">;
+  /**
+   * Where /v1 requests refused for their credential are counted (oversight/refusals.ts:
+   * summaries per window in the ledger, not a record per request). Default: a
+   * window of 60 s of the app's own, appended when the app closes if not before.
+   */
+  refusals?: RefusalCounter;
 }
 
 declare module "fastify" {
@@ -44,6 +51,8 @@ declare module "fastify" {
     /** The account that asked (set by the /v1 scope's hook once its credential is accepted). */
     asker?: Asker;
     resultCount?: number;
+    /** Set when the /v1 scope refused the request for its credential: counted in a refusal window, not recorded one by one. */
+    refusedUnauthenticated?: boolean;
   }
 }
 
@@ -99,7 +108,14 @@ export async function buildApp(deps: AppDeps): Promise<HttpServers> {
   await admin.register(swagger, { mode: "static", specification: { document: openApiDocument() as never } });
   await admin.register(swaggerUi, { routePrefix: "/docs" });
 
-  await app.register((v1) => oversightApi(v1, deps), { prefix: "/v1" });
+  let refusals = deps.refusals;
+  if (!refusals) {
+    const own = new LedgerRefusals(deps.ledger, { windowMs: 60_000, logger: deps.logger }).start();
+    app.addHook("onClose", () => own.close());
+    refusals = own;
+  }
+  const counter = refusals;
+  await app.register((v1) => oversightApi(v1, deps, counter), { prefix: "/v1" });
 
   // Console login: a token for a session cookie (HttpOnly, SameSite=Strict). Failures are
   // throttled per account and per client address: 429 with Retry-After while backing off.
@@ -128,16 +144,21 @@ export async function buildApp(deps: AppDeps): Promise<HttpServers> {
  * The oversight API over the ledger, registered in its own scope (prefix /v1).
  * The scope's hooks apply to every route registered in it — whatever spelling
  * of the path the router matched to it — and to its not-found handler: each
- * request needs an oversight credential, and each — answered, refused or
- * failed — is itself appended to the ledger (who asked, what, the status and
- * how many records) before the answer leaves: if that append fails, the answer
- * is withheld. Each route is marked `config.access = "oversight"`. A route
- * that needs a role says so in its own config (`config.roles`, see
+ * request needs an oversight credential, and each with an accepted credential
+ * — answered, refused or failed — is itself appended to the ledger (who asked,
+ * what, the status and how many records) before the answer leaves: if that
+ * append fails, the answer is withheld. A request refused for its credential
+ * (none, unknown, expired, disabled, throttled) is counted instead — by code and
+ * route pattern ("unmatched" for an unknown path), never its URL — and each
+ * window's counts appended as `refusal_summary` records (oversight/refusals.ts),
+ * so that nobody can grow the ledger one row per request. Each route is
+ * marked `config.access = "oversight"`. A route that needs a role says so in
+ * its own config (`config.roles`, see
  * oversight/roles.ts): the same hook refuses any other role with 403
  * ROLE_NOT_PERMITTED once the credential is accepted, and the refusal is
  * recorded like any other answer, naming who asked.
  */
-async function oversightApi(v1: FastifyInstance, deps: AppDeps): Promise<void> {
+async function oversightApi(v1: FastifyInstance, deps: AppDeps, refusals: RefusalCounter): Promise<void> {
   const { db, ledger } = deps;
   v1.addHook("onRoute", declareAccess("oversight"));
 
@@ -146,6 +167,8 @@ async function oversightApi(v1: FastifyInstance, deps: AppDeps): Promise<void> {
     if (!outcome.ok) {
       const err = refusalError(outcome, () => auditErrors.OVERSIGHT_CREDENTIAL_REQUIRED());
       if (err instanceof SignInThrottledError) reply.header("retry-after", String(err.retryAfterSeconds));
+      req.refusedUnauthenticated = true;
+      refusals.note({ door: "http", code: err.code, route: req.routeOptions.url ?? UNMATCHED_ROUTE, address: req.ip });
       throw err;
     }
     req.asker = { name: outcome.account.name, role: outcome.account.role };
@@ -155,6 +178,8 @@ async function oversightApi(v1: FastifyInstance, deps: AppDeps): Promise<void> {
   });
 
   v1.addHook("onSend", async (req: FastifyRequest, reply: FastifyReply, payload) => {
+    // Refused for its credential: already counted in the refusal window.
+    if (req.refusedUnauthenticated) return payload;
     await recordOversightQuery(ledger, {
       officer: req.asker?.name ?? "",
       role: req.asker?.role ?? "",
@@ -169,7 +194,7 @@ async function oversightApi(v1: FastifyInstance, deps: AppDeps): Promise<void> {
     return payload;
   });
 
-  // An unknown path under /v1 goes through the same hooks: refused without a credential, recorded with one.
+  // An unknown path under /v1 goes through the same hooks: refused (and counted) without a credential, recorded with one.
   v1.setNotFoundHandler((_req, reply) => {
     const se = commonErrors.NOT_FOUND();
     return reply.code(se.statusCode).send(se.toBody());

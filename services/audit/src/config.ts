@@ -1,4 +1,4 @@
-import { baseConfig, httpServersShape, loadConfig, port, signInFields } from "@takitini/runtime";
+import { baseConfig, httpServersShape, loadConfig, port, refusalFields, signInFields } from "@takitini/runtime";
 import { z } from "zod";
 
 const topicList = z
@@ -23,6 +23,23 @@ export const configSchema = baseConfig.extend({
    * its own reason. Empty: none.
    */
   ACCESS_TOPICS: topicList.default(["takitini.audit.briefing-access.v1"]),
+  /**
+   * Refusal topics, written by the adapters and the briefing: refusals of
+   * identified callers and summaries of unauthenticated ones, nothing else (any
+   * other kind is dead-lettered as a provenance mismatch). Empty: none.
+   */
+  REFUSAL_TOPICS: topicList.default(["takitini.audit.refusals.v1"]),
+  /**
+   * The audit's own /v1 and gRPC requests refused for their credential (none,
+   * unknown, expired, disabled, throttled) are counted per window of this length
+   * and each window's counts appended as refusal summaries — not one record per
+   * request.
+   */
+  REFUSAL_WINDOW_MS: refusalFields.windowMs,
+  /** Distinct (door, code, route) keys per window; more are counted under one overflow key. */
+  REFUSAL_MAX_KEYS: refusalFields.maxKeys,
+  /** Distinct client addresses counted per window (the count is then a lower bound, and says so). */
+  REFUSAL_MAX_ADDRESSES: refusalFields.maxAddresses,
   /** Agency topics: each event becomes a publish record (metadata and a hash, never content). */
   INTEL_TOPICS: topicList.default(["takitini.intel.police.v1", "takitini.intel.customs.v1", "takitini.intel.mbie.v1", "takitini.intel.msd.v1"]),
   DEADLETTER_TOPIC: z.string().min(1).default("takitini.deadletter.v1"),
@@ -81,6 +98,11 @@ export const configSchema = baseConfig.extend({
   for (const t of c.ACCESS_TOPICS) {
     if (t === c.AUDIT_TOPIC) ctx.addIssue({ code: "custom", path: ["ACCESS_TOPICS"], message: `${t} is AUDIT_TOPIC: the exchange's decisions topic is not an access-only topic` });
     if (c.INTEL_TOPICS.includes(t)) ctx.addIssue({ code: "custom", path: ["ACCESS_TOPICS"], message: `${t} is also in INTEL_TOPICS` });
+  }
+  for (const t of c.REFUSAL_TOPICS) {
+    if (t === c.AUDIT_TOPIC) ctx.addIssue({ code: "custom", path: ["REFUSAL_TOPICS"], message: `${t} is AUDIT_TOPIC: the exchange's decisions topic is not a refusals topic` });
+    if (c.ACCESS_TOPICS.includes(t)) ctx.addIssue({ code: "custom", path: ["REFUSAL_TOPICS"], message: `${t} is also in ACCESS_TOPICS` });
+    if (c.INTEL_TOPICS.includes(t)) ctx.addIssue({ code: "custom", path: ["REFUSAL_TOPICS"], message: `${t} is also in INTEL_TOPICS` });
   }
   if ((c.GRPC_TLS_CERT === undefined) !== (c.GRPC_TLS_KEY === undefined)) {
     const missing = c.GRPC_TLS_CERT === undefined ? "GRPC_TLS_CERT" : "GRPC_TLS_KEY";

@@ -8,6 +8,7 @@ import { HeadSchedule, Ledger, openDatabase } from "./ledger/index.js";
 import { createSigner, loadSigningKey } from "./merkle/index.js";
 import { oversightAccounts } from "./oversight/credentials.js";
 import { closeOversightGrpc, createOversightGrpcServer, listenOversightGrpc } from "./oversight/grpc.js";
+import { LedgerRefusals } from "./oversight/refusals.js";
 
 const config = readConfig();
 // The console's and the API's certificate (HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE): read now, or refuse to start naming the variable.
@@ -51,6 +52,7 @@ const kafka = createKafka({ clientId: "takitini-audit", brokers: config.KAFKA_BR
 const ingest = new LedgerIngest(kafka, ledger, {
   auditTopic: config.AUDIT_TOPIC,
   accessTopics: config.ACCESS_TOPICS,
+  refusalTopics: config.REFUSAL_TOPICS,
   intelTopics: config.INTEL_TOPICS,
   deadLetterTopic: config.DEADLETTER_TOPIC,
   groupId: config.GROUP_ID,
@@ -58,7 +60,9 @@ const ingest = new LedgerIngest(kafka, ledger, {
   metrics,
   maxPerTransaction: config.MAX_RECORDS_PER_TRANSACTION,
 });
-const grpcServer = createOversightGrpcServer({ logger, db, ledger, gate });
+// Requests refused for their credential (HTTP and gRPC): counted per REFUSAL_WINDOW_MS, each window's counts appended as refusal summaries.
+const refusals = new LedgerRefusals(ledger, { windowMs: config.REFUSAL_WINDOW_MS, maxKeys: config.REFUSAL_MAX_KEYS, maxAddresses: config.REFUSAL_MAX_ADDRESSES, logger, metrics }).start();
+const grpcServer = createOversightGrpcServer({ logger, db, ledger, gate, refusals });
 let grpcPort: number | undefined;
 const http = await buildApp({
   logger,
@@ -66,6 +70,7 @@ const http = await buildApp({
   db,
   ledger,
   gate,
+  refusals,
   readiness: [
     { name: "ledger-ingest", check: () => ingest.isReady() },
     { name: "oversight-grpc", check: () => grpcPort !== undefined },
@@ -81,6 +86,8 @@ const shutdown = installShutdown(
     { name: "http", run: () => http.close() },
     { name: "accounts", run: async () => (accounts.stop(), gate.stop()) },
     { name: "grpc", run: () => closeOversightGrpc(grpcServer, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2)) },
+    // The open window's refusal summaries, once both doors are shut and before the database closes.
+    { name: "refusal summaries", run: () => refusals.close() },
     { name: "ingest", run: () => ingest.stop() },
     { name: "tree heads", run: async () => void (await heads.stop()) },
     { name: "database", run: () => database.close() },

@@ -21,6 +21,7 @@ import { IN_MEMORY, Ledger, openPglite } from "../ledger/index.js";
 import { createSigner } from "../merkle/index.js";
 import { gateOver } from "./accounts.fixture.js";
 import { oversightAccounts, type OversightAccount } from "./credentials.js";
+import { LedgerRefusals } from "./refusals.js";
 
 const dir = mkdtempSync(join(tmpdir(), "audit-accounts-"));
 const path = join(dir, "accounts.json");
@@ -47,6 +48,7 @@ writeAccounts(accounts);
 let db: Awaited<ReturnType<typeof openPglite>>;
 let app: FastifyInstance;
 let file: AccountsFile<OversightAccount>;
+let refusals: LedgerRefusals;
 const form = { "content-type": "application/x-www-form-urlencoded" };
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -55,7 +57,9 @@ beforeAll(async () => {
   const ledger = await Ledger.open(db, { signer: createSigner(generateKeyPairSync("ed25519").privateKey) });
   const logger = createLogger("t", "silent");
   file = new AccountsFile({ path, format: oversightAccounts, logger });
-  app = await buildApp({ logger, metrics: createMetricsRegistry("t"), db, ledger, gate: gateOver(file.accounts, { logger, settings: { freeFailures: 3, sessionTtlMs: 3_600_000, sessionIdleMs: 3_600_000 } }), readiness: [] });
+  // Refusals for a credential are counted in a window the tests flush themselves.
+  refusals = new LedgerRefusals(ledger, { windowMs: 3_600_000, logger });
+  app = await buildApp({ logger, metrics: createMetricsRegistry("t"), db, ledger, gate: gateOver(file.accounts, { logger, settings: { freeFailures: 3, sessionTtlMs: 3_600_000, sessionIdleMs: 3_600_000 } }), readiness: [], refusals });
   await app.ready();
 });
 afterAll(async () => {
@@ -63,6 +67,12 @@ afterAll(async () => {
   await db.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** The refusal_summary records appended since `from`. */
+async function summariesSince(from: number): Promise<Record<string, unknown>[]> {
+  const rows = await db.query<{ doc: Record<string, unknown> }>("select doc from audit_records where kind = 'refusal_summary' and idx >= $1 order by idx", [String(from)]);
+  return rows.rows.map((r) => r.doc);
+}
 
 /** The oversight_query records appended since `from`. */
 async function queriesSince(from: number): Promise<Record<string, unknown>[]> {
@@ -83,7 +93,8 @@ describe("oversight accounts on the API", () => {
     expect(recorded.map((q) => q["officer_role"])).toEqual(["reviewer", "administrator"]);
   });
 
-  it("refuse an expired account with CREDENTIAL_EXPIRED and a disabled one with CREDENTIAL_DISABLED, recording no name", async () => {
+  it("refuse an expired account with CREDENTIAL_EXPIRED and a disabled one with CREDENTIAL_DISABLED: no row each, counted by code in the window's summary, naming nobody", async () => {
+    await refusals.flush();
     const from = await treeSize();
     const expired = await app.inject({ url: "/v1/records", headers: bearer(mere.token) });
     expect(expired.statusCode).toBe(401);
@@ -91,10 +102,14 @@ describe("oversight accounts on the API", () => {
     const disabled = await app.inject({ url: "/v1/records", headers: bearer(tama.token) });
     expect(disabled.statusCode).toBe(401);
     expect(disabled.json().error.code).toBe("CREDENTIAL_DISABLED");
-    expect((await queriesSince(from)).map((q) => [q["officer"], q["status"]])).toEqual([
-      ["", 401],
-      ["", 401],
+    expect(await queriesSince(from)).toEqual([]);
+    expect(await refusals.flush()).toBe(2);
+    const summaries = await summariesSince(from);
+    expect(summaries.map((q) => [q["code"], q["route"], q["count"]]).sort()).toEqual([
+      ["CREDENTIAL_DISABLED", "/v1/records", 1],
+      ["CREDENTIAL_EXPIRED", "/v1/records", 1],
     ]);
+    expect(JSON.stringify(summaries)).not.toMatch(/Mere|Tama/);
     // Nor can they sign in to the console.
     const signIn = await app.inject({ method: "POST", url: "/console/login", headers: form, payload: `token=${mere.token}` });
     expect(signIn.statusCode).toBe(303);
@@ -102,7 +117,7 @@ describe("oversight accounts on the API", () => {
     expect(signIn.headers["set-cookie"]).toBeUndefined();
   });
 
-  it("throttle failed credentials: 429 SIGN_IN_THROTTLED with Retry-After, recorded like any refusal", async () => {
+  it("throttle failed credentials: 429 SIGN_IN_THROTTLED with Retry-After, counted like any refusal for a credential", async () => {
     const wrong = `${hemi.token.slice(0, -6)}AAAAAA`;
     const remote = { remoteAddress: "198.51.100.7" };
     for (let i = 0; i < 3; i++) {
@@ -110,12 +125,15 @@ describe("oversight accounts on the API", () => {
       expect(res.statusCode).toBe(401);
       expect(res.json().error.code).toBe("OVERSIGHT_CREDENTIAL_REQUIRED");
     }
+    await refusals.flush();
     const from = await treeSize();
     const throttled = await app.inject({ url: "/v1/records", headers: bearer(wrong), ...remote });
     expect(throttled.statusCode).toBe(429);
     expect(throttled.headers["retry-after"]).toBe("1");
     expect(throttled.json().error).toMatchObject({ code: "SIGN_IN_THROTTLED", retry_after_seconds: 1 });
-    expect((await queriesSince(from)).map((q) => q["status"])).toEqual([429]);
+    expect(await queriesSince(from)).toEqual([]);
+    await refusals.flush();
+    expect((await summariesSince(from)).map((q) => [q["code"], q["count"], q["distinct_addresses"]])).toEqual([["SIGN_IN_THROTTLED", 1, 1]]);
     // The account the token names backs off from any address; another account does not.
     expect((await app.inject({ url: "/v1/records", headers: bearer(wrong), remoteAddress: "203.0.113.9" })).statusCode).toBe(429);
     expect((await app.inject({ url: "/v1/records", headers: bearer(aroha.token), ...remote })).statusCode).toBe(200);

@@ -14,6 +14,7 @@ import { Ledger, pgDatabase } from "../ledger/index.js";
 import { createSigner } from "../merkle/index.js";
 import { fromAccess, fromDecision, revisionsOf, type Appendable } from "./records.js";
 import { gateWithTokens } from "./accounts.fixture.js";
+import { LedgerRefusals } from "./refusals.js";
 import { trustKeys, checkHeadSignature, verifyInclusion } from "../verify/index.js";
 import { decision } from "./decisions.fixture.js";
 
@@ -35,6 +36,8 @@ async function service() {
   pools.push(pool);
   const db = pgDatabase(pool);
   const ledger = await Ledger.open(db, { signer });
+  // Refusals for a credential: counted in a window the tests flush themselves.
+  const refusals = new LedgerRefusals(ledger, { windowMs: 3_600_000, logger: createLogger("t", "silent") });
   const { app } = await buildApp({
     logger: createLogger("t", "silent"),
     metrics: createMetricsRegistry("t"),
@@ -43,12 +46,13 @@ async function service() {
     // An administrator: these tests sign heads (a reviewer's refusal is in roles.test.ts).
     gate: gateWithTokens({ [TOKEN]: "Officer Aroha" }, { roles: { "Officer Aroha": "administrator" } }),
     readiness: [],
+    refusals,
   });
   const get = async (path: string, token: string | null = TOKEN) => {
     const res = await app.inject({ url: path, headers: token ? { authorization: `Bearer ${token}` } : {} });
     return { status: res.statusCode, body: res.json() as any };
   };
-  return { db, ledger, app, get, pool };
+  return { db, ledger, app, get, pool, refusals };
 }
 
 const EVENT_A = randomUUID();
@@ -78,15 +82,21 @@ async function seed(ledger: Ledger) {
 }
 
 describe("the oversight API", () => {
-  it("refuses every /v1 route without an oversight credential, and records the attempt", async () => {
-    const { get, ledger } = await service();
+  it("refuses every /v1 route without an oversight credential, and counts the attempts into a window's refusal summaries, not a row each", async () => {
+    const { get, ledger, refusals } = await service();
     await seed(ledger);
-    for (const path of ["/v1/records", "/v1/subjects/police%2Fperson%2FP1/disclosures", "/v1/tree/head", "/v1/stats/disclosures"]) {
+    const paths = ["/v1/records", "/v1/subjects/police%2Fperson%2FP1/disclosures", "/v1/tree/head", "/v1/stats/disclosures"];
+    for (const path of paths) {
       expect((await get(path, null)).status).toBe(401);
       expect((await get(path, "wrong-token")).body.error.code).toBe("OVERSIGHT_CREDENTIAL_REQUIRED");
     }
-    const attempts = (await get("/v1/records?kind=oversight_query&limit=500")).body.records;
-    expect(attempts.filter((r: { action: string }) => r.action.startsWith("GET ")).length).toBeGreaterThanOrEqual(8);
+    expect((await get("/v1/records?kind=oversight_query&limit=500")).body.records).toEqual([]);
+    expect(await refusals.flush()).toBe(4);
+    const summaries = (await get("/v1/records?kind=refusal_summary&limit=500")).body.records as { id: string }[];
+    const details = await Promise.all(summaries.map(async (s) => (await get(`/v1/records/${encodeURIComponent(s.id)}`)).body.record.detail));
+    expect(details.map((d: { route: string; count: number; code: string }) => [d.route, d.count, d.code]).sort()).toEqual(
+      ["/v1/records", "/v1/stats/disclosures", "/v1/subjects/:subjectId/disclosures", "/v1/tree/head"].map((r) => [r, 2, "OVERSIGHT_CREDENTIAL_REQUIRED"]),
+    );
   });
 
   it("searches by every filter, newest first, paged without gaps or repeats", async () => {

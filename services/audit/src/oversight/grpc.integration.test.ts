@@ -78,7 +78,7 @@ async function service(tls?: { cert: Buffer; key: Buffer }) {
   const logger = createLogger("t", "silent");
   // Calls refused for their credential (either door) are counted in one window the tests flush themselves.
   const refusals = new LedgerRefusals(ledger, { windowMs: 3_600_000, logger });
-  const app = await buildApp({ logger, metrics: createMetricsRegistry("t"), db, ledger, gate, readiness: [], refusals });
+  const { app } = await buildApp({ logger, metrics: createMetricsRegistry("t"), db, ledger, gate, readiness: [], refusals });
   const server = createOversightGrpcServer({ logger, db, ledger, gate, refusals });
   const port = await listenOversightGrpc(server, { host: "127.0.0.1", port: 0, tls });
   const client = new OversightServiceClient(
