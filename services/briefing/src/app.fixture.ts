@@ -1,5 +1,5 @@
 import type { AccessRecord } from "@takitini/proto";
-import { createLogger, createMetricsRegistry, type Logger } from "@takitini/runtime";
+import { createLogger, createMetricsRegistry, type Logger, type RefusalNote } from "@takitini/runtime";
 import { buildApp, type AppDeps } from "./app.js";
 import type { LeaderGate } from "./auth.js";
 import { AUDIENCES, SECRET, seizures } from "./briefing.fixture.js";
@@ -11,10 +11,12 @@ export const NOW = new Date("2026-11-25T00:00:00Z");
 /**
  * The briefing's HTTP door over in-memory stores (Eastern holding seven
  * methamphetamine seizures in 2026-W47), with the given gate; access records
- * go to `records` (or `recordAccess` fails, for tests of an audit outage).
+ * go to `records` (or `recordAccess` fails, for tests of an audit outage), and
+ * refusals for a credential are counted in `refusals` (the RefusalReporter's window).
  */
 export function briefingAppForTests(o: { gate: LeaderGate; logger?: Logger; auditFails?: boolean; deps?: Partial<AppDeps> }) {
   const records: AccessRecord[] = [];
+  const refusals: RefusalNote[] = [];
   const stores = new Map([
     ["community-eastern", new AggregateStore()],
     ["public", new AggregateStore()],
@@ -35,7 +37,8 @@ export function briefingAppForTests(o: { gate: LeaderGate; logger?: Logger; audi
       records.push(r);
     },
     now: () => NOW,
+    refusals: { unauthenticated: (n) => void refusals.push(n) },
     ...o.deps,
   });
-  return { app, admin, limitPrincipal, records };
+  return { app, admin, limitPrincipal, records, refusals };
 }

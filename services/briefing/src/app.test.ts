@@ -69,6 +69,31 @@ describe("the briefing HTTP door", () => {
     expect(page.headers.location).toBe("/login?next=%2Fbriefings%2Feastern");
   });
 
+  it("counts each request refused for its credential into the refusal window — by code and route pattern, never the URL — with no access record each", async () => {
+    const { app, records, refusals } = harness();
+    for (const [url, headers, remoteAddress] of [
+      ["/v1/briefings/eastern?week=2026-W47", {}, "203.0.113.1"],
+      ["/v1/briefings/northland", { authorization: "Bearer not-a-known-token-at-all" }, "203.0.113.2"],
+      ["/briefings/eastern?week=2026-W47", {}, "203.0.113.1"],
+    ] as const) {
+      const res = await app.inject({ url, headers, remoteAddress });
+      expect([401, 303], url).toContain(res.statusCode);
+    }
+    expect(records).toEqual([]);
+    expect(refusals).toEqual([
+      { door: "http", code: "UNAUTHENTICATED", route: "/v1/briefings/:region", address: "203.0.113.1" },
+      { door: "http", code: "UNAUTHENTICATED", route: "/v1/briefings/:region", address: "203.0.113.2" },
+      { door: "http", code: "UNAUTHENTICATED", route: "/briefings/:region", address: "203.0.113.1" },
+    ]);
+    // A signed-in leader refused another region keeps an access record each, and is not counted as unauthenticated.
+    expect((await app.inject({ url: "/v1/briefings/northland?week=2026-W47", headers: bearer })).statusCode).toBe(403);
+    expect(records).toHaveLength(1);
+    expect(refusals).toHaveLength(3);
+    // The public tier needs no credential: nothing refused, nothing counted.
+    expect((await app.inject({ url: "/v1/public/eastern?quarter=2026-Q3" })).statusCode).toBe(200);
+    expect(refusals).toHaveLength(3);
+  });
+
   it("signs a leader in with an HttpOnly, SameSite=Strict cookie and never logs the token", async () => {
     const { app, logs } = harness();
     const res = await app.inject({ method: "POST", url: "/login", headers: { "content-type": "application/x-www-form-urlencoded" }, payload: `token=${TOKEN}&next=%2Fbriefings%2Feastern` });

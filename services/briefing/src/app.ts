@@ -1,5 +1,5 @@
 import type { AccessRecord } from "@takitini/proto";
-import { bearer, commonErrors, cookie, Counter, createHttpServers, refusalError, ServiceError, sessionCookie, SignInThrottledError, zodIssues, type GateOutcome, type HttpServers, type HttpTls, type Logger, type RateLimitOptions, type ReadinessCheck, type Registry } from "@takitini/runtime";
+import { bearer, commonErrors, cookie, Counter, createHttpServers, refusalError, ServiceError, sessionCookie, SignInThrottledError, UNMATCHED_ROUTE, zodIssues, type GateOutcome, type HttpServers, type HttpTls, type Logger, type RateLimitOptions, type ReadinessCheck, type RefusalNote, type Registry } from "@takitini/runtime";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { briefingDenied, briefingViewed, CHANNELS, type AccessAccount } from "./access.js";
@@ -32,6 +32,13 @@ export interface AppDeps {
   rateLimit?: Omit<RateLimitOptions, "principal">;
   /** Write an access record to the access topic (acks = all); resolves once it is durable. */
   recordAccess: (record: AccessRecord) => Promise<void>;
+  /**
+   * Where a leader's request refused for its credential (none, unknown, expired,
+   * disabled, throttled; a browser sent to sign in) is counted: runtime's
+   * RefusalReporter, whose window's summaries go to the refusals topic — never an
+   * access record per request. Returns at once; never throws.
+   */
+  refusals?: { unauthenticated(n: RefusalNote): void };
   now?: () => Date;
 }
 
@@ -63,6 +70,7 @@ export function buildApp(deps: AppDeps): HttpServers {
   const gate = deps.gate;
   const served = new Counter({ name: "briefing_views_total", help: "Briefings served, by tier, channel and format", labelNames: ["tier", "format"], registers: [deps.metrics] });
   const denied = new Counter({ name: "briefing_denied_total", help: "Briefing requests refused, by code", labelNames: ["code"], registers: [deps.metrics] });
+  const unauthenticated = new Counter({ name: "briefing_unauthenticated_total", help: "Leaders' requests refused for their credential (counted into refusal summaries, not an access record each), by code", labelNames: ["code"], registers: [deps.metrics] });
 
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(typeof body === "string" ? body : body.toString("utf8"))));
@@ -116,7 +124,11 @@ export function buildApp(deps: AppDeps): HttpServers {
     return briefing;
   };
 
-  /** The signed-in leader: a bearer credential, else the sign-in session; a browser without one is sent to sign in. */
+  /**
+   * The signed-in leader: a bearer credential, else the sign-in session; a browser without one is sent to sign in.
+   * A request without a credential that opens anything is counted into the refusal window (by code and route
+   * pattern, never its URL) — not an access record each, so nobody can grow the ledger one row per request.
+   */
   const leader = async (req: FastifyRequest, kind: Kind, reply: FastifyReply): Promise<{ audience: Audience; account: AccessAccount } | null> => {
     const outcome = await authenticate(gate, bearer(req.headers.authorization), cookie(req.headers.cookie, COOKIE_NAME), req.ip);
     const audience = outcome.ok ? deps.audiences.leaders.get(outcome.account.subscriber) : undefined;
@@ -125,6 +137,9 @@ export function buildApp(deps: AppDeps): HttpServers {
       await servers.limitPrincipal(req, reply, `leader:${outcome.account.name.toLowerCase()}`);
       return { audience, account: { name: outcome.account.name, role: outcome.account.role } };
     }
+    const err = outcome.ok ? errors.UNAUTHENTICATED() : refusalError(outcome, () => errors.UNAUTHENTICATED());
+    unauthenticated.inc({ code: err.code });
+    deps.refusals?.unauthenticated({ door: "http", code: err.code, route: req.routeOptions.url ?? UNMATCHED_ROUTE, address: req.ip });
     if (kind === "html" && req.method === "GET" && (outcome.ok || outcome.code === "CREDENTIAL_INVALID")) {
       // A session cookie that no longer opens anything (ended: idle, lifetime, account changed): cleared, and the sign-in page says why.
       const ended = !outcome.ok && cookie(req.headers.cookie, COOKIE_NAME);
@@ -132,7 +147,6 @@ export function buildApp(deps: AppDeps): HttpServers {
       await reply.code(303).header("location", `/login?next=${encodeURIComponent(req.url.slice(0, 150))}${ended ? "&session=ended" : ""}`).send();
       return null;
     }
-    const err = outcome.ok ? errors.UNAUTHENTICATED() : refusalError(outcome, () => errors.UNAUTHENTICATED());
     if (err instanceof SignInThrottledError) reply.header("retry-after", String(err.retryAfterSeconds));
     throw err;
   };

@@ -1,5 +1,5 @@
 import { DEFAULT_DATA_DIR } from "@takitini/policies";
-import { baseConfig, httpServersShape, loadConfig, signInFields } from "@takitini/runtime";
+import { baseConfig, httpServersShape, loadConfig, refusalFields, signInFields } from "@takitini/runtime";
 import { z } from "zod";
 
 const topic = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "expected a Kafka topic name");
@@ -75,7 +75,23 @@ export const configSchema = baseConfig.extend({
   BRIEFING_DIGEST_LOOKBACK: z.coerce.number().int().min(1).max(52).default(4),
   /** Mark the sign-in cookie Secure behind a TLS-terminating proxy; it always is when HTTP_TLS_CERT_FILE is set. */
   BRIEFING_COOKIE_SECURE: bool.default(false),
+  /**
+   * Where a leader's request refused for its credential is counted: per
+   * REFUSAL_WINDOW_MS window, by code and route pattern, one RefusalSummary per
+   * key to this topic (the audit's refusals topic) — not an access record per
+   * request. A signed-in leader refused a region keeps an access record each.
+   */
+  REFUSAL_TOPIC: refusalFields.topic,
+  REFUSAL_WINDOW_MS: refusalFields.windowMs,
+  /** Refusal messages held while Kafka is away; beyond it each is dropped and counted (refusals_dropped_total). */
+  REFUSAL_QUEUE_MAX: refusalFields.queueMax,
+  /** Distinct (door, code, route) keys per window before the overflow key; distinct client addresses counted per window. */
+  REFUSAL_MAX_KEYS: refusalFields.maxKeys,
+  REFUSAL_MAX_ADDRESSES: refusalFields.maxAddresses,
 }).superRefine((c, ctx) => {
+  for (const other of ["ACCESS_TOPIC", "DIGEST_TOPIC"] as const) {
+    if (c.REFUSAL_TOPIC === c[other]) ctx.addIssue({ code: "custom", path: ["REFUSAL_TOPIC"], message: `must not be ${other}: refusals have a topic of their own` });
+  }
   if (c.BRIEFING_LEADER_ACCOUNTS_FILE !== undefined && c.BRIEFING_LEADER_TOKENS_FILE !== undefined) {
     ctx.addIssue({ code: "custom", path: ["BRIEFING_LEADER_TOKENS_FILE"], message: "set BRIEFING_LEADER_ACCOUNTS_FILE or (deprecated) BRIEFING_LEADER_TOKENS_FILE, not both" });
   }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseRegistry, SUBSCRIBERS_FILE } from "@takitini/policies";
-import { Accounts, AccountsFile, createAccountGate, createKafka, rateLimitSettings, readHttpTls, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
+import { Accounts, AccountsFile, createAccountGate, createKafka, rateLimitSettings, readHttpTls, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown, RefusalReporter } from "@takitini/runtime";
 import { accessMessage } from "./access.js";
 import { buildApp } from "./app.js";
 import { audiencesFrom } from "./audiences.js";
@@ -55,6 +55,18 @@ const digests = new DigestPublisher(kafka, {
   metrics,
 });
 
+// Leaders' requests refused for their credential: counted per window, summaries to the refusals topic (never blocking a request).
+const refusals = new RefusalReporter(kafka, {
+  topic: config.REFUSAL_TOPIC,
+  service: "briefing",
+  windowMs: config.REFUSAL_WINDOW_MS,
+  queueMax: config.REFUSAL_QUEUE_MAX,
+  maxKeys: config.REFUSAL_MAX_KEYS,
+  maxAddresses: config.REFUSAL_MAX_ADDRESSES,
+  logger,
+  metrics,
+}).start();
+
 const http = buildApp({
   logger,
   metrics,
@@ -74,6 +86,7 @@ const http = buildApp({
   recordAccess: async (record) => {
     await auditProducer.send({ topic: config.ACCESS_TOPIC, acks: -1, messages: [accessMessage(record)] });
   },
+  refusals,
 });
 
 const shutdown = installShutdown(
@@ -81,6 +94,8 @@ const shutdown = installShutdown(
   [
     { name: "http", run: () => http.close() },
     { name: "accounts", run: async () => (accountsFile?.stop(), gate.stop()) },
+    // The open window's summary, once the door is shut.
+    { name: "refusals", run: () => refusals.close() },
     { name: "digests", run: () => digests.stop() },
     { name: "feed", run: () => feed.stop() },
     { name: "audit-producer", run: () => auditProducer.disconnect() },

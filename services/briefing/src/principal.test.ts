@@ -33,6 +33,15 @@ describe("the briefing's topics", () => {
   });
 });
 
+describe("the briefing's refusals", () => {
+  it("go to the refusals topic, counted per minute by default, and never to its access or digest topic", () => {
+    expect(configSchema.parse(env)).toMatchObject({ REFUSAL_TOPIC: "takitini.audit.refusals.v1", REFUSAL_WINDOW_MS: 60_000, REFUSAL_QUEUE_MAX: 10_000, REFUSAL_MAX_KEYS: 256, REFUSAL_MAX_ADDRESSES: 4096 });
+    expect(configSchema.safeParse({ ...env, REFUSAL_TOPIC: DEFAULT_ACCESS_TOPIC }).error?.issues.map((i) => i.path.join("."))).toEqual(["REFUSAL_TOPIC"]);
+    expect(configSchema.safeParse({ ...env, REFUSAL_TOPIC: "takitini.briefings.v1" }).success).toBe(false);
+    expect(configSchema.safeParse({ ...env, REFUSAL_WINDOW_MS: "999" }).error?.issues.map((i) => i.path.join("."))).toEqual(["REFUSAL_WINDOW_MS"]);
+  });
+});
+
 describe("the briefing's consumer groups and transactional id", () => {
   it("name the digest index reader under GROUP_ID, fresh at each start", () => {
     expect(digestIndexGroupId("takitini-briefing", "local-0", 1_700_000_000_000)).toBe("takitini-briefing-digest-index-local-0-1700000000000");

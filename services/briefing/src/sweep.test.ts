@@ -5,7 +5,9 @@
  * pathVariants). Authentication is the route's own (its handler asks for the
  * leader), never a test of the URL's text, so whatever spelling the router
  * serves from a leader's route is refused, and nothing is served or audited as
- * a view. Protected routes are read from the app itself, so a new one is swept.
+ * a view; each such refusal is counted once in the refusal window, under the
+ * route's pattern. Protected routes are read from the app itself, so a new one
+ * is swept.
  */
 import { AccessAction } from "@takitini/proto";
 import { pathVariants, routerTable } from "@takitini/runtime";
@@ -34,7 +36,7 @@ describe("the leaders' briefings, under every spelling of their paths", () => {
   });
 
   it("serves a leader's briefing only with a credential, however the path is spelled", async () => {
-    const { app, records } = await harness();
+    const { app, records, refusals } = await harness();
     const leaders = getRoutes(app.printRoutes({ commonPrefix: false })).filter((u) => !OPEN.has(u));
     const problems: string[] = [];
     for (const route of leaders) {
@@ -43,11 +45,16 @@ describe("the leaders' briefings, under every spelling of their paths", () => {
       if (authed.statusCode !== 200) problems.push(`${canonical} with a credential: ${authed.statusCode}`);
       for (const url of [canonical, ...pathVariants(canonical)]) {
         const before = records.length;
+        const counted = refusals.length;
         const res = await app.inject({ url });
         // Never served: a 401, a redirect to sign-in, or a router 404 — never the briefing.
         if (res.statusCode < 300 || !(res.statusCode === 401 || res.statusCode === 303 || res.statusCode === 302 || res.statusCode === 404)) problems.push(`${url}: ${res.statusCode}`);
         if (res.body.includes("takitini.briefing.v1") || res.body.includes("methamphetamine")) problems.push(`${url}: briefing content in the answer`);
         if (records.slice(before).some((r) => r.action === AccessAction.ACCESS_ACTION_BRIEFING_VIEWED)) problems.push(`${url}: audited as a view`);
+        // Refused by a leader's route: counted once under its pattern, with no access record; a router 404 counts nothing.
+        const noted = refusals.slice(counted);
+        if (records.length !== before) problems.push(`${url}: ${records.length - before} access records for an unauthenticated request`);
+        if (res.statusCode === 404 ? noted.length !== 0 : noted.length !== 1 || !leaders.includes(noted[0]!.route)) problems.push(`${url}: counted ${JSON.stringify(noted)}`);
       }
     }
     expect(problems).toEqual([]);
