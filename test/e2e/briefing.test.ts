@@ -190,7 +190,12 @@ describe("a community briefing, from the adapters to the page", () => {
     await page.fill("#token", TOKEN);
     await Promise.all([page.waitForURL(`**/briefings/eastern?week=${WEEK}`), page.click("button[type=submit]")]);
     const cookie = (await context.cookies()).find((c) => c.name === "takitini_briefing")!;
-    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict" });
+    // Secure: the briefing is served over TLS only; plain HTTP to its door is not answered.
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", secure: true });
+    expect(briefing.url).toMatch(/^https:/);
+    await expect(fetch(`${briefing.url.replace(/^https:/, "http:")}/login`)).rejects.toThrow();
+    expect((await fetch(`${briefing.url}/metrics`)).status).toBe(404);
+    expect((await fetch(`${briefing.adminUrl}/metrics`)).status).toBe(200);
 
     await expect(page.locator("h1").textContent()).resolves.toBe("Eastern");
     const rows = page.locator('table[data-table="border-seizures"] tbody tr');

@@ -2,10 +2,11 @@ import { createHash, generateKeyPairSync, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect as tlsConnect } from "node:tls";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { launchBrowser } from "./browser.js";
-import { auditEnv, OVERSIGHT_TOKEN, oversightHeaders, startService, type RunningService } from "./stack.js";
+import { auditEnv, OVERSIGHT_TOKEN, oversightHeaders, servicePki, startService, type RunningService } from "./stack.js";
 
 /**
  * The oversight console in Debian's headless Chromium against the real audit
@@ -119,6 +120,25 @@ afterAll(async () => {
 });
 
 describe("the oversight console in Chromium", () => {
+  it("is served over TLS only, with the local PKI's certificate; metrics and docs on the admin listener", async () => {
+    expect(audit.url).toMatch(/^https:\/\/127\.0\.0\.1:/);
+    // Plain HTTP to the door is not answered.
+    await expect(fetch(`${audit.url.replace(/^https:/, "http:")}/console/login`)).rejects.toThrow();
+    // Not a browser's own roots' certificate: verified against the suite's CA only (stack.ts trustSuiteCa).
+    const peer = await new Promise<{ authorized: boolean; issuer: string }>((resolve, reject) => {
+      const socket = tlsConnect({ host: "127.0.0.1", port: Number(new URL(audit.url).port), servername: "localhost", ca: readFileSync(join(servicePki(), "ca.crt")) }, () => {
+        resolve({ authorized: socket.authorized, issuer: socket.getPeerCertificate().issuer.CN ?? "" });
+        socket.end();
+      });
+      socket.on("error", reject);
+    });
+    expect(peer).toEqual({ authorized: true, issuer: "Takitini local CA" });
+    for (const path of ["/metrics", "/docs/json"]) {
+      expect((await fetch(`${audit.url}${path}`)).status, path).toBe(404);
+      expect((await fetch(`${audit.adminUrl}${path}`)).status, path).toBe(200);
+    }
+  });
+
   it("refuses the API without a credential and sends the console to sign-in", async () => {
     const res = await fetch(`${audit.url}/v1/records`);
     expect(res.status).toBe(401);
@@ -142,7 +162,8 @@ describe("the oversight console in Chromium", () => {
     await page.fill("#token", OVERSIGHT_TOKEN);
     await Promise.all([page.waitForURL(`${audit.url}/console/`), page.click("#login-form button[type=submit]")]);
     const [cookie] = await context.cookies();
-    expect(cookie).toMatchObject({ name: "takitini_oversight", httpOnly: true, sameSite: "Strict" });
+    // Secure: the console is served over TLS only.
+    expect(cookie).toMatchObject({ name: "takitini_oversight", httpOnly: true, sameSite: "Strict", secure: true });
     await page.waitForSelector("#results-table");
   });
 

@@ -47,7 +47,7 @@ async function stop(svc: RunningService, signal: NodeJS.Signals = "SIGTERM"): Pr
 
 /** Sum of a counter over its labels, from a /metrics scrape. */
 async function counter(svc: RunningService, name: string): Promise<number> {
-  const text = await (await fetch(`${svc.url}/metrics`)).text();
+  const text = await (await fetch(`${svc.adminUrl}/metrics`)).text();
   return text
     .split("\n")
     .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))

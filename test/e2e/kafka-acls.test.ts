@@ -289,7 +289,7 @@ describe("provenance: an event whose agency is not its topic's", () => {
     expect(mine, "dead letter of the forged event").toBeDefined();
     expect(header(mine!.message, HEADERS.DLQ_REASON)).toBe("PROVENANCE_MISMATCH: event agency CUSTOMS on topic takitini.intel.police.v1");
 
-    const metrics = await (await fetch(`${exchange!.url}/metrics`)).text();
+    const metrics = await (await fetch(`${exchange!.adminUrl}/metrics`)).text();
     expect(metrics).toMatch(/exchange_provenance_mismatches_total\{[^}]*topic="takitini\.intel\.police\.v1"[^}]*\} [1-9]/);
 
     // Never decided: no decision record names it, so nothing was delivered.

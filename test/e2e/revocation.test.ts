@@ -69,7 +69,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
 }
 
 async function metric(name: string, labels = ""): Promise<number | undefined> {
-  const text = await (await fetch(`${exchange.url}/metrics`)).text();
+  const text = await (await fetch(`${exchange.adminUrl}/metrics`)).text();
   const line = text.split("\n").find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && l.includes(labels));
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
 }

@@ -1,18 +1,23 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { randomUUID } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { createHash, randomUUID, X509Certificate } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:net";
+import { getCACertificates, setDefaultCACertificates } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { createAccount } from "@takitini/runtime";
+import { inject } from "vitest";
 import { principalEnv } from "./kafka.js";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 export interface RunningService {
   name: string;
+  /** The service's door (HTTPS for the audit and the briefing: `fetch` trusts the suite's CA, see trustSuiteCa). */
   url: string;
+  /** Its admin listener (plain HTTP): /healthz, /readyz, /metrics, /docs. */
+  adminUrl: string;
   child: ChildProcess;
   output: () => string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -29,6 +34,50 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Services whose door is HTTPS with their server certificate from the suite's PKI: the people's pages. */
+export const TLS_SERVICES: ReadonlySet<string> = new Set(["audit", "briefing"]);
+
+let pkiDir: string | undefined;
+/**
+ * The suite's PKI: the broker's (provideKafka has issue.sh fill it with the
+ * services' server certificates too), or a temporary one issued here when the
+ * broker is plaintext.
+ */
+export function servicePki(): string {
+  if (!pkiDir) {
+    const given = inject("kafkaPkiDir");
+    if (given !== "") pkiDir = given;
+    else {
+      pkiDir = join(mkdtempSync(join(tmpdir(), "takitini-e2e-service-pki-")), "pki");
+      execFileSync("bash", [`${ROOT}infra/pki/issue.sh`, "--out", pkiDir], { stdio: "ignore" });
+    }
+  }
+  return pkiDir;
+}
+
+/** A service's door certificate and key (SAN localhost, 127.0.0.1), as HTTP_TLS_CERT_FILE/KEY_FILE. */
+export function serviceTlsEnv(name: string): Record<string, string> {
+  return { HTTP_TLS_CERT_FILE: join(servicePki(), "service", `${name}.crt`), HTTP_TLS_KEY_FILE: join(servicePki(), "service", `${name}.key`) };
+}
+
+let trusted = false;
+/**
+ * This test process trusts the suite's CA besides the usual roots, so `fetch`
+ * to an HTTPS door verifies its certificate (and its name) against that CA —
+ * verification is never turned off.
+ */
+export function trustSuiteCa(): void {
+  if (trusted) return;
+  setDefaultCACertificates([...getCACertificates("default"), readFileSync(join(servicePki(), "ca.crt"), "utf8")]);
+  trusted = true;
+}
+
+/** The SHA-256 of a service certificate's public key (base64): what Chromium is told to accept (browser.ts). */
+export function serviceSpki(name: string): string {
+  const cert = new X509Certificate(readFileSync(join(servicePki(), "service", `${name}.crt`)));
+  return createHash("sha256").update(cert.publicKey.export({ type: "spki", format: "der" })).digest("base64");
+}
+
 /**
  * The exchange's gRPC DeliveryService needs mutual-TLS files or an explicit
  * plaintext mode: unless a test passes its own (test/e2e/subscribe.test.ts), an
@@ -42,14 +91,19 @@ function grpcDefaults(name: string): Record<string, string> {
 }
 
 /**
- * Start a service from its build output as a real process and wait for /readyz.
+ * Start a service from its build output as a real process and wait for /readyz
+ * on its admin listener (ADMIN_PORT, a free port). The audit and the briefing
+ * serve their doors over HTTPS (TLS_SERVICES) with the suite's certificates.
  * It connects to Kafka as its own principal (the service's name: `exchange`,
  * `police-adapter`, …) unless `env` says otherwise.
  */
 export async function startService(name: string, env: Record<string, string>, opts: { waitReady?: boolean } = {}): Promise<RunningService> {
   const port = await freePort();
+  const adminPort = await freePort();
+  const tls = TLS_SERVICES.has(name);
+  if (tls) trustSuiteCa();
   const child = spawn(process.execPath, [`${ROOT}services/${name}/dist/main.js`], {
-    env: { ...process.env, ...principalEnv(name), ...grpcDefaults(name), ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info" },
+    env: { ...process.env, ...principalEnv(name), ...grpcDefaults(name), ...(tls ? serviceTlsEnv(name) : {}), ...env, PORT: String(port), ADMIN_PORT: String(adminPort), HOST: "127.0.0.1", LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   // Never outlive the test run, even when it is killed mid-way.
@@ -60,13 +114,17 @@ export async function startService(name: string, env: Record<string, string>, op
   child.stdout?.on("data", (d: Buffer) => (out += d.toString("utf8")));
   child.stderr?.on("data", (d: Buffer) => (out += d.toString("utf8")));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
+  // Probes, metrics and docs: the admin listener, plain HTTP.
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  // The admin listener; a service not yet on two listeners answers its probes on its door.
+  const probe = (path: string) => fetch(`${adminUrl}${path}`).catch(() => fetch(`${url}${path}`));
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (opts.waitReady === false) {
       // Only listening: for services that cannot become ready (a principal without its grants).
       try {
-        if ((await fetch(`${url}/healthz`)).ok) break;
+        if ((await probe("/healthz")).ok) break;
       } catch {
         /* not listening yet */
       }
@@ -77,7 +135,7 @@ export async function startService(name: string, env: Record<string, string>, op
     }
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${out}`);
     try {
-      const res = await fetch(`${url}/readyz`);
+      const res = await probe("/readyz");
       if (res.ok) break;
     } catch {
       /* not listening yet */
@@ -91,6 +149,7 @@ export async function startService(name: string, env: Record<string, string>, op
   return {
     name,
     url,
+    adminUrl,
     child,
     output: () => out,
     async stop(signal: NodeJS.Signals = "SIGTERM") {

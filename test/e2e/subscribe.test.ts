@@ -261,7 +261,7 @@ describe("Subscribe over mutual TLS", () => {
 
   it("holds one partner to its own stream limit, audited, without limiting another partner", async () => {
     const active = async (subscriber: string) => {
-      const text = await (await fetch(`${exchange.url}/metrics`)).text();
+      const text = await (await fetch(`${exchange.adminUrl}/metrics`)).text();
       const line = text.split("\n").find((l) => l.startsWith("exchange_subscribe_active_streams{") && l.includes(`subscriber="${subscriber}"`));
       return line === undefined ? 0 : Number(line.split(" ").pop());
     };
@@ -374,7 +374,7 @@ describe("every delivery is audited", () => {
 
 describe("the door's own state", () => {
   async function metric(name: string, labels: string): Promise<number | undefined> {
-    const text = await (await fetch(`${exchange.url}/metrics`)).text();
+    const text = await (await fetch(`${exchange.adminUrl}/metrics`)).text();
     const line = text.split("\n").find((l) => l.startsWith(`${name}{`) && l.includes(labels));
     return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
   }
