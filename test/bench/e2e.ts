@@ -211,7 +211,7 @@ async function drain(list: Track[], done: (t: Track) => boolean, what: string): 
     if (Date.now() > deadline) {
       const undecided = missing.filter((t) => t.decided.size === 0).length;
       const partly = missing.filter((t) => t.decided.size > 0 && t.decided.size < subscriberCount).length;
-      const exchange = await fetch(`${procs.get("exchange")!.url}/metrics`).then((r) => r.text(), (err: Error) => err.message);
+      const exchange = await fetch(`${procs.get("exchange")!.adminUrl}/metrics`).then((r) => r.text(), (err: Error) => err.message);
       const counters = exchange.split("\n").filter((l) => /^exchange_(events_in_total|transaction_aborts_total|consumer_lag|dead_letters_total)/.test(l));
       throw new Error(
         `${what}: ${missing.length} of ${list.length} events not complete after ${DRAIN_TIMEOUT_MS} ms ` +
@@ -223,7 +223,7 @@ async function drain(list: Track[], done: (t: Track) => boolean, what: string): 
 }
 
 async function auditStored(): Promise<number> {
-  const text = await (await fetch(`${procs.get("audit")!.url}/metrics`)).text();
+  const text = await (await fetch(`${procs.get("audit")!.adminUrl}/metrics`)).text();
   return Number(/^audit_records_stored (\d+)/m.exec(text)?.[1] ?? NaN);
 }
 

@@ -48,6 +48,8 @@ export function auditBenchEnv(databaseUrl: string, run: string): Record<string, 
 export interface Proc {
   child: ChildProcess;
   url: string;
+  /** Its admin listener (plain HTTP): /metrics, /docs, the probes. */
+  adminUrl: string;
   stop(): Promise<void>;
   /** Peak resident set size in kB, read from /proc while running. */
   peakRssKb(): number;
@@ -55,13 +57,16 @@ export interface Proc {
 
 export async function startProcess(script: string, env: Record<string, string>): Promise<Proc> {
   const port = await freePort();
-  const child = spawn(process.execPath, [`${ROOT}${script}`], { env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: "warn" }, stdio: ["ignore", "ignore", "inherit"] });
+  const adminPort = await freePort();
+  const child = spawn(process.execPath, [`${ROOT}${script}`], { env: { ...process.env, ...env, PORT: String(port), ADMIN_PORT: String(adminPort), LOG_LEVEL: "warn" }, stdio: ["ignore", "ignore", "inherit"] });
   const url = `http://127.0.0.1:${port}`;
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${script} exited ${child.exitCode}`);
     try {
-      if ((await fetch(`${url}/readyz`)).ok) break;
+      // The admin listener; a service without one yet answers on its door.
+      if ((await fetch(`${adminUrl}/readyz`).catch(() => fetch(`${url}/readyz`))).ok) break;
     } catch {
       /* not yet */
     }
@@ -71,6 +76,7 @@ export async function startProcess(script: string, env: Record<string, string>):
   return {
     child,
     url,
+    adminUrl,
     peakRssKb: () => vmHwm(child.pid!),
     stop: () =>
       new Promise((resolve) => {
