@@ -274,6 +274,18 @@ describe("rate limits", () => {
     expect(await metrics.metrics()).toMatch(/http_rate_limited_total\{limit="principal",service="t"\} 4/);
   });
 
+  it("cut an address off before any hook the service adds (a credential check is never reached over the limit)", async () => {
+    const servers = createHttpServers(base({ rateLimit: { perAddressPerMinute: 2, perPrincipalPerMinute: 0 } }));
+    let checked = 0;
+    // A root hook added at once, before any await: the limit's hook still runs first.
+    servers.app.addHook("onRequest", async () => void checked++);
+    servers.app.get("/v1/thing", async () => ({ ok: true }));
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await servers.app.inject({ url: "/v1/thing" })).statusCode);
+    expect(statuses).toEqual([200, 200, 429, 429, 429]);
+    expect(checked).toBe(2);
+  });
+
   it("are off at 0, and read from the config's fields", async () => {
     const servers = createHttpServers(base({ rateLimit: rateLimitSettings({ RATE_LIMIT_PER_MINUTE: 0, RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: 0 }) }));
     servers.app.get("/v1/thing", async () => ({ ok: true }));

@@ -130,22 +130,9 @@ function shell(opts: HttpServerOptions, readiness: ReadinessCheck[], tls: HttpTl
   return app;
 }
 
-/**
- * The rate limits installed in the app's root scope (a plugin that is not
- * encapsulated, loaded before any route the service adds); the principal
- * limiter once loaded.
- */
+/** The rate limits in the app's root scope (none without `opts.rateLimit`); the principal limiter. */
 function rateLimited(app: FastifyInstance, opts: HttpServerOptions): PrincipalLimiter {
-  let limiter: PrincipalLimiter = async () => {};
-  if (!opts.rateLimit) return limiter;
-  const rl = opts.rateLimit;
-  const counter = rateLimitedCounter(opts.metrics);
-  const plugin = async (root: FastifyInstance) => {
-    limiter = await installRateLimits(root, rl, counter);
-  };
-  (plugin as unknown as Record<symbol, boolean>)[Symbol.for("skip-override")] = true;
-  void app.register(plugin);
-  return (req, reply, principal) => limiter(req, reply, principal);
+  return opts.rateLimit ? installRateLimits(app, opts.rateLimit, rateLimitedCounter(opts.metrics)) : async () => {};
 }
 
 function observeDurations(app: FastifyInstance, metrics: Registry): void {

@@ -65,20 +65,33 @@ export type PrincipalLimiter = (req: FastifyRequest, reply: FastifyReply, princi
 
 /**
  * Install the limits on an app (its root scope): the address limit in an
- * onRequest hook, before any route's own hooks (an unauthenticated flood is
- * cut before a credential is verified); the principal limit after every
- * onRequest hook. Returns the principal limiter for handlers that authenticate
- * inside themselves (each request counted once).
+ * onRequest hook added now — before any hook the service adds afterwards, so an
+ * unauthenticated flood is cut before a credential is verified; the principal
+ * limit after every onRequest hook (a scope's authentication included). The
+ * plugin's tables are made when the app loads its plugins (before it serves).
+ * Returns the principal limiter for handlers that authenticate inside
+ * themselves (each request counted once).
  */
-export async function installRateLimits(app: FastifyInstance, opts: RateLimitOptions, counter: Counter<"limit">): Promise<PrincipalLimiter> {
-  await app.register(rateLimit, { global: false });
-  // `cache` (the LRU table's size) is read by the in-process store, though the type leaves it out.
-  const limiter = (o: rateLimit.CreateRateLimitOptions) => app.createRateLimit({ timeWindow: WINDOW_MS, cache: opts.tableSize ?? 10_000, ...o } as rateLimit.CreateRateLimitOptions);
+export function installRateLimits(app: FastifyInstance, opts: RateLimitOptions, counter: Counter<"limit">): PrincipalLimiter {
+  type Limiter = ReturnType<FastifyInstance["createRateLimit"]>;
+  let byAddress: Limiter | undefined;
+  let byPrincipal: Limiter | undefined;
+  const principals = new WeakMap<FastifyRequest, string>();
+  const plugin = async (root: FastifyInstance) => {
+    await root.register(rateLimit, { global: false });
+    // `cache` (the LRU table's size) is read by the in-process store, though the type leaves it out.
+    const limiter = (o: rateLimit.CreateRateLimitOptions) => root.createRateLimit({ timeWindow: WINDOW_MS, cache: opts.tableSize ?? 10_000, ...o } as rateLimit.CreateRateLimitOptions);
+    if (opts.perAddressPerMinute > 0) byAddress = limiter({ max: opts.perAddressPerMinute });
+    if (opts.perPrincipalPerMinute > 0) byPrincipal = limiter({ max: opts.perPrincipalPerMinute, keyGenerator: (req) => `principal:${principals.get(req) ?? ""}` });
+  };
+  // Not encapsulated: the plugin decorates the app itself.
+  (plugin as unknown as Record<symbol, boolean>)[Symbol.for("skip-override")] = true;
+  void app.register(plugin);
+
   const exempt = (req: FastifyRequest) => RATE_LIMIT_EXEMPT_ROUTES.has(req.routeOptions.url ?? "");
   if (opts.perAddressPerMinute > 0) {
-    const byAddress = limiter({ max: opts.perAddressPerMinute });
     app.addHook("onRequest", async (req, reply) => {
-      if (exempt(req)) return;
+      if (!byAddress || exempt(req)) return;
       const r = await byAddress(req);
       if (!r.isAllowed && r.isExceeded) {
         counter.inc({ limit: "address" });
@@ -86,8 +99,6 @@ export async function installRateLimits(app: FastifyInstance, opts: RateLimitOpt
       }
     });
   }
-  const principals = new WeakMap<FastifyRequest, string>();
-  const byPrincipal = opts.perPrincipalPerMinute > 0 ? limiter({ max: opts.perPrincipalPerMinute, keyGenerator: (req) => `principal:${principals.get(req) ?? ""}` }) : undefined;
   const limitPrincipal: PrincipalLimiter = async (req, reply, principal) => {
     if (!byPrincipal || principals.has(req) || principal === "") return;
     principals.set(req, principal);
@@ -97,7 +108,7 @@ export async function installRateLimits(app: FastifyInstance, opts: RateLimitOpt
       throw limited(reply, r.ttlInSeconds);
     }
   };
-  if (byPrincipal && opts.principal) {
+  if (opts.perPrincipalPerMinute > 0 && opts.principal) {
     const principalOf = opts.principal;
     app.addHook("preParsing", async (req, reply, payload) => {
       if (exempt(req)) return payload;
