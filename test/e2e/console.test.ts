@@ -73,7 +73,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
 beforeAll(async () => {
   const common = { KAFKA_BROKERS: brokers.join(",") };
   try {
-    audit = await startService("audit", { ...common, ...auditEnv(databaseUrl, run), GROUP_ID: `takitini-audit-e2e-${run}`, LEDGER_SIGNING_KEY_FILE: keyFile, HEAD_INTERVAL_MS: "500" });
+    // Requests refused for their credential are summarised per second here (REFUSAL_WINDOW_MS), not one row each.
+    audit = await startService("audit", { ...common, ...auditEnv(databaseUrl, run), GROUP_ID: `takitini-audit-e2e-${run}`, LEDGER_SIGNING_KEY_FILE: keyFile, HEAD_INTERVAL_MS: "500", REFUSAL_WINDOW_MS: "1000" });
     services.push(audit);
     const exchange = await startService("exchange", { ...common, GROUP_ID: `takitini-exchange-e2e-${run}`, INSTANCE_ID: `e2e-${run}` });
     services.push(exchange);
@@ -230,6 +231,35 @@ describe("the oversight console in Chromium", () => {
     expect(await page.getAttribute("#proof-status", "data-status")).toBe("verified");
   });
 
+  it("keeps no row per request refused for its credential, and shows the window's summary readably", async () => {
+    const before = new Date().toISOString();
+    for (let i = 0; i < 3; i++) expect((await fetch(`${audit.url}/%761/records?kind=decision&i=${i}`)).status).toBe(401);
+    // No oversight_query for them: every one recorded since the start names an officer.
+    const { body: queries } = await api<{ records: RecordSummary[] }>(`/v1/records?kind=oversight_query&from=${encodeURIComponent(startedAt)}&limit=500`);
+    for (const q of queries.records) expect((await api<{ record: { detail: { officer: string } } }>(`/v1/records/${encodeURIComponent(q.id)}`)).body.record.detail.officer).not.toBe("");
+    // Once their window closes (a second here): refusal summaries for GET /v1/records counting those three
+    // (one, or two if the three straddled a window's end), dated by their window's end.
+    const PREFIX = "audit http OVERSIGHT_CREDENTIAL_REQUIRED /v1/records ×";
+    const summaries = await until("the refusal summaries of the three", async () => {
+      const { body } = await api<{ records: (RecordSummary & { action: string })[] }>(`/v1/records?kind=refusal_summary&from=${encodeURIComponent(before)}&limit=500`);
+      const ours = body.records.filter((r) => r.action.startsWith(PREFIX));
+      return ours.reduce((n, r) => n + Number(r.action.slice(PREFIX.length)), 0) === 3 ? ours : undefined;
+    });
+    const summary = summaries[0]!;
+    await page.goto(`${audit.url}/console/?kind=refusal_summary`);
+    await page.waitForSelector("#results-table");
+    const row = page.locator("#results-table tbody tr", { has: page.locator(`a[data-record-id="${summary.id}"]`) });
+    expect(await row.locator("td").nth(1).textContent()).toBe("Refusals (window summary)");
+    expect(await row.locator("td").nth(4).textContent()).toBe(summary.action);
+    await Promise.all([page.waitForURL(/\/console\/record\?id=/), page.click(`a.record-link[data-record-id="${summary.id}"]`)]);
+    await page.waitForSelector("#refusal-count");
+    expect(await page.textContent("#refusal-count")).toBe(summary.action.slice(PREFIX.length));
+    expect(await page.textContent("#refusal-code")).toBe("OVERSIGHT_CREDENTIAL_REQUIRED");
+    expect(await page.textContent("#h-refusal")).toBe("Unauthenticated refusals in one window");
+    // Never the URL asked, never an address.
+    expect(await page.textContent("#record")).not.toMatch(/%76|127\.0\.0\.1|kind=decision/);
+  });
+
   it("answers who has seen this person, with the legal basis of each disclosure", async () => {
     const { body } = await api<{ disclosures: { decision_id: string; subscriber_id: string; legal_basis: string }[]; denied: number }>(
       `/v1/subjects/${encodeURIComponent(subjectId)}/disclosures`,
@@ -274,7 +304,7 @@ describe("the oversight console in Chromium", () => {
 
   it("has its own queries recorded in the ledger", async () => {
     const { body } = await api<{ records: RecordSummary[] }>(`/v1/records?kind=oversight_query&from=${encodeURIComponent(startedAt)}&limit=500`);
-    // sign-in refusals, the searches, the record, the person, the charts and the anomalies above
+    // the searches, the record, the person, the charts and the anomalies above (refusals for a credential are summarised instead)
     expect(body.records.length).toBeGreaterThanOrEqual(8);
   });
 
