@@ -89,6 +89,20 @@ describe("the audit's door and admin listener", () => {
     }
   });
 
+  it("counts /v1 requests cut off by the address limit in the refusal window, appending no row for them", async () => {
+    const noted: { code: string; route: string }[] = [];
+    const { app, admin } = await buildApp(deps({ rateLimit: { perAddressPerMinute: 2, perPrincipalPerMinute: 0 }, refusals: { note: (n) => void noted.push({ code: n.code, route: n.route }) } }));
+    const rows = async () => Number((await db.query<{ n: string }>("select count(*) as n from audit_records where kind = 'oversight_query'")).rows[0]!.n);
+    const before = await rows();
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await app.inject({ url: "/v1/records?limit=1", headers: { authorization: `Bearer ${TOKEN}` }, remoteAddress: "10.9.9.9" })).statusCode);
+    expect(statuses).toEqual([200, 200, 429, 429, 429]);
+    expect((await rows()) - before).toBe(2);
+    expect(noted).toEqual(Array(3).fill({ code: "RATE_LIMITED", route: "/v1/records" }));
+    await app.close();
+    await admin.close();
+  });
+
   it("holds each oversight account to its own rate limit (429 RATE_LIMITED, Retry-After)", async () => {
     const { app, admin } = await buildApp(deps({ rateLimit: { perAddressPerMinute: 0, perPrincipalPerMinute: 3 } }));
     const as = (token: string) => app.inject({ url: "/v1/records?limit=1", headers: { authorization: `Bearer ${token}` } });

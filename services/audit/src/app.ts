@@ -180,6 +180,12 @@ async function oversightApi(v1: FastifyInstance, deps: AppDeps, refusals: Refusa
   v1.addHook("onSend", async (req: FastifyRequest, reply: FastifyReply, payload) => {
     // Refused for its credential: already counted in the refusal window.
     if (req.refusedUnauthenticated) return payload;
+    // Cut off before its credential was asked for (the address rate limit, an onRequest hook of the
+    // app's own): nobody is known to have asked, so counted like a refusal, never a row each.
+    if (!req.asker) {
+      refusals.note({ door: "http", code: reply.statusCode === 429 ? "RATE_LIMITED" : `HTTP_${reply.statusCode}`, route: req.routeOptions.url ?? UNMATCHED_ROUTE, address: req.ip });
+      return payload;
+    }
     await recordOversightQuery(ledger, {
       officer: req.asker?.name ?? "",
       role: req.asker?.role ?? "",
