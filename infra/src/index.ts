@@ -29,7 +29,7 @@ export {
   type AclSubscriber,
 } from "./kafka/acls.js";
 export { applyAcls, loadAclSubscribers, loadMeshAcls, type ApplyAclsResult } from "./kafka/acl-admin.js";
-export { ensurePki, ISSUE_SCRIPT, localPkiDir, pkiFiles, principalEnv, principalSecurity } from "./kafka/pki.js";
+export { ensurePki, ISSUE_SCRIPT, localPkiDir, meshPublishers, pkiFiles, principalEnv, principalSecurity } from "./kafka/pki.js";
 export {
   COMPLETE_MARKER,
   ensureKafkaDistribution,

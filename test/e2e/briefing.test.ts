@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { addQuarters, quarterOfWeek, weeksOfQuarter, addWeeks } from "../../services/briefing/dist/periods.js";
 import { launchBrowser } from "./browser.js";
 import { client, createRunTopics, header, readTopic } from "./kafka.js";
+import { publish, publisherOf } from "./publishers.js";
 import { startService, type RunningService } from "./stack.js";
 
 /**
@@ -85,8 +86,8 @@ const operationUpdate = {
 };
 
 async function post(svc: RunningService, path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${svc.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  if (res.status !== 202) throw new Error(`${svc.name} ${path}: ${res.status} ${await res.text()}`);
+  const res = await publish(`${svc.url}${path}`, body, { publisher: publisherOf(svc.name) });
+  if (res.status !== 202) throw new Error(`${svc.name} ${path}: ${res.status} ${res.text}`);
 }
 
 /** This run's topics, and the ACLs the shipped generator derives for them from their roles and the run's registry. */

@@ -6,6 +6,7 @@ import { connect as tlsConnect } from "node:tls";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { launchBrowser } from "./browser.js";
+import { publish, PUBLISHER } from "./publishers.js";
 import { auditEnv, OVERSIGHT_TOKEN, oversightHeaders, servicePki, startService, type RunningService } from "./stack.js";
 
 /**
@@ -84,9 +85,9 @@ beforeAll(async () => {
 
     // One noting about a person no other test uses.
     const noting = { ...example, noting_id: `NIC-E2E-${run}`, persons: [{ ...example.persons[0], person_id: `P-${run}` }] };
-    const res = await fetch(`${adapter.url}/v1/reports`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(noting) });
+    const res = await publish(`${adapter.url}/v1/reports`, noting, { publisher: PUBLISHER.police });
     expect(res.status).toBe(202);
-    const { event_id: eventId } = (await res.json()) as { event_id: string };
+    const { event_id: eventId } = res.json() as { event_id: string };
     // Every subscriber's decision on it in the ledger, so what the console shows no longer changes.
     const decisions = await until("a decision per subscriber in the ledger", async () => {
       const { body } = await api<{ records: RecordSummary[] }>(`/v1/records?kind=decision&limit=200`);

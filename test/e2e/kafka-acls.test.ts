@@ -250,8 +250,8 @@ describe("a service outside its grants says so and keeps running", () => {
     expect(entry.topics).toEqual(["takitini.intel.customs.v1"]);
     expect(entry.kafkaError).toMatch(/AUTHORIZATION_FAILED$/);
     expect(entry.msg).toContain("takitini.intel.customs.v1");
-    expect((await fetch(`${adapter.url}/healthz`)).status).toBe(200);
-    expect((await fetch(`${adapter.url}/readyz`)).status).toBe(503);
+    expect((await fetch(`${adapter.adminUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${adapter.adminUrl}/readyz`)).status).toBe(503);
     expect(adapter.child.exitCode).toBeNull();
   });
 });

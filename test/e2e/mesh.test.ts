@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { IntelligenceEvent } from "@takitini/proto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { client, header, readTopic } from "./kafka.js";
+import { publish, PUBLISHER } from "./publishers.js";
 import { oversightHeaders, startMesh } from "./stack.js";
 
 const example = JSON.parse(
@@ -28,12 +29,8 @@ let mesh: Awaited<ReturnType<typeof startMesh>>;
 let subscribers: { id: string; tier: string; delivery_topic: string }[];
 
 async function post(body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${mesh.adapter.url}/v1/reports`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, any>, headers: res.headers };
+  const res = await publish(`${mesh.adapter.url}/v1/reports`, body, { publisher: PUBLISHER.police }, { headers });
+  return { status: res.status, body: res.json() as Record<string, any>, headers: res.headers };
 }
 
 async function decisionsFor(eventId: string, expected: number): Promise<ApiDecision[]> {
@@ -152,5 +149,74 @@ describe("bad input", () => {
     const next = await post({ ...example, noting_id: `NIC-AFTER-${randomUUID().slice(0, 8)}` });
     expect(next.status).toBe(202);
     expect(await decisionsFor(next.body.event_id, subscribers.length)).toHaveLength(subscribers.length);
+  });
+});
+
+describe("publishers are known, and what they are refused is audited (real TLS, real broker, the ledger)", () => {
+  const since = new Date(Date.now() - 1000).toISOString();
+  const run = randomUUID().slice(0, 8);
+  /** Ledger records of `kind` from the police adapter since this block began, with their detail. */
+  async function ledger(kind: string, query = ""): Promise<Record<string, any>[]> {
+    const list = (await (await fetch(`${mesh.audit.url}/v1/records?kind=${kind}&agency=police&from=${encodeURIComponent(since)}&limit=500${query}`, { headers: oversightHeaders })).json()) as { records: { id: string }[] };
+    return Promise.all(list.records.map(async (r) => ((await (await fetch(`${mesh.audit.url}/v1/records/${encodeURIComponent(r.id)}`, { headers: oversightHeaders })).json()) as { record: { detail: Record<string, any> } }).record.detail));
+  }
+  async function eventually<T>(what: string, f: () => Promise<T | undefined>): Promise<T> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const v = await f();
+      if (v !== undefined) return v;
+      if (Date.now() > deadline) throw new Error(`not in the ledger in time: ${what}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  const url = () => `${mesh.adapter.url}/v1/reports`;
+
+  it("a genuine publish carries its publishing system into the ledger's publish record", async () => {
+    const res = await post({ ...example, noting_id: `NIC-PUB-${run}` });
+    expect(res.status).toBe(202);
+    const record = await eventually("the publish record", async () => (await ledger("publish", `&event_id=${res.body.event_id}`))[0]);
+    expect(record.publisher).toBe(`spiffe://takitini.local/publisher/${PUBLISHER.police}`);
+  });
+
+  it("an unauthenticated publish, another agency's certificate, a marking downgrade and a conflicting resubmission are refused, audited, and publish nothing", async () => {
+    const traceOf = () => randomUUID().replaceAll("-", "");
+    const noting = { ...example, noting_id: `NIC-REF-${run}` };
+    // No certificate, several times: one summary for the window, not a row each.
+    for (let i = 0; i < 3; i++) expect((await publish(url(), noting, "none")).status).toBe(401);
+    // Customs' system at Police's door.
+    const other = await publish(url(), noting, { publisher: PUBLISHER.customs });
+    expect([other.status, other.json().error.code]).toEqual([403, "PUBLISHER_NOT_FOR_AGENCY"]);
+    // Police's LAW ENFORCEMENT ONLY default removed.
+    const downTrace = traceOf();
+    const down = await post({ ...noting, caveats: [] }, { traceparent: `00-${downTrace}-00f067aa0ba902b7-01` });
+    expect([down.status, down.body.error.code, down.body.error.issues.map((i: { path: string }) => i.path)]).toEqual([400, "MARKING_BELOW_FLOOR", ["caveats"]]);
+    // Published once; then the same id with other content.
+    const first = await post(noting);
+    expect([first.status, first.body.duplicate]).toEqual([202, false]);
+    const conflict = await post({ ...noting, summary: `${String(example["summary"])} (changed)` });
+    expect([conflict.status, conflict.body.error.code]).toEqual([409, "CONFLICT"]);
+
+    const refusals = await eventually("the refusals", async () => {
+      const all = await ledger("refusal");
+      const wrong = all.find((r) => r.code === "PUBLISHER_NOT_FOR_AGENCY" && r.principal === `spiffe://takitini.local/publisher/${PUBLISHER.customs}`);
+      const marking = all.find((r) => r.code === "MARKING_BELOW_FLOOR" && r.trace_id === downTrace);
+      const conflicted = all.find((r) => r.code === "CONFLICT" && r.event_id === first.body.event_id);
+      return wrong && marking && conflicted ? { wrong, marking, conflicted } : undefined;
+    });
+    expect(refusals.marking).toMatchObject({ service: "police-adapter", door: "http", principal: `spiffe://takitini.local/publisher/${PUBLISHER.police}`, field_paths: ["caveats"] });
+    expect(refusals.conflicted).toMatchObject({ principal: `spiffe://takitini.local/publisher/${PUBLISHER.police}`, field_paths: ["payload.policeNoting.summary"] });
+    // Field paths, never values.
+    expect(JSON.stringify(refusals)).not.toContain("(changed)");
+    const summary = await eventually("the window's summary", async () => {
+      const s = (await ledger("refusal_summary")).filter((r) => r.service === "police-adapter" && r.code === "PUBLISHER_CERTIFICATE_REQUIRED");
+      const count = s.reduce((n, r) => n + r.count, 0);
+      return count >= 3 ? s : undefined;
+    });
+    expect(summary.every((r) => r.route === "/v1/reports" && r.distinct_addresses >= 1)).toBe(true);
+    expect(JSON.stringify(summary)).not.toContain("127.0.0.1");
+
+    // Exactly one event with this native id reached the topic: the first genuine one.
+    const seen = await readTopic(kafka, "takitini.intel.police.v1", { idleMs: 2000 });
+    expect(seen.filter((m) => m.message.key?.toString() === first.body.event_id)).toHaveLength(1);
   });
 });

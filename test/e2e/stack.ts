@@ -9,12 +9,13 @@ import { fileURLToPath } from "node:url";
 import { createAccount } from "@takitini/runtime";
 import { inject } from "vitest";
 import { principalEnv } from "./kafka.js";
+import { adapterDoorEnv } from "./publishers.js";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 export interface RunningService {
   name: string;
-  /** The service's door (HTTPS for the audit and the briefing: `fetch` trusts the suite's CA, see trustSuiteCa). */
+  /** The service's door (HTTPS for the audit, the briefing and the adapters: `fetch` trusts the suite's CA, see trustSuiteCa). */
   url: string;
   /** Its admin listener (plain HTTP): /healthz, /readyz, /metrics, /docs. */
   adminUrl: string;
@@ -100,10 +101,12 @@ function grpcDefaults(name: string): Record<string, string> {
 export async function startService(name: string, env: Record<string, string>, opts: { waitReady?: boolean } = {}): Promise<RunningService> {
   const port = await freePort();
   const adminPort = await freePort();
+  const adapter = name.endsWith("-adapter");
   const tls = TLS_SERVICES.has(name);
   if (tls) trustSuiteCa();
   const child = spawn(process.execPath, [`${ROOT}services/${name}/dist/main.js`], {
-    env: { ...process.env, ...principalEnv(name), ...grpcDefaults(name), ...(tls ? serviceTlsEnv(name) : {}), ...env, PORT: String(port), ADMIN_PORT: String(adminPort), HOST: "127.0.0.1", LOG_LEVEL: "info" },
+    // Adapters: their doors' certificates and the run's event-id key (publishers.ts).
+    env: { ...process.env, ...principalEnv(name), ...grpcDefaults(name), ...(adapter ? adapterDoorEnv(name) : {}), ...(tls ? serviceTlsEnv(name) : {}), ...env, PORT: String(port), ADMIN_PORT: String(adminPort), HOST: "127.0.0.1", LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   // Never outlive the test run, even when it is killed mid-way.
@@ -114,8 +117,8 @@ export async function startService(name: string, env: Record<string, string>, op
   child.stdout?.on("data", (d: Buffer) => (out += d.toString("utf8")));
   child.stderr?.on("data", (d: Buffer) => (out += d.toString("utf8")));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const url = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
-  // Probes, metrics and docs: the admin listener, plain HTTP.
+  // The adapters' doors are HTTPS (mutual TLS): their probes, metrics and docs are on the admin listener.
+  const url = `${adapter || tls ? "https" : "http"}://127.0.0.1:${port}`;
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   // The admin listener; a service not yet on two listeners answers its probes on its door.
   const probe = (path: string) => fetch(`${adminUrl}${path}`).catch(() => fetch(`${url}${path}`));
@@ -194,7 +197,8 @@ export async function startMesh(brokers: string[], databaseUrl: string) {
   try {
     const audit = await start("audit", { ...common, ...auditEnv(databaseUrl, run), GROUP_ID: `takitini-audit-e2e-${run}` });
     const exchange = await start("exchange", { ...common, GROUP_ID: `takitini-exchange-e2e-${run}`, INSTANCE_ID: `e2e-${run}` });
-    const adapter = await start("police-adapter", common);
+    // Refusals without a certificate summarised every second (the window), so tests see them soon.
+    const adapter = await start("police-adapter", { ...common, REFUSAL_WINDOW_MS: "1000" });
     return { run, audit, exchange, adapter, all: [adapter, exchange, audit] };
   } catch (err) {
     // Leave nothing running when the mesh cannot come up whole.

@@ -19,6 +19,7 @@ import { decisionIdFor } from "@takitini/runtime";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { decodeCursor } from "../../services/exchange/dist/subscribe/cursor.js";
 import { client, createRunTopics, header, readTopic, registryWith } from "./kafka.js";
+import { publish, PUBLISHER } from "./publishers.js";
 import { freePort, ROOT, startService, type RunningService } from "./stack.js";
 
 const brokers = inject("brokers");
@@ -172,13 +173,9 @@ beforeAll(async () => {
 
   for (let i = 0; i < EVENTS; i++) {
     const traceId = randomUUID().replaceAll("-", "");
-    const res = await fetch(`${adapter.url}/v1/reports`, {
-      method: "POST",
-      headers: { "content-type": "application/json", traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
-      body: JSON.stringify({ ...example, noting_id: `NIC-SUB-${run}-${i}` }),
-    });
+    const res = await publish(`${adapter.url}/v1/reports`, { ...example, noting_id: `NIC-SUB-${run}-${i}` }, { publisher: PUBLISHER.police }, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
     expect(res.status).toBe(202);
-    published.set(((await res.json()) as { event_id: string }).event_id, traceId);
+    published.set((res.json() as { event_id: string }).event_id, traceId);
   }
 });
 
@@ -396,13 +393,9 @@ describe("the door's own state", () => {
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         for (let i = next.i++; i < MORE; i = next.i++) {
-          const res = await fetch(`${adapter.url}/v1/reports`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ ...example, noting_id: `NIC-SUB-${run}-bulk-${i}`, summary: `${"Bulk backpressure noting. ".repeat(40)}${i}` }),
-          });
+          const res = await publish(`${adapter.url}/v1/reports`, { ...example, noting_id: `NIC-SUB-${run}-bulk-${i}`, summary: `${"Bulk backpressure noting. ".repeat(40)}${i}` }, { publisher: PUBLISHER.police });
           expect(res.status).toBe(202);
-          ids.add(((await res.json()) as { event_id: string }).event_id);
+          ids.add((res.json() as { event_id: string }).event_id);
         }
       }),
     );

@@ -3,6 +3,7 @@ import { createInterface } from "node:readline";
 import { parse as parseCsv } from "csv-parse";
 import cliProgress from "cli-progress";
 import { continueTrace, formatPath, type FieldIssue } from "@takitini/runtime";
+import type { Publisher } from "./identity.js";
 import type { Intake } from "./intake.js";
 import { FORBIDDEN_KEYS, jsonTextTooDeep, tooDeepIssue } from "./limits.js";
 
@@ -154,6 +155,8 @@ export interface ImportSummary {
 
 export interface ImportOptions {
   intake: Intake;
+  /** The publishing system whose certificate the import presented: every event carries it. */
+  by: Publisher;
   recordType: string;
   file: string;
   format: "ndjson" | "csv";
@@ -188,7 +191,7 @@ export async function importFile(opts: ImportOptions): Promise<ImportSummary> {
   let batch: { line: number; raw: string; record: unknown }[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
-    const outcomes = await opts.intake.submitMany(opts.recordType, batch.map((b) => b.record), trace, "bulk");
+    const outcomes = await opts.intake.submitMany(opts.recordType, batch.map((b) => b.record), trace, "bulk", opts.by);
     outcomes.forEach((o, i) => {
       const row = batch[i]!;
       if (o.ok) {

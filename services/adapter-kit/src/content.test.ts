@@ -1,12 +1,14 @@
 import { IntelligenceEvent } from "@takitini/proto";
 import { describe, expect, it } from "vitest";
 import { ContentIndex, ContentMemory, contentFingerprint, differingPaths, storedFingerprint } from "./content.js";
+import { eventIdFor } from "@takitini/runtime";
 import { envelope, type AgencyDefaults } from "./fields.js";
+import { TEST_EVENT_ID_KEY } from "./testing.js";
 
 const defaults: AgencyDefaults = { classification: "RESTRICTED", caveats: ["LAW ENFORCEMENT ONLY"], legalBasis: { instrument: "Test Act", provision: "s 1", description: "" } };
 
-function event(patch: { ref?: string; summary?: string; classification?: "SECRET"; at?: Date; persons?: string[]; occurred?: string } = {}): IntelligenceEvent {
-  return envelope({
+function event(patch: { ref?: string; summary?: string; classification?: "SECRET"; at?: Date; persons?: string[]; occurred?: string; publisher?: string } = {}): IntelligenceEvent {
+  const e = envelope({
     agency: "POLICE",
     eventType: "police.organised_crime_noting",
     nativeId: patch.ref ?? "N-1",
@@ -18,6 +20,7 @@ function event(patch: { ref?: string; summary?: string; classification?: "SECRET
     subjects: (patch.persons ?? ["Mere"]).map((name, i) => ({ entity: { $case: "person", value: { subjectId: `police/person/P-${i}`, fullName: name, aliases: [], dateOfBirth: "", address: "", phoneNumbers: [], documents: [], role: "SUBJECT_ROLE_ASSOCIATE" as never, isMinor: false } } })),
     payload: { $case: "policeNoting", value: { groupName: "Mob", activity: "ORGANISED_CRIME_ACTIVITY_DRUG_SUPPLY" as never, commodities: [], summary: patch.summary ?? "seen", reportingUnit: "NIC", locality: "Ōpōtiki" } },
   });
+  return { ...e, id: eventIdFor(TEST_EVENT_ID_KEY, "POLICE", patch.ref ?? "N-1"), publisher: patch.publisher ?? "spiffe://takitini.local/publisher/police/nia" };
 }
 const bytes = (e: IntelligenceEvent) => IntelligenceEvent.encode(e).finish();
 
@@ -25,6 +28,8 @@ describe("contentFingerprint", () => {
   it("is the same whenever the record is published, and differs with its content", () => {
     const a = contentFingerprint(event());
     expect(contentFingerprint(event({ at: new Date("2030-01-01T00:00:00Z") }))).toBe(a);
+    // Which system sent it is not what it says: another of the agency's systems resubmitting it is a duplicate.
+    expect(contentFingerprint(event({ publisher: "spiffe://takitini.local/publisher/police/other" }))).toBe(a);
     expect(contentFingerprint(event({ summary: "seen twice" }))).not.toBe(a);
     expect(contentFingerprint(event({ classification: "SECRET" }))).not.toBe(a);
     expect(a).toMatch(/^[A-Za-z0-9_-]{22}$/);

@@ -6,8 +6,9 @@ import { formatPath } from "@takitini/runtime";
  * What makes a resubmission a duplicate or a conflict: the content of the mapped
  * event. Pure, no Kafka.
  *
- * Content is the protobuf encoding of the event without `publishedAt` (when it was
- * published, not what the record says; the trace travels in headers). Same
+ * Content is the protobuf encoding of the event without `publishedAt` and
+ * `publisher` (when and by which system it was published, not what the record
+ * says; the trace travels in headers). Same
  * native id, same content: a duplicate. Same native id, other content: a
  * conflict, refused. The fingerprint is derivable from what is on the topic —
  * the publisher writes it in a header, and recomputes it from the stored event
@@ -19,7 +20,7 @@ import { formatPath } from "@takitini/runtime";
 export const CONTENT_HASH_HEADER = "takitini-content-sha256";
 
 function withoutVolatile(event: IntelligenceEvent): IntelligenceEvent {
-  return { ...event, publishedAt: undefined };
+  return { ...event, publishedAt: undefined, publisher: "" };
 }
 
 /** The first 128 bits of the SHA-256 of the content, base64url: plenty to tell two versions of one record apart. */

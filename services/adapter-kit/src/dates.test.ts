@@ -3,6 +3,7 @@ import { z } from "zod";
 import { CLOCK_SKEW_MS, EARLIEST_DATE, existingIsoWeek, isoDate, isoDateTime, plausibleDate, plausibleDateTime, plausibleIsoWeek, withClock } from "./dates.js";
 import { envelope, type AgencyDefaults } from "./fields.js";
 import { ingest } from "./ingest.js";
+import { TEST_EVENT_ID_KEY } from "./testing.js";
 import type { AgencyAdapter, RecordKind } from "./kind.js";
 import { lastSyntheticDay, lastSyntheticWeek, SYNTHETIC_UNTIL } from "./synthetic.js";
 
@@ -105,7 +106,7 @@ describe("ingest: INVALID_DATE", () => {
     synthesize: () => ({}),
   };
   const adapter: AgencyAdapter = { agency: "POLICE", service: "t", topic: "t", httpPort: 0, grpcPort: 0, kinds: [kind] };
-  const run = (r: Record<string, unknown>) => ingest(adapter, "dated", { ref: "D-1", ...r }, now, { now });
+  const run = (r: Record<string, unknown>) => ingest(adapter, "dated", { ref: "D-1", ...r }, now, { now, eventIdKey: TEST_EVENT_ID_KEY });
 
   it("is the code when every problem is a date, with each field path", () => {
     const r = run({ seen_at: "2027-01-01T00:00:00Z", due: "1850-01-01T00:00:00Z" });
@@ -119,8 +120,8 @@ describe("ingest: INVALID_DATE", () => {
 
   it("uses the clock it is given, and the system clock without one", () => {
     expect(run({ seen_at: "2026-12-01T10:04:00Z", due: "2026-12-31T00:00:00Z" }).ok).toBe(true);
-    expect(ingest(adapter, "dated", { ref: "D-1", seen_at: "2026-12-01T10:04:00Z" }, new Date(0), { now: new Date("2026-11-01T00:00:00Z") }).ok).toBe(false);
-    const r = ingest(adapter, "dated", { ref: "D-1", seen_at: new Date(Date.now() + 3_600_000).toISOString() }, new Date(0));
+    expect(ingest(adapter, "dated", { ref: "D-1", seen_at: "2026-12-01T10:04:00Z" }, new Date(0), { now: new Date("2026-11-01T00:00:00Z"), eventIdKey: TEST_EVENT_ID_KEY }).ok).toBe(false);
+    const r = ingest(adapter, "dated", { ref: "D-1", seen_at: new Date(Date.now() + 3_600_000).toISOString() }, new Date(0), { eventIdKey: TEST_EVENT_ID_KEY });
     expect(!r.ok && r.code).toBe("INVALID_DATE");
   });
 });

@@ -16,7 +16,7 @@ import { HTTP_ERROR_CODES } from "./http.js";
 import { Intake } from "./intake.js";
 import type { AgencyAdapter, RecordKind } from "./kind.js";
 import { jsonTextTooDeep } from "./limits.js";
-import { checkHostileBodies, hostileBodies, httpDoorForTests, RecordingPublisher } from "./testing.js";
+import { checkHostileBodies, hostileBodies, httpDoorForTests, RecordingPublisher, TEST_EVENT_ID_KEY, testPublisher } from "./testing.js";
 
 /*
  * Bad input, the marking floor and conflicts through all three doors, on a test
@@ -148,9 +148,9 @@ describe("the intake: conflicts", () => {
   it("counts adapter_conflicts_total and logs the paths, never the values", async () => {
     const metrics = createMetricsRegistry("t");
     const { logger, lines } = capturedLogger();
-    const intake = new Intake(adapter, new RecordingPublisher(), metrics, logger, () => now);
-    await intake.submit("sighting", example, continueTrace({}), "http");
-    const r = await intake.submit("sighting", record({ note: "Te Kaha secret", persons: [{ person_id: "P-1", name: "Hēmi Tāwhiri" }] }), continueTrace({}), "http");
+    const intake = new Intake(adapter, new RecordingPublisher(), metrics, logger, { eventIdKey: TEST_EVENT_ID_KEY, now: () => now });
+    await intake.submit("sighting", example, continueTrace({}), "http", testPublisher(adapter.agency));
+    const r = await intake.submit("sighting", record({ note: "Te Kaha secret", persons: [{ person_id: "P-1", name: "Hēmi Tāwhiri" }] }), continueTrace({}), "http", testPublisher(adapter.agency));
     expect(!r.ok && [r.code, r.issues.map((i) => i.path)]).toEqual(["CONFLICT", ["subjects[0].entity.person.fullName", "subjects[0].entity.person.dateOfBirth", "payload.policeNoting.groupName"]]);
     const text = await metrics.metrics();
     expect(text).toMatch(/adapter_conflicts_total\{record_type="sighting",door="http",service="t"\} 1/);
@@ -192,12 +192,12 @@ function deepStruct(depth: number): Buffer {
 
 describe("the gRPC door", () => {
   const publisher = new RecordingPublisher();
-  const intake = new Intake(adapter, publisher, createMetricsRegistry("t"), createLogger("t", "silent"), () => now);
-  const server = createGrpcDoor(intake, { maxMessageBytes: 1024 * 1024, maxStreamRecords: 100, logger: createLogger("t", "silent") });
+  const intake = new Intake(adapter, publisher, createMetricsRegistry("t"), createLogger("t", "silent"), { eventIdKey: TEST_EVENT_ID_KEY, now: () => now });
+  const server = createGrpcDoor(intake, { agency: adapter.agency, tls: "insecure", identify: () => ({ ok: true, publisher: testPublisher(adapter.agency) }), maxMessageBytes: 1024 * 1024, maxStreamRecords: 100, logger: createLogger("t", "silent") });
   let client: InstanceType<typeof AdapterServiceClient>;
   let raw: grpc.Client;
   beforeAll(async () => {
-    const port = await listenGrpc(server, "127.0.0.1", 0);
+    const port = await listenGrpc(server, "127.0.0.1", 0, "insecure");
     client = new AdapterServiceClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     raw = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   });
@@ -262,7 +262,7 @@ describe("the gRPC door", () => {
 describe("the bulk door", () => {
   const make = () => {
     const publisher = new RecordingPublisher();
-    return { publisher, intake: new Intake(adapter, publisher, createMetricsRegistry("t"), createLogger("t", "silent"), () => now) };
+    return { publisher, intake: new Intake(adapter, publisher, createMetricsRegistry("t"), createLogger("t", "silent"), { eventIdKey: TEST_EVENT_ID_KEY, now: () => now }) };
   };
   const dir = () => mkdtempSync(join(tmpdir(), "takitini-doors-"));
 
@@ -299,7 +299,7 @@ describe("the bulk door", () => {
     const d = dir();
     const file = join(d, "in.csv");
     writeFileSync(file, "ref,district,seen_at,note,persons.0.__proto__.x\nS-1,Eastern,2026-11-01T00:00:00Z,n,1\n");
-    const run = importFile({ intake, recordType: "sighting", file, format: "csv", rejectsFile: join(d, "r.ndjson"), batchSize: 10, progress: false });
+    const run = importFile({ intake, by: testPublisher("POLICE"), recordType: "sighting", file, format: "csv", rejectsFile: join(d, "r.ndjson"), batchSize: 10, progress: false });
     await expect(run).rejects.toBeInstanceOf(CsvHeaderError);
     await expect(run).rejects.toThrow('column 5 ("persons.0.__proto__.x"): "__proto__" is not allowed in a field path');
     expect(publisher.calls).toEqual([]);
@@ -322,7 +322,7 @@ describe("the bulk door", () => {
         JSON.stringify(record({ ref: "B-1" })),
       ].join("\n"),
     );
-    const s = await importFile({ intake, recordType: "sighting", file, format: "ndjson", rejectsFile, batchSize: 2, progress: false });
+    const s = await importFile({ intake, by: testPublisher("POLICE"), recordType: "sighting", file, format: "ndjson", rejectsFile, batchSize: 2, progress: false });
     expect([s.rows, s.accepted, s.duplicates, s.rejected]).toEqual([6, 1, 1, 4]);
     const rejects = readFileSync(rejectsFile, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { line: number; code: string; issues: { path: string }[] });
     expect(rejects.map((r) => [r.line, r.code, r.issues.map((i) => i.path)])).toEqual([
@@ -334,7 +334,7 @@ describe("the bulk door", () => {
     expect(statSync(rejectsFile).mode & 0o777).toBe(0o600);
     expect(publisher.published.map((e) => e.sourceRecordId)).toEqual(["B-1"]);
     const fresh = join(d, "fresh.rejects.ndjson");
-    await importFile({ intake, recordType: "sighting", file, format: "ndjson", rejectsFile: fresh, batchSize: 10, progress: false });
+    await importFile({ intake, by: testPublisher("POLICE"), recordType: "sighting", file, format: "ndjson", rejectsFile: fresh, batchSize: 10, progress: false });
     expect(statSync(fresh).mode & 0o777).toBe(0o600);
   });
 });

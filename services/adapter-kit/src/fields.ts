@@ -11,7 +11,7 @@ import {
   type IntelligenceEvent,
   type Subject,
 } from "@takitini/proto";
-import { eventIdFor, text, type FieldIssue } from "@takitini/runtime";
+import { text, type FieldIssue } from "@takitini/runtime";
 import seedrandom from "seedrandom";
 import { z } from "zod";
 import { isoDate } from "./dates.js";
@@ -299,7 +299,8 @@ export interface EnvelopeParts {
 }
 
 /**
- * Assemble the envelope: deterministic id, markings with the agency's defaults
+ * Assemble the envelope (its id is left empty: the intake derives it from the
+ * native id with the adapters' key, see ingest.ts): markings with the agency's defaults
  * as their floor, grading, legal basis. Throws `MarkingBelowFloor` when the
  * record's own markings are below its defaults.
  */
@@ -310,7 +311,7 @@ export function envelope(p: EnvelopeParts): IntelligenceEvent {
   const caveats = (p.caveats ?? p.defaults.caveats).map((c) => CAVEATS[c]);
   const legal = p.legalBasis ?? p.defaults.legalBasis;
   const event: IntelligenceEvent = {
-    id: eventIdFor(p.agency, p.nativeId),
+    id: "",
     sourceAgency: Agency[`AGENCY_${p.agency}`],
     eventType: p.eventType,
     occurredAt: new Date(p.occurredAt),
@@ -322,6 +323,8 @@ export function envelope(p: EnvelopeParts): IntelligenceEvent {
     operationRef: p.operationRef ?? "",
     subjects: p.subjects ?? [],
     sourceRecordId: p.nativeId,
+    // Stamped by the intake with the publishing system's identity.
+    publisher: "",
     payload: p.payload,
   };
   if (p.grading) {

@@ -1,8 +1,10 @@
 import * as grpc from "@grpc/grpc-js";
 import { AdapterServiceService, PublishResponse, PublishStreamResponse, type AdapterServiceServer, type PublishRequest, type PublishStreamRequest, type Rejection } from "@takitini/proto";
 import { continueTrace, HEADERS, type Logger, type TraceContext } from "@takitini/runtime";
+import { identifyPublisher, type Publisher, type PublisherResult } from "./identity.js";
 import { Refusal } from "./ingest.js";
 import type { Intake, Outcome } from "./intake.js";
+import type { AgencyCode } from "./kind.js";
 import { scanRecordRequest, tooDeepIssue } from "./limits.js";
 
 type Failure = Exclude<Outcome, { ok: true }>;
@@ -63,7 +65,41 @@ export const guardedAdapterService = {
   publishStream: { ...AdapterServiceService.publishStream, requestDeserialize: guardedDecode(AdapterServiceService.publishStream.requestDeserialize) },
 } as const;
 
+/** The gRPC door's transport: mutual TLS with the mesh's CA (a client without a certificate is refused at the handshake). */
+export interface GrpcTls {
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
+const PUBLISHER_STATUS: Record<Exclude<PublisherResult, { ok: true }>["code"], grpc.status> = {
+  PUBLISHER_CERTIFICATE_REQUIRED: grpc.status.UNAUTHENTICATED,
+  NOT_A_PUBLISHER: grpc.status.PERMISSION_DENIED,
+  PUBLISHER_NOT_FOR_AGENCY: grpc.status.PERMISSION_DENIED,
+};
+
+type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown>;
+
+/** The publisher a call's verified client certificate names (grpc-js verifies it at the handshake). */
+export function callPublisher(call: AnyCall, agency: AgencyCode): PublisherResult {
+  const peer = call.getAuthContext().sslPeerCertificate;
+  return identifyPublisher(peer, peer !== undefined, agency);
+}
+
+function publisherError(who: Exclude<PublisherResult, { ok: true }>): grpc.ServiceError {
+  const metadata = new grpc.Metadata();
+  metadata.set(GRPC_ERROR_CODE_KEY, who.code);
+  const details = `${who.code}: ${who.message}`;
+  return Object.assign(new Error(details), { code: PUBLISHER_STATUS[who.code], details, metadata });
+}
+
 export interface GrpcDoorOptions {
+  /** The agency whose publishers may call. */
+  agency: AgencyCode;
+  /** Mutual TLS (the only production transport); "insecure" only for in-process tests, which must then hand in `identify`. */
+  tls: GrpcTls | "insecure";
+  /** Who the caller is; default: the verified client certificate's publisher identity. */
+  identify?: (call: AnyCall) => PublisherResult;
   maxMessageBytes: number;
   /** Most records one PublishStream call may carry. */
   maxStreamRecords: number;
@@ -72,6 +108,17 @@ export interface GrpcDoorOptions {
 
 /** The gRPC door: AdapterService.Publish (unary) and PublishStream (client streaming). */
 export function createGrpcDoor(intake: Intake, opts: GrpcDoorOptions): grpc.Server {
+  if (opts.tls === "insecure" && !opts.identify) throw new Error("an insecure gRPC door needs an explicit identify()");
+  const identify = opts.identify ?? ((call: AnyCall) => callPublisher(call, opts.agency));
+  /** The caller, or the refusal it was answered with (reported for the ledger). */
+  const who = (call: AnyCall): Publisher | grpc.ServiceError => {
+    const r = identify(call);
+    if (r.ok) return r.publisher;
+    if (r.code === "PUBLISHER_CERTIFICATE_REQUIRED") intake.refusals?.unauthenticated({ door: "grpc", code: r.code, route: "AdapterService", address: call.getPeer() });
+    else intake.refusals?.refused({ door: "grpc", code: r.code, principal: r.identity || `sha256:${r.certificateSha256}`, recordType: "", eventId: "", paths: [], traceId: "" });
+    opts.logger.warn({ code: r.code, identity: r.identity, certificateSha256: r.certificateSha256 }, "publisher refused");
+    return publisherError(r);
+  };
   const server = new grpc.Server({
     "grpc.max_receive_message_length": opts.maxMessageBytes,
     "grpc.max_send_message_length": 4 * 1024 * 1024,
@@ -80,9 +127,11 @@ export function createGrpcDoor(intake: Intake, opts: GrpcDoorOptions): grpc.Serv
   });
   const impl: AdapterServiceServer = {
     publish(call: grpc.ServerUnaryCall<PublishRequest, PublishResponse>, callback: grpc.sendUnaryData<PublishResponse>) {
+      const publisher = who(call);
+      if (publisher instanceof Error) return callback(publisher);
       const trace = traceFrom(call.metadata);
       intake
-        .submit(call.request.recordType, call.request.record ?? null, trace, "grpc")
+        .submit(call.request.recordType, call.request.record ?? null, trace, "grpc", publisher)
         .then((o) => {
           if (!o.ok) return callback(grpcError(o));
           callback(null, PublishResponse.fromPartial({ eventId: o.result.eventId, eventType: o.event.eventType, duplicate: o.result.duplicate, topic: o.result.topic, partition: o.result.partition, offset: o.result.offset }));
@@ -94,6 +143,11 @@ export function createGrpcDoor(intake: Intake, opts: GrpcDoorOptions): grpc.Serv
     },
 
     publishStream(call: grpc.ServerReadableStream<PublishStreamRequest, PublishStreamResponse>, callback: grpc.sendUnaryData<PublishStreamResponse>) {
+      const publisher = who(call);
+      if (publisher instanceof Error) {
+        call.destroy();
+        return callback(publisher);
+      }
       const trace = traceFrom(call.metadata);
       const received: PublishStreamRequest[] = [];
       let overflow = false;
@@ -110,7 +164,7 @@ export function createGrpcDoor(intake: Intake, opts: GrpcDoorOptions): grpc.Serv
           callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: `TOO_MANY_RECORDS: at most ${opts.maxStreamRecords} records per stream; nothing was published` });
           return;
         }
-        summarise(intake, received, trace)
+        summarise(intake, received, trace, publisher)
           .then((summary) => callback(null, summary))
           .catch((err: unknown) => {
             opts.logger.error({ err }, "publish stream failed");
@@ -124,13 +178,13 @@ export function createGrpcDoor(intake: Intake, opts: GrpcDoorOptions): grpc.Serv
 }
 
 /** Publish a stream's records, grouped into runs of one record type; report each rejection by position. */
-async function summarise(intake: Intake, received: PublishStreamRequest[], trace: TraceContext): Promise<PublishStreamResponse> {
+async function summarise(intake: Intake, received: PublishStreamRequest[], trace: TraceContext, publisher: Publisher): Promise<PublishStreamResponse> {
   const summary: PublishStreamResponse = { accepted: 0, duplicates: 0, rejected: [], eventIds: [] };
   for (let start = 0; start < received.length; ) {
     const type = received[start]!.recordType;
     let end = start;
     while (end < received.length && received[end]!.recordType === type) end++;
-    const outcomes = await intake.submitMany(type, received.slice(start, end).map((r) => r.record ?? null), trace, "grpc");
+    const outcomes = await intake.submitMany(type, received.slice(start, end).map((r) => r.record ?? null), trace, "grpc", publisher);
     outcomes.forEach((o, i) => {
       if (o.ok) {
         if (o.result.duplicate) summary.duplicates++;
@@ -145,10 +199,10 @@ async function summarise(intake: Intake, received: PublishStreamRequest[], trace
   return summary;
 }
 
-export function listenGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) =>
-    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
-  );
+/** Listen with the door's transport: mutual TLS (client certificates required and verified), or insecure for in-process tests. */
+export function listenGrpc(server: grpc.Server, host: string, port: number, tls: GrpcTls | "insecure"): Promise<number> {
+  const credentials = tls === "insecure" ? grpc.ServerCredentials.createInsecure() : grpc.ServerCredentials.createSsl(tls.ca, [{ cert_chain: tls.cert, private_key: tls.key }], true);
+  return new Promise((resolve, reject) => server.bindAsync(`${host}:${port}`, credentials, (err, bound) => (err ? reject(err) : resolve(bound))));
 }
 
 export function closeGrpc(server: grpc.Server, graceMs: number): Promise<void> {

@@ -1,8 +1,10 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { commonErrors, continueTrace, defineErrors, HEADERS, type FieldIssue } from "@takitini/runtime";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { TLSSocket } from "node:tls";
 import { z } from "zod";
+import { identifyPublisher, PUBLISHER_REFUSALS, type Publisher } from "./identity.js";
 import type { Intake, Outcome } from "./intake.js";
 import type { AgencyAdapter } from "./kind.js";
 import { jsonTextTooDeep, MAX_JSON_DEPTH, tooDeepIssue } from "./limits.js";
@@ -14,6 +16,9 @@ export const httpErrors = defineErrors({
   TOO_DEEP: { status: 400, message: `the body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels` },
   INVALID_DATE: { status: 400, message: "a date is outside its plausible window (not before 1900-01-01, not in the future beyond the field's horizon)" },
   MARKING_BELOW_FLOOR: { status: 400, message: "the record's markings are below its agency's defaults: classification may be raised and caveats added, never lowered or removed" },
+  PUBLISHER_CERTIFICATE_REQUIRED: { status: PUBLISHER_REFUSALS.PUBLISHER_CERTIFICATE_REQUIRED, message: "present a client certificate for your agency system, issued by the mesh's CA (mutual TLS)" },
+  NOT_A_PUBLISHER: { status: PUBLISHER_REFUSALS.NOT_A_PUBLISHER, message: "the client certificate names no publishing system (spiffe://takitini.local/publisher/<agency>/<system>)" },
+  PUBLISHER_NOT_FOR_AGENCY: { status: PUBLISHER_REFUSALS.PUBLISHER_NOT_FOR_AGENCY, message: "the client certificate is another agency's publishing system's" },
   UNKNOWN_RECORD_TYPE: { status: 404, message: "unknown record type" },
   CONFLICT: { status: 409, message: "a record with this id was already published with different content; nothing was published" },
   PUBLISH_FAILED: { status: 503, message: "the event could not be published; nothing was accepted, retry later" },
@@ -85,10 +90,62 @@ function fail(outcome: Exclude<Outcome, { ok: true }>, issues: FieldIssue[] = ou
   return httpErrors[outcome.code](issues);
 }
 
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The agency system this request's client certificate names (set by the record scope's hook). */
+    publisher?: Publisher;
+  }
+}
+
+/** The client certificate of a request over TLS, and whether the TLS layer verified it against the CA. */
+export function peerCertificate(req: FastifyRequest): { cert: ReturnType<TLSSocket["getPeerCertificate"]> | undefined; verified: boolean } {
+  const socket = req.raw.socket as Partial<TLSSocket>;
+  if (typeof socket.getPeerCertificate !== "function") return { cert: undefined, verified: false };
+  const cert = socket.getPeerCertificate();
+  return { cert: cert && Object.keys(cert).length > 0 ? cert : undefined, verified: socket.authorized === true };
+}
+
+/** Routes anyone may call (the probes a supervisor uses); matched routes, not URL prefixes. */
+const OPEN_ROUTES: ReadonlySet<string> = new Set(["/healthz", "/readyz"]);
+
+export interface HttpDoorOptions {
+  /**
+   * Who the caller is. Default: the verified client certificate's publisher
+   * identity (mutual TLS). Only tests and TAKITINI_INSECURE_PUBLISHERS hand in
+   * another.
+   */
+  identify?: (req: FastifyRequest) => ReturnType<typeof identifyPublisher>;
+  /** Where the OpenAPI document and swagger-ui are served: the admin listener (default: the door itself, for in-process tests). */
+  docs?: FastifyInstance;
+}
+
 /** Register the JSON door: one POST route per record kind, and the OpenAPI docs at /docs. */
-export async function registerHttpDoor(app: FastifyInstance, adapter: AgencyAdapter, intake: Intake): Promise<void> {
-  await app.register(swagger, { mode: "static", specification: { document: openApiDocument(adapter) as never } });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+export async function registerHttpDoor(app: FastifyInstance, adapter: AgencyAdapter, intake: Intake, opts: HttpDoorOptions = {}): Promise<void> {
+  const docs = opts.docs ?? app;
+  await docs.register(swagger, { mode: "static", specification: { document: openApiDocument(adapter) as never } });
+  await docs.register(swaggerUi, { routePrefix: "/docs" });
+  const identify = opts.identify ?? ((req: FastifyRequest) => {
+    const { cert, verified } = peerCertificate(req);
+    return identifyPublisher(cert, verified, adapter.agency);
+  });
+
+  // Every request — whichever route the router matched, under whichever spelling
+  // of its path, and any path it matched to none — needs a publisher's client
+  // certificate for this agency, but the health probes (the routes themselves,
+  // not URL prefixes). Nothing is decided from the URL's text.
+  app.addHook("onRequest", async (req) => {
+    if (OPEN_ROUTES.has(req.routeOptions.url ?? "") || (docs === app && (req.routeOptions.url ?? "").startsWith("/docs"))) return;
+    const who = identify(req);
+    if (who.ok) {
+      req.publisher = who.publisher;
+      return;
+    }
+    const route = req.routeOptions.url ?? "unmatched";
+    if (who.code === "PUBLISHER_CERTIFICATE_REQUIRED") intake.refusals?.unauthenticated({ door: "http", code: who.code, route, address: req.ip });
+    else intake.refusals?.refused({ door: "http", code: who.code, principal: who.identity || `sha256:${who.certificateSha256}`, recordType: "", eventId: "", paths: [], traceId: "" });
+    req.log.warn({ code: who.code, route, identity: who.identity, certificateSha256: who.certificateSha256 }, "publisher refused");
+    throw httpErrors[who.code]([{ path: "", code: who.code, message: who.message }]);
+  });
 
   app.get("/v1/record-types", async () => ({
     agency: adapter.agency,
@@ -116,10 +173,10 @@ export async function registerHttpDoor(app: FastifyInstance, adapter: AgencyAdap
           traceparent: req.headers[HEADERS.TRACEPARENT] as string | undefined,
           tracestate: req.headers[HEADERS.TRACESTATE] as string | undefined,
         });
-        const outcome = await intake.submit(kind.recordType, req.body, trace, "http");
+        const outcome = await intake.submit(kind.recordType, req.body, trace, "http", req.publisher!);
         if (!outcome.ok) throw fail(outcome);
         const { result } = outcome;
-        req.log.info({ eventId: result.eventId, duplicate: result.duplicate, traceId: trace.traceId }, result.duplicate ? "duplicate record" : "record published");
+        req.log.info({ eventId: result.eventId, duplicate: result.duplicate, publisher: req.publisher!.uri, traceId: trace.traceId }, result.duplicate ? "duplicate record" : "record published");
         return reply
           .code(result.duplicate ? 200 : 202)
           .header(HEADERS.TRACEPARENT, trace.traceparent)

@@ -12,3 +12,4 @@ export * from "./publisher.js";
 export * from "./service.js";
 export * from "./refs.js";
 export * from "./synthetic.js";
+export * from "./identity.js";

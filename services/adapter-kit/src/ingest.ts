@@ -1,5 +1,5 @@
 import type { IntelligenceEvent } from "@takitini/proto";
-import { zodIssues, type FieldIssue } from "@takitini/runtime";
+import { eventIdFor, zodIssues, type EventIdKey, type FieldIssue } from "@takitini/runtime";
 import { z } from "zod";
 import { INVALID_DATE, withClock } from "./dates.js";
 import { MarkingBelowFloor } from "./fields.js";
@@ -46,6 +46,8 @@ function issuesOf(error: z.ZodError): FieldIssue[] {
 }
 
 export interface IngestOptions {
+  /** The adapters' shared secret: event ids are HMACs of the agency and native id under it. */
+  eventIdKey: EventIdKey;
   /** "Now" for the plausible window of dates (default: the system clock). */
   now?: Date;
 }
@@ -57,7 +59,7 @@ export interface IngestOptions {
  * record type, nesting depth (iteratively, before anything recursive),
  * prototype keys, the schema (with dates in their window), the marking floor.
  */
-export function ingest(adapter: AgencyAdapter, recordType: string, raw: unknown, publishedAt: Date, opts: IngestOptions = {}): IngestResult {
+export function ingest(adapter: AgencyAdapter, recordType: string, raw: unknown, publishedAt: Date, opts: IngestOptions): IngestResult {
   const kind = kindFor(adapter, recordType);
   if (!kind) {
     return {
@@ -79,7 +81,9 @@ export function ingest(adapter: AgencyAdapter, recordType: string, raw: unknown,
     return { ok: false, code: onlyDates ? INGEST_ERRORS.INVALID_DATE : INGEST_ERRORS.VALIDATION_FAILED, issues };
   }
   try {
-    return { ok: true, event: kind.map(parsed.data, publishedAt), nativeId: kind.nativeId(parsed.data) };
+    const nativeId = kind.nativeId(parsed.data);
+    const event = kind.map(parsed.data, publishedAt);
+    return { ok: true, event: { ...event, id: eventIdFor(opts.eventIdKey, adapter.agency, nativeId) }, nativeId };
   } catch (err) {
     if (err instanceof MarkingBelowFloor) return { ok: false, code: INGEST_ERRORS.MARKING_BELOW_FLOOR, issues: err.issues };
     throw err;

@@ -1,10 +1,50 @@
-import { Counter, type FieldIssue, type Logger, type Registry, type TraceContext } from "@takitini/runtime";
+import { Counter, type EventIdKey, type FieldIssue, type Logger, type Registry, type TraceContext } from "@takitini/runtime";
 import type { IntelligenceEvent } from "@takitini/proto";
+import type { Publisher } from "./identity.js";
 import { ingest, type IngestCode } from "./ingest.js";
 import type { AgencyAdapter } from "./kind.js";
 import type { EventPublisher, PublishResult } from "./publisher.js";
 
 export type Door = "http" | "grpc" | "bulk" | "demo";
+
+/** One refusal for the oversight body's ledger: who, through which door, which code and fields — never values. */
+export interface PublishRefusal {
+  door: Door;
+  code: string;
+  /** The caller's identity (a publisher's SPIFFE id; "" when none was proven). */
+  principal: string;
+  recordType: string;
+  eventId: string;
+  paths: string[];
+  traceId: string;
+}
+
+/**
+ * Where refusals the oversight body must see are reported: one record each for
+ * an identified caller (see REFUSALS_AUDITED, and a certificate of the wrong
+ * kind or agency), counted per window for callers without a certificate.
+ */
+export interface RefusalSink {
+  refused(r: PublishRefusal): void;
+  /** A call refused before anyone was identified: summarised per window (route is a pattern, never the raw URL). */
+  unauthenticated(r: { door: Door; code: string; route: string; address: string }): void;
+}
+
+/**
+ * Refusals of an identified publisher that go to the ledger, one each: a
+ * marking below the agency's floor and a conflicting resubmission say something
+ * about the caller's intent, not just its data. Plain validation failures are
+ * counted in metrics only.
+ */
+export const REFUSALS_AUDITED: ReadonlySet<string> = new Set(["MARKING_BELOW_FLOOR", "CONFLICT"]);
+
+export interface IntakeOptions {
+  /** The adapters' shared secret for event ids (EVENT_ID_KEY_FILE). */
+  eventIdKey: EventIdKey;
+  /** Where refusals the oversight body sees are reported (none: not reported). */
+  refusals?: RefusalSink;
+  now?: () => Date;
+}
 
 export type Outcome =
   | { ok: true; result: PublishResult; event: IntelligenceEvent }
@@ -29,13 +69,16 @@ export class Intake {
   private readonly rejected: Counter<"record_type" | "door" | "code">;
   private readonly conflicts: Counter<"record_type" | "door">;
 
+  private readonly now: () => Date;
+
   constructor(
     readonly adapter: AgencyAdapter,
     private readonly publisher: EventPublisher,
     metrics: Registry,
     private readonly logger: Logger,
-    private readonly now: () => Date = () => new Date(),
+    private readonly opts: IntakeOptions,
   ) {
+    this.now = opts.now ?? (() => new Date());
     const registers = [metrics];
     this.accepted = new Counter({ name: "adapter_records_accepted_total", help: "Native records accepted and published", labelNames: ["record_type", "door"], registers });
     this.duplicates = new Counter({ name: "adapter_records_duplicate_total", help: "Resubmitted records (same native id): nothing new published", labelNames: ["record_type", "door"], registers });
@@ -47,16 +90,20 @@ export class Intake {
     return this.publisher.isReady();
   }
 
-  async submit(recordType: string, raw: unknown, trace: TraceContext, door: Door): Promise<Outcome> {
+  /** Where the doors report the refusals of callers they could not accept. */
+  get refusals(): RefusalSink | undefined {
+    return this.opts.refusals;
+  }
+
+  /** Validate, map and publish one record from `publisher` (whose id the event carries). */
+  async submit(recordType: string, raw: unknown, trace: TraceContext, door: Door, publisher: Publisher): Promise<Outcome> {
     const now = this.now();
-    const r = ingest(this.adapter, recordType, raw, now, { now });
-    if (!r.ok) {
-      this.rejected.inc({ record_type: recordType, door, code: r.code });
-      return r;
-    }
+    const r = ingest(this.adapter, recordType, raw, now, { now, eventIdKey: this.opts.eventIdKey });
+    if (!r.ok) return this.refuse(recordType, door, publisher, trace, r);
+    const event = { ...r.event, publisher: publisher.uri };
     try {
-      const result = await this.publisher.publish(r.event, trace);
-      return this.settle(recordType, door, result, r.event);
+      const result = await this.publisher.publish(event, trace);
+      return this.settle(recordType, door, result, event, publisher, trace);
     } catch (err) {
       this.logger.error({ err, eventId: r.event.id, recordType }, "publish failed");
       this.rejected.inc({ record_type: recordType, door, code: "PUBLISH_FAILED" });
@@ -65,9 +112,12 @@ export class Intake {
   }
 
   /** Validate all, then publish the valid ones in one request. Rejections never block the rest. */
-  async submitMany(recordType: string, raws: unknown[], trace: TraceContext, door: Door): Promise<Outcome[]> {
+  async submitMany(recordType: string, raws: unknown[], trace: TraceContext, door: Door, publisher: Publisher): Promise<Outcome[]> {
     const now = this.now();
-    const ingested = raws.map((raw) => ingest(this.adapter, recordType, raw, now, { now }));
+    const ingested = raws.map((raw) => {
+      const r = ingest(this.adapter, recordType, raw, now, { now, eventIdKey: this.opts.eventIdKey });
+      return r.ok ? { ...r, event: { ...r.event, publisher: publisher.uri } } : r;
+    });
     const valid = ingested.flatMap((r) => (r.ok ? [{ event: r.event, trace }] : []));
     let results: PublishResult[] = [];
     let failed = false;
@@ -81,26 +131,31 @@ export class Intake {
     }
     let i = 0;
     return ingested.map((r): Outcome => {
-      if (!r.ok) {
-        this.rejected.inc({ record_type: recordType, door, code: r.code });
-        return r;
-      }
+      if (!r.ok) return this.refuse(recordType, door, publisher, trace, r);
       const result = results[i++];
       if (failed || !result) {
         this.rejected.inc({ record_type: recordType, door, code: "PUBLISH_FAILED" });
         return { ok: false, code: "PUBLISH_FAILED", issues: [] };
       }
-      return this.settle(recordType, door, result, r.event);
+      return this.settle(recordType, door, result, r.event, publisher, trace);
     });
   }
 
+  /** Count a refusal; report it for the ledger when the oversight body must see it. */
+  private refuse(recordType: string, door: Door, publisher: Publisher, trace: TraceContext, r: Exclude<Outcome, { ok: true }>, eventId = ""): Outcome {
+    this.rejected.inc({ record_type: recordType, door, code: r.code });
+    if (REFUSALS_AUDITED.has(r.code)) {
+      this.opts.refusals?.refused({ door, code: r.code, principal: publisher.uri, recordType, eventId, paths: r.issues.map((i) => i.path), traceId: trace.traceId });
+    }
+    return r;
+  }
+
   /** Count a publisher's answer; a conflict becomes a refusal, logged with its paths (never the values). */
-  private settle(recordType: string, door: Door, result: PublishResult, event: IntelligenceEvent): Outcome {
+  private settle(recordType: string, door: Door, result: PublishResult, event: IntelligenceEvent, publisher: Publisher, trace: TraceContext): Outcome {
     if (result.conflict) {
       this.conflicts.inc({ record_type: recordType, door });
-      this.rejected.inc({ record_type: recordType, door, code: "CONFLICT" });
-      this.logger.warn({ code: "CONFLICT", eventId: result.eventId, recordType, door, paths: result.conflict.paths }, "native id already published with different content; refused");
-      return { ok: false, code: "CONFLICT", issues: conflictIssues(result.conflict.paths) };
+      this.logger.warn({ code: "CONFLICT", eventId: result.eventId, recordType, door, publisher: publisher.uri, paths: result.conflict.paths }, "native id already published with different content; refused");
+      return this.refuse(recordType, door, publisher, trace, { ok: false, code: "CONFLICT", issues: conflictIssues(result.conflict.paths) }, result.eventId);
     }
     (result.duplicate ? this.duplicates : this.accepted).inc({ record_type: recordType, door });
     return { ok: true, result, event };

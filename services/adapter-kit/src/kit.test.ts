@@ -15,7 +15,7 @@ import { ingest } from "./ingest.js";
 import { Intake } from "./intake.js";
 import type { AgencyAdapter, RecordKind } from "./kind.js";
 import { forbiddenKeys } from "./limits.js";
-import { RecordingPublisher } from "./testing.js";
+import { RecordingPublisher, TEST_EVENT_ID_KEY, testPublisher } from "./testing.js";
 
 const defaults: AgencyDefaults = { classification: "IN-CONFIDENCE", caveats: [], legalBasis: { instrument: "Test Act", provision: "s 1", description: "" } };
 const schema = z.strictObject({ ref: nativeId, district, note: text(50, { min: 1 }), count: z.number().int().min(0), tags: z.array(z.string()).default([]) });
@@ -41,21 +41,21 @@ class MemoryPublisher extends RecordingPublisher {
 
 const make = () => {
   const publisher = new MemoryPublisher();
-  const intake = new Intake(adapter, publisher, createMetricsRegistry("t"), createLogger("t", "silent"), () => at);
+  const intake = new Intake(adapter, publisher, createMetricsRegistry("t"), createLogger("t", "silent"), { eventIdKey: TEST_EVENT_ID_KEY, now: () => at });
   return { publisher, intake };
 };
 
 describe("ingest", () => {
   it("validates and maps, deriving the event id from the native id", () => {
-    const r = ingest(adapter, "sighting", kind.example, at);
-    expect(r.ok && r.event.id).toBe(eventIdFor("POLICE", "S-1"));
+    const r = ingest(adapter, "sighting", kind.example, at, { eventIdKey: TEST_EVENT_ID_KEY });
+    expect(r.ok && r.event.id).toBe(eventIdFor(TEST_EVENT_ID_KEY, "POLICE", "S-1"));
   });
   it("refuses unknown record types, bad fields and prototype-pollution keys, with paths", () => {
-    const unknown = ingest(adapter, "rumour", {}, at);
+    const unknown = ingest(adapter, "rumour", {}, at, { eventIdKey: TEST_EVENT_ID_KEY });
     expect(!unknown.ok && unknown.code).toBe("UNKNOWN_RECORD_TYPE");
-    const bad = ingest(adapter, "sighting", { ref: "S-1", district: "Atlantis", note: "x", count: -1, extra: 1 }, at);
+    const bad = ingest(adapter, "sighting", { ref: "S-1", district: "Atlantis", note: "x", count: -1, extra: 1 }, at, { eventIdKey: TEST_EVENT_ID_KEY });
     expect(!bad.ok && bad.issues.map((i) => i.path).sort()).toEqual(["count", "district", "extra"]);
-    const poisoned = ingest(adapter, "sighting", JSON.parse('{"ref":"S-1","tags":[{"__proto__":{"x":1}}]}'), at);
+    const poisoned = ingest(adapter, "sighting", JSON.parse('{"ref":"S-1","tags":[{"__proto__":{"x":1}}]}'), at, { eventIdKey: TEST_EVENT_ID_KEY });
     expect(!poisoned.ok && poisoned.code).toBe("FORBIDDEN_KEY");
     expect(forbiddenKeys(JSON.parse('{"a":{"constructor":{"prototype":1}}}'))).toEqual(["a.constructor"]);
   });
@@ -64,7 +64,7 @@ describe("ingest", () => {
 describe("the HTTP door", () => {
   const build = async (publisher: MemoryPublisher, intake: Intake) => {
     const app = createHttpServer({ service: "t", logger: createLogger("t", "silent"), metrics: createMetricsRegistry("t2"), readiness: [], bodyLimit: 4096 });
-    await registerHttpDoor(app, adapter, intake);
+    await registerHttpDoor(app, adapter, intake, { identify: () => ({ ok: true, publisher: testPublisher("POLICE") }) });
     return app;
   };
   it("answers 202 once, then 200 duplicate with the same event id and nothing new published", async () => {
@@ -110,10 +110,10 @@ describe("the HTTP door", () => {
 
 describe("the gRPC door (real loopback connection)", () => {
   const { publisher, intake } = make();
-  const server = createGrpcDoor(intake, { maxMessageBytes: 64 * 1024, maxStreamRecords: 100, logger: createLogger("t", "silent") });
+  const server = createGrpcDoor(intake, { agency: "POLICE", tls: "insecure", identify: () => ({ ok: true, publisher: testPublisher("POLICE") }), maxMessageBytes: 64 * 1024, maxStreamRecords: 100, logger: createLogger("t", "silent") });
   let client: InstanceType<typeof AdapterServiceClient>;
   beforeAll(async () => {
-    const port = await listenGrpc(server, "127.0.0.1", 0);
+    const port = await listenGrpc(server, "127.0.0.1", 0, "insecure");
     client = new AdapterServiceClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   });
   afterAll(async () => {
@@ -129,7 +129,7 @@ describe("the gRPC door (real loopback connection)", () => {
     const a = await unary("sighting", { ref: "G-1", district: "Eastern", note: "Whakatōhea", count: 3 });
     const b = await unary("sighting", { ref: "G-1", district: "Eastern", note: "Whakatōhea", count: 3 });
     expect(a.err).toBeNull();
-    expect(a.res?.eventId).toBe(eventIdFor("POLICE", "G-1"));
+    expect(a.res?.eventId).toBe(eventIdFor(TEST_EVENT_ID_KEY, "POLICE", "G-1"));
     expect(b.res?.duplicate).toBe(true);
     expect(publisher.log.filter((e) => e.id === a.res?.eventId)).toHaveLength(1);
   });
@@ -180,7 +180,7 @@ describe("the bulk door", () => {
     const dir = mkdtempSync(join(tmpdir(), "takitini-bulk-"));
     const file = join(dir, "in.ndjson");
     writeFileSync(file, ['{"ref":"B-1","district":"Eastern","note":"Ōpōtiki","count":1}', "", "{not json", '{"ref":"B-2","district":"Mars","note":"x","count":1}', '{"ref":"B-1","district":"Eastern","note":"Ōpōtiki","count":1}', '{"ref":"B-3","district":"Northland","note":"y","count":2}'].join("\n"));
-    const s = await importFile({ intake, recordType: "sighting", file, format: "ndjson", rejectsFile: join(dir, "rejects.ndjson"), batchSize: 2, progress: false });
+    const s = await importFile({ intake, by: testPublisher("POLICE"), recordType: "sighting", file, format: "ndjson", rejectsFile: join(dir, "rejects.ndjson"), batchSize: 2, progress: false });
     expect([s.rows, s.accepted, s.duplicates, s.rejected]).toEqual([5, 2, 1, 2]);
     const rejects = readFileSync(join(dir, "rejects.ndjson"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { line: number; code: string });
     expect(rejects.map((r) => [r.line, r.code])).toEqual([[3, "MALFORMED_JSON"], [4, "VALIDATION_FAILED"]]);
@@ -194,7 +194,7 @@ describe("the bulk door", () => {
     const dir = mkdtempSync(join(tmpdir(), "takitini-bulk-"));
     const file = join(dir, "in.csv");
     writeFileSync(file, "ref,district,note,count:number,tags:list\nC-1,Waitematā,Tāmaki,4,a;b\nC-2,Eastern,,1,\n");
-    const s = await importFile({ intake, recordType: "sighting", file, format: "csv", rejectsFile: join(dir, "r.ndjson"), batchSize: 10, progress: false });
+    const s = await importFile({ intake, by: testPublisher("POLICE"), recordType: "sighting", file, format: "csv", rejectsFile: join(dir, "r.ndjson"), batchSize: 10, progress: false });
     expect([s.accepted, s.rejected]).toEqual([1, 1]);
     expect(publisher.log[0]?.payload?.$case === "policeNoting" && publisher.log[0].payload.value.reportingUnit).toBe("a,b");
   });

@@ -1,10 +1,11 @@
 import { IntelligenceEvent } from "@takitini/proto";
-import { continueTrace, createLogger } from "@takitini/runtime";
+import { continueTrace, createLogger, eventIdFor } from "@takitini/runtime";
 import type { Kafka } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { CONTENT_HASH_HEADER, contentFingerprint } from "./content.js";
 import { envelope, type AgencyDefaults } from "./fields.js";
 import { IdempotentKafkaPublisher } from "./publisher.js";
+import { TEST_EVENT_ID_KEY } from "./testing.js";
 
 /*
  * The publisher's idempotency and conflict logic over a fake kafkajs client: one
@@ -13,8 +14,10 @@ import { IdempotentKafkaPublisher } from "./publisher.js";
  */
 
 const defaults: AgencyDefaults = { classification: "RESTRICTED", caveats: [], legalBasis: { instrument: "Test Act", provision: "s 1", description: "" } };
-const event = (ref: string, summary = "seen", at = new Date("2026-11-20T00:00:00Z")) =>
-  envelope({ agency: "POLICE", eventType: "police.organised_crime_noting", nativeId: ref, occurredAt: "2026-11-01T00:00:00Z", publishedAt: at, district: "Eastern", defaults, payload: { $case: "policeNoting", value: { groupName: "Mob", activity: "ORGANISED_CRIME_ACTIVITY_DRUG_SUPPLY" as never, commodities: [], summary, reportingUnit: "NIC", locality: "" } } });
+const event = (ref: string, summary = "seen", at = new Date("2026-11-20T00:00:00Z")): IntelligenceEvent => ({
+  ...envelope({ agency: "POLICE", eventType: "police.organised_crime_noting", nativeId: ref, occurredAt: "2026-11-01T00:00:00Z", publishedAt: at, district: "Eastern", defaults, payload: { $case: "policeNoting", value: { groupName: "Mob", activity: "ORGANISED_CRIME_ACTIVITY_DRUG_SUPPLY" as never, commodities: [], summary, reportingUnit: "NIC", locality: "" } } }),
+  id: eventIdFor(TEST_EVENT_ID_KEY, "POLICE", ref),
+});
 const trace = continueTrace({});
 
 type Stored = { key: Buffer; value: Buffer | null; headers?: Record<string, Buffer | string> };

@@ -1,31 +1,36 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { extname } from "node:path";
 import { parseArgs } from "node:util";
 import {
   baseConfig,
   continueTrace,
-  createHttpServer,
+  createHttpServers,
   createKafka,
+  httpServersShape,
+  rateLimitSettings,
+  RefusalReporter,
   readKafkaSecurity,
   createLogger,
   createMetricsRegistry,
   installShutdown,
   loadConfig,
   port,
+  readEventIdKey,
 } from "@takitini/runtime";
 import { z } from "zod";
 import { CsvHeaderError, formatSummary, importFile } from "./bulk.js";
-import { closeGrpc, createGrpcDoor, listenGrpc } from "./grpc.js";
+import { closeGrpc, createGrpcDoor, listenGrpc, type GrpcTls } from "./grpc.js";
+import { demoPublisher, publisherFromFiles } from "./identity.js";
 import { registerHttpDoor } from "./http.js";
-import { Intake } from "./intake.js";
+import { Intake, type PublishRefusal } from "./intake.js";
 import { seededRandom } from "./fields.js";
 import type { AgencyAdapter } from "./kind.js";
 import { IdempotentKafkaPublisher } from "./publisher.js";
 
 export function adapterConfigSchema(adapter: AgencyAdapter) {
   return baseConfig.extend({
-    /** HTTP port: the JSON door, /docs, health, readiness and metrics. */
-    PORT: port.default(adapter.httpPort),
+    /** PORT (the HTTPS door), ADMIN_PORT (metrics, docs, probes), rate limits per address and per publisher. */
+    ...httpServersShape({ port: adapter.httpPort, perAddressPerMinute: 120_000, perPrincipalPerMinute: 120_000 }),
     /** gRPC port: AdapterService.Publish and PublishStream. */
     GRPC_PORT: port.default(adapter.grpcPort),
     /** Topic the adapter publishes to. */
@@ -42,7 +47,33 @@ export function adapterConfigSchema(adapter: AgencyAdapter) {
     DEMO_RECORDS_PER_MINUTE: z.coerce.number().min(0).max(60_000).default(0),
     /** Seed of the demo stream. */
     DEMO_SEED: z.string().default("takitini"),
+    /** The adapters' shared secret for event ids (HMAC-SHA-256; ≥ 32 bytes, raw or hex; the file 0600). */
+    EVENT_ID_KEY_FILE: z.string().min(1, "EVENT_ID_KEY_FILE is required: the adapters' shared event-id key"),
+    /** The doors' server certificate (PEM; infra/pki/issue.sh issues service/<adapter>.crt). */
+    HTTP_TLS_CERT_FILE: z.string().min(1, "HTTP_TLS_CERT_FILE is required: the adapter's doors are mutual TLS only"),
+    /** Its key. */
+    HTTP_TLS_KEY_FILE: z.string().min(1, "HTTP_TLS_KEY_FILE is required: the adapter's doors are mutual TLS only"),
+    /** The CA publishers' client certificates must chain to (the mesh's ca.crt). */
+    HTTP_TLS_CA_FILE: z.string().min(1, "HTTP_TLS_CA_FILE is required: publishers' client certificates are checked against it"),
+    /** Where refusals go for the oversight body's ledger (RefusalRecord, RefusalSummary). */
+    REFUSAL_TOPIC: z.string().min(1).default("takitini.audit.refusals.v1"),
+    /** Window over which refusals of callers without a certificate are counted into one summary. */
+    REFUSAL_WINDOW_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   });
+}
+
+type AdapterConfig = z.infer<ReturnType<typeof adapterConfigSchema>>;
+
+/** Read the doors' certificate files; a missing or unreadable one names its variable. */
+function doorTls(config: AdapterConfig): GrpcTls {
+  const read = (name: "HTTP_TLS_CERT_FILE" | "HTTP_TLS_KEY_FILE" | "HTTP_TLS_CA_FILE") => {
+    try {
+      return readFileSync(config[name]);
+    } catch (err) {
+      throw new Error(`${name}: cannot read ${config[name]} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+  };
+  return { cert: read("HTTP_TLS_CERT_FILE"), key: read("HTTP_TLS_KEY_FILE"), ca: read("HTTP_TLS_CA_FILE") };
 }
 
 /** Run an agency adapter service: HTTP and gRPC doors, idempotent publisher, optional demo stream. */
@@ -52,16 +83,27 @@ export async function runAdapter(adapter: AgencyAdapter): Promise<void> {
   const metrics = createMetricsRegistry(adapter.service);
   const kafka = createKafka({ clientId: `takitini-${adapter.service}`, brokers: config.KAFKA_BROKERS, logger, security: readKafkaSecurity(config) });
   const publisher = new IdempotentKafkaPublisher(kafka, config.TOPIC, config.PUBLISH_TIMEOUT_MS, logger, { indexGroupPrefix: `takitini-${adapter.service}`, contentMemoryBytes: config.CONFLICT_MEMORY_BYTES });
-  const intake = new Intake({ ...adapter, topic: config.TOPIC }, publisher, metrics, logger);
-  const app = createHttpServer({
+  const eventIdKey = readEventIdKey(config.EVENT_ID_KEY_FILE);
+  const tls = doorTls(config);
+  const reporter = new RefusalReporter(kafka, { topic: config.REFUSAL_TOPIC, service: adapter.service, windowMs: config.REFUSAL_WINDOW_MS, logger, metrics }).start();
+  const refusals = {
+    refused: (r: PublishRefusal) => void reporter.refused({ door: r.door, code: r.code, principal: r.principal, recordType: r.recordType, eventId: r.eventId, fieldPaths: r.paths, traceId: r.traceId }),
+    unauthenticated: (r: { door: string; code: string; route: string; address: string }) => reporter.unauthenticated(r),
+  };
+  const intake = new Intake({ ...adapter, topic: config.TOPIC }, publisher, metrics, logger, { eventIdKey, refusals });
+  const http = createHttpServers({
     service: adapter.service,
     logger,
     metrics,
     bodyLimit: config.BODY_LIMIT_BYTES,
     readiness: [{ name: "kafka-publisher", check: () => publisher.isReady() }],
+    tls: { ...tls, clientCertificates: "request" },
+    // Per address before anyone is identified; per publishing system once its certificate is.
+    rateLimit: rateLimitSettings(config, (req) => req.publisher?.uri),
   });
-  await registerHttpDoor(app, { ...adapter, topic: config.TOPIC }, intake);
-  const grpcServer = createGrpcDoor(intake, { maxMessageBytes: config.BODY_LIMIT_BYTES, maxStreamRecords: config.GRPC_MAX_STREAM_RECORDS, logger });
+  const app = http.app;
+  await registerHttpDoor(app, { ...adapter, topic: config.TOPIC }, intake, { docs: http.admin });
+  const grpcServer = createGrpcDoor(intake, { agency: adapter.agency, tls, maxMessageBytes: config.BODY_LIMIT_BYTES, maxStreamRecords: config.GRPC_MAX_STREAM_RECORDS, logger });
   const starting = new AbortController();
   let demo: NodeJS.Timeout | undefined;
 
@@ -71,25 +113,27 @@ export async function runAdapter(adapter: AgencyAdapter): Promise<void> {
       { name: "stop-starting", run: async () => starting.abort() },
       { name: "demo", run: async () => clearInterval(demo) },
       // Stop taking records first; in-flight ones finish publishing before the producer flushes.
-      { name: "http", run: () => app.close() },
+      { name: "http", run: () => http.close() },
       { name: "grpc", run: () => closeGrpc(grpcServer, 5000) },
       { name: "producer", run: () => publisher.close() },
+      { name: "refusals", run: () => reporter.close() },
     ],
     config.SHUTDOWN_TIMEOUT_MS,
   );
 
-  await app.listen({ host: config.HOST, port: config.PORT });
-  const grpcPort = await listenGrpc(grpcServer, config.HOST, config.GRPC_PORT);
-  logger.info({ http: `http://${config.HOST}:${(app.server.address() as { port: number }).port}`, grpc: `${config.HOST}:${grpcPort}`, topic: config.TOPIC }, `${adapter.service} listening`);
+  const urls = await http.listen({ host: config.HOST, port: config.PORT, adminPort: config.ADMIN_PORT });
+  const grpcPort = await listenGrpc(grpcServer, config.HOST, config.GRPC_PORT, tls);
+  logger.info({ https: urls.url, admin: urls.adminUrl, grpc: `${config.HOST}:${grpcPort} (mutual TLS)`, topic: config.TOPIC }, `${adapter.service} listening`);
   await publisher.start(starting.signal);
 
   if (config.DEMO_RECORDS_PER_MINUTE > 0) {
     const rng = seededRandom(`${config.DEMO_SEED}/${adapter.service}`);
+    const demoBy = demoPublisher(adapter.agency);
     let index = 0;
     demo = setInterval(() => {
       const kind = adapter.kinds[index % adapter.kinds.length]!;
       const record = kind.synthesize(rng, index++);
-      void intake.submit(kind.recordType, record, continueTrace({}), "demo").then((o) => {
+      void intake.submit(kind.recordType, record, continueTrace({}), "demo", demoBy).then((o) => {
         if (!o.ok) logger.warn({ code: o.code, recordType: kind.recordType, issues: o.issues.map((i) => i.path) }, "demo record rejected");
       });
     }, 60_000 / config.DEMO_RECORDS_PER_MINUTE);
@@ -97,15 +141,18 @@ export async function runAdapter(adapter: AgencyAdapter): Promise<void> {
 }
 
 /**
- * `import <file> --type <record_type> [--format csv|ndjson] [--rejects <file>] [--batch N]`
+ * `import <file> --type <record_type> --cert <publisher.crt> --key <publisher.key> [--format csv|ndjson] [--rejects <file>] [--batch N]`
+ * The publisher's certificate (or PUBLISHER_CERT_FILE / PUBLISHER_KEY_FILE) must be
+ * this agency's publishing system's, from the mesh's CA (HTTP_TLS_CA_FILE), and the
+ * key its own: the events carry its identity, exactly as through the doors.
  * Exit 0: all rows accepted; 3: some rows rejected (see the rejects file); 1: failure;
  * 2: usage, or a CSV header refused (nothing published).
  */
 export async function runImportCli(adapter: AgencyAdapter, argv = process.argv.slice(2)): Promise<number> {
-  const usage = `usage: import <file.ndjson|file.csv> --type <${adapter.kinds.map((k) => k.recordType).join("|")}> [--format csv|ndjson] [--rejects <file>] [--batch N]`;
+  const usage = `usage: import <file.ndjson|file.csv> --type <${adapter.kinds.map((k) => k.recordType).join("|")}> --cert <publisher.crt> --key <publisher.key> [--format csv|ndjson] [--rejects <file>] [--batch N]`;
   let args;
   try {
-    args = parseArgs({ args: argv, allowPositionals: true, options: { type: { type: "string" }, format: { type: "string" }, rejects: { type: "string" }, batch: { type: "string" }, quiet: { type: "boolean" } } });
+    args = parseArgs({ args: argv, allowPositionals: true, options: { type: { type: "string" }, format: { type: "string" }, rejects: { type: "string" }, batch: { type: "string" }, quiet: { type: "boolean" }, cert: { type: "string" }, key: { type: "string" } } });
   } catch (err) {
     console.error(`${(err as Error).message}\n${usage}`);
     return 2;
@@ -130,7 +177,25 @@ export async function runImportCli(adapter: AgencyAdapter, argv = process.argv.s
     return 2;
   }
   const batch = Number(args.values.batch ?? 500);
+  const certFile = args.values.cert ?? process.env["PUBLISHER_CERT_FILE"];
+  const keyFile = args.values.key ?? process.env["PUBLISHER_KEY_FILE"];
+  if (!certFile || !keyFile) {
+    console.error(`PUBLISHER_CERTIFICATE_REQUIRED: give the publishing system's certificate and key (--cert, --key)\n${usage}`);
+    return 2;
+  }
   const config = loadConfig(adapterConfigSchema(adapter));
+  let who;
+  try {
+    who = publisherFromFiles(readFileSync(certFile), readFileSync(keyFile), readFileSync(config.HTTP_TLS_CA_FILE), adapter.agency);
+  } catch (err) {
+    console.error(`PUBLISHER_CERTIFICATE_REQUIRED: cannot read ${(err as NodeJS.ErrnoException).path ?? "a certificate file"}`);
+    return 2;
+  }
+  if (!who.ok) {
+    console.error(`${who.code}: ${who.message}; nothing was imported`);
+    return 2;
+  }
+  const eventIdKey = readEventIdKey(config.EVENT_ID_KEY_FILE);
   const logger = createLogger(`${adapter.service}-import`, config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL);
   const kafka = createKafka({ clientId: `takitini-${adapter.service}-import`, brokers: config.KAFKA_BROKERS, logger, security: readKafkaSecurity(config) });
   const publisher = new IdempotentKafkaPublisher(kafka, config.TOPIC, config.PUBLISH_TIMEOUT_MS, logger, { indexGroupPrefix: `takitini-${adapter.service}`, contentMemoryBytes: config.CONFLICT_MEMORY_BYTES });
@@ -143,8 +208,8 @@ export async function runImportCli(adapter: AgencyAdapter, argv = process.argv.s
     return 1;
   }
   try {
-    const intake = new Intake({ ...adapter, topic: config.TOPIC }, publisher, createMetricsRegistry(`${adapter.service}-import`), logger);
-    const summary = await importFile({ intake, recordType, file, format, rejectsFile: args.values.rejects ?? `${file}.rejects.ndjson`, batchSize: Number.isInteger(batch) && batch > 0 ? batch : 500, progress: !args.values.quiet && process.stderr.isTTY === true });
+    const intake = new Intake({ ...adapter, topic: config.TOPIC }, publisher, createMetricsRegistry(`${adapter.service}-import`), logger, { eventIdKey });
+    const summary = await importFile({ intake, by: who.publisher, recordType, file, format, rejectsFile: args.values.rejects ?? `${file}.rejects.ndjson`, batchSize: Number.isInteger(batch) && batch > 0 ? batch : 500, progress: !args.values.quiet && process.stderr.isTTY === true });
     console.log(formatSummary(summary));
     return summary.rejected > 0 ? 3 : 0;
   } catch (err) {

@@ -1,14 +1,15 @@
 // Test helpers for record kinds (import from "@takitini/adapter-kit/testing" in tests only).
 import { IntelligenceEvent } from "@takitini/proto";
-import { createHttpServer, createLogger, createMetricsRegistry, zodIssues, type TraceContext } from "@takitini/runtime";
+import { createHttpServer, createLogger, createMetricsRegistry, EventIdKey, zodIssues, type TraceContext } from "@takitini/runtime";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ContentIndex, contentFingerprint } from "./content.js";
 import { CLASSIFICATION_ORDER, CAVEATS, CLASSIFICATIONS, seededRandom, type CaveatMarking, type ClassificationMarking } from "./fields.js";
-import { HTTP_ERROR_CODES, registerHttpDoor } from "./http.js";
+import { HTTP_ERROR_CODES, registerHttpDoor, type HttpDoorOptions } from "./http.js";
+import type { Publisher } from "./identity.js";
 import { ingest } from "./ingest.js";
-import { Intake } from "./intake.js";
-import type { AgencyAdapter, RecordKind } from "./kind.js";
+import { Intake, type PublishRefusal, type RefusalSink } from "./intake.js";
+import type { AgencyAdapter, AgencyCode, RecordKind } from "./kind.js";
 import { MAX_JSON_DEPTH } from "./limits.js";
 import type { EventPublisher, PublishResult } from "./publisher.js";
 
@@ -92,13 +93,38 @@ export class RecordingPublisher implements EventPublisher {
   async close(): Promise<void> {}
 }
 
-/** An adapter's HTTP door on a recording publisher, for `inject`. */
-export async function httpDoorForTests(adapter: AgencyAdapter, opts: { now?: () => Date; bodyLimit?: number } = {}) {
+/** A refusal sink that keeps what it is told, for assertions. */
+export class RecordingRefusals implements RefusalSink {
+  readonly refusedRecords: PublishRefusal[] = [];
+  readonly unauthenticatedCalls: Parameters<RefusalSink["unauthenticated"]>[0][] = [];
+  refused(r: PublishRefusal): void {
+    this.refusedRecords.push(r);
+  }
+  unauthenticated(r: Parameters<RefusalSink["unauthenticated"]>[0]): void {
+    this.unauthenticatedCalls.push(r);
+  }
+}
+
+/** The event-id key of in-process tests (never a deployment's: those come from EVENT_ID_KEY_FILE). */
+export const TEST_EVENT_ID_KEY = new EventIdKey(Buffer.from("takitini in-process tests' event-id key, 32+ bytes"));
+
+/** The publishing system in-process tests act as: `spiffe://takitini.local/publisher/<agency>/test`. */
+export function testPublisher(agency: AgencyCode): Publisher {
+  const a = agency.toLowerCase();
+  return { agency: a, system: "test", uri: `spiffe://takitini.local/publisher/${a}/test`, certificateSha256: "" };
+}
+
+/**
+ * An adapter's HTTP door on a recording publisher, for `inject` (no TLS): every
+ * request is taken to come from the agency's test publisher unless `identify`
+ * says otherwise. The refusals of real certificates are tested over real TLS.
+ */
+export async function httpDoorForTests(adapter: AgencyAdapter, opts: { now?: () => Date; bodyLimit?: number; identify?: HttpDoorOptions["identify"]; refusals?: RefusalSink } = {}) {
   const publisher = new RecordingPublisher();
   const logger = createLogger("adapter-test", "silent");
-  const intake = new Intake(adapter, publisher, createMetricsRegistry("adapter-test"), logger, opts.now);
+  const intake = new Intake(adapter, publisher, createMetricsRegistry("adapter-test"), logger, { eventIdKey: TEST_EVENT_ID_KEY, ...(opts.now ? { now: opts.now } : {}), ...(opts.refusals ? { refusals: opts.refusals } : {}) });
   const app = createHttpServer({ service: adapter.service, logger, metrics: createMetricsRegistry("adapter-test-http"), readiness: [], bodyLimit: opts.bodyLimit ?? 256 * 1024 });
-  await registerHttpDoor(app, adapter, intake);
+  await registerHttpDoor(app, adapter, intake, { identify: opts.identify ?? (() => ({ ok: true, publisher: testPublisher(adapter.agency) })) });
   return { app, publisher, intake };
 }
 
@@ -248,16 +274,19 @@ const caveatNames = (e: IntelligenceEvent) => (e.handling?.caveats ?? []).map((c
 export function checkMarkingFloor(adapter: AgencyAdapter, at: Date): void {
   describe.each(adapter.kinds.map((k) => [k.recordType, k] as const))("%s: the default markings are a floor", (_name, kind) => {
     const example = kind.example as Record<string, unknown>;
-    const base = ingest(adapter, kind.recordType, example, at);
+    const base = ingest(adapter, kind.recordType, example, at, { eventIdKey: TEST_EVENT_ID_KEY });
     if (!base.ok || "classification" in example || "caveats" in example) throw new Error(`${kind.recordType}: the example must be valid and carry no markings of its own`);
     const floor = { classification: classificationName(base.event), caveats: caveatNames(base.event) };
     const post = async (patch: Record<string, unknown>) => {
-      const { app, publisher } = await httpDoorForTests(adapter);
+      const refusals = new RecordingRefusals();
+      const { app, publisher } = await httpDoorForTests(adapter, { refusals });
       const res = await app.inject({ method: "POST", url: kind.httpPath, payload: { ...example, ...patch } });
       await app.close();
-      return { status: res.statusCode, body: res.json() as { error?: { code: string; issues: { path: string }[] } }, published: publisher.published };
+      return { status: res.statusCode, body: res.json() as { error?: { code: string; issues: { path: string }[] } }, published: publisher.published, refused: refusals.refusedRecords };
     };
     const rank = CLASSIFICATION_ORDER.indexOf(floor.classification);
+    const reported = (r: Awaited<ReturnType<typeof post>>, path: string) =>
+      expect(r.refused.map((x) => [x.code, x.principal, x.recordType, x.paths])).toEqual([["MARKING_BELOW_FLOOR", testPublisher(adapter.agency).uri, kind.recordType, [path]]]);
 
     // A kind whose default is already the lowest classification, or has no default caveat,
     // has no floor below which to go: there is nothing to refuse, so no such test exists.
@@ -265,6 +294,7 @@ export function checkMarkingFloor(adapter: AgencyAdapter, at: Date): void {
       const r = await post({ classification: CLASSIFICATION_ORDER[rank - 1] });
       expect([r.status, r.body.error?.code, r.body.error?.issues.map((i) => i.path)]).toEqual([400, "MARKING_BELOW_FLOOR", ["classification"]]);
       expect(r.published).toEqual([]);
+      reported(r, "classification");
     });
 
     if (floor.caveats.length > 0) it("refuses caveats that leave out a default one, naming the field", async () => {
@@ -272,6 +302,7 @@ export function checkMarkingFloor(adapter: AgencyAdapter, at: Date): void {
         const r = await post({ caveats });
         expect([r.status, r.body.error?.code, r.body.error?.issues.map((i) => i.path)]).toEqual([400, "MARKING_BELOW_FLOOR", ["caveats"]]);
         expect(r.published).toEqual([]);
+        reported(r, "caveats");
       }
     });
 
@@ -296,8 +327,9 @@ export function checkMarkingFloor(adapter: AgencyAdapter, at: Date): void {
  */
 export function checkResubmissions(adapter: AgencyAdapter): void {
   describe.each(adapter.kinds.map((k) => [k.recordType, k] as const))("%s: resubmissions", (_name, kind) => {
-    it("are duplicates with the same content, and conflicts with other content", async () => {
-      const { app, publisher } = await httpDoorForTests(adapter);
+    it("are duplicates with the same content, and conflicts with other content (reported for the ledger)", async () => {
+      const refusals = new RecordingRefusals();
+      const { app, publisher } = await httpDoorForTests(adapter, { refusals });
       const post = (payload: unknown) => app.inject({ method: "POST", url: kind.httpPath, payload: JSON.stringify(payload), headers: { "content-type": "application/json" } });
       try {
         const first = await post(kind.example);
@@ -308,6 +340,7 @@ export function checkResubmissions(adapter: AgencyAdapter): void {
         const error = other.json().error as { code: string; issues: { path: string; code: string }[] };
         expect([other.statusCode, error.code, error.issues.map((i) => [i.path, i.code])]).toEqual([409, "CONFLICT", [["classification", "conflict"]]]);
         expect(publisher.published).toHaveLength(1);
+        expect(refusals.refusedRecords.map((r) => [r.code, r.eventId, r.paths, r.principal])).toEqual([["CONFLICT", first.json().event_id, ["classification"], testPublisher(adapter.agency).uri]]);
       } finally {
         await app.close();
       }
@@ -345,7 +378,7 @@ export function checkDateWindow(adapter: AgencyAdapter, kind: RecordKind, fields
   describe.each(fields.map((f) => [f.path, f] as const))(`${kind.recordType}.%s: a plausible date`, (_p, field) => {
     const segments: Path = field.path.split(".").map((s) => (/^\d+$/.test(s) ? Number(s) : s));
     const shown = field.path.replace(/\.(\d+)/g, "[$1]");
-    const run = (value: string) => ingest(adapter, kind.recordType, setAt(kind.example, segments, value), now, { now });
+    const run = (value: string) => ingest(adapter, kind.recordType, setAt(kind.example, segments, value), now, { now, eventIdKey: TEST_EVENT_ID_KEY });
     const dateIssues = (value: string) => {
       const r = run(value);
       return r.ok ? [] : r.issues.filter((i) => i.code === "INVALID_DATE").map((i) => i.path);

@@ -186,7 +186,9 @@ export function planRecord(
     decisions.push(record_);
 
     if (delivers) {
-      const view = decision.view === "redacted" ? applyRedactions(event, decision.redact) : event;
+      // Which agency system published the record is for the oversight body (the
+      // ledger's publish record), never part of a partner's view.
+      const view = { ...(decision.view === "redacted" ? applyRedactions(event, decision.redact) : event), publisher: "" };
       const headers: Record<string, string> = {
         [HEADERS.EVENT_TYPE]: event.eventType,
         [HEADERS.SCHEMA_VERSION]: INTEL_SCHEMA_VERSION,

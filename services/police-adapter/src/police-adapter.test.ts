@@ -9,6 +9,7 @@ import {
   SourceReliability,
 } from "@takitini/proto";
 import { eventIdFor } from "@takitini/runtime";
+import { TEST_EVENT_ID_KEY } from "@takitini/adapter-kit/testing";
 import { describe, expect, it } from "vitest";
 import { policeAdapter } from "./adapter.js";
 import { notingSchema, organisedCrimeNoting } from "./kinds/organised-crime-noting.js";
@@ -26,7 +27,7 @@ describe("the Police adapter", () => {
   });
   it("has examples and synthetic records that validate", () => {
     for (const kind of policeAdapter.kinds) {
-      expect(ingest(policeAdapter, kind.recordType, kind.example, at).ok).toBe(true);
+      expect(ingest(policeAdapter, kind.recordType, kind.example, at, { eventIdKey: TEST_EVENT_ID_KEY }).ok).toBe(true);
     }
   });
 });
@@ -47,15 +48,16 @@ describe("organised-crime noting: validation", () => {
     ["an unknown field", { surprise: true }, ["surprise"]],
     ["an unknown activity", { activity: "jaywalking" }, ["activity"]],
   ])("rejects %s with its field path", (_n, patch, expected) => {
-    expect(paths(ingest(policeAdapter, "organised_crime_noting", withField(patch), at))).toEqual(expected);
+    expect(paths(ingest(policeAdapter, "organised_crime_noting", withField(patch), at, { eventIdKey: TEST_EVENT_ID_KEY }))).toEqual(expected);
   });
 });
 
 describe("organised-crime noting: mapping", () => {
   const event = organisedCrimeNoting.map(notingSchema.parse(example), at);
-  it("derives a deterministic event id from the noting id", () => {
-    expect(event.id).toBe(eventIdFor("POLICE", "NIC-2026-004217"));
-    expect(organisedCrimeNoting.map(notingSchema.parse(example), new Date()).id).toBe(event.id);
+  it("derives a keyed event id from the noting id", () => {
+    const r = ingest(policeAdapter, "organised_crime_noting", example, at, { eventIdKey: TEST_EVENT_ID_KEY });
+    expect(r.ok && r.event.id).toBe(eventIdFor(TEST_EVENT_ID_KEY, "POLICE", "NIC-2026-004217"));
+    expect(organisedCrimeNoting.nativeId(notingSchema.parse(example))).toBe("NIC-2026-004217");
   });
   it("maps envelope fields and Police defaults", () => {
     expect(event.eventType).toBe("police.organised_crime_noting");

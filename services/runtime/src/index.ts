@@ -20,6 +20,7 @@ export * from "./throttle.js";
 export * from "./sign-in.js";
 export * from "./account-tool.js";
 export * from "./path-variants.js";
+export * from "./san.js";
 export * from "./refusals.js";
 export * from "./refusal-reporter.js";
 export * from "./http-tls.js";

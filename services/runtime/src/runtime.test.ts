@@ -1,4 +1,9 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
@@ -10,7 +15,10 @@ import {
   createLogger,
   createMetricsRegistry,
   decisionIdFor,
+  deterministicId,
   eventIdFor,
+  EventIdKey,
+  readEventIdKey,
   formatPath,
   loadConfig,
   text,
@@ -57,11 +65,35 @@ describe("validation", () => {
 });
 
 describe("ids", () => {
+  const key = new EventIdKey(Buffer.alloc(32, 7));
+  const other = new EventIdKey(Buffer.alloc(32, 8));
   it("are deterministic per native record and per pair", () => {
-    expect(eventIdFor("POLICE", "N-1")).toBe(eventIdFor("POLICE", "N-1"));
-    expect(eventIdFor("POLICE", "N-1")).not.toBe(eventIdFor("CUSTOMS", "N-1"));
+    expect(eventIdFor(key, "POLICE", "N-1")).toBe(eventIdFor(key, "POLICE", "N-1"));
+    expect(eventIdFor(key, "POLICE", "N-1")).not.toBe(eventIdFor(key, "CUSTOMS", "N-1"));
     expect(decisionIdFor("e", "customs")).not.toBe(decisionIdFor("e", "msd"));
-    expect(eventIdFor("POLICE", "N-1")).toMatch(/^[0-9a-f-]{36}$/);
+    // An RFC 9562 UUID, version 8, variant 10.
+    expect(eventIdFor(key, "POLICE", "N-1")).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+  it("cannot be computed without the key: another key, or the unkeyed derivation, gives another id", () => {
+    fc.assert(
+      fc.property(fc.constantFrom("POLICE", "CUSTOMS", "MBIE", "MSD"), fc.string({ minLength: 1, maxLength: 40 }), (agency, native) => {
+        const id = eventIdFor(key, agency, native);
+        expect(id).not.toBe(eventIdFor(other, agency, native));
+        expect(id).not.toBe(deterministicId("event", agency, native));
+      }),
+    );
+  });
+  it("reads a key file only when it is private and long enough", () => {
+    const dir = mkdtempSync(join(tmpdir(), "takitini-key-"));
+    const file = join(dir, "event-id.key");
+    writeFileSync(file, randomBytes(32).toString("hex") + "\n", { mode: 0o600 });
+    const read = readEventIdKey(file);
+    expect(eventIdFor(read, "POLICE", "N-1")).toBe(eventIdFor(read, "POLICE", "N-1"));
+    expect(JSON.stringify({ read })).not.toMatch(/[0-9a-f]{64}/);
+    chmodSync(file, 0o644);
+    expect(() => readEventIdKey(file)).toThrow(/chmod 600/);
+    writeFileSync(join(dir, "short.key"), "abcd", { mode: 0o600 });
+    expect(() => readEventIdKey(join(dir, "short.key"))).toThrow(/at least 32 bytes/);
   });
 });
 

@@ -114,6 +114,7 @@ export function publishRecord(event: IntelligenceEvent, bytes: Uint8Array, sourc
     sourceTopic: source.topic,
     sourcePartition: source.partition,
     sourceOffset: source.offset,
+    publisher: event.publisher,
   });
 }
 
@@ -129,6 +130,8 @@ export function fromPublish(r: PublishRecord, at: Date): Appendable {
     subject_ids: r.subjectIds,
     content_sha256: r.contentSha256,
     source: { topic: r.sourceTopic, partition: r.sourcePartition, offset: r.sourceOffset },
+    // The agency system that published it, as its certificate named it at the adapter's door.
+    publisher: r.publisher,
   };
   return {
     ledger: { recordId, kind: "publish", payload: PublishRecord.encode(r).finish() },

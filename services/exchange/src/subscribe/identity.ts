@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { certificateSha256, parseSubjectAltName } from "@takitini/runtime";
 
 /**
  * Who is asking, and may they have the stream they ask for. Pure: the gRPC shell
@@ -58,48 +58,7 @@ export type IdentityResult =
   | { ok: true; identity: Identity }
   | { ok: false; reason: typeof DENIAL.NO_CLIENT_CERTIFICATE | typeof DENIAL.NO_SUBSCRIBER_IDENTITY; certificateSha256: string };
 
-export function certificateSha256(der: Buffer): string {
-  return createHash("sha256").update(der).digest("hex");
-}
-
-/**
- * Split Node's subjectaltname string into [type, value] pairs. Node separates
- * entries with ", " and renders a value holding special characters as a JSON
- * string (`URI:"…"`); such quoted values are kept apart so a crafted value can
- * never be read as two entries.
- */
-export function parseSubjectAltName(san: string): { type: string; value: string; quoted: boolean }[] {
-  const out: { type: string; value: string; quoted: boolean }[] = [];
-  let i = 0;
-  while (i < san.length) {
-    const colon = san.indexOf(":", i);
-    if (colon < 0) throw new Error("malformed subjectAltName");
-    const type = san.slice(i, colon).trim();
-    let j = colon + 1;
-    let value: string;
-    let quoted = false;
-    if (san[j] === '"') {
-      // A JSON string: find its closing quote, honouring escapes.
-      let k = j + 1;
-      while (k < san.length && san[k] !== '"') k += san[k] === "\\" ? 2 : 1;
-      if (k >= san.length) throw new Error("malformed subjectAltName");
-      value = JSON.parse(san.slice(j, k + 1)) as string;
-      quoted = true;
-      j = k + 1;
-    } else {
-      const end = san.indexOf(", ", j);
-      value = san.slice(j, end < 0 ? san.length : end);
-      j = end < 0 ? san.length : end;
-    }
-    out.push({ type, value, quoted });
-    if (j < san.length) {
-      if (san.slice(j, j + 2) !== ", ") throw new Error("malformed subjectAltName");
-      j += 2;
-    }
-    i = j;
-  }
-  return out;
-}
+export { certificateSha256, parseSubjectAltName };
 
 /**
  * The subscriber a verified client certificate names: exactly one URI SAN
