@@ -17,13 +17,13 @@ import {
   type Subject,
 } from "@takitini/proto";
 import { loadSharingPolicy } from "@takitini/policies";
-import { createLogger, createMetricsRegistry, isoWeekOf } from "@takitini/runtime";
+import { Accounts, createAccountGate, createLogger, createMetricsRegistry, isoWeekOf, parseAccounts } from "@takitini/runtime";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { planRecord } from "../../services/exchange/dist/plan.js";
 import { buildApp } from "../../services/briefing/dist/app.js";
 import { audiencesFrom } from "../../services/briefing/dist/audiences.js";
-import { tokenHash } from "../../services/briefing/dist/auth.js";
+import { leaderAccounts, tokenHash } from "../../services/briefing/dist/auth.js";
 import { assembleBriefing } from "../../services/briefing/dist/briefing.js";
 import { digestKey, digestMessage } from "../../services/briefing/dist/digest.js";
 import { briefingPage } from "../../services/briefing/dist/html.js";
@@ -161,7 +161,13 @@ describe("never an identifier in a briefing", () => {
         const outputs: string[] = [];
         const logs: string[] = [];
         const logger = createLogger("briefing", "debug", new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }));
-        const app = buildApp({
+        // The door only (buildApp gives the door and its admin listener); the leader signs in with a token (the old tokens format).
+        const gate = createAccountGate(
+          new Accounts(parseAccounts(JSON.stringify({ [tokenHash(TOKEN)]: "community-eastern" }), "test tokens", leaderAccounts).accounts),
+          { sessionTtlMs: 60_000, sessionIdleMs: 60_000, freeFailures: 5, backoffBaseMs: 1000, backoffMaxMs: 60_000, cacheTtlMs: 60_000 },
+          logger,
+        );
+        const { app } = buildApp({
           logger,
           metrics: createMetricsRegistry("briefing"),
           readiness: [],
@@ -169,7 +175,7 @@ describe("never an identifier in a briefing", () => {
           store: (id) => stores.get(id)!,
           caughtUp: () => true,
           secret: SECRET,
-          tokens: new Map([[tokenHash(TOKEN), "community-eastern"]]),
+          gate,
           cookieSecure: false,
           recordAccess: async () => undefined,
           now: () => now,
@@ -184,14 +190,20 @@ describe("never an identifier in a briefing", () => {
             }
           }
         }
+        const statuses: number[] = [];
         for (const week of weeks.slice(0, 3)) {
           for (const url of [`/v1/briefings/eastern?week=${week}`, `/briefings/eastern?week=${week}`, `/v1/briefings/waikato?week=${week}`]) {
-            outputs.push((await app.inject({ url, headers: { authorization: `Bearer ${TOKEN}` } })).body);
+            const res = await app.inject({ url, headers: { authorization: `Bearer ${TOKEN}` } });
+            statuses.push(res.statusCode);
+            outputs.push(res.body);
           }
           outputs.push((await app.inject({ url: `/v1/public/eastern?quarter=${quarterOfWeek(week)}` })).body);
         }
         outputs.push(...logs);
         await app.close();
+        gate.stop();
+        // The leader's pages were served (not refused for want of a credential).
+        expect(statuses).toContain(200);
 
         const all = outputs.join("\n");
         for (const s of new Set(secrets)) {
