@@ -1,6 +1,8 @@
 // npm run bench:adapters — accepted records/s per adapter over HTTP and over bulk
 // import against a real broker, and, in the same run, the raw kafkajs produce rate
 // of the same events (the ratio's denominator). Median of ROUNDS rounds.
+// The HTTP door is mutual TLS: the agency's publisher certificate on keep-alive
+// connections (one handshake per connection); the import presents it too.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +15,7 @@ import { mbieAdapter } from "../../services/mbie-adapter/dist/adapter.js";
 import { msdAdapter } from "../../services/msd-adapter/dist/adapter.js";
 import { policeAdapter } from "../../services/police-adapter/dist/adapter.js";
 import { kafkaSecurityOptions, silenceKafkajsTimerWarning } from "@takitini/runtime";
-import { fmt, kafkaForBench, median, pool, ROOT, startProcess } from "./lib.ts";
+import { adapterDoors, adapterRateLimitEnv, fmt, kafkaForBench, median, pool, postJson, ROOT, startProcess } from "./lib.ts";
 
 const N = Number(process.env.BENCH_RECORDS ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -24,6 +26,8 @@ const ADAPTERS: AgencyAdapter[] = [policeAdapter, customsAdapter, mbieAdapter, m
 
 silenceKafkajsTimerWarning();
 const kafka = await kafkaForBench();
+// The doors' certificates from the broker's PKI, the run's event-id key, the publishers' clients.
+const doors = adapterDoors(kafka);
 // The raw pipe as each adapter's own principal, on the same secured listener as the adapters.
 const rawClient = (principal: string) => new Kafka({ clientId: "bench-raw", brokers: kafka.brokers, logLevel: logLevel.ERROR, ...kafkaSecurityOptions(kafka.securityOf(principal)) });
 
@@ -41,7 +45,8 @@ function records(adapter: AgencyAdapter, n: number): { recordType: string; httpP
 
 try {
   for (const adapter of ADAPTERS) {
-    const svc = await startProcess(`services/${adapter.service}/dist/main.js`, { ...kafka.envOf(adapter.service), GRPC_PORT: "0" });
+    const svc = await startProcess(`services/${adapter.service}/dist/main.js`, { ...kafka.envOf(adapter.service), ...doors.env(adapter.service), ...adapterRateLimitEnv(N * ROUNDS), GRPC_PORT: "0" });
+    const agent = doors.agent(adapter.service);
     const producer = rawClient(adapter.service).producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const httpRates: number[] = [];
@@ -57,9 +62,8 @@ try {
         const statuses = new Map<number, number>();
         const httpSecs = await pool(N, CONCURRENCY, async (i) => {
           const r = httpRecs[i]!;
-          const res = await fetch(`${svc.url}${r.httpPath}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(r.record) });
+          const res = await postJson(agent, `${svc.url}${r.httpPath}`, JSON.stringify(r.record));
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-          await res.arrayBuffer();
         });
         if (statuses.get(202) !== N) throw new Error(`${adapter.service}: not every HTTP submission was accepted: ${JSON.stringify([...statuses])}`);
         httpRates.push(N / httpSecs);
@@ -73,18 +77,21 @@ try {
           const file = join(dir, `${kind.recordType}.ndjson`);
           writeFileSync(file, bulkRecs.filter((r) => r.recordType === kind.recordType).map((r) => JSON.stringify(r.record)).join("\n") + "\n");
           const t0 = process.hrtime.bigint();
-          const run = spawnSync(process.execPath, [`${ROOT}services/${adapter.service}/dist/import.js`, file, "--type", kind.recordType, "--quiet"], { env: { ...process.env, ...kafka.envOf(adapter.service) }, encoding: "utf8" });
+          const run = spawnSync(process.execPath, [`${ROOT}services/${adapter.service}/dist/import.js`, file, "--type", kind.recordType, ...doors.importArgs(adapter.service), "--quiet"], {
+            env: { ...process.env, ...kafka.envOf(adapter.service), ...doors.env(adapter.service) },
+            encoding: "utf8",
+          });
           bulkSecs += Number(process.hrtime.bigint() - t0) / 1e9;
           if (run.status !== 0) throw new Error(`import failed (${run.status}): ${run.stdout}${run.stderr}`);
         }
         bulkRates.push(N / bulkSecs);
 
-        // Raw kafkajs: the same events, mapped in-process, produced straight to the topic.
+        // Raw kafkajs: the same events, mapped in-process (same keyed ids, same publisher), produced straight to the topic.
         seq++;
         const events = records(adapter, N).map((r) => {
-          const x = ingest(adapter, r.recordType, r.record, new Date());
+          const x = ingest(adapter, r.recordType, r.record, new Date(), { eventIdKey: doors.eventIdKey });
           if (!x.ok) throw new Error("synthetic record invalid");
-          return { key: x.event.id, value: Buffer.from(IntelligenceEvent.encode(x.event).finish()) };
+          return { key: x.event.id, value: Buffer.from(IntelligenceEvent.encode({ ...x.event, publisher: doors.publisherUri(adapter.service) }).finish()) };
         });
         const singleSecs = await pool(N, CONCURRENCY, async (i) => {
           await producer.send({ topic: adapter.topic, acks: -1, messages: [events[i]!] });
@@ -96,6 +103,7 @@ try {
       }
     } finally {
       rss = svc.peakRssKb();
+      agent.destroy();
       await producer.disconnect();
       await svc.stop();
     }
@@ -108,8 +116,10 @@ try {
 }
 
 const head = ["adapter", "HTTP rec/s", "raw kafkajs rec/s (1 per send, same concurrency)", "HTTP ÷ raw", "bulk import rec/s", "raw kafkajs rec/s (500 per send)", "bulk ÷ raw", "adapter peak RSS"];
-console.log(`\nbench:adapters — ${N} records per door per round, median of ${ROUNDS} rounds, HTTP concurrency ${CONCURRENCY}, acks=all, idempotent producer\n`);
+console.log(
+  `\nbench:adapters — ${N} records per door per round, median of ${ROUNDS} rounds, HTTP concurrency ${CONCURRENCY} over mutual TLS (keep-alive, publisher certificate), acks=all, idempotent producer; Kafka ${kafka.security === "mtls" ? "mutual TLS" : "PLAINTEXT"}\n`,
+);
 console.log(`| ${head.join(" | ")} |`);
 console.log(`|${head.map(() => "---").join("|")}|`);
 for (const r of rows) console.log(`| ${r.join(" | ")} |`);
-console.log("\nBulk import time includes starting the import process (Node, Kafka connect, idempotency index load) per file.");
+console.log("\nBulk import time includes starting the import process (Node, Kafka connect, publisher certificate check, idempotency index load) per file.");

@@ -9,6 +9,8 @@
 // and, in the same run on the same broker, the raw kafkajs pipe — the same encoded
 // events from four idempotent acks=all producers, one record per send, to a
 // read-committed consumer — as the ratios' denominator; peak RSS per service.
+// The adapters' HTTP doors are mutual TLS: each is fed by its agency's publisher
+// certificate on keep-alive connections (a handshake per connection, not per request).
 // Median of BENCH_ROUNDS rounds. Every run has its own agency and audit topics,
 // consumer groups and transactional id, so nothing earlier counts.
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -24,7 +26,8 @@ import { customsAdapter } from "../../services/customs-adapter/dist/adapter.js";
 import { mbieAdapter } from "../../services/mbie-adapter/dist/adapter.js";
 import { msdAdapter } from "../../services/msd-adapter/dist/adapter.js";
 import { policeAdapter } from "../../services/police-adapter/dist/adapter.js";
-import { auditBenchEnv, fmt, kafkaForBench, median, percentile, pool, postgresForBench, ROOT, startProcess, vmHwm, type Proc } from "./lib.ts";
+import type { Agent } from "node:https";
+import { adapterDoors, adapterRateLimitEnv, auditBenchEnv, fmt, kafkaForBench, median, percentile, pool, postgresForBench, postJson, ROOT, startProcess, vmHwm, type AdapterDoors, type Proc } from "./lib.ts";
 
 const positive = (name: string, fallback: number): number => {
   const v = Number(process.env[name] ?? fallback);
@@ -88,6 +91,8 @@ interface Item {
   message: { key: string; value: Buffer; headers: Record<string, string> };
 }
 // Native ids are new on every phase (and, on a shared cluster, on every run).
+/** The adapters' doors (their certificates, the run's event-id key, the publishers' clients): set once the broker's PKI is there. */
+let doors: AdapterDoors;
 let nextIndex = (Math.floor(Date.now() / 1000) % 100_000) * 10_000;
 
 /** `n` events, round-robin over the adapters and, within one, over its record kinds. */
@@ -97,9 +102,11 @@ function items(n: number): Item[] {
     const adapter = ADAPTERS[i % ADAPTERS.length]!;
     const kind = adapter.kinds[Math.floor(i / ADAPTERS.length) % adapter.kinds.length]!;
     const record = kind.synthesize(rngs.get(adapter)!, nextIndex++);
-    const x = ingest(adapter, kind.recordType, record, new Date());
+    const x = ingest(adapter, kind.recordType, record, new Date(), { eventIdKey: doors.eventIdKey });
     if (!x.ok) throw new Error(`${adapter.service}: synthetic ${kind.recordType} invalid: ${JSON.stringify(x.issues)}`);
-    const message = { key: x.event.id, value: Buffer.from(IntelligenceEvent.encode(x.event).finish()), headers: eventHeaders(x.event, continueTrace({})) };
+    // As the adapter publishes it: the keyed id, the publishing system's id.
+    const event = { ...x.event, publisher: doors.publisherUri(adapter.service) };
+    const message = { key: event.id, value: Buffer.from(IntelligenceEvent.encode(event).finish()), headers: eventHeaders(event, continueTrace({})) };
     return { adapter, httpPath: kind.httpPath, body: JSON.stringify(record), eventId: x.event.id, message };
   });
 }
@@ -167,6 +174,7 @@ function onBatch(topic: string, messages: { key: Buffer | null; value: Buffer | 
 
 // ---- the run ---------------------------------------------------------------------------
 const kafka = await kafkaForBench(benchTopics);
+doors = adapterDoors(kafka);
 const postgres = await postgresForBench();
 // The raw pipe and the watcher run as the operator, on the same secured listener as the mesh.
 const client = new Kafka({ clientId: `bench-e2e-${RUN}`, brokers: kafka.brokers, logLevel: logLevel.ERROR, ...kafkaSecurityOptions(kafka.operator.security) });
@@ -177,6 +185,8 @@ await kafka.grant(
   loadAclSubscribers(),
 );
 const procs = new Map<string, Proc>();
+/** Each adapter's publisher client: keep-alive HTTPS with its agency system's certificate. */
+const agents = new Map<string, Agent>(ADAPTERS.map((a) => [a.service, doors.agent(a.service)]));
 const reap = () => procs.forEach((p) => p.child.kill("SIGKILL"));
 process.once("exit", reap);
 let watcher: Consumer | undefined;
@@ -194,7 +204,9 @@ async function startServices(): Promise<void> {
   await start("audit", { AUDIT_TOPIC, INTEL_TOPICS: ADAPTERS.map(intelTopic).join(","), GROUP_ID: `takitini-audit-bench-${RUN}`, ACCESS_TOPICS: "", ...auditBenchEnv(postgres.url, RUN) });
   // The exchange's gRPC DeliveryService is not under test: a free port, plaintext (it then refuses every Subscribe).
   await start("exchange", { AUDIT_TOPIC, INTEL_TOPICS: ADAPTERS.map(intelTopic).join(","), GROUP_ID: `takitini-exchange-bench-${RUN}`, INSTANCE_ID: `bench-${RUN}`, GRPC_PORT: "0", GRPC_INSECURE: "true" });
-  await Promise.all(ADAPTERS.map((a) => start(a.service, { TOPIC: intelTopic(a), GRPC_PORT: "0" })));
+  // Every HTTP request of the run to one adapter, warm-up included: the rate limits stay at their defaults unless that could exceed them.
+  const perAdapter = Math.ceil((WARMUP + ROUNDS * (EVENTS + LATENCY_EVENTS)) / ADAPTERS.length);
+  await Promise.all(ADAPTERS.map((a) => start(a.service, { TOPIC: intelTopic(a), GRPC_PORT: "0", ...doors.env(a.service), ...adapterRateLimitEnv(perAdapter) })));
 }
 
 function assertAlive(): void {
@@ -230,9 +242,9 @@ async function auditStored(): Promise<number> {
 async function post(it: Item, t: Track): Promise<void> {
   const url = `${procs.get(it.adapter.service)!.url}${it.httpPath}`;
   t.sentAt = performance.now();
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: it.body });
-  const body = (await res.json()) as { event_id?: string };
-  if (res.status !== 202) throw new Error(`${it.adapter.service} answered ${res.status}: ${JSON.stringify(body)}`);
+  const res = await postJson(agents.get(it.adapter.service)!, url, it.body);
+  if (res.status !== 202) throw new Error(`${it.adapter.service} answered ${res.status}: ${res.text}`);
+  const body = JSON.parse(res.text) as { event_id?: string };
   if (body.event_id !== it.eventId) throw new Error(`${it.adapter.service} returned event ${body.event_id}, expected ${it.eventId}`);
 }
 
@@ -396,6 +408,7 @@ try {
 } finally {
   await watcher?.disconnect().catch(() => undefined);
   await Promise.all(producers.map((p) => p.disconnect().catch(() => undefined)));
+  agents.forEach((a) => a.destroy());
   await Promise.all([...procs.values()].map((p) => p.stop()));
   if (kafka.mode === "external") {
     const admin = client.admin();
@@ -429,7 +442,7 @@ const overCapacity = m.meshOfferedRate > 0.8 * m.meshEventsPerSec;
 
 const head = ["", "mesh (4 adapters → exchange → audit + 6 subscribers)", "raw kafkajs produce → consume", "mesh ÷ raw"];
 console.log(
-  `\nbench:e2e — ${fmt(EVENTS)} events per round at saturation (HTTP concurrency ${CONCURRENCY} per adapter), ${fmt(LATENCY_EVENTS)} at ${fmt(RATE)} events/s offered; ` +
+  `\nbench:e2e — ${fmt(EVENTS)} events per round at saturation (HTTP concurrency ${CONCURRENCY} per adapter, mutual TLS, keep-alive), ${fmt(LATENCY_EVENTS)} at ${fmt(RATE)} events/s offered; ` +
     `median of ${ROUNDS} rounds; ${subscriberCount} subscribers, audit on; acks=all, idempotent producers; read-committed consumers\n`,
 );
 console.log(`| ${head.join(" | ")} |`);
@@ -462,7 +475,7 @@ writeFileSync(
       at: new Date().toISOString(),
       run: RUN,
       kafka: { mode: kafka.mode, brokers: kafka.brokers, security: kafka.security },
-      config: { watchMaxWaitMs: WATCH_MAX_WAIT_MS, events: EVENTS, rounds: ROUNDS, concurrencyPerAdapter: CONCURRENCY, rate: RATE, latencyEvents: LATENCY_EVENTS, warmup: WARMUP },
+      config: { adapterDoor: "HTTPS, mutual TLS (publisher certificate), keep-alive", watchMaxWaitMs: WATCH_MAX_WAIT_MS, events: EVENTS, rounds: ROUNDS, concurrencyPerAdapter: CONCURRENCY, rate: RATE, latencyEvents: LATENCY_EVENTS, warmup: WARMUP },
       subscribers: subscribers.map((s) => s.id),
       median: { ...m, ratios, overCapacity },
       peakRssKb: Object.fromEntries(rss),

@@ -3,12 +3,14 @@
 // machines are shared and noisy.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { Agent, request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { loadTopicDeclarations, provideKafka, providePostgres, redactUrl, type TopicDeclaration } from "@takitini/infra";
+import { ensurePki, loadTopicDeclarations, meshPublishers, pkiFiles, provideKafka, providePostgres, redactUrl, type ProvidedKafka, type TopicDeclaration } from "@takitini/infra";
+import { readEventIdKey, type EventIdKey } from "@takitini/runtime";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -30,6 +32,100 @@ export async function kafkaForBench(extraTopics: TopicDeclaration[] = []) {
   return k;
 }
 
+/**
+ * The adapters' doors for a benchmark: mutual TLS with the broker's PKI (which
+ * provideKafka has issue.sh fill with the services' server and the publishers'
+ * client certificates; a temporary one when the broker is plaintext), one
+ * event-id key per run, and publishers' clients on keep-alive connections.
+ */
+export interface AdapterDoors {
+  /** The PKI directory (ca.crt, service/, publisher/). */
+  pkiDir: string;
+  /** The run's event-id key, as the adapters read it: the benches compute the ids they expect with it. */
+  eventIdKey: EventIdKey;
+  /** An adapter's environment for its doors: server certificate, the CA publishers chain to, the event-id key. */
+  env(service: string): Record<string, string>;
+  /** The publishing system of an adapter's agency (`police-adapter` → `police/nia`, infra/pki/publishers). */
+  publisherOf(service: string): string;
+  /** Its SPIFFE id, as the events it publishes carry it. */
+  publisherUri(service: string): string;
+  /**
+   * A keep-alive HTTPS agent presenting the adapter's agency publisher's certificate
+   * and trusting the mesh's CA (no connection limit, like fetch's pool): a TLS
+   * handshake per connection, not per request.
+   */
+  agent(service: string): Agent;
+  /** The import CLI's `--cert`/`--key` for the adapter's agency publisher. */
+  importArgs(service: string): string[];
+}
+
+export function adapterDoors(kafka: Pick<ProvidedKafka, "pkiDir">): AdapterDoors {
+  const publishers = meshPublishers();
+  const publisherOf = (service: string): string => {
+    const agency = service.replace(/-adapter$/, "");
+    const p = publishers.find((id) => id.startsWith(`${agency}/`));
+    if (!p) throw new Error(`infra/pki/publishers names no publishing system for ${agency}`);
+    return p;
+  };
+  let dir = kafka.pkiDir;
+  if (dir === undefined) dir = ensurePki(mkdtempSync(join(tmpdir(), "takitini-bench-pki-")), []);
+  const files = pkiFiles(dir);
+  const needed = [files.ca, ...publishers.flatMap((p) => Object.values(files.publisher(p))), ...publishers.map((p) => `${p.split("/")[0]}-adapter`).flatMap((s) => Object.values(files.service(s)))];
+  // The local broker's PKI has them already; an external cluster's TAKITINI_PKI_DIR may not.
+  if (needed.some((f) => !existsSync(f))) ensurePki(dir, [], { log: (m) => console.error(`[bench] ${m}`) });
+  const keyFile = join(mkdtempSync(join(tmpdir(), "takitini-bench-key-")), "event-id.key");
+  writeFileSync(keyFile, randomBytes(32).toString("hex"), { mode: 0o600 });
+  const ca = readFileSync(files.ca);
+  return {
+    pkiDir: dir,
+    eventIdKey: readEventIdKey(keyFile),
+    env: (service) => {
+      const server = files.service(service);
+      return { EVENT_ID_KEY_FILE: keyFile, HTTP_TLS_CERT_FILE: server.cert, HTTP_TLS_KEY_FILE: server.key, HTTP_TLS_CA_FILE: files.ca };
+    },
+    publisherOf,
+    publisherUri: (service) => `spiffe://takitini.local/publisher/${publisherOf(service)}`,
+    agent: (service) => {
+      const p = files.publisher(publisherOf(service));
+      return new Agent({ keepAlive: true, ca, cert: readFileSync(p.cert), key: readFileSync(p.key) });
+    },
+    importArgs: (service) => {
+      const p = files.publisher(publisherOf(service));
+      return ["--cert", p.cert, "--key", p.key];
+    },
+  };
+}
+
+/** POST a JSON body to an adapter's HTTPS door through `agent`; the answer's status and text. */
+export function postJson(agent: Agent, url: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (text += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/**
+ * The adapters' rate limits (per address and per publisher, RATE_LIMIT_PER_MINUTE
+ * and RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE, 120,000 a minute by default) stay on
+ * in the benchmarks. A run that may send one adapter more requests than that in
+ * a minute gets both set explicitly above its total (and says so), never off;
+ * otherwise nothing is set and the defaults apply. Bulk imports are not limited.
+ */
+export const ADAPTER_RATE_LIMIT_DEFAULT = 120_000;
+export function adapterRateLimitEnv(requestsPerAdapter: number): Record<string, string> {
+  if (requestsPerAdapter <= ADAPTER_RATE_LIMIT_DEFAULT) return {};
+  const limit = String(Math.min(100_000_000, Math.ceil(requestsPerAdapter * 1.1)));
+  console.error(`[bench] up to ${fmt(requestsPerAdapter)} HTTP requests per adapter in this run: RATE_LIMIT_PER_MINUTE and RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE set to ${limit} (default ${fmt(ADAPTER_RATE_LIMIT_DEFAULT)})`);
+  return { RATE_LIMIT_PER_MINUTE: limit, RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE: limit };
+}
+
 /** The audit ledger's PostgreSQL for a benchmark: DATABASE_URL, else a throwaway local cluster. */
 export async function postgresForBench() {
   const pg = await providePostgres({ log: (m) => console.error(`[bench] ${m}`) });
@@ -47,6 +143,7 @@ export function auditBenchEnv(databaseUrl: string, run: string): Record<string, 
 
 export interface Proc {
   child: ChildProcess;
+  /** Its door: https:// when it serves TLS (HTTP_TLS_CERT_FILE: the adapters), else http://. */
   url: string;
   /** Its admin listener (plain HTTP): /metrics, /docs, the probes. */
   adminUrl: string;
@@ -59,7 +156,7 @@ export async function startProcess(script: string, env: Record<string, string>):
   const port = await freePort();
   const adminPort = await freePort();
   const child = spawn(process.execPath, [`${ROOT}${script}`], { env: { ...process.env, ...env, PORT: String(port), ADMIN_PORT: String(adminPort), LOG_LEVEL: "warn" }, stdio: ["ignore", "ignore", "inherit"] });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${env.HTTP_TLS_CERT_FILE ? "https" : "http"}://127.0.0.1:${port}`;
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const deadline = Date.now() + 90_000;
   for (;;) {
