@@ -3,7 +3,7 @@
 // machines are shared and noisy.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -67,13 +67,19 @@ export function adapterDoors(kafka: Pick<ProvidedKafka, "pkiDir">): AdapterDoors
     if (!p) throw new Error(`infra/pki/publishers names no publishing system for ${agency}`);
     return p;
   };
+  // Temporary files (a plaintext broker's door PKI, the run's key) are removed when the bench exits.
+  const temporary = (prefix: string) => {
+    const d = mkdtempSync(join(tmpdir(), prefix));
+    process.once("exit", () => rmSync(d, { recursive: true, force: true }));
+    return d;
+  };
   let dir = kafka.pkiDir;
-  if (dir === undefined) dir = ensurePki(mkdtempSync(join(tmpdir(), "takitini-bench-pki-")), []);
+  if (dir === undefined) dir = ensurePki(temporary("takitini-bench-pki-"), []);
   const files = pkiFiles(dir);
   const needed = [files.ca, ...publishers.flatMap((p) => Object.values(files.publisher(p))), ...publishers.map((p) => `${p.split("/")[0]}-adapter`).flatMap((s) => Object.values(files.service(s)))];
   // The local broker's PKI has them already; an external cluster's TAKITINI_PKI_DIR may not.
   if (needed.some((f) => !existsSync(f))) ensurePki(dir, [], { log: (m) => console.error(`[bench] ${m}`) });
-  const keyFile = join(mkdtempSync(join(tmpdir(), "takitini-bench-key-")), "event-id.key");
+  const keyFile = join(temporary("takitini-bench-key-"), "event-id.key");
   writeFileSync(keyFile, randomBytes(32).toString("hex"), { mode: 0o600 });
   const ca = readFileSync(files.ca);
   return {
