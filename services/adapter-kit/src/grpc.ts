@@ -24,6 +24,8 @@ const STATUS: Record<Failure["code"], grpc.status> = {
 /** Metadata keys carrying the stable error code and the field issues (JSON) on a failed call. */
 export const GRPC_ERROR_CODE_KEY = "takitini-error-code";
 export const GRPC_ISSUES_KEY = "takitini-issues-bin";
+/** Metadata key of a stream cut off at its record limit: the summary (JSON) of the records taken before it. */
+export const GRPC_SUMMARY_KEY = "takitini-summary-bin";
 
 export function grpcError(f: Failure): grpc.ServiceError {
   const metadata = new grpc.Metadata();
@@ -149,23 +151,50 @@ export function createGrpcDoor(intake: Intake, opts: GrpcDoorOptions): grpc.Serv
         return callback(publisher);
       }
       const trace = traceFrom(call.metadata);
-      const received: PublishStreamRequest[] = [];
+      // Validated and published as read, a chunk at a time (one record type, at most
+      // STREAM_CHUNK records): the stream is paused while a chunk publishes, so memory
+      // holds one chunk, never the whole stream.
+      const summary: PublishStreamResponse = { accepted: 0, duplicates: 0, rejected: [], eventIds: [] };
+      let chunk: { type: string; records: unknown[]; start: number } | undefined;
+      let read = 0;
       let overflow = false;
+      let work: Promise<void> = Promise.resolve();
+      const flush = () => {
+        const c = chunk;
+        chunk = undefined;
+        if (!c) return;
+        call.pause();
+        work = work
+          .then(async () => tally(summary, c.start, await intake.submitMany(c.type, c.records, trace, "grpc", publisher)))
+          .finally(() => call.resume());
+      };
       call.on("data", (req: PublishStreamRequest) => {
-        if (received.length >= opts.maxStreamRecords) {
+        if (overflow) return;
+        if (read >= opts.maxStreamRecords) {
+          // Over the limit: what was read is published and answered for; nothing after it is read.
           overflow = true;
+          flush();
           return;
         }
-        received.push(req);
+        if (chunk && chunk.type !== req.recordType) flush();
+        chunk ??= { type: req.recordType, records: [], start: read };
+        chunk.records.push(req.record ?? null);
+        read++;
+        if (chunk.records.length >= STREAM_CHUNK) flush();
       });
       call.on("error", (err) => opts.logger.warn({ err }, "publish stream errored"));
       call.on("end", () => {
-        if (overflow) {
-          callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: `TOO_MANY_RECORDS: at most ${opts.maxStreamRecords} records per stream; nothing was published` });
-          return;
-        }
-        summarise(intake, received, trace, publisher)
-          .then((summary) => callback(null, summary))
+        flush();
+        work
+          .then(() => {
+            if (!overflow) return callback(null, summary);
+            // The records before the limit were taken; the summary of them travels in the trailer.
+            const metadata = new grpc.Metadata();
+            metadata.set(GRPC_ERROR_CODE_KEY, "TOO_MANY_RECORDS");
+            metadata.set(GRPC_SUMMARY_KEY, Buffer.from(JSON.stringify(PublishStreamResponse.toJSON(summary))));
+            const details = `TOO_MANY_RECORDS: at most ${opts.maxStreamRecords} records per stream; the first ${opts.maxStreamRecords} were taken (${summary.accepted} published, ${summary.duplicates} duplicates, ${summary.rejected.length} refused — see ${GRPC_SUMMARY_KEY}), none after them`;
+            callback(Object.assign(new Error(details), { code: grpc.status.RESOURCE_EXHAUSTED, details, metadata }));
+          })
           .catch((err: unknown) => {
             opts.logger.error({ err }, "publish stream failed");
             callback({ code: grpc.status.INTERNAL, details: "INTERNAL" });
@@ -177,26 +206,20 @@ export function createGrpcDoor(intake: Intake, opts: GrpcDoorOptions): grpc.Serv
   return server;
 }
 
-/** Publish a stream's records, grouped into runs of one record type; report each rejection by position. */
-async function summarise(intake: Intake, received: PublishStreamRequest[], trace: TraceContext, publisher: Publisher): Promise<PublishStreamResponse> {
-  const summary: PublishStreamResponse = { accepted: 0, duplicates: 0, rejected: [], eventIds: [] };
-  for (let start = 0; start < received.length; ) {
-    const type = received[start]!.recordType;
-    let end = start;
-    while (end < received.length && received[end]!.recordType === type) end++;
-    const outcomes = await intake.submitMany(type, received.slice(start, end).map((r) => r.record ?? null), trace, "grpc", publisher);
-    outcomes.forEach((o, i) => {
-      if (o.ok) {
-        if (o.result.duplicate) summary.duplicates++;
-        else summary.accepted++;
-        summary.eventIds.push(o.result.eventId);
-      } else {
-        summary.rejected.push({ index: start + i, code: o.code, issues: o.issues } satisfies Rejection);
-      }
-    });
-    start = end;
-  }
-  return summary;
+/** Most records of one PublishStream validated and published together. */
+export const STREAM_CHUNK = 500;
+
+/** Add a chunk's outcomes to a stream's summary; rejections by their position in the stream. */
+function tally(summary: PublishStreamResponse, start: number, outcomes: Outcome[]): void {
+  outcomes.forEach((o, i) => {
+    if (o.ok) {
+      if (o.result.duplicate) summary.duplicates++;
+      else summary.accepted++;
+      summary.eventIds.push(o.result.eventId);
+    } else {
+      summary.rejected.push({ index: start + i, code: o.code, issues: o.issues } satisfies Rejection);
+    }
+  });
 }
 
 /** Listen with the door's transport: mutual TLS (client certificates required and verified), or insecure for in-process tests. */

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { csvRowToRecord, importFile, parseNdjsonLine } from "./bulk.js";
 import { existingIsoWeek } from "./dates.js";
 import { envelope, district, nativeId, text, type AgencyDefaults } from "./fields.js";
-import { closeGrpc, createGrpcDoor, GRPC_ERROR_CODE_KEY, GRPC_ISSUES_KEY, listenGrpc } from "./grpc.js";
+import { closeGrpc, createGrpcDoor, GRPC_ERROR_CODE_KEY, GRPC_ISSUES_KEY, GRPC_SUMMARY_KEY, listenGrpc, STREAM_CHUNK } from "./grpc.js";
 import { openApiDocument, registerHttpDoor } from "./http.js";
 import { ingest } from "./ingest.js";
 import { Intake } from "./intake.js";
@@ -154,15 +154,43 @@ describe("the gRPC door (real loopback connection)", () => {
     expect(summary.duplicates).toBe(1);
     expect(summary.rejected.map((r) => [r.index, r.code])).toEqual([[1, "VALIDATION_FAILED"], [2, "UNKNOWN_RECORD_TYPE"]]);
   });
-  it("refuses a stream over the record limit, publishing nothing", async () => {
+  it("takes a stream up to its record limit and refuses the rest, saying in the trailer what was taken", async () => {
     const before = publisher.log.length;
     const err = await new Promise<grpc.ServiceError | null>((resolve) => {
       const call = client.publishStream((e) => resolve(e));
-      for (let i = 0; i < 101; i++) call.write({ recordType: "sighting", record: { ref: `OV-${i}`, district: "Eastern", note: "n", count: 1 } as never });
+      for (let i = 0; i < 103; i++) call.write({ recordType: "sighting", record: { ref: `OV-${i}`, district: "Eastern", note: "n", count: 1 } as never });
       call.end();
     });
     expect(err?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
-    expect(publisher.log.length).toBe(before);
+    expect(err?.metadata.get(GRPC_ERROR_CODE_KEY)[0]).toBe("TOO_MANY_RECORDS");
+    const taken = JSON.parse(String(err?.metadata.get(GRPC_SUMMARY_KEY)[0])) as { accepted: number; eventIds: string[] };
+    expect([taken.accepted, taken.eventIds.length]).toEqual([100, 100]);
+    expect(publisher.log.slice(before).map((e) => e.sourceRecordId)).toEqual(Array.from({ length: 100 }, (_, i) => `OV-${i}`));
+  });
+});
+
+describe("PublishStream validates and publishes as it reads", () => {
+  const { publisher, intake } = make();
+  const server = createGrpcDoor(intake, { agency: "POLICE", tls: "insecure", identify: () => ({ ok: true, publisher: testPublisher("POLICE") }), maxMessageBytes: 64 * 1024, maxStreamRecords: 5000, logger: createLogger("t", "silent") });
+  let client: InstanceType<typeof AdapterServiceClient>;
+  beforeAll(async () => {
+    client = new AdapterServiceClient(`127.0.0.1:${await listenGrpc(server, "127.0.0.1", 0, "insecure")}`, grpc.credentials.createInsecure());
+  });
+  afterAll(async () => {
+    client.close();
+    await closeGrpc(server, 1000);
+  });
+  it("in chunks of at most STREAM_CHUNK records of one type, in order, rejections by their position in the stream", async () => {
+    const n = STREAM_CHUNK * 2 + 37;
+    const summary = await new Promise<PublishStreamResponse>((resolve, reject) => {
+      const call = client.publishStream((err, res) => (err ? reject(err) : resolve(res!)));
+      for (let i = 0; i < n; i++) call.write({ recordType: "sighting", record: { ref: `CH-${i}`, district: i === 700 ? "Atlantis" : "Eastern", note: "n", count: 1 } as never });
+      call.end();
+    });
+    expect([summary.accepted, summary.rejected.map((r) => [r.index, r.code])]).toEqual([n - 1, [[700, "VALIDATION_FAILED"]]]);
+    const sizes = publisher.calls.filter((c) => c.method === "publishMany").map((c) => c.events.length);
+    expect(sizes).toEqual([STREAM_CHUNK, STREAM_CHUNK - 1, 37]);
+    expect(publisher.log.map((e) => e.sourceRecordId)).toEqual(Array.from({ length: n }, (_, i) => `CH-${i}`).filter((r) => r !== "CH-700"));
   });
 });
 
