@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { AdapterServiceService, PublishResponse, PublishStreamResponse, type AdapterServiceServer, type PublishRequest, type PublishStreamRequest, type Rejection } from "@takitini/proto";
-import { continueTrace, HEADERS, type Logger, type TraceContext } from "@takitini/runtime";
+import { continueTrace, Counter, HEADERS, type Logger, type Registry, type TraceContext } from "@takitini/runtime";
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { identifyPublisher, type Publisher, type PublisherResult } from "./identity.js";
 import { Refusal } from "./ingest.js";
 import type { Intake, Outcome } from "./intake.js";
@@ -103,6 +104,16 @@ export interface GrpcDoorOptions {
   /** Who the caller is; default: the verified client certificate's publisher identity. */
   identify?: (call: AnyCall) => PublisherResult;
   maxMessageBytes: number;
+  /**
+   * Records per minute per client address and per publishing system (0: off): a
+   * unary Publish is one, a stream's records count one each. Over a limit: a call
+   * ends RESOURCE_EXHAUSTED (RATE_LIMITED, `retry-after` seconds in the metadata);
+   * a stream's chunk over it is refused record by record (RATE_LIMITED) and the
+   * stream ends.
+   */
+  rateLimit?: { perAddressPerMinute: number; perPrincipalPerMinute: number };
+  /** Where `grpc_rate_limited_total{limit}` is counted. */
+  metrics?: Registry;
   /** Most records one PublishStream call may carry. */
   maxStreamRecords: number;
   logger: Logger;
@@ -112,6 +123,7 @@ export interface GrpcDoorOptions {
 export function createGrpcDoor(intake: Intake, opts: GrpcDoorOptions): grpc.Server {
   if (opts.tls === "insecure" && !opts.identify) throw new Error("an insecure gRPC door needs an explicit identify()");
   const identify = opts.identify ?? ((call: AnyCall) => callPublisher(call, opts.agency));
+  const limits = grpcLimits(opts);
   /** The caller, or the refusal it was answered with (reported for the ledger). */
   const who = (call: AnyCall): Publisher | grpc.ServiceError => {
     const r = identify(call);
@@ -132,9 +144,16 @@ export function createGrpcDoor(intake: Intake, opts: GrpcDoorOptions): grpc.Serv
       const publisher = who(call);
       if (publisher instanceof Error) return callback(publisher);
       const trace = traceFrom(call.metadata);
-      intake
-        .submit(call.request.recordType, call.request.record ?? null, trace, "grpc", publisher)
+      limits(call, publisher, 1)
+        .then((retryAfter) => {
+          if (retryAfter !== undefined) {
+            callback(rateLimited(retryAfter));
+            return undefined;
+          }
+          return intake.submit(call.request.recordType, call.request.record ?? null, trace, "grpc", publisher);
+        })
         .then((o) => {
+          if (o === undefined) return;
           if (!o.ok) return callback(grpcError(o));
           callback(null, PublishResponse.fromPartial({ eventId: o.result.eventId, eventType: o.event.eventType, duplicate: o.result.duplicate, topic: o.result.topic, partition: o.result.partition, offset: o.result.offset }));
         })
@@ -158,6 +177,7 @@ export function createGrpcDoor(intake: Intake, opts: GrpcDoorOptions): grpc.Serv
       let chunk: { type: string; records: unknown[]; start: number } | undefined;
       let read = 0;
       let overflow = false;
+      let limited = false;
       let work: Promise<void> = Promise.resolve();
       const flush = () => {
         const c = chunk;
@@ -165,7 +185,15 @@ export function createGrpcDoor(intake: Intake, opts: GrpcDoorOptions): grpc.Serv
         if (!c) return;
         call.pause();
         work = work
-          .then(async () => tally(summary, c.start, await intake.submitMany(c.type, c.records, trace, "grpc", publisher)))
+          .then(async () => {
+            if (!limited && (await limits(call, publisher, c.records.length)) !== undefined) limited = true;
+            if (limited) {
+              // Over the rate: this chunk and everything after it is refused, record by record.
+              c.records.forEach((_r, i) => summary.rejected.push({ index: c.start + i, code: "RATE_LIMITED", issues: [] }));
+              return;
+            }
+            tally(summary, c.start, await intake.submitMany(c.type, c.records, trace, "grpc", publisher));
+          })
           .finally(() => call.resume());
       };
       call.on("data", (req: PublishStreamRequest) => {
@@ -204,6 +232,47 @@ export function createGrpcDoor(intake: Intake, opts: GrpcDoorOptions): grpc.Serv
   };
   server.addService(guardedAdapterService, impl);
   return server;
+}
+
+/** A call refused for its rate: RESOURCE_EXHAUSTED, code RATE_LIMITED, `retry-after` in seconds. */
+function rateLimited(retryAfterSeconds: number): grpc.ServiceError {
+  const metadata = new grpc.Metadata();
+  metadata.set(GRPC_ERROR_CODE_KEY, "RATE_LIMITED");
+  metadata.set("retry-after", String(retryAfterSeconds));
+  const details = `RATE_LIMITED: too many records from this address or publishing system; retry after ${retryAfterSeconds} s`;
+  return Object.assign(new Error(details), { code: grpc.status.RESOURCE_EXHAUSTED, details, metadata });
+}
+
+/** The client address of a call, without its port (`ipv4:127.0.0.1:5123` → `127.0.0.1`). */
+export function peerAddress(peer: string): string {
+  const bare = peer.replace(/^ipv[46]:/, "");
+  const v6 = /^\[(.*)\]:\d+$/.exec(bare);
+  if (v6) return v6[1]!;
+  return bare.replace(/:\d+$/, "");
+}
+
+/**
+ * The door's limits: `(call, publisher, records)` consumes that many records
+ * from the address's and the publisher's allowance and answers undefined, or the
+ * seconds until the exhausted one refills.
+ */
+function grpcLimits(opts: GrpcDoorOptions): (call: AnyCall, publisher: Publisher, records: number) => Promise<number | undefined> {
+  const make = (perMinute: number) => (perMinute > 0 ? new RateLimiterMemory({ points: perMinute, duration: 60 }) : undefined);
+  const byAddress = make(opts.rateLimit?.perAddressPerMinute ?? 0);
+  const byPrincipal = make(opts.rateLimit?.perPrincipalPerMinute ?? 0);
+  const counter = opts.metrics ? new Counter({ name: "grpc_rate_limited_total", help: "gRPC calls or stream chunks refused for their rate, by the limit exceeded", labelNames: ["limit"], registers: [opts.metrics] }) : undefined;
+  const take = async (limiter: RateLimiterMemory | undefined, key: string, n: number, limit: "address" | "principal"): Promise<number | undefined> => {
+    if (!limiter) return undefined;
+    try {
+      await limiter.consume(key, n);
+      return undefined;
+    } catch (res) {
+      if (!(res instanceof RateLimiterRes)) throw res;
+      counter?.inc({ limit });
+      return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+    }
+  };
+  return async (call, publisher, n) => (await take(byAddress, peerAddress(call.getPeer()), n, "address")) ?? (await take(byPrincipal, publisher.uri, n, "principal"));
 }
 
 /** Most records of one PublishStream validated and published together. */

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { csvRowToRecord, importFile, parseNdjsonLine } from "./bulk.js";
 import { existingIsoWeek } from "./dates.js";
 import { envelope, district, nativeId, text, type AgencyDefaults } from "./fields.js";
-import { closeGrpc, createGrpcDoor, GRPC_ERROR_CODE_KEY, GRPC_ISSUES_KEY, GRPC_SUMMARY_KEY, listenGrpc, STREAM_CHUNK } from "./grpc.js";
+import { closeGrpc, createGrpcDoor, GRPC_ERROR_CODE_KEY, GRPC_ISSUES_KEY, GRPC_SUMMARY_KEY, listenGrpc, peerAddress, STREAM_CHUNK } from "./grpc.js";
 import { openApiDocument, registerHttpDoor } from "./http.js";
 import { ingest } from "./ingest.js";
 import { Intake } from "./intake.js";
@@ -191,6 +191,42 @@ describe("PublishStream validates and publishes as it reads", () => {
     const sizes = publisher.calls.filter((c) => c.method === "publishMany").map((c) => c.events.length);
     expect(sizes).toEqual([STREAM_CHUNK, STREAM_CHUNK - 1, 37]);
     expect(publisher.log.map((e) => e.sourceRecordId)).toEqual(Array.from({ length: n }, (_, i) => `CH-${i}`).filter((r) => r !== "CH-700"));
+  });
+});
+
+describe("the gRPC door's rate limits", () => {
+  const { publisher, intake } = make();
+  const server = createGrpcDoor(intake, { agency: "POLICE", tls: "insecure", identify: () => ({ ok: true, publisher: testPublisher("POLICE") }), rateLimit: { perAddressPerMinute: 0, perPrincipalPerMinute: 4 }, maxMessageBytes: 64 * 1024, maxStreamRecords: 100, logger: createLogger("t", "silent") });
+  let client: InstanceType<typeof AdapterServiceClient>;
+  beforeAll(async () => {
+    client = new AdapterServiceClient(`127.0.0.1:${await listenGrpc(server, "127.0.0.1", 0, "insecure")}`, grpc.credentials.createInsecure());
+  });
+  afterAll(async () => {
+    client.close();
+    await closeGrpc(server, 1000);
+  });
+  const unary = (ref: string) => new Promise<grpc.ServiceError | null>((resolve) => client.publish({ recordType: "sighting", record: { ref, district: "Eastern", note: "n", count: 1 } as never }, (err) => resolve(err)));
+
+  it("refuses a publisher over its allowance with RESOURCE_EXHAUSTED RATE_LIMITED and Retry-After, publishing nothing more", async () => {
+    expect(await unary("RL-1")).toBeNull();
+    expect(await unary("RL-2")).toBeNull();
+    const streamed = await new Promise<PublishStreamResponse>((resolve, reject) => {
+      const call = client.publishStream((err, res) => (err ? reject(err) : resolve(res!)));
+      for (let i = 3; i <= 5; i++) call.write({ recordType: "sighting", record: { ref: `RL-${i}`, district: "Eastern", note: "n", count: 1 } as never });
+      call.end();
+    });
+    // Two left of four: the stream's three-record chunk does not fit, and is refused record by record.
+    expect(streamed.rejected.map((r) => [r.index, r.code])).toEqual([[0, "RATE_LIMITED"], [1, "RATE_LIMITED"], [2, "RATE_LIMITED"]]);
+    // Refused attempts count against the allowance too (a flood does not refill it).
+    const err = await unary("RL-6");
+    expect([err?.code, err?.metadata.get(GRPC_ERROR_CODE_KEY)[0]]).toEqual([grpc.status.RESOURCE_EXHAUSTED, "RATE_LIMITED"]);
+    expect(Number(err?.metadata.get("retry-after")[0])).toBeGreaterThan(0);
+    expect(publisher.log.map((e) => e.sourceRecordId)).toEqual(["RL-1", "RL-2"]);
+  });
+
+  it("keys an address without its port", () => {
+    expect(peerAddress("ipv4:127.0.0.1:51234")).toBe("127.0.0.1");
+    expect(peerAddress("ipv6:[::1]:51234")).toBe("::1");
   });
 });
 

@@ -103,7 +103,15 @@ export async function runAdapter(adapter: AgencyAdapter): Promise<void> {
   });
   const app = http.app;
   await registerHttpDoor(app, { ...adapter, topic: config.TOPIC }, intake, { docs: http.admin });
-  const grpcServer = createGrpcDoor(intake, { agency: adapter.agency, tls, maxMessageBytes: config.BODY_LIMIT_BYTES, maxStreamRecords: config.GRPC_MAX_STREAM_RECORDS, logger });
+  const grpcServer = createGrpcDoor(intake, {
+    agency: adapter.agency,
+    tls,
+    maxMessageBytes: config.BODY_LIMIT_BYTES,
+    maxStreamRecords: config.GRPC_MAX_STREAM_RECORDS,
+    rateLimit: { perAddressPerMinute: config.RATE_LIMIT_PER_MINUTE, perPrincipalPerMinute: config.RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE },
+    metrics,
+    logger,
+  });
   const starting = new AbortController();
   let demo: NodeJS.Timeout | undefined;
 
