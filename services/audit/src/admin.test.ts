@@ -103,6 +103,20 @@ describe("the audit's door and admin listener", () => {
     await admin.close();
   });
 
+  it("counts failed console sign-ins in the refusal window (code, route), never the token, and no oversight_query row", async () => {
+    const noted: { door: string; code: string; route: string }[] = [];
+    const { app, admin } = await buildApp(deps({ refusals: { note: (n) => void noted.push({ door: n.door, code: n.code, route: n.route }) } }));
+    const form = { "content-type": "application/x-www-form-urlencoded" };
+    const wrong = await app.inject({ method: "POST", url: "/console/login", headers: form, payload: "token=tkt.nobody.guessguessguessguess", remoteAddress: "10.8.8.8" });
+    expect(wrong.statusCode).toBe(303);
+    const ok = await app.inject({ method: "POST", url: "/console/login", headers: form, payload: `token=${TOKEN}` });
+    expect(ok.statusCode).toBe(303);
+    expect(noted).toEqual([{ door: "sign-in", code: "CREDENTIAL_INVALID", route: "/console/login" }]);
+    expect(JSON.stringify(noted)).not.toContain("guess");
+    await app.close();
+    await admin.close();
+  });
+
   it("holds each oversight account to its own rate limit (429 RATE_LIMITED, Retry-After)", async () => {
     const { app, admin } = await buildApp(deps({ rateLimit: { perAddressPerMinute: 0, perPrincipalPerMinute: 3 } }));
     const as = (token: string) => app.inject({ url: "/v1/records?limit=1", headers: { authorization: `Bearer ${token}` } });

@@ -129,6 +129,9 @@ export async function buildApp(deps: AppDeps): Promise<HttpServers> {
         .header("location", "/console/")
         .send();
     }
+    // A failed sign-in is a refusal for a credential: counted in the window, never a row each.
+    if (!outcome.ok) counter.note({ door: "sign-in", code: outcome.code, route: "/console/login", address: req.ip });
+    else if (!outcome.session) counter.note({ door: "sign-in", code: "NO_SESSION", route: "/console/login", address: req.ip });
     if (!outcome.ok && outcome.code === "SIGN_IN_THROTTLED") return throttled(req, reply, new SignInThrottledError(outcome.retryAfterSeconds ?? 1));
     const reason = !outcome.ok && outcome.code !== "CREDENTIAL_INVALID" ? `error=${outcome.code}` : "failed=1";
     return reply.code(303).header("location", `/console/login.html?${reason}`).send();

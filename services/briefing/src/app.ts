@@ -246,6 +246,8 @@ export function buildApp(deps: AppDeps): HttpServers {
       // Failures are throttled per account and per client address.
       const outcome = await gate.signIn(form.data.token, req.ip);
       if (!outcome.ok) {
+        // A failed sign-in is a refusal for a credential: counted in the window, never a record each.
+        deps.refusals?.unauthenticated({ door: "sign-in", code: outcome.code, route: "/login", address: req.ip });
         if (outcome.code === "SIGN_IN_THROTTLED") {
           const wait = outcome.retryAfterSeconds ?? 1;
           reply.header("retry-after", String(wait));

@@ -101,7 +101,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const logs: Record<string, unknown>[] = [];
 const logger = createLogger("briefing", "info", new Writable({ write: (c, _e, cb) => (logs.push(JSON.parse(String(c)) as Record<string, unknown>), cb()) }));
 const file = new AccountsFile({ path, format: leaderAccounts, logger, check: leaderCheck(AUDIENCES.leaders) });
-const { app, records } = briefingAppForTests({ gate: leaderGateOver(file.accounts, { logger, settings: { freeFailures: 3 } }), logger });
+const { app, records, refusals } = briefingAppForTests({ gate: leaderGateOver(file.accounts, { logger, settings: { freeFailures: 3 } }), logger });
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const form = { "content-type": "application/x-www-form-urlencoded" };
 const URL_ = "/v1/briefings/eastern?week=2026-W47";
@@ -142,6 +142,10 @@ describe("leader accounts at the briefing's door", () => {
     }
     const page = await app.inject({ method: "POST", url: "/login", headers: form, payload: "token=guess-3-xxxxxxxxxxxxxxxx", ...remote });
     expect(page.statusCode).toBe(429);
+    // Each failed sign-in is counted in the refusal window, under the route, never with the token.
+    const signIns = refusals.filter((r) => r.door === "sign-in" && r.address === remote.remoteAddress);
+    expect(signIns.map((r) => [r.code, r.route])).toEqual([["CREDENTIAL_INVALID", "/login"], ["CREDENTIAL_INVALID", "/login"], ["CREDENTIAL_INVALID", "/login"], ["SIGN_IN_THROTTLED", "/login"]]);
+    expect(JSON.stringify(signIns)).not.toContain("guess-");
     expect(page.headers["retry-after"]).toBe("1");
     expect(page.body).toContain("SIGN_IN_THROTTLED");
     const api = await app.inject({ url: URL_, headers: bearer("guess-4-xxxxxxxxxxxxxxxx"), ...remote });
