@@ -1,7 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { AdapterServiceService, PublishResponse, PublishStreamResponse, type AdapterServiceServer, type PublishRequest, type PublishStreamRequest, type Rejection } from "@takitini/proto";
-import { continueTrace, Counter, HEADERS, type Logger, type Registry, type TraceContext } from "@takitini/runtime";
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { continueTrace, grpcRateLimiter, HEADERS, type GrpcRateLimits, type Logger, type Registry, type TraceContext } from "@takitini/runtime";
 import { identifyPublisher, type Publisher, type PublisherResult } from "./identity.js";
 import { Refusal } from "./ingest.js";
 import type { Intake, Outcome } from "./intake.js";
@@ -111,7 +110,7 @@ export interface GrpcDoorOptions {
    * a stream's chunk over it is refused record by record (RATE_LIMITED) and the
    * stream ends.
    */
-  rateLimit?: { perAddressPerMinute: number; perPrincipalPerMinute: number };
+  rateLimit?: GrpcRateLimits;
   /** Where `grpc_rate_limited_total{limit}` is counted. */
   metrics?: Registry;
   /** Most records one PublishStream call may carry. */
@@ -243,36 +242,14 @@ function rateLimited(retryAfterSeconds: number): grpc.ServiceError {
   return Object.assign(new Error(details), { code: grpc.status.RESOURCE_EXHAUSTED, details, metadata });
 }
 
-/** The client address of a call, without its port (`ipv4:127.0.0.1:5123` → `127.0.0.1`). */
-export function peerAddress(peer: string): string {
-  const bare = peer.replace(/^ipv[46]:/, "");
-  const v6 = /^\[(.*)\]:\d+$/.exec(bare);
-  if (v6) return v6[1]!;
-  return bare.replace(/:\d+$/, "");
-}
-
 /**
- * The door's limits: `(call, publisher, records)` consumes that many records
- * from the address's and the publisher's allowance and answers undefined, or the
+ * The door's limits: `(call, publisher, records)` takes that many records from
+ * the address's and the publisher's allowance and answers undefined, or the
  * seconds until the exhausted one refills.
  */
 function grpcLimits(opts: GrpcDoorOptions): (call: AnyCall, publisher: Publisher, records: number) => Promise<number | undefined> {
-  const make = (perMinute: number) => (perMinute > 0 ? new RateLimiterMemory({ points: perMinute, duration: 60 }) : undefined);
-  const byAddress = make(opts.rateLimit?.perAddressPerMinute ?? 0);
-  const byPrincipal = make(opts.rateLimit?.perPrincipalPerMinute ?? 0);
-  const counter = opts.metrics ? new Counter({ name: "grpc_rate_limited_total", help: "gRPC calls or stream chunks refused for their rate, by the limit exceeded", labelNames: ["limit"], registers: [opts.metrics] }) : undefined;
-  const take = async (limiter: RateLimiterMemory | undefined, key: string, n: number, limit: "address" | "principal"): Promise<number | undefined> => {
-    if (!limiter) return undefined;
-    try {
-      await limiter.consume(key, n);
-      return undefined;
-    } catch (res) {
-      if (!(res instanceof RateLimiterRes)) throw res;
-      counter?.inc({ limit });
-      return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-    }
-  };
-  return async (call, publisher, n) => (await take(byAddress, peerAddress(call.getPeer()), n, "address")) ?? (await take(byPrincipal, publisher.uri, n, "principal"));
+  const limiter = grpcRateLimiter(opts.rateLimit, opts.metrics);
+  return async (call, publisher, n) => (await limiter.address(call.getPeer(), n)) ?? (await limiter.principal(publisher.uri, n));
 }
 
 /** Most records of one PublishStream validated and published together. */

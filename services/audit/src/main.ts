@@ -62,7 +62,8 @@ const ingest = new LedgerIngest(kafka, ledger, {
 });
 // Requests refused for their credential (HTTP and gRPC): counted per REFUSAL_WINDOW_MS, each window's counts appended as refusal summaries.
 const refusals = new LedgerRefusals(ledger, { windowMs: config.REFUSAL_WINDOW_MS, maxKeys: config.REFUSAL_MAX_KEYS, maxAddresses: config.REFUSAL_MAX_ADDRESSES, logger, metrics }).start();
-const grpcServer = createOversightGrpcServer({ logger, db, ledger, gate, refusals });
+// The gRPC API is held to the same rates as the HTTP API (per address, then per account).
+const grpcServer = createOversightGrpcServer({ logger, db, ledger, gate, refusals, rateLimit: { perAddressPerMinute: config.RATE_LIMIT_PER_MINUTE, perPrincipalPerMinute: config.RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE }, metrics });
 let grpcPort: number | undefined;
 const http = await buildApp({
   logger,

@@ -25,3 +25,4 @@ export * from "./refusals.js";
 export * from "./refusal-reporter.js";
 export * from "./http-tls.js";
 export * from "./rate-limit.js";
+export * from "./grpc-rate-limit.js";

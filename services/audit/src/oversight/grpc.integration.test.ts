@@ -67,7 +67,7 @@ const REQUESTS: Record<Rpc, { fromPartial(o: any): object }> = {
 };
 type Outcome_<T> = { ok: true; value: T } | { ok: false; error: grpc.ServiceError };
 
-async function service(tls?: { cert: Buffer; key: Buffer }) {
+async function service(tls?: { cert: Buffer; key: Buffer }, rateLimit?: { perAddressPerMinute: number; perPrincipalPerMinute: number }) {
   const schema = `oversight_grpc_${randomBytes(6).toString("hex")}`;
   await admin.query(`create schema ${schema}`);
   const pool = new pg.Pool({ connectionString: url, max: 4, options: `-c search_path=${schema}` });
@@ -79,7 +79,7 @@ async function service(tls?: { cert: Buffer; key: Buffer }) {
   // Calls refused for their credential (either door) are counted in one window the tests flush themselves.
   const refusals = new LedgerRefusals(ledger, { windowMs: 3_600_000, logger });
   const { app } = await buildApp({ logger, metrics: createMetricsRegistry("t"), db, ledger, gate, readiness: [], refusals });
-  const server = createOversightGrpcServer({ logger, db, ledger, gate, refusals });
+  const server = createOversightGrpcServer({ logger, db, ledger, gate, refusals, ...(rateLimit ? { rateLimit } : {}) });
   const port = await listenOversightGrpc(server, { host: "127.0.0.1", port: 0, tls });
   const client = new OversightServiceClient(
     `127.0.0.1:${port}`,
@@ -151,6 +151,28 @@ interface SearchAnswer {
   records: { id: string; index: string; kind: RecordKind }[];
   nextCursor: string;
 }
+
+describe("the oversight gRPC service's rate limits", () => {
+  it("holds an account to its rate (RESOURCE_EXHAUSTED RATE_LIMITED, retry-after, recorded), and an address to its rate before any credential (counted, not recorded)", async () => {
+    const byAccount = await service(undefined, { perAddressPerMinute: 0, perPrincipalPerMinute: 2 });
+    const outcomes = [];
+    for (let i = 0; i < 3; i++) outcomes.push(await byAccount.call("getSignedHead", {}));
+    const over = outcomes[2]!;
+    expect(over.ok).toBe(false);
+    if (over.ok) return;
+    expect([over.error.code, over.error.metadata.get(GRPC_ERROR_CODE_KEY)[0]]).toEqual([grpc.status.RESOURCE_EXHAUSTED, "RATE_LIMITED"]);
+    expect(Number(over.error.metadata.get("retry-after")[0])).toBeGreaterThan(0);
+    expect((await byAccount.queries()).map((q) => q.status)).toEqual([outcomes[0]!.ok ? 0 : (outcomes[0] as any).error.code, outcomes[1]!.ok ? 0 : (outcomes[1] as any).error.code, grpc.status.RESOURCE_EXHAUSTED]);
+
+    const byAddress = await service(undefined, { perAddressPerMinute: 1, perPrincipalPerMinute: 0 });
+    await byAddress.call("getSignedHead", {});
+    const cut = await byAddress.call("getSignedHead", {}, null);
+    expect(!cut.ok && cut.error.metadata.get(GRPC_ERROR_CODE_KEY)[0]).toBe("RATE_LIMITED");
+    await byAddress.refusals.flush();
+    expect((await byAddress.summaries()).map((s) => [s.code, s.count])).toEqual([["RATE_LIMITED", 1]]);
+    expect(await byAddress.queries()).toHaveLength(1);
+  });
+});
 
 describe("the oversight gRPC service", () => {
   it("refuses a call without the credential, or with a wrong one, as UNAUTHENTICATED, and counts the attempts into a window's refusal summaries, not a row each", async () => {

@@ -28,7 +28,7 @@ import {
   type WhoHasSeenRequest,
   type WhoHasSeenResponse,
 } from "@takitini/proto";
-import { bearer, commonErrors, refusalError, ServiceError, SignInThrottledError, zodIssues, type FieldIssue, type GateOutcome, type Logger } from "@takitini/runtime";
+import { bearer, commonErrors, grpcRateLimiter, peerAddress, refusalError, ServiceError, zodIssues, type FieldIssue, type GateOutcome, type GrpcRateLimits, type Logger, type Registry } from "@takitini/runtime";
 import { z } from "zod";
 import { auditErrors } from "../app.js";
 import type { Ledger, SqlDatabase } from "../ledger/index.js";
@@ -192,7 +192,9 @@ export function grpcError(err: ServiceError): grpc.ServiceError {
   const metadata = new grpc.Metadata();
   metadata.set(GRPC_ERROR_CODE_KEY, err.code);
   metadata.set(GRPC_ISSUES_KEY, Buffer.from(JSON.stringify(err.issues)));
-  if (err instanceof SignInThrottledError) metadata.set("retry-after", String(err.retryAfterSeconds));
+  // SIGN_IN_THROTTLED and RATE_LIMITED carry the seconds to wait.
+  const wait = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+  if (typeof wait === "number") metadata.set("retry-after", String(wait));
   const details = err.issues.length > 0 ? `${err.code}: ${err.issues.map((i) => `${i.path || "(request)"}: ${i.message}`).join("; ")}` : `${err.code}: ${err.message}`;
   return Object.assign(new Error(details), { code: STATUS_OF_HTTP[err.statusCode] ?? grpc.status.INTERNAL, details, metadata });
 }
@@ -219,6 +221,10 @@ export interface OversightGrpcDeps {
    * Default: a 60 s window of the service's own.
    */
   refusals?: RefusalCounter;
+  /** Calls per minute per client address (before the credential is checked) and per oversight account (0: off; the HTTP API's settings). */
+  rateLimit?: GrpcRateLimits;
+  /** Where `grpc_rate_limited_total{limit}` is counted. */
+  metrics?: Registry;
 }
 
 interface Answer<Res> {
@@ -233,19 +239,13 @@ export function accountOf(gate: OversightGate, metadata: grpc.Metadata, peer: st
   return gate.authenticate(bearer(typeof header === "string" ? header : undefined), peerAddress(peer));
 }
 
-/** The client address of a gRPC peer ("ipv4:10.0.0.1:5000", "[::1]:5000", "10.0.0.1:5000"), for throttling. */
-export function peerAddress(peer: string): string {
-  const bare = peer.replace(/^ipv[46]:/, "");
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(bare);
-  if (bracketed) return bracketed[1]!;
-  const v4 = /^(\d+\.\d+\.\d+\.\d+)(?::\d+)?$/.exec(bare);
-  if (v4) return v4[1]!;
-  return bare;
-}
+export { peerAddress };
 
 export function oversightService(deps: OversightGrpcDeps): OversightServiceServer {
   const { db, ledger, logger } = deps;
   const refusals = deps.refusals ?? new LedgerRefusals(ledger, { windowMs: 60_000, logger }).start();
+  const limiter = grpcRateLimiter(deps.rateLimit, deps.metrics);
+  const rateLimited = (retryAfter: number) => grpcError(Object.assign(commonErrors.RATE_LIMITED(), { retryAfterSeconds: retryAfter }));
 
   /**
    * Credential, role (`roles`: who may call the method; absent, every role), validation, answer, then the
@@ -254,6 +254,13 @@ export function oversightService(deps: OversightGrpcDeps): OversightServiceServe
   function unary<Req, Res>(method: string, parameters: (req: Req) => QueryParameters, answer: (req: Req) => Promise<Answer<Res>>, roles?: readonly OversightRole[]): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       void (async () => {
+        // Over the address's rate, before any credential is checked: counted in the window, never a row.
+        const wait = await limiter.address(call.getPeer());
+        if (wait !== undefined) {
+          refusals.note({ door: "grpc", code: "RATE_LIMITED", route: `${SERVICE_PATH}/${method}`, address: peerAddress(call.getPeer()) });
+          callback(rateLimited(wait));
+          return;
+        }
         const who = await accountOf(deps.gate, call.metadata, call.getPeer()).catch((err: unknown): GateOutcome<OversightAccount> => {
           logger.error({ err, method }, "the oversight credential could not be checked");
           return { ok: false, code: "CREDENTIAL_INVALID" };
@@ -268,6 +275,8 @@ export function oversightService(deps: OversightGrpcDeps): OversightServiceServe
         const asker = { name: who.account.name, role: who.account.role };
         let outcome: { ok: true; answer: Answer<Res> } | { ok: false; error: grpc.ServiceError };
         try {
+          const accountWait = await limiter.principal(who.account.name);
+          if (accountWait !== undefined) throw Object.assign(commonErrors.RATE_LIMITED(), { retryAfterSeconds: accountWait });
           if (!permits(roles, who.account.role)) throw auditErrors.ROLE_NOT_PERMITTED([], refusalMessage(method, roles!, who.account.role));
           outcome = { ok: true, answer: await answer(call.request) };
         } catch (err) {
