@@ -57,6 +57,8 @@ const positionByDecision = new Map<string, string>();
 const file = (path: string) => readFileSync(join(pki, path));
 const der = (path: string) => new X509Certificate(file(path)).raw;
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+/** Subscribe calls per minute one partner may make in this suite (SUBSCRIBE_RATE_LIMIT_PER_SUBSCRIBER_PER_MINUTE). */
+const PARTNER_CALLS_PER_MINUTE = 30;
 const creds = (who: string, ca = "ca.crt") => grpc.credentials.createSsl(file(ca), file(`${who}.key`), file(`${who}.crt`));
 const traceIdOf = (traceparent: string) => traceparent.split("-")[1];
 
@@ -166,6 +168,8 @@ beforeAll(async () => {
     GRPC_TLS_KEY: join(pki, "service/exchange.key"),
     GRPC_TLS_CA: join(pki, "ca.crt"),
     GRPC_MAX_STREAMS_PER_SUBSCRIBER: String(STREAMS_PER_SUBSCRIBER),
+    // Low enough for one test to reach with one partner (MBIE, which no other test uses).
+    SUBSCRIBE_RATE_LIMIT_PER_SUBSCRIBER_PER_MINUTE: String(PARTNER_CALLS_PER_MINUTE),
   });
   services.push(exchange);
   adapter = await startService("police-adapter", { KAFKA_BROKERS: brokers.join(","), TOPIC: INTEL, GRPC_PORT: String(await freePort()) });
@@ -306,6 +310,21 @@ describe("Subscribe over mutual TLS", () => {
     await until(async () => (await active("customs")) === 0);
   });
 
+  it("holds a partner to its Subscribe rate: over it RESOURCE_EXHAUSTED RATE_LIMITED with retry-after, audited; other partners unaffected", async () => {
+    // Calls refused for another reason count too: a partner cannot probe without limit.
+    for (let i = 0; i < PARTNER_CALLS_PER_MINUTE; i++) {
+      const got = await collect(creds("subscriber/mbie"), { subscriberId: "customs" }, 0, 50);
+      expect(got.error?.metadata.get("takitini-error-code")).toEqual(["NOT_OWN_STREAM"]);
+    }
+    const over = await collect(creds("subscriber/mbie"), {}, 0, 50);
+    expect(over.error?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(over.error?.metadata.get("takitini-error-code")).toEqual(["RATE_LIMITED"]);
+    const records = await accessRecords((rs) => rs.some((r) => r.reason === "RATE_LIMITED"));
+    expect(records.map((r) => r.record).find((r) => r.reason === "RATE_LIMITED")).toMatchObject({ subscriberId: "mbie", action: AccessAction.ACCESS_ACTION_SUBSCRIBE_DENIED });
+    const police = await collect(creds("subscriber/police"), { subscriberId: "customs" }, 0, 50);
+    expect(police.error?.metadata.get("takitini-error-code")).toEqual(["NOT_OWN_STREAM"]);
+  });
+
   it("answers a malformed cursor with INVALID_ARGUMENT on field `cursor`", async () => {
     const got = await collect(creds("subscriber/customs"), { cursor: "not a cursor" }, 0);
     expect(got.error?.code).toBe(grpc.status.INVALID_ARGUMENT);
@@ -378,7 +397,9 @@ describe("the door's own state", () => {
 
   it("counts deliveries and denials, and frees every stream the clients cancelled", async () => {
     expect(await metric("exchange_subscribe_deliveries_total", 'subscriber="customs"')).toBe(streamed.length);
-    expect(await metric("exchange_subscribe_denials_total", 'reason="NOT_OWN_STREAM"')).toBe(1);
+    // One from the own-stream test, one per probe of the rate test and Police's one there.
+    expect(await metric("exchange_subscribe_denials_total", 'reason="NOT_OWN_STREAM"')).toBe(1 + PARTNER_CALLS_PER_MINUTE + 1);
+    expect(await metric("exchange_subscribe_denials_total", 'reason="RATE_LIMITED"')).toBe(1);
     expect(await metric("exchange_subscribe_denials_total", 'reason="NO_SUBSCRIBER_IDENTITY"')).toBe(1);
     // A cancelled stream's consumer is stopped (it left its throwaway group).
     const deadline = Date.now() + 20_000;

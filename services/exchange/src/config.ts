@@ -73,6 +73,10 @@ export const configSchema = baseConfig.extend({
   GRPC_MAX_STREAMS: z.coerce.number().int().min(1).max(10_000).default(64),
   /** Most Subscribe streams one partner may hold open at once: one partner cannot take every stream. */
   GRPC_MAX_STREAMS_PER_SUBSCRIBER: z.coerce.number().int().min(1).max(10_000).default(8),
+  /** Subscribe calls per minute from one client address, before its certificate's identity is read (0: off). */
+  SUBSCRIBE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
+  /** Subscribe calls per minute from one partner (refused and audited as RATE_LIMITED; 0: off). */
+  SUBSCRIBE_RATE_LIMIT_PER_SUBSCRIBER_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(120),
   /**
    * PEM CRL of the CA in GRPC_TLS_CA (infra/pki/revoke.sh writes `crl.pem`): a
    * partner certificate it lists is refused Subscribe, and its open streams end.

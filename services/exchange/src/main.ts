@@ -97,6 +97,7 @@ const delivery = new DeliveryServer({
   keepaliveTimeoutMs: config.GRPC_KEEPALIVE_TIMEOUT_MS,
   maxStreams: config.GRPC_MAX_STREAMS,
   maxStreamsPerSubscriber: config.GRPC_MAX_STREAMS_PER_SUBSCRIBER,
+  rateLimit: { perAddressPerMinute: config.SUBSCRIBE_RATE_LIMIT_PER_MINUTE, perPrincipalPerMinute: config.SUBSCRIBE_RATE_LIMIT_PER_SUBSCRIBER_PER_MINUTE },
   consumerSessionTimeoutMs: config.SESSION_TIMEOUT_MS,
   ...(crl ? { revocation: crl } : {}),
 });

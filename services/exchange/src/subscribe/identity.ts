@@ -31,6 +31,8 @@ export const DENIAL = {
   NOT_PARTNER_AGENCY: "NOT_PARTNER_AGENCY",
   /** The partner already holds its most open streams (GRPC_MAX_STREAMS_PER_SUBSCRIBER). */
   TOO_MANY_STREAMS_FOR_SUBSCRIBER: "TOO_MANY_STREAMS_FOR_SUBSCRIBER",
+  /** The partner opened more Subscribe calls this minute than SUBSCRIBE_RATE_LIMIT_PER_SUBSCRIBER_PER_MINUTE allows. */
+  RATE_LIMITED: "RATE_LIMITED",
   /**
    * The client certificate is on the CRL in force (SUBSCRIBE_CRL_FILE, written by
    * infra/pki/revoke.sh): a new call is refused, and an open stream ends when a

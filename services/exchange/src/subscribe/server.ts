@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import * as grpc from "@grpc/grpc-js";
 import { DeliveryServiceService, type AccessRecord, type DeliveryServiceServer } from "@takitini/proto";
-import { continueTrace, Counter, Gauge, HEADERS, type Logger, type Registry } from "@takitini/runtime";
+import { continueTrace, Counter, Gauge, grpcRateLimiter, HEADERS, type GrpcRateLimiter, type GrpcRateLimits, type Logger, type Registry } from "@takitini/runtime";
 import type { Kafka, Producer } from "kafkajs";
 import type { PolicySource } from "../policy/reloading.js";
 import { accessDenied, accessGranted, accessMessage } from "./access.js";
@@ -45,6 +45,12 @@ export interface DeliveryServerOptions {
   maxStreams: number;
   /** Most streams one subscriber may hold open at once (default: maxStreams). */
   maxStreamsPerSubscriber?: number;
+  /**
+   * Subscribe calls per minute per client address (before the certificate's
+   * identity is read: refused RESOURCE_EXHAUSTED RATE_LIMITED, counted, not
+   * audited) and per partner (refused and audited as RATE_LIMITED). 0: off.
+   */
+  rateLimit?: GrpcRateLimits;
   consumerSessionTimeoutMs: number;
   /** How often open streams are checked against the policy registry (and the CRL) in force; default 2000 ms. */
   revocationCheckMs?: number;
@@ -103,8 +109,11 @@ export class DeliveryServer {
   private readonly denials: Counter<"reason">;
   private readonly pauses: Counter<"subscriber">;
 
+  private readonly limiter: GrpcRateLimiter;
+
   constructor(private readonly opts: DeliveryServerOptions) {
     this.log = opts.logger.child({ component: "subscribe" });
+    this.limiter = grpcRateLimiter(opts.rateLimit, opts.metrics);
     this.server = new grpc.Server({
       "grpc.keepalive_time_ms": opts.keepaliveTimeMs,
       "grpc.keepalive_timeout_ms": opts.keepaliveTimeoutMs,
@@ -220,6 +229,13 @@ export class DeliveryServer {
         call.emit("error", failure(grpc.status.UNAVAILABLE, "SHUTTING_DOWN", "the server is shutting down; retry with the last cursor"));
         return;
       }
+      const addressWait = await this.limiter.address(call.getPeer());
+      if (addressWait !== undefined) {
+        const err = failure(grpc.status.RESOURCE_EXHAUSTED, "RATE_LIMITED", `too many Subscribe calls from this address; retry after ${addressWait} s`);
+        err.metadata.set("retry-after", String(addressWait));
+        call.emit("error", err);
+        return;
+      }
       const peer = this.opts.tls === "insecure" ? undefined : call.getAuthContext().sslPeerCertificate;
       const who = identify(peer);
       if (!who.ok) {
@@ -231,6 +247,11 @@ export class DeliveryServer {
         return;
       }
       const identity = who.identity;
+      const partnerWait = await this.limiter.principal(identity.subscriberId);
+      if (partnerWait !== undefined) {
+        await this.deny(call, sessionId, trace.traceparent, identity, DENIAL.RATE_LIMITED, grpc.status.RESOURCE_EXHAUSTED, `too many Subscribe calls from this partner; retry after ${partnerWait} s`);
+        return;
+      }
       // A certificate the CRL in force lists is refused whatever it asks for.
       let cert: CertificateRef | undefined;
       if (this.opts.revocation) {
