@@ -18,6 +18,7 @@ import { mbieAdapter } from "../../services/mbie-adapter/dist/adapter.js";
 import { msdAdapter } from "../../services/msd-adapter/dist/adapter.js";
 import { policeAdapter } from "../../services/police-adapter/dist/adapter.js";
 import { createRunTopics, header, readTopic, registryWith } from "./kafka.js";
+import { suiteEventIdKey } from "./publishers.js";
 import { ROOT } from "./stack.js";
 
 const ADAPTERS: AgencyAdapter[] = [policeAdapter, customsAdapter, mbieAdapter, msdAdapter];
@@ -95,7 +96,7 @@ export function makeStream(run: string, topics: RunTopics, count: number, garbag
       messages.push({ topic, message: { key, value: Buffer.concat([Buffer.from([0xff, 0x01]), Buffer.from(key)]), headers: { [HEADERS.SCHEMA_VERSION]: INTEL_SCHEMA_VERSION } } });
     }
     const native = kind.synthesize(rng, i);
-    const r = ingest(adapter, kind.recordType, native, new Date());
+    const r = ingest(adapter, kind.recordType, native, new Date(), { eventIdKey: suiteEventIdKey() });
     if (!r.ok) throw new Error(`synthetic ${kind.recordType} #${i} invalid: ${JSON.stringify(r.issues)}`);
     if (events.has(r.event.id)) continue; // the generator repeated a native id: keep the stream's ids unique
     events.set(r.event.id, r.event);

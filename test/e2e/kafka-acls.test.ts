@@ -16,6 +16,7 @@ import { Kafka, logLevel, type Consumer, type KafkaConfig } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { customsAdapter } from "../../services/customs-adapter/dist/adapter.js";
 import { client, header, kit, readTopic } from "./kafka.js";
+import { suiteEventIdKey } from "./publishers.js";
 import { startService, type RunningService } from "./stack.js";
 
 const brokers = inject("brokers");
@@ -270,7 +271,7 @@ describe("provenance: an event whose agency is not its topic's", () => {
     // A Police system (its own principal, on its own topic) publishes an event claiming to be Customs'.
     // A complete, valid Customs event, made by the Customs adapter's own generator and mapper.
     const kind = customsAdapter.kinds[0]!;
-    const made = ingest(customsAdapter, kind.recordType, kind.synthesize(seededRandom(`acl/${run}`), 0), new Date());
+    const made = ingest(customsAdapter, kind.recordType, kind.synthesize(seededRandom(`acl/${run}`), 0), new Date(), { eventIdKey: suiteEventIdKey() });
     if (!made.ok) throw new Error(JSON.stringify(made.issues));
     const event = made.event;
     expect(event.sourceAgency).toBe(Agency.AGENCY_CUSTOMS);
