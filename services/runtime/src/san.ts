@@ -18,8 +18,6 @@ export function certificateSha256(der: Buffer): string {
   return createHash("sha256").update(der).digest("hex");
 }
 
-/** Trust domain of the mesh's SPIFFE-style identities (see infra/pki/issue.sh). */
-export const SPIFFE_TRUST_DOMAIN = "takitini.local";
 const ANY_TAKITINI_URI = /^spiffe:\/\/takitini\.local\//;
 
 /**

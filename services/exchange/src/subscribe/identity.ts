@@ -1,4 +1,4 @@
-import { certificateSha256, parseSubjectAltName } from "@takitini/runtime";
+import { certificateSha256, parseSubjectAltName, takitiniIdentity, type PeerCertificateLike } from "@takitini/runtime";
 
 /**
  * Who is asking, and may they have the stream they ask for. Pure: the gRPC shell
@@ -6,10 +6,7 @@ import { certificateSha256, parseSubjectAltName } from "@takitini/runtime";
  * current registry; nothing here touches the network.
  */
 
-/** Trust domain of the mesh's SPIFFE-style identities (see infra/pki/issue.sh). */
-export const TRUST_DOMAIN = "takitini.local";
 const SUBSCRIBER_URI = /^spiffe:\/\/takitini\.local\/subscriber\/([a-z0-9][a-z0-9-]{0,62})$/;
-const ANY_TAKITINI_URI = /^spiffe:\/\/takitini\.local\//;
 
 /** Stable reason codes, carried in AccessRecord.reason and the error metadata. */
 export const DENIAL = {
@@ -42,13 +39,7 @@ export const DENIAL = {
 } as const;
 export type DenialReason = (typeof DENIAL)[keyof typeof DENIAL];
 
-/** The parts of a peer certificate identity needs (a subset of Node's tls.PeerCertificate). */
-export interface PeerCertificateLike {
-  /** DER bytes. */
-  raw?: Buffer;
-  /** Node's rendering, e.g. `URI:spiffe://takitini.local/subscriber/customs, DNS:localhost`. */
-  subjectaltname?: string;
-}
+export type { PeerCertificateLike };
 
 export interface Identity {
   subscriberId: string;
@@ -72,16 +63,8 @@ export function identify(cert: PeerCertificateLike | undefined): IdentityResult 
   if (!cert?.raw || cert.raw.length === 0) return { ok: false, reason: DENIAL.NO_CLIENT_CERTIFICATE, certificateSha256: "" };
   const sha = certificateSha256(cert.raw);
   const refuse = { ok: false as const, reason: DENIAL.NO_SUBSCRIBER_IDENTITY, certificateSha256: sha };
-  let entries: ReturnType<typeof parseSubjectAltName>;
-  try {
-    entries = parseSubjectAltName(cert.subjectaltname ?? "");
-  } catch {
-    return refuse;
-  }
-  const uris = entries.filter((e) => e.type === "URI");
-  const ours = uris.filter((e) => ANY_TAKITINI_URI.test(e.value));
-  if (ours.length !== 1 || ours[0]!.quoted) return refuse;
-  const m = SUBSCRIBER_URI.exec(ours[0]!.value);
+  // Exactly one takitini identity, unquoted (runtime's takitiniIdentity), and a subscriber's.
+  const m = SUBSCRIBER_URI.exec(takitiniIdentity(cert) ?? "");
   if (!m) return refuse;
   return { ok: true, identity: { subscriberId: m[1]!, certificateSha256: sha } };
 }
