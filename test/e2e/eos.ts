@@ -185,8 +185,12 @@ export interface Reconciliation {
  * - every allowed raw view is on its subscriber's topic exactly once, carrying
  *   its decision id; nothing else is on any delivery topic;
  * - every undecodable record is on the dead-letter topic exactly once.
+ *
+ * `scoped`: the topics are shared with other runs (the fault suite's one mesh):
+ * records of events outside `stream` are not this run's and are passed over,
+ * but everything about the stream's events is held to the same rules.
  */
-export async function reconcile(kafka: Kafka, topics: RunTopics, stream: Stream): Promise<Reconciliation> {
+export async function reconcile(kafka: Kafka, topics: RunTopics, stream: Pick<Stream, "events" | "garbage">, opts: { scoped?: boolean } = {}): Promise<Reconciliation> {
   const policy: SharingPolicy = await loadSharingPolicy({ dataDir: topics.dataDir });
   const subscribers = policy.subscribers();
   const problems: string[] = [];
@@ -200,6 +204,7 @@ export async function reconcile(kafka: Kafka, topics: RunTopics, stream: Stream)
   const where = new Map<string, string>();
   for (const { message, partition } of audit) {
     const d = DecisionRecord.decode(message.value!);
+    if (opts.scoped && !stream.events.has(d.eventId)) continue;
     const pair = `${d.eventId}|${d.subscriberId}`;
     const at = `audit ${partition}@${message.offset} decided ${d.decidedAt?.toISOString()} from ${d.sourceTopic}/${d.sourcePartition}@${d.sourceOffset}`;
     if (decisions.has(pair)) note(`second decision for ${pair}: ${where.get(pair)}; again ${at}`);
@@ -207,7 +212,7 @@ export async function reconcile(kafka: Kafka, topics: RunTopics, stream: Stream)
     where.set(pair, at);
     if (!stream.events.has(d.eventId)) note(`decision for an event not in the stream: ${d.eventId}`);
   }
-  if (audit.length !== expectedPairs) note(`audit holds ${audit.length} decisions, expected ${expectedPairs}`);
+  if (!opts.scoped && audit.length !== expectedPairs) note(`audit holds ${audit.length} decisions, expected ${expectedPairs}`);
 
   const expectedDeliveries = new Map<string, string>(); // decision id → topic
   for (const [eventId, event] of stream.events) {
@@ -237,9 +242,10 @@ export async function reconcile(kafka: Kafka, topics: RunTopics, stream: Stream)
   let delivered = 0;
   for (const topic of Object.values(topics.deliver)) {
     for (const { message } of await readTopic(kafka, topic, { idleMs: 3000, timeoutMs: 120_000 })) {
-      delivered++;
       const decisionId = header(message, HEADERS.DECISION_ID) ?? "";
       const want = expectedDeliveries.get(decisionId);
+      if (opts.scoped && want === undefined && !stream.events.has(message.key?.toString() ?? "")) continue;
+      delivered++;
       if (want !== topic) note(`delivery on ${topic} for decision "${decisionId}" (key ${message.key?.toString()}) that allowed no delivery there`);
       seen.set(decisionId, (seen.get(decisionId) ?? 0) + 1);
     }
@@ -254,6 +260,7 @@ export async function reconcile(kafka: Kafka, topics: RunTopics, stream: Stream)
   const deadCounts = new Map<string, number>();
   for (const { message } of dead) {
     const key = message.value?.subarray(2).toString("utf8") ?? "";
+    if (opts.scoped && !stream.garbage.has(key)) continue;
     deadCounts.set(key, (deadCounts.get(key) ?? 0) + 1);
     if (!stream.garbage.has(key)) note(`dead-lettered a record that is not one of the planted undecodable ones (${key.slice(0, 60)})`);
   }
