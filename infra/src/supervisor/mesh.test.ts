@@ -1,0 +1,130 @@
+import { describe, expect, it } from "vitest";
+import { MESH_SERVICES, meshPlan, meshPorts, meshServiceEnv, meshSettingsFromEnv, type MeshSettings } from "./mesh.js";
+import { parsePlan, PlanError } from "./plan.js";
+
+const settings: MeshSettings = {
+  repoRoot: "/repo",
+  stateDir: "/repo/.takitini",
+  pkiDir: "/pki",
+  brokers: "127.0.0.1:9092",
+  databaseUrl: "postgres://takitini@127.0.0.1:55432/takitini",
+  demoRate: 6,
+  insecureKafka: false,
+  instanceId: "local-0",
+  node: "/usr/bin/node",
+  metricsPort: 8180,
+  stopGraceMs: 10_000,
+};
+
+// What bin/takitini gave each service before the supervisor took them over.
+const common = (svc: string, port: number) => ({
+  KAFKA_BROKERS: "127.0.0.1:9092",
+  PORT: String(port),
+  ADMIN_PORT: String(port + 100),
+  INSTANCE_ID: "local-0",
+  DEMO_RECORDS_PER_MINUTE: "6",
+  KAFKA_TLS_CA_FILE: "/pki/ca.crt",
+  KAFKA_TLS_CERT_FILE: `/pki/kafka/${svc}.crt`,
+  KAFKA_TLS_KEY_FILE: `/pki/kafka/${svc}.key`,
+});
+const adapter = (svc: string, port: number) => ({
+  ...common(svc, port),
+  EVENT_ID_KEY_FILE: "/repo/.takitini/adapters/event-id.key",
+  HTTP_TLS_CERT_FILE: `/pki/service/${svc}.crt`,
+  HTTP_TLS_KEY_FILE: `/pki/service/${svc}.key`,
+  HTTP_TLS_CA_FILE: "/pki/ca.crt",
+});
+
+describe("meshServiceEnv", () => {
+  it("gives every service the variables the launcher gave it", () => {
+    expect(meshServiceEnv(settings, "exchange")).toEqual({
+      ...common("exchange", 8082),
+      GRPC_PORT: "9082",
+      GRPC_TLS_CERT: "/pki/service/exchange.crt",
+      GRPC_TLS_KEY: "/pki/service/exchange.key",
+      GRPC_TLS_CA: "/pki/ca.crt",
+      SUBSCRIBE_CRL_FILE: "/pki/crl.pem",
+    });
+    expect(meshServiceEnv(settings, "audit")).toEqual({
+      ...common("audit", 8083),
+      DATABASE_URL: "postgres://takitini@127.0.0.1:55432/takitini",
+      AUDIT_OVERSIGHT_ACCOUNTS_FILE: "/repo/.takitini/oversight/accounts.json",
+      LEDGER_SIGNING_KEY_FILE: "/repo/.takitini/oversight/ledger-signing-key.pem",
+      HTTP_TLS_CERT_FILE: "/pki/service/audit.crt",
+      HTTP_TLS_KEY_FILE: "/pki/service/audit.key",
+    });
+    expect(meshServiceEnv(settings, "briefing")).toEqual({
+      ...common("briefing", 8087),
+      BRIEFING_ROUNDING_SECRET_FILE: "/repo/.takitini/briefing/rounding.secret",
+      BRIEFING_LEADER_ACCOUNTS_FILE: "/repo/.takitini/briefing/leader-accounts.json",
+      HTTP_TLS_CERT_FILE: "/pki/service/briefing.crt",
+      HTTP_TLS_KEY_FILE: "/pki/service/briefing.key",
+    });
+    expect(meshServiceEnv(settings, "police-adapter")).toEqual(adapter("police-adapter", 8081));
+    expect(meshServiceEnv(settings, "customs-adapter")).toEqual(adapter("customs-adapter", 8084));
+    expect(meshServiceEnv(settings, "mbie-adapter")).toEqual(adapter("mbie-adapter", 8085));
+    expect(meshServiceEnv(settings, "msd-adapter")).toEqual(adapter("msd-adapter", 8086));
+  });
+
+  it("gives no Kafka certificates on an insecure broker", () => {
+    const env = meshServiceEnv({ ...settings, insecureKafka: true }, "exchange");
+    expect(Object.keys(env).filter((k) => k.startsWith("KAFKA_TLS_"))).toEqual([]);
+    expect(env.KAFKA_BROKERS).toBe("127.0.0.1:9092");
+  });
+});
+
+describe("meshPlan", () => {
+  it("runs every service from its dist with its log and admin readiness, audit first", () => {
+    const plan = parsePlan(meshPlan(settings));
+    expect(plan.services.map((s) => s.name)).toEqual([...MESH_SERVICES]);
+    expect(plan.services[0]).toMatchObject({
+      name: "audit",
+      command: "/usr/bin/node",
+      args: ["/repo/services/audit/dist/main.js"],
+      cwd: "/repo",
+      log: "/repo/.takitini/logs/audit.log",
+      readyUrl: "http://127.0.0.1:8183/readyz",
+    });
+    expect(plan).toMatchObject({ statusFile: "/repo/.takitini/supervisor.json", metricsPort: 8180, stopGraceMs: 10_000, logFile: "/repo/.takitini/logs/supervisor.log" });
+    expect(plan.backoff).toEqual({ initialMs: 500, factor: 2, maxMs: 30_000, stableMs: 60_000, restart: "on-failure" });
+  });
+
+  it("refuses to run the audit without its database", () => {
+    const { databaseUrl: _, ...rest } = settings;
+    expect(() => meshPlan(rest)).toThrow(/AUDIT_DATABASE_URL/);
+  });
+
+  it("has distinct ports, each admin port its port + 100", () => {
+    const all = MESH_SERVICES.flatMap((s) => {
+      const p = meshPorts(s);
+      expect(p.admin).toBe(p.port + 100);
+      return [p.port, p.admin, ...(p.grpc === undefined ? [] : [p.grpc])];
+    });
+    expect(new Set(all).size).toBe(all.length);
+  });
+});
+
+describe("meshSettingsFromEnv", () => {
+  it("defaults to the local broker and the checkout's state", () => {
+    const s = meshSettingsFromEnv({ AUDIT_DATABASE_URL: "postgres://x", TAKITINI_KAFKA_PORT: "9192", TAKITINI_STATE_DIR: "/s" });
+    expect(s).toMatchObject({ brokers: "127.0.0.1:9192", stateDir: "/s", pkiDir: "/s/pki", demoRate: 6, insecureKafka: false, instanceId: "local-0", metricsPort: 8180 });
+  });
+  it("takes an existing cluster, the PKI dir and the demo rate", () => {
+    const s = meshSettingsFromEnv({ KAFKA_BROKERS: "a:1, b:2", TAKITINI_PKI_DIR: "/p", TAKITINI_DEMO_RATE: "0", TAKITINI_INSECURE_KAFKA: "true" });
+    expect(s).toMatchObject({ brokers: "a:1,b:2", pkiDir: "/p", demoRate: 0, insecureKafka: true });
+  });
+  it("names a bad variable", () => {
+    expect(() => meshSettingsFromEnv({ TAKITINI_SUPERVISOR_METRICS_PORT: "http" })).toThrow(/TAKITINI_SUPERVISOR_METRICS_PORT/);
+  });
+});
+
+describe("parsePlan", () => {
+  it("names a duplicate service by its path", () => {
+    const svc = { name: "a", command: "node", log: "/tmp/a.log" };
+    expect(() => parsePlan({ services: [svc, svc], statusFile: "/tmp/s.json" })).toThrow(PlanError);
+    expect(() => parsePlan({ services: [svc, svc], statusFile: "/tmp/s.json" })).toThrow(/services\.1\.name: duplicate service a/);
+  });
+  it("refuses a plan without services", () => {
+    expect(() => parsePlan({ services: [], statusFile: "/tmp/s.json" })).toThrow(/services/);
+  });
+});
