@@ -4,13 +4,38 @@ export {
   brokerLogTail,
   newClusterId,
   readBrokerState,
-  startLocalBroker,
   stopBrokerIn,
   waitForBroker,
   type BrokerState,
   type LocalBroker,
   type StartOptions,
 } from "./kafka/broker.js";
+export {
+  clusterFiles,
+  clusterLayout,
+  clusterManifestSchema,
+  readClusterManifest,
+  readClusterState,
+  startLocalBroker,
+  startLocalCluster,
+  stopClusterIn,
+  type ClusterManifest,
+  type ClusterNode,
+  type ClusterOptions,
+  type LocalCluster,
+} from "./kafka/cluster.js";
+export {
+  activeController,
+  clusterHealthProblems,
+  groupCoordinator,
+  leaderOf,
+  partitionLeader,
+  quorumLeader,
+  transactionCoordinator,
+  waitForClusterHealthy,
+  type ClusterHealthOptions,
+  type PartitionHealth,
+} from "./kafka/faults.js";
 export { infraKafka, parseBrokerList, silenceKafkajsTimerWarning, type KafkaAccess } from "./kafka/client.js";
 export {
   aclCommands,
@@ -46,7 +71,20 @@ export {
 export { cacheDir, localDataDir, POM_PATH, REPO_ROOT, TOPICS_PATH } from "./kafka/paths.js";
 export { freePort, freePorts, isPortFree } from "./kafka/ports.js";
 export { commandLine, isAlive, startWatchdog, stopProcess, waitForExit, type StopResult } from "./kafka/process.js";
-export { parseProperties, PRINCIPAL_MAPPING_RULE, renderLog4jProperties, renderServerProperties, securitySettings, serverSettings, type BrokerTls, type NodeSettings, type PropertyValue } from "./kafka/properties.js";
+export {
+  parseProperties,
+  PRINCIPAL_MAPPING_RULE,
+  quorumVoters,
+  renderLog4jProperties,
+  renderServerProperties,
+  replicationSettings,
+  securitySettings,
+  serverSettings,
+  type BrokerTls,
+  type NodeSettings,
+  type PropertyValue,
+  type QuorumVoter,
+} from "./kafka/properties.js";
 export { DEFAULT_KAFKA_IMAGE, dockerAnswers, provideKafka, securityKit, type KafkaMode, type ProvidedKafka, type ProvideKafkaOptions } from "./kafka/provide.js";
 export {
   describeTopics,

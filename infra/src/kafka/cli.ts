@@ -25,7 +25,8 @@
 import { readKafkaSecurity, type KafkaSecurity } from "@takitini/runtime";
 import { applyAcls, loadMeshAcls } from "./acl-admin.js";
 import { aclCommands, topicAccessTable } from "./acls.js";
-import { brokerFiles, readBrokerState, startLocalBroker, stopBrokerIn, waitForBroker } from "./broker.js";
+import { brokerFiles, readBrokerState, stopBrokerIn, waitForBroker } from "./broker.js";
+import { startLocalBroker } from "./cluster.js";
 import { parseBrokerList, silenceKafkajsTimerWarning, type KafkaAccess } from "./client.js";
 import { ensurePki, localPkiDir, principalSecurity } from "./pki.js";
 import { ensureKafkaDistribution, kafkaVersion } from "./distribution.js";

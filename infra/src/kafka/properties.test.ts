@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseProperties, PRINCIPAL_MAPPING_RULE, renderLog4jProperties, renderServerProperties, serverSettings } from "./properties.js";
+import { parseProperties, PRINCIPAL_MAPPING_RULE, quorumVoters, renderLog4jProperties, renderServerProperties, replicationSettings, serverSettings } from "./properties.js";
 
 const render = (overrides?: Record<string, string | number | boolean>) =>
   parseProperties(renderServerProperties({ port: 19092, controllerPort: 19093, logDir: "/data/kafka/log", overrides }));
@@ -112,5 +112,83 @@ describe("renderLog4jProperties", () => {
     expect(p.get("log4j.appender.file")).toBe("org.apache.log4j.RollingFileAppender");
     expect(p.get("log4j.appender.file.File")).toBe("/data/kafka/broker.log");
     expect([...p.values()].some((v) => v.includes("ConsoleAppender"))).toBe(false);
+  });
+});
+
+describe("a node of a three-node cluster", () => {
+  const voters = [
+    { id: 1, controllerPort: 19093 },
+    { id: 2, controllerPort: 19095 },
+    { id: 3, controllerPort: 19097 },
+  ];
+  const tls = { keystore: "/d/node-2/broker-keystore.pem", truststore: "/pki/ca.crt" };
+  const p = parseProperties(renderServerProperties({ nodeId: 2, port: 19094, controllerPort: 19095, voters, logDir: "/d/node-2/log", tls }));
+
+  it("is a voter of a static quorum of all three, and a broker", () => {
+    expect(p.get("process.roles")).toBe("broker,controller");
+    expect(p.get("node.id")).toBe("2");
+    expect(p.get("controller.quorum.voters")).toBe("1@127.0.0.1:19093,2@127.0.0.1:19095,3@127.0.0.1:19097");
+    expect(p.get("listeners")).toBe("CLIENT://127.0.0.1:19094,CONTROLLER://127.0.0.1:19095");
+    expect(p.get("advertised.listeners")).toBe("CLIENT://127.0.0.1:19094");
+  });
+
+  it("replicates topics, offsets and the transaction log three times, two in sync required, no unclean leaders", () => {
+    expect(p.get("default.replication.factor")).toBe("3");
+    expect(p.get("min.insync.replicas")).toBe("2");
+    expect(p.get("offsets.topic.replication.factor")).toBe("3");
+    expect(p.get("transaction.state.log.replication.factor")).toBe("3");
+    expect(p.get("transaction.state.log.min.isr")).toBe("2");
+    expect(p.get("unclean.leader.election.enable")).toBe("false");
+  });
+
+  it("authenticates controller and inter-broker traffic like clients' (mutual TLS, broker a super user)", () => {
+    expect(p.get("listener.security.protocol.map")).toBe("CLIENT:SSL,CONTROLLER:SSL");
+    expect(p.get("inter.broker.listener.name")).toBe("CLIENT");
+    expect(p.get("ssl.client.auth")).toBe("required");
+    expect(p.get("super.users")).toContain("User:broker");
+  });
+
+  it("refuses a node that is not a voter, or whose controller port the quorum does not list", () => {
+    expect(() => renderServerProperties({ nodeId: 4, port: 1, controllerPort: 2, voters, logDir: "/l" })).toThrow(/not one of the quorum's voters/);
+    expect(() => renderServerProperties({ nodeId: 2, port: 1, controllerPort: 2, voters, logDir: "/l" })).toThrow(/quorum lists 19095/);
+    expect(() => renderServerProperties({ nodeId: 1, port: 1, controllerPort: 19093, voters: [voters[0]!, { id: 1, controllerPort: 5 }], logDir: "/l" })).toThrow(/distinct/);
+  });
+});
+
+describe("replicationSettings", () => {
+  it("one node: everything 1 (the single-node settings)", () => {
+    expect(Object.fromEntries(replicationSettings(1))).toEqual({
+      "default.replication.factor": 1,
+      "min.insync.replicas": 1,
+      "offsets.topic.replication.factor": 1,
+      "transaction.state.log.replication.factor": 1,
+      "transaction.state.log.min.isr": 1,
+      "unclean.leader.election.enable": false,
+    });
+  });
+
+  it("three or more nodes: three replicas, two in sync", () => {
+    for (const n of [3, 5]) {
+      const s = new Map(replicationSettings(n));
+      expect(s.get("default.replication.factor")).toBe(3);
+      expect(s.get("min.insync.replicas")).toBe(2);
+      expect(s.get("transaction.state.log.min.isr")).toBe(2);
+    }
+  });
+
+  it("two nodes: two replicas, one in sync, so losing one does not stop writes", () => {
+    const s = new Map(replicationSettings(2));
+    expect(s.get("default.replication.factor")).toBe(2);
+    expect(s.get("min.insync.replicas")).toBe(1);
+  });
+
+  it("rejects a cluster of no nodes", () => {
+    expect(() => replicationSettings(0)).toThrow(RangeError);
+  });
+});
+
+describe("quorumVoters", () => {
+  it("lists id@host:port for each voter", () => {
+    expect(quorumVoters([{ id: 1, controllerPort: 9093 }, { id: 2, controllerPort: 9095 }])).toBe("1@127.0.0.1:9093,2@127.0.0.1:9095");
   });
 });

@@ -12,6 +12,12 @@ export interface NodeSettings {
   /** Host to bind and advertise; default 127.0.0.1. */
   host?: string;
   /**
+   * The KRaft controller quorum: every voter's node id and controller port (on
+   * `host`). Default: this node alone. With three or more voters the node is part
+   * of a replicated cluster (see `replicationSettings`); it must be one of them.
+   */
+  voters?: QuorumVoter[];
+  /**
    * Mutual TLS on every listener (clients, controller, inter-broker) with Kafka's
    * StandardAuthorizer; absent only for a throwaway plaintext broker
    * (TAKITINI_INSECURE_KAFKA=true).
@@ -58,10 +64,43 @@ export function securitySettings(tls: BrokerTls, superUsers: readonly string[]):
 
 export type PropertyValue = string | number | boolean;
 
+/** One voter of the KRaft controller quorum. */
+export interface QuorumVoter {
+  id: number;
+  controllerPort: number;
+}
+
+/** `controller.quorum.voters` for `voters` on `host`: `1@127.0.0.1:9093,2@…`. Pure. */
+export function quorumVoters(voters: readonly QuorumVoter[], host = "127.0.0.1"): string {
+  return voters.map((v) => `${v.id}@${host}:${v.controllerPort}`).join(",");
+}
+
 /**
- * The settings of a single-node KRaft cluster on 127.0.0.1, in order. Pure.
- * Internal topics (consumer offsets, transaction state) have replication 1 and
- * min ISR 1 so consumer groups and Kafka transactions work on one node.
+ * Replication of user and internal topics for a cluster of `nodes` brokers. Pure.
+ * One node: everything 1, so consumer groups and transactions work at all. Three or
+ * more: three replicas, two in sync required for acks=all writes (one node may be
+ * down), the transaction log the same, and never an out-of-sync replica as leader.
+ * Two nodes: two replicas, one in sync (a lost node must not stop every write).
+ */
+export function replicationSettings(nodes: number): [string, PropertyValue][] {
+  if (!Number.isInteger(nodes) || nodes < 1) throw new RangeError(`a cluster has at least one node, got ${nodes}`);
+  const rf = Math.min(nodes, 3);
+  const isr = nodes >= 3 ? 2 : 1;
+  return [
+    ["default.replication.factor", rf],
+    ["min.insync.replicas", isr],
+    ["offsets.topic.replication.factor", rf],
+    ["transaction.state.log.replication.factor", rf],
+    ["transaction.state.log.min.isr", isr],
+    ["unclean.leader.election.enable", false],
+  ];
+}
+
+/**
+ * The settings of one node of a KRaft cluster on 127.0.0.1, in order. Pure.
+ * Alone (no `voters`), internal topics (consumer offsets, transaction state) have
+ * replication 1 and min ISR 1 so consumer groups and Kafka transactions work on
+ * one node; in a quorum of three, replication 3 and min ISR 2.
  */
 export function serverSettings(s: NodeSettings): [string, PropertyValue][] {
   const id = s.nodeId ?? 1;
@@ -71,15 +110,22 @@ export function serverSettings(s: NodeSettings): [string, PropertyValue][] {
   }
   if (s.port === s.controllerPort) throw new RangeError(`port and controllerPort must differ (both ${s.port})`);
   if (s.logDir.trim() === "") throw new RangeError("logDir must not be empty");
+  const voters = s.voters ?? [{ id, controllerPort: s.controllerPort }];
+  const self = voters.find((v) => v.id === id);
+  if (!self) throw new RangeError(`node ${id} is not one of the quorum's voters (${voters.map((v) => v.id).join(", ")})`);
+  if (self.controllerPort !== s.controllerPort) throw new RangeError(`node ${id}'s controller port is ${s.controllerPort} but the quorum lists ${self.controllerPort}`);
+  if (new Set(voters.map((v) => v.id)).size !== voters.length) throw new RangeError("the quorum's voters must have distinct ids");
   // Secured: CLIENT and CONTROLLER listeners both speak TLS with client certificates;
   // inter-broker traffic uses the CLIENT listener, so it is authenticated too.
   const client = s.tls ? "CLIENT" : "PLAINTEXT";
   const protocol = s.tls ? "SSL" : "PLAINTEXT";
   const settings: [string, PropertyValue][] = [
-    // KRaft: this one process is both the broker and the (sole) controller.
+    // KRaft: this one process is both a broker and a controller (the sole one, or
+    // one voter of a static quorum: controller.quorum.voters, Kafka 3.9 also has the
+    // dynamic controller.quorum.bootstrap.servers but a fixed local set needs none of it).
     ["process.roles", "broker,controller"],
     ["node.id", id],
-    ["controller.quorum.voters", `${id}@${host}:${s.controllerPort}`],
+    ["controller.quorum.voters", quorumVoters(voters, host)],
     ["listeners", `${client}://${host}:${s.port},CONTROLLER://${host}:${s.controllerPort}`],
     ["advertised.listeners", `${client}://${host}:${s.port}`],
     ["listener.security.protocol.map", `${client}:${protocol},CONTROLLER:${protocol}`],
@@ -87,13 +133,9 @@ export function serverSettings(s: NodeSettings): [string, PropertyValue][] {
     ["inter.broker.listener.name", client],
     ...(s.tls ? securitySettings(s.tls, SUPER_USERS) : []),
     ["log.dirs", s.logDir],
-    // One node: every replication factor and ISR is 1.
-    ["default.replication.factor", 1],
-    ["min.insync.replicas", 1],
-    ["offsets.topic.replication.factor", 1],
+    // One node: every replication factor and ISR is 1; three or more: 3 and 2.
+    ...replicationSettings(voters.length),
     ["offsets.topic.num.partitions", 10],
-    ["transaction.state.log.replication.factor", 1],
-    ["transaction.state.log.min.isr", 1],
     ["transaction.state.log.num.partitions", 10],
     // Topics are declared (infra/kafka/topics.json), never created by accident.
     ["auto.create.topics.enable", false],
@@ -129,11 +171,13 @@ function escapeValue(v: PropertyValue): string {
   return String(v).replace(/\\/g, "\\\\").replace(/^\s/, (c) => `\\${c}`).replace(/\n/g, "\\n");
 }
 
-/** Render `server.properties` for a single-node KRaft cluster on 127.0.0.1. Pure. */
+/** Render `server.properties` for one node of a KRaft cluster on 127.0.0.1. Pure. */
 export function renderServerProperties(s: NodeSettings): string {
   const lines = serverSettings(s).map(([k, v]) => `${k}=${escapeValue(v)}`);
   const what = s.tls ? "mutual TLS on every listener, StandardAuthorizer" : "PLAINTEXT, NO AUTHENTICATION (TAKITINI_INSECURE_KAFKA=true)";
-  return `# Generated by @takitini/infra: a single-node Apache Kafka (KRaft) broker+controller on loopback; ${what}.\n${lines.join("\n")}\n`;
+  const n = s.voters?.length ?? 1;
+  const shape = n === 1 ? "a single-node Apache Kafka (KRaft) broker+controller" : `node ${s.nodeId ?? 1} of a ${n}-node Apache Kafka (KRaft) cluster, each broker+controller,`;
+  return `# Generated by @takitini/infra: ${shape} on loopback; ${what}.\n${lines.join("\n")}\n`;
 }
 
 /** Parse Java .properties text (the subset we write: `key=value` lines, `#` comments). Pure. */
