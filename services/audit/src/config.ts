@@ -80,6 +80,28 @@ export const configSchema = baseConfig.extend({
   /** Ed25519 private key (PKCS#8 PEM) that signs tree heads; or LEDGER_SIGNING_KEY_FILE. Without either a key is generated (development only). */
   LEDGER_SIGNING_KEY: z.string().optional(),
   LEDGER_SIGNING_KEY_FILE: z.string().optional(),
+  /**
+   * How often a standby tries the ledger writer's lock (a PostgreSQL advisory
+   * lock), and the active writer checks it still holds it. A standby takes the
+   * lock within this long of the active's database session ending.
+   */
+  AUDIT_WRITER_LOCK_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  /**
+   * The ingest consumer's group session: when an active writer dies without
+   * leaving the group, its successor's consumer joins once this has passed.
+   * Kafka's default bounds: 6 s to 5 min.
+   */
+  AUDIT_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(10_000),
+  /** The active writer is not ingesting (not ready) when its consumer neither fetched nor appended within this long. */
+  AUDIT_INGEST_STALL_MS: z.coerce.number().int().min(6000).max(600_000).default(15_000),
+  /** First and longest delay between restarts of a crashed ingest consumer (doubling, jittered). */
+  AUDIT_RESTART_BACKOFF_BASE_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  AUDIT_RESTART_BACKOFF_MAX_MS: z.coerce.number().int().min(50).max(600_000).default(30_000),
+  /**
+   * Not ready for this long and the process exits with status 1, for its
+   * supervisor to restart it, rather than stay alive and idle. 0: never.
+   */
+  AUDIT_MAX_UNREADY_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
   /** Port of the oversight gRPC service (takitini.audit.v1.OversightService); 0 picks a free one. */
   GRPC_PORT: port.default(9083),
   /** PEM certificate chain and private key for the gRPC service: both or neither. Without them it serves plaintext on 127.0.0.1 only. */
@@ -93,6 +115,8 @@ export const configSchema = baseConfig.extend({
     ctx.addIssue({ code: "custom", path: ["AUDIT_OVERSIGHT_TOKENS_FILE"], message: "set AUDIT_OVERSIGHT_ACCOUNTS_FILE or (deprecated) AUDIT_OVERSIGHT_TOKENS_FILE, not both" });
   }
   if (c.SIGN_IN_BACKOFF_MAX_MS < c.SIGN_IN_BACKOFF_BASE_MS) ctx.addIssue({ code: "custom", path: ["SIGN_IN_BACKOFF_MAX_MS"], message: "must be at least SIGN_IN_BACKOFF_BASE_MS" });
+  if (c.AUDIT_RESTART_BACKOFF_MAX_MS < c.AUDIT_RESTART_BACKOFF_BASE_MS) ctx.addIssue({ code: "custom", path: ["AUDIT_RESTART_BACKOFF_MAX_MS"], message: "must be at least AUDIT_RESTART_BACKOFF_BASE_MS" });
+  if (c.AUDIT_MAX_UNREADY_MS > 0 && c.AUDIT_MAX_UNREADY_MS < c.AUDIT_INGEST_STALL_MS) ctx.addIssue({ code: "custom", path: ["AUDIT_MAX_UNREADY_MS"], message: "must be 0 (never) or at least AUDIT_INGEST_STALL_MS" });
   if (c.SESSION_IDLE_MS > c.SESSION_TTL_MS) ctx.addIssue({ code: "custom", path: ["SESSION_IDLE_MS"], message: "must be at most SESSION_TTL_MS" });
   // A topic is read in one role only: an access topic that is also the decisions or an agency topic would be misread.
   for (const t of c.ACCESS_TOPICS) {

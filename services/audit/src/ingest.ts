@@ -1,10 +1,11 @@
 import { IntelligenceEvent, type DecisionRecord } from "@takitini/proto";
 import { Counter, Gauge, HEADERS, headerValue, logKafkaRefusal, type Logger, type Registry } from "@takitini/runtime";
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
-import type { BatchOutcome, Ledger } from "./ledger/index.js";
+import type { BatchOutcome, Ledger, SqlSession } from "./ledger/index.js";
 import { fromAccess, fromDecision, fromPublish, fromRefusal, fromRefusalSummary, publishRecord, revisionsOf, type Appendable } from "./oversight/records.js";
 import { writeIndex } from "./oversight/store.js";
 import { decodeAuditRecord, type AuditRecord } from "./records.js";
+import { backoffDelay, isTransientDatabaseError, sleep, type Backoff } from "./recovery.js";
 
 /** What one Kafka record becomes: records to append, or a reason to dead-letter it. */
 export type Ingested = { ok: true; records: Appendable[]; decisions: DecisionRecord[] } | { ok: false; reason: string };
@@ -86,15 +87,44 @@ export function ingestRecord(topic: string, partition: number, message: Pick<Kaf
 
 /**
  * Append records to the ledger and, in the same PostgreSQL transaction, to the
- * oversight index. Idempotent per record id.
+ * oversight index. Idempotent per record id. With a `fence` (the writer's lock,
+ * writer/lock.ts) the transaction commits only while this instance is the
+ * active writer.
  */
-export async function appendRecords(ledger: Ledger, records: readonly Appendable[]): Promise<BatchOutcome> {
+export async function appendRecords(ledger: Ledger, records: readonly Appendable[], fence?: (tx: SqlSession) => Promise<void>): Promise<BatchOutcome> {
   const byId = new Map(records.map((r) => [r.ledger.recordId, r.index]));
   return ledger.appendBatch(
     records.map((r) => r.ledger),
-    (tx, added) => writeIndex(tx, added.map((a) => ({ index: a.index, row: byId.get(a.record.recordId)! }))),
+    async (tx, added) => {
+      if (fence) await fence(tx);
+      await writeIndex(tx, added.map((a) => ({ index: a.index, row: byId.get(a.record.recordId)! })));
+    },
   );
 }
+
+export interface LedgerIngestOptions {
+  auditTopic: string;
+  accessTopics: string[];
+  refusalTopics?: string[];
+  intelTopics: string[];
+  deadLetterTopic: string;
+  groupId: string;
+  logger: Logger;
+  metrics: Registry;
+  maxPerTransaction: number;
+  /** Fails an append's transaction unless this instance is the active writer (PgWriterLock.fence). */
+  fence?: (tx: SqlSession) => Promise<void>;
+  /** Delays between consumer restarts and between retries of a batch the database refused. Default 1 s to 30 s. */
+  backoff?: Backoff;
+  /** The consumer's group session: a member silent this long is dropped from the group (default 10 s). */
+  sessionTimeoutMs?: number;
+  /** Not ingesting when neither a fetch completed nor a batch was appended within this long (default 15 s). */
+  stallMs?: number;
+  /** Longest wait for the consumer to leave the group when stopping (default 10 s). */
+  stopTimeoutMs?: number;
+}
+
+const DEFAULT_BACKOFF: Backoff = { baseMs: 1000, maxMs: 30_000 };
 
 /**
  * Reads the decisions topic, the access topics, the refusals topics and the
@@ -104,35 +134,52 @@ export async function appendRecords(ledger: Ledger, records: readonly Appendable
  * committed: a crash in between redelivers the batch, and appends are
  * idempotent per record id, so nothing acknowledged is lost and nothing counts
  * twice. Records that fail validation are dead-lettered, not dropped.
+ *
+ * Recovery: a batch the database refuses for a transient reason (the server
+ * restarting, a broken connection) is retried with backoff, heartbeating, and
+ * its offsets committed only once it is appended. The consumer never restarts
+ * itself (kafkajs's restartOnFailure says no); every crash — retriable or
+ * NonRetriable (e.g. "Failed to find group coordinator") — gives a new consumer
+ * after a backoff, logged (INGEST_RESTARTING) and counted
+ * (audit_ingest_restarts_total), for as long as the ingest is started. The
+ * service's watchdog bounds how long it may stay not ready (main.ts).
  */
 export class LedgerIngest {
-  private readonly consumer: Consumer;
+  private consumer: Consumer | undefined;
   private readonly producer: Producer;
+  private running = false;
   private joined = false;
+  private lastProgressAt = 0;
+  private restartAttempt = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private launching: Promise<void> | undefined;
+  private databaseFailing = false;
   private readonly appended: Counter<"kind">;
   private readonly duplicates: Counter;
   private readonly deadLetters: Counter<"reason">;
   private readonly provenanceMismatches: Counter<"topic">;
+  private readonly restarts: Counter<"reason">;
+  private readonly databaseRetries: Counter;
   private readonly topics: IngestTopics;
+  private readonly backoff: Backoff;
+  private readonly stallMs: number;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly ledger: Ledger,
-    private readonly opts: { auditTopic: string; accessTopics: string[]; refusalTopics?: string[]; intelTopics: string[]; deadLetterTopic: string; groupId: string; logger: Logger; metrics: Registry; maxPerTransaction: number },
+    private readonly opts: LedgerIngestOptions,
   ) {
     this.topics = { auditTopic: opts.auditTopic, accessTopics: [...opts.accessTopics], refusalTopics: [...(opts.refusalTopics ?? [])] };
-    this.consumer = kafka.consumer({ groupId: opts.groupId, readUncommitted: false, allowAutoTopicCreation: false });
+    this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
+    this.stallMs = opts.stallMs ?? 15_000;
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.joined = true));
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      this.joined = false;
-      logKafkaRefusal(opts.logger, payload.error, { operation: "consume", topics: [opts.auditTopic, ...opts.accessTopics, ...(opts.refusalTopics ?? []), ...opts.intelTopics], group: opts.groupId });
-    });
     const registers = [opts.metrics];
     this.appended = new Counter({ name: "audit_records_appended_total", help: "Records appended to the ledger, by kind", labelNames: ["kind"], registers });
     this.duplicates = new Counter({ name: "audit_records_duplicate_total", help: "Redelivered records already in the ledger (same id)", registers });
     this.deadLetters = new Counter({ name: "audit_dead_letters_total", help: "Records dead-lettered, by reason", labelNames: ["reason"], registers });
     this.provenanceMismatches = new Counter({ name: "audit_provenance_mismatches_total", help: "Records dead-lettered because their topic's writer may not write their kind (a decision on an access or refusals topic), by topic", labelNames: ["topic"], registers });
+    this.restarts = new Counter({ name: "audit_ingest_restarts_total", help: "Times the ingest's Kafka consumer was restarted after a crash or a failed start, by the error's name", labelNames: ["reason"], registers });
+    this.databaseRetries = new Counter({ name: "audit_ingest_database_retries_total", help: "Batches retried because the database failed transiently (restarting, connection lost)", registers });
     // Each access and refusals topic's series exists from the start (at 0), so an alert can rely on it.
     for (const topic of [...opts.accessTopics, ...(opts.refusalTopics ?? [])]) this.provenanceMismatches.inc({ topic }, 0);
     new Gauge({
@@ -145,21 +192,97 @@ export class LedgerIngest {
     });
   }
 
-  isReady(): boolean {
-    return this.joined;
+  private get allTopics(): string[] {
+    return [...new Set([this.opts.auditTopic, ...this.opts.accessTopics, ...(this.opts.refusalTopics ?? []), ...this.opts.intelTopics])];
   }
 
+  /** Ingesting: the consumer is in its group and fetched or appended within the stall window, and the database takes the appends. */
+  isReady(now = Date.now()): boolean {
+    return this.running && this.joined && !this.databaseFailing && now - this.lastProgressAt <= this.stallMs;
+  }
+
+  /** Start consuming; a consumer that cannot start now is retried with backoff (never throws for the broker's sake). */
   async start(): Promise<void> {
-    await this.producer.connect();
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [...new Set([this.opts.auditTopic, ...this.opts.accessTopics, ...(this.opts.refusalTopics ?? []), ...this.opts.intelTopics])], fromBeginning: true });
-    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (p) => this.onBatch(p) });
+    if (this.running) return;
+    this.running = true;
+    this.restartAttempt = 0;
+    await this.launch();
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private newConsumer(): Consumer {
+    const consumer = this.kafka.consumer({
+      groupId: this.opts.groupId,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.opts.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: Math.min(3000, Math.floor((this.opts.sessionTimeoutMs ?? 10_000) / 3)),
+      // This class restarts a crashed consumer itself, whatever the error, with its own backoff.
+      retry: { retries: 5, restartOnFailure: async () => false },
+    });
+    const mine = () => this.consumer === consumer;
+    const progress = () => {
+      if (mine()) this.lastProgressAt = Date.now();
+    };
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (!mine()) return;
+      this.joined = true;
+      this.restartAttempt = 0;
+      progress();
+    });
+    consumer.on(consumer.events.FETCH, progress);
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!mine()) return;
+      this.joined = false;
+      logKafkaRefusal(this.opts.logger, payload.error, { operation: "consume", topics: this.allTopics, group: this.opts.groupId });
+      this.scheduleRestart(payload.error);
+    });
+    return consumer;
+  }
+
+  private async launch(): Promise<void> {
+    if (!this.running) return;
+    const consumer = this.newConsumer();
+    this.consumer = consumer;
+    this.joined = false;
+    this.launching = (async () => {
+      try {
+        await this.producer.connect();
+        await consumer.connect();
+        await consumer.subscribe({ topics: this.allTopics, fromBeginning: true });
+        await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (p) => this.onBatch(consumer, p) });
+      } catch (err) {
+        if (this.consumer !== consumer) return;
+        await consumer.disconnect().catch(() => undefined);
+        this.scheduleRestart(err as Error);
+      }
+    })();
+    await this.launching;
+  }
+
+  private scheduleRestart(err: Error): void {
+    if (!this.running || this.restartTimer) return;
+    const delayMs = backoffDelay(this.restartAttempt++, this.backoff);
+    this.restarts.inc({ reason: err?.name ?? "Error" });
+    this.opts.logger.warn(
+      { code: "INGEST_RESTARTING", attempt: this.restartAttempt, delayMs, err: { name: err?.name, message: err?.message, retriable: (err as { retriable?: boolean })?.retriable } },
+      "the ingest's Kafka consumer stopped; starting a new one after a backoff",
+    );
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      const old = this.consumer;
+      this.consumer = undefined;
+      void (async () => {
+        await old?.disconnect().catch(() => undefined);
+        await this.launch();
+      })();
+    }, delayMs);
+  }
+
+  private async onBatch(consumer: Consumer, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
+    const live = () => this.running && this.consumer === consumer && isRunning() && !isStale();
     for (let i = 0; i < batch.messages.length; i += this.opts.maxPerTransaction) {
-      if (!isRunning() || isStale()) return;
+      if (!live()) return;
       const chunk = batch.messages.slice(i, i + this.opts.maxPerTransaction);
       const now = new Date();
       const records: Appendable[] = [];
@@ -176,7 +299,9 @@ export class LedgerIngest {
       }
       records.push(...revisionsOf(decisions, now));
       if (records.length > 0) {
-        const out = await appendRecords(this.ledger, records);
+        const out = await this.appendRetrying(records, live, heartbeat);
+        // Stopped while the database was away: nothing appended, nothing committed; redelivered to the next writer.
+        if (!out) return;
         const kinds = new Map(records.map((r) => [r.ledger.recordId, r.index.kind]));
         for (const o of out.outcomes) {
           if (o.appended) this.appended.inc({ kind: kinds.get(o.recordId) ?? "unknown" });
@@ -186,8 +311,35 @@ export class LedgerIngest {
       const last = chunk[chunk.length - 1]!;
       resolveOffset(last.offset);
       // Committed only now that PostgreSQL has the records.
-      await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+      this.lastProgressAt = Date.now();
       await heartbeat();
+    }
+  }
+
+  /**
+   * Append, retrying while the database fails transiently (and the consumer is
+   * still ours and running): an append that committed before its connection was
+   * lost is found on the next try by its record ids, so it is not appended twice.
+   * Undefined when stopped before the append succeeded.
+   */
+  private async appendRetrying(records: Appendable[], live: () => boolean, heartbeat: () => Promise<void>): Promise<BatchOutcome | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const out = await appendRecords(this.ledger, records, this.opts.fence);
+        if (this.databaseFailing) this.opts.logger.info({ code: "INGEST_DATABASE_RECOVERED", attempts: attempt + 1 }, "the ledger's database takes appends again");
+        this.databaseFailing = false;
+        return out;
+      } catch (err) {
+        if (!isTransientDatabaseError(err)) throw err;
+        if (!this.databaseFailing) this.opts.logger.error({ code: "INGEST_DATABASE_UNAVAILABLE", err: { message: (err as Error).message, code: (err as { code?: string }).code } }, "the ledger's database failed; retrying the batch (offsets stay uncommitted)");
+        this.databaseFailing = true;
+        this.databaseRetries.inc();
+        if (!live()) return undefined;
+        await sleep(backoffDelay(Math.min(attempt, 3), { baseMs: Math.min(500, this.backoff.baseMs), maxMs: 5000 }));
+        if (!live()) return undefined;
+        await heartbeat();
+      }
     }
   }
 
@@ -215,8 +367,20 @@ export class LedgerIngest {
     this.opts.logger.warn({ topic, partition, offset: m.offset, reason }, "record dead-lettered");
   }
 
+  /** Stop consuming (leaving the group, bounded by stopTimeoutMs) and close the producer. The ingest can be started again. */
   async stop(): Promise<void> {
-    await this.consumer.disconnect();
-    await this.producer.disconnect();
+    this.running = false;
+    this.joined = false;
+    this.databaseFailing = false;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    const bounded = (p: Promise<unknown>) => Promise.race([p.catch(() => undefined), sleep(this.opts.stopTimeoutMs ?? 10_000)]);
+    await bounded((async () => {
+      await this.launching?.catch(() => undefined);
+      await consumer?.disconnect();
+    })());
+    await bounded(this.producer.disconnect());
   }
 }

@@ -3,12 +3,15 @@ import { AccountsFile, createAccountGate, createKafka, rateLimitSettings, readHt
 import { buildApp } from "./app.js";
 import { registerConsole } from "./console/plugin.js";
 import { accountsFile, readConfig } from "./config.js";
-import { LedgerIngest } from "./ingest.js";
 import { HeadSchedule, Ledger, openDatabase } from "./ledger/index.js";
 import { createSigner, loadSigningKey } from "./merkle/index.js";
 import { oversightAccounts } from "./oversight/credentials.js";
 import { closeOversightGrpc, createOversightGrpcServer, listenOversightGrpc } from "./oversight/grpc.js";
 import { LedgerRefusals } from "./oversight/refusals.js";
+import { unreadyStep, type UnreadyClock } from "./recovery.js";
+import { databaseAnswers } from "./ledger/health.js";
+import { PgWriterLock, soleWriterLock } from "./writer/lock.js";
+import { LedgerWriter } from "./writer/writer.js";
 
 const config = readConfig();
 // The console's and the API's certificate (HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE): read now, or refuse to start naming the variable.
@@ -49,16 +52,32 @@ const ledger = await Ledger.open(db, { signer: createSigner(key.privateKey) });
 const heads = new HeadSchedule(ledger, config.HEAD_INTERVAL_MS, (err) => logger.error({ err }, "signing a tree head failed"));
 
 const kafka = createKafka({ clientId: "takitini-audit", brokers: config.KAFKA_BROKERS, logger, security: readKafkaSecurity(config) });
-const ingest = new LedgerIngest(kafka, ledger, {
-  auditTopic: config.AUDIT_TOPIC,
-  accessTopics: config.ACCESS_TOPICS,
-  refusalTopics: config.REFUSAL_TOPICS,
-  intelTopics: config.INTEL_TOPICS,
-  deadLetterTopic: config.DEADLETTER_TOPIC,
-  groupId: config.GROUP_ID,
+// One active ledger writer among the instances sharing the database: the holder of a
+// PostgreSQL advisory lock (writer/lock.ts) consumes from Kafka and signs heads on
+// the schedule; the others stand by, polling for the lock, and serve the API.
+const lockTimeoutMs = Math.max(2000, config.AUDIT_WRITER_LOCK_POLL_MS);
+const lock = database.kind === "postgres" ? new PgWriterLock({ url: config.DATABASE_URL!, schema: config.DATABASE_SCHEMA, timeoutMs: lockTimeoutMs }) : soleWriterLock();
+const writer = new LedgerWriter({
+  kafka,
+  ledger,
+  heads,
+  lock,
+  pollMs: config.AUDIT_WRITER_LOCK_POLL_MS,
+  lockTimeoutMs,
   logger,
   metrics,
-  maxPerTransaction: config.MAX_RECORDS_PER_TRANSACTION,
+  ingest: {
+    auditTopic: config.AUDIT_TOPIC,
+    accessTopics: config.ACCESS_TOPICS,
+    refusalTopics: config.REFUSAL_TOPICS,
+    intelTopics: config.INTEL_TOPICS,
+    deadLetterTopic: config.DEADLETTER_TOPIC,
+    groupId: config.GROUP_ID,
+    maxPerTransaction: config.MAX_RECORDS_PER_TRANSACTION,
+    sessionTimeoutMs: config.AUDIT_KAFKA_SESSION_TIMEOUT_MS,
+    stallMs: config.AUDIT_INGEST_STALL_MS,
+    backoff: { baseMs: config.AUDIT_RESTART_BACKOFF_BASE_MS, maxMs: config.AUDIT_RESTART_BACKOFF_MAX_MS },
+  },
 });
 // Requests refused for their credential (HTTP and gRPC): counted per REFUSAL_WINDOW_MS, each window's counts appended as refusal summaries.
 const refusals = new LedgerRefusals(ledger, { windowMs: config.REFUSAL_WINDOW_MS, maxKeys: config.REFUSAL_MAX_KEYS, maxAddresses: config.REFUSAL_MAX_ADDRESSES, logger, metrics }).start();
@@ -73,7 +92,8 @@ const http = await buildApp({
   gate,
   refusals,
   readiness: [
-    { name: "ledger-ingest", check: () => ingest.isReady() },
+    { name: "database", check: () => databaseAnswers(db, 2000) },
+    { name: "ledger-writer", check: () => writer.readiness().ready },
     { name: "oversight-grpc", check: () => grpcPort !== undefined },
   ],
   plugins: [registerConsole],
@@ -81,6 +101,7 @@ const http = await buildApp({
   rateLimit: rateLimitSettings(config),
 });
 
+let watchdog: NodeJS.Timeout | undefined;
 const shutdown = installShutdown(
   logger,
   [
@@ -89,8 +110,12 @@ const shutdown = installShutdown(
     { name: "grpc", run: () => closeOversightGrpc(grpcServer, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2)) },
     // The open window's refusal summaries, once both doors are shut and before the database closes.
     { name: "refusal summaries", run: () => refusals.close() },
-    { name: "ingest", run: () => ingest.stop() },
-    { name: "tree heads", run: async () => void (await heads.stop()) },
+    // An active writer stops its ingest, signs a final head if the tree grew, then releases the writer's lock.
+    { name: "ledger writer", run: async () => {
+        clearInterval(watchdog);
+        await writer.stop();
+      },
+    },
     { name: "database", run: () => database.close() },
   ],
   config.SHUTDOWN_TIMEOUT_MS,
@@ -107,10 +132,21 @@ try {
   logger.fatal({ err }, "the oversight gRPC service could not start");
   await shutdown("startup failure", 1);
 }
-try {
-  heads.start();
-  await ingest.start();
-} catch (err) {
-  logger.fatal({ err }, "audit ingest could not start");
-  await shutdown("startup failure", 1);
-}
+writer.start();
+// Never alive and idle: not ready for longer than AUDIT_MAX_UNREADY_MS, the process exits 1 for its supervisor to restart it.
+let clock: UnreadyClock = { since: undefined };
+watchdog =
+  config.AUDIT_MAX_UNREADY_MS > 0
+    ? setInterval(() => {
+        void (async () => {
+          const w = writer.readiness();
+          const ready = w.ready && (await databaseAnswers(db, 2000));
+          const step = unreadyStep(clock, ready, Date.now(), config.AUDIT_MAX_UNREADY_MS);
+          clock = step.clock;
+          if (step.giveUp) {
+            logger.fatal({ code: "AUDIT_UNREADY_TOO_LONG", unreadyMs: step.unreadyMs, role: writer.role, reason: w.ready ? "database unreachable" : w.reason }, "not ready for too long: exiting for the supervisor to restart the service");
+            await shutdown("not ready for too long", 1);
+          }
+        })();
+      }, 1000).unref()
+    : undefined;

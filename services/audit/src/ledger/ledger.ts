@@ -335,11 +335,16 @@ export class HeadSchedule {
     this.timer.unref();
   }
 
-  /** Stop the timer, wait for a signing in progress, then sign a final head if the tree grew. */
-  async stop(): Promise<SignedTreeHead | undefined> {
+  /** Stop the timer and wait for a signing in progress, signing nothing more (a writer that lost its lock). start() resumes. */
+  async pause(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
+  }
+
+  /** Stop the timer, wait for a signing in progress, then sign a final head if the tree grew. */
+  async stop(): Promise<SignedTreeHead | undefined> {
+    await this.pause();
     return this.ledger.signHeadIfGrown();
   }
 }

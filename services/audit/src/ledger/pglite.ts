@@ -132,6 +132,8 @@ export interface DatabaseConfig {
   schema?: string | undefined;
   /** Connections in the pool to the server (default 8). */
   poolMax?: number | undefined;
+  /** Longest wait for a new connection to the server (default 5 s). */
+  connectTimeoutMs?: number | undefined;
   /** An idle pooled connection failed (the server restarted, say); the pool drops it and reconnects on the next query. Default: ignored. */
   onPoolError?: ((err: Error) => void) | undefined;
 }
@@ -168,6 +170,9 @@ export async function openDatabase(config: DatabaseConfig = {}): Promise<OpenedD
       connectionString: url,
       max: config.poolMax ?? 8,
       application_name: "takitini-audit",
+      // A server that went away must not hang a query or a checkout: fail, and the caller retries.
+      connectionTimeoutMillis: config.connectTimeoutMs ?? 5000,
+      keepAlive: true,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
     pool.on("error", config.onPoolError ?? (() => undefined));
