@@ -5,8 +5,9 @@
  *   run --mesh            the mesh as `npm start` runs it (settings from the environment: mesh.ts)
  *   run --plan <file>     any plan (JSON, plan.ts): a test's or a fault suite's services
  *   status [--json]       the supervisor and every service: state, pid, restarts, last exit
- *   wait-ready [--timeout <s>]   until every service is ready; exit 1 (naming the ones that are not) if the
- *                         supervisor is gone or the time is up
+ *   wait-ready [--timeout <s>] [--pid <pid>]   until every service is ready; exit 1 (printing the ones
+ *                         that are not) when the time is up, 3 when the supervisor is gone; --pid: the
+ *                         supervisor just started (its status file may still be an earlier run's)
  *   stop [--timeout <s>]  SIGTERM the supervisor (it stops every service: SIGTERM, SIGKILL after the grace
  *                         period) and wait; SIGKILL it and any service it left behind after the timeout
  *   ports                 the mesh's services and ports: `<service> <port> <admin port> <grpc port|->`
@@ -25,7 +26,7 @@ import { parsePlan, readPlan, type SupervisorPlan } from "./plan.js";
 import { Supervisor, type SupervisorStatus } from "./supervisor.js";
 
 const EXIT = { OK: 0, FAILED: 1, USAGE: 2, NOT_RUNNING: 3, ALREADY_RUNNING: 4 } as const;
-const USAGE = "usage: takitini-supervisor run (--mesh | --plan <file>) | status [--json] | wait-ready [--timeout <s>] | stop [--timeout <s>] | ports | env <service>  [--status <file>]";
+const USAGE = "usage: takitini-supervisor run (--mesh | --plan <file>) | status [--json] | wait-ready [--timeout <s>] [--pid <pid>] | stop [--timeout <s>] | ports | env <service>  [--status <file>]";
 
 class UsageError extends Error {}
 
@@ -117,7 +118,20 @@ function status(args: string[], file: string): number {
 
 async function waitReady(args: string[], file: string): Promise<number> {
   const deadline = Date.now() + seconds(args, "--timeout", 120);
+  // --pid: the supervisor just started, whose status file may not be written yet.
+  const pidOption = option(args, "--pid");
+  const pid = pidOption === undefined ? undefined : Number(pidOption);
+  if (pid !== undefined && !(Number.isInteger(pid) && pid > 0)) throw new UsageError("--pid must be a process id");
   for (;;) {
+    if (pid !== undefined && readStatus(file)?.pid !== pid) {
+      if (!isAlive(pid)) {
+        err(`the supervisor (pid ${pid}) exited before it started its services`);
+        return EXIT.FAILED;
+      }
+      if (Date.now() > deadline) return EXIT.FAILED;
+      await sleep(200);
+      continue;
+    }
     const s = liveStatus(file);
     if (!s) {
       err(`the supervisor is not running (${file})`);
