@@ -42,9 +42,10 @@ function option(args: string[], name: string): string | undefined {
   return v;
 }
 
+/** A `--timeout`-like option in seconds (the fallback too), as milliseconds. */
 function seconds(args: string[], name: string, fallback: number): number {
   const v = option(args, name);
-  if (v === undefined) return fallback;
+  if (v === undefined) return fallback * 1000;
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a positive number of seconds`);
   return n * 1000;
@@ -82,7 +83,7 @@ async function run(args: string[]): Promise<number> {
   let stopping: Promise<void> | undefined;
   const stop = (signal: string) => {
     if (stopping) return;
-    process.stdout.write(`[supervisor] ${new Date().toISOString()} ${signal}: stopping every service\n`);
+    supervisor.note(`${signal}: stopping every service`);
     stopping = supervisor.stop().then(
       () => process.exit(EXIT.OK),
       (e: Error) => {

@@ -293,6 +293,11 @@ export class Supervisor {
     renameSync(tmp, file);
   }
 
+  /** A line in the supervisor's log (stdout and its log file). */
+  note(message: string): void {
+    this.log(message);
+  }
+
   private log(message: string): void {
     this.writeLog(`[supervisor] ${new Date().toISOString()} ${message}`);
   }
