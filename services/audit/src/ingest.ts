@@ -264,7 +264,8 @@ export class LedgerIngest {
     const delayMs = backoffDelay(this.restartAttempt++, this.backoff);
     this.restarts.inc({ reason: err?.name ?? "Error" });
     this.opts.logger.warn(
-      { code: "INGEST_RESTARTING", attempt: this.restartAttempt, delayMs, err: { name: err?.name, message: err?.message, retriable: (err as { retriable?: boolean })?.retriable } },
+      // (`name` is a redacted log key: the error's class goes as kafkaError.)
+      { code: "INGEST_RESTARTING", attempt: this.restartAttempt, delayMs, kafkaError: { type: err?.name, message: err?.message, retriable: (err as { retriable?: boolean })?.retriable } },
       "the ingest's Kafka consumer stopped; starting a new one after a backoff",
     );
     this.restartTimer = setTimeout(() => {

@@ -36,6 +36,7 @@ export class WriterElection {
   private queue: Promise<void> = Promise.resolve();
   /** When the lock was last tried or checked successfully (the database answered). */
   private lastPollOkAt: number | undefined;
+  private unreachable = false;
   private readonly now: () => number;
   private readonly active: Gauge;
   private readonly takeovers: Counter;
@@ -124,9 +125,13 @@ export class WriterElection {
     try {
       got = await this.lock.tryAcquire();
     } catch (err) {
-      this.opts.logger.warn({ code: "WRITER_LOCK_UNREACHABLE", err: { message: (err as Error).message } }, "the writer lock could not be tried (database unreachable?); trying again");
+      // Once per outage, not once per poll.
+      if (!this.unreachable) this.opts.logger.warn({ code: "WRITER_LOCK_UNREACHABLE", err: { message: (err as Error).message } }, "the writer lock could not be tried (database unreachable?); trying again every poll");
+      this.unreachable = true;
       return;
     }
+    if (this.unreachable) this.opts.logger.info({ code: "WRITER_LOCK_REACHABLE" }, "the writer lock can be tried again");
+    this.unreachable = false;
     this.lastPollOkAt = this.now();
     if (got) await this.promote();
   }
