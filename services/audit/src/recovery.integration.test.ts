@@ -244,7 +244,8 @@ describe("active and standby writers", () => {
     const t0 = Date.now();
     await a.pool.query("select pg_terminate_backend($1)", [a.lock.backendPid]);
     await until(() => a.writer.role === "standby", 2000, "a stood down");
-    await until(() => b.writer.role === "active", POLL_MS + LOCK_TIMEOUT_MS + 1000, "b holds the lock");
+    // The documented bound is a poll and one statement; the margin is for a shared, loaded machine.
+    await until(() => b.writer.role === "active", POLL_MS + LOCK_TIMEOUT_MS + 3000, "b holds the lock");
     await until(() => ingesting(b), TAKEOVER_BOUND_MS, "b ingesting");
     const takeoverMs = Date.now() - t0;
     expect(takeoverMs).toBeLessThan(TAKEOVER_BOUND_MS);

@@ -106,8 +106,7 @@ describe("WriterElection", () => {
     const b = instance(locks);
     b.election.start();
     await b.election.settled();
-    // Both try to get the lock again after the loss: hold a back so b is the one that takes it.
-    a.lock.fail = true;
+    // a stood down waits two polls before trying again: b, the standby, takes it.
     a.lock.lose();
     await a.election.settled();
     expect(a.election.role).toBe("standby");
@@ -117,8 +116,13 @@ describe("WriterElection", () => {
     expect(await metric(b.metrics, "audit_writer_takeovers_total")).toBe(1);
     expect(await metric(a.metrics, "audit_writer_lock_lost_total")).toBe(1);
     expect(await metric(a.metrics, "audit_writer_active")).toBe(0);
-    // a cannot reach the database: it is not a healthy standby once its last answer is old.
-    await new Promise((r) => setTimeout(r, 60));
+    // a stands by again once its holdoff is over.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(a.election.role).toBe("standby");
+    expect(a.election.lockHealthy(50)).toBe(true);
+    // A standby that cannot reach the database is not a healthy one once its last answer is old.
+    a.lock.fail = true;
+    await new Promise((r) => setTimeout(r, 100));
     expect(a.election.lockHealthy(50)).toBe(false);
   });
 

@@ -8,6 +8,9 @@
  * hears at once when the lock's connection breaks (onLost); either way it stops
  * writing at once (onStandby) and becomes a standby, polling again. A standby
  * that gets the lock becomes active (onActive), logs the takeover and counts it.
+ * An instance that has just stood down waits two polls before trying the lock
+ * again, so that a healthy standby, not the instance that had the trouble,
+ * takes over.
  *
  * Every transition runs one at a time (a queue), so onActive and onStandby
  * never overlap.
@@ -37,6 +40,7 @@ export class WriterElection {
   /** When the lock was last tried or checked successfully (the database answered). */
   private lastPollOkAt: number | undefined;
   private unreachable = false;
+  private holdoffUntil = 0;
   private readonly now: () => number;
   private readonly active: Gauge;
   private readonly takeovers: Counter;
@@ -121,6 +125,8 @@ export class WriterElection {
       this.lastPollOkAt = this.now();
       return;
     }
+    // An instance that just lost the lock leaves the first tries to the standbys (a healthy one takes over).
+    if (this.now() < this.holdoffUntil) return;
     let got: boolean;
     try {
       got = await this.lock.tryAcquire();
@@ -153,6 +159,7 @@ export class WriterElection {
     if (this.state !== "active") return;
     this.state = "standby";
     this.active.set(0);
+    this.holdoffUntil = this.now() + 2 * this.opts.pollMs;
     this.losses.inc({ reason: label });
     this.opts.logger.error({ code: "WRITER_LOCK_LOST", reason }, "no longer the active ledger writer: stopping the ingest and the head schedule, standing by");
     try {
