@@ -77,6 +77,8 @@ const writer = new LedgerWriter({
     sessionTimeoutMs: config.AUDIT_KAFKA_SESSION_TIMEOUT_MS,
     stallMs: config.AUDIT_INGEST_STALL_MS,
     backoff: { baseMs: config.AUDIT_RESTART_BACKOFF_BASE_MS, maxMs: config.AUDIT_RESTART_BACKOFF_MAX_MS },
+    // Leaving the group and closing the producer are each bounded, so a broker that is away cannot eat the whole shutdown.
+    stopTimeoutMs: Math.floor(config.SHUTDOWN_TIMEOUT_MS / 4),
   },
 });
 // Requests refused for their credential (HTTP and gRPC): counted per REFUSAL_WINDOW_MS, each window's counts appended as refusal summaries.
