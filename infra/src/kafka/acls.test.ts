@@ -35,12 +35,23 @@ describe("the mesh's Kafka ACLs, derived from topics.json and the subscriber reg
     expect(acls.some((a) => a.principal.startsWith("community") || a.principal === "public" || a.principal === "broker" || a.principal === "operator")).toBe(false);
   });
 
-  it("lets each adapter write only its own agency's topic, and its refusals", () => {
+  it("lets each adapter write only its own agency's topic and claims, and its refusals; read only its claims, never the intelligence topic", () => {
     for (const agency of ["police", "customs", "mbie", "msd"]) {
-      expect(can(acls, `${agency}-adapter`, "WRITE")).toEqual([`takitini.intel.${agency}.v1`, ...topicsOf("refusals")].sort());
-      expect(can(acls, `${agency}-adapter`, "READ")).toEqual([`takitini.intel.${agency}.v1`]);
+      expect(can(acls, `${agency}-adapter`, "WRITE")).toEqual([`takitini.claims.${agency}.v1`, `takitini.intel.${agency}.v1`, ...topicsOf("refusals")].sort());
+      expect(can(acls, `${agency}-adapter`, "READ")).toEqual([`takitini.claims.${agency}.v1`]);
       expect(groupsOf(acls, `${agency}-adapter`)).toEqual([`takitini-${agency}-adapter`]);
+      const txns = acls.filter((a) => a.principal === `${agency}-adapter` && a.resourceType === "TRANSACTIONAL_ID").map((a) => `${a.patternType}:${a.resourceName}:${a.operation}`);
+      expect(txns).toEqual([`PREFIXED:takitini-${agency}-adapter.:WRITE`]);
     }
+    // Claims are the adapter's alone.
+    const claimUsers = new Set(acls.filter((a) => a.resourceType === "TOPIC" && topicsOf("claims").includes(a.resourceName)).map((a) => a.principal));
+    expect([...claimUsers].sort()).toEqual(["customs-adapter", "mbie-adapter", "msd-adapter", "police-adapter"]);
+  });
+
+  it("refuses a claims topic whose name names no agency with an intel topic", () => {
+    const intel = decl("takitini.intel.police.v1", "intel");
+    expect(() => meshAcls([intel, decl("takitini.claims.nobody.v1", "claims")], [])).toThrow(/claims topic|no intel topic/);
+    expect(() => meshAcls([intel, decl("claims-police", "claims")], [])).toThrow(/claims\.<agency>\.v<N>/);
   });
 
   it("lets no principal but the exchange write a delivery or decision topic", () => {
@@ -141,7 +152,7 @@ describe("meshAcls, for any registry", () => {
         }
         // An adapter writes only its own agency's topics and the refusals topics.
         for (const a of agencies) {
-          expect(set.filter((x) => x.principal === `${a}-adapter` && x.operation === "WRITE").map((x) => x.resourceName).sort()).toEqual([`takitini.intel.${a}.v1`, ...refusalTopics].sort());
+          expect(set.filter((x) => x.principal === `${a}-adapter` && x.resourceType === "TOPIC" && x.operation === "WRITE").map((x) => x.resourceName).sort()).toEqual([`takitini.intel.${a}.v1`, ...refusalTopics].sort());
         }
         // No partner and not the exchange.
         expect(set.some((x) => refusalTopics.includes(x.resourceName) && (x.principal === "exchange" || x.principal.startsWith("partner-")))).toBe(false);

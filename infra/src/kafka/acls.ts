@@ -57,6 +57,7 @@ export const GROUP_PREFIX = {
   partner: (subscriberId: string) => `${partnerPrincipal(subscriberId)}.`,
 } as const;
 export const TRANSACTIONAL_ID_PREFIX = {
+  adapter: (agency: string) => `takitini-${adapterPrincipal(agency)}.`,
   exchange: "takitini-exchange.",
   briefing: "takitini-briefing-",
 } as const;
@@ -102,6 +103,11 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
   for (const name of byRole("delivery")) if (!deliveryOf.has(name)) problems.push(`topic ${name} is declared as a delivery topic but no subscriber receives it`);
   const intel = byRole("intel").map((name) => ({ name, agency: intelTopicAgency(name) }));
   for (const t of intel) if (t.agency === undefined) problems.push(`topic ${t.name} has role "intel" but its name does not end in intel.<agency>.v<N>`);
+  const claims = byRole("claims").map((name) => ({ name, agency: /(?:^|\.)claims\.([a-z0-9-]+)\.v\d+$/.exec(name)?.[1] }));
+  for (const t of claims) {
+    if (t.agency === undefined) problems.push(`topic ${t.name} has role "claims" but its name does not end in claims.<agency>.v<N>`);
+    else if (!intel.some((i) => i.agency === t.agency)) problems.push(`topic ${t.name} holds claims of agency "${t.agency}", which has no intel topic`);
+  }
   if (problems.length > 0) throw new AclGenerationError(problems);
 
   const acls: AclEntry[] = [];
@@ -122,18 +128,22 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
   const communityTopics = subscribers.filter((s) => s.tier === "community_leader" || s.tier === "public").map((s) => s.delivery_topic);
   const intelNames = intel.map((t) => t.name);
 
-  // Each agency's adapter: publishes to its own agency's topic only, and reads it
-  // back to rebuild its idempotency index (which events are already placed); and
-  // reports the refusals at its doors to the refusals topic (write only: it never
-  // reads another service's refusals). An idempotent producer needs no more than
-  // WRITE on the topic (Kafka 3: IDEMPOTENT_WRITE is implied by WRITE, KIP-679).
+  // Each agency's adapter: publishes to its own agency's topic only — each event
+  // with its claim on its own claims topic, in one transaction per claims
+  // partition (transactional ids under its own prefix), reading the claims back
+  // as its idempotency index; it never reads the intelligence topic. It reports
+  // the refusals at its doors to the refusals topic (write only: it never reads
+  // another service's refusals). Kafka 3: IDEMPOTENT_WRITE is implied by WRITE (KIP-679).
   for (const agency of [...new Set(intel.map((t) => t.agency!))].sort()) {
     const p = adapterPrincipal(agency);
     const own = intel.filter((t) => t.agency === agency).map((t) => t.name);
-    topic(p, "WRITE", own, `publish ${agency} intelligence (idempotent producer)`);
-    topic(p, "READ", own, "rebuild the idempotency index from its own topic");
+    const ownClaims = claims.filter((t) => t.agency === agency).map((t) => t.name);
+    topic(p, "WRITE", own, `publish ${agency} intelligence (transactional, with its claims)`);
+    topic(p, "WRITE", ownClaims, "claim each event id in the event's transaction");
+    topic(p, "READ", ownClaims, "its idempotency index: every instance's committed claims");
     topic(p, "WRITE", refusals, "report refusals at its doors (idempotent producer)");
-    group(p, GROUP_PREFIX.adapter(agency), "its index-rebuild consumer groups");
+    group(p, GROUP_PREFIX.adapter(agency), "its claims-tail consumer groups");
+    txn(p, TRANSACTIONAL_ID_PREFIX.adapter(agency), "one transactional writer per claims partition, shared by its instances (fencing)");
   }
 
   // The exchange: reads every agency's events, decides them, and writes the

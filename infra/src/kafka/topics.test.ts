@@ -48,7 +48,11 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
     expect(byName.get("takitini.audit.briefing-access.v1")).toMatchObject({ retention_ms: -1, role: "briefing-access" });
     // Refusals at the doors (adapters, briefing), for the audit's ledger; kept forever like the other audit topics.
     expect(byName.get("takitini.audit.refusals.v1")).toMatchObject({ partitions: 3, retention_ms: -1, role: "refusals" });
-    expect(topics).toHaveLength(15);
+    // Each agency adapter's claims: compacted, kept forever, partitioned like its intel topic.
+    for (const agency of ["police", "customs", "mbie", "msd"]) {
+      expect(byName.get(`takitini.claims.${agency}.v1`)).toMatchObject({ role: "claims", cleanup_policy: "compact", retention_ms: -1, partitions: byName.get(`takitini.intel.${agency}.v1`)!.partitions });
+    }
+    expect(topics).toHaveLength(19);
   });
 
   it("give every topic the role its ACLs are derived from", () => {
@@ -63,7 +67,7 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
   it("use replication factor 1 locally, and every topic says what it is for", () => {
     for (const t of topics) {
       expect(t.replication_factor).toBe(1);
-      expect(t.cleanup_policy).toBe("delete");
+      expect(t.cleanup_policy).toBe(t.role === "claims" ? "compact" : "delete");
       expect(t.description.length).toBeGreaterThan(10);
     }
   });

@@ -5,7 +5,7 @@ import { infraKafka, type KafkaAccess } from "./client.js";
 import { TOPICS_PATH } from "./paths.js";
 
 /** What a topic is for. */
-export const TOPIC_ROLES = ["intel", "delivery", "decisions", "briefing-access", "refusals", "dead-letter", "briefings"] as const;
+export const TOPIC_ROLES = ["intel", "delivery", "decisions", "briefing-access", "refusals", "dead-letter", "briefings", "claims"] as const;
 export type TopicRole = (typeof TOPIC_ROLES)[number];
 
 /** One declared topic (infra/kafka/topics.json). */
@@ -19,7 +19,9 @@ export const topicDeclarationSchema = z.strictObject({
    * What the topic is for; the Kafka ACLs are derived from it (acls.ts). An
    * `intel` topic's name must end in `intel.<agency>.v<N>`; a `delivery` topic must
    * be a subscriber's `delivery_topic` in the policy registry. A `refusals` topic
-   * is written by every adapter and the briefing and read by the audit only.
+   * is written by every adapter and the briefing and read by the audit only. A
+   * `claims` topic's name must end in `claims.<agency>.v<N>`: the agency's adapter
+   * alone reads and writes it (its idempotency claims, transactional).
    */
   role: z.enum(TOPIC_ROLES),
   partitions: z.number().int().min(1).max(1000),
