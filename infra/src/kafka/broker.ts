@@ -106,9 +106,10 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /**
  * Wait until a cluster answers: `describeCluster` lists a broker — every one of
  * `nodeIds` when given (registered and unfenced) — AND a metadata request
- * succeeds. Throws after `timeoutMs`, or at once if `alive()` turns false.
+ * succeeds. Resolves to the number of brokers registered. Throws after `timeoutMs`,
+ * or at once if `alive()` turns false.
  */
-export async function waitForBroker(cluster: KafkaAccess, timeoutMs: number, alive: () => boolean = () => true, nodeIds: readonly number[] = []): Promise<void> {
+export async function waitForBroker(cluster: KafkaAccess, timeoutMs: number, alive: () => boolean = () => true, nodeIds: readonly number[] = []): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "no attempt";
   while (Date.now() < deadline) {
@@ -123,7 +124,7 @@ export async function waitForBroker(cluster: KafkaAccess, timeoutMs: number, ali
       const missing = nodeIds.filter((id) => !registered.has(id));
       if (missing.length > 0) throw new Error(`node(s) ${missing.join(", ")} not registered yet (registered: ${[...registered].sort().join(", ")})`);
       await admin.listTopics(); // a full metadata request
-      return;
+      return registered.size;
     } catch (err) {
       lastError = err instanceof Error ? err.message : String(err);
     } finally {

@@ -7,9 +7,9 @@ import { applyAcls, loadMeshAcls } from "./acl-admin.js";
 import { meshAcls, type AclSubscriber } from "./acls.js";
 import { parseBrokerList, type KafkaAccess } from "./client.js";
 import { waitForBroker } from "./broker.js";
-import { startLocalBroker } from "./cluster.js";
+import { startLocalBroker, startLocalCluster, type LocalCluster } from "./cluster.js";
 import { ensurePki, principalEnv, principalSecurity } from "./pki.js";
-import { ensureTopics, loadTopicDeclarations, type EnsureTopicsResult, type TopicDeclaration } from "./topics.js";
+import { ensureTopics, environmentFor, loadTopicDeclarations, type EnsureTopicsResult, type TopicDeclaration } from "./topics.js";
 import { warmUpCoordinators } from "./warmup.js";
 
 export type KafkaMode = "external" | "testcontainers" | "local";
@@ -35,9 +35,14 @@ export interface ProvidedKafka {
   grant(topics: TopicDeclaration[], subscribers: AclSubscriber[]): Promise<void>;
   /** What `ensureTopics` did on this cluster. */
   topics: EnsureTopicsResult;
-  /** The broker JVM's pid and data dir (`local` mode only). */
+  /** The broker JVM's pid (`local` mode, one node) and data dir (`local` mode). */
   pid?: number;
   dataDir?: string;
+  /**
+   * The local cluster when `brokers` ≥ 2 was asked for and started here: its nodes can
+   * be killed and restarted (fault tests). Undefined for one node and for `KAFKA_BROKERS`.
+   */
+  cluster?: LocalCluster;
   /** Stops what was started (nothing for `external`). Idempotent. */
   stop(): Promise<void>;
 }
@@ -51,7 +56,14 @@ export interface ProvideKafkaOptions {
   env?: NodeJS.ProcessEnv;
   /** Image for the testcontainers mode (Confluent Platform 7.9 = Apache Kafka 3.9). */
   image?: string;
-  /** Broker heap for the local mode. */
+  /**
+   * How many brokers (default 1). With 3, the local mode starts a three-node KRaft
+   * cluster (`cluster`) and the declared topics get their `cluster` replication (3,
+   * min.insync.replicas 2); an existing `KAFKA_BROKERS` cluster must have at least
+   * this many; testcontainers is not used.
+   */
+  brokers?: number;
+  /** Broker heap for the local mode (per node). */
   heap?: string;
   /** How long to wait for a cluster to answer. */
   readyTimeoutMs?: number;
@@ -83,7 +95,9 @@ const singleNode = (topics: TopicDeclaration[]) => topics.map((t) => ({ ...t, re
 export async function provideKafka(opts: ProvideKafkaOptions = {}): Promise<ProvidedKafka> {
   const env = opts.env ?? process.env;
   const log = opts.log ?? (() => undefined);
-  const topics = opts.topics ?? loadTopicDeclarations(undefined, env);
+  const brokers = opts.brokers ?? 1;
+  if (!Number.isInteger(brokers) || brokers < 1) throw new RangeError(`brokers must be a whole number ≥ 1, got ${brokers}`);
+  const declaredTopics = (nodes: number) => opts.topics ?? loadTopicDeclarations(undefined, env, environmentFor(nodes));
   const readyTimeoutMs = opts.readyTimeoutMs ?? 120_000;
   const insecure = env.TAKITINI_INSECURE_KAFKA === "true";
   const failures: string[] = [];
@@ -95,12 +109,15 @@ export async function provideKafka(opts: ProvideKafkaOptions = {}): Promise<Prov
     const pkiDir = env.TAKITINI_PKI_DIR;
     if (!insecure && !pkiDir) throw new Error("KAFKA_BROKERS is set: set TAKITINI_PKI_DIR to the principals' certificates (ca.crt, kafka/<principal>.crt/.key), or TAKITINI_INSECURE_KAFKA=true for a plaintext cluster");
     const kit = securityKit(external, insecure ? undefined : pkiDir);
+    let registered: number;
     try {
-      await waitForBroker(kit.operator, Math.min(readyTimeoutMs, 30_000));
+      registered = await waitForBroker(kit.operator, Math.min(readyTimeoutMs, 30_000));
     } catch (err) {
       throw new Error(`KAFKA_BROKERS=${env.KAFKA_BROKERS} is set but that cluster does not answer: ${(err as Error).message}`);
     }
-    const result = await ensureTopics(kit.operator, topics);
+    if (registered < brokers) throw new Error(`KAFKA_BROKERS=${env.KAFKA_BROKERS} has ${registered} broker(s); ${brokers} were asked for`);
+    // Replication for the cluster's size (TAKITINI_TOPIC_REPLICATION still overrides).
+    const result = await ensureTopics(kit.operator, declaredTopics(registered));
     if (!insecure) {
       // The shipped topics' ACLs; a caller's own extra topics are granted with kit.grant().
       const mesh = loadMeshAcls();
@@ -112,7 +129,8 @@ export async function provideKafka(opts: ProvideKafkaOptions = {}): Promise<Prov
 
   // Docker's Kafka image is configured here in plaintext only: it serves as the
   // mesh's broker only when plaintext was asked for by name.
-  const docker = insecure ? dockerAnswers() : { ok: false, reason: "its broker would be plaintext (set TAKITINI_INSECURE_KAFKA=true to allow that)" };
+  const docker =
+    brokers > 1 ? { ok: false, reason: `its container is one broker; ${brokers} were asked for` } : insecure ? dockerAnswers() : { ok: false, reason: "its broker would be plaintext (set TAKITINI_INSECURE_KAFKA=true to allow that)" };
   if (docker.ok) {
     let container: { stop(): Promise<unknown> } | undefined;
     try {
@@ -123,7 +141,7 @@ export async function provideKafka(opts: ProvideKafkaOptions = {}): Promise<Prov
       const brokers = [`${started.getHost()}:${started.getMappedPort(9093)}`];
       const kit = securityKit(brokers, undefined);
       await waitForBroker(kit.operator, readyTimeoutMs);
-      const result = await ensureTopics(kit.operator, singleNode(topics));
+      const result = await ensureTopics(kit.operator, singleNode(declaredTopics(1)));
       await warmUpCoordinators(kit.operator);
       let stopped: Promise<void> | undefined;
       return { ...kit, mode: "testcontainers", topics: result, stop: () => (stopped ??= started.stop().then(() => undefined)) };
@@ -146,11 +164,14 @@ export async function provideKafka(opts: ProvideKafkaOptions = {}): Promise<Prov
       pkiDir = opts.pkiDir ?? join(dataDir, "pki");
       ensurePki(pkiDir, mesh.principals, { rogue: true });
     }
-    log(`starting the local Apache Kafka broker in ${dataDir} (${pkiDir ? "mutual TLS, ACLs" : "PLAINTEXT"})`);
-    const broker = await startLocalBroker({ dataDir, heap: opts.heap, readyTimeoutMs, log, security: pkiDir ? { pkiDir } : "insecure" });
+    const security = pkiDir ? { pkiDir } : ("insecure" as const);
+    log(`starting the local Apache Kafka ${brokers === 1 ? "broker" : `${brokers}-node cluster`} in ${dataDir} (${pkiDir ? "mutual TLS, ACLs" : "PLAINTEXT"})`);
+    const cluster = brokers === 1 ? undefined : await startLocalCluster({ dataDir: join(dataDir, "cluster"), nodes: brokers, heap: opts.heap, readyTimeoutMs, log, security });
+    const broker = cluster ?? (await startLocalBroker({ dataDir, heap: opts.heap, readyTimeoutMs, log, security }));
     try {
       const kit = securityKit(broker.brokers, pkiDir);
-      const result = await ensureTopics(kit.operator, singleNode(topics));
+      // One node holds replication 1 only, whatever was declared; a cluster its own.
+      const result = await ensureTopics(kit.operator, cluster ? declaredTopics(brokers) : singleNode(declaredTopics(1)));
       // The shipped topics' ACLs; a caller's own extra topics are granted with kit.grant().
       if (pkiDir) await applyAcls(kit.operator, mesh.acls, mesh.principals);
       await warmUpCoordinators(kit.operator);
@@ -160,7 +181,7 @@ export async function provideKafka(opts: ProvideKafkaOptions = {}): Promise<Prov
           await broker.stop();
           rmSync(dataDir, { recursive: true, force: true });
         })());
-      return { ...kit, mode: "local", topics: result, pid: broker.pid, dataDir, stop };
+      return { ...kit, mode: "local", topics: result, ...("pid" in broker ? { pid: broker.pid } : {}), dataDir, ...(cluster ? { cluster } : {}), stop };
     } catch (err) {
       await broker.stop();
       throw err;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadTopicDeclarations, parseTopicDeclarations, replicationOverride, topicConfigEntries, TopicDeclarationError, type TopicDeclaration } from "./topics.js";
+import { environmentFor, loadTopicDeclarations, minInsyncReplicas, parseTopicDeclarations, replicationOverride, resolveReplication, topicConfigEntries, TopicDeclarationError, type TopicDeclaration } from "./topics.js";
 
 const good: TopicDeclaration = {
   name: "takitini.test.v1",
@@ -72,8 +72,16 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
     }
   });
 
-  it("take TAKITINI_TOPIC_REPLICATION for an existing cluster", () => {
+  it("use replication factor 3 on a cluster, with two replicas in sync required", () => {
+    for (const t of loadTopicDeclarations(undefined, {}, "cluster")) {
+      expect(t.replication_factor, t.name).toBe(3);
+      expect(topicConfigEntries(t), t.name).toContainEqual({ name: "min.insync.replicas", value: "2" });
+    }
+  });
+
+  it("take TAKITINI_TOPIC_REPLICATION for an existing cluster, in either environment", () => {
     expect(loadTopicDeclarations(undefined, { TAKITINI_TOPIC_REPLICATION: "3" }).every((t) => t.replication_factor === 3)).toBe(true);
+    expect(loadTopicDeclarations(undefined, { TAKITINI_TOPIC_REPLICATION: "2" }, "cluster").every((t) => t.replication_factor === 2)).toBe(true);
     expect(() => loadTopicDeclarations(undefined, { TAKITINI_TOPIC_REPLICATION: "three" })).toThrow(/TAKITINI_TOPIC_REPLICATION/);
     expect(() => replicationOverride({ TAKITINI_TOPIC_REPLICATION: "0" })).toThrow(/whole number/);
     expect(replicationOverride({ TAKITINI_TOPIC_REPLICATION: "" })).toBeUndefined();
@@ -95,6 +103,32 @@ describe("parseTopicDeclarations", () => {
       { name: "retention.ms", value: "-1" },
       { name: "cleanup.policy", value: "compact" },
     ]);
+    expect(topicConfigEntries({ ...good, replication_factor: 3 })).toContainEqual({ name: "min.insync.replicas", value: "2" });
+  });
+
+  it("resolves a replication factor per environment, local by default", () => {
+    const declared = { ...good, replication_factor: { local: 1, cluster: 3 } };
+    expect(parseTopicDeclarations({ topics: [declared] })[0]?.replication_factor).toBe(1);
+    expect(parseTopicDeclarations({ topics: [declared] }, { environment: "cluster" })[0]?.replication_factor).toBe(3);
+    expect(parseTopicDeclarations({ topics: [declared] }, { environment: "cluster", replication: 2 })[0]?.replication_factor).toBe(2);
+    // One number holds everywhere.
+    expect(parseTopicDeclarations({ topics: [{ ...good, replication_factor: 2 }] }, { environment: "cluster" })[0]?.replication_factor).toBe(2);
+    expect(resolveReplication({ local: 1, cluster: 5 }, "cluster")).toBe(5);
+  });
+
+  it("refuses a per-environment replication factor with a missing, unknown or bad environment, by path", () => {
+    expect(issuesOf({ topics: [{ ...good, replication_factor: { local: 1 } }] }).map((i) => i.path)).toEqual(["topics[0].replication_factor"]);
+    expect(issuesOf({ topics: [{ ...good, replication_factor: { local: 1, cluster: 3, staging: 2 } }] }).map((i) => i.path)).toEqual(["topics[0].replication_factor"]);
+    expect(issuesOf({ topics: [{ ...good, replication_factor: { local: 1, cluster: 0 } }] }).map((i) => i.path)).toEqual(["topics[0].replication_factor.cluster"]);
+    expect(issuesOf({ topics: [{ ...good, replication_factor: { local: 1 } }] })[0]?.message).toMatch(/one per environment/);
+  });
+
+  it("chooses the environment by the cluster's size: three or more brokers is a cluster", () => {
+    expect([1, 2, 3, 5].map(environmentFor)).toEqual(["local", "local", "cluster", "cluster"]);
+  });
+
+  it("requires two replicas in sync with three or more, one with two, and leaves one replica alone", () => {
+    expect([1, 2, 3, 5].map(minInsyncReplicas)).toEqual([undefined, 1, 2, 2]);
   });
 
   it("names the field path of each bad value", () => {

@@ -8,7 +8,26 @@ import { TOPICS_PATH } from "./paths.js";
 export const TOPIC_ROLES = ["intel", "delivery", "decisions", "briefing-access", "refusals", "dead-letter", "briefings", "claims"] as const;
 export type TopicRole = (typeof TOPIC_ROLES)[number];
 
-/** One declared topic (infra/kafka/topics.json). */
+/**
+ * Where topics are created: `local` — the single-node broker of a laptop (`npm start`,
+ * most tests); `cluster` — three or more brokers (`--brokers 3`, a fault suite, an
+ * operator's cluster).
+ */
+export const TOPIC_ENVIRONMENTS = ["local", "cluster"] as const;
+export type TopicEnvironment = (typeof TOPIC_ENVIRONMENTS)[number];
+
+/** The environment of a cluster of `brokers` nodes: three or more is a `cluster`. Pure. */
+export function environmentFor(brokers: number): TopicEnvironment {
+  return brokers >= 3 ? "cluster" : "local";
+}
+
+const replicas = z.number().int().min(1).max(16);
+
+/** A replication factor: one number everywhere, or one per environment. */
+export const replicationFactorSchema = z.union([replicas, z.strictObject({ local: replicas, cluster: replicas })], { error: "expected a replication factor (1–16), or one per environment: { \"local\": n, \"cluster\": n }" });
+export type DeclaredReplication = z.infer<typeof replicationFactorSchema>;
+
+/** One declared topic as written in infra/kafka/topics.json. */
 export const topicDeclarationSchema = z.strictObject({
   name: z
     .string()
@@ -25,7 +44,8 @@ export const topicDeclarationSchema = z.strictObject({
    */
   role: z.enum(TOPIC_ROLES),
   partitions: z.number().int().min(1).max(1000),
-  replication_factor: z.number().int().min(1).max(16),
+  /** `{ "local": 1, "cluster": 3 }`, or one number for both. */
+  replication_factor: replicationFactorSchema,
   /** Milliseconds; -1 keeps records forever. */
   retention_ms: z.number().int().min(-1),
   cleanup_policy: z.enum(["delete", "compact", "compact,delete"]),
@@ -43,7 +63,13 @@ export const topicsFileSchema = z
     });
   });
 
-export type TopicDeclaration = z.infer<typeof topicDeclarationSchema>;
+/** A declared topic, its replication factor resolved for one environment. */
+export type TopicDeclaration = Omit<z.infer<typeof topicDeclarationSchema>, "replication_factor"> & { replication_factor: number };
+
+/** A declared replication factor in `environment`. Pure. */
+export function resolveReplication(declared: DeclaredReplication, environment: TopicEnvironment): number {
+  return typeof declared === "number" ? declared : declared[environment];
+}
 
 export interface TopicDeclarationIssue {
   /** Field path, e.g. `topics[2].partitions`. */
@@ -64,14 +90,24 @@ function formatPath(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
 }
 
+export interface TopicDeclarationOptions {
+  /** Which of the declared replication factors to use (default `local`). */
+  environment?: TopicEnvironment;
+  /** Replaces every topic's replication factor (TAKITINI_TOPIC_REPLICATION). */
+  replication?: number;
+  /** Named in errors, e.g. the file's path. */
+  source?: string;
+}
+
 /**
- * Validate parsed JSON as topic declarations; every bad field is named by its
- * path. `replicationOverride` replaces every topic's replication factor. Pure.
+ * Validate parsed JSON as topic declarations, each replication factor resolved for
+ * `environment` (or replaced by `replication`); every bad field is named by its path. Pure.
  */
-export function parseTopicDeclarations(json: unknown, replicationOverride?: number, source?: string): TopicDeclaration[] {
+export function parseTopicDeclarations(json: unknown, opts: TopicDeclarationOptions = {}): TopicDeclaration[] {
   const r = topicsFileSchema.safeParse(json);
-  if (!r.success) throw new TopicDeclarationError(r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })), source);
-  return r.data.topics.map((t) => (replicationOverride === undefined ? t : { ...t, replication_factor: replicationOverride }));
+  if (!r.success) throw new TopicDeclarationError(r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })), opts.source);
+  const environment = opts.environment ?? "local";
+  return r.data.topics.map((t) => ({ ...t, replication_factor: opts.replication ?? resolveReplication(t.replication_factor, environment) }));
 }
 
 /** Read `TAKITINI_TOPIC_REPLICATION` (a whole number ≥ 1), if set. Pure given `env`. */
@@ -84,24 +120,38 @@ export function replicationOverride(env: NodeJS.ProcessEnv = process.env): numbe
 }
 
 /**
- * Read and validate `infra/kafka/topics.json` (or `path`). `TAKITINI_TOPIC_REPLICATION`
- * overrides every replication factor, for an existing multi-broker cluster.
+ * Read and validate `infra/kafka/topics.json` (or `path`), replication resolved for
+ * `environment` (default `local`: one node). `TAKITINI_TOPIC_REPLICATION` overrides
+ * every replication factor, for an existing cluster.
  */
-export function loadTopicDeclarations(path: string = TOPICS_PATH, env: NodeJS.ProcessEnv = process.env): TopicDeclaration[] {
+export function loadTopicDeclarations(path: string = TOPICS_PATH, env: NodeJS.ProcessEnv = process.env, environment: TopicEnvironment = "local"): TopicDeclaration[] {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
   } catch (err) {
     throw new Error(`cannot read topic declarations from ${path}: ${(err as Error).message}`);
   }
-  return parseTopicDeclarations(json, replicationOverride(env), path);
+  const replication = replicationOverride(env);
+  return parseTopicDeclarations(json, { environment, source: path, ...(replication === undefined ? {} : { replication }) });
+}
+
+/**
+ * `min.insync.replicas` for a topic of `replicationFactor` replicas: with three or
+ * more, two (an acks=all write survives one lost broker, never rests on one copy);
+ * with two, one; undefined (the broker's default, 1) for one. Pure.
+ */
+export function minInsyncReplicas(replicationFactor: number): number | undefined {
+  if (replicationFactor >= 3) return 2;
+  return replicationFactor === 2 ? 1 : undefined;
 }
 
 /** The broker-side topic configs of a declaration. Pure. */
 export function topicConfigEntries(d: TopicDeclaration): { name: string; value: string }[] {
+  const minIsr = minInsyncReplicas(d.replication_factor);
   return [
     { name: "retention.ms", value: String(d.retention_ms) },
     { name: "cleanup.policy", value: d.cleanup_policy },
+    ...(minIsr === undefined ? [] : [{ name: "min.insync.replicas", value: String(minIsr) }]),
   ];
 }
 
