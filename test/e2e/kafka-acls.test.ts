@@ -148,6 +148,12 @@ describe("adapters publish only as their own agency", () => {
     expect(await tryWrite("customs-adapter", "takitini.intel.police.v1")).toBe("TOPIC_AUTHORIZATION_FAILED");
   });
 
+  it("an adapter cannot read even its own agency's topic: its index is its claims topic, which it reads", async () => {
+    expect(await tryRead("police-adapter", "takitini.intel.police.v1", `takitini-police-adapter-probe-${randomUUID()}`)).toBe("TOPIC_AUTHORIZATION_FAILED");
+    expect(await tryRead("police-adapter", "takitini.claims.police.v1", `takitini-police-adapter-probe-${randomUUID()}`)).toBe("ok");
+    expect(await tryRead("customs-adapter", "takitini.claims.police.v1", `takitini-customs-adapter-probe-${randomUUID()}`)).toBe("TOPIC_AUTHORIZATION_FAILED");
+  });
+
   it("Customs' adapter writes its own topic (control)", async () => {
     expect(await tryWrite("customs-adapter", "takitini.intel.customs.v1")).toBe("ok");
   });
@@ -248,7 +254,8 @@ describe("a service outside its grants says so and keeps running", () => {
       .find((l) => l.includes("KAFKA_NOT_AUTHORISED"));
     expect(line, adapter.output()).toBeDefined();
     const entry = JSON.parse(line!) as { topics: string[]; kafkaError: string; msg: string };
-    expect(entry.topics).toEqual(["takitini.intel.customs.v1"]);
+    // The topic it may not use, and the claims topic it reads with it.
+    expect(entry.topics).toEqual(["takitini.intel.customs.v1", "takitini.claims.police.v1"]);
     expect(entry.kafkaError).toMatch(/AUTHORIZATION_FAILED$/);
     expect(entry.msg).toContain("takitini.intel.customs.v1");
     expect((await fetch(`${adapter.adminUrl}/healthz`)).status).toBe(200);

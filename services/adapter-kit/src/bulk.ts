@@ -142,6 +142,17 @@ function openRejects(file: string): ReturnType<typeof createWriteStream> {
   return createWriteStream(file, { fd, encoding: "utf8" });
 }
 
+/** The broker did not acknowledge a batch in time: the import stops (rows before `line` were published). */
+export class ImportPublishFailed extends Error {
+  constructor(
+    readonly line: number,
+    readonly summary: ImportSummary,
+  ) {
+    super(`PUBLISH_FAILED: the broker did not acknowledge the batch from line ${line} within PUBLISH_TIMEOUT_MS; the import stopped there (${summary.accepted} rows published before it). Rerun it: rows already published answer as duplicates`);
+    this.name = "ImportPublishFailed";
+  }
+}
+
 export interface ImportSummary {
   file: string;
   recordType: string;
@@ -171,7 +182,8 @@ export interface ImportOptions {
  * with its line number and reasons in the rejects file (NDJSON, created with
  * mode 0600: it holds the rows' raw content). One bad row never stops the rest;
  * a CSV header that cannot be imported stops the import before anything is
- * published (`CsvHeaderError`).
+ * published (`CsvHeaderError`); a batch the broker does not acknowledge within the
+ * publish deadline stops it there (`ImportPublishFailed`).
  */
 export async function importFile(opts: ImportOptions): Promise<ImportSummary> {
   const started = process.hrtime.bigint();
@@ -192,6 +204,11 @@ export async function importFile(opts: ImportOptions): Promise<ImportSummary> {
   const flush = async () => {
     if (batch.length === 0) return;
     const outcomes = await opts.intake.submitMany(opts.recordType, batch.map((b) => b.record), trace, "bulk", opts.by);
+    const failed = outcomes.findIndex((o) => !o.ok && o.code === "PUBLISH_FAILED");
+    if (failed >= 0) {
+      bar?.stop();
+      throw new ImportPublishFailed(batch[failed]!.line, summary);
+    }
     outcomes.forEach((o, i) => {
       const row = batch[i]!;
       if (o.ok) {

@@ -1,7 +1,9 @@
 import { IntelligenceEvent } from "@takitini/proto";
 import { describe, expect, it } from "vitest";
 import { ContentIndex, ContentMemory, contentFingerprint, differingPaths, storedFingerprint } from "./content.js";
-import { eventIdFor } from "@takitini/runtime";
+import { EventIdKey, eventIdFor } from "@takitini/runtime";
+import fc from "fast-check";
+import { ClaimIndex, claimDifferingPaths, claimsTopicFor, claimTransactionalId, contentDigests, decodeClaim, encodeClaim } from "./claims.js";
 import { envelope, type AgencyDefaults } from "./fields.js";
 import { TEST_EVENT_ID_KEY } from "./testing.js";
 
@@ -119,5 +121,55 @@ describe("ContentIndex", () => {
     const e = event({ ref: "N-5" });
     index.learn(e.id, placed, Buffer.from([0xff, 0x01]), undefined);
     expect(index.judge(e, contentFingerprint(e)).kind).toBe("duplicate");
+  });
+});
+
+describe("claims (claims.ts): what any instance judges a resubmission against", () => {
+  const key = TEST_EVENT_ID_KEY;
+  const variants = fc.record({
+    summary: fc.constantFrom("seen", "Whakatōhea", "seen again"),
+    classification: fc.constantFrom(undefined, "SECRET" as const),
+    persons: fc.array(fc.constantFrom("Mere", "Hēmi", "Mere Ngata"), { minLength: 0, maxLength: 3 }),
+    occurred: fc.constantFrom("2026-11-01T00:00:00Z", "2026-11-01T00:00:01Z"),
+    at: fc.date({ min: new Date("2026-01-01T00:00:00Z"), max: new Date("2026-11-30T00:00:00Z"), noInvalidDate: true }),
+  });
+
+  it("names from a claim's digests exactly the paths differingPaths names from the two events", () => {
+    fc.assert(
+      fc.property(variants, variants, (a, b) => {
+        const claimed = decodeClaim(encodeClaim({ partition: 0, offset: "0", fingerprint: contentFingerprint(event(a)), digests: contentDigests(event(a), key) }))!;
+        expect(claimDifferingPaths(claimed.digests, event(b), key)).toEqual(differingPaths(event(a), event(b)));
+      }),
+    );
+  });
+
+  it("holds no value in clear, and its digests depend on the key and the event id", () => {
+    const e = event({ summary: "Whakatōhea", persons: ["Hēmi"] });
+    const text = encodeClaim({ partition: 1, offset: "7", fingerprint: contentFingerprint(e), digests: contentDigests(e, key) }).toString();
+    expect(text).not.toMatch(/Whakatōhea|Hēmi|Ōpōtiki|Mob|P-0|Eastern/);
+    const other = new EventIdKey(Buffer.from("another key of the adapters, 32 bytes or more"));
+    expect(JSON.stringify(contentDigests(e, other))).not.toBe(JSON.stringify(contentDigests(e, key)));
+    expect(JSON.stringify(contentDigests({ ...e, id: event({ ref: "N-2" }).id }, key))).not.toBe(JSON.stringify(contentDigests(e, key)));
+  });
+
+  it("judges in the index: new, duplicate, conflict with paths — and without paths once out of memory", () => {
+    const claim = (e: IntelligenceEvent) => encodeClaim({ partition: 2, offset: "41", fingerprint: contentFingerprint(e), digests: contentDigests(e, key) });
+    const index = new ClaimIndex(1024 * 1024, key);
+    expect(index.judge(event(), contentFingerprint(event())).kind).toBe("new");
+    index.learn(event().id, claim(event()));
+    expect(index.judge(event({ at: new Date(0) }), contentFingerprint(event()))).toEqual({ kind: "duplicate", placed: { partition: 2, offset: "41" } });
+    const changed = event({ summary: "other" });
+    expect(index.judge(changed, contentFingerprint(changed))).toEqual({ kind: "conflict", placed: { partition: 2, offset: "41" }, paths: ["payload.policeNoting.summary"] });
+    const forgetful = new ClaimIndex(0, key);
+    forgetful.learn(event().id, claim(event()));
+    expect(forgetful.judge(changed, contentFingerprint(changed))).toMatchObject({ kind: "conflict", paths: null });
+    // A record that is not a claim this version understands is ignored.
+    index.learn("x", Buffer.from("not json"));
+    expect(index.has("x")).toBe(false);
+  });
+
+  it("names the claims topic and the partition's transactional id after the intel topic", () => {
+    expect(claimsTopicFor("takitini.intel.police.v1")).toBe("takitini.claims.police.v1");
+    expect(claimTransactionalId("takitini-police-adapter", "takitini.claims.police.v1", 3)).toBe("takitini-police-adapter.claims.takitini.claims.police.v1.3");
   });
 });

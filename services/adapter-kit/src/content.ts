@@ -37,8 +37,8 @@ export function storedFingerprint(value: Uint8Array): string | undefined {
   }
 }
 
-/** An event as it reads back from the topic: defaults filled in the same way on both sides of a comparison. */
-function canonical(event: IntelligenceEvent): IntelligenceEvent {
+/** An event's content as it reads back from the topic: defaults filled in the same way on both sides of a comparison. */
+export function canonicalContent(event: IntelligenceEvent): IntelligenceEvent {
   return IntelligenceEvent.decode(IntelligenceEvent.encode(withoutVolatile(event)).finish());
 }
 
@@ -76,8 +76,13 @@ function diff(a: unknown, b: unknown, path: (string | number)[], out: string[]):
  * versions of a record differ, never their values; `publishedAt` is not content.
  */
 export function differingPaths(previous: IntelligenceEvent, next: IntelligenceEvent): string[] {
+  return diffTrees(canonicalContent(previous), canonicalContent(next));
+}
+
+/** The paths at which two trees (events, or their digest trees: claims.ts) differ. */
+export function diffTrees(previous: unknown, next: unknown): string[] {
   const out: string[] = [];
-  diff(canonical(previous), canonical(next), [], out);
+  diff(previous, next, [], out);
   return out;
 }
 

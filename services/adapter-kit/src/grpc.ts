@@ -3,7 +3,7 @@ import { AdapterServiceService, PublishResponse, PublishStreamResponse, type Ada
 import { continueTrace, grpcRateLimiter, HEADERS, type GrpcRateLimits, type Logger, type Registry, type TraceContext } from "@takitini/runtime";
 import { identifyPublisher, type Publisher, type PublisherResult } from "./identity.js";
 import { Refusal } from "./ingest.js";
-import type { Intake, Outcome } from "./intake.js";
+import { PUBLISH_RETRY_AFTER_SECONDS, type Intake, type Outcome } from "./intake.js";
 import type { AgencyCode } from "./kind.js";
 import { scanRecordRequest, tooDeepIssue } from "./limits.js";
 
@@ -31,6 +31,7 @@ export function grpcError(f: Failure): grpc.ServiceError {
   const metadata = new grpc.Metadata();
   metadata.set(GRPC_ERROR_CODE_KEY, f.code);
   metadata.set(GRPC_ISSUES_KEY, Buffer.from(JSON.stringify(f.issues)));
+  if (f.code === "PUBLISH_FAILED") metadata.set("retry-after", String(PUBLISH_RETRY_AFTER_SECONDS));
   const details = f.issues.length > 0 ? `${f.code}: ${f.issues.map((i) => `${i.path || "(record)"}: ${i.message}`).join("; ")}` : f.code;
   return Object.assign(new Error(details), { code: STATUS[f.code], details, metadata });
 }

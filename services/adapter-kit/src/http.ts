@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { TLSSocket } from "node:tls";
 import { z } from "zod";
 import { identifyPublisher, PUBLISHER_REFUSALS, type Publisher } from "./identity.js";
-import type { Intake, Outcome } from "./intake.js";
+import { PUBLISH_RETRY_AFTER_SECONDS, type Intake, type Outcome } from "./intake.js";
 import type { AgencyAdapter } from "./kind.js";
 import { jsonTextTooDeep, MAX_JSON_DEPTH, tooDeepIssue } from "./limits.js";
 
@@ -174,7 +174,10 @@ export async function registerHttpDoor(app: FastifyInstance, adapter: AgencyAdap
           tracestate: req.headers[HEADERS.TRACESTATE] as string | undefined,
         });
         const outcome = await intake.submit(kind.recordType, req.body, trace, "http", req.publisher!);
-        if (!outcome.ok) throw fail(outcome);
+        if (!outcome.ok) {
+          if (outcome.code === "PUBLISH_FAILED") reply.header("retry-after", String(PUBLISH_RETRY_AFTER_SECONDS));
+          throw fail(outcome);
+        }
         const { result } = outcome;
         req.log.info({ eventId: result.eventId, duplicate: result.duplicate, publisher: req.publisher!.uri, traceId: trace.traceId }, result.duplicate ? "duplicate record" : "record published");
         return reply

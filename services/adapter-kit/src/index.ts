@@ -1,4 +1,5 @@
 export * from "./bulk.js";
+export * from "./claims.js";
 export * from "./content.js";
 export * from "./dates.js";
 export * from "./fields.js";

@@ -46,6 +46,9 @@ export interface IntakeOptions {
   now?: () => Date;
 }
 
+/** Seconds a caller answered PUBLISH_FAILED is told to wait before retrying (HTTP Retry-After, gRPC retry-after). */
+export const PUBLISH_RETRY_AFTER_SECONDS = 2;
+
 export type Outcome =
   | { ok: true; result: PublishResult; event: IntelligenceEvent }
   | { ok: false; code: IngestCode | "PUBLISH_FAILED" | "CONFLICT"; issues: FieldIssue[] };

@@ -1,8 +1,11 @@
 import { IntelligenceEvent, INTEL_SCHEMA_VERSION } from "@takitini/proto";
-import { HEADERS, logKafkaRefusal, PROTOBUF_CONTENT_TYPE, type Logger, type TraceContext } from "@takitini/runtime";
-import { Partitioners, type Kafka, type PartitionMetadata, type Producer } from "kafkajs";
-import { randomUUID } from "node:crypto";
-import { CONTENT_HASH_HEADER, ContentIndex, contentFingerprint, differingPaths, type Placed } from "./content.js";
+import { HEADERS, logKafkaRefusal, PROTOBUF_CONTENT_TYPE, type EventIdKey, type Logger, type TraceContext } from "@takitini/runtime";
+import { Partitioners, type Admin, type Kafka, type PartitionMetadata } from "kafkajs";
+import { ClaimIndex, claimsTopicFor } from "./claims.js";
+import { ClaimsTail } from "./claims-tail.js";
+import { ClaimWriter, PublishTimeout, type Job } from "./claim-writer.js";
+export { PublishTimeout } from "./claim-writer.js";
+import { contentFingerprint, differingPaths, type Placed } from "./content.js";
 
 export interface PublishResult {
   eventId: string;
@@ -49,68 +52,80 @@ function against(pending: Pending, event: IntelligenceEvent, fingerprint: string
 }
 
 export interface PublisherOptions {
+  /** The adapters' shared event-id key: it keys the claims' content digests (claims.ts). */
+  eventIdKey: EventIdKey;
   /**
-   * Consumer groups of the index rebuild start with this: the adapter's Kafka
-   * principal may use only groups under its own prefix (`takitini-<agency>-adapter`).
+   * Consumer groups (the claims tail) and transactional ids (the claim writers)
+   * start with this: the adapter's principal may use only its own prefix
+   * (`takitini-<agency>-adapter`).
    */
-  indexGroupPrefix?: string;
-  /**
-   * Bytes of recently published events kept to name the differing fields of a
-   * conflict (default 16 MiB). A conflict with an older event is still refused,
-   * without field paths.
-   */
+  prefix?: string;
+  /** The compacted claims topic (default: the intelligence topic's, `takitini.claims.<agency>.v1`). */
+  claimsTopic?: string;
+  /** Bytes of recent claims kept to name the differing fields of a conflict (default 16 MiB). */
   contentMemoryBytes?: number;
+  /** How often the broker is asked for metadata to tell readiness (default 1000 ms). */
+  probeIntervalMs?: number;
 }
 
 /**
- * Publishes with kafkajs's idempotent producer (acks=all, one request in
- * flight) and an idempotency index of the event ids already on the topic with
- * the fingerprint of their content (content.ts), so a resubmitted native record
- * — same event id, same content — writes nothing new, and one with the same id
- * but different content is a conflict: nothing written, the caller told which
- * fields differ. The index is rebuilt from the topic at start (keys are event
- * ids; the fingerprint is the record's content-hash header, or recomputed from
- * its value), and concurrent submissions of one id share one write.
+ * Publishes each event id exactly once however many instances of the agency's
+ * adapter run (claims.ts): an event and its claim are written in one Kafka
+ * transaction by the transactional id of their claims partition, after that id
+ * has fenced any other instance and the claims tail has read the partition to
+ * its last stable offset (claim-writer.ts). A resubmitted record — same event
+ * id, same content — writes nothing new; one with the same id but different
+ * content is a conflict: nothing written, the caller told which fields differ
+ * (from the claim's digests, whichever instance wrote it). The index comes from
+ * the compacted claims topic; the intelligence topic is never read.
  *
- * One adapter instance per agency topic is the supported deployment: two
- * instances racing on the same new id could both write it (consumers dedupe on
- * the event id, and the exchange's decision ids are per event).
+ * Every publish is bounded by `timeoutMs`: it rejects with `PublishTimeout` at
+ * the deadline, and a transaction holding an expired record is aborted, never
+ * committed. While the broker does not answer the metadata probe the publisher
+ * is not ready and publishes fail at once.
  */
 export class IdempotentKafkaPublisher implements EventPublisher {
-  private readonly producer: Producer;
-  private readonly index: ContentIndex;
+  private readonly index: ClaimIndex;
+  private readonly tail: ClaimsTail;
+  private readonly writers = new Map<number, ClaimWriter>();
   private readonly inFlight = new Map<string, Pending>();
-  private readonly indexGroupPrefix: string;
-  private connected = false;
-  private indexed = false;
+  private readonly prefix: string;
+  readonly claimsTopic: string;
   private readonly partitioner = Partitioners.DefaultPartitioner();
   private partitionMetadata: PartitionMetadata[] = [];
+  private indexed = false;
+  private reachable = false;
+  private probe: NodeJS.Timeout | undefined;
+  private probeAdmin: Admin | undefined;
+  private closed = false;
 
   constructor(
     private readonly kafka: Kafka,
     readonly topic: string,
     private readonly timeoutMs: number,
     private readonly logger: Logger,
-    opts: PublisherOptions = {},
+    private readonly opts: PublisherOptions,
   ) {
-    this.indexGroupPrefix = opts.indexGroupPrefix ?? "takitini-adapter";
-    this.index = new ContentIndex(opts.contentMemoryBytes ?? 16 * 1024 * 1024);
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    this.producer.on(this.producer.events.CONNECT, () => (this.connected = true));
-    this.producer.on(this.producer.events.DISCONNECT, () => (this.connected = false));
+    this.prefix = opts.prefix ?? "takitini-adapter";
+    this.claimsTopic = opts.claimsTopic ?? claimsTopicFor(topic);
+    this.index = new ClaimIndex(opts.contentMemoryBytes ?? 16 * 1024 * 1024, opts.eventIdKey);
+    this.tail = new ClaimsTail(kafka, this.claimsTopic, this.prefix, this.index, logger);
   }
 
-  /** Connect and load the index, retrying until the broker answers or `signal` aborts. */
+  /** Read the claims and start probing the broker, retrying until it answers or `signal` aborts. */
   async start(signal: AbortSignal): Promise<void> {
     for (let attempt = 1; !signal.aborted; attempt++) {
       try {
-        await this.producer.connect();
-        await this.loadIndex();
-        this.logger.info({ topic: this.topic, known: this.index.size, remembered: this.index.memory.size }, "publisher ready");
+        await this.loadPartitions();
+        await this.tail.start();
+        this.indexed = true;
+        this.reachable = true;
+        this.probe = setInterval(() => void this.probeBroker(), this.opts.probeIntervalMs ?? 1000);
+        this.logger.info({ topic: this.topic, claims: this.claimsTopic, known: this.index.size }, "publisher ready");
         return;
       } catch (err) {
         // Refused by the broker's ACLs: say which topic, and keep trying (an operator may fix the grant).
-        if (!logKafkaRefusal(this.logger, err, { operation: "read and write", topics: [this.topic], group: `${this.indexGroupPrefix}-index-*` })) {
+        if (!logKafkaRefusal(this.logger, err, { operation: "read and write", topics: [this.topic, this.claimsTopic], group: `${this.prefix}-claims-*` })) {
           this.logger.warn({ err, attempt }, "publisher not ready; retrying");
         }
         await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
@@ -118,44 +133,51 @@ export class IdempotentKafkaPublisher implements EventPublisher {
     }
   }
 
-  /** Read every record on the topic up to its current end: the ids already published, and their content. */
-  private async loadIndex(): Promise<void> {
+  /** Both topics' partitions: the claims topic must be partitioned like the intelligence topic. */
+  private async loadPartitions(): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
-    const ends = await admin.fetchTopicOffsets(this.topic);
-    const metadata = await admin.fetchTopicMetadata({ topics: [this.topic] });
-    this.partitionMetadata = metadata.topics[0]?.partitions ?? [];
-    await admin.disconnect();
-    if (this.partitionMetadata.length === 0) throw new Error(`topic ${this.topic} has no partitions`);
-    const remaining = new Map(ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
-    if (remaining.size > 0) {
-      const consumer = this.kafka.consumer({ groupId: `${this.indexGroupPrefix}-index-${randomUUID()}`, readUncommitted: true });
-      await consumer.connect();
-      await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        consumer
-          .run({
-            eachBatch: async ({ batch }) => {
-              for (const m of batch.messages) {
-                if (!m.key) continue;
-                const header = m.headers?.[CONTENT_HASH_HEADER];
-                const fingerprint = header === undefined ? undefined : String(Array.isArray(header) ? header[0] : header);
-                this.index.learn(m.key.toString(), { partition: batch.partition, offset: m.offset }, m.value, fingerprint);
-              }
-              const end = remaining.get(batch.partition);
-              if (end !== undefined && BigInt(batch.highWatermark) >= end && BigInt(batch.lastOffset()) + 1n >= end) remaining.delete(batch.partition);
-              if (remaining.size === 0) resolve();
-            },
-          })
-          .catch(reject);
-      });
-      await consumer.disconnect();
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [this.topic, this.claimsTopic] });
+      const count = (name: string) => metadata.topics.find((t) => t.name === name)?.partitions ?? [];
+      this.partitionMetadata = count(this.topic);
+      const claims = count(this.claimsTopic).length;
+      if (this.partitionMetadata.length === 0) throw new Error(`topic ${this.topic} has no partitions`);
+      if (claims !== this.partitionMetadata.length) throw new Error(`claims topic ${this.claimsTopic} has ${claims} partitions, ${this.topic} has ${this.partitionMetadata.length}: they must match`);
+    } finally {
+      await admin.disconnect();
     }
-    this.indexed = true;
+  }
+
+  /** One cheap metadata request, bounded: readiness says whether the broker answers. */
+  private async probeBroker(): Promise<void> {
+    if (this.closed) return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      this.probeAdmin ??= this.kafka.admin({ retry: { retries: 0 } });
+      const admin = this.probeAdmin;
+      await Promise.race([
+        (async () => {
+          await admin.connect();
+          await admin.fetchTopicMetadata({ topics: [this.topic] });
+        })(),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("broker metadata probe timed out")), Math.max(1000, this.opts.probeIntervalMs ?? 1000)))),
+      ]);
+      if (!this.reachable) this.logger.info({ topic: this.topic }, "broker reachable again");
+      this.reachable = true;
+    } catch (err) {
+      if (this.reachable) this.logger.warn({ err: (err as Error).message }, "broker unreachable; not ready");
+      this.reachable = false;
+      const admin = this.probeAdmin;
+      this.probeAdmin = undefined;
+      void admin?.disconnect().catch(() => undefined);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   isReady(): boolean {
-    return this.connected && this.indexed;
+    return this.indexed && this.reachable;
   }
 
   publish(event: IntelligenceEvent, trace: TraceContext): Promise<PublishResult> {
@@ -171,7 +193,7 @@ export class IdempotentKafkaPublisher implements EventPublisher {
 
   async publishMany(items: Item[]): Promise<PublishResult[]> {
     const fingerprints = items.map(({ event }) => contentFingerprint(event));
-    // The first item of each id that is neither on the topic nor being written is
+    // The first item of each id that is neither claimed nor being written is
     // written; later items of that id answer against it.
     const firstOf = new Map<string, { item: number; slot: number }>();
     const fresh: (Item & { fingerprint: string })[] = [];
@@ -209,7 +231,7 @@ export class IdempotentKafkaPublisher implements EventPublisher {
     );
   }
 
-  /** The answer for an id already on the topic: a duplicate, or a conflict; undefined for a new one. */
+  /** The answer for a claimed id: a duplicate, or a conflict; undefined for a new one. */
   private known(event: IntelligenceEvent, fingerprint: string): PublishResult | undefined {
     const verdict = this.index.judge(event, fingerprint);
     if (verdict.kind === "new") return undefined;
@@ -218,39 +240,41 @@ export class IdempotentKafkaPublisher implements EventPublisher {
     return verdict.kind === "conflict" ? { ...result, conflict: { paths: verdict.paths } } : result;
   }
 
+  private writer(partition: number): ClaimWriter {
+    let w = this.writers.get(partition);
+    if (!w) {
+      w = new ClaimWriter({ kafka: this.kafka, topic: this.topic, claimsTopic: this.claimsTopic, partition, prefix: this.prefix, index: this.index, tail: this.tail, key: this.opts.eventIdKey, logger: this.logger });
+      this.writers.set(partition, w);
+    }
+    return w;
+  }
+
+  /** Each item through its partition's writer, all within the deadline; a batch's answers in order. */
   private async write(items: (Item & { fingerprint: string })[]): Promise<PublishResult[]> {
-    // Partitions are chosen here, with kafkajs's own default (murmur2) partitioner,
-    // so each record's offset is known: records to one partition are contiguous.
-    const partitions = items.map(({ event }) => this.partitioner({ topic: this.topic, partitionMetadata: this.partitionMetadata, message: { key: event.id, value: null } }));
-    const values = items.map(({ event }) => Buffer.from(IntelligenceEvent.encode(event).finish()));
-    const meta = await this.producer
-      .send({
-        topic: this.topic,
-        acks: -1,
-        timeout: this.timeoutMs,
-        messages: items.map(({ event, trace, fingerprint }, i) => ({
-          key: event.id,
-          partition: partitions[i]!,
-          value: values[i]!,
-          headers: { ...eventHeaders(event, trace), [CONTENT_HASH_HEADER]: fingerprint },
-        })),
-      })
-      .catch((err: unknown) => {
-        logKafkaRefusal(this.logger, err, { operation: "write to", topics: [this.topic] });
-        throw err;
-      });
-    const next = new Map(meta.map((m) => [m.partition, BigInt(m.baseOffset ?? "0")]));
-    return items.map(({ event, fingerprint }, i) => {
-      const partition = partitions[i]!;
-      const offset = next.get(partition) ?? 0n;
-      next.set(partition, offset + 1n);
-      const placed = { partition, offset: offset.toString() };
-      this.index.placed(event.id, placed, fingerprint, values[i]!);
-      return { eventId: event.id, topic: this.topic, ...placed, duplicate: false };
+    if (!this.isReady()) throw new PublishTimeout("the broker is not reachable");
+    const deadline = Date.now() + this.timeoutMs;
+    const jobs: Promise<PublishResult>[] = items.map((item) => {
+      const partition = this.partitioner({ topic: this.topic, partitionMetadata: this.partitionMetadata, message: { key: item.event.id, value: null } });
+      const job: Job = { ...item, deadline, settle: undefined as never };
+      const answer = new Promise<PublishResult>((resolve, reject) => (job.settle = (r) => (r instanceof Error ? reject(r) : resolve(r))));
+      this.writer(partition).enqueue(job);
+      return answer;
     });
+    let timer: NodeJS.Timeout | undefined;
+    const expiry = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new PublishTimeout(`not acknowledged within ${this.timeoutMs} ms`)), this.timeoutMs)));
+    try {
+      return await Promise.race([Promise.all(jobs), expiry]);
+    } finally {
+      clearTimeout(timer);
+      for (const j of jobs) j.catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {
-    await this.producer.disconnect();
+    this.closed = true;
+    clearInterval(this.probe);
+    await Promise.all([...this.writers.values()].map((w) => w.close()));
+    await this.tail.close();
+    await this.probeAdmin?.disconnect().catch(() => undefined);
   }
 }

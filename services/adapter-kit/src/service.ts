@@ -17,8 +17,10 @@ import {
   port,
   readEventIdKey,
 } from "@takitini/runtime";
+import type { EventIdKey, Logger } from "@takitini/runtime";
+import type { Kafka } from "kafkajs";
 import { z } from "zod";
-import { CsvHeaderError, formatSummary, importFile } from "./bulk.js";
+import { CsvHeaderError, formatSummary, importFile, ImportPublishFailed } from "./bulk.js";
 import { closeGrpc, createGrpcDoor, listenGrpc, type GrpcTls } from "./grpc.js";
 import { demoPublisher, publisherFromFiles } from "./identity.js";
 import { registerHttpDoor } from "./http.js";
@@ -39,8 +41,10 @@ export function adapterConfigSchema(adapter: AgencyAdapter) {
     BODY_LIMIT_BYTES: z.coerce.number().int().positive().max(16 * 1024 * 1024).default(256 * 1024),
     /** Most records one gRPC PublishStream call may carry. */
     GRPC_MAX_STREAM_RECORDS: z.coerce.number().int().positive().max(1_000_000).default(50_000),
-    /** How long a publish may wait for the broker's acks=all. */
-    PUBLISH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+    /** The compacted claims topic the instances of this adapter share (claims.ts). */
+    CLAIMS_TOPIC: z.string().min(1).default(adapter.topic.replace(/\bintel\./, "claims.")),
+    /** The deadline of one publish (claim, event, commit); past it: 503 PUBLISH_FAILED with Retry-After, nothing committed. */
+    PUBLISH_TIMEOUT_MS: z.coerce.number().int().positive().max(120_000).default(5_000),
     /** Bytes of recently published events kept to name the differing fields of a conflict (0: conflicts are refused without field paths). */
     CONFLICT_MEMORY_BYTES: z.coerce.number().int().min(0).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
     /** Synthetic demo records per minute (0 = off). `npm start` turns it on. */
@@ -64,6 +68,11 @@ export function adapterConfigSchema(adapter: AgencyAdapter) {
 
 type AdapterConfig = z.infer<ReturnType<typeof adapterConfigSchema>>;
 
+/** The adapter's publisher: claims and transactional ids under its principal's prefix (`takitini-<agency>-adapter`). */
+function kafkaPublisher(kafka: Kafka, adapter: AgencyAdapter, config: AdapterConfig, logger: Logger, eventIdKey: EventIdKey): IdempotentKafkaPublisher {
+  return new IdempotentKafkaPublisher(kafka, config.TOPIC, config.PUBLISH_TIMEOUT_MS, logger, { prefix: `takitini-${adapter.service}`, claimsTopic: config.CLAIMS_TOPIC, contentMemoryBytes: config.CONFLICT_MEMORY_BYTES, eventIdKey });
+}
+
 /** Read the doors' certificate files; a missing or unreadable one names its variable. */
 function doorTls(config: AdapterConfig): GrpcTls {
   const read = (name: "HTTP_TLS_CERT_FILE" | "HTTP_TLS_KEY_FILE" | "HTTP_TLS_CA_FILE") => {
@@ -82,8 +91,8 @@ export async function runAdapter(adapter: AgencyAdapter): Promise<void> {
   const logger = createLogger(adapter.service, config.LOG_LEVEL);
   const metrics = createMetricsRegistry(adapter.service);
   const kafka = createKafka({ clientId: `takitini-${adapter.service}`, brokers: config.KAFKA_BROKERS, logger, security: readKafkaSecurity(config) });
-  const publisher = new IdempotentKafkaPublisher(kafka, config.TOPIC, config.PUBLISH_TIMEOUT_MS, logger, { indexGroupPrefix: `takitini-${adapter.service}`, contentMemoryBytes: config.CONFLICT_MEMORY_BYTES });
   const eventIdKey = readEventIdKey(config.EVENT_ID_KEY_FILE);
+  const publisher = kafkaPublisher(kafka, adapter, config, logger, eventIdKey);
   const tls = doorTls(config);
   const reporter = new RefusalReporter(kafka, { topic: config.REFUSAL_TOPIC, service: adapter.service, windowMs: config.REFUSAL_WINDOW_MS, logger, metrics }).start();
   const refusals = {
@@ -153,7 +162,8 @@ export async function runAdapter(adapter: AgencyAdapter): Promise<void> {
  * The publisher's certificate (or PUBLISHER_CERT_FILE / PUBLISHER_KEY_FILE) must be
  * this agency's publishing system's, from the mesh's CA (HTTP_TLS_CA_FILE), and the
  * key its own: the events carry its identity, exactly as through the doors.
- * Exit 0: all rows accepted; 3: some rows rejected (see the rejects file); 1: failure;
+ * Exit 0: all rows accepted; 3: some rows rejected (see the rejects file); 1: failure
+ * (the broker unreachable, or a batch not acknowledged within PUBLISH_TIMEOUT_MS: PUBLISH_FAILED);
  * 2: usage, or a CSV header refused (nothing published).
  */
 export async function runImportCli(adapter: AgencyAdapter, argv = process.argv.slice(2)): Promise<number> {
@@ -206,7 +216,7 @@ export async function runImportCli(adapter: AgencyAdapter, argv = process.argv.s
   const eventIdKey = readEventIdKey(config.EVENT_ID_KEY_FILE);
   const logger = createLogger(`${adapter.service}-import`, config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL);
   const kafka = createKafka({ clientId: `takitini-${adapter.service}-import`, brokers: config.KAFKA_BROKERS, logger, security: readKafkaSecurity(config) });
-  const publisher = new IdempotentKafkaPublisher(kafka, config.TOPIC, config.PUBLISH_TIMEOUT_MS, logger, { indexGroupPrefix: `takitini-${adapter.service}`, contentMemoryBytes: config.CONFLICT_MEMORY_BYTES });
+  const publisher = kafkaPublisher(kafka, adapter, config, logger, eventIdKey);
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), 60_000);
   await publisher.start(abort.signal);
@@ -221,6 +231,10 @@ export async function runImportCli(adapter: AgencyAdapter, argv = process.argv.s
     console.log(formatSummary(summary));
     return summary.rejected > 0 ? 3 : 0;
   } catch (err) {
+    if (err instanceof ImportPublishFailed) {
+      console.error(err.message);
+      return 1;
+    }
     if (!(err instanceof CsvHeaderError)) throw err;
     console.error(`${file}: ${err.message}; nothing was imported`);
     return 2;
