@@ -68,7 +68,7 @@ export {
   type EnsureDistributionOptions,
   type Fetcher,
 } from "./kafka/distribution.js";
-export { cacheDir, localDataDir, POM_PATH, REPO_ROOT, TOPICS_PATH } from "./kafka/paths.js";
+export { cacheDir, localClusterDataDir, localDataDir, POM_PATH, REPO_ROOT, TOPICS_PATH } from "./kafka/paths.js";
 export { freePort, freePorts, isPortFree } from "./kafka/ports.js";
 export { commandLine, isAlive, startWatchdog, stopProcess, waitForExit, type StopResult } from "./kafka/process.js";
 export {
@@ -88,6 +88,11 @@ export {
 export { DEFAULT_KAFKA_IMAGE, dockerAnswers, provideKafka, securityKit, type KafkaMode, type ProvidedKafka, type ProvideKafkaOptions } from "./kafka/provide.js";
 export {
   describeTopics,
+  environmentFor,
+  minInsyncReplicas,
+  replicationFactorSchema,
+  resolveReplication,
+  TOPIC_ENVIRONMENTS,
   waitForTopicLeaders,
   ensureTopics,
   loadTopicDeclarations,
@@ -102,6 +107,9 @@ export {
   type EnsureTopicsResult,
   type TopicDeclaration,
   type TopicDeclarationIssue,
+  type TopicDeclarationOptions,
+  type TopicEnvironment,
+  type DeclaredReplication,
 } from "./kafka/topics.js";
 export { warmUpCoordinators } from "./kafka/warmup.js";
 export { postgresSettings, providePostgres, redactUrl, type PostgresMode, type ProvidedPostgres, type ProvidePostgresOptions } from "./postgres/provide.js";

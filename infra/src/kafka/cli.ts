@@ -3,9 +3,10 @@
  * takitini-kafka — the local development broker.
  *
  *   fetch    fetch the pinned Apache Kafka jars from Maven Central (prints the libs dir)
- *   start    start the broker (detached) if it is not running, ensure the topics, print its address
- *   stop     stop it
- *   status   is it running? pid, address, topics with partition counts (--json for JSON)
+ *   start    start the broker (detached) if it is not running, ensure the topics, print its address;
+ *            --brokers 3: a three-node KRaft cluster instead (prints the three addresses)
+ *   stop     stop it (the broker or the cluster, whichever runs)
+ *   status   is it running? pid(s), address(es), topics with partition counts (--json for JSON)
  *   topics   ensure the declared topics on KAFKA_BROKERS, or on the local broker
  *   acls     apply the ACLs derived from topics.json and the policy's subscriber registry
  *            (creates what is missing, removes what the mesh's principals hold beyond it);
@@ -19,6 +20,8 @@
  *
  * Data in <repo>/.takitini/kafka ($TAKITINI_KAFKA_DATA); client port 9092
  * ($TAKITINI_KAFKA_PORT), controller port the next one ($TAKITINI_KAFKA_CONTROLLER_PORT).
+ * A cluster's data in <repo>/.takitini/kafka-cluster ($TAKITINI_KAFKA_CLUSTER_DATA), node i
+ * (from 1) on client port $TAKITINI_KAFKA_PORT + 2(i-1), its controller on the next one.
  * Logs go to stderr, results to stdout. Exit codes: 0 ok; 1 failed; 2 usage;
  * 3 (status, topics) the local broker is not running.
  */
@@ -26,16 +29,16 @@ import { readKafkaSecurity, type KafkaSecurity } from "@takitini/runtime";
 import { applyAcls, loadMeshAcls } from "./acl-admin.js";
 import { aclCommands, topicAccessTable } from "./acls.js";
 import { brokerFiles, readBrokerState, stopBrokerIn, waitForBroker } from "./broker.js";
-import { startLocalBroker } from "./cluster.js";
+import { readClusterState, startLocalBroker, startLocalCluster, stopClusterIn } from "./cluster.js";
 import { parseBrokerList, silenceKafkajsTimerWarning, type KafkaAccess } from "./client.js";
 import { ensurePki, localPkiDir, principalSecurity } from "./pki.js";
 import { ensureKafkaDistribution, kafkaVersion } from "./distribution.js";
-import { localDataDir } from "./paths.js";
-import { describeTopics, ensureTopics, loadTopicDeclarations, type EnsureTopicsResult } from "./topics.js";
+import { localClusterDataDir, localDataDir } from "./paths.js";
+import { describeTopics, ensureTopics, environmentFor, loadTopicDeclarations, type EnsureTopicsResult } from "./topics.js";
 import { warmUpCoordinators } from "./warmup.js";
 
 const EXIT = { OK: 0, FAILED: 1, USAGE: 2, NOT_RUNNING: 3 } as const;
-const USAGE = "usage: takitini-kafka fetch | start | stop | status [--json] | topics | acls [--print] [--json] | principals";
+const USAGE = "usage: takitini-kafka fetch | start [--brokers N] | stop | status [--json] | topics | acls [--print] [--json] | principals";
 
 const insecure = () => process.env.TAKITINI_INSECURE_KAFKA === "true";
 
@@ -76,11 +79,36 @@ function reportTopics(r: EnsureTopicsResult): void {
   for (const m of r.mismatched) log(`warning: ${m.name} has ${m.actual} partitions, declared ${m.declared} (left as is)`);
 }
 
-async function start(dataDir: string): Promise<number> {
+/** `--brokers N` (default 1). */
+function brokersArg(args: string[]): number {
+  const i = args.indexOf("--brokers");
+  const raw = i < 0 ? undefined : args[i + 1];
+  if (i < 0) return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 9) throw new UsageError(`--brokers must be a whole number from 1 to 9, got "${raw ?? ""}"`);
+  return n;
+}
+
+/** Where the local Kafka runs, if it does: the one-node broker's or the cluster's addresses. */
+function runningLocal(dirs: LocalDirs): { kind: "broker" | "cluster"; addresses: string[]; nodes: number } | undefined {
+  const broker = readBrokerState(dirs.broker);
+  if (broker?.running) return { kind: "broker", addresses: parseBrokerList(broker.address ?? `127.0.0.1:${portFromEnv("TAKITINI_KAFKA_PORT", 9092)}`), nodes: 1 };
+  const cluster = readClusterState(dirs.cluster);
+  const up = cluster?.nodes.filter((n) => n.running) ?? [];
+  if (cluster && up.length > 0) return { kind: "cluster", addresses: cluster.nodes.map((n) => n.address), nodes: cluster.nodes.length };
+  return undefined;
+}
+
+interface LocalDirs {
+  broker: string;
+  cluster: string;
+}
+
+async function start(dirs: LocalDirs, args: string[]): Promise<number> {
+  const nodes = brokersArg(args);
   const port = portFromEnv("TAKITINI_KAFKA_PORT", 9092);
   const controllerPort = portFromEnv("TAKITINI_KAFKA_CONTROLLER_PORT", port + 1);
-  const state = readBrokerState(dataDir);
-  const declarations = loadTopicDeclarations();
+  const declarations = loadTopicDeclarations(undefined, process.env, environmentFor(nodes));
   const mesh = loadMeshAcls(declarations);
   warnInsecure();
   if (!insecure()) {
@@ -88,24 +116,39 @@ async function start(dataDir: string): Promise<number> {
     const pkiDir = localPkiDir();
     ensurePki(pkiDir, mesh.principals, { log });
   }
-  let address: string;
-  if (state?.running) {
-    address = state.address ?? `127.0.0.1:${port}`;
-    log(`already running (pid ${state.pid}) at ${address}`);
-    if (address !== `127.0.0.1:${port}`) log(`note: it listens on ${address}, not the requested port ${port}; stop it to change ports`);
-    await waitForBroker(access(address, false), 60_000);
+  const security = insecure() ? ("insecure" as const) : { pkiDir: localPkiDir() };
+  const running = runningLocal(dirs);
+  let addresses: string[];
+  if (running) {
+    const wanted = nodes === 1 ? "broker" : "cluster";
+    if (running.kind !== wanted || running.nodes !== nodes) {
+      throw new UsageError(`the local ${running.kind === "broker" ? "one-node broker" : `${running.nodes}-node cluster`} is running (${running.addresses.join(",")}); stop it first (takitini-kafka stop) to start ${nodes === 1 ? "one node" : `${nodes} nodes`}`);
+    }
+    if (running.kind === "cluster") {
+      const down = readClusterState(dirs.cluster)!.nodes.filter((n) => !n.running);
+      if (down.length > 0) throw new Error(`part of the local cluster is down (node ${down.map((n) => n.id).join(", ")}); stop it (takitini-kafka stop) and start it again`);
+    }
+    addresses = running.addresses;
+    log(`already running at ${addresses.join(",")}`);
+    await waitForBroker(access(addresses.join(","), false), 60_000);
+  } else if (nodes === 1) {
+    const t0 = Date.now();
+    log(`starting Apache Kafka ${kafkaVersion()} (KRaft) on 127.0.0.1:${port}, data in ${dirs.broker}`);
+    const broker = await startLocalBroker({ dataDir: dirs.broker, port, controllerPort, detached: true, log, security });
+    addresses = broker.brokers;
+    log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (pid ${broker.pid}); stop with: takitini-kafka stop`);
   } else {
     const t0 = Date.now();
-    log(`starting Apache Kafka ${kafkaVersion()} (KRaft) on 127.0.0.1:${port}, data in ${dataDir}`);
-    const broker = await startLocalBroker({ dataDir, port, controllerPort, detached: true, log, security: insecure() ? "insecure" : { pkiDir: localPkiDir() } });
-    address = broker.brokers.join(",");
-    log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (pid ${broker.pid}); stop with: takitini-kafka stop`);
+    log(`starting a ${nodes}-node Apache Kafka ${kafkaVersion()} (KRaft) cluster from 127.0.0.1:${port}, data in ${dirs.cluster}`);
+    const cluster = await startLocalCluster({ dataDir: dirs.cluster, nodes, basePort: port, detached: true, log, security });
+    addresses = cluster.brokers;
+    log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (pids ${cluster.nodes.map((n) => n.pid()).join(", ")}); stop with: takitini-kafka stop`);
   }
-  const cluster = access(address, false);
+  const cluster = access(addresses.join(","), false);
   reportTopics(await ensureTopics(cluster, declarations));
   if (!insecure()) reportAcls(await applyAcls(cluster, mesh.acls, mesh.principals));
   await warmUpCoordinators(cluster);
-  out(address);
+  out(addresses.join(","));
   return EXIT.OK;
 }
 
@@ -117,16 +160,15 @@ function reportAcls(r: Awaited<ReturnType<typeof applyAcls>>): void {
   log(`ACLs: ${r.created} created, ${r.kept} already there${r.removed.length > 0 ? `, ${r.removed.length} removed (${r.removed.join("; ")})` : ""}`);
 }
 
-/** The cluster the tools act on: KAFKA_BROKERS, else the running local broker. */
-function targetCluster(dataDir: string): KafkaAccess | undefined {
+/** The cluster the tools act on: KAFKA_BROKERS, else the running local broker or cluster. */
+function targetCluster(dirs: LocalDirs): KafkaAccess | undefined {
   const external = parseBrokerList(process.env.KAFKA_BROKERS ?? "");
   if (external.length > 0) return { brokers: external, security: operatorSecurity(true) };
-  const state = readBrokerState(dataDir);
-  if (!state?.running) return undefined;
-  return access(state.address ?? `127.0.0.1:${portFromEnv("TAKITINI_KAFKA_PORT", 9092)}`, false);
+  const running = runningLocal(dirs);
+  return running ? access(running.addresses.join(","), false) : undefined;
 }
 
-async function acls(dataDir: string, args: string[]): Promise<number> {
+async function acls(dirs: LocalDirs, args: string[]): Promise<number> {
   const mesh = loadMeshAcls(loadTopicDeclarations());
   if (args.includes("--json")) {
     out(JSON.stringify({ principals: mesh.principals, superUsers: ["broker", "operator"], acls: mesh.acls }, null, 2));
@@ -143,7 +185,7 @@ async function acls(dataDir: string, args: string[]): Promise<number> {
     log("TAKITINI_INSECURE_KAFKA=true: a plaintext broker has no authorizer; nothing to apply");
     return EXIT.FAILED;
   }
-  const cluster = targetCluster(dataDir);
+  const cluster = targetCluster(dirs);
   if (!cluster) {
     log("the local broker is not running (start it with: takitini-kafka start), and KAFKA_BROKERS is not set");
     return EXIT.NOT_RUNNING;
@@ -154,16 +196,23 @@ async function acls(dataDir: string, args: string[]): Promise<number> {
   return EXIT.OK;
 }
 
-async function status(dataDir: string, json: boolean): Promise<number> {
+async function status(dirs: LocalDirs, json: boolean): Promise<number> {
   const external = parseBrokerList(process.env.KAFKA_BROKERS ?? "");
   const declared = loadTopicDeclarations().map((d) => d.name);
-  const state = external.length > 0 ? undefined : readBrokerState(dataDir);
-  const brokers = external.length > 0 ? external : parseBrokerList(state?.address ?? "");
-  const running = external.length > 0 || state?.running === true;
-  const report: Record<string, unknown> = external.length > 0 ? { cluster: "external", brokers } : { cluster: "local", running, pid: state?.running ? state.pid : null, address: brokers.join(",") || null, dataDir };
+  const local = external.length > 0 ? undefined : runningLocal(dirs);
+  const state = local?.kind === "broker" ? readBrokerState(dirs.broker) : undefined;
+  const clusterState = local?.kind === "cluster" ? readClusterState(dirs.cluster) : undefined;
+  const brokers = external.length > 0 ? external : (local?.addresses ?? []);
+  const running = external.length > 0 || local !== undefined;
+  const report: Record<string, unknown> =
+    external.length > 0
+      ? { cluster: "external", brokers }
+      : clusterState
+        ? { cluster: "local", running, nodes: clusterState.nodes.map((n) => ({ id: n.id, address: n.address, pid: n.pid ?? null, running: n.running })), address: brokers.join(","), dataDir: dirs.cluster }
+        : { cluster: "local", running, pid: state?.running ? state.pid : null, address: brokers.join(",") || null, dataDir: dirs.broker };
   if (!running) {
     if (json) out(JSON.stringify(report));
-    else out(`local broker: not running (data dir ${dataDir})`);
+    else out(`local broker: not running (data dir ${dirs.broker}; a cluster's ${dirs.cluster})`);
     return EXIT.NOT_RUNNING;
   }
   const cluster: KafkaAccess = { brokers, security: operatorSecurity(external.length > 0) };
@@ -172,7 +221,7 @@ async function status(dataDir: string, json: boolean): Promise<number> {
   } catch (err) {
     report.error = (err as Error).message;
     if (json) out(JSON.stringify(report));
-    else out(`${external.length > 0 ? "cluster" : `local broker: running (pid ${state?.pid}) but`} not answering at ${brokers.join(",")}`);
+    else out(`${external.length > 0 ? "cluster" : `local ${local?.kind}: running but`} not answering at ${brokers.join(",")}`);
     log((err as Error).message);
     return EXIT.FAILED;
   }
@@ -183,12 +232,18 @@ async function status(dataDir: string, json: boolean): Promise<number> {
     out(JSON.stringify({ ...report, topics, missingTopics: missing }));
     return EXIT.OK;
   }
-  out(external.length > 0 ? `cluster (KAFKA_BROKERS): ${brokers.join(",")}` : `local broker: running`);
-  if (external.length === 0) {
+  if (external.length > 0) out(`cluster (KAFKA_BROKERS): ${brokers.join(",")}`);
+  else if (clusterState) {
+    out(`local ${clusterState.nodes.length}-node cluster: running`);
+    for (const n of clusterState.nodes) out(`  node ${n.id}   ${n.address}  ${n.running ? `pid ${n.pid}` : "DOWN"}`);
+    out(`  data     ${dirs.cluster}`);
+    out(`  logs     ${dirs.cluster}/node-<id>/broker.log`);
+  } else {
+    out(`local broker: running`);
     out(`  pid      ${state?.pid}`);
     out(`  address  ${brokers.join(",")}`);
-    out(`  data     ${dataDir}`);
-    out(`  log      ${brokerFiles(dataDir).brokerLog}`);
+    out(`  data     ${dirs.broker}`);
+    out(`  log      ${brokerFiles(dirs.broker).brokerLog}`);
   }
   out(`topics (${topics.length}):`);
   const width = Math.max(0, ...topics.map((t) => t.name.length));
@@ -197,13 +252,15 @@ async function status(dataDir: string, json: boolean): Promise<number> {
   return EXIT.OK;
 }
 
-async function topics(dataDir: string): Promise<number> {
-  const cluster = targetCluster(dataDir);
+async function topics(dirs: LocalDirs): Promise<number> {
+  const cluster = targetCluster(dirs);
   if (!cluster) {
     log(`the local broker is not running (start it with: takitini-kafka start), and KAFKA_BROKERS is not set`);
     return EXIT.NOT_RUNNING;
   }
-  const r = await ensureTopics(cluster, loadTopicDeclarations());
+  // Replication for the cluster's size: `cluster` (3) on three or more brokers, else `local`.
+  const size = await waitForBroker(cluster, 30_000);
+  const r = await ensureTopics(cluster, loadTopicDeclarations(undefined, process.env, environmentFor(size)));
   reportTopics(r);
   for (const n of r.created) out(`created   ${n}`);
   for (const n of r.existing) out(`existing  ${n}`);
@@ -213,32 +270,41 @@ async function topics(dataDir: string): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   silenceKafkajsTimerWarning();
   const [cmd, ...rest] = argv;
-  const dataDir = localDataDir();
+  const dirs: LocalDirs = { broker: localDataDir(), cluster: localClusterDataDir() };
   switch (cmd) {
     case "fetch":
       out(await ensureKafkaDistribution({ log }));
       return EXIT.OK;
     case "start":
-      return start(dataDir);
+      return start(dirs, rest);
     case "stop": {
-      const state = readBrokerState(dataDir);
-      if (!state?.running) {
+      const state = readBrokerState(dirs.broker);
+      const cluster = readClusterState(dirs.cluster);
+      const clusterUp = cluster?.nodes.filter((n) => n.running) ?? [];
+      if (!state?.running && clusterUp.length === 0) {
         log("not running");
-        await stopBrokerIn(dataDir); // clears a stale pid file
+        await stopBrokerIn(dirs.broker); // clears a stale pid file
+        await stopClusterIn(dirs.cluster);
         return EXIT.OK;
       }
-      log(`stopping the broker (pid ${state.pid})`);
       const t0 = Date.now();
-      await stopBrokerIn(dataDir);
+      if (state?.running) {
+        log(`stopping the broker (pid ${state.pid})`);
+        await stopBrokerIn(dirs.broker);
+      }
+      if (clusterUp.length > 0) {
+        log(`stopping the ${cluster!.nodes.length}-node cluster (pids ${clusterUp.map((n) => n.pid).join(", ")})`);
+        await stopClusterIn(dirs.cluster);
+      }
       log(`stopped in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       return EXIT.OK;
     }
     case "status":
-      return status(dataDir, rest.includes("--json"));
+      return status(dirs, rest.includes("--json"));
     case "topics":
-      return topics(dataDir);
+      return topics(dirs);
     case "acls":
-      return acls(dataDir, rest);
+      return acls(dirs, rest);
     case "principals":
       for (const p of loadMeshAcls(loadTopicDeclarations()).principals) out(p);
       return EXIT.OK;

@@ -18,3 +18,8 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export function localDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.TAKITINI_KAFKA_DATA || join(REPO_ROOT, ".takitini", "kafka");
 }
+
+/** The CLI's multi-node cluster (`start --brokers 3`): `$TAKITINI_KAFKA_CLUSTER_DATA` or `<repo>/.takitini/kafka-cluster` (gitignored). */
+export function localClusterDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TAKITINI_KAFKA_CLUSTER_DATA || join(REPO_ROOT, ".takitini", "kafka-cluster");
+}
