@@ -104,7 +104,12 @@ export class ClaimWriter {
   /** Be the partition's writer: initialise (fencing others), then read every committed claim on it. */
   private async own(deadline: number): Promise<void> {
     if (this.producer) return;
-    const producer = this.o.kafka.producer({ transactionalId: this.transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, transactionTimeout: 60_000 });
+    const producer = this.o.kafka.producer({ transactionalId: this.transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, transactionTimeout: 60_000,
+      // A transaction begun while the last one's markers are still being written is
+      // answered CONCURRENT_TRANSACTIONS: retry within milliseconds (the Java client's
+      // 20 ms), not the mesh's default 200 ms, or every transaction waits that long.
+      retry: { initialRetryTime: 10, maxRetryTime: 2000, retries: 12 },
+    });
     this.producer = producer;
     await bounded(producer.connect(), deadline, "connecting the claim writer");
     // kafkajs initialises the transactional id (InitProducerId: the fence) at the
