@@ -17,7 +17,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { dirname } from "node:path";
 import { performance } from "node:perf_hooks";
-import { eventHeaders, ingest, seededRandom, type AgencyAdapter } from "@takitini/adapter-kit";
+import { claimsTopicFor, eventHeaders, ingest, seededRandom, type AgencyAdapter } from "@takitini/adapter-kit";
 import { loadAclSubscribers, loadTopicDeclarations, type TopicDeclaration } from "@takitini/infra";
 import { DecisionRecord, IntelligenceEvent } from "@takitini/proto";
 import { continueTrace, decisionIdFor, HEADERS, headerValue, kafkaSecurityOptions, silenceKafkajsTimerWarning } from "@takitini/runtime";
@@ -77,6 +77,7 @@ const rawTopic = (a: AgencyAdapter) => `takitini.bench.${RUN}.raw.${a.agency.toL
 const AUDIT_TOPIC = `takitini.bench.${RUN}.audit.decisions.v1`;
 const benchTopics: TopicDeclaration[] = [
   ...ADAPTERS.map((a) => like(a.topic, intelTopic(a), `bench:e2e run ${RUN}: ${a.agency} events`)),
+  ...ADAPTERS.map((a) => like(claimsTopicFor(a.topic), claimsTopicFor(intelTopic(a)), `bench:e2e run ${RUN}: ${a.agency} adapter claims`)),
   ...ADAPTERS.map((a) => like(a.topic, rawTopic(a), `bench:e2e run ${RUN}: raw kafkajs pipe`)),
   like("takitini.audit.decisions.v1", AUDIT_TOPIC, `bench:e2e run ${RUN}: decision records`),
 ];

@@ -255,7 +255,7 @@ describe("a service outside its grants says so and keeps running", () => {
     expect(line, adapter.output()).toBeDefined();
     const entry = JSON.parse(line!) as { topics: string[]; kafkaError: string; msg: string };
     // The topic it may not use, and the claims topic it reads with it.
-    expect(entry.topics).toEqual(["takitini.intel.customs.v1", "takitini.claims.police.v1"]);
+    expect(entry.topics).toEqual(["takitini.intel.customs.v1", "takitini.claims.customs.v1"]);
     expect(entry.kafkaError).toMatch(/AUTHORIZATION_FAILED$/);
     expect(entry.msg).toContain("takitini.intel.customs.v1");
     expect((await fetch(`${adapter.adminUrl}/healthz`)).status).toBe(200);

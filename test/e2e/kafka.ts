@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { claimsTopicFor } from "@takitini/adapter-kit";
 import { loadTopicDeclarations, securityKit, type AclSubscriber, type TopicDeclaration } from "@takitini/infra";
 import { kafkaSecurityOptions, silenceKafkajsTimerWarning } from "@takitini/runtime";
 import { Kafka, logLevel, type KafkaConfig, type KafkaMessage } from "kafkajs";
@@ -48,18 +49,21 @@ export interface RunTopic {
  * launcher applies, so the services' principals get exactly what they would in
  * production, and the tests' refusals stay meaningful.
  */
-export async function createRunTopics(topics: RunTopic[], registryFile: string): Promise<void> {
+export async function createRunTopics(requested: RunTopic[], registryFile: string): Promise<void> {
   const k = kit();
+  // Each intel topic comes with its claims topic, partitioned alike: an adapter
+  // pointed at a run's intel topic claims there (its CLAIMS_TOPIC default).
+  const topics = requested.flatMap((t) => (t.role === "intel" ? [t, { name: claimsTopicFor(t.name), role: "claims" as const, ...(t.partitions === undefined ? {} : { partitions: t.partitions }) }] : [t]));
   const admin = client(k.brokers).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: topics.map((t) => ({ topic: t.name, numPartitions: t.partitions ?? 3, replicationFactor: 1 })) });
+    await admin.createTopics({ waitForLeaders: true, topics: topics.map((t) => ({ topic: t.name, numPartitions: t.partitions ?? 3, replicationFactor: 1, ...(t.role === "claims" ? { configEntries: [{ name: "cleanup.policy", value: "compact" }] } : {}) })) });
   } finally {
     await admin.disconnect();
   }
   const registry = JSON.parse(readFileSync(registryFile, "utf8")) as Record<string, { tier: AclSubscriber["tier"]; delivery_topic: string }>;
   const subscribers: AclSubscriber[] = Object.entries(registry).map(([id, s]) => ({ id, tier: s.tier, delivery_topic: s.delivery_topic }));
-  const declared = (t: RunTopic): TopicDeclaration => ({ name: t.name, role: t.role, partitions: t.partitions ?? 3, replication_factor: 1, retention_ms: 604_800_000, cleanup_policy: "delete", description: "an e2e run's topic" });
+  const declared = (t: RunTopic): TopicDeclaration => ({ name: t.name, role: t.role, partitions: t.partitions ?? 3, replication_factor: 1, retention_ms: 604_800_000, cleanup_policy: t.role === "claims" ? "compact" : "delete", description: "an e2e run's topic" });
   // The shipped delivery topics this registry still uses (already granted, granted again harmlessly).
   const referenced = new Set(subscribers.map((s) => s.delivery_topic));
   const shipped = loadTopicDeclarations(undefined, {}).filter((d) => d.role === "delivery" && referenced.has(d.name) && !topics.some((t) => t.name === d.name));

@@ -170,6 +170,8 @@ describe("claims (claims.ts): what any instance judges a resubmission against", 
 
   it("names the claims topic and the partition's transactional id after the intel topic", () => {
     expect(claimsTopicFor("takitini.intel.police.v1")).toBe("takitini.claims.police.v1");
+    // A run's own intel topic gets its own claims topic, never the shipped one.
+    expect(claimsTopicFor("e2e-sub-1a2b.intel.customs.v1")).toBe("e2e-sub-1a2b.claims.customs.v1");
     expect(claimTransactionalId("takitini-police-adapter", "takitini.claims.police.v1", 3)).toBe("takitini-police-adapter.claims.takitini.claims.police.v1.3");
   });
 });

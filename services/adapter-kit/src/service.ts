@@ -41,8 +41,8 @@ export function adapterConfigSchema(adapter: AgencyAdapter) {
     BODY_LIMIT_BYTES: z.coerce.number().int().positive().max(16 * 1024 * 1024).default(256 * 1024),
     /** Most records one gRPC PublishStream call may carry. */
     GRPC_MAX_STREAM_RECORDS: z.coerce.number().int().positive().max(1_000_000).default(50_000),
-    /** The compacted claims topic the instances of this adapter share (claims.ts). */
-    CLAIMS_TOPIC: z.string().min(1).default(adapter.topic.replace(/\bintel\./, "claims.")),
+    /** The compacted claims topic the instances of this adapter share (claims.ts); by default TOPIC's (claimsTopicFor). */
+    CLAIMS_TOPIC: z.string().min(1).optional(),
     /** The deadline of one publish (claim, event, commit); past it: 503 PUBLISH_FAILED with Retry-After, nothing committed. */
     PUBLISH_TIMEOUT_MS: z.coerce.number().int().positive().max(120_000).default(5_000),
     /** Bytes of recently published events kept to name the differing fields of a conflict (0: conflicts are refused without field paths). */
@@ -70,7 +70,7 @@ type AdapterConfig = z.infer<ReturnType<typeof adapterConfigSchema>>;
 
 /** The adapter's publisher: claims and transactional ids under its principal's prefix (`takitini-<agency>-adapter`). */
 function kafkaPublisher(kafka: Kafka, adapter: AgencyAdapter, config: AdapterConfig, logger: Logger, eventIdKey: EventIdKey): IdempotentKafkaPublisher {
-  return new IdempotentKafkaPublisher(kafka, config.TOPIC, config.PUBLISH_TIMEOUT_MS, logger, { prefix: `takitini-${adapter.service}`, claimsTopic: config.CLAIMS_TOPIC, contentMemoryBytes: config.CONFLICT_MEMORY_BYTES, eventIdKey });
+  return new IdempotentKafkaPublisher(kafka, config.TOPIC, config.PUBLISH_TIMEOUT_MS, logger, { prefix: `takitini-${adapter.service}`, ...(config.CLAIMS_TOPIC === undefined ? {} : { claimsTopic: config.CLAIMS_TOPIC }), contentMemoryBytes: config.CONFLICT_MEMORY_BYTES, eventIdKey });
 }
 
 /** Read the doors' certificate files; a missing or unreadable one names its variable. */
