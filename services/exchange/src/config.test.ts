@@ -39,3 +39,16 @@ describe("agency topics", () => {
     expect(issues({ INTEL_TOPICS: " , " })[0]).toMatch(/^INTEL_TOPICS: /);
   });
 });
+
+describe("recovery settings", () => {
+  it("default to restarts from 1 s to 30 s, a 20 s stall window and an exit after 5 minutes not ready", () => {
+    const c = readConfig(BASE);
+    expect([c.EXCHANGE_RESTART_BACKOFF_BASE_MS, c.EXCHANGE_RESTART_BACKOFF_MAX_MS, c.EXCHANGE_CONSUMER_STALL_MS, c.EXCHANGE_MAX_UNREADY_MS]).toEqual([1000, 30_000, 20_000, 300_000]);
+    expect(readConfig({ ...BASE, EXCHANGE_MAX_UNREADY_MS: "0" }).EXCHANGE_MAX_UNREADY_MS).toBe(0);
+  });
+
+  it("refuse a bound shorter than the stall window, and a backoff whose maximum is below its base", () => {
+    expect(issues({ EXCHANGE_MAX_UNREADY_MS: "10000" })).toEqual(["EXCHANGE_MAX_UNREADY_MS: must be 0 (never) or at least EXCHANGE_CONSUMER_STALL_MS"]);
+    expect(issues({ EXCHANGE_RESTART_BACKOFF_BASE_MS: "5000", EXCHANGE_RESTART_BACKOFF_MAX_MS: "1000" })).toEqual(["EXCHANGE_RESTART_BACKOFF_MAX_MS: must be at least EXCHANGE_RESTART_BACKOFF_BASE_MS"]);
+  });
+});

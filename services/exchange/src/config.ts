@@ -45,6 +45,19 @@ export const configSchema = baseConfig.extend({
    * default) is the floor.
    */
   SESSION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(300_000).default(30_000),
+  /** First and longest delay between restarts of a crashed Kafka consumer (doubling, jittered). */
+  EXCHANGE_RESTART_BACKOFF_BASE_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  EXCHANGE_RESTART_BACKOFF_MAX_MS: z.coerce.number().int().min(50).max(600_000).default(30_000),
+  /**
+   * Not consuming (so not ready) when no fetch completed and no transaction
+   * committed within this long. Above the consumer's 5 s fetch wait.
+   */
+  EXCHANGE_CONSUMER_STALL_MS: z.coerce.number().int().min(6000).max(600_000).default(20_000),
+  /**
+   * Not ready for this long and the process exits with status 1, for its
+   * supervisor to restart it, rather than stay alive and idle. 0: never.
+   */
+  EXCHANGE_MAX_UNREADY_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
   /** Assigned partitions processed at once, each in its own transactions. */
   PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
   /** Most source records committed in one Kafka transaction. */
@@ -92,6 +105,8 @@ export const configSchema = baseConfig.extend({
     if (c.GRPC_INSECURE && c[key]) ctx.addIssue({ code: "custom", path: [key], message: "must not be set with GRPC_INSECURE=true" });
     if (!c.GRPC_INSECURE && !c[key]) ctx.addIssue({ code: "custom", path: [key], message: "required (a file path) unless GRPC_INSECURE=true" });
   }
+  if (c.EXCHANGE_RESTART_BACKOFF_MAX_MS < c.EXCHANGE_RESTART_BACKOFF_BASE_MS) ctx.addIssue({ code: "custom", path: ["EXCHANGE_RESTART_BACKOFF_MAX_MS"], message: "must be at least EXCHANGE_RESTART_BACKOFF_BASE_MS" });
+  if (c.EXCHANGE_MAX_UNREADY_MS > 0 && c.EXCHANGE_MAX_UNREADY_MS < c.EXCHANGE_CONSUMER_STALL_MS) ctx.addIssue({ code: "custom", path: ["EXCHANGE_MAX_UNREADY_MS"], message: "must be 0 (never) or at least EXCHANGE_CONSUMER_STALL_MS" });
   // Plaintext has no client certificates to revoke: a CRL there would only look like protection.
   if (c.GRPC_INSECURE && c.SUBSCRIBE_CRL_FILE) ctx.addIssue({ code: "custom", path: ["SUBSCRIBE_CRL_FILE"], message: "must not be set with GRPC_INSECURE=true" });
 });

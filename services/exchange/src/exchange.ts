@@ -3,6 +3,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, 
 import { planRecord, type OutMessage, type Plan, type SourceRecord } from "./plan.js";
 import { agencyName } from "./provenance.js";
 import type { PolicySource } from "./policy/reloading.js";
+import { backoffDelay, bounded, isConsuming, type Backoff } from "./recovery.js";
 
 export interface ExchangeOptions {
   kafka: Kafka;
@@ -18,6 +19,12 @@ export interface ExchangeOptions {
   maxEventsPerTransaction: number;
   sessionTimeoutMs?: number;
   partitionsConcurrently?: number;
+  /** Delays between restarts of a crashed consumer (doubling, jittered). Default 1 s to 30 s. */
+  backoff?: Backoff;
+  /** Not consuming (not ready) when no fetch completed and no chunk committed within this long. Default 20 s. */
+  stallMs?: number;
+  /** Longest wait for the consumer to leave the group, and each client to close, when stopping or restarting. Default 10 s. */
+  stopTimeoutMs?: number;
 }
 
 function groupByTopic(messages: OutMessage[]): TopicMessages[] {
@@ -66,14 +73,33 @@ interface PartitionWriter {
  * audit record, and no audit record of a disclosure that did not happen —
  * across crashes (the restarted writer fences the dead one) and rebalances (the
  * new owner of a partition fences the old one).
+ *
+ * Recovery: kafkajs never restarts the consumer itself (restartOnFailure says
+ * no). Every crash — retriable or NonRetriable ("Failed to find group
+ * coordinator" after a broker restart) — and every failed start gives a new
+ * consumer and admin after a backoff, logged (CONSUMER_RESTARTING) and counted
+ * (exchange_consumer_restarts_total), for as long as the exchange is started.
+ * The old partition writers are closed; the new consumer's first join is a new
+ * generation, so each partition's writer is initialised again — fencing — and
+ * the committed offset re-read before its next transaction. Ready means
+ * consuming: in the group and fetching (isConsuming); main.ts exits the process
+ * after EXCHANGE_MAX_UNREADY_MS not ready.
  */
 export class Exchange {
-  private readonly consumer: Consumer;
-  private readonly admin: Admin;
+  private consumer: Consumer | undefined;
+  private admin: Admin | undefined;
   private readonly writers = new Map<string, PartitionWriter>();
   private generation = 0;
+  private running = false;
   private joined = false;
-  private adminConnected = false;
+  private lastProgressAt = 0;
+  private restartAttempt = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private launching: Promise<void> | undefined;
+  private readonly backoff: Backoff;
+  private readonly stallMs: number;
+  private readonly stopTimeoutMs: number;
+  private readonly restarts: Counter<"reason">;
   private readonly eventsIn: Counter<"topic">;
   private readonly decisions: Counter<"outcome" | "subscriber">;
   private readonly deliveries: Counter<"subscriber">;
@@ -86,23 +112,11 @@ export class Exchange {
   private readonly assigned: Gauge;
 
   constructor(private readonly opts: ExchangeOptions) {
-    this.consumer = opts.kafka.consumer({
-      groupId: opts.groupId,
-      readUncommitted: false,
-      sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
-      rebalanceTimeout: Math.max(60_000, 2 * (opts.sessionTimeoutMs ?? 30_000)),
-      heartbeatInterval: Math.max(500, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 10)),
-      allowAutoTopicCreation: false,
-    });
-    this.admin = opts.kafka.admin();
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment));
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      this.joined = false;
-      logKafkaRefusal(opts.logger, payload.error, { operation: "consume", topics: opts.intelTopics, group: opts.groupId });
-    });
-    this.consumer.on(this.consumer.events.STOP, () => (this.joined = false));
-
+    this.backoff = opts.backoff ?? { baseMs: 1000, maxMs: 30_000 };
+    this.stallMs = opts.stallMs ?? 20_000;
+    this.stopTimeoutMs = opts.stopTimeoutMs ?? 10_000;
     const registers = [opts.metrics];
+    this.restarts = new Counter({ name: "exchange_consumer_restarts_total", help: "Times the exchange's Kafka consumer was replaced after a crash or a failed start, by the error's name", labelNames: ["reason"], registers });
     this.eventsIn = new Counter({ name: "exchange_events_in_total", help: "Records consumed from agency topics", labelNames: ["topic"], registers });
     this.decisions = new Counter({ name: "exchange_decisions_total", help: "Policy decisions by outcome and subscriber", labelNames: ["outcome", "subscriber"], registers });
     this.deliveries = new Counter({ name: "exchange_deliveries_total", help: "Views delivered to subscriber topics", labelNames: ["subscriber"], registers });
@@ -119,8 +133,9 @@ export class Exchange {
     this.assigned = new Gauge({ name: "exchange_assigned_partitions", help: "Source partitions assigned to this instance", registers });
   }
 
-  isReady(): boolean {
-    return this.joined && this.adminConnected;
+  /** Consuming: started, in the group, and fetching (a fetch or a commit within the stall window). */
+  isReady(now = Date.now()): boolean {
+    return isConsuming({ running: this.running, joined: this.joined, lastProgressAt: this.lastProgressAt }, now, this.stallMs);
   }
 
   /**
@@ -130,6 +145,8 @@ export class Exchange {
    */
   private onJoin(assignment: Record<string, number[]>): void {
     this.joined = true;
+    this.restartAttempt = 0;
+    this.lastProgressAt = Date.now();
     this.generation += 1;
     const mine = new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}:${p}`)));
     this.assigned.set(mine.size);
@@ -142,21 +159,115 @@ export class Exchange {
     this.opts.logger.info({ generation: this.generation, partitions: mine.size }, "partitions assigned");
   }
 
+  /** Start consuming. A consumer that cannot start now (the broker away) is retried with backoff: this never throws for the broker's sake. */
   async start(): Promise<void> {
-    await this.admin.connect();
-    this.adminConnected = true;
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.opts.intelTopics, fromBeginning: true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.opts.partitionsConcurrently ?? 1,
-      eachBatch: (payload) => this.handleBatch(payload),
+    if (this.running) return;
+    this.running = true;
+    this.restartAttempt = 0;
+    await this.launch();
+  }
+
+  private newConsumer(): Consumer {
+    const sessionTimeout = this.opts.sessionTimeoutMs ?? 30_000;
+    const consumer = this.opts.kafka.consumer({
+      groupId: this.opts.groupId,
+      readUncommitted: false,
+      sessionTimeout,
+      rebalanceTimeout: Math.max(60_000, 2 * sessionTimeout),
+      heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
+      allowAutoTopicCreation: false,
+      // This class replaces a crashed consumer itself, whatever the error, with its own backoff.
+      retry: { retries: 5, restartOnFailure: async () => false },
     });
-    this.opts.logger.info(
-      { topics: this.opts.intelTopics, subscribers: this.opts.policy.current().subscribers().map((s) => s.id), policyRevision: this.opts.policy.current().revision },
-      "exchange consuming",
+    const mine = () => this.consumer === consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      if (mine()) this.onJoin(e.payload.memberAssignment);
+    });
+    consumer.on(consumer.events.FETCH, () => {
+      if (mine()) this.lastProgressAt = Date.now();
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!mine()) return;
+      this.joined = false;
+      logKafkaRefusal(this.opts.logger, payload.error, { operation: "consume", topics: this.opts.intelTopics, group: this.opts.groupId });
+      this.scheduleRestart(payload.error);
+    });
+    consumer.on(consumer.events.STOP, () => {
+      if (mine()) this.joined = false;
+    });
+    return consumer;
+  }
+
+  /** A new admin and consumer; any failure to start them schedules the next attempt. */
+  private async launch(): Promise<void> {
+    if (!this.running) return;
+    const consumer = this.newConsumer();
+    const admin = this.opts.kafka.admin();
+    this.consumer = consumer;
+    this.admin = admin;
+    this.joined = false;
+    this.launching = (async () => {
+      try {
+        await admin.connect();
+        await consumer.connect();
+        await consumer.subscribe({ topics: this.opts.intelTopics, fromBeginning: true });
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: this.opts.partitionsConcurrently ?? 1,
+          eachBatch: (payload) => this.handleBatch(consumer, payload),
+        });
+        this.opts.logger.info(
+          { topics: this.opts.intelTopics, subscribers: this.opts.policy.current().subscribers().map((s) => s.id), policyRevision: this.opts.policy.current().revision },
+          "exchange consuming",
+        );
+      } catch (err) {
+        if (this.consumer !== consumer) return;
+        this.scheduleRestart(err as Error);
+      }
+    })();
+    await this.launching;
+  }
+
+  /**
+   * After a backoff: the old consumer leaves (bounded), the old admin and every
+   * partition writer close, and a new consumer and admin start. The writers are
+   * initialised again at the new consumer's first join (a new generation), which
+   * fences whatever the old ones left open before anything more is written.
+   */
+  private scheduleRestart(err: Error): void {
+    if (!this.running || this.restartTimer) return;
+    this.joined = false;
+    const delayMs = backoffDelay(this.restartAttempt++, this.backoff);
+    this.restarts.inc({ reason: err?.name ?? "Error" });
+    this.opts.logger.warn(
+      // (`name` is a redacted log key: the error's class goes as kafkaError.)
+      { code: "CONSUMER_RESTARTING", attempt: this.restartAttempt, delayMs, kafkaError: { type: err?.name, message: err?.message, retriable: (err as { retriable?: boolean })?.retriable } },
+      "the exchange's Kafka consumer stopped; starting a new one after a backoff",
     );
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      void (async () => {
+        await this.closeClients();
+        await this.launch();
+      })();
+    }, delayMs);
+  }
+
+  /** Leave the group and close the admin and the writers, each bounded by stopTimeoutMs. */
+  private async closeClients(): Promise<void> {
+    const consumer = this.consumer;
+    const admin = this.admin;
+    this.consumer = undefined;
+    this.admin = undefined;
+    this.joined = false;
+    await bounded((async () => {
+      await this.launching?.catch(() => undefined);
+      await consumer?.disconnect();
+    })(), this.stopTimeoutMs);
+    const writers = [...this.writers.values()];
+    this.writers.clear();
+    await Promise.all([...writers.map((w) => bounded(w.producer.disconnect(), this.stopTimeoutMs)), bounded(admin?.disconnect() ?? Promise.resolve(), this.stopTimeoutMs)]);
   }
 
   /** The partition's writer for this generation: fenced, with the committed offset read after fencing. */
@@ -184,6 +295,7 @@ export class Exchange {
     // nothing else.)
     await (await producer.transaction()).abort();
     this.fencings.inc({ topic });
+    if (!this.admin) throw new Error("the exchange's admin client is closed (restarting)");
     const offsets = await this.admin.fetchOffsets({ groupId: this.opts.groupId, topics: [topic] });
     const entry = offsets.find((o) => o.topic === topic)?.partitions.find((p) => p.partition === partition);
     const committed = entry && entry.offset !== "-1" && entry.offset !== "" ? BigInt(entry.offset) : null;
@@ -199,8 +311,10 @@ export class Exchange {
     await writer.producer.disconnect().catch(() => undefined);
   }
 
-  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async handleBatch(consumer: Consumer, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
+    // A batch of a consumer already replaced: leave it to the new one (its writer fences this one's).
+    if (this.consumer !== consumer) return;
     const writer = await this.writerFor(topic, partition);
     const fresh = uncommitted(batch.messages, writer.committed);
     if (fresh.length < batch.messages.length) {
@@ -209,7 +323,7 @@ export class Exchange {
       if (lastSkipped) resolveOffset(lastSkipped.offset);
     }
     for (let i = 0; i < fresh.length; i += this.opts.maxEventsPerTransaction) {
-      if (!isRunning() || isStale()) return;
+      if (!isRunning() || isStale() || this.consumer !== consumer) return;
       const chunk = fresh.slice(i, i + this.opts.maxEventsPerTransaction);
       await this.processChunk(writer, topic, partition, chunk);
       const last = chunk[chunk.length - 1];
@@ -217,6 +331,7 @@ export class Exchange {
         resolveOffset(last.offset);
         writer.committed = BigInt(last.offset) + 1n;
       }
+      this.lastProgressAt = Date.now();
       await heartbeat();
     }
     // Behind the high watermark after this batch: 0 when caught up, not the stale pre-batch lag.
@@ -294,13 +409,11 @@ export class Exchange {
     }
   }
 
-  /** Leave the group (finishing the in-flight batch), then close the writers. */
+  /** Leave the group (finishing the in-flight batch), then close the writers and the admin; each bounded by stopTimeoutMs. The exchange can be started again. */
   async stop(): Promise<void> {
-    await this.consumer.disconnect();
-    const writers = [...this.writers.values()];
-    this.writers.clear();
-    await Promise.all(writers.map((w) => w.producer.disconnect().catch(() => undefined)));
-    await this.admin.disconnect();
-    this.adminConnected = false;
+    this.running = false;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    await this.closeClients();
   }
 }

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { createKafka, rateLimitSettings, readHttpTls, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
 import { readConfig } from "./config.js";
+import { unreadyStep, type UnreadyClock } from "./recovery.js";
 import { Exchange } from "./exchange.js";
 import { buildExchangeHttp } from "./http.js";
 import { ReloadingPolicy } from "./policy/reloading.js";
@@ -82,6 +83,9 @@ const exchange = new Exchange({
   maxEventsPerTransaction: config.MAX_EVENTS_PER_TRANSACTION,
   sessionTimeoutMs: config.SESSION_TIMEOUT_MS,
   partitionsConcurrently: config.PARTITIONS_CONCURRENTLY,
+  backoff: { baseMs: config.EXCHANGE_RESTART_BACKOFF_BASE_MS, maxMs: config.EXCHANGE_RESTART_BACKOFF_MAX_MS },
+  stallMs: config.EXCHANGE_CONSUMER_STALL_MS,
+  stopTimeoutMs: Math.max(1000, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 4)),
 });
 // Partners' gRPC door (DeliveryService.Subscribe), mutual TLS unless GRPC_INSECURE (then it refuses every call).
 const delivery = new DeliveryServer({
@@ -138,9 +142,17 @@ try {
   logger.fatal({ err }, "gRPC DeliveryService could not start");
   await shutdown("startup failure", 1);
 }
-try {
-  await exchange.start();
-} catch (err) {
-  logger.fatal({ err }, "exchange could not start");
-  await shutdown("startup failure", 1);
+// Never throws for the broker's sake: a consumer that cannot start is retried with backoff.
+await exchange.start();
+// Never alive and idle: not consuming for longer than EXCHANGE_MAX_UNREADY_MS, the process exits 1 for its supervisor to restart it.
+let clock: UnreadyClock = { since: undefined };
+if (config.EXCHANGE_MAX_UNREADY_MS > 0) {
+  setInterval(() => {
+    const step = unreadyStep(clock, exchange.isReady(), Date.now(), config.EXCHANGE_MAX_UNREADY_MS);
+    clock = step.clock;
+    if (step.giveUp) {
+      logger.fatal({ code: "EXCHANGE_UNREADY_TOO_LONG", unreadyMs: step.unreadyMs }, "not consuming for too long: exiting for the supervisor to restart the service");
+      void shutdown("not ready for too long", 1);
+    }
+  }, 1000).unref();
 }

@@ -6,6 +6,7 @@ import { accessDelivered, accessMessage, type AuditMessage } from "./access.js";
 import { alreadyDelivered, encodeCursor } from "./cursor.js";
 import { prepareDelivery } from "./delivery.js";
 import type { Identity } from "./identity.js";
+import { bounded, isConsuming } from "../recovery.js";
 
 export type SubscribeCall = grpc.ServerWritableStream<SubscribeRequest, SubscribeResponse>;
 
@@ -25,6 +26,12 @@ export interface StreamDeps {
   revoke: () => void;
   /** Consumer session timeout (a stalled stream's consumer keeps heartbeating while paused). */
   sessionTimeoutMs: number;
+  /**
+   * A stream whose consumer has not fetched for this long (and is not paused for
+   * a slow client) is ended UNAVAILABLE, so a consumer stuck on a broker that is
+   * away never leaves a hung stream; default 30 s, well above the 1 s fetch wait.
+   */
+  stallMs?: number;
   now?: () => Date;
 }
 
@@ -42,6 +49,13 @@ export interface StreamSpec {
  * sought to the cursor. Each fetched batch is audited first — one access record per
  * view, written with acks -1 — and only then written to the gRPC stream, each view
  * with the cursor after it. A full stream pauses the consumer until 'drain'.
+ *
+ * Faults end the stream, never hang it: a consumer crash (any error: kafkajs
+ * never restarts it here), a failed start, a consumer that stops fetching for
+ * `stallMs` while not paused, or an access record that cannot be written — each
+ * ends the call with UNAVAILABLE, and the client resubscribes with its last
+ * cursor (nothing past it was handed over). Disconnecting from a broker that
+ * is away is bounded, so the stream's slot is always released.
  */
 export class DeliveryStream {
   private readonly consumer: Consumer;
@@ -50,6 +64,9 @@ export class DeliveryStream {
   private stopping: Promise<void> | undefined;
   private paused = false;
   private starting: Promise<void> | undefined;
+  private joined = false;
+  private lastFetchAt = Date.now();
+  private watchdog: NodeJS.Timeout | undefined;
   readonly done: Promise<void>;
   private finish!: () => void;
 
@@ -90,7 +107,23 @@ export class DeliveryStream {
     });
     // After any (re)join, go back to where this stream is: a rejoin would otherwise
     // restart from the oldest (nothing is ever committed).
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.seekAll());
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      this.joined = true;
+      this.lastFetchAt = Date.now();
+      this.seekAll();
+    });
+    this.consumer.on(this.consumer.events.FETCH, () => (this.lastFetchAt = Date.now()));
+    this.lastFetchAt = Date.now();
+    const stallMs = this.deps.stallMs ?? 30_000;
+    this.watchdog = setInterval(() => {
+      // Paused for a slow client is not a stall (keepalive catches a dead one); joining counts from the start.
+      if (this.paused || this.stopping) return;
+      if (!isConsuming({ running: true, joined: true, lastProgressAt: this.lastFetchAt }, Date.now(), stallMs)) {
+        this.log.warn({ stallMs, joined: this.joined }, "subscribe consumer stopped fetching; ending the stream");
+        void this.stop({ code: grpc.status.UNAVAILABLE, details: "DELIVERY_INTERRUPTED: resume with the last cursor" });
+      }
+    }, Math.max(100, Math.floor(stallMs / 4)));
+    this.watchdog.unref();
     await this.consumer.connect();
     if (this.stopping) return;
     await this.consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -117,6 +150,7 @@ export class DeliveryStream {
   private resume(): void {
     if (!this.paused || this.stopping) return;
     this.paused = false;
+    this.lastFetchAt = Date.now(); // the stall clock restarts with fetching
     this.consumer.resume([{ topic: this.spec.topic }]);
   }
 
@@ -193,6 +227,7 @@ export class DeliveryStream {
     const gate = new Promise<void>((resolve) => (started = resolve));
     this.stopping = (async () => {
       await gate; // this.stopping is set before the stream's own 'error' listener can call back in
+      if (this.watchdog) clearInterval(this.watchdog);
       if (!this.call.cancelled && !this.call.writableEnded) {
         try {
           if (status) this.call.emit("error", Object.assign(new Error(status.details), status));
@@ -201,12 +236,11 @@ export class DeliveryStream {
           this.log.debug({ err }, "stream already closed");
         }
       }
-      try {
+      // Bounded: a broker that is away must not keep the stream's slot forever.
+      await bounded((async () => {
         await this.starting?.catch(() => undefined);
         await this.consumer.disconnect();
-      } catch (err) {
-        this.log.warn({ err }, "subscribe consumer did not disconnect cleanly");
-      }
+      })().catch((err: unknown) => this.log.warn({ err }, "subscribe consumer did not disconnect cleanly")), Math.max(1000, this.deps.sessionTimeoutMs));
       this.log.info({ reason: status?.details.split(":")[0] ?? (this.call.cancelled ? "CLIENT_CANCELLED" : "ENDED") }, "subscribe stream stopped");
       this.finish();
     })();
