@@ -34,7 +34,11 @@ export const configSchema = baseConfig.extend({
    * topics at every start.
    */
   GROUP_ID: z.string().min(1).default("takitini-briefing"),
-  /** Names this instance's transactional digest producer (`takitini-briefing-digest-<INSTANCE_ID>`). */
+  /**
+   * Names this instance in its consumer groups (`<GROUP_ID>-feed-<INSTANCE_ID>-…`,
+   * `<GROUP_ID>-digest-index-<INSTANCE_ID>-…`). Digest publication does not depend
+   * on it: every instance shares the digest writers' transactional id.
+   */
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default("local-0"),
   /**
    * A file of at least 16 bytes keying every rounding draw. Keep it stable and
@@ -67,6 +71,16 @@ export const configSchema = baseConfig.extend({
   /** Suppression thresholds: MSD's 6 for leaders; coarser for the public, never finer than 6. */
   BRIEFING_LEADER_THRESHOLD: z.coerce.number().int().min(6).max(100).default(6),
   BRIEFING_PUBLIC_THRESHOLD: z.coerce.number().int().min(6).max(100).default(10),
+  /** First and longest delay between restarts of a crashed Kafka consumer (doubling, jittered). */
+  BRIEFING_RESTART_BACKOFF_BASE_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  BRIEFING_RESTART_BACKOFF_MAX_MS: z.coerce.number().int().min(50).max(600_000).default(30_000),
+  /** A consumer that completed no fetch within this long is not consuming (so not ready). */
+  BRIEFING_CONSUMER_STALL_MS: z.coerce.number().int().min(6000).max(600_000).default(20_000),
+  /**
+   * Not ready for this long and the process exits with status 1, for its
+   * supervisor to restart it, rather than stay alive and idle. 0: never.
+   */
+  BRIEFING_MAX_UNREADY_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
   /** How often due digests are looked for. */
   BRIEFING_DIGEST_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   /** How long after a period ends before its digest goes out (late records arrive). */
@@ -95,6 +109,8 @@ export const configSchema = baseConfig.extend({
   if (c.BRIEFING_LEADER_ACCOUNTS_FILE !== undefined && c.BRIEFING_LEADER_TOKENS_FILE !== undefined) {
     ctx.addIssue({ code: "custom", path: ["BRIEFING_LEADER_TOKENS_FILE"], message: "set BRIEFING_LEADER_ACCOUNTS_FILE or (deprecated) BRIEFING_LEADER_TOKENS_FILE, not both" });
   }
+  if (c.BRIEFING_RESTART_BACKOFF_MAX_MS < c.BRIEFING_RESTART_BACKOFF_BASE_MS) ctx.addIssue({ code: "custom", path: ["BRIEFING_RESTART_BACKOFF_MAX_MS"], message: "must be at least BRIEFING_RESTART_BACKOFF_BASE_MS" });
+  if (c.BRIEFING_MAX_UNREADY_MS > 0 && c.BRIEFING_MAX_UNREADY_MS < c.BRIEFING_CONSUMER_STALL_MS) ctx.addIssue({ code: "custom", path: ["BRIEFING_MAX_UNREADY_MS"], message: "must be 0 (never) or at least BRIEFING_CONSUMER_STALL_MS" });
   if (c.BRIEFING_SESSION_IDLE_MS > c.BRIEFING_SESSION_TTL_MS) ctx.addIssue({ code: "custom", path: ["BRIEFING_SESSION_IDLE_MS"], message: "must be at most BRIEFING_SESSION_TTL_MS" });
   if (c.BRIEFING_SIGN_IN_BACKOFF_MAX_MS < c.BRIEFING_SIGN_IN_BACKOFF_BASE_MS) ctx.addIssue({ code: "custom", path: ["BRIEFING_SIGN_IN_BACKOFF_MAX_MS"], message: "must be at least BRIEFING_SIGN_IN_BACKOFF_BASE_MS" });
 });

@@ -1,14 +1,16 @@
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseRegistry, SUBSCRIBERS_FILE } from "@takitini/policies";
-import { Accounts, AccountsFile, createAccountGate, createKafka, rateLimitSettings, readHttpTls, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown, RefusalReporter } from "@takitini/runtime";
+import { Accounts, AccountsFile, Counter, createAccountGate, createKafka, rateLimitSettings, readHttpTls, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown, RefusalReporter } from "@takitini/runtime";
 import { accessMessage } from "./access.js";
 import { buildApp } from "./app.js";
 import { audiencesFrom } from "./audiences.js";
 import { leaderAccounts, leaderCheck, type LeaderAccount } from "./auth.js";
 import { leaderAccountsFile, readConfig, signInSettings } from "./config.js";
-import { CommunityFeed } from "./feed.js";
+import { CommunityFeed, feedGroupId } from "./feed.js";
 import { DigestPublisher } from "./publisher.js";
+import { unreadyStep, type UnreadyClock } from "./recovery.js";
 
 const config = readConfig();
 // The pages' certificate (HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE): read now, or refuse to start naming the variable.
@@ -36,7 +38,16 @@ if (accountsFile) process.on("SIGHUP", () => void accountsFile.reload());
 
 const kafka = createKafka({ clientId: "takitini-briefing", brokers: config.KAFKA_BROKERS, logger, security: readKafkaSecurity(config) });
 const all = [...audiences.leaders.values(), audiences.public];
-const feed = new CommunityFeed(kafka, new Map(all.map((a) => [a.subscriberId, a.topic])), { groupId: config.GROUP_ID, logger, metrics });
+// This process's own consumer groups (nothing committed): every instance reads every partition.
+const startedAt = Date.now();
+const restarts = new Counter({ name: "briefing_consumer_restarts_total", help: "Times one of the briefing's Kafka consumers (community feed, digest index) was replaced after a crash or a failed start, by consumer and error name", labelNames: ["tail", "reason"], registers: [metrics] });
+const recovery = {
+  restarts,
+  backoff: { baseMs: config.BRIEFING_RESTART_BACKOFF_BASE_MS, maxMs: config.BRIEFING_RESTART_BACKOFF_MAX_MS },
+  stallMs: config.BRIEFING_CONSUMER_STALL_MS,
+  stopTimeoutMs: Math.max(1000, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 4)),
+};
+const feed = new CommunityFeed(kafka, new Map(all.map((a) => [a.subscriberId, a.topic])), { groupId: feedGroupId(config.GROUP_ID, config.INSTANCE_ID, startedAt, randomBytes(3).toString("hex")), logger, metrics, ...recovery });
 const auditProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
 let auditConnected = false;
 const digests = new DigestPublisher(kafka, {
@@ -53,6 +64,8 @@ const digests = new DigestPublisher(kafka, {
   lookback: config.BRIEFING_DIGEST_LOOKBACK,
   logger,
   metrics,
+  startedAt,
+  ...recovery,
 });
 
 // Leaders' requests refused for their credential: counted per window, summaries to the refusals topic (never blocking a request).
@@ -71,7 +84,7 @@ const http = buildApp({
   logger,
   metrics,
   readiness: [
-    { name: "community-aggregates", check: () => feed.caughtUp() },
+    { name: "community-aggregates", check: () => feed.isReady() },
     { name: "audit-producer", check: () => auditConnected },
     { name: "digest-publisher", check: () => digests.isReady() },
   ],
@@ -105,12 +118,31 @@ const shutdown = installShutdown(
 
 const { url, adminUrl } = await http.listen({ host: config.HOST, port: config.PORT, adminPort: config.ADMIN_PORT });
 logger.info({ url, adminUrl, tls: tls !== undefined, leaders: [...audiences.leaders.keys()] }, "briefing listening");
-try {
-  await auditProducer.connect();
-  auditConnected = true;
-  await feed.start();
-  await digests.start();
-} catch (err) {
-  logger.fatal({ err }, "briefing could not start");
-  await shutdown("startup failure", 1);
+// Neither throws for the broker's sake: consumers that cannot start are retried with backoff.
+await feed.start();
+await digests.start();
+// The access producer connects on its own; kafkajs reconnects it on the next send after a broker restart.
+void (async () => {
+  for (let attempt = 0; !auditConnected; attempt++) {
+    try {
+      await auditProducer.connect();
+      auditConnected = true;
+    } catch (err) {
+      logger.warn({ err: { message: (err as Error).message } }, "the access-record producer cannot connect; retrying");
+      await new Promise((r) => setTimeout(r, Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5))));
+    }
+  }
+})();
+// Never alive and idle: not ready for longer than BRIEFING_MAX_UNREADY_MS, the process exits 1 for its supervisor to restart it.
+let clock: UnreadyClock = { since: undefined };
+if (config.BRIEFING_MAX_UNREADY_MS > 0) {
+  setInterval(() => {
+    const ready = feed.isReady() && digests.isReady() && auditConnected;
+    const step = unreadyStep(clock, ready, Date.now(), config.BRIEFING_MAX_UNREADY_MS);
+    clock = step.clock;
+    if (step.giveUp) {
+      logger.fatal({ code: "BRIEFING_UNREADY_TOO_LONG", unreadyMs: step.unreadyMs, rebuilt: feed.caughtUp(), feed: feed.isReady(), digestIndex: digests.isReady() }, "not ready for too long: exiting for the supervisor to restart the service");
+      void shutdown("not ready for too long", 1);
+    }
+  }, 1000).unref();
 }

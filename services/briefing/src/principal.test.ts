@@ -1,9 +1,10 @@
-import { createLogger, createMetricsRegistry } from "@takitini/runtime";
+import { Counter, createLogger, createMetricsRegistry } from "@takitini/runtime";
 import type { Kafka } from "kafkajs";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ACCESS_EVENT_TYPE } from "./access.js";
 import { EASTERN_LEADERS, SECRET } from "./briefing.fixture.js";
 import { configSchema, DEFAULT_ACCESS_TOPIC } from "./config.js";
+import { feedGroupId } from "./feed.js";
 import { DigestPublisher, digestIndexGroupId, digestTransactionalId } from "./publisher.js";
 import { AggregateStore } from "./store.js";
 
@@ -50,8 +51,14 @@ describe("the briefing's consumer groups and transactional id", () => {
     expect(digestIndexGroupId("takitini-briefing", "local-0", 1)).not.toBe(digestIndexGroupId("takitini-briefing", "local-0", 2));
   });
 
-  it("keep the transactional id under takitini-briefing", () => {
-    expect(digestTransactionalId("local-0")).toBe("takitini-briefing-digest-local-0");
+  it("keep the transactional id under takitini-briefing, one per digest topic whatever the instance", () => {
+    expect(digestTransactionalId("takitini.briefings.v1")).toBe("takitini-briefing-digest.takitini.briefings.v1");
+    expect(digestTransactionalId("takitini.briefings.v1").startsWith("takitini-briefing-")).toBe(true);
+  });
+
+  it("name the community feed's group under GROUP_ID, this process's own", () => {
+    expect(feedGroupId("takitini-briefing", "local-0", 1_700_000_000_000, "a1b2c3")).toBe("takitini-briefing-feed-local-0-1700000000000-a1b2c3");
+    expect(feedGroupId("takitini-briefing", "local-0", 1, "a")).not.toBe(feedGroupId("takitini-briefing", "local-0", 1, "b"));
   });
 
   it("are what the digest publisher gives Kafka, and it sends access records to the access topic", async () => {
@@ -70,19 +77,22 @@ describe("the briefing's consumer groups and transactional id", () => {
       lookback: 1,
       logger: createLogger("briefing-test", "silent"),
       metrics: createMetricsRegistry("briefing-test"),
+      restarts: new Counter({ name: "briefing_consumer_restarts_total", help: "test", labelNames: ["tail", "reason"], registers: [] }),
       now: () => new Date("2026-11-25T00:00:00Z"),
     });
     await publisher.start();
+    await vi.waitFor(() => expect(publisher.isReady()).toBe(true));
     await publisher.tick();
     await publisher.stop();
 
-    expect(k.transactionalIds).toEqual(["takitini-briefing-digest-local-0"]);
+    expect(k.transactionalIds).toEqual(["takitini-briefing-digest.takitini.briefings.v1"]);
     expect(k.groupIds).toHaveLength(1);
     expect(k.groupIds[0]).toMatch(/^takitini-briefing-digest-index-local-0-\d+$/);
-    // One digest, in one transaction with its access record; nothing to any other topic.
+    // The fencing transaction (empty, aborted), then one digest in one transaction with its access record; nothing to any other topic.
     expect(k.sent.map((s) => s.topic)).toEqual(["takitini.audit.briefing-access.v1", "takitini.briefings.v1"]);
     expect(k.sent[0]!.headers["event-type"]).toBe(ACCESS_EVENT_TYPE);
     expect(k.commits).toBe(1);
+    expect(k.aborts).toBe(1);
   });
 });
 
@@ -92,6 +102,7 @@ function fakeKafka() {
   const groupIds: string[] = [];
   const sent: { topic: string; headers: Record<string, string> }[] = [];
   let commits = 0;
+  let aborts = 0;
   const ok = async () => undefined;
   const kafka = {
     producer: (opts: { transactionalId?: string }) => {
@@ -102,7 +113,7 @@ function fakeKafka() {
         transaction: async () => ({
           send: async (r: { topic: string; messages: { headers: Record<string, string> }[] }) => void sent.push(...r.messages.map((m) => ({ topic: r.topic, headers: m.headers }))),
           commit: async () => void commits++,
-          abort: ok,
+          abort: async () => void aborts++,
         }),
       };
     },
@@ -110,14 +121,20 @@ function fakeKafka() {
     admin: () => ({ connect: ok, disconnect: ok, fetchTopicOffsets: async () => [{ partition: 0, low: "0", high: "1", offset: "1" }] }),
     consumer: (opts: { groupId: string }) => {
       groupIds.push(opts.groupId);
-      let onEnd: ((e: { payload: { partition: number; offsetLag: string; lastOffset: string } }) => void) | undefined;
+      const listeners = new Map<string, (e: { payload: unknown }) => void>();
+      const emit = (event: string, payload: unknown) => listeners.get(event)?.({ payload });
       return {
-        events: { END_BATCH_PROCESS: "consumer.end_batch_process" },
-        on: (_event: string, listener: typeof onEnd) => void (onEnd = listener),
+        events: { END_BATCH_PROCESS: "end_batch_process", GROUP_JOIN: "group_join", FETCH: "fetch", CRASH: "crash" },
+        on: (event: string, listener: (e: { payload: unknown }) => void) => void listeners.set(event, listener),
         connect: ok,
         disconnect: ok,
         subscribe: ok,
-        run: async () => onEnd?.({ payload: { partition: 0, offsetLag: "0", lastOffset: "0" } }),
+        seek: () => undefined,
+        run: async () => {
+          emit("group_join", { memberAssignment: { "takitini.briefings.v1": [0] } });
+          emit("fetch", {});
+          emit("end_batch_process", { topic: "takitini.briefings.v1", partition: 0, offsetLag: "0", lastOffset: "0" });
+        },
       };
     },
   };
@@ -128,6 +145,9 @@ function fakeKafka() {
     sent,
     get commits() {
       return commits;
+    },
+    get aborts() {
+      return aborts;
     },
   };
 }
