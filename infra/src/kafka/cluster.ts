@@ -341,10 +341,16 @@ async function launch(specs: NodeSpec[], clusterId: string, opts: { security: St
       log(`node ${node.id} pid ${pid} on ${node.address} (controller 127.0.0.1:${node.controllerPort}); logs in ${brokerFiles(node.dataDir).brokerLog}`);
     }
     const ids = nodes.map((n) => n.id);
-    await waitForBroker(operator, ctx.readyTimeoutMs, () => nodes.every((n) => n.running()), ids).catch((err: Error) => {
-      const down = nodes.find((n) => !n.running()) ?? nodes[0]!;
-      throw new Error(`${err.message}\n(node ${down.id}) ${brokerLogTail(down.dataDir)}`);
-    });
+    // Every node answers metadata from its own cache, which learns of the others a
+    // moment apart: ready means each of them, asked alone, sees all of them (a client
+    // may ask any; one that saw two of three refused replication 3).
+    const deadline = Date.now() + ctx.readyTimeoutMs;
+    for (const node of nodes) {
+      await waitForBroker({ ...operator, brokers: [node.address] }, Math.max(1_000, deadline - Date.now()), () => nodes.every((n) => n.running()), ids).catch((err: Error) => {
+        const down = nodes.find((n) => !n.running()) ?? node;
+        throw new Error(`${err.message}\n(node ${down.id}) ${brokerLogTail(down.dataDir)}`);
+      });
+    }
   } catch (err) {
     await Promise.all(nodes.map((n) => n.stop(5_000).catch(() => undefined)));
     throw err;
