@@ -57,7 +57,8 @@ export function startLoad(doors: Door[], opts: { run: string; perSecond: number;
       } else {
         let code = "";
         try {
-          code = String((res.json() as { code?: string }).code ?? "");
+          const body = res.json() as { code?: string; error?: { code?: string } };
+          code = String(body.error?.code ?? body.code ?? "");
         } catch {
           /* not JSON */
         }

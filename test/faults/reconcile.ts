@@ -38,6 +38,8 @@ export interface CaseReconciliation extends Reconciliation {
   /** Events the case put on the agency topics. */
   events: number;
   acknowledged: number;
+  /** How long the ledger took to hold every decision of the case after the load stopped and the mesh was ready. */
+  drainedMs: number;
 }
 
 /**
@@ -56,12 +58,12 @@ export async function reconcileCase(
 
   const events = new Map<string, IntelligenceEvent>();
   const copies = new Map<string, number>();
-  for (const topic of Object.values(topics.intel)) {
-    for (const { message } of await readTopic(kafka, topic, { idleMs: 3000, timeoutMs: 120_000 })) {
-      const event = IntelligenceEvent.decode(message.value!);
-      copies.set(event.id, (copies.get(event.id) ?? 0) + 1);
-      if (!before.has(event.id)) events.set(event.id, event);
-    }
+  // The agency topics read at once (each its own reader), not one after another.
+  const read = await Promise.all(Object.values(topics.intel).map((topic) => readTopic(kafka, topic, { idleMs: 3000, timeoutMs: 120_000 })));
+  for (const { message } of read.flat()) {
+    const event = IntelligenceEvent.decode(message.value!);
+    copies.set(event.id, (copies.get(event.id) ?? 0) + 1);
+    if (!before.has(event.id)) events.set(event.id, event);
   }
   for (const id of load.acknowledged.keys()) {
     const n = copies.get(id) ?? 0;
@@ -70,6 +72,9 @@ export async function reconcileCase(
   for (const [id, n] of copies) if (n > 1 && events.has(id)) note(`event ${id} is on its agency topic ${n} times`);
   for (const id of events.keys()) before.add(id);
 
+  // The ledger is the last stop: once it holds a decision for every (event, subscriber)
+  // the exchange has decided them all, and the topics can be read to their end.
+  const drained = await ledgerDrained(ledger, [...events.keys()], events.size * subscriberCount(topics), 180_000);
   const r = await reconcile(kafka, topics, { events, garbage: new Set() }, { scoped: true });
   problems.push(...r.problems);
 
@@ -91,7 +96,28 @@ export async function reconcileCase(
   }
   const verdict = await verifyLedger(ledger);
   if (verdict !== "") note(verdict);
-  return { ...r, problems, events: events.size, acknowledged: load.acknowledged.size };
+  return { ...r, problems, events: events.size, acknowledged: load.acknowledged.size, drainedMs: drained };
+}
+
+const subscriberCount = (topics: RunTopics) => Object.keys(topics.deliver).length;
+
+/** Poll the ledger until it holds `want` decisions of `ids` (or `timeoutMs` passes); how long that took. */
+async function ledgerDrained(ledger: { databaseUrl: string; schema: string }, ids: string[], want: number, timeoutMs: number): Promise<number> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs) {
+    const client = new pg.Client({ connectionString: ledger.databaseUrl });
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ n: number }>(`select count(*)::int as n from ${pgIdent(ledger.schema)}.audit_records where kind = 'decision' and event_id = any($1)`, [ids]);
+      if (rows[0]!.n >= want) return Date.now() - t0;
+    } catch {
+      /* the database restarting: try again */
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return Date.now() - t0;
 }
 
 const pgIdent = (name: string) => {
