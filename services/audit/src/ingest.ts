@@ -1,11 +1,11 @@
 import { IntelligenceEvent, type DecisionRecord } from "@takitini/proto";
-import { Counter, Gauge, HEADERS, headerValue, logKafkaRefusal, type Logger, type Registry } from "@takitini/runtime";
+import { backoffDelay, Counter, Gauge, HEADERS, headerValue, logKafkaRefusal, sleep, type Backoff, type Logger, type Registry } from "@takitini/runtime";
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import type { BatchOutcome, Ledger, SqlSession } from "./ledger/index.js";
 import { fromAccess, fromDecision, fromPublish, fromRefusal, fromRefusalSummary, publishRecord, revisionsOf, type Appendable } from "./oversight/records.js";
 import { writeIndex } from "./oversight/store.js";
 import { decodeAuditRecord, type AuditRecord } from "./records.js";
-import { backoffDelay, isTransientDatabaseError, sleep, type Backoff } from "./recovery.js";
+import { isTransientDatabaseError } from "./recovery.js";
 
 /** What one Kafka record becomes: records to append, or a reason to dead-letter it. */
 export type Ingested = { ok: true; records: Appendable[]; decisions: DecisionRecord[] } | { ok: false; reason: string };

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { AccountsFile, createAccountGate, createKafka, rateLimitSettings, readHttpTls, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
+import { AccountsFile, createAccountGate, createKafka, rateLimitSettings, readHttpTls, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown, watchUnready } from "@takitini/runtime";
 import { buildApp } from "./app.js";
 import { registerConsole } from "./console/plugin.js";
 import { accountsFile, readConfig } from "./config.js";
@@ -8,7 +8,6 @@ import { createSigner, loadSigningKey } from "./merkle/index.js";
 import { oversightAccounts } from "./oversight/credentials.js";
 import { closeOversightGrpc, createOversightGrpcServer, listenOversightGrpc } from "./oversight/grpc.js";
 import { LedgerRefusals } from "./oversight/refusals.js";
-import { unreadyStep, type UnreadyClock } from "./recovery.js";
 import { databaseAnswers } from "./ledger/health.js";
 import { PgWriterLock, soleWriterLock } from "./writer/lock.js";
 import { LedgerWriter } from "./writer/writer.js";
@@ -103,7 +102,7 @@ const http = await buildApp({
   rateLimit: rateLimitSettings(config),
 });
 
-let watchdog: NodeJS.Timeout | undefined;
+let stopWatchdog: (() => void) | undefined;
 const shutdown = installShutdown(
   logger,
   [
@@ -114,7 +113,7 @@ const shutdown = installShutdown(
     { name: "refusal summaries", run: () => refusals.close() },
     // An active writer stops its ingest, signs a final head if the tree grew, then releases the writer's lock.
     { name: "ledger writer", run: async () => {
-        clearInterval(watchdog);
+        stopWatchdog?.();
         await writer.stop();
       },
     },
@@ -136,19 +135,12 @@ try {
 }
 writer.start();
 // Never alive and idle: not ready for longer than AUDIT_MAX_UNREADY_MS, the process exits 1 for its supervisor to restart it.
-let clock: UnreadyClock = { since: undefined };
-watchdog =
-  config.AUDIT_MAX_UNREADY_MS > 0
-    ? setInterval(() => {
-        void (async () => {
-          const w = writer.readiness();
-          const ready = w.ready && (await databaseAnswers(db, 2000));
-          const step = unreadyStep(clock, ready, Date.now(), config.AUDIT_MAX_UNREADY_MS);
-          clock = step.clock;
-          if (step.giveUp) {
-            logger.fatal({ code: "AUDIT_UNREADY_TOO_LONG", unreadyMs: step.unreadyMs, role: writer.role, reason: w.ready ? "database unreachable" : w.reason }, "not ready for too long: exiting for the supervisor to restart the service");
-            await shutdown("not ready for too long", 1);
-          }
-        })();
-      }, 1000).unref()
-    : undefined;
+stopWatchdog = watchUnready({
+  maxMs: config.AUDIT_MAX_UNREADY_MS,
+  ready: async () => writer.readiness().ready && (await databaseAnswers(db, 2000)),
+  giveUp: async (unreadyMs) => {
+    const w = writer.readiness();
+    logger.fatal({ code: "AUDIT_UNREADY_TOO_LONG", unreadyMs, role: writer.role, reason: w.ready ? "database unreachable" : w.reason }, "not ready for too long: exiting for the supervisor to restart the service");
+    await shutdown("not ready for too long", 1);
+  },
+});

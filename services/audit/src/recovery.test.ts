@@ -1,20 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, isTransientDatabaseError, unreadyStep } from "./recovery.js";
-
-describe("backoffDelay", () => {
-  const b = { baseMs: 1000, maxMs: 30_000 };
-  it("doubles per attempt up to the maximum, with no jitter at random() = 1", () => {
-    expect([0, 1, 2, 3, 4, 5, 6, 40].map((a) => backoffDelay(a, b, () => 1))).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000]);
-  });
-  it("jitters down by at most a half", () => {
-    expect(backoffDelay(2, b, () => 0)).toBe(2000);
-    expect(backoffDelay(2, b, () => 0.5)).toBe(3000);
-  });
-  it("treats a negative attempt as the first and never returns 0", () => {
-    expect(backoffDelay(-3, b, () => 1)).toBe(1000);
-    expect(backoffDelay(0, { baseMs: 1, maxMs: 1 }, () => 0)).toBe(1);
-  });
-});
+import { isTransientDatabaseError } from "./recovery.js";
 
 describe("isTransientDatabaseError", () => {
   const pgError = (code: string, message = "x") => Object.assign(new Error(message), { code });
@@ -50,24 +35,5 @@ describe("isTransientDatabaseError", () => {
     const a = new Error("a") as Error & { cause?: unknown };
     a.cause = a;
     expect(isTransientDatabaseError(a)).toBe(false);
-  });
-});
-
-describe("unreadyStep", () => {
-  it("starts the clock at the first not-ready sample and gives up at the bound", () => {
-    let s = unreadyStep({ since: undefined }, false, 1000, 5000);
-    expect(s).toEqual({ clock: { since: 1000 }, giveUp: false, unreadyMs: 0 });
-    s = unreadyStep(s.clock, false, 5999, 5000);
-    expect(s.giveUp).toBe(false);
-    s = unreadyStep(s.clock, false, 6000, 5000);
-    expect(s).toEqual({ clock: { since: 1000 }, giveUp: true, unreadyMs: 5000 });
-  });
-  it("stops the clock when ready again", () => {
-    const s = unreadyStep({ since: 1000 }, true, 9000, 5000);
-    expect(s).toEqual({ clock: { since: undefined }, giveUp: false, unreadyMs: 0 });
-    expect(unreadyStep(s.clock, false, 9500, 5000).giveUp).toBe(false);
-  });
-  it("never gives up with a bound of 0", () => {
-    expect(unreadyStep({ since: 0 }, false, 10 ** 9, 0).giveUp).toBe(false);
   });
 });

@@ -1,26 +1,8 @@
 /**
- * The pure pieces of the audit's recovery: how long to wait before the next
- * attempt, which database failures are worth retrying, and when a service
- * that has not been ready for too long should give up (exit non-zero, so its
- * supervisor restarts it) rather than stay alive and idle.
+ * Which database failures are worth retrying: the audit's own piece of its
+ * recovery (the backoff, the consuming check and the unready bound are
+ * @takitini/runtime's recovery.ts, shared with the exchange and the briefing).
  */
-
-export interface Backoff {
-  /** The first delay. */
-  baseMs: number;
-  /** The longest delay. */
-  maxMs: number;
-}
-
-/**
- * The delay before retry number `attempt` (0 for the first retry): the base
- * doubled per attempt, capped at the maximum, then jittered down by up to a
- * half so that instances restarted together do not retry in step.
- */
-export function backoffDelay(attempt: number, b: Backoff, random: () => number = Math.random): number {
-  const exp = Math.min(b.maxMs, b.baseMs * 2 ** Math.min(Math.max(0, attempt), 30));
-  return Math.max(1, Math.round(exp * (0.5 + 0.5 * random())));
-}
 
 /** Node's socket error codes of a connection that failed or was cut. */
 const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "ECONNABORTED"]);
@@ -58,21 +40,3 @@ export function isTransientDatabaseError(err: unknown): boolean {
   }
   return false;
 }
-
-/**
- * How long a service has been not ready, and whether that is longer than it
- * may be: the first not-ready sample starts the clock, a ready one stops it.
- * `maxMs` 0 never gives up. Pure.
- */
-export interface UnreadyClock {
-  since: number | undefined;
-}
-
-export function unreadyStep(clock: UnreadyClock, ready: boolean, now: number, maxMs: number): { clock: UnreadyClock; giveUp: boolean; unreadyMs: number } {
-  if (ready) return { clock: { since: undefined }, giveUp: false, unreadyMs: 0 };
-  const since = clock.since ?? now;
-  const unreadyMs = now - since;
-  return { clock: { since }, giveUp: maxMs > 0 && unreadyMs >= maxMs, unreadyMs };
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

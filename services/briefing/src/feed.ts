@@ -1,7 +1,6 @@
-import { Counter, Gauge, type Logger, type Registry } from "@takitini/runtime";
+import { backoffDelay, Counter, Gauge, type Backoff, type Logger, type Registry } from "@takitini/runtime";
 import type { Kafka } from "kafkajs";
 import { decodeInput } from "./inputs.js";
-import { backoffDelay, type Backoff } from "./recovery.js";
 import { AggregateStore } from "./store.js";
 import { lastStableOffsets, TopicTail } from "./tail.js";
 

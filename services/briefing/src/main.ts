@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseRegistry, SUBSCRIBERS_FILE } from "@takitini/policies";
-import { Accounts, AccountsFile, Counter, createAccountGate, createKafka, rateLimitSettings, readHttpTls, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown, RefusalReporter } from "@takitini/runtime";
+import { Accounts, AccountsFile, Counter, createAccountGate, createKafka, rateLimitSettings, readHttpTls, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown, RefusalReporter, watchUnready } from "@takitini/runtime";
 import { accessMessage } from "./access.js";
 import { buildApp } from "./app.js";
 import { audiencesFrom } from "./audiences.js";
@@ -10,7 +10,6 @@ import { leaderAccounts, leaderCheck, type LeaderAccount } from "./auth.js";
 import { leaderAccountsFile, readConfig, signInSettings } from "./config.js";
 import { CommunityFeed, feedGroupId } from "./feed.js";
 import { DigestPublisher } from "./publisher.js";
-import { unreadyStep, type UnreadyClock } from "./recovery.js";
 
 const config = readConfig();
 // The pages' certificate (HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE): read now, or refuse to start naming the variable.
@@ -134,15 +133,11 @@ void (async () => {
   }
 })();
 // Never alive and idle: not ready for longer than BRIEFING_MAX_UNREADY_MS, the process exits 1 for its supervisor to restart it.
-let clock: UnreadyClock = { since: undefined };
-if (config.BRIEFING_MAX_UNREADY_MS > 0) {
-  setInterval(() => {
-    const ready = feed.isReady() && digests.isReady() && auditConnected;
-    const step = unreadyStep(clock, ready, Date.now(), config.BRIEFING_MAX_UNREADY_MS);
-    clock = step.clock;
-    if (step.giveUp) {
-      logger.fatal({ code: "BRIEFING_UNREADY_TOO_LONG", unreadyMs: step.unreadyMs, rebuilt: feed.caughtUp(), feed: feed.isReady(), digestIndex: digests.isReady() }, "not ready for too long: exiting for the supervisor to restart the service");
-      void shutdown("not ready for too long", 1);
-    }
-  }, 1000).unref();
-}
+watchUnready({
+  maxMs: config.BRIEFING_MAX_UNREADY_MS,
+  ready: () => feed.isReady() && digests.isReady() && auditConnected,
+  giveUp: (unreadyMs) => {
+    logger.fatal({ code: "BRIEFING_UNREADY_TOO_LONG", unreadyMs, rebuilt: feed.caughtUp(), feed: feed.isReady(), digestIndex: digests.isReady() }, "not ready for too long: exiting for the supervisor to restart the service");
+    void shutdown("not ready for too long", 1);
+  },
+});

@@ -1,10 +1,9 @@
-import { Counter, type Logger, type Registry } from "@takitini/runtime";
+import { backoffDelay, bounded, Counter, type Backoff, type Logger, type Registry } from "@takitini/runtime";
 import type { Kafka, Producer } from "kafkajs";
 import { accessMessage, briefingViewed, CHANNELS } from "./access.js";
 import type { Audience } from "./audiences.js";
 import { assembleBriefing } from "./briefing.js";
 import { digestMessage, dueDigests, type DueDigest } from "./digest.js";
-import { backoffDelay, bounded, type Backoff } from "./recovery.js";
 import type { AggregateStore } from "./store.js";
 import { lastStableOffsets, TopicTail } from "./tail.js";
 

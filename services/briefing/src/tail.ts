@@ -1,6 +1,5 @@
-import { Counter, logKafkaRefusal, type Logger } from "@takitini/runtime";
+import { backoffDelay, bounded, Counter, isConsuming, logKafkaRefusal, type Backoff, type Logger } from "@takitini/runtime";
 import type { Consumer, Kafka, KafkaMessage } from "kafkajs";
-import { backoffDelay, bounded, isConsuming, type Backoff } from "./recovery.js";
 
 /** `topic/partition`: a partition's key in a tail's positions and ends. */
 export const partitionKey = (topic: string, partition: number) => `${topic}/${partition}`;

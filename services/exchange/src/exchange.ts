@@ -1,9 +1,8 @@
-import { Counter, Gauge, logKafkaRefusal, type Logger, type Registry } from "@takitini/runtime";
+import { backoffDelay, bounded, Counter, Gauge, isConsuming, logKafkaRefusal, type Backoff, type Logger, type Registry } from "@takitini/runtime";
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages } from "kafkajs";
 import { planRecord, type OutMessage, type Plan, type SourceRecord } from "./plan.js";
 import { agencyName } from "./provenance.js";
 import type { PolicySource } from "./policy/reloading.js";
-import { backoffDelay, bounded, isConsuming, type Backoff } from "./recovery.js";
 
 export interface ExchangeOptions {
   kafka: Kafka;

@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { createKafka, rateLimitSettings, readHttpTls, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown } from "@takitini/runtime";
+import { createKafka, rateLimitSettings, readHttpTls, readKafkaSecurity, createLogger, createMetricsRegistry, installShutdown, watchUnready } from "@takitini/runtime";
 import { readConfig } from "./config.js";
-import { unreadyStep, type UnreadyClock } from "./recovery.js";
 import { Exchange } from "./exchange.js";
 import { buildExchangeHttp } from "./http.js";
 import { ReloadingPolicy } from "./policy/reloading.js";
@@ -145,14 +144,11 @@ try {
 // Never throws for the broker's sake: a consumer that cannot start is retried with backoff.
 await exchange.start();
 // Never alive and idle: not consuming for longer than EXCHANGE_MAX_UNREADY_MS, the process exits 1 for its supervisor to restart it.
-let clock: UnreadyClock = { since: undefined };
-if (config.EXCHANGE_MAX_UNREADY_MS > 0) {
-  setInterval(() => {
-    const step = unreadyStep(clock, exchange.isReady(), Date.now(), config.EXCHANGE_MAX_UNREADY_MS);
-    clock = step.clock;
-    if (step.giveUp) {
-      logger.fatal({ code: "EXCHANGE_UNREADY_TOO_LONG", unreadyMs: step.unreadyMs }, "not consuming for too long: exiting for the supervisor to restart the service");
-      void shutdown("not ready for too long", 1);
-    }
-  }, 1000).unref();
-}
+watchUnready({
+  maxMs: config.EXCHANGE_MAX_UNREADY_MS,
+  ready: () => exchange.isReady(),
+  giveUp: (unreadyMs) => {
+    logger.fatal({ code: "EXCHANGE_UNREADY_TOO_LONG", unreadyMs }, "not consuming for too long: exiting for the supervisor to restart the service");
+    void shutdown("not ready for too long", 1);
+  },
+});

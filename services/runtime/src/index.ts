@@ -26,3 +26,4 @@ export * from "./refusal-reporter.js";
 export * from "./http-tls.js";
 export * from "./rate-limit.js";
 export * from "./grpc-rate-limit.js";
+export * from "./recovery.js";

@@ -1,12 +1,11 @@
 import * as grpc from "@grpc/grpc-js";
 import type { SubscribeRequest, SubscribeResponse } from "@takitini/proto";
-import type { Logger } from "@takitini/runtime";
+import { bounded, isConsuming, type Logger } from "@takitini/runtime";
 import type { Consumer, EachBatchPayload, Kafka, Producer } from "kafkajs";
 import { accessDelivered, accessMessage, type AuditMessage } from "./access.js";
 import { alreadyDelivered, encodeCursor } from "./cursor.js";
 import { prepareDelivery } from "./delivery.js";
 import type { Identity } from "./identity.js";
-import { bounded, isConsuming } from "../recovery.js";
 
 export type SubscribeCall = grpc.ServerWritableStream<SubscribeRequest, SubscribeResponse>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, bounded, isConsuming, unreadyStep } from "./recovery.js";
+import { backoffDelay, bounded, isConsuming, unreadyStep, watchUnready } from "./recovery.js";
 
 describe("backoffDelay", () => {
   const b = { baseMs: 1000, maxMs: 30_000 };
@@ -61,5 +61,33 @@ describe("bounded", () => {
     const t0 = Date.now();
     await bounded(new Promise(() => undefined), 50);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(45);
+  });
+});
+
+describe("watchUnready", () => {
+  it("gives up once, after the bound, with how long it was not ready", async () => {
+    const calls: number[] = [];
+    watchUnready({ maxMs: 30, intervalMs: 5, ready: () => false, giveUp: (ms) => void calls.push(ms) });
+    await new Promise((r) => setTimeout(r, 120));
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toBeGreaterThanOrEqual(30);
+  });
+  it("never gives up while ready, and stops when asked", async () => {
+    let giveUps = 0;
+    let samples = 0;
+    const stop = watchUnready({ maxMs: 10, intervalMs: 5, ready: async () => (samples++, true), giveUp: () => void giveUps++ });
+    await new Promise((r) => setTimeout(r, 60));
+    stop();
+    const seen = samples;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(giveUps).toBe(0);
+    expect(seen).toBeGreaterThan(0);
+    expect(samples).toBe(seen);
+  });
+  it("schedules nothing with a bound of 0", async () => {
+    let samples = 0;
+    watchUnready({ maxMs: 0, intervalMs: 1, ready: () => (samples++, false), giveUp: () => undefined });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(samples).toBe(0);
   });
 });

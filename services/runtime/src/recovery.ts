@@ -1,8 +1,10 @@
 /**
- * The pure pieces of the briefing's recovery (the audit's recovery.ts is the
- * model): the delay before the next consumer restart, whether a consumer counts
- * as consuming, and when a service not ready for too long should exit non-zero
- * for its supervisor to restart it rather than stay alive and idle.
+ * The pure pieces of a service's recovery from a broker or database that went
+ * away: the delay before the next restart of a consumer (or retry of a
+ * statement), whether a consumer counts as consuming, and when a service that
+ * has not been ready for too long should exit non-zero for its supervisor to
+ * restart it rather than stay alive and idle — plus the thin timer that applies
+ * the last (watchUnready). The audit, the exchange and the briefing share them.
  */
 
 export interface Backoff {
@@ -60,4 +62,51 @@ export function unreadyStep(clock: UnreadyClock, ready: boolean, now: number, ma
 /** `p` settled (its error swallowed), or given up on after `ms`: for a disconnect from a broker that is away. */
 export function bounded(p: Promise<unknown>, ms: number): Promise<void> {
   return Promise.race([p.then(() => undefined, () => undefined), new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface UnreadyWatch {
+  /** Not ready for this long gives up (0: never; then nothing is scheduled). */
+  maxMs: number;
+  /** The readiness sample, taken every `intervalMs` (default 1000). */
+  ready: () => boolean | Promise<boolean>;
+  /** Called once, with how long it has been not ready: log and exit non-zero. */
+  giveUp: (unreadyMs: number) => void | Promise<void>;
+  intervalMs?: number;
+}
+
+/**
+ * Sample readiness every second and call `giveUp` once it has been not ready
+ * for `maxMs` (unreadyStep). The timer does not hold the process open; the
+ * returned function stops it.
+ */
+export function watchUnready(w: UnreadyWatch): () => void {
+  if (w.maxMs <= 0) return () => undefined;
+  let clock: UnreadyClock = { since: undefined };
+  let sampling = false;
+  let done = false;
+  const timer = setInterval(() => {
+    if (sampling || done) return;
+    sampling = true;
+    void (async () => {
+      try {
+        const ready = await w.ready();
+        const step = unreadyStep(clock, ready, Date.now(), w.maxMs);
+        clock = step.clock;
+        if (step.giveUp) {
+          done = true;
+          clearInterval(timer);
+          await w.giveUp(step.unreadyMs);
+        }
+      } finally {
+        sampling = false;
+      }
+    })();
+  }, w.intervalMs ?? 1000);
+  timer.unref();
+  return () => {
+    done = true;
+    clearInterval(timer);
+  };
 }
