@@ -120,7 +120,9 @@ describe("the runtime's RefusalReporter on the real broker", () => {
     const seen = await readTopic(client(brokers), T.refusals, { until: (s) => s.message.key?.toString() === ids[1], timeoutMs: 60_000 });
     const mine = seen.filter((s) => s.message.key && [...ids].includes(s.message.key.toString()));
     expect(mine.map((s) => header(s.message, HEADERS.EVENT_TYPE))).toEqual([REFUSAL_EVENT_TYPES.REFUSAL, REFUSAL_EVENT_TYPES.REFUSAL]);
-    const records = mine.map((s) => RefusalRecord.decode(s.message.value!));
+    // Keyed by id on a partitioned topic: no order between the two, so each is found by its id.
+    const decoded = mine.map((s) => RefusalRecord.decode(s.message.value!));
+    const records = ids.map((id) => decoded.find((r) => r.id === id));
     expect(records[0]).toMatchObject({ id: ids[0], service: "police-adapter", code: "MARKING_BELOW_FLOOR", fieldPaths: ["caveats", "classification"], principal: marking.principal });
     expect(records[1]).toMatchObject({ id: ids[1], door: "grpc", code: "CONFLICT", eventId: conflict.eventId });
     const summaries = seen.filter((s) => header(s.message, HEADERS.EVENT_TYPE) === REFUSAL_EVENT_TYPES.SUMMARY).map((s) => RefusalSummary.decode(s.message.value!));

@@ -92,6 +92,14 @@ function grpcDefaults(name: string): Record<string, string> {
 }
 
 /**
+ * The adapters' publish deadline in the suite: 30 s, not the 5 s default. On a
+ * loaded two-core CI machine a transaction can take longer than 5 s, and a test
+ * of what was published is not a test of the deadline; the tests of the deadline
+ * (adapters-scale, the frozen broker) set PUBLISH_TIMEOUT_MS themselves.
+ */
+const SUITE_PUBLISH_DEADLINE = { PUBLISH_TIMEOUT_MS: "30000" };
+
+/**
  * Start a service from its build output as a real process and wait for /readyz
  * on its admin listener (ADMIN_PORT, a free port). The audit and the briefing
  * serve their doors over HTTPS (TLS_SERVICES) with the suite's certificates.
@@ -106,7 +114,7 @@ export async function startService(name: string, env: Record<string, string>, op
   if (tls) trustSuiteCa();
   const child = spawn(process.execPath, [`${ROOT}services/${name}/dist/main.js`], {
     // Adapters: their doors' certificates and the run's event-id key (publishers.ts).
-    env: { ...process.env, ...principalEnv(name), ...grpcDefaults(name), ...(adapter ? adapterDoorEnv(name) : {}), ...(tls ? serviceTlsEnv(name) : {}), ...env, PORT: String(port), ADMIN_PORT: String(adminPort), HOST: "127.0.0.1", LOG_LEVEL: "info" },
+    env: { ...process.env, ...principalEnv(name), ...grpcDefaults(name), ...(adapter ? { ...adapterDoorEnv(name), ...SUITE_PUBLISH_DEADLINE } : {}), ...(tls ? serviceTlsEnv(name) : {}), ...env, PORT: String(port), ADMIN_PORT: String(adminPort), HOST: "127.0.0.1", LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   // Never outlive the test run, even when it is killed mid-way.

@@ -100,6 +100,14 @@ function collect(credentials: grpc.ChannelCredentials, request: { subscriberId?:
   });
 }
 
+/**
+ * A call the door is expected to refuse: collect until its error (a refusal ends
+ * the call at once), allowing a loaded machine far longer than a refusal takes —
+ * a short quiet period cancelled calls before the door had answered, and a
+ * cancelled call is neither refused nor counted.
+ */
+const refusal = (credentials: grpc.ChannelCredentials, request: { subscriberId?: string; cursor?: string }) => collect(credentials, request, 0, 20_000);
+
 async function customsStream(cursor = "", enough = 0): Promise<SubscribeResponse[]> {
   const got = await collect(creds("subscriber/customs"), { cursor }, enough);
   expect(got.error).toBeUndefined();
@@ -224,7 +232,7 @@ describe("Subscribe over mutual TLS", () => {
   });
 
   it("refuses Customs' certificate Police's stream, and audits the refusal", async () => {
-    const got = await collect(creds("subscriber/customs"), { subscriberId: "police" }, 0);
+    const got = await refusal(creds("subscriber/customs"), { subscriberId: "police" });
     expect(got.responses).toEqual([]);
     expect(got.error?.code).toBe(grpc.status.PERMISSION_DENIED);
     expect(got.error?.metadata.get("takitini-error-code")).toEqual(["NOT_OWN_STREAM"]);
@@ -243,19 +251,19 @@ describe("Subscribe over mutual TLS", () => {
   });
 
   it("refuses a certificate of the mesh's CA that names no subscriber (the exchange's own)", async () => {
-    const got = await collect(creds("service/exchange"), {}, 0);
+    const got = await refusal(creds("service/exchange"), {});
     expect(got.error?.code).toBe(grpc.status.UNAUTHENTICATED);
     expect(got.error?.metadata.get("takitini-error-code")).toEqual(["NO_SUBSCRIBER_IDENTITY"]);
   });
 
   it("refuses, at the handshake, a client without a certificate", async () => {
-    const got = await collect(grpc.credentials.createSsl(file("ca.crt")), {}, 0);
+    const got = await refusal(grpc.credentials.createSsl(file("ca.crt")), {});
     expect(got.responses).toEqual([]);
     expect(got.error?.code).toBe(grpc.status.UNAVAILABLE);
   });
 
   it("refuses, at the handshake, Customs' identity signed by another CA", async () => {
-    const got = await collect(creds("rogue/subscriber/customs"), {}, 0);
+    const got = await refusal(creds("rogue/subscriber/customs"), {});
     expect(got.responses).toEqual([]);
     expect(got.error?.code).toBe(grpc.status.UNAVAILABLE);
   });
@@ -294,7 +302,7 @@ describe("Subscribe over mutual TLS", () => {
     try {
       for (let i = 0; i < STREAMS_PER_SUBSCRIBER; i++) open("subscriber/customs");
       await until(async () => (await active("customs")) === STREAMS_PER_SUBSCRIBER);
-      const over = await collect(creds("subscriber/customs"), { cursor: all[all.length - 1]!.cursor }, 0, 500);
+      const over = await refusal(creds("subscriber/customs"), { cursor: all[all.length - 1]!.cursor });
       expect(over.error?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
       expect(over.error?.metadata.get("takitini-error-code")).toEqual(["TOO_MANY_STREAMS_FOR_SUBSCRIBER"]);
       const records = await accessRecords((rs) => rs.some((r) => r.reason === "TOO_MANY_STREAMS_FOR_SUBSCRIBER"));
@@ -313,20 +321,20 @@ describe("Subscribe over mutual TLS", () => {
   it("holds a partner to its Subscribe rate: over it RESOURCE_EXHAUSTED RATE_LIMITED with retry-after, audited; other partners unaffected", async () => {
     // Calls refused for another reason count too: a partner cannot probe without limit.
     for (let i = 0; i < PARTNER_CALLS_PER_MINUTE; i++) {
-      const got = await collect(creds("subscriber/mbie"), { subscriberId: "customs" }, 0, 50);
+      const got = await refusal(creds("subscriber/mbie"), { subscriberId: "customs" });
       expect(got.error?.metadata.get("takitini-error-code")).toEqual(["NOT_OWN_STREAM"]);
     }
-    const over = await collect(creds("subscriber/mbie"), {}, 0, 50);
+    const over = await refusal(creds("subscriber/mbie"), {});
     expect(over.error?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     expect(over.error?.metadata.get("takitini-error-code")).toEqual(["RATE_LIMITED"]);
     const records = await accessRecords((rs) => rs.some((r) => r.reason === "RATE_LIMITED"));
     expect(records.map((r) => r.record).find((r) => r.reason === "RATE_LIMITED")).toMatchObject({ subscriberId: "mbie", action: AccessAction.ACCESS_ACTION_SUBSCRIBE_DENIED });
-    const police = await collect(creds("subscriber/police"), { subscriberId: "customs" }, 0, 50);
+    const police = await refusal(creds("subscriber/police"), { subscriberId: "customs" });
     expect(police.error?.metadata.get("takitini-error-code")).toEqual(["NOT_OWN_STREAM"]);
   });
 
   it("answers a malformed cursor with INVALID_ARGUMENT on field `cursor`", async () => {
-    const got = await collect(creds("subscriber/customs"), { cursor: "not a cursor" }, 0);
+    const got = await refusal(creds("subscriber/customs"), { cursor: "not a cursor" });
     expect(got.error?.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(got.error?.details).toMatch(/cursor is not a valid Subscribe cursor/);
     const issues = JSON.parse(String(got.error?.metadata.get("takitini-issues-bin")[0])) as { path: string }[];
@@ -477,7 +485,7 @@ describe("the door's own state", () => {
       expect(records.map((o) => o.record).filter((r) => r.reason === "SUBSCRIBER_REVOKED")).toEqual([
         expect.objectContaining({ action: AccessAction.ACCESS_ACTION_SUBSCRIBE_DENIED, subscriberId: "customs", requestedSubscriberId: "customs", certificateSha256: sha }),
       ]);
-      const refused = await collect(creds("subscriber/customs"), {}, 0);
+      const refused = await refusal(creds("subscriber/customs"), {});
       expect(refused.error?.code).toBe(grpc.status.PERMISSION_DENIED);
       expect(refused.error?.metadata.get("takitini-error-code")).toEqual(["UNKNOWN_SUBSCRIBER"]);
     } finally {
