@@ -199,7 +199,12 @@ export async function reconcile(kafka: Kafka, topics: RunTopics, stream: Pick<St
   };
   const expectedPairs = stream.events.size * subscribers.length;
 
-  const audit = await readTopic(kafka, topics.audit, { idleMs: 5000, timeoutMs: 180_000 });
+  // Every topic the reconciliation needs, with one consumer: one group join and one
+  // idle wait, not one per topic.
+  const deliveryTopics = [...new Set(Object.values(topics.deliver))];
+  const all = await readTopic(kafka, [topics.audit, ...deliveryTopics, topics.deadLetter], { idleMs: 5000, timeoutMs: 180_000 });
+  const on = (topic: string) => all.filter((s) => s.topic === topic);
+  const audit = on(topics.audit);
   const decisions = new Map<string, DecisionRecord>();
   const where = new Map<string, string>();
   for (const { message, partition } of audit) {
@@ -240,8 +245,8 @@ export async function reconcile(kafka: Kafka, topics: RunTopics, stream: Pick<St
 
   const seen = new Map<string, number>();
   let delivered = 0;
-  for (const topic of Object.values(topics.deliver)) {
-    for (const { message } of await readTopic(kafka, topic, { idleMs: 3000, timeoutMs: 120_000 })) {
+  for (const topic of deliveryTopics) {
+    for (const { message } of on(topic)) {
       const decisionId = header(message, HEADERS.DECISION_ID) ?? "";
       const want = expectedDeliveries.get(decisionId);
       if (opts.scoped && want === undefined && !stream.events.has(message.key?.toString() ?? "")) continue;
@@ -256,7 +261,7 @@ export async function reconcile(kafka: Kafka, topics: RunTopics, stream: Pick<St
   }
 
   // An undecodable record starts with an invalid protobuf tag and then carries its key.
-  const dead = await readTopic(kafka, topics.deadLetter, { idleMs: 3000, timeoutMs: 60_000 });
+  const dead = on(topics.deadLetter);
   const deadCounts = new Map<string, number>();
   for (const { message } of dead) {
     const key = message.value?.subarray(2).toString("utf8") ?? "";

@@ -86,19 +86,28 @@ export interface Seen {
 }
 
 /**
- * Read a topic from the beginning (read-committed) until `until` matches a
- * message, or until it has been idle for `idleMs` after reaching the end.
+ * Read a topic (or several, with one consumer) from the beginning
+ * (read-committed) until `until` matches a message, or until it has been idle
+ * for `idleMs`. Idle counts from the consumer's joining its group and from each
+ * fetch that returned records, never from the start: a join slower than
+ * `idleMs` (a loaded machine, a coordinator being elected) must not end the
+ * read before it began.
  */
 export async function readTopic(
   kafka: Kafka,
-  topic: string,
+  topic: string | string[],
   opts: { until?: (m: Seen) => boolean; idleMs?: number; timeoutMs?: number } = {},
 ): Promise<Seen[]> {
   const consumer = kafka.consumer({ groupId: `e2e-reader-${randomUUID()}`, readUncommitted: false });
   const seen: Seen[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  let joined = false;
   let lastActivity = Date.now();
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joined = true;
+    lastActivity = Date.now();
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: Array.isArray(topic) ? topic : [topic], fromBeginning: true });
   let done = false;
   // A reader that rejoins its group (say, starved of CPU past its session timeout)
   // is handed records again: count each position once, so a duplicate here is a
@@ -119,7 +128,7 @@ export async function readTopic(
   const idleMs = opts.idleMs ?? 4000;
   const timeoutMs = opts.timeoutMs ?? 60_000;
   while (!done && Date.now() - start < timeoutMs) {
-    if (!opts.until && Date.now() - lastActivity > idleMs && Date.now() - start > idleMs) break;
+    if (!opts.until && joined && Date.now() - lastActivity > idleMs) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   await consumer.disconnect();

@@ -58,9 +58,9 @@ export async function reconcileCase(
 
   const events = new Map<string, IntelligenceEvent>();
   const copies = new Map<string, number>();
-  // The agency topics read at once (each its own reader), not one after another.
-  const read = await Promise.all(Object.values(topics.intel).map((topic) => readTopic(kafka, topic, { idleMs: 3000, timeoutMs: 120_000 })));
-  for (const { message } of read.flat()) {
+  // The agency topics read with one consumer: one group join, one idle wait.
+  const read = await readTopic(kafka, Object.values(topics.intel), { idleMs: 3000, timeoutMs: 120_000 });
+  for (const { message } of read) {
     const event = IntelligenceEvent.decode(message.value!);
     copies.set(event.id, (copies.get(event.id) ?? 0) + 1);
     if (!before.has(event.id)) events.set(event.id, event);
