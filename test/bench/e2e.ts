@@ -13,12 +13,19 @@
 // certificate on keep-alive connections (a handshake per connection, not per request).
 // Median of BENCH_ROUNDS rounds. Every run has its own agency and audit topics,
 // consumer groups and transactional id, so nothing earlier counts.
+// `--brokers 3` runs it all on the local three-node cluster (replication 3,
+// min.insync.replicas 2), and adds a failover phase: at a steady offered load,
+// the leader of an intel partition is SIGKILLed, and the report gives the time
+// from the kill to the first delivery after it, to every partition delivering
+// again, and the publishes the adapters answered 503 meanwhile (retried as a
+// client would, after Retry-After).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { dirname } from "node:path";
+import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { claimsTopicFor, eventHeaders, ingest, seededRandom, type AgencyAdapter } from "@takitini/adapter-kit";
-import { loadAclSubscribers, loadTopicDeclarations, type TopicDeclaration } from "@takitini/infra";
+import { environmentFor, loadAclSubscribers, loadTopicDeclarations, partitionLeader, waitForClusterHealthy, type TopicDeclaration } from "@takitini/infra";
 import { DecisionRecord, IntelligenceEvent } from "@takitini/proto";
 import { continueTrace, decisionIdFor, HEADERS, headerValue, kafkaSecurityOptions, silenceKafkajsTimerWarning } from "@takitini/runtime";
 import { Kafka, logLevel, type Consumer, type IHeaders, type Producer } from "kafkajs";
@@ -29,6 +36,10 @@ import { policeAdapter } from "../../services/police-adapter/dist/adapter.js";
 import type { Agent } from "node:https";
 import { adapterDoors, adapterRateLimitEnv, auditBenchEnv, fmt, kafkaForBench, median, percentile, pool, postgresForBench, postJson, ROOT, startProcess, vmHwm, type AdapterDoors, type Proc } from "./lib.ts";
 
+const { values: args } = parseArgs({ options: { brokers: { type: "string", default: "1" } }, strict: true });
+/** Kafka nodes: 1 (a laptop's broker) or 3 (the local cluster, with the failover phase). */
+const BROKERS = Number(args.brokers);
+if (!Number.isInteger(BROKERS) || BROKERS < 1) throw new Error(`--brokers must be a whole number ≥ 1, got ${args.brokers}`);
 const positive = (name: string, fallback: number): number => {
   const v = Number(process.env[name] ?? fallback);
   if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number, got ${process.env[name]}`);
@@ -49,6 +60,9 @@ const LATENCY_SECONDS = positive("BENCH_LATENCY_SECONDS", 8);
 /** Events through the mesh (and the raw pipe) before round 1, not measured. */
 const WARMUP = Math.floor(positive("BENCH_WARMUP", 200));
 const DRAIN_TIMEOUT_MS = positive("BENCH_DRAIN_TIMEOUT_MS", 120_000);
+/** The failover phase (`--brokers 3`): its length at BENCH_RATE, and when in it the leader is killed. */
+const FAILOVER_SECONDS = positive("BENCH_FAILOVER_SECONDS", 20);
+const FAILOVER_KILL_AFTER_MS = positive("BENCH_FAILOVER_KILL_AFTER_MS", 3000);
 /**
  * The watching consumer's fetch max wait: the observer re-polls at least this often.
  * The broker answers a parked fetch when data arrives, but a read-committed one can
@@ -65,7 +79,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---- this run's own topics and groups -------------------------------------------------
 const RUN = randomUUID().slice(0, 8);
-const declared = loadTopicDeclarations();
+const declared = loadTopicDeclarations(undefined, process.env, environmentFor(BROKERS));
 const like = (template: string, name: string, description: string): TopicDeclaration => {
   const t = declared.find((d) => d.name === template);
   if (!t) throw new Error(`infra/kafka/topics.json declares no ${template}`);
@@ -174,7 +188,7 @@ function onBatch(topic: string, messages: { key: Buffer | null; value: Buffer | 
 }
 
 // ---- the run ---------------------------------------------------------------------------
-const kafka = await kafkaForBench(benchTopics);
+const kafka = await kafkaForBench(benchTopics, BROKERS);
 doors = adapterDoors(kafka);
 const postgres = await postgresForBench();
 // The raw pipe and the watcher run as the operator, on the same secured listener as the mesh.
@@ -240,13 +254,28 @@ async function auditStored(): Promise<number> {
   return Number(/^audit_records_stored (\d+)/m.exec(text)?.[1] ?? NaN);
 }
 
-async function post(it: Item, t: Track): Promise<void> {
+/** Publishes the adapters answered 503 PUBLISH_FAILED (past their deadline: a leader being elected, a saturated broker) and that were sent again. */
+let retriedPublishes = 0;
+/**
+ * A publish as a client makes one through a failover: a 503 (or a dropped
+ * connection) is sent again after its Retry-After. The latency counts from the
+ * first attempt: what the publishing agency waits.
+ */
+async function postRetrying(it: Item, t: Track): Promise<void> {
   const url = `${procs.get(it.adapter.service)!.url}${it.httpPath}`;
   t.sentAt = performance.now();
-  const res = await postJson(agents.get(it.adapter.service)!, url, it.body);
-  if (res.status !== 202) throw new Error(`${it.adapter.service} answered ${res.status}: ${res.text}`);
-  const body = JSON.parse(res.text) as { event_id?: string };
-  if (body.event_id !== it.eventId) throw new Error(`${it.adapter.service} returned event ${body.event_id}, expected ${it.eventId}`);
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  for (;;) {
+    const res = await postJson(agents.get(it.adapter.service)!, url, it.body).catch((err: Error) => ({ status: 0, text: err.message, retryAfter: "1" }));
+    if (res.status === 202) {
+      const body = JSON.parse(res.text) as { event_id?: string };
+      if (body.event_id !== it.eventId) throw new Error(`${it.adapter.service} returned event ${body.event_id}, expected ${it.eventId}`);
+      return;
+    }
+    if ((res.status !== 503 && res.status !== 0) || Date.now() > deadline) throw new Error(`${it.adapter.service} answered ${res.status}: ${res.text}`);
+    retriedPublishes++;
+    await sleep(1000 * Math.min(5, Number(res.retryAfter ?? 1) || 1));
+  }
 }
 
 async function send(producer: Producer, it: Item, t: Track): Promise<void> {
@@ -287,7 +316,7 @@ const forget = (list: Item[]) =>
   });
 /** Deliveries no decision record announced (there should be none). */
 const countUnannounced = (ts: Track[]) => ts.forEach((t) => t.delivered.forEach((_ms, topic) => (unannounced += t.expected.has(topic) ? 0 : 1)));
-const fireMesh = (it: Item, t: Track) => post(it, t);
+const fireMesh = (it: Item, t: Track) => postRetrying(it, t);
 const fireRaw = (it: Item, t: Track, a: number) => send(producers[a]!, it, t);
 
 interface Round {
@@ -351,6 +380,71 @@ async function rawLatency(): Promise<Round["raw"]["latency"]> {
   return { offeredRate, events: ts.length, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), maxMs: lat.at(-1)! };
 }
 
+interface Failover {
+  /** The killed node, and the intel partition it led. */
+  node: number;
+  partition: string;
+  events: number;
+  /** Kill → the first delivery (of an event sent after the kill) visible read-committed. */
+  firstDeliveryMs: number;
+  /** Kill → every event sent in the second after it fully delivered: each partition led again and written. */
+  allPartitionsMs: number;
+  /** Publish → deliver over the phase, the kill included. */
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  retriedPublishes: number;
+  /** The killed node started again → the cluster whole (every replica in sync). */
+  rejoinMs: number;
+}
+
+/**
+ * At BENCH_RATE for BENCH_FAILOVER_SECONDS, SIGKILL the leader of partition 0 of
+ * the Police intel topic after BENCH_FAILOVER_KILL_AFTER_MS; every event must
+ * still be decided and delivered exactly once (the watcher counts duplicates).
+ */
+async function failoverPhase(): Promise<Failover> {
+  const cluster = kafka.cluster!;
+  const topic = intelTopic(ADAPTERS[0]!);
+  const leader = await partitionLeader(kafka.operator, topic, 0);
+  const node = cluster.nodes.find((n) => n.id === leader);
+  if (!node) throw new Error(`${topic}[0] is led by node ${leader}, not one of this cluster's`);
+  const retriedBefore = retriedPublishes;
+  const list = items(Math.round(RATE * FAILOVER_SECONDS));
+  let killedAt = Number.NaN;
+  const killing = sleep(FAILOVER_KILL_AFTER_MS).then(async () => {
+    killedAt = performance.now();
+    await node.kill("SIGKILL");
+    console.error(`[bench] failover: node ${node.id} (leader of ${topic}[0]) SIGKILLed`);
+  });
+  const { tracks: ts } = await offer(list, fireMesh);
+  await killing;
+  await drain(ts, meshDone, "failover");
+  countUnannounced(ts);
+  const after = ts.filter((t) => t.sentAt >= killedAt);
+  const deliveredAt = (t: Track) => [...t.delivered.values()].map((ms) => t.sentAt + ms);
+  const firstDeliveryMs = Math.min(...after.flatMap(deliveredAt)) - killedAt;
+  const allPartitionsMs = Math.max(...after.filter((t) => t.sentAt < killedAt + 1000).map(meshDoneAt)) - killedAt;
+  const lat = ts.flatMap((t) => [...t.delivered.values()]).sort((a, b) => a - b);
+  forget(list);
+  const rejoinStart = performance.now();
+  await node.start();
+  await waitForClusterHealthy(kafka.operator, { brokers: cluster.nodes.length, timeoutMs: DRAIN_TIMEOUT_MS });
+  return {
+    node: node.id,
+    partition: `${topic}[0]`,
+    events: ts.length,
+    firstDeliveryMs,
+    allPartitionsMs,
+    p50Ms: percentile(lat, 50),
+    p99Ms: percentile(lat, 99),
+    maxMs: lat.at(-1)!,
+    retriedPublishes: retriedPublishes - retriedBefore,
+    rejoinMs: performance.now() - rejoinStart,
+  };
+}
+
+let failover: Failover | undefined;
 const rounds: Round[] = [];
 let subscribers: { id: string; delivery_topic: string }[] = [];
 try {
@@ -404,8 +498,18 @@ try {
         `at ${fmt(meshLat.offeredRate)} ev/s mesh p50/p99 ${fmt(meshLat.p50Ms, 1)}/${fmt(meshLat.p99Ms, 1)} ms, raw ${fmt(rawLat.p50Ms, 1)}/${fmt(rawLat.p99Ms, 1)} ms`,
     );
   }
+  if (kafka.cluster) {
+    failover = await failoverPhase();
+    console.error(`[bench] failover: first delivery ${fmt(failover.firstDeliveryMs)} ms after the kill, every partition delivering after ${fmt(failover.allPartitionsMs)} ms; node rejoined in ${fmt(failover.rejoinMs)} ms`);
+  } else if (BROKERS > 1) {
+    console.error("[bench] failover phase skipped: the cluster is not this run's own (KAFKA_BROKERS), so no node of it is killed");
+  }
   for (const [name, p] of procs) rss.set(name, p.peakRssKb());
   if (kafka.pid !== undefined) rss.set("Kafka broker (JVM)", vmHwm(kafka.pid));
+  for (const n of kafka.cluster?.nodes ?? []) {
+    const pid = n.pid();
+    if (pid !== undefined) rss.set(`Kafka node ${n.id} (JVM)`, vmHwm(pid));
+  }
 } finally {
   await watcher?.disconnect().catch(() => undefined);
   await Promise.all(producers.map((p) => p.disconnect().catch(() => undefined)));
@@ -457,12 +561,25 @@ console.log(
   `\nMesh events count once all ${subscriberCount} decision records and every delivery they announce are visible read-committed ` +
     `(${fmt(m.meshDeliveriesPerEvent, 2)} deliveries per event); adapters accepted ${fmt(m.meshAcceptedPerSec)}/s and the audit service projected ` +
     `${fmt(m.auditProjectedPerSec)} events/s. Latency is per delivery, HTTP request sent → visible on the subscriber's topic ` +
-    `(p99 to all decisions visible: ${fmt(m.meshDecisionsP99Ms, 1)} ms); raw is send → consumed. Duplicates seen: ${duplicates}; deliveries without a decision: ${unannounced}.`,
+    `(p99 to all decisions visible: ${fmt(m.meshDecisionsP99Ms, 1)} ms); raw is send → consumed. Duplicates seen: ${duplicates}; deliveries without a decision: ${unannounced}. ` +
+    `Publishes answered 503 PUBLISH_FAILED and sent again after Retry-After (counted from the first attempt): ${retriedPublishes}.`,
 );
 
 if (overCapacity) {
   console.log(
     `\n**Offered load ${fmt(m.meshOfferedRate)} events/s is over 80 % of the mesh's sustained ${fmt(m.meshEventsPerSec)} events/s: the latency above may be mostly queueing. Lower BENCH_RATE (or, if the saturation phase was short, raise BENCH_EVENTS).**`,
+  );
+}
+
+if (failover) {
+  console.log(
+    `\n**Failover** (${fmt(kafka.brokers.length)} brokers, replication 3, min.insync.replicas 2): at ${fmt(RATE)} events/s for ${fmt(FAILOVER_SECONDS)} s, node ${failover.node}, ` +
+      `leader of ${failover.partition}, SIGKILLed after ${fmt(FAILOVER_KILL_AFTER_MS / 1000)} s.\n\n| figure | value |\n|---|---|\n` +
+      `| kill → first delivery after it | ${fmt(failover.firstDeliveryMs)} ms |\n` +
+      `| kill → every partition delivering again (events sent in the second after the kill all delivered) | ${fmt(failover.allPartitionsMs)} ms |\n` +
+      `| publish → deliver over the phase p50 / p99 / max | ${fmt(failover.p50Ms, 1)} / ${fmt(failover.p99Ms)} / ${fmt(failover.maxMs)} ms |\n` +
+      `| publishes answered 503 and sent again | ${fmt(failover.retriedPublishes)} |\n` +
+      `| killed node started → cluster whole again | ${fmt(failover.rejoinMs)} ms |`,
   );
 }
 
@@ -476,12 +593,14 @@ writeFileSync(
       at: new Date().toISOString(),
       run: RUN,
       kafka: { mode: kafka.mode, brokers: kafka.brokers, security: kafka.security },
+      failover,
       config: { adapterDoor: "HTTPS, mutual TLS (publisher certificate), keep-alive", watchMaxWaitMs: WATCH_MAX_WAIT_MS, events: EVENTS, rounds: ROUNDS, concurrencyPerAdapter: CONCURRENCY, rate: RATE, latencyEvents: LATENCY_EVENTS, warmup: WARMUP },
       subscribers: subscribers.map((s) => s.id),
       median: { ...m, ratios, overCapacity },
       peakRssKb: Object.fromEntries(rss),
       duplicates,
       unannounced,
+      retriedPublishes,
       rounds,
     },
     null,

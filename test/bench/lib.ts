@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { ensurePki, loadTopicDeclarations, meshPublishers, pkiFiles, provideKafka, providePostgres, redactUrl, type ProvidedKafka, type TopicDeclaration } from "@takitini/infra";
+import { ensurePki, environmentFor, loadTopicDeclarations, meshPublishers, pkiFiles, provideKafka, providePostgres, redactUrl, type ProvidedKafka, type TopicDeclaration } from "@takitini/infra";
 import { readEventIdKey, type EventIdKey } from "@takitini/runtime";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -26,8 +26,9 @@ export async function freePort(): Promise<number> {
 }
 
 /** A broker with the mesh's declared topics, plus `extraTopics` (e.g. a run's own fresh topics). */
-export async function kafkaForBench(extraTopics: TopicDeclaration[] = []) {
-  const k = await provideKafka(extraTopics.length > 0 ? { topics: [...loadTopicDeclarations(), ...extraTopics] } : {});
+export async function kafkaForBench(extraTopics: TopicDeclaration[] = [], brokers = 1) {
+  const shipped = loadTopicDeclarations(undefined, process.env, environmentFor(brokers));
+  const k = await provideKafka({ brokers, ...(extraTopics.length > 0 ? { topics: [...shipped, ...extraTopics] } : {}) });
   console.error(`[bench] Kafka (${k.mode}) at ${k.brokers.join(",")}`);
   return k;
 }
@@ -103,13 +104,14 @@ export function adapterDoors(kafka: Pick<ProvidedKafka, "pkiDir">): AdapterDoors
 }
 
 /** POST a JSON body to an adapter's HTTPS door through `agent`; the answer's status and text. */
-export function postJson(agent: Agent, url: string, body: string): Promise<{ status: number; text: string }> {
+export function postJson(agent: Agent, url: string, body: string): Promise<{ status: number; text: string; retryAfter?: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
       let text = "";
       res.setEncoding("utf8");
       res.on("data", (d: string) => (text += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+      const retryAfter = res.headers["retry-after"];
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text, ...(retryAfter === undefined ? {} : { retryAfter }) }));
       res.on("error", reject);
     });
     req.on("error", reject);
