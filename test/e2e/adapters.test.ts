@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ingest, seededRandom, type AgencyAdapter } from "@takitini/adapter-kit";
 import { AdapterServiceClient, IntelligenceEvent, type PublishStreamResponse } from "@takitini/proto";
+import { Metadata } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { customsAdapter } from "../../services/customs-adapter/dist/adapter.js";
 import { mbieAdapter } from "../../services/mbie-adapter/dist/adapter.js";
@@ -168,7 +169,7 @@ describe("the doors know who is knocking (real TLS, real broker)", () => {
     const call = (creds: ReturnType<typeof publisherCredentials>) =>
       new Promise<{ code?: number; errorCode?: string }>((resolve) => {
         const c = new AdapterServiceClient(`127.0.0.1:${grpcPort}`, creds);
-        c.publish({ recordType: example.recordType, record: fresh(2) as never }, { deadline: Date.now() + 10_000 }, (err) => {
+        c.publish({ recordType: example.recordType, record: fresh(2) as never }, new Metadata(), { deadline: Date.now() + 10_000 }, (err) => {
           c.close();
           resolve({ code: err?.code, errorCode: err?.metadata?.get("takitini-error-code")[0]?.toString() });
         });

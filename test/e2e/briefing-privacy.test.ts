@@ -81,7 +81,8 @@ const eventArb = fc.record({
 });
 
 let seq = 0;
-function toEvent(e: fc.Value<typeof eventArb> extends infer T ? T : never, now: Date): IntelligenceEvent {
+type EventSpec = typeof eventArb extends fc.Arbitrary<infer T> ? T : never;
+function toEvent(e: EventSpec, now: Date): IntelligenceEvent {
   const p = e.people[0]!;
   const when = new Date(now.getTime() - e.weeksAgo * 7 * 86_400_000);
   const week = isoWeekOf(when);
@@ -108,7 +109,7 @@ function toEvent(e: fc.Value<typeof eventArb> extends infer T ? T : never, now: 
     case "referral":
       return IntelligenceEvent.fromPartial({ ...base, sourceAgency: Agency.AGENCY_MSD, eventType: "msd.whanau_support_referral", payload: { $case: "msdWhanauSupportReferral", value: { referralBatchRef: `RB-${p.document}`, service: SupportService.SUPPORT_SERVICE_WHANAU_NAVIGATION, whanauCount: e.n % 9, childrenCount: e.n, referralWeek: week, provider: TEXT(p) } } });
     case "resilience":
-      return IntelligenceEvent.fromPartial({ ...base, subjects: [], sourceAgency: Agency.AGENCY_MSD, eventType: "msd.community_resilience_report", payload: { $case: "msdCommunityResilienceReport", value: { programme: TEXT(p), provider: p.name, periodStart: "2026-01-01", periodEnd: "2026-03-31", fundingCents: 100_000, services: [{ service: SupportService.SUPPORT_SERVICE_RANGATAHI_MENTORING, peopleServed: e.n, sessions: e.n * 2 }] } } });
+      return IntelligenceEvent.fromPartial({ ...base, subjects: [], sourceAgency: Agency.AGENCY_MSD, eventType: "msd.community_resilience_report", payload: { $case: "msdCommunityResilienceReport", value: { programme: TEXT(p), provider: p.name, periodStart: "2026-01-01", periodEnd: "2026-03-31", fundingCents: "100000", services: [{ service: SupportService.SUPPORT_SERVICE_RANGATAHI_MENTORING, peopleServed: e.n, sessions: e.n * 2 }] } } });
     case "operation":
       return IntelligenceEvent.fromPartial({
         ...base,

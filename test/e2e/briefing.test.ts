@@ -214,7 +214,7 @@ describe("a community briefing, from the adapters to the page", () => {
     expect(notice).toContain("Whānau navigation");
     // The chart is there, with its text alternative; nothing overflows a phone's width.
     expect(await page.locator("svg.chart title").first().textContent()).toMatch(/Border seizures/);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
     const html = await page.content();
     for (const pi of [...PLANTED, "Operation Kōtuku", "Ōpōtiki", "Mongrel Mob"]) expect(html).not.toContain(pi);
     expect(await page.locator("#fraud").textContent()).toContain("No fraud or scam figures reach Takitini yet");

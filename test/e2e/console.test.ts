@@ -129,7 +129,7 @@ describe("the oversight console in Chromium", () => {
     // Not a browser's own roots' certificate: verified against the suite's CA only (stack.ts trustSuiteCa).
     const peer = await new Promise<{ authorized: boolean; issuer: string }>((resolve, reject) => {
       const socket = tlsConnect({ host: "127.0.0.1", port: Number(new URL(audit.url).port), servername: "localhost", ca: readFileSync(join(servicePki(), "ca.crt")) }, () => {
-        resolve({ authorized: socket.authorized, issuer: socket.getPeerCertificate().issuer.CN ?? "" });
+        resolve({ authorized: socket.authorized, issuer: String(socket.getPeerCertificate().issuer.CN ?? "") });
         socket.end();
       });
       socket.on("error", reject);

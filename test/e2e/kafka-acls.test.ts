@@ -12,7 +12,7 @@ import { loadAclSubscribers, loadTopicDeclarations, pkiFiles } from "@takitini/i
 import { ingest, seededRandom } from "@takitini/adapter-kit";
 import { Agency, IntelligenceEvent, INTEL_SCHEMA_VERSION } from "@takitini/proto";
 import { HEADERS, PROTOBUF_CONTENT_TYPE, silenceKafkajsTimerWarning } from "@takitini/runtime";
-import { Kafka, logLevel, type Consumer, type KafkaConfig } from "kafkajs";
+import { Kafka, logLevel, type Consumer, type KafkaConfig, type LogEntry } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { customsAdapter } from "../../services/customs-adapter/dist/adapter.js";
 import { client, header, kit, readTopic } from "./kafka.js";
@@ -63,8 +63,8 @@ async function tryRead(principal: string, topic: string, group: string): Promise
   // kafkajs reports a group refusal as "Failed to find group coordinator"; the broker's
   // own answer (GROUP_AUTHORIZATION_FAILED) is only in its log of the attempt.
   const refusals: string[] = [];
-  const logCreator = () => (entry: { log: { error?: unknown } }) => {
-    const type = (entry.log.error as { type?: unknown } | undefined)?.type;
+  const logCreator = () => (entry: LogEntry) => {
+    const type = ((entry.log as { error?: unknown }).error as { type?: unknown } | undefined)?.type;
     if (typeof type === "string" && type.endsWith("_AUTHORIZATION_FAILED")) refusals.push(type);
   };
   const consumer: Consumer = client(brokers, principal, { logLevel: logLevel.DEBUG, logCreator }).consumer({
