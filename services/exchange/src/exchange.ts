@@ -62,6 +62,17 @@ interface PartitionWriter {
   generation: number;
   /** Next offset the group has committed for the partition, as read after fencing. */
   committed: bigint | null;
+  /**
+   * Set when the writer is closed (consumer replaced, partition revoked, transaction
+   * failed). A chunk still in its hands never commits after that: kafkajs would
+   * otherwise reconnect a closed producer inside its send retry and carry on.
+   */
+  closed: boolean;
+}
+
+/** Thrown instead of committing with a writer that was closed under a chunk in flight. */
+export class WriterClosedError extends Error {
+  override readonly name = "WriterClosedError";
 }
 
 /**
@@ -152,6 +163,7 @@ export class Exchange {
     for (const [key, writer] of this.writers) {
       if (!mine.has(key)) {
         this.writers.delete(key);
+        writer.closed = true;
         writer.producer.disconnect().catch((err: unknown) => this.opts.logger.warn({ err, partition: key }, "closing a revoked partition's writer failed"));
       }
     }
@@ -266,6 +278,7 @@ export class Exchange {
     })(), this.stopTimeoutMs);
     const writers = [...this.writers.values()];
     this.writers.clear();
+    for (const w of writers) w.closed = true;
     await Promise.all([...writers.map((w) => bounded(w.producer.disconnect(), this.stopTimeoutMs)), bounded(admin?.disconnect() ?? Promise.resolve(), this.stopTimeoutMs)]);
   }
 
@@ -277,6 +290,7 @@ export class Exchange {
     const generation = this.generation;
     if (existing) {
       this.writers.delete(key);
+      existing.closed = true;
       await existing.producer.disconnect().catch(() => undefined);
     }
     const producer = this.opts.kafka.producer({
@@ -298,7 +312,7 @@ export class Exchange {
     const offsets = await this.admin.fetchOffsets({ groupId: this.opts.groupId, topics: [topic] });
     const entry = offsets.find((o) => o.topic === topic)?.partitions.find((p) => p.partition === partition);
     const committed = entry && entry.offset !== "-1" && entry.offset !== "" ? BigInt(entry.offset) : null;
-    const writer: PartitionWriter = { producer, generation, committed };
+    const writer: PartitionWriter = { producer, generation, committed, closed: false };
     this.writers.set(key, writer);
     return writer;
   }
@@ -307,6 +321,7 @@ export class Exchange {
   private async dropWriter(topic: string, partition: number, writer: PartitionWriter): Promise<void> {
     const key = `${topic}:${partition}`;
     if (this.writers.get(key) === writer) this.writers.delete(key);
+    writer.closed = true;
     await writer.producer.disconnect().catch(() => undefined);
   }
 
@@ -373,22 +388,44 @@ export class Exchange {
     const last = chunk[chunk.length - 1];
     if (!last) return;
 
+    const open = () => {
+      if (writer.closed) throw new WriterClosedError(`the writer of ${topic}[${partition}] was closed under this chunk (consumer replaced or partition revoked); its successor's initialisation aborts the transaction`);
+    };
+    open();
     const txn = await writer.producer.transaction();
     try {
       if (out.length > 0) await txn.sendBatch({ topicMessages: groupByTopic(out), acks: -1 });
+      open();
       await txn.sendOffsets({
         consumerGroupId: this.opts.groupId,
         topics: [{ topic, partitions: [{ partition, offset: (BigInt(last.offset) + 1n).toString() }] }],
       });
+      // Never commit with a closed writer: its successor may already own the partition.
+      open();
       await txn.commit();
     } catch (err) {
       this.aborts.inc();
       logKafkaRefusal(this.opts.logger, err, { operation: "write to", topics: [...new Set(out.map((m) => m.topic))] });
-      this.opts.logger.error({ err, topic, partition, fromOffset: chunk[0]?.offset, toOffset: last.offset }, "transaction failed; aborting");
-      await txn.abort().catch((abortErr: unknown) => this.opts.logger.error({ err: abortErr }, "abort failed"));
-      // Fenced or failed: re-initialise before the next attempt, which re-reads
-      // the committed offset, so a chunk is never written twice.
+      this.opts.logger.error({ err, topic, partition, fromOffset: chunk[0]?.offset, toOffset: last.offset }, "transaction failed; the partition's writer is re-initialised, which aborts it");
+      // Never abort on this producer's epoch: a produce request of this
+      // transaction that the broker has not handled yet (one the client gave up
+      // waiting for) would land after an abort's markers and open a transaction
+      // no coordinator knows of, holding the partition's last stable offset back
+      // for good. The writer is closed instead; the next one's initialisation
+      // bumps the epoch and aborts this transaction with markers of the new
+      // epoch, so a late request is refused as fenced (and an unattended one is
+      // aborted by the coordinator after transactionTimeout). That next attempt
+      // re-reads the committed offset — a commit that failed ambiguously may have
+      // landed — so a chunk is never written twice.
       await this.dropWriter(topic, partition, writer);
+      // The successor now, not at the next batch (which may be a consumer restart
+      // away), so the open transaction does not hold the output partitions' last
+      // stable offset meanwhile. Not for a writer closed by a restart or a
+      // revocation: the new consumer's or the new owner's writer does it.
+      if (!(err instanceof WriterClosedError) && this.running && this.admin) {
+        // Bounded, and a failure is left to the next batch's writerFor (the broker away, say).
+        await bounded(this.writerFor(topic, partition), this.stopTimeoutMs);
+      }
       throw err;
     }
     this.eventsIn.inc({ topic }, chunk.length);

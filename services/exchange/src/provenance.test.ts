@@ -5,6 +5,7 @@ import { createLogger, Registry } from "@takitini/runtime";
 import type { EachBatchPayload, Kafka, KafkaMessage, TopicMessages } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { AGENCIES, EVENT_TYPES, fullEvent, intelTopic, PAYLOADS, PERSONAL } from "./events.fixture.js";
+import { fakeConsumer } from "./kafka.fixture.js";
 import { Exchange } from "./exchange.js";
 import { admitEvent, DLQ_REASONS, planRecord, type Decide, type Plan, type SourceRecord } from "./plan.js";
 import { agencyName, checkProvenance, topicAgency } from "./provenance.js";
@@ -168,14 +169,7 @@ describe("the exchange on a provenance mismatch", () => {
     const sent: TopicMessages[] = [];
     let eachBatch: ((p: EachBatchPayload) => Promise<void>) | undefined;
     const kafka = {
-      consumer: () => ({
-        events: { GROUP_JOIN: "join", CRASH: "crash", STOP: "stop" },
-        on: () => undefined,
-        connect: async () => undefined,
-        subscribe: async () => undefined,
-        run: async (opts: { eachBatch: (p: EachBatchPayload) => Promise<void> }) => void (eachBatch = opts.eachBatch),
-        disconnect: async () => undefined,
-      }),
+      consumer: () => fakeConsumer((run) => (eachBatch = run)),
       admin: () => ({ connect: async () => undefined, disconnect: async () => undefined, fetchOffsets: async () => [] }),
       producer: () => ({
         connect: async () => undefined,
