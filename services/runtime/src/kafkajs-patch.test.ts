@@ -63,7 +63,8 @@ function fakeCluster(leaders: Record<number, number>) {
   const sequences = new Map<number, number>();
   let inFlight = 0;
   const failures: ((nodeId: number, req: Produce) => Promise<void> | void)[] = [];
-  const brokers = new Map<number, { nodeId: number; produce: (r: Produce) => Promise<unknown> }>();
+  // Broker objects by node id; a disconnect (the exchange closing a writer mid-send) drops them and a reconnect makes new ones, as kafkajs's broker pool does.
+  let brokers = new Map<number, { nodeId: number; produce: (r: Produce) => Promise<unknown> }>();
   const brokerOf = (nodeId: number) => {
     if (!brokers.has(nodeId)) {
       brokers.set(nodeId, {
@@ -123,6 +124,9 @@ function fakeCluster(leaders: Record<number, number>) {
     written: (p: number) => (log.get(p) ?? []).flatMap((b) => b.keys),
     failNext: (f: (nodeId: number, req: Produce) => Promise<void> | void) => failures.push(f),
     inFlight: () => inFlight,
+    disconnect: () => {
+      brokers = new Map();
+    },
     leaders,
   };
 }
@@ -147,6 +151,17 @@ describe("kafkajs producer retry after a leader moved (patched)", () => {
       c.leaders[0] = 3;
       c.leaders[1] = 3;
       throw createErrorFromCode(6);
+    });
+    await c.send();
+    expect([c.written(0), c.written(1)]).toEqual([["k0"], ["k1"]]);
+  });
+
+  it("does not re-send a partition already written when the producer was disconnected and reconnected mid-send (stock kafkajs duplicated every one)", async () => {
+    const c = fakeCluster({ 0: 1, 1: 2 });
+    c.failNext(() => undefined); // node 1 writes partition 0
+    c.failNext(() => {
+      c.disconnect();
+      throw Object.assign(new Error("Closed connection"), { name: "KafkaJSConnectionClosedError", retriable: true });
     });
     await c.send();
     expect([c.written(0), c.written(1)]).toEqual([["k0"], ["k1"]]);
