@@ -15,7 +15,7 @@ import { startLocalBroker } from "../../infra/src/kafka/cluster.ts";
 import { freePorts } from "../../infra/src/kafka/ports.ts";
 import { warmUpCoordinators } from "../../infra/src/kafka/warmup.ts";
 
-const security = readKafkaSecurity({ TAKITINI_INSECURE_KAFKA: "true" });
+const security = readKafkaSecurity({ TAKITINI_INSECURE_KAFKA: true });
 
 export interface RestartableBroker {
   brokers: string[];
