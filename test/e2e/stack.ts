@@ -3,7 +3,7 @@ import { createHash, randomUUID, X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer } from "node:net";
+import { freePort as infraFreePort } from "@takitini/infra";
 import { getCACertificates, setDefaultCACertificates } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { createAccount } from "@takitini/runtime";
@@ -24,16 +24,8 @@ export interface RunningService {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
+/** A free port for a test's server: infra's freePort (below the kernel's ephemeral range). */
+export const freePort = (): Promise<number> => infraFreePort();
 
 /** Services whose door is HTTPS with their server certificate from the suite's PKI: the people's pages. */
 export const TLS_SERVICES: ReadonlySet<string> = new Set(["audit", "briefing"]);
