@@ -1,11 +1,12 @@
 /**
  * The exchange's exactly-once on a real three-node KRaft cluster (mutual TLS,
  * replication 3, min.insync.replicas 2) while brokers are SIGKILLed under a
- * steady stream: (i) the leader of a decisions-topic partition, (ii) the
- * transaction coordinator of the exchange's police[0] writer, (iii) the active
- * controller — each node started again and the cluster in sync before the next —
- * and (iv) a controlled shutdown of a decisions-topic leader (leaders moving while
- * every broker answers).
+ * steady stream: (i) the leader of a decisions-topic partition is SIGKILLed,
+ * started again and the cluster waited on until in sync, then (ii) a controlled
+ * shutdown of a decisions-topic leader (leaders moving while every broker
+ * answers). The kills of the writer's transaction coordinator and of the active
+ * controller are the fault suite's cases b and c (test/faults), with the whole
+ * mesh; they are not repeated here, to keep npm test under its time budget.
  * Then, read_committed: every acknowledged event decided exactly once for every
  * subscriber, every allowed view delivered exactly once, nothing else there.
  *
@@ -17,14 +18,14 @@
  * by an open (hanging) transaction.
  */
 import { randomUUID } from "node:crypto";
-import { activeController, partitionLeader, provideKafka, transactionCoordinator, waitForClusterHealthy, type ProvidedKafka } from "../../../infra/src/index.ts";
+import { partitionLeader, provideKafka, waitForClusterHealthy, type ProvidedKafka } from "../../../infra/src/index.ts";
 import { DecisionRecord, IntelligenceEvent, Outcome } from "@takitini/proto";
 import { createKafka, createLogger, createMetricsRegistry, HEADERS, headerValue } from "@takitini/runtime";
 import type { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { producing, until } from "../../../test/recovery/broker.ts";
 import { fullEvent } from "./events.fixture.js";
-import { Exchange, transactionalIdFor } from "./exchange.js";
+import { Exchange } from "./exchange.js";
 import { ReloadingPolicy } from "./policy/reloading.js";
 
 const logger = createLogger("exchange-faults-test", (process.env.TEST_LOG_LEVEL ?? "silent") as "silent");
@@ -135,8 +136,6 @@ describe("the exchange on a three-node cluster with brokers SIGKILLed under load
       await sent.until(400, 60_000);
 
       await kill(`leader of ${AUDIT}[0]`, await partitionLeader(cluster.operator, AUDIT, 0));
-      await kill("transaction coordinator of the police[0] writer", await transactionCoordinator(cluster.operator, transactionalIdFor(GROUP, INTEL, 0)));
-      await kill("active controller", await activeController(cluster.operator));
       // Leaders moving while every broker answers (what a restarted node's preferred-leader
       // election also does): the produce retry path the SIGKILLs rarely reach, since the
       // consumer usually crashes with them and its writers are replaced.
