@@ -30,16 +30,26 @@ export function pgDatabase(pool: pg.Pool): SqlDatabase {
     ...session(pool),
     async transaction<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      // A checked-out client has no listener of the pool's: a connection error that
+      // arrives between statements (the server shutting down or restarting, a
+      // terminated backend) would be an uncaught exception. It is kept here instead;
+      // the next statement fails, the transaction rejects, and the client is discarded.
+      let lost: Error | undefined;
+      const onError = (err: Error) => {
+        lost ??= err;
+      };
+      client.on("error", onError);
       try {
         await client.query("begin");
         const out = await fn(session(client));
         await client.query("commit");
         return out;
       } catch (err) {
-        await client.query("rollback").catch(() => undefined);
+        if (!lost) await client.query("rollback").catch((e: Error) => void (lost ??= e));
         throw err;
       } finally {
-        client.release();
+        client.off("error", onError);
+        client.release(lost);
       }
     },
   };

@@ -178,6 +178,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
     application_name: "takitini-audit-verify",
   });
+  // A lost connection fails the statement in flight (reported below); without a listener
+  // an error between statements would end the process with a stack trace instead.
+  client.on("error", () => undefined);
   const progress = process.stderr.isTTY && !opts.json;
   let report: LedgerReport;
   let schema: string;
