@@ -25,7 +25,13 @@ for (const dir of dirs) {
   const suiteFailures = report.success === false && (report.numFailedTests ?? 0) === 0 ? Math.max(1, report.numFailedTestSuites ?? 0) : 0;
   failed += (report.numFailedTests ?? 0) + suiteFailures;
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-  console.log(`  ${name.padEnd(24)} ${report.numPassedTests} passed, ${report.numFailedTests + suiteFailures} failed`);
+  // Errors no test caught fail vitest's run while its report says every test passed
+  // (vitest.shared.ts keeps them): each counts as a failure, and is named here.
+  const unhandledFile = join(root, dir, ".test-unhandled.json");
+  const unhandled = existsSync(unhandledFile) ? JSON.parse(readFileSync(unhandledFile, "utf8")) : [];
+  failed += unhandled.length;
+  console.log(`  ${name.padEnd(24)} ${report.numPassedTests} passed, ${report.numFailedTests + suiteFailures + unhandled.length} failed${unhandled.length ? ` (${unhandled.length} unhandled error${unhandled.length > 1 ? "s" : ""})` : ""}`);
+  for (const e of unhandled) console.log(`    unhandled ${e.name ?? "Error"}: ${String(e.message).slice(0, 400)}\n${(e.stack ?? "").split("\n").slice(1, 6).map((l) => `      ${l.trim()}`).join("\n")}`);
 }
 if (files === 0) {
   console.log("0 passed, 1 failed");

@@ -265,11 +265,14 @@ async function postRetrying(it: Item, t: Track): Promise<void> {
   const url = `${procs.get(it.adapter.service)!.url}${it.httpPath}`;
   t.sentAt = performance.now();
   const deadline = Date.now() + DRAIN_TIMEOUT_MS;
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     const res = await postJson(agents.get(it.adapter.service)!, url, it.body).catch((err: Error) => ({ status: 0, text: err.message, retryAfter: "1" }));
-    if (res.status === 202) {
-      const body = JSON.parse(res.text) as { event_id?: string };
+    // A 503 is given when the deadline passed, not when the write surely failed: the first
+    // attempt may have landed, and then the retry is the idempotent `200 duplicate: true`.
+    if (res.status === 202 || (res.status === 200 && attempt > 0)) {
+      const body = JSON.parse(res.text) as { event_id?: string; duplicate?: boolean };
       if (body.event_id !== it.eventId) throw new Error(`${it.adapter.service} returned event ${body.event_id}, expected ${it.eventId}`);
+      if (res.status === 200 && body.duplicate !== true) throw new Error(`${it.adapter.service} answered 200 without duplicate: true: ${res.text}`);
       return;
     }
     if ((res.status !== 503 && res.status !== 0) || Date.now() > deadline) throw new Error(`${it.adapter.service} answered ${res.status}: ${res.text}`);
