@@ -1,10 +1,13 @@
 /**
  * The audit ledger on PostgreSQL: an append-only RFC 6962 Merkle log.
  *
- * appendBatch  one transaction per batch; the ledger_state row lock serialises
- *              writers, so indices are dense and never interleave. Records whose
- *              id is already held are not appended again (the tree only grows for
- *              new ids) and report the index they already have.
+ * appendBatch  one transaction per batch; a transaction-scoped advisory lock
+ *              serialises writers, so indices are dense and never interleave, and
+ *              each append inserts the tree's new state (ledger_tree_states: the
+ *              service never UPDATEs a row, so its role needs only INSERT and
+ *              SELECT). Records whose id is already held are not appended again
+ *              (the tree only grows for new ids) and report the index they
+ *              already have.
  * proofs       read O(log n) stored hashes (see merkle/proof.ts).
  * heads        signed on demand (signHead) or when the tree grew (signHeadIfGrown,
  *              which HeadSchedule calls at an interval).
@@ -195,7 +198,8 @@ export class Ledger {
           nodes.map((n) => n.hash),
         ]);
       }
-      await tx.query("update ledger_state set tree_size = $1, root_hash = $2 where singleton", [String(working.size), rootHash]);
+      const state = await tx.query("insert into ledger_tree_states (tree_size, root_hash) values ($1, $2) on conflict do nothing", [String(working.size), rootHash]);
+      if (state.rowCount !== 1) throw new LedgerError("CONCURRENT_WRITE", `the tree state of size ${working.size} is already stored: a writer bypassed the ledger lock`);
       if (onAppended) await onAppended(tx, leaves.map((l) => ({ record: l.record, index: l.index, appendedAtMs: now })));
     }
     // Committed by the caller; on failure appendBatch drops the cache.
@@ -205,10 +209,7 @@ export class Ledger {
 
   /** The current (unsigned) tree size and root. */
   async state(): Promise<TreeState> {
-    const { rows } = await this.db.query<StateRow>("select tree_size, root_hash from ledger_state where singleton");
-    const r = rows[0];
-    if (!r) throw new LedgerError("STATE_CORRUPT", "ledger_state has no row");
-    return { treeSize: Number(r.tree_size), rootHash: r.root_hash };
+    return latestState(this.db);
   }
 
   /** Sign and store a head for the current tree. */
@@ -300,11 +301,23 @@ export class Ledger {
   }
 }
 
-async function lockedState(tx: SqlSession): Promise<TreeState> {
-  const { rows } = await tx.query<StateRow>("select tree_size, root_hash from ledger_state where singleton for update");
+/** The newest stored tree state. */
+async function latestState(db: SqlSession): Promise<TreeState> {
+  const { rows } = await db.query<StateRow>("select tree_size, root_hash from ledger_tree_states order by tree_size desc limit 1");
   const r = rows[0];
-  if (!r) throw new LedgerError("STATE_CORRUPT", "ledger_state has no row");
+  if (!r) throw new LedgerError("STATE_CORRUPT", "ledger_tree_states has no row");
   return { treeSize: Number(r.tree_size), rootHash: r.root_hash };
+}
+
+/**
+ * Serialise appenders on the ledger's append lock (transaction-scoped, so it goes
+ * with the commit or rollback; keyed by the schema, so ledgers in different
+ * schemas do not wait for each other), then read the state. Two statements: under
+ * READ COMMITTED the read after the wait sees what the previous holder committed.
+ */
+async function lockedState(tx: SqlSession): Promise<TreeState> {
+  await tx.query("select pg_advisory_xact_lock(hashtext(current_schema() || '.ledger_append'))");
+  return latestState(tx);
 }
 
 /** Restore the frontier from O(log n) stored nodes and check it against the stored root. */

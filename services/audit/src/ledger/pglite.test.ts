@@ -80,7 +80,7 @@ describe("the ledger on PGlite", () => {
     expect(await checkStore(db, trusted)).toMatchObject({ ok: true, rows: 9, verifiedSize: 9, nodes: 9 - 2 });
   });
 
-  it("serialises two writers on the ledger_state row lock: no interleaved or duplicated indices", async () => {
+  it("serialises two writers on the ledger's append lock: no interleaved or duplicated indices", async () => {
     await freshSchema();
     const a = await Ledger.open(db, { signer });
     const b = await Ledger.open(db, { signer, migrate: false });

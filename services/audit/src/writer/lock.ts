@@ -9,7 +9,7 @@
  * schema, so ledgers in different schemas of one database have writers of their
  * own (advisory locks are per database already).
  *
- * `fence(tx)` runs inside an append's transaction (after the ledger_state row
+ * `fence(tx)` runs inside an append's transaction (after the ledger's append
  * lock is taken) and fails it unless this lock's session still holds the lock:
  * a writer whose lock session has gone cannot commit an ingested batch, even if
  * it has not yet noticed.
