@@ -11,6 +11,7 @@ import {
 } from "@takitini/proto";
 import type { LedgerRecord } from "../ledger/index.js";
 import { accessToApi, refusalSummaryToApi, refusalToApi, toApi } from "../records.js";
+import { outcomeOf } from "../reports/outcome.js";
 
 /** What the ledger holds, by kind. */
 export const KINDS = ["publish", "decision", "access", "oversight_query", "policy_revision", "refusal", "refusal_summary"] as const;
@@ -115,6 +116,8 @@ export function publishRecord(event: IntelligenceEvent, bytes: Uint8Array, sourc
     sourcePartition: source.partition,
     sourceOffset: source.offset,
     publisher: event.publisher,
+    // Codes and quantities only (reports/outcome.ts): what the quarterly outcome reports sum.
+    outcome: outcomeOf(event),
   });
 }
 
@@ -132,6 +135,7 @@ export function fromPublish(r: PublishRecord, at: Date): Appendable {
     source: { topic: r.sourceTopic, partition: r.sourcePartition, offset: r.sourceOffset },
     // The agency system that published it, as its certificate named it at the adapter's door.
     publisher: r.publisher,
+    outcome: r.outcome.map((o) => ({ measure: o.measure, category: o.category, value: o.value })),
   };
   return {
     ledger: { recordId, kind: "publish", payload: PublishRecord.encode(r).finish() },
