@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { SqlDatabase } from "./sql.js";
+import type { SqlDatabase, SqlSession } from "./sql.js";
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("./migrations/", import.meta.url));
 
@@ -50,4 +50,11 @@ export async function migrate(db: SqlDatabase, migrations: readonly Migration[] 
     }
     return applied;
   });
+}
+
+/** The versions not yet applied in the connection's schema (all of them if it holds no ledger). Reads only: for a role that may not migrate. */
+export async function pendingMigrations(db: SqlSession, migrations: readonly Migration[] = loadMigrations()): Promise<number[]> {
+  const { rows } = await db.query<{ exists: boolean }>("select to_regclass('ledger_migrations') is not null as exists");
+  const done = rows[0]?.exists ? new Set((await db.query<{ version: number }>("select version from ledger_migrations")).rows.map((r) => r.version)) : new Set<number>();
+  return migrations.filter((m) => !done.has(m.version)).map((m) => m.version);
 }

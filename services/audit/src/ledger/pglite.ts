@@ -130,6 +130,8 @@ export interface DatabaseConfig {
   pgliteDir?: string | undefined;
   /** The schema the ledger lives in (created if missing; default: the database's search_path, normally public). */
   schema?: string | undefined;
+  /** Create the schema if missing (default true). False for a role that may not create (the service's, under least privilege): the owner's migration made it. */
+  createSchema?: boolean | undefined;
   /** Connections in the pool to the server (default 8). */
   poolMax?: number | undefined;
   /** Longest wait for a new connection to the server (default 5 s). */
@@ -177,7 +179,7 @@ export async function openDatabase(config: DatabaseConfig = {}): Promise<OpenedD
     });
     pool.on("error", config.onPoolError ?? (() => undefined));
     try {
-      await pool.query(schema ? `create schema if not exists "${schema}"` : "select 1");
+      await pool.query(schema && config.createSchema !== false ? `create schema if not exists "${schema}"` : "select 1");
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw new Error(`cannot reach PostgreSQL at ${withoutPassword(url)}: ${(err as Error).message}`, { cause: err });
