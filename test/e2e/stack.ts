@@ -180,6 +180,8 @@ export function auditEnv(databaseUrl: string, run: string): Record<string, strin
     DATABASE_SCHEMA: `e2e_${run.replace(/[^a-z0-9]/g, "_")}`,
     AUDIT_OVERSIGHT_ACCOUNTS_FILE: accountsFile,
     HEAD_INTERVAL_MS: "1000",
+    // A test stack: the audit may sign with a key generated per process (production refuses to start without one).
+    TAKITINI_ENV: "development",
   };
 }
 

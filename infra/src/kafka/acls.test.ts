@@ -26,6 +26,7 @@ describe("the mesh's Kafka ACLs, derived from topics.json and the subscriber reg
       "exchange",
       "audit",
       "briefing",
+      "oversight",
       "partner-customs",
       "partner-mbie",
       "partner-msd",
@@ -81,9 +82,19 @@ describe("the mesh's Kafka ACLs, derived from topics.json and the subscriber reg
     }
   });
 
-  it("lets the audit read the decision, access, refusal and agency topics and write only dead letters", () => {
+  it("lets the audit read the decision, access, refusal and agency topics and write only dead letters and its signed heads", () => {
     expect(can(acls, "audit", "READ")).toEqual([...topicsOf("decisions"), ...topicsOf("briefing-access"), ...topicsOf("refusals"), ...topicsOf("intel")].sort());
-    expect(can(acls, "audit", "WRITE")).toEqual(topicsOf("dead-letter"));
+    expect(can(acls, "audit", "WRITE")).toEqual([...topicsOf("heads"), ...topicsOf("dead-letter")].sort());
+  });
+
+  it("lets the oversight principal read the signed heads and nothing else; only the audit writes them", () => {
+    expect(topicsOf("heads")).toEqual(["takitini.audit.heads.v1"]);
+    expect(can(acls, "oversight", "READ")).toEqual(["takitini.audit.heads.v1"]);
+    expect(can(acls, "oversight", "WRITE")).toEqual([]);
+    const on = (op: "READ" | "WRITE") => acls.filter((a) => a.resourceType === "TOPIC" && a.operation === op && a.resourceName === "takitini.audit.heads.v1").map((a) => a.principal).sort();
+    expect(on("WRITE")).toEqual(["audit"]);
+    expect(on("READ")).toEqual(["oversight"]);
+    expect(acls.filter((a) => a.principal === "oversight" && a.resourceType === "GROUP").map((a) => a.resourceName)).toEqual(["takitini-oversight"]);
   });
 
   it("declares one refusals topic, written by the four adapters and the briefing and read by the audit only", () => {

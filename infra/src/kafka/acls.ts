@@ -39,6 +39,13 @@ export const SUPER_USERS = ["broker", "operator"] as const;
 /** The mesh's own services' principals. */
 export const SERVICE_PRINCIPALS = ["exchange", "audit", "briefing"] as const;
 
+/**
+ * The oversight body's principal: its witness reads the audit's signed tree
+ * heads (and nothing else), so a history rewritten with its heads in the
+ * database is still caught against the heads it kept.
+ */
+export const OVERSIGHT_PRINCIPAL = "oversight";
+
 /** Principal of the adapter publishing an agency's intelligence. */
 export const adapterPrincipal = (agency: string) => `${agency}-adapter`;
 /** Principal of a partner agency reading its own delivery topic. */
@@ -54,6 +61,7 @@ export const GROUP_PREFIX = {
   subscribe: "takitini-subscribe-",
   audit: "takitini-audit",
   briefing: "takitini-briefing",
+  oversight: "takitini-oversight",
   partner: (subscriberId: string) => `${partnerPrincipal(subscriberId)}.`,
 } as const;
 export const TRANSACTIONAL_ID_PREFIX = {
@@ -75,7 +83,7 @@ const PRINCIPAL = /^[a-z0-9][a-z0-9-]*$/;
 export function meshPrincipals(topics: readonly TopicDeclaration[], subscribers: readonly AclSubscriber[]): string[] {
   const agencies = [...new Set(topics.filter((t) => t.role === "intel").map((t) => intelTopicAgency(t.name)).filter((a): a is string => a !== undefined))].sort();
   const partners = subscribers.filter((s) => s.tier === "partner_agency").map((s) => partnerPrincipal(s.id)).sort();
-  return [...SUPER_USERS, ...agencies.map(adapterPrincipal), ...SERVICE_PRINCIPALS, ...partners];
+  return [...SUPER_USERS, ...agencies.map(adapterPrincipal), ...SERVICE_PRINCIPALS, OVERSIGHT_PRINCIPAL, ...partners];
 }
 
 /**
@@ -122,6 +130,7 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
   const refusals = byRole("refusals");
   const deadLetter = byRole("dead-letter");
   const briefings = byRole("briefings");
+  const heads = byRole("heads");
   const deliveries = subscribers.map((s) => s.delivery_topic);
   const partnerTopics = subscribers.filter((s) => s.tier === "partner_agency").map((s) => s.delivery_topic);
   // Oversight-tier topics (none registered today) are written by the exchange and read by no service.
@@ -166,7 +175,12 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
   topic("audit", "READ", refusals, "refusals and unauthenticated-refusal summaries into the ledger");
   topic("audit", "READ", intelNames, "publish records (metadata and hash) into the ledger");
   topic("audit", "WRITE", deadLetter, "records that fail validation");
+  topic("audit", "WRITE", heads, "publish every signed tree head for the oversight body's witness");
   group("audit", GROUP_PREFIX.audit, "the ledger ingest's consumer group");
+
+  // The oversight body: its witness follows the signed tree heads, nothing more.
+  topic(OVERSIGHT_PRINCIPAL, "READ", heads, "witness the audit ledger's signed tree heads");
+  group(OVERSIGHT_PRINCIPAL, GROUP_PREFIX.oversight, "the witness's consumer groups");
 
   // The briefing: community topics only (aggregate views and de-identified
   // notices), its own access records, the summaries of unauthenticated requests

@@ -52,7 +52,9 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
     for (const agency of ["police", "customs", "mbie", "msd"]) {
       expect(byName.get(`takitini.claims.${agency}.v1`)).toMatchObject({ role: "claims", cleanup_policy: "compact", retention_ms: -1, partitions: byName.get(`takitini.intel.${agency}.v1`)!.partitions });
     }
-    expect(topics).toHaveLength(19);
+    // The audit's signed tree heads, for the oversight body's witness: one partition (in order), kept forever, never compacted.
+    expect(byName.get("takitini.audit.heads.v1")).toMatchObject({ partitions: 1, retention_ms: -1, cleanup_policy: "delete", role: "heads" });
+    expect(topics).toHaveLength(20);
   });
 
   it("give every topic the role its ACLs are derived from", () => {

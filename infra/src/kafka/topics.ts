@@ -5,7 +5,7 @@ import { infraKafka, type KafkaAccess } from "./client.js";
 import { TOPICS_PATH } from "./paths.js";
 
 /** What a topic is for. */
-export const TOPIC_ROLES = ["intel", "delivery", "decisions", "briefing-access", "refusals", "dead-letter", "briefings", "claims"] as const;
+export const TOPIC_ROLES = ["intel", "delivery", "decisions", "briefing-access", "refusals", "dead-letter", "briefings", "claims", "heads"] as const;
 export type TopicRole = (typeof TOPIC_ROLES)[number];
 
 /**
@@ -40,7 +40,9 @@ export const topicDeclarationSchema = z.strictObject({
    * be a subscriber's `delivery_topic` in the policy registry. A `refusals` topic
    * is written by every adapter and the briefing and read by the audit only. A
    * `claims` topic's name must end in `claims.<agency>.v<N>`: the agency's adapter
-   * alone reads and writes it (its idempotency claims, transactional).
+   * alone reads and writes it (its idempotency claims, transactional). A `heads`
+   * topic is written by the audit (its signed tree heads) and read by the
+   * oversight principal only (the witness).
    */
   role: z.enum(TOPIC_ROLES),
   partitions: z.number().int().min(1).max(1000),

@@ -50,6 +50,7 @@ describe("meshServiceEnv", () => {
       DATABASE_URL: "postgres://takitini@127.0.0.1:55432/takitini",
       AUDIT_OVERSIGHT_ACCOUNTS_FILE: "/repo/.takitini/oversight/accounts.json",
       LEDGER_SIGNING_KEY_FILE: "/repo/.takitini/oversight/ledger-signing-key.pem",
+      TAKITINI_ENV: "development",
       HTTP_TLS_CERT_FILE: "/pki/service/audit.crt",
       HTTP_TLS_KEY_FILE: "/pki/service/audit.key",
     });

@@ -78,6 +78,8 @@ export function meshServiceEnv(s: MeshSettings, svc: MeshService): Record<string
         ...(s.databaseUrl === undefined ? {} : { DATABASE_URL: s.databaseUrl }),
         AUDIT_OVERSIGHT_ACCOUNTS_FILE: state("oversight", "accounts.json"),
         LEDGER_SIGNING_KEY_FILE: state("oversight", "ledger-signing-key.pem"),
+        // npm start is a development machine (the key above is still required to be owner-only).
+        TAKITINI_ENV: "development",
         HTTP_TLS_CERT_FILE: pki("service", "audit.crt"),
         HTTP_TLS_KEY_FILE: pki("service", "audit.key"),
       });

@@ -77,9 +77,20 @@ export const configSchema = baseConfig.extend({
   SESSION_IDLE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(30 * 60_000),
   /** How often ended sessions, forgotten failures and stale verifications are swept. */
   SESSION_SWEEP_MS: signInFields.sweepMs,
-  /** Ed25519 private key (PKCS#8 PEM) that signs tree heads; or LEDGER_SIGNING_KEY_FILE. Without either a key is generated (development only). */
+  /** Ed25519 private key (PKCS#8 PEM) that signs tree heads; or LEDGER_SIGNING_KEY_FILE. Without either the service refuses to start, except in development (TAKITINI_ENV), where a key is generated. */
   LEDGER_SIGNING_KEY: z.string().optional(),
+  /** A file readable by its owner only (0600 or 0400): any group or other permission is refused. */
   LEDGER_SIGNING_KEY_FILE: z.string().optional(),
+  /**
+   * `development` (set by `npm start` and the test stacks) allows a signing key
+   * generated per process; anything else is production, where the service
+   * refuses to start without LEDGER_SIGNING_KEY(_FILE).
+   */
+  TAKITINI_ENV: z.enum(["development", "production"]).default("production"),
+  /** The topic every signed tree head is published to (the oversight body's witness reads it); key: DATABASE_SCHEMA. */
+  HEADS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "expected a Kafka topic name").default("takitini.audit.heads.v1"),
+  /** How often the active writer looks for a head it has not yet published (and retries one Kafka refused). */
+  HEAD_PUBLISH_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /**
    * How often a standby tries the ledger writer's lock (a PostgreSQL advisory
    * lock), and the active writer checks it still holds it. A standby takes the

@@ -4,7 +4,8 @@ import { buildApp } from "./app.js";
 import { registerConsole } from "./console/plugin.js";
 import { accountsFile, readConfig } from "./config.js";
 import { HeadSchedule, Ledger, openDatabase } from "./ledger/index.js";
-import { createSigner, loadSigningKey } from "./merkle/index.js";
+import { createSigner, loadSigningKey, SigningKeyError } from "./merkle/index.js";
+import { HeadPublisher } from "./witness/publisher.js";
 import { oversightAccounts } from "./oversight/credentials.js";
 import { closeOversightGrpc, createOversightGrpcServer, listenOversightGrpc } from "./oversight/grpc.js";
 import { LedgerRefusals } from "./oversight/refusals.js";
@@ -17,6 +18,16 @@ const config = readConfig();
 const tls = readHttpTls(config);
 const logger = createLogger("audit", config.LOG_LEVEL);
 const metrics = createMetricsRegistry("audit");
+// The key that signs tree heads: refused when missing outside development, or when its file is open to group or others.
+let key: ReturnType<typeof loadSigningKey>;
+try {
+  key = loadSigningKey(process.env, { development: config.TAKITINI_ENV === "development" });
+} catch (err) {
+  if (!(err instanceof SigningKeyError)) throw err;
+  logger.fatal({ code: err.code }, err.message);
+  process.exit(1);
+}
+if (key.source === "generated") logger.warn("LEDGER_SIGNING_KEY(_FILE) not set: signing tree heads with a key generated for this process (TAKITINI_ENV=development only)");
 // Oversight accounts: the file is re-read when it changes (a bad new one is refused, the old kept).
 const accountsSource = accountsFile(config);
 if (accountsSource.variable === "AUDIT_OVERSIGHT_TOKENS_FILE") logger.warn({ code: "CONFIG_DEPRECATED", variable: "AUDIT_OVERSIGHT_TOKENS_FILE" }, "AUDIT_OVERSIGHT_TOKENS_FILE is deprecated: set AUDIT_OVERSIGHT_ACCOUNTS_FILE");
@@ -45,8 +56,6 @@ const database = await openDatabase({
 const db = database.db;
 logger.info({ database: database.kind, location: database.location }, "ledger database open");
 
-const key = loadSigningKey(process.env);
-if (key.source === "generated") logger.warn("LEDGER_SIGNING_KEY(_FILE) not set: signing tree heads with a key generated for this process (development only)");
 const ledger = await Ledger.open(db, { signer: createSigner(key.privateKey) });
 const heads = new HeadSchedule(ledger, config.HEAD_INTERVAL_MS, (err) => logger.error({ err }, "signing a tree head failed"));
 
@@ -80,6 +89,8 @@ const writer = new LedgerWriter({
     stopTimeoutMs: Math.floor(config.SHUTDOWN_TIMEOUT_MS / 4),
   },
 });
+// Every signed head also goes to the heads topic (the oversight body's witness reads it); only the active writer publishes.
+const headPublisher = new HeadPublisher({ kafka, ledger, db, topic: config.HEADS_TOPIC, ledgerName: config.DATABASE_SCHEMA, pollMs: config.HEAD_PUBLISH_POLL_MS, isActive: () => writer.role === "active", logger, metrics, sendTimeoutMs: Math.floor(config.SHUTDOWN_TIMEOUT_MS / 4) }).start();
 // Requests refused for their credential (HTTP and gRPC): counted per REFUSAL_WINDOW_MS, each window's counts appended as refusal summaries.
 const refusals = new LedgerRefusals(ledger, { windowMs: config.REFUSAL_WINDOW_MS, maxKeys: config.REFUSAL_MAX_KEYS, maxAddresses: config.REFUSAL_MAX_ADDRESSES, logger, metrics }).start();
 // The gRPC API is held to the same rates as the HTTP API (per address, then per account).
@@ -117,6 +128,8 @@ const shutdown = installShutdown(
         await writer.stop();
       },
     },
+    // The final head the writer signed, out to the heads topic (bounded) before the database closes.
+    { name: "head publisher", run: () => headPublisher.stop() },
     { name: "database", run: () => database.close() },
   ],
   config.SHUTDOWN_TIMEOUT_MS,

@@ -1,9 +1,9 @@
 import { generateKeyPairSync, verify } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createSigner, encodeTreeHead, keyIdOf, loadSigningKey, TREE_HEAD_BYTES } from "./head.js";
+import { checkKeyFileMode, createSigner, encodeTreeHead, keyIdOf, loadSigningKey, TREE_HEAD_BYTES } from "./head.js";
 
 const key = generateKeyPairSync("ed25519").privateKey;
 const root = Buffer.alloc(32, 0xab);
@@ -35,7 +35,7 @@ describe("signed tree heads", () => {
     expect(() => encodeTreeHead({ treeSize: 1, timestampMs: 0, rootHash: Buffer.alloc(31), keyId: root })).toThrow(RangeError);
   });
 
-  it("loads the key from LEDGER_SIGNING_KEY, LEDGER_SIGNING_KEY_FILE, or generates one", () => {
+  it("loads the key from LEDGER_SIGNING_KEY, LEDGER_SIGNING_KEY_FILE, or in development generates one", () => {
     const pem = key.export({ type: "pkcs8", format: "pem" }).toString();
     const fromEnv = loadSigningKey({ LEDGER_SIGNING_KEY: pem });
     expect(fromEnv.source).toBe("env");
@@ -43,16 +43,40 @@ describe("signed tree heads", () => {
 
     const dir = mkdtempSync(join(tmpdir(), "ledger-key-"));
     try {
-      writeFileSync(join(dir, "key.pem"), pem);
+      writeFileSync(join(dir, "key.pem"), pem, { mode: 0o600 });
       const fromFile = loadSigningKey({ LEDGER_SIGNING_KEY_FILE: join(dir, "key.pem") });
       expect(fromFile.source).toBe("file");
       expect(createSigner(fromFile.privateKey).keyId.equals(createSigner(key).keyId)).toBe(true);
+      chmodSync(join(dir, "key.pem"), 0o400);
+      expect(loadSigningKey({ LEDGER_SIGNING_KEY_FILE: join(dir, "key.pem") }).source).toBe("file");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
 
-    const generated = loadSigningKey({});
+    const generated = loadSigningKey({}, { development: true });
     expect(generated.source).toBe("generated");
     expect(generated.privateKey.asymmetricKeyType).toBe("ed25519");
+  });
+
+  it("refuses to run without a key outside development", () => {
+    expect(() => loadSigningKey({})).toThrow(expect.objectContaining({ code: "SIGNING_KEY_REQUIRED" }));
+    expect(() => loadSigningKey({}, { development: false })).toThrow(/LEDGER_SIGNING_KEY_FILE .*required outside development/);
+  });
+
+  it("refuses a key file its group or others could read, and one that is missing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ledger-key-"));
+    try {
+      const file = join(dir, "key.pem");
+      writeFileSync(file, key.export({ type: "pkcs8", format: "pem" }));
+      for (const mode of [0o644, 0o640, 0o604, 0o660, 0o606]) {
+        chmodSync(file, mode);
+        expect(() => loadSigningKey({ LEDGER_SIGNING_KEY_FILE: file }, { development: true })).toThrow(expect.objectContaining({ code: "SIGNING_KEY_FILE_MODE", message: expect.stringContaining(`mode 0${mode.toString(8)}`) }));
+      }
+      expect(() => loadSigningKey({ LEDGER_SIGNING_KEY_FILE: join(dir, "absent.pem") })).toThrow(expect.objectContaining({ code: "SIGNING_KEY_UNREADABLE" }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(() => checkKeyFileMode("k.pem", 0o100600)).not.toThrow();
+    expect(() => checkKeyFileMode("k.pem", 0o100620)).toThrow(/chmod 600/);
   });
 });

@@ -9,12 +9,13 @@
  *   32  key id = SHA-256 of the public key's SubjectPublicKeyInfo DER
  *
  * The signing key comes from LEDGER_SIGNING_KEY (a PKCS#8 PEM) or
- * LEDGER_SIGNING_KEY_FILE (a path to one); without either a key is generated
- * for this process (development only: its heads cannot be checked after a
- * restart unless its public key was kept).
+ * LEDGER_SIGNING_KEY_FILE (a path to one, readable by its owner only); without
+ * either, a key is generated for this process in development only (its heads
+ * cannot be checked after a restart unless its public key was kept) and the
+ * service refuses to start anywhere else.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { HASH_SIZE } from "./hash.js";
 
 export const TREE_HEAD_CONTEXT = "takitini-ledger-tree-head-v1";
@@ -75,8 +76,55 @@ export function createSigner(privateKey: KeyObject): HeadSigner {
 
 export type SigningKeySource = "env" | "file" | "generated";
 
-export function loadSigningKey(env: NodeJS.ProcessEnv = process.env): { privateKey: KeyObject; source: SigningKeySource } {
+/** Why the service will not sign with the key it was given (or without one). */
+export class SigningKeyError extends Error {
+  constructor(
+    readonly code: "SIGNING_KEY_REQUIRED" | "SIGNING_KEY_FILE_MODE" | "SIGNING_KEY_UNREADABLE",
+    message: string,
+  ) {
+    super(message);
+    this.name = "SigningKeyError";
+  }
+}
+
+/**
+ * The key that signs tree heads: LEDGER_SIGNING_KEY (a PKCS#8 PEM), else
+ * LEDGER_SIGNING_KEY_FILE — a file readable and writable by its owner only
+ * (mode 0600 or 0400; anything more is refused) — else, in development only
+ * (`development`: TAKITINI_ENV=development), a key generated for this process.
+ * Outside development a missing key is refused: heads signed by a throwaway key
+ * cannot be checked after a restart.
+ */
+export function loadSigningKey(env: NodeJS.ProcessEnv = process.env, opts: { development?: boolean } = {}): { privateKey: KeyObject; source: SigningKeySource } {
   if (env.LEDGER_SIGNING_KEY) return { privateKey: createPrivateKey(env.LEDGER_SIGNING_KEY), source: "env" };
-  if (env.LEDGER_SIGNING_KEY_FILE) return { privateKey: createPrivateKey(readFileSync(env.LEDGER_SIGNING_KEY_FILE)), source: "file" };
+  const file = env.LEDGER_SIGNING_KEY_FILE;
+  if (file) {
+    let mode: number;
+    try {
+      mode = statSync(file).mode;
+    } catch (err) {
+      throw new SigningKeyError("SIGNING_KEY_UNREADABLE", `LEDGER_SIGNING_KEY_FILE: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    checkKeyFileMode(file, mode);
+    return { privateKey: createPrivateKey(readFileSync(file)), source: "file" };
+  }
+  if (!opts.development) {
+    throw new SigningKeyError(
+      "SIGNING_KEY_REQUIRED",
+      "LEDGER_SIGNING_KEY_FILE (or LEDGER_SIGNING_KEY) is required outside development: heads signed with a throwaway key cannot be checked later. " +
+        "Make one with `npm run -s audit:key -- --generate <file>`; TAKITINI_ENV=development allows a key generated per process.",
+    );
+  }
   return { privateKey: generateKeyPairSync("ed25519").privateKey, source: "generated" };
+}
+
+/** Refuse a key file that its group or others may read, write or run (`mode`: st_mode). Pure. */
+export function checkKeyFileMode(file: string, mode: number): void {
+  const loose = mode & 0o077;
+  if (loose !== 0) {
+    throw new SigningKeyError(
+      "SIGNING_KEY_FILE_MODE",
+      `LEDGER_SIGNING_KEY_FILE: ${file} has mode ${(mode & 0o777).toString(8).padStart(4, "0")}: the signing key must be readable by its owner only (chmod 600)`,
+    );
+  }
 }
