@@ -12,9 +12,10 @@
  * Exit codes: 0 no tampering found; 1 tampering found (the first bad index and
  * its kind are named); 2 usage, key or connection error, or not a ledger.
  */
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import pg from "pg";
+import { loadWitnessedHeads } from "./witnessed.js";
+import { loadTrustedKeys } from "./trusted-keys.js";
 import { checkStore, fromHex, readStoredKeys, trustKeys, type KnownHead, type LedgerReport, type Problem, type TrustedKeys } from "../verify/index.js";
 
 const USAGE = `usage: npm run audit:verify -- --database-url <postgres://…> --trusted-key <public-key.pem> [--trusted-key <…>] [options]
@@ -24,6 +25,8 @@ const USAGE = `usage: npm run audit:verify -- --database-url <postgres://…> --
   --known-head <size>:<root>
                          a tree head recorded from an earlier check (repeatable): the ledger must still
                          hold it, which catches the newest rows and heads removed together
+  --witness <file>       a witness file (npm run audit:witness; repeatable): every head in it must be
+                         signed by a trusted key and the ledger must still hold exactly that tree
   --schema <name>        the schema holding the ledger's tables (default: the server's search_path)
   --json                 print the report as JSON on stdout
   --no-nodes             skip comparing ledger_nodes with the recomputed tree
@@ -40,6 +43,7 @@ interface Options {
   databaseUrl: string;
   keyFiles: string[];
   knownHeads: KnownHead[];
+  witnessFiles: string[];
   schema: string | undefined;
   json: boolean;
   nodes: boolean;
@@ -55,6 +59,7 @@ function options(argv: string[], env: NodeJS.ProcessEnv): Options | "help" {
         "database-url": { type: "string" },
         "trusted-key": { type: "string", multiple: true },
         "known-head": { type: "string", multiple: true },
+        witness: { type: "string", multiple: true },
         schema: { type: "string" },
         json: { type: "boolean", default: false },
         "no-nodes": { type: "boolean", default: false },
@@ -83,24 +88,11 @@ function options(argv: string[], env: NodeJS.ProcessEnv): Options | "help" {
     if (!m || !rootHash || !Number.isSafeInteger(treeSize)) throw new UsageError(`--known-head takes <tree size>:<64 hex digits of root>, not ${JSON.stringify(text)}`);
     return { treeSize, rootHash };
   });
-  return { databaseUrl, keyFiles, knownHeads, schema: v.schema, json: v.json, nodes: !v["no-nodes"], pageSize };
+  return { databaseUrl, keyFiles, knownHeads, witnessFiles: v.witness ?? [], schema: v.schema, json: v.json, nodes: !v["no-nodes"], pageSize };
 }
 
 function loadKeys(files: string[]): { trusted: TrustedKeys; ids: string[] } {
-  const pems = files.map((f) => {
-    try {
-      return readFileSync(f);
-    } catch (err) {
-      throw new UsageError(`cannot read trusted key ${f}: ${(err as Error).message}`);
-    }
-  });
-  let trusted: TrustedKeys;
-  try {
-    trusted = trustKeys(pems);
-  } catch (err) {
-    throw new UsageError(`a trusted key is not an Ed25519 public key in PEM: ${(err as Error).message}`);
-  }
-  return { trusted, ids: [...trusted.keys()] };
+  return loadTrustedKeys(files, (m) => new UsageError(m));
 }
 
 /** The URL without its password. */
@@ -120,7 +112,7 @@ function describe(p: Problem): string {
   return `index ${p.index} — ${p.kind}${node}${head}: ${p.detail}`;
 }
 
-function humanReport(r: LedgerReport, ctx: { url: string; schema: string; keyIds: string[]; storedKeyIds: string[]; nodes: boolean; known: number }): string {
+function humanReport(r: LedgerReport, ctx: { url: string; schema: string; keyIds: string[]; storedKeyIds: string[]; nodes: boolean; known: number; witnessed: number }): string {
   const lines = [
     `ledger       ${ctx.url} (schema ${ctx.schema}), one read-only snapshot`,
     `trusted keys ${ctx.keyIds.map((k) => k.slice(0, 16)).join(", ")}`,
@@ -134,6 +126,7 @@ function humanReport(r: LedgerReport, ctx: { url: string; schema: string; keyIds
         ]
       : []),
     ...(ctx.known > 0 ? [`known heads  ${ctx.known} recorded earlier, each checked against the recomputed tree`] : []),
+    ...(ctx.witnessed > 0 ? [`witnessed    ${ctx.witnessed} heads from the witness file(s), each signature checked and its root compared with the recomputed tree`] : []),
     `nodes        ${ctx.nodes ? `${r.nodes} stored nodes compared with the recomputed tree` : "not checked (--no-nodes)"}`,
   ];
   if (r.heads === 0 && r.rows > 0) lines.push("warning      no signed tree head: nothing attests these rows; check again once a head is signed");
@@ -160,6 +153,7 @@ function humanReport(r: LedgerReport, ctx: { url: string; schema: string; keyIds
 async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let opts: Options | "help";
   let keys: { trusted: TrustedKeys; ids: string[] };
+  let witnessed: KnownHead[] = [];
   try {
     opts = options(argv, env);
     if (opts === "help") {
@@ -167,6 +161,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
       return EXIT.OK;
     }
     keys = loadKeys(opts.keyFiles);
+    // Heads the oversight body's witness kept: checked like --known-head, once their signatures pass.
+    witnessed = loadWitnessedHeads(opts.witnessFiles, keys.trusted, (m) => new UsageError(m));
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     process.stderr.write(`audit:verify: ${err.message}\n\n${USAGE}\n`);
@@ -205,7 +201,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
     report = await checkStore(client, keys.trusted, {
       pageSize: opts.pageSize,
       nodes: opts.nodes,
-      knownHeads: opts.knownHeads,
+      knownHeads: [...opts.knownHeads, ...witnessed],
       ...(progress ? { onProgress: (rows: number) => process.stderr.write(`\r${rows} rows checked`) } : {}),
     });
     if (progress) process.stderr.write("\n");
@@ -218,10 +214,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
   await client.end().catch(() => undefined);
 
   if (opts.json) {
-    const out = { ...report, treeSize: report.rows, trustedKeyIds: keys.ids, schema };
+    const out = { ...report, treeSize: report.rows, trustedKeyIds: keys.ids, witnessedHeads: witnessed.length, schema };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } else {
-    process.stdout.write(`${humanReport(report, { url: redact(opts.databaseUrl), schema, keyIds: keys.ids, storedKeyIds, nodes: opts.nodes, known: opts.knownHeads.length })}\n`);
+    process.stdout.write(`${humanReport(report, { url: redact(opts.databaseUrl), schema, keyIds: keys.ids, storedKeyIds, nodes: opts.nodes, known: opts.knownHeads.length, witnessed: witnessed.length })}\n`);
   }
   return report.ok ? EXIT.OK : EXIT.TAMPERED;
 }
