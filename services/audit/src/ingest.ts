@@ -1,8 +1,9 @@
-import { IntelligenceEvent, type DecisionRecord } from "@takitini/proto";
+import { ConflictRecord, IntelligenceEvent, type DecisionRecord } from "@takitini/proto";
 import { backoffDelay, Counter, Gauge, HEADERS, headerValue, logKafkaRefusal, sleep, type Backoff, type Logger, type Registry } from "@takitini/runtime";
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
+import { CONFLICT_KIND } from "./ledger/conflict.js";
 import type { BatchOutcome, Ledger, SqlSession } from "./ledger/index.js";
-import { fromAccess, fromDecision, fromPublish, fromRefusal, fromRefusalSummary, publishRecord, revisionsOf, type Appendable } from "./oversight/records.js";
+import { fromAccess, fromConflict, fromDecision, fromPublish, fromRefusal, fromRefusalSummary, publishRecord, revisionsOf, type Appendable } from "./oversight/records.js";
 import { writeIndex } from "./oversight/store.js";
 import { decodeAuditRecord, type AuditRecord } from "./records.js";
 import { isTransientDatabaseError } from "./recovery.js";
@@ -97,7 +98,10 @@ export async function appendRecords(ledger: Ledger, records: readonly Appendable
     records.map((r) => r.ledger),
     async (tx, added) => {
       if (fence) await fence(tx);
-      await writeIndex(tx, added.map((a) => ({ index: a.index, row: byId.get(a.record.recordId)! })));
+      // A conflict record (a held id with other bytes) is made by the ledger: its row comes from its own bytes.
+      const rowOf = (a: (typeof added)[number]) =>
+        a.record.kind === CONFLICT_KIND ? fromConflict(ConflictRecord.decode(a.record.payload), new Date(a.appendedAtMs)).index : byId.get(a.record.recordId)!;
+      await writeIndex(tx, added.map((a) => ({ index: a.index, row: rowOf(a) })));
     },
   );
 }
@@ -156,6 +160,7 @@ export class LedgerIngest {
   private databaseFailing = false;
   private readonly appended: Counter<"kind">;
   private readonly duplicates: Counter;
+  private readonly conflicts: Counter<"kind">;
   private readonly deadLetters: Counter<"reason">;
   private readonly provenanceMismatches: Counter<"topic">;
   private readonly restarts: Counter<"reason">;
@@ -175,7 +180,8 @@ export class LedgerIngest {
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     const registers = [opts.metrics];
     this.appended = new Counter({ name: "audit_records_appended_total", help: "Records appended to the ledger, by kind", labelNames: ["kind"], registers });
-    this.duplicates = new Counter({ name: "audit_records_duplicate_total", help: "Redelivered records already in the ledger (same id)", registers });
+    this.duplicates = new Counter({ name: "audit_records_duplicate_total", help: "Redelivered records already in the ledger (same id and bytes, or a conflict already kept)", registers });
+    this.conflicts = new Counter({ name: "audit_record_conflicts_total", help: "Record ids that arrived again with different bytes, kept as conflict records, by the record's kind", labelNames: ["kind"], registers });
     this.deadLetters = new Counter({ name: "audit_dead_letters_total", help: "Records dead-lettered, by reason", labelNames: ["reason"], registers });
     this.provenanceMismatches = new Counter({ name: "audit_provenance_mismatches_total", help: "Records dead-lettered because their topic's writer may not write their kind (a decision on an access or refusals topic), by topic", labelNames: ["topic"], registers });
     this.restarts = new Counter({ name: "audit_ingest_restarts_total", help: "Times the ingest's Kafka consumer was restarted after a crash or a failed start, by the error's name", labelNames: ["reason"], registers });
@@ -305,8 +311,17 @@ export class LedgerIngest {
         if (!out) return;
         const kinds = new Map(records.map((r) => [r.ledger.recordId, r.index.kind]));
         for (const o of out.outcomes) {
-          if (o.appended) this.appended.inc({ kind: kinds.get(o.recordId) ?? "unknown" });
-          else this.duplicates.inc();
+          const kind = kinds.get(o.recordId) ?? "unknown";
+          if (o.appended) this.appended.inc({ kind });
+          else if (o.conflict?.appended) {
+            // The same id with different bytes: kept as a linked conflict record. Ids, indices and hashes only — never the bytes.
+            this.appended.inc({ kind: CONFLICT_KIND });
+            this.conflicts.inc({ kind });
+            this.opts.logger.warn(
+              { code: "RECORD_CONFLICT", kind, recordId: o.recordId, originalIndex: o.index, conflictRecordId: o.conflict.recordId, conflictIndex: o.conflict.index },
+              "a record id arrived again with different bytes: appended as a conflict record linked to the original",
+            );
+          } else this.duplicates.inc();
         }
       }
       const last = chunk[chunk.length - 1]!;

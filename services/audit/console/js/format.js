@@ -38,6 +38,7 @@ export const KIND_LABELS = {
   policy_revision: "Policy revision",
   refusal: "Refusal",
   refusal_summary: "Refusals (window summary)",
+  conflict: "Conflict (an id again with other bytes)",
 };
 
 /** @param {string} kind */

@@ -39,6 +39,7 @@ export const RECORD_FILTERS = [
       ["policy_revision", "Policy revision"],
       ["refusal", "Refusal"],
       ["refusal_summary", "Refusals (window summary)"],
+      ["conflict", "Conflict (an id again with other bytes)"],
     ],
   },
   {

@@ -2,11 +2,18 @@
  * The ledger on the real PostgreSQL server from the global setup. Each test gets
  * its own schema, so tests never see each other's rows.
  */
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+import { ConflictRecord, DecisionRecord, Outcome } from "@takitini/proto";
 import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { CompactTree, createSigner, encodeEntry, leafHash, type HeadSigner } from "../merkle/index.js";
+import { appendRecords } from "../ingest.js";
+import { CompactTree, createSigner, decodeEntry, encodeEntry, leafHash, type HeadSigner } from "../merkle/index.js";
+import { flagAnomalies } from "../oversight/anomaly.js";
+import { decision } from "../oversight/decisions.fixture.js";
+import { fromDecision } from "../oversight/records.js";
+import { anomalySeries, recordById } from "../oversight/store.js";
 import { checkStore, trustKeys, verifyConsistency, verifyInclusion, type LedgerReport } from "../verify/index.js";
+import { conflictRecordId, sha256Hex } from "./conflict.js";
 import { HeadSchedule, Ledger, LedgerError, type LedgerRecord } from "./ledger.js";
 import { loadMigrations } from "./migrate.js";
 import { pgDatabase, type SqlDatabase } from "./sql.js";
@@ -342,5 +349,91 @@ describe("tampering with the stored ledger is detected", () => {
     const { tamper, check } = await signedLedger();
     await tamper("update ledger_heads set root_hash = sha256(root_hash) where tree_size = 10");
     expect((await check()).firstBad).toMatchObject({ kind: "head-signature", index: 10 });
+  });
+});
+
+/**
+ * Conflicts are kept: a record id that arrives again with different bytes is
+ * appended as a linked conflict record (never dropped), a redelivered conflict is
+ * one leaf, the same bytes stay a duplicate, the index and the anomalies show it,
+ * and the ledger still verifies.
+ */
+const rec = (recordId: string, text: string): LedgerRecord => ({ recordId, kind: "decision", payload: Buffer.from(text) });
+
+describe("a record id again with different bytes", () => {
+  it("is appended as a linked conflict record; redelivered it is one leaf; the same bytes stay a duplicate", async () => {
+    const { pool } = await freshSchema();
+    const ledger = await openLedger(pool);
+    await ledger.appendBatch([rec("x", "version a"), rec("y", "other")]);
+
+    const first = await ledger.appendBatch([rec("x", "version b")]);
+    expect(first).toMatchObject({ appended: 1, conflicts: 1, treeSize: 3 });
+    const o = first.outcomes[0]!;
+    expect(o).toMatchObject({ recordId: "x", index: 0, appended: false, conflict: { recordId: `conflict:x:${sha256Hex(Buffer.from("version b"))}`, index: 2, appended: true } });
+    const leaf = (await ledger.leaf(2))!;
+    expect(leaf).toMatchObject({ kind: "conflict", recordId: o.conflict!.recordId });
+    const c = ConflictRecord.decode(decodeEntry(leaf.entry).payload);
+    expect(c).toMatchObject({ originalRecordId: "x", originalIndex: "0", originalKind: "decision", newKind: "decision", originalSha256: sha256Hex(Buffer.from("version a")) });
+    expect(Buffer.from(c.newPayload).toString()).toBe("version b");
+
+    // The same conflict again (a redelivery of version b): nothing new, the conflict's index reported.
+    const again = await ledger.appendBatch([rec("x", "version b")]);
+    expect(again).toMatchObject({ appended: 0, conflicts: 0, treeSize: 3 });
+    expect(again.outcomes[0]).toMatchObject({ appended: false, conflict: { index: 2, appended: false } });
+    // The original bytes again: a plain duplicate.
+    const dup = await ledger.appendBatch([rec("x", "version a")]);
+    expect(dup).toMatchObject({ appended: 0, conflicts: 0 });
+    expect(dup.outcomes[0]!.conflict).toBeUndefined();
+    // A third version: a conflict of its own.
+    const third = await ledger.appendBatch([rec("x", "version c")]);
+    expect(third.outcomes[0]).toMatchObject({ index: 0, conflict: { index: 3, appended: true } });
+
+    // Within one batch: the second version of a new id is a conflict of the first.
+    const batch = await ledger.appendBatch([rec("z", "one"), rec("z", "two"), rec("z", "one")]);
+    expect(batch).toMatchObject({ appended: 2, conflicts: 1 });
+    expect(batch.outcomes.map((x) => [x.index, x.appended, x.conflict?.index])).toEqual([
+      [4, true, undefined],
+      [4, false, 5],
+      [4, false, undefined],
+    ]);
+
+    await ledger.signHead();
+    expect(await checkStore(pool, trusted)).toMatchObject({ ok: true, rows: 6 });
+  });
+
+  it("keeps even a version whose conflict id was taken first by a forged record (a conflict of that conflict)", async () => {
+    const { pool } = await freshSchema();
+    const ledger = await openLedger(pool);
+    await ledger.appendBatch([rec("x", "version a")]);
+    const taken = conflictRecordId("x", sha256Hex(Buffer.from("version d")));
+    await ledger.appendBatch([{ recordId: taken, kind: "conflict", payload: Buffer.from("forged") }]);
+    const out = await ledger.appendBatch([rec("x", "version d")]);
+    expect(out).toMatchObject({ appended: 1, conflicts: 1 });
+    const leaf = (await ledger.leaf(out.outcomes[0]!.conflict!.index))!;
+    const outer = ConflictRecord.decode(decodeEntry(leaf.entry).payload);
+    expect(outer).toMatchObject({ originalRecordId: taken, originalKind: "conflict", newKind: "conflict" });
+    const inner = ConflictRecord.decode(outer.newPayload);
+    expect(inner).toMatchObject({ originalRecordId: "x", originalIndex: "0" });
+    expect(Buffer.from(inner.newPayload).toString()).toBe("version d");
+    expect((await checkStore(pool, trusted)).ok).toBe(true);
+  });
+
+  it("through the ingest's append: indexed as kind conflict by the new version, and flagged as an anomaly", async () => {
+    const { pool } = await freshSchema();
+    const ledger = await openLedger(pool);
+    const db = pgDatabase(pool);
+    const d = decision(randomUUID(), "customs", false, { decidedAt: new Date() });
+    const at = new Date();
+    await appendRecords(ledger, [fromDecision(d, at)]);
+    const remade = DecisionRecord.fromPartial({ ...d, outcome: Outcome.OUTCOME_ALLOW, policyRevision: "rev-2" });
+    const out = await appendRecords(ledger, [fromDecision(remade, at)]);
+    expect(out.conflicts).toBe(1);
+    const id = out.outcomes[0]!.conflict!.recordId;
+    const detail = await recordById(db, id);
+    expect(detail).toMatchObject({ row: { kind: "conflict" }, doc: { original_record_id: d.id, original_index: 0 } });
+    const { rows } = await pool.query("select kind, subscriber_id, outcome, policy_revision from audit_records where record_id = $1", [id]);
+    expect(rows).toEqual([{ kind: "conflict", subscriber_id: "customs", outcome: "allow", policy_revision: "rev-2" }]);
+    const flags = flagAnomalies(await anomalySeries(db, { windowSeconds: 3600, baseline: 24, at: new Date(Date.now() + 1000) }));
+    expect(flags).toContainEqual(expect.objectContaining({ subscriber_id: "customs", metric: "conflict", count: 1 }));
   });
 });

@@ -5,9 +5,10 @@
  *              serialises writers, so indices are dense and never interleave, and
  *              each append inserts the tree's new state (ledger_tree_states: the
  *              service never UPDATEs a row, so its role needs only INSERT and
- *              SELECT). Records whose id is already held are not appended again
- *              (the tree only grows for new ids) and report the index they
- *              already have.
+ *              SELECT). A record whose id is already held with the same bytes is
+ *              a redelivery: not appended again, it reports the index it has.
+ *              With other bytes it is kept as a linked `conflict` record
+ *              (conflict.ts), never dropped.
  * proofs       read O(log n) stored hashes (see merkle/proof.ts).
  * heads        signed on demand (signHead) or when the tree grew (signHeadIfGrown,
  *              which HeadSchedule calls at an interval).
@@ -15,6 +16,7 @@
 import {
   CompactTree,
   consistencyProof,
+  decodeEntry,
   encodeEntry,
   inclusionProof,
   leafHash,
@@ -23,6 +25,7 @@ import {
   type SignedTreeHead,
   type StoredNode,
 } from "../merkle/index.js";
+import { conflictRecord, conflictRecordId, sameRecord, sha256Hex, type HeldRecord } from "./conflict.js";
 import { migrate } from "./migrate.js";
 import { SqlHashSource } from "./source.js";
 import type { SqlDatabase, SqlSession } from "./sql.js";
@@ -41,6 +44,8 @@ export interface AppendOutcome {
   leafHash: Buffer;
   /** False when the record id was already in the ledger (or earlier in the batch). */
   appended: boolean;
+  /** The record id was held with other bytes: the conflict record that keeps these (appended now, or already held). */
+  conflict?: { recordId: string; index: number; leafHash: Buffer; appended: boolean };
 }
 
 /** Called inside the append's transaction with the leaves it added (derived indexes go here). */
@@ -48,7 +53,10 @@ export type AppendHook = (tx: SqlSession, appended: readonly { record: LedgerRec
 
 export interface BatchOutcome {
   outcomes: AppendOutcome[];
+  /** Leaves added: new records and new conflict records. */
   appended: number;
+  /** Of those, conflict records: a record id that arrived again with different bytes. */
+  conflicts: number;
   treeSize: number;
   rootHash: Buffer;
 }
@@ -82,6 +90,10 @@ export class LedgerError extends Error {
   ) {
     super(message);
   }
+}
+
+interface Held extends HeldRecord {
+  leafHash: Buffer;
 }
 
 interface StateRow {
@@ -148,30 +160,62 @@ export class Ledger {
     if (!tree || tree.size !== state.treeSize) tree = await loadTree(tx, state);
     const working = tree.clone();
 
-    const ids = [...new Set(records.map((r) => r.recordId))];
-    const known = new Map<string, { index: number; leafHash: Buffer }>();
-    if (ids.length > 0) {
-      const { rows } = await tx.query<{ record_id: string; idx: string; leaf_hash: Buffer }>(
-        "select record_id, idx, leaf_hash from ledger_leaves where record_id = any($1::text[])",
-        [ids],
+    // What the ledger holds under each record id, and under the conflict id each record would get if its id is held with other bytes.
+    const known = new Map<string, Held>();
+    const looked = new Set<string>();
+    const lookup = async (ids: string[]) => {
+      const fresh = [...new Set(ids)].filter((id) => !looked.has(id));
+      if (fresh.length === 0) return;
+      for (const id of fresh) looked.add(id);
+      const { rows } = await tx.query<{ record_id: string; idx: string; kind: string; entry: Buffer; leaf_hash: Buffer }>(
+        "select record_id, idx, kind, entry, leaf_hash from ledger_leaves where record_id = any($1::text[])",
+        [fresh],
       );
-      for (const r of rows) known.set(r.record_id, { index: Number(r.idx), leafHash: r.leaf_hash });
-    }
+      for (const r of rows) known.set(r.record_id, { recordId: r.record_id, index: Number(r.idx), kind: r.kind, payload: decodeEntry(r.entry).payload, leafHash: r.leaf_hash });
+    };
+    await lookup(records.flatMap((r) => [r.recordId, conflictRecordId(r.recordId, sha256Hex(r.payload))]));
 
     const now = this.clock();
     const leaves: { index: number; record: LedgerRecord; entry: Buffer; hash: Buffer }[] = [];
     const nodes: StoredNode[] = [];
-    const outcomes: AppendOutcome[] = records.map((record) => {
-      const held = known.get(record.recordId);
-      if (held) return { recordId: record.recordId, index: held.index, leafHash: held.leafHash, appended: false };
+    const place = (record: LedgerRecord): Held => {
       const index = working.size;
       const entry = encodeEntry({ index, appendedAtMs: now, kind: record.kind, recordId: record.recordId, payload: record.payload });
       const hash = leafHash(entry);
       nodes.push(...working.append(hash));
       leaves.push({ index, record, entry, hash });
-      known.set(record.recordId, { index, leafHash: hash });
-      return { recordId: record.recordId, index, leafHash: hash, appended: true };
-    });
+      const held = { recordId: record.recordId, index, kind: record.kind, payload: record.payload, leafHash: hash };
+      known.set(record.recordId, held);
+      return held;
+    };
+    const outcomes: AppendOutcome[] = [];
+    for (const record of records) {
+      const held = known.get(record.recordId);
+      if (!held) {
+        const added = place(record);
+        outcomes.push({ recordId: record.recordId, index: added.index, leafHash: added.leafHash, appended: true });
+        continue;
+      }
+      const outcome: AppendOutcome = { recordId: record.recordId, index: held.index, leafHash: held.leafHash, appended: false };
+      outcomes.push(outcome);
+      // The same id with other bytes: kept as a conflict record linked to the original (and a conflict id
+      // that is itself held with other bytes — only a forged id could be — gets a conflict of its own).
+      let original = held;
+      let incoming = record;
+      while (!sameRecord(original, incoming)) {
+        const conflict = conflictRecord(original, incoming);
+        await lookup([conflict.recordId]);
+        const heldConflict = known.get(conflict.recordId);
+        if (!heldConflict) {
+          const added = place(conflict);
+          outcome.conflict = { recordId: conflict.recordId, index: added.index, leafHash: added.leafHash, appended: true };
+          break;
+        }
+        outcome.conflict = { recordId: conflict.recordId, index: heldConflict.index, leafHash: heldConflict.leafHash, appended: false };
+        original = heldConflict;
+        incoming = conflict;
+      }
+    }
 
     const rootHash = working.root();
     if (leaves.length > 0) {
@@ -204,7 +248,8 @@ export class Ledger {
     }
     // Committed by the caller; on failure appendBatch drops the cache.
     this.tree = working;
-    return { outcomes, appended: leaves.length, treeSize: working.size, rootHash };
+    const conflicts = outcomes.filter((o) => o.conflict?.appended).length;
+    return { outcomes, appended: leaves.length, conflicts, treeSize: working.size, rootHash };
   }
 
   /** The current (unsigned) tree size and root. */

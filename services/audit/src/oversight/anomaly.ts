@@ -6,10 +6,14 @@
  * baseline mean, and more than `sigmas` standard deviations above it (with the
  * deviation floored at 1, so a flat baseline of zeros does not flag every
  * single event). A subscriber without enough history is judged against what it has.
+ *
+ * Conflicts (a record id that arrived again with different bytes, kept as a
+ * `conflict` record) have no baseline to be judged against: any in the latest
+ * window is flagged.
  */
 export interface Series {
   subscriberId: string;
-  metric: "allow" | "deny" | "access";
+  metric: "allow" | "deny" | "access" | "conflict";
   /** Counts per window, oldest first; the last is the window judged. */
   counts: number[];
 }
@@ -40,7 +44,7 @@ export function flagAnomalies(series: readonly Series[], rules: AnomalyRules = D
     const mean = base.length === 0 ? 0 : base.reduce((a, b) => a + b, 0) / base.length;
     const sd = base.length === 0 ? 0 : Math.sqrt(base.reduce((a, b) => a + (b - mean) ** 2, 0) / base.length);
     const ratio = count / Math.max(mean, 1);
-    if (count >= rules.minCount && ratio >= rules.minRatio && count > mean + rules.sigmas * Math.max(sd, 1)) {
+    if (s.metric === "conflict" ? count > 0 : count >= rules.minCount && ratio >= rules.minRatio && count > mean + rules.sigmas * Math.max(sd, 1)) {
       out.push({ subscriber_id: s.subscriberId, metric: s.metric, count, baseline_mean: round(mean), baseline_sd: round(sd), ratio: round(ratio) });
     }
   }

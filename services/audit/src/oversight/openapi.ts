@@ -174,7 +174,7 @@ const anomalies: Json = {
         type: "object",
         properties: {
           subscriber_id: str,
-          metric: { type: "string", enum: ["allow", "deny", "access"] },
+          metric: { type: "string", enum: ["allow", "deny", "access", "conflict"], description: "conflict: records whose id arrived again with different bytes, kept as conflict records — any in the window is flagged" },
           count: int,
           baseline_mean: { type: "number" },
           baseline_sd: { type: "number" },

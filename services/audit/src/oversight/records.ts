@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import {
   AccessRecord,
+  ConflictRecord,
   DecisionRecord,
   IntelligenceEvent,
   OversightQueryRecord,
@@ -9,12 +10,13 @@ import {
   RefusalRecord,
   RefusalSummary,
 } from "@takitini/proto";
+import { conflictRecordId } from "../ledger/conflict.js";
 import type { LedgerRecord } from "../ledger/index.js";
 import { accessToApi, refusalSummaryToApi, refusalToApi, toApi } from "../records.js";
 import { outcomeOf } from "../reports/outcome.js";
 
 /** What the ledger holds, by kind. */
-export const KINDS = ["publish", "decision", "access", "oversight_query", "policy_revision", "refusal", "refusal_summary"] as const;
+export const KINDS = ["publish", "decision", "access", "oversight_query", "policy_revision", "refusal", "refusal_summary", "conflict"] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** Searchable columns of one record (audit_records), derived from its bytes. */
@@ -226,4 +228,44 @@ export function revisionsOf(decisions: readonly DecisionRecord[], at: Date): App
   return [...seen.values()].map((d) =>
     fromPolicyRevision(PolicyRevisionRecord.fromPartial({ revision: d.policyRevision, firstSeenAt: d.decidedAt ?? at, firstDecisionId: d.id }), at),
   );
+}
+
+/** A record's index row from its kind and bytes, for the kinds a conflict can carry; undefined for a kind not known here. */
+const FROM_BYTES: Record<string, (bytes: Uint8Array, at: Date) => Appendable> = {
+  decision: (b, at) => fromDecision(DecisionRecord.decode(b), at),
+  access: (b, at) => fromAccess(AccessRecord.decode(b), at),
+  publish: (b, at) => fromPublish(PublishRecord.decode(b), at),
+  policy_revision: (b, at) => fromPolicyRevision(PolicyRevisionRecord.decode(b), at),
+  oversight_query: (b, at) => fromOversightQuery(OversightQueryRecord.decode(b), at),
+  refusal: (b, at) => fromRefusal(RefusalRecord.decode(b), at),
+  refusal_summary: (b, at) => fromRefusalSummary(RefusalSummary.decode(b), at),
+};
+
+/**
+ * A record id that arrived again with different bytes (ledger/conflict.ts),
+ * dated when it was appended. Searchable by the new version's columns (its
+ * subscriber, event, region, …) under kind `conflict`; the doc links the
+ * original and shows the new version in its API form.
+ */
+export function fromConflict(c: ConflictRecord, at: Date): Appendable {
+  const recordId = conflictRecordId(c.originalRecordId, c.newSha256);
+  let newer: IndexRow | undefined;
+  try {
+    newer = FROM_BYTES[c.newKind]?.(c.newPayload, at).index;
+  } catch {
+    newer = undefined; // bytes that do not decode as their kind: kept in the leaf, shown by their hash
+  }
+  const doc = {
+    original_record_id: c.originalRecordId,
+    original_index: Number(c.originalIndex),
+    original_kind: c.originalKind,
+    new_kind: c.newKind,
+    original_sha256: c.originalSha256,
+    new_sha256: c.newSha256,
+    new_record: newer?.doc ?? null,
+  };
+  return {
+    ledger: { recordId, kind: "conflict", payload: ConflictRecord.encode(c).finish() },
+    index: { ...(newer ?? blank(recordId, "conflict", at, doc)), recordId, kind: "conflict", occurredAt: at, doc },
+  };
 }

@@ -240,12 +240,14 @@ export async function anomalySeries(db: SqlSession, q: { windowSeconds: number; 
   const since = new Date(q.at.getTime() - (q.baseline + 1) * q.windowSeconds * 1000);
   const { rows } = await db.query<{ subscriber_id: string; metric: Series["metric"]; w: number; n: string }>(
     `select subscriber_id,
-            case when kind = 'decision' then outcome else 'access' end as metric,
+            case when kind = 'conflict' then 'conflict' when kind = 'decision' then outcome else 'access' end as metric,
             floor(extract(epoch from ($1::timestamptz - occurred_at)) / $2)::int as w,
             count(*) as n
      from audit_records
-     where occurred_at > $3 and occurred_at <= $1 and subscriber_id <> ''
-       and (kind = 'decision' or (kind = 'access' and action in ('delivered', 'briefing_viewed')))
+     where occurred_at > $3 and occurred_at <= $1
+       and ((subscriber_id <> '' and (kind = 'decision' or (kind = 'access' and action in ('delivered', 'briefing_viewed'))))
+            -- a conflict record, whoever it concerns (a publish's has no subscriber)
+            or kind = 'conflict')
      group by 1, 2, 3`,
     [q.at, q.windowSeconds, since],
   );
