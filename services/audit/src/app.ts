@@ -14,6 +14,8 @@ import { recordOversightQuery } from "./oversight/recording.js";
 import { LedgerRefusals, type RefusalCounter } from "./oversight/refusals.js";
 import { ADMINISTRATORS, permits, refusalMessage } from "./oversight/roles.js";
 import { anomalySeries, disclosureStats, recordById, searchRecords, whoHasSeen } from "./oversight/store.js";
+import { registerReportRoutes } from "./reports/route.js";
+import type { QuarterlyReports } from "./reports/service.js";
 
 export const auditErrors = defineErrors({
   OVERSIGHT_CREDENTIAL_REQUIRED: { status: 401, message: "an oversight credential is required (Authorization: Bearer <token>, or log in at /console/login)" },
@@ -44,6 +46,8 @@ export interface AppDeps {
    * window of 60 s of the app's own, appended when the app closes if not before.
    */
   refusals?: RefusalCounter;
+  /** Quarterly outcome reports (GET /v1/reports/quarterly; reports/): without them the route answers 503 REPORTS_UNAVAILABLE. */
+  reports?: QuarterlyReports;
 }
 
 declare module "fastify" {
@@ -305,6 +309,8 @@ async function oversightApi(v1: FastifyInstance, deps: AppDeps, refusals: Refusa
     req.resultCount = 1;
     return { from: p.size1, to: p.size2, consistency: p.proof.map((x) => x.toString("hex")) };
   });
+
+  registerReportRoutes(v1, deps.reports);
 
   // The first API's routes, kept for its clients: decisions only, by event, subscriber, outcome.
   v1.get("/decisions", async (req) => {

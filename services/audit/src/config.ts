@@ -118,6 +118,8 @@ export const configSchema = baseConfig.extend({
   /** PEM certificate chain and private key for the gRPC service: both or neither. Without them it serves plaintext on 127.0.0.1 only. */
   GRPC_TLS_CERT: z.string().min(1).optional(),
   GRPC_TLS_KEY: z.string().min(1).optional(),
+  /** Headless Chromium that prints the quarterly reports' PDF (Debian's chromium); without it format=pdf answers 503 REPORT_PDF_UNAVAILABLE. */
+  CHROMIUM_PATH: z.string().min(1).default("/usr/bin/chromium"),
 }).superRefine((c, ctx) => {
   if (c.AUDIT_OVERSIGHT_ACCOUNTS_FILE === undefined && c.AUDIT_OVERSIGHT_TOKENS_FILE === undefined) {
     ctx.addIssue({ code: "custom", path: ["AUDIT_OVERSIGHT_ACCOUNTS_FILE"], message: "required: the oversight accounts file" });

@@ -5,6 +5,9 @@ import { registerConsole } from "./console/plugin.js";
 import { accountsFile, readConfig } from "./config.js";
 import { HeadSchedule, Ledger, openDatabase } from "./ledger/index.js";
 import { createSigner, loadSigningKey, SigningKeyError } from "./merkle/index.js";
+import { chromiumPdf } from "./reports/pdf.js";
+import { reportSigner } from "./reports/record.js";
+import { QuarterlyReports } from "./reports/service.js";
 import { HeadPublisher } from "./witness/publisher.js";
 import { oversightAccounts } from "./oversight/credentials.js";
 import { closeOversightGrpc, createOversightGrpcServer, listenOversightGrpc } from "./oversight/grpc.js";
@@ -57,6 +60,8 @@ const db = database.db;
 logger.info({ database: database.kind, location: database.location }, "ledger database open");
 
 const ledger = await Ledger.open(db, { signer: createSigner(key.privateKey) });
+// Quarterly outcome reports (GET /v1/reports/quarterly), signed with the ledger's key and recorded as report leaves.
+const reports = new QuarterlyReports({ db, ledger, signer: reportSigner(key.privateKey, ledger.signer.publicKey, ledger.signer.keyId), pdf: chromiumPdf(config.CHROMIUM_PATH) });
 const heads = new HeadSchedule(ledger, config.HEAD_INTERVAL_MS, (err) => logger.error({ err }, "signing a tree head failed"));
 
 const kafka = createKafka({ clientId: "takitini-audit", brokers: config.KAFKA_BROKERS, logger, security: readKafkaSecurity(config) });
@@ -103,6 +108,7 @@ const http = await buildApp({
   ledger,
   gate,
   refusals,
+  reports,
   readiness: [
     { name: "database", check: () => databaseAnswers(db, 2000) },
     { name: "ledger-writer", check: () => writer.readiness().ready },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { anomaliesQuery, pageQuery, recordsQuery, statsQuery } from "./query.js";
+import { reportQuery } from "../reports/route.js";
 import { SESSION_COOKIE } from "./credentials.js";
 import { KINDS } from "./records.js";
 
@@ -275,6 +276,28 @@ const operations: Operation[] = [
     description: "Flagged when the latest window's count is at least 10, at least 3× the baseline mean and more than 3 standard deviations above it.",
     parameters: parametersOf(anomaliesQuery, "query", { baseline: "how many earlier windows make the baseline", at: "end of the window judged (default now)" }),
     responses: { "200": json(anomalies, "the flags"), "400": invalid },
+  },
+  {
+    method: "get",
+    path: "/v1/reports/quarterly",
+    operationId: "quarterlyReport",
+    summary: "The quarterly outcome report of a Police district or the country, with the previous quarter's figures",
+    description:
+      "Every figure is a count or a sum over ledger leaves dated in the quarter (New Zealand calendar quarters): publish records' outcome summaries, decisions, refusals. Rendered as HTML, PDF (headless Chromium), CSV per table, or the report as JSON; signed with the ledger key and recorded as a `report` leaf. Headers `x-takitini-report-id`, `x-takitini-report-leaf`, `x-takitini-report-sha256` (the body's hash, as signed).",
+    parameters: parametersOf(reportQuery, "query", { quarter: "YYYY-Qn", region: "national or a district code", table: "with format=csv: the table" }),
+    responses: {
+      "200": {
+        description: "the report: JSON (format=json), or text/html, application/pdf, text/csv",
+        content: {
+          "application/json": { schema: { type: "object", properties: { report: { type: "object", additionalProperties: true }, record: { type: "object", additionalProperties: true }, ledger: { type: "object", properties: { index: int } }, pdf_available: { type: "boolean" } } } },
+          "text/html": { schema: { type: "string" } },
+          "application/pdf": { schema: { type: "string", format: "binary" } },
+          "text/csv": { schema: { type: "string" } },
+        },
+      },
+      "400": invalid,
+      "503": error("REPORT_PDF_UNAVAILABLE (format=pdf without Chromium) or REPORTS_UNAVAILABLE"),
+    },
   },
   {
     method: "get",

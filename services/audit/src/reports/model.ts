@@ -83,6 +83,8 @@ export interface ReportRow {
   changeRatio: number | null;
   /** The total row of its table. */
   total?: boolean;
+  /** When not the table's unit. */
+  unit?: Unit;
 }
 
 export interface ReportTable {
@@ -109,9 +111,9 @@ export interface QuarterlyReport {
   tables: ReportTable[];
 }
 
-const row = (labels: string[], current: number, previous: number, total = false): ReportRow => {
+const row = (labels: string[], current: number, previous: number, total = false, unit?: Unit): ReportRow => {
   const change = round(current - previous);
-  return { labels, current: round(current), previous: round(previous), change, changeRatio: previous === 0 ? null : round(change / previous, 4), ...(total ? { total } : {}) };
+  return { labels, current: round(current), previous: round(previous), change, changeRatio: previous === 0 ? null : round(change / previous, 4), ...(total ? { total } : {}), ...(unit ? { unit } : {}) };
 };
 const round = (x: number, places = 2) => Math.round(x * 10 ** places) / 10 ** places;
 
@@ -215,7 +217,7 @@ export function buildReport(input: ReportInput): QuarterlyReport {
   const prev = pick(input.prior, previous);
   const sc = sums(cur.publishes);
   const sp = sums(prev.publishes);
-  const measureRow = (label: string, measure: string, category = "*", scale = 1) => row([label], get(sc, measure, category) * scale, get(sp, measure, category) * scale);
+  const measureRow = (label: string, measure: string, category = "*", scale = 1, unit?: Unit) => row([label], get(sc, measure, category) * scale, get(sp, measure, category) * scale, false, unit);
 
   const tables: ReportTable[] = [
     {
@@ -266,17 +268,17 @@ export function buildReport(input: ReportInput): QuarterlyReport {
       description: "Funding reported by MSD community-resilience reports published in the quarter, the people they served and the sessions delivered.",
       labelHeaders: ["Measure"],
       unit: "count",
-      rows: [measureRow("Funding reported (NZD)", "funding_cents", "*", 0.01), measureRow("People served", "people_served"), measureRow("Sessions delivered", "sessions")],
+      rows: [measureRow("Funding reported (NZD)", "funding_cents", "*", 0.01, "nzd"), measureRow("People served", "people_served"), measureRow("Sessions delivered", "sessions")],
     },
     {
       id: "drug_harm",
       caption: "Drug-harm indicators: wastewater testing",
       description: "Police wastewater indicators published in the quarter: samples, and the mean estimated weekly consumption per sample, by drug.",
       labelHeaders: ["Drug", "Measure"],
-      unit: "grams",
+      unit: "count",
       rows: categories(sc, sp, "wastewater_samples").flatMap((c) => {
         const mean = (s: Sums) => (get(s, "wastewater_samples", c) === 0 ? 0 : get(s, "wastewater_grams", c) / get(s, "wastewater_samples", c));
-        return [row([labelOf(c), "Samples"], get(sc, "wastewater_samples", c), get(sp, "wastewater_samples", c)), row([labelOf(c), "Mean estimated weekly grams"], mean(sc), mean(sp))];
+        return [row([labelOf(c), "Samples"], get(sc, "wastewater_samples", c), get(sp, "wastewater_samples", c)), row([labelOf(c), "Mean estimated weekly grams"], mean(sc), mean(sp), false, "grams")];
       }),
     },
     {
@@ -287,7 +289,7 @@ export function buildReport(input: ReportInput): QuarterlyReport {
       unit: "count",
       rows: categories(sc, sp, "border_seizures").flatMap((c) => [
         row([labelOf(c), "Seizures"], get(sc, "border_seizures", c), get(sp, "border_seizures", c)),
-        row([labelOf(c), "Grams seized"], get(sc, "seized_grams", c), get(sp, "seized_grams", c)),
+        row([labelOf(c), "Grams seized"], get(sc, "seized_grams", c), get(sp, "seized_grams", c), false, "grams"),
       ]),
     },
     {

@@ -1,0 +1,35 @@
+/**
+ * The report's PDF, printed by headless Chromium (Debian's `chromium`, driven by
+ * playwright-core, as the end-to-end suite does): the HTML page set as content
+ * with JavaScript off and every network request refused, printed to A4 with its
+ * own @page rules. One browser per rendering, closed after it: reports are rare,
+ * and nothing is left running.
+ */
+import { existsSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+export class PdfUnavailableError extends Error {}
+
+export interface PdfRenderer {
+  render(html: string): Promise<Buffer>;
+}
+
+export function chromiumPdf(executablePath: string, timeoutMs = 60_000): PdfRenderer {
+  return {
+    async render(html) {
+      if (!existsSync(executablePath)) throw new PdfUnavailableError(`Chromium not found at ${executablePath} (install Debian's chromium package or set CHROMIUM_PATH)`);
+      // Running as root (as CI does) needs --no-sandbox.
+      const browser = await chromium.launch({ executablePath, headless: true, timeout: timeoutMs, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+      try {
+        const context = await browser.newContext({ javaScriptEnabled: false });
+        await context.route("**/*", (route) => route.abort());
+        const page = await context.newPage();
+        page.setDefaultTimeout(timeoutMs);
+        await page.setContent(html, { waitUntil: "load" });
+        return await page.pdf({ format: "A4", printBackground: true, preferCSSPageSize: true, tagged: true, outline: true });
+      } finally {
+        await browser.close();
+      }
+    },
+  };
+}
