@@ -47,6 +47,13 @@ export const configSchema = baseConfig.extend({
   GROUP_ID: z.string().min(1).default("takitini-audit-ledger"),
   /** The ledger's PostgreSQL server, e.g. postgres://user:pass@127.0.0.1:5432/takitini; unset: embedded PGlite. */
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL").optional(),
+  /**
+   * The ledger's owner role, used only at start to create the schema, apply the
+   * migrations and grant DATABASE_URL's role INSERT and SELECT — then closed.
+   * Unset: the migrations must already be applied (npm run audit:migrate), except
+   * in development. The service's own role is checked either way.
+   */
+  AUDIT_MIGRATION_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL").optional(),
   /** Data directory of the embedded PostgreSQL (PGlite) used when DATABASE_URL is unset. */
   AUDIT_PGLITE_DIR: z.string().min(1).optional(),
   /** Schema the ledger lives in (created if missing). */

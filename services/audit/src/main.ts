@@ -3,7 +3,8 @@ import { AccountsFile, createAccountGate, createKafka, rateLimitSettings, readHt
 import { buildApp } from "./app.js";
 import { registerConsole } from "./console/plugin.js";
 import { accountsFile, readConfig } from "./config.js";
-import { HeadSchedule, Ledger, openDatabase } from "./ledger/index.js";
+import { HeadSchedule, Ledger } from "./ledger/index.js";
+import { LedgerStartError, openLedgerDatabase } from "./ledger/startup.js";
 import { createSigner, loadSigningKey, SigningKeyError } from "./merkle/index.js";
 import { chromiumPdf } from "./reports/pdf.js";
 import { reportSigner } from "./reports/record.js";
@@ -51,15 +52,31 @@ process.on("SIGHUP", () => void accounts.reload());
 
 // PostgreSQL at DATABASE_URL; without one, an embedded PostgreSQL (PGlite) in a data
 // directory — same schema, same queries — so a newcomer needs no database install.
-const database = await openDatabase({
-  ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { pgliteDir: config.AUDIT_PGLITE_DIR }),
-  schema: config.DATABASE_SCHEMA,
-  onPoolError: (err) => logger.error({ err }, "PostgreSQL connection error"),
-});
+// Least privilege (ledger/startup.ts): the owner's AUDIT_MIGRATION_DATABASE_URL migrates
+// and grants, then is closed; the service's role is checked and, outside development,
+// refused if it may do more than insert and select on the ledger.
+let database: Awaited<ReturnType<typeof openLedgerDatabase>>;
+try {
+  database = await openLedgerDatabase(
+    {
+      databaseUrl: config.DATABASE_URL,
+      migrationUrl: config.AUDIT_MIGRATION_DATABASE_URL,
+      pgliteDir: config.AUDIT_PGLITE_DIR,
+      schema: config.DATABASE_SCHEMA,
+      development: config.TAKITINI_ENV === "development",
+      onPoolError: (err) => logger.error({ err }, "PostgreSQL connection error"),
+    },
+    logger,
+  );
+} catch (err) {
+  if (!(err instanceof LedgerStartError)) throw err;
+  logger.fatal({ code: err.code, problems: err.problems }, err.message);
+  process.exit(1);
+}
 const db = database.db;
 logger.info({ database: database.kind, location: database.location }, "ledger database open");
 
-const ledger = await Ledger.open(db, { signer: createSigner(key.privateKey) });
+const ledger = await Ledger.open(db, { signer: createSigner(key.privateKey), migrate: false });
 // Quarterly outcome reports (GET /v1/reports/quarterly), signed with the ledger's key and recorded as report leaves.
 const reports = new QuarterlyReports({ db, ledger, signer: reportSigner(key.privateKey, ledger.signer.publicKey, ledger.signer.keyId), pdf: chromiumPdf(config.CHROMIUM_PATH) });
 const heads = new HeadSchedule(ledger, config.HEAD_INTERVAL_MS, (err) => logger.error({ err }, "signing a tree head failed"));

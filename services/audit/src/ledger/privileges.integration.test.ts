@@ -16,6 +16,8 @@ import { checkStore, trustKeys } from "../verify/index.js";
 import { Ledger } from "./ledger.js";
 import { loadMigrations, migrate, pendingMigrations } from "./migrate.js";
 import { grantServiceRole, privilegeProblems, roleFacts } from "./privileges.js";
+import { LedgerStartError, openLedgerDatabase, type LedgerStartOptions } from "./startup.js";
+import type { Logger } from "@takitini/runtime";
 import { pgDatabase } from "./sql.js";
 
 const url = inject("databaseUrl");
@@ -27,12 +29,17 @@ const ownerRole = `ledger_owner_${suffix}`;
 const serviceRole = `ledger_service_${suffix}`;
 const password = randomBytes(12).toString("hex");
 const schema = `ledger_priv_${suffix}`;
+const startSchemas = [`ledger_start_${suffix}`, `ledger_bare_${suffix}`];
 
-function as(role: string, opts: { schema?: string; max?: number } = {}): pg.Pool {
+function urlOf(role: string): string {
   const u = new URL(url);
   u.username = role;
   u.password = password;
-  const pool = new pg.Pool({ connectionString: u.toString(), max: opts.max ?? 2, options: `-c search_path=${opts.schema ?? schema}` });
+  return u.toString();
+}
+
+function as(role: string, opts: { schema?: string; max?: number } = {}): pg.Pool {
+  const pool = new pg.Pool({ connectionString: urlOf(role), max: opts.max ?? 2, options: `-c search_path=${opts.schema ?? schema}` });
   pools.push(pool);
   return pool;
 }
@@ -43,6 +50,7 @@ let service: pg.Pool;
 beforeAll(async () => {
   for (const r of [ownerRole, serviceRole]) await admin.query(`create role ${r} login password '${password}'`);
   await admin.query(`grant connect on database ${new URL(url).pathname.slice(1) || "postgres"} to ${ownerRole}, ${serviceRole}`);
+  await admin.query(`grant create on database ${new URL(url).pathname.slice(1) || "postgres"} to ${ownerRole}`);
   await admin.query(`create schema ${schema} authorization ${ownerRole}`);
   owner = as(ownerRole);
   service = as(serviceRole, { max: 4 });
@@ -52,7 +60,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(pools.map((p) => p.end()));
-  await admin.query(`drop schema if exists ${schema} cascade`);
+  for (const x of [schema, ...startSchemas]) await admin.query(`drop schema if exists ${x} cascade`);
   for (const r of [serviceRole, ownerRole]) {
     await admin.query(`drop owned by ${r}`).catch(() => undefined);
     await admin.query(`drop role if exists ${r}`);
@@ -172,5 +180,44 @@ describe("migration 010", () => {
       await pool.end();
       await admin.query(`drop schema ${old} cascade`);
     }
+  });
+});
+
+describe("the service's start (openLedgerDatabase)", () => {
+  const warnings: unknown[] = [];
+  const logger = { info: () => undefined, warn: (o: unknown) => void warnings.push(o) } as unknown as Logger;
+  const start = async (o: Partial<LedgerStartOptions>) => {
+    const database = await openLedgerDatabase({ schema: startSchemas[0]!, development: false, ...o }, logger);
+    await database.close();
+  };
+  const refusal = (o: Partial<LedgerStartOptions>) =>
+    start(o).then(
+      () => undefined,
+      (e: unknown) => e as LedgerStartError,
+    );
+
+  it("with AUDIT_MIGRATION_DATABASE_URL: the owner creates the schema, migrates and grants; the service role then passes its check", async () => {
+    await start({ databaseUrl: urlOf(serviceRole), migrationUrl: urlOf(ownerRole) });
+    const facts = await roleFacts(pgDatabase(as(serviceRole, { schema: startSchemas[0]! })));
+    expect(facts.schema).toBe(startSchemas[0]);
+    expect(privilegeProblems(facts)).toEqual([]);
+    // Started again without the owner: already migrated, the role checks out.
+    await start({ databaseUrl: urlOf(serviceRole) });
+  });
+
+  it("refuses a role that owns the ledger, naming what it may do, outside development; warns in development", async () => {
+    const err = await refusal({ databaseUrl: urlOf(ownerRole) });
+    expect(err).toBeInstanceOf(LedgerStartError);
+    expect(err!.code).toBe("AUDIT_ROLE_TOO_POWERFUL");
+    expect(err!.problems).toContain(`role ${ownerRole} owns table ledger_leaves`);
+    expect(err!.message).toContain(`role ${ownerRole} owns schema ${startSchemas[0]}`);
+    warnings.length = 0;
+    await start({ databaseUrl: urlOf(ownerRole), development: true });
+    expect(warnings).toContainEqual(expect.objectContaining({ code: "AUDIT_ROLE_TOO_POWERFUL" }));
+  });
+
+  it("refuses a ledger not migrated, and one role given as both the owner and the service", async () => {
+    expect((await refusal({ databaseUrl: urlOf(serviceRole), schema: startSchemas[1]! }))?.code).toBe("LEDGER_NOT_MIGRATED");
+    expect((await refusal({ databaseUrl: urlOf(ownerRole), migrationUrl: urlOf(ownerRole), schema: startSchemas[1]! }))?.code).toBe("AUDIT_ROLE_IS_OWNER");
   });
 });
