@@ -57,6 +57,14 @@ describe("the chart, rendered by the pinned Helm", () => {
     expect(envProblems(objects)).toEqual([]);
   });
 
+  it("gives the audit its ledger signing key readable by its own user only: copied at 0600 into a memory-backed directory", () => {
+    const spec = deployment("audit").spec.template.spec;
+    const init = spec.initContainers.find((c: { name: string }) => c.name === "ledger-signing-key");
+    expect(init.command.join(" ")).toMatch(/copyFileSync\("\/etc\/takitini\/ledger\/ledger-signing-key.pem", "\/run\/takitini\/ledger-signing-key.pem"\).*chmodSync\("\/run\/takitini\/ledger-signing-key.pem", 0o600\)/s);
+    expect(spec.volumes).toContainEqual({ name: "run", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } });
+    expect(containerEnv(objects, deployment("audit")).get("LEDGER_SIGNING_KEY_FILE")).toEqual({ value: "/run/takitini/ledger-signing-key.pem" });
+  });
+
   it("takes every credential from a Secret by name: no Secret is rendered and nothing looks like a credential", () => {
     expect(objects.filter((o) => o.kind === "Secret")).toEqual([]);
     expect(secretValueProblems(objects)).toEqual([]);
