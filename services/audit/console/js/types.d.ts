@@ -108,3 +108,31 @@ export interface ApiIssue {
 export interface ApiErrorBody {
   error: { code: string; message: string; issues: ApiIssue[] };
 }
+
+/** GET /v1/reports/quarterly?format=json (services/audit src/reports/model.ts). */
+export interface ReportRow {
+  labels: string[];
+  current: number;
+  previous: number;
+  change: number;
+  changeRatio: number | null;
+  total?: boolean;
+  unit?: "count" | "nzd" | "grams";
+}
+
+export interface ReportTable {
+  id: string;
+  caption: string;
+  description: string;
+  labelHeaders: string[];
+  unit: "count" | "nzd" | "grams";
+  rows: ReportRow[];
+}
+
+export interface QuarterlyReportAnswer {
+  report: { quarter: string; previousQuarter: string; from: string; to: string; region: string; regionName: string; tables: ReportTable[] };
+  record: { report_id: string; tree_size: number; key_id: string; html_sha256: string; pdf_sha256: string };
+  ledger: { index: number };
+  pdf_available: boolean;
+  pdf_error?: string;
+}

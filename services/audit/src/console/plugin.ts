@@ -70,6 +70,7 @@ const PAGES: Record<string, string> = {
   "/console/person": "person.html",
   "/console/charts": "charts.html",
   "/console/anomalies": "anomalies.html",
+  "/console/reports": "reports.html",
   "/console/login": "login.html",
   // where the API's POST /console/login and /console/logout send the browser
   "/console/login.html": "login.html",
