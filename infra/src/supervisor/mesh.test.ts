@@ -77,7 +77,7 @@ describe("meshServiceEnv", () => {
 describe("meshPlan", () => {
   it("runs every service from its dist with its log and admin readiness, audit first", () => {
     const plan = parsePlan(meshPlan(settings));
-    expect(plan.services.map((s) => s.name)).toEqual([...MESH_SERVICES]);
+    expect(plan.services.map((s) => s.name)).toEqual([...MESH_SERVICES, "witness"]);
     expect(plan.services[0]).toMatchObject({
       name: "audit",
       command: "/usr/bin/node",
@@ -88,6 +88,19 @@ describe("meshPlan", () => {
     });
     expect(plan).toMatchObject({ statusFile: "/repo/.takitini/supervisor.json", metricsPort: 8180, stopGraceMs: 10_000, logFile: "/repo/.takitini/logs/supervisor.log" });
     expect(plan.backoff).toEqual({ initialMs: 500, factor: 2, maxMs: 30_000, stableMs: 60_000, restart: "on-failure" });
+  });
+
+  it("runs the oversight body's witness beside the mesh, as the oversight principal, into .takitini/oversight", () => {
+    const witness = parsePlan(meshPlan(settings)).services.at(-1)!;
+    expect(witness).toEqual({
+      name: "witness",
+      command: "/usr/bin/node",
+      args: ["/repo/services/audit/dist/tools/witness.js", "--out", "/repo/.takitini/oversight/witness.jsonl", "--key", "/repo/.takitini/oversight/ledger-public-key.pem", "--brokers", "127.0.0.1:9092"],
+      env: { KAFKA_TLS_CA_FILE: "/pki/ca.crt", KAFKA_TLS_CERT_FILE: "/pki/kafka/oversight.crt", KAFKA_TLS_KEY_FILE: "/pki/kafka/oversight.key" },
+      cwd: "/repo",
+      log: "/repo/.takitini/logs/witness.log",
+    });
+    expect(parsePlan(meshPlan({ ...settings, insecureKafka: true })).services.at(-1)!.env).toEqual({ TAKITINI_INSECURE_KAFKA: "true" });
   });
 
   it("refuses to run the audit without its database", () => {

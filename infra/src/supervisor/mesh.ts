@@ -132,10 +132,39 @@ export function meshServiceSpec(s: MeshSettings, svc: MeshService): ServiceSpec 
   };
 }
 
+/**
+ * The oversight body's witness beside the mesh (`npm start`): follows the audit's
+ * heads topic as the `oversight` Kafka principal and appends every signed tree
+ * head to `.takitini/oversight/witness.jsonl`, checked against the ledger's
+ * public key (`npm run audit:verify -- --witness .takitini/oversight/witness.jsonl`).
+ * No readiness URL: it has no listener.
+ */
+export function meshWitnessSpec(s: MeshSettings): ServiceSpec {
+  const state = (...p: string[]) => join(s.stateDir, ...p);
+  return {
+    name: "witness",
+    command: s.node,
+    args: [
+      join(s.repoRoot, "services", "audit", "dist", "tools", "witness.js"),
+      "--out",
+      state("oversight", "witness.jsonl"),
+      "--key",
+      state("oversight", "ledger-public-key.pem"),
+      "--brokers",
+      s.brokers,
+    ],
+    env: s.insecureKafka
+      ? { TAKITINI_INSECURE_KAFKA: "true" }
+      : { KAFKA_TLS_CA_FILE: join(s.pkiDir, "ca.crt"), KAFKA_TLS_CERT_FILE: join(s.pkiDir, "kafka", "oversight.crt"), KAFKA_TLS_KEY_FILE: join(s.pkiDir, "kafka", "oversight.key") },
+    cwd: s.repoRoot,
+    log: state("logs", "witness.log"),
+  };
+}
+
 export function meshPlan(s: MeshSettings): SupervisorPlanInput {
   if (s.databaseUrl === undefined) throw new Error("the mesh's audit needs its database: set AUDIT_DATABASE_URL");
   return {
-    services: MESH_SERVICES.map((svc) => meshServiceSpec(s, svc)),
+    services: [...MESH_SERVICES.map((svc) => meshServiceSpec(s, svc)), meshWitnessSpec(s)],
     stopGraceMs: s.stopGraceMs,
     statusFile: join(s.stateDir, "supervisor.json"),
     metricsPort: s.metricsPort,
