@@ -1,9 +1,10 @@
-import { ConflictRecord, IntelligenceEvent, type DecisionRecord } from "@takitini/proto";
+import { IntelligenceEvent, type DecisionRecord } from "@takitini/proto";
 import { backoffDelay, Counter, Gauge, HEADERS, headerValue, logKafkaRefusal, sleep, type Backoff, type Logger, type Registry } from "@takitini/runtime";
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import { CONFLICT_KIND } from "./ledger/conflict.js";
 import type { BatchOutcome, Ledger, SqlSession } from "./ledger/index.js";
-import { fromAccess, fromConflict, fromDecision, fromPublish, fromRefusal, fromRefusalSummary, publishRecord, revisionsOf, type Appendable } from "./oversight/records.js";
+import { indexRowOf } from "./oversight/derive.js";
+import { fromAccess, fromDecision, fromPublish, fromRefusal, fromRefusalSummary, publishRecord, revisionsOf, type Appendable } from "./oversight/records.js";
 import { writeIndex } from "./oversight/store.js";
 import { decodeAuditRecord, type AuditRecord } from "./records.js";
 import { isTransientDatabaseError } from "./recovery.js";
@@ -93,15 +94,13 @@ export function ingestRecord(topic: string, partition: number, message: Pick<Kaf
  * active writer.
  */
 export async function appendRecords(ledger: Ledger, records: readonly Appendable[], fence?: (tx: SqlSession) => Promise<void>): Promise<BatchOutcome> {
-  const byId = new Map(records.map((r) => [r.ledger.recordId, r.index]));
   return ledger.appendBatch(
     records.map((r) => r.ledger),
     async (tx, added) => {
       if (fence) await fence(tx);
-      // A conflict record (a held id with other bytes) is made by the ledger: its row comes from its own bytes.
-      const rowOf = (a: (typeof added)[number]) =>
-        a.record.kind === CONFLICT_KIND ? fromConflict(ConflictRecord.decode(a.record.payload), new Date(a.appendedAtMs)).index : byId.get(a.record.recordId)!;
-      await writeIndex(tx, added.map((a) => ({ index: a.index, row: rowOf(a) })));
+      // Each row from its leaf alone (kind, id, bytes, append time) — a conflict record the ledger made included — by the
+      // derivation the verifier recomputes the index with (oversight/derive.ts): never from when the batch was read.
+      await writeIndex(tx, added.map((a) => ({ index: a.index, row: indexRowOf({ ...a.record, appendedAtMs: a.appendedAtMs }) })));
     },
   );
 }

@@ -6,8 +6,10 @@
  * copy or replica of the database in one read-only snapshot, recomputes every
  * leaf hash, the tree and its stored nodes, and checks every signed tree head
  * against the public keys it is given (never against keys the store offers).
- * Uses only the independent verifier (../verify, which shares nothing with the
- * writer but the hash definition) and node-postgres.
+ * The tree check uses only the independent verifier (../verify, which shares
+ * nothing with the writer but the hash definition) and node-postgres; then the
+ * oversight index (audit_records, audit_subjects) is recomputed from the leaves
+ * with the writer's pure mapping (../indexcheck) and compared, row by row.
  *
  * Exit codes: 0 no tampering found; 1 tampering found (the first bad index and
  * its kind are named); 2 usage, key or connection error, or not a ledger.
@@ -16,6 +18,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { loadWitnessedHeads } from "./witnessed.js";
 import { loadTrustedKeys } from "./trusted-keys.js";
+import { checkStoredIndex, describeIndexProblem, hasIndex, indexSummary, withIndex, type IndexProblem, type IndexReport } from "../indexcheck/index.js";
 import { checkStore, fromHex, readStoredKeys, trustKeys, type KnownHead, type LedgerReport, type Problem, type TrustedKeys } from "../verify/index.js";
 
 const USAGE = `usage: npm run audit:verify -- --database-url <postgres://…> --trusted-key <public-key.pem> [--trusted-key <…>] [options]
@@ -30,6 +33,7 @@ const USAGE = `usage: npm run audit:verify -- --database-url <postgres://…> --
   --schema <name>        the schema holding the ledger's tables (default: the server's search_path)
   --json                 print the report as JSON on stdout
   --no-nodes             skip comparing ledger_nodes with the recomputed tree
+  --no-index             skip recomputing the oversight index (audit_records, audit_subjects) from the leaves
   --page-size <n>        rows per read (default 5000)
   -h, --help             this text
 
@@ -47,6 +51,8 @@ interface Options {
   schema: string | undefined;
   json: boolean;
   nodes: boolean;
+  /** Recompute audit_records and audit_subjects from the leaves and compare. */
+  index: boolean;
   pageSize: number;
 }
 
@@ -63,6 +69,7 @@ function options(argv: string[], env: NodeJS.ProcessEnv): Options | "help" {
         schema: { type: "string" },
         json: { type: "boolean", default: false },
         "no-nodes": { type: "boolean", default: false },
+        "no-index": { type: "boolean", default: false },
         "page-size": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -88,7 +95,7 @@ function options(argv: string[], env: NodeJS.ProcessEnv): Options | "help" {
     if (!m || !rootHash || !Number.isSafeInteger(treeSize)) throw new UsageError(`--known-head takes <tree size>:<64 hex digits of root>, not ${JSON.stringify(text)}`);
     return { treeSize, rootHash };
   });
-  return { databaseUrl, keyFiles, knownHeads, witnessFiles: v.witness ?? [], schema: v.schema, json: v.json, nodes: !v["no-nodes"], pageSize };
+  return { databaseUrl, keyFiles, knownHeads, witnessFiles: v.witness ?? [], schema: v.schema, json: v.json, nodes: !v["no-nodes"], index: !v["no-index"], pageSize };
 }
 
 function loadKeys(files: string[]): { trusted: TrustedKeys; ids: string[] } {
@@ -106,13 +113,16 @@ function redact(url: string): string {
   }
 }
 
-function describe(p: Problem): string {
+type VerifyReport = ReturnType<typeof withIndex<Problem, LedgerReport>>;
+
+function describe(p: Problem | IndexProblem): string {
+  if ("table" in p) return describeIndexProblem(p);
   const node = p.node ? ` [node level ${p.node.level}, index ${p.node.index}]` : "";
   const head = p.head ? ` [head of size ${p.head.treeSize} signed at ${new Date(p.head.timestampMs).toISOString()}]` : "";
   return `index ${p.index} — ${p.kind}${node}${head}: ${p.detail}`;
 }
 
-function humanReport(r: LedgerReport, ctx: { url: string; schema: string; keyIds: string[]; storedKeyIds: string[]; nodes: boolean; known: number; witnessed: number }): string {
+function humanReport(r: VerifyReport, ctx: { url: string; schema: string; keyIds: string[]; storedKeyIds: string[]; nodes: boolean; index: boolean; known: number; witnessed: number }): string {
   const lines = [
     `ledger       ${ctx.url} (schema ${ctx.schema}), one read-only snapshot`,
     `trusted keys ${ctx.keyIds.map((k) => k.slice(0, 16)).join(", ")}`,
@@ -128,6 +138,7 @@ function humanReport(r: LedgerReport, ctx: { url: string; schema: string; keyIds
     ...(ctx.known > 0 ? [`known heads  ${ctx.known} recorded earlier, each checked against the recomputed tree`] : []),
     ...(ctx.witnessed > 0 ? [`witnessed    ${ctx.witnessed} heads from the witness file(s), each signature checked and its root compared with the recomputed tree`] : []),
     `nodes        ${ctx.nodes ? `${r.nodes} stored nodes compared with the recomputed tree` : "not checked (--no-nodes)"}`,
+    `index        ${r.index ? indexSummary(r.index) : ctx.index ? "not present in this schema (no audit_records, audit_subjects)" : "not checked (--no-index)"}`,
   ];
   if (r.heads === 0 && r.rows > 0) lines.push("warning      no signed tree head: nothing attests these rows; check again once a head is signed");
   const unknown = r.problems.filter((p) => p.kind === "head-signature" && /unknown-key/.test(p.detail)).length;
@@ -140,7 +151,8 @@ function humanReport(r: LedgerReport, ctx: { url: string; schema: string; keyIds
   if (r.ok) {
     lines.push("result       OK: no tampering found");
   } else {
-    lines.push(`result       TAMPERING FOUND: first bad index ${r.firstBad!.index} (${r.firstBad!.kind})`);
+    const first = r.firstBad!;
+    lines.push(`result       TAMPERING FOUND: first bad index ${first.index} (${first.kind}${"table" in first ? ` in ${first.table}` : ""})`);
     lines.push(`             ${describe(r.firstBad!)}`);
     const others = r.problems.filter((p) => p !== r.firstBad);
     if (others.length > 0) lines.push(`other problems (${others.length}${r.nodeProblems > r.problems.filter((p) => p.kind.startsWith("node-")).length ? `; ${r.nodeProblems} node problems in all` : ""}):`);
@@ -178,7 +190,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
   // an error between statements would end the process with a stack trace instead.
   client.on("error", () => undefined);
   const progress = process.stderr.isTTY && !opts.json;
-  let report: LedgerReport;
+  let report: VerifyReport;
   let schema: string;
   let storedKeyIds: string[] = [];
   try {
@@ -198,13 +210,17 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
     } catch {
       storedKeyIds = []; // only a hint for a key mismatch; the check never uses them
     }
-    report = await checkStore(client, keys.trusted, {
+    const tree = await checkStore(client, keys.trusted, {
       pageSize: opts.pageSize,
       nodes: opts.nodes,
       knownHeads: [...opts.knownHeads, ...witnessed],
       ...(progress ? { onProgress: (rows: number) => process.stderr.write(`\r${rows} rows checked`) } : {}),
     });
     if (progress) process.stderr.write("\n");
+    // In the same snapshot: the derived tables as the leaves imply them.
+    let index: IndexReport | undefined;
+    if (opts.index && (await hasIndex(client))) index = await checkStoredIndex(client, opts.pageSize);
+    report = withIndex(tree, index);
     await client.query("rollback");
   } catch (err) {
     process.stderr.write(`audit:verify: ${redact(opts.databaseUrl)}: ${(err as Error).message}\n`);
@@ -217,7 +233,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
     const out = { ...report, treeSize: report.rows, trustedKeyIds: keys.ids, witnessedHeads: witnessed.length, schema };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } else {
-    process.stdout.write(`${humanReport(report, { url: redact(opts.databaseUrl), schema, keyIds: keys.ids, storedKeyIds, nodes: opts.nodes, known: opts.knownHeads.length, witnessed: witnessed.length })}\n`);
+    process.stdout.write(`${humanReport(report, { url: redact(opts.databaseUrl), schema, keyIds: keys.ids, storedKeyIds, nodes: opts.nodes, index: opts.index, known: opts.knownHeads.length, witnessed: witnessed.length })}\n`);
   }
   return report.ok ? EXIT.OK : EXIT.TAMPERED;
 }

@@ -1,0 +1,51 @@
+/**
+ * One record of every kind the ledger holds, as its leaf (kind, record id,
+ * payload bytes), for the index derivation's and the index check's tests. A
+ * kind added to KINDS needs a sample here (derive.test.ts checks).
+ */
+import { AccessAction, AccessRecord, Agency, Classification, ConflictRecord, IntelligenceEvent, OversightQueryRecord, PolicyRevisionRecord, RefusalRecord, RefusalSummary } from "@takitini/proto";
+import { conflictRecord } from "../ledger/conflict.js";
+import { decision } from "./decisions.fixture.js";
+import { fromAccess, fromConflict, fromDecision, fromOversightQuery, fromPolicyRevision, fromPublish, fromRefusal, fromRefusalSummary, publishRecord, type Appendable, type Kind } from "./records.js";
+
+const at = new Date("2026-11-20T02:00:00Z");
+const held = fromDecision(decision("7d3c1a52-0000-4000-8000-000000000001", "customs", true), at).ledger;
+
+/** `n` distinguishes records of one kind (ids, subjects). */
+export function sampleOf(kind: Kind, n = 0): Appendable {
+  const eventId = `7d3c1a52-0000-4000-8000-${String(n).padStart(12, "0")}`;
+  switch (kind) {
+    case "decision":
+      return fromDecision(decision(eventId, "customs", n % 2 === 0, { subjectIds: [`police/person/P${n}`, "police/vehicle/V1", `police/person/P${n}`] }), at);
+    case "publish": {
+      const event = IntelligenceEvent.fromPartial({
+        id: eventId,
+        sourceAgency: Agency.AGENCY_POLICE,
+        eventType: "police.organised_crime_noting",
+        classification: Classification.CLASSIFICATION_RESTRICTED,
+        publishedAt: at,
+        subjects: [{ entity: { $case: "person", value: { subjectId: `police/person/P${n}`, fullName: "Hēmi Tāwhiri" } } }],
+      });
+      const bytes = IntelligenceEvent.encode(event).finish();
+      return fromPublish(publishRecord(event, bytes, { topic: "takitini.police.v1", partition: 0, offset: String(n) }), at);
+    }
+    case "access":
+      return fromAccess(AccessRecord.fromPartial({ id: `access-${n}`, action: AccessAction.ACCESS_ACTION_DELIVERED, subscriberId: "customs", channel: "grpc.subscribe", sessionId: "s", eventId, occurredAt: at }), at);
+    case "oversight_query":
+      return fromOversightQuery(
+        OversightQueryRecord.fromPartial({ id: `query-${n}`, officer: "Aroha", channel: "http", method: "GET", route: "/v1/subjects/:id/disclosures", parameters: [{ name: "id", value: "police/person/P1" }], status: 200, resultCount: 1, officerRole: "reviewer" }),
+        at,
+      );
+    case "policy_revision":
+      return fromPolicyRevision(PolicyRevisionRecord.fromPartial({ revision: `rev-${n}`, firstSeenAt: at, firstDecisionId: "d-1" }), at);
+    case "refusal":
+      return fromRefusal(RefusalRecord.fromPartial({ id: `r-${n}`, service: "police-adapter", door: "http", code: "MARKING_BELOW_FLOOR", principal: "spiffe://takitini/police", recordType: "police.organised_crime_noting", fieldPaths: ["classification"], status: 403, occurredAt: at }), at);
+    case "refusal_summary":
+      return fromRefusalSummary(RefusalSummary.fromPartial({ id: `s-${n}`, service: "briefing", door: "http", code: "CREDENTIAL_REQUIRED", route: "/v1/briefings", windowStart: new Date(at.getTime() - 60_000), windowEnd: at, count: 3 + n, distinctAddresses: 2 }), at);
+    case "conflict": {
+      const again = fromDecision(decision("7d3c1a52-0000-4000-8000-000000000001", "customs", true, { policyRevision: `rev-${n + 2}` }), at).ledger;
+      const c = conflictRecord({ recordId: held.recordId, index: 0, kind: held.kind, payload: held.payload }, again);
+      return fromConflict(ConflictRecord.decode(c.payload), at);
+    }
+  }
+}
