@@ -10,6 +10,14 @@
 #                                             url, port, dir, pid, log
 #   postgres.sh stop --dir D [--remove]       fast shutdown; --remove deletes D afterwards
 #   postgres.sh status --dir D                exit 0 if running (prints pid), 3 if not
+#   postgres.sh audit-roles --url U [--schema S]
+#                                             on the server at U (a superuser's URL): the audit ledger's two roles
+#                                             (least privilege) — takitini_audit_owner, which owns the ledger's
+#                                             tables and runs its migrations, and takitini_audit, the service's,
+#                                             which the owner grants INSERT and SELECT only — with passwords derived
+#                                             from U (stable across runs); tables an earlier superuser-run ledger left in S
+#                                             (default public) are handed to the owner; prints key=value lines:
+#                                             audit_url (the service's), audit_owner_url
 #
 # PostgreSQL refuses to run as root: as root the cluster is owned by and runs as the
 # `postgres` system user the package creates; otherwise as the current user. The
@@ -49,7 +57,7 @@ as_owner() {
   fi
 }
 
-dir="" port="${TAKITINI_PG_PORT:-55432}" remove=0
+dir="" port="${TAKITINI_PG_PORT:-55432}" remove=0 url="" schema="public"
 settings=()
 cmd="${1:-}"; shift || true
 while [ $# -gt 0 ]; do
@@ -57,6 +65,8 @@ while [ $# -gt 0 ]; do
     --dir) dir="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
     --remove) remove=1; shift ;;
+    --url) url="$2"; shift 2 ;;
+    --schema) schema="$2"; shift 2 ;;
     -c) settings+=("$2"); shift 2 ;;
     *) die "unknown argument: $1" ;;
   esac
@@ -130,5 +140,38 @@ case "$cmd" in
     bin="$(find_bindir)"
     if as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then head -n 1 "$dir/data/postmaster.pid"; else exit 3; fi
     ;;
-  *) die "usage: postgres.sh {install|bindir|start [--dir D] [--port N] [-c name=value]...|stop --dir D [--remove]|status --dir D}" ;;
+  audit-roles)
+    [ -n "$url" ] || die "audit-roles needs --url (a superuser's connection URL)"
+    [[ "$schema" =~ ^[a-z_][a-z0-9_]{0,62}$ ]] || die "--schema takes a lower-case SQL identifier"
+    psql_bin="$(find_bindir 2>/dev/null)/psql"
+    [ -x "$psql_bin" ] || psql_bin="$(command -v psql || true)"
+    [ -n "$psql_bin" ] || die "psql not found"
+    # Each role's password is derived from the superuser's URL (secret, in the cluster's 0600 url file):
+    # the same every run, so running this again (npm start, a test worker) never breaks a live connection.
+    owner_pw="$(printf '%s|takitini_audit_owner' "$url" | sha256sum | cut -c1-32)"
+    service_pw="$(printf '%s|takitini_audit' "$url" | sha256sum | cut -c1-32)"
+    # Idempotent: the roles are made once. The owner may create the ledger's schema; the service
+    # role gets nothing here (the owner's migration step grants it).
+    "$psql_bin" "$url" -q -v ON_ERROR_STOP=1 -v owner_pw="$owner_pw" -v service_pw="$service_pw" -v schema="$schema" >/dev/null <<'SQL' || die "could not create the audit's roles"
+do $$ begin create role takitini_audit_owner login; exception when duplicate_object then null; end $$;
+do $$ begin create role takitini_audit login; exception when duplicate_object then null; end $$;
+alter role takitini_audit_owner nosuperuser nocreaterole nocreatedb password :'owner_pw';
+alter role takitini_audit nosuperuser nocreaterole nocreatedb nobypassrls password :'service_pw';
+select format('grant create, connect on database %I to takitini_audit_owner', current_database()) \gexec
+select format('grant connect on database %I to takitini_audit', current_database()) \gexec
+select format('grant usage, create on schema %I to takitini_audit_owner', :'schema') where exists (select from pg_namespace where nspname = :'schema') \gexec
+-- A ledger an earlier version made as the superuser: its tables, views and functions go to the owner.
+select format('alter %s %s owner to takitini_audit_owner', case c.relkind when 'v' then 'view' else 'table' end, c.oid::regclass)
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+ where n.nspname = :'schema' and c.relkind in ('r', 'p', 'v') and (c.relname like 'ledger\_%' or c.relname like 'audit\_%')
+   and pg_get_userbyid(c.relowner) <> 'takitini_audit_owner' \gexec
+select format('alter function %s owner to takitini_audit_owner', p.oid::regprocedure)
+  from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+ where n.nspname = :'schema' and p.proname like 'ledger\_%' and pg_get_userbyid(p.proowner) <> 'takitini_audit_owner' \gexec
+SQL
+    base="${url%%@*}"; host="${url#*@}"; scheme="${base%%://*}"
+    echo "audit_url=$scheme://takitini_audit:$service_pw@$host"
+    echo "audit_owner_url=$scheme://takitini_audit_owner:$owner_pw@$host"
+    ;;
+  *) die "usage: postgres.sh {install|bindir|start [--dir D] [--port N] [-c name=value]...|stop --dir D [--remove]|status --dir D|audit-roles --url U [--schema S]}" ;;
 esac

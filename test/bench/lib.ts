@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { ensurePki, environmentFor, loadTopicDeclarations, meshPublishers, pkiFiles, provideKafka, providePostgres, redactUrl, type ProvidedKafka, type TopicDeclaration } from "@takitini/infra";
+import { auditRoles, ensurePki, environmentFor, loadTopicDeclarations, meshPublishers, pkiFiles, provideKafka, providePostgres, redactUrl, type ProvidedKafka, type TopicDeclaration } from "@takitini/infra";
 import { readEventIdKey, type EventIdKey } from "@takitini/runtime";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -146,7 +146,17 @@ export function auditBenchEnv(databaseUrl: string, run: string): Record<string, 
   const dir = mkdtempSync(join(tmpdir(), "takitini-bench-oversight-"));
   const token = randomBytes(24).toString("base64url");
   writeFileSync(join(dir, "tokens.json"), JSON.stringify({ [createHash("sha256").update(token).digest("hex")]: "benchmark" }));
-  return { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: `bench_${run.replace(/[^a-z0-9]/g, "_")}`, AUDIT_OVERSIGHT_TOKENS_FILE: join(dir, "tokens.json"), GRPC_PORT: "0" };
+  // Least privilege, as in production: the ledger's service role, its owner migrating at start (databaseUrl is a superuser's).
+  const roles = auditRoles(databaseUrl);
+  return {
+    DATABASE_URL: roles.serviceUrl,
+    AUDIT_MIGRATION_DATABASE_URL: roles.ownerUrl,
+    DATABASE_SCHEMA: `bench_${run.replace(/[^a-z0-9]/g, "_")}`,
+    AUDIT_OVERSIGHT_TOKENS_FILE: join(dir, "tokens.json"),
+    GRPC_PORT: "0",
+    // A benchmark machine: heads signed with a key generated per process.
+    TAKITINI_ENV: "development",
+  };
 }
 
 export interface Proc {

@@ -3,7 +3,7 @@ import { createHash, randomUUID, X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort as infraFreePort } from "@takitini/infra";
+import { auditRoles, freePort as infraFreePort } from "@takitini/infra";
 import { getCACertificates, setDefaultCACertificates } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { createAccount } from "@takitini/runtime";
@@ -169,14 +169,20 @@ export const { token: OVERSIGHT_TOKEN, entry: OVERSIGHT_ACCOUNT } = await create
 export const oversightHeaders = { authorization: `Bearer ${OVERSIGHT_TOKEN}` };
 let accountsFile: string | undefined;
 
-/** An audit service's database (its own schema per run), credential and a quick head schedule. */
+/**
+ * An audit service's database (its own schema per run), credential and a quick head schedule.
+ * `databaseUrl` is the suite's superuser: the audit runs under least privilege, as the
+ * ledger's service role (insert and select only), its owner role migrating at start.
+ */
 export function auditEnv(databaseUrl: string, run: string): Record<string, string> {
+  const roles = auditRoles(databaseUrl);
   if (!accountsFile) {
     accountsFile = join(mkdtempSync(join(tmpdir(), "takitini-e2e-oversight-")), "accounts.json");
     writeFileSync(accountsFile, JSON.stringify({ accounts: [OVERSIGHT_ACCOUNT] }), { mode: 0o600 });
   }
   return {
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: roles.serviceUrl,
+    AUDIT_MIGRATION_DATABASE_URL: roles.ownerUrl,
     DATABASE_SCHEMA: `e2e_${run.replace(/[^a-z0-9]/g, "_")}`,
     AUDIT_OVERSIGHT_ACCOUNTS_FILE: accountsFile,
     HEAD_INTERVAL_MS: "1000",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseStartOutput, postgresSettings, redactUrl, startArgs } from "./launcher.js";
+import { parseAuditRolesOutput, parseStartOutput, postgresSettings, redactUrl, startArgs } from "./launcher.js";
 
 describe("the PostgreSQL launcher's arguments", () => {
   it("turns off durability only for throwaway clusters", () => {
@@ -41,5 +41,15 @@ describe("the PostgreSQL launcher's arguments", () => {
   it("hides the password in logged URLs", () => {
     expect(redactUrl("postgres://takitini:secret@127.0.0.1:5555/postgres")).toBe("postgres://takitini:***@127.0.0.1:5555/postgres");
     expect(redactUrl("not a url")).toBe("(unparseable URL)");
+  });
+});
+
+describe("postgres.sh audit-roles output", () => {
+  it("gives the service's and the owner's URLs, and refuses output without them", () => {
+    expect(parseAuditRolesOutput("audit_url=postgres://takitini_audit:a@h:1/db\naudit_owner_url=postgres://takitini_audit_owner:b@h:1/db\n")).toEqual({
+      serviceUrl: "postgres://takitini_audit:a@h:1/db",
+      ownerUrl: "postgres://takitini_audit_owner:b@h:1/db",
+    });
+    expect(() => parseAuditRolesOutput("audit_url=postgres://x\n")).toThrow(/audit_owner_url/);
   });
 });

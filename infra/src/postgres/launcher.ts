@@ -70,6 +70,20 @@ export function parseStartOutput(stdout: string): LaunchedCluster {
   return { url, port, dir: get("dir"), pid, log: get("log") };
 }
 
+/** The audit ledger's two roles (`postgres.sh audit-roles`): the service's connection (insert and select only) and the owner's (migrations). */
+export interface AuditRoleUrls {
+  serviceUrl: string;
+  ownerUrl: string;
+}
+
+/** What `postgres.sh audit-roles` prints. */
+export function parseAuditRolesOutput(stdout: string): AuditRoleUrls {
+  const serviceUrl = /^audit_url=(.+)$/m.exec(stdout)?.[1]?.trim();
+  const ownerUrl = /^audit_owner_url=(.+)$/m.exec(stdout)?.[1]?.trim();
+  if (!serviceUrl || !ownerUrl) throw new Error("postgres.sh audit-roles printed no audit_url= or audit_owner_url=");
+  return { serviceUrl, ownerUrl };
+}
+
 /** A connection URL with its password hidden, for logs. */
 export function redactUrl(url: string): string {
   try {

@@ -4,9 +4,10 @@
  * says, since it tests the launcher itself. (The `select 1` check with a client
  * lives in services/audit, which depends on pg.)
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { providePostgres, tcpAnswers, type ProvidedPostgres } from "./provide.js";
+import { auditRoles, parseAuditRolesOutput, POSTGRES_SCRIPT, providePostgres, tcpAnswers, type ProvidedPostgres } from "./provide.js";
 
 let pg: ProvidedPostgres | undefined;
 afterAll(() => pg?.stop());
@@ -22,6 +23,13 @@ describe("a local throwaway PostgreSQL cluster", () => {
     expect(u.password.length).toBeGreaterThanOrEqual(16);
     expect(await tcpAnswers("127.0.0.1", Number(u.port), 2000)).toBe(true);
     expect(statSync(`${pg.dir}/data`).uid).not.toBe(0);
+    // The audit ledger's roles (least privilege): made once, the same passwords every run, neither a superuser.
+    const roles = auditRoles(pg.url);
+    expect(parseAuditRolesOutput(execFileSync("bash", [POSTGRES_SCRIPT, "audit-roles", "--url", pg.url], { encoding: "utf8" }))).toEqual(roles);
+    const ask = (url: string, sql: string) => execFileSync("psql", [url, "-tAc", sql], { encoding: "utf8" }).trim();
+    expect(ask(roles.serviceUrl, "select current_user || ' ' || rolsuper || rolcreaterole || rolcreatedb from pg_roles where rolname = current_user")).toBe("takitini_audit falsefalsefalse");
+    expect(ask(roles.ownerUrl, "select current_user || ' ' || rolsuper || ' ' || has_database_privilege(current_database(), 'CREATE') from pg_roles where rolname = current_user")).toBe("takitini_audit_owner false true");
+    expect(ask(roles.serviceUrl, "select has_database_privilege(current_database(), 'CREATE')")).toBe("f");
     await pg.stop();
     await pg.stop(); // idempotent
     expect(existsSync(pg.dir!)).toBe(false);

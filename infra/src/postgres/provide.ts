@@ -1,11 +1,11 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../kafka/ports.js";
 import { startWatchdog } from "../kafka/process.js";
-import { parseStartOutput, POSTGRES_SCRIPT, postgresSettings, redactUrl, startArgs, type SettingValue } from "./launcher.js";
+import { parseAuditRolesOutput, parseStartOutput, POSTGRES_SCRIPT, postgresSettings, redactUrl, startArgs, type AuditRoleUrls, type SettingValue } from "./launcher.js";
 
 export type PostgresMode = "external" | "local";
 
@@ -105,4 +105,21 @@ export async function providePostgres(opts: ProvidePostgresOptions = {}): Promis
   throw new Error(`no PostgreSQL server could be provided:\n - external: DATABASE_URL is not set\n - local: ${(lastError as Error).message}`);
 }
 
-export { parseStartOutput, POSTGRES_SCRIPT, postgresSettings, redactUrl, startArgs, type LaunchedCluster, type SettingValue } from "./launcher.js";
+const auditRolesMade = new Map<string, AuditRoleUrls>();
+
+/**
+ * The audit ledger's roles on the server a superuser's `url` reaches (least
+ * privilege: `postgres.sh audit-roles`): made once, with passwords derived from
+ * `url`, so calling again — another test file, another process — changes
+ * nothing. Synchronous, for the test stacks' environment builders; remembered per url.
+ */
+export function auditRoles(url: string, env: NodeJS.ProcessEnv = process.env): AuditRoleUrls {
+  const made = auditRolesMade.get(url);
+  if (made) return made;
+  const out = execFileSync("bash", [POSTGRES_SCRIPT, "audit-roles", "--url", url], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const roles = parseAuditRolesOutput(out);
+  auditRolesMade.set(url, roles);
+  return roles;
+}
+
+export { parseAuditRolesOutput, type AuditRoleUrls, parseStartOutput, POSTGRES_SCRIPT, postgresSettings, redactUrl, startArgs, type LaunchedCluster, type SettingValue } from "./launcher.js";

@@ -123,6 +123,11 @@ describe("meshSettingsFromEnv", () => {
     const s = meshSettingsFromEnv({ AUDIT_DATABASE_URL: "postgres://x", TAKITINI_KAFKA_PORT: "9192", TAKITINI_STATE_DIR: "/s" });
     expect(s).toMatchObject({ brokers: "127.0.0.1:9192", stateDir: "/s", pkiDir: "/s/pki", demoRate: 6, insecureKafka: false, instanceId: "local-0", metricsPort: 8180 });
   });
+  it("gives the audit its own role's URL and the ledger owner's (least privilege), when the launcher has both", () => {
+    const s = meshSettingsFromEnv({ AUDIT_DATABASE_URL: "postgres://takitini_audit@h/db", AUDIT_MIGRATION_DATABASE_URL: "postgres://takitini_audit_owner@h/db" });
+    expect(meshServiceEnv(s, "audit")).toMatchObject({ DATABASE_URL: "postgres://takitini_audit@h/db", AUDIT_MIGRATION_DATABASE_URL: "postgres://takitini_audit_owner@h/db" });
+    expect(meshServiceEnv(meshSettingsFromEnv({ AUDIT_DATABASE_URL: "postgres://x" }), "audit")).not.toHaveProperty("AUDIT_MIGRATION_DATABASE_URL");
+  });
   it("takes an existing cluster, the PKI dir and the demo rate", () => {
     const s = meshSettingsFromEnv({ KAFKA_BROKERS: "a:1, b:2", TAKITINI_PKI_DIR: "/p", TAKITINI_DEMO_RATE: "0", TAKITINI_INSECURE_KAFKA: "true" });
     expect(s).toMatchObject({ brokers: "a:1,b:2", pkiDir: "/p", demoRate: 0, insecureKafka: true });

@@ -47,8 +47,10 @@ export interface MeshSettings {
   stateDir: string;
   pkiDir: string;
   brokers: string;
-  /** The audit ledger's PostgreSQL; required to run the audit. */
+  /** The audit ledger's PostgreSQL as the service's role (insert and select only); required to run the audit. */
   databaseUrl?: string;
+  /** The ledger's owner role, which migrates and grants at the audit's start (least privilege); unset: the audit's own role migrates (development). */
+  migrationDatabaseUrl?: string;
   demoRate: number;
   insecureKafka: boolean;
   instanceId: string;
@@ -76,6 +78,7 @@ export function meshServiceEnv(s: MeshSettings, svc: MeshService): Record<string
     case "audit":
       Object.assign(own, {
         ...(s.databaseUrl === undefined ? {} : { DATABASE_URL: s.databaseUrl }),
+        ...(s.migrationDatabaseUrl === undefined ? {} : { AUDIT_MIGRATION_DATABASE_URL: s.migrationDatabaseUrl }),
         AUDIT_OVERSIGHT_ACCOUNTS_FILE: state("oversight", "accounts.json"),
         LEDGER_SIGNING_KEY_FILE: state("oversight", "ledger-signing-key.pem"),
         // npm start is a development machine (the key above is still required to be owner-only).
@@ -177,6 +180,7 @@ const meshEnvSchema = z.object({
   KAFKA_BROKERS: brokerList.optional(),
   TAKITINI_KAFKA_PORT: z.coerce.number().int().min(1).max(65535).default(9092),
   AUDIT_DATABASE_URL: z.string().min(1).optional(),
+  AUDIT_MIGRATION_DATABASE_URL: z.string().min(1).optional(),
   TAKITINI_STATE_DIR: z.string().min(1).optional(),
   TAKITINI_PKI_DIR: z.string().min(1).optional(),
   TAKITINI_DEMO_RATE: z.coerce.number().nonnegative().default(6),
@@ -197,6 +201,7 @@ export function meshSettingsFromEnv(env: Record<string, string | undefined> = pr
     pkiDir: c.TAKITINI_PKI_DIR ?? join(stateDir, "pki"),
     brokers: (c.KAFKA_BROKERS ?? [`127.0.0.1:${c.TAKITINI_KAFKA_PORT}`]).join(","),
     ...(c.AUDIT_DATABASE_URL === undefined ? {} : { databaseUrl: c.AUDIT_DATABASE_URL }),
+    ...(c.AUDIT_MIGRATION_DATABASE_URL === undefined ? {} : { migrationDatabaseUrl: c.AUDIT_MIGRATION_DATABASE_URL }),
     demoRate: c.TAKITINI_DEMO_RATE,
     insecureKafka: c.TAKITINI_INSECURE_KAFKA === "true",
     instanceId: c.INSTANCE_ID,

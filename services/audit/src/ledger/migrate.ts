@@ -33,8 +33,8 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
   return parseMigrationNames(readdirSync(dir)).map((m) => ({ version: m.version, name: m.name, sql: readFileSync(`${dir}/${m.file}`, "utf8") }));
 }
 
-/** Apply the migrations not yet applied; returns the versions applied now. */
-export async function migrate(db: SqlDatabase, migrations: readonly Migration[] = loadMigrations()): Promise<number[]> {
+/** Apply the migrations not yet applied, then `after` (grants) in the same transaction and under the same lock; returns the versions applied now. */
+export async function migrate(db: SqlDatabase, migrations: readonly Migration[] = loadMigrations(), after?: (tx: SqlSession) => Promise<void>): Promise<number[]> {
   return db.transaction(async (tx) => {
     await tx.query("select pg_advisory_xact_lock(hashtext(current_schema() || '.ledger_migrations'))");
     await tx.query(
@@ -48,6 +48,7 @@ export async function migrate(db: SqlDatabase, migrations: readonly Migration[] 
       await tx.query("insert into ledger_migrations (version, name) values ($1, $2)", [m.version, m.name]);
       applied.push(m.version);
     }
+    if (after) await after(tx);
     return applied;
   });
 }

@@ -34,9 +34,8 @@ export async function grantServiceRole(owner: SqlSession, role: string, schema: 
 
 /** On the owner's connection: apply the migrations not yet applied, then grant `role` its insert and select. Returns the versions applied now. */
 export async function migrateAndGrant(owner: SqlDatabase, role: string, schema: string): Promise<number[]> {
-  const applied = await migrate(owner);
-  await grantServiceRole(owner, role, schema);
-  return applied;
+  // One transaction under the migrations' lock: two instances starting at once never GRANT concurrently ("tuple concurrently updated").
+  return migrate(owner, undefined, (tx) => grantServiceRole(tx, role, schema));
 }
 
 /** What the connected role may do on one table of its schema. */
