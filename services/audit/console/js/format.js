@@ -39,6 +39,7 @@ export const KIND_LABELS = {
   refusal: "Refusal",
   refusal_summary: "Refusals (window summary)",
   conflict: "Conflict (an id again with other bytes)",
+  report: "Outcome report (signed rendering)",
 };
 
 /** @param {string} kind */

@@ -40,6 +40,7 @@ export const RECORD_FILTERS = [
       ["refusal", "Refusal"],
       ["refusal_summary", "Refusals (window summary)"],
       ["conflict", "Conflict (an id again with other bytes)"],
+      ["report", "Outcome report (signed rendering)"],
     ],
   },
   {

@@ -21,8 +21,10 @@ import {
   PublishRecord,
   RefusalRecord,
   RefusalSummary,
+  ReportRecord,
 } from "@takitini/proto";
 import { decodeEntry } from "../merkle/entry.js";
+import { fromReport } from "../reports/record.js";
 import { fromAccess, fromConflict, fromDecision, fromOversightQuery, fromPolicyRevision, fromPublish, fromRefusal, fromRefusalSummary, KINDS, type IndexRow, type Kind } from "./records.js";
 
 /** What a leaf holds, as its entry encodes it (merkle/entry.ts). */
@@ -46,6 +48,7 @@ export const DERIVATIONS: { readonly [K in Kind]: Derivation } = {
   refusal: (b, at) => fromRefusal(RefusalRecord.decode(b), at).index,
   refusal_summary: (b, at) => fromRefusalSummary(RefusalSummary.decode(b), at).index,
   conflict: (b, at) => fromConflict(ConflictRecord.decode(b), at).index,
+  report: (b, at) => fromReport(ReportRecord.decode(b), at).index,
 };
 
 export const isKind = (kind: string): kind is Kind => (KINDS as readonly string[]).includes(kind);

@@ -16,7 +16,7 @@ import { accessToApi, refusalSummaryToApi, refusalToApi, toApi } from "../record
 import { outcomeOf } from "../reports/outcome.js";
 
 /** What the ledger holds, by kind. */
-export const KINDS = ["publish", "decision", "access", "oversight_query", "policy_revision", "refusal", "refusal_summary", "conflict"] as const;
+export const KINDS = ["publish", "decision", "access", "oversight_query", "policy_revision", "refusal", "refusal_summary", "conflict", "report"] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** Searchable columns of one record (audit_records), derived from its bytes. */

@@ -3,7 +3,8 @@
  * payload bytes), for the index derivation's and the index check's tests. A
  * kind added to KINDS needs a sample here (derive.test.ts checks).
  */
-import { AccessAction, AccessRecord, Agency, Classification, ConflictRecord, IntelligenceEvent, OversightQueryRecord, PolicyRevisionRecord, RefusalRecord, RefusalSummary } from "@takitini/proto";
+import { AccessAction, AccessRecord, Agency, Classification, ConflictRecord, IntelligenceEvent, OversightQueryRecord, PolicyRevisionRecord, RefusalRecord, RefusalSummary, ReportRecord } from "@takitini/proto";
+import { fromReport } from "../reports/record.js";
 import { conflictRecord } from "../ledger/conflict.js";
 import { decision } from "./decisions.fixture.js";
 import { fromAccess, fromConflict, fromDecision, fromOversightQuery, fromPolicyRevision, fromPublish, fromRefusal, fromRefusalSummary, publishRecord, type Appendable, type Kind } from "./records.js";
@@ -47,5 +48,10 @@ export function sampleOf(kind: Kind, n = 0): Appendable {
       const c = conflictRecord({ recordId: held.recordId, index: 0, kind: held.kind, payload: held.payload }, again);
       return fromConflict(ConflictRecord.decode(c.payload), at);
     }
+    case "report":
+      return fromReport(
+        ReportRecord.fromPartial({ id: `2026-Q3:eastern:${String(n).padStart(32, "0")}`, quarter: "2026-Q3", region: n % 2 === 0 ? "eastern" : "national", generatedAt: at, treeSize: String(10 + n), rootHash: "ab".repeat(32), htmlSha256: "cd".repeat(32), pdfSha256: "", csv: [{ table: "operations", sha256: "ef".repeat(32) }], keyId: "01".repeat(32), signature: "c2ln" }),
+        at,
+      );
   }
 }

@@ -102,7 +102,7 @@ export function fromReport(r: ReportRecord, at: Date): Appendable {
     ledger: { recordId, kind: "report", payload: ReportRecord.encode(r).finish() },
     index: {
       recordId,
-      kind: "report" as never,
+      kind: "report",
       occurredAt: r.generatedAt ?? at,
       agency: "",
       subscriberId: "",

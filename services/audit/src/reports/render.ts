@@ -50,6 +50,7 @@ table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; break-insi
 caption { text-align: left; font-weight: 700; padding: .25rem 0; color: #0b2545; }
 th, td { border: 1px solid #5c5c5c; padding: .3rem .5rem; vertical-align: top; }
 thead th { background: #0b2545; color: #ffffff; text-align: left; }
+tbody th { text-align: left; font-weight: 600; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr.total th, tr.total td { font-weight: 700; background: #eef1f5; }
 td.up, td.down { font-weight: 600; }
@@ -101,7 +102,7 @@ export function renderHtml(report: QuarterlyReport, period: string, p: Provenanc
 <body>
 <main>
 <h1>${esc(title)}</h1>
-<p class="meta">${esc(period)} (quarter ${esc(report.quarter)}, New Zealand time: from ${esc(report.from)} up to ${esc(report.to)} UTC), compared with ${esc(report.previousQuarter)}.</p>
+<p class="meta">${esc(period)}, New Zealand time (quarter ${esc(report.quarter)}: from ${esc(report.from)} up to ${esc(report.to)}), compared with the quarter before, ${esc(report.previousQuarter)}.</p>
 <p class="meta">Every figure is a count or a sum over records in the Takitini audit ledger dated in the quarter, computed at tree size ${p.treeSize} (root <code>${esc(p.rootHash)}</code>). This page, its PDF and its CSV tables are signed with the ledger key <code>${esc(p.keyId)}</code> and recorded in the ledger as a report record.</p>
 <nav aria-label="Tables"><ul>${report.tables.map((t) => `<li><a href="#h-${t.id}">${esc(t.caption)}</a></li>`).join("")}</ul></nav>
 ${report.tables.map((t) => tableHtml(report, t)).join("\n")}
