@@ -115,7 +115,16 @@ describe("outcomeOf", () => {
   });
 
   it("never carries a name, reference, place or free text: only listed measures, lower-case codes and numbers", () => {
-    const all = [highwater].map(outcomeOf).flat();
+    const events = [
+      highwater,
+      event({ $case: "mbieExploitationComplaint", value: { complaintRef: "REF-99", industry: Industry.INDUSTRY_HORTICULTURE, indicators: [], jobFeeLocation: 0 as never, jobFeeNzd: 4000, workersAffected: 7, employerSubjectId: "P-88121", locality: "Ōpōtiki" } }),
+      event({ $case: "msdWhanauSupportReferral", value: { referralBatchRef: "REF-99", service: SupportService.SUPPORT_SERVICE_WHANAU_NAVIGATION, whanauCount: 4, childrenCount: 9, referralWeek: "2026-W30", provider: "Te Whānau Provider" } }),
+      event({ $case: "msdCommunityResilienceReport", value: { programme: "Whakaahuru", provider: "Te Whānau Provider", periodStart: "2026-W30", periodEnd: "", fundingCents: "100", services: [{ service: SupportService.SUPPORT_SERVICE_HARM_REDUCTION, peopleServed: 3, sessions: 4 }] } }),
+      event({ $case: "policeWastewaterIndicator", value: { site: "Mātaura WWTP", drug: Commodity.COMMODITY_COCAINE, sampleWeek: "2026-W30", estimatedWeeklyGrams: 1, populationServed: 1740 } }),
+      event({ $case: "policeFirearmsSeizure", value: { firearmsCount: 2, firearmTypes: [], ammunitionRounds: 10, locality: "Ōpōtiki", linkedGroup: "Mongrel Mob Barbarians", underWarrant: true } }),
+    ];
+    const all = events.map(outcomeOf).flat();
+    expect(all.length).toBeGreaterThan(15);
     for (const x of all) {
       expect(OUTCOME_MEASURES).toContain(x.measure);
       expect(x.category).toMatch(/^[a-z_]*$/);

@@ -38,6 +38,7 @@ import { gateWithTokens } from "../oversight/accounts.fixture.js";
 import { decision } from "../oversight/decisions.fixture.js";
 import { fromDecision, fromRefusal, fromRefusalSummary, type Appendable } from "../oversight/records.js";
 import { LedgerRefusals } from "../oversight/refusals.js";
+import { checkStoredIndex } from "../indexcheck/index.js";
 import { DISTRICTS, type QuarterlyReport, type ReportTable } from "./model.js";
 import { chromiumPdf } from "./pdf.js";
 import { parseQuarter } from "./quarter.js";
@@ -302,6 +303,21 @@ describe("the quarterly outcome report on real PostgreSQL and Chromium", () => {
         expect(statSync(png).size).toBeGreaterThan(20_000);
         if (process.env.TAKITINI_WRITE_REPORT_PNG === "1") copyFileSync(png, new URL("../../docs/quarterly-report.png", import.meta.url));
       }
+    }
+    // One report leaf per rendering: the JSON, HTML, CSV and PDF of a region are one rendering while its figures stand.
+    const leaves = await pool.query<{ record_id: string }>("select record_id from ledger_leaves where kind = 'report' order by idx");
+    expect(leaves.rows.map((r) => r.record_id.split(":").slice(1, 4).join(":"))).toEqual([expect.stringMatching(/^2026-Q3:eastern:/), expect.stringMatching(/^2026-Q3:national:/)]);
+    // The report leaves' index rows are derivable from the leaves alone: the index check finds nothing.
+    const client = await pool.connect();
+    try {
+      await client.query("begin isolation level repeatable read read only");
+      const check = await checkStoredIndex(client);
+      await client.query("commit");
+      expect(check.problems).toEqual([]);
+      expect(check).toMatchObject({ ok: true, problemCount: 0 });
+      expect(check.leaves).toBeGreaterThan(1000);
+    } finally {
+      client.release();
     }
     await app.close();
   }, 180_000);

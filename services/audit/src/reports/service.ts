@@ -38,6 +38,9 @@ export interface ReportServiceDeps {
   clock?: () => Date;
 }
 
+/** Renderings kept in memory (per quarter and region), the least recently made dropped first. */
+const CACHED = 32;
+
 export class QuarterlyReports {
   private readonly cache = new Map<string, { figures: string; bundle: ReportBundle }>();
   private readonly inFlight = new Map<string, Promise<ReportBundle>>();
@@ -84,7 +87,9 @@ export class QuarterlyReports {
     );
     const appended = await appendRecords(ledger, [fromReport(record, new Date())]);
     const bundle: ReportBundle = { report, record, index: appended.outcomes[0]!.index, html, csv, pdf, ...(pdfError ? { pdfError } : {}) };
+    this.cache.delete(key);
     this.cache.set(key, { figures, bundle });
+    while (this.cache.size > CACHED) this.cache.delete(this.cache.keys().next().value!);
     return bundle;
   }
 }
