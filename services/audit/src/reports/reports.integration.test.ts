@@ -29,8 +29,10 @@ import {
 } from "@takitini/proto";
 import { createLogger, createMetricsRegistry } from "@takitini/runtime";
 import pg from "pg";
+import { chromium } from "playwright-core";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { buildApp } from "../app.js";
+import { registerConsole } from "../console/plugin.js";
 import { appendRecords, ingestRecord } from "../ingest.js";
 import { Ledger, pgDatabase } from "../ledger/index.js";
 import { createSigner, decodeEntry } from "../merkle/index.js";
@@ -166,7 +168,7 @@ async function service() {
   const db = pgDatabase(pool);
   const ledger = await Ledger.open(db, { signer });
   const reports = new QuarterlyReports({ db, ledger, signer: reportSigner(privateKey, signer.publicKey, signer.keyId), pdf: chromiumPdf(CHROMIUM) });
-  const { app } = await buildApp({
+  const servers = await buildApp({
     logger: createLogger("t", (process.env.LOG_LEVEL ?? "silent") as "silent"),
     metrics: createMetricsRegistry("t"),
     db,
@@ -175,9 +177,11 @@ async function service() {
     readiness: [],
     refusals: new LedgerRefusals(ledger, { windowMs: 3_600_000, logger: createLogger("t", "silent") }),
     reports,
+    plugins: [registerConsole],
   });
+  const { app } = servers;
   const get = (path: string) => app.inject({ url: path, headers: { authorization: `Bearer ${TOKEN}` } });
-  return { pool, ledger, app, get };
+  return { pool, ledger, app, get, servers };
 }
 
 /** Direct SQL over the ledger's index: the sum of one outcome measure over publish records in a quarter (and district). */
@@ -320,6 +324,39 @@ describe("the quarterly outcome report on real PostgreSQL and Chromium", () => {
       client.release();
     }
     await app.close();
+  }, 180_000);
+
+  it("the console's Outcome reports page shows each table with the previous quarter and the change, in headless Chromium", async () => {
+    const { ledger, servers, get } = await service();
+    await seed(ledger);
+    const { url } = await servers.listen({ host: "127.0.0.1", port: 0, adminPort: 0 });
+    const expected = (await get("/v1/reports/quarterly?quarter=2026-Q3&region=eastern&format=json")).json() as { report: QuarterlyReport };
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+    try {
+      // The console's pages and its /v1 calls take the bearer credential like a session.
+      const context = await browser.newContext({ extraHTTPHeaders: { authorization: `Bearer ${TOKEN}` } });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(`${url}/console/reports?quarter=2026-Q3&region=eastern`);
+      await page.locator("#report-operations").waitFor({ timeout: 30_000 });
+      expect(await page.locator("#report-title").textContent()).toBe("Eastern: 2026-Q3, compared with 2026-Q2");
+      expect(await page.locator("#report-operations thead th").allTextContents()).toEqual(["Measure", "2026-Q3", "2026-Q2 (previous)", "Change"]);
+      const arrests = figure(table(expected.report, "operations"), "Arrests")!;
+      const row = page.locator("#report-operations tbody tr").filter({ has: page.locator("th", { hasText: /^Arrests$/ }) });
+      const cells = await row.locator("th, td").allTextContents();
+      expect(cells.slice(0, 3)).toEqual(["Arrests", arrests.current.toLocaleString("en-NZ"), arrests.previous.toLocaleString("en-NZ")]);
+      expect(cells[3]).toMatch(arrests.change > 0 ? /^▲ up / : arrests.change < 0 ? /^▼ down / : /^no change$/);
+      expect(await page.locator("section table").count()).toBe(expected.report.tables.length);
+      expect(await page.locator('a[href*="format=pdf"]').count()).toBe(1);
+      expect(await page.locator("#r-region").inputValue()).toBe("eastern");
+      expect(errors).toEqual([]);
+      // To look at the page: TAKITINI_REPORT_CONSOLE_PNG=<file>.
+      if (process.env.TAKITINI_REPORT_CONSOLE_PNG) await page.screenshot({ path: process.env.TAKITINI_REPORT_CONSOLE_PNG, fullPage: true });
+    } finally {
+      await browser.close();
+      await servers.close();
+    }
   }, 180_000);
 
   it("answers 400 naming the parameter for a bad quarter, region, format or a CSV without its table", async () => {
