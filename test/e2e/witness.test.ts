@@ -7,12 +7,12 @@
  * in PostgreSQL against every witnessed head.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { createHash, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { principalEnv } from "./kafka.js";
+import { client, principalEnv } from "./kafka.js";
 import { auditEnv, oversightHeaders, ROOT, startService, type RunningService } from "./stack.js";
 
 const brokers = inject("brokers");
@@ -75,6 +75,16 @@ const grow = async (n: number) => {
   for (let i = 0; i < n; i++) expect((await fetch(`${audit.url}/v1/records?limit=1`, { headers: oversightHeaders })).status).toBe(200);
 };
 
+/** A signed tree head as the audit encodes it (services/audit/src/merkle/head.ts), as one witness line. */
+function headLine(key: KeyObject, treeSize: number, timestampMs: number, root: Buffer): string {
+  const keyId = createHash("sha256").update(createPublicKey(key).export({ type: "spki", format: "der" })).digest();
+  const fixed = Buffer.alloc(16);
+  fixed.writeBigUInt64BE(BigInt(treeSize), 0);
+  fixed.writeBigUInt64BE(BigInt(timestampMs), 8);
+  const signature = sign(null, Buffer.concat([Buffer.from("takitini-ledger-tree-head-v1\0", "ascii"), fixed, root, keyId]), key);
+  return JSON.stringify({ tree_size: treeSize, timestamp_ms: timestampMs, root_hash: root.toString("hex"), key_id: keyId.toString("hex"), signature: signature.toString("base64") });
+}
+
 describe("witnessed heads on the secured broker", () => {
   it("publishes each signed head to the heads topic, and the oversight principal's witness appends it to its file", async () => {
     await grow(3);
@@ -99,5 +109,29 @@ describe("witnessed heads on the secured broker", () => {
     expect(r.stdout, r.stderr).toMatch(/result {7}OK: no tampering found/);
     expect(r.stdout).toMatch(new RegExp(`witnessed {4}${lines().length} heads from the witness file`));
     expect(r.status).toBe(0);
+  });
+});
+
+describe("what the witness refuses", () => {
+  it("a head signed later for a smaller tree (a rollback), a second root for a size (a fork) and a head of an unknown key: logged, never appended", async () => {
+    const before = lines();
+    const latest = before.at(-1)!;
+    const producer = client(brokers, "audit").producer();
+    await producer.connect();
+    const other = generateKeyPairSync("ed25519").privateKey;
+    try {
+      await producer.send({
+        topic: "takitini.audit.heads.v1",
+        messages: [
+          { key: env.DATABASE_SCHEMA!, value: headLine(privateKey, latest.tree_size - 1, Date.now(), Buffer.alloc(32, 1)) },
+          { key: env.DATABASE_SCHEMA!, value: headLine(privateKey, latest.tree_size, Date.now(), Buffer.alloc(32, 2)) },
+          { key: env.DATABASE_SCHEMA!, value: headLine(other, latest.tree_size + 100, Date.now(), Buffer.alloc(32, 3)) },
+        ],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    await until("the three refusals logged", () => (/HEAD_ROLLBACK[\s\S]*HEAD_FORK[\s\S]*HEAD_SIGNATURE/.test(witnessOut) ? true : undefined));
+    expect(lines().filter((l) => l.tree_size > latest.tree_size + 50 || Buffer.from(l.root_hash, "hex").equals(Buffer.alloc(32, 1)) || Buffer.from(l.root_hash, "hex").equals(Buffer.alloc(32, 2)))).toEqual([]);
   });
 });
