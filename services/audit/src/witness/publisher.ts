@@ -51,6 +51,7 @@ export class HeadPublisher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> = Promise.resolve();
   private producer: Producer | undefined;
+  private connected = false;
   private published: SignedTreeHead | undefined;
   /** Before the first publication: heads issued after this count as unpublished (the latest at start included). */
   private baselineMs: number | undefined;
@@ -143,12 +144,13 @@ export class HeadPublisher {
     try {
       await Promise.race([
         (async () => {
-          if (!this.producer) {
-            const p = this.opts.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 2 } });
-            await p.connect();
-            this.producer = p;
+          // Held before it connects, so a timed-out connect is disconnected by dropProducer, not leaked.
+          const producer = (this.producer ??= this.opts.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 2 } }));
+          if (!this.connected) {
+            await producer.connect();
+            this.connected = true;
           }
-          await this.producer.send({
+          await producer.send({
             topic: this.opts.topic,
             acks: -1,
             messages: [{ key: this.opts.ledgerName, value: formatHeadLine(head), headers: { "event-type": HEAD_EVENT_TYPE } }],
@@ -164,6 +166,7 @@ export class HeadPublisher {
   private async dropProducer(): Promise<void> {
     const p = this.producer;
     this.producer = undefined;
+    this.connected = false;
     await p?.disconnect().catch(() => undefined);
   }
 }
