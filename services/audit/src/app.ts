@@ -240,7 +240,8 @@ async function oversightApi(v1: FastifyInstance, deps: AppDeps, refusals: Refusa
         trace_id: typeof doc["trace_id"] === "string" ? doc["trace_id"] : "",
         detail: doc,
       },
-      ledger: { index: found.row.index, leaf_hash: found.leafHash.toString("hex"), appended_at: found.appendedAt.toISOString() },
+      // The entry's own bytes: the console hashes them for the proof and shows the record decoded from them.
+      ledger: { index: found.row.index, leaf_hash: found.leafHash.toString("hex"), appended_at: found.appendedAt.toISOString(), entry: (await ledger.leaf(found.row.index))?.entry.toString("base64") ?? null },
       proof:
         head && proof
           ? { tree_size: head.treeSize, root_hash: head.rootHash.toString("hex"), inclusion: proof.proof.map((p) => p.toString("hex")), head: headJson(head, ledger.signer.publicKeyPem) }

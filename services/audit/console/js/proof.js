@@ -3,9 +3,14 @@
  * what GET /v1/records/:id returns — nothing the server says about validity is
  * taken on trust:
  *
+ *   0. the leaf hash is computed here from the leaf entry's bytes (RFC 6962:
+ *      SHA-256 of 0x00 || entry), never taken from the server; the entry must
+ *      name the record shown (index, kind, id), and for the kinds recorded.js
+ *      reads, the record's fields decoded from those bytes must equal the
+ *      server's copy (the index's columns and doc) — else "failed";
  *   1. the record sits at the ledger index the proof is for;
  *   2. the proof is against the signed head it carries (same size, same root);
- *   3. the inclusion path leads from the leaf hash at that index to the head's
+ *   3. the inclusion path leads from that leaf hash to the head's
  *      root (RFC 9162 §2.1.3.2);
  *   4. the head's key id is SHA-256 of the public key given;
  *   5. the Ed25519 signature over the head's canonical encoding verifies;
@@ -14,9 +19,11 @@
  *
  * "pending" when no signed head covers the record yet. Pure: no DOM.
  */
+import { leafHashOf, parseEntry } from "./entry.js";
 import { bytesEqual, fromBase64, fromHex, pemToDer, toHex } from "./hex.js";
 import { encodeTreeHead, keyIdOf, timestampMsOf, verifyEd25519 } from "./head.js";
 import { rootFromInclusion } from "./merkle.js";
+import { differences, recordedFields } from "./recorded.js";
 
 /** @typedef {import("./types.js").RecordDetail} RecordDetail */
 
@@ -31,7 +38,10 @@ import { rootFromInclusion } from "./merkle.js";
  *   keyPinned: boolean,
  *   treeSize: number | null,
  *   issuedAt: string | null,
+ *   signed?: SignedRecord,
  * }} ProofVerdict
+ * @typedef {{ entry: import("./entry.js").LeafEntry, fields: import("./recorded.js").RecordedFields | undefined }} SignedRecord
+ *   what the leaf entry's bytes say (fields: undefined for a kind the console does not read)
  */
 
 /**
@@ -54,11 +64,57 @@ function failed(checks, extra = {}) {
 }
 
 /**
+ * The record's verdict from the entry bytes the server sent: steps 0–6.
  * @param {RecordDetail} detail
  * @param {{ trustedKeyIds?: readonly string[] }} [options] key ids (hex) the officer has pinned
  * @returns {Promise<ProofVerdict>}
  */
 export async function checkRecordProof(detail, options = {}) {
+  const bytes = fromBase64(detail.ledger?.entry);
+  const entry = bytes ? parseEntry(bytes) : undefined;
+  /** @type {ProofCheck[]} */
+  const own = [
+    {
+      id: "entry",
+      label: "Leaf entry",
+      ok: entry !== undefined,
+      detail: entry ? `${bytes?.length} bytes, hashed here` : "the server sent no well-formed leaf entry for this record",
+    },
+  ];
+  if (!entry || !bytes) return failed(own);
+  /** @type {SignedRecord} */
+  let signed;
+  try {
+    signed = { entry, fields: recordedFields(entry.kind, entry.payload, entry.appendedAtMs) };
+  } catch (err) {
+    return failed([...own, { id: "content", label: "Record content", ok: false, detail: `the ${entry.kind} record's bytes do not decode (${err instanceof Error ? err.message : String(err)})` }]);
+  }
+  const named = entry.index === detail.ledger?.index && entry.recordId === detail.record?.id && entry.kind === detail.record?.kind;
+  own.push({ id: "record", label: "Record named", ok: named, detail: named ? `the entry is ${entry.kind} ${entry.recordId} at leaf ${entry.index}` : `the entry is ${entry.kind} ${entry.recordId} at leaf ${entry.index}, not the record shown` });
+  if (signed.fields) {
+    const differ = differences(signed.fields, /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (detail.record)));
+    own.push({
+      id: "content",
+      label: "Record content",
+      ok: differ.length === 0,
+      detail: differ.length === 0 ? "every field shown is decoded from the signed bytes" : `the server's copy differs from the signed record in ${differ.join(", ")}`,
+    });
+  }
+  const v = await checkLeafProof(detail, await leafHashOf(bytes), options);
+  const checks = [own[0], ...v.checks, ...own.slice(1)].filter((c) => c !== undefined);
+  const bad = own.find((c) => !c.ok);
+  if (bad) return { ...v, status: "failed", summary: `${bad.label}: ${bad.detail}`, checks, signed };
+  return { ...v, checks, signed };
+}
+
+/**
+ * Steps 1–6 for a leaf hash already computed (the unit tests drive the RFC test vectors through this).
+ * @param {RecordDetail} detail
+ * @param {Uint8Array | undefined} leafHash
+ * @param {{ trustedKeyIds?: readonly string[] }} [options] key ids (hex) the officer has pinned
+ * @returns {Promise<ProofVerdict>}
+ */
+export async function checkLeafProof(detail, leafHash, options = {}) {
   const trusted = (options.trustedKeyIds ?? []).map((k) => k.toLowerCase());
   /** @type {ProofCheck[]} */
   const checks = [];
@@ -87,7 +143,6 @@ export async function checkRecordProof(detail, options = {}) {
   }
   const head = proof.head;
   const index = detail.ledger?.index;
-  const leafHash = fromHex(detail.ledger?.leaf_hash);
   const root = fromHex(proof.root_hash);
   const headRoot = fromHex(head?.root_hash);
   const keyId = fromHex(head?.key_id);

@@ -43,6 +43,8 @@ export interface LedgerPosition {
   index: number;
   leaf_hash: string;
   appended_at: string;
+  /** The leaf entry's bytes, base64: what the console hashes and decodes itself. */
+  entry: string;
 }
 
 export interface RecordDetail {

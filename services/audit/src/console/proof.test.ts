@@ -5,7 +5,7 @@ import { leafHash } from "../merkle/hash.js";
 import { createSigner } from "../merkle/head.js";
 import { verifyInclusion } from "../../console/js/merkle.js";
 import { fromHex } from "../../console/js/hex.js";
-import { checkRecordProof } from "../../console/js/proof.js";
+import { checkLeafProof } from "../../console/js/proof.js";
 import type { RecordDetail } from "../../console/js/types.js";
 
 const load = (p: string) => JSON.parse(readFileSync(new URL(`../../test-vectors/${p}`, import.meta.url), "utf8"));
@@ -51,7 +51,7 @@ function detailFor(index: number, leaf: string, size: number, root: string, incl
       trace_id: "4bf92f3577b34da6a3ce929d0e0e4736",
       detail: {},
     },
-    ledger: { index, leaf_hash: leaf, appended_at: ISSUED_AT },
+    ledger: { index, leaf_hash: leaf, appended_at: ISSUED_AT, entry: "" },
     proof: {
       tree_size: size,
       root_hash: root,
@@ -60,6 +60,9 @@ function detailFor(index: number, leaf: string, size: number, root: string, incl
     },
   };
 }
+
+/** Steps 1–6 against the leaf hash the detail names (the RFC vectors give hashes, not entries; entries: recorded.test.ts). */
+const checkRecordProof = (d: RecordDetail, options?: { trustedKeyIds?: readonly string[] }) => checkLeafProof(d, fromHex(d.ledger.leaf_hash), options);
 
 const tree8Leaf = (i: number) => leafHash(Buffer.from(tree8.leaves[i]!, "hex")).toString("hex");
 const good = () => {

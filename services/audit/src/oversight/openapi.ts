@@ -116,7 +116,15 @@ const recordDetail: Json = {
         detail: { type: "object", description: "the record's own fields, by kind", additionalProperties: true },
       },
     },
-    ledger: { type: "object", properties: { index: int, leaf_hash: hex("RFC 6962 leaf hash"), appended_at: time } },
+    ledger: {
+      type: "object",
+      properties: {
+        index: int,
+        leaf_hash: hex("RFC 6962 leaf hash"),
+        appended_at: time,
+        entry: { type: "string", format: "byte", description: "the leaf entry's bytes (base64): hash them for the proof (SHA-256 of 0x00 || entry) and decode the record from them" },
+      },
+    },
     proof: {
       oneOf: [
         {

@@ -59,9 +59,26 @@ function refusalSection(r) {
   );
 }
 
-/** @param {RecordDetail} d */
-function renderRecord(d) {
+/**
+ * The record as the page shows it: for a kind the console reads, every field from
+ * the leaf entry's own bytes (the ones the proof covers), not the server's copy.
+ * @param {RecordDetail} d
+ * @param {ProofVerdict | undefined} v
+ * @returns {RecordDetail}
+ */
+function fromSignedBytes(d, v) {
+  const s = v?.signed;
+  if (!s?.fields) return d;
+  return { ...d, record: { ...d.record, ...s.fields.summary, id: s.entry.recordId, kind: s.entry.kind, index: s.entry.index, detail: s.fields.doc } };
+}
+
+/**
+ * @param {RecordDetail} d
+ * @param {ProofVerdict} [v]
+ */
+function renderRecord(d, v) {
   const r = d.record;
+  const fromIndex = v?.signed !== undefined && v.signed.fields === undefined;
   document.title = `${kindLabel(r.kind)} ${r.id} — Takitini oversight`;
   const subjects = r.subject_ids.length ? el("span", {}, ...r.subject_ids.flatMap((s, i) => [i ? ", " : "", el("a", { href: personPageUrl(s) }, s)])) : "";
   fill(
@@ -109,6 +126,11 @@ function renderRecord(d) {
         { class: "facts" },
       ),
     ),
+    fromIndex
+      ? el("p", { class: "note", id: "content-source" }, `This console does not read a ${kindLabel(r.kind).toLowerCase()} record's own bytes: the fields above are the index's copy, and only the record's id, kind and position are checked against the signed entry.`)
+      : v?.signed
+        ? el("p", { class: "note", id: "content-source" }, "Every field above is decoded in this browser from the leaf entry's bytes — the bytes the proof below covers.")
+        : null,
     Object.keys(r.detail ?? {}).length
       ? el("section", { "aria-labelledby": "h-detail" }, el("h2", { id: "h-detail" }, "Further detail"), el("pre", { class: "detail" }, JSON.stringify(r.detail, null, 2)))
       : null,
@@ -209,9 +231,10 @@ async function load() {
   try {
     const d = /** @type {RecordDetail} */ (await busy(() => getJson(recordApiUrl(id))));
     clearError();
-    renderRecord(d);
     fill(proofSection, el("h2", {}, "Proof verification"), el("p", { class: "proof-status checking", "data-status": "checking", role: "status" }, "Checking…"));
-    renderProof(d, await checkRecordProof(d, { trustedKeyIds: trustedKeyIds() }));
+    const v = await checkRecordProof(d, { trustedKeyIds: trustedKeyIds() });
+    renderRecord(fromSignedBytes(d, v), v);
+    renderProof(d, v);
   } catch (err) {
     if (err instanceof ApiError && err.code === "RECORD_NOT_FOUND") fill(content, el("h1", {}, "Record not found"), el("p", {}, "No record has the id ", el("code", {}, id), "."));
     showError(err);

@@ -1,0 +1,161 @@
+/**
+ * A ledger record's own fields, read in the browser from the payload bytes of
+ * its leaf entry — the bytes whose hash the inclusion proof and the signed head
+ * cover — in the oversight API's JSON form, so the page can show them and hold
+ * the server's copy (the index's columns and `doc`) to them.
+ *
+ * Field numbers and enum names are the console's own copy of the .proto
+ * (proto/takitini/audit/v1/decision.proto, access.proto, intel/v1/common.proto);
+ * src/console/recorded.test.ts holds them to the generated code's bytes and to
+ * the service's API form. Kinds not read here are shown from the index, marked
+ * as not checked. Pure: no DOM.
+ */
+import { readFields, reader } from "./wire.js";
+
+/** Enum names by number, as the API spells them (prefix dropped, lower case). */
+const AGENCY = ["unspecified", "police", "customs", "mbie", "msd"];
+const DISTRICT = ["unspecified", "northland", "waitemata", "auckland_city", "counties_manukau", "waikato", "bay_of_plenty", "eastern", "central", "wellington", "tasman", "canterbury", "southern"];
+const OUTCOME = ["unspecified", "allow", "deny"];
+const VIEW = ["unspecified", "full", "redacted", "aggregate_only", "none"];
+const ACCESS_ACTION = ["unspecified", "subscribe_granted", "subscribe_denied", "delivered", "briefing_viewed", "briefing_denied"];
+
+/**
+ * @param {string[]} names
+ * @param {number} n
+ */
+const name = (names, n) => names[n] ?? "unrecognized";
+
+/** @param {number | undefined} ms */
+const iso = (ms) => (ms === undefined ? null : new Date(ms).toISOString());
+
+/**
+ * @typedef {{
+ *   summary: Record<string, unknown>,
+ *   doc: Record<string, unknown>,
+ * }} RecordedFields
+ */
+
+/** @type {Record<string, (r: ReturnType<typeof reader>, appendedAtMs: number) => RecordedFields>} */
+const KINDS = {
+  decision: (r, appendedAtMs) => {
+    const decidedAt = r.timestampMs(13);
+    const doc = {
+      id: r.string(1),
+      event_id: r.string(2),
+      subscriber_id: r.string(3),
+      source_agency: name(AGENCY, r.number(4)),
+      event_type: r.string(5),
+      region: name(DISTRICT, r.number(6)),
+      outcome: name(OUTCOME, r.number(7)),
+      view: name(VIEW, r.number(8)),
+      redacted_paths: r.strings(9),
+      reasons: r.strings(10),
+      legal_basis: r.string(11),
+      policy_revision: r.string(12),
+      decided_at: iso(decidedAt),
+      delivery_topic: r.string(14),
+      trace_id: r.string(15),
+      subject_ids: r.strings(16),
+      source: { topic: r.string(17), partition: r.number(18), offset: r.string(19) },
+    };
+    return {
+      doc,
+      summary: {
+        occurred_at: iso(decidedAt ?? appendedAtMs),
+        agency: doc.source_agency,
+        subscriber_id: doc.subscriber_id,
+        event_type: doc.event_type,
+        region: doc.region,
+        outcome: doc.outcome,
+        view: doc.view,
+        legal_basis: doc.legal_basis,
+        policy_revision: doc.policy_revision,
+        event_id: doc.event_id,
+        action: "",
+        subject_ids: doc.subject_ids,
+        reasons: doc.reasons,
+        redacted_paths: doc.redacted_paths,
+        delivery_topic: doc.delivery_topic,
+        trace_id: doc.trace_id,
+      },
+    };
+  },
+  access: (r, appendedAtMs) => {
+    const occurredAt = r.timestampMs(14);
+    const deliveryTopic = r.string(10);
+    const doc = {
+      id: r.string(1),
+      action: name(ACCESS_ACTION, r.number(2)),
+      subscriber_id: r.string(3),
+      requested_subscriber_id: r.string(4),
+      channel: r.string(5),
+      certificate_sha256: r.string(6),
+      reason: r.string(7),
+      event_id: r.string(8),
+      decision_id: r.string(9),
+      delivery: deliveryTopic === "" ? null : { topic: deliveryTopic, partition: r.number(11), offset: r.string(12) },
+      session_id: r.string(13),
+      occurred_at: iso(occurredAt),
+      trace_id: r.string(15),
+      resource: r.string(16),
+      regions: r.strings(17),
+    };
+    return {
+      doc,
+      summary: {
+        occurred_at: iso(occurredAt ?? appendedAtMs),
+        agency: "",
+        subscriber_id: doc.subscriber_id !== "" ? doc.subscriber_id : doc.requested_subscriber_id,
+        event_type: "",
+        region: "",
+        outcome: "",
+        view: "",
+        legal_basis: "",
+        policy_revision: "",
+        event_id: doc.event_id,
+        action: doc.action,
+        trace_id: doc.trace_id,
+      },
+    };
+  },
+};
+
+/** The kinds whose fields the console reads from the bytes. */
+export const READ_KINDS = Object.freeze(Object.keys(KINDS));
+
+/**
+ * A record's fields from its kind and payload bytes: undefined for a kind not
+ * read here; throws when the bytes do not decode.
+ * @param {string} kind
+ * @param {Uint8Array} payload
+ * @param {number} appendedAtMs dates a record that carries no time of its own, as the service does
+ * @returns {RecordedFields | undefined}
+ */
+export function recordedFields(kind, payload, appendedAtMs) {
+  const read = KINDS[kind];
+  if (!read) return undefined;
+  const fields = readFields(payload);
+  if (!fields) throw new Error(`the ${kind} record's bytes are not a protobuf message`);
+  return read(reader(fields), appendedAtMs);
+}
+
+/** JSON with object keys sorted, for comparing by content. @param {unknown} value */
+export function canonical(value) {
+  return JSON.stringify(value, (_k, v) =>
+    v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+/**
+ * The fields in which the server's copy differs from the signed bytes: each
+ * summary field the bytes give, and the whole `detail` (the index's doc).
+ * @param {RecordedFields} signed
+ * @param {Record<string, unknown>} served the record as GET /v1/records/:id returned it
+ */
+export function differences(signed, served) {
+  const out = Object.entries(signed.summary)
+    .filter(([k, v]) => canonical(v) !== canonical(served[k] ?? null))
+    .map(([k]) => k);
+  if (canonical(signed.doc) !== canonical(served["detail"] ?? null)) out.push("detail");
+  return out;
+}

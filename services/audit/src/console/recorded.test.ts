@@ -1,0 +1,155 @@
+/**
+ * The console's own reading of a leaf entry and of the records in it
+ * (console/js/entry.js, wire.js, recorded.js), held to the writer's bytes
+ * (merkle/entry.ts, the generated protobuf code) and to the API form the
+ * service serves; and the record verdict built on them (proof.js
+ * checkRecordProof): the bytes are hashed here, and a server copy that differs
+ * from them fails.
+ */
+import { generateKeyPairSync } from "node:crypto";
+import { DecisionRecord } from "@takitini/proto";
+import { describe, expect, it } from "vitest";
+import { encodeEntry } from "../merkle/entry.js";
+import { leafHash } from "../merkle/hash.js";
+import { createSigner } from "../merkle/head.js";
+import { indexRowOf } from "../oversight/derive.js";
+import { KINDS, type Kind } from "../oversight/records.js";
+import { sampleOf } from "../oversight/samples.fixture.js";
+import { summary } from "../oversight/store.js";
+import { leafHashOf, parseEntry } from "../../console/js/entry.js";
+import { checkRecordProof } from "../../console/js/proof.js";
+import { differences, READ_KINDS, recordedFields } from "../../console/js/recorded.js";
+import type { RecordDetail } from "../../console/js/types.js";
+
+const APPENDED = Date.parse("2026-11-20T04:00:00.250Z");
+const signer = createSigner(generateKeyPairSync("ed25519").privateKey);
+
+/** A leaf of `kind` as stored, and GET /v1/records/:id for it as the service builds it (one-leaf tree, signed head). */
+function served(kind: Kind, change: (payload: Uint8Array) => Uint8Array = (p) => p, index = 0): { entry: Buffer; detail: RecordDetail } {
+  const s = sampleOf(kind, 5).ledger;
+  const leaf = { ...s, payload: change(s.payload), appendedAtMs: APPENDED };
+  const entry = encodeEntry({ index, ...leaf });
+  const row = indexRowOf(leaf);
+  const doc = JSON.parse(JSON.stringify(row.doc)) as Record<string, unknown>;
+  const list = (k: string) => (Array.isArray(doc[k]) ? (doc[k] as string[]) : []);
+  const head = signer.sign({ treeSize: 1, timestampMs: APPENDED + 1000, rootHash: leafHash(entry) });
+  const summed = summary({
+    idx: String(index),
+    record_id: row.recordId,
+    kind: row.kind,
+    occurred_at: row.occurredAt,
+    agency: row.agency,
+    subscriber_id: row.subscriberId,
+    event_type: row.eventType,
+    region: row.region,
+    outcome: row.outcome,
+    view: row.view,
+    legal_basis: row.legalBasis,
+    policy_revision: row.policyRevision,
+    event_id: row.eventId,
+    action: row.action,
+    doc,
+  });
+  return {
+    entry,
+    detail: {
+      record: {
+        ...summed,
+        reasons: list("reasons"),
+        redacted_paths: list("redacted_paths"),
+        delivery_topic: typeof doc["delivery_topic"] === "string" ? (doc["delivery_topic"] as string) : "",
+        trace_id: typeof doc["trace_id"] === "string" ? (doc["trace_id"] as string) : "",
+        detail: doc,
+      },
+      ledger: { index, leaf_hash: leafHash(entry).toString("hex"), appended_at: new Date(APPENDED).toISOString(), entry: entry.toString("base64") },
+      proof: {
+        tree_size: 1,
+        root_hash: head.rootHash.toString("hex"),
+        inclusion: [],
+        head: { tree_size: 1, root_hash: head.rootHash.toString("hex"), issued_at: new Date(head.timestampMs).toISOString(), key_id: signer.keyId.toString("hex"), public_key: signer.publicKeyPem, signature: head.signature.toString("base64") },
+      },
+    },
+  };
+}
+
+describe("the console's reading of a leaf entry", () => {
+  it.each(KINDS)("%s: reads the entry the writer encodes, and hashes it as RFC 6962 does", async (kind) => {
+    const { entry } = served(kind, undefined, 12345);
+    const got = parseEntry(new Uint8Array(entry));
+    const s = sampleOf(kind, 5).ledger;
+    expect(got).toMatchObject({ index: 12345, appendedAtMs: APPENDED, kind, recordId: s.recordId });
+    expect(Buffer.from(got!.payload).equals(Buffer.from(s.payload))).toBe(true);
+    expect(Buffer.from(await leafHashOf(new Uint8Array(entry))).equals(leafHash(entry))).toBe(true);
+  });
+
+  it("refuses bytes that are not exactly one entry", () => {
+    const { entry } = served("decision");
+    expect(parseEntry(new Uint8Array([...entry, 0]))).toBeUndefined();
+    expect(parseEntry(new Uint8Array(entry.subarray(0, entry.length - 1)))).toBeUndefined();
+    expect(parseEntry(new Uint8Array([2, ...entry.subarray(1)]))).toBeUndefined();
+  });
+
+  it.each(READ_KINDS)("%s: the fields decoded from the bytes are the service's API form of the record", (kind) => {
+    const { entry, detail } = served(kind as Kind);
+    const e = parseEntry(new Uint8Array(entry))!;
+    const fields = recordedFields(e.kind, e.payload, e.appendedAtMs)!;
+    expect(fields.doc).toEqual(detail.record.detail);
+    expect(differences(fields, detail.record as unknown as Record<string, unknown>)).toEqual([]);
+  });
+
+  it("dates a decision without a time of its own by its append time, as the service does", () => {
+    const { entry, detail } = served("decision", (p) => {
+      const r = DecisionRecord.decode(p);
+      r.decidedAt = undefined;
+      return DecisionRecord.encode(r).finish();
+    });
+    const e = parseEntry(new Uint8Array(entry))!;
+    const fields = recordedFields(e.kind, e.payload, e.appendedAtMs)!;
+    expect(fields.summary["occurred_at"]).toBe(new Date(APPENDED).toISOString());
+    expect(differences(fields, detail.record as unknown as Record<string, unknown>)).toEqual([]);
+  });
+});
+
+describe("a record's verdict from the entry bytes", () => {
+  it.each(KINDS)("%s: verified when the bytes, the proof and the head agree", async (kind) => {
+    const v = await checkRecordProof(served(kind).detail);
+    expect(v.status, JSON.stringify(v.checks)).toBe("verified");
+    expect(v.checks.map((c) => c.id)).toEqual(["entry", "form", "index", "head", "inclusion", "key-id", "signature", "record", ...(READ_KINDS.includes(kind) ? ["content"] : [])]);
+    expect(v.signed?.entry.kind).toBe(kind);
+  });
+
+  it.each([
+    ["a column of the index (legal basis)", (d: RecordDetail) => (d.record.legal_basis = "consent")],
+    ["the outcome", (d: RecordDetail) => (d.record.outcome = d.record.outcome === "deny" ? "allow" : "deny")],
+    ["the doc (reasons)", (d: RecordDetail) => ((d.record.detail as { reasons: string[] }).reasons = ["sharing.anything"])],
+    ["the doc (a field the page shows only in the detail)", (d: RecordDetail) => ((d.record.detail as { source: { topic: string } }).source.topic = "elsewhere")],
+    ["the subjects", (d: RecordDetail) => (d.record.subject_ids = [])],
+  ])("fails when the server's copy differs from the signed bytes: %s", async (_what, mutate) => {
+    const d = served("decision").detail;
+    mutate(d);
+    const v = await checkRecordProof(d);
+    expect(v.status).toBe("failed");
+    expect(v.checks.find((c) => c.id === "content")).toMatchObject({ ok: false });
+    expect(v.checks.find((c) => c.id === "inclusion")).toMatchObject({ ok: true }); // the proof itself holds: only the copy is wrong
+  });
+
+  it("fails without the entry bytes, for another record's entry, and for bytes the proof does not cover", async () => {
+    const none = served("decision").detail;
+    none.ledger.entry = "";
+    expect(await checkRecordProof(none)).toMatchObject({ status: "failed", checks: [{ id: "entry", ok: false }] });
+
+    const other = served("decision").detail;
+    other.ledger.entry = served("access").detail.ledger.entry;
+    const v = await checkRecordProof(other);
+    expect(v.status).toBe("failed");
+    expect(v.checks.find((c) => c.id === "record")?.ok).toBe(false);
+
+    const flipped = served("decision").detail;
+    const bytes = Buffer.from(flipped.ledger.entry, "base64");
+    bytes[bytes.length - 3]! ^= 0x01; // inside a string: still decodes, no longer hashes to the signed leaf
+    flipped.ledger.entry = bytes.toString("base64");
+    const f = await checkRecordProof(flipped);
+    expect(f.status).toBe("failed");
+    expect(f.checks.find((c) => c.id === "inclusion")?.ok).toBe(false);
+  });
+});
