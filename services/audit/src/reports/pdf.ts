@@ -15,21 +15,28 @@ export interface PdfRenderer {
 }
 
 export function chromiumPdf(executablePath: string, timeoutMs = 60_000): PdfRenderer {
+  // One Chromium at a time, whoever asks: a burst of requests for many reports queues, never forks a browser each.
+  let queue: Promise<unknown> = Promise.resolve();
+  const one = async (html: string): Promise<Buffer> => {
+    if (!existsSync(executablePath)) throw new PdfUnavailableError(`Chromium not found at ${executablePath} (install Debian's chromium package or set CHROMIUM_PATH)`);
+    // Running as root (as CI does) needs --no-sandbox.
+    const browser = await chromium.launch({ executablePath, headless: true, timeout: timeoutMs, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+    try {
+      const context = await browser.newContext({ javaScriptEnabled: false });
+      await context.route("**/*", (route) => route.abort());
+      const page = await context.newPage();
+      page.setDefaultTimeout(timeoutMs);
+      await page.setContent(html, { waitUntil: "load" });
+      return await page.pdf({ format: "A4", printBackground: true, preferCSSPageSize: true, tagged: true, outline: true });
+    } finally {
+      await browser.close();
+    }
+  };
   return {
-    async render(html) {
-      if (!existsSync(executablePath)) throw new PdfUnavailableError(`Chromium not found at ${executablePath} (install Debian's chromium package or set CHROMIUM_PATH)`);
-      // Running as root (as CI does) needs --no-sandbox.
-      const browser = await chromium.launch({ executablePath, headless: true, timeout: timeoutMs, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
-      try {
-        const context = await browser.newContext({ javaScriptEnabled: false });
-        await context.route("**/*", (route) => route.abort());
-        const page = await context.newPage();
-        page.setDefaultTimeout(timeoutMs);
-        await page.setContent(html, { waitUntil: "load" });
-        return await page.pdf({ format: "A4", printBackground: true, preferCSSPageSize: true, tagged: true, outline: true });
-      } finally {
-        await browser.close();
-      }
+    render(html) {
+      const run = queue.then(() => one(html));
+      queue = run.catch(() => undefined);
+      return run;
     },
   };
 }

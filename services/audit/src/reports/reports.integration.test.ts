@@ -160,14 +160,14 @@ async function seed(ledger: Ledger): Promise<void> {
   await appendRecords(ledger, records);
 }
 
-async function service() {
+async function service(chromiumPath = CHROMIUM) {
   const schema = `reports_${randomBytes(6).toString("hex")}`;
   await admin.query(`create schema ${schema}`);
   const pool = new pg.Pool({ connectionString: url, max: 4, options: `-c search_path=${schema}` });
   pools.push(pool);
   const db = pgDatabase(pool);
   const ledger = await Ledger.open(db, { signer });
-  const reports = new QuarterlyReports({ db, ledger, signer: reportSigner(privateKey, signer.publicKey, signer.keyId), pdf: chromiumPdf(CHROMIUM) });
+  const reports = new QuarterlyReports({ db, ledger, signer: reportSigner(privateKey, signer.publicKey, signer.keyId), pdf: chromiumPdf(chromiumPath) });
   const servers = await buildApp({
     logger: createLogger("t", (process.env.LOG_LEVEL ?? "silent") as "silent"),
     metrics: createMetricsRegistry("t"),
@@ -359,6 +359,21 @@ describe("the quarterly outcome report on real PostgreSQL and Chromium", () => {
     }
   }, 180_000);
 
+  it("without Chromium: the PDF is 503 REPORT_PDF_UNAVAILABLE, the page and tables are still served and recorded (pdf_sha256 empty)", async () => {
+    const { get, app } = await service(join(work, "no-chromium-here"));
+    const pdf = await get("/v1/reports/quarterly?quarter=2026-Q3&region=southern&format=pdf");
+    expect(pdf.statusCode).toBe(503);
+    expect(pdf.json()).toMatchObject({ error: { code: "REPORT_PDF_UNAVAILABLE" } });
+    const json = (await get("/v1/reports/quarterly?quarter=2026-Q3&region=southern&format=json")).json() as { pdf_available: boolean; pdf_error: string; record: { pdf_sha256: string; html_sha256: string } };
+    expect(json.pdf_available).toBe(false);
+    expect(json.pdf_error).toMatch(/Chromium not found/);
+    expect(json.record.pdf_sha256).toBe("");
+    const html = await get("/v1/reports/quarterly?quarter=2026-Q3&region=southern");
+    expect(html.statusCode).toBe(200);
+    expect(sha256(html.rawPayload)).toBe(json.record.html_sha256);
+    await app.close();
+  }, 120_000);
+
   it("answers 400 naming the parameter for a bad quarter, region, format or a CSV without its table", async () => {
     const { get, app } = await service();
     const issue = async (query: string) => {
@@ -375,6 +390,7 @@ describe("the quarterly outcome report on real PostgreSQL and Chromium", () => {
     expect(await issue("quarter=2026-Q3&format=csv")).toEqual(["table"]);
     expect(await issue("quarter=2026-Q3&region=eastern&format=csv&table=refusals")).toEqual(["table"]);
     expect(await issue("quarter=2026-Q3&colour=red")).toEqual(["colour"]);
+    expect(await issue("quarter=9999-Q1")).toEqual(["quarter"]);
     await app.close();
   }, 120_000);
 });

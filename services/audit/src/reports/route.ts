@@ -10,7 +10,7 @@
  *   table    with format=csv: the table's id (operations, …)     required for csv
  *
  * Bad input is 400 INVALID_QUERY naming the parameter (quarter=2026-Q5 →
- * path "quarter"). A PDF that cannot be printed (no Chromium) is 503
+ * path "quarter"; so is a quarter that has not begun). A PDF that cannot be printed (no Chromium) is 503
  * REPORT_PDF_UNAVAILABLE; the other formats still work and the record's
  * pdf_sha256 is then empty. Every answer names its record: headers
  * x-takitini-report-id (the ledger record id), x-takitini-report-leaf (its leaf
@@ -48,8 +48,11 @@ export function registerReportRoutes(v1: FastifyInstance, reports: QuarterlyRepo
     const parsed = reportQuery.safeParse(req.query ?? {});
     if (!parsed.success) throw commonErrors.INVALID_QUERY(zodIssues(parsed.error));
     const q = parsed.data;
+    const quarter = parseQuarter(q.quarter)!;
+    // A quarter not yet begun has no records: refused, so nobody can fill the ledger with reports of the future.
+    if (quarter.from.getTime() > Date.now()) throw commonErrors.INVALID_QUERY([{ path: "quarter", code: "too_big", message: `${q.quarter} has not begun` }]);
     if (!reports) throw reportErrors.REPORTS_UNAVAILABLE();
-    const bundle = await reports.get(parseQuarter(q.quarter)!, q.region);
+    const bundle = await reports.get(quarter, q.region);
     const { record } = bundle;
     const ids = () => reply.header("x-takitini-report-id", `report:${record.id}`).header("x-takitini-report-leaf", String(bundle.index)).header("cache-control", "no-store");
     const name = `takitini-outcomes-${q.quarter}-${q.region}`;
