@@ -2,6 +2,7 @@ import { ConflictRecord, DecisionRecord } from "@takitini/proto";
 import { describe, expect, it } from "vitest";
 import { decision } from "../oversight/decisions.fixture.js";
 import { flagAnomalies } from "../oversight/anomaly.js";
+import { deriveKind as deriveNew } from "../oversight/derive.js";
 import { fromConflict } from "../oversight/records.js";
 import { MAX_RECORD_ID_BYTES } from "../merkle/entry.js";
 import { conflictRecord, conflictRecordId, sameRecord, sha256Hex, type HeldRecord } from "./conflict.js";
@@ -49,7 +50,7 @@ describe("conflict records", () => {
       { recordId: original.id, kind: "decision", payload: DecisionRecord.encode(remade).finish() },
     );
     const at = new Date("2026-12-01T00:00:00Z");
-    const { ledger, index } = fromConflict(ConflictRecord.decode(c.payload), at);
+    const { ledger, index } = fromConflict(ConflictRecord.decode(c.payload), at, deriveNew);
     expect(ledger.recordId).toBe(c.recordId);
     expect(Buffer.from(ledger.payload).equals(Buffer.from(c.payload))).toBe(true);
     expect(index).toMatchObject({ recordId: c.recordId, kind: "conflict", occurredAt: at, subscriberId: "customs", outcome: "allow", policyRevision: "rev-2", eventId: original.eventId });
@@ -59,7 +60,7 @@ describe("conflict records", () => {
 
   it("indexes bytes that do not decode as their kind by their hashes alone", () => {
     const c = conflictRecord(held(Buffer.from("a"), { kind: "decision" }), { recordId: "dec-1", kind: "decision", payload: Buffer.from([0xff, 0xff, 0xff]) });
-    const { index } = fromConflict(ConflictRecord.decode(c.payload), new Date(0));
+    const { index } = fromConflict(ConflictRecord.decode(c.payload), new Date(0), deriveNew);
     expect(index).toMatchObject({ kind: "conflict", subscriberId: "", doc: { new_record: null, original_record_id: "dec-1" } });
   });
 

@@ -47,11 +47,17 @@ export const DERIVATIONS: { readonly [K in Kind]: Derivation } = {
   policy_revision: (b, at) => fromPolicyRevision(PolicyRevisionRecord.decode(b), at).index,
   refusal: (b, at) => fromRefusal(RefusalRecord.decode(b), at).index,
   refusal_summary: (b, at) => fromRefusalSummary(RefusalSummary.decode(b), at).index,
-  conflict: (b, at) => fromConflict(ConflictRecord.decode(b), at).index,
+  // Indexed by the new version's own derivation (any kind, itself a conflict too).
+  conflict: (b, at) => fromConflict(ConflictRecord.decode(b), at, deriveKind).index,
   report: (b, at) => fromReport(ReportRecord.decode(b), at).index,
 };
 
 export const isKind = (kind: string): kind is Kind => (KINDS as readonly string[]).includes(kind);
+
+/** A record's index row from its kind and bytes (what a conflict record's new version is indexed by); undefined for a kind with no derivation. */
+export function deriveKind(kind: string, payload: Uint8Array, at: Date): IndexRow | undefined {
+  return isKind(kind) ? DERIVATIONS[kind](payload, at) : undefined;
+}
 
 export class UnderivableLeaf extends Error {}
 

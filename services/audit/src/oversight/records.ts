@@ -230,28 +230,18 @@ export function revisionsOf(decisions: readonly DecisionRecord[], at: Date): App
   );
 }
 
-/** A record's index row from its kind and bytes, for the kinds a conflict can carry; undefined for a kind not known here. */
-const FROM_BYTES: Record<string, (bytes: Uint8Array, at: Date) => Appendable> = {
-  decision: (b, at) => fromDecision(DecisionRecord.decode(b), at),
-  access: (b, at) => fromAccess(AccessRecord.decode(b), at),
-  publish: (b, at) => fromPublish(PublishRecord.decode(b), at),
-  policy_revision: (b, at) => fromPolicyRevision(PolicyRevisionRecord.decode(b), at),
-  oversight_query: (b, at) => fromOversightQuery(OversightQueryRecord.decode(b), at),
-  refusal: (b, at) => fromRefusal(RefusalRecord.decode(b), at),
-  refusal_summary: (b, at) => fromRefusalSummary(RefusalSummary.decode(b), at),
-};
-
 /**
  * A record id that arrived again with different bytes (ledger/conflict.ts),
  * dated when it was appended. Searchable by the new version's columns (its
- * subscriber, event, region, …) under kind `conflict`; the doc links the
- * original and shows the new version in its API form.
+ * subscriber, event, region, …: `deriveNew`, which is oversight/derive.ts's
+ * per-kind derivation) under kind `conflict`; the doc links the original and
+ * shows the new version in its API form.
  */
-export function fromConflict(c: ConflictRecord, at: Date): Appendable {
+export function fromConflict(c: ConflictRecord, at: Date, deriveNew?: (kind: string, payload: Uint8Array, at: Date) => IndexRow | undefined): Appendable {
   const recordId = conflictRecordId(c.originalRecordId, c.newSha256);
   let newer: IndexRow | undefined;
   try {
-    newer = FROM_BYTES[c.newKind]?.(c.newPayload, at).index;
+    newer = deriveNew?.(c.newKind, c.newPayload, at);
   } catch {
     newer = undefined; // bytes that do not decode as their kind: kept in the leaf, shown by their hash
   }

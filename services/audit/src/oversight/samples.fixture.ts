@@ -7,6 +7,7 @@ import { AccessAction, AccessRecord, Agency, Classification, ConflictRecord, Int
 import { fromReport } from "../reports/record.js";
 import { conflictRecord } from "../ledger/conflict.js";
 import { decision } from "./decisions.fixture.js";
+import { deriveKind } from "./derive.js";
 import { fromAccess, fromConflict, fromDecision, fromOversightQuery, fromPolicyRevision, fromPublish, fromRefusal, fromRefusalSummary, publishRecord, type Appendable, type Kind } from "./records.js";
 
 const at = new Date("2026-11-20T02:00:00Z");
@@ -46,7 +47,7 @@ export function sampleOf(kind: Kind, n = 0): Appendable {
     case "conflict": {
       const again = fromDecision(decision("7d3c1a52-0000-4000-8000-000000000001", "customs", true, { policyRevision: `rev-${n + 2}` }), at).ledger;
       const c = conflictRecord({ recordId: held.recordId, index: 0, kind: held.kind, payload: held.payload }, again);
-      return fromConflict(ConflictRecord.decode(c.payload), at);
+      return fromConflict(ConflictRecord.decode(c.payload), at, deriveKind);
     }
     case "report":
       return fromReport(
