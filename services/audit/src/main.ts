@@ -78,7 +78,7 @@ logger.info({ database: database.kind, location: database.location }, "ledger da
 
 const ledger = await Ledger.open(db, { signer: createSigner(key.privateKey), migrate: false });
 // Quarterly outcome reports (GET /v1/reports/quarterly), signed with the ledger's key and recorded as report leaves.
-const reports = new QuarterlyReports({ db, ledger, signer: reportSigner(key.privateKey, ledger.signer.publicKey, ledger.signer.keyId), pdf: chromiumPdf(config.CHROMIUM_PATH) });
+const reports = new QuarterlyReports({ db, ledger, signer: reportSigner(key.privateKey, ledger.signer.publicKey, ledger.signer.keyId), pdf: chromiumPdf(config.CHROMIUM_PATH), metrics });
 const heads = new HeadSchedule(ledger, config.HEAD_INTERVAL_MS, (err) => logger.error({ err }, "signing a tree head failed"));
 
 const kafka = createKafka({ clientId: "takitini-audit", brokers: config.KAFKA_BROKERS, logger, security: readKafkaSecurity(config) });

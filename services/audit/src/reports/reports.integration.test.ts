@@ -167,10 +167,11 @@ async function service(chromiumPath = CHROMIUM) {
   pools.push(pool);
   const db = pgDatabase(pool);
   const ledger = await Ledger.open(db, { signer });
-  const reports = new QuarterlyReports({ db, ledger, signer: reportSigner(privateKey, signer.publicKey, signer.keyId), pdf: chromiumPdf(chromiumPath) });
+  const metrics = createMetricsRegistry("t");
+  const reports = new QuarterlyReports({ db, ledger, signer: reportSigner(privateKey, signer.publicKey, signer.keyId), pdf: chromiumPdf(chromiumPath), metrics });
   const servers = await buildApp({
     logger: createLogger("t", (process.env.LOG_LEVEL ?? "silent") as "silent"),
-    metrics: createMetricsRegistry("t"),
+    metrics,
     db,
     ledger,
     gate: gateWithTokens({ [TOKEN]: "Officer Mere" }),
@@ -181,7 +182,7 @@ async function service(chromiumPath = CHROMIUM) {
   });
   const { app } = servers;
   const get = (path: string) => app.inject({ url: path, headers: { authorization: `Bearer ${TOKEN}` } });
-  return { pool, ledger, app, get, servers };
+  return { pool, ledger, app, get, servers, metrics };
 }
 
 /** Direct SQL over the ledger's index: the sum of one outcome measure over publish records in a quarter (and district). */
@@ -219,7 +220,7 @@ const OPERATIONS: [string, string][] = [
 
 describe("the quarterly outcome report on real PostgreSQL and Chromium", () => {
   it("reconciles every figure with the ledger, is signed and recorded, and prints a PDF with the same figures", async () => {
-    const { pool, ledger, get, app } = await service();
+    const { pool, ledger, get, app, metrics } = await service();
     await seed(ledger);
 
     for (const region of ["eastern", "national"]) {
@@ -311,6 +312,7 @@ describe("the quarterly outcome report on real PostgreSQL and Chromium", () => {
     // One report leaf per rendering: the JSON, HTML, CSV and PDF of a region are one rendering while its figures stand.
     const leaves = await pool.query<{ record_id: string }>("select record_id from ledger_leaves where kind = 'report' order by idx");
     expect(leaves.rows.map((r) => r.record_id.split(":").slice(1, 4).join(":"))).toEqual([expect.stringMatching(/^2026-Q3:eastern:/), expect.stringMatching(/^2026-Q3:national:/)]);
+    expect(await metrics.metrics()).toMatch(/^audit_reports_rendered_total\{pdf="printed",service="t"\} 2$/m);
     // The report leaves' index rows are derivable from the leaves alone: the index check finds nothing.
     const client = await pool.connect();
     try {

@@ -7,6 +7,7 @@
  * figures stay the same, so asking again for another format of it (or the
  * same one) neither renders nor records it again.
  */
+import { Counter, type Registry } from "@takitini/runtime";
 import type { SqlSession } from "../ledger/index.js";
 import type { Ledger } from "../ledger/index.js";
 import { appendRecords } from "../ingest.js";
@@ -36,6 +37,8 @@ export interface ReportServiceDeps {
   signer: ReportSigner;
   pdf?: PdfRenderer;
   clock?: () => Date;
+  /** audit_reports_rendered_total{pdf="printed"|"unavailable"}: renderings made (and recorded). */
+  metrics?: Registry;
 }
 
 /** Renderings kept in memory (per quarter and region), the least recently made dropped first. */
@@ -44,8 +47,11 @@ const CACHED = 32;
 export class QuarterlyReports {
   private readonly cache = new Map<string, { figures: string; bundle: ReportBundle }>();
   private readonly inFlight = new Map<string, Promise<ReportBundle>>();
+  private readonly rendered: Counter<"pdf">;
 
-  constructor(private readonly deps: ReportServiceDeps) {}
+  constructor(private readonly deps: ReportServiceDeps) {
+    this.rendered = new Counter({ name: "audit_reports_rendered_total", help: "Quarterly outcome reports rendered, signed and recorded, by whether the PDF could be printed", labelNames: ["pdf"], registers: deps.metrics ? [deps.metrics] : [] });
+  }
 
   /** The report of a quarter for a district code or "national" (a RangeError for an unknown region). */
   get(quarter: Quarter, region: string): Promise<ReportBundle> {
@@ -87,6 +93,7 @@ export class QuarterlyReports {
     );
     const appended = await appendRecords(ledger, [fromReport(record, new Date())]);
     const bundle: ReportBundle = { report, record, index: appended.outcomes[0]!.index, html, csv, pdf, ...(pdfError ? { pdfError } : {}) };
+    this.rendered.inc({ pdf: pdf ? "printed" : "unavailable" });
     this.cache.delete(key);
     this.cache.set(key, { figures, bundle });
     while (this.cache.size > CACHED) this.cache.delete(this.cache.keys().next().value!);
