@@ -1,7 +1,7 @@
 /** The built witness command (dist/tools/witness.js): what it refuses before it ever connects to Kafka (exit 2). */
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,6 +44,16 @@ describe("npm run audit:witness", () => {
     const bad = join(dir, "bad.jsonl");
     writeFileSync(bad, '{"tree_size":1}\n');
     expect(witness(["--out", bad, "--key", pub])).toMatchObject({ status: 2, stderr: expect.stringMatching(/line 1 timestamp_ms/) });
+  });
+
+  it("will not append to a file another live witness holds, and takes over a dead one's lock", () => {
+    const file = join(dir, "held.jsonl");
+    writeFileSync(`${file}.lock`, `${process.pid}\n`);
+    expect(witness(["--out", file, "--key", pub])).toMatchObject({ status: 2, stderr: expect.stringMatching(/being appended to by another witness \(pid \d+/) });
+    // A pid no process has (beyond the kernel's limit): the lock is stale, taken over; the run then stops at the missing certificate, releasing it.
+    writeFileSync(`${file}.lock`, "4194305\n");
+    expect(witness(["--out", file, "--key", pub], {})).toMatchObject({ status: 2, stderr: expect.stringMatching(/KAFKA_TLS_CA_FILE/) });
+    expect(existsSync(`${file}.lock`)).toBe(false);
   });
 
   it("needs the oversight principal's certificate unless the broker is plaintext", () => {

@@ -16,10 +16,12 @@
  * KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE (the oversight principal's
  * certificate), or TAKITINI_INSECURE_KAFKA=true for a throwaway local broker.
  *
- * Exit: 0 on SIGTERM/SIGINT; 2 on usage, key or file errors. Refused heads are
+ * One witness per file (`<file>.lock` holds its pid; a dead holder's lock is taken over).
+ *
+ * Exit: 0 on SIGTERM/SIGINT; 2 on usage, key or file errors, or a file another witness holds. Refused heads are
  * logged (code HEAD_FORK, HEAD_ROLLBACK, HEAD_SIGNATURE) and the witness carries on.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { brokerList, createKafka, createLogger, kafkaSecurityIssues, readKafkaSecurity } from "@takitini/runtime";
@@ -97,7 +99,6 @@ function readWitnessFile(file: string): HeadRecord[] {
     text = readFileSync(file, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
-    mkdirSync(dirname(file), { recursive: true });
   }
   try {
     return parseWitnessFile(text);
@@ -106,11 +107,38 @@ function readWitnessFile(file: string): HeadRecord[] {
   }
 }
 
+/**
+ * One witness per file: `<file>.lock` holds the pid of the witness appending to it.
+ * A lock whose process is gone is taken over. Returns the release.
+ */
+function lockWitnessFile(file: string): () => void {
+  const lock = `${file}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, `${process.pid}\n`, { flag: "wx", mode: 0o644 });
+      return () => rmSync(lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw new UsageError(`cannot lock ${file}: ${(err as Error).message}`);
+      const pid = Number(readFileSync(lock, "utf8").trim());
+      let alive = false;
+      try {
+        alive = Number.isSafeInteger(pid) && pid > 0 && process.kill(pid, 0);
+      } catch (e) {
+        alive = (e as NodeJS.ErrnoException).code === "EPERM";
+      }
+      if (alive) throw new UsageError(`${file} is being appended to by another witness (pid ${pid}, ${lock})`);
+      rmSync(lock, { force: true });
+    }
+  }
+  throw new UsageError(`cannot lock ${file}`);
+}
+
 async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let opts: Options | "help";
   let keys: ReturnType<typeof loadTrustedKeys>;
   let latest: HeadRecord | undefined;
   let security: ReturnType<typeof readKafkaSecurity>;
+  let release = () => undefined as void;
   try {
     opts = options(argv, env);
     if (opts === "help") {
@@ -118,12 +146,15 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
       return 0;
     }
     keys = loadTrustedKeys(opts.keyFiles, (m) => new UsageError(m));
+    mkdirSync(dirname(opts.out), { recursive: true });
+    release = lockWitnessFile(opts.out);
     latest = latestWitnessed(readWitnessFile(opts.out));
     const settings = { TAKITINI_INSECURE_KAFKA: env.TAKITINI_INSECURE_KAFKA === "true", KAFKA_TLS_CA_FILE: env.KAFKA_TLS_CA_FILE, KAFKA_TLS_CERT_FILE: env.KAFKA_TLS_CERT_FILE, KAFKA_TLS_KEY_FILE: env.KAFKA_TLS_KEY_FILE };
     const issues = kafkaSecurityIssues(settings);
     if (issues.length > 0) throw new UsageError(issues.map((i) => `${i.path}: ${i.message}`).join("; "));
     security = readKafkaSecurity(settings);
   } catch (err) {
+    release();
     if (!(err instanceof UsageError) && (err as { code?: string }).code !== "KAFKA_TLS_INVALID") throw err;
     process.stderr.write(`audit:witness: ${(err as Error).message}\n\n${USAGE}\n`);
     return 2;
@@ -191,6 +222,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
     }
   })();
   await stopped;
+  release();
   return 0;
 }
 
