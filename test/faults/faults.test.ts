@@ -168,13 +168,15 @@ describe.sequential("the mesh on a three-node cluster, under faults", () => {
       const records = Array.from({ length: 20 }, (_, i) => kind.synthesize(rng, base + i));
       const send = (d: (typeof mesh.doors)[number], record: unknown) =>
         publish(`${d.url()}${kind.httpPath}`, record, { publisher: publisherOf(service) }).then((res) => ({ status: res.status, body: res.json() as { event_id?: string; duplicate?: boolean } }));
-      // Each id to both instances at the same moment, five ids at a time. A 503 (a publish past its
-      // deadline on this loaded machine) committed nothing, so that pair is raced again, up to four times.
+      // Each id to both instances at the same moment, five ids at a time. A 503 is a publish past its
+      // deadline on this loaded machine: that pair is raced again, up to six times. A 503 says the
+      // adapter gave up waiting, not that nothing was written — a commit in flight at the deadline
+      // may land — so then no 202 follows, only `200 duplicate` answers, which is as correct.
       for (let i = 0; i < records.length; i += 5) {
         await Promise.all(
           records.slice(i, i + 5).map(async (record, j) => {
             const seen: { status: number; body: { event_id?: string; duplicate?: boolean } }[] = [];
-            for (let attempt = 0; attempt < 4; attempt++) {
+            for (let attempt = 0; attempt < 6; attempt++) {
               const pair = await Promise.all([send(a!, record), send(b!, record)]);
               seen.push(...pair);
               if (pair.every((p) => p.status !== 503)) break;
@@ -184,7 +186,9 @@ describe.sequential("the mesh on a three-node cluster, under faults", () => {
             answers.set(statuses, (answers.get(statuses) ?? 0) + 1);
             const ok = seen.filter((p) => p.status !== 503);
             const ids = new Set(ok.map((p) => p.body.event_id));
-            if (ok.filter((p) => p.status === 202).length !== 1 || ok.some((p) => p.status !== 202 && !(p.status === 200 && p.body.duplicate === true)) || seen.slice(-2).some((p) => p.status === 503))
+            const created = ok.filter((p) => p.status === 202).length;
+            const landedDespite503 = created === 0 && ok.length > 0 && seen.some((p) => p.status === 503);
+            if ((created !== 1 && !landedDespite503) || ok.some((p) => p.status !== 202 && !(p.status === 200 && p.body.duplicate === true)) || seen.slice(-2).some((p) => p.status === 503))
               problems.push(`${service} record ${i + j}: answers ${statuses} (one 202 and the rest 200 duplicate wanted)`);
             else if (ids.size !== 1) problems.push(`${service} record ${i + j}: event ids ${[...ids].join(", ")}`);
             else acknowledged.set([...ids][0]!, { service, recordType: kind.recordType });
