@@ -137,7 +137,8 @@ export function fromPublish(r: PublishRecord, at: Date): Appendable {
     source: { topic: r.sourceTopic, partition: r.sourcePartition, offset: r.sourceOffset },
     // The agency system that published it, as its certificate named it at the adapter's door.
     publisher: r.publisher,
-    outcome: r.outcome.map((o) => ({ measure: o.measure, category: o.category, value: o.value })),
+    // Only when there is one: a publish leaf written before outcome summaries existed derives the row it was indexed with.
+    ...(r.outcome.length > 0 ? { outcome: r.outcome.map((o) => ({ measure: o.measure, category: o.category, value: o.value })) } : {}),
   };
   return {
     ledger: { recordId, kind: "publish", payload: PublishRecord.encode(r).finish() },

@@ -4,11 +4,13 @@ import {
   Industry,
   IntelligenceEvent,
   OperationPhase,
+  OrganisedCrimeActivity,
   PoliceDistrict,
   SupportService,
   type OutcomeMeasure,
 } from "@takitini/proto";
 import { describe, expect, it } from "vitest";
+import { fromPublish, publishRecord } from "../oversight/records.js";
 import { OUTCOME_MEASURES, outcomeOf } from "./outcome.js";
 
 const event = (payload: NonNullable<IntelligenceEvent["payload"]>, extra: Partial<IntelligenceEvent> = {}) =>
@@ -132,5 +134,15 @@ describe("outcomeOf", () => {
     }
     const text = JSON.stringify(all);
     for (const s of SECRETS) expect(text).not.toContain(s);
+  });
+
+  it("is kept in the publish record and its API form; a record without one keeps the form it had before outcomes existed", () => {
+    const src = { topic: "takitini.intel.police.v1", partition: 0, offset: "1" };
+    const withOutcome = fromPublish(publishRecord(highwater, IntelligenceEvent.encode(highwater).finish(), src), new Date());
+    expect(withOutcome.index.doc["outcome"]).toEqual(outcomeOf(highwater));
+    const noting = IntelligenceEvent.fromPartial({ id: "e-2", payload: { $case: "policeNoting", value: { groupName: "x", activity: OrganisedCrimeActivity.ORGANISED_CRIME_ACTIVITY_DRUG_SUPPLY, commodities: [], summary: "", reportingUnit: "", locality: "" } } });
+    const without = fromPublish(publishRecord(noting, IntelligenceEvent.encode(noting).finish(), src), new Date());
+    // An existing ledger's publish rows (indexed before this field) are derived unchanged from their leaves.
+    expect(Object.keys(without.index.doc)).not.toContain("outcome");
   });
 });
