@@ -1,9 +1,9 @@
-import { ConflictRecord, DecisionRecord } from "@takitini/proto";
+import { ConflictRecord, DecisionRecord, PublishRecord } from "@takitini/proto";
 import { describe, expect, it } from "vitest";
 import { decision } from "../oversight/decisions.fixture.js";
 import { flagAnomalies } from "../oversight/anomaly.js";
 import { deriveKind as deriveNew } from "../oversight/derive.js";
-import { fromConflict } from "../oversight/records.js";
+import { fromConflict, samePublish } from "../oversight/records.js";
 import { MAX_RECORD_ID_BYTES } from "../merkle/entry.js";
 import { conflictRecord, conflictRecordId, sameRecord, sha256Hex, type HeldRecord } from "./conflict.js";
 
@@ -70,5 +70,15 @@ describe("conflict records", () => {
     expect(flagAnomalies([{ subscriberId: "customs", metric: "conflict", counts: [1, 0] }])).toEqual([]);
     // the other metrics keep their rules: one decision is not an anomaly
     expect(flagAnomalies([{ subscriberId: "customs", metric: "allow", counts: [0, 0, 1] }])).toEqual([]);
+  });
+});
+
+describe("publish records", () => {
+  it("are the same record read at another offset, and not with other content or bytes that are no publish record", () => {
+    const r = PublishRecord.fromPartial({ eventId: "e-1", contentSha256: "aa", sourceTopic: "t", sourcePartition: 0, sourceOffset: "10" });
+    const enc = (p: typeof r) => PublishRecord.encode(p).finish();
+    expect(samePublish(enc({ ...r, sourcePartition: 2, sourceOffset: "99" }), r)).toBe(true);
+    expect(samePublish(enc({ ...r, contentSha256: "bb" }), r)).toBe(false);
+    expect(samePublish(Buffer.from([0xff, 0xff, 0xff]), r)).toBe(false);
   });
 });

@@ -3,14 +3,14 @@
  * its own schema, so tests never see each other's rows.
  */
 import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
-import { ConflictRecord, DecisionRecord, Outcome } from "@takitini/proto";
+import { Agency, ConflictRecord, DecisionRecord, IntelligenceEvent, Outcome } from "@takitini/proto";
 import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { appendRecords } from "../ingest.js";
 import { CompactTree, createSigner, decodeEntry, encodeEntry, leafHash, type HeadSigner } from "../merkle/index.js";
 import { flagAnomalies } from "../oversight/anomaly.js";
 import { decision } from "../oversight/decisions.fixture.js";
-import { fromDecision } from "../oversight/records.js";
+import { fromDecision, fromPublish, publishRecord, revisionsOf } from "../oversight/records.js";
 import { anomalySeries, recordById } from "../oversight/store.js";
 import { checkStore, trustKeys, verifyConsistency, verifyInclusion, type LedgerReport } from "../verify/index.js";
 import { conflictRecordId, sha256Hex } from "./conflict.js";
@@ -399,6 +399,30 @@ describe("a record id again with different bytes", () => {
 
     await ledger.signHead();
     expect(await checkStore(pool, trusted)).toMatchObject({ ok: true, rows: 6 });
+  });
+
+  it("is no conflict for a record whose first version wins (a policy revision first seen, named again by later batches)", async () => {
+    const { pool } = await freshSchema();
+    const ledger = await openLedger(pool);
+    const at = new Date();
+    const batch = (n: number) => revisionsOf([decision(randomUUID(), "customs", true, { policyRevision: "rev-9", decidedAt: new Date(at.getTime() + n) })], at);
+    await appendRecords(ledger, batch(0));
+    const later = await appendRecords(ledger, batch(1));
+    expect(later).toMatchObject({ appended: 0, conflicts: 0 });
+    expect(later.outcomes[0]!.conflict).toBeUndefined();
+    expect((await ledger.state()).treeSize).toBe(1);
+  });
+
+  it("is no conflict for an event read again at another offset; its content changed is one", async () => {
+    const { pool } = await freshSchema();
+    const ledger = await openLedger(pool);
+    const at = new Date();
+    const event = IntelligenceEvent.fromPartial({ id: randomUUID(), sourceAgency: Agency.AGENCY_POLICE, eventType: "police.organised_crime_noting", publishedAt: at });
+    const bytes = Buffer.from(IntelligenceEvent.encode(event).finish());
+    const read = (content: Buffer, offset: string) => fromPublish(publishRecord(event, content, { topic: "takitini.intel.police.v1", partition: 0, offset }), at);
+    await appendRecords(ledger, [read(bytes, "10")]);
+    expect(await appendRecords(ledger, [read(bytes, "11")])).toMatchObject({ appended: 0, conflicts: 0 });
+    expect(await appendRecords(ledger, [read(Buffer.concat([bytes, Buffer.from([0])]), "12")])).toMatchObject({ appended: 1, conflicts: 1 });
   });
 
   it("keeps even a version whose conflict id was taken first by a forged record (a conflict of that conflict)", async () => {

@@ -36,6 +36,19 @@ export interface LedgerRecord {
   kind: string;
   /** The record's own canonical bytes. */
   payload: Uint8Array;
+  /**
+   * The first record under this id is the record, and a later one with other bytes
+   * is no conflict but a redelivery (a policy revision's first sighting: every later
+   * batch that carries the revision names another decision and time). Default: a
+   * held id with other bytes is kept as a conflict record.
+   */
+  firstWins?: boolean;
+  /**
+   * Whether the bytes held under this id are this record again (default: the same
+   * bytes). A publish record names the offset it was read at: the same event read
+   * again at another offset is a redelivery, not a conflict.
+   */
+  sameAs?: (held: Uint8Array) => boolean;
 }
 
 export interface AppendOutcome {
@@ -202,7 +215,8 @@ export class Ledger {
       // that is itself held with other bytes — only a forged id could be — gets a conflict of its own).
       let original = held;
       let incoming = record;
-      while (!sameRecord(original, incoming)) {
+      const redelivery = record.firstWins || (record.sameAs ? record.sameAs(held.payload) : sameRecord(held, record));
+      while (!redelivery && !sameRecord(original, incoming)) {
         const conflict = conflictRecord(original, incoming);
         await lookup([conflict.recordId]);
         const heldConflict = known.get(conflict.recordId);

@@ -141,7 +141,8 @@ export function fromPublish(r: PublishRecord, at: Date): Appendable {
     ...(r.outcome.length > 0 ? { outcome: r.outcome.map((o) => ({ measure: o.measure, category: o.category, value: o.value })) } : {}),
   };
   return {
-    ledger: { recordId, kind: "publish", payload: PublishRecord.encode(r).finish() },
+    // The same event read again at another offset (a publish retried after its first attempt landed) is a redelivery.
+    ledger: { recordId, kind: "publish", payload: PublishRecord.encode(r).finish(), sameAs: (held) => samePublish(held, r) },
     index: {
       ...blank(recordId, "publish", r.publishedAt ?? at, doc),
       agency: doc.source_agency,
@@ -153,11 +154,22 @@ export function fromPublish(r: PublishRecord, at: Date): Appendable {
   };
 }
 
+/** Whether the bytes held are a publish record of the same event as `r`, where it was read (topic, partition, offset) aside; false for bytes that are none. Pure. */
+export function samePublish(held: Uint8Array, r: PublishRecord): boolean {
+  const unplaced = (p: PublishRecord) => Buffer.from(PublishRecord.encode({ ...p, sourceTopic: "", sourcePartition: 0, sourceOffset: "" }).finish());
+  try {
+    return unplaced(PublishRecord.decode(held)).equals(unplaced(r));
+  } catch {
+    return false;
+  }
+}
+
 export function fromPolicyRevision(r: PolicyRevisionRecord, at: Date): Appendable {
   const recordId = `policy-revision:${r.revision}`;
   const doc = { revision: r.revision, first_seen_at: r.firstSeenAt?.toISOString() ?? null, first_decision_id: r.firstDecisionId };
   return {
-    ledger: { recordId, kind: "policy_revision", payload: PolicyRevisionRecord.encode(r).finish() },
+    // First seen wins: the same revision carried by a later batch (another decision, another time) is not a conflict.
+    ledger: { recordId, kind: "policy_revision", payload: PolicyRevisionRecord.encode(r).finish(), firstWins: true },
     index: { ...blank(recordId, "policy_revision", r.firstSeenAt ?? at, doc), policyRevision: r.revision },
   };
 }
