@@ -5,7 +5,7 @@
  * the server's copy (the index's columns and `doc`) to them.
  *
  * Field numbers and enum names are the console's own copy of the .proto
- * (proto/takitini/audit/v1/decision.proto, access.proto, intel/v1/common.proto);
+ * (proto/takitini/audit/v1/decision.proto, access.proto, ledger.proto, intel/v1/common.proto);
  * src/console/recorded.test.ts holds them to the generated code's bytes and to
  * the service's API form. Kinds not read here are shown from the index, marked
  * as not checked. Pure: no DOM.
@@ -35,8 +35,30 @@ const iso = (ms) => (ms === undefined ? null : new Date(ms).toISOString());
  * }} RecordedFields
  */
 
+/** The index's searchable columns a kind leaves empty. */
+const BLANK = { agency: "", subscriber_id: "", event_type: "", region: "", outcome: "", view: "", legal_basis: "", policy_revision: "", event_id: "", action: "" };
+
 /** @type {Record<string, (r: ReturnType<typeof reader>, appendedAtMs: number) => RecordedFields>} */
 const KINDS = {
+  policy_revision: (r, appendedAtMs) => {
+    const firstSeen = r.timestampMs(2);
+    const doc = { revision: r.string(1), first_seen_at: iso(firstSeen), first_decision_id: r.string(3) };
+    return { doc, summary: { ...BLANK, occurred_at: iso(firstSeen ?? appendedAtMs), policy_revision: doc.revision } };
+  },
+  oversight_query: (r, appendedAtMs) => {
+    const parameters = r.messages(6).map((p) => /** @type {[string, string]} */ ([p.string(1), p.string(2)]));
+    const doc = {
+      officer: r.string(2),
+      officer_role: r.string(10),
+      channel: r.string(3),
+      method: r.string(4),
+      route: r.string(5),
+      parameters: Object.fromEntries(parameters),
+      status: r.number(7),
+      result_count: r.number(8),
+    };
+    return { doc, summary: { ...BLANK, occurred_at: iso(r.timestampMs(9) ?? appendedAtMs), action: `${doc.method} ${doc.route}` } };
+  },
   decision: (r, appendedAtMs) => {
     const decidedAt = r.timestampMs(13);
     const doc = {

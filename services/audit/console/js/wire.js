@@ -80,6 +80,19 @@ export function reader(f) {
       return typeof v === "number" ? v : 0;
     },
     /**
+     * The readers of each occurrence of a nested message field (repeated messages), or undefined when one is malformed.
+     * @param {number} n
+     */
+    messages: (n) => {
+      const out = [];
+      for (const v of f.get(n) ?? []) {
+        const m = v instanceof Uint8Array ? readFields(v) : undefined;
+        if (!m) throw new Error(`field ${n} is not a message`);
+        out.push(reader(m));
+      }
+      return out;
+    },
+    /**
      * A google.protobuf.Timestamp as milliseconds since the epoch (whole milliseconds, as the service keeps them), or undefined when absent.
      * @param {number} n
      */
