@@ -5,7 +5,7 @@
  * the server's copy (the index's columns and `doc`) to them.
  *
  * Field numbers and enum names are the console's own copy of the .proto
- * (proto/takitini/audit/v1/decision.proto, access.proto, ledger.proto, intel/v1/common.proto);
+ * (proto/takitini/audit/v1/decision.proto, access.proto, ledger.proto, refusal.proto, intel/v1/common.proto);
  * src/console/recorded.test.ts holds them to the generated code's bytes and to
  * the service's API form. Kinds not read here are shown from the index, marked
  * as not checked. Pure: no DOM.
@@ -38,8 +38,51 @@ const iso = (ms) => (ms === undefined ? null : new Date(ms).toISOString());
 /** The index's searchable columns a kind leaves empty. */
 const BLANK = { agency: "", subscriber_id: "", event_type: "", region: "", outcome: "", view: "", legal_basis: "", policy_revision: "", event_id: "", action: "" };
 
+/** The agency whose adapter a service is ("police-adapter" → "police"), as the index says; "" for any other. @param {string} service */
+const adapterAgency = (service) => /^(police|customs|mbie|msd)-adapter$/.exec(service)?.[1] ?? "";
+
 /** @type {Record<string, (r: ReturnType<typeof reader>, appendedAtMs: number) => RecordedFields>} */
 const KINDS = {
+  refusal: (r, appendedAtMs) => {
+    const occurredAt = r.timestampMs(10);
+    const doc = {
+      id: r.string(1),
+      service: r.string(2),
+      door: r.string(3),
+      code: r.string(4),
+      principal: r.string(5),
+      record_type: r.string(6),
+      route: r.string(7),
+      event_id: r.string(8),
+      field_paths: r.strings(9),
+      status: r.number(12),
+      occurred_at: iso(occurredAt),
+      trace_id: r.string(11),
+    };
+    return {
+      doc,
+      summary: { ...BLANK, occurred_at: iso(occurredAt ?? appendedAtMs), agency: adapterAgency(doc.service), event_type: doc.record_type, event_id: doc.event_id, action: `${doc.service} ${doc.door} ${doc.code}` },
+    };
+  },
+  refusal_summary: (r, appendedAtMs) => {
+    const windowEnd = r.timestampMs(7);
+    const doc = {
+      id: r.string(1),
+      service: r.string(2),
+      door: r.string(3),
+      code: r.string(4),
+      route: r.string(5),
+      window_start: iso(r.timestampMs(6)),
+      window_end: iso(windowEnd),
+      count: r.number(8),
+      distinct_addresses: r.number(9),
+      distinct_addresses_capped: r.number(10) !== 0,
+    };
+    return {
+      doc,
+      summary: { ...BLANK, occurred_at: iso(windowEnd ?? appendedAtMs), agency: adapterAgency(doc.service), action: `${doc.service} ${doc.door} ${doc.code} ${doc.route} ×${doc.count}` },
+    };
+  },
   policy_revision: (r, appendedAtMs) => {
     const firstSeen = r.timestampMs(2);
     const doc = { revision: r.string(1), first_seen_at: iso(firstSeen), first_decision_id: r.string(3) };
