@@ -17,6 +17,7 @@ const AGENCY = ["unspecified", "police", "customs", "mbie", "msd"];
 const DISTRICT = ["unspecified", "northland", "waitemata", "auckland_city", "counties_manukau", "waikato", "bay_of_plenty", "eastern", "central", "wellington", "tasman", "canterbury", "southern"];
 const OUTCOME = ["unspecified", "allow", "deny"];
 const VIEW = ["unspecified", "full", "redacted", "aggregate_only", "none"];
+const CLASSIFICATION = ["unspecified", "unclassified", "in_confidence", "sensitive", "restricted", "confidential", "secret", "top_secret"];
 const ACCESS_ACTION = ["unspecified", "subscribe_granted", "subscribe_denied", "delivered", "briefing_viewed", "briefing_denied"];
 
 /**
@@ -43,6 +44,28 @@ const adapterAgency = (service) => /^(police|customs|mbie|msd)-adapter$/.exec(se
 
 /** @type {Record<string, (r: ReturnType<typeof reader>, appendedAtMs: number) => RecordedFields>} */
 const KINDS = {
+  publish: (r, appendedAtMs) => {
+    const publishedAt = r.timestampMs(6);
+    const outcome = r.messages(13).map((o) => ({ measure: o.string(1), category: o.string(2), value: o.double(3) }));
+    const doc = {
+      event_id: r.string(1),
+      source_agency: name(AGENCY, r.number(2)),
+      event_type: r.string(3),
+      region: name(DISTRICT, r.number(4)),
+      classification: name(CLASSIFICATION, r.number(5)),
+      published_at: iso(publishedAt),
+      subject_ids: r.strings(7),
+      content_sha256: r.string(8),
+      source: { topic: r.string(9), partition: r.number(10), offset: r.string(11) },
+      publisher: r.string(12),
+      // Only when there is one, as the service's API form has it.
+      ...(outcome.length > 0 ? { outcome } : {}),
+    };
+    return {
+      doc,
+      summary: { ...BLANK, occurred_at: iso(publishedAt ?? appendedAtMs), agency: doc.source_agency, event_type: doc.event_type, region: doc.region, event_id: doc.event_id, subject_ids: doc.subject_ids },
+    };
+  },
   refusal: (r, appendedAtMs) => {
     const occurredAt = r.timestampMs(10);
     const doc = {

@@ -79,6 +79,11 @@ export function reader(f) {
       const v = last(n);
       return typeof v === "number" ? v : 0;
     },
+    /** A double (wire type 1, little-endian IEEE 754); 0 when absent. @param {number} n */
+    double: (n) => {
+      const v = last(n);
+      return v instanceof Uint8Array && v.length === 8 ? new DataView(v.buffer, v.byteOffset, 8).getFloat64(0, true) : 0;
+    },
     /**
      * The readers of each occurrence of a nested message field (repeated messages), or undefined when one is malformed.
      * @param {number} n

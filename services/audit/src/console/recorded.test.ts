@@ -7,7 +7,7 @@
  * from them fails.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { DecisionRecord } from "@takitini/proto";
+import { DecisionRecord, PublishRecord } from "@takitini/proto";
 import { describe, expect, it } from "vitest";
 import { encodeEntry } from "../merkle/entry.js";
 import { leafHash } from "../merkle/hash.js";
@@ -95,6 +95,26 @@ describe("the console's reading of a leaf entry", () => {
     const fields = recordedFields(e.kind, e.payload, e.appendedAtMs)!;
     expect(fields.doc).toEqual(detail.record.detail);
     expect(differences(fields, detail.record as unknown as Record<string, unknown>)).toEqual([]);
+  });
+
+  it("reads a publish record's outcome measures (doubles in nested messages)", () => {
+    const { entry, detail } = served("publish", (p) => {
+      const r = PublishRecord.decode(p);
+      r.outcome = [
+        { measure: "seizure_kg", category: "methamphetamine", value: 2.75 },
+        { measure: "people_served", category: "", value: -3 },
+      ] as PublishRecord["outcome"];
+      return PublishRecord.encode(r).finish();
+    });
+    const e = parseEntry(new Uint8Array(entry))!;
+    const fields = recordedFields(e.kind, e.payload, e.appendedAtMs)!;
+    expect(fields.doc["outcome"]).toEqual([
+      { measure: "seizure_kg", category: "methamphetamine", value: 2.75 },
+      { measure: "people_served", category: "", value: -3 },
+    ]);
+    expect(differences(fields, detail.record as unknown as Record<string, unknown>)).toEqual([]);
+    (detail.record.detail as { outcome: { value: number }[] }).outcome[0]!.value = 27.5;
+    expect(differences(fields, detail.record as unknown as Record<string, unknown>)).toEqual(["detail"]);
   });
 
   it("dates a decision without a time of its own by its append time, as the service does", () => {
