@@ -6,7 +6,12 @@ import type { ClaimsTail } from "./claims-tail.js";
 import { CONTENT_HASH_HEADER } from "./content.js";
 import { eventHeaders, type PublishResult } from "./publisher.js";
 
-/** A publish that did not complete within its deadline (or with the broker unreachable): nothing was accepted. */
+/**
+ * A publish that did not complete within its deadline (or with the broker unreachable).
+ * Nothing is committed after the deadline, but a commit the broker applied whose answer was
+ * lost (the connection dropped mid-commit) is in doubt: the caller retries the same record,
+ * which then answers duplicate.
+ */
 export class PublishTimeout extends Error {
   constructor(message: string) {
     super(message);

@@ -21,7 +21,7 @@ export const httpErrors = defineErrors({
   PUBLISHER_NOT_FOR_AGENCY: { status: PUBLISHER_REFUSALS.PUBLISHER_NOT_FOR_AGENCY, message: "the client certificate is another agency's publishing system's" },
   UNKNOWN_RECORD_TYPE: { status: 404, message: "unknown record type" },
   CONFLICT: { status: 409, message: "a record with this id was already published with different content; nothing was published" },
-  PUBLISH_FAILED: { status: 503, message: "the event could not be published; nothing was accepted, retry later" },
+  PUBLISH_FAILED: { status: 503, message: "the event was not confirmed published within the deadline; send the same record again later (if this attempt did land, the retry answers duplicate)" },
 });
 
 /** Every code the HTTP door can answer with: its own catalogue and the runtime's common errors. */
@@ -73,7 +73,7 @@ export function openApiDocument(adapter: AgencyAdapter): Record<string, unknown>
           "409": { description: "CONFLICT — this native id was already published with different content; `issues` lists the differing field paths of the event", content: { "application/json": { schema: errorBody } } },
           "413": { description: "BODY_TOO_LARGE", content: { "application/json": { schema: errorBody } } },
           "415": { description: "UNSUPPORTED_MEDIA_TYPE", content: { "application/json": { schema: errorBody } } },
-          "503": { description: "PUBLISH_FAILED — nothing was accepted", content: { "application/json": { schema: errorBody } } },
+          "503": { description: "PUBLISH_FAILED — not confirmed within the deadline; retry the same record (idempotent)", content: { "application/json": { schema: errorBody } } },
         },
       },
     };

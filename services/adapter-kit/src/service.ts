@@ -43,7 +43,7 @@ export function adapterConfigSchema(adapter: AgencyAdapter) {
     GRPC_MAX_STREAM_RECORDS: z.coerce.number().int().positive().max(1_000_000).default(50_000),
     /** The compacted claims topic the instances of this adapter share (claims.ts); by default TOPIC's (claimsTopicFor). */
     CLAIMS_TOPIC: z.string().min(1).optional(),
-    /** The deadline of one publish (claim, event, commit); past it: 503 PUBLISH_FAILED with Retry-After, nothing committed. */
+    /** The deadline of one publish (claim, event, commit); past it: 503 PUBLISH_FAILED with Retry-After; no commit is begun after it (a commit whose answer was lost is in doubt: a retry answers duplicate). */
     PUBLISH_TIMEOUT_MS: z.coerce.number().int().positive().max(120_000).default(5_000),
     /** Bytes of recently published events kept to name the differing fields of a conflict (0: conflicts are refused without field paths). */
     CONFLICT_MEMORY_BYTES: z.coerce.number().int().min(0).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
