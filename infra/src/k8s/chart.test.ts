@@ -69,6 +69,8 @@ describe("the chart, rendered by the pinned Helm", () => {
     expect(objects.filter((o) => o.kind === "Secret")).toEqual([]);
     expect(secretValueProblems(objects)).toEqual([]);
     expect(containerEnv(objects, deployment("audit")).get("DATABASE_URL")).toEqual({ secret: { name: "takitini-audit-database", key: "url" } });
+    // Least privilege: no owner's URL in the audit by default (audit:migrate runs before a rollout).
+    expect(containerEnv(objects, deployment("audit")).has("AUDIT_MIGRATION_DATABASE_URL")).toBe(false);
   });
 
   it("renders a KafkaTopic for exactly the declared topics, as the generator makes them from topics.json (cluster replication)", () => {
@@ -132,7 +134,7 @@ describe("the chart with an operator's values", () => {
 
   it("takes the Kafka cluster's name, Secret names and extra settings from values", () => {
     const values = join(dir, "values.yaml");
-    writeFileSync(values, "kafka:\n  clusterName: mesh\nsecrets:\n  auditDatabase: pg-url\n  exchangeCrl: ''\nservices:\n  exchange:\n    kind: exchange\n    replicas: 3\n    port: 8082\n    adminPort: 8182\n    grpcPort: 9082\n    env:\n      GRPC_MAX_STREAMS: 128\n");
+    writeFileSync(values, "kafka:\n  clusterName: mesh\nsecrets:\n  auditDatabase: pg-url\n  auditDatabaseOwner: pg-owner-url\n  exchangeCrl: ''\nservices:\n  exchange:\n    kind: exchange\n    replicas: 3\n    port: 8082\n    adminPort: 8182\n    grpcPort: 9082\n    env:\n      GRPC_MAX_STREAMS: 128\n");
     const objs = parseManifests(helmTemplate(helm, { valuesFiles: [values] }));
     const ex = objs.find((o) => o.kind === "Deployment" && o.metadata.name === "takitini-exchange")!;
     const env = containerEnv(objs, ex);
@@ -142,6 +144,7 @@ describe("the chart with an operator's values", () => {
     expect(env.get("KAFKA_BROKERS")).toEqual({ value: "mesh-kafka-bootstrap:9094" });
     const audit = objs.find((o) => o.kind === "Deployment" && o.metadata.name === "takitini-audit")!;
     expect(containerEnv(objs, audit).get("DATABASE_URL")).toEqual({ secret: { name: "pg-url", key: "url" } });
+    expect(containerEnv(objs, audit).get("AUDIT_MIGRATION_DATABASE_URL")).toEqual({ secret: { name: "pg-owner-url", key: "url" } });
     expect(objs.filter((o) => o.kind === "KafkaTopic").every((t) => t.metadata.labels?.["strimzi.io/cluster"] === "mesh")).toBe(true);
     expect(envProblems(objs)).toEqual([]);
   });
