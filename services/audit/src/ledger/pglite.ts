@@ -179,7 +179,12 @@ export async function openDatabase(config: DatabaseConfig = {}): Promise<OpenedD
     });
     pool.on("error", config.onPoolError ?? (() => undefined));
     try {
-      await pool.query(schema && config.createSchema !== false ? `create schema if not exists "${schema}"` : "select 1");
+      if (schema && config.createSchema !== false) {
+        // Two instances starting at once may both find it missing: the loser's unique violation means it exists now.
+        await pool.query(`create schema if not exists "${schema}"`).catch((err: { code?: string }) => {
+          if (err.code !== "23505" && err.code !== "42P06") throw err;
+        });
+      } else await pool.query("select 1");
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw new Error(`cannot reach PostgreSQL at ${withoutPassword(url)}: ${(err as Error).message}`, { cause: err });

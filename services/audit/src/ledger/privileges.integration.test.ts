@@ -221,6 +221,14 @@ describe("the service's start (openLedgerDatabase)", () => {
     expect(warnings).toContainEqual(expect.objectContaining({ code: "AUDIT_ROLE_TOO_POWERFUL" }));
   });
 
+  it("starts two instances at once on a new schema (as the fault suite's two audits do): both migrate-and-grant, one after the other", async () => {
+    for (let i = 0; i < 3; i++) {
+      const fresh = `ledger_twice_${suffix}_${i}`;
+      startSchemas.push(fresh);
+      await Promise.all([0, 1].map(() => start({ databaseUrl: urlOf(serviceRole), migrationUrl: urlOf(ownerRole), schema: fresh })));
+    }
+  });
+
   it("refuses a ledger not migrated, and one role given as both the owner and the service", async () => {
     expect((await refusal({ databaseUrl: urlOf(serviceRole), schema: startSchemas[1]! }))?.code).toBe("LEDGER_NOT_MIGRATED");
     expect((await refusal({ databaseUrl: urlOf(ownerRole), migrationUrl: urlOf(ownerRole), schema: startSchemas[1]! }))?.code).toBe("AUDIT_ROLE_IS_OWNER");
