@@ -163,29 +163,43 @@ export interface ClusterHealthOptions {
 /**
  * Wait until the cluster is whole: `brokers` registered and unfenced, and every
  * partition of `topics` (default: all, including the offsets and transaction-state
- * topics) led by a live broker with its full replica set in sync. Throws naming what
- * is still wrong after `timeoutMs`.
+ * topics) led by a live broker with its full replica set in sync — as seen by every
+ * broker in `access.brokers`, each asked on its own connection: each broker answers
+ * metadata from its own cache, which converges a moment after the controller's, so a
+ * healthy answer from one broker does not mean the next metadata request (to another)
+ * sees the same. Throws naming what is still wrong, and where, after `timeoutMs`.
  */
 export async function waitForClusterHealthy(access: KafkaAccess, opts: ClusterHealthOptions): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const deadline = Date.now() + timeoutMs;
   let problems: string[] = ["no attempt"];
   for (;;) {
-    const admin = infraKafka(access, "takitini-health", logLevel.NOTHING).admin({ retry: { retries: 0 } });
-    try {
-      await admin.connect();
-      const described = await admin.describeCluster();
-      const meta = await admin.fetchTopicMetadata(opts.topics ? { topics: opts.topics } : undefined);
-      const partitions = meta.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr, offlineReplicas: p.offlineReplicas, errorCode: p.partitionErrorCode })));
-      problems = clusterHealthProblems(described.brokers.map((b) => b.nodeId), partitions, opts.brokers);
-      if (opts.topics) for (const t of opts.topics) if (!meta.topics.some((m) => m.name === t)) problems.push(`${t}: no such topic`);
-      if (problems.length === 0) return;
-    } catch (err) {
-      problems = [err instanceof Error ? err.message : String(err)];
-    } finally {
-      await admin.disconnect().catch(() => undefined);
+    problems = [];
+    for (const broker of access.brokers) {
+      const seen = await healthAsSeenBy({ ...access, brokers: [broker] }, opts);
+      problems.push(...seen.map((p) => `${p} (as ${broker} sees it)`));
+      if (seen.length > 0) break;
     }
+    if (problems.length === 0) return;
     if (Date.now() >= deadline) throw new Error(`the cluster at ${access.brokers.join(",")} is not healthy after ${timeoutMs} ms: ${problems.slice(0, 10).join("; ")}${problems.length > 10 ? ` (and ${problems.length - 10} more)` : ""}`);
     await sleep(250);
+  }
+}
+
+/** What one broker's metadata says is wrong (`access.brokers` is that one broker). */
+async function healthAsSeenBy(access: KafkaAccess, opts: ClusterHealthOptions): Promise<string[]> {
+  const admin = infraKafka(access, "takitini-health", logLevel.NOTHING).admin({ retry: { retries: 0 } });
+  try {
+    await admin.connect();
+    const described = await admin.describeCluster();
+    const meta = await admin.fetchTopicMetadata(opts.topics ? { topics: opts.topics } : undefined);
+    const partitions = meta.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr, offlineReplicas: p.offlineReplicas, errorCode: p.partitionErrorCode })));
+    const problems = clusterHealthProblems(described.brokers.map((b) => b.nodeId), partitions, opts.brokers);
+    if (opts.topics) for (const t of opts.topics) if (!meta.topics.some((m) => m.name === t)) problems.push(`${t}: no such topic`);
+    return problems;
+  } catch (err) {
+    return [err instanceof Error ? err.message : String(err)];
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }
