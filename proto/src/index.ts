@@ -13,6 +13,7 @@ export * from "./gen/takitini/audit/v1/ledger.js";
 export * from "./gen/takitini/audit/v1/oversight.js";
 export * from "./gen/takitini/audit/v1/refusal.js";
 export * from "./gen/takitini/audit/v1/conflict.js";
+export * from "./gen/takitini/audit/v1/subjects.js";
 export * from "./gen/takitini/exchange/v1/subscribe.js";
 export * from "./gen/takitini/adapter/v1/adapter.js";
 

@@ -238,6 +238,8 @@ async function oversightApi(v1: FastifyInstance, deps: AppDeps, refusals: Refusa
         redacted_paths: list("redacted_paths"),
         delivery_topic: typeof doc["delivery_topic"] === "string" ? doc["delivery_topic"] : "",
         trace_id: typeof doc["trace_id"] === "string" ? doc["trace_id"] : "",
+        // As the signed bytes hold it (sealed subjects as refs and ciphertext): the console holds it to them. The subjects
+        // opened by the server are subject_ids and erased_subject_refs above.
         detail: doc,
       },
       // The entry's own bytes: the console hashes them for the proof and shows the record decoded from them.
@@ -331,7 +333,7 @@ async function oversightApi(v1: FastifyInstance, deps: AppDeps, refusals: Refusa
     const found = await recordById(db, id.data);
     if (!found || found.row.kind !== "decision") throw auditErrors.RECORD_NOT_FOUND();
     req.resultCount = 1;
-    return found.doc;
+    return found.openedDoc;
   });
 }
 

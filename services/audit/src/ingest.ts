@@ -6,6 +6,7 @@ import type { BatchOutcome, Ledger, SqlSession } from "./ledger/index.js";
 import { indexRowOf } from "./oversight/derive.js";
 import { fromAccess, fromDecision, fromPublish, fromRefusal, fromRefusalSummary, publishRecord, revisionsOf, type Appendable } from "./oversight/records.js";
 import { writeIndex } from "./oversight/store.js";
+import { sealRecords } from "./subjects/store.js";
 import { decodeAuditRecord, type AuditRecord } from "./records.js";
 import { isTransientDatabaseError } from "./recovery.js";
 
@@ -89,13 +90,17 @@ export function ingestRecord(topic: string, partition: number, message: Pick<Kaf
 
 /**
  * Append records to the ledger and, in the same PostgreSQL transaction, to the
- * oversight index. Idempotent per record id. With a `fence` (the writer's lock,
+ * oversight index, every subject id they name sealed (subjects/). Idempotent
+ * per record id. With a `fence` (the writer's lock,
  * writer/lock.ts) the transaction commits only while this instance is the
  * active writer.
  */
 export async function appendRecords(ledger: Ledger, records: readonly Appendable[], fence?: (tx: SqlSession) => Promise<void>): Promise<BatchOutcome> {
+  // Subject ids sealed under their subjects' keys first (keys made as needed, committed on their own): no leaf,
+  // index row or conflict record holds a subject id in the clear (subjects/).
+  const sealed = await sealRecords(ledger.database, records);
   return ledger.appendBatch(
-    records.map((r) => r.ledger),
+    sealed.map((r) => r.ledger),
     async (tx, added) => {
       if (fence) await fence(tx);
       // Each row from its leaf alone (kind, id, bytes, append time) — a conflict record the ledger made included — by the

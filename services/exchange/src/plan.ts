@@ -179,6 +179,8 @@ export function planRecord(
       deliveryTopic: delivers || aggregate ? subscriber.delivery_topic : "",
       traceId: trace.traceId,
       subjectIds,
+      // Set by the audit only (it seals each subject id before appending the decision to its ledger).
+      sealedSubjects: [],
       sourceTopic: record.topic,
       sourcePartition: record.partition,
       sourceOffset: record.offset,

@@ -40,6 +40,7 @@ export const KIND_LABELS = {
   refusal_summary: "Refusals (window summary)",
   conflict: "Conflict (an id again with other bytes)",
   report: "Outcome report (signed rendering)",
+  purge: "Purge (subjects' keys destroyed)",
 };
 
 /** @param {string} kind */

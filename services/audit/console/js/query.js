@@ -41,6 +41,7 @@ export const RECORD_FILTERS = [
       ["refusal_summary", "Refusals (window summary)"],
       ["conflict", "Conflict (an id again with other bytes)"],
       ["report", "Outcome report (signed rendering)"],
+      ["purge", "Purge (subjects' keys destroyed)"],
     ],
   },
   {

@@ -5,7 +5,7 @@
  * the server's copy (the index's columns and `doc`) to them.
  *
  * Field numbers and enum names are the console's own copy of the .proto
- * (proto/takitini/audit/v1/decision.proto, access.proto, ledger.proto, refusal.proto, intel/v1/common.proto);
+ * (proto/takitini/audit/v1/decision.proto, access.proto, ledger.proto, refusal.proto, subjects.proto, intel/v1/common.proto);
  * src/console/recorded.test.ts holds them to the generated code's bytes and to
  * the service's API form. Kinds not read here are shown from the index, marked
  * as not checked. Pure: no DOM.
@@ -36,6 +36,33 @@ const iso = (ms) => (ms === undefined ? null : new Date(ms).toISOString());
  * }} RecordedFields
  */
 
+/** Standard base64 of bytes, as the service writes bytes into the API form. @param {Uint8Array} b */
+const base64 = (b) => btoa(Array.from(b, (c) => String.fromCharCode(c)).join(""));
+
+/**
+ * A record's sealed subjects (SealedSubject: 1 ref, 2 ciphertext) in the API form,
+ * as the service derives it (oversight/records.ts sealedDoc): nothing for a record
+ * that seals none.
+ * @param {string[]} clear subject ids in the clear (a record appended before sealing)
+ * @param {ReturnType<typeof reader>[]} sealed
+ * @returns {Record<string, unknown>}
+ */
+function sealedDoc(clear, sealed) {
+  if (sealed.length === 0) return {};
+  return { subject_ids: [...clear, ...sealed.map((m) => m.string(1))], sealed_subjects: sealed.map((m) => ({ ref: m.string(1), ciphertext: base64(m.bytes(2)) })) };
+}
+
+/**
+ * The subject ids a summary holds the server to: those in the clear; none for a
+ * record with sealed subjects (the server opens those with keys the bytes do not
+ * hold — shown apart, as opened by the server).
+ * @param {string[]} clear
+ * @param {unknown[]} sealed
+ */
+const clearSubjects = (clear, sealed) => (sealed.length === 0 ? { subject_ids: clear } : {});
+
+const PURGE_REASON = ["unspecified", "retention", "erasure"];
+
 /** The index's searchable columns a kind leaves empty. */
 const BLANK = { agency: "", subscriber_id: "", event_type: "", region: "", outcome: "", view: "", legal_basis: "", policy_revision: "", event_id: "", action: "" };
 
@@ -47,6 +74,7 @@ const KINDS = {
   publish: (r, appendedAtMs) => {
     const publishedAt = r.timestampMs(6);
     const outcome = r.messages(13).map((o) => ({ measure: o.string(1), category: o.string(2), value: o.double(3) }));
+    const sealed = r.messages(14);
     const doc = {
       event_id: r.string(1),
       source_agency: name(AGENCY, r.number(2)),
@@ -60,10 +88,11 @@ const KINDS = {
       publisher: r.string(12),
       // Only when there is one, as the service's API form has it.
       ...(outcome.length > 0 ? { outcome } : {}),
+      ...sealedDoc(r.strings(7), sealed),
     };
     return {
       doc,
-      summary: { ...BLANK, occurred_at: iso(publishedAt ?? appendedAtMs), agency: doc.source_agency, event_type: doc.event_type, region: doc.region, event_id: doc.event_id, subject_ids: doc.subject_ids },
+      summary: { ...BLANK, occurred_at: iso(publishedAt ?? appendedAtMs), agency: doc.source_agency, event_type: doc.event_type, region: doc.region, event_id: doc.event_id, ...clearSubjects(r.strings(7), sealed) },
     };
   },
   refusal: (r, appendedAtMs) => {
@@ -122,11 +151,13 @@ const KINDS = {
       parameters: Object.fromEntries(parameters),
       status: r.number(7),
       result_count: r.number(8),
+      ...sealedDoc([], r.messages(11)),
     };
     return { doc, summary: { ...BLANK, occurred_at: iso(r.timestampMs(9) ?? appendedAtMs), action: `${doc.method} ${doc.route}` } };
   },
   decision: (r, appendedAtMs) => {
     const decidedAt = r.timestampMs(13);
+    const sealed = r.messages(20);
     const doc = {
       id: r.string(1),
       event_id: r.string(2),
@@ -145,6 +176,7 @@ const KINDS = {
       trace_id: r.string(15),
       subject_ids: r.strings(16),
       source: { topic: r.string(17), partition: r.number(18), offset: r.string(19) },
+      ...sealedDoc(r.strings(16), sealed),
     };
     return {
       doc,
@@ -160,13 +192,27 @@ const KINDS = {
         policy_revision: doc.policy_revision,
         event_id: doc.event_id,
         action: "",
-        subject_ids: doc.subject_ids,
+        ...clearSubjects(r.strings(16), sealed),
         reasons: doc.reasons,
         redacted_paths: doc.redacted_paths,
         delivery_topic: doc.delivery_topic,
         trace_id: doc.trace_id,
       },
     };
+  },
+  purge: (r, appendedAtMs) => {
+    const occurredAt = r.timestampMs(6);
+    const reason = name(PURGE_REASON, r.number(2));
+    const doc = {
+      id: r.string(1),
+      reason,
+      refs: r.strings(3),
+      authority: r.string(4),
+      requested_by: r.string(5),
+      occurred_at: iso(occurredAt),
+      retention_policy_sha256: r.string(7),
+    };
+    return { doc, summary: { ...BLANK, occurred_at: iso(occurredAt ?? appendedAtMs), legal_basis: doc.authority, action: `purge ${reason} ×${doc.refs.length}` } };
   },
   access: (r, appendedAtMs) => {
     const occurredAt = r.timestampMs(14);

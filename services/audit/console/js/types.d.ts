@@ -15,7 +15,10 @@ export interface RecordSummary {
   policy_revision: string;
   event_id: string;
   action: string;
+  /** Opened by the server for a record with sealed subjects (not part of the signed bytes). */
   subject_ids: string[];
+  /** Refs of sealed subjects whose key has been destroyed. */
+  erased_subject_refs?: string[];
 }
 
 export interface RecordPage {

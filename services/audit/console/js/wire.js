@@ -72,6 +72,11 @@ export function reader(f) {
       const v = last(n);
       return v instanceof Uint8Array ? utf8.decode(v) : "";
     },
+    /** Bytes (a length-delimited field), empty when absent. @param {number} n */
+    bytes: (n) => {
+      const v = last(n);
+      return v instanceof Uint8Array ? v : new Uint8Array(0);
+    },
     /** @param {number} n */
     strings: (n) => (f.get(n) ?? []).filter((v) => v instanceof Uint8Array).map((v) => utf8.decode(/** @type {Uint8Array} */ (v))),
     /** @param {number} n */

@@ -17,7 +17,7 @@ describe("search query strings", () => {
   it("has a filter for every parameter of GET /v1/records", () => {
     expect(RECORD_PARAMS).toEqual(["kind", "agency", "subscriber_id", "event_type", "region", "subject_id", "outcome", "legal_basis", "from", "to", "limit", "cursor"]);
     const options = Object.fromEntries(RECORD_FILTERS.filter((f) => f.options).map((f) => [f.name, f.options!.map(([v]) => v)]));
-    expect(options.kind).toEqual(["decision", "access", "publish", "oversight_query", "policy_revision", "refusal", "refusal_summary", "conflict", "report"]);
+    expect(options.kind).toEqual(["decision", "access", "publish", "oversight_query", "policy_revision", "refusal", "refusal_summary", "conflict", "report", "purge"]);
     expect(options.agency).toEqual(["police", "customs", "mbie", "msd"]);
     expect(options.outcome).toEqual(["allow", "deny"]);
     expect(options.region).toHaveLength(12);

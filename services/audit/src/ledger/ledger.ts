@@ -145,6 +145,31 @@ export class Ledger {
     this.clock = clock ?? Date.now;
   }
 
+  /** The database the ledger is in (appendRecords reads and adds subject keys on it, outside the append's transaction). */
+  get database(): SqlDatabase {
+    return this.db;
+  }
+
+  /**
+   * A ledger to append to without the signing key (the purge tools, run as the
+   * owner): appendBatch works as for any writer (the same advisory lock), signing
+   * a head throws. Does not migrate.
+   */
+  static appendOnly(db: SqlDatabase, opts: { clock?: () => number } = {}): Ledger {
+    const refuse = (): never => {
+      throw new Error("this ledger was opened to append only: it holds no signing key");
+    };
+    const signer: HeadSigner = {
+      keyId: Buffer.alloc(32),
+      get publicKey() {
+        return refuse();
+      },
+      publicKeyPem: "",
+      sign: refuse,
+    };
+    return new Ledger(db, signer, opts.clock);
+  }
+
   static async open(db: SqlDatabase, opts: LedgerOptions): Promise<Ledger> {
     if (opts.migrate !== false) await migrate(db);
     await db.query("insert into ledger_keys (key_id, public_key) values ($1, $2) on conflict (key_id) do nothing", [

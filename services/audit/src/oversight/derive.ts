@@ -19,13 +19,14 @@ import {
   OversightQueryRecord,
   PolicyRevisionRecord,
   PublishRecord,
+  PurgeRecord,
   RefusalRecord,
   RefusalSummary,
   ReportRecord,
 } from "@takitini/proto";
 import { decodeEntry } from "../merkle/entry.js";
 import { fromReport } from "../reports/record.js";
-import { fromAccess, fromConflict, fromDecision, fromOversightQuery, fromPolicyRevision, fromPublish, fromRefusal, fromRefusalSummary, KINDS, type IndexRow, type Kind } from "./records.js";
+import { fromAccess, fromConflict, fromDecision, fromOversightQuery, fromPolicyRevision, fromPublish, fromPurge, fromRefusal, fromRefusalSummary, KINDS, type IndexRow, type Kind } from "./records.js";
 
 /** What a leaf holds, as its entry encodes it (merkle/entry.ts). */
 export interface IndexedLeaf {
@@ -50,6 +51,8 @@ export const DERIVATIONS: { readonly [K in Kind]: Derivation } = {
   // Indexed by the new version's own derivation (any kind, itself a conflict too).
   conflict: (b, at) => fromConflict(ConflictRecord.decode(b), at, deriveKind).index,
   report: (b, at) => fromReport(ReportRecord.decode(b), at).index,
+  // Subjects' keys destroyed (subjects/purge.ts): names refs only.
+  purge: (b, at) => fromPurge(PurgeRecord.decode(b), at).index,
 };
 
 export const isKind = (kind: string): kind is Kind => (KINDS as readonly string[]).includes(kind);

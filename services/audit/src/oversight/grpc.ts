@@ -154,6 +154,7 @@ export function summaryMessage(r: RecordSummary): RecordSummaryMessage {
     eventId: r.event_id,
     action: r.action,
     subjectIds: r.subject_ids,
+    erasedSubjectRefs: r.erased_subject_refs,
   };
 }
 

@@ -59,7 +59,7 @@ describe("the oversight API's OpenAPI document", () => {
     expect(names("/v1/anomalies")).toEqual(Object.keys(anomaliesQuery.shape).sort());
     expect(names("/v1/subjects/{subjectId}/disclosures")).toEqual(["cursor", "limit"]);
     const records = doc["paths"]["/v1/records"].get.parameters as Json[];
-    expect(records.find((p) => p["name"] === "kind")).toMatchObject({ in: "query", required: false, schema: { type: "string", enum: ["publish", "decision", "access", "oversight_query", "policy_revision", "refusal", "refusal_summary", "conflict", "report"] } });
+    expect(records.find((p) => p["name"] === "kind")).toMatchObject({ in: "query", required: false, schema: { type: "string", enum: ["publish", "decision", "access", "oversight_query", "policy_revision", "refusal", "refusal_summary", "conflict", "report", "purge"] } });
     expect(records.find((p) => p["name"] === "limit")).toMatchObject({ schema: { type: "integer", minimum: 1, maximum: 500, default: 100 } });
     expect(records.find((p) => p["name"] === "from")!["schema"]).toEqual({ type: "string", format: "date-time" });
     const path = doc["paths"]["/v1/records/{id}"].get.parameters as Json[];

@@ -84,7 +84,17 @@ const schemas: Record<string, Json> = {
       policy_revision: str,
       event_id: str,
       action: { type: "string", description: "access action (e.g. delivered) or, for an oversight query, `METHOD route`" },
-      subject_ids: { type: "array", items: str },
+      subject_ids: {
+        type: "array",
+        items: str,
+        description:
+          "the subjects the record names: for a record appended with sealed subjects, opened by the server with each subject's key (not part of the signed bytes, which hold refs and ciphertext); for one appended before sealing, as it holds them",
+      },
+      erased_subject_refs: {
+        type: "array",
+        items: { type: "string", pattern: "^s_[a-z2-7]{26}$" },
+        description: "refs of sealed subjects whose key has been destroyed (retention or erasure, a `purge` record): the record names them, and nobody can say whom",
+      },
     },
   },
   SignedTreeHead: {
@@ -113,7 +123,12 @@ const recordDetail: Json = {
         redacted_paths: { type: "array", items: str, description: "field paths removed from the delivered view" },
         delivery_topic: str,
         trace_id: str,
-        detail: { type: "object", description: "the record's own fields, by kind", additionalProperties: true },
+        detail: {
+          type: "object",
+          description:
+            "the record's own fields, by kind, as its signed bytes hold them: a record with sealed subjects has `subject_ids` as refs and `sealed_subjects` [{ ref, ciphertext (base64) }]; the subjects the server opened are `subject_ids` and `erased_subject_refs` of the record",
+          additionalProperties: true,
+        },
       },
     },
     ledger: {

@@ -7,8 +7,10 @@ import {
   OversightQueryRecord,
   PolicyRevisionRecord,
   PublishRecord,
+  PurgeRecord,
   RefusalRecord,
   RefusalSummary,
+  type SealedSubject,
 } from "@takitini/proto";
 import { conflictRecordId } from "../ledger/conflict.js";
 import type { LedgerRecord } from "../ledger/index.js";
@@ -16,7 +18,7 @@ import { accessToApi, refusalSummaryToApi, refusalToApi, toApi } from "../record
 import { outcomeOf } from "../reports/outcome.js";
 
 /** What the ledger holds, by kind. */
-export const KINDS = ["publish", "decision", "access", "oversight_query", "policy_revision", "refusal", "refusal_summary", "conflict", "report"] as const;
+export const KINDS = ["publish", "decision", "access", "oversight_query", "policy_revision", "refusal", "refusal_summary", "conflict", "report", "purge"] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** Searchable columns of one record (audit_records), derived from its bytes. */
@@ -65,9 +67,26 @@ const blank = (recordId: string, kind: Kind, occurredAt: Date, doc: Record<strin
   doc,
 });
 
+/**
+ * A sealed record's subjects in its API form: `subject_ids` its refs (after any
+ * in the clear) and `sealed_subjects` the sealed form, which the API opens
+ * (subjects/open.ts). Nothing for a record that seals none, so a leaf appended
+ * before sealing derives the doc it was indexed with.
+ */
+function sealedDoc(clear: readonly string[], sealed: readonly SealedSubject[]): Record<string, unknown> {
+  if (sealed.length === 0) return {};
+  return {
+    subject_ids: [...clear, ...sealed.map((s) => s.ref)],
+    sealed_subjects: sealed.map((s) => ({ ref: s.ref, ciphertext: Buffer.from(s.ciphertext).toString("base64") })),
+  };
+}
+
+/** Subject ids in the clear (a record appended before sealing) and sealed subjects' refs: what audit_subjects holds for a record. */
+const subjectsOf = (clear: readonly string[], sealed: readonly SealedSubject[]) => [...new Set([...clear, ...sealed.map((s) => s.ref)].filter((s) => s !== ""))];
+
 /** A decision: its id is the decision id (one per event and subscriber). */
 export function fromDecision(r: DecisionRecord, at: Date): Appendable {
-  const doc = toApi(r);
+  const doc = { ...toApi(r), ...sealedDoc(r.subjectIds, r.sealedSubjects) };
   return {
     ledger: { recordId: r.id, kind: "decision", payload: DecisionRecord.encode(r).finish() },
     index: {
@@ -81,7 +100,7 @@ export function fromDecision(r: DecisionRecord, at: Date): Appendable {
       legalBasis: r.legalBasis,
       policyRevision: r.policyRevision,
       eventId: r.eventId,
-      subjectIds: [...new Set(r.subjectIds.filter((s) => s !== ""))],
+      subjectIds: subjectsOf(r.subjectIds, r.sealedSubjects),
     },
   };
 }
@@ -139,6 +158,7 @@ export function fromPublish(r: PublishRecord, at: Date): Appendable {
     publisher: r.publisher,
     // Only when there is one: a publish leaf written before outcome summaries existed derives the row it was indexed with.
     ...(r.outcome.length > 0 ? { outcome: r.outcome.map((o) => ({ measure: o.measure, category: o.category, value: o.value })) } : {}),
+    ...sealedDoc(r.subjectIds, r.sealedSubjects),
   };
   return {
     // The same event read again at another offset (a publish retried after its first attempt landed) is a redelivery.
@@ -149,7 +169,7 @@ export function fromPublish(r: PublishRecord, at: Date): Appendable {
       eventType: r.eventType,
       region: doc.region,
       eventId: r.eventId,
-      subjectIds: r.subjectIds,
+      subjectIds: subjectsOf(r.subjectIds, r.sealedSubjects),
     },
   };
 }
@@ -185,10 +205,12 @@ export function fromOversightQuery(r: OversightQueryRecord, at: Date): Appendabl
     parameters: Object.fromEntries(r.parameters.map((p) => [p.name, p.value])),
     status: r.status,
     result_count: r.resultCount,
+    ...sealedDoc([], r.sealedSubjects),
   };
   return {
     ledger: { recordId: r.id, kind: "oversight_query", payload: OversightQueryRecord.encode(r).finish() },
-    index: { ...blank(r.id, "oversight_query", r.occurredAt ?? at, doc), action: `${r.method} ${r.route}` },
+    // A query about a subject is indexed under the subject's ref (none before sealing): kept and purged with the subject's other records.
+    index: { ...blank(r.id, "oversight_query", r.occurredAt ?? at, doc), action: `${r.method} ${r.route}`, subjectIds: subjectsOf([], r.sealedSubjects) },
   };
 }
 
@@ -270,5 +292,27 @@ export function fromConflict(c: ConflictRecord, at: Date, deriveNew?: (kind: str
   return {
     ledger: { recordId, kind: "conflict", payload: ConflictRecord.encode(c).finish() },
     index: { ...(newer ?? blank(recordId, "conflict", at, doc)), recordId, kind: "conflict", occurredAt: at, doc },
+  };
+}
+
+/**
+ * Subjects' keys destroyed (tools/erase.ts): the refs, the reason, the authority
+ * relied on and who ran it — never a subject id. Searchable by its authority as
+ * the legal basis; it names no subject (the refs are in its doc).
+ */
+export function fromPurge(r: PurgeRecord, at: Date): Appendable {
+  const reason = code(r.reason, "PURGE_REASON_");
+  const doc = {
+    id: r.id,
+    reason,
+    refs: r.refs,
+    authority: r.authority,
+    requested_by: r.requestedBy,
+    occurred_at: r.occurredAt?.toISOString() ?? null,
+    retention_policy_sha256: r.retentionPolicySha256,
+  };
+  return {
+    ledger: { recordId: r.id, kind: "purge", payload: PurgeRecord.encode(r).finish() },
+    index: { ...blank(r.id, "purge", r.occurredAt ?? at, doc), legalBasis: r.authority, action: `purge ${reason} ×${r.refs.length}` },
   };
 }

@@ -3,12 +3,12 @@
  * payload bytes), for the index derivation's and the index check's tests. A
  * kind added to KINDS needs a sample here (derive.test.ts checks).
  */
-import { AccessAction, AccessRecord, Agency, Classification, ConflictRecord, IntelligenceEvent, OversightQueryRecord, PolicyRevisionRecord, RefusalRecord, RefusalSummary, ReportRecord } from "@takitini/proto";
+import { AccessAction, AccessRecord, Agency, Classification, ConflictRecord, IntelligenceEvent, OversightQueryRecord, PolicyRevisionRecord, PurgeReason, PurgeRecord, RefusalRecord, RefusalSummary, ReportRecord } from "@takitini/proto";
 import { fromReport } from "../reports/record.js";
 import { conflictRecord } from "../ledger/conflict.js";
 import { decision } from "./decisions.fixture.js";
 import { deriveKind } from "./derive.js";
-import { fromAccess, fromConflict, fromDecision, fromOversightQuery, fromPolicyRevision, fromPublish, fromRefusal, fromRefusalSummary, publishRecord, type Appendable, type Kind } from "./records.js";
+import { fromAccess, fromConflict, fromDecision, fromOversightQuery, fromPolicyRevision, fromPublish, fromPurge, fromRefusal, fromRefusalSummary, publishRecord, type Appendable, type Kind } from "./records.js";
 
 const at = new Date("2026-11-20T02:00:00Z");
 const held = fromDecision(decision("7d3c1a52-0000-4000-8000-000000000001", "customs", true), at).ledger;
@@ -52,6 +52,11 @@ export function sampleOf(kind: Kind, n = 0): Appendable {
     case "report":
       return fromReport(
         ReportRecord.fromPartial({ id: `2026-Q3:eastern:${String(n).padStart(32, "0")}`, quarter: "2026-Q3", region: n % 2 === 0 ? "eastern" : "national", generatedAt: at, treeSize: String(10 + n), rootHash: "ab".repeat(32), htmlSha256: "cd".repeat(32), pdfSha256: "", csv: [{ table: "operations", sha256: "ef".repeat(32) }], keyId: "01".repeat(32), signature: "c2ln" }),
+        at,
+      );
+    case "purge":
+      return fromPurge(
+        PurgeRecord.fromPartial({ id: `purge:erasure:${String(n).padStart(32, "0")}`, reason: PurgeReason.PURGE_REASON_ERASURE, refs: [`s_${"a".repeat(25)}${"bcd"[n % 3]}`], authority: "Privacy Act 2020, IPP 7", requestedBy: "Aroha (privacy officer)", occurredAt: at }),
         at,
       );
   }

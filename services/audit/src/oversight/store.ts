@@ -4,6 +4,7 @@
  * a keyset on the leaf index, never loaded whole.
  */
 import type { SqlSession } from "../ledger/index.js";
+import { openDocs } from "../subjects/open.js";
 import type { Series } from "./anomaly.js";
 import type { IndexRow, Kind } from "./records.js";
 import { decodeCursor, encodeCursor, type RecordsQuery } from "./query.js";
@@ -23,7 +24,10 @@ export interface RecordSummary {
   policy_revision: string;
   event_id: string;
   action: string;
+  /** The subjects the record names: opened by the server from the sealed form (subjects/open.ts), or in the clear for a record appended before sealing. */
   subject_ids: string[];
+  /** Refs of sealed subjects whose key has been destroyed (erased). */
+  erased_subject_refs: string[];
 }
 
 interface Row {
@@ -46,8 +50,10 @@ interface Row {
 
 const COLUMNS = "r.idx, r.record_id, r.kind, r.occurred_at, r.agency, r.subscriber_id, r.event_type, r.region, r.outcome, r.view, r.legal_basis, r.policy_revision, r.event_id, r.action, r.doc";
 
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : []);
+
+/** One index row as the API answers it; `r.doc` already opened (openRows). */
 export function summary(r: Row): RecordSummary {
-  const subjects = r.doc["subject_ids"];
   return {
     index: Number(r.idx),
     id: r.record_id,
@@ -63,9 +69,25 @@ export function summary(r: Row): RecordSummary {
     policy_revision: r.policy_revision,
     event_id: r.event_id,
     action: r.action,
-    subject_ids: Array.isArray(subjects) ? subjects.filter((s): s is string => typeof s === "string") : [],
+    subject_ids: strings(r.doc["subject_ids"]),
+    erased_subject_refs: strings(r.doc["erased_subject_refs"]),
   };
 }
+
+/** Rows with their docs' sealed subjects opened (one key lookup for all). */
+async function openRows<R extends Row>(db: SqlSession, rows: readonly R[]): Promise<R[]> {
+  const docs = await openDocs(db, rows.map((r) => r.doc));
+  return rows.map((r, i) => ({ ...r, doc: docs[i]! }));
+}
+
+/**
+ * audit_subjects rows of a subject id: its ref while its key is held (a sealed
+ * record), and the id itself (a record appended before sealing). `$n` is the
+ * subject id's parameter.
+ */
+const subjectRows = (param: string) =>
+  // One array (an init plan) so the lookup stays an index scan of audit_subjects' primary key.
+  `select idx from audit_subjects where subject_id = any(array_append(array(select ref from subject_keys where subject_id = ${param}::text), ${param}::text))`;
 
 /** Index the leaves an append added (called inside the append's transaction). */
 export async function writeIndex(tx: SqlSession, rows: readonly { index: number; row: IndexRow }[]): Promise<void> {
@@ -122,7 +144,7 @@ export async function searchRecords(
   if (q.legal_basis) where.push(`r.legal_basis ilike ${bind(likeLiteral(q.legal_basis))}`);
   if (q.from) where.push(`r.occurred_at >= ${bind(q.from)}`);
   if (q.to) where.push(`r.occurred_at <= ${bind(q.to)}`);
-  if (q.subject_id) where.push(`r.idx in (select s.idx from audit_subjects s where s.subject_id = ${bind(q.subject_id)})`);
+  if (q.subject_id) where.push(`r.idx in (${subjectRows(bind(q.subject_id))})`);
   if (q.cursor !== undefined) {
     const after = decodeCursor(q.cursor);
     if (after === null) return { badCursor: true };
@@ -130,7 +152,7 @@ export async function searchRecords(
   }
   const sql = `select ${COLUMNS} from audit_records r ${where.length ? `where ${where.join(" and ")}` : ""} order by r.idx desc limit ${bind(q.limit + 1)}`;
   const { rows } = await db.query<Row>(sql, params);
-  const kept = rows.slice(0, q.limit);
+  const kept = await openRows(db, rows.slice(0, q.limit));
   const page = kept.map(summary);
   const last = page[page.length - 1];
   // Each record's API form (doc) too, from the same rows: no second query per record.
@@ -138,8 +160,12 @@ export async function searchRecords(
 }
 
 export interface RecordDetail {
+  /** Its subjects opened by the server (subject_ids, erased_subject_refs). */
   row: RecordSummary;
+  /** The record's API form as derived from its leaf: sealed subjects as refs and ciphertext, as the signed bytes hold them. */
   doc: Record<string, unknown>;
+  /** The same with its sealed subjects opened (subjects/open.ts). */
+  openedDoc: Record<string, unknown>;
   leafHash: Buffer;
   appendedAt: Date;
 }
@@ -149,8 +175,8 @@ export async function recordById(db: SqlSession, id: string): Promise<RecordDeta
     `select ${COLUMNS}, l.leaf_hash, l.appended_at from audit_records r join ledger_leaves l on l.idx = r.idx where r.record_id = $1`,
     [id],
   );
-  const r = rows[0];
-  return r ? { row: summary(r), doc: r.doc, leafHash: r.leaf_hash, appendedAt: r.appended_at } : undefined;
+  const [r] = await openRows(db, rows.slice(0, 1));
+  return r && rows[0] ? { row: summary(r), doc: rows[0].doc, openedDoc: r.doc, leafHash: r.leaf_hash, appendedAt: r.appended_at } : undefined;
 }
 
 export interface Disclosure {
@@ -170,6 +196,7 @@ export interface Disclosure {
  * "Who has seen information about this person": every decision that let a
  * subscriber have an event naming the subject (by pseudonymous subject id),
  * newest first, with the legal basis relied on; and how many were refused.
+ * A subject whose key was destroyed has no ref any more: nothing is found.
  */
 export async function whoHasSeen(db: SqlSession, subjectId: string, page: { limit: number; cursor?: string | undefined }) {
   const params: unknown[] = [subjectId];
@@ -184,14 +211,14 @@ export async function whoHasSeen(db: SqlSession, subjectId: string, page: { limi
   // Driven from the subject's own rows (audit_subjects' primary key), so the plan
   // does not depend on table statistics: a person's records, then their decisions.
   const { rows } = await db.query<Row>(
-    `with s as materialized (select idx from audit_subjects where subject_id = $1 ${after.replace("s.idx", "idx")})
+    `with s as materialized (select idx from (${subjectRows("$1")}) x ${after.replace("and s.idx", "where idx")})
      select ${COLUMNS} from s join audit_records r on r.idx = s.idx
      where r.kind = 'decision' and r.outcome = 'allow'
      order by s.idx desc limit $${params.length}`,
     params,
   );
   const denied = await db.query<{ n: string }>(
-    `with s as materialized (select idx from audit_subjects where subject_id = $1)
+    `with s as materialized (${subjectRows("$1")})
      select count(*) as n from s join audit_records r on r.idx = s.idx where r.kind = 'decision' and r.outcome = 'deny'`,
     [subjectId],
   );

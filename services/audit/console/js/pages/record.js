@@ -80,7 +80,28 @@ function renderRecord(d, v) {
   const r = d.record;
   const fromIndex = v?.signed !== undefined && v.signed.fields === undefined;
   document.title = `${kindLabel(r.kind)} ${r.id} — Takitini oversight`;
-  const subjects = r.subject_ids.length ? el("span", {}, ...r.subject_ids.flatMap((s, i) => [i ? ", " : "", el("a", { href: personPageUrl(s) }, s)])) : "";
+  const people = (/** @type {string[]} */ ids) => ids.flatMap((s, i) => [i ? ", " : "", el("a", { href: personPageUrl(s) }, s)]);
+  // Sealed subjects: the refs are in the signed bytes (detail, decoded here); the ids are opened by the server with keys the bytes do not hold.
+  const sealed = Array.isArray(r.detail?.["sealed_subjects"]) ? /** @type {unknown[]} */ (r.detail["sealed_subjects"]) : [];
+  const refs = sealed.flatMap((x) => (x !== null && typeof x === "object" && typeof (/** @type {{ ref?: unknown }} */ (x).ref) === "string" ? [/** @type {string} */ (/** @type {{ ref: string }} */ (x).ref)] : []));
+  const erased = r.erased_subject_refs ?? [];
+  const subjects = refs.length
+    ? el(
+        "span",
+        { id: "subjects" },
+        el("span", { id: "subjects-sealed" }, "Sealed in the signed bytes: ", ...refs.flatMap((x, i) => [i ? ", " : "", el("code", {}, x)])),
+        el("br", {}),
+        el(
+          "span",
+          { id: "subjects-opened" },
+          "Opened by the server (not part of the signed bytes): ",
+          ...(r.subject_ids.length ? people(r.subject_ids) : ["none"]),
+          ...(erased.length ? ["; erased (key destroyed): ", ...erased.flatMap((x, i) => [i ? ", " : "", el("code", { class: "erased" }, x)])] : []),
+        ),
+      )
+    : r.subject_ids.length
+      ? el("span", { id: "subjects" }, ...people(r.subject_ids))
+      : "";
   fill(
     content,
     el("h1", {}, kindLabel(r.kind), " ", el("span", { class: "record-id" }, r.id)),

@@ -1,0 +1,67 @@
+/**
+ * Which subject ids a record names in the clear, and the record with each of
+ * them sealed (pure). Decisions, publish records and oversight queries name
+ * subjects: a decision's and a publish record's subject_ids are cleared and
+ * sealed into sealed_subjects; an oversight query's parameter naming a subject
+ * (SUBJECT_PARAMETERS) gets the subject's ref as its value, the id sealed.
+ * Every other kind names none. The record is rebuilt by its kind's own
+ * constructor (oversight/records.ts), so its leaf bytes, its redelivery test
+ * (sameAs) and its index row are the sealed record's.
+ */
+import { DecisionRecord, OversightQueryRecord, PublishRecord } from "@takitini/proto";
+import { fromDecision, fromOversightQuery, fromPublish, type Appendable } from "../oversight/records.js";
+import { sealSubject, type SealedSubject, type SubjectKey } from "./seal.js";
+
+/** Oversight query parameters whose value is a subject id (the HTTP route's `subjectId`, the search's and gRPC's `subject_id`). */
+export const SUBJECT_PARAMETERS: readonly string[] = ["subject_id", "subjectId"];
+
+const distinct = (ids: readonly string[]) => [...new Set(ids.filter((s) => s !== ""))];
+
+/** The subject ids `a` names in the clear, distinct, in order. */
+export function subjectIdsOf(a: Appendable): string[] {
+  switch (a.ledger.kind) {
+    case "decision":
+      return distinct(DecisionRecord.decode(a.ledger.payload).subjectIds);
+    case "publish":
+      return distinct(PublishRecord.decode(a.ledger.payload).subjectIds);
+    case "oversight_query":
+      return distinct(OversightQueryRecord.decode(a.ledger.payload).parameters.filter((p) => SUBJECT_PARAMETERS.includes(p.name)).map((p) => p.value));
+    default:
+      return [];
+  }
+}
+
+export class MissingSubjectKey extends Error {
+  readonly code = "SUBJECT_KEY_MISSING";
+}
+
+/** `a` with every subject id it names sealed under that subject's key in `keys` (by subject id); `a` itself when it names none. */
+export function sealAppendable(a: Appendable, keys: ReadonlyMap<string, SubjectKey>): Appendable {
+  const ids = subjectIdsOf(a);
+  if (ids.length === 0) return a;
+  const recordId = a.ledger.recordId;
+  const keyOf = (id: string): SubjectKey => {
+    const k = keys.get(id);
+    if (!k) throw new MissingSubjectKey(`no key for a subject of record ${recordId}`);
+    return k;
+  };
+  const sealed: SealedSubject[] = ids.map((id, position) => sealSubject(id, keyOf(id), recordId, position));
+  const at = a.index.occurredAt;
+  switch (a.ledger.kind) {
+    case "decision": {
+      const r = DecisionRecord.decode(a.ledger.payload);
+      return fromDecision({ ...r, subjectIds: [], sealedSubjects: [...r.sealedSubjects, ...sealed] }, at);
+    }
+    case "publish": {
+      const r = PublishRecord.decode(a.ledger.payload);
+      return fromPublish({ ...r, subjectIds: [], sealedSubjects: [...r.sealedSubjects, ...sealed] }, at);
+    }
+    case "oversight_query": {
+      const r = OversightQueryRecord.decode(a.ledger.payload);
+      const parameters = r.parameters.map((p) => (SUBJECT_PARAMETERS.includes(p.name) && p.value !== "" ? { name: p.name, value: keyOf(p.value).ref } : p));
+      return fromOversightQuery({ ...r, parameters, sealedSubjects: [...r.sealedSubjects, ...sealed] }, at);
+    }
+    default:
+      return a;
+  }
+}
