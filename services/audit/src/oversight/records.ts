@@ -312,7 +312,8 @@ export function fromPurge(r: PurgeRecord, at: Date): Appendable {
     retention_policy_sha256: r.retentionPolicySha256,
   };
   return {
-    ledger: { recordId: r.id, kind: "purge", payload: PurgeRecord.encode(r).finish() },
+    // Run again (a purge stopped part-way), the first record under the id stands: not appended twice, not a conflict.
+    ledger: { recordId: r.id, kind: "purge", payload: PurgeRecord.encode(r).finish(), firstWins: true },
     index: { ...blank(r.id, "purge", r.occurredAt ?? at, doc), legalBasis: r.authority, action: `purge ${reason} ×${r.refs.length}` },
   };
 }
