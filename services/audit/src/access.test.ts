@@ -202,7 +202,13 @@ async function probe(method: string, url: string, headers: Record<string, string
     code = undefined; // HEAD, HTML, a redirect
   }
   const rows = await db.query<{ doc: Doc }>("select doc from audit_records where kind = 'oversight_query' and idx >= $1 order by idx", [String(before)]);
-  return { status: res.statusCode, code, location: res.headers.location as string | undefined, served, recorded: rows.rows.map((r) => r.doc), counted: refusals.pending - pending };
+  return { status: res.statusCode, code, location: res.headers.location as string | undefined, served, recorded: rows.rows.map((r) => unsealed(r.doc)), counted: refusals.pending - pending };
+}
+
+/** A sealed subject compared by its ref: the ciphertext's nonce is derived from the record's own (random) id, so two queries about one subject differ there only. */
+function unsealed(doc: Doc): Doc {
+  const sealed = doc["sealed_subjects"];
+  return Array.isArray(sealed) ? { ...doc, sealed_subjects: sealed.map((x: { ref?: unknown }) => ({ ref: x.ref })) } : doc;
 }
 
 /** What the route's canonical path does without a credential: refuse (and how), or answer. */

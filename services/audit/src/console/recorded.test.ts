@@ -7,7 +7,7 @@
  * from them fails.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { DecisionRecord, PublishRecord } from "@takitini/proto";
+import { DecisionRecord, OversightQueryRecord, PublishRecord } from "@takitini/proto";
 import { describe, expect, it } from "vitest";
 import { encodeEntry } from "../merkle/entry.js";
 import { leafHash } from "../merkle/hash.js";
@@ -16,6 +16,8 @@ import { indexRowOf } from "../oversight/derive.js";
 import { KINDS, type Kind } from "../oversight/records.js";
 import { sampleOf } from "../oversight/samples.fixture.js";
 import { summary } from "../oversight/store.js";
+import { sealAppendable, subjectIdsOf } from "../subjects/records.js";
+import { newKey, newRef, type SubjectKey } from "../subjects/seal.js";
 import { leafHashOf, parseEntry } from "../../console/js/entry.js";
 import { checkRecordProof } from "../../console/js/proof.js";
 import { differences, READ_KINDS, recordedFields } from "../../console/js/recorded.js";
@@ -115,6 +117,28 @@ describe("the console's reading of a leaf entry", () => {
     expect(differences(fields, detail.record as unknown as Record<string, unknown>)).toEqual([]);
     (detail.record.detail as { outcome: { value: number }[] }).outcome[0]!.value = 27.5;
     expect(differences(fields, detail.record as unknown as Record<string, unknown>)).toEqual(["detail"]);
+  });
+
+  it.each(["decision", "publish", "oversight_query"] as const)("%s with sealed subjects: the refs and ciphertext read from the bytes are the service's form; the ids the server opened are not held to the bytes", (kind) => {
+    const keys = new Map<string, SubjectKey>();
+    const keyOf = (id: string) => keys.get(id) ?? keys.set(id, { ref: newRef(), key: newKey() }).get(id)!;
+    const { entry, detail } = served(kind, (p) => {
+      const a = { ...sampleOf(kind, 5), ledger: { ...sampleOf(kind, 5).ledger, payload: p } };
+      const withSubject = kind === "oversight_query" ? { ...a, ledger: { ...a.ledger, payload: OversightQueryRecord.encode({ ...OversightQueryRecord.decode(p), parameters: [{ name: "subject_id", value: "police/person/P5" }] }).finish() } } : a;
+      for (const id of subjectIdsOf(withSubject)) keyOf(id);
+      return sealAppendable(withSubject, keys).ledger.payload;
+    });
+    const e = parseEntry(new Uint8Array(entry))!;
+    const fields = recordedFields(e.kind, e.payload, e.appendedAtMs)!;
+    expect(fields.doc).toEqual(detail.record.detail);
+    expect((fields.doc["sealed_subjects"] as unknown[]).length).toBeGreaterThan(0);
+    expect(fields.summary).not.toHaveProperty("subject_ids");
+    const opened = { ...detail.record, subject_ids: [...keys.keys()], erased_subject_refs: [] };
+    expect(differences(fields, opened as unknown as Record<string, unknown>)).toEqual([]);
+    // A ref changed in the server's copy of the signed form is caught.
+    const sealedCopy = JSON.parse(JSON.stringify(detail.record.detail)) as { sealed_subjects: { ref: string }[] };
+    sealedCopy.sealed_subjects[0]!.ref = newRef();
+    expect(differences(fields, { ...opened, detail: sealedCopy } as unknown as Record<string, unknown>)).toEqual(["detail"]);
   });
 
   it("dates a decision without a time of its own by its append time, as the service does", () => {

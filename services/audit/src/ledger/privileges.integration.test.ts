@@ -77,6 +77,8 @@ const COLUMN: Record<string, string> = {
   ledger_heads: "signature",
   audit_records: "kind",
   audit_subjects: "subject_id",
+  // Subject keys (migration 011): only the owner destroys them (audit:erase, audit:purge).
+  subject_keys: "subject_id",
 };
 const TABLES = Object.keys(COLUMN);
 

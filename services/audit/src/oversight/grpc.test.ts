@@ -222,6 +222,8 @@ describe("recording an oversight query", () => {
       resultCount: 0,
       occurredAt: at,
       officerRole: "reviewer",
+      // Sealed by appendRecords (subjects/), not here.
+      sealedSubjects: [],
     });
   });
 });

@@ -12,7 +12,12 @@
  *   3. VACUUM FULL subject_keys: a DELETE only marks the row dead — its bytes
  *      stay in the table's and its indexes' data files until vacuumed; VACUUM
  *      FULL writes the table and its indexes anew, without them (and any dead
- *      row an aborted insert left).
+ *      row an aborted insert left);
+ *   4. pg_switch_wal(), where the role may (superuser, or EXECUTE granted): the
+ *      WAL segment that recorded the key's insert is closed, so a physical
+ *      backup started afterwards — pg_basebackup streams WAL from the start of
+ *      its first segment — begins in a segment that never held the key. Not
+ *      permitted, the outcome says so (walSwitched false).
  *
  * Stopped after 1, the record says the keys are to be destroyed and a re-run
  * destroys them; stopped after 2, a re-run finds no key and still runs 3.
@@ -68,8 +73,15 @@ export interface PurgeOutcome {
   deleted: number;
 }
 
-/** Steps 1–3 for the request's refs (none: only step 3). */
-export async function destroyKeys(db: SqlDatabase, ledger: Ledger, p: PurgeRequest): Promise<PurgeOutcome | undefined> {
+export interface Rewritten {
+  /** The purge, when there were refs to destroy. */
+  purge: PurgeOutcome | undefined;
+  /** Whether the WAL segment was switched after the rewrite (step 4). */
+  walSwitched: boolean;
+}
+
+/** Steps 1–4 for the request's refs (none: steps 3 and 4). */
+export async function destroyKeys(db: SqlDatabase, ledger: Ledger, p: PurgeRequest): Promise<Rewritten> {
   let outcome: PurgeOutcome | undefined;
   if (p.refs.length > 0) {
     const record = purgeRecord(p);
@@ -79,7 +91,15 @@ export async function destroyKeys(db: SqlDatabase, ledger: Ledger, p: PurgeReque
     outcome = { recordId: o.recordId, index: o.index, appended: o.appended, deleted: rowCount ?? 0 };
   }
   await db.query("vacuum full subject_keys");
-  return outcome;
+  const walSwitched = await db.query("select pg_switch_wal()").then(
+    () => true,
+    (err: { code?: string }) => {
+      // 42501: not permitted to this role; 55000: WAL control functions cannot run during recovery (a standby).
+      if (err.code === "42501" || err.code === "55000") return false;
+      throw err;
+    },
+  );
+  return { purge: outcome, walSwitched };
 }
 
 /** The refs a subject id has a key under (one at most). */

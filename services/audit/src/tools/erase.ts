@@ -10,11 +10,12 @@
  * privacy officer's operator as the ledger's OWNER role; the service's role may
  * not delete keys.
  *
- * Stable codes on stderr: ARGUMENT_MISSING, ARGUMENT_INVALID, SUBJECT_KEY_NOT_FOUND, ERASE_FAILED.
+ * Stable codes on stderr: ARGUMENT_MISSING, ARGUMENT_INVALID, SUBJECT_KEY_NOT_FOUND, ERASE_FAILED; warnings
+ * CLEAR_RECORDS_REMAIN, WAL_NOT_SWITCHED.
  */
 import { Ledger, openDatabase } from "../ledger/index.js";
 import { clearMentions, destroyKeys, refsOfSubject } from "../subjects/purge.js";
-import { describeIssues, ERASE_USAGE, eraseOptions } from "./purge-args.js";
+import { describeIssues, ERASE_USAGE, eraseOptions, warnWal } from "./purge-args.js";
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const parsed = eraseOptions(argv, env);
@@ -41,14 +42,13 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     if (clear > 0) process.stderr.write(`CLEAR_RECORDS_REMAIN: ${clear} record(s) appended before subject ids were sealed name this subject in the clear; the ledger is append-only and keeps them\n`);
     if (refs.length === 0) {
       // Nothing to destroy; the table is still rewritten (a run stopped after deleting the key left its dead row).
-      await destroyKeys(owner.db, Ledger.appendOnly(owner.db), { reason: "erasure", refs: [], authority: o.authority, requestedBy: o.by, at: new Date() });
+      warnWal(await destroyKeys(owner.db, Ledger.appendOnly(owner.db), { reason: "erasure", refs: [], authority: o.authority, requestedBy: o.by, at: new Date() }));
       process.stderr.write("SUBJECT_KEY_NOT_FOUND: no key is held for this subject (never sealed, or already erased); nothing destroyed\n");
       return 2;
     }
-    const out = await destroyKeys(owner.db, Ledger.appendOnly(owner.db), { reason: "erasure", refs, authority: o.authority, requestedBy: o.by, at: new Date() });
-    process.stdout.write(
-      `erased: purge record ${out!.recordId} at index ${out!.index}${out!.appended ? "" : " (appended by an earlier run)"}; ${out!.deleted} key(s) destroyed; subject_keys rewritten\n`,
-    );
+    const done = warnWal(await destroyKeys(owner.db, Ledger.appendOnly(owner.db), { reason: "erasure", refs, authority: o.authority, requestedBy: o.by, at: new Date() }));
+    const out = done.purge!;
+    process.stdout.write(`erased: purge record ${out.recordId} at index ${out.index}${out.appended ? "" : " (appended by an earlier run)"}; ${out.deleted} key(s) destroyed; subject_keys rewritten\n`);
     return 0;
   } catch (err) {
     process.stderr.write(`ERASE_FAILED: ${(err as Error).message} (run it again: it picks up where it stopped)\n`);

@@ -125,3 +125,13 @@ export function purgeOptions(argv: string[], env: NodeJS.ProcessEnv, now: () => 
 export function describeIssues(issues: readonly ArgIssue[]): string {
   return issues.map((i) => `${i.code}${i.argument ? ` ${i.argument}` : ""}: ${i.message}`).join("\n");
 }
+
+/** Warn (stderr) when the WAL segment could not be switched after the rewrite (subjects/purge.ts step 4). */
+export function warnWal<T extends { walSwitched: boolean }>(done: T, write: (s: string) => void = (s) => void process.stderr.write(s)): T {
+  if (!done.walSwitched) {
+    write(
+      "WAL_NOT_SWITCHED: this role may not run pg_switch_wal(); until the current WAL segment is switched (a superuser: select pg_switch_wal(), or grant EXECUTE on it to the owner), a physical backup can include the destroyed keys' WAL records\n",
+    );
+  }
+  return done;
+}

@@ -8,12 +8,13 @@
  * destroyed and subject_keys rewritten (src/subjects/purge.ts). Run on a
  * schedule as the ledger's OWNER role.
  *
- * Stable codes on stderr: ARGUMENT_MISSING, ARGUMENT_INVALID, RETENTION_POLICY_INVALID, PURGE_FAILED.
+ * Stable codes on stderr: ARGUMENT_MISSING, ARGUMENT_INVALID, RETENTION_POLICY_INVALID, PURGE_FAILED; warning
+ * WAL_NOT_SWITCHED.
  */
 import { Ledger, openDatabase } from "../ledger/index.js";
 import { destroyKeys, subjectRecords } from "../subjects/purge.js";
 import { DEFAULT_RETENTION_FILE, dueRefs, loadRetentionPolicy, RetentionPolicyError } from "../subjects/retention.js";
-import { describeIssues, PURGE_USAGE, purgeOptions } from "./purge-args.js";
+import { describeIssues, PURGE_USAGE, purgeOptions, warnWal } from "./purge-args.js";
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const parsed = purgeOptions(argv, env);
@@ -47,7 +48,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       process.stdout.write(`dry run: ${due.length} subject(s) due as of ${o.now.toISOString()}; nothing destroyed\n`);
       return 0;
     }
-    const out = await destroyKeys(owner.db, Ledger.appendOnly(owner.db), {
+    const { purge: out } = warnWal(await destroyKeys(owner.db, Ledger.appendOnly(owner.db), {
       reason: "retention",
       refs: due,
       // Judged as of --now; the record is dated when it is made.
@@ -55,7 +56,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       requestedBy: o.by,
       at: new Date(),
       retentionPolicySha256: policy.sha256,
-    });
+    }));
     process.stdout.write(
       out
         ? `purged: ${due.length} subject(s) due as of ${o.now.toISOString()}; purge record ${out.recordId} at index ${out.index}${out.appended ? "" : " (appended by an earlier run)"}; ${out.deleted} key(s) destroyed; subject_keys rewritten\n`
