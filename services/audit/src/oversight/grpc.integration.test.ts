@@ -41,6 +41,7 @@ import { LedgerRefusals } from "./refusals.js";
 import { closeOversightGrpc, createOversightGrpcServer, GRPC_ERROR_CODE_KEY, issuesOf, listenOversightGrpc, SERVICE_PATH } from "./grpc.js";
 import { fromAccess, fromDecision, revisionsOf, type Appendable } from "./records.js";
 import { decision } from "./decisions.fixture.js";
+import { openDocs } from "../subjects/open.js";
 
 const url = inject("databaseUrl");
 const admin = new pg.Pool({ connectionString: url, max: 2 });
@@ -111,10 +112,11 @@ async function service(tls?: { cert: Buffer; key: Buffer }, rateLimit?: { perAdd
     const res = await app.inject({ method, url: path, headers: { authorization: `Bearer ${TOKEN}` } });
     return { status: res.statusCode, body: res.json() as any };
   };
-  /** The oversight queries in the ledger, oldest first, with their API form. */
+  /** The oversight queries in the ledger, oldest first, with their API form (a subject parameter opened, as the API answers it). */
   const queries = async () => {
     const { rows } = await db.query<{ record_id: string; doc: Record<string, any> }>("select record_id, doc from audit_records where kind = 'oversight_query' order by idx");
-    return rows.map((r): Record<string, any> => ({ id: r.record_id, ...r.doc }));
+    const docs = await openDocs(db, rows.map((r) => r.doc));
+    return rows.map((r, i): Record<string, any> => ({ id: r.record_id, ...docs[i] }));
   };
   /** The refusal summaries in the ledger, oldest first, with their API form. */
   const summaries = async () => {
