@@ -23,7 +23,8 @@ import { createSigner } from "../merkle/index.js";
 import { decision } from "../oversight/decisions.fixture.js";
 import { fromDecision, fromPublish, publishRecord } from "../oversight/records.js";
 import { recordOversightQuery } from "../oversight/recording.js";
-import { recordById, searchRecords, whoHasSeen } from "../oversight/store.js";
+import { recordById, searchRecords, whoHasSeen, writeIndex } from "../oversight/store.js";
+import { indexRowOf } from "../oversight/derive.js";
 import { ensureVerifyBuilt, PKG, VERIFY_CLI } from "../tools/cli.fixture.js";
 import { purgeRecordId } from "./purge.js";
 
@@ -165,6 +166,19 @@ describe("sealed subjects through appendRecords (the service role)", () => {
     const again = await appendRecords(s.ledger, [fromDecision(DecisionRecord.fromPartial(both), new Date())]);
     expect(again).toMatchObject({ appended: 0, conflicts: 0 });
     expect(again.outcomes[0]).toMatchObject({ appended: false });
+  });
+
+  it("a ledger appended before sealing keeps working: its subject found by id, its record read again a redelivery", async () => {
+    const L = subjectOf("LEGACY");
+    const legacy = fromDecision(decision(randomUUID(), "customs", true, { subjectIds: [L] }), new Date());
+    // As appendRecords appended before this change: the bytes as the exchange wrote them, the index from them.
+    await s.ledger.appendBatch([legacy.ledger], (tx, added) => writeIndex(tx, added.map((a) => ({ index: a.index, row: indexRowOf({ ...a.record, appendedAtMs: a.appendedAtMs }) }))));
+    expect((await whoHasSeen(s.service, L, { limit: 10 })).disclosures.map((d) => d.decision_id)).toEqual([legacy.ledger.recordId]);
+    expect((await recordById(s.service, legacy.ledger.recordId))!.row).toMatchObject({ subject_ids: [L], erased_subject_refs: [] });
+    expect(await appendRecords(s.ledger, [legacy])).toMatchObject({ appended: 0, conflicts: 0 });
+    // Erasing a subject named in the clear destroys nothing there and says so.
+    const out = run(ERASE_CLI, ["--database-url", urlOf(ownerRole), "--schema", s.schema, "--subject", L, "--reason", "erasure", "--authority", "Privacy Act 2020, IPP 7", "--by", "test"]);
+    expect(out.stderr).toContain("CLEAR_RECORDS_REMAIN: 1 record(s)");
   });
 
   it("the erasure: audit:erase as the owner; the verifier reports OK; X is gone from the API, a pg_dump and a physical backup; Y stays", async () => {

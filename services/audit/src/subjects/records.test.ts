@@ -63,6 +63,14 @@ describe("sealing a record's subjects", () => {
     expect(sealAppendable(sampleOf("access", 1), keys)).toEqual(sampleOf("access", 1));
   });
 
+  it("a record held in the clear (appended before sealing) and read again is the same record, not a conflict", () => {
+    expect(sealed.ledger.sameAs!(plain.ledger.payload)).toBe(true);
+    expect(sealed.ledger.sameAs!(sealed.ledger.payload)).toBe(true);
+    const other = fromDecision(decision("7d3c1a52-0000-4000-8000-000000000001", "customs", true, { subjectIds: [P1, V1], policyRevision: "rev-2" }), at);
+    expect(sealed.ledger.sameAs!(other.ledger.payload)).toBe(false);
+    expect(sealed.ledger.sameAs!(sealAppendable(other, keys).ledger.payload)).toBe(false);
+  });
+
   it("refuses to seal without the subject's key", () => {
     expect(() => sealAppendable(plain, new Map([[P1, keys.get(P1)!]]))).toThrow(MissingSubjectKey);
   });

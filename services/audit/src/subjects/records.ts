@@ -35,8 +35,22 @@ export class MissingSubjectKey extends Error {
   readonly code = "SUBJECT_KEY_MISSING";
 }
 
-/** `a` with every subject id it names sealed under that subject's key in `keys` (by subject id); `a` itself when it names none. */
+/**
+ * `a` with every subject id it names sealed under that subject's key in `keys`
+ * (by subject id); `a` itself when it names none. The sealed record is the same
+ * record as the bytes it was sealed from: a record appended before sealing (its
+ * ids in the clear) and read again is a redelivery, not a conflict.
+ */
 export function sealAppendable(a: Appendable, keys: ReadonlyMap<string, SubjectKey>): Appendable {
+  const sealed = sealedForm(a, keys);
+  if (sealed === a) return a;
+  const same = (r: Appendable["ledger"]) => r.sameAs ?? ((held: Uint8Array) => Buffer.from(held).equals(Buffer.from(r.payload)));
+  const asSealed = same(sealed.ledger);
+  const asClear = same(a.ledger);
+  return { ...sealed, ledger: { ...sealed.ledger, sameAs: (held) => asSealed(held) || asClear(held) } };
+}
+
+function sealedForm(a: Appendable, keys: ReadonlyMap<string, SubjectKey>): Appendable {
   const ids = subjectIdsOf(a);
   if (ids.length === 0) return a;
   const recordId = a.ledger.recordId;
