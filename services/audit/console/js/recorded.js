@@ -7,7 +7,7 @@
  * Field numbers and enum names are the console's own copy of the .proto
  * (proto/takitini/audit/v1/decision.proto, access.proto, ledger.proto, refusal.proto, subjects.proto, intel/v1/common.proto);
  * src/console/recorded.test.ts holds them to the generated code's bytes and to
- * the service's API form. Kinds not read here are shown from the index, marked
+ * the service's API form (a conflict's new version by its own kind). Kinds not read here are shown from the index, marked
  * as not checked. Pure: no DOM.
  */
 import { readFields, reader } from "./wire.js";
@@ -214,6 +214,42 @@ const KINDS = {
     };
     return { doc, summary: { ...BLANK, occurred_at: iso(occurredAt ?? appendedAtMs), legal_basis: doc.authority, action: `purge ${reason} ×${doc.refs.length}` } };
   },
+  report: (r, appendedAtMs) => {
+    const generatedAt = r.timestampMs(4);
+    const region = r.string(3);
+    const doc = {
+      report_id: r.string(1),
+      quarter: r.string(2),
+      region,
+      generated_at: iso(generatedAt),
+      tree_size: r.number(5),
+      root_hash: r.string(6),
+      html_sha256: r.string(7),
+      pdf_sha256: r.string(8),
+      csv: Object.fromEntries(r.messages(9).map((c) => [c.string(1), c.string(2)])),
+      key_id: r.string(10),
+      signature: r.string(11),
+    };
+    return { doc, summary: { ...BLANK, occurred_at: iso(generatedAt ?? appendedAtMs), region: region === "national" ? "" : region, action: `quarterly ${doc.quarter}` } };
+  },
+  // A record id that came again with other bytes (ConflictRecord): the new version is read
+  // from the bytes it carries, by its own kind, and the row is searchable as that version.
+  conflict: (r, appendedAtMs) => {
+    const newKind = r.string(4);
+    const newer = readNewVersion(newKind, r.bytes(7), appendedAtMs);
+    const doc = {
+      original_record_id: r.string(1),
+      original_index: r.number(2),
+      original_kind: r.string(3),
+      new_kind: newKind,
+      original_sha256: r.string(5),
+      new_sha256: r.string(6),
+      new_record: newer?.doc ?? null,
+    };
+    // The row holds the new version's index columns (not its other top-level fields), dated by the append.
+    const columns = Object.fromEntries(Object.keys(BLANK).map((k) => [k, newer?.summary[k] ?? ""]));
+    return { doc, summary: { ...columns, occurred_at: iso(appendedAtMs) } };
+  },
   access: (r, appendedAtMs) => {
     const occurredAt = r.timestampMs(14);
     const deliveryTopic = r.string(10);
@@ -253,6 +289,22 @@ const KINDS = {
     };
   },
 };
+
+/**
+ * A conflict's new version read by its own kind, as the service derives it; undefined when
+ * its kind is not one read here or its bytes do not decode (the service then shows it by its hash).
+ * @param {string} kind
+ * @param {Uint8Array} payload
+ * @param {number} appendedAtMs
+ * @returns {RecordedFields | undefined}
+ */
+function readNewVersion(kind, payload, appendedAtMs) {
+  try {
+    return recordedFields(kind, payload, appendedAtMs);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The kinds whose fields the console reads from the bytes. */
 export const READ_KINDS = Object.freeze(Object.keys(KINDS));
