@@ -15,7 +15,8 @@
 #                                             (least privilege) — takitini_audit_owner, which owns the ledger's
 #                                             tables and runs its migrations, and takitini_audit, the service's,
 #                                             which the owner grants INSERT and SELECT only — with passwords derived
-#                                             from U (stable across runs); tables an earlier superuser-run ledger left in S
+#                                             from U (stable across runs); the owner may run pg_switch_wal() (erasure,
+#                                             purge); tables an earlier superuser-run ledger left in S
 #                                             (default public) are handed to the owner; prints key=value lines:
 #                                             audit_url (the service's), audit_owner_url
 #
@@ -159,6 +160,9 @@ alter role takitini_audit_owner nosuperuser nocreaterole nocreatedb password :'o
 alter role takitini_audit nosuperuser nocreaterole nocreatedb nobypassrls password :'service_pw';
 select format('grant create, connect on database %I to takitini_audit_owner', current_database()) \gexec
 select format('grant connect on database %I to takitini_audit', current_database()) \gexec
+-- Erasure and purge (services/audit README) switch the WAL segment after destroying keys, so a physical
+-- backup taken afterwards holds no WAL record of them; the owner runs them, the service role never may.
+grant execute on function pg_switch_wal() to takitini_audit_owner;
 select format('grant usage, create on schema %I to takitini_audit_owner', :'schema') where exists (select from pg_namespace where nspname = :'schema') \gexec
 -- A ledger an earlier version made as the superuser: its tables, views and functions go to the owner.
 select format('alter %s %s owner to takitini_audit_owner', case c.relkind when 'v' then 'view' else 'table' end, c.oid::regclass)

@@ -30,6 +30,9 @@ describe("a local throwaway PostgreSQL cluster", () => {
     expect(ask(roles.serviceUrl, "select current_user || ' ' || rolsuper || rolcreaterole || rolcreatedb from pg_roles where rolname = current_user")).toBe("takitini_audit falsefalsefalse");
     expect(ask(roles.ownerUrl, "select current_user || ' ' || rolsuper || ' ' || has_database_privilege(current_database(), 'CREATE') from pg_roles where rolname = current_user")).toBe("takitini_audit_owner false true");
     expect(ask(roles.serviceUrl, "select has_database_privilege(current_database(), 'CREATE')")).toBe("f");
+    // Erasure switches the WAL after destroying keys: the owner may, the service may not.
+    expect(ask(roles.ownerUrl, "select has_function_privilege('pg_switch_wal()', 'EXECUTE')")).toBe("t");
+    expect(ask(roles.serviceUrl, "select has_function_privilege('pg_switch_wal()', 'EXECUTE')")).toBe("f");
     await pg.stop();
     await pg.stop(); // idempotent
     expect(existsSync(pg.dir!)).toBe(false);
