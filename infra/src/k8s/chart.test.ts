@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadAclSubscribers } from "../kafka/acl-admin.js";
 import { meshAcls, meshPrincipals } from "../kafka/acls.js";
+import { REPO_ROOT } from "../kafka/paths.js";
 import { loadTopicDeclarations } from "../kafka/topics.js";
 import { ensureHelm, helmLint, helmTemplate, parseManifests, type K8sObject } from "./chart.js";
 import { containerEnv, deploymentProblems, disruptionBudgetProblems, envProblems, memoryBytes, secretValueProblems, topicProblems, userProblems } from "./checks.js";
@@ -71,6 +72,25 @@ describe("the chart, rendered by the pinned Helm", () => {
     expect(containerEnv(objects, deployment("audit")).get("DATABASE_URL")).toEqual({ secret: { name: "takitini-audit-database", key: "url" } });
     // Least privilege: no owner's URL in the audit by default (audit:migrate runs before a rollout).
     expect(containerEnv(objects, deployment("audit")).has("AUDIT_MIGRATION_DATABASE_URL")).toBe(false);
+  });
+
+  it("schedules the audit's retention purge as the ledger's owner, from a Secret the audit's pods never see", () => {
+    const jobs = objects.filter((o) => o.kind === "CronJob");
+    expect(jobs.map((j) => j.metadata.name)).toEqual(["takitini-audit-retention"]);
+    const job = jobs[0]!;
+    expect(job.spec.concurrencyPolicy).toBe("Forbid");
+    expect(job.spec.schedule).toMatch(/^\S+ \S+ \S+ \S+ \S+$/);
+    const pod = job.spec.jobTemplate.spec.template.spec;
+    expect(pod.restartPolicy).toBe("Never");
+    const [c] = pod.containers;
+    // The purge tool the image holds (built from this file) and who ran it, recorded in each purge record.
+    expect(c.command.slice(0, 2)).toEqual(["node", "services/audit/dist/tools/purge.js"]);
+    expect(existsSync(join(REPO_ROOT, "services/audit/src/tools/purge.ts"))).toBe(true);
+    expect(c.command).toContain("--by");
+    expect(c.env).toContainEqual({ name: "AUDIT_MIGRATION_DATABASE_URL", valueFrom: { secretKeyRef: { name: "takitini-audit-retention-owner", key: "url" } } });
+    expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, runAsNonRoot: true });
+    expect(memoryBytes(c.resources.limits.memory)).toBeLessThanOrEqual(memoryBytes("256Mi"));
+    expect(rendered.match(/takitini-audit-retention-owner/g)).toHaveLength(1);
   });
 
   it("renders a KafkaTopic for exactly the declared topics, as the generator makes them from topics.json (cluster replication)", () => {
@@ -147,6 +167,11 @@ describe("the chart with an operator's values", () => {
     expect(containerEnv(objs, audit).get("AUDIT_MIGRATION_DATABASE_URL")).toEqual({ secret: { name: "pg-owner-url", key: "url" } });
     expect(objs.filter((o) => o.kind === "KafkaTopic").every((t) => t.metadata.labels?.["strimzi.io/cluster"] === "mesh")).toBe(true);
     expect(envProblems(objs)).toEqual([]);
+  });
+
+  it("leaves the retention CronJob out when another scheduler runs the purge, and needs its Secret when it is in", () => {
+    expect(parseManifests(helmTemplate(helm, { set: { "auditRetention.enabled": "false" } })).filter((o) => o.kind === "CronJob")).toEqual([]);
+    expect(() => helmTemplate(helm, { set: { "secrets.auditRetentionOwner": "" } })).toThrow(/secrets\.auditRetentionOwner is required/);
   });
 
   it("refuses a service of an unknown kind", () => {
