@@ -32,3 +32,22 @@ export {
   type MemoStats,
   type SharingPolicy,
 } from "./policy.js";
+export {
+  DEFAULT_REGIONS_PATH,
+  REGIONS_FILE,
+  communityDeliveryTopic,
+  communitySubscriberId,
+  communitySubscribers,
+  communityTopicDeclarations,
+  displayName,
+  districtOfLocality,
+  formatDataJson,
+  loadRegions,
+  parseRegions,
+  placeKey,
+  registryWithCommunities,
+  slugOf,
+  type District,
+  type RegionRecord,
+  type RegionsFile,
+} from "./regions.js";

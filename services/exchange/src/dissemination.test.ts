@@ -1,4 +1,4 @@
-import { loadSharingPolicy, type SharingPolicy } from "@takitini/policies";
+import { loadRegions, loadSharingPolicy, type SharingPolicy } from "@takitini/policies";
 import { AggregateView, DecisionRecord, IntelligenceEvent, OperationPhase, SupportService } from "@takitini/proto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { fullEvent, intelTopic, operationUpdate, PERSONAL, POLICE_MARKINGS } from "./events.fixture.js";
@@ -93,9 +93,19 @@ describe("the operational embargo", () => {
     expect(msd.redactedPaths).toContain("subjects");
   });
 
-  it("another region's community leaders are not sent the notice", () => {
+  it("another region's community leaders are not sent the notice: Southern's go to Southern's leaders only", () => {
     const p = plan(operationUpdate(OperationPhase.OPERATION_PHASE_RESOLUTION, { region: "POLICE_DISTRICT_SOUTHERN" as never }));
-    expect([...delivered(p).keys()]).toEqual(["msd"]);
+    expect([...delivered(p).keys()].sort()).toEqual(["community-southern", "msd"]);
+    const leaders = p.decisions.filter((d) => d.subscriberId.startsWith("community-"));
+    expect(leaders).toHaveLength(12);
+    for (const d of leaders.filter((d) => d.subscriberId !== "community-southern")) expect(d).toMatchObject({ outcome: "OUTCOME_DENY", reasons: ["sharing.outside_subscriber_regions"] });
+  });
+
+  it.each(loadRegions().regions.map((r) => [r.code, r.slug] as const))("a notice in %s reaches that district's community leaders and no other's", (code, slug) => {
+    const p = plan(operationUpdate(OperationPhase.OPERATION_PHASE_RESOLUTION, { region: `POLICE_DISTRICT_${code}` as never }));
+    const topics = p.messages.map((m) => m.topic).filter((t) => t.includes(".community-"));
+    expect(topics).toEqual([`takitini.deliver.community-${slug}.v1`]);
+    expect(delivered(p).get(`community-${slug}`)!.region).toBe(`POLICE_DISTRICT_${code}`);
   });
 });
 
