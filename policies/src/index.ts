@@ -43,11 +43,13 @@ export {
   districtOfLocality,
   formatDataJson,
   loadRegions,
+  localityMismatches,
   parseRegions,
   placeKey,
   registryWithCommunities,
   slugOf,
   type District,
+  type PlacedRecord,
   type RegionRecord,
   type RegionsFile,
 } from "./regions.js";

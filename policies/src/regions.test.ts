@@ -12,6 +12,7 @@ import {
   formatDataJson,
   loadRegions,
   loadSharingPolicy,
+  localityMismatches,
   parseRegions,
   registryWithCommunities,
   SUBSCRIBERS_FILE,
@@ -100,5 +101,17 @@ describe("every region's community leaders", () => {
     expect(displayName(regions.regions.find((r) => r.code === "NORTHLAND")!)).toBe("Northland (Te Tai Tokerau)");
     expect(displayName(regions.regions.find((r) => r.code === "AUCKLAND_CITY")!)).toBe("Auckland City (Tāmaki Makaurau)");
     expect(displayName(regions.regions.find((r) => r.code === "EASTERN")!)).toBe("Eastern");
+  });
+});
+
+describe("the locality check", () => {
+  it("names each place unknown to the table or filed under another district, and nothing when all agree", () => {
+    expect(localityMismatches(regions, [{ where: "a", district: "BAY_OF_PLENTY", places: ["Ōpōtiki", "Whakatāne"] }])).toEqual([]);
+    expect(
+      localityMismatches(regions, [
+        { where: "noting.json", district: "EASTERN", places: ["Ōpōtiki"] },
+        { where: "x", district: "SOUTHERN", places: ["Gotham", "Mātaura"] },
+      ]),
+    ).toEqual(["noting.json: Ōpōtiki lies in BAY_OF_PLENTY, but the record is filed under EASTERN", "x: Gotham is not in the locality table (policies/data/regions.json)"]);
   });
 });

@@ -198,3 +198,25 @@ export function formatDataJson(value: unknown): string {
   };
   return `${fmt(value, "")}\n`;
 }
+
+/** A record as the locality check sees it: the district it is filed under (a code) and the places it names. */
+export interface PlacedRecord {
+  /** Where the record comes from, for the message, e.g. "examples/noting.json". */
+  where: string;
+  district: string;
+  places: readonly string[];
+}
+
+/**
+ * Every place a record names that the locality table does not know, or puts in
+ * another district than the record's: one message each (none when all agree). Pure.
+ */
+export function localityMismatches(file: RegionsFile, records: readonly PlacedRecord[]): string[] {
+  return records.flatMap((r) =>
+    r.places.flatMap((place) => {
+      const d = districtOfLocality(file, place);
+      if (d === undefined) return [`${r.where}: ${place} is not in the locality table (policies/data/regions.json)`];
+      return d === r.district ? [] : [`${r.where}: ${place} lies in ${d}, but the record is filed under ${r.district}`];
+    }),
+  );
+}

@@ -58,7 +58,7 @@ describe("the operational embargo", () => {
   it.each([OperationPhase.OPERATION_PHASE_PLANNING, OperationPhase.OPERATION_PHASE_ACTIVE])("nothing about an operation in %s leaves law enforcement", (phase) => {
     const p = plan(operationUpdate(phase));
     expect([...delivered(p).keys()]).toEqual([]);
-    for (const d of p.decisions.filter((d) => ["msd", "mbie", "community-eastern", "public"].includes(d.subscriberId))) {
+    for (const d of p.decisions.filter((d) => ["msd", "mbie", "community-bay-of-plenty", "public"].includes(d.subscriberId))) {
       expect(d.reasons).toContain("sharing.operational_embargo");
     }
   });
@@ -66,13 +66,13 @@ describe("the operational embargo", () => {
   it("at resolution MSD and the region's community leaders receive a de-identified support notice", () => {
     const p = plan(operationUpdate(OperationPhase.OPERATION_PHASE_RESOLUTION));
     const views = delivered(p);
-    expect([...views.keys()].sort()).toEqual(["community-eastern", "msd"]);
+    expect([...views.keys()].sort()).toEqual(["community-bay-of-plenty", "msd"]);
     for (const [, notice] of views) {
       expect(personal(notice)).toEqual([]);
       expect(notice.subjects).toEqual([]);
       expect(notice.operationRef).toBe("");
       expect(notice.sourceRecordId).toBe("");
-      expect(notice.region).toBe("POLICE_DISTRICT_EASTERN");
+      expect(notice.region).toBe("POLICE_DISTRICT_BAY_OF_PLENTY");
       if (notice.payload?.$case !== "policeOperationUpdate") throw new Error("expected an operation update");
       expect(notice.payload.value).toMatchObject({
         phase: OperationPhase.OPERATION_PHASE_RESOLUTION,
@@ -125,10 +125,10 @@ describe("redacted views on the subscriber topics", () => {
   it("aggregate-only views are decided, recorded and delivered as aggregates, never raw", () => {
     const p = plan(fullEvent("msd.community_resilience_report", { subjects: [], operationRef: "" }));
     expect([...delivered(p).keys()]).toEqual([]);
-    const community = p.decisions.find((d) => d.subscriberId === "community-eastern")!;
-    expect(community).toMatchObject({ outcome: "OUTCOME_ALLOW", view: "VIEW_AGGREGATE_ONLY", deliveryTopic: "takitini.deliver.community-eastern.v1" });
-    expect([...aggregates(p).keys()].sort()).toEqual(["community-eastern", "public"]);
-    expect(aggregates(p).get("community-eastern")?.decisionId).toBe(community.id);
+    const community = p.decisions.find((d) => d.subscriberId === "community-bay-of-plenty")!;
+    expect(community).toMatchObject({ outcome: "OUTCOME_ALLOW", view: "VIEW_AGGREGATE_ONLY", deliveryTopic: "takitini.deliver.community-bay-of-plenty.v1" });
+    expect([...aggregates(p).keys()].sort()).toEqual(["community-bay-of-plenty", "public"]);
+    expect(aggregates(p).get("community-bay-of-plenty")?.decisionId).toBe(community.id);
   });
 
   it("every delivered message is the event the decision record describes", () => {
