@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadRegions } from "@takitini/policies";
 import { AccessAction, AccessRecord } from "@takitini/proto";
 import { createAccount, isoWeekOf, isoWeekStart } from "@takitini/runtime";
 import type { Browser } from "playwright-core";
@@ -265,8 +266,12 @@ describe("a community briefing, from the adapters to the page", () => {
     const audited = await accessRecords((r) => r.channel === "briefing.digest" && r.resource === `${T.digest}/${key}`);
     expect(audited.some((r) => r.channel === "briefing.digest" && r.resource === `${T.digest}/${key}` && r.subscriberId === "community-eastern")).toBe(true);
 
-    const before = (await readTopic(kafka, T.digest, { idleMs: 2000 })).length;
-    expect(before).toBe(13); // Eastern's leaders for last week, the public for last quarter in all 12 districts
+    const all = await readTopic(kafka, T.digest, { idleMs: 2000 });
+    const before = all.length;
+    // Every district's leaders for last week (each their own district), the public for last quarter in all 12 districts.
+    expect(before).toBe(24);
+    const leaderKeys = all.map((s) => s.message.key!.toString()).filter((k) => k.includes("/leader."));
+    expect(leaderKeys.sort()).toEqual(loadRegions().regions.map((r) => `${r.slug}/leader.community-${r.slug}/${lastWeek}`).sort());
     expect(await briefing.stop("SIGTERM")).toBe(0);
     services = services.filter((s) => s !== briefing);
     briefing = await startService("briefing", briefingEnv());
