@@ -485,6 +485,55 @@ test_community_leader_in_region_not_denied_for_region if {
 	not "sharing.outside_subscriber_regions" in d.reasons
 }
 
+# --- Every district's community leaders (generated from data/regions.json): the same
+# community rules apply to each, and each sees its own region only.
+
+community_leaders := {id | some id, s in data.takitini.subscribers; s.tier == "community_leader"}
+
+own_region(id) := r if [r] := data.takitini.subscribers[id].regions
+
+test_every_district_has_one_community_leader_subscriber if {
+	count(community_leaders) == count(sharing.districts)
+	every d in sharing.districts {
+		count({id | some id in community_leaders; own_region(id) == d}) == 1
+	}
+}
+
+test_every_community_leader_gets_its_own_regions_aggregates if {
+	every id in community_leaders {
+		every type in {"msd.whanau_support_referral", "police.wastewater_indicator", "customs.border_seizure", "mbie.exploitation_complaint"} {
+			d := decision(id, in_region(event(type), own_region(id)))
+			d.view == "aggregate_only"
+			d.redact == []
+		}
+	}
+}
+
+test_every_community_leader_gets_its_own_regions_support_notice if {
+	every id in community_leaders {
+		d := decision(id, in_region(operation_update("RESOLUTION"), own_region(id)))
+		d.view == "redacted"
+		d.reasons == ["sharing.community_police_operation_support_notice"]
+		"subjects" in d.redact
+	}
+}
+
+test_no_community_leader_sees_another_regions_view if {
+	every id in community_leaders {
+		every r in sharing.districts - {own_region(id)} {
+			denied(decision(id, in_region(event("msd.whanau_support_referral"), r)), "sharing.outside_subscriber_regions")
+			denied(decision(id, in_region(operation_update("RESOLUTION"), r)), "sharing.outside_subscriber_regions")
+		}
+	}
+}
+
+test_no_community_leader_sees_raw_events_in_its_own_region if {
+	every id in community_leaders {
+		denied(decision(id, in_region(plain_noting, own_region(id))), "sharing.community_no_raw_events")
+		denied(decision(id, in_region(operation_update("ACTIVE"), own_region(id))), "sharing.operational_embargo")
+	}
+}
+
 test_regional_partner_denied_event_outside_its_regions if {
 	record := with_fields(partner([agreement("drugs", ["DRUG_SUPPLY"])]), {"regions": ["NORTHLAND", "COUNTIES_MANUKAU"]})
 	denied(decision_as(record, drug_noting), "sharing.outside_subscriber_regions")

@@ -10,7 +10,25 @@ const customsAgreementWith = (fields: Record<string, unknown>) => customsWith({ 
 describe("the shipped subscribers", () => {
   it("are listed by id", async () => {
     const ids = (await loadSharingPolicy()).subscribers().map((s) => s.id);
-    expect(ids).toEqual(["community-eastern", "customs", "mbie", "msd", "police", "public"]);
+    expect(ids).toEqual([
+      "community-auckland-city",
+      "community-bay-of-plenty",
+      "community-canterbury",
+      "community-central",
+      "community-counties-manukau",
+      "community-eastern",
+      "community-northland",
+      "community-southern",
+      "community-tasman",
+      "community-waikato",
+      "community-waitemata",
+      "community-wellington",
+      "customs",
+      "mbie",
+      "msd",
+      "police",
+      "public",
+    ]);
   });
 
   it.each([
@@ -19,6 +37,7 @@ describe("the shipped subscribers", () => {
     ["msd", "partner_agency", "takitini.deliver.msd.v1"],
     ["police", "partner_agency", "takitini.deliver.police.v1"],
     ["community-eastern", "community_leader", "takitini.deliver.community-eastern.v1"],
+    ["community-bay-of-plenty", "community_leader", "takitini.deliver.community-bay-of-plenty.v1"],
     ["public", "public", "takitini.deliver.public.v1"],
   ])("%s is a %s delivered on %s", async (id, tier, topic) => {
     const s = (await loadSharingPolicy()).subscribers().find((x) => x.id === id);
@@ -42,9 +61,10 @@ describe("the shipped subscribers", () => {
     }
   });
 
-  it("community-eastern covers the Eastern district only", async () => {
-    const community = (await loadSharingPolicy()).subscribers().find((s) => s.id === "community-eastern")!;
-    expect(community.regions).toEqual(["EASTERN"]);
+  it("community-eastern covers the Eastern district only, community-bay-of-plenty Bay of Plenty only", async () => {
+    const subscribers = (await loadSharingPolicy()).subscribers();
+    expect(subscribers.find((s) => s.id === "community-eastern")!.regions).toEqual(["EASTERN"]);
+    expect(subscribers.find((s) => s.id === "community-bay-of-plenty")!.regions).toEqual(["BAY_OF_PLENTY"]);
   });
 
   it("name only redaction categories the policy defines", async () => {

@@ -96,17 +96,22 @@ export type SubscriberRecord = z.infer<typeof subscriberRecordSchema>;
 /** One subscriber: its id in the registry and its record. */
 export type Subscriber = SubscriberRecord & { id: string };
 
-/** Parse the registry's JSON text; throws an Error naming every problem. Pure. */
-export function parseRegistry(json: string, source = "subscribers.json"): Record<string, SubscriberRecord> {
+/** Parse a data file's JSON text against `schema`; throws an Error naming every problem by its path. Pure. */
+export function parseDataFile<S extends z.ZodType>(schema: S, json: string, source: string, what: string): z.infer<S> {
   let value: unknown;
   try {
     value = JSON.parse(json);
   } catch (err) {
     throw new Error(`${source}: not JSON: ${(err as Error).message}`);
   }
-  const parsed = registrySchema.safeParse(value);
-  if (!parsed.success) throw new Error(`${source}: invalid subscriber registry:\n${z.prettifyError(parsed.error)}`);
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new Error(`${source}: invalid ${what}:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;
+}
+
+/** Parse the registry's JSON text; throws an Error naming every problem. Pure. */
+export function parseRegistry(json: string, source = "subscribers.json"): Record<string, SubscriberRecord> {
+  return parseDataFile(registrySchema, json, source, "subscriber registry");
 }
 
 /** The registry as a list, by id. */

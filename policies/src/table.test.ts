@@ -14,12 +14,13 @@ describe("the README's visibility table", () => {
     expect(text.slice(text.indexOf(TABLE_BEGIN), text.indexOf(TABLE_END) + TABLE_END.length)).toBe(table);
   });
 
-  it("has a row per matrix sample and a column per subscriber", async () => {
+  it("has a row per matrix sample and a column per subscriber, the districts' community leaders as two", async () => {
     const subscribers = (await loadSharingPolicy()).subscribers();
     const table = renderVisibilityTable(loadMatrix(), subscribers);
     const rows = table.split("\n").filter((l) => l.startsWith("| `"));
     expect(rows).toHaveLength(loadMatrix().length);
-    for (const r of rows) expect(r.split(" | ")).toHaveLength(subscribers.length + 1);
+    const others = subscribers.filter((s) => s.tier !== "community_leader");
+    for (const r of rows) expect(r.split(" | ")).toHaveLength(others.length + 2 + 1);
   });
 });
 
@@ -42,6 +43,20 @@ describe("rendering", () => {
     const table = renderVisibilityTable([row], subscribers);
     expect(table).toContain("| `police.organised_crime_noting`<br>A \\| noting | **redacted** | — <sub>default_deny</sub> |");
     expect(table).toContain("`a` — redacted under `sharing.a`: IPP 11. Removed: `source_record_id`, `subjects[*].person.{address, full_name}`.");
+  });
+
+  it("shows the event's district's leaders and every other district's as two columns", () => {
+    const notice = { ...row, event: { event_type: "police.operation_update", region: "SOUTHERN" } as never, expected: { ...row.expected, "c-s": row.expected.a, "c-e": row.expected.b, "c-n": row.expected.b } };
+    const leaders = [
+      { id: "c-e", tier: "community_leader" as const, regions: ["EASTERN"] },
+      { id: "c-n", tier: "community_leader" as const, regions: ["NORTHLAND"] },
+      { id: "c-s", tier: "community_leader" as const, regions: ["SOUTHERN"] },
+    ];
+    const table = renderVisibilityTable([notice], [...subscribers, ...leaders]);
+    expect(table).toContain("| **redacted** | **redacted** | — <sub>default_deny</sub> | — <sub>default_deny</sub> |");
+    expect(table).toContain("`c-s` — redacted under `sharing.a`");
+    const mixed = renderVisibilityTable([{ ...notice, expected: { ...notice.expected, "c-n": row.expected.a } }], [...subscribers, ...leaders]);
+    expect(mixed).toContain("| **redacted** | **redacted** | — <sub>default_deny</sub> / **redacted** | — <sub>default_deny</sub> |");
   });
 
   it("groups sibling paths", () => {

@@ -55,15 +55,36 @@ function cell(d: ExpectedDecision | undefined): string {
 
 const TIER_ORDER: readonly Subscriber["tier"][] = ["partner_agency", "community_leader", "public", "oversight"];
 
-/** The table and the list of what each allow releases, between the markers. Columns: partners, then community tiers, each by id. */
-export function renderVisibilityTable(rows: readonly MatrixRow[], registered: readonly Pick<Subscriber, "id" | "tier">[]): string {
+type Column = { header: string; cell: (row: MatrixRow) => string };
+
+/**
+ * The table and the list of what each allow releases, between the markers. Columns:
+ * partners, then community tiers, each by id — except the community leaders of the
+ * twelve districts, shown as two columns: the leaders of the event's own district,
+ * and every other district's leaders (each distinct cell among them).
+ */
+export function renderVisibilityTable(rows: readonly MatrixRow[], registered: readonly (Pick<Subscriber, "id" | "tier"> & { regions?: readonly string[] })[]): string {
   const subscribers = [...registered].sort((a, b) => TIER_ORDER.indexOf(a.tier) - TIER_ORDER.indexOf(b.tier) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const leaders = subscribers.filter((s) => s.tier === "community_leader" && s.regions?.length === 1 && s.regions[0] !== "*");
+  const leaderOf = (row: MatrixRow) => leaders.find((s) => s.regions![0] === row.event.region);
+  const column = (s: Pick<Subscriber, "id" | "tier">): Column => ({ header: `\`${s.id}\`<br><sub>${TIER_LABEL[s.tier]}</sub>`, cell: (row) => cell(row.expected[s.id]) });
+  const regional: Column[] =
+    leaders.length < 2
+      ? []
+      : [
+          { header: "`community-<district>`<br><sub>community leaders of the event's district</sub>", cell: (row) => cell(row.expected[leaderOf(row)?.id ?? ""]) },
+          {
+            header: "`community-<other>`<br><sub>every other district's community leaders</sub>",
+            cell: (row) => [...new Set(leaders.filter((s) => s !== leaderOf(row)).map((s) => cell(row.expected[s.id])))].join(" / "),
+          },
+        ];
+  const columns: Column[] = subscribers.flatMap((s) => (regional.length > 0 && leaders.includes(s) ? (s === leaders[0] ? regional : []) : [column(s)]));
   const lines: string[] = [TABLE_BEGIN, ""];
-  lines.push(`| event, as marked in the sample | ${subscribers.map((s) => `\`${s.id}\`<br><sub>${TIER_LABEL[s.tier]}</sub>`).join(" | ")} |`);
-  lines.push(`|---|${subscribers.map(() => "---").join("|")}|`);
+  lines.push(`| event, as marked in the sample | ${columns.map((c) => c.header).join(" | ")} |`);
+  lines.push(`|---|${columns.map(() => "---").join("|")}|`);
   for (const row of rows) {
     const label = `\`${row.event.event_type}\`<br>${cellText(row.name)}`;
-    lines.push(`| ${label} | ${subscribers.map((s) => cell(row.expected[s.id])).join(" | ")} |`);
+    lines.push(`| ${label} | ${columns.map((c) => c.cell(row)).join(" | ")} |`);
   }
   lines.push("", "— denied, with the rules that denied (`sharing.` omitted). Aggregate-only views are never delivered raw: they feed the regional briefings.", "");
   lines.push("What each allow releases, under which rule and legal basis, and the exact field paths removed:", "");

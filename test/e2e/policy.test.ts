@@ -85,8 +85,8 @@ function operationUpdate(phase: OperationPhase, fields: Partial<IntelligenceEven
       familiesAffected: 12,
       childrenAffected: 47,
       supportNeeded: [SupportService.SUPPORT_SERVICE_WHANAU_NAVIGATION, SupportService.SUPPORT_SERVICE_RANGATAHI_MENTORING],
-      summary: "Hēmi Tāwhiri among those arrested in Ōpōtiki.",
-      localities: ["Ōpōtiki"],
+      summary: "Hēmi Tāwhiri among those arrested in Wairoa.",
+      localities: ["Wairoa"],
     },
   };
   return policeEvent({
@@ -203,7 +203,7 @@ describe("the operational embargo on real traffic", () => {
     const [notice] = await delivered("takitini.deliver.msd.v1", resolution.id);
     expect(notice).toBeDefined();
     expect(notice!.view).toBe("redacted");
-    for (const pi of [...PERSONAL, "Operation Highwater", "Mongrel Mob", "Ōpōtiki"]) expect(text(notice!.event)).not.toContain(pi);
+    for (const pi of [...PERSONAL, "Operation Highwater", "Mongrel Mob", "Wairoa"]) expect(text(notice!.event)).not.toContain(pi);
     expect(notice!.event.subjects).toEqual([]);
     expect(notice!.event.region).toBe(PoliceDistrict.POLICE_DISTRICT_EASTERN);
     expect(notice!.event.payload?.$case === "policeOperationUpdate" && notice!.event.payload.value).toMatchObject({

@@ -139,7 +139,7 @@ function noting(i: number, to: "customs" | "mbie"): IntelligenceEvent {
         commodities: [],
         summary: "Revocation suite noting.",
         reportingUnit: "National Organised Crime Group",
-        locality: "Ōpōtiki",
+        locality: "Gisborne",
       },
     },
   });

@@ -38,7 +38,7 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
       expect(byName.get(`takitini.deliver.${sub}.v1`)).toMatchObject({ partitions: 3, retention_ms: 7 * DAY });
     }
     // Community tiers' views (aggregates, de-identified notices) feed quarter-on-quarter briefings.
-    for (const sub of ["community-eastern", "public"]) {
+    for (const sub of ["community-eastern", "community-bay-of-plenty", "community-southern", "public"]) {
       expect(byName.get(`takitini.deliver.${sub}.v1`)).toMatchObject({ partitions: 3, retention_ms: 400 * DAY });
     }
     expect(byName.get("takitini.audit.decisions.v1")).toMatchObject({ partitions: 6, retention_ms: -1 });
@@ -54,7 +54,7 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
     }
     // The audit's signed tree heads, for the oversight body's witness: one partition (in order), kept forever, never compacted.
     expect(byName.get("takitini.audit.heads.v1")).toMatchObject({ partitions: 1, retention_ms: -1, cleanup_policy: "delete", role: "heads" });
-    expect(topics).toHaveLength(20);
+    expect(topics).toHaveLength(31);
   });
 
   it("give every topic the role its ACLs are derived from", () => {

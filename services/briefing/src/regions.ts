@@ -1,8 +1,10 @@
+import { displayName, loadRegions } from "@takitini/policies";
 import { PoliceDistrict } from "@takitini/proto";
 
 /**
  * The 12 Police districts as briefings name them: a URL slug, the district's
- * name (with its macrons), and the code the mesh uses. Pure data.
+ * name (with its macrons), and the code the mesh uses — read from the one regions
+ * file, policies/data/regions.json.
  */
 export interface Region {
   /** URL slug, e.g. "bay-of-plenty". */
@@ -14,27 +16,13 @@ export interface Region {
   name: string;
 }
 
-const region = (code: string, name: string): Region => ({
-  slug: code.toLowerCase().replaceAll("_", "-"),
-  code,
-  district: `POLICE_DISTRICT_${code}` as PoliceDistrict,
-  name,
-});
-
-export const REGIONS: readonly Region[] = [
-  region("NORTHLAND", "Northland (Te Tai Tokerau)"),
-  region("WAITEMATA", "Waitematā"),
-  region("AUCKLAND_CITY", "Auckland City (Tāmaki Makaurau)"),
-  region("COUNTIES_MANUKAU", "Counties Manukau"),
-  region("WAIKATO", "Waikato"),
-  region("BAY_OF_PLENTY", "Bay of Plenty"),
-  region("EASTERN", "Eastern"),
-  region("CENTRAL", "Central"),
-  region("WELLINGTON", "Wellington"),
-  region("TASMAN", "Tasman"),
-  region("CANTERBURY", "Canterbury"),
-  region("SOUTHERN", "Southern"),
-];
+/** The twelve districts from policies/data/regions.json, in its order; names with the te reo Māori name where it differs. */
+export const REGIONS: readonly Region[] = loadRegions().regions.map((r) => ({
+  slug: r.slug,
+  code: r.code,
+  district: `POLICE_DISTRICT_${r.code}` as PoliceDistrict,
+  name: displayName(r),
+}));
 
 export const REGION_SLUGS: readonly string[] = REGIONS.map((r) => r.slug);
 

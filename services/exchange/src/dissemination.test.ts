@@ -1,4 +1,4 @@
-import { loadSharingPolicy, type SharingPolicy } from "@takitini/policies";
+import { loadRegions, loadSharingPolicy, type SharingPolicy } from "@takitini/policies";
 import { AggregateView, DecisionRecord, IntelligenceEvent, OperationPhase, SupportService } from "@takitini/proto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { fullEvent, intelTopic, operationUpdate, PERSONAL, POLICE_MARKINGS } from "./events.fixture.js";
@@ -58,7 +58,7 @@ describe("the operational embargo", () => {
   it.each([OperationPhase.OPERATION_PHASE_PLANNING, OperationPhase.OPERATION_PHASE_ACTIVE])("nothing about an operation in %s leaves law enforcement", (phase) => {
     const p = plan(operationUpdate(phase));
     expect([...delivered(p).keys()]).toEqual([]);
-    for (const d of p.decisions.filter((d) => ["msd", "mbie", "community-eastern", "public"].includes(d.subscriberId))) {
+    for (const d of p.decisions.filter((d) => ["msd", "mbie", "community-bay-of-plenty", "public"].includes(d.subscriberId))) {
       expect(d.reasons).toContain("sharing.operational_embargo");
     }
   });
@@ -66,13 +66,13 @@ describe("the operational embargo", () => {
   it("at resolution MSD and the region's community leaders receive a de-identified support notice", () => {
     const p = plan(operationUpdate(OperationPhase.OPERATION_PHASE_RESOLUTION));
     const views = delivered(p);
-    expect([...views.keys()].sort()).toEqual(["community-eastern", "msd"]);
+    expect([...views.keys()].sort()).toEqual(["community-bay-of-plenty", "msd"]);
     for (const [, notice] of views) {
       expect(personal(notice)).toEqual([]);
       expect(notice.subjects).toEqual([]);
       expect(notice.operationRef).toBe("");
       expect(notice.sourceRecordId).toBe("");
-      expect(notice.region).toBe("POLICE_DISTRICT_EASTERN");
+      expect(notice.region).toBe("POLICE_DISTRICT_BAY_OF_PLENTY");
       if (notice.payload?.$case !== "policeOperationUpdate") throw new Error("expected an operation update");
       expect(notice.payload.value).toMatchObject({
         phase: OperationPhase.OPERATION_PHASE_RESOLUTION,
@@ -93,9 +93,19 @@ describe("the operational embargo", () => {
     expect(msd.redactedPaths).toContain("subjects");
   });
 
-  it("another region's community leaders are not sent the notice", () => {
+  it("another region's community leaders are not sent the notice: Southern's go to Southern's leaders only", () => {
     const p = plan(operationUpdate(OperationPhase.OPERATION_PHASE_RESOLUTION, { region: "POLICE_DISTRICT_SOUTHERN" as never }));
-    expect([...delivered(p).keys()]).toEqual(["msd"]);
+    expect([...delivered(p).keys()].sort()).toEqual(["community-southern", "msd"]);
+    const leaders = p.decisions.filter((d) => d.subscriberId.startsWith("community-"));
+    expect(leaders).toHaveLength(12);
+    for (const d of leaders.filter((d) => d.subscriberId !== "community-southern")) expect(d).toMatchObject({ outcome: "OUTCOME_DENY", reasons: ["sharing.outside_subscriber_regions"] });
+  });
+
+  it.each(loadRegions().regions.map((r) => [r.code, r.slug] as const))("a notice in %s reaches that district's community leaders and no other's", (code, slug) => {
+    const p = plan(operationUpdate(OperationPhase.OPERATION_PHASE_RESOLUTION, { region: `POLICE_DISTRICT_${code}` as never }));
+    const topics = p.messages.map((m) => m.topic).filter((t) => t.includes(".community-"));
+    expect(topics).toEqual([`takitini.deliver.community-${slug}.v1`]);
+    expect(delivered(p).get(`community-${slug}`)!.region).toBe(`POLICE_DISTRICT_${code}`);
   });
 });
 
@@ -115,10 +125,10 @@ describe("redacted views on the subscriber topics", () => {
   it("aggregate-only views are decided, recorded and delivered as aggregates, never raw", () => {
     const p = plan(fullEvent("msd.community_resilience_report", { subjects: [], operationRef: "" }));
     expect([...delivered(p).keys()]).toEqual([]);
-    const community = p.decisions.find((d) => d.subscriberId === "community-eastern")!;
-    expect(community).toMatchObject({ outcome: "OUTCOME_ALLOW", view: "VIEW_AGGREGATE_ONLY", deliveryTopic: "takitini.deliver.community-eastern.v1" });
-    expect([...aggregates(p).keys()].sort()).toEqual(["community-eastern", "public"]);
-    expect(aggregates(p).get("community-eastern")?.decisionId).toBe(community.id);
+    const community = p.decisions.find((d) => d.subscriberId === "community-bay-of-plenty")!;
+    expect(community).toMatchObject({ outcome: "OUTCOME_ALLOW", view: "VIEW_AGGREGATE_ONLY", deliveryTopic: "takitini.deliver.community-bay-of-plenty.v1" });
+    expect([...aggregates(p).keys()].sort()).toEqual(["community-bay-of-plenty", "public"]);
+    expect(aggregates(p).get("community-bay-of-plenty")?.decisionId).toBe(community.id);
   });
 
   it("every delivered message is the event the decision record describes", () => {

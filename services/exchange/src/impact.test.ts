@@ -97,7 +97,7 @@ describe("comparing the current policy with a candidate", () => {
     expect(text).toContain(`current   ${current.revision}`);
     expect(text).toContain(`candidate ${candidate.revision}`);
     expect(text).toMatch(/corrections \(partner agency\) — new in the candidate/);
-    expect(text).toMatch(/newly withheld\s+1\n\s+6b0c1a2e-1111-5000-8000-000000000001 police.operation_update EASTERN: redacted under sharing.msd_police_operation_support_notice → none \(sharing.classification_above_clearance, sharing.default_deny, sharing.law_enforcement_only\)/);
+    expect(text).toMatch(/newly withheld\s+1\n\s+6b0c1a2e-1111-5000-8000-000000000001 police.operation_update BAY_OF_PLENTY: redacted under sharing.msd_police_operation_support_notice → none \(sharing.classification_above_clearance, sharing.default_deny, sharing.law_enforcement_only\)/);
     expect(text).toMatch(/redaction changed\s+1\n.*now removes subjects\[\*\]\.person\.address/);
     expect(text).toMatch(/customs \(partner agency\)\n  no changes \(4 decisions\)/);
   });

@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, readFileSync, renameSync, writeFileSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { DEFAULT_DATA_DIR, DEFAULT_WASM_PATH, SUBSCRIBERS_FILE } from "@takitini/policies";
+import { DEFAULT_DATA_DIR, DEFAULT_WASM_PATH, loadRegions, SUBSCRIBERS_FILE } from "@takitini/policies";
 import { OperationPhase } from "@takitini/proto";
 import { createLogger, createMetricsRegistry } from "@takitini/runtime";
 import { afterEach, describe, expect, it } from "vitest";
@@ -166,7 +166,7 @@ describe("hot reload", () => {
 describe("the exchange's last check on a new policy", () => {
   it("rejects a registry whose new subscriber's delivery topic the cluster does not have", async () => {
     const folder = policyFolder();
-    const cluster = ["takitini.deliver.community-eastern.v1", "takitini.deliver.customs.v1", "takitini.deliver.mbie.v1", "takitini.deliver.msd.v1", "takitini.deliver.police.v1", "takitini.deliver.public.v1"];
+    const cluster = Object.values(shippedRegistry()).map((s) => (s as { delivery_topic: string }).delivery_topic);
     const log = capture();
     const source = await ReloadingPolicy.start({ wasmPath: folder.wasmPath, dataDir: folder.dir, logger: log.logger, pollMs: 0, watchFiles: false, accept: requireDeliveryTopics(async () => cluster) });
     open.push(source);
@@ -186,8 +186,9 @@ describe("the exchange's last check on a new policy", () => {
     const source = await ReloadingPolicy.start({ logger: capture().logger, pollMs: 0, watchFiles: false });
     open.push(source);
     const policy = source.current();
-    expect(await missingDeliveryTopics(policy, async () => ["takitini.deliver.customs.v1", "takitini.deliver.msd.v1"])).toEqual([
-      "takitini.deliver.community-eastern.v1",
+    const communities = loadRegions().regions.map((r) => `takitini.deliver.community-${r.slug}.v1`);
+    expect(await missingDeliveryTopics(policy, async () => ["takitini.deliver.customs.v1", "takitini.deliver.msd.v1", ...communities.slice(1)])).toEqual([
+      communities[0],
       "takitini.deliver.mbie.v1",
       "takitini.deliver.police.v1",
       "takitini.deliver.public.v1",

@@ -1,7 +1,8 @@
 import { PoliceDistrict } from "@takitini/proto";
-import { districtEnum } from "@takitini/adapter-kit";
+import { DISTRICT_ALIASES, districtEnum } from "@takitini/adapter-kit";
+import { loadRegions } from "@takitini/policies";
 import { describe, expect, it } from "vitest";
-import { districtOf, region } from "./region.js";
+import { districtOf, region, ROCC_REGIONS } from "./region.js";
 
 describe("regions", () => {
   it.each([
@@ -28,5 +29,13 @@ describe("regions", () => {
   it("does not take inherited names for regions", () => {
     expect(region.safeParse("constructor").success).toBe(false);
     expect(region.safeParse("toString").success).toBe(false);
+  });
+});
+
+describe("ROCC regions", () => {
+  it("lie in the districts the regions file (policies/data/regions.json) puts them in, and it names no other", () => {
+    const inFile = Object.fromEntries(loadRegions().regions.flatMap((r) => r.rocc_regions.map((name) => [name, r.code])));
+    const here = Object.fromEntries(Object.entries(ROCC_REGIONS).map(([name, d]) => [name, DISTRICT_ALIASES[d]]));
+    expect(here).toEqual(inFile);
   });
 });

@@ -61,7 +61,7 @@ describe("organised-crime noting: mapping", () => {
   });
   it("maps envelope fields and Police defaults", () => {
     expect(event.eventType).toBe("police.organised_crime_noting");
-    expect(event.region).toBe(PoliceDistrict.POLICE_DISTRICT_EASTERN);
+    expect(event.region).toBe(PoliceDistrict.POLICE_DISTRICT_BAY_OF_PLENTY);
     expect(event.classification).toBe(Classification.CLASSIFICATION_RESTRICTED);
     expect(event.handling?.caveats).toEqual([HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY]);
     expect(event.grading?.sourceReliability).toBe(SourceReliability.SOURCE_RELIABILITY_B_USUALLY_RELIABLE);

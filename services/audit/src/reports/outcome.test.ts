@@ -14,7 +14,7 @@ import { fromPublish, publishRecord } from "../oversight/records.js";
 import { OUTCOME_MEASURES, outcomeOf } from "./outcome.js";
 
 const event = (payload: NonNullable<IntelligenceEvent["payload"]>, extra: Partial<IntelligenceEvent> = {}) =>
-  IntelligenceEvent.fromPartial({ id: "e-1", region: PoliceDistrict.POLICE_DISTRICT_EASTERN, operationRef: "Operation Highwater", payload, ...extra });
+  IntelligenceEvent.fromPartial({ id: "e-1", region: PoliceDistrict.POLICE_DISTRICT_BAY_OF_PLENTY, operationRef: "Operation Highwater", payload, ...extra });
 
 const sum = (ms: OutcomeMeasure[], measure: string, category?: string) =>
   ms.filter((x) => x.measure === measure && (category === undefined || x.category === category)).reduce((a, x) => a + x.value, 0);

@@ -18,6 +18,7 @@ import {
 } from "@takitini/adapter-kit";
 import { z } from "zod";
 import { POLICE_DEFAULTS } from "../defaults.js";
+import { DISTRICT_LOCALITIES } from "./operation-update.js";
 
 /** Police's native organised-crime intelligence noting (National Intelligence Centre export). */
 export const notingSchema = z.strictObject({
@@ -57,13 +58,6 @@ export const COMMODITY = {
 } as const;
 
 const GROUPS = ["Mongrel Mob Barbarians", "Black Power", "Head Hunters", "Comancheros", "Rebels", "Nomads", "Killer Beez", "Tribesmen", "Hells Angels", "Mongols"];
-const LOCALITIES: Record<string, string[]> = {
-  Eastern: ["Ōpōtiki", "Gisborne", "Wairoa", "Napier", "Hastings"],
-  Southern: ["Mātaura", "Invercargill", "Gore", "Dunedin"],
-  Northland: ["Whangārei", "Kaikohe", "Kaitaia"],
-  "Counties Manukau": ["Manurewa", "Ōtara", "Papakura"],
-  "Bay of Plenty": ["Tauranga", "Rotorua", "Whakatāne"],
-};
 const GIVEN = ["Hēmi", "Aroha", "Wiremu", "Mere", "Tama", "Ngaio", "Jordan", "Sione", "Ana", "Rāwiri"];
 const FAMILY = ["Tāwhiri", "Ngata", "Walker", "Fa'asavalu", "Pōmare", "Smith", "Kereama", "Tuhoe", "Brown", "Te Rangi"];
 
@@ -120,7 +114,7 @@ export const organisedCrimeNoting: RecordKind<PoliceNoting> = {
       noting_id: `NIC-SYN-${index}`,
       recorded_at: `2026-10-${String(day).padStart(2, "0")}T0${between(rng, 0, 9)}:00:00+13:00`,
       district: d,
-      locality: pick(rng, LOCALITIES[d] ?? [d]),
+      locality: pick(rng, DISTRICT_LOCALITIES[d]),
       reporting_unit: pick(rng, ["National Organised Crime Group", "National Intelligence Centre", "District Intelligence"]),
       group: pick(rng, GROUPS),
       activity,

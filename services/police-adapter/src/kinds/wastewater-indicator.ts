@@ -59,7 +59,7 @@ export const WASTEWATER_DEFAULTS: AgencyDefaults = {
 };
 
 /** Treatment sites for synthetic records, with catchment and weekly grams per 1,000 people. */
-const SITES: readonly { site: string; district: DistrictName; population: number; meth: number; cocaine: number; mdma: number }[] = [
+export const SITES: readonly { site: string; district: DistrictName; population: number; meth: number; cocaine: number; mdma: number }[] = [
   // Ōpōtiki's methamphetamine fell by half after Operation Highwater and stayed down.
   { site: "Ōpōtiki", district: "Bay of Plenty", population: 5_000, meth: 6.0, cocaine: 0.3, mdma: 0.5 },
   { site: "Whakatāne", district: "Bay of Plenty", population: 16_000, meth: 8.0, cocaine: 0.4, mdma: 0.6 },
