@@ -283,3 +283,69 @@ describe("a community briefing, from the adapters to the page", () => {
     expect(t.total.value).toBe(15);
   });
 });
+
+describe("local detail: wastewater by treatment site, where the catchment is large enough", () => {
+  /** A sample as the Police adapter takes it (National Drug Intelligence Bureau). */
+  const sample = (site: string, district: string, population: number, week: string, grams: number) => ({
+    sample_id: `WW-E2E-${run}-${site.normalize("NFD").replace(/[^A-Za-z]/g, "")}-${week}`,
+    site,
+    district,
+    drug: "methamphetamine",
+    sample_week: week,
+    estimated_weekly_grams: grams,
+    population_served: population,
+  });
+
+  interface Trend { drug: string; change: { suppressed: boolean; percent?: number; direction?: string } }
+  interface Wastewater { drugs: Trend[]; sites: { site: string; drugs: Trend[] }[] }
+  const wastewaterOf = (b: { sections: { id: string; wastewater?: Wastewater }[] }) => b.sections.find((s) => s.id === "drugs")?.wastewater;
+
+  beforeAll(async () => {
+    // 26 weeks to WEEK: Gisborne (37,000 served) halves in the last 13; Mātaura (1,740, Southern) and an
+    // unregistered "Wairoa East" in Eastern are sampled as often, and must never be named.
+    for (let i = 0; i < 26; i++) {
+      const week = addWeeks(WEEK, -i);
+      await post(police, "/v1/wastewater-indicators", sample("Gisborne", "Eastern", 37_000, week, i < 13 ? 40 : 80));
+      await post(police, "/v1/wastewater-indicators", sample("Wairoa East", "Eastern", 8_000, week, 20));
+      await post(police, "/v1/wastewater-indicators", sample("Mātaura", "Southern", 1_740, week, 9));
+    }
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const w = wastewaterOf((await leaderJson()) as never);
+      if (w?.sites.some((s) => s.site === "Gisborne" && !s.drugs[0]!.change.suppressed)) break;
+      if (Date.now() > deadline) throw new Error(`briefing never showed Gisborne: ${JSON.stringify(w)}\n${briefing.output().slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  });
+
+  it("shows a leader Gisborne's own fall beside the district's, and names no unregistered site", async () => {
+    const b = (await leaderJson()) as never as { sections: { id: string; summary: string[]; wastewater?: Wastewater }[] };
+    const w = wastewaterOf(b)!;
+    expect(w.sites.map((s) => s.site)).toEqual(["Gisborne"]);
+    expect(w.sites[0]!.drugs[0]).toMatchObject({ drug: "methamphetamine", change: { suppressed: false, percent: -50, direction: "down" } });
+    expect(b.sections.find((s) => s.id === "drugs")!.summary.join(" ")).toContain("At the Gisborne treatment site, estimated methamphetamine use is down about 50%");
+    const page = await browser.newContext().then(async (c) => {
+      const p = await c.newPage();
+      await p.goto(`${briefing.url}/login`);
+      await p.fill("#token", TOKEN);
+      await Promise.all([p.waitForURL("**/briefings/eastern**"), p.click("button[type=submit]")]);
+      await p.goto(`${briefing.url}/briefings/eastern?week=${WEEK}`);
+      return p;
+    });
+    const rows = page.locator('table[data-table="wastewater-sites"] tbody tr');
+    expect(await rows.locator("th").allTextContents()).toEqual(["Gisborne", "Methamphetamine"]);
+    expect((await rows.locator("td").last().textContent())?.trim()).toBe("-50% (down)");
+    expect(await page.content()).not.toContain("Wairoa East");
+    await page.context().close();
+  });
+
+  it("names no site whose catchment is too small: Southern's public page has the district's figure only", async () => {
+    const res = await fetch(`${briefing.url}/v1/public/southern?quarter=${QUARTER}`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const w = wastewaterOf(JSON.parse(text) as never)!;
+    expect(w.drugs.find((d) => d.drug === "methamphetamine")).toBeDefined();
+    expect(w.sites).toEqual([]);
+    expect(text).not.toContain("Mātaura");
+  });
+});

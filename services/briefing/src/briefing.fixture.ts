@@ -29,6 +29,12 @@ export const complaints = (week: string, industry: string, count: number, worker
 
 export const wastewater = (week: string, drug: string, grams: number): Input => aggregate("police.wastewater_indicator", week, [["estimated_weekly_grams", drug, grams]]);
 
+/** A wastewater sample from a site the exchange named (registered, catchment large enough). */
+export const siteWastewater = (week: string, site: string, drug: string, grams: number, region = "EASTERN"): Input => ({
+  ...aggregate("police.wastewater_indicator", week, [["estimated_weekly_grams", drug, grams]], region),
+  site,
+} as Input);
+
 export function notice(week: string, families: number, children: number, region = "EASTERN"): Input {
   return { kind: "notice", decisionId: nextId(), region, week, phase: "resolution", stage: "clear", families, children, support: ["whanau_navigation"] };
 }

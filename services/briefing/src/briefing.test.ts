@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { assembleBriefing, type Briefing, type PublishedTable } from "./briefing.js";
-import { AUDIENCES, complaints, EASTERN_LEADERS, kafkaAggregate, kafkaNotice, notice, SECRET, seizures, wastewater } from "./briefing.fixture.js";
+import { AUDIENCES, complaints, EASTERN_LEADERS, kafkaAggregate, kafkaNotice, notice, SECRET, seizures, siteWastewater, wastewater } from "./briefing.fixture.js";
 import { barChart } from "./chart.js";
 import { digestKey, digestMessage, dueDigests } from "./digest.js";
 import { briefingPage } from "./html.js";
@@ -42,6 +42,21 @@ describe("inputs from a community topic", () => {
     expect(decodeInput(m.value, { ...m.headers, view: "full" })).toEqual({ ok: false, reason: "UNEXPECTED_VIEW" });
     expect(decodeInput(m.value, { ...m.headers, "event-type": "police.organised_crime_noting" })).toEqual({ ok: false, reason: "UNKNOWN_EVENT_TYPE" });
     expect(decodeInput(Buffer.from([0xff, 0xff, 0xff]), kafkaAggregate({}).headers)).toMatchObject({ ok: false });
+  });
+
+  it("takes a wastewater site's name from a view, and only a plain place name", () => {
+    const site = (name: string) => {
+      const k = kafkaAggregate({ eventType: "police.wastewater_indicator", site: name, measures: [{ measure: "estimated_weekly_grams", category: "methamphetamine", value: 40 }] });
+      const d = decodeInput(k.value, k.headers);
+      return d.ok && d.input.kind === "aggregate" ? d.input.site : "undecodable";
+    };
+    expect(site("Ōpōtiki")).toBe("Ōpōtiki");
+    expect(site("O\u0304po\u0304tiki")).toBe("Ōpōtiki");
+    expect(site("Palmerston North (Tōtara Road)")).toBe("Palmerston North (Tōtara Road)");
+    expect(site("")).toBeUndefined();
+    expect(site("<script>alert(1)</script>")).toBeUndefined();
+    expect(site("Napier\u0000")).toBeUndefined();
+    expect(site("x".repeat(101))).toBeUndefined();
     expect(decodeInput(null, undefined)).toEqual({ ok: false, reason: "EMPTY_VALUE" });
   });
 });
@@ -107,6 +122,40 @@ describe("a leader's weekly briefing", () => {
     expect(meth.change).toEqual({ suppressed: false, percent: -50, direction: "down" });
     expect(drugs.summary.join(" ")).toMatch(/methamphetamine use is down about 50%/);
     expect(drugs.wastewater!.drugs.find((d) => d.drug === "cocaine")!.change.suppressed).toBe(true);
+  });
+
+  it("shows each named site's own trend beside the district's, by the same sample rule", () => {
+    const inputs: Input[] = [];
+    for (let i = 0; i < 26; i++) {
+      // Gisborne falls by half; Napier holds steady; across the district the fall is diluted.
+      inputs.push(siteWastewater(addWeeks(WEEK, -i), "Gisborne", "methamphetamine", i < 13 ? 40 : 80));
+      inputs.push(siteWastewater(addWeeks(WEEK, -i), "Napier", "methamphetamine", 60));
+    }
+    // Wairoa: two samples only, too few to compare.
+    inputs.push(siteWastewater(WEEK, "Wairoa", "methamphetamine", 90), siteWastewater(addWeeks(WEEK, -20), "Wairoa", "methamphetamine", 10));
+    const drugs = leaderBriefing(storeOf(inputs)).sections.find((s) => s.id === "drugs")!;
+    const sites = drugs.wastewater!.sites;
+    expect(sites.map((s) => s.site)).toEqual(["Gisborne", "Napier", "Wairoa"]);
+    expect(sites[0]!.drugs.map((d) => d.drug)).toEqual(["methamphetamine"]);
+    expect(sites[0]!.drugs[0]!.change).toEqual({ suppressed: false, percent: -50, direction: "down" });
+    expect(sites[1]!.drugs[0]!.change).toMatchObject({ suppressed: false, direction: "steady" });
+    expect(sites[2]!.drugs[0]!.change.suppressed).toBe(true);
+    expect(sites[2]!.drugs[0]!.current.suppressed).toBe(true);
+    expect(drugs.summary.join(" ")).toMatch(/At the Gisborne treatment site, estimated methamphetamine use is down about 50% on the previous quarter\./);
+    expect(drugs.summary.join(" ")).not.toMatch(/Napier|Wairoa/);
+    const district = drugs.wastewater!.drugs.find((d) => d.drug === "methamphetamine")!.change;
+    expect(district).toMatchObject({ suppressed: false, direction: "down" });
+    expect(Math.abs((district as { percent: number }).percent)).toBeLessThan(50);
+    const html = briefingPage(leaderBriefing(storeOf(inputs)), { json: "/v1/briefings/eastern?week=2026-W47" });
+    expect(html).toContain('data-table="wastewater-sites"');
+    expect(html).toMatch(/<th scope="rowgroup" rowspan="1">Gisborne<\/th>/);
+  });
+
+  it("names no site when the views name none", () => {
+    const inputs: Input[] = [];
+    for (let i = 0; i < 26; i++) inputs.push(wastewater(addWeeks(WEEK, -i), "methamphetamine", 50));
+    const drugs = leaderBriefing(storeOf(inputs)).sections.find((s) => s.id === "drugs")!;
+    expect(drugs.wastewater!.sites).toEqual([]);
   });
 
   it("lists support notices with their families and children through disclosure control", () => {

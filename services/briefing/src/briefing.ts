@@ -2,7 +2,7 @@ import { GUIDANCE, label, SERVICE_DESCRIPTIONS, type Contact } from "./guidance.
 import { periodLabel, periodOf, shiftPeriod, type Period } from "./periods.js";
 import type { Region } from "./regions.js";
 import { protectAmount, protectChange, protectTable, type PublishedChange, type PublishedCount } from "./sdc/index.js";
-import type { AggregateStore } from "./store.js";
+import type { AggregateStore, Cell } from "./store.js";
 import type { TierRules } from "./tiers.js";
 
 /**
@@ -60,6 +60,13 @@ export interface WastewaterTrend {
   change: PublishedChange;
 }
 
+/** One treatment site's trends (sites the exchange named: registered, catchment large enough). */
+export interface SiteWastewater {
+  site: string;
+  /** The drugs sampled at the site in either window. */
+  drugs: WastewaterTrend[];
+}
+
 export interface PublishedNotice {
   week: string;
   phase: "resolution" | "concluded";
@@ -82,7 +89,7 @@ export interface Section {
   report: Contact[];
   tables: PublishedTable[];
   trends: Trend[];
-  wastewater?: { window: string; previousWindow: string; drugs: WastewaterTrend[] };
+  wastewater?: { window: string; previousWindow: string; drugs: WastewaterTrend[]; sites: SiteWastewater[] };
   notices?: PublishedNotice[];
   services?: (Column & { description: string })[];
 }
@@ -331,6 +338,12 @@ function drugs(ctx: Ctx): Section {
       summary.push(`Wastewater testing: estimated ${d.label.toLowerCase()} use is ${how} the previous quarter.`);
     }
     if (wastewater.drugs.every((d) => d.change.suppressed)) summary.push("Wastewater testing: not enough samples yet to compare with the previous quarter.");
+    for (const site of wastewater.sites) {
+      for (const d of site.drugs) {
+        if (d.change.suppressed || d.change.direction === "steady") continue;
+        summary.push(`At the ${site.site} treatment site, estimated ${d.label.toLowerCase()} use is ${d.change.direction} about ${Math.abs(d.change.percent)}% on the previous quarter.`);
+      }
+    }
   }
   if (tables.length === 0 && !wastewater) return unavailable("drugs", "Drug harm", NOT_ON_TIER, g);
   return { id: "drugs", title: "Drug harm", available: true, summary, drivers: g.drivers, watchFor: g.watchFor, report: g.report, tables, trends, ...(wastewater ? { wastewater } : {}) };
@@ -346,27 +359,39 @@ export function publishWastewater(ctx: Ctx): NonNullable<Section["wastewater"]> 
       : periodOf("quarter", shiftPeriod("quarter", ctx.period.id, -1)).weeks;
   const w = ctx.rules.wastewater;
   const rules = { secret: ctx.secret };
-  const mean = (weeks: string[], drug: string) => {
-    const totals = weeks.map((wk) => ctx.store.cell(ctx.region.code, wk, "police.wastewater_indicator", "estimated_weekly_grams", drug)).filter((c) => c.records > 0);
+  const TYPE = "police.wastewater_indicator";
+  const MEASURE = "estimated_weekly_grams";
+  type CellAt = (week: string, drug: string) => Cell;
+  const mean = (weeks: string[], drug: string, cellAt: CellAt) => {
+    const totals = weeks.map((wk) => cellAt(wk, drug)).filter((c) => c.records > 0);
     return { mean: totals.length === 0 ? 0 : totals.reduce((s, c) => s + c.sum, 0) / totals.length, samples: totals.length };
   };
-  const key = `${ctx.rules.tier}/${ctx.region.code}/wastewater/${ctx.period.id}`;
   const grams = (k: string, m: { mean: number; samples: number }): PublishedCount =>
     m.samples < w.minSamples ? { value: null, suppressed: true, reason: "primary" } : protectAmount(k, m.mean, { value: 0, suppressed: false }, w.gramsBase, rules);
+  // The same rules for the district and for each site: a trend only with enough sampled weeks in each window.
+  const trendOf = (drug: string, cellAt: CellAt, key: string): WastewaterTrend => {
+    const cur = mean(current, drug, cellAt);
+    const prev = mean(previous, drug, cellAt);
+    return {
+      drug,
+      label: label(drug),
+      current: grams(`${key}/${drug}/current`, cur),
+      previous: grams(`${key}/${drug}/previous`, prev),
+      change: protectChange(`${key}/${drug}/change`, cur, prev, { minSamples: w.minSamples, base: w.percentBase, steadyWithin: w.steadyWithin }, rules),
+    };
+  };
+  const key = `${ctx.rules.tier}/${ctx.region.code}/wastewater/${ctx.period.id}`;
+  const region = ctx.region.code;
+  const sites = ctx.store.sitesIn(region).flatMap((site): SiteWastewater[] => {
+    const cellAt: CellAt = (wk, drug) => ctx.store.siteCell(region, site, wk, TYPE, MEASURE, drug);
+    const sampled = WASTEWATER_DRUGS.filter((drug) => [...current, ...previous].some((wk) => cellAt(wk, drug).records > 0));
+    return sampled.length === 0 ? [] : [{ site, drugs: sampled.map((drug) => trendOf(drug, cellAt, `${key}/site/${site}`)) }];
+  });
   return {
     window: `${current[0]} – ${current[current.length - 1]}`,
     previousWindow: `${previous[0]} – ${previous[previous.length - 1]}`,
-    drugs: WASTEWATER_DRUGS.map((drug) => {
-      const cur = mean(current, drug);
-      const prev = mean(previous, drug);
-      return {
-        drug,
-        label: label(drug),
-        current: grams(`${key}/${drug}/current`, cur),
-        previous: grams(`${key}/${drug}/previous`, prev),
-        change: protectChange(`${key}/${drug}/change`, cur, prev, { minSamples: w.minSamples, base: w.percentBase, steadyWithin: w.steadyWithin }, rules),
-      };
-    }),
+    drugs: WASTEWATER_DRUGS.map((drug) => trendOf(drug, (wk, d) => ctx.store.cell(region, wk, TYPE, MEASURE, d), key)),
+    sites,
   };
 }
 

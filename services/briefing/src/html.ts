@@ -68,11 +68,20 @@ function trend(t: Trend, id: string): string {
 
 function wastewater(w: NonNullable<Section["wastewater"]>): string {
   const change = (d: WastewaterTrend) => (d.change.suppressed ? `<span class="s">not enough samples</span>` : `${d.change.percent > 0 ? "+" : ""}${d.change.percent}% (${d.change.direction === "steady" ? "about the same" : d.change.direction})`);
-  return (
+  const cells = (d: WastewaterTrend) => `<td class="n">${n(d.previous)}</td><td class="n">${n(d.current)}</td><td class="n">${change(d)}</td>`;
+  const head = (first: string) => `<thead><tr>${first}<th scope="col" class="n">Before</th><th scope="col" class="n">Now</th><th scope="col" class="n">Change</th></tr></thead>`;
+  const district =
     `<div class="table-wrap"><table data-table="wastewater"><caption>Wastewater testing: estimated use, average grams a week (${esc(w.window)} against ${esc(w.previousWindow)})</caption>` +
-    `<thead><tr><th scope="col">Drug</th><th scope="col" class="n">Before</th><th scope="col" class="n">Now</th><th scope="col" class="n">Change</th></tr></thead><tbody>` +
-    w.drugs.map((d) => `<tr><th scope="row">${esc(d.label)}</th><td class="n">${n(d.previous)}</td><td class="n">${n(d.current)}</td><td class="n">${change(d)}</td></tr>`).join("") +
-    `</tbody></table></div>`
+    head(`<th scope="col">Drug</th>`) +
+    `<tbody>${w.drugs.map((d) => `<tr><th scope="row">${esc(d.label)}</th>${cells(d)}</tr>`).join("")}</tbody></table></div>`;
+  if (w.sites.length === 0) return district;
+  // Sites with a large enough catchment only (the exchange's rule); one row per drug sampled there.
+  const rows = w.sites.flatMap((s) => s.drugs.map((d, i) => `<tr>${i === 0 ? `<th scope="rowgroup" rowspan="${s.drugs.length}">${esc(s.site)}</th>` : ""}<th scope="row">${esc(d.label)}</th>${cells(d)}</tr>`));
+  return (
+    district +
+    `<div class="table-wrap"><table data-table="wastewater-sites"><caption>Wastewater testing by treatment site: average grams a week (${esc(w.window)} against ${esc(w.previousWindow)})</caption>` +
+    head(`<th scope="col">Site</th><th scope="col">Drug</th>`) +
+    `<tbody>${rows.join("")}</tbody></table></div>`
   );
 }
 

@@ -30,6 +30,8 @@ export interface AggregateInput {
   region: string;
   week: string;
   measures: Measure[];
+  /** A wastewater treatment site the exchange's site registry let through (its name), else absent. */
+  site?: string;
 }
 
 export interface NoticeInput {
@@ -50,6 +52,8 @@ export type Decoded = { ok: true; input: Input } | { ok: false; reason: string }
 
 const code = (value: string, prefix: string) => (value.startsWith(prefix) ? value.slice(prefix.length) : value).toLowerCase();
 const CODE = /^[a-z][a-z0-9_]{0,39}$/;
+/** A site name as the exchange's registry writes it: letters, digits, spaces and ( ) . ' ’ - only. */
+const SITE = /^[\p{L}\p{M}\p{N} ().'’-]{1,100}$/u;
 const count = (n: number) => (Number.isFinite(n) && n > 0 ? Math.floor(n) : 0);
 
 export function decodeInput(value: Buffer | null, headers: IHeaders | undefined): Decoded {
@@ -71,7 +75,8 @@ export function decodeInput(value: Buffer | null, headers: IHeaders | undefined)
     const measures = v.measures
       .filter((m) => CODE.test(m.measure) && (m.category === "" || CODE.test(m.category)) && Number.isFinite(m.value) && m.value >= 0)
       .map((m) => ({ measure: m.measure, category: m.category, value: m.value }));
-    return { ok: true, input: { kind: "aggregate", decisionId: id, eventType: v.eventType, region: region.code, week: v.week, measures } };
+    const site = v.site.normalize("NFC");
+    return { ok: true, input: { kind: "aggregate", decisionId: id, eventType: v.eventType, region: region.code, week: v.week, measures, ...(SITE.test(site) && { site }) } };
   }
   if (type === SUPPORT_NOTICE_EVENT_TYPE) {
     // Only the de-identified notice: a community topic never carries anything else.

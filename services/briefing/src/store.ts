@@ -28,8 +28,15 @@ export interface Notice {
 export const cellKey = (region: string, week: string, eventType: string, measure: string, category: string) =>
   `${region}|${week}|${eventType}|${measure}|${category}`;
 
+/** A site's cell: the same measure, for one wastewater treatment site of a region. */
+export const siteCellKey = (region: string, site: string, week: string, eventType: string, measure: string, category: string) =>
+  `${region}|${site}|${week}|${eventType}|${measure}|${category}`;
+
 export class AggregateStore {
   private readonly cells = new Map<string, Cell>();
+  private readonly siteCells = new Map<string, Cell>();
+  /** region → sites with anything. */
+  private readonly sites = new Map<string, Set<string>>();
   private readonly seen = new Set<string>();
   private readonly notices: Notice[] = [];
   /** region → weeks with anything. */
@@ -48,20 +55,27 @@ export class AggregateStore {
   }
 
   private add(input: AggregateInput): void {
-    // A record adds to each of its cells once, however many measures it lists there.
-    const touched = new Set<string>();
-    for (const m of input.measures) {
-      const key = cellKey(input.region, input.week, input.eventType, m.measure, m.category);
-      const cell = this.cells.get(key) ?? { sum: 0, records: 0 };
-      cell.sum += m.value;
-      if (!touched.has(key)) cell.records += 1;
-      touched.add(key);
-      this.cells.set(key, cell);
-    }
+    addTo(this.cells, input.measures, (m) => cellKey(input.region, input.week, input.eventType, m.measure, m.category));
+    const site = input.site;
+    if (site === undefined) return;
+    addTo(this.siteCells, input.measures, (m) => siteCellKey(input.region, site, input.week, input.eventType, m.measure, m.category));
+    let s = this.sites.get(input.region);
+    if (!s) this.sites.set(input.region, (s = new Set()));
+    s.add(site);
   }
 
   cell(region: string, week: string, eventType: string, measure: string, category: string): Cell {
     return this.cells.get(cellKey(region, week, eventType, measure, category)) ?? { sum: 0, records: 0 };
+  }
+
+  /** One site's cell (a wastewater treatment site the exchange named). */
+  siteCell(region: string, site: string, week: string, eventType: string, measure: string, category: string): Cell {
+    return this.siteCells.get(siteCellKey(region, site, week, eventType, measure, category)) ?? { sum: 0, records: 0 };
+  }
+
+  /** The named sites of a region, sorted. */
+  sitesIn(region: string): string[] {
+    return [...(this.sites.get(region) ?? [])].sort((a, b) => a.localeCompare(b, "en-NZ"));
   }
 
   /** Categories seen for a measure in a region (any week). */
@@ -87,5 +101,18 @@ export class AggregateStore {
 
   get size(): number {
     return this.seen.size;
+  }
+}
+
+/** Add a record's measures to `cells`: each cell it touches once, however many measures it lists there. */
+function addTo(cells: Map<string, Cell>, measures: readonly { measure: string; category: string; value: number }[], keyOf: (m: { measure: string; category: string }) => string): void {
+  const touched = new Set<string>();
+  for (const m of measures) {
+    const key = keyOf(m);
+    const cell = cells.get(key) ?? { sum: 0, records: 0 };
+    cell.sum += m.value;
+    if (!touched.has(key)) cell.records += 1;
+    touched.add(key);
+    cells.set(key, cell);
   }
 }

@@ -1,5 +1,6 @@
 import { AggregateView, type AggregateMeasure, type IntelligenceEvent } from "@takitini/proto";
 import { isoWeekOf } from "@takitini/runtime";
+import { disclosableSite, loadSiteRegistry, type SiteRegistry } from "./sites.js";
 
 /** Enum code without its type prefix, lower case: COMMODITY_METHAMPHETAMINE → methamphetamine. */
 const code = (value: string, prefix: string) => (value.startsWith(prefix) ? value.slice(prefix.length) : value).toLowerCase();
@@ -8,11 +9,12 @@ const m = (measure: string, category: string, value: number): AggregateMeasure =
 
 /**
  * What each event type contributes to community tables. Only codes and
- * quantities: never a subject, name, reference, free text, site, locality,
- * provider or programme name. An event type without an entry has no aggregate
+ * quantities: never a subject, name, reference, free text, locality, provider
+ * or programme name. A wastewater site is only a candidate: aggregateView names
+ * it only as the site registry allows (sites.ts). An event type without an entry has no aggregate
  * view, so the policy allowing it only in aggregate delivers nothing.
  */
-function measures(event: IntelligenceEvent): { week?: string; measures: AggregateMeasure[] } | null {
+function measures(event: IntelligenceEvent): { week?: string; site?: string; measures: AggregateMeasure[] } | null {
   const p = event.payload;
   switch (p?.$case) {
     case "customsBorderSeizure": {
@@ -24,6 +26,7 @@ function measures(event: IntelligenceEvent): { week?: string; measures: Aggregat
     case "policeWastewaterIndicator":
       return {
         week: p.value.sampleWeek,
+        site: p.value.site,
         measures: [m("estimated_weekly_grams", code(p.value.drug, "COMMODITY_"), Math.max(0, p.value.estimatedWeeklyGrams))],
       };
     case "mbieExploitationComplaint": {
@@ -57,14 +60,19 @@ export function hasAggregateView(event: IntelligenceEvent): boolean {
   return measures(event) !== null;
 }
 
+/** The shipped site registry, loaded on first use. */
+let shippedSites: SiteRegistry | undefined;
+
 /**
  * The aggregate-only view of an event for one decision, or null when the event
  * type has none. Built field by field from codes and numbers, never by copying
- * and removing, so nothing new in the event can leak into it. Pure.
+ * and removing, so nothing new in the event can leak into it; a wastewater site
+ * only by the registry's name and rule (sites.ts). Pure, given the registry.
  */
-export function aggregateView(event: IntelligenceEvent, decisionId: string): AggregateView | null {
+export function aggregateView(event: IntelligenceEvent, decisionId: string, sites: SiteRegistry = (shippedSites ??= loadSiteRegistry())): AggregateView | null {
   const found = measures(event);
   if (!found) return null;
+  const site = found.site ? disclosableSite(sites, found.site, event.region) : "";
   const when = event.occurredAt ?? event.publishedAt;
   const week = found.week ?? (when ? isoWeekOf(when) : "");
   return AggregateView.fromPartial({
@@ -74,5 +82,6 @@ export function aggregateView(event: IntelligenceEvent, decisionId: string): Agg
     region: event.region,
     week,
     measures: found.measures,
+    site,
   });
 }
