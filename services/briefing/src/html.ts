@@ -54,6 +54,7 @@ nav.periods a{display:inline-block;padding:.25rem 0}
 nav.contents ul{display:flex;flex-wrap:wrap;gap:.25rem 1rem;padding:0;list-style:none;margin:.5rem 0 1rem}
 nav.contents a{display:inline-block;padding:.125rem 0}
 a{color:var(--accent)}
+ul.regions a{display:inline-block;padding:.25rem 0;min-height:24px}
 section{border-bottom:1px solid var(--line);padding-bottom:1rem}
 .summary{background:var(--soft);padding:.5rem 1rem;border-radius:.25rem}
 .table-wrap{overflow-x:auto}
@@ -201,7 +202,7 @@ export function indexPage(v: View = ENGLISH_VIEW): string {
     m.t("index.title"),
     {
       header: `<h1>${esc(m.t("index.heading"))}</h1><p class="period">${esc(m.t("index.intro"))}</p>`,
-      main: `<h2>${esc(m.t("index.public"))}</h2><ul>${items}</ul><h2>${esc(m.t("index.leaders"))}</h2><p><a href="${href(v, "/login")}">${esc(m.t("index.signIn"))}</a></p>`,
+      main: `<h2>${esc(m.t("index.public"))}</h2><ul class="regions">${items}</ul><h2>${esc(m.t("index.leaders"))}</h2><p><a href="${href(v, "/login")}">${esc(m.t("index.signIn"))}</a></p>`,
     },
     v,
   );
