@@ -95,6 +95,11 @@ export function buildApp(deps: AppDeps): HttpServers {
     const asked = (req.query as Record<string, unknown> | undefined)?.lang;
     if (isLang(asked)) reply.header("set-cookie", `${LANG_COOKIE}=${asked}; Path=/; Max-Age=31536000; SameSite=Lax${secure ? "; Secure" : ""}`);
   });
+  // A page's language may come from the cookie or Accept-Language: caches must keep them apart.
+  app.addHook("onSend", async (_req, reply, payload) => {
+    if (String(reply.getHeader("content-type") ?? "").startsWith("text/html")) reply.header("vary", "Accept-Language, Cookie");
+    return payload;
+  });
 
   const sendError = (kind: Kind, req: FastifyRequest, reply: FastifyReply, err: ServiceError) => {
     denied.inc({ code: err.code });

@@ -105,8 +105,8 @@ function languages(v: View): string {
 const n = (p: PublishedCount, m: Messages) => (p.suppressed ? `<span class="s" title="${esc(m.t("page.suppressed"))}">s</span>` : esc(p.value.toLocaleString("en-NZ")));
 
 /** A table in a scrollable region a keyboard can reach, named by its caption. */
-const wrap = (id: string, caption: string, inner: string) =>
-  `<div class="table-wrap" role="region" tabindex="0" aria-labelledby="cap-${esc(id)}">` + inner.replace("<caption>", `<caption id="cap-${esc(id)}">${esc(caption)}`) + `</div>`;
+const wrap = (id: string, data: string, caption: string, inner: string) =>
+  `<div class="table-wrap" role="region" tabindex="0" aria-labelledby="cap-${esc(id)}"><table ${data}="${esc(id)}"><caption id="cap-${esc(id)}">${esc(caption)}</caption>${inner}</table></div>`;
 
 const unitName = (unit: string, m: Messages) => cap(m.t(`unit.${unit}`));
 
@@ -114,18 +114,19 @@ function table(t: PublishedTable, m: Messages): string {
   const rows = t.columns.map((c, i) => `<tr><th scope="row">${esc(c.label)}</th><td class="n">${n(t.values[i]!, m)}</td>${t.sums.map((s) => `<td class="n">${n(s.values[i]!, m)}</td>`).join("")}</tr>`).join("");
   return wrap(
     t.id,
+    "data-table",
     t.title,
-    `<table data-table="${esc(t.id)}"><caption></caption>` +
-      `<thead><tr><th scope="col">${esc(m.t("table.category"))}</th><th scope="col" class="n">${esc(unitName(t.unit, m))}</th>${t.sums.map((s) => `<th scope="col" class="n">${esc(s.label)}</th>`).join("")}</tr></thead>` +
-      `<tbody>${rows}<tr class="total"><th scope="row">${esc(m.t("table.total"))}</th><td class="n">${n(t.total, m)}</td>${t.sums.map((s) => `<td class="n">${n(s.total, m)}</td>`).join("")}</tr></tbody></table>`,
+    `<thead><tr><th scope="col">${esc(m.t("table.category"))}</th><th scope="col" class="n">${esc(unitName(t.unit, m))}</th>${t.sums.map((s) => `<th scope="col" class="n">${esc(s.label)}</th>`).join("")}</tr></thead>` +
+      `<tbody>${rows}<tr class="total"><th scope="row">${esc(m.t("table.total"))}</th><td class="n">${n(t.total, m)}</td>${t.sums.map((s) => `<td class="n">${n(s.total, m)}</td>`).join("")}</tr></tbody>`,
   );
 }
 
 function trend(t: Trend, id: string, m: Messages): string {
   const alt = wrap(
     t.id,
+    "data-trend",
     m.t("trend.values", { title: t.title }),
-    `<table data-trend="${esc(t.id)}"><caption></caption><thead><tr><th scope="col">${esc(m.t("trend.period"))}</th><th scope="col" class="n">${esc(unitName(t.unit, m))}</th></tr></thead><tbody>${t.points.map((p) => `<tr><th scope="row">${esc(p.period)}</th><td class="n">${n(p.value, m)}</td></tr>`).join("")}</tbody></table>`,
+    `<thead><tr><th scope="col">${esc(m.t("trend.period"))}</th><th scope="col" class="n">${esc(unitName(t.unit, m))}</th></tr></thead><tbody>${t.points.map((p) => `<tr><th scope="row">${esc(p.period)}</th><td class="n">${n(p.value, m)}</td></tr>`).join("")}</tbody>`,
   );
   return `<figure><figcaption><h3>${esc(t.title)}</h3></figcaption>${barChart(t, id, m)}${alt}</figure>`;
 }
@@ -135,11 +136,11 @@ function wastewater(w: NonNullable<Section["wastewater"]>, m: Messages): string 
     d.change.suppressed ? `<span class="s">${esc(m.t("wastewater.notEnough"))}</span>` : esc(m.t(`wastewater.${d.change.direction}`, { percent: `${d.change.percent > 0 ? "+" : ""}${d.change.percent}` }));
   return wrap(
     "wastewater",
+    "data-table",
     m.t("wastewater.caption", { window: w.window, previous: w.previousWindow }),
-    `<table data-table="wastewater"><caption></caption>` +
-      `<thead><tr><th scope="col">${esc(m.t("wastewater.drug"))}</th><th scope="col" class="n">${esc(m.t("wastewater.before"))}</th><th scope="col" class="n">${esc(m.t("wastewater.now"))}</th><th scope="col" class="n">${esc(m.t("wastewater.change"))}</th></tr></thead><tbody>` +
+    `<thead><tr><th scope="col">${esc(m.t("wastewater.drug"))}</th><th scope="col" class="n">${esc(m.t("wastewater.before"))}</th><th scope="col" class="n">${esc(m.t("wastewater.now"))}</th><th scope="col" class="n">${esc(m.t("wastewater.change"))}</th></tr></thead><tbody>` +
       w.drugs.map((d) => `<tr><th scope="row">${esc(d.label)}</th><td class="n">${n(d.previous, m)}</td><td class="n">${n(d.current, m)}</td><td class="n">${change(d)}</td></tr>`).join("") +
-      `</tbody></table>`,
+      `</tbody>`,
   );
 }
 

@@ -22,6 +22,7 @@ describe("the pages' language", () => {
     expect(res.body).toContain("Te kino o te tarukino");
     expect(res.body).toContain("Hauwhā 3, 2026");
     expect(res.body).not.toContain("What is happening");
+    expect(res.headers.vary).toBe("Accept-Language, Cookie");
     expect(String(res.headers["set-cookie"])).toMatch(/^lang=mi; Path=\/; Max-Age=31536000; SameSite=Lax$/);
     // Links keep it.
     expect(res.body).toContain('href="/public/eastern?quarter=2026-Q2&amp;lang=mi" rel="prev"');
