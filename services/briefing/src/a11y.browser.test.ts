@@ -188,8 +188,13 @@ describe("printing a leader's briefing", () => {
       }),
     );
     expect(hidden).toEqual(["none", "none", "none", "none", "none"]);
-    const rows = await page.evaluate(() => ({ row: getComputedStyle(document.querySelector("tbody tr")!).breakInside, head: getComputedStyle(document.querySelector("thead")!).display }));
-    expect(rows).toEqual({ row: "avoid", head: "table-header-group" });
+    // A table is kept on one page where it fits; a longer one breaks between rows, its header repeated.
+    const tables = await page.evaluate(() => ({
+      table: getComputedStyle(document.querySelector(".table-wrap")!).breakInside,
+      row: getComputedStyle(document.querySelector("tbody tr")!).breakInside,
+      head: getComputedStyle(document.querySelector("thead")!).display,
+    }));
+    expect(tables).toEqual({ table: "avoid", row: "avoid", head: "table-header-group" });
     await context.close();
   }, 60_000);
 });

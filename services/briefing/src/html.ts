@@ -80,7 +80,7 @@ button{background:var(--accent);color:#fff;border:0;border-radius:.25rem;cursor:
 [role=alert]{border-left:4px solid #a4262c;padding:.25rem .75rem;background:#fdf3f4}
 @media (max-width:30rem){body{font-size:15px}th,td{padding:.25rem}}
 @page{size:A4;margin:15mm 14mm 16mm}
-@media print{.skip,nav,form,.noprint{display:none!important}body{font-size:10.5pt;line-height:1.4}header,main,footer{max-width:none;padding:0}a{color:inherit;text-decoration:none}h2{break-after:avoid;margin-top:1.25rem}h3,caption,figcaption{break-after:avoid}.table-wrap{overflow:visible}table{break-inside:auto}thead{display:table-header-group}tr,.notice,svg.chart,ul.contacts li{break-inside:avoid}figure{break-inside:avoid}svg.chart{max-width:13cm}header{border-bottom:1px solid #000}.summary{background:none;border:1px solid #999}.tier{background:none;border:1px solid #999;color:inherit}footer{color:inherit}}
+@media print{.skip,nav,form,.noprint{display:none!important}body{font-size:10.5pt;line-height:1.4}header,main,footer{max-width:none;padding:0}a{color:inherit;text-decoration:none}h2{break-after:avoid;margin-top:1.25rem}h3,caption,figcaption{break-after:avoid}.table-wrap{overflow:visible;break-inside:avoid}table{break-inside:auto}thead{display:table-header-group}tr,.notice,svg.chart,ul.contacts li{break-inside:avoid}figure{break-inside:avoid}svg.chart{max-width:13cm}header{border-bottom:1px solid #000}.summary{background:none;border:1px solid #999}.tier{background:none;border:1px solid #999;color:inherit}footer{color:inherit}}
 `;
 
 export function page(title: string, parts: { header: string; main: string; footer?: string }, v: View = ENGLISH_VIEW): string {
