@@ -9,7 +9,7 @@ import { createAccount, isoWeekOf, isoWeekStart } from "@takitini/runtime";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { addQuarters, quarterOfWeek, weeksOfQuarter, addWeeks } from "../../services/briefing/dist/periods.js";
-import { launchBrowser } from "./browser.js";
+import { axeViolations, launchBrowser } from "./browser.js";
 import { client, createRunTopics, header, readTopic } from "./kafka.js";
 import { publish, publisherOf } from "./publishers.js";
 import { startService, type RunningService } from "./stack.js";
@@ -227,6 +227,14 @@ describe("a community briefing, from the adapters to the page", () => {
     const denied = await accessRecords((r) => r.action === AccessAction.ACCESS_ACTION_BRIEFING_DENIED);
     expect(denied.find((r) => r.action === AccessAction.ACCESS_ACTION_BRIEFING_DENIED)).toMatchObject({ subscriberId: "community-eastern", channel: "briefing.http", reason: "REGION_OUT_OF_SCOPE", regions: ["NORTHLAND"], resource: `/briefings/northland?week=${WEEK}` });
     expect(denied.some((r) => r.action === AccessAction.ACCESS_ACTION_BRIEFING_VIEWED && r.resource === `/briefings/eastern?week=${WEEK}`)).toBe(true);
+
+    // In te reo Māori and in English, the real service's page meets WCAG 2.2 AA (axe-core) and fits a phone.
+    for (const lang of ["mi", "en"]) {
+      await page.goto(`${briefing.url}/briefings/eastern?week=${WEEK}&lang=${lang}`);
+      expect(await page.getAttribute("html", "lang")).toBe(lang === "mi" ? "mi" : "en-NZ");
+      expect(await axeViolations(page), lang).toEqual([]);
+      expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
+    }
     await context.close();
   });
 

@@ -7,7 +7,8 @@ import type { Audience } from "./audiences.js";
 import { COOKIE_NAME, type LeaderAccount, type LeaderGate } from "./auth.js";
 import { assembleBriefing, type Briefing } from "./briefing.js";
 import { errors, RegionNotFound } from "./errors.js";
-import { briefingPage, errorPage, indexPage, loginPage } from "./html.js";
+import { briefingPage, errorPage, indexPage, loginPage, type View } from "./html.js";
+import { DEFAULT_LANG, isLang, LANG_COOKIE, LANGS, messages, negotiateLang, withLang, type Lang } from "./messages.js";
 import { isCompleted, isQuarter, isWeek, lastCompleted, shiftPeriod } from "./periods.js";
 import { REGION_SLUGS, regionBySlug, type Region } from "./regions.js";
 import type { AggregateStore } from "./store.js";
@@ -42,8 +43,9 @@ export interface AppDeps {
   now?: () => Date;
 }
 
-const weekQuery = z.strictObject({ week: z.string().refine(isWeek, "expected an ISO week that exists, e.g. 2026-W47").optional() });
-const quarterQuery = z.strictObject({ quarter: z.string().refine(isQuarter, "expected a quarter, e.g. 2026-Q3").optional() });
+const lang = z.enum(LANGS).optional();
+const weekQuery = z.strictObject({ week: z.string().refine(isWeek, "expected an ISO week that exists, e.g. 2026-W47").optional(), lang });
+const quarterQuery = z.strictObject({ quarter: z.string().refine(isQuarter, "expected a quarter, e.g. 2026-Q3").optional(), lang });
 const loginForm = z.strictObject({ token: z.string().min(1).max(512), next: z.string().max(200).optional() });
 
 type Kind = "html" | "json";
@@ -76,11 +78,34 @@ export function buildApp(deps: AppDeps): HttpServers {
     done(null, Object.fromEntries(new URLSearchParams(typeof body === "string" ? body : body.toString("utf8"))));
   });
 
-  const sendError = (kind: Kind, reply: FastifyReply, err: ServiceError) => {
+  /**
+   * The reader's language (`?lang=`, the `lang` cookie, Accept-Language; see messages.ts) and where they are.
+   * Links carry `lang=` once a language was chosen, or when it is not the default.
+   */
+  const viewOf = (req: FastifyRequest): View => {
+    const asked = (req.query as Record<string, unknown> | undefined)?.lang;
+    const kept = cookie(req.headers.cookie, LANG_COOKIE);
+    const chosen = negotiateLang({ query: asked, cookie: kept, acceptLanguage: req.headers["accept-language"] });
+    return { m: messages(chosen), here: req.url, keepLang: isLang(asked) || isLang(kept) || chosen !== DEFAULT_LANG };
+  };
+  /** Links keep the reader's language: `path` with `lang=` when they chose one. */
+  const keep = (v: View, path: string) => (v.keepLang ? withLang(path, v.m.lang) : path);
+  // A language chosen with ?lang= is remembered for the next pages (not a credential: readable by the page, Lax).
+  app.addHook("onRequest", async (req, reply) => {
+    const asked = (req.query as Record<string, unknown> | undefined)?.lang;
+    if (isLang(asked)) reply.header("set-cookie", `${LANG_COOKIE}=${asked}; Path=/; Max-Age=31536000; SameSite=Lax${secure ? "; Secure" : ""}`);
+  });
+  // A page's language may come from the cookie or Accept-Language: caches must keep them apart.
+  app.addHook("onSend", async (_req, reply, payload) => {
+    if (String(reply.getHeader("content-type") ?? "").startsWith("text/html")) reply.header("vary", "Accept-Language, Cookie");
+    return payload;
+  });
+
+  const sendError = (kind: Kind, req: FastifyRequest, reply: FastifyReply, err: ServiceError) => {
     denied.inc({ code: err.code });
     if (kind === "json") return reply.code(err.statusCode).send(err.toBody());
-    const list = err instanceof RegionNotFound ? `<p>Valid regions:</p><ul>${REGION_SLUGS.map((s) => `<li>${s}</li>`).join("")}</ul>` : "";
-    return reply.code(err.statusCode).type("text/html; charset=utf-8").send(errorPage(err.statusCode, err.code, err.message, list));
+    const page = errorPage({ status: err.statusCode, code: err.code, issues: err.issues, ...(err instanceof RegionNotFound ? { validRegions: REGION_SLUGS } : {}) }, viewOf(req));
+    return reply.code(err.statusCode).type("text/html; charset=utf-8").send(page);
   };
 
   const regionOf = (req: FastifyRequest): Region => {
@@ -117,9 +142,9 @@ export function buildApp(deps: AppDeps): HttpServers {
   const resource = (req: FastifyRequest) => req.url.slice(0, 200);
 
   /** Build, audit (before anything is sent), then hand over. */
-  const serve = async (audience: Audience, region: Region, period: string, req: FastifyRequest, account?: AccessAccount): Promise<Briefing> => {
+  const serve = async (audience: Audience, region: Region, period: string, req: FastifyRequest, account?: AccessAccount, lang?: Lang): Promise<Briefing> => {
     if (!deps.caughtUp()) throw errors.NOT_READY();
-    const briefing = assembleBriefing({ store: deps.store(audience.subscriberId), region, periodId: period, rules: audience.rules, secret: deps.secret, received: audience.received });
+    const briefing = assembleBriefing({ store: deps.store(audience.subscriberId), region, periodId: period, rules: audience.rules, secret: deps.secret, received: audience.received, ...(lang ? { lang } : {}) });
     await audit(briefingViewed({ subscriberId: audience.subscriberId, account, channel: CHANNELS.HTTP, resource: resource(req), regions: [region.code] }, now()), account);
     return briefing;
   };
@@ -144,7 +169,8 @@ export function buildApp(deps: AppDeps): HttpServers {
       // A session cookie that no longer opens anything (ended: idle, lifetime, account changed): cleared, and the sign-in page says why.
       const ended = !outcome.ok && cookie(req.headers.cookie, COOKIE_NAME);
       if (ended) reply.header("set-cookie", sessionCookie(COOKIE_NAME, "", 0, secure));
-      await reply.code(303).header("location", `/login?next=${encodeURIComponent(req.url.slice(0, 150))}${ended ? "&session=ended" : ""}`).send();
+      const v = viewOf(req);
+      await reply.code(303).header("location", `/login?next=${encodeURIComponent(req.url.slice(0, 150))}${ended ? "&session=ended" : ""}${v.keepLang ? `&lang=${v.m.lang}` : ""}`).send();
       return null;
     }
     if (err instanceof SignInThrottledError) reply.header("retry-after", String(err.retryAfterSeconds));
@@ -161,7 +187,7 @@ export function buildApp(deps: AppDeps): HttpServers {
     try {
       return await fn(req, reply);
     } catch (err) {
-      if (err instanceof ServiceError) return sendError(kind, reply, err);
+      if (err instanceof ServiceError) return sendError(kind, req, reply, err);
       throw err;
     }
   };
@@ -176,7 +202,7 @@ export function buildApp(deps: AppDeps): HttpServers {
     };
   };
 
-  app.get("/", async (_req, reply) => reply.type("text/html; charset=utf-8").send(indexPage()));
+  app.get("/", async (req, reply) => reply.type("text/html; charset=utf-8").send(indexPage(viewOf(req))));
   app.get("/v1/regions", async () => ({ regions: REGION_SLUGS }));
 
   // Community leaders: weekly briefings for the regions in their scope.
@@ -189,9 +215,10 @@ export function buildApp(deps: AppDeps): HttpServers {
       const { audience, account } = signedIn;
       await inScope(audience, region, req, account);
       const week = periodFrom(audience, req.query);
-      const b = await serve(audience, region, week, req, account);
+      const v = viewOf(req);
+      const b = await serve(audience, region, week, req, account, v.m.lang);
       served.inc({ tier: audience.tier, format: "html" });
-      return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(briefingPage(b, { ...links(`/briefings/${region.slug}`, "week", week, `/v1/briefings/${region.slug}`), signedIn: true }));
+      return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(briefingPage(b, { ...links(`/briefings/${region.slug}`, "week", week, `/v1/briefings/${region.slug}`), signedIn: true }, v));
     }),
   );
   app.get(
@@ -201,7 +228,7 @@ export function buildApp(deps: AppDeps): HttpServers {
       const { audience, account } = (await leader(req, "json", reply))!;
       await inScope(audience, region, req, account);
       const week = periodFrom(audience, req.query);
-      const b = await serve(audience, region, week, req, account);
+      const b = await serve(audience, region, week, req, account, (req.query as { lang?: Lang }).lang);
       served.inc({ tier: audience.tier, format: "json" });
       return reply.header("cache-control", "no-store").send(b);
     }),
@@ -214,9 +241,10 @@ export function buildApp(deps: AppDeps): HttpServers {
       const region = regionOf(req);
       const audience = deps.audiences.public;
       const quarter = periodFrom(audience, req.query);
-      const b = await serve(audience, region, quarter, req);
+      const v = viewOf(req);
+      const b = await serve(audience, region, quarter, req, undefined, v.m.lang);
       served.inc({ tier: audience.tier, format: "html" });
-      return reply.type("text/html; charset=utf-8").send(briefingPage(b, links(`/public/${region.slug}`, "quarter", quarter, `/v1/public/${region.slug}`)));
+      return reply.type("text/html; charset=utf-8").send(briefingPage(b, links(`/public/${region.slug}`, "quarter", quarter, `/v1/public/${region.slug}`), v));
     }),
   );
   app.get(
@@ -225,7 +253,7 @@ export function buildApp(deps: AppDeps): HttpServers {
       const region = regionOf(req);
       const audience = deps.audiences.public;
       const quarter = periodFrom(audience, req.query);
-      const b = await serve(audience, region, quarter, req);
+      const b = await serve(audience, region, quarter, req, undefined, (req.query as { lang?: Lang }).lang);
       served.inc({ tier: audience.tier, format: "json" });
       return reply.send(b);
     }),
@@ -234,15 +262,17 @@ export function buildApp(deps: AppDeps): HttpServers {
   app.get("/login", async (req, reply) => {
     const query = req.query as { next?: unknown; session?: unknown };
     const next = typeof query.next === "string" ? query.next : "";
-    const notice = query.session === "ended" ? "Your session has ended. Sign in again." : undefined;
-    return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(loginPage(notice, safeNext(next)));
+    const v = viewOf(req);
+    const notice = query.session === "ended" ? v.m.t("login.sessionEnded") : undefined;
+    return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(loginPage(notice, safeNext(next), v));
   });
   app.post(
     "/login",
     handle("html", async (req, reply) => {
       const form = loginForm.safeParse(req.body ?? {});
       if (!form.success) throw commonErrors.INVALID_QUERY(zodIssues(form.error));
-      const again = (status: number, message: string) => reply.code(status).type("text/html; charset=utf-8").header("cache-control", "no-store").send(loginPage(message, safeNext(form.data.next ?? "")));
+      const v = viewOf(req);
+      const again = (status: number, message: string) => reply.code(status).type("text/html; charset=utf-8").header("cache-control", "no-store").send(loginPage(message, safeNext(form.data.next ?? ""), v));
       // Failures are throttled per account and per client address.
       const outcome = await gate.signIn(form.data.token, req.ip);
       if (!outcome.ok) {
@@ -251,31 +281,38 @@ export function buildApp(deps: AppDeps): HttpServers {
         if (outcome.code === "SIGN_IN_THROTTLED") {
           const wait = outcome.retryAfterSeconds ?? 1;
           reply.header("retry-after", String(wait));
-          return again(429, `Too many sign-in attempts (SIGN_IN_THROTTLED). Try again in ${wait} seconds.`);
+          return again(429, v.m.t("login.throttled", { seconds: wait }));
         }
-        if (outcome.code === "CREDENTIAL_EXPIRED") return again(401, "That token has expired (CREDENTIAL_EXPIRED). Ask for a new one.");
-        if (outcome.code === "CREDENTIAL_DISABLED") return again(401, "That account is disabled (CREDENTIAL_DISABLED).");
-        return again(401, "That token was not recognised.");
+        if (outcome.code === "CREDENTIAL_EXPIRED") return again(401, v.m.t("login.expired"));
+        if (outcome.code === "CREDENTIAL_DISABLED") return again(401, v.m.t("login.disabled"));
+        return again(401, v.m.t("login.unrecognised"));
       }
       const audience = deps.audiences.leaders.get(outcome.account.subscriber);
       if (!audience) {
         gate.signOut(outcome.session);
-        return again(401, "That token was not recognised.");
+        return again(401, v.m.t("login.unrecognised"));
       }
-      const next = safeNext(form.data.next ?? "") || `/briefings/${audience.scope[0]?.slug ?? "eastern"}`;
+      const next = keep(v, safeNext(form.data.next ?? "") || `/briefings/${audience.scope[0]?.slug ?? "eastern"}`);
       // The browser keeps a session id, never the token.
       return reply.code(303).header("set-cookie", sessionCookie(COOKIE_NAME, outcome.session!, Math.floor(gate.sessions.ttlMs / 1000), secure)).header("location", next).send();
     }),
   );
   app.post("/logout", async (req, reply) => {
     gate.signOut(cookie(req.headers.cookie, COOKIE_NAME));
-    return reply.code(303).header("set-cookie", sessionCookie(COOKIE_NAME, "", 0, secure)).header("location", "/").send();
+    return reply.code(303).header("set-cookie", sessionCookie(COOKIE_NAME, "", 0, secure)).header("location", keep(viewOf(req), "/")).send();
   });
 
   return servers;
 
+  /** Where to go after signing in: a leader's briefing page, with at most a week and a language. */
   function safeNext(next: string): string {
-    return /^\/briefings\/[a-z-]{1,40}(\?week=\d{4}-W\d{2})?$/.test(next) ? next : "";
+    const [path = "", query, more] = next.split("?");
+    if (more !== undefined || !/^\/briefings\/[a-z-]{1,40}$/.test(path)) return "";
+    if (query === undefined) return next;
+    const params = [...new URLSearchParams(query)];
+    const ok = (k: string, v: string) => (k === "week" ? /^\d{4}-W\d{2}$/.test(v) : k === "lang" && isLang(v));
+    const keys = params.map(([k]) => k);
+    return params.every(([k, v]) => ok(k, v)) && new Set(keys).size === keys.length && /^[a-zA-Z0-9=&-]*$/.test(query) ? next : "";
   }
 }
 

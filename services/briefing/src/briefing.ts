@@ -1,4 +1,5 @@
-import { GUIDANCE, label, SERVICE_DESCRIPTIONS, type Contact } from "./guidance.js";
+import { guidance, label, serviceDescription, type Contact, type Guidance } from "./guidance.js";
+import { ENGLISH, messages, type Lang, type Messages } from "./messages.js";
 import { periodLabel, periodOf, shiftPeriod, type Period } from "./periods.js";
 import type { Region } from "./regions.js";
 import { protectAmount, protectChange, protectTable, type PublishedChange, type PublishedCount } from "./sdc/index.js";
@@ -9,7 +10,8 @@ import type { TierRules } from "./tiers.js";
  * A briefing: for one tier, region and period, every section with its figures
  * already through disclosure control — nothing in it is a true count — and its
  * plain-language text. The HTML page, the JSON API and the weekly digest are
- * all renderings of this one value. Pure.
+ * all renderings of this one value, its words in the language asked for (the
+ * catalogues in `locales/`; English by default). Pure.
  */
 
 export const BRIEFING_SCHEMA = "takitini.briefing.v1";
@@ -103,18 +105,18 @@ export interface Briefing {
   sections: Section[];
 }
 
+/** A sum's label is the catalogue's `table.<table id>.<sum id>`. */
 interface SumSpec {
   id: string;
   measure: string;
-  label: string;
   unit: string;
   /** people: a count, hidden when too few records are behind it; amount: grams, rounded to the tier's base. */
   kind: "people" | "amount";
 }
 
+/** A table's title is the catalogue's `table.<id>`. */
 interface TableSpec {
   id: string;
-  title: string;
   eventType: string;
   measure: string;
   unit: string;
@@ -132,56 +134,51 @@ const WASTEWATER_DRUGS = ["methamphetamine", "cocaine", "mdma"];
 export const TABLES = {
   borderSeizures: {
     id: "border-seizures",
-    title: "Border seizures by Customs, by what was seized",
     eventType: "customs.border_seizure",
     measure: "seizures",
     unit: "seizures",
     kind: "records",
     categories: COMMODITIES,
-    sums: [{ id: "grams", measure: "grams", label: "Amount seized (grams)", unit: "grams", kind: "amount" }],
+    sums: [{ id: "grams", measure: "grams", unit: "grams", kind: "amount" }],
   },
   firearmsSeizures: {
     id: "firearms-seizures",
-    title: "Firearms seizures by Police",
     eventType: "police.firearms_seizure",
     measure: "seizures",
     unit: "seizures",
     kind: "records",
     categories: ["firearms"],
-    sums: [{ id: "firearms", measure: "firearms", label: "Firearms seized", unit: "firearms", kind: "people" }],
+    sums: [{ id: "firearms", measure: "firearms", unit: "firearms", kind: "people" }],
   },
   complaints: {
     id: "exploitation-complaints",
-    title: "Migrant-exploitation complaints to MBIE, by industry",
     eventType: "mbie.exploitation_complaint",
     measure: "complaints",
     unit: "complaints",
     kind: "records",
     categories: INDUSTRIES,
-    sums: [{ id: "workers", measure: "workers", label: "Workers affected", unit: "workers", kind: "people" }],
+    sums: [{ id: "workers", measure: "workers", unit: "workers", kind: "people" }],
   },
   referrals: {
     id: "support-referrals",
-    title: "Whānau-support referrals by MSD, by service",
     eventType: "msd.whanau_support_referral",
     measure: "referrals",
     unit: "referrals",
     kind: "records",
     categories: SERVICES,
     sums: [
-      { id: "whanau", measure: "whanau", label: "Whānau referred", unit: "whānau", kind: "people" },
-      { id: "children", measure: "children", label: "Children in those whānau", unit: "children", kind: "people" },
+      { id: "whanau", measure: "whanau", unit: "whānau", kind: "people" },
+      { id: "children", measure: "children", unit: "children", kind: "people" },
     ],
   },
   peopleServed: {
     id: "people-served",
-    title: "People served by community-resilience programmes, by service",
     eventType: "msd.community_resilience_report",
     measure: "people_served",
     unit: "people",
     kind: "people",
     categories: SERVICES,
-    sums: [{ id: "sessions", measure: "sessions", label: "Sessions delivered", unit: "sessions", kind: "people" }],
+    sums: [{ id: "sessions", measure: "sessions", unit: "sessions", kind: "people" }],
   },
 } as const satisfies Record<string, TableSpec>;
 
@@ -193,34 +190,35 @@ export interface BriefingInput {
   secret: Uint8Array;
   /** Event types the tier's subscriber receives under the policy (aggregate or de-identified). */
   received: ReadonlySet<string>;
+  /** The language of its words (default English). */
+  lang?: Lang;
 }
-
-const SUPPRESSED_NOTE = "“s” means suppressed: too few to publish safely, or hidden so that a small number cannot be worked out from the others.";
 
 export function assembleBriefing(input: BriefingInput): Briefing {
   const { region, rules } = input;
   const period = periodOf(rules.period, input.periodId);
-  const ctx = { ...input, period };
+  const m = input.lang ? messages(input.lang) : ENGLISH;
+  const ctx = { ...input, period, m };
   return {
     schema: BRIEFING_SCHEMA,
     tier: rules.tier,
     region: { slug: region.slug, code: region.code, name: region.name },
-    period: { ...period, label: periodLabel(period) },
+    period: { ...period, label: periodLabel(period, m) },
     disclosureControl: {
       threshold: rules.threshold,
-      rounding: "random rounding to base 3, the same for the same figure in every request",
+      rounding: m.t("dc.rounding"),
       notes: [
-        `Counts under ${rules.threshold} are suppressed (“s”), and further cells where needed so that totals cannot reveal them.`,
-        "Every published count is randomly rounded to a multiple of 3 (1 and 2 become 3, never 0); totals are rounded separately, so they may not add up.",
-        `Amounts seized are rounded to the nearest ${rules.gramsBase >= 1000 ? `${rules.gramsBase / 1000} kg` : `${rules.gramsBase} g`} or so; changes in wastewater to ${rules.wastewater.percentBase} percentage points.`,
-        SUPPRESSED_NOTE,
+        m.t("dc.suppressed", { threshold: rules.threshold }),
+        m.t("dc.rounded"),
+        m.t("dc.amounts", { amount: rules.gramsBase >= 1000 ? `${rules.gramsBase / 1000} kg` : `${rules.gramsBase} g`, points: rules.wastewater.percentBase }),
+        m.t("dc.s"),
       ],
     },
-    sections: [drugs(ctx), exploitation(ctx), fraud(), support(ctx), operations(ctx)],
+    sections: [drugs(ctx), exploitation(ctx), fraud(ctx), support(ctx), operations(ctx)],
   };
 }
 
-type Ctx = BriefingInput & { period: Period };
+type Ctx = BriefingInput & { period: Period; m: Messages };
 
 // --- tables -----------------------------------------------------------------
 
@@ -254,11 +252,11 @@ export function publishTable(spec: TableSpec, ctx: Ctx, period: Period = ctx.per
     const values = columns.map((c) => total(s.measure, members.get(c)!, "sum"));
     if (s.kind === "people") {
       const t = protectTable({ key: sumKey, rows: ["n"], cols: columns, counts: [values.map(Math.round)] }, rules, { contributors: [records] });
-      return { id: s.id, label: s.label, unit: s.unit, values: t.cells[0]!, total: t.total };
+      return { id: s.id, label: ctx.m.t(`table.${spec.id}.${s.id}`), unit: s.unit, values: t.cells[0]!, total: t.total };
     }
     return {
       id: s.id,
-      label: s.label,
+      label: ctx.m.t(`table.${spec.id}.${s.id}`),
       unit: s.unit,
       values: values.map((v, i) => protectAmount(`${sumKey}|${columns[i]}`, v, main.cells[0]![i]!, ctx.rules.gramsBase, rules)),
       total: protectAmount(`${sumKey}|*`, values.reduce((a, b) => a + b, 0), main.total, ctx.rules.gramsBase, rules),
@@ -266,9 +264,9 @@ export function publishTable(spec: TableSpec, ctx: Ctx, period: Period = ctx.per
   });
   return {
     id: spec.id,
-    title: spec.title,
+    title: ctx.m.t(`table.${spec.id}`),
     unit: spec.unit,
-    columns: columns.map((c) => ({ code: c, label: label(c) })),
+    columns: columns.map((c) => ({ code: c, label: label(c, ctx.m) })),
     values: main.cells[0]!,
     total: main.total,
     sums,
@@ -281,40 +279,45 @@ export function publishTrend(spec: TableSpec, ctx: Ctx): Trend {
   for (let i = ctx.rules.trendPeriods - 1; i >= 0; i--) {
     const id = shiftPeriod(ctx.rules.period, ctx.period.id, -i);
     const p = periodOf(ctx.rules.period, id);
-    points.push({ period: id, label: shortLabel(p), value: publishTable(spec, ctx, p).total });
+    points.push({ period: id, label: shortLabel(p, ctx.m), value: publishTable(spec, ctx, p).total });
   }
-  return { id: `${spec.id}-trend`, title: `${spec.title}: ${ctx.rules.period === "week" ? "last 12 weeks" : `last ${ctx.rules.trendPeriods} quarters`}`, unit: spec.unit, points };
+  const title = ctx.m.t(ctx.rules.period === "week" ? "trend.weeks" : "trend.quarters", { title: ctx.m.t(`table.${spec.id}`), n: ctx.rules.trendPeriods });
+  return { id: `${spec.id}-trend`, title, unit: spec.unit, points };
 }
 
-const shortLabel = (p: Period) => (p.kind === "week" ? `W${Number(p.id.slice(6))}` : `${p.id.slice(5)} ${p.id.slice(0, 4)}`);
+const shortLabel = (p: Period, m: Messages) =>
+  p.kind === "week" ? m.t("period.weekShort", { n: Number(p.id.slice(6)) }) : m.t("period.quarterShort", { n: p.id.slice(6), year: p.id.slice(0, 4) });
 
 // --- wording -----------------------------------------------------------------
 
 const about = (p: PublishedCount) => (p.suppressed ? null : p.value);
-const inPeriod = (ctx: Ctx) => (ctx.period.kind === "week" ? "this week" : "this quarter");
+const inPeriod = (ctx: Ctx) => ctx.m.t(ctx.period.kind === "week" ? "when.week" : "when.quarter");
+/** A sentence may begin with a value put in lower case ("migrant-exploitation complaints in …"). */
+const sentence = (s: string) => s.charAt(0).toLocaleUpperCase() + s.slice(1);
 
-function countSentence(t: PublishedTable, what: string, ctx: Ctx): string {
+function countSentence(t: PublishedTable, subject: string, ctx: Ctx): string {
   const n = about(t.total);
-  if (n === null) return `${what} in ${ctx.region.name} ${inPeriod(ctx)}: too few to publish safely.`;
-  if (n === 0) return `No ${what.toLowerCase()} were recorded in ${ctx.region.name} ${inPeriod(ctx)}.`;
+  const what = { subject: ctx.m.t(`subject.${subject}`), region: ctx.region.name, when: inPeriod(ctx) };
+  if (n === null) return sentence(ctx.m.t("summary.tooFew", what));
+  if (n === 0) return sentence(ctx.m.t("summary.none", what));
   const largest = t.columns
     .map((c, i) => ({ c, v: about(t.values[i]!) }))
     .filter((x): x is { c: Column; v: number } => x.v !== null && x.v > 0)
     .sort((a, b) => b.v - a.v)[0];
-  const lead = `${what} in ${ctx.region.name} ${inPeriod(ctx)}: about ${n}.`;
-  return largest && t.columns.length > 1 ? `${lead} The largest published group was ${largest.c.label.toLowerCase()} (about ${largest.v}).` : lead;
+  const lead = sentence(ctx.m.t("summary.about", { ...what, n }));
+  return largest && t.columns.length > 1 ? `${lead} ${ctx.m.t("summary.largest", { label: largest.c.label, n: largest.v })}` : lead;
 }
 
-function unavailable(id: Section["id"], title: string, why: string, guidance: (typeof GUIDANCE)[keyof typeof GUIDANCE]): Section {
-  return { id, title, available: false, unavailable: why, summary: [why], drivers: guidance.drivers, watchFor: guidance.watchFor, report: guidance.report, tables: [], trends: [] };
+function unavailable(id: Section["id"], ctx: Ctx, why: string, g: Guidance): Section {
+  return { id, title: ctx.m.t(`section.${id}`), available: false, unavailable: why, summary: [why], drivers: g.drivers, watchFor: g.watchFor, report: g.report, tables: [], trends: [] };
 }
 
-const NOT_ON_TIER = "These figures are not released to this tier under the sharing policy.";
+const notOnTier = (ctx: Ctx) => ctx.m.t("summary.notOnTier");
 
 // --- sections ----------------------------------------------------------------
 
 function drugs(ctx: Ctx): Section {
-  const g = GUIDANCE.drugs;
+  const g = guidance("drugs", ctx.m);
   const tables: PublishedTable[] = [];
   const trends: Trend[] = [];
   const summary: string[] = [];
@@ -322,31 +325,30 @@ function drugs(ctx: Ctx): Section {
     const t = publishTable(TABLES.borderSeizures, ctx);
     tables.push(t);
     trends.push(publishTrend(TABLES.borderSeizures, ctx));
-    summary.push(countSentence(t, "Customs border seizures", ctx));
+    summary.push(countSentence(t, "borderSeizures", ctx));
   }
   if (ctx.received.has(TABLES.firearmsSeizures.eventType)) {
     const t = publishTable(TABLES.firearmsSeizures, ctx);
     tables.push(t);
-    summary.push(countSentence(t, "Police firearms seizures", ctx));
+    summary.push(countSentence(t, "firearmsSeizures", ctx));
   }
   let wastewater: Section["wastewater"];
   if (ctx.received.has("police.wastewater_indicator")) {
     wastewater = publishWastewater(ctx);
     for (const d of wastewater.drugs) {
       if (d.change.suppressed) continue;
-      const how = d.change.direction === "steady" ? "about the same as" : `${d.change.direction} about ${Math.abs(d.change.percent)}% on`;
-      summary.push(`Wastewater testing: estimated ${d.label.toLowerCase()} use is ${how} the previous quarter.`);
+      summary.push(ctx.m.t(`summary.wastewater.${d.change.direction}`, { drug: ctx.m.t(`drug.${d.drug}`), percent: Math.abs(d.change.percent) }));
     }
-    if (wastewater.drugs.every((d) => d.change.suppressed)) summary.push("Wastewater testing: not enough samples yet to compare with the previous quarter.");
+    if (wastewater.drugs.every((d) => d.change.suppressed)) summary.push(ctx.m.t("summary.wastewater.notEnough"));
     for (const site of wastewater.sites) {
       for (const d of site.drugs) {
         if (d.change.suppressed || d.change.direction === "steady") continue;
-        summary.push(`At the ${site.site} treatment site, estimated ${d.label.toLowerCase()} use is ${d.change.direction} about ${Math.abs(d.change.percent)}% on the previous quarter.`);
+        summary.push(ctx.m.t(`summary.wastewater.site.${d.change.direction}`, { site: site.site, drug: ctx.m.t(`drug.${d.drug}`), percent: Math.abs(d.change.percent) }));
       }
     }
   }
-  if (tables.length === 0 && !wastewater) return unavailable("drugs", "Drug harm", NOT_ON_TIER, g);
-  return { id: "drugs", title: "Drug harm", available: true, summary, drivers: g.drivers, watchFor: g.watchFor, report: g.report, tables, trends, ...(wastewater ? { wastewater } : {}) };
+  if (tables.length === 0 && !wastewater) return unavailable("drugs", ctx, notOnTier(ctx), g);
+  return { id: "drugs", title: ctx.m.t("section.drugs"), available: true, summary, drivers: g.drivers, watchFor: g.watchFor, report: g.report, tables, trends, ...(wastewater ? { wastewater } : {}) };
 }
 
 /** Wastewater: mean estimated weekly grams, briefing window (13 weeks, or the quarter) against the one before. */
@@ -374,7 +376,7 @@ export function publishWastewater(ctx: Ctx): NonNullable<Section["wastewater"]> 
     const prev = mean(previous, drug, cellAt);
     return {
       drug,
-      label: label(drug),
+      label: label(drug, ctx.m),
       current: grams(`${key}/${drug}/current`, cur),
       previous: grams(`${key}/${drug}/previous`, prev),
       change: protectChange(`${key}/${drug}/change`, cur, prev, { minSamples: w.minSamples, base: w.percentBase, steadyWithin: w.steadyWithin }, rules),
@@ -396,14 +398,14 @@ export function publishWastewater(ctx: Ctx): NonNullable<Section["wastewater"]> 
 }
 
 function exploitation(ctx: Ctx): Section {
-  const g = GUIDANCE.exploitation;
-  if (!ctx.received.has(TABLES.complaints.eventType)) return unavailable("exploitation", "Migrant exploitation", NOT_ON_TIER, g);
+  const g = guidance("exploitation", ctx.m);
+  if (!ctx.received.has(TABLES.complaints.eventType)) return unavailable("exploitation", ctx, notOnTier(ctx), g);
   const t = publishTable(TABLES.complaints, ctx);
   return {
     id: "exploitation",
-    title: "Migrant exploitation",
+    title: ctx.m.t("section.exploitation"),
     available: true,
-    summary: [countSentence(t, "Migrant-exploitation complaints", ctx)],
+    summary: [countSentence(t, "complaints", ctx)],
     drivers: g.drivers,
     watchFor: g.watchFor,
     report: g.report,
@@ -412,17 +414,12 @@ function exploitation(ctx: Ctx): Section {
   };
 }
 
-function fraud(): Section {
-  return unavailable(
-    "fraud",
-    "Fraud and scams",
-    "No fraud or scam figures reach Takitini yet: no agency publishes fraud alerts into the mesh. This section will carry local figures when a feed is added; until then, here is how to spot a scam and where to report one.",
-    GUIDANCE.fraud,
-  );
+function fraud(ctx: Ctx): Section {
+  return unavailable("fraud", ctx, ctx.m.t("summary.fraud"), guidance("fraud", ctx.m));
 }
 
 function support(ctx: Ctx): Section {
-  const g = GUIDANCE.support;
+  const g = guidance("support", ctx.m);
   const tables: PublishedTable[] = [];
   const trends: Trend[] = [];
   const summary: string[] = [];
@@ -430,26 +427,30 @@ function support(ctx: Ctx): Section {
     const t = publishTable(TABLES.referrals, ctx);
     tables.push(t);
     trends.push(publishTrend(TABLES.referrals, ctx));
-    summary.push(countSentence(t, "Whānau-support referrals", ctx));
+    summary.push(countSentence(t, "referrals", ctx));
   }
   let services: Section["services"];
   if (ctx.received.has(TABLES.peopleServed.eventType)) {
     const t = publishTable(TABLES.peopleServed, ctx);
     tables.push(t);
-    summary.push(countSentence(t, "People served by community-resilience programmes", ctx));
+    summary.push(countSentence(t, "peopleServed", ctx));
     // Services running in the region in the last 13 weeks: which kinds exist, not how much.
     const recent = [...Array(13).keys()].map((i) => shiftPeriod("week", ctx.period.weeks[ctx.period.weeks.length - 1]!, -i));
     const running = SERVICES.filter((s) => recent.some((w) => ctx.store.cell(ctx.region.code, w, TABLES.peopleServed.eventType, "sessions", s).sum > 0));
-    services = running.map((s) => ({ code: s, label: label(s), description: SERVICE_DESCRIPTIONS[s] ?? "" }));
-    summary.push(services.length > 0 ? `Programmes running in ${ctx.region.name} in the last 13 weeks: ${services.map((s) => s.label.toLowerCase()).join(", ")}.` : `No community-resilience programme reported sessions in ${ctx.region.name} in the last 13 weeks.`);
+    services = running.map((s) => ({ code: s, label: label(s, ctx.m), description: serviceDescription(s, ctx.m) }));
+    summary.push(
+      services.length > 0
+        ? ctx.m.t("summary.programmes", { region: ctx.region.name, list: services.map((s) => s.label).join(", ") })
+        : ctx.m.t("summary.noProgrammes", { region: ctx.region.name }),
+    );
   }
-  if (tables.length === 0) return unavailable("support", "Support and services", NOT_ON_TIER, g);
-  return { id: "support", title: "Support and services", available: true, summary, drivers: g.drivers, watchFor: g.watchFor, report: g.report, tables, trends, ...(services ? { services } : {}) };
+  if (tables.length === 0) return unavailable("support", ctx, notOnTier(ctx), g);
+  return { id: "support", title: ctx.m.t("section.support"), available: true, summary, drivers: g.drivers, watchFor: g.watchFor, report: g.report, tables, trends, ...(services ? { services } : {}) };
 }
 
 function operations(ctx: Ctx): Section {
-  const g = GUIDANCE.operations;
-  if (!ctx.received.has("police.operation_update")) return unavailable("operations", "Operations and support notices", NOT_ON_TIER, g);
+  const g = guidance("operations", ctx.m);
+  if (!ctx.received.has("police.operation_update")) return unavailable("operations", ctx, notOnTier(ctx), g);
   const rules = { threshold: ctx.rules.threshold, secret: ctx.secret };
   const notices = ctx.store
     .noticesIn(ctx.region.code, ctx.period.weeks)
@@ -465,16 +466,17 @@ function operations(ctx: Ctx): Section {
     stage: n.stage,
     families: families!.cells[0]![i]!,
     children: children!.cells[0]![i]!,
-    support: n.support.map((s) => ({ code: s, label: label(s) })),
+    support: n.support.map((s) => ({ code: s, label: label(s, ctx.m) })),
   }));
+  const where = { region: ctx.region.name, when: inPeriod(ctx) };
   const summary =
     published.length === 0
-      ? [`No operation in ${ctx.region.name} reached resolution ${inPeriod(ctx)}.`]
+      ? [ctx.m.t("summary.noOperations", where)]
       : [
-          `Police operations in ${ctx.region.name} reached resolution or concluded ${inPeriod(ctx)}; each de-identified notice is listed below.`,
-          ...(families && !families.total.suppressed ? [`Families affected, across them: about ${families.total.value}.`] : []),
-          ...(children && !children.total.suppressed ? [`Children affected: about ${children.total.value}.`] : []),
-          "Local providers have been told what support is needed (below).",
+          ctx.m.t("summary.operations", where),
+          ...(families && !families.total.suppressed ? [ctx.m.t("summary.families", { n: families.total.value })] : []),
+          ...(children && !children.total.suppressed ? [ctx.m.t("summary.children", { n: children.total.value })] : []),
+          ctx.m.t("summary.providersTold"),
         ];
-  return { id: "operations", title: "Operations and support notices", available: true, summary, drivers: g.drivers, watchFor: g.watchFor, report: g.report, tables: [], trends: [], notices: published };
+  return { id: "operations", title: ctx.m.t("section.operations"), available: true, summary, drivers: g.drivers, watchFor: g.watchFor, report: g.report, tables: [], trends: [], notices: published };
 }

@@ -1,14 +1,16 @@
 import type { Trend } from "./briefing.js";
 import { esc } from "./escape.js";
+import { ENGLISH, type Messages } from "./messages.js";
 
 /**
  * A bar chart of a trend as server-side SVG: no client script, readable by a
  * screen reader (role="img" with a title and a description that states every
  * value), scaled to the width of a phone, and the same in print. Suppressed
- * points are drawn as an outlined stub marked "s", never as a zero. The page
+ * points are drawn as an outlined stub marked "s", never as a zero. Its words
+ * are the catalogue's (`m`). The page
  * puts a table of the same values beside it as the text alternative. Pure.
  */
-export function barChart(trend: Trend, idPrefix: string): string {
+export function barChart(trend: Trend, idPrefix: string, m: Messages = ENGLISH): string {
   const W = 360;
   const H = 180;
   const pad = { top: 16, right: 8, bottom: 34, left: 36 };
@@ -21,7 +23,7 @@ export function barChart(trend: Trend, idPrefix: string): string {
   const y = (v: number) => pad.top + innerH - (v / max) * innerH;
   const titleId = `${idPrefix}-title`;
   const descId = `${idPrefix}-desc`;
-  const desc = trend.points.map((p) => `${p.label}: ${p.value.suppressed ? "suppressed" : p.value.value}`).join("; ");
+  const desc = trend.points.map((p) => `${p.label}: ${p.value.suppressed ? m.t("chart.suppressed") : p.value.value}`).join("; ");
   const bars = trend.points
     .map((p, i) => {
       const x = pad.left + i * step + (step - barW) / 2;
@@ -36,7 +38,7 @@ export function barChart(trend: Trend, idPrefix: string): string {
   const axis = `<line x1="${pad.left}" y1="${y(0)}" x2="${W - pad.right}" y2="${y(0)}" class="axis"/><text x="${pad.left - 4}" y="${y(max) + 4}" class="tick" text-anchor="end">${max}</text><text x="${pad.left - 4}" y="${y(0) + 4}" class="tick" text-anchor="end">0</text>`;
   return (
     `<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="${titleId} ${descId}" xmlns="http://www.w3.org/2000/svg">` +
-    `<title id="${titleId}">${esc(trend.title)}</title><desc id="${descId}">${esc(`${trend.unit}, by period. ${desc}`)}</desc>` +
+    `<title id="${titleId}">${esc(trend.title)}</title><desc id="${descId}">${esc(m.t("chart.description", { unit: m.t(`unit.${trend.unit}`), values: desc }))}</desc>` +
     axis +
     bars +
     `</svg>`

@@ -1,4 +1,5 @@
 import { isoWeekOf, isoWeeksInYear, isoWeekStart } from "@takitini/runtime";
+import { ENGLISH, type Messages } from "./messages.js";
 
 /**
  * The periods briefings cover: ISO weeks ("2026-W47", New Zealand calendar) for
@@ -112,9 +113,9 @@ export function isCompleted(kind: PeriodKind, id: string, now: Date): boolean {
   return id <= last;
 }
 
-/** "2026-W47" → "Week 47, 2026"; "2026-Q4" → "Quarter 4, 2026". */
-export function periodLabel(p: Period): string {
+/** "2026-W47" → "Week 47, 2026"; "2026-Q4" → "Quarter 4, 2026" (in the catalogue's words: "Wiki 47, 2026"). */
+export function periodLabel(p: Period, messages: Messages = ENGLISH): string {
   const m = p.kind === "week" ? WEEK_PATTERN.exec(p.id) : QUARTER_PATTERN.exec(p.id);
   if (!m) return p.id;
-  return p.kind === "week" ? `Week ${Number(m[2])}, ${m[1]}` : `Quarter ${m[2]}, ${m[1]}`;
+  return messages.t(p.kind === "week" ? "period.week" : "period.quarter", { n: Number(m[2]), year: m[1]! });
 }

@@ -1,0 +1,118 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { parseRegistry } from "@takitini/policies";
+import { Accounts, createAccountGate, createLogger, createMetricsRegistry, parseAccounts, tokenHash } from "@takitini/runtime";
+import { buildApp } from "../app.js";
+import { audiencesFrom } from "../audiences.js";
+import { leaderAccounts } from "../auth.js";
+import type { Input } from "../inputs.js";
+import { addWeeks } from "../periods.js";
+import { AggregateStore } from "../store.js";
+
+/**
+ * The briefing's real HTTP door (buildApp: pages, sign-in, every word from the
+ * catalogues) over in-memory aggregates holding a seeded, synthetic half-year
+ * of Eastern's community records — what the accessibility checks and the docs'
+ * screenshots look at. Nothing here is a real figure; the same seed gives the
+ * same pages. Access records are counted, not written to Kafka.
+ */
+
+/** The moment the sample is seen at: week 2026-W47 is the last completed one. */
+export const SAMPLE_NOW = new Date("2026-11-25T00:00:00Z");
+export const SAMPLE_WEEK = "2026-W47";
+export const SAMPLE_QUARTER = "2026-Q3";
+
+/** A small deterministic generator (mulberry32), so the sample is the same every run. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** 26 weeks of one region's aggregate views and a support notice, ending with `last`. */
+export function sampleInputs(region = "EASTERN", last = SAMPLE_WEEK, seed = 47): Input[] {
+  const r = random(seed);
+  const between = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  const out: Input[] = [];
+  const agg = (eventType: string, week: string, measures: [string, string, number][]) =>
+    out.push({ kind: "aggregate", decisionId: randomUUID(), eventType, region, week, measures: measures.map(([measure, category, value]) => ({ measure, category, value })) });
+  for (let i = 25; i >= 0; i--) {
+    const week = addWeeks(last, -i);
+    for (const [commodity, lo, hi] of [["methamphetamine", 6, 14], ["cocaine", 1, 4], ["mdma", 5, 9], ["precursors", 0, 2]] as const) {
+      for (let k = between(lo, hi); k > 0; k--) agg("customs.border_seizure", week, [["seizures", commodity, 1], ["grams", commodity, between(20, 900)]]);
+    }
+    for (let k = between(6, 9); k > 0; k--) agg("police.firearms_seizure", week, [["seizures", "firearms", 1], ["firearms", "firearms", between(1, 3)]]);
+    for (const [industry, lo, hi] of [["horticulture", 5, 10], ["construction", 6, 8], ["hospitality", 1, 4]] as const) {
+      for (let k = between(lo, hi); k > 0; k--) agg("mbie.exploitation_complaint", week, [["complaints", industry, 1], ["workers", industry, between(1, 6)]]);
+    }
+    for (const service of ["whanau_navigation", "addiction_treatment", "rangatahi_mentoring"]) {
+      for (let k = between(6, 10); k > 0; k--) agg("msd.whanau_support_referral", week, [["referrals", service, 1], ["whanau", service, 1], ["children", service, between(0, 4)]]);
+      agg("msd.community_resilience_report", week, [["people_served", service, between(20, 60)], ["sessions", service, between(8, 20)]]);
+    }
+    // Methamphetamine in wastewater halves after the first 13 weeks (as in Ōpōtiki after Operation Highwater).
+    agg("police.wastewater_indicator", week, [["estimated_weekly_grams", "methamphetamine", (i >= 13 ? 1000 : 500) + between(-40, 40)]]);
+    agg("police.wastewater_indicator", week, [["estimated_weekly_grams", "cocaine", 60 + between(-10, 10)]]);
+    agg("police.wastewater_indicator", week, [["estimated_weekly_grams", "mdma", 120 + between(-15, 15)]]);
+  }
+  out.push({ kind: "notice", decisionId: randomUUID(), region, week: last, phase: "resolution", stage: "clear", families: 12, children: 47, support: ["whanau_navigation", "addiction_treatment"] });
+  return out;
+}
+
+export interface SampleApp {
+  base: string;
+  /** An Eastern community leader's token (sign in with it at /login). */
+  token: string;
+  /** How many access records the pages served would have written. */
+  accessRecords: () => number;
+  close: () => Promise<void>;
+}
+
+/** The briefing app on 127.0.0.1 (a free port), over the sample. */
+export async function startSampleApp(o: { policyData?: URL } = {}): Promise<SampleApp> {
+  const registry = parseRegistry(readFileSync(o.policyData ?? new URL("../../../../policies/data/subscribers.json", import.meta.url), "utf8"));
+  const audiences = audiencesFrom(registry, { publicSubscriber: "public" });
+  const leaders = new AggregateStore();
+  const everyone = new AggregateStore();
+  for (const input of sampleInputs()) {
+    leaders.apply(input);
+    everyone.apply(input);
+  }
+  const stores = new Map([
+    ["community-eastern", leaders],
+    ["public", everyone],
+  ]);
+  const token = `sample-leader-${randomUUID()}`;
+  const logger = createLogger("briefing-sample", "silent");
+  const accounts = parseAccounts(JSON.stringify({ [tokenHash(token)]: "community-eastern" }), "sample leaders", leaderAccounts).accounts;
+  const gate = createAccountGate(new Accounts(accounts), { sessionTtlMs: 3_600_000, sessionIdleMs: 3_600_000, freeFailures: 50, backoffBaseMs: 1000, backoffMaxMs: 1000, cacheTtlMs: 60_000 }, logger);
+  let recorded = 0;
+  const { app } = buildApp({
+    logger,
+    metrics: createMetricsRegistry("briefing_sample"),
+    readiness: [],
+    audiences,
+    store: (id) => stores.get(id) ?? new AggregateStore(),
+    caughtUp: () => true,
+    secret: Buffer.from("takitini sample briefing: not a real rounding secret"),
+    gate,
+    cookieSecure: false,
+    recordAccess: async () => void recorded++,
+    now: () => SAMPLE_NOW,
+  });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  return {
+    base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+    token,
+    accessRecords: () => recorded,
+    close: async () => {
+      gate.stop();
+      await app.close();
+    },
+  };
+}
