@@ -1,6 +1,7 @@
 import { GUIDANCE, label, SERVICE_DESCRIPTIONS, type Contact } from "./guidance.js";
 import { periodLabel, periodOf, shiftPeriod, type Period } from "./periods.js";
 import type { Region } from "./regions.js";
+import type { Band } from "./inputs.js";
 import { protectAmount, protectChange, protectTable, type PublishedChange, type PublishedCount } from "./sdc/index.js";
 import type { AggregateStore } from "./store.js";
 import type { TierRules } from "./tiers.js";
@@ -60,12 +61,22 @@ export interface WastewaterTrend {
   change: PublishedChange;
 }
 
+/**
+ * A notice's count, as the band the exchange sent (never the number): the
+ * lowest band, under 6, is shown suppressed as a table's small cell is.
+ */
+export type PublishedBand = { suppressed: true } | { suppressed: false; band: Band; label: string };
+
+const BAND_LABEL: Record<Band, string> = { fewer_than_6: "fewer than 6", "6_to_9": "6–9", "10_to_19": "10–19", "20_to_49": "20–49", "50_to_99": "50–99", "100_or_more": "100 or more" };
+
+export const publishedBand = (b: Band): PublishedBand => (b === "fewer_than_6" ? { suppressed: true } : { suppressed: false, band: b, label: BAND_LABEL[b] });
+
 export interface PublishedNotice {
   week: string;
   phase: "resolution" | "concluded";
   stage: string;
-  families: PublishedCount;
-  children: PublishedCount;
+  families: PublishedBand;
+  children: PublishedBand;
   support: Column[];
 }
 
@@ -425,30 +436,24 @@ function support(ctx: Ctx): Section {
 function operations(ctx: Ctx): Section {
   const g = GUIDANCE.operations;
   if (!ctx.received.has("police.operation_update")) return unavailable("operations", "Operations and support notices", NOT_ON_TIER, g);
-  const rules = { threshold: ctx.rules.threshold, secret: ctx.secret };
+  // Each notice's counts arrive as bands (the exchange never sends the number), so
+  // there is no total to publish and nothing to round: under 6 is shown suppressed.
   const notices = ctx.store
     .noticesIn(ctx.region.code, ctx.period.weeks)
     .sort((a, b) => (a.week < b.week ? -1 : a.week > b.week ? 1 : a.ref < b.ref ? -1 : 1));
-  const key = `${ctx.rules.tier}/${ctx.region.code}/notices/${ctx.period.id}`;
-  // One table per measure across the period's notices, so their total cannot reveal a hidden one.
-  const cols = notices.map((n) => n.ref);
-  const families = notices.length === 0 ? null : protectTable({ key: `${key}/families`, rows: ["n"], cols, counts: [notices.map((n) => n.families)] }, rules);
-  const children = notices.length === 0 ? null : protectTable({ key: `${key}/children`, rows: ["n"], cols, counts: [notices.map((n) => n.children)] }, rules);
-  const published: PublishedNotice[] = notices.map((n, i) => ({
+  const published: PublishedNotice[] = notices.map((n) => ({
     week: n.week,
     phase: n.phase,
     stage: n.stage,
-    families: families!.cells[0]![i]!,
-    children: children!.cells[0]![i]!,
+    families: publishedBand(n.families),
+    children: publishedBand(n.children),
     support: n.support.map((s) => ({ code: s, label: label(s) })),
   }));
   const summary =
     published.length === 0
       ? [`No operation in ${ctx.region.name} reached resolution ${inPeriod(ctx)}.`]
       : [
-          `Police operations in ${ctx.region.name} reached resolution or concluded ${inPeriod(ctx)}; each de-identified notice is listed below.`,
-          ...(families && !families.total.suppressed ? [`Families affected, across them: about ${families.total.value}.`] : []),
-          ...(children && !children.total.suppressed ? [`Children affected: about ${children.total.value}.`] : []),
+          `Police operations in ${ctx.region.name} reached resolution or concluded ${inPeriod(ctx)}; each de-identified notice is listed below, with the families and children affected as a range.`,
           "Local providers have been told what support is needed (below).",
         ];
   return { id: "operations", title: "Operations and support notices", available: true, summary, drivers: g.drivers, watchFor: g.watchFor, report: g.report, tables: [], trends: [], notices: published };

@@ -1,4 +1,4 @@
-import type { Briefing, PublishedNotice, PublishedTable, Section, Trend, WastewaterTrend } from "./briefing.js";
+import type { Briefing, PublishedBand, PublishedNotice, PublishedTable, Section, Trend, WastewaterTrend } from "./briefing.js";
 import { barChart } from "./chart.js";
 import { esc } from "./escape.js";
 import type { PublishedCount } from "./sdc/index.js";
@@ -76,13 +76,15 @@ function wastewater(w: NonNullable<Section["wastewater"]>): string {
   );
 }
 
+const band = (b: PublishedBand) => (b.suppressed ? `<span class="s" title="suppressed">s</span>` : esc(b.label));
+
 const PHASE: Record<string, string> = { resolution: "Resolution (arrests made)", concluded: "Concluded" };
 const STAGE: Record<string, string> = { clear: "Clear — disrupting the group", hold: "Hold — stopping others moving in", build: "Build — rebuilding the community", unspecified: "" };
 
 function notice(x: PublishedNotice): string {
   return (
     `<div class="notice"><p><strong>${esc(PHASE[x.phase] ?? x.phase)}</strong> · ${esc(x.week)}${STAGE[x.stage] ? ` · ${esc(STAGE[x.stage])}` : ""}</p>` +
-    `<p>Families affected: ${n(x.families)} · Children affected: ${n(x.children)}</p>` +
+    `<p>Families affected: ${band(x.families)} · Children affected: ${band(x.children)}</p>` +
     `<p>Support needed: ${x.support.length === 0 ? "not stated" : x.support.map((s) => esc(s.label)).join(", ")}</p></div>`
   );
 }
