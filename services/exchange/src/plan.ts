@@ -141,15 +141,7 @@ export function planRecord(
   record: SourceRecord,
   subscribers: readonly Subscriber[],
   decide: Decide,
-  ctx: {
-    auditTopic: string;
-    deadLetterTopic: string;
-    policyRevision: string;
-    now: Date;
-    consumer: string;
-    /** A fresh per-delivery id for each community output; random 128 bits unless a test fixes it. */
-    newDeliveryId?: () => string;
-  },
+  ctx: { auditTopic: string; deadLetterTopic: string; policyRevision: string; now: Date; consumer: string },
 ): Plan {
   const admitted = admitEvent(record);
   if (!admitted.ok) {
@@ -172,7 +164,7 @@ export function planRecord(
     // redacted view is a SupportNotice built by allow-list, and each of its outputs
     // carries a random delivery id that only the decision record links back.
     const community = isCommunityTier(subscriber.tier);
-    const deliveryId = community && decision.allow && decision.view !== "none" ? (ctx.newDeliveryId ?? randomDeliveryId)() : "";
+    const deliveryId = community && decision.allow && decision.view !== "none" ? randomDeliveryId() : "";
     const notice =
       community && decision.allow && decision.view === "redacted"
         ? supportNotice(event, { deliveryId, agreementId: agreementFor(subscriber, decision, event.eventType)?.id ?? "" })
@@ -240,7 +232,6 @@ export function planRecord(
         [HEADERS.POLICY_REVISION]: decision.policy_revision,
         [HEADERS.VIEW]: decision.view,
       };
-      if (!community && trace.tracestate) headers[HEADERS.TRACESTATE] = trace.tracestate;
       // Keyed by the delivery id (community) or the decision id (a partner): the event
       // id would link the view back to the record.
       const value = notice ? SupportNotice.encode(notice).finish() : AggregateView.encode(aggregate!).finish();
