@@ -7,6 +7,7 @@ export * from "./gen/takitini/intel/v1/mbie.js";
 export * from "./gen/takitini/intel/v1/msd.js";
 export * from "./gen/takitini/intel/v1/envelope.js";
 export * from "./gen/takitini/intel/v1/aggregate.js";
+export * from "./gen/takitini/intel/v1/notice.js";
 export * from "./gen/takitini/audit/v1/decision.js";
 export * from "./gen/takitini/audit/v1/access.js";
 export * from "./gen/takitini/audit/v1/ledger.js";
@@ -16,6 +17,7 @@ export * from "./gen/takitini/audit/v1/conflict.js";
 export * from "./gen/takitini/audit/v1/subjects.js";
 export * from "./gen/takitini/exchange/v1/subscribe.js";
 export * from "./gen/takitini/adapter/v1/adapter.js";
+export * from "./descriptors.js";
 
 /** Schema version carried in the `schema-version` Kafka header of every intelligence event. */
 export const INTEL_SCHEMA_VERSION = "takitini.intel.v1";

@@ -142,6 +142,12 @@ interface Track {
 const tracks = new Map<string, Track>();
 /** Decision id → its event's track: deliveries carry their decision's id (aggregate views are keyed by it, not the event id). */
 const byDecision = new Map<string, Track>();
+/**
+ * A community output's random delivery id → its event's track, learnt from the decision record
+ * that names it; and community outputs read before their decision record (same transaction, other topic).
+ */
+const byDelivery = new Map<string, Track>();
+const earlyDeliveries = new Map<string, { topic: string; at: number }>();
 let subscriberIds: string[] = [];
 let duplicates = 0;
 let unannounced = 0;
@@ -162,9 +168,21 @@ const meshDone = (t: Track) => t.decided.size >= subscriberCount && t.delivered.
 /** When the event was fully processed: every decision and every delivery visible. */
 const meshDoneAt = (t: Track) => Math.max(t.decidedAt!, ...[...t.delivered.values()].map((ms) => t.sentAt + ms));
 
+function delivered(t: Track, topic: string, at: number): void {
+  if (t.delivered.has(topic)) duplicates++;
+  else t.delivered.set(topic, at - t.sentAt);
+}
+
 function onBatch(topic: string, messages: { key: Buffer | null; value: Buffer | null; headers?: IHeaders }[]): void {
   const now = performance.now();
   for (const m of messages) {
+    const deliveryId = deliveryTopics.has(topic) ? headerValue(m.headers, HEADERS.DELIVERY_ID) : undefined;
+    if (deliveryId !== undefined) {
+      const t = byDelivery.get(deliveryId);
+      if (t) delivered(t, topic, now);
+      else earlyDeliveries.set(deliveryId, { topic, at: now });
+      continue;
+    }
     const decisionId = deliveryTopics.has(topic) ? headerValue(m.headers, HEADERS.DECISION_ID) : undefined;
     const t = (decisionId !== undefined ? byDecision.get(decisionId) : undefined) ?? (m.key ? tracks.get(m.key.toString()) : undefined);
     if (!t) continue; // another run's or phase's record
@@ -176,10 +194,17 @@ function onBatch(topic: string, messages: { key: Buffer | null; value: Buffer | 
       }
       t.decided.add(d.subscriberId);
       if (d.deliveryTopic !== "") t.expected.add(d.deliveryTopic);
+      if (d.deliveryId !== "") {
+        byDelivery.set(d.deliveryId, t);
+        const early = earlyDeliveries.get(d.deliveryId);
+        if (early) {
+          earlyDeliveries.delete(d.deliveryId);
+          delivered(t, early.topic, early.at);
+        }
+      }
       if (t.decided.size === subscriberCount) t.decidedAt = now;
     } else if (deliveryTopics.has(topic)) {
-      if (t.delivered.has(topic)) duplicates++;
-      else t.delivered.set(topic, now - t.sentAt);
+      delivered(t, topic, now);
     } else if (rawTopics.has(topic)) {
       if (t.consumedAt !== undefined) duplicates++;
       else t.consumedAt = now;

@@ -38,7 +38,10 @@ import { AggregateStore } from "../../services/briefing/dist/store.js";
  * them, go through the real pure path — the exchange's planRecord with the real
  * compiled policy, the community tiers' messages, the briefing's aggregation —
  * and out as rendered HTML, JSON, digests and the briefing's own log lines.
- * None of the planted strings may appear in any of them.
+ * None of the planted strings may appear in any of them — nor in what the
+ * community topics themselves hold (every record's value, key and headers, the
+ * de-identified support notices among them), where no event id, native record
+ * id or decision id may appear either: community outputs carry random delivery ids.
  */
 
 const SECRET = Buffer.from("property-test rounding secret, 32+ bytes");
@@ -136,11 +139,14 @@ describe("never an identifier in a briefing", () => {
     const community = [...audiences.leaders.values(), audiences.public];
     const now = new Date();
     let reached = 0;
+    let notices = 0;
 
     await fc.assert(
       fc.asyncProperty(fc.array(eventArb, { minLength: 80, maxLength: 120 }), async (generated) => {
         const stores = new Map(community.map((a) => [a.subscriberId, new AggregateStore()]));
         const secrets: string[] = [];
+        const wire: Buffer[] = [];
+        const links: string[] = [];
         for (const g of generated) {
           const event = toEvent(g, now);
           for (const person of g.people) secrets.push(person.name, person.plate, person.phone, person.document);
@@ -151,9 +157,13 @@ describe("never an identifier in a briefing", () => {
             { auditTopic: "audit", deadLetterTopic: "dlq", policyRevision: policy.revision, now, consumer: "prop" },
           );
           if (plan.kind !== "disseminate") throw new Error(`unexpected dead letter: ${plan.reason}`);
+          links.push(event.id, event.sourceRecordId, ...plan.decisions.map((d) => d.id));
           for (const m of plan.messages) {
             const a = community.find((x) => x.topic === m.topic);
             if (!a) continue;
+            // What the community topic holds, to the byte.
+            wire.push(m.value, Buffer.from(m.key), Buffer.from(JSON.stringify(m.headers)));
+            if (m.headers["event-type"] === "support.notice") notices++;
             const decoded = decodeInput(m.value, m.headers);
             if (decoded.ok && stores.get(a.subscriberId)!.apply(decoded.input)) reached++;
           }
@@ -210,10 +220,15 @@ describe("never an identifier in a briefing", () => {
         for (const s of new Set(secrets)) {
           if (all.includes(s)) throw new Error(`planted "${s}" leaked`);
         }
+        const held = Buffer.concat(wire);
+        for (const s of new Set([...secrets, ...links])) {
+          if (held.includes(Buffer.from(s))) throw new Error(`"${s}" reached a community topic`);
+        }
       }),
       { numRuns: 40 },
     );
     // The property is about real traffic: the community tiers did receive thousands of records.
     expect(reached).toBeGreaterThan(1000);
+    expect(notices).toBeGreaterThan(0);
   }, 600_000);
 });

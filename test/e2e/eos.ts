@@ -13,6 +13,7 @@ import { HEADERS, PROTOBUF_CONTENT_TYPE } from "@takitini/runtime";
 import type { Kafka, Message } from "kafkajs";
 import { customsAdapter } from "../../services/customs-adapter/dist/adapter.js";
 import { hasAggregateView } from "../../services/exchange/dist/aggregate.js";
+import { isCommunityTier, supportNotice } from "../../services/exchange/dist/notice.js";
 import { policyInput } from "../../services/exchange/dist/projection.js";
 import { mbieAdapter } from "../../services/mbie-adapter/dist/adapter.js";
 import { msdAdapter } from "../../services/msd-adapter/dist/adapter.js";
@@ -220,6 +221,7 @@ export async function reconcile(kafka: Kafka, topics: RunTopics, stream: Pick<St
   if (!opts.scoped && audit.length !== expectedPairs) note(`audit holds ${audit.length} decisions, expected ${expectedPairs}`);
 
   const expectedDeliveries = new Map<string, string>(); // decision id → topic
+  const byDeliveryId = new Map<string, string>(); // a community output's delivery id → its decision id
   for (const [eventId, event] of stream.events) {
     for (const s of subscribers) {
       const d = decisions.get(`${eventId}|${s.id}`);
@@ -230,11 +232,16 @@ export async function reconcile(kafka: Kafka, topics: RunTopics, stream: Pick<St
       const want = policy.decide(policyInput(event, s.id));
       const allowed = d.outcome === "OUTCOME_ALLOW";
       if (allowed !== want.allow) note(`decision ${d.id} says ${d.outcome}, the policy says allow=${want.allow}`);
-      // Raw views are delivered as the event; aggregate-only ones as an AggregateView
-      // where the event type has one.
-      const raw = want.allow && (want.view === "full" || want.view === "redacted");
+      // Partners' raw views are delivered as the event; aggregate-only ones as an
+      // AggregateView where the event type has one; a community tier's redacted view
+      // as a SupportNotice where the event has one, never the event.
+      const community = isCommunityTier(s.tier);
+      const raw = !community && want.allow && (want.view === "full" || want.view === "redacted");
+      const notice = community && want.allow && want.view === "redacted" && supportNotice(event, { deliveryId: "", agreementId: "" }) !== null;
       const aggregate = want.allow && want.view === "aggregate_only" && hasAggregateView(event);
-      if (raw || aggregate) {
+      if (community && (notice || aggregate) && d.deliveryId === "") note(`decision ${d.id} names no delivery id for a community output`);
+      if (d.deliveryId !== "") byDeliveryId.set(d.deliveryId, d.id);
+      if (raw || notice || aggregate) {
         if (d.deliveryTopic !== s.delivery_topic) note(`decision ${d.id} names delivery topic "${d.deliveryTopic}", expected ${s.delivery_topic}`);
         expectedDeliveries.set(d.id, s.delivery_topic);
       } else if (d.deliveryTopic !== "") {
@@ -247,7 +254,9 @@ export async function reconcile(kafka: Kafka, topics: RunTopics, stream: Pick<St
   let delivered = 0;
   for (const topic of deliveryTopics) {
     for (const { message } of on(topic)) {
-      const decisionId = header(message, HEADERS.DECISION_ID) ?? "";
+      // A community output names only its random delivery id; its decision record links it.
+      const deliveryId = header(message, HEADERS.DELIVERY_ID);
+      const decisionId = deliveryId !== undefined ? (byDeliveryId.get(deliveryId) ?? `delivery ${deliveryId}`) : (header(message, HEADERS.DECISION_ID) ?? "");
       const want = expectedDeliveries.get(decisionId);
       if (opts.scoped && want === undefined && !stream.events.has(message.key?.toString() ?? "")) continue;
       delivered++;

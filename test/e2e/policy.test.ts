@@ -7,6 +7,7 @@ import {
   Agency,
   Classification,
   ClearHoldBuildPhase,
+  CountBand,
   HandlingCaveat,
   IntelligenceEvent,
   INTEL_SCHEMA_VERSION,
@@ -14,6 +15,7 @@ import {
   OrganisedCrimeActivity,
   PoliceDistrict,
   SubjectRole,
+  SupportNotice,
   SupportService,
   type Subject,
 } from "@takitini/proto";
@@ -33,6 +35,7 @@ const POLICIES = fileURLToPath(new URL("../../policies/", import.meta.url));
 const POLICE_TOPIC = "takitini.intel.police.v1";
 
 interface ApiDecision {
+  id: string;
   subscriber_id: string;
   outcome: string;
   view: string;
@@ -41,6 +44,8 @@ interface ApiDecision {
   legal_basis: string;
   policy_revision: string;
   delivery_topic: string;
+  /** A community output's random delivery id. */
+  delivery_id?: string;
 }
 
 const brokers = inject("brokers");
@@ -139,6 +144,14 @@ async function delivered(topic: string, eventId: string, opts: { expectNone?: bo
 
 const text = (e: IntelligenceEvent) => JSON.stringify(IntelligenceEvent.toJSON(e));
 
+/** A community tier's notice, found by the delivery id its decision record names (never by the event id), with its raw record. */
+async function noticeDelivered(topic: string, deliveryId: string) {
+  const seen = await readTopic(kafka, topic, { until: (s) => s.message.key?.toString() === deliveryId });
+  return seen
+    .filter((s) => s.message.key?.toString() === deliveryId)
+    .map((s) => ({ notice: SupportNotice.decode(s.message.value!), bytes: s.message.value!, headers: Object.fromEntries(Object.entries(s.message.headers ?? {}).map(([k, v]) => [k, String(v)])) }));
+}
+
 /**
  * Police are a subscriber (Customs' seizures, MBIE's trafficking intelligence), so
  * their delivery topic must exist before an exchange consumes the other agencies'
@@ -221,10 +234,31 @@ describe("the operational embargo on real traffic", () => {
     expect(notice!.revision).toBe(decision.policy_revision);
   });
 
-  it("at resolution delivers the region's community leaders the same notice, and no other region's", async () => {
-    const [notice] = await delivered("takitini.deliver.community-eastern.v1", resolution.id);
-    expect(notice?.view).toBe("redacted");
-    for (const pi of PERSONAL) expect(text(notice!.event)).not.toContain(pi);
+  it("at resolution delivers the region's community leaders a SupportNotice built by allow-list, linked to its decision by a random delivery id, and no other region's", async () => {
+    const decision = (await decisionsFor(resolution.id)).get("community-eastern")!;
+    expect(decision).toMatchObject({ outcome: "allow", view: "redacted", reasons: ["sharing.community_police_operation_support_notice"], delivery_topic: "takitini.deliver.community-eastern.v1" });
+    expect(decision.delivery_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const [got, again] = await noticeDelivered("takitini.deliver.community-eastern.v1", decision.delivery_id!);
+    expect(again).toBeUndefined();
+    expect(got!.notice).toMatchObject({
+      deliveryId: decision.delivery_id,
+      eventType: "police.operation_update",
+      region: PoliceDistrict.POLICE_DISTRICT_EASTERN,
+      phase: OperationPhase.OPERATION_PHASE_RESOLUTION,
+      familiesAffected: CountBand.COUNT_BAND_10_TO_19,
+      childrenAffected: CountBand.COUNT_BAND_20_TO_49,
+      supportNeeded: [SupportService.SUPPORT_SERVICE_WHANAU_NAVIGATION, SupportService.SUPPORT_SERVICE_RANGATAHI_MENTORING],
+      agreementId: "community-eastern-police-support-notice",
+    });
+    expect(got!.notice.week).toMatch(/^\d{4}-W\d{2}$/);
+    expect(got!.headers).toMatchObject({ "event-type": "support.notice", view: "redacted", "delivery-id": decision.delivery_id, "policy-revision": decision.policy_revision });
+    expect(Object.keys(got!.headers)).not.toContain("decision-id");
+    expect(Object.keys(got!.headers)).not.toContain("traceparent");
+    // Nothing in the record links it back: no personal information, no event, native record or decision id.
+    for (const s of [...PERSONAL, "Operation Highwater", "Mongrel Mob", "Ōpōtiki", resolution.id, resolution.sourceRecordId, decision.id]) {
+      expect(got!.bytes.includes(Buffer.from(s))).toBe(false);
+    }
+    expect(await delivered("takitini.deliver.community-eastern.v1", resolution.id, { expectNone: true })).toEqual([]);
     expect((await decisionsFor(southern.id)).get("community-eastern")).toMatchObject({ outcome: "deny", reasons: ["sharing.outside_subscriber_regions"] });
     expect(await delivered("takitini.deliver.community-eastern.v1", southern.id, { expectNone: true })).toEqual([]);
     expect(await delivered("takitini.deliver.msd.v1", southern.id)).toHaveLength(1);

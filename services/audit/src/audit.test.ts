@@ -40,6 +40,13 @@ describe("decision records from Kafka", () => {
     expect(api.outcome).toBe("allow");
     expect(api.view).toBe("full");
   });
+  it("carries a community output's delivery id, the link from what a community reader holds to the decision, and no key without one", () => {
+    const community = toApi({ ...decision(EVENT_A, "community-eastern", true), deliveryId: "0f3c2a9e-7b1d-4c8e-9a2f-5d6e7f8a9b0c" });
+    expect(community).toMatchObject({ subscriber_id: "community-eastern", delivery_id: "0f3c2a9e-7b1d-4c8e-9a2f-5d6e7f8a9b0c" });
+    expect(Object.keys(toApi(decision(EVENT_A, "customs", true)))).not.toContain("delivery_id");
+    // The signed bytes hold it too.
+    expect(DecisionRecord.decode(DecisionRecord.encode({ ...decision(EVENT_A, "community-eastern", true), deliveryId: "d-1" }).finish()).deliveryId).toBe("d-1");
+  });
 });
 
 function access(id: string, action: AccessRecord["action"], subscriberId: string, extra: Partial<AccessRecord> = {}): AccessRecord {

@@ -45,6 +45,9 @@ export function toApi(r: DecisionRecord) {
     trace_id: r.traceId,
     subject_ids: r.subjectIds,
     source: { topic: r.sourceTopic, partition: r.sourcePartition, offset: r.sourceOffset },
+    // A community output's random delivery id: the only link from what a community reader holds to this decision.
+    // Absent when none (so records from before it keep their derived document).
+    ...(r.deliveryId ? { delivery_id: r.deliveryId } : {}),
   };
 }
 

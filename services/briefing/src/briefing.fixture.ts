@@ -1,10 +1,10 @@
-import { AggregateView, IntelligenceEvent, OperationPhase, PoliceDistrict, ClearHoldBuildPhase, SupportService, Agency } from "@takitini/proto";
+import { AggregateView, SupportNotice, OperationPhase, PoliceDistrict, ClearHoldBuildPhase, CountBand, SupportService, Agency } from "@takitini/proto";
 import { parseRegistry } from "@takitini/policies";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { IHeaders } from "kafkajs";
 import { audiencesFrom } from "./audiences.js";
-import type { Input } from "./inputs.js";
+import type { Band, Input } from "./inputs.js";
 
 /** Helper constructors so a test reads as one sentence about what reached a community topic. */
 
@@ -17,7 +17,7 @@ export const AUDIENCES = audiencesFrom(REGISTRY, { publicSubscriber: "public" })
 export const EASTERN_LEADERS = AUDIENCES.leaders.get("community-eastern")!;
 
 export function aggregate(eventType: string, week: string, measures: [string, string, number][], region = "EASTERN"): Input {
-  return { kind: "aggregate", decisionId: nextId(), eventType, region, week, measures: measures.map(([measure, category, value]) => ({ measure, category, value })) };
+  return { kind: "aggregate", deliveryId: nextId(), eventType, region, week, measures: measures.map(([measure, category, value]) => ({ measure, category, value })) };
 }
 
 /** n seizures of a commodity in a week, as Customs' aggregate views. */
@@ -35,23 +35,30 @@ export const siteWastewater = (week: string, site: string, drug: string, grams: 
   site,
 } as Input);
 
-export function notice(week: string, families: number, children: number, region = "EASTERN"): Input {
-  return { kind: "notice", decisionId: nextId(), region, week, phase: "resolution", stage: "clear", families, children, support: ["whanau_navigation"] };
+export function notice(week: string, families: Band, children: Band, region = "EASTERN"): Input {
+  return { kind: "notice", deliveryId: nextId(), region, week, phase: "resolution", stage: "clear", families, children, support: ["whanau_navigation"] };
 }
 
 export function kafkaAggregate(view: Partial<AggregateView>): { value: Buffer; headers: IHeaders } {
-  const v = AggregateView.fromPartial({ decisionId: nextId(), eventType: "customs.border_seizure", sourceAgency: Agency.AGENCY_CUSTOMS, region: PoliceDistrict.POLICE_DISTRICT_EASTERN, week: "2026-W47", ...view });
-  return { value: Buffer.from(AggregateView.encode(v).finish()), headers: { "event-type": "aggregate.view", view: "aggregate_only", "decision-id": v.decisionId } };
+  const v = AggregateView.fromPartial({ deliveryId: nextId(), eventType: "customs.border_seizure", sourceAgency: Agency.AGENCY_CUSTOMS, region: PoliceDistrict.POLICE_DISTRICT_EASTERN, week: "2026-W47", ...view });
+  return { value: Buffer.from(AggregateView.encode(v).finish()), headers: { "event-type": "aggregate.view", view: "aggregate_only", "delivery-id": v.deliveryId } };
 }
 
-export function kafkaNotice(fields: Partial<IntelligenceEvent> = {}): { value: Buffer; headers: IHeaders } {
-  const e = IntelligenceEvent.fromPartial({
-    id: nextId(),
+/** A de-identified support notice as the exchange writes it to a community topic. */
+export function kafkaNotice(fields: Partial<SupportNotice> = {}): { value: Buffer; headers: IHeaders } {
+  const n = SupportNotice.fromPartial({
+    deliveryId: nextId(),
     eventType: "police.operation_update",
+    sourceAgency: Agency.AGENCY_POLICE,
     region: PoliceDistrict.POLICE_DISTRICT_EASTERN,
-    occurredAt: new Date("2026-11-18T02:00:00Z"),
-    payload: { $case: "policeOperationUpdate", value: { phase: OperationPhase.OPERATION_PHASE_RESOLUTION, clearHoldBuild: ClearHoldBuildPhase.CLEAR_HOLD_BUILD_PHASE_CLEAR, familiesAffected: 12, childrenAffected: 47, supportNeeded: [SupportService.SUPPORT_SERVICE_WHANAU_NAVIGATION], codeName: "", targetGroup: "", arrests: 0, charges: 0, summary: "", localities: [] } },
+    week: "2026-W47",
+    phase: OperationPhase.OPERATION_PHASE_RESOLUTION,
+    clearHoldBuild: ClearHoldBuildPhase.CLEAR_HOLD_BUILD_PHASE_CLEAR,
+    familiesAffected: CountBand.COUNT_BAND_10_TO_19,
+    childrenAffected: CountBand.COUNT_BAND_20_TO_49,
+    supportNeeded: [SupportService.SUPPORT_SERVICE_WHANAU_NAVIGATION],
+    agreementId: "community-eastern-police-support-notice",
     ...fields,
   });
-  return { value: Buffer.from(IntelligenceEvent.encode(e).finish()), headers: { "event-type": "police.operation_update", view: "redacted", "decision-id": nextId() } };
+  return { value: Buffer.from(SupportNotice.encode(n).finish()), headers: { "event-type": "support.notice", view: "redacted", "delivery-id": n.deliveryId } };
 }

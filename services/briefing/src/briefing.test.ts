@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CountBand, OperationPhase } from "@takitini/proto";
 import { assembleBriefing, type Briefing, type PublishedTable } from "./briefing.js";
 import { AUDIENCES, complaints, EASTERN_LEADERS, kafkaAggregate, kafkaNotice, notice, SECRET, seizures, siteWastewater, wastewater } from "./briefing.fixture.js";
 import { barChart } from "./chart.js";
@@ -32,15 +33,25 @@ describe("inputs from a community topic", () => {
     const d = decodeInput(kafkaAggregate({ measures: [{ measure: "seizures", category: "methamphetamine", value: 1 }] }).value, kafkaAggregate({}).headers);
     expect(d).toMatchObject({ ok: true, input: { kind: "aggregate", region: "EASTERN", week: "2026-W47", measures: [{ measure: "seizures", category: "methamphetamine", value: 1 }] } });
   });
-  it("takes only phase, families, children and support from a de-identified notice", () => {
+  it("takes only week, phase, stage, the bands of families and children and support from a de-identified notice", () => {
     const m = kafkaNotice();
     const d = decodeInput(m.value, m.headers);
-    expect(d.ok && d.input).toEqual({ kind: "notice", decisionId: expect.any(String), region: "EASTERN", week: "2026-W47", phase: "resolution", stage: "clear", families: 12, children: 47, support: ["whanau_navigation"] });
+    expect(d.ok && d.input).toEqual({ kind: "notice", deliveryId: expect.any(String), region: "EASTERN", week: "2026-W47", phase: "resolution", stage: "clear", families: "10_to_19", children: "20_to_49", support: ["whanau_navigation"] });
+  });
+  it("refuses a notice without a band, a week, a delivery id, or in a phase before resolution", () => {
+    for (const bad of [{ familiesAffected: CountBand.COUNT_BAND_UNSPECIFIED }, { week: "" }, { phase: OperationPhase.OPERATION_PHASE_ACTIVE }]) {
+      const m = kafkaNotice(bad);
+      expect(decodeInput(m.value, m.headers)).toEqual({ ok: false, reason: "INVALID_NOTICE" });
+    }
+    const m = kafkaNotice({ deliveryId: "" });
+    expect(decodeInput(m.value, { ...m.headers, "delivery-id": undefined })).toEqual({ ok: false, reason: "INVALID_NOTICE" });
   });
   it("refuses anything else: a full view, an unknown type, garbage", () => {
     const m = kafkaNotice();
     expect(decodeInput(m.value, { ...m.headers, view: "full" })).toEqual({ ok: false, reason: "UNEXPECTED_VIEW" });
     expect(decodeInput(m.value, { ...m.headers, "event-type": "police.organised_crime_noting" })).toEqual({ ok: false, reason: "UNKNOWN_EVENT_TYPE" });
+    // An event on a community topic (as a redacted view once was) is not read at all.
+    expect(decodeInput(m.value, { ...m.headers, "event-type": "police.operation_update" })).toEqual({ ok: false, reason: "UNKNOWN_EVENT_TYPE" });
     expect(decodeInput(Buffer.from([0xff, 0xff, 0xff]), kafkaAggregate({}).headers)).toMatchObject({ ok: false });
   });
 
@@ -158,13 +169,19 @@ describe("a leader's weekly briefing", () => {
     expect(drugs.wastewater!.sites).toEqual([]);
   });
 
-  it("lists support notices with their families and children through disclosure control", () => {
-    const b = leaderBriefing(storeOf([notice(WEEK, 12, 47), notice(WEEK, 2, 3)]));
+  it("lists support notices with their families and children as bands, under 6 suppressed", () => {
+    const b = leaderBriefing(storeOf([notice(WEEK, "10_to_19", "20_to_49"), notice(WEEK, "fewer_than_6", "fewer_than_6")]));
     const ops = b.sections.find((s) => s.id === "operations")!;
     expect(ops.notices).toHaveLength(2);
-    const small = ops.notices!.find((x) => x.families.suppressed && x.children.suppressed);
-    expect(small).toBeDefined();
-    for (const x of ops.notices!) if (!x.children.suppressed) expect(x.children.value! % 3).toBe(0);
+    expect(ops.notices!.map((x) => [x.families, x.children])).toEqual(
+      expect.arrayContaining([
+        [{ suppressed: false, band: "10_to_19", label: "10–19" }, { suppressed: false, band: "20_to_49", label: "20–49" }],
+        [{ suppressed: true }, { suppressed: true }],
+      ]),
+    );
+    const html = briefingPage(b, { json: "/v1/briefings/eastern?week=2026-W47" });
+    expect(html).toContain("Families affected: 10–19 · Children affected: 20–49");
+    expect(html).toContain('Families affected: <span class="s" title="suppressed">s</span>');
   });
 
   it("says there is no fraud feed rather than inventing figures", () => {

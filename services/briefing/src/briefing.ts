@@ -2,6 +2,7 @@ import { guidance, label, serviceDescription, type Contact, type Guidance } from
 import { ENGLISH, messages, type Lang, type Messages } from "./messages.js";
 import { periodLabel, periodOf, shiftPeriod, type Period } from "./periods.js";
 import type { Region } from "./regions.js";
+import type { Band } from "./inputs.js";
 import { protectAmount, protectChange, protectTable, type PublishedChange, type PublishedCount } from "./sdc/index.js";
 import type { AggregateStore, Cell } from "./store.js";
 import type { TierRules } from "./tiers.js";
@@ -69,12 +70,20 @@ export interface SiteWastewater {
   drugs: WastewaterTrend[];
 }
 
+/**
+ * A notice's count, as the band the exchange sent (never the number): the
+ * lowest band, under 6, is shown suppressed as a table's small cell is.
+ */
+export type PublishedBand = { suppressed: true } | { suppressed: false; band: Band; label: string };
+
+export const publishedBand = (b: Band, m: Messages): PublishedBand => (b === "fewer_than_6" ? { suppressed: true } : { suppressed: false, band: b, label: m.t(`band.${b}`) });
+
 export interface PublishedNotice {
   week: string;
   phase: "resolution" | "concluded";
   stage: string;
-  families: PublishedCount;
-  children: PublishedCount;
+  families: PublishedBand;
+  children: PublishedBand;
   support: Column[];
 }
 
@@ -451,21 +460,17 @@ function support(ctx: Ctx): Section {
 function operations(ctx: Ctx): Section {
   const g = guidance("operations", ctx.m);
   if (!ctx.received.has("police.operation_update")) return unavailable("operations", ctx, notOnTier(ctx), g);
-  const rules = { threshold: ctx.rules.threshold, secret: ctx.secret };
+  // Each notice's counts arrive as bands (the exchange never sends the number), so
+  // there is no total to publish and nothing to round: under 6 is shown suppressed.
   const notices = ctx.store
     .noticesIn(ctx.region.code, ctx.period.weeks)
     .sort((a, b) => (a.week < b.week ? -1 : a.week > b.week ? 1 : a.ref < b.ref ? -1 : 1));
-  const key = `${ctx.rules.tier}/${ctx.region.code}/notices/${ctx.period.id}`;
-  // One table per measure across the period's notices, so their total cannot reveal a hidden one.
-  const cols = notices.map((n) => n.ref);
-  const families = notices.length === 0 ? null : protectTable({ key: `${key}/families`, rows: ["n"], cols, counts: [notices.map((n) => n.families)] }, rules);
-  const children = notices.length === 0 ? null : protectTable({ key: `${key}/children`, rows: ["n"], cols, counts: [notices.map((n) => n.children)] }, rules);
-  const published: PublishedNotice[] = notices.map((n, i) => ({
+  const published: PublishedNotice[] = notices.map((n) => ({
     week: n.week,
     phase: n.phase,
     stage: n.stage,
-    families: families!.cells[0]![i]!,
-    children: children!.cells[0]![i]!,
+    families: publishedBand(n.families, ctx.m),
+    children: publishedBand(n.children, ctx.m),
     support: n.support.map((s) => ({ code: s, label: label(s, ctx.m) })),
   }));
   const where = { region: ctx.region.name, when: inPeriod(ctx) };
@@ -474,8 +479,6 @@ function operations(ctx: Ctx): Section {
       ? [ctx.m.t("summary.noOperations", where)]
       : [
           ctx.m.t("summary.operations", where),
-          ...(families && !families.total.suppressed ? [ctx.m.t("summary.families", { n: families.total.value })] : []),
-          ...(children && !children.total.suppressed ? [ctx.m.t("summary.children", { n: children.total.value })] : []),
           ctx.m.t("summary.providersTold"),
         ];
   return { id: "operations", title: ctx.m.t("section.operations"), available: true, summary, drivers: g.drivers, watchFor: g.watchFor, report: g.report, tables: [], trends: [], notices: published };

@@ -1,4 +1,4 @@
-import type { Briefing, PublishedNotice, PublishedTable, Section, Trend, WastewaterTrend } from "./briefing.js";
+import type { Briefing, PublishedBand, PublishedNotice, PublishedTable, Section, Trend, WastewaterTrend } from "./briefing.js";
 import { barChart } from "./chart.js";
 import { esc } from "./escape.js";
 import { CATALOGUES, ENGLISH, HTML_LANG, LANGS, messages, withLang, type Messages } from "./messages.js";
@@ -131,6 +131,8 @@ function trend(t: Trend, id: string, m: Messages): string {
   return `<figure><figcaption><h3>${esc(t.title)}</h3></figcaption>${barChart(t, id, m)}${alt}</figure>`;
 }
 
+const band = (b: PublishedBand, m: Messages) => (b.suppressed ? `<span class="s" title="${esc(m.t("page.suppressed"))}">s</span>` : esc(b.label));
+
 function wastewater(w: NonNullable<Section["wastewater"]>, m: Messages): string {
   const change = (d: WastewaterTrend) =>
     d.change.suppressed ? `<span class="s">${esc(m.t("wastewater.notEnough"))}</span>` : esc(m.t(`wastewater.${d.change.direction}`, { percent: `${d.change.percent > 0 ? "+" : ""}${d.change.percent}` }));
@@ -161,7 +163,7 @@ function notice(x: PublishedNotice, m: Messages): string {
   const stage = x.stage === "clear" || x.stage === "hold" || x.stage === "build" ? ` · ${esc(m.t(`notice.${x.stage}`))}` : "";
   return (
     `<div class="notice"><p><strong>${esc(m.t(`notice.${x.phase}`))}</strong> · ${esc(x.week)}${stage}</p>` +
-    `<p>${esc(m.t("notice.families"))}: ${n(x.families, m)} · ${esc(m.t("notice.children"))}: ${n(x.children, m)}</p>` +
+    `<p>${esc(m.t("notice.families"))}: ${band(x.families, m)} · ${esc(m.t("notice.children"))}: ${band(x.children, m)}</p>` +
     `<p>${esc(m.t("notice.support"))}: ${x.support.length === 0 ? esc(m.t("notice.notStated")) : x.support.map((s) => esc(s.label)).join(", ")}</p></div>`
   );
 }

@@ -1,5 +1,5 @@
-import { AggregateView, IntelligenceEvent } from "@takitini/proto";
-import { HEADERS, headerValue, isoWeekOf } from "@takitini/runtime";
+import { AggregateView, CountBand, SupportNotice } from "@takitini/proto";
+import { HEADERS, headerValue } from "@takitini/runtime";
 import type { IHeaders } from "kafkajs";
 import { isWeek } from "./periods.js";
 import { regionByDistrict } from "./regions.js";
@@ -7,14 +7,20 @@ import { regionByDistrict } from "./regions.js";
 /**
  * What the briefing takes from a community tier's topic, and nothing more:
  * from an aggregate view, its codes and numbers; from a de-identified support
- * notice, its phase, the families and children affected and the support
- * needed. Every other field — including anything a future change to the
- * exchange might let through — is never read. Pure.
+ * notice (a SupportNotice the exchange built by allow-list), its week, phase,
+ * stage, the bands of families and children affected and the support needed.
+ * Every other field — including anything a future change to the exchange
+ * might let through — is never read. Pure.
  */
 
 /** The `event-type` header of an aggregate-only view (the exchange's AGGREGATE_VIEW_EVENT_TYPE). */
 export const AGGREGATE_VIEW_EVENT_TYPE = "aggregate.view";
-export const SUPPORT_NOTICE_EVENT_TYPE = "police.operation_update";
+/** The `event-type` header of a de-identified support notice (the exchange's SUPPORT_NOTICE_EVENT_TYPE). */
+export const SUPPORT_NOTICE_EVENT_TYPE = "support.notice";
+
+/** A notice's count bands (notice.proto CountBand), as codes; "fewer_than_6" is suppressed wherever shown. */
+export const BANDS = ["fewer_than_6", "6_to_9", "10_to_19", "20_to_49", "50_to_99", "100_or_more"] as const;
+export type Band = (typeof BANDS)[number];
 
 export interface Measure {
   measure: string;
@@ -24,7 +30,8 @@ export interface Measure {
 
 export interface AggregateInput {
   kind: "aggregate";
-  decisionId: string;
+  /** The delivery's id: a community output's random delivery id (a partner's decision id on older records). Counts once. */
+  deliveryId: string;
   eventType: string;
   /** Region code, e.g. "EASTERN". */
   region: string;
@@ -36,13 +43,14 @@ export interface AggregateInput {
 
 export interface NoticeInput {
   kind: "notice";
-  decisionId: string;
+  /** The notice's random delivery id. */
+  deliveryId: string;
   region: string;
   week: string;
   phase: "resolution" | "concluded";
   stage: "clear" | "hold" | "build" | "unspecified";
-  families: number;
-  children: number;
+  families: Band;
+  children: Band;
   support: string[];
 }
 
@@ -54,13 +62,13 @@ const code = (value: string, prefix: string) => (value.startsWith(prefix) ? valu
 const CODE = /^[a-z][a-z0-9_]{0,39}$/;
 /** A site name as the exchange's registry writes it: letters, digits, spaces and ( ) . ' ’ - only. */
 const SITE = /^[\p{L}\p{M}\p{N} ().'’-]{1,100}$/u;
-const count = (n: number) => (Number.isFinite(n) && n > 0 ? Math.floor(n) : 0);
+const band = (b: CountBand): Band | undefined => BANDS.find((x) => x === code(b, "COUNT_BAND_"));
 
 export function decodeInput(value: Buffer | null, headers: IHeaders | undefined): Decoded {
   if (!value || value.length === 0) return { ok: false, reason: "EMPTY_VALUE" };
   const type = headerValue(headers, HEADERS.EVENT_TYPE);
   const view = headerValue(headers, HEADERS.VIEW);
-  const decisionId = headerValue(headers, HEADERS.DECISION_ID) ?? "";
+  const headerId = headerValue(headers, HEADERS.DELIVERY_ID) ?? headerValue(headers, HEADERS.DECISION_ID) ?? "";
   if (type === AGGREGATE_VIEW_EVENT_TYPE) {
     if (view !== "aggregate_only") return { ok: false, reason: "UNEXPECTED_VIEW" };
     let v: AggregateView;
@@ -70,42 +78,43 @@ export function decodeInput(value: Buffer | null, headers: IHeaders | undefined)
       return { ok: false, reason: "DECODE_FAILED" };
     }
     const region = regionByDistrict(v.region);
-    const id = v.decisionId || decisionId;
+    const id = v.deliveryId || v.decisionId || headerId;
     if (!id || !region || !isWeek(v.week) || !CODE.test(v.eventType.replace(".", "_"))) return { ok: false, reason: "INVALID_AGGREGATE" };
     const measures = v.measures
       .filter((m) => CODE.test(m.measure) && (m.category === "" || CODE.test(m.category)) && Number.isFinite(m.value) && m.value >= 0)
       .map((m) => ({ measure: m.measure, category: m.category, value: m.value }));
     const site = v.site.normalize("NFC");
-    return { ok: true, input: { kind: "aggregate", decisionId: id, eventType: v.eventType, region: region.code, week: v.week, measures, ...(SITE.test(site) && { site }) } };
+    return { ok: true, input: { kind: "aggregate", deliveryId: id, eventType: v.eventType, region: region.code, week: v.week, measures, ...(SITE.test(site) && { site }) } };
   }
   if (type === SUPPORT_NOTICE_EVENT_TYPE) {
-    // Only the de-identified notice: a community topic never carries anything else.
+    // Only the de-identified notice: a community topic never carries an event.
     if (view !== "redacted") return { ok: false, reason: "UNEXPECTED_VIEW" };
-    let e: IntelligenceEvent;
+    let n: SupportNotice;
     try {
-      e = IntelligenceEvent.decode(value);
+      n = SupportNotice.decode(value);
     } catch {
       return { ok: false, reason: "DECODE_FAILED" };
     }
-    const region = regionByDistrict(e.region);
-    const p = e.payload?.$case === "policeOperationUpdate" ? e.payload.value : undefined;
-    const when = e.occurredAt ?? e.publishedAt;
-    if (!decisionId || !region || !p || !when) return { ok: false, reason: "INVALID_NOTICE" };
-    const phase = code(p.phase, "OPERATION_PHASE_");
+    const region = regionByDistrict(n.region);
+    const id = n.deliveryId || headerId;
+    const families = band(n.familiesAffected);
+    const children = band(n.childrenAffected);
+    if (!id || !region || !isWeek(n.week) || !families || !children) return { ok: false, reason: "INVALID_NOTICE" };
+    const phase = code(n.phase, "OPERATION_PHASE_");
     if (phase !== "resolution" && phase !== "concluded") return { ok: false, reason: "INVALID_NOTICE" };
-    const stage = code(p.clearHoldBuild, "CLEAR_HOLD_BUILD_PHASE_");
+    const stage = code(n.clearHoldBuild, "CLEAR_HOLD_BUILD_PHASE_");
     return {
       ok: true,
       input: {
         kind: "notice",
-        decisionId,
+        deliveryId: id,
         region: region.code,
-        week: isoWeekOf(when),
+        week: n.week,
         phase,
         stage: stage === "clear" || stage === "hold" || stage === "build" ? stage : "unspecified",
-        families: count(p.familiesAffected),
-        children: count(p.childrenAffected),
-        support: [...new Set(p.supportNeeded.map((s) => code(s, "SUPPORT_SERVICE_")).filter((s) => CODE.test(s) && s !== "unspecified"))].sort(),
+        families,
+        children,
+        support: [...new Set(n.supportNeeded.map((s) => code(s, "SUPPORT_SERVICE_")).filter((s) => CODE.test(s) && s !== "unspecified"))].sort(),
       },
     };
   }

@@ -6,8 +6,8 @@ import { GUIDANCE_SECTIONS, guidance, label } from "./guidance.js";
 
 const [en, mi] = [CATALOGUES.en, CATALOGUES.mi];
 
-/** Texts the same in both languages by right: drug names, and a chart tick's short form. */
-const SAME_IN_BOTH = new Set(["label.methamphetamine", "label.cocaine", "label.mdma", "drug.methamphetamine", "drug.cocaine", "drug.mdma", "period.weekShort", "briefing.title", "error.title"]);
+/** Texts the same in both languages by right: drug names, a chart tick's short form, and numeric ranges. */
+const SAME_IN_BOTH = new Set(["band.6_to_9", "band.10_to_19", "band.20_to_49", "band.50_to_99", "label.methamphetamine", "label.cocaine", "label.mdma", "drug.methamphetamine", "drug.cocaine", "drug.mdma", "period.weekShort", "briefing.title", "error.title"]);
 
 describe("the catalogues", () => {
   it("hold the same keys, each the same kind (text or list of the same length), asking for the same values", () => {

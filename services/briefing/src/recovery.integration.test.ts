@@ -67,9 +67,9 @@ describe("the Kafka broker stopped for 15 s under a running briefing", () => {
     const metrics = createMetricsRegistry(`briefing-feed-${id}`);
     const restarts = new Counter({ name: "briefing_consumer_restarts_total", help: "restarts", labelNames: ["tail", "reason"], registers: [metrics] });
     const sent = producing(broker.kafka("exchange"), t.community, () => {
-      const decisionId = randomUUID();
-      const { value, headers } = kafkaAggregate({ decisionId });
-      return { id: decisionId, message: { key: decisionId, value, headers } };
+      const deliveryId = randomUUID();
+      const { value, headers } = kafkaAggregate({ deliveryId });
+      return { id: deliveryId, message: { key: deliveryId, value, headers } };
     });
     await sent.until(100);
 

@@ -4,7 +4,7 @@ import type { AggregateInput, Input, NoticeInput } from "./inputs.js";
  * Incremental aggregates of what one subscriber (a community tier's topic)
  * has received: per region × ISO week × event type × measure × category, a sum
  * and the number of records behind it; and the support notices. Idempotent per
- * decision id, so a redelivered record never counts twice. In memory, rebuilt
+ * delivery id, so a redelivered record never counts twice. In memory, rebuilt
  * from the topic at start (the topic is the source of truth). Pure.
  */
 
@@ -14,14 +14,14 @@ export interface Cell {
 }
 
 export interface Notice {
-  /** The decision id: used only to key the notice's rounding, never published. */
+  /** The notice's random delivery id: orders notices of one week, never published. */
   ref: string;
   region: string;
   week: string;
   phase: NoticeInput["phase"];
   stage: NoticeInput["stage"];
-  families: number;
-  children: number;
+  families: NoticeInput["families"];
+  children: NoticeInput["children"];
   support: string[];
 }
 
@@ -42,12 +42,12 @@ export class AggregateStore {
   /** region → weeks with anything. */
   private readonly weeks = new Map<string, Set<string>>();
 
-  /** Add one input; false when its decision was already counted. */
+  /** Add one input; false when its delivery was already counted. */
   apply(input: Input): boolean {
-    if (this.seen.has(input.decisionId)) return false;
-    this.seen.add(input.decisionId);
+    if (this.seen.has(input.deliveryId)) return false;
+    this.seen.add(input.deliveryId);
     if (input.kind === "aggregate") this.add(input);
-    else this.notices.push({ ref: input.decisionId, region: input.region, week: input.week, phase: input.phase, stage: input.stage, families: input.families, children: input.children, support: input.support });
+    else this.notices.push({ ref: input.deliveryId, region: input.region, week: input.week, phase: input.phase, stage: input.stage, families: input.families, children: input.children, support: input.support });
     let w = this.weeks.get(input.region);
     if (!w) this.weeks.set(input.region, (w = new Set()));
     w.add(input.week);

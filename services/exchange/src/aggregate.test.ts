@@ -13,6 +13,8 @@ function strings(value: unknown, out: string[] = []): string[] {
   return out;
 }
 
+const D = { decisionId: "d", deliveryId: "" };
+
 const WITH_AGGREGATES = [
   "customs.border_seizure",
   "mbie.exploitation_complaint",
@@ -29,7 +31,7 @@ describe("aggregate-only views", () => {
 
   it.each(WITH_AGGREGATES)("%s: carry codes and numbers, never a string the event holds", (type) => {
     const event = fullEvent(type);
-    const view = aggregateView(event, "d-1")!;
+    const view = aggregateView(event, { decisionId: "d-1", deliveryId: "" })!;
     const json = JSON.stringify(AggregateView.toJSON(view));
     for (const p of PERSONAL) expect(json).not.toContain(p);
     // Not one free-text value of the event (names, refs, sites, localities, providers…) survives;
@@ -43,18 +45,18 @@ describe("aggregate-only views", () => {
   });
 
   it("counts what each type is about", () => {
-    const seizure = aggregateView(fullEvent("customs.border_seizure"), "d")!;
+    const seizure = aggregateView(fullEvent("customs.border_seizure"), D)!;
     expect(seizure.measures.map((m) => m.measure)).toEqual(["seizures", "grams"]);
     expect(seizure.measures[0]).toMatchObject({ value: 1 });
-    const referral = aggregateView(fullEvent("msd.whanau_support_referral"), "d")!;
+    const referral = aggregateView(fullEvent("msd.whanau_support_referral"), D)!;
     expect(referral.measures.map((m) => m.measure)).toEqual(["referrals", "whanau", "children"]);
-    const wastewater = aggregateView(fullEvent("police.wastewater_indicator"), "d")!;
+    const wastewater = aggregateView(fullEvent("police.wastewater_indicator"), D)!;
     expect(wastewater.week).toBe(fullEvent("police.wastewater_indicator").payload?.$case === "policeWastewaterIndicator" ? (fullEvent("police.wastewater_indicator").payload!.value as { sampleWeek: string }).sampleWeek : "");
   });
 
   it("is null for types without one", () => {
-    expect(aggregateView(fullEvent("police.organised_crime_noting"), "d")).toBeNull();
-    expect(aggregateView(fullEvent("mbie.trafficking_indicator"), "d")).toBeNull();
+    expect(aggregateView(fullEvent("police.organised_crime_noting"), D)).toBeNull();
+    expect(aggregateView(fullEvent("mbie.trafficking_indicator"), D)).toBeNull();
   });
 });
 

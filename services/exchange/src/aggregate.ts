@@ -64,19 +64,22 @@ export function hasAggregateView(event: IntelligenceEvent): boolean {
 let shippedSites: SiteRegistry | undefined;
 
 /**
- * The aggregate-only view of an event for one decision, or null when the event
+ * The aggregate-only view of an event for one delivery, or null when the event
  * type has none. Built field by field from codes and numbers, never by copying
  * and removing, so nothing new in the event can leak into it; a wastewater site
- * only by the registry's name and rule (sites.ts). Pure, given the registry.
+ * only by the registry's name and rule (sites.ts). A partner's view names its
+ * decision; a community tier's names only a random delivery id (the decision id
+ * derives from the event id). Pure, given the registry.
  */
-export function aggregateView(event: IntelligenceEvent, decisionId: string, sites: SiteRegistry = (shippedSites ??= loadSiteRegistry())): AggregateView | null {
+export function aggregateView(event: IntelligenceEvent, ids: { decisionId: string; deliveryId: string }, sites: SiteRegistry = (shippedSites ??= loadSiteRegistry())): AggregateView | null {
   const found = measures(event);
   if (!found) return null;
   const site = found.site ? disclosableSite(sites, found.site, event.region) : "";
   const when = event.occurredAt ?? event.publishedAt;
   const week = found.week ?? (when ? isoWeekOf(when) : "");
   return AggregateView.fromPartial({
-    decisionId,
+    decisionId: ids.decisionId,
+    deliveryId: ids.deliveryId,
     eventType: event.eventType,
     sourceAgency: event.sourceAgency,
     region: event.region,

@@ -145,7 +145,7 @@ describe("planning one record", () => {
     expect(plan.kind === "disseminate" && plan.decisions.every((d) => d.deliveryTopic === "")).toBe(true);
   });
 
-  it("delivers an aggregate-only view as an AggregateView keyed by the decision, in the same plan as its decision", () => {
+  it("delivers a community tier's aggregate-only view as an AggregateView keyed by a random delivery id, in the same plan as its decision", () => {
     const seizure = fullEvent("customs.border_seizure");
     const aggregateOnly: Decide = (input) =>
       input.subscriber_id === "community-eastern"
@@ -155,11 +155,17 @@ describe("planning one record", () => {
     if (plan.kind !== "disseminate") throw new Error("expected dissemination");
     const toCommunity = plan.messages.filter((m) => m.topic === "t.community");
     expect(toCommunity).toHaveLength(1);
-    const decisionId = decisionIdFor(seizure.id, "community-eastern");
-    expect(toCommunity[0]).toMatchObject({ key: decisionId, headers: { "event-type": "aggregate.view", view: "aggregate_only", "decision-id": decisionId } });
+    const decision = plan.decisions.find((d) => d.subscriberId === "community-eastern")!;
+    expect(decision.id).toBe(decisionIdFor(seizure.id, "community-eastern"));
+    const deliveryId = decision.deliveryId;
+    expect(deliveryId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(toCommunity[0]).toMatchObject({ key: deliveryId, headers: { "event-type": "aggregate.view", view: "aggregate_only", "delivery-id": deliveryId } });
+    // Nothing a community reader holds derives from the event: no decision id, no trace.
+    expect(toCommunity[0]!.headers["decision-id"]).toBeUndefined();
+    expect(toCommunity[0]!.headers.traceparent).toBeUndefined();
     const view = AggregateView.decode(toCommunity[0]!.value);
-    expect(view).toMatchObject({ decisionId, eventType: "customs.border_seizure", region: seizure.region });
-    expect(plan.decisions.find((d) => d.subscriberId === "community-eastern")?.deliveryTopic).toBe("t.community");
+    expect(view).toMatchObject({ decisionId: "", deliveryId, eventType: "customs.border_seizure", region: seizure.region });
+    expect(decision.deliveryTopic).toBe("t.community");
   });
 
   it("fails closed when policy evaluation throws", () => {

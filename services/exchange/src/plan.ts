@@ -1,6 +1,7 @@
 import {
   AggregateView,
   DecisionRecord,
+  SupportNotice,
   IntelligenceEvent,
   INTEL_SCHEMA_VERSION,
   AUDIT_SCHEMA_VERSION,
@@ -13,6 +14,7 @@ import type { IHeaders } from "kafkajs";
 import { policyInput } from "./projection.js";
 import { aggregateView } from "./aggregate.js";
 import { applyRedactions } from "./redaction.js";
+import { agreementFor, isCommunityTier, randomDeliveryId, supportNotice, SUPPORT_NOTICE_EVENT_TYPE } from "./notice.js";
 import { agencyName, checkProvenance, type ProvenanceMismatch } from "./provenance.js";
 
 /** A record as read from an agency topic. */
@@ -41,6 +43,7 @@ export type Decide = (input: DecisionInput) => Decision;
 
 /** The event-type header of an aggregate-only view on a subscriber's topic. */
 export const AGGREGATE_VIEW_EVENT_TYPE = "aggregate.view";
+export { SUPPORT_NOTICE_EVENT_TYPE };
 
 /** Reasons a record goes to the dead-letter topic. Stable prefixes; detail follows the colon. */
 export const DLQ_REASONS = {
@@ -156,12 +159,26 @@ export function planRecord(
 
   for (const subscriber of subscribers) {
     const decision = safeDecide(decide, policyInput(event, subscriber.id), ctx.policyRevision);
-    // Raw views go to a subscriber's topic as the event; an aggregate-only view goes
-    // there as an AggregateView (codes and numbers, never the event), or not at all
-    // for an event type that has none.
-    const delivers = decision.allow && (decision.view === "full" || decision.view === "redacted");
     const decisionId = decisionIdFor(event.id, subscriber.id);
-    const aggregate = decision.allow && decision.view === "aggregate_only" ? aggregateView(event, decisionId) : null;
+    // A community tier never receives the event, nor an id derived from it: its
+    // redacted view is a SupportNotice built by allow-list, and each of its outputs
+    // carries a random delivery id that only the decision record links back.
+    const community = isCommunityTier(subscriber.tier);
+    const deliveryId = community && decision.allow && decision.view !== "none" ? randomDeliveryId() : "";
+    const notice =
+      community && decision.allow && decision.view === "redacted"
+        ? supportNotice(event, { deliveryId, agreementId: agreementFor(subscriber, decision, event.eventType)?.id ?? "" })
+        : null;
+    // Partners' raw views go to their topic as the event; an aggregate-only view goes
+    // there as an AggregateView (codes and numbers, never the event), or not at all
+    // for an event type that has none; a community tier's redacted view goes as a
+    // SupportNotice, or not at all for an event type that has none.
+    const delivers = !community && decision.allow && (decision.view === "full" || decision.view === "redacted");
+    const aggregate =
+      decision.allow && decision.view === "aggregate_only"
+        ? aggregateView(event, community ? { decisionId: "", deliveryId } : { decisionId, deliveryId: "" })
+        : null;
+    const communityDelivery = community && (notice !== null || aggregate !== null);
     const record_: DecisionRecord = {
       id: decisionId,
       eventId: event.id,
@@ -176,7 +193,7 @@ export function planRecord(
       legalBasis: decision.allow ? decision.legal_basis : "",
       policyRevision: decision.policy_revision,
       decidedAt: ctx.now,
-      deliveryTopic: delivers || aggregate ? subscriber.delivery_topic : "",
+      deliveryTopic: delivers || aggregate || notice ? subscriber.delivery_topic : "",
       traceId: trace.traceId,
       subjectIds,
       // Set by the audit only (it seals each subject id before appending the decision to its ledger).
@@ -184,6 +201,7 @@ export function planRecord(
       sourceTopic: record.topic,
       sourcePartition: record.partition,
       sourceOffset: record.offset,
+      deliveryId: communityDelivery ? deliveryId : "",
     };
     decisions.push(record_);
 
@@ -203,18 +221,21 @@ export function planRecord(
       if (trace.tracestate) headers[HEADERS.TRACESTATE] = trace.tracestate;
       messages.push({ topic: subscriber.delivery_topic, key: event.id, value: Buffer.from(IntelligenceEvent.encode(view).finish()), headers });
     }
-    if (aggregate) {
+    if (aggregate || notice) {
       const headers: Record<string, string> = {
-        [HEADERS.EVENT_TYPE]: AGGREGATE_VIEW_EVENT_TYPE,
+        [HEADERS.EVENT_TYPE]: notice ? SUPPORT_NOTICE_EVENT_TYPE : AGGREGATE_VIEW_EVENT_TYPE,
         [HEADERS.SCHEMA_VERSION]: INTEL_SCHEMA_VERSION,
         [HEADERS.CONTENT_TYPE]: PROTOBUF_CONTENT_TYPE,
-        [HEADERS.TRACEPARENT]: trace.traceparent,
-        [HEADERS.DECISION_ID]: decisionId,
+        // A community reader gets neither the publisher's trace (shared with the
+        // event's other deliveries) nor the decision id (derived from the event id).
+        ...(community ? { [HEADERS.DELIVERY_ID]: deliveryId } : { [HEADERS.TRACEPARENT]: trace.traceparent, [HEADERS.DECISION_ID]: decisionId }),
         [HEADERS.POLICY_REVISION]: decision.policy_revision,
         [HEADERS.VIEW]: decision.view,
       };
-      // Keyed by the decision id: the event id would link the view back to the record.
-      messages.push({ topic: subscriber.delivery_topic, key: decisionId, value: Buffer.from(AggregateView.encode(aggregate).finish()), headers });
+      // Keyed by the delivery id (community) or the decision id (a partner): the event
+      // id would link the view back to the record.
+      const value = notice ? SupportNotice.encode(notice).finish() : AggregateView.encode(aggregate!).finish();
+      messages.push({ topic: subscriber.delivery_topic, key: community ? deliveryId : decisionId, value: Buffer.from(value), headers });
     }
     messages.push({
       topic: ctx.auditTopic,

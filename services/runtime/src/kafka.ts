@@ -11,6 +11,8 @@ export const HEADERS = {
   TRACEPARENT: "traceparent",
   TRACESTATE: "tracestate",
   DECISION_ID: "decision-id",
+  /** A community output's random per-delivery id (in place of decision-id, which derives from the event id). */
+  DELIVERY_ID: "delivery-id",
   POLICY_REVISION: "policy-revision",
   VIEW: "view",
   DLQ_REASON: "dlq-reason",

@@ -40,8 +40,8 @@ export function sampleInputs(region = "EASTERN", last = SAMPLE_WEEK, seed = 47):
   const r = random(seed);
   const between = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const out: Input[] = [];
-  const agg = (eventType: string, week: string, measures: [string, string, number][]) =>
-    out.push({ kind: "aggregate", decisionId: randomUUID(), eventType, region, week, measures: measures.map(([measure, category, value]) => ({ measure, category, value })) });
+  const agg = (eventType: string, week: string, measures: [string, string, number][], site?: string) =>
+    out.push({ kind: "aggregate", deliveryId: randomUUID(), eventType, region, week, measures: measures.map(([measure, category, value]) => ({ measure, category, value })), ...(site && { site }) });
   for (let i = 25; i >= 0; i--) {
     const week = addWeeks(last, -i);
     for (const [commodity, lo, hi] of [["methamphetamine", 6, 14], ["cocaine", 1, 4], ["mdma", 5, 9], ["precursors", 0, 2]] as const) {
@@ -57,10 +57,12 @@ export function sampleInputs(region = "EASTERN", last = SAMPLE_WEEK, seed = 47):
     }
     // Methamphetamine in wastewater halves after the first 13 weeks (as in Ōpōtiki after Operation Highwater).
     agg("police.wastewater_indicator", week, [["estimated_weekly_grams", "methamphetamine", (i >= 13 ? 1000 : 500) + between(-40, 40)]]);
+    // …and at one named treatment site (a registered site with a large enough catchment).
+    agg("police.wastewater_indicator", week, [["estimated_weekly_grams", "methamphetamine", (i >= 13 ? 400 : 200) + between(-20, 20)]], "Gisborne");
     agg("police.wastewater_indicator", week, [["estimated_weekly_grams", "cocaine", 60 + between(-10, 10)]]);
     agg("police.wastewater_indicator", week, [["estimated_weekly_grams", "mdma", 120 + between(-15, 15)]]);
   }
-  out.push({ kind: "notice", decisionId: randomUUID(), region, week: last, phase: "resolution", stage: "clear", families: 12, children: 47, support: ["whanau_navigation", "addiction_treatment"] });
+  out.push({ kind: "notice", deliveryId: randomUUID(), region, week: last, phase: "resolution", stage: "clear", families: "10_to_19", children: "20_to_49", support: ["whanau_navigation", "addiction_treatment"] });
   return out;
 }
 

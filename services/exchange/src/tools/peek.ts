@@ -9,10 +9,10 @@
  * certificate) and says so when it cannot.
  */
 import { randomUUID } from "node:crypto";
-import { AccessRecord, AggregateView, DecisionRecord, IntelligenceEvent } from "@takitini/proto";
+import { AccessRecord, AggregateView, DecisionRecord, IntelligenceEvent, SupportNotice } from "@takitini/proto";
 import { brokerList, headerValue, HEADERS, kafkaSecurityOptions, silenceKafkajsTimerWarning } from "@takitini/runtime";
 import { Kafka, logLevel } from "kafkajs";
-import { AGGREGATE_VIEW_EVENT_TYPE } from "../plan.js";
+import { AGGREGATE_VIEW_EVENT_TYPE, SUPPORT_NOTICE_EVENT_TYPE } from "../plan.js";
 import { operatorSecurity } from "./local.js";
 
 const topic = process.argv[2];
@@ -51,7 +51,9 @@ await consumer.run({
             ? DecisionRecord.toJSON(DecisionRecord.decode(bytes))
             : type === AGGREGATE_VIEW_EVENT_TYPE
               ? AggregateView.toJSON(AggregateView.decode(bytes))
-              : IntelligenceEvent.toJSON(IntelligenceEvent.decode(bytes));
+              : type === SUPPORT_NOTICE_EVENT_TYPE
+                ? SupportNotice.toJSON(SupportNotice.decode(bytes))
+                : IntelligenceEvent.toJSON(IntelligenceEvent.decode(bytes));
     } catch (err) {
       value = { undecodable: (err as Error).message, bytes: message.value?.toString("base64") };
     }

@@ -1,0 +1,85 @@
+import { declaredFields, descriptorSet, IntelligenceEvent, OperationPhase, type FileDescriptorSet } from "@takitini/proto";
+import { describe, expect, it } from "vitest";
+import { aggregateView } from "./aggregate.js";
+import { FIELD_CLASSIFICATION, OUTPUT_MESSAGES, VIEWS, classificationProblems, type ClassifiedView } from "./classification.js";
+import { EVENT_TYPES, fullEvent, operationUpdate, POLICE_MARKINGS } from "./events.fixture.js";
+import { supportNotice } from "./notice.js";
+
+const PKG = "takitini.intel.v1";
+const set = descriptorSet();
+const declared = declaredFields(set, PKG);
+
+describe("every field of every event message is classified for every view", () => {
+  it("the build's descriptors: nothing unclassified, nothing stale", () => {
+    expect(declared.length).toBeGreaterThan(100);
+    expect(classificationProblems(declared)).toEqual([]);
+  });
+
+  it("covers the envelope, the common messages and every agency's payloads", () => {
+    const messages = new Set(declared.map((d) => d.message).filter((m) => !OUTPUT_MESSAGES.has(m)));
+    expect(new Set(Object.keys(FIELD_CLASSIFICATION))).toEqual(messages);
+    for (const m of ["IntelligenceEvent", "Person", "LegalBasis", "PoliceOperationUpdate", "CustomsBorderSeizure", "MbieTraffickingIndicator", "MsdCommunityResilienceReport"]) expect(messages).toContain(m);
+  });
+
+  it("fails when a field is added to an event message and not classified (a descriptor copy with one more field)", () => {
+    const copy = structuredClone(set) as FileDescriptorSet;
+    const file = copy.file.find((f) => f.package === PKG && f.messageType.some((m) => m.name === "PoliceOperationUpdate"))!;
+    const message = file.messageType.find((m) => m.name === "PoliceOperationUpdate")!;
+    message.field.push({ ...message.field.find((f) => f.name === "summary")!, name: "informant_name", number: 99, jsonName: "informantName" });
+    expect(classificationProblems(declaredFields(copy, PKG))).toEqual(VIEWS.map((v) => `PoliceOperationUpdate.informant_name: not classified for the ${v} view`));
+  });
+
+  it("fails when a new event message is declared and not classified", () => {
+    const copy = structuredClone(set) as FileDescriptorSet;
+    const file = copy.file.find((f) => f.package === PKG && f.messageType.some((m) => m.name === "LegalBasis"))!;
+    file.messageType.push({ ...file.messageType.find((m) => m.name === "LegalBasis")!, name: "Informant" });
+    expect(classificationProblems(declaredFields(copy, PKG))).toContain("Informant.description: not classified for the notice view");
+  });
+
+  it("fails on a field classified for only some views, on 'policy' outside the redacted view, and on a row for a field that is gone", () => {
+    const partial = { ...FIELD_CLASSIFICATION, LegalBasis: { ...FIELD_CLASSIFICATION.LegalBasis, description: { full: "pass", redacted: "pass", aggregate: "never" } } };
+    expect(classificationProblems(declared, partial as never)).toEqual(["LegalBasis.description: not classified for the notice view"]);
+    const policyInNotice = { ...FIELD_CLASSIFICATION, Vehicle: { ...FIELD_CLASSIFICATION.Vehicle, plate: { full: "pass", redacted: "policy", aggregate: "never", notice: "policy" } } };
+    expect(classificationProblems(declared, policyInNotice as never)).toEqual(['Vehicle.plate: "policy" applies to the redacted view only, not notice']);
+    const stale = { ...FIELD_CLASSIFICATION, Vehicle: { ...FIELD_CLASSIFICATION.Vehicle, vin: FIELD_CLASSIFICATION.Vehicle!.plate! } };
+    expect(classificationProblems(declared, stale)).toEqual(["Vehicle.vin: classified, but no event message declares it"]);
+  });
+});
+
+/** The event with every field the view may not carry removed, by the table and the descriptors. */
+function onlyClassified(event: IntelligenceEvent, view: ClassifiedView): IntelligenceEvent {
+  const fields = new Map<string, typeof declared>();
+  for (const d of declared) fields.set(d.message, [...(fields.get(d.message) ?? []), d]);
+  const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+  const keep = (json: Record<string, unknown>, message: string) => {
+    for (const d of fields.get(message) ?? []) {
+      const key = camel(d.field);
+      if (!(key in json)) continue;
+      if (FIELD_CLASSIFICATION[message]![d.field]![view] === "never") delete json[key];
+      else if (d.type.startsWith(`.${PKG}.`) && fields.has(d.type.slice(PKG.length + 2))) {
+        const inner = d.type.slice(PKG.length + 2);
+        for (const v of [json[key]].flat()) keep(v as Record<string, unknown>, inner);
+      }
+    }
+  };
+  const json = IntelligenceEvent.toJSON(event) as Record<string, unknown>;
+  keep(json, "IntelligenceEvent");
+  return IntelligenceEvent.fromJSON(json);
+}
+
+describe("the builders read only what the table lets their view carry", () => {
+  it.each(EVENT_TYPES)("%s: its aggregate view is the same built from the fields classified for aggregate alone", (type) => {
+    const event = fullEvent(type);
+    const ids = { decisionId: "", deliveryId: "d" };
+    expect(aggregateView(onlyClassified(event, "aggregate"), ids)).toEqual(aggregateView(event, ids));
+  });
+
+  it.each([OperationPhase.OPERATION_PHASE_RESOLUTION, OperationPhase.OPERATION_PHASE_CONCLUDED])("an operation update in %s: its notice is the same built from the fields classified for notice alone", (phase) => {
+    const event = operationUpdate(phase, POLICE_MARKINGS);
+    const kept = onlyClassified(event, "notice");
+    // The check is not vacuous: the kept event has lost its free text, subjects and ids.
+    expect([kept.id, kept.operationRef, kept.subjects.length, kept.legalBasis, kept.payload?.$case === "policeOperationUpdate" && kept.payload.value.summary]).toEqual(["", "", 0, undefined, ""]);
+    const ids = { deliveryId: "d", agreementId: "a" };
+    expect(supportNotice(kept, ids)).toEqual(supportNotice(event, ids));
+  });
+});

@@ -1,0 +1,221 @@
+/**
+ * Which field of every event message may reach which view: the classification
+ * the exchange's builders follow, as data. Every field of every message in
+ * proto/takitini/intel/v1 (but the outputs: AggregateView, AggregateMeasure,
+ * SupportNotice) has a row here; `classification.test.ts` walks the build's
+ * protobuf descriptors and fails when a field has none, so a field added to an
+ * event later is a failing test, never a silent pass into a view.
+ *
+ * Views:
+ * - `full` — the event as published (a partner's full agreement);
+ * - `redacted` — the event less the field paths the policy names (`src/redaction.ts`);
+ * - `aggregate` — an AggregateView (`src/aggregate.ts`): codes and numbers;
+ * - `notice` — a community tier's SupportNotice (`src/notice.ts`), by allow-list.
+ *
+ * Passage:
+ * - `pass` — reaches the view as is (for a message-typed field: its own fields are classified on their own rows);
+ * - `policy` — reaches a redacted view unless the agreement's redaction categories remove it (the policy's
+ *   category_paths in policies/sharing/decision.rego: people, addresses, phone_numbers, document_numbers,
+ *   vehicles, victims_and_exploited_workers, children, subjects, narrative, operational_detail);
+ * - `derived` — only a coarsened value reaches it (a timestamp as its ISO week, a count as its band or as a measure);
+ * - `never` — nothing of it reaches the view.
+ */
+
+export const VIEWS = ["full", "redacted", "aggregate", "notice"] as const;
+export type ClassifiedView = (typeof VIEWS)[number];
+export type Passage = "pass" | "policy" | "derived" | "never";
+export type FieldViews = Record<ClassifiedView, Passage>;
+/** message name (in takitini.intel.v1) → proto field name → passage per view. */
+export type FieldClassification = Record<string, Record<string, FieldViews>>;
+
+/** Output messages of the exchange: they are views, not events, and are not classified. */
+export const OUTPUT_MESSAGES: ReadonlySet<string> = new Set(["AggregateView", "AggregateMeasure", "SupportNotice"]);
+
+const row = (full: Passage, redacted: Passage, aggregate: Passage, notice: Passage): FieldViews => ({ full, redacted, aggregate, notice });
+
+/** A code or a routing field every view may carry. */
+const CODE_EVERYWHERE = row("pass", "pass", "pass", "pass");
+/** A partner's field (codes, gradings, quantities) that no community output carries. */
+const PARTNERS_ONLY = row("pass", "pass", "never", "never");
+/** Personal information, an identifier, a reference or free text: removable by the policy's categories, never in a community output. */
+const PERSONAL = row("pass", "policy", "never", "never");
+/** A field an aggregate view counts, exactly as a measure or as its category code. */
+const AGGREGATED = row("pass", "pass", "derived", "never");
+/** Removable by the policy's categories, and counted in aggregate. */
+const PERSONAL_AGGREGATED = row("pass", "policy", "derived", "never");
+
+export const FIELD_CLASSIFICATION: FieldClassification = {
+  IntelligenceEvent: {
+    // An id derived from the native record id (keyed HMAC): community outputs carry a random delivery id instead.
+    id: PARTNERS_ONLY,
+    source_agency: CODE_EVERYWHERE,
+    event_type: CODE_EVERYWHERE,
+    // Only as the ISO week (New Zealand time) of when it happened.
+    occurred_at: row("pass", "pass", "derived", "derived"),
+    published_at: row("pass", "pass", "derived", "derived"),
+    region: CODE_EVERYWHERE,
+    classification: PARTNERS_ONLY,
+    handling: PARTNERS_ONLY,
+    grading: PARTNERS_ONLY,
+    // A notice names the agreement it was released under instead of the event's own legal-basis text.
+    legal_basis: PARTNERS_ONLY,
+    operation_ref: PERSONAL,
+    subjects: PERSONAL,
+    source_record_id: PERSONAL,
+    // Who sent it: for the oversight body's ledger only, never in any view (plan.ts clears it).
+    publisher: row("never", "never", "never", "never"),
+    police_noting: row("pass", "pass", "never", "never"),
+    police_operation_update: row("pass", "pass", "never", "pass"),
+    police_firearms_seizure: row("pass", "pass", "pass", "never"),
+    police_wastewater_indicator: row("pass", "pass", "pass", "never"),
+    customs_border_seizure: row("pass", "pass", "pass", "never"),
+    customs_suspicious_consignment: row("pass", "pass", "never", "never"),
+    mbie_exploitation_complaint: row("pass", "pass", "pass", "never"),
+    mbie_trafficking_indicator: row("pass", "pass", "never", "never"),
+    msd_whanau_support_referral: row("pass", "pass", "pass", "never"),
+    msd_community_resilience_report: row("pass", "pass", "pass", "never"),
+  },
+  Grading: { source_reliability: PARTNERS_ONLY, information_credibility: PARTNERS_ONLY },
+  Handling: { caveats: PARTNERS_ONLY, releasable_to: PARTNERS_ONLY },
+  LegalBasis: { instrument: PARTNERS_ONLY, provision: PARTNERS_ONLY, description: PARTNERS_ONLY },
+  Subject: { person: PERSONAL, organisation: PERSONAL, vehicle: PERSONAL },
+  Person: {
+    // The pseudonymous id the oversight body answers "who has seen this person" by.
+    subject_id: PERSONAL,
+    full_name: PERSONAL,
+    aliases: PERSONAL,
+    date_of_birth: PERSONAL,
+    address: PERSONAL,
+    phone_numbers: PERSONAL,
+    documents: PERSONAL,
+    role: PERSONAL,
+    is_minor: PERSONAL,
+  },
+  IdentityDocument: { kind: PERSONAL, number: PERSONAL, issuing_country: PERSONAL },
+  Organisation: { subject_id: PERSONAL, name: PERSONAL, kind: PERSONAL, registration_number: PERSONAL },
+  Vehicle: { subject_id: PERSONAL, plate: PERSONAL, make: PERSONAL, model: PERSONAL, colour: PERSONAL },
+  PoliceOrganisedCrimeNoting: {
+    group_name: PERSONAL,
+    activity: PARTNERS_ONLY,
+    commodities: PARTNERS_ONLY,
+    summary: PERSONAL,
+    reporting_unit: PERSONAL,
+    locality: PERSONAL,
+  },
+  PoliceOperationUpdate: {
+    code_name: PERSONAL,
+    phase: row("pass", "pass", "never", "pass"),
+    clear_hold_build: row("pass", "pass", "never", "pass"),
+    target_group: PERSONAL,
+    arrests: PERSONAL,
+    charges: PERSONAL,
+    // Only as a CountBand (notice.ts COUNT_BANDS): never the exact number.
+    families_affected: row("pass", "pass", "never", "derived"),
+    children_affected: row("pass", "pass", "never", "derived"),
+    support_needed: row("pass", "pass", "never", "pass"),
+    summary: PERSONAL,
+    localities: PERSONAL,
+  },
+  PoliceFirearmsSeizure: {
+    firearms_count: AGGREGATED,
+    firearm_types: PARTNERS_ONLY,
+    ammunition_rounds: PARTNERS_ONLY,
+    locality: PERSONAL,
+    linked_group: PERSONAL,
+    under_warrant: PARTNERS_ONLY,
+  },
+  PoliceWastewaterIndicator: {
+    // A treatment site is a place, not a person: an aggregate names it only as the site registry
+    // allows (registered, in the event's district, catchment large enough; sites.ts), by the registry's spelling.
+    site: AGGREGATED,
+    drug: AGGREGATED,
+    sample_week: row("pass", "pass", "pass", "never"),
+    estimated_weekly_grams: AGGREGATED,
+    population_served: PARTNERS_ONLY,
+  },
+  CustomsBorderSeizure: {
+    commodity: AGGREGATED,
+    weight_grams: AGGREGATED,
+    units: PARTNERS_ONLY,
+    port_of_entry: PARTNERS_ONLY,
+    origin_country: PARTNERS_ONLY,
+    concealment: PARTNERS_ONLY,
+    consignee_subject_id: PERSONAL,
+    case_ref: PERSONAL,
+  },
+  CustomsSuspiciousConsignmentAlert: {
+    consignment_ref: PERSONAL,
+    indicators: PARTNERS_ONLY,
+    risk_score: PARTNERS_ONLY,
+    port_of_entry: PARTNERS_ONLY,
+    expected_arrival: PARTNERS_ONLY,
+    suspected_commodity: PARTNERS_ONLY,
+    origin_country: PARTNERS_ONLY,
+    consignee_subject_id: PERSONAL,
+  },
+  MbieMigrantExploitationComplaint: {
+    complaint_ref: PERSONAL,
+    industry: AGGREGATED,
+    indicators: PARTNERS_ONLY,
+    job_fee_location: PARTNERS_ONLY,
+    job_fee_nzd: PARTNERS_ONLY,
+    workers_affected: AGGREGATED,
+    employer_subject_id: PERSONAL,
+    locality: PERSONAL,
+  },
+  MbieTraffickingIndicator: {
+    case_ref: PERSONAL,
+    indicators: PARTNERS_ONLY,
+    visa_category: PARTNERS_ONLY,
+    persons_affected: PARTNERS_ONLY,
+    industry: PARTNERS_ONLY,
+    related_complaint_ref: PERSONAL,
+  },
+  MsdWhanauSupportReferral: {
+    referral_batch_ref: PERSONAL,
+    service: AGGREGATED,
+    whanau_count: AGGREGATED,
+    children_count: AGGREGATED,
+    referral_week: row("pass", "pass", "pass", "never"),
+    provider: PERSONAL,
+  },
+  ServiceDelivered: { service: AGGREGATED, people_served: AGGREGATED, sessions: AGGREGATED },
+  MsdCommunityResilienceReport: {
+    programme: PARTNERS_ONLY,
+    provider: PARTNERS_ONLY,
+    period_start: PARTNERS_ONLY,
+    period_end: PARTNERS_ONLY,
+    funding_cents: AGGREGATED,
+    services: row("pass", "pass", "pass", "never"),
+  },
+};
+
+/** A field as the descriptors declare it (see @takitini/proto's declaredFields). */
+export interface Declared {
+  message: string;
+  field: string;
+}
+
+/**
+ * What is wrong with a classification against the declared fields: every
+ * declared field of an event message without a passage for every view, and
+ * every row naming a field no message declares. Empty when complete. Pure.
+ */
+export function classificationProblems(declared: readonly Declared[], table: FieldClassification = FIELD_CLASSIFICATION): string[] {
+  const problems: string[] = [];
+  const known = new Set<string>();
+  for (const { message, field } of declared) {
+    if (OUTPUT_MESSAGES.has(message)) continue;
+    known.add(`${message}.${field}`);
+    const views = table[message]?.[field];
+    for (const view of VIEWS) {
+      const passage = views?.[view];
+      if (passage !== "pass" && passage !== "policy" && passage !== "derived" && passage !== "never") problems.push(`${message}.${field}: not classified for the ${view} view`);
+      else if (passage === "policy" && view !== "redacted") problems.push(`${message}.${field}: "policy" applies to the redacted view only, not ${view}`);
+    }
+  }
+  for (const [message, fields] of Object.entries(table)) {
+    for (const field of Object.keys(fields)) if (!known.has(`${message}.${field}`)) problems.push(`${message}.${field}: classified, but no event message declares it`);
+  }
+  return problems;
+}
