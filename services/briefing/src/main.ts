@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import nodemailer from "nodemailer";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseRegistry, SUBSCRIBERS_FILE } from "@takitini/policies";
@@ -7,9 +8,12 @@ import { accessMessage } from "./access.js";
 import { buildApp } from "./app.js";
 import { audiencesFrom } from "./audiences.js";
 import { leaderAccounts, leaderCheck, type LeaderAccount } from "./auth.js";
-import { leaderAccountsFile, readConfig, signInSettings } from "./config.js";
+import { leaderAccountsFile, readConfig, signInSettings, smtpSettings } from "./config.js";
 import { CommunityFeed, feedGroupId } from "./feed.js";
+import { Mailer } from "./mailer.js";
 import { DigestPublisher } from "./publisher.js";
+import { recipientsFrom } from "./subscriptions.js";
+import { registerUnsubscribe } from "./unsubscribe.js";
 
 const config = readConfig();
 // The pages' certificate (HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE): read now, or refuse to start naming the variable.
@@ -67,6 +71,36 @@ const digests = new DigestPublisher(kafka, {
   ...recovery,
 });
 
+// The digest by email to subscribed leaders (SMTP_HOST set): each (digest, recipient) once, claimed on the mail topic.
+const smtp = smtpSettings(config, (path) => readFileSync(path, "utf8"));
+const mailSecret = config.BRIEFING_MAIL_SECRET_FILE !== undefined ? readFileSync(config.BRIEFING_MAIL_SECRET_FILE) : undefined;
+if (mailSecret && mailSecret.length < 32) throw new Error("BRIEFING_MAIL_SECRET_FILE must hold at least 32 bytes");
+if (smtp?.ignoreTLS) logger.warn({ code: "SMTP_PLAINTEXT" }, "SMTP_TLS=none: digest emails go to the SMTP server unencrypted; use it for a local relay or a test server only");
+const mailer =
+  smtp && mailSecret
+    ? new Mailer(kafka, {
+        mailTopic: config.BRIEFING_MAIL_TOPIC,
+        digestTopic: config.DIGEST_TOPIC,
+        accessTopic: config.ACCESS_TOPIC,
+        groupId: config.GROUP_ID,
+        instanceId: config.INSTANCE_ID,
+        recipients: () => recipientsFrom(accountsFile?.accounts.list ?? [], mailSecret, new Date()),
+        transport: nodemailer.createTransport(smtp),
+        secret: mailSecret,
+        from: config.SMTP_FROM!,
+        publicUrl: config.BRIEFING_PUBLIC_URL!,
+        intervalMs: config.BRIEFING_MAIL_INTERVAL_MS,
+        leaseMs: config.BRIEFING_MAIL_CLAIM_LEASE_MS,
+        maxAttempts: config.BRIEFING_MAIL_MAX_ATTEMPTS,
+        lookback: config.BRIEFING_MAIL_LOOKBACK,
+        tokenDays: config.BRIEFING_UNSUBSCRIBE_TOKEN_DAYS,
+        logger,
+        metrics,
+        startedAt,
+        ...recovery,
+      })
+    : undefined;
+
 // Leaders' requests refused for their credential: counted per window, summaries to the refusals topic (never blocking a request).
 const refusals = new RefusalReporter(kafka, {
   topic: config.REFUSAL_TOPIC,
@@ -86,6 +120,7 @@ const http = buildApp({
     { name: "community-aggregates", check: () => feed.isReady() },
     { name: "audit-producer", check: () => auditConnected },
     { name: "digest-publisher", check: () => digests.isReady() },
+    ...(mailer ? [{ name: "mailer", check: () => mailer.isReady() }] : []),
   ],
   audiences,
   store: (id) => feed.store(id),
@@ -101,6 +136,8 @@ const http = buildApp({
   refusals,
 });
 
+if (mailer) registerUnsubscribe(http.app, { secret: mailSecret!, unsubscribe: (claim) => mailer.unsubscribe(claim) });
+
 const shutdown = installShutdown(
   logger,
   [
@@ -109,6 +146,7 @@ const shutdown = installShutdown(
     // The open window's summary, once the door is shut.
     { name: "refusals", run: () => refusals.close() },
     { name: "digests", run: () => digests.stop() },
+    { name: "mailer", run: async () => mailer?.stop() },
     { name: "feed", run: () => feed.stop() },
     { name: "audit-producer", run: () => auditProducer.disconnect() },
   ],
@@ -120,6 +158,7 @@ logger.info({ url, adminUrl, tls: tls !== undefined, leaders: [...audiences.lead
 // Neither throws for the broker's sake: consumers that cannot start are retried with backoff.
 await feed.start();
 await digests.start();
+await mailer?.start();
 // The access producer connects on its own; kafkajs reconnects it on the next send after a broker restart.
 void (async () => {
   for (let attempt = 0; !auditConnected; attempt++) {
