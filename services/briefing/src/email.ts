@@ -79,17 +79,20 @@ function sectionHtml(s: Section): string {
   return parts.join("");
 }
 
+/** The briefing as plain text, section by section (the email's body, and each Atom entry's content). */
+export function briefingText(b: Briefing): string[] {
+  return [`${b.period.from} to ${b.period.to}`, "", DISCLOSURE_NOTE, "", ...b.sections.flatMap((s) => [...sectionText(s), ""])];
+}
+
+const DISCLOSURE_NOTE = "Figures are disclosure-controlled: “s” marks a number withheld to protect people’s privacy, and the others are rounded.";
+
 export function digestEmail(i: DigestEmailInput): DigestEmail {
   const b = i.briefing;
   const subject = `Community leaders’ briefing: ${b.region.name}, ${b.period.label}`;
-  const note = "Figures are disclosure-controlled: “s” marks a number withheld to protect people’s privacy, and the others are rounded.";
+  const note = DISCLOSURE_NOTE;
   const text = [
     subject,
-    `${b.period.from} to ${b.period.to}`,
-    "",
-    note,
-    "",
-    ...b.sections.flatMap((s) => [...sectionText(s), ""]),
+    ...briefingText(b),
     `Read it online (sign in first): ${i.pageUrl}`,
     "",
     `You receive this weekly digest as a community leader for ${b.region.name}. To stop receiving it: ${i.unsubscribeUrl}`,

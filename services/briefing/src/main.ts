@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import nodemailer from "nodemailer";
+import type { AccessRecord } from "@takitini/proto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseRegistry, SUBSCRIBERS_FILE } from "@takitini/policies";
@@ -10,6 +11,7 @@ import { audiencesFrom } from "./audiences.js";
 import { leaderAccounts, leaderCheck, type LeaderAccount } from "./auth.js";
 import { leaderAccountsFile, readConfig, signInSettings, smtpSettings } from "./config.js";
 import { CommunityFeed, feedGroupId } from "./feed.js";
+import { registerFeeds } from "./feeds.js";
 import { Mailer } from "./mailer.js";
 import { DigestPublisher } from "./publisher.js";
 import { recipientsFrom } from "./subscriptions.js";
@@ -113,6 +115,10 @@ const refusals = new RefusalReporter(kafka, {
   metrics,
 }).start();
 
+// Every briefing view (page, JSON, feed) is written to the access topic (acks = all) before it is handed over.
+const recordAccess = async (record: AccessRecord) => {
+  await auditProducer.send({ topic: config.ACCESS_TOPIC, acks: -1, messages: [accessMessage(record)] });
+};
 const http = buildApp({
   logger,
   metrics,
@@ -130,13 +136,24 @@ const http = buildApp({
   cookieSecure: config.BRIEFING_COOKIE_SECURE,
   ...(tls ? { tls } : {}),
   rateLimit: rateLimitSettings(config),
-  recordAccess: async (record) => {
-    await auditProducer.send({ topic: config.ACCESS_TOPIC, acks: -1, messages: [accessMessage(record)] });
-  },
+  recordAccess,
   refusals,
 });
 
 if (mailer) registerUnsubscribe(http.app, { secret: mailSecret!, unsubscribe: (claim) => mailer.unsubscribe(claim) });
+// Atom feeds: the public tier's open; leaders' (BRIEFING_MAIL_SECRET_FILE set) opened by a feed key.
+registerFeeds(http.app, {
+  audiences,
+  store: (id) => feed.store(id),
+  caughtUp: () => feed.caughtUp(),
+  secret,
+  feedSecret: mailSecret,
+  accounts: () => accountsFile?.accounts.list ?? [],
+  gate,
+  recordAccess,
+  publicUrl: config.BRIEFING_PUBLIC_URL,
+  logger,
+});
 
 const shutdown = installShutdown(
   logger,

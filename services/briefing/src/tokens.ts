@@ -57,3 +57,25 @@ export function verifyUnsubscribe(secret: Uint8Array, token: unknown, now: Date)
   if (expiresAt.getTime() <= now.getTime()) return { ok: false, code: "UNSUBSCRIBE_TOKEN_EXPIRED" };
   return { ok: true, claim: { subscriber: m[1]!, recipient: m[2]!, expiresAt } };
 }
+
+/**
+ * A leader's feed key, for a feed reader (which cannot sign in): an HMAC of
+ * the account's name and its credential's hash, so rotating the account's
+ * token (or removing the account) ends the key too; it opens the account's
+ * feeds and nothing else. `fk1.` + 43 base64url characters.
+ */
+export function feedKey(secret: Uint8Array, account: { name: string; credential: string }): string {
+  return `fk1.${mac(secret, "feed", `${account.name}\0${account.credential}`).toString("base64url")}`;
+}
+
+/** The account a feed key belongs to (every account compared in constant time), if any. */
+export function accountOfFeedKey<A extends { name: string; credential: string }>(secret: Uint8Array, accounts: readonly A[], key: string | undefined): A | undefined {
+  if (key === undefined || !/^fk1\.[A-Za-z0-9_-]{43}$/.test(key)) return undefined;
+  const given = Buffer.from(key);
+  let found: A | undefined;
+  for (const a of accounts) {
+    const expected = Buffer.from(feedKey(secret, a));
+    if (expected.length === given.length && timingSafeEqual(expected, given)) found = a;
+  }
+  return found;
+}
