@@ -18,8 +18,8 @@ import { AccessRecord } from "@takitini/proto";
 import { Counter, createLogger, createMetricsRegistry } from "@takitini/runtime";
 import { simpleParser, type ParsedMail } from "mailparser";
 import nodemailer from "nodemailer";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { headersOf, listUnsubscribe, localSmtp, type LocalSmtp } from "../../../test/mail/smtp.ts";
 import { readUntil, restartableBroker, until, type RestartableBroker } from "../../../test/recovery/broker.ts";
 import { leaderGateWithTokens } from "./accounts.fixture.js";
 import { briefingAppForTests } from "./app.fixture.js";
@@ -34,35 +34,25 @@ const recovery = { backoff: { baseMs: 300, maxMs: 3000 }, stallMs: 8000, stopTim
 const LEASE_MS = 60_000;
 
 let broker: RestartableBroker;
-let smtp: SMTPServer;
+let smtp: LocalSmtp;
 let smtpPort: number;
+/** What the SMTP server received, parsed. */
 const received: { envelopeTo: string[]; mail: ParsedMail; raw: string }[] = [];
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (c: Buffer) => chunks.push(c));
-      stream.on("end", () => {
-        const raw = Buffer.concat(chunks).toString("utf8");
-        void simpleParser(raw).then((mail) => {
-          received.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address), mail, raw });
-          callback();
-        }, callback);
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", () => resolve()));
-  smtpPort = (smtp.server.address() as { port: number }).port;
+  smtp = await localSmtp();
+  smtpPort = smtp.port;
   broker = await restartableBroker("briefing-mail", logger);
 }, 180_000);
 afterAll(async () => {
-  await new Promise<void>((resolve) => smtp?.close(() => resolve()));
+  await smtp?.close();
   await broker?.close();
 }, 120_000);
+
+/** Parse what arrived since the last call. */
+async function parseReceived(): Promise<void> {
+  for (const m of smtp.received.slice(received.length)) received.push({ envelopeTo: m.to, mail: await simpleParser(m.raw), raw: m.raw });
+}
 
 async function topics(t: { digest: string; access: string; mail: string }): Promise<void> {
   const admin = broker.kafka("admin").admin();
@@ -135,6 +125,8 @@ describe("the weekly digest by email", () => {
       return { mailer: m, metrics };
     };
     const to = (address: string) => received.filter((r) => r.envelopeTo.includes(address));
+    /** Wait until `cond` holds of what arrived (parsed). */
+    const arrived = (cond: () => boolean, what: string) => until(async () => (await parseReceived(), cond()), 30_000, what);
     const sentCount = async (metrics: ReturnType<typeof createMetricsRegistry>) => (await metrics.getSingleMetric("briefing_emails_sent_total")!.get()).values.reduce((s, v) => s + v.value, 0);
 
     try {
@@ -148,7 +140,7 @@ describe("the weekly digest by email", () => {
       await a.mailer.start();
       await until(() => a.mailer.isReady(), 60_000, "the mail index loaded");
       await a.mailer.tick();
-      await until(() => to("rangi@example.org").length >= 1 && to("aroha@example.org").length >= 1, 30_000, "both Eastern leaders' emails received");
+      await arrived(() => to("rangi@example.org").length >= 1 && to("aroha@example.org").length >= 1, "both Eastern leaders' emails received");
       expect(await sentCount(a.metrics)).toBe(2);
       const rangi = to("rangi@example.org")[0]!.mail;
       const rid = recipientId(MAIL_SECRET, "rangi@example.org");
@@ -156,10 +148,9 @@ describe("the weekly digest by email", () => {
       expect(rangi.messageId).toBe(messageId(MAIL_SECRET, w48.key, rid, "takitini.example"));
       expect(rangi.text).toContain("Figures are disclosure-controlled");
       expect(rangi.html).toContain("<table");
-      // The headers as sent (unfolded).
-      const head = to("rangi@example.org")[0]!.raw.split(/\r?\n\r?\n/)[0]!.replace(/\r?\n(?=[ \t])/g, "");
-      expect(head).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r?$/m);
-      const unsubscribeUrl = /^List-Unsubscribe:\s*<([^>]+)>\r?$/m.exec(head)![1]!;
+      // The headers as sent.
+      expect(headersOf(to("rangi@example.org")[0]!.raw)).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r?$/m);
+      const unsubscribeUrl = listUnsubscribe(to("rangi@example.org")[0]!.raw)!;
       expect(unsubscribeUrl.startsWith(`${publicUrl}/unsubscribe?token=u1.community-eastern.${rid}.`)).toBe(true);
       expect(rangi.text).toContain(unsubscribeUrl);
       expect(received.filter((r) => r.envelopeTo.includes("north@example.org"))).toEqual([]);
@@ -173,6 +164,7 @@ describe("the weekly digest by email", () => {
       await until(() => a2.mailer.isReady() && b.mailer.isReady(), 60_000, "both indexes loaded");
       for (let i = 0; i < 3; i++) await Promise.all([a2.mailer.tick(), b.mailer.tick()]);
       await new Promise((r) => setTimeout(r, 2000));
+      await parseReceived();
       expect(received).toHaveLength(2);
       expect((await sentCount(a2.metrics)) + (await sentCount(b.metrics))).toBe(0);
 
@@ -182,11 +174,13 @@ describe("the weekly digest by email", () => {
       await produce(t.mail, [{ key: deliveryKey(w48.key, hemi), value: deliveryValue({ state: "claimed", at: now.getTime() - 1000, attempt: 1 }) }]);
       await until(() => a2.mailer.index.deliveries.has(deliveryKey(w48.key, hemi)) && b.mailer.index.deliveries.has(deliveryKey(w48.key, hemi)), 30_000, "the dead instance's claim indexed");
       await Promise.all([a2.mailer.tick(), b.mailer.tick()]);
+      await parseReceived();
       expect(to("hemi@example.org")).toHaveLength(0);
       now = new Date(now.getTime() + LEASE_MS);
       for (let i = 0; i < 3; i++) await Promise.all([a2.mailer.tick(), b.mailer.tick()]);
-      await until(() => to("hemi@example.org").length >= 1, 30_000, "the claimed email sent after the lease");
+      await arrived(() => to("hemi@example.org").length >= 1, "the claimed email sent after the lease");
       await new Promise((r) => setTimeout(r, 1000));
+      await parseReceived();
       expect(to("hemi@example.org")).toHaveLength(1);
       expect(to("hemi@example.org")[0]!.mail.messageId).toBe(messageId(MAIL_SECRET, w48.key, hemi, "takitini.example"));
 
@@ -206,8 +200,9 @@ describe("the weekly digest by email", () => {
       now = new Date("2026-12-10T12:00:00Z");
       await until(() => [...a2.mailer.index.digests.keys()].includes(w49.key) && [...b.mailer.index.digests.keys()].includes(w49.key), 30_000, "W49 indexed");
       for (let i = 0; i < 3; i++) await Promise.all([a2.mailer.tick(), b.mailer.tick()]);
-      await until(() => to("aroha@example.org").length >= 2 && to("hemi@example.org").length >= 2, 30_000, "W49 to Aroha and Hemi");
+      await arrived(() => to("aroha@example.org").length >= 2 && to("hemi@example.org").length >= 2, "W49 to Aroha and Hemi");
       await new Promise((r) => setTimeout(r, 1000));
+      await parseReceived();
       expect(to("aroha@example.org")).toHaveLength(2);
       expect(to("hemi@example.org")).toHaveLength(2);
       expect(to("rangi@example.org")).toHaveLength(1);
