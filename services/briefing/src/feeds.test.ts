@@ -28,6 +28,7 @@ function harness(o: { disabled?: boolean } = {}) {
     accounts: () => list.map((a) => ({ ...a, disabled: o.disabled ?? false })),
     gate,
     recordAccess: async (r) => void h.records.push(r),
+    refusals: { unauthenticated: (n) => void h.refusals.push(n) },
     publicUrl: "https://briefings.example",
     logger: createLogger("t", "silent"),
     now: () => NOW,
@@ -61,7 +62,7 @@ describe("Atom feeds of briefings", () => {
   });
 
   it("a leader's feed needs their feed key: none, a forged one, or a disabled account's is 401 with a Basic challenge, and nothing is served or recorded", async () => {
-    const { app, records, key } = harness();
+    const { app, records, refusals, key } = harness();
     const forged = feedKey(Buffer.from("someone else's secret, 32 bytes or more"), { name: "x", credential: "y" });
     for (const headers of [{}, basic(forged), { authorization: `Bearer ${forged}` }, { authorization: `Bearer ${TOKEN}` }, basic(key.slice(0, -1))]) {
       const res = await app.inject({ url: "/briefings/eastern/feed.atom", headers });
@@ -72,6 +73,9 @@ describe("Atom feeds of briefings", () => {
     // Auth is attached to the route, whatever the spelling of the path.
     expect((await app.inject({ url: "/briefings/%65astern/feed.atom" })).statusCode).toBe(401);
     expect(records).toEqual([]);
+    // Counted in the refusal window by route pattern, never the URL or the key.
+    expect(refusals).toHaveLength(6);
+    expect(new Set(refusals.map((r) => `${r.door} ${r.code} ${r.route}`))).toEqual(new Set(["http UNAUTHENTICATED /briefings/:region/feed.atom"]));
     const disabled = harness({ disabled: true });
     expect((await disabled.app.inject({ url: "/briefings/eastern/feed.atom", headers: basic(key) })).statusCode).toBe(401);
   });

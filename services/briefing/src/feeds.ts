@@ -1,4 +1,4 @@
-import { bearer, cookie, type Logger } from "@takitini/runtime";
+import { bearer, cookie, UNMATCHED_ROUTE, type Logger, type RefusalNote } from "@takitini/runtime";
 import type { AccessRecord } from "@takitini/proto";
 import { ServiceError } from "@takitini/runtime";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -25,7 +25,8 @@ import { accountOfFeedKey, feedKey } from "./tokens.js";
  *   `Authorization: Bearer <key>` or as the password of HTTP Basic
  *   (`https://feed:<key>@host/briefings/eastern/feed.atom`) — never in the URL,
  *   which is logged. 401 with a Basic challenge without a key that opens an
- *   account (removed, disabled, expired or rotated accounts' keys open nothing);
+ *   account (removed, disabled, expired or rotated accounts' keys open nothing),
+ *   counted in the refusal window like the pages' refusals;
  *   403 REGION_OUT_OF_SCOPE (audited) for another region;
  * - `GET /v1/feeds`: the signed-in leader's feed key and feed URLs.
  * Every feed served is audited first (channel briefing.feed), like a page.
@@ -46,6 +47,8 @@ export interface FeedDeps {
   accounts: () => readonly LeaderAccount[];
   gate: LeaderGate;
   recordAccess: (record: AccessRecord) => Promise<void>;
+  /** Where a leader feed refused for want of a key is counted (the refusal window), never an access record each. */
+  refusals?: { unauthenticated(n: RefusalNote): void } | undefined;
   /** Base of the absolute links in a feed (BRIEFING_PUBLIC_URL); else the request's own origin. */
   publicUrl?: string | undefined;
   logger: Logger;
@@ -146,6 +149,7 @@ export function registerFeeds(app: FastifyInstance, deps: FeedDeps): void {
       const account = accountOfFeedKey(feedSecret, live, feedKeyOf(req.headers.authorization));
       const audience = account && deps.audiences.leaders.get(account.subscriber);
       if (!account || !audience) {
+        deps.refusals?.unauthenticated({ door: "http", code: "UNAUTHENTICATED", route: req.routeOptions.url ?? UNMATCHED_ROUTE, address: req.ip });
         reply.header("www-authenticate", 'Basic realm="Takitini briefing feeds", charset="UTF-8"');
         throw errors.UNAUTHENTICATED([{ path: "authorization", code: "feed_key_required", message: "give your feed key (GET /v1/feeds when signed in) as the Basic password or a bearer" }]);
       }

@@ -152,6 +152,7 @@ registerFeeds(http.app, {
   gate,
   recordAccess,
   publicUrl: config.BRIEFING_PUBLIC_URL,
+  refusals,
   logger,
 });
 
