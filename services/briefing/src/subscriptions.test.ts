@@ -1,4 +1,6 @@
+import { parseAccounts } from "@takitini/runtime";
 import { describe, expect, it } from "vitest";
+import { leaderAccounts } from "./auth.js";
 import { easternDigest, leader, MAIL_SECRET } from "./mail.fixture.js";
 import { deliveryKey, deliveryValue, dueMails, MailIndex, mailingSince, recipientsFrom, unsubscribeKey, unsubscribeValue } from "./subscriptions.js";
 import { recipientId } from "./tokens.js";
@@ -19,6 +21,14 @@ function indexWith(...weeks: string[]): MailIndex {
 const rangi = recipientsFrom([leader("Rangi Parata", { email: "rangi@example.org" })], MAIL_SECRET, NOW);
 
 describe("recipients", () => {
+  it("come from the leader accounts file's optional email, checked as an address", () => {
+    const entry = { name: "Rangi Parata", role: "leader", subscriber: "community-eastern", credential: `scrypt$32768$8$1$${"A".repeat(22)}$${"B".repeat(43)}`, expires_at: "2030-01-01T00:00:00Z" };
+    const parsed = parseAccounts(JSON.stringify({ accounts: [{ ...entry, email: "rangi@example.org" }, { ...entry, name: "Aroha", credential: entry.credential.replace("B".repeat(43), "C".repeat(43)) }] }), "f", leaderAccounts).accounts;
+    expect(parsed.map((a) => a.email)).toEqual(["rangi@example.org", undefined]);
+    expect(() => parseAccounts(JSON.stringify({ accounts: [{ ...entry, email: "not an address" }] }), "f", leaderAccounts)).toThrow(/accounts\[0\]\.email/);
+  });
+
+
   it("are the live accounts with an address, each by its keyed id", () => {
     const accounts = [
       leader("Rangi Parata", { email: "Rangi@example.org" }),
