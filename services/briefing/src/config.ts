@@ -130,7 +130,9 @@ export const configSchema = baseConfig.extend({
   BRIEFING_MAIL_LOOKBACK: z.coerce.number().int().min(1).max(8).default(1),
   /** A claim younger than this is a send in progress; older, its sender died and the email is sent again (same Message-ID). */
   BRIEFING_MAIL_CLAIM_LEASE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(600_000),
-  BRIEFING_MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+  /** Sends of one email before it is given up; after failed attempt n the next waits BRIEFING_MAIL_RETRY_BASE_MS × 2^(n−1), at most 6 h. */
+  BRIEFING_MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
+  BRIEFING_MAIL_RETRY_BASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   /** How long an unsubscribe link stays valid after its email was sent. */
   BRIEFING_UNSUBSCRIBE_TOKEN_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
 }).superRefine((c, ctx) => {

@@ -11,7 +11,9 @@
  *   sent again once its lease has passed (at least once, same Message-ID),
  *   and not before;
  * - the unsubscribe link (one-click POST, through the HTTP door) stops the next
- *   week's digest for that leader only; a forged token is refused.
+ *   week's digest for that leader only; a forged token is refused;
+ * - the SMTP server unreachable: each email recorded failed, then sent once
+ *   after the retry delay.
  */
 import { randomBytes } from "node:crypto";
 import { AccessRecord } from "@takitini/proto";
@@ -113,6 +115,7 @@ describe("the weekly digest by email", () => {
         intervalMs: 3_600_000,
         leaseMs: LEASE_MS,
         maxAttempts: 3,
+        retryBaseMs: 60_000,
         lookback: 1,
         tokenDays: 180,
         logger: logger.child({ instance: name }),
@@ -207,16 +210,42 @@ describe("the weekly digest by email", () => {
       expect(to("hemi@example.org")).toHaveLength(2);
       expect(to("rangi@example.org")).toHaveLength(1);
       expect(received).toHaveLength(5);
+
+      // 6. The SMTP server unreachable: each email recorded failed (counted), then sent once at a later run after the retry delay.
+      await Promise.all([a2.mailer.stop(), b.mailer.stop()]);
+      const w50 = easternDigest("2026-W50");
+      await produce(t.digest, [w50]);
+      now = new Date("2026-12-17T12:00:00Z");
+      const down = instance(`down-${id}`, nodemailer.createTransport({ host: "127.0.0.1", port: 1, secure: false, ignoreTLS: true, connectionTimeout: 2000 }));
+      await down.mailer.start();
+      await until(() => down.mailer.isReady() && [...down.mailer.index.digests.keys()].includes(w50.key), 60_000, "W50 indexed");
+      await down.mailer.tick();
+      const failed = async () => (await down.metrics.getSingleMetric("briefing_emails_failed_total")!.get()).values.reduce((n, v) => n + v.value, 0);
+      expect(await failed()).toBe(2);
+      expect([...down.mailer.index.deliveries.values()].filter((d) => d.state === "failed" && d.attempt === 1)).toHaveLength(2);
+      await down.mailer.stop();
+      const up = instance(`up-${id}`);
+      await up.mailer.start();
+      await until(() => up.mailer.isReady(), 60_000, "the index loaded");
+      await up.mailer.tick();
+      await parseReceived();
+      expect(received).toHaveLength(5); // within the retry delay: nothing yet
+      now = new Date(now.getTime() + 60_000);
+      await up.mailer.tick();
+      await arrived(() => to("aroha@example.org").length >= 3 && to("hemi@example.org").length >= 3, "W50 after the retry delay");
+      await new Promise((r) => setTimeout(r, 1000));
+      await parseReceived();
+      expect(received).toHaveLength(7);
     } finally {
       await Promise.all(mailers.map((m) => m.stop()));
       await app.close();
     }
 
-    // One access record per email sent (5), naming the account, channel briefing.email.
-    const access = await readUntil(broker.kafka("reader"), t.access, (m) => AccessRecord.decode(m.value!), (all) => all.length >= 5, 60_000);
-    expect(access).toHaveLength(5);
-    expect(access.map((r) => r.channel)).toEqual(Array(5).fill("briefing.email"));
-    expect(access.map((r) => r.accountName).sort()).toEqual(["Aroha Ngata", "Aroha Ngata", "Hemi Walker", "Hemi Walker", "Rangi Parata"]);
+    // One access record per claimed send (5 sent at once, 2 failed, the same 2 sent on retry), naming the account, channel briefing.email.
+    const access = await readUntil(broker.kafka("reader"), t.access, (m) => AccessRecord.decode(m.value!), (all) => all.length >= 9, 60_000);
+    expect(access).toHaveLength(9);
+    expect(access.map((r) => r.channel)).toEqual(Array(9).fill("briefing.email"));
+    expect(access.map((r) => r.accountName).sort()).toEqual(["Aroha Ngata", "Aroha Ngata", "Aroha Ngata", "Aroha Ngata", "Hemi Walker", "Hemi Walker", "Hemi Walker", "Hemi Walker", "Rangi Parata"]);
     // The mail topic holds keyed ids: no address, no name.
     const mail = await readUntil(broker.kafka("reader"), t.mail, (m) => `${m.key?.toString()} ${m.value?.toString()}`, (all) => all.length >= 1, 30_000);
     const text = mail.join("\n");

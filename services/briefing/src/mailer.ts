@@ -37,6 +37,8 @@ export interface MailerOptions extends IndexedRunSettings {
   publicUrl: string;
   leaseMs: number;
   maxAttempts: number;
+  /** The first delay after a failed send (doubling per attempt, at most 6 h). */
+  retryBaseMs: number;
   lookback: number;
   tokenDays: number;
 }
@@ -121,7 +123,7 @@ export class Mailer extends IndexedRun {
 
   private due(now: Date): DueMail[] {
     this.index.prune(mailingSince(now, this.opts.lookback));
-    return dueMails(this.index, this.opts.recipients(), now, { leaseMs: this.opts.leaseMs, maxAttempts: this.opts.maxAttempts, lookback: this.opts.lookback });
+    return dueMails(this.index, this.opts.recipients(), now, { leaseMs: this.opts.leaseMs, maxAttempts: this.opts.maxAttempts, retryBaseMs: this.opts.retryBaseMs, lookback: this.opts.lookback });
   }
 
   /** Send whatever is due now: claim (fenced), send, record — one delivery at a time. */

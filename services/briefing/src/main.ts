@@ -94,6 +94,7 @@ const mailer =
         intervalMs: config.BRIEFING_MAIL_INTERVAL_MS,
         leaseMs: config.BRIEFING_MAIL_CLAIM_LEASE_MS,
         maxAttempts: config.BRIEFING_MAIL_MAX_ATTEMPTS,
+        retryBaseMs: config.BRIEFING_MAIL_RETRY_BASE_MS,
         lookback: config.BRIEFING_MAIL_LOOKBACK,
         tokenDays: config.BRIEFING_UNSUBSCRIBE_TOKEN_DAYS,
         logger,

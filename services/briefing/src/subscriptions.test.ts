@@ -2,12 +2,12 @@ import { parseAccounts } from "@takitini/runtime";
 import { describe, expect, it } from "vitest";
 import { leaderAccounts } from "./auth.js";
 import { easternDigest, leader, MAIL_SECRET } from "./mail.fixture.js";
-import { deliveryKey, deliveryValue, dueMails, MailIndex, mailingSince, recipientsFrom, unsubscribeKey, unsubscribeValue } from "./subscriptions.js";
+import { deliveryKey, deliveryValue, dueMails, retryDelay, MailIndex, mailingSince, recipientsFrom, unsubscribeKey, unsubscribeValue } from "./subscriptions.js";
 import { recipientId } from "./tokens.js";
 
 // Thursday of 2026-W49: the last completed week is 2026-W48.
 const NOW = new Date("2026-12-03T12:00:00Z");
-const OPTS = { leaseMs: 600_000, maxAttempts: 3, lookback: 1 };
+const OPTS = { leaseMs: 600_000, maxAttempts: 3, lookback: 1, retryBaseMs: 60_000 };
 
 function indexWith(...weeks: string[]): MailIndex {
   const index = new MailIndex();
@@ -94,10 +94,14 @@ describe("due emails", () => {
     const key = dueMails(index, rangi, NOW, OPTS)[0]!.key;
     index.applyMail(key, deliveryValue({ state: "claimed", at: NOW.getTime() - 600_000, attempt: 1 }));
     expect(dueMails(index, rangi, NOW, OPTS).map((d) => d.attempt)).toEqual([2]);
+    // Failed attempt 2: the next is due 2 minutes later (1 minute doubled), not before.
     index.applyMail(key, deliveryValue({ state: "failed", at: NOW.getTime(), attempt: 2 }));
-    expect(dueMails(index, rangi, NOW, OPTS).map((d) => d.attempt)).toEqual([3]);
+    expect(dueMails(index, rangi, new Date(NOW.getTime() + 119_999), OPTS)).toEqual([]);
+    expect(dueMails(index, rangi, new Date(NOW.getTime() + 120_000), OPTS).map((d) => d.attempt)).toEqual([3]);
     index.applyMail(key, deliveryValue({ state: "failed", at: NOW.getTime(), attempt: 3 }));
-    expect(dueMails(index, rangi, NOW, OPTS)).toEqual([]);
+    expect(dueMails(index, rangi, new Date(NOW.getTime() + 86_400_000), OPTS)).toEqual([]);
+    expect(retryDelay(1, 60_000)).toBe(60_000);
+    expect(retryDelay(20, 60_000)).toBe(6 * 3_600_000);
   });
 
   it("are not sent to a recipient who unsubscribed from that subscriber's digest", () => {

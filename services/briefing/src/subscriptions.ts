@@ -139,13 +139,21 @@ export interface DueOptions {
   leaseMs: number;
   /** Failed (or lost) attempts after which a delivery is given up. */
   maxAttempts: number;
+  /** After a failed attempt n, the next is due retryBaseMs × 2^(n−1) later (at most 6 h): an SMTP outage does not use up the attempts at once. */
+  retryBaseMs: number;
   lookback: number;
+}
+
+/** How long after failed attempt `attempt` the next is due. Pure. */
+export function retryDelay(attempt: number, baseMs: number): number {
+  return Math.min(baseMs * 2 ** Math.max(0, attempt - 1), 6 * 3_600_000);
 }
 
 /**
  * The emails to send now: for every held leader digest in the mailing window
  * and every subscribed recipient of its subscriber, unless it was sent, or
- * claimed within the lease, or has used up its attempts. A claim past its lease
+ * claimed within the lease, or failed less than its retry delay ago, or has used
+ * up its attempts. A claim past its lease
  * — the process died between claiming and recording — is sent again (at least
  * once, with the same Message-ID).
  */
@@ -160,6 +168,7 @@ export function dueMails(index: MailIndex, recipients: readonly Recipient[], now
       const d = index.deliveries.get(key);
       if (d?.state === "sent") continue;
       if (d?.state === "claimed" && now.getTime() - d.at < opts.leaseMs) continue;
+      if (d?.state === "failed" && now.getTime() - d.at < retryDelay(d.attempt, opts.retryBaseMs)) continue;
       const attempt = (d?.attempt ?? 0) + 1;
       if (attempt > opts.maxAttempts) continue;
       out.push({ key, digest, to, attempt });
