@@ -81,11 +81,12 @@ describe("Atom feeds of briefings", () => {
   });
 
   it("a signed-in leader gets their feed key and URLs; the key opens their region's feed (Basic or bearer) with the same figures as their JSON briefing", async () => {
-    const { app, records, key } = harness();
+    const { app, records, refusals, key } = harness();
     const feeds = await app.inject({ url: "/v1/feeds", headers: { authorization: `Bearer ${TOKEN}` } });
     expect(feeds.statusCode).toBe(200);
     expect(feeds.json()).toMatchObject({ feed_key: key, feeds: [{ region: "eastern", url: "https://briefings.example/briefings/eastern/feed.atom" }] });
     expect((await app.inject({ url: "/v1/feeds" })).statusCode).toBe(401);
+    expect(refusals.map((r) => r.route)).toEqual(["/v1/feeds"]);
 
     const res = await app.inject({ url: "/briefings/eastern/feed.atom", headers: basic(key) });
     expect(res.statusCode).toBe(200);

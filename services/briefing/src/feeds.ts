@@ -168,7 +168,10 @@ export function registerFeeds(app: FastifyInstance, deps: FeedDeps): void {
   app.get("/v1/feeds", async (req, reply) => {
     const outcome = await authenticate(deps.gate, bearer(req.headers.authorization), cookie(req.headers.cookie, COOKIE_NAME), req.ip);
     const audience = outcome.ok ? deps.audiences.leaders.get(outcome.account.subscriber) : undefined;
-    if (!outcome.ok || !audience) return send(reply, errors.UNAUTHENTICATED());
+    if (!outcome.ok || !audience) {
+      deps.refusals?.unauthenticated({ door: "http", code: "UNAUTHENTICATED", route: req.routeOptions.url ?? UNMATCHED_ROUTE, address: req.ip });
+      return send(reply, errors.UNAUTHENTICATED());
+    }
     const base = origin(req);
     return reply.header("cache-control", "no-store").send({
       feed_key: feedKey(feedSecret, outcome.account),
