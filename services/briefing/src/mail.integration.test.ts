@@ -25,7 +25,7 @@ import { headersOf, listUnsubscribe, localSmtp, type LocalSmtp } from "../../../
 import { readUntil, restartableBroker, until, type RestartableBroker } from "../../../test/recovery/broker.ts";
 import { leaderGateWithTokens } from "./accounts.fixture.js";
 import { briefingAppForTests } from "./app.fixture.js";
-import { easternDigest, leader, MAIL_SECRET } from "./mail.fixture.js";
+import { EASTERN, easternDigest, leader, MAIL_SECRET } from "./mail.fixture.js";
 import { Mailer } from "./mailer.js";
 import { deliveryKey, deliveryValue, recipientsFrom } from "./subscriptions.js";
 import { messageId, recipientId, signUnsubscribe } from "./tokens.js";
@@ -147,7 +147,7 @@ describe("the weekly digest by email", () => {
       expect(await sentCount(a.metrics)).toBe(2);
       const rangi = to("rangi@example.org")[0]!.mail;
       const rid = recipientId(MAIL_SECRET, "rangi@example.org");
-      expect(rangi.subject).toBe("Community leaders’ briefing: Eastern, " + JSON.parse(w48.value.toString()).briefing.period.label);
+      expect(rangi.subject).toBe(`Community leaders’ briefing: ${EASTERN.name}, ${JSON.parse(w48.value.toString()).briefing.period.label}`);
       expect(rangi.messageId).toBe(messageId(MAIL_SECRET, w48.key, rid, "takitini.example"));
       expect(rangi.text).toContain("Figures are disclosure-controlled");
       expect(rangi.html).toContain("<table");
