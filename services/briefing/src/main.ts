@@ -193,7 +193,7 @@ void (async () => {
 // Never alive and idle: not ready for longer than BRIEFING_MAX_UNREADY_MS, the process exits 1 for its supervisor to restart it.
 watchUnready({
   maxMs: config.BRIEFING_MAX_UNREADY_MS,
-  ready: () => feed.isReady() && digests.isReady() && auditConnected,
+  ready: () => feed.isReady() && digests.isReady() && auditConnected && (mailer?.isReady() ?? true),
   giveUp: (unreadyMs) => {
     logger.fatal({ code: "BRIEFING_UNREADY_TOO_LONG", unreadyMs, rebuilt: feed.caughtUp(), feed: feed.isReady(), digestIndex: digests.isReady() }, "not ready for too long: exiting for the supervisor to restart the service");
     void shutdown("not ready for too long", 1);
