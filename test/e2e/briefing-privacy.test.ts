@@ -25,7 +25,9 @@ import { buildApp } from "../../services/briefing/dist/app.js";
 import { audiencesFrom } from "../../services/briefing/dist/audiences.js";
 import { leaderAccounts, tokenHash } from "../../services/briefing/dist/auth.js";
 import { assembleBriefing } from "../../services/briefing/dist/briefing.js";
+import { atomFeed } from "../../services/briefing/dist/atom.js";
 import { digestKey, digestMessage } from "../../services/briefing/dist/digest.js";
+import { briefingText, digestEmail } from "../../services/briefing/dist/email.js";
 import { briefingPage } from "../../services/briefing/dist/html.js";
 import { decodeInput } from "../../services/briefing/dist/inputs.js";
 import { quarterOfWeek } from "../../services/briefing/dist/periods.js";
@@ -132,7 +134,7 @@ beforeAll(async () => {
 });
 
 describe("never an identifier in a briefing", () => {
-  it("keeps planted names, plates, phone and document numbers out of every page, API response, digest and log line", async () => {
+  it("keeps planted names, plates, phone and document numbers out of every page, API response, digest, digest email, Atom feed and log line", async () => {
     const subscribers = policy.subscribers();
     const registry = Object.fromEntries(subscribers.map(({ id, ...rest }) => [id, rest]));
     const audiences = audiencesFrom(registry, { publicSubscriber: "public" });
@@ -198,6 +200,9 @@ describe("never an identifier in a briefing", () => {
             for (const period of periods) {
               const b = assembleBriefing({ store: stores.get(a.subscriberId)!, region, periodId: period, rules: a.rules, secret: SECRET, received: a.received });
               outputs.push(JSON.stringify(b), briefingPage(b, { json: "/x" }), digestMessage({ key: digestKey(region, a, period), audience: a, region, period }, b).value.toString("utf8"));
+              // The new outputs: the digest email (text and HTML) and the Atom feed entry.
+              const email = digestEmail({ briefing: b, from: "b@takitini.example", to: "leader@takitini.example", messageId: "<m@takitini.example>", pageUrl: "https://x/p", unsubscribeUrl: "https://x/u" });
+              outputs.push(email.subject, email.text, email.html, atomFeed({ id: "tag:x,2026:f", title: "t", self: "https://x/f", alternate: "https://x/", author: "a", entries: [{ id: "tag:x,2026:e", title: b.region.name, link: "https://x/e", updated: new Date(0), content: briefingText(b).join("\n") }] }));
             }
           }
         }

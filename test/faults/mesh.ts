@@ -85,6 +85,7 @@ function prepareState(stateDir: string): { publicKeyFile: string } {
   const publicKeyFile = join(oversight, "ledger-public-key.pem");
   writeFileSync(publicKeyFile, publicKey.export({ type: "spki", format: "pem" }));
   writeFileSync(join(briefing, "rounding.secret"), randomBytes(32), { mode: 0o600 });
+  writeFileSync(join(briefing, "mail.secret"), randomBytes(32), { mode: 0o600 });
   execFileSync(process.execPath, [join(ROOT, "services/briefing/dist/tools/account.js"), "--name", "fault suite leader", "--subscriber", "community-eastern", "--days", "1", "--file", join(briefing, "leader-accounts.json")], { stdio: "ignore" });
   return { publicKeyFile };
 }

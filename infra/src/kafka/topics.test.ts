@@ -54,7 +54,9 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
     }
     // The audit's signed tree heads, for the oversight body's witness: one partition (in order), kept forever, never compacted.
     expect(byName.get("takitini.audit.heads.v1")).toMatchObject({ partitions: 1, retention_ms: -1, cleanup_policy: "delete", role: "heads" });
-    expect(topics).toHaveLength(31);
+    // The briefing's digest-email state (claims, sent records, unsubscribes): compacted, kept forever, its own (role briefings).
+    expect(byName.get("takitini.briefing-mail.v1")).toMatchObject({ partitions: 3, retention_ms: -1, cleanup_policy: "compact", role: "briefings" });
+    expect(topics).toHaveLength(32);
   });
 
   it("give every topic the role its ACLs are derived from", () => {
@@ -69,7 +71,7 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
   it("use replication factor 1 locally, and every topic says what it is for", () => {
     for (const t of topics) {
       expect(t.replication_factor).toBe(1);
-      expect(t.cleanup_policy).toBe(t.role === "claims" ? "compact" : "delete");
+      expect(t.cleanup_policy, t.name).toBe(t.role === "claims" || t.name === "takitini.briefing-mail.v1" ? "compact" : "delete");
       expect(t.description.length).toBeGreaterThan(10);
     }
   });

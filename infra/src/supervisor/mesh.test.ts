@@ -58,6 +58,8 @@ describe("meshServiceEnv", () => {
       ...common("briefing", 8087),
       BRIEFING_ROUNDING_SECRET_FILE: "/repo/.takitini/briefing/rounding.secret",
       BRIEFING_LEADER_ACCOUNTS_FILE: "/repo/.takitini/briefing/leader-accounts.json",
+      BRIEFING_MAIL_SECRET_FILE: "/repo/.takitini/briefing/mail.secret",
+      BRIEFING_PUBLIC_URL: "https://127.0.0.1:8087",
       HTTP_TLS_CERT_FILE: "/pki/service/briefing.crt",
       HTTP_TLS_KEY_FILE: "/pki/service/briefing.key",
     });

@@ -91,6 +91,9 @@ export function meshServiceEnv(s: MeshSettings, svc: MeshService): Record<string
       Object.assign(own, {
         BRIEFING_ROUNDING_SECRET_FILE: state("briefing", "rounding.secret"),
         BRIEFING_LEADER_ACCOUNTS_FILE: state("briefing", "leader-accounts.json"),
+        // Keys leaders' feed keys and, with SMTP_* in the launcher's environment, the digest emails' unsubscribe links.
+        BRIEFING_MAIL_SECRET_FILE: state("briefing", "mail.secret"),
+        BRIEFING_PUBLIC_URL: `https://127.0.0.1:${meshPorts("briefing").port}`,
         HTTP_TLS_CERT_FILE: pki("service", "briefing.crt"),
         HTTP_TLS_KEY_FILE: pki("service", "briefing.key"),
       });

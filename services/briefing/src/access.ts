@@ -9,7 +9,7 @@ import { HEADERS, PROTOBUF_CONTENT_TYPE } from "@takitini/runtime";
  * Pure builders; each id is fresh (a second view is a second disclosure).
  */
 
-export const CHANNELS = { HTTP: "briefing.http", DIGEST: "briefing.digest" } as const;
+export const CHANNELS = { HTTP: "briefing.http", DIGEST: "briefing.digest", EMAIL: "briefing.email", FEED: "briefing.feed" } as const;
 export const ACCESS_EVENT_TYPE = "audit.access";
 const MAX_ECHO = 200;
 

@@ -322,7 +322,7 @@ export function buildApp(deps: AppDeps): HttpServers {
  * refused for a reason of its own (expired, disabled, throttled) is answered
  * with that reason unless a live session stands in for it.
  */
-async function authenticate(gate: LeaderGate, token: string | undefined, session: string | undefined, address: string): Promise<GateOutcome<LeaderAccount>> {
+export async function authenticate(gate: LeaderGate, token: string | undefined, session: string | undefined, address: string): Promise<GateOutcome<LeaderAccount>> {
   const byToken = token ? await gate.authenticate(token, address) : undefined;
   if (byToken?.ok) return byToken;
   const bySession = gate.session(session);

@@ -25,6 +25,8 @@ export type LeaderRole = (typeof LEADER_ROLES)[number];
 export interface LeaderAccount extends AccountBase<LeaderRole> {
   /** The community-leader subscriber (registry id) whose scope the account reads. */
   subscriber: string;
+  /** Where the weekly digest is emailed, if the leader subscribed (personal information: never logged, never on a community topic). */
+  email?: string;
 }
 
 export type LeaderGate = AccountGate<LeaderAccount>;
@@ -33,7 +35,7 @@ const subscriberId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "expected a s
 
 export const leaderAccounts: AccountFormat<LeaderAccount> = {
   label: "community leader",
-  entry: accountEntry(LEADER_ROLES, { subscriber: subscriberId }, (base, extra) => ({ ...base, subscriber: extra.subscriber })),
+  entry: accountEntry(LEADER_ROLES, { subscriber: subscriberId, email: z.email().max(254).optional() }, (base, extra) => ({ ...base, subscriber: extra.subscriber, ...(extra.email !== undefined ? { email: extra.email } : {}) })),
   legacy: {
     value: subscriberId,
     toAccount: (hash, subscriber) => ({ ...legacyBase(hash, `${subscriber} (token ${hash.slice(0, 8)})`, "leader"), subscriber }),

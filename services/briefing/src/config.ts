@@ -102,7 +102,48 @@ export const configSchema = baseConfig.extend({
   /** Distinct (door, code, route) keys per window before the overflow key; distinct client addresses counted per window. */
   REFUSAL_MAX_KEYS: refusalFields.maxKeys,
   REFUSAL_MAX_ADDRESSES: refusalFields.maxAddresses,
+  /**
+   * The digest by email (all optional: without SMTP_HOST no email is sent).
+   * SMTP_TLS: `starttls` (required, the default), `implicit` (TLS from the first
+   * byte, usually port 465) or `none` (plaintext: a local relay or a test server only).
+   */
+  SMTP_HOST: z.string().min(1).max(253).optional(),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+  SMTP_TLS: z.enum(["starttls", "implicit", "none"]).default("starttls"),
+  /** A PEM file of the authority the SMTP server's certificate chains to, if not a public one. */
+  SMTP_TLS_CA_FILE: z.string().min(1).optional(),
+  /** The sender address of the digest emails. */
+  SMTP_FROM: z.email().max(254).optional(),
+  /** SMTP authentication: both or neither; the password in a file. */
+  SMTP_USER: z.string().min(1).max(254).optional(),
+  SMTP_PASSWORD_FILE: z.string().min(1).optional(),
+  /** How long one SMTP send may take (connection, greeting, each command). */
+  SMTP_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(30_000),
+  /** A file of at least 32 bytes keying recipient ids, unsubscribe tokens and Message-IDs; keep it stable and secret. */
+  BRIEFING_MAIL_SECRET_FILE: z.string().min(1).optional(),
+  /** The briefing's base URL as readers reach it (links in the email: the page, the unsubscribe link). */
+  BRIEFING_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Claims, sent records and unsubscribes (compacted, kept forever; keyed ids, never an address). */
+  BRIEFING_MAIL_TOPIC: topic.default("takitini.briefing-mail.v1"),
+  BRIEFING_MAIL_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** How many completed weeks back a leader digest is still emailed (1: the last completed week only). */
+  BRIEFING_MAIL_LOOKBACK: z.coerce.number().int().min(1).max(8).default(1),
+  /** A claim younger than this is a send in progress; older, its sender died and the email is sent again (same Message-ID). */
+  BRIEFING_MAIL_CLAIM_LEASE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(600_000),
+  /** Sends of one email before it is given up; after failed attempt n the next waits BRIEFING_MAIL_RETRY_BASE_MS × 2^(n−1), at most 6 h. */
+  BRIEFING_MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
+  BRIEFING_MAIL_RETRY_BASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /** How long an unsubscribe link stays valid after its email was sent. */
+  BRIEFING_UNSUBSCRIBE_TOKEN_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
 }).superRefine((c, ctx) => {
+  if (c.SMTP_HOST !== undefined) {
+    for (const v of ["SMTP_FROM", "BRIEFING_MAIL_SECRET_FILE", "BRIEFING_PUBLIC_URL"] as const) if (c[v] === undefined) ctx.addIssue({ code: "custom", path: [v], message: "required when SMTP_HOST is set" });
+    if (c.BRIEFING_MAIL_CLAIM_LEASE_MS < 2 * c.SMTP_TIMEOUT_MS) ctx.addIssue({ code: "custom", path: ["BRIEFING_MAIL_CLAIM_LEASE_MS"], message: "must be at least twice SMTP_TIMEOUT_MS, so that a send in progress is never taken for a dead one" });
+  }
+  if ((c.SMTP_USER === undefined) !== (c.SMTP_PASSWORD_FILE === undefined)) ctx.addIssue({ code: "custom", path: ["SMTP_PASSWORD_FILE"], message: "set SMTP_USER and SMTP_PASSWORD_FILE together, or neither" });
+  for (const other of ["ACCESS_TOPIC", "DIGEST_TOPIC", "REFUSAL_TOPIC"] as const) {
+    if (c.BRIEFING_MAIL_TOPIC === c[other]) ctx.addIssue({ code: "custom", path: ["BRIEFING_MAIL_TOPIC"], message: `must not be ${other}` });
+  }
   for (const other of ["ACCESS_TOPIC", "DIGEST_TOPIC"] as const) {
     if (c.REFUSAL_TOPIC === c[other]) ctx.addIssue({ code: "custom", path: ["REFUSAL_TOPIC"], message: `must not be ${other}: refusals have a topic of their own` });
   }
@@ -122,6 +163,23 @@ export function leaderAccountsFile(c: Config): { path: string; variable: string 
   if (c.BRIEFING_LEADER_ACCOUNTS_FILE !== undefined) return { path: c.BRIEFING_LEADER_ACCOUNTS_FILE, variable: "BRIEFING_LEADER_ACCOUNTS_FILE" };
   if (c.BRIEFING_LEADER_TOKENS_FILE !== undefined) return { path: c.BRIEFING_LEADER_TOKENS_FILE, variable: "BRIEFING_LEADER_TOKENS_FILE" };
   return undefined;
+}
+
+/** The SMTP transport's options (nodemailer), or undefined when no email is sent. */
+export function smtpSettings(c: Config, readFile: (path: string) => string) {
+  if (c.SMTP_HOST === undefined) return undefined;
+  return {
+    host: c.SMTP_HOST,
+    port: c.SMTP_PORT,
+    secure: c.SMTP_TLS === "implicit",
+    requireTLS: c.SMTP_TLS === "starttls",
+    ignoreTLS: c.SMTP_TLS === "none",
+    ...(c.SMTP_TLS_CA_FILE !== undefined ? { tls: { ca: readFile(c.SMTP_TLS_CA_FILE) } } : {}),
+    ...(c.SMTP_USER !== undefined ? { auth: { user: c.SMTP_USER, pass: readFile(c.SMTP_PASSWORD_FILE!).trim() } } : {}),
+    connectionTimeout: c.SMTP_TIMEOUT_MS,
+    greetingTimeout: c.SMTP_TIMEOUT_MS,
+    socketTimeout: c.SMTP_TIMEOUT_MS,
+  };
 }
 
 /** The gate's settings from the configuration. */

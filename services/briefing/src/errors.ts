@@ -7,6 +7,10 @@ export const errors = defineErrors({
   REGION_OUT_OF_SCOPE: { status: 403, message: "that region is outside your scope" },
   AUDIT_UNAVAILABLE: { status: 503, message: "the access could not be recorded, so nothing was served" },
   NOT_READY: { status: 503, message: "briefings are being rebuilt from the community topics; try again shortly" },
+  UNSUBSCRIBE_TOKEN_MALFORMED: { status: 400, message: "that unsubscribe link is incomplete or damaged; use the whole link from the email" },
+  UNSUBSCRIBE_TOKEN_INVALID: { status: 403, message: "that unsubscribe link was not issued by this service" },
+  UNSUBSCRIBE_TOKEN_EXPIRED: { status: 403, message: "that unsubscribe link has expired; use the link in a more recent digest email" },
+  MAIL_UNAVAILABLE: { status: 503, message: "the unsubscribe could not be recorded just now; try again shortly" },
 });
 
 /** 404 for a region that is not one of the 12 Police districts, listing the valid slugs. */

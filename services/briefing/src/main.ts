@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import nodemailer from "nodemailer";
+import type { AccessRecord } from "@takitini/proto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseRegistry, SUBSCRIBERS_FILE } from "@takitini/policies";
@@ -7,9 +9,13 @@ import { accessMessage } from "./access.js";
 import { buildApp } from "./app.js";
 import { audiencesFrom } from "./audiences.js";
 import { leaderAccounts, leaderCheck, type LeaderAccount } from "./auth.js";
-import { leaderAccountsFile, readConfig, signInSettings } from "./config.js";
+import { leaderAccountsFile, readConfig, signInSettings, smtpSettings } from "./config.js";
 import { CommunityFeed, feedGroupId } from "./feed.js";
+import { registerFeeds } from "./feeds.js";
+import { Mailer } from "./mailer.js";
 import { DigestPublisher } from "./publisher.js";
+import { recipientsFrom } from "./subscriptions.js";
+import { registerUnsubscribe } from "./unsubscribe.js";
 
 const config = readConfig();
 // The pages' certificate (HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE): read now, or refuse to start naming the variable.
@@ -67,6 +73,37 @@ const digests = new DigestPublisher(kafka, {
   ...recovery,
 });
 
+// The digest by email to subscribed leaders (SMTP_HOST set): each (digest, recipient) once, claimed on the mail topic.
+const smtp = smtpSettings(config, (path) => readFileSync(path, "utf8"));
+const mailSecret = config.BRIEFING_MAIL_SECRET_FILE !== undefined ? readFileSync(config.BRIEFING_MAIL_SECRET_FILE) : undefined;
+if (mailSecret && mailSecret.length < 32) throw new Error("BRIEFING_MAIL_SECRET_FILE must hold at least 32 bytes");
+if (smtp?.ignoreTLS) logger.warn({ code: "SMTP_PLAINTEXT" }, "SMTP_TLS=none: digest emails go to the SMTP server unencrypted; use it for a local relay or a test server only");
+const mailer =
+  smtp && mailSecret
+    ? new Mailer(kafka, {
+        mailTopic: config.BRIEFING_MAIL_TOPIC,
+        digestTopic: config.DIGEST_TOPIC,
+        accessTopic: config.ACCESS_TOPIC,
+        groupId: config.GROUP_ID,
+        instanceId: config.INSTANCE_ID,
+        recipients: () => recipientsFrom(accountsFile?.accounts.list ?? [], mailSecret, new Date()),
+        transport: nodemailer.createTransport(smtp),
+        secret: mailSecret,
+        from: config.SMTP_FROM!,
+        publicUrl: config.BRIEFING_PUBLIC_URL!,
+        intervalMs: config.BRIEFING_MAIL_INTERVAL_MS,
+        leaseMs: config.BRIEFING_MAIL_CLAIM_LEASE_MS,
+        maxAttempts: config.BRIEFING_MAIL_MAX_ATTEMPTS,
+        retryBaseMs: config.BRIEFING_MAIL_RETRY_BASE_MS,
+        lookback: config.BRIEFING_MAIL_LOOKBACK,
+        tokenDays: config.BRIEFING_UNSUBSCRIBE_TOKEN_DAYS,
+        logger,
+        metrics,
+        startedAt,
+        ...recovery,
+      })
+    : undefined;
+
 // Leaders' requests refused for their credential: counted per window, summaries to the refusals topic (never blocking a request).
 const refusals = new RefusalReporter(kafka, {
   topic: config.REFUSAL_TOPIC,
@@ -79,6 +116,10 @@ const refusals = new RefusalReporter(kafka, {
   metrics,
 }).start();
 
+// Every briefing view (page, JSON, feed) is written to the access topic (acks = all) before it is handed over.
+const recordAccess = async (record: AccessRecord) => {
+  await auditProducer.send({ topic: config.ACCESS_TOPIC, acks: -1, messages: [accessMessage(record)] });
+};
 const http = buildApp({
   logger,
   metrics,
@@ -86,6 +127,7 @@ const http = buildApp({
     { name: "community-aggregates", check: () => feed.isReady() },
     { name: "audit-producer", check: () => auditConnected },
     { name: "digest-publisher", check: () => digests.isReady() },
+    ...(mailer ? [{ name: "mailer", check: () => mailer.isReady() }] : []),
   ],
   audiences,
   store: (id) => feed.store(id),
@@ -95,10 +137,24 @@ const http = buildApp({
   cookieSecure: config.BRIEFING_COOKIE_SECURE,
   ...(tls ? { tls } : {}),
   rateLimit: rateLimitSettings(config),
-  recordAccess: async (record) => {
-    await auditProducer.send({ topic: config.ACCESS_TOPIC, acks: -1, messages: [accessMessage(record)] });
-  },
+  recordAccess,
   refusals,
+});
+
+if (mailer) registerUnsubscribe(http.app, { secret: mailSecret!, unsubscribe: (claim) => mailer.unsubscribe(claim) });
+// Atom feeds: the public tier's open; leaders' (BRIEFING_MAIL_SECRET_FILE set) opened by a feed key.
+registerFeeds(http.app, {
+  audiences,
+  store: (id) => feed.store(id),
+  caughtUp: () => feed.caughtUp(),
+  secret,
+  feedSecret: mailSecret,
+  accounts: () => accountsFile?.accounts.list ?? [],
+  gate,
+  recordAccess,
+  publicUrl: config.BRIEFING_PUBLIC_URL,
+  refusals,
+  logger,
 });
 
 const shutdown = installShutdown(
@@ -109,6 +165,7 @@ const shutdown = installShutdown(
     // The open window's summary, once the door is shut.
     { name: "refusals", run: () => refusals.close() },
     { name: "digests", run: () => digests.stop() },
+    { name: "mailer", run: async () => mailer?.stop() },
     { name: "feed", run: () => feed.stop() },
     { name: "audit-producer", run: () => auditProducer.disconnect() },
   ],
@@ -120,6 +177,7 @@ logger.info({ url, adminUrl, tls: tls !== undefined, leaders: [...audiences.lead
 // Neither throws for the broker's sake: consumers that cannot start are retried with backoff.
 await feed.start();
 await digests.start();
+await mailer?.start();
 // The access producer connects on its own; kafkajs reconnects it on the next send after a broker restart.
 void (async () => {
   for (let attempt = 0; !auditConnected; attempt++) {
@@ -135,7 +193,7 @@ void (async () => {
 // Never alive and idle: not ready for longer than BRIEFING_MAX_UNREADY_MS, the process exits 1 for its supervisor to restart it.
 watchUnready({
   maxMs: config.BRIEFING_MAX_UNREADY_MS,
-  ready: () => feed.isReady() && digests.isReady() && auditConnected,
+  ready: () => feed.isReady() && digests.isReady() && auditConnected && (mailer?.isReady() ?? true),
   giveUp: (unreadyMs) => {
     logger.fatal({ code: "BRIEFING_UNREADY_TOO_LONG", unreadyMs, rebuilt: feed.caughtUp(), feed: feed.isReady(), digestIndex: digests.isReady() }, "not ready for too long: exiting for the supervisor to restart the service");
     void shutdown("not ready for too long", 1);

@@ -1,11 +1,11 @@
-import { backoffDelay, bounded, Counter, type Backoff, type Logger, type Registry } from "@takitini/runtime";
-import type { Kafka, Producer } from "kafkajs";
+import { Counter } from "@takitini/runtime";
+import type { Kafka, KafkaMessage, Producer } from "kafkajs";
 import { accessMessage, briefingViewed, CHANNELS } from "./access.js";
 import type { Audience } from "./audiences.js";
 import { assembleBriefing } from "./briefing.js";
 import { digestMessage, dueDigests, type DueDigest } from "./digest.js";
 import type { AggregateStore } from "./store.js";
-import { lastStableOffsets, TopicTail } from "./tail.js";
+import { IndexedRun, runSettings, type IndexedRunSettings } from "./runner.js";
 
 /**
  * The digest writers' transactional id: one per digest topic, shared by every
@@ -25,32 +25,16 @@ export function digestIndexGroupId(groupId: string, instanceId: string, startedA
   return `${groupId}-digest-index-${instanceId}-${startedAt}`;
 }
 
-export interface DigestPublisherOptions {
+export interface DigestPublisherOptions extends IndexedRunSettings {
   digestTopic: string;
   /** Where the access records go (the briefing's access topic, never the decisions topic). */
   accessTopic: string;
-  /** The service's GROUP_ID: every consumer group created here begins with it. */
-  groupId: string;
-  instanceId: string;
   audiences: () => Audience[];
   store: (subscriberId: string) => AggregateStore;
   caughtUp: () => boolean;
   secret: Uint8Array;
-  intervalMs: number;
   graceMs: number;
   lookback: number;
-  logger: Logger;
-  metrics: Registry;
-  /** Counts restarts of the briefing's consumers (shared with the feed). */
-  restarts: Counter<"tail" | "reason">;
-  backoff?: Backoff;
-  stallMs?: number;
-  stopTimeoutMs?: number;
-  /** Longest wait for the digest index to reach the topic's end before a publication run (default 60 s). */
-  indexWaitMs?: number;
-  now?: () => Date;
-  /** When this process started (the index's fresh group). */
-  startedAt?: number;
 }
 
 /**
@@ -75,42 +59,31 @@ export interface DigestPublisherOptions {
  * A fresh producer per run: a producer the broker fenced, or one cut off by a
  * broker restart, is never reused.
  */
-export class DigestPublisher {
+export class DigestPublisher extends IndexedRun {
   private readonly published = new Set<string>();
-  private readonly index: TopicTail;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private started = false;
-  private loaded = false;
-  private loading: Promise<void> | undefined;
   private readonly count: Counter<"audience">;
   private readonly foundPublished: Counter;
-  private readonly runFailures: Counter<"reason">;
 
   constructor(
-    private readonly kafka: Kafka,
+    kafka: Kafka,
     private readonly opts: DigestPublisherOptions,
   ) {
-    this.index = new TopicTail(kafka, {
+    const registers = [opts.metrics];
+    super(kafka, {
       name: "digest-index",
       topics: [opts.digestTopic],
       groupId: digestIndexGroupId(opts.groupId, opts.instanceId, opts.startedAt ?? Date.now()),
-      logger: opts.logger,
-      restarts: opts.restarts,
-      ...(opts.backoff ? { backoff: opts.backoff } : {}),
-      ...(opts.stallMs ? { stallMs: opts.stallMs } : {}),
-      ...(opts.stopTimeoutMs ? { stopTimeoutMs: opts.stopTimeoutMs } : {}),
-      onMessage: (_topic, _partition, message) => void (message.key && this.published.add(message.key.toString("utf8"))),
+      what: "the digest topic",
+      runFailures: new Counter({ name: "briefing_digest_runs_failed_total", help: "Publication runs that ended early (fenced by another instance, broker away, index behind), by the error's name; retried at the next interval", labelNames: ["reason"], registers }),
+      failureMessage: "digest publication failed; will retry",
+      ...runSettings(opts),
     });
-    const registers = [opts.metrics];
     this.count = new Counter({ name: "briefing_digests_published_total", help: "Digest messages published", labelNames: ["audience"], registers });
     this.foundPublished = new Counter({ name: "briefing_digests_found_published_total", help: "Due digests found already published (by another instance) once the index had read the topic to its end", registers });
-    this.runFailures = new Counter({ name: "briefing_digest_runs_failed_total", help: "Publication runs that ended early (fenced by another instance, broker away, index behind), by the error's name; retried at the next interval", labelNames: ["reason"], registers });
   }
 
-  /** The index has read the digest topic to where it ended at start, and is reading now. */
-  isReady(now = Date.now()): boolean {
-    return this.loaded && this.index.isConsuming(now);
+  protected onMessage(_topic: string, _partition: number, message: KafkaMessage): void {
+    if (message.key) this.published.add(message.key.toString("utf8"));
   }
 
   /** Whether the index holds this digest key (published by any instance). */
@@ -118,70 +91,26 @@ export class DigestPublisher {
     return this.published.has(key);
   }
 
-  async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    await this.index.start();
-    this.loading = this.loadKeys();
-    this.timer = setInterval(() => void this.tick(), this.opts.intervalMs);
-    void this.loading.then(() => this.tick());
-  }
-
-  /** Read the digest topic's keys up to where it ends (retrying while the broker cannot say). */
-  private async loadKeys(): Promise<void> {
-    for (let attempt = 0; this.started && !this.loaded; attempt++) {
-      try {
-        const ends = await lastStableOffsets(this.kafka, [this.opts.digestTopic]);
-        while (this.started && !(await this.index.waitFor(ends, 5000)));
-        this.loaded = this.started;
-      } catch (err) {
-        const delayMs = backoffDelay(attempt, this.opts.backoff ?? { baseMs: 1000, maxMs: 30_000 });
-        this.opts.logger.warn({ err: { message: (err as Error).message }, delayMs }, "cannot read where the digest topic ends; retrying");
-        await new Promise((r) => setTimeout(r, delayMs));
-      }
-    }
-  }
-
-  /** Publish whatever is due now (once the aggregates have caught up and the index is loaded). */
-  tick(): Promise<void> {
-    if (this.running) return this.running;
-    this.running = this.publishDue()
-      .catch((err: Error) => {
-        this.runFailures.inc({ reason: err?.name ?? "Error" });
-        this.opts.logger.error({ err: { type: err?.name, message: err?.message } }, "digest publication failed; will retry");
-      })
-      .finally(() => (this.running = undefined));
-    return this.running;
-  }
-
   private due(now: Date) {
     return dueDigests(this.opts.audiences(), this.published, now, { lookback: this.opts.lookback, graceMs: this.opts.graceMs });
   }
 
-  private async publishDue(): Promise<void> {
+  /** Publish whatever is due now (once the aggregates have caught up and the index is loaded). */
+  protected async run(): Promise<void> {
     if (!this.opts.caughtUp() || !this.loaded) return;
     const now = (this.opts.now ?? (() => new Date()))();
     const candidates = this.due(now);
     if (candidates.length === 0) return;
-    const producer = this.kafka.producer({ transactionalId: digestTransactionalId(this.opts.digestTopic), idempotent: true, maxInFlightRequests: 1, transactionTimeout: 30_000, allowAutoTopicCreation: false });
-    try {
-      await producer.connect();
-      // 1. Fence: every other instance's writer, and its open transaction, is done with.
-      await (await producer.transaction()).abort();
-      // 2. Everything committed to the digest topic is below its last stable offset now; the index reads up to it.
-      const ends = await lastStableOffsets(this.kafka, [this.opts.digestTopic]);
-      if (!(await this.index.waitFor(ends, this.opts.indexWaitMs ?? 60_000))) throw Object.assign(new Error("the digest index did not reach the topic's end in time"), { name: "DigestIndexBehind" });
+    // 1. Fence every other instance's writer; 2. read the digest topic to its last stable offset; 3. publish what is still due.
+    await this.fencedRun(digestTransactionalId(this.opts.digestTopic), [this.opts.digestTopic], async (producer) => {
       const due = this.due(now);
       const found = candidates.length - due.length;
       if (found > 0) {
         this.foundPublished.inc(found);
         this.opts.logger.info({ found }, "due digests already published by another instance");
       }
-      // 3. Publish what is still due.
       for (const d of due) await this.publishOne(producer, d, now);
-    } finally {
-      await bounded(producer.disconnect(), this.opts.stopTimeoutMs ?? 10_000);
-    }
+    });
   }
 
   private async publishOne(producer: Producer, d: DueDigest, now: Date): Promise<void> {
@@ -200,12 +129,5 @@ export class DigestPublisher {
     this.published.add(d.key);
     this.count.inc({ audience: d.audience.tier });
     this.opts.logger.info({ key: d.key }, "digest published");
-  }
-
-  async stop(): Promise<void> {
-    this.started = false;
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
-    await this.index.stop();
   }
 }

@@ -221,3 +221,28 @@ export class TopicTail {
     await this.leave();
   }
 }
+
+/** The recovery settings a tail's owner was given, without the unset ones (exactOptionalPropertyTypes). Pure. */
+export function tailRecovery(o: { backoff?: Backoff | undefined; stallMs?: number | undefined; stopTimeoutMs?: number | undefined }): Pick<TopicTailOptions, "backoff" | "stallMs" | "stopTimeoutMs"> {
+  return { ...(o.backoff ? { backoff: o.backoff } : {}), ...(o.stallMs ? { stallMs: o.stallMs } : {}), ...(o.stopTimeoutMs ? { stopTimeoutMs: o.stopTimeoutMs } : {}) };
+}
+
+/**
+ * Read a tail up to where its topics end now (their last stable offsets),
+ * retrying with backoff while the broker cannot say. Resolves true once there,
+ * false if `running()` turned false first.
+ */
+export async function readToEnd(kafka: Kafka, tail: TopicTail, topics: readonly string[], o: { running: () => boolean; backoff?: Backoff | undefined; logger: Logger; what: string }): Promise<boolean> {
+  for (let attempt = 0; o.running(); attempt++) {
+    try {
+      const ends = await lastStableOffsets(kafka, topics);
+      while (o.running() && !(await tail.waitFor(ends, 5000)));
+      return o.running();
+    } catch (err) {
+      const delayMs = backoffDelay(attempt, o.backoff ?? { baseMs: 1000, maxMs: 30_000 });
+      o.logger.warn({ err: { message: (err as Error).message }, delayMs }, `cannot read where ${o.what} ends; retrying`);
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
+  return false;
+}

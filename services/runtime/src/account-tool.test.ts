@@ -96,6 +96,26 @@ describe("the account tool", () => {
     expect(await run(["--help"])).toMatchObject({ code: 0, out: expect.stringMatching(/^usage: account --name/) });
   });
 
+  it("takes an optional extra when given, and leaves it out when not", async () => {
+    const emailFormat: AccountFormat<Leader> = {
+      label: "community leader",
+      entry: accountEntry(["leader"] as const, { subscriber: z.string(), email: z.email().optional() }, (b, x) => ({ ...b, subscriber: x.subscriber })),
+    };
+    const withEmail: AccountToolSpec<Leader> = { ...spec, format: emailFormat, extra: [...spec.extra!, { name: "email", help: "an address", optional: true }] };
+    const make = async (args: string[]) => {
+      let out = "";
+      const code = await runAccountTool(args, withEmail, { out: (x) => void (out += x), err: () => undefined, now: NOW });
+      return { code, entry: JSON.parse(out.split("\n")[0]!) as Record<string, unknown> };
+    };
+    expect((await make(["--name", "Rangi", "--subscriber", "community-eastern", "--email", "rangi@example.org"])).entry).toMatchObject({ subscriber: "community-eastern", email: "rangi@example.org" });
+    const without = await make(["--name", "Rangi", "--subscriber", "community-eastern"]);
+    expect(without.code).toBe(0);
+    expect(without.entry).not.toHaveProperty("email");
+    let err = "";
+    await runAccountTool(["--help"], withEmail, { out: (x) => void (err += x), err: () => undefined, now: NOW });
+    expect(err).toMatch(/--subscriber <subscriber> \[--email <email>\]/);
+  });
+
   it("makes entries by function too", async () => {
     const { entry, token } = await createAccount({ name: "Aroha", role: "reviewer", days: 1, now: NOW });
     expect(entry).toMatchObject({ name: "Aroha", role: "reviewer", expires_at: "2026-01-02T00:00:00.000Z" });

@@ -67,7 +67,7 @@ export interface AccountToolSpec<A extends AccountBase> {
   roles: readonly string[];
   defaultRole?: string;
   /** Extra string options the service's accounts carry, e.g. subscriber. */
-  extra?: { name: string; help: string }[];
+  extra?: { name: string; help: string; optional?: boolean }[];
   check?: (accounts: readonly A[]) => FieldIssue[];
 }
 
@@ -82,7 +82,7 @@ interface Io {
 export async function runAccountTool<A extends AccountBase>(argv: string[], spec: AccountToolSpec<A>, io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
   const extraNames = (spec.extra ?? []).map((e) => e.name);
   const usage = [
-    `usage: ${spec.command} --name "<person>" --role ${spec.roles.join("|")}${extraNames.map((n) => ` --${n} <${n}>`).join("")} [--days 90 | --expires <ISO date-time>] [--file <accounts.json>]`,
+    `usage: ${spec.command} --name "<person>" --role ${spec.roles.join("|")}${(spec.extra ?? []).map((e) => (e.optional ? ` [--${e.name} <${e.name}>]` : ` --${e.name} <${e.name}>`)).join("")} [--days 90 | --expires <ISO date-time>] [--file <accounts.json>]`,
     "",
     "Makes an account: a new token, shown once, and the accounts-file entry holding only its scrypt hash.",
     "Without --file: prints the entry (one JSON line, for the file's \"accounts\" list), then the token.",
@@ -120,7 +120,7 @@ export async function runAccountTool<A extends AccountBase>(argv: string[], spec
   const problems: string[] = [];
   if (typeof name !== "string" || name.trim() === "") problems.push("--name is required");
   if (!role || !spec.roles.includes(role)) problems.push(`--role must be one of ${spec.roles.join(", ")}`);
-  for (const n of extraNames) if (typeof values[n] !== "string") problems.push(`--${n} is required`);
+  for (const e of spec.extra ?? []) if (!e.optional && typeof values[e.name] !== "string") problems.push(`--${e.name} is required`);
   if (values["days"] !== undefined && values["expires"] !== undefined) problems.push("give --days or --expires, not both");
   const days = values["days"] === undefined ? undefined : Number(values["days"]);
   if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 3650)) problems.push("--days must be a whole number from 1 to 3650");
@@ -130,7 +130,7 @@ export async function runAccountTool<A extends AccountBase>(argv: string[], spec
     io.err(`${problems.join("\n")}\n\n${usage}`);
     return 2;
   }
-  const extra = Object.fromEntries(extraNames.map((n) => [n, values[n] as string]));
+  const extra = Object.fromEntries(extraNames.filter((n) => typeof values[n] === "string").map((n) => [n, values[n] as string]));
   const { entry, token } = await createAccount({ name: name as string, role: role!, ...(days !== undefined ? { days } : {}), ...(expiresAt ? { expiresAt } : {}), extra, ...(io.now ? { now: io.now } : {}), ...(io.params ? { params: io.params } : {}) });
   const file = values["file"];
   try {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * node services/briefing/dist/tools/account.js --name "Rangi Parata" --subscriber community-eastern [--days 90 | --expires <ISO>] [--file <accounts.json>]
+ * node services/briefing/dist/tools/account.js --name "Rangi Parata" --subscriber community-eastern [--email rangi@example.org] [--days 90 | --expires <ISO>] [--file <accounts.json>]
  *
  * A community leader's account: a new token (printed once) and the accounts-file
  * entry that holds only the scrypt hash of its secret. Without --file it prints
@@ -28,6 +28,9 @@ process.exitCode = await runAccountTool(process.argv.slice(2), {
   format: leaderAccounts,
   roles: LEADER_ROLES,
   defaultRole: "leader",
-  extra: [{ name: "subscriber", help: `the community-leader subscriber whose region(s) the leader reads: ${[...leaders].join(", ")}` }],
+  extra: [
+    { name: "subscriber", help: `the community-leader subscriber whose region(s) the leader reads: ${[...leaders].join(", ")}` },
+    { name: "email", help: "subscribes the leader to the weekly digest by email at this address (personal information: kept in the accounts file only)", optional: true },
+  ],
   check: leaderCheck(leaders),
 });
