@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { communitySubscriberId, districtOfLocality, loadRegions, loadSharingPolicy } from "@takitini/policies";
-import { AggregateView, DecisionRecord, IntelligenceEvent, Outcome, PoliceDistrict } from "@takitini/proto";
+import { AggregateView, DecisionRecord, Outcome, PoliceDistrict, SupportNotice } from "@takitini/proto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { client, createRunTopics, header, readTopic, registryWith, type Seen } from "./kafka.js";
 import { publish, publisherOf } from "./publishers.js";
@@ -109,8 +109,9 @@ afterAll(async () => {
 function contents(seen: Seen[]): Map<string, string[]> {
   const out = new Map<string, string[]>(COMMUNITY_TOPICS.map((t) => [t, []]));
   for (const s of seen) {
+    // A community topic holds aggregate views and support notices only (never an event).
     const aggregate = header(s.message, "event-type") === "aggregate.view";
-    const region = aggregate ? AggregateView.decode(s.message.value!).region : IntelligenceEvent.decode(s.message.value!).region;
+    const region = aggregate ? AggregateView.decode(s.message.value!).region : SupportNotice.decode(s.message.value!).region;
     out.get(s.topic)!.push(`${aggregate ? "aggregate" : header(s.message, "event-type")} ${String(region).replace(/^POLICE_DISTRICT_/, "")}`);
   }
   for (const list of out.values()) list.sort();
@@ -153,15 +154,15 @@ describe("every region's community leaders, on the real broker", () => {
     const held = contents(await readTopic(kafka, COMMUNITY_TOPICS, { idleMs: 3000 }));
     for (const r of REGIONS.regions) {
       const sent = SENT.find((s) => s.code === r.code);
-      const want = sent ? ["aggregate " + r.code, "police.operation_update " + r.code] : [];
+      const want = sent ? ["aggregate " + r.code, "support.notice " + r.code] : [];
       expect(held.get(T.community(r.slug)), `${communitySubscriberId(r)}'s topic`).toEqual(want);
     }
     // A notice names its district and nothing of the operation: no town, no code name.
     const notices = await readTopic(kafka, T.community("bay-of-plenty"), { idleMs: 1000 });
-    const notice = notices.map((s) => s.message).find((m) => header(m, "event-type") === "police.operation_update")!;
-    const event = IntelligenceEvent.decode(notice.value!);
-    expect(event.region).toBe(PoliceDistrict.POLICE_DISTRICT_BAY_OF_PLENTY);
-    const text = JSON.stringify(IntelligenceEvent.toJSON(event));
+    const notice = notices.map((s) => s.message).find((m) => header(m, "event-type") === "support.notice")!;
+    const decoded = SupportNotice.decode(notice.value!);
+    expect(decoded.region).toBe(PoliceDistrict.POLICE_DISTRICT_BAY_OF_PLENTY);
+    const text = JSON.stringify(SupportNotice.toJSON(decoded));
     for (const secret of ["Ōpōtiki", "Operation E2E", "Mongrel Mob"]) expect(text).not.toContain(secret);
   });
 });

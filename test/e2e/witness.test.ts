@@ -137,6 +137,8 @@ describe("what the witness refuses", () => {
       await producer.disconnect();
     }
     await until("the three refusals logged", () => (/HEAD_ROLLBACK[\s\S]*HEAD_FORK[\s\S]*HEAD_SIGNATURE/.test(witnessOut) ? true : undefined));
-    expect(lines().filter((l) => l.tree_size > latest.tree_size + 50 || Buffer.from(l.root_hash, "hex").equals(Buffer.alloc(32, 1)) || Buffer.from(l.root_hash, "hex").equals(Buffer.alloc(32, 2)))).toEqual([]);
+    // None of the three forged roots was appended (genuine heads the audit signs meanwhile may be: it keeps ingesting).
+    const forged = [1, 2, 3].map((b) => Buffer.alloc(32, b));
+    expect(lines().filter((l) => forged.some((f) => Buffer.from(l.root_hash, "hex").equals(f)))).toEqual([]);
   });
 });

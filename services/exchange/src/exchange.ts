@@ -36,6 +36,37 @@ function groupByTopic(messages: OutMessage[]): TopicMessages[] {
   return [...byTopic.values()];
 }
 
+/**
+ * The broker refuses a record batch over its `max.message.bytes` (1 MiB by
+ * default), and kafkajs sends each partition's share of a send as one batch. A
+ * chunk's output grows with the subscribers (one decision per event and
+ * subscriber), so it is sent in groups of at most this many bytes, in order,
+ * inside the chunk's one transaction.
+ */
+export const MAX_SEND_BYTES = 512 * 1024;
+
+/** Approximate bytes a message takes in a record batch: key, value, headers and per-record overhead. */
+const approxBytes = (m: OutMessage) => Buffer.byteLength(m.key) + m.value.length + Object.entries(m.headers).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v) + 8, 0) + 32;
+
+/** Split messages, in order, into groups of at most `maxBytes` (a larger message goes alone). Pure. */
+export function byteBoundedGroups(messages: readonly OutMessage[], maxBytes = MAX_SEND_BYTES): OutMessage[][] {
+  const groups: OutMessage[][] = [];
+  let current: OutMessage[] = [];
+  let size = 0;
+  for (const m of messages) {
+    const b = approxBytes(m);
+    if (current.length > 0 && size + b > maxBytes) {
+      groups.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(m);
+    size += b;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
 /** The transactional id of the writer for one source partition, shared by every instance of a group. */
 export function transactionalIdFor(groupId: string, topic: string, partition: number): string {
   return `takitini-exchange.${groupId}.${topic}.${partition}`;
@@ -394,8 +425,10 @@ export class Exchange {
     open();
     const txn = await writer.producer.transaction();
     try {
-      if (out.length > 0) await txn.sendBatch({ topicMessages: groupByTopic(out), acks: -1 });
-      open();
+      for (const group of byteBoundedGroups(out)) {
+        await txn.sendBatch({ topicMessages: groupByTopic(group), acks: -1 });
+        open();
+      }
       await txn.sendOffsets({
         consumerGroupId: this.opts.groupId,
         topics: [{ topic, partitions: [{ partition, offset: (BigInt(last.offset) + 1n).toString() }] }],
