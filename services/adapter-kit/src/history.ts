@@ -24,14 +24,20 @@ export interface HistorySlot {
   id: string;
   /** The record's own seeded random source, for further choices (a locality in the district). */
   rng: () => number;
+  /** Its index among the district's records of the week (0 … perWeek - 1). */
+  index: number;
 }
 
 /** How a kind takes part in the demo history. */
 export interface KindHistory {
   /** Records per district per week at full volume (the most recent `fullWeeks`). */
   perWeek: number;
-  /** The synthetic record moved into the slot: its native id, date and district replaced. */
+  /** The synthetic record moved into the slot: its native id, date and district replaced; undefined leaves the slot empty (a district without as many sites). */
   place(record: any, slot: HistorySlot): unknown;
+  /** False for kinds the briefings do not count in disclosure-controlled cells per district (wastewater: per site); the per-district thresholds are then not checked. */
+  disclosure?: boolean;
+  /** This kind's weeks at full volume, when not the run's (wastewater: a trend needs its sampled weeks in each 13-week window). */
+  fullWeeks?: number;
 }
 
 export interface HistoryOptions {
@@ -99,7 +105,7 @@ export function historyRecords(adapter: AgencyAdapter, opts: HistoryOptions): Hi
     for (const kind of adapter.kinds) {
       const h = kind.history;
       if (!h) continue;
-      const n = historyVolume(h.perWeek, age, fullWeeks);
+      const n = historyVolume(h.perWeek, age, h.fullWeeks ?? fullWeeks);
       districts.forEach((district) => {
         const d = DISTRICT_NAMES.indexOf(district);
         for (let i = 0; i < n; i++) {
@@ -108,8 +114,9 @@ export function historyRecords(adapter: AgencyAdapter, opts: HistoryOptions): Hi
           // A large index unique to the key: the record's own person and organisation ids do not collide across records.
           const index = 1_000_000 + (digest(key).readUIntBE(0, 6) % 1_000_000_000_000);
           const id = `H${seedTag}-${week.replace("-", "")}-${String(d).padStart(2, "0")}-${i}`;
-          const slot: HistorySlot = { district, week, at: slotTime(week, rng), id, rng };
-          out.push({ kind, week, district, record: h.place(kind.synthesize(rng, index), slot) });
+          const slot: HistorySlot = { district, week, at: slotTime(week, rng), id, rng, index: i };
+          const record = h.place(kind.synthesize(rng, index), slot);
+          if (record !== undefined) out.push({ kind, week, district, record });
         }
       });
     }
