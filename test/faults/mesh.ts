@@ -104,6 +104,7 @@ export async function startFaultMesh(opts: { brokers: string[]; pkiDir: string; 
     brokers: opts.brokers.join(","),
     databaseUrl: opts.databaseUrl,
     demoRate: 0,
+    demoHistoryWeeks: 0,
     insecureKafka: false,
     instanceId: "faults",
     node: process.execPath,

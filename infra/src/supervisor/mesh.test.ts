@@ -9,6 +9,7 @@ const settings: MeshSettings = {
   brokers: "127.0.0.1:9092",
   databaseUrl: "postgres://takitini@127.0.0.1:55432/takitini",
   demoRate: 6,
+  demoHistoryWeeks: 52,
   insecureKafka: false,
   instanceId: "local-0",
   node: "/usr/bin/node",
@@ -23,6 +24,7 @@ const common = (svc: string, port: number) => ({
   ADMIN_PORT: String(port + 100),
   INSTANCE_ID: "local-0",
   DEMO_RECORDS_PER_MINUTE: "6",
+  DEMO_HISTORY_WEEKS: "52",
   KAFKA_TLS_CA_FILE: "/pki/ca.crt",
   KAFKA_TLS_CERT_FILE: `/pki/kafka/${svc}.crt`,
   KAFKA_TLS_KEY_FILE: `/pki/kafka/${svc}.key`,
@@ -123,7 +125,7 @@ describe("meshPlan", () => {
 describe("meshSettingsFromEnv", () => {
   it("defaults to the local broker and the checkout's state", () => {
     const s = meshSettingsFromEnv({ AUDIT_DATABASE_URL: "postgres://x", TAKITINI_KAFKA_PORT: "9192", TAKITINI_STATE_DIR: "/s" });
-    expect(s).toMatchObject({ brokers: "127.0.0.1:9192", stateDir: "/s", pkiDir: "/s/pki", demoRate: 6, insecureKafka: false, instanceId: "local-0", metricsPort: 8180 });
+    expect(s).toMatchObject({ brokers: "127.0.0.1:9192", stateDir: "/s", pkiDir: "/s/pki", demoRate: 6, demoHistoryWeeks: 52, insecureKafka: false, instanceId: "local-0", metricsPort: 8180 });
   });
   it("gives the audit its own role's URL and the ledger owner's (least privilege), when the launcher has both", () => {
     const s = meshSettingsFromEnv({ AUDIT_DATABASE_URL: "postgres://takitini_audit@h/db", AUDIT_MIGRATION_DATABASE_URL: "postgres://takitini_audit_owner@h/db" });
@@ -131,8 +133,9 @@ describe("meshSettingsFromEnv", () => {
     expect(meshServiceEnv(meshSettingsFromEnv({ AUDIT_DATABASE_URL: "postgres://x" }), "audit")).not.toHaveProperty("AUDIT_MIGRATION_DATABASE_URL");
   });
   it("takes an existing cluster, the PKI dir and the demo rate", () => {
-    const s = meshSettingsFromEnv({ KAFKA_BROKERS: "a:1, b:2", TAKITINI_PKI_DIR: "/p", TAKITINI_DEMO_RATE: "0", TAKITINI_INSECURE_KAFKA: "true" });
-    expect(s).toMatchObject({ brokers: "a:1,b:2", pkiDir: "/p", demoRate: 0, insecureKafka: true });
+    const s = meshSettingsFromEnv({ KAFKA_BROKERS: "a:1, b:2", TAKITINI_PKI_DIR: "/p", TAKITINI_DEMO_RATE: "0", TAKITINI_DEMO_HISTORY: "0", TAKITINI_INSECURE_KAFKA: "true" });
+    expect(s).toMatchObject({ brokers: "a:1,b:2", pkiDir: "/p", demoRate: 0, demoHistoryWeeks: 0, insecureKafka: true });
+    expect(meshServiceEnv(s, "police-adapter")).toMatchObject({ DEMO_HISTORY_WEEKS: "0" });
   });
   it("names a bad variable", () => {
     expect(() => meshSettingsFromEnv({ TAKITINI_SUPERVISOR_METRICS_PORT: "http" })).toThrow(/TAKITINI_SUPERVISOR_METRICS_PORT/);

@@ -52,6 +52,8 @@ export interface MeshSettings {
   /** The ledger's owner role, which migrates and grants at the audit's start (least privilege); unset: the audit's own role migrates (development). */
   migrationDatabaseUrl?: string;
   demoRate: number;
+  /** Completed weeks of seeded demo history each adapter backfills at start (0: none). */
+  demoHistoryWeeks: number;
   insecureKafka: boolean;
   instanceId: string;
   /** The Node binary the services run on. */
@@ -123,6 +125,7 @@ export function meshServiceEnv(s: MeshSettings, svc: MeshService): Record<string
     ADMIN_PORT: String(ports.admin),
     INSTANCE_ID: s.instanceId,
     DEMO_RECORDS_PER_MINUTE: String(s.demoRate),
+    DEMO_HISTORY_WEEKS: String(s.demoHistoryWeeks),
   };
 }
 
@@ -187,6 +190,8 @@ const meshEnvSchema = z.object({
   TAKITINI_STATE_DIR: z.string().min(1).optional(),
   TAKITINI_PKI_DIR: z.string().min(1).optional(),
   TAKITINI_DEMO_RATE: z.coerce.number().nonnegative().default(6),
+  /** 1: the adapters backfill a seeded year of demo history at start (adapter-kit history.ts); 0: none. */
+  TAKITINI_DEMO_HISTORY: z.enum(["0", "1"], { message: "TAKITINI_DEMO_HISTORY must be 0 (no demo history) or 1" }).default("1"),
   TAKITINI_INSECURE_KAFKA: z.enum(["true", "false", ""]).default("false"),
   INSTANCE_ID: z.string().min(1).default("local-0"),
   TAKITINI_SUPERVISOR_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(MESH_SUPERVISOR_METRICS_PORT),
@@ -206,6 +211,7 @@ export function meshSettingsFromEnv(env: Record<string, string | undefined> = pr
     ...(c.AUDIT_DATABASE_URL === undefined ? {} : { databaseUrl: c.AUDIT_DATABASE_URL }),
     ...(c.AUDIT_MIGRATION_DATABASE_URL === undefined ? {} : { migrationDatabaseUrl: c.AUDIT_MIGRATION_DATABASE_URL }),
     demoRate: c.TAKITINI_DEMO_RATE,
+    demoHistoryWeeks: c.TAKITINI_DEMO_HISTORY === "1" ? 52 : 0,
     insecureKafka: c.TAKITINI_INSECURE_KAFKA === "true",
     instanceId: c.INSTANCE_ID,
     node: process.execPath,

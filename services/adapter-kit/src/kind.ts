@@ -1,5 +1,6 @@
 import type { IntelligenceEvent } from "@takitini/proto";
 import type { z } from "zod";
+import type { KindHistory } from "./history.js";
 
 export type AgencyCode = "POLICE" | "CUSTOMS" | "MBIE" | "MSD";
 
@@ -31,6 +32,8 @@ export interface RecordKind<N = any> {
   example: unknown;
   /** Seeded synthetic record: same seed and index, same record — dated no later than SYNTHETIC_UNTIL, so always valid. */
   synthesize(rng: () => number, index: number): unknown;
+  /** Its part in the demo history (history.ts): volume per district-week and how a synthetic record is placed. Kinds without it have none. */
+  history?: KindHistory;
 }
 
 /** An agency's adapter: which records it takes and where its events go. */

@@ -21,6 +21,8 @@ import type { EventIdKey, Logger } from "@takitini/runtime";
 import type { Kafka } from "kafkajs";
 import { z } from "zod";
 import { CsvHeaderError, formatSummary, importFile, ImportPublishFailed } from "./bulk.js";
+import { backfillHistory } from "./backfill.js";
+import { historyRecords } from "./history.js";
 import { closeGrpc, createGrpcDoor, listenGrpc, type GrpcTls } from "./grpc.js";
 import { demoPublisher, publisherFromFiles } from "./identity.js";
 import { registerHttpDoor } from "./http.js";
@@ -49,8 +51,12 @@ export function adapterConfigSchema(adapter: AgencyAdapter) {
     CONFLICT_MEMORY_BYTES: z.coerce.number().int().min(0).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
     /** Synthetic demo records per minute (0 = off). `npm start` turns it on. */
     DEMO_RECORDS_PER_MINUTE: z.coerce.number().min(0).max(60_000).default(0),
-    /** Seed of the demo stream. */
+    /** Seed of the demo stream and the demo history. */
     DEMO_SEED: z.string().default("takitini"),
+    /** Completed ISO weeks of seeded demo history backfilled at start (history.ts; 0 = off). `npm start` sets 52 unless TAKITINI_DEMO_HISTORY=0. */
+    DEMO_HISTORY_WEEKS: z.coerce.number().int().min(0).max(104).default(0),
+    /** Demo-history records submitted per second, so the live doors stay responsive. */
+    DEMO_HISTORY_PER_SECOND: z.coerce.number().positive().max(10_000).default(20),
     /** The adapters' shared secret for event ids (HMAC-SHA-256; ≥ 32 bytes, raw or hex; the file 0600). */
     EVENT_ID_KEY_FILE: z.string().min(1, "EVENT_ID_KEY_FILE is required: the adapters' shared event-id key"),
     /** The doors' server certificate (PEM; infra/pki/issue.sh issues service/<adapter>.crt). */
@@ -122,6 +128,7 @@ export async function runAdapter(adapter: AgencyAdapter): Promise<void> {
     logger,
   });
   const starting = new AbortController();
+  const history = new AbortController();
   let demo: NodeJS.Timeout | undefined;
 
   installShutdown(
@@ -129,6 +136,7 @@ export async function runAdapter(adapter: AgencyAdapter): Promise<void> {
     [
       { name: "stop-starting", run: async () => starting.abort() },
       { name: "demo", run: async () => clearInterval(demo) },
+      { name: "demo-history", run: async () => history.abort() },
       // Stop taking records first; in-flight ones finish publishing before the producer flushes.
       { name: "http", run: () => http.close() },
       { name: "grpc", run: () => closeGrpc(grpcServer, 5000) },
@@ -142,6 +150,12 @@ export async function runAdapter(adapter: AgencyAdapter): Promise<void> {
   const grpcPort = await listenGrpc(grpcServer, config.HOST, config.GRPC_PORT, tls);
   logger.info({ https: urls.url, admin: urls.adminUrl, grpc: `${config.HOST}:${grpcPort} (mutual TLS)`, topic: config.TOPIC }, `${adapter.service} listening`);
   await publisher.start(starting.signal);
+
+  if (config.DEMO_HISTORY_WEEKS > 0) {
+    // Not awaited: readiness does not wait for the history; shutdown stops it between batches.
+    const records = historyRecords(adapter, { seed: config.DEMO_SEED, now: new Date(), weeks: config.DEMO_HISTORY_WEEKS });
+    void backfillHistory({ intake, by: demoPublisher(adapter.agency), records, perSecond: config.DEMO_HISTORY_PER_SECOND, signal: history.signal, logger, metrics }).catch((err: unknown) => logger.error({ err }, "demo history: backfill failed"));
+  }
 
   if (config.DEMO_RECORDS_PER_MINUTE > 0) {
     const rng = seededRandom(`${config.DEMO_SEED}/${adapter.service}`);

@@ -1,12 +1,14 @@
 // Test helpers for record kinds (import from "@takitini/adapter-kit/testing" in tests only).
 import { IntelligenceEvent } from "@takitini/proto";
-import { createHttpServer, createLogger, createMetricsRegistry, EventIdKey, zodIssues, type TraceContext } from "@takitini/runtime";
+import { createHttpServer, createLogger, createMetricsRegistry, EventIdKey, isoWeekOf, isoWeekStart, zodIssues, type TraceContext } from "@takitini/runtime";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { backfillHistory } from "./backfill.js";
 import { ContentIndex, contentFingerprint } from "./content.js";
-import { CLASSIFICATION_ORDER, CAVEATS, CLASSIFICATIONS, seededRandom, type CaveatMarking, type ClassificationMarking } from "./fields.js";
+import { CLASSIFICATION_ORDER, CAVEATS, CLASSIFICATIONS, DISTRICT_NAMES, seededRandom, type CaveatMarking, type ClassificationMarking } from "./fields.js";
 import { HTTP_ERROR_CODES, registerHttpDoor, type HttpDoorOptions } from "./http.js";
-import type { Publisher } from "./identity.js";
+import { historyRecords, historyWeeks, type HistoryRecord } from "./history.js";
+import { demoPublisher, type Publisher } from "./identity.js";
 import { ingest } from "./ingest.js";
 import { Intake, type PublishRefusal, type RefusalSink } from "./intake.js";
 import type { AgencyAdapter, AgencyCode, RecordKind } from "./kind.js";
@@ -402,5 +404,101 @@ export function checkDateWindow(adapter: AgencyAdapter, kind: RecordKind, fields
       expect(dateIssues(field.type === "week" ? "1900-W01" : field.type === "date" ? "1900-01-01" : "1900-01-01T00:00:00+13:00")).toEqual([]);
       expect(dateIssues(format(now.getTime() + ahead + (field.type === "datetime" ? 4 * 60_000 : 0)))).toEqual([]);
     });
+  });
+}
+
+// --- Demo history ------------------------------------------------------------------------------
+
+/** Leaders' and the public's disclosure thresholds (services/briefing/README.md "Disclosure control"). */
+const LEADER_MIN = 6;
+const PUBLIC_MIN = 10;
+
+/** The ISO weeks whose Monday falls in the last quarter completed before `now` (UTC calendar). */
+function lastCompletedQuarterWeeks(now: Date, weeks: string[]): string[] {
+  const q = Math.floor(now.getUTCMonth() / 3);
+  const [year, quarter] = q === 0 ? [now.getUTCFullYear() - 1, 3] : [now.getUTCFullYear(), q - 1];
+  const from = Date.UTC(year, quarter * 3, 1);
+  const to = Date.UTC(year, quarter * 3 + 3, 1);
+  return weeks.filter((w) => isoWeekStart(w).getTime() >= from && isoWeekStart(w).getTime() < to);
+}
+
+const countBy = (records: HistoryRecord[], key: (r: HistoryRecord) => string) => records.reduce((m, r) => m.set(key(r), (m.get(key(r)) ?? 0) + 1), new Map<string, number>());
+
+/**
+ * Registers the checks of an adapter's demo history at `now`: every record
+ * validates and maps through the intake's own ingest on that clock; the same
+ * seed gives the same records and another seed others; native ids are unique;
+ * every district gets, for every kind with a history, at least the leaders'
+ * threshold in the last completed week and the public's in the last completed
+ * quarter; a start a week later regenerates the overlapping weeks identically and
+ * adds only the new one; the volume stays under `maxRecords`; and a backfill
+ * through the intake publishes a small history once, a second run nothing new.
+ */
+export function checkHistoryRecords(adapter: AgencyAdapter, now: Date, maxRecords = 8_000): void {
+  const kinds = adapter.kinds.filter((k) => k.history);
+  const records = historyRecords(adapter, { seed: "takitini", now });
+
+  it("covers the kinds with a history, within a sane volume", () => {
+    expect(kinds.length).toBeGreaterThan(0);
+    expect(new Set(records.map((r) => r.kind.recordType))).toEqual(new Set(kinds.map((k) => k.recordType)));
+    expect(records.length).toBeLessThanOrEqual(maxRecords);
+  });
+
+  it("validates and maps on the clock it was made for, with unique native ids", () => {
+    const ids = new Set<string>();
+    for (const r of records) {
+      const out = ingest(adapter, r.kind.recordType, r.record, now, { now, eventIdKey: TEST_EVENT_ID_KEY });
+      expect(out.ok ? [] : [r.kind.recordType, out.code, out.issues.map((i) => i.path)]).toEqual([]);
+      if (out.ok) expect(isoWeekOf(new Date(out.event.occurredAt!))).toBe(r.week);
+      ids.add(`${r.kind.recordType}/${r.kind.nativeId(r.kind.schema.parse(r.record))}`);
+    }
+    expect(ids.size).toBe(records.length);
+  });
+
+  it("is the same for the same seed and differs for another", () => {
+    expect(historyRecords(adapter, { seed: "takitini", now })).toEqual(records);
+    expect(historyRecords(adapter, { seed: "other", now }).map((r) => r.record)).not.toEqual(records.map((r) => r.record));
+  });
+
+  it("reaches the leaders' threshold in the last completed week and the public's in the last completed quarter, in every district", () => {
+    const weeks = historyWeeks(now, 52);
+    const lastWeek = weeks.at(-1)!;
+    const quarter = new Set(lastCompletedQuarterWeeks(now, weeks));
+    expect(quarter.size).toBeGreaterThanOrEqual(12);
+    const weekly = countBy(records.filter((r) => r.week === lastWeek), (r) => `${r.kind.recordType}/${r.district}`);
+    const quarterly = countBy(records.filter((r) => quarter.has(r.week)), (r) => `${r.kind.recordType}/${r.district}`);
+    for (const k of kinds.filter((x) => x.history!.disclosure !== false)) {
+      for (const d of DISTRICT_NAMES) {
+        expect([k.recordType, d, (weekly.get(`${k.recordType}/${d}`) ?? 0) >= LEADER_MIN]).toEqual([k.recordType, d, true]);
+        expect([k.recordType, d, (quarterly.get(`${k.recordType}/${d}`) ?? 0) >= PUBLIC_MIN]).toEqual([k.recordType, d, true]);
+      }
+    }
+  });
+
+  it("a week later regenerates the overlapping weeks identically and adds only the new week", () => {
+    const weekLater = new Date(now.getTime() + 7 * 86_400_000);
+    const later = historyRecords(adapter, { seed: "takitini", now: weekLater });
+    const [newWeek, oldest] = [historyWeeks(weekLater, 1)[0], historyWeeks(now, 52)[0]];
+    const key = (r: HistoryRecord) => JSON.stringify([r.kind.recordType, r.record]);
+    const before = new Set(records.map(key));
+    const added = later.filter((r) => !before.has(key(r)));
+    expect(added.length).toBeGreaterThan(0);
+    expect(new Set(added.map((r) => r.week))).toEqual(new Set([newWeek]));
+    // The weeks both cover are regenerated record for record (an ageing week keeps the first of its records, as volume thins).
+    const shared = later.filter((r) => r.week !== newWeek);
+    expect(shared.filter((r) => r.week === oldest)).toEqual([]);
+    expect(shared.filter((r) => !before.has(key(r))).length).toBe(0);
+    expect(shared.length).toBeGreaterThan(records.length / 2);
+  });
+
+  it("backfills through the intake once: a second run publishes nothing new", async () => {
+    const small = historyRecords(adapter, { seed: "takitini", now, weeks: 2, districts: ["Eastern"] });
+    const publisher = new RecordingPublisher();
+    const intake = new Intake(adapter, publisher, createMetricsRegistry("test"), createLogger("test", "silent"), { eventIdKey: TEST_EVENT_ID_KEY, now: () => now });
+    const run = () => backfillHistory({ intake, by: demoPublisher(adapter.agency), records: small, perSecond: 10_000, logger: createLogger("test", "silent") });
+    expect(await run()).toEqual({ accepted: small.length, duplicate: 0, rejected: 0 });
+    expect(await run()).toEqual({ accepted: 0, duplicate: small.length, rejected: 0 });
+    expect(publisher.published).toHaveLength(small.length);
+    expect(publisher.published.every((e) => e.publisher === demoPublisher(adapter.agency).uri)).toBe(true);
   });
 }

@@ -1,4 +1,4 @@
-import { checkDateWindow, checkHostileBodies, checkMarkingFloor, checkResubmissions } from "@takitini/adapter-kit/testing";
+import { checkDateWindow, checkHistoryRecords, checkHostileBodies, checkMarkingFloor, checkResubmissions } from "@takitini/adapter-kit/testing";
 import { describe } from "vitest";
 import { customsAdapter } from "./adapter.js";
 import { borderSeizure } from "./kinds/border-seizure.js";
@@ -21,3 +21,6 @@ describe("dates", () => {
   checkDateWindow(customsAdapter, borderSeizure, [{ path: "seized_at", type: "datetime" }, { path: "persons.0.dob", type: "date" }], now);
   checkDateWindow(customsAdapter, suspiciousConsignment, [{ path: "raised_at", type: "datetime" }, { path: "expected_arrival", type: "datetime", aheadDays: EXPECTED_ARRIVAL_HORIZON_DAYS }, { path: "persons.0.dob", type: "date" }], now);
 });
+// A newcomer's first look, a week into December and at the turn of a quarter.
+describe("demo history", () => checkHistoryRecords(customsAdapter, new Date("2026-12-06T01:00:00Z")));
+describe("demo history at a quarter's turn", () => checkHistoryRecords(customsAdapter, new Date("2026-10-01T03:00:00Z")));

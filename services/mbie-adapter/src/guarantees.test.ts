@@ -1,4 +1,4 @@
-import { checkDateWindow, checkHostileBodies, checkMarkingFloor, checkResubmissions } from "@takitini/adapter-kit/testing";
+import { checkDateWindow, checkHistoryRecords, checkHostileBodies, checkMarkingFloor, checkResubmissions } from "@takitini/adapter-kit/testing";
 import { describe } from "vitest";
 import { mbieAdapter } from "./adapter.js";
 import { exploitationComplaint } from "./kinds/exploitation-complaint.js";
@@ -21,3 +21,6 @@ describe("dates", () => {
   checkDateWindow(mbieAdapter, exploitationComplaint, [{ path: "received_at", type: "datetime" }, { path: "worker.dob", type: "date" }, { path: "persons.0.dob", type: "date" }], now);
   checkDateWindow(mbieAdapter, traffickingIndicator, [{ path: "reported_at", type: "datetime" }, { path: "persons.0.dob", type: "date" }], now);
 });
+// A newcomer's first look, a week into December and at the turn of a quarter.
+describe("demo history", () => checkHistoryRecords(mbieAdapter, new Date("2026-12-06T01:00:00Z")));
+describe("demo history at a quarter's turn", () => checkHistoryRecords(mbieAdapter, new Date("2026-10-01T03:00:00Z")));

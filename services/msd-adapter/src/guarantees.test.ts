@@ -1,4 +1,4 @@
-import { checkDateWindow, checkHostileBodies, checkMarkingFloor, checkResubmissions } from "@takitini/adapter-kit/testing";
+import { checkDateWindow, checkHistoryRecords, checkHostileBodies, checkMarkingFloor, checkResubmissions } from "@takitini/adapter-kit/testing";
 import { describe } from "vitest";
 import { msdAdapter } from "./adapter.js";
 import { communityResilienceReport } from "./kinds/community-resilience-report.js";
@@ -21,3 +21,6 @@ describe("dates", () => {
   checkDateWindow(msdAdapter, whanauSupportReferral, [{ path: "referral_week", type: "week" }], now);
   checkDateWindow(msdAdapter, communityResilienceReport, [{ path: "period_start", type: "date" }, { path: "period_end", type: "date" }], now);
 });
+// A newcomer's first look, a week into December and at the turn of a quarter.
+describe("demo history", () => checkHistoryRecords(msdAdapter, new Date("2026-12-06T01:00:00Z")));
+describe("demo history at a quarter's turn", () => checkHistoryRecords(msdAdapter, new Date("2026-10-01T03:00:00Z")));

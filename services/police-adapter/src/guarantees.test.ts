@@ -1,4 +1,4 @@
-import { checkDateWindow, checkHostileBodies, checkMarkingFloor, checkResubmissions } from "@takitini/adapter-kit/testing";
+import { checkDateWindow, checkHistoryRecords, checkHostileBodies, checkMarkingFloor, checkResubmissions } from "@takitini/adapter-kit/testing";
 import { describe } from "vitest";
 import { policeAdapter } from "./adapter.js";
 import { firearmsSeizure } from "./kinds/firearms-seizure.js";
@@ -25,3 +25,6 @@ describe("dates", () => {
   checkDateWindow(policeAdapter, firearmsSeizure, [{ path: "seized_at", type: "datetime" }, { path: "persons.0.dob", type: "date" }], now);
   checkDateWindow(policeAdapter, wastewaterIndicator, [{ path: "sample_week", type: "week" }], now);
 });
+// A newcomer's first look, a week into December and at the turn of a quarter.
+describe("demo history", () => checkHistoryRecords(policeAdapter, new Date("2026-12-06T01:00:00Z")));
+describe("demo history at a quarter's turn", () => checkHistoryRecords(policeAdapter, new Date("2026-10-01T03:00:00Z")));

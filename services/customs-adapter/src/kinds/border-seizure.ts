@@ -222,4 +222,9 @@ export const borderSeizure: RecordKind<BorderSeizureRecord> = {
   map: mapBorderSeizure,
   example,
   synthesize,
+  // Demo history: the seizures bound for each district (the district overrides the port's).
+  history: {
+    perWeek: 6,
+    place: (r, slot) => ({ ...r, seizure_id: `SZ-${slot.id}`, case_ref: `CI-${slot.id}`, seized_at: slot.at, district: slot.district }),
+  },
 };

@@ -104,4 +104,9 @@ export const whanauSupportReferral: RecordKind<MsdWhanauSupportReferralRecord> =
       provider: pick(rng, PROVIDERS[where]),
     };
   },
+  // Demo history: each district's weekly referral returns, enough for a leader's week to pass disclosure control (6).
+  history: {
+    perWeek: 6,
+    place: (r, slot) => ({ ...r, referral_batch_ref: `WSR-${slot.id}`, region: slot.district, referral_week: slot.week }),
+  },
 };

@@ -115,6 +115,14 @@ export const firearmsSeizure: RecordKind<PoliceFirearmsSeizureRecord> = {
     persons: [{ person_id: "P-40217", name: "Rāwiri Ngata", dob: "1988-07-02", role: "person_of_interest" }],
     organisations: [{ org_id: "G-0017", name: "Mongrel Mob", type: "gang" }],
   },
+  // Demo history: enough seizures for a leader's week per district to pass disclosure control (6).
+  history: {
+    perWeek: 6,
+    place: (r, slot) => {
+      const { operation: _cobalt, ...rest } = r;
+      return { ...rest, seizure_id: `FS-${slot.id}`, seized_at: slot.at, district: slot.district, locality: pick(slot.rng, DISTRICT_LOCALITIES[slot.district]) };
+    },
+  },
   synthesize: (rng, index) => {
     const d = pick(rng, DISTRICT_NAMES, [7, 5, 4, 9, 7, 8, 8, 6, 5, 4, 6, 5]);
     // Most seizures are one to three firearms; one in ten is a cache.

@@ -1,4 +1,4 @@
-import { MarkingBelowFloor } from "@takitini/adapter-kit";
+import { historyRecords, MarkingBelowFloor } from "@takitini/adapter-kit";
 import { checkSyntheticRecords } from "@takitini/adapter-kit/testing";
 import {
   Agency,
@@ -14,6 +14,7 @@ import {
 } from "@takitini/proto";
 import { zodIssues } from "@takitini/runtime";
 import { describe, expect, it } from "vitest";
+import { policeAdapter } from "../adapter.js";
 import { operationUpdate } from "./operation-update.js";
 
 const kind = operationUpdate;
@@ -227,5 +228,25 @@ describe("operation_update: synthetic records", () => {
     expect(new Set(parsed.map((r) => r.phase))).toEqual(new Set(["planning", "active", "resolution", "concluded"]));
     expect(parsed.filter((r) => r.phase === "planning" || r.phase === "active").every((r) => r.arrests === undefined && r.charges === undefined)).toBe(true);
     expect(new Set(parsed.map((r) => r.update_id)).size).toBe(records.length);
+  });
+});
+
+describe("operation_update: demo history", () => {
+  const now = new Date("2026-12-06T01:00:00Z");
+  const updates = historyRecords({ ...policeAdapter, kinds: [operationUpdate] }, { seed: "takitini", now }).map((r) => r.record as { code_name: string; district: string; phase: string; recorded_at: string; arrests?: number });
+
+  it("holds operations in two districts that go from planning to conclusion, each phase once", () => {
+    expect(new Set(updates.map((u) => u.district))).toEqual(new Set(["Counties Manukau", "Eastern"]));
+    const byOperation = new Set(updates.map((u) => `${u.district}/${u.code_name}/${u.phase}`));
+    const resolved = updates.filter((u) => u.phase === "resolution");
+    expect(resolved.length).toBeGreaterThanOrEqual(10);
+    expect(resolved.every((u) => (u.arrests ?? 0) > 0)).toBe(true);
+    // A resolved operation's earlier phases come before it, under the same code name (unless before the year began).
+    for (const r of resolved) {
+      const planned = updates.find((u) => u.district === r.district && u.code_name === r.code_name && u.phase === "planning" && u.recorded_at < r.recorded_at);
+      if (updates.some((u) => u.recorded_at < r.recorded_at && Date.parse(r.recorded_at) - Date.parse(u.recorded_at) > 42 * 86_400_000)) expect(planned, r.code_name).toBeDefined();
+    }
+    // Each operation's phase is recorded once.
+    expect(byOperation.size).toBe(updates.length);
   });
 });

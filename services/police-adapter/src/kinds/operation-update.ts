@@ -14,8 +14,10 @@ import {
   plausibleDateTime,
   text,
   type AgencyDefaults,
+  type District,
   type RecordKind,
 } from "@takitini/adapter-kit";
+import { isoWeekStart } from "@takitini/runtime";
 import { z } from "zod";
 import { POLICE_DEFAULTS } from "../defaults.js";
 
@@ -38,6 +40,41 @@ export const EFFECTIVE_AT_HORIZON_DAYS = 365;
 
 const MAX_ARRESTS = 50_000;
 const MAX_CHARGES = 500_000;
+
+/** The districts whose demo history holds operations, and the week of an eight-week cycle each phase is recorded in. */
+const HISTORY_OPERATION_DISTRICTS: readonly District[] = ["Counties Manukau", "Eastern"];
+const HISTORY_PHASE_WEEK: Partial<Record<number, Phase>> = { 0: "planning", 2: "active", 5: "resolution", 7: "concluded" };
+const WEEK_MS = 7 * 86_400_000;
+
+/**
+ * The demo history's operation update for a district and week, if any: a function of
+ * the week itself (weeks since 2020-W01), so an operation's updates are the same
+ * whichever week the history is generated in, and each reaches resolution.
+ */
+function historicOperationUpdate(slot: { district: District; week: string; at: string; id: string }): Record<string, unknown> | undefined {
+  const d = HISTORY_OPERATION_DISTRICTS.indexOf(slot.district);
+  if (d < 0) return undefined;
+  const n = Math.round((isoWeekStart(slot.week).getTime() - isoWeekStart("2020-W01").getTime()) / WEEK_MS) + d * 4;
+  const phase = HISTORY_PHASE_WEEK[n % 8];
+  if (!phase) return undefined;
+  const cycle = Math.floor(n / 8);
+  const places = DISTRICT_LOCALITIES[slot.district];
+  const arrests = 5 + ((cycle * 13 + d * 7) % 30);
+  const families = Math.round(arrests * 0.4);
+  const resolved = !beforeResolution(phase);
+  return {
+    update_id: `NOCG-OPS-${slot.id}`,
+    recorded_at: slot.at,
+    code_name: INVENTED[(cycle + d * 3) % INVENTED.length],
+    phase,
+    target_group: GROUPS[(cycle * 7 + d) % GROUPS.length],
+    district: slot.district,
+    localities: [places[cycle % places.length]],
+    ...(resolved ? { arrests, charges: arrests * 4 + (cycle % 9), clear_hold_build: phase === "resolution" ? "clear" : "hold" } : {}),
+    ...(phase === "resolution" ? { families_affected: families, children_affected: families * 3, support_needed: ["whanau_navigation", "addiction_treatment"] } : {}),
+    summary: `Synthetic history: operation ${phase} in ${places[cycle % places.length]}.`,
+  };
+}
 
 export const operationUpdateSchema = z
   .strictObject({
@@ -207,6 +244,8 @@ export const operationUpdate: RecordKind<PoliceOperationUpdateRecord> = {
     summary: "Termination phase executed across Ōpōtiki; whānau of those arrested referred for support with Te Whakatōhea.",
     grading: { source: "A", information: 1 },
   },
+  // Demo history: an operation every eight weeks in two districts, from planning to conclusion.
+  history: { perWeek: 1, fullWeeks: 52, disclosure: false, place: (_r, slot) => historicOperationUpdate(slot) },
   synthesize: (rng, index) => {
     // The three operations on record have all reached resolution; invented ones are at any phase.
     const known = rng() < 0.35 ? pick(rng, OPERATIONS, [2, 1, 3]) : undefined;

@@ -1,8 +1,10 @@
+import { historyRecords, historyWeeks } from "@takitini/adapter-kit";
 import { checkSyntheticRecords } from "@takitini/adapter-kit/testing";
 import { Agency, Classification, Commodity, HandlingCaveat, IntelligenceEvent, PoliceDistrict } from "@takitini/proto";
 import { zodIssues } from "@takitini/runtime";
 import { describe, expect, it } from "vitest";
-import { wastewaterIndicator } from "./wastewater-indicator.js";
+import { policeAdapter } from "../adapter.js";
+import { SITES, WASTEWATER_DRUGS, wastewaterIndicator } from "./wastewater-indicator.js";
 
 const kind = wastewaterIndicator;
 const at = new Date("2026-11-20T00:00:00Z");
@@ -127,5 +129,24 @@ describe("wastewater_indicator: synthetic records", () => {
     expect(byDrug("cocaine")).toBeGreaterThan(0);
     expect(byDrug("mdma")).toBeGreaterThan(0);
     expect(new Set(parsed.map((r) => r.sample_id)).size).toBe(records.length);
+  });
+});
+
+describe("wastewater_indicator: demo history", () => {
+  const now = new Date("2026-12-06T01:00:00Z");
+  const records = historyRecords({ ...policeAdapter, kinds: [kind] }, { seed: "takitini", now }).map((r) => r.record as { site: string; district: string; drug: string; sample_week: string });
+
+  it("samples every registered site for every drug in each of the last 26 completed weeks, once", () => {
+    for (const week of historyWeeks(now, 26)) {
+      const samples = records.filter((r) => r.sample_week === week).map((r) => `${r.site}/${r.drug}`);
+      expect(samples.sort()).toEqual(SITES.flatMap((s) => WASTEWATER_DRUGS.map((d) => `${s.site}/${d}`)).sort());
+    }
+  });
+
+  it("places each sample at its site's own district, and keeps older weeks sparse", () => {
+    expect(records.every((r) => SITES.some((s) => s.site === r.site && s.district === r.district))).toBe(true);
+    const oldest = records.filter((r) => r.sample_week === historyWeeks(now, 52)[0]);
+    expect(oldest.length).toBeGreaterThan(0);
+    expect(oldest.length).toBeLessThan(SITES.length * WASTEWATER_DRUGS.length);
   });
 });

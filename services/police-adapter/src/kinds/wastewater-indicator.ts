@@ -2,6 +2,7 @@ import { Commodity } from "@takitini/proto";
 import {
   between,
   count,
+  DISTRICT_NAMES,
   district,
   envelope,
   existingIsoWeek,
@@ -59,6 +60,9 @@ export const WASTEWATER_DEFAULTS: AgencyDefaults = {
 };
 
 /** Treatment sites for synthetic records, with catchment and weekly grams per 1,000 people. */
+/** History slots per district and week: its sites times the drugs, for the district with the most sites. */
+const historySlots = () => Math.max(...DISTRICT_NAMES.map((d) => SITES.filter((s) => s.district === d).length)) * WASTEWATER_DRUGS.length;
+
 export const SITES: readonly { site: string; district: DistrictName; population: number; meth: number; cocaine: number; mdma: number }[] = [
   // Ōpōtiki's methamphetamine fell by half after Operation Highwater and stayed down.
   { site: "Ōpōtiki", district: "Bay of Plenty", population: 5_000, meth: 6.0, cocaine: 0.3, mdma: 0.5 },
@@ -122,6 +126,21 @@ export const wastewaterIndicator: RecordKind<PoliceWastewaterIndicatorRecord> = 
     sample_week: "2026-W46",
     estimated_weekly_grams: 31.5,
     population_served: 5000,
+  },
+  // Demo history: every site sampled for every drug each week (slot i: the district's site i mod n, drug i div n).
+  history: {
+    perWeek: historySlots(),
+    disclosure: false,
+    // Full for half a year: the public's last completed quarter needs 6 sampled weeks of 13 per site and drug.
+    fullWeeks: 26,
+    place: (r, slot) => {
+      const sites = SITES.filter((s) => s.district === slot.district);
+      const s = sites[slot.index % Math.max(1, sites.length)];
+      const drug = WASTEWATER_DRUGS[Math.floor(slot.index / Math.max(1, sites.length))];
+      if (!s || !drug) return undefined;
+      const grams = Math.round((s.population / 1000) * s[drug === "methamphetamine" ? "meth" : drug] * (0.7 + slot.rng() * 0.6) * 10) / 10;
+      return { ...r, sample_id: `NDIB-WW-${slot.id}`, site: s.site, district: s.district, drug, sample_week: slot.week, estimated_weekly_grams: grams, population_served: s.population };
+    },
   },
   synthesize: (rng, index) => {
     const s = pick(rng, SITES);
