@@ -74,6 +74,9 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     mbie_trafficking_indicator: row("pass", "pass", "never", "never"),
     msd_whanau_support_referral: row("pass", "pass", "pass", "never"),
     msd_community_resilience_report: row("pass", "pass", "pass", "never"),
+    // An agency's written assessment for a region's leaders: partners receive it as published; a community tier only
+    // through its own allow-listed output once the policy checks the approval (not a SupportNotice, not an aggregate).
+    regional_assessment: PARTNERS_ONLY,
   },
   Grading: { source_reliability: PARTNERS_ONLY, information_credibility: PARTNERS_ONLY },
   Handling: { caveats: PARTNERS_ONLY, releasable_to: PARTNERS_ONLY },
@@ -188,6 +191,18 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     funding_cents: AGGREGATED,
     services: row("pass", "pass", "pass", "never"),
   },
+  // Written for leaders in plain language with no personal information (the adapters refuse identifiers in it).
+  AgencyRegionalAssessment: {
+    title: PARTNERS_ONLY,
+    period_start: PARTNERS_ONLY,
+    period_end: PARTNERS_ONLY,
+    body: PARTNERS_ONLY,
+    key_points: PARTNERS_ONLY,
+    recommended_actions: PARTNERS_ONLY,
+    approval: PARTNERS_ONLY,
+  },
+  // The approval is a role, a reference and a time: no name.
+  AssessmentApproval: { approver_role: PARTNERS_ONLY, approval_ref: PARTNERS_ONLY, approved_at: PARTNERS_ONLY },
 };
 
 /** A field as the descriptors declare it (see @takitini/proto's declaredFields). */
