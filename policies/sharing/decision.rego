@@ -109,7 +109,17 @@ event_types := {
 		"activities": {""},
 		"phases": {""},
 	},
+	"police.regional_assessment": {
+		"agency": "POLICE",
+		"payload": "regional_assessment",
+		"activities": {""},
+		"phases": {""},
+	},
 }
+
+# Written assessments an agency prepares for a region's leaders: released to a
+# community tier only with the originating agency's recorded approval.
+assessment_event_types := {"police.regional_assessment"}
 
 # The 12 Police districts, the regions events and subscribers are placed in.
 districts := {
@@ -268,6 +278,21 @@ input_errors contains concat(".", ["event", f]) if {
 input_errors contains "event.subjects" if not subjects_at(["event", "subjects"])
 
 input_errors contains "event.has_personal_information" if not boolean_at(["event", "has_personal_information"])
+
+# An assessment's release approval, where the event has one: absent (or null) when
+# the agency has not approved it; present, it must be well formed.
+input_errors contains "event.release_approval" if {
+	object.get(object.get(input, "event", {}), "release_approval", null) != null
+	not approval_shaped(input.event.release_approval)
+}
+
+approval_shaped(a) if {
+	is_object(a)
+	count({k | some k, _ in a; not k in {"approver_role", "approval_ref", "approved_at"}}) == 0
+	is_string(a.approver_role)
+	is_string(a.approval_ref)
+	is_string(a.approved_at)
+}
 
 input_valid if count(input_errors) == 0
 
@@ -455,6 +480,22 @@ deny contains "sharing.outside_subscriber_regions" if {
 deny contains "sharing.no_community_release" if {
 	"NO_COMMUNITY_RELEASE" in event.caveats
 	viewer.tier in community_tiers
+}
+
+# An agency's assessment reaches a community tier only with the agency's recorded
+# approval: a role and a reference, not empty, and an RFC 3339 time (by its shape:
+# the adapters check it is a plausible date; the wasm runtime has no time builtins).
+deny contains "sharing.assessment_not_approved" if {
+	event.event_type in assessment_event_types
+	viewer.tier in community_tiers
+	not release_approved
+}
+
+release_approved if {
+	a := event.release_approval
+	a.approver_role != ""
+	a.approval_ref != ""
+	regex.match(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`, a.approved_at)
 }
 
 deny contains "sharing.not_releasable_to_subscriber" if {

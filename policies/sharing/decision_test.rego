@@ -1024,3 +1024,50 @@ test_denial_without_named_rule_is_default_deny if {
 		with sharing.deny as set()
 	d.reasons == ["sharing.default_deny"]
 }
+
+# --- Agency assessments: to a region's leaders only with the agency's approval -----
+
+# A Police assessment for a region's leaders, as Police mark it by default
+# (RESTRICTED, law-enforcement only), with or without its release approval.
+assessment(region) := in_region(
+	with_fields(event("police.regional_assessment"), {"classification": "RESTRICTED", "caveats": ["LAW_ENFORCEMENT_ONLY"]}),
+	region,
+)
+
+approval := {"approver_role": "District Commander", "approval_ref": "POLICE-RA-APP-2026-031", "approved_at": "2026-10-06T21:30:00Z"}
+
+approved_assessment(region) := with_fields(assessment(region), {"release_approval": approval})
+
+test_approved_assessment_reaches_its_regions_leaders if {
+	d := decision("community-bay-of-plenty", approved_assessment("BAY_OF_PLENTY"))
+	d.view == "redacted"
+	d.reasons == ["sharing.community_police_regional_assessment"]
+	d.redact == ["source_record_id"]
+}
+
+test_approved_assessment_reaches_no_other_regions_leaders if {
+	denied(decision("community-eastern", approved_assessment("BAY_OF_PLENTY")), "sharing.outside_subscriber_regions")
+}
+
+test_unapproved_assessment_reaches_no_community if {
+	denied(decision("community-bay-of-plenty", assessment("BAY_OF_PLENTY")), "sharing.assessment_not_approved")
+	denied(decision("community-bay-of-plenty", with_fields(assessment("BAY_OF_PLENTY"), {"release_approval": null})), "sharing.assessment_not_approved")
+}
+
+test_incomplete_approval_is_no_approval if {
+	every field in ["approver_role", "approval_ref"] {
+		denied(decision("community-bay-of-plenty", with_fields(approved_assessment("BAY_OF_PLENTY"), {"release_approval": object.union(approval, {field: ""})})), "sharing.assessment_not_approved")
+	}
+	denied(decision("community-bay-of-plenty", with_fields(approved_assessment("BAY_OF_PLENTY"), {"release_approval": object.union(approval, {"approved_at": "last week"})})), "sharing.assessment_not_approved")
+}
+
+test_malformed_approval_is_invalid_input if {
+	every bad in [{"approver_role": "District Commander"}, "approved", object.union(approval, {"approver_name": "Aroha"}), object.union(approval, {"approved_at": 20261006})] {
+		d := decision("community-bay-of-plenty", with_fields(assessment("BAY_OF_PLENTY"), {"release_approval": bad}))
+		denied(d, "sharing.input_invalid")
+	}
+}
+
+test_public_not_given_assessments if {
+	denied(decision("public", approved_assessment("BAY_OF_PLENTY")), "sharing.default_deny")
+}

@@ -65,7 +65,20 @@ export interface DecisionInput {
      */
     subjects: SubjectShape[];
     has_personal_information: boolean;
+    /**
+     * An agency assessment's release approval (a role, a reference, an RFC 3339
+     * time), absent or null when the agency has not approved it: without one the
+     * policy releases no assessment to a community tier.
+     */
+    release_approval?: ReleaseApproval | null;
   };
+}
+
+/** The originating agency's recorded approval to release an assessment to a community tier. */
+export interface ReleaseApproval {
+  approver_role: string;
+  approval_ref: string;
+  approved_at: string;
 }
 
 /** What the policy knows of one subject: never who it is. */

@@ -16,3 +16,4 @@ export * from "./service.js";
 export * from "./refs.js";
 export * from "./synthetic.js";
 export * from "./identity.js";
+export * from "./assessment.js";

@@ -2,7 +2,7 @@ import { guidance, label, serviceDescription, type Contact, type Guidance } from
 import { ENGLISH, messages, type Lang, type Messages } from "./messages.js";
 import { periodLabel, periodOf, shiftPeriod, type Period } from "./periods.js";
 import type { Region } from "./regions.js";
-import type { Band } from "./inputs.js";
+import type { AssessmentInput, Band } from "./inputs.js";
 import { protectAmount, protectChange, protectTable, type PublishedChange, type PublishedCount } from "./sdc/index.js";
 import type { AggregateStore, Cell } from "./store.js";
 import type { TierRules } from "./tiers.js";
@@ -105,6 +105,12 @@ export interface Section {
   services?: (Column & { description: string })[];
 }
 
+/** An agency's assessment as a leader's briefing shows it: the approved text, never more; the agency's name in the briefing's language. */
+export type PublishedAssessment = Omit<AssessmentInput, "kind" | "deliveryId" | "region"> & { agencyName: string };
+
+/** How many assessments a briefing shows: the latest whose period has begun by the briefing period's end. */
+export const ASSESSMENTS_SHOWN = 3;
+
 export interface Briefing {
   schema: typeof BRIEFING_SCHEMA;
   tier: TierRules["tier"];
@@ -112,6 +118,8 @@ export interface Briefing {
   period: Period & { label: string };
   disclosureControl: { threshold: number; rounding: string; notes: string[] };
   sections: Section[];
+  /** Leaders only (the policy releases none to the public tier); absent when there are none. */
+  assessments?: PublishedAssessment[];
 }
 
 /** A sum's label is the catalogue's `table.<table id>.<sum id>`. */
@@ -224,7 +232,19 @@ export function assembleBriefing(input: BriefingInput): Briefing {
       ],
     },
     sections: [drugs(ctx), exploitation(ctx), fraud(ctx), support(ctx), operations(ctx)],
+    ...assessments(ctx),
   };
+}
+
+/** A leader's briefing: the region's latest assessments whose period began by the period's last day. */
+function assessments(ctx: Ctx): Pick<Briefing, "assessments"> {
+  if (ctx.rules.tier !== "community_leader") return {};
+  const shown = ctx.store
+    .assessmentsIn(ctx.region.code)
+    .filter((a) => a.periodStart <= ctx.period.to)
+    .slice(0, ASSESSMENTS_SHOWN)
+    .map(({ deliveryId: _id, region: _region, kind: _kind, ...a }) => ({ ...a, agencyName: ctx.m.t(`assessments.agency.${a.agency}`) }));
+  return shown.length > 0 ? { assessments: shown } : {};
 }
 
 type Ctx = BriefingInput & { period: Period; m: Messages };

@@ -1,4 +1,4 @@
-import type { Briefing, PublishedBand, PublishedNotice, PublishedTable, Section, Trend, WastewaterTrend } from "./briefing.js";
+import type { Briefing, PublishedAssessment, PublishedBand, PublishedNotice, PublishedTable, Section, Trend, WastewaterTrend } from "./briefing.js";
 import { barChart } from "./chart.js";
 import { esc } from "./escape.js";
 import { CATALOGUES, ENGLISH, HTML_LANG, LANGS, messages, withLang, type Messages } from "./messages.js";
@@ -168,6 +168,18 @@ function notice(x: PublishedNotice, m: Messages): string {
   );
 }
 
+function assessmentsSection(list: readonly PublishedAssessment[], m: Messages): string {
+  if (list.length === 0) return "";
+  const one = (a: PublishedAssessment) =>
+    `<article class="notice"><h3>${esc(a.title)}</h3>` +
+    `<p>${esc(a.agencyName)} · ${esc(m.t("assessments.period", { from: a.periodStart, to: a.periodEnd }))}</p>` +
+    a.body.split("\n").filter((p) => p.trim() !== "").map((p) => `<p>${esc(p)}</p>`).join("") +
+    (a.keyPoints.length > 0 ? `<h4>${esc(m.t("assessments.keyPoints"))}</h4><ul>${a.keyPoints.map((x) => `<li>${esc(x)}</li>`).join("")}</ul>` : "") +
+    (a.recommendedActions.length > 0 ? `<h4>${esc(m.t("assessments.actions"))}</h4><ul>${a.recommendedActions.map((x) => `<li>${esc(x)}</li>`).join("")}</ul>` : "") +
+    `<p>${esc(m.t("assessments.approved", { role: a.approverRole, agency: a.agencyName, ref: a.approvalRef }))}</p></article>`;
+  return `<section id="assessments" aria-labelledby="h-assessments"><h2 id="h-assessments">${esc(m.t("assessments.heading"))}</h2><p>${esc(m.t("assessments.intro"))}</p>${list.map(one).join("")}</section>`;
+}
+
 function section(s: Section, i: number, m: Messages): string {
   const parts = [`<section id="${esc(s.id)}" data-available="${s.available}" aria-labelledby="h-${esc(s.id)}"><h2 id="h-${esc(s.id)}">${esc(s.title)}</h2>`];
   parts.push(`<div class="summary"><h3>${esc(m.t("section.happening"))}</h3>${s.summary.map((p) => `<p${s.available ? "" : ' class="unavailable"'}>${esc(p)}</p>`).join("")}</div>`);
@@ -204,7 +216,7 @@ export function briefingPage(b: Briefing, links: PageLinks, v: View = ENGLISH_VI
     m.t("briefing.title", { tier, region: b.region.name, period: b.period.label }),
     {
       header: `<span class="tier">${esc(tier)}</span><h1>${esc(b.region.name)}</h1><p class="period">${esc(b.period.label)} · ${esc(m.t("briefing.dates", { from: b.period.from, to: b.period.to }))}</p>${nav}`,
-      main: contents + b.sections.map((s, i) => section(s, i, m)).join(""),
+      main: contents + b.sections.map((s, i) => section(s, i, m)).join("") + assessmentsSection(b.assessments ?? [], m),
       footer: `<h2>${esc(m.t("briefing.about"))}</h2><ul>${b.disclosureControl.notes.map((x) => `<li>${esc(x)}</li>`).join("")}</ul><p class="noprint"><a href="${href(v, links.json)}">${esc(m.t("briefing.json"))}</a></p>${signOut}`,
     },
     v,

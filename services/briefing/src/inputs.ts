@@ -1,4 +1,4 @@
-import { AggregateView, CountBand, SupportNotice } from "@takitini/proto";
+import { AggregateView, CommunityAssessment, CountBand, SupportNotice } from "@takitini/proto";
 import { HEADERS, headerValue } from "@takitini/runtime";
 import type { IHeaders } from "kafkajs";
 import { isWeek } from "./periods.js";
@@ -8,7 +8,10 @@ import { regionByDistrict } from "./regions.js";
  * What the briefing takes from a community tier's topic, and nothing more:
  * from an aggregate view, its codes and numbers; from a de-identified support
  * notice (a SupportNotice the exchange built by allow-list), its week, phase,
- * stage, the bands of families and children affected and the support needed.
+ * stage, the bands of families and children affected and the support needed;
+ * from an agency assessment (a CommunityAssessment the exchange built by
+ * allow-list once the policy had checked the agency's approval), its agency,
+ * title, period, text, key points, recommended actions and approval reference.
  * Every other field — including anything a future change to the exchange
  * might let through — is never read. Pure.
  */
@@ -54,7 +57,28 @@ export interface NoticeInput {
   support: string[];
 }
 
-export type Input = AggregateInput | NoticeInput;
+/** The `event-type` header of an agency assessment (the exchange's COMMUNITY_ASSESSMENT_EVENT_TYPE). */
+export const COMMUNITY_ASSESSMENT_EVENT_TYPE = "community.assessment";
+
+export interface AssessmentInput {
+  kind: "assessment";
+  /** The assessment's random delivery id. */
+  deliveryId: string;
+  region: string;
+  /** The agency that wrote and approved it, as a code: "police". */
+  agency: string;
+  title: string;
+  /** ISO dates. */
+  periodStart: string;
+  periodEnd: string;
+  body: string;
+  keyPoints: string[];
+  recommendedActions: string[];
+  approverRole: string;
+  approvalRef: string;
+}
+
+export type Input = AggregateInput | NoticeInput | AssessmentInput;
 
 export type Decoded = { ok: true; input: Input } | { ok: false; reason: string };
 
@@ -118,5 +142,50 @@ export function decodeInput(value: Buffer | null, headers: IHeaders | undefined)
       },
     };
   }
+  if (type === COMMUNITY_ASSESSMENT_EVENT_TYPE) return decodeAssessment(value, view, headerId);
   return { ok: false, reason: "UNKNOWN_EVENT_TYPE" };
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+// C0 and C1 controls but line feed (the body keeps its paragraphs).
+const CONTROL = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/gu;
+/** Text as the page may show it (escaped there): NFC, no control characters, trimmed, at most `max` characters. */
+const clean = (s: string, max: number) => s.normalize("NFC").replace(CONTROL, "").trim().slice(0, max);
+const cleanList = (xs: readonly string[], max: number) => xs.slice(0, 10).map((x) => clean(x, max)).filter((x) => x !== "");
+
+function decodeAssessment(value: Buffer, view: string | undefined, headerId: string): Decoded {
+  // The exchange sends an assessment only under a de-identified (redacted) agreement.
+  if (view !== "redacted") return { ok: false, reason: "UNEXPECTED_VIEW" };
+  let a: CommunityAssessment;
+  try {
+    a = CommunityAssessment.decode(value);
+  } catch {
+    return { ok: false, reason: "DECODE_FAILED" };
+  }
+  const region = regionByDistrict(a.region);
+  const id = a.deliveryId || headerId;
+  const agency = code(a.sourceAgency, "AGENCY_");
+  const title = clean(a.title, 160);
+  const body = clean(a.body, 8000);
+  const approvalRef = clean(a.approvalRef, 64);
+  if (!id || !region || !CODE.test(agency) || agency === "unspecified" || !title || !body || !approvalRef || !ISO_DATE.test(a.periodStart) || !ISO_DATE.test(a.periodEnd)) {
+    return { ok: false, reason: "INVALID_ASSESSMENT" };
+  }
+  return {
+    ok: true,
+    input: {
+      kind: "assessment",
+      deliveryId: id,
+      region: region.code,
+      agency,
+      title,
+      periodStart: a.periodStart,
+      periodEnd: a.periodEnd,
+      body,
+      keyPoints: cleanList(a.keyPoints, 400),
+      recommendedActions: cleanList(a.recommendedActions, 400),
+      approverRole: clean(a.approverRole, 100),
+      approvalRef,
+    },
+  };
 }

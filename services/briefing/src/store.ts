@@ -1,9 +1,10 @@
-import type { AggregateInput, Input, NoticeInput } from "./inputs.js";
+import type { AggregateInput, AssessmentInput, Input, NoticeInput } from "./inputs.js";
 
 /**
  * Incremental aggregates of what one subscriber (a community tier's topic)
  * has received: per region × ISO week × event type × measure × category, a sum
- * and the number of records behind it; and the support notices. Idempotent per
+ * and the number of records behind it; the support notices; and the agencies'
+ * assessments (kept apart from the weeks: an assessment covers a period). Idempotent per
  * delivery id, so a redelivered record never counts twice. In memory, rebuilt
  * from the topic at start (the topic is the source of truth). Pure.
  */
@@ -39,6 +40,7 @@ export class AggregateStore {
   private readonly sites = new Map<string, Set<string>>();
   private readonly seen = new Set<string>();
   private readonly notices: Notice[] = [];
+  private readonly assessments: AssessmentInput[] = [];
   /** region → weeks with anything. */
   private readonly weeks = new Map<string, Set<string>>();
 
@@ -46,6 +48,10 @@ export class AggregateStore {
   apply(input: Input): boolean {
     if (this.seen.has(input.deliveryId)) return false;
     this.seen.add(input.deliveryId);
+    if (input.kind === "assessment") {
+      this.assessments.push(input);
+      return true;
+    }
     if (input.kind === "aggregate") this.add(input);
     else this.notices.push({ ref: input.deliveryId, region: input.region, week: input.week, phase: input.phase, stage: input.stage, families: input.families, children: input.children, support: input.support });
     let w = this.weeks.get(input.region);
@@ -93,6 +99,13 @@ export class AggregateStore {
   noticesIn(region: string, weeks: readonly string[]): Notice[] {
     const set = new Set(weeks);
     return this.notices.filter((n) => n.region === region && set.has(n.week));
+  }
+
+  /** A region's assessments, the latest period first (then by title). */
+  assessmentsIn(region: string): AssessmentInput[] {
+    return this.assessments
+      .filter((a) => a.region === region)
+      .sort((a, b) => b.periodEnd.localeCompare(a.periodEnd) || b.periodStart.localeCompare(a.periodStart) || a.title.localeCompare(b.title, "en-NZ"));
   }
 
   weeksWithData(region: string): string[] {

@@ -10,7 +10,7 @@
  * - `full` — the event as published (a partner's full agreement);
  * - `redacted` — the event less the field paths the policy names (`src/redaction.ts`);
  * - `aggregate` — an AggregateView (`src/aggregate.ts`): codes and numbers;
- * - `notice` — a community tier's SupportNotice (`src/notice.ts`), by allow-list.
+ * - `notice` — a community tier's SupportNotice (`src/notice.ts`) or CommunityAssessment (`src/assessment.ts`), by allow-list.
  *
  * Passage:
  * - `pass` — reaches the view as is (for a message-typed field: its own fields are classified on their own rows);
@@ -29,7 +29,7 @@ export type FieldViews = Record<ClassifiedView, Passage>;
 export type FieldClassification = Record<string, Record<string, FieldViews>>;
 
 /** Output messages of the exchange: they are views, not events, and are not classified. */
-export const OUTPUT_MESSAGES: ReadonlySet<string> = new Set(["AggregateView", "AggregateMeasure", "SupportNotice"]);
+export const OUTPUT_MESSAGES: ReadonlySet<string> = new Set(["AggregateView", "AggregateMeasure", "SupportNotice", "CommunityAssessment"]);
 
 const row = (full: Passage, redacted: Passage, aggregate: Passage, notice: Passage): FieldViews => ({ full, redacted, aggregate, notice });
 
@@ -41,6 +41,8 @@ const PARTNERS_ONLY = row("pass", "pass", "never", "never");
 const PERSONAL = row("pass", "policy", "never", "never");
 /** A field an aggregate view counts, exactly as a measure or as its category code. */
 const AGGREGATED = row("pass", "pass", "derived", "never");
+/** Written for a region's leaders (an approved agency assessment): every view but aggregates. */
+const FOR_LEADERS = row("pass", "pass", "never", "pass");
 /** Removable by the policy's categories, and counted in aggregate. */
 const PERSONAL_AGGREGATED = row("pass", "policy", "derived", "never");
 
@@ -74,6 +76,9 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     mbie_trafficking_indicator: row("pass", "pass", "never", "never"),
     msd_whanau_support_referral: row("pass", "pass", "pass", "never"),
     msd_community_resilience_report: row("pass", "pass", "pass", "never"),
+    // An agency's written assessment for a region's leaders: a community tier receives it as a CommunityAssessment
+    // (src/assessment.ts), built by allow-list once the policy has checked the approval; never an aggregate.
+    regional_assessment: row("pass", "pass", "never", "pass"),
   },
   Grading: { source_reliability: PARTNERS_ONLY, information_credibility: PARTNERS_ONLY },
   Handling: { caveats: PARTNERS_ONLY, releasable_to: PARTNERS_ONLY },
@@ -188,6 +193,19 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     funding_cents: AGGREGATED,
     services: row("pass", "pass", "pass", "never"),
   },
+  // Written for leaders in plain language with no personal information (the adapters refuse identifiers in it).
+  // The text is what the agency approved for the region's leaders: it reaches their CommunityAssessment as is.
+  AgencyRegionalAssessment: {
+    title: FOR_LEADERS,
+    period_start: FOR_LEADERS,
+    period_end: FOR_LEADERS,
+    body: FOR_LEADERS,
+    key_points: FOR_LEADERS,
+    recommended_actions: FOR_LEADERS,
+    approval: FOR_LEADERS,
+  },
+  // The approval is a role, a reference and a time, never a name; the community sees the role and reference, not the time.
+  AssessmentApproval: { approver_role: FOR_LEADERS, approval_ref: FOR_LEADERS, approved_at: PARTNERS_ONLY },
 };
 
 /** A field as the descriptors declare it (see @takitini/proto's declaredFields). */

@@ -1,6 +1,7 @@
 import {
   AggregateView,
   DecisionRecord,
+  CommunityAssessment,
   SupportNotice,
   IntelligenceEvent,
   INTEL_SCHEMA_VERSION,
@@ -14,6 +15,7 @@ import type { IHeaders } from "kafkajs";
 import { policyInput } from "./projection.js";
 import { aggregateView } from "./aggregate.js";
 import { applyRedactions } from "./redaction.js";
+import { communityAssessment, COMMUNITY_ASSESSMENT_EVENT_TYPE } from "./assessment.js";
 import { agreementFor, isCommunityTier, randomDeliveryId, supportNotice, SUPPORT_NOTICE_EVENT_TYPE } from "./notice.js";
 import { agencyName, checkProvenance, type ProvenanceMismatch } from "./provenance.js";
 
@@ -169,6 +171,11 @@ export function planRecord(
       community && decision.allow && decision.view === "redacted"
         ? supportNotice(event, { deliveryId, agreementId: agreementFor(subscriber, decision, event.eventType)?.id ?? "" })
         : null;
+    // An agency's assessment: its approved text, as a CommunityAssessment built by allow-list.
+    const assessment =
+      community && decision.allow && decision.view === "redacted"
+        ? communityAssessment(event, { deliveryId, agreementId: agreementFor(subscriber, decision, event.eventType)?.id ?? "" })
+        : null;
     // Partners' raw views go to their topic as the event; an aggregate-only view goes
     // there as an AggregateView (codes and numbers, never the event), or not at all
     // for an event type that has none; a community tier's redacted view goes as a
@@ -178,7 +185,7 @@ export function planRecord(
       decision.allow && decision.view === "aggregate_only"
         ? aggregateView(event, community ? { decisionId: "", deliveryId } : { decisionId, deliveryId: "" })
         : null;
-    const communityDelivery = community && (notice !== null || aggregate !== null);
+    const communityDelivery = community && (notice !== null || assessment !== null || aggregate !== null);
     const record_: DecisionRecord = {
       id: decisionId,
       eventId: event.id,
@@ -193,7 +200,7 @@ export function planRecord(
       legalBasis: decision.allow ? decision.legal_basis : "",
       policyRevision: decision.policy_revision,
       decidedAt: ctx.now,
-      deliveryTopic: delivers || aggregate || notice ? subscriber.delivery_topic : "",
+      deliveryTopic: delivers || aggregate || notice || assessment ? subscriber.delivery_topic : "",
       traceId: trace.traceId,
       subjectIds,
       // Set by the audit only (it seals each subject id before appending the decision to its ledger).
@@ -221,9 +228,9 @@ export function planRecord(
       if (trace.tracestate) headers[HEADERS.TRACESTATE] = trace.tracestate;
       messages.push({ topic: subscriber.delivery_topic, key: event.id, value: Buffer.from(IntelligenceEvent.encode(view).finish()), headers });
     }
-    if (aggregate || notice) {
+    if (aggregate || notice || assessment) {
       const headers: Record<string, string> = {
-        [HEADERS.EVENT_TYPE]: notice ? SUPPORT_NOTICE_EVENT_TYPE : AGGREGATE_VIEW_EVENT_TYPE,
+        [HEADERS.EVENT_TYPE]: notice ? SUPPORT_NOTICE_EVENT_TYPE : assessment ? COMMUNITY_ASSESSMENT_EVENT_TYPE : AGGREGATE_VIEW_EVENT_TYPE,
         [HEADERS.SCHEMA_VERSION]: INTEL_SCHEMA_VERSION,
         [HEADERS.CONTENT_TYPE]: PROTOBUF_CONTENT_TYPE,
         // A community reader gets neither the publisher's trace (shared with the
@@ -234,7 +241,11 @@ export function planRecord(
       };
       // Keyed by the delivery id (community) or the decision id (a partner): the event
       // id would link the view back to the record.
-      const value = notice ? SupportNotice.encode(notice).finish() : AggregateView.encode(aggregate!).finish();
+      const value = notice
+        ? SupportNotice.encode(notice).finish()
+        : assessment
+          ? CommunityAssessment.encode(assessment).finish()
+          : AggregateView.encode(aggregate!).finish();
       messages.push({ topic: subscriber.delivery_topic, key: community ? deliveryId : decisionId, value: Buffer.from(value), headers });
     }
     messages.push({

@@ -86,3 +86,26 @@ describe("personal information flag", () => {
     expect(policyInput(quiet, "msd").event.has_personal_information).toBe(false);
   });
 });
+
+describe("the policy input for an agency assessment", () => {
+  const assessment = (approval?: { approverRole: string; approvalRef: string; approvedAt: Date }) =>
+    fullEvent("police.firearms_seizure", {
+      eventType: "police.regional_assessment",
+      subjects: [],
+      payload: {
+        $case: "regionalAssessment",
+        value: { title: "Harm in the eastern Bay of Plenty", periodStart: "2026-07-01", periodEnd: "2026-09-30", body: "Harm fell over the quarter.", keyPoints: ["Harm fell."], recommendedActions: [], approval },
+      },
+    });
+
+  it("carries the release approval (a role, a reference, a time), never the text", () => {
+    const input = policyInput(assessment({ approverRole: "District Commander", approvalRef: "POLICE-RA-APP-2026-031", approvedAt: new Date("2026-10-06T21:30:00Z") }), "community-bay-of-plenty");
+    expect(input.event.release_approval).toEqual({ approver_role: "District Commander", approval_ref: "POLICE-RA-APP-2026-031", approved_at: "2026-10-06T21:30:00.000Z" });
+    expect(JSON.stringify(input)).not.toContain("Harm fell");
+  });
+
+  it("says null when the agency has not approved it, and nothing for other event types", () => {
+    expect(policyInput(assessment(), "community-bay-of-plenty").event.release_approval).toBeNull();
+    expect("release_approval" in policyInput(fullEvent("police.firearms_seizure"), "msd").event).toBe(false);
+  });
+});

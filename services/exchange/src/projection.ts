@@ -88,6 +88,15 @@ export function policyInput(event: IntelligenceEvent, subscriberId: string): Dec
       subject_kinds: subjectKinds,
       subjects,
       has_personal_information: subjectKinds.includes("PERSON") || subjectKinds.includes("VEHICLE") || hasNarrative(event),
+      ...releaseApprovalOf(event),
     },
   };
+}
+
+/** An assessment's release approval, for the policy: `{ release_approval: null }` when it has none; nothing for other events. */
+function releaseApprovalOf(event: IntelligenceEvent): Pick<DecisionInput["event"], "release_approval"> {
+  if (event.payload?.$case !== "regionalAssessment") return {};
+  const a = event.payload.value.approval;
+  if (!a) return { release_approval: null };
+  return { release_approval: { approver_role: a.approverRole, approval_ref: a.approvalRef, approved_at: a.approvedAt?.toISOString() ?? "" } };
 }

@@ -1,4 +1,5 @@
-import type { AgencyAdapter } from "@takitini/adapter-kit";
+import { regionalAssessmentKind, type AgencyAdapter } from "@takitini/adapter-kit";
+import { POLICE_DEFAULTS } from "./defaults.js";
 import { firearmsSeizure } from "./kinds/firearms-seizure.js";
 import { operationUpdate } from "./kinds/operation-update.js";
 import { organisedCrimeNoting } from "./kinds/organised-crime-noting.js";
@@ -11,5 +12,5 @@ export const policeAdapter: AgencyAdapter = {
   topic: "takitini.intel.police.v1",
   httpPort: 8081,
   grpcPort: 9081,
-  kinds: [organisedCrimeNoting, operationUpdate, firearmsSeizure, wastewaterIndicator],
+  kinds: [organisedCrimeNoting, operationUpdate, firearmsSeizure, wastewaterIndicator, regionalAssessmentKind("POLICE", POLICE_DEFAULTS)],
 };

@@ -35,7 +35,7 @@ function random(seed: number): () => number {
   };
 }
 
-/** 26 weeks of one region's aggregate views and a support notice, ending with `last`. */
+/** 26 weeks of one region's aggregate views, a support notice and an agency's assessment, ending with `last`. */
 export function sampleInputs(region = "EASTERN", last = SAMPLE_WEEK, seed = 47): Input[] {
   const r = random(seed);
   const between = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
@@ -63,6 +63,20 @@ export function sampleInputs(region = "EASTERN", last = SAMPLE_WEEK, seed = 47):
     agg("police.wastewater_indicator", week, [["estimated_weekly_grams", "mdma", 120 + between(-15, 15)]]);
   }
   out.push({ kind: "notice", deliveryId: randomUUID(), region, week: last, phase: "resolution", stage: "clear", families: "10_to_19", children: "20_to_49", support: ["whanau_navigation", "addiction_treatment"] });
+  out.push({
+    kind: "assessment",
+    deliveryId: randomUUID(),
+    region,
+    agency: "police",
+    title: "Methamphetamine harm in the region, July to September",
+    periodStart: "2026-07-01",
+    periodEnd: "2026-09-30",
+    body: "Methamphetamine in wastewater halved over the quarter after the supply network was disrupted.\nHarm remains above the national average, and agencies expect attempts to re-establish supply before summer.",
+    keyPoints: ["Wastewater methamphetamine halved.", "Supply was disrupted in August."],
+    recommendedActions: ["Share where whānau can find addiction support.", "Tell Police what you see."],
+    approverRole: "District Commander",
+    approvalRef: "POLICE-RA-APP-2026-031",
+  });
   return out;
 }
 
