@@ -13,6 +13,7 @@ import { HEADERS, PROTOBUF_CONTENT_TYPE } from "@takitini/runtime";
 import type { Kafka, Message } from "kafkajs";
 import { customsAdapter } from "../../services/customs-adapter/dist/adapter.js";
 import { hasAggregateView } from "../../services/exchange/dist/aggregate.js";
+import { communityAssessment } from "../../services/exchange/dist/assessment.js";
 import { isCommunityTier, supportNotice } from "../../services/exchange/dist/notice.js";
 import { policyInput } from "../../services/exchange/dist/projection.js";
 import { mbieAdapter } from "../../services/mbie-adapter/dist/adapter.js";
@@ -234,10 +235,13 @@ export async function reconcile(kafka: Kafka, topics: RunTopics, stream: Pick<St
       if (allowed !== want.allow) note(`decision ${d.id} says ${d.outcome}, the policy says allow=${want.allow}`);
       // Partners' raw views are delivered as the event; aggregate-only ones as an
       // AggregateView where the event type has one; a community tier's redacted view
-      // as a SupportNotice where the event has one, never the event.
+      // as a SupportNotice where the event has one, or an agency's approved assessment
+      // as a CommunityAssessment — never the event.
       const community = isCommunityTier(s.tier);
       const raw = !community && want.allow && (want.view === "full" || want.view === "redacted");
-      const notice = community && want.allow && want.view === "redacted" && supportNotice(event, { deliveryId: "", agreementId: "" }) !== null;
+      const communityView = { deliveryId: "", agreementId: "" };
+      const notice =
+        community && want.allow && want.view === "redacted" && (supportNotice(event, communityView) !== null || communityAssessment(event, communityView) !== null);
       const aggregate = want.allow && want.view === "aggregate_only" && hasAggregateView(event);
       if (community && (notice || aggregate) && d.deliveryId === "") note(`decision ${d.id} names no delivery id for a community output`);
       if (d.deliveryId !== "") byDeliveryId.set(d.deliveryId, d.id);
