@@ -59,7 +59,7 @@ describe("the mesh's Kafka ACLs, derived from topics.json and the subscriber reg
     const guarded = new Set([...topicsOf("delivery"), ...topicsOf("decisions")]);
     const writers = new Set(acls.filter((a) => a.resourceType === "TOPIC" && a.operation === "WRITE" && guarded.has(a.resourceName)).map((a) => a.principal));
     expect([...writers]).toEqual(["exchange"]);
-    expect(can(acls, "exchange", "WRITE")).toEqual([...guarded, ...topicsOf("dead-letter")].sort());
+    expect(can(acls, "exchange", "WRITE")).toEqual([...guarded, ...topicsOf("dead-letter"), ...topicsOf("receipts")].sort());
   });
 
   it("lets each partner read only its own delivery topic, with consumer groups of its own", () => {
@@ -73,17 +73,19 @@ describe("the mesh's Kafka ACLs, derived from topics.json and the subscriber reg
     for (const a of prefixes) for (const b of prefixes) if (a !== b) expect(b.startsWith(a)).toBe(false);
   });
 
-  it("lets the briefing read only community topics and its digests, and write only its access records, refusals and digests", () => {
+  it("lets the briefing read only community topics, its own state and the receipts of submissions, and write only its access records, refusals, state and leaders' submissions", () => {
     const community = subscribers.filter((s) => s.tier === "community_leader" || s.tier === "public").map((s) => s.delivery_topic);
-    expect(can(acls, "briefing", "READ")).toEqual([...community, ...topicsOf("briefings")].sort());
-    expect(can(acls, "briefing", "WRITE")).toEqual([...topicsOf("briefing-access"), ...topicsOf("refusals"), ...topicsOf("briefings")].sort());
+    expect(can(acls, "briefing", "READ")).toEqual([...community, ...topicsOf("briefings"), ...topicsOf("receipts")].sort());
+    expect(can(acls, "briefing", "WRITE")).toEqual([...topicsOf("briefing-access"), ...topicsOf("refusals"), ...topicsOf("briefings"), ...topicsOf("submissions")].sort());
+    // It is the door of leaders' submissions, and reads no one's submissions back: their status comes from the receipts.
+    expect(can(acls, "briefing", "READ")).not.toContain("takitini.intel.community.v1");
     for (const t of [...topicsOf("intel"), ...subscribers.filter((s) => s.tier === "partner_agency").map((s) => s.delivery_topic)]) {
       expect(can(acls, "briefing", "READ")).not.toContain(t);
     }
   });
 
-  it("lets the audit read the decision, access, refusal and agency topics and write only dead letters and its signed heads", () => {
-    expect(can(acls, "audit", "READ")).toEqual([...topicsOf("decisions"), ...topicsOf("briefing-access"), ...topicsOf("refusals"), ...topicsOf("intel")].sort());
+  it("lets the audit read the decision, access, refusal, agency and submission topics and write only dead letters and its signed heads", () => {
+    expect(can(acls, "audit", "READ")).toEqual([...topicsOf("decisions"), ...topicsOf("briefing-access"), ...topicsOf("refusals"), ...topicsOf("intel"), ...topicsOf("submissions")].sort());
     expect(can(acls, "audit", "WRITE")).toEqual([...topicsOf("heads"), ...topicsOf("dead-letter")].sort());
   });
 
@@ -105,6 +107,18 @@ describe("the mesh's Kafka ACLs, derived from topics.json and the subscriber reg
     // Neither the exchange nor a partner touches it.
     expect(can(acls, "exchange", "WRITE")).not.toContain("takitini.audit.refusals.v1");
     for (const s of subscribers.filter((x) => x.tier === "partner_agency")) expect(can(acls, `partner-${s.id}`, "WRITE")).not.toContain("takitini.audit.refusals.v1");
+  });
+
+  it("declares one submissions topic, written by the briefing alone and read by the exchange and the audit; receipts written by the exchange and read by the briefing", () => {
+    expect(topicsOf("submissions")).toEqual(["takitini.intel.community.v1"]);
+    expect(topicsOf("receipts")).toEqual(["takitini.community-receipts.v1"]);
+    const on = (op: "READ" | "WRITE", topic: string) => acls.filter((a) => a.resourceType === "TOPIC" && a.operation === op && a.resourceName === topic).map((a) => a.principal).sort();
+    expect(on("WRITE", "takitini.intel.community.v1")).toEqual(["briefing"]);
+    expect(on("READ", "takitini.intel.community.v1")).toEqual(["audit", "exchange"]);
+    expect(on("WRITE", "takitini.community-receipts.v1")).toEqual(["exchange"]);
+    expect(on("READ", "takitini.community-receipts.v1")).toEqual(["briefing"]);
+    // No community-adapter principal: the topic is not an agency's intel topic.
+    expect(principals).not.toContain("community-adapter");
   });
 
   it("never grants a wildcard, a cluster-wide right or a prefixed topic", () => {

@@ -131,6 +131,8 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
   const deadLetter = byRole("dead-letter");
   const briefings = byRole("briefings");
   const heads = byRole("heads");
+  const submissions = byRole("submissions");
+  const receipts = byRole("receipts");
   const deliveries = subscribers.map((s) => s.delivery_topic);
   const partnerTopics = subscribers.filter((s) => s.tier === "partner_agency").map((s) => s.delivery_topic);
   // Oversight-tier topics (none registered today) are written by the exchange and read by no service.
@@ -160,6 +162,8 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
   // reads partners' delivery topics to serve them over Subscribe (mutual TLS,
   // audited) and writes those accesses to the decisions topic.
   topic("exchange", "READ", intelNames, "consume agency events for decision");
+  topic("exchange", "READ", submissions, "consume community leaders' submissions for decision");
+  topic("exchange", "WRITE", receipts, "tell the briefing whom each submission was shared with (in the decision's transaction)");
   topic("exchange", "WRITE", deliveries, "deliver permitted views");
   topic("exchange", "WRITE", decisions, "decision and Subscribe access records");
   topic("exchange", "WRITE", deadLetter, "undecodable or mis-attributed records");
@@ -174,6 +178,7 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
   topic("audit", "READ", access, "briefing access records into the ledger");
   topic("audit", "READ", refusals, "refusals and unauthenticated-refusal summaries into the ledger");
   topic("audit", "READ", intelNames, "publish records (metadata and hash) into the ledger");
+  topic("audit", "READ", submissions, "publish records of leaders' submissions into the ledger");
   topic("audit", "WRITE", deadLetter, "records that fail validation");
   topic("audit", "WRITE", heads, "publish every signed tree head for the oversight body's witness");
   group("audit", GROUP_PREFIX.audit, "the ledger ingest's consumer group");
@@ -185,12 +190,15 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
   // The briefing: community topics only (aggregate views and de-identified
   // notices), its own access records, the summaries of unauthenticated requests
   // it refused, and the weekly digests (which it reads back to know which it has
-  // published).
+  // published); the door of leaders' submissions (it writes them, never reads
+  // another agency's events) and the exchange's receipts for them.
   topic("briefing", "READ", communityTopics, "rebuild community aggregates");
   topic("briefing", "WRITE", access, "record every briefing viewed or refused");
   topic("briefing", "WRITE", refusals, "unauthenticated requests, counted per window");
   topic("briefing", "WRITE", briefings, "publish weekly digests");
   topic("briefing", "READ", briefings, "know which digests are already out");
+  topic("briefing", "WRITE", submissions, "publish signed-in leaders' submissions (no adapter: the briefing is their door)");
+  topic("briefing", "READ", receipts, "each submission's status for its leader: whom it was shared with");
   group("briefing", GROUP_PREFIX.briefing, "its feed and digest-index consumer groups");
   txn("briefing", TRANSACTIONAL_ID_PREFIX.briefing, "digest and its access record in one transaction");
 

@@ -56,12 +56,16 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
     expect(byName.get("takitini.audit.heads.v1")).toMatchObject({ partitions: 1, retention_ms: -1, cleanup_policy: "delete", role: "heads" });
     // The briefing's digest-email state (claims, sent records, unsubscribes): compacted, kept forever, its own (role briefings).
     expect(byName.get("takitini.briefing-mail.v1")).toMatchObject({ partitions: 3, retention_ms: -1, cleanup_policy: "compact", role: "briefings" });
-    expect(topics).toHaveLength(32);
+    // Leaders' submissions (written by the briefing), the briefing's index of them, and the exchange's receipts.
+    expect(byName.get("takitini.intel.community.v1")).toMatchObject({ partitions: 3, retention_ms: 7 * DAY, cleanup_policy: "delete", role: "submissions" });
+    expect(byName.get("takitini.briefing-submissions.v1")).toMatchObject({ retention_ms: -1, cleanup_policy: "compact", role: "briefings" });
+    expect(byName.get("takitini.community-receipts.v1")).toMatchObject({ retention_ms: -1, cleanup_policy: "compact", role: "receipts" });
+    expect(topics).toHaveLength(35);
   });
 
   it("give every topic the role its ACLs are derived from", () => {
     for (const t of topics) {
-      const expected = t.name.includes(".intel.") ? "intel" : t.name.includes(".deliver.") ? "delivery" : t.role;
+      const expected = t.name === "takitini.intel.community.v1" ? "submissions" : t.name.includes(".intel.") ? "intel" : t.name.includes(".deliver.") ? "delivery" : t.role;
       expect(t.role, t.name).toBe(expected);
     }
     expect(byName.get("takitini.audit.decisions.v1")?.role).toBe("decisions");
@@ -71,7 +75,8 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
   it("use replication factor 1 locally, and every topic says what it is for", () => {
     for (const t of topics) {
       expect(t.replication_factor).toBe(1);
-      expect(t.cleanup_policy, t.name).toBe(t.role === "claims" || t.name === "takitini.briefing-mail.v1" ? "compact" : "delete");
+      const compacted = t.role === "claims" || t.role === "receipts" || ["takitini.briefing-mail.v1", "takitini.briefing-submissions.v1"].includes(t.name);
+      expect(t.cleanup_policy, t.name).toBe(compacted ? "compact" : "delete");
       expect(t.description.length).toBeGreaterThan(10);
     }
   });

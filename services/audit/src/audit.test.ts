@@ -87,5 +87,15 @@ describe("access records on the audit topic", () => {
     expect(decodeAuditRecord(Buffer.from([0xff, 0x01]), accessHeaders).ok).toBe(false);
   });
 
+  it("hold a leader's submission to what it must name: the resource, the event it became, a refusal's reason", () => {
+    const received = access("s1", AccessAction.ACCESS_ACTION_SUBMISSION_RECEIVED, "community-eastern", { channel: "briefing.http" });
+    expect(decodeAuditRecord(bytes(received), accessHeaders)).toEqual({ ok: false, reason: "INVALID_ACCESS: missing resource, event_id" });
+    const complete = { ...received, resource: "/v1/submissions#TK-7Q4M-2WXC", eventId: EVENT_A };
+    expect(decodeAuditRecord(bytes(AccessRecord.fromPartial(complete)), accessHeaders).ok).toBe(true);
+    const refused = access("s2", AccessAction.ACCESS_ACTION_SUBMISSION_DENIED, "community-eastern", { channel: "briefing.http", resource: "/v1/submissions" });
+    expect(decodeAuditRecord(bytes(refused), accessHeaders)).toEqual({ ok: false, reason: "INVALID_ACCESS: missing reason" });
+    expect(decodeAuditRecord(bytes(AccessRecord.fromPartial({ ...refused, reason: "REGION_OUT_OF_SCOPE" })), accessHeaders).ok).toBe(true);
+  });
+
 
 });

@@ -71,11 +71,20 @@ export function decodeAccess(value: Buffer | null, headers: IHeaders | undefined
   if (record.channel === "") missing.push("channel");
   if (record.sessionId === "") missing.push("session_id");
   if (record.occurredAt === undefined) missing.push("occurred_at");
-  const denied = record.action === AccessAction.ACCESS_ACTION_SUBSCRIBE_DENIED || record.action === AccessAction.ACCESS_ACTION_BRIEFING_DENIED;
+  const denied =
+    record.action === AccessAction.ACCESS_ACTION_SUBSCRIBE_DENIED || record.action === AccessAction.ACCESS_ACTION_BRIEFING_DENIED || record.action === AccessAction.ACCESS_ACTION_SUBMISSION_DENIED;
   if (!denied && record.subscriberId === "") missing.push("subscriber_id");
   if (denied && record.reason === "") missing.push("reason");
-  const briefing = record.action === AccessAction.ACCESS_ACTION_BRIEFING_VIEWED || record.action === AccessAction.ACCESS_ACTION_BRIEFING_DENIED;
+  // A briefing served or refused, a leader's submission received or refused: what was asked for, always.
+  const briefing = [
+    AccessAction.ACCESS_ACTION_BRIEFING_VIEWED,
+    AccessAction.ACCESS_ACTION_BRIEFING_DENIED,
+    AccessAction.ACCESS_ACTION_SUBMISSION_RECEIVED,
+    AccessAction.ACCESS_ACTION_SUBMISSION_DENIED,
+  ].includes(record.action);
   if (briefing && record.resource === "") missing.push("resource");
+  // A received submission names the event it was published as.
+  if (record.action === AccessAction.ACCESS_ACTION_SUBMISSION_RECEIVED && record.eventId === "") missing.push("event_id");
   // A delivered aggregate view has no event id (its decision names the event).
   if (record.action === AccessAction.ACCESS_ACTION_DELIVERED && record.decisionId === "") missing.push("decision_id");
   if (missing.length > 0) return { ok: false, reason: `INVALID_ACCESS: missing ${missing.join(", ")}` };

@@ -3,8 +3,9 @@
  * axe-core (injected with addScriptTag) in headless Chromium (Debian's
  * chromium, driven by playwright-core) on the pages the real briefing app
  * serves — index, sign-in (and its refusals), the public briefing, the leader's
- * briefing after signing in through the form, and the error pages (403, 404,
- * 400) — at desktop and phone width; the check shown to catch broken pages;
+ * briefing after signing in through the form, the leader's submission form (and
+ * it sent back with problems) and their submissions, and the error pages (403,
+ * 404, 400) — at desktop and phone width; the check shown to catch broken pages;
  * keyboard use (skip link, visible focus); and the leader's briefing printed to
  * A4. Throws — never skips — when Chromium cannot be launched.
  */
@@ -100,6 +101,22 @@ describe.each(LANGS)("every page in %s", (lang) => {
       const refused = await page.goto(`${sample.base}/briefings/northland?week=${SAMPLE_WEEK}`);
       expect(refused!.status()).toBe(403);
       expect(await page.getAttribute("html", "lang")).toBe(lang === "mi" ? "mi" : "en-NZ"); // kept by the cookie
+      expect((await axe(page)).violations).toEqual([]);
+      await context.close();
+    }
+    // Talking back: the form, the form sent back with its problems, the leader's submissions with their status.
+    for (const viewport of [DESKTOP, PHONE]) {
+      const { context, page } = await signedIn(lang, viewport);
+      await page.goto(`${sample.base}/submit?region=eastern`);
+      expect(await page.getAttribute("html", "lang")).toBe(lang === "mi" ? "mi" : "en-NZ");
+      expect((await axe(page)).violations).toEqual([]);
+      await Promise.all([page.waitForLoadState("load"), page.click("form.submit button[type=submit]")]);
+      expect(await page.locator("[aria-invalid=true]").count()).toBeGreaterThan(0);
+      expect((await axe(page)).violations).toEqual([]);
+      await page.selectOption("#f-topic", "drug_supply");
+      await page.fill("#f-text", "Cars come and go from the house by the river every night.");
+      await Promise.all([page.waitForURL(/\/submissions\?received=TK-/), page.click("form.submit button[type=submit]")]);
+      expect(await page.locator("tr[data-status=shared]").count()).toBeGreaterThan(0);
       expect((await axe(page)).violations).toEqual([]);
       await context.close();
     }

@@ -69,6 +69,28 @@ export function briefingDenied(a: BriefingAccess, reason: string, now: Date, id:
   return withAccount(record, a.account);
 }
 
+/** A leader's submission received and published (`eventId` names the event; `resource` carries its reference). */
+export function submissionReceived(a: BriefingAccess & { eventId: string }, now: Date, id: string = randomUUID()): AccessRecord {
+  const record = AccessRecord.fromPartial({
+    id,
+    action: AccessAction.ACCESS_ACTION_SUBMISSION_RECEIVED,
+    subscriberId: a.subscriberId,
+    requestedSubscriberId: a.subscriberId,
+    channel: a.channel,
+    sessionId: id,
+    occurredAt: now,
+    resource: a.resource.slice(0, MAX_ECHO),
+    regions: a.regions,
+    eventId: a.eventId,
+  });
+  return withAccount(record, a.account);
+}
+
+/** A leader's submission refused (for a region outside their scope): nothing was published. */
+export function submissionDenied(a: BriefingAccess, reason: string, now: Date, id: string = randomUUID()): AccessRecord {
+  return { ...briefingDenied(a, reason, now, id), action: AccessAction.ACCESS_ACTION_SUBMISSION_DENIED };
+}
+
 export function accessMessage(record: AccessRecord): { key: string; value: Buffer; headers: Record<string, string> } {
   return {
     key: record.sessionId,

@@ -12,6 +12,7 @@ import { DEFAULT_LANG, isLang, LANG_COOKIE, LANGS, messages, negotiateLang, with
 import { isCompleted, isQuarter, isWeek, lastCompleted, shiftPeriod } from "./periods.js";
 import { REGION_SLUGS, regionBySlug, type Region } from "./regions.js";
 import type { AggregateStore } from "./store.js";
+import { registerSubmissions, type SubmissionDeps } from "./submissions/routes.js";
 
 export interface AppDeps {
   logger: Logger;
@@ -41,6 +42,8 @@ export interface AppDeps {
    */
   refusals?: { unauthenticated(n: RefusalNote): void };
   now?: () => Date;
+  /** Leaders talk back (submissions/routes.ts): without it the submission door is not served. */
+  submissions?: SubmissionDeps;
 }
 
 const lang = z.enum(LANGS).optional();
@@ -301,6 +304,10 @@ export function buildApp(deps: AppDeps): HttpServers {
     gate.signOut(cookie(req.headers.cookie, COOKIE_NAME));
     return reply.code(303).header("set-cookie", sessionCookie(COOKIE_NAME, "", 0, secure)).header("location", keep(viewOf(req), "/")).send();
   });
+
+  if (deps.submissions) {
+    registerSubmissions(app, { leader, handle, audit: (r) => audit(r), viewOf, keep, now }, deps.submissions);
+  }
 
   return servers;
 

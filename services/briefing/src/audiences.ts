@@ -9,6 +9,8 @@ import { rulesFor, type Tier, type TierRules } from "./tiers.js";
  */
 export interface Audience {
   subscriberId: string;
+  /** The subscriber's name in the registry (a region's leaders: their organisations). */
+  name: string;
   tier: Tier;
   topic: string;
   scope: Region[];
@@ -26,7 +28,7 @@ export function audiencesFrom(
   for (const [id, s] of Object.entries(registry).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (s.tier !== "community_leader" && s.tier !== "public") continue;
     const received = new Set(s.agreements.filter((a) => a.view === "aggregate_only" || (a.view === "redacted" && a.de_identified === true)).flatMap((a) => a.event_types));
-    const audience: Audience = { subscriberId: id, tier: s.tier, topic: s.delivery_topic, scope: regionsInScope(s.regions), received, rules: rulesFor(s.tier, opts) };
+    const audience: Audience = { subscriberId: id, name: s.name, tier: s.tier, topic: s.delivery_topic, scope: regionsInScope(s.regions), received, rules: rulesFor(s.tier, opts) };
     if (s.tier === "community_leader") leaders.set(id, audience);
     else if (id === opts.publicSubscriber) pub = audience;
   }

@@ -133,6 +133,21 @@ export const configSchema = baseConfig.extend({
   /** Sends of one email before it is given up; after failed attempt n the next waits BRIEFING_MAIL_RETRY_BASE_MS × 2^(n−1), at most 6 h. */
   BRIEFING_MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
   BRIEFING_MAIL_RETRY_BASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /**
+   * Leaders' submissions (observations, support needs, feedback): published on
+   * SUBMISSIONS_TOPIC (the community intelligence topic the exchange decides;
+   * only the briefing may write it), noted on BRIEFING_SUBMISSIONS_TOPIC (its own,
+   * compacted: the leaders' status pages), their routing read back from
+   * RECEIPTS_TOPIC (the exchange's receipts).
+   */
+  SUBMISSIONS_TOPIC: topic.default("takitini.intel.community.v1"),
+  BRIEFING_SUBMISSIONS_TOPIC: topic.default("takitini.briefing-submissions.v1"),
+  RECEIPTS_TOPIC: topic.default("takitini.community-receipts.v1"),
+  /** Submissions one leader account may make per BRIEFING_SUBMISSION_WINDOW_MS (429 RATE_LIMITED beyond, with Retry-After). */
+  BRIEFING_SUBMISSIONS_PER_WINDOW: z.coerce.number().int().min(1).max(1000).default(10),
+  BRIEFING_SUBMISSION_WINDOW_MS: z.coerce.number().int().min(1000).max(7 * 86_400_000).default(3_600_000),
+  /** How long one submission's transaction may take before the leader is told to try again (503 SUBMIT_FAILED). */
+  BRIEFING_SUBMIT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
   /** How long an unsubscribe link stays valid after its email was sent. */
   BRIEFING_UNSUBSCRIBE_TOKEN_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
 }).superRefine((c, ctx) => {
@@ -143,6 +158,12 @@ export const configSchema = baseConfig.extend({
   if ((c.SMTP_USER === undefined) !== (c.SMTP_PASSWORD_FILE === undefined)) ctx.addIssue({ code: "custom", path: ["SMTP_PASSWORD_FILE"], message: "set SMTP_USER and SMTP_PASSWORD_FILE together, or neither" });
   for (const other of ["ACCESS_TOPIC", "DIGEST_TOPIC", "REFUSAL_TOPIC"] as const) {
     if (c.BRIEFING_MAIL_TOPIC === c[other]) ctx.addIssue({ code: "custom", path: ["BRIEFING_MAIL_TOPIC"], message: `must not be ${other}` });
+  }
+  const own = ["ACCESS_TOPIC", "DIGEST_TOPIC", "REFUSAL_TOPIC", "BRIEFING_MAIL_TOPIC"] as const;
+  for (const t of ["SUBMISSIONS_TOPIC", "BRIEFING_SUBMISSIONS_TOPIC", "RECEIPTS_TOPIC"] as const) {
+    for (const other of [...own, "SUBMISSIONS_TOPIC", "BRIEFING_SUBMISSIONS_TOPIC", "RECEIPTS_TOPIC"] as const) {
+      if (other !== t && c[t] === c[other]) ctx.addIssue({ code: "custom", path: [t], message: `must not be ${other}` });
+    }
   }
   for (const other of ["ACCESS_TOPIC", "DIGEST_TOPIC"] as const) {
     if (c.REFUSAL_TOPIC === c[other]) ctx.addIssue({ code: "custom", path: ["REFUSAL_TOPIC"], message: `must not be ${other}: refusals have a topic of their own` });

@@ -11,6 +11,10 @@ export const errors = defineErrors({
   UNSUBSCRIBE_TOKEN_INVALID: { status: 403, message: "that unsubscribe link was not issued by this service" },
   UNSUBSCRIBE_TOKEN_EXPIRED: { status: 403, message: "that unsubscribe link has expired; use the link in a more recent digest email" },
   MAIL_UNAVAILABLE: { status: 503, message: "the unsubscribe could not be recorded just now; try again shortly" },
+  INVALID_SUBMISSION: { status: 400, message: "the submission is not valid; see issues for each field" },
+  SUBMISSION_NOT_FOUND: { status: 404, message: "you have no submission with that reference" },
+  SUBMIT_FAILED: { status: 503, message: "the submission could not be recorded just now, so nothing was sent; try again shortly" },
+  CROSS_SITE_REQUEST: { status: 403, message: "the form was not sent from this site" },
 });
 
 /** 404 for a region that is not one of the 12 Police districts, listing the valid slugs. */

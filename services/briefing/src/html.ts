@@ -27,7 +27,7 @@ export interface View {
 export const ENGLISH_VIEW: View = { m: ENGLISH, here: "/", keepLang: false };
 
 /** A link inside the site, keeping the reader's language when they chose one. */
-const href = (v: View, path: string) => esc(v.keepLang ? withLang(path, v.m.lang) : path);
+export const href = (v: View, path: string) => esc(v.keepLang ? withLang(path, v.m.lang) : path);
 
 const CSS = `
 :root{--ink:#1b1b1b;--muted:#555;--line:#ccc;--accent:#00566b;--bg:#fff;--soft:#eef5f6;--focus:#1b1b1b}
@@ -73,6 +73,13 @@ ul.contacts li{margin:.25rem 0}
 .notice{border:1px solid var(--line);border-radius:.25rem;padding:.5rem 1rem;margin:.5rem 0}
 footer{color:var(--muted);font-size:.9rem;padding-bottom:2rem}
 form.login{display:grid;gap:.5rem;max-width:24rem}
+form.submit{display:grid;gap:.5rem;max-width:36rem}
+fieldset{border:1px solid var(--line);border-radius:.25rem;padding:.5rem 1rem}
+fieldset label{display:block;padding:.25rem 0;min-height:24px}
+textarea,select{font:inherit;padding:.5rem;border:2px solid var(--ink);border-radius:.25rem}
+textarea{min-height:10rem}
+.linkrow{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;margin:.5rem 0}
+.linkrow a{display:inline-block;padding:.25rem 0}
 .hint{color:var(--muted);font-size:.9rem;margin:0}
 input,button{font:inherit;padding:.5rem;min-height:44px}
 input{border:2px solid var(--ink);border-radius:.25rem}
@@ -212,10 +219,14 @@ export function briefingPage(b: Briefing, links: PageLinks, v: View = ENGLISH_VI
     `${links.next ? `<a href="${href(v, links.next)}" rel="next">${esc(m.t("briefing.later"))}</a>` : "<span></span>"}</nav>`;
   const contents = `<nav class="contents" aria-label="${esc(m.t("briefing.contents"))}"><ul>${b.sections.map((s) => `<li><a href="#${esc(s.id)}">${esc(s.title)}</a></li>`).join("")}</ul></nav>`;
   const signOut = links.signedIn ? `<form method="post" action="${href(v, "/logout")}" class="noprint"><button type="submit">${esc(m.t("briefing.signOut"))}</button></form>` : "";
+  // A signed-in leader can talk back: tell the agencies what they see, and follow what became of it.
+  const talkBack = links.signedIn
+    ? `<p class="linkrow noprint"><a href="${href(v, `/submit?region=${encodeURIComponent(b.region.slug)}`)}">${esc(m.t("briefing.tellAgencies"))}</a><a href="${href(v, "/submissions")}">${esc(m.t("briefing.yourSubmissions"))}</a></p>`
+    : "";
   return page(
     m.t("briefing.title", { tier, region: b.region.name, period: b.period.label }),
     {
-      header: `<span class="tier">${esc(tier)}</span><h1>${esc(b.region.name)}</h1><p class="period">${esc(b.period.label)} · ${esc(m.t("briefing.dates", { from: b.period.from, to: b.period.to }))}</p>${nav}`,
+      header: `<span class="tier">${esc(tier)}</span><h1>${esc(b.region.name)}</h1><p class="period">${esc(b.period.label)} · ${esc(m.t("briefing.dates", { from: b.period.from, to: b.period.to }))}</p>${nav}${talkBack}`,
       main: contents + b.sections.map((s, i) => section(s, i, m)).join("") + assessmentsSection(b.assessments ?? [], m),
       footer: `<h2>${esc(m.t("briefing.about"))}</h2><ul>${b.disclosureControl.notes.map((x) => `<li>${esc(x)}</li>`).join("")}</ul><p class="noprint"><a href="${href(v, links.json)}">${esc(m.t("briefing.json"))}</a></p>${signOut}`,
     },

@@ -16,6 +16,11 @@ import { Mailer } from "./mailer.js";
 import { DigestPublisher } from "./publisher.js";
 import { recipientsFrom } from "./subscriptions.js";
 import { registerUnsubscribe } from "./unsubscribe.js";
+import { SubmissionNote, SubmissionReceipt } from "@takitini/proto";
+import { SubmissionQuota } from "./submissions/quota.js";
+import { SubmissionIndex } from "./submissions/status.js";
+import { SubmissionWriter } from "./submissions/writer.js";
+import { TopicTail } from "./tail.js";
 
 const config = readConfig();
 // The pages' certificate (HTTP_TLS_CERT_FILE, HTTP_TLS_KEY_FILE): read now, or refuse to start naming the variable.
@@ -116,6 +121,30 @@ const refusals = new RefusalReporter(kafka, {
   metrics,
 }).start();
 
+// Leaders talk back: each submission in one transaction (event, note, access record); their status from the notes and the exchange's receipts.
+const submissionIndex = new SubmissionIndex();
+const submissionTail = new TopicTail(kafka, {
+  name: "submissions",
+  topics: [config.BRIEFING_SUBMISSIONS_TOPIC, config.RECEIPTS_TOPIC],
+  groupId: `${config.GROUP_ID}-submissions-${config.INSTANCE_ID}-${startedAt}-${randomBytes(3).toString("hex")}`,
+  logger,
+  restarts,
+  backoff: recovery.backoff,
+  stallMs: recovery.stallMs,
+  stopTimeoutMs: recovery.stopTimeoutMs,
+  onMessage: (topic, _partition, message) => {
+    if (!message.value) return;
+    try {
+      if (topic === config.RECEIPTS_TOPIC) submissionIndex.receipt(SubmissionReceipt.decode(message.value));
+      else submissionIndex.note(SubmissionNote.decode(message.value));
+    } catch (err) {
+      logger.warn({ code: "SUBMISSION_RECORD_UNDECODABLE", topic, offset: message.offset, err: { message: (err as Error).message } }, "a record on a submissions topic does not decode; skipped");
+    }
+  },
+});
+const submissionWriter = new SubmissionWriter(kafka, { transactionalId: `takitini-briefing-submissions-${config.INSTANCE_ID}`, timeoutMs: config.BRIEFING_SUBMIT_TIMEOUT_MS, logger, metrics });
+const organisations = new Map(Object.entries(registry).map(([id, s]) => [id, s.name]));
+
 // Every briefing view (page, JSON, feed) is written to the access topic (acks = all) before it is handed over.
 const recordAccess = async (record: AccessRecord) => {
   await auditProducer.send({ topic: config.ACCESS_TOPIC, acks: -1, messages: [accessMessage(record)] });
@@ -128,6 +157,8 @@ const http = buildApp({
     { name: "audit-producer", check: () => auditConnected },
     { name: "digest-publisher", check: () => digests.isReady() },
     ...(mailer ? [{ name: "mailer", check: () => mailer.isReady() }] : []),
+    { name: "submissions-writer", check: () => submissionWriter.isReady() },
+    { name: "submissions-status", check: () => submissionTail.isConsuming() },
   ],
   audiences,
   store: (id) => feed.store(id),
@@ -139,6 +170,14 @@ const http = buildApp({
   rateLimit: rateLimitSettings(config),
   recordAccess,
   refusals,
+  submissions: {
+    index: submissionIndex,
+    write: (records) => submissionWriter.write(records),
+    quota: new SubmissionQuota({ max: config.BRIEFING_SUBMISSIONS_PER_WINDOW, windowMs: config.BRIEFING_SUBMISSION_WINDOW_MS }),
+    topics: { intel: config.SUBMISSIONS_TOPIC, notes: config.BRIEFING_SUBMISSIONS_TOPIC, access: config.ACCESS_TOPIC },
+    organisation: (id) => organisations.get(id) ?? id,
+    ready: () => submissionWriter.isReady(),
+  },
 });
 
 if (mailer) registerUnsubscribe(http.app, { secret: mailSecret!, unsubscribe: (claim) => mailer.unsubscribe(claim) });
@@ -166,6 +205,7 @@ const shutdown = installShutdown(
     { name: "refusals", run: () => refusals.close() },
     { name: "digests", run: () => digests.stop() },
     { name: "mailer", run: async () => mailer?.stop() },
+    { name: "submissions", run: async () => (await submissionWriter.stop(), await submissionTail.stop()) },
     { name: "feed", run: () => feed.stop() },
     { name: "audit-producer", run: () => auditProducer.disconnect() },
   ],
@@ -178,6 +218,8 @@ logger.info({ url, adminUrl, tls: tls !== undefined, leaders: [...audiences.lead
 await feed.start();
 await digests.start();
 await mailer?.start();
+await submissionTail.start();
+void submissionWriter.start();
 // The access producer connects on its own; kafkajs reconnects it on the next send after a broker restart.
 void (async () => {
   for (let attempt = 0; !auditConnected; attempt++) {
@@ -193,7 +235,7 @@ void (async () => {
 // Never alive and idle: not ready for longer than BRIEFING_MAX_UNREADY_MS, the process exits 1 for its supervisor to restart it.
 watchUnready({
   maxMs: config.BRIEFING_MAX_UNREADY_MS,
-  ready: () => feed.isReady() && digests.isReady() && auditConnected && (mailer?.isReady() ?? true),
+  ready: () => feed.isReady() && digests.isReady() && auditConnected && (mailer?.isReady() ?? true) && submissionWriter.isReady() && submissionTail.isConsuming(),
   giveUp: (unreadyMs) => {
     logger.fatal({ code: "BRIEFING_UNREADY_TOO_LONG", unreadyMs, rebuilt: feed.caughtUp(), feed: feed.isReady(), digestIndex: digests.isReady() }, "not ready for too long: exiting for the supervisor to restart the service");
     void shutdown("not ready for too long", 1);

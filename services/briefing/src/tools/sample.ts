@@ -3,7 +3,10 @@ import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { parseRegistry } from "@takitini/policies";
 import { Accounts, createAccountGate, createLogger, createMetricsRegistry, parseAccounts, tokenHash } from "@takitini/runtime";
+import { Agency, SubmissionKind, SubmissionNote, SubmissionReceipt } from "@takitini/proto";
 import { buildApp } from "../app.js";
+import { SubmissionQuota } from "../submissions/quota.js";
+import { SubmissionIndex } from "../submissions/status.js";
 import { audiencesFrom } from "../audiences.js";
 import { leaderAccounts } from "../auth.js";
 import type { Input } from "../inputs.js";
@@ -90,6 +93,8 @@ export interface SampleApp {
 }
 
 /** The briefing app on 127.0.0.1 (a free port), over the sample. */
+const SAMPLE_TOPICS = { intel: "sample.intel.community", notes: "sample.briefing-submissions", access: "sample.access" };
+
 export async function startSampleApp(o: { policyData?: URL } = {}): Promise<SampleApp> {
   const registry = parseRegistry(readFileSync(o.policyData ?? new URL("../../../../policies/data/subscribers.json", import.meta.url), "utf8"));
   const audiences = audiencesFrom(registry, { publicSubscriber: "public" });
@@ -108,6 +113,7 @@ export async function startSampleApp(o: { policyData?: URL } = {}): Promise<Samp
   const accounts = parseAccounts(JSON.stringify({ [tokenHash(token)]: "community-eastern" }), "sample leaders", leaderAccounts).accounts;
   const gate = createAccountGate(new Accounts(accounts), { sessionTtlMs: 3_600_000, sessionIdleMs: 3_600_000, freeFailures: 50, backoffBaseMs: 1000, backoffMaxMs: 1000, cacheTtlMs: 60_000 }, logger);
   let recorded = 0;
+  const submissions = new SubmissionIndex();
   const { app } = buildApp({
     logger,
     metrics: createMetricsRegistry("briefing_sample"),
@@ -120,6 +126,24 @@ export async function startSampleApp(o: { policyData?: URL } = {}): Promise<Samp
     cookieSecure: false,
     recordAccess: async () => void recorded++,
     now: () => SAMPLE_NOW,
+    // Leaders talk back: what is "written" is noted at once, and the exchange's receipt simulated by kind.
+    submissions: {
+      index: submissions,
+      write: async (records) => {
+        for (const r of records) {
+          for (const m of r.messages) {
+            if (r.topic !== SAMPLE_TOPICS.notes) continue;
+            const note = SubmissionNote.decode(m.value as Buffer);
+            const sharedWith = note.kind === SubmissionKind.SUBMISSION_KIND_SUPPORT_NEED ? [Agency.AGENCY_MSD] : [Agency.AGENCY_POLICE];
+            submissions.receipt(SubmissionReceipt.fromPartial({ reference: note.reference, subscriberId: note.subscriberId, sharedWith, decidedAt: SAMPLE_NOW }));
+          }
+        }
+      },
+      quota: new SubmissionQuota({ max: 1000, windowMs: 60_000 }),
+      topics: SAMPLE_TOPICS,
+      organisation: (id) => registry[id]?.name ?? id,
+      ready: () => true,
+    },
   });
   await app.listen({ host: "127.0.0.1", port: 0 });
   return {
