@@ -30,11 +30,17 @@ known_caveats := {
 	"RELEASABLE_TO",
 }
 
-known_agencies := {"POLICE", "CUSTOMS", "MBIE", "MSD"}
+# The four agencies, and COMMUNITY: community leaders, whose submissions the briefing
+# service publishes (an observation, a support need, feedback on a briefing) as
+# events like any agency's, on their own topic.
+known_agencies := {"POLICE", "CUSTOMS", "MBIE", "MSD", "COMMUNITY"}
 
 drugs := {"METHAMPHETAMINE", "COCAINE", "MDMA"}
 
 commodities := drugs | {"PRECURSORS", "FIREARMS", "COUNTERFEIT_GOODS"}
+
+# What a leader's observation concerns (CommunitySubmission.topic): the agreements route by it.
+submission_topics := {"DRUG_SUPPLY", "FIREARMS", "GANG_ACTIVITY", "EXPLOITATION", "FINANCIAL_HARM", "OTHER"}
 
 # An operation's lifecycle: planning -> active (covert) -> resolution (arrests) -> concluded.
 operation_phases := {"PLANNING", "ACTIVE", "RESOLUTION", "CONCLUDED"}
@@ -115,7 +121,30 @@ event_types := {
 		"activities": {""},
 		"phases": {""},
 	},
+	# A leader's submission: an observation's activity is its topic; a support need
+	# and briefing feedback have none (the proto's SUBMISSION_TOPIC_UNSPECIFIED).
+	"community.observation": {
+		"agency": "COMMUNITY",
+		"payload": "community_submission",
+		"activities": submission_topics,
+		"phases": {""},
+	},
+	"community.support_need": {
+		"agency": "COMMUNITY",
+		"payload": "community_submission",
+		"activities": {""},
+		"phases": {""},
+	},
+	"community.briefing_feedback": {
+		"agency": "COMMUNITY",
+		"payload": "community_submission",
+		"activities": {""},
+		"phases": {""},
+	},
 }
+
+# Leaders' submissions: to the agencies that act on them, never to a community tier.
+submission_event_types := {t | some t, spec in event_types; spec.agency == "COMMUNITY"}
 
 # Written assessments an agency prepares for a region's leaders: released to a
 # community tier only with the originating agency's recorded approval.
@@ -186,6 +215,10 @@ protected_roles := {"VICTIM", "EXPLOITED_WORKER"}
 narrative_fields := {
 	"police.organised_crime_noting": ["summary"],
 	"police.operation_update": ["summary"],
+	# A leader's own words, and the place they name (a town, or a street, a house).
+	"community.observation": ["text", "locality"],
+	"community.support_need": ["text", "locality"],
+	"community.briefing_feedback": ["text", "locality"],
 }
 
 # Fields that would identify an operation, a case, a place or a group, by event type
@@ -200,6 +233,10 @@ operational_fields := {
 	"mbie.exploitation_complaint": ["complaint_ref", "employer_subject_id", "locality"],
 	"mbie.trafficking_indicator": ["case_ref", "related_complaint_ref"],
 	"msd.whanau_support_referral": ["referral_batch_ref", "provider"],
+	# The acknowledgement reference, and whose leaders sent it.
+	"community.observation": ["reference", "organisation", "subscriber_id"],
+	"community.support_need": ["reference", "organisation", "subscriber_id"],
+	"community.briefing_feedback": ["reference", "organisation", "subscriber_id"],
 }
 
 # Also a wasm entrypoint, through vocabulary.rego.
@@ -481,6 +518,21 @@ deny contains "sharing.no_community_release" if {
 	"NO_COMMUNITY_RELEASE" in event.caveats
 	viewer.tier in community_tiers
 }
+
+# A leader's submission goes to the agencies that act on it and never to a community
+# tier — not even in aggregate, whatever agreement a record holds (a second lock behind
+# the NO_COMMUNITY_RELEASE the briefing marks every submission with, and behind there
+# being no such agreement). Keyed on the publisher and on the event type's agency, so
+# neither a submission claimed by an agency nor an agency event claimed by COMMUNITY
+# slips past it.
+deny contains "sharing.community_submission_not_for_community" if {
+	submission
+	viewer.tier in community_tiers
+}
+
+submission if event.source_agency == "COMMUNITY"
+
+submission if event.event_type in submission_event_types
 
 # An agency's assessment reaches a community tier only with the agency's recorded
 # approval: a role and a reference, not empty, and an RFC 3339 time (by its shape:

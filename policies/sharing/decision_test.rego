@@ -1071,3 +1071,202 @@ test_malformed_approval_is_invalid_input if {
 test_public_not_given_assessments if {
 	denied(decision("public", approved_assessment("BAY_OF_PLENTY")), "sharing.default_deny")
 }
+
+# --- Leaders' submissions: to the agencies that act on them, never to a community tier
+
+# A leader's submission as the briefing publishes it: from COMMUNITY, IN-CONFIDENCE,
+# NO COMMUNITY RELEASE, the leader's district, no subjects, and free text (so personal
+# information).
+submission(type) := with_fields(event(type), {
+	"classification": "IN_CONFIDENCE",
+	"caveats": ["NO_COMMUNITY_RELEASE"],
+	"region": "BAY_OF_PLENTY",
+	"has_personal_information": true,
+})
+
+observation(topic) := with_fields(submission("community.observation"), {"activity": topic})
+
+support_need := submission("community.support_need")
+
+feedback := submission("community.briefing_feedback")
+
+# Every submission there can be: an observation on each topic, a support need, feedback.
+every_submission := array.concat([observation(t) | some t in sort(sharing.submission_topics)], [support_need, feedback])
+
+community_tier_viewers := {id | some id, s in data.takitini.subscribers; s.tier in sharing.community_tiers}
+
+leaders_basis := "Privacy Act 2020, IPP 11(1)(a) and (c) — disclosure for the purpose for which the leader gave it and with their authority: "
+
+received_in_full(d, rule) if {
+	d.allow == true
+	d.view == "full"
+	d.redact == []
+	d.reasons == [rule]
+	startswith(d.legal_basis, leaders_basis)
+}
+
+test_submission_event_types_are_communitys_with_its_payload if {
+	sharing.submission_event_types == {"community.observation", "community.support_need", "community.briefing_feedback"}
+	every t in sharing.submission_event_types {
+		sharing.event_types[t].payload == "community_submission"
+	}
+}
+
+test_police_receive_every_observation_in_full if {
+	count(sharing.submission_topics) == 6
+	every t in sharing.submission_topics {
+		received_in_full(decision("police", observation(t)), "sharing.police_community_observations")
+	}
+}
+
+test_police_observations_basis_names_prevention_and_detection if {
+	endswith(decision("police", observation("GANG_ACTIVITY")).legal_basis, "a community observation passed to NZ Police for the prevention and detection of offending")
+}
+
+test_police_receive_briefing_feedback_in_full if received_in_full(decision("police", feedback), "sharing.police_community_briefing_feedback")
+
+test_police_not_sent_support_needs if decision("police", support_need).reasons == ["sharing.default_deny"]
+
+test_mbie_receives_exploitation_observations_in_full if {
+	received_in_full(decision("mbie", observation("EXPLOITATION")), "sharing.mbie_community_exploitation_observations")
+}
+
+test_mbie_not_sent_other_observations if {
+	every t in sharing.submission_topics - {"EXPLOITATION"} {
+		decision("mbie", observation(t)).reasons == ["sharing.default_deny"]
+	}
+}
+
+test_mbie_not_sent_support_needs_or_feedback if {
+	decision("mbie", support_need).reasons == ["sharing.default_deny"]
+	decision("mbie", feedback).reasons == ["sharing.default_deny"]
+}
+
+test_msd_receives_support_needs_in_full if received_in_full(decision("msd", support_need), "sharing.msd_community_support_needs")
+
+test_msd_receives_briefing_feedback_in_full if received_in_full(decision("msd", feedback), "sharing.msd_community_briefing_feedback")
+
+test_msd_not_sent_observations if {
+	every t in sharing.submission_topics {
+		decision("msd", observation(t)).reasons == ["sharing.default_deny"]
+	}
+}
+
+test_customs_receives_no_submission if {
+	every e in every_submission {
+		decision("customs", e).reasons == ["sharing.default_deny"]
+	}
+}
+
+test_submissions_from_any_district_reach_the_agencies if {
+	every r in sharing.districts {
+		allowed(decision("police", in_region(observation("DRUG_SUPPLY"), r)))
+		allowed(decision("msd", in_region(support_need, r)))
+	}
+}
+
+test_no_community_leader_nor_the_public_receives_a_submission if {
+	count(community_tier_viewers) == 13
+	every id in community_tier_viewers {
+		every e in every_submission {
+			denied(decision(id, e), "sharing.community_submission_not_for_community")
+			denied(decision(id, e), "sharing.no_community_release")
+		}
+	}
+}
+
+test_own_districts_leaders_denied_their_own_submission_with_every_reason if {
+	decision("community-bay-of-plenty", observation("DRUG_SUPPLY")).reasons == [
+		"sharing.classification_above_clearance",
+		"sharing.community_no_raw_events",
+		"sharing.community_submission_not_for_community",
+		"sharing.default_deny",
+		"sharing.no_community_release",
+	]
+}
+
+# The second lock: an agreement someone adds, of any view, and a submission published
+# without its NO_COMMUNITY_RELEASE marking, still reach no community tier.
+# (community-eastern's record, so the submissions here are from the Eastern district.)
+unmarked(e) := in_region(classified(caveated(e, []), "UNCLASSIFIED"), "EASTERN")
+
+test_submission_not_for_community_even_under_an_agreement if {
+	every view in ["full", "redacted", "aggregate_only"] {
+		denied(decision_as(community([agreement_for("community.observation", view)]), unmarked(observation("DRUG_SUPPLY"))), "sharing.community_submission_not_for_community")
+	}
+}
+
+# Views that carry none of the record's content pass every other community rule: this one alone holds them.
+test_submission_not_for_community_even_in_aggregate if {
+	d := decision_as(community([agreement_for("community.observation", "aggregate_only")]), unmarked(observation("DRUG_SUPPLY")))
+	d.reasons == ["sharing.community_submission_not_for_community"]
+}
+
+test_submission_not_for_community_even_as_a_de_identified_notice if {
+	notice := with_fields(redacting("community.support_need", ["subjects", "narrative", "operational_detail"]), {"de_identified": true})
+	d := decision_as(community([notice]), unmarked(support_need))
+	d.reasons == ["sharing.community_submission_not_for_community"]
+}
+
+test_submission_not_for_the_public_even_under_an_agreement if {
+	a := object.remove(agreement_for("community.briefing_feedback", "aggregate_only"), ["purpose"])
+	record := with_fields(viewer("public"), {"agreements": [a]})
+	d := decision_as(record, unmarked(feedback))
+	d.reasons == ["sharing.community_submission_not_for_community"]
+}
+
+test_submission_claimed_by_an_agency_still_not_for_community if {
+	claimed := with_fields(observation("DRUG_SUPPLY"), {"source_agency": "POLICE"})
+	denied(decision("community-bay-of-plenty", claimed), "sharing.community_submission_not_for_community")
+	denied(decision("community-bay-of-plenty", claimed), "sharing.event_type_not_from_source_agency")
+}
+
+test_agency_event_claimed_by_community_not_for_community if {
+	claimed := with_fields(event("msd.whanau_support_referral"), {"source_agency": "COMMUNITY"})
+	denied(decision("community-eastern", claimed), "sharing.community_submission_not_for_community")
+}
+
+test_submission_rule_leaves_agency_events_to_community_as_before if {
+	d := decision("community-eastern", event("msd.whanau_support_referral"))
+	d.view == "aggregate_only"
+	not "sharing.community_submission_not_for_community" in decision("community-eastern", drug_noting).reasons
+}
+
+test_observation_without_a_topic_denied if denied(decision("police", observation("")), "sharing.unknown_activity")
+
+test_observation_on_an_unknown_topic_denied if denied(decision("police", observation("ARSON")), "sharing.unknown_activity")
+
+test_support_need_or_feedback_with_a_topic_denied if {
+	denied(decision("msd", with_fields(support_need, {"activity": "DRUG_SUPPLY"})), "sharing.unknown_activity")
+	denied(decision("police", with_fields(feedback, {"activity": "OTHER"})), "sharing.unknown_activity")
+}
+
+test_submission_with_free_text_needs_a_purpose if {
+	a := object.remove(agreement_for("community.observation", "full"), ["purpose"])
+	denied(decision_as(partner([a]), observation("FIREARMS")), "sharing.purpose_required")
+}
+
+test_partner_agreement_may_name_the_community_topics if {
+	a := with_fields(agreement_for("community.observation", "full"), {"activities": ["FINANCIAL_HARM"]})
+	allowed(decision_as(partner([a]), observation("FINANCIAL_HARM")))
+	denied(decision_as(partner([a]), observation("FIREARMS")), "sharing.default_deny")
+}
+
+test_partner_agreement_with_an_unknown_community_topic_fails_closed if {
+	misconfigured(partner([with_fields(agreement_for("community.observation", "full"), {"activities": ["GANGS"]})]))
+}
+
+test_narrative_of_a_submission_is_its_text_and_locality if {
+	every e in [observation("OTHER"), support_need, feedback] {
+		redacted(e, ["narrative"]) == ["community_submission.locality", "community_submission.text"]
+	}
+}
+
+test_operational_detail_of_a_submission_is_who_sent_it_and_its_reference if {
+	redacted(support_need, ["operational_detail"]) == [
+		"community_submission.organisation",
+		"community_submission.reference",
+		"community_submission.subscriber_id",
+		"source_record_id",
+	]
+}

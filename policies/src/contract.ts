@@ -11,7 +11,8 @@ export const ENTRYPOINT = "takitini/sharing/decision";
 /** The redaction categories agreements may name (the policy's vocabulary, read from the wasm). */
 export const REDACTION_CATEGORIES_ENTRYPOINT = "takitini/sharing/vocabulary/redaction_categories";
 
-export const AGENCIES = ["POLICE", "CUSTOMS", "MBIE", "MSD"] as const;
+/** The publishing agencies, and COMMUNITY: leaders' submissions, published by the briefing service. */
+export const AGENCIES = ["POLICE", "CUSTOMS", "MBIE", "MSD", "COMMUNITY"] as const;
 export type Agency = (typeof AGENCIES)[number];
 
 /** NZ Protective Security Requirements classifications, lowest first. */
@@ -48,7 +49,9 @@ export interface DecisionInput {
     /**
      * The crime activity of a noting (DRUG_SUPPLY | VIOLENCE_STANDOVER | FIREARMS |
      * MONEY_LAUNDERING), the commodity of a border seizure, suspicious consignment or
-     * wastewater reading (e.g. METHAMPHETAMINE); "" otherwise.
+     * wastewater reading (e.g. METHAMPHETAMINE), the topic of a leader's observation
+     * (DRUG_SUPPLY | FIREARMS | GANG_ACTIVITY | EXPLOITATION | FINANCIAL_HARM | OTHER);
+     * "" otherwise.
      */
     activity: string;
     /** The operation the event concerns (code name or file reference); "" for none. */

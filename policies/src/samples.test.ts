@@ -55,6 +55,9 @@ describe("the per-subscriber matrix", () => {
   it("has a row for every event type the policy knows", () => {
     const types = new Set(matrix.map((r) => r.event.event_type));
     expect([...types].sort()).toEqual([
+      "community.briefing_feedback",
+      "community.observation",
+      "community.support_need",
       "customs.border_seizure",
       "customs.suspicious_consignment",
       "mbie.exploitation_complaint",

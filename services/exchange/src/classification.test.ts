@@ -46,6 +46,43 @@ describe("every field of every event message is classified for every view", () =
   });
 });
 
+describe("what is left unclassified, and leaders' submissions", () => {
+  /** Every message an IntelligenceEvent can hold, field by field from the envelope down. */
+  const reachable = () => {
+    const fields = new Map<string, typeof declared>();
+    for (const d of declared) fields.set(d.message, [...(fields.get(d.message) ?? []), d]);
+    const seen = new Set<string>();
+    const visit = (message: string) => {
+      if (seen.has(message) || !fields.has(message)) return;
+      seen.add(message);
+      for (const d of fields.get(message)!) if (d.type.startsWith(`.${PKG}.`)) visit(d.type.slice(PKG.length + 2));
+    };
+    visit("IntelligenceEvent");
+    return seen;
+  };
+
+  it("only messages no event can hold are left out: outputs, a submission's receipt, the briefing's note", () => {
+    expect(reachable()).toContain("CommunitySubmission");
+    for (const m of OUTPUT_MESSAGES) {
+      expect(declared.some((d) => d.message === m), `${m} is declared`).toBe(true);
+      expect(reachable().has(m), `${m} is part of an event`).toBe(false);
+    }
+    expect([...OUTPUT_MESSAGES]).toEqual(expect.arrayContaining(["SubmissionReceipt", "SubmissionNote"]));
+  });
+
+  it("a leader's submission reaches partners' raw views only: never an aggregate, never a community output", () => {
+    expect(FIELD_CLASSIFICATION.IntelligenceEvent!.community_submission).toEqual({ full: "pass", redacted: "pass", aggregate: "never", notice: "never" });
+    const fields = declared.filter((d) => d.message === "CommunitySubmission").map((d) => d.field);
+    expect(fields.sort()).toEqual(["briefing_week", "kind", "locality", "organisation", "reference", "subscriber_id", "text", "topic"]);
+    for (const f of fields) {
+      const views = FIELD_CLASSIFICATION.CommunitySubmission![f]!;
+      expect([views.full, views.aggregate, views.notice], f).toEqual(["pass", "never", "never"]);
+    }
+    // The leader's words and the place named, who sent it and its reference: removable by the policy's categories.
+    for (const f of ["text", "locality", "reference", "organisation", "subscriber_id"]) expect(FIELD_CLASSIFICATION.CommunitySubmission![f]!.redacted, f).toBe("policy");
+  });
+});
+
 /** The event with every field the view may not carry removed, by the table and the descriptors. */
 function onlyClassified(event: IntelligenceEvent, view: ClassifiedView): IntelligenceEvent {
   const fields = new Map<string, typeof declared>();

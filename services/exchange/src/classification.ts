@@ -1,8 +1,7 @@
 /**
  * Which field of every event message may reach which view: the classification
  * the exchange's builders follow, as data. Every field of every message in
- * proto/takitini/intel/v1 (but the outputs: AggregateView, AggregateMeasure,
- * SupportNotice) has a row here; `classification.test.ts` walks the build's
+ * proto/takitini/intel/v1 (but the outputs, OUTPUT_MESSAGES) has a row here; `classification.test.ts` walks the build's
  * protobuf descriptors and fails when a field has none, so a field added to an
  * event later is a failing test, never a silent pass into a view.
  *
@@ -28,8 +27,13 @@ export type FieldViews = Record<ClassifiedView, Passage>;
 /** message name (in takitini.intel.v1) → proto field name → passage per view. */
 export type FieldClassification = Record<string, Record<string, FieldViews>>;
 
-/** Output messages of the exchange: they are views, not events, and are not classified. */
-export const OUTPUT_MESSAGES: ReadonlySet<string> = new Set(["AggregateView", "AggregateMeasure", "SupportNotice", "CommunityAssessment"]);
+/**
+ * Messages in the package that are never part of an event, so not classified: the
+ * exchange's outputs (views built by allow-list, and a submission's receipt) and the
+ * briefing's own note of a submission. (The test checks none is reachable from an
+ * IntelligenceEvent, so an event's field cannot be hidden by listing its message here.)
+ */
+export const OUTPUT_MESSAGES: ReadonlySet<string> = new Set(["AggregateView", "AggregateMeasure", "SupportNotice", "CommunityAssessment", "SubmissionReceipt", "SubmissionNote"]);
 
 const row = (full: Passage, redacted: Passage, aggregate: Passage, notice: Passage): FieldViews => ({ full, redacted, aggregate, notice });
 
@@ -79,6 +83,8 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     // An agency's written assessment for a region's leaders: a community tier receives it as a CommunityAssessment
     // (src/assessment.ts), built by allow-list once the policy has checked the approval; never an aggregate.
     regional_assessment: row("pass", "pass", "never", "pass"),
+    // A leader's submission: to the partner agencies that act on it only (the policy denies every community tier).
+    community_submission: PARTNERS_ONLY,
   },
   Grading: { source_reliability: PARTNERS_ONLY, information_credibility: PARTNERS_ONLY },
   Handling: { caveats: PARTNERS_ONLY, releasable_to: PARTNERS_ONLY },
@@ -206,6 +212,19 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
   },
   // The approval is a role, a reference and a time, never a name; the community sees the role and reference, not the time.
   AssessmentApproval: { approver_role: FOR_LEADERS, approval_ref: FOR_LEADERS, approved_at: PARTNERS_ONLY },
+  // A leader's submission reaches partners' raw views only: no aggregate counts it and no community output carries
+  // any of it (the policy denies every community tier, sharing.community_submission_not_for_community). Its free text
+  // is the "narrative" category, who sent it and its reference "operational_detail".
+  CommunitySubmission: {
+    kind: PARTNERS_ONLY,
+    topic: PARTNERS_ONLY,
+    text: PERSONAL,
+    locality: PERSONAL,
+    briefing_week: PARTNERS_ONLY,
+    reference: PERSONAL,
+    organisation: PERSONAL,
+    subscriber_id: PERSONAL,
+  },
 };
 
 /** A field as the descriptors declare it (see @takitini/proto's declaredFields). */

@@ -16,8 +16,8 @@ function issues(env: Record<string, string>): string[] {
 }
 
 describe("agency topics", () => {
-  it("default to the four agencies' topics", () => {
-    expect(readConfig(BASE).INTEL_TOPICS).toEqual(["takitini.intel.police.v1", "takitini.intel.customs.v1", "takitini.intel.mbie.v1", "takitini.intel.msd.v1"]);
+  it("default to the four agencies' topics and the community leaders' submissions", () => {
+    expect(readConfig(BASE).INTEL_TOPICS).toEqual(["takitini.intel.police.v1", "takitini.intel.customs.v1", "takitini.intel.mbie.v1", "takitini.intel.msd.v1", "takitini.intel.community.v1"]);
   });
 
   it("take any names that follow the convention, per-run test names included", () => {
@@ -25,7 +25,7 @@ describe("agency topics", () => {
     expect(readConfig({ ...BASE, INTEL_TOPICS: topics }).INTEL_TOPICS).toEqual(["takitini.e2e.run-1.intel.customs.v1", "takitini.e2e.run-1.intel.police.v1", "intel.msd.v2"]);
   });
 
-  const refused = (topic: string) => `INTEL_TOPICS: ${topic} names no publishing agency (expected a name ending in intel.<police|customs|mbie|msd>.v<N>)`;
+  const refused = (topic: string) => `INTEL_TOPICS: ${topic} names no publishing agency (expected a name ending in intel.<police|customs|mbie|msd|community>.v<N>)`;
 
   it("refuse a topic that names no publishing agency, naming it, on INTEL_TOPICS", () => {
     expect(issues({ INTEL_TOPICS: "takitini.intel.police.v1,takitini.intel.fbi.v1" })).toEqual([refused("takitini.intel.fbi.v1")]);
@@ -50,5 +50,17 @@ describe("recovery settings", () => {
   it("refuse a bound shorter than the stall window, and a backoff whose maximum is below its base", () => {
     expect(issues({ EXCHANGE_MAX_UNREADY_MS: "10000" })).toEqual(["EXCHANGE_MAX_UNREADY_MS: must be 0 (never) or at least EXCHANGE_CONSUMER_STALL_MS"]);
     expect(issues({ EXCHANGE_RESTART_BACKOFF_BASE_MS: "5000", EXCHANGE_RESTART_BACKOFF_MAX_MS: "1000" })).toEqual(["EXCHANGE_RESTART_BACKOFF_MAX_MS: must be at least EXCHANGE_RESTART_BACKOFF_BASE_MS"]);
+  });
+});
+
+describe("the receipts topic", () => {
+  it("defaults to takitini.community-receipts.v1 and takes another topic name", () => {
+    expect(readConfig(BASE).RECEIPTS_TOPIC).toBe("takitini.community-receipts.v1");
+    expect(readConfig({ ...BASE, RECEIPTS_TOPIC: "takitini.e2e.run-1.community-receipts.v1" }).RECEIPTS_TOPIC).toBe("takitini.e2e.run-1.community-receipts.v1");
+  });
+
+  it("refuses what is no topic name", () => {
+    expect(issues({ RECEIPTS_TOPIC: "community receipts" })).toEqual(["RECEIPTS_TOPIC: expected a Kafka topic name"]);
+    expect(issues({ RECEIPTS_TOPIC: "" })[0]).toMatch(/^RECEIPTS_TOPIC: /);
   });
 });

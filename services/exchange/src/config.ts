@@ -2,11 +2,14 @@ import { baseConfig, httpServersShape, loadConfig, port } from "@takitini/runtim
 import { hostname } from "node:os";
 import { z } from "zod";
 import { topicAgency } from "./provenance.js";
+import { DEFAULT_RECEIPTS_TOPIC } from "./receipt.js";
+
+const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "expected a Kafka topic name");
 
 const topicList = z
   .string()
   .transform((s) => s.split(",").map((t) => t.trim()).filter((t) => t.length > 0))
-  .pipe(z.array(z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "expected a Kafka topic name")).min(1));
+  .pipe(z.array(topicName).min(1));
 
 /**
  * Agency topics, each named by the convention (`…intel.<agency>.v<N>`): the name
@@ -16,7 +19,7 @@ const topicList = z
 const intelTopicList = topicList.superRefine((topics, ctx) => {
   for (const topic of topics) {
     if (topicAgency(topic) === undefined) {
-      ctx.addIssue({ code: "custom", message: `${topic} names no publishing agency (expected a name ending in intel.<police|customs|mbie|msd>.v<N>)` });
+      ctx.addIssue({ code: "custom", message: `${topic} names no publishing agency (expected a name ending in intel.<police|customs|mbie|msd|community>.v<N>)` });
     }
   }
 });
@@ -28,10 +31,12 @@ export const configSchema = baseConfig.extend({
    * HOST. RATE_LIMIT_PER_MINUTE per client address (0: off).
    */
   ...httpServersShape({ port: 8082, perAddressPerMinute: 600, perPrincipalPerMinute: 0 }),
-  /** Comma-separated agency topics to consume. */
-  INTEL_TOPICS: intelTopicList.default(["takitini.intel.police.v1", "takitini.intel.customs.v1", "takitini.intel.mbie.v1", "takitini.intel.msd.v1"]),
+  /** Comma-separated agency topics to consume, and the community topic of leaders' submissions (published by the briefing). */
+  INTEL_TOPICS: intelTopicList.default(["takitini.intel.police.v1", "takitini.intel.customs.v1", "takitini.intel.mbie.v1", "takitini.intel.msd.v1", "takitini.intel.community.v1"]),
   AUDIT_TOPIC: z.string().min(1).default("takitini.audit.decisions.v1"),
   DEADLETTER_TOPIC: z.string().min(1).default("takitini.deadletter.v1"),
+  /** Receipts of leaders' submissions (whom each was shared with), for the briefing: written in the transaction of the submission's decisions. */
+  RECEIPTS_TOPIC: topicName.default(DEFAULT_RECEIPTS_TOPIC),
   /** Consumer group shared by every exchange instance. */
   GROUP_ID: z.string().min(1).default("takitini-exchange"),
   /**

@@ -27,6 +27,8 @@ import {
   SupportService,
   TraffickingIndicator,
   type Subject,
+  SubmissionKind,
+  SubmissionTopic,
 } from "@takitini/proto";
 
 /**
@@ -64,6 +66,24 @@ export const SUBJECTS: Subject[] = [
 ];
 
 type Payload = NonNullable<IntelligenceEvent["payload"]>;
+
+/** A leader's submission of one kind, every field set: their words name a person and a phone number. */
+const submission = (kind: SubmissionKind, topic: SubmissionTopic, briefingWeek = ""): { agency: Agency; payload: Payload } => ({
+  agency: Agency.AGENCY_COMMUNITY,
+  payload: {
+    $case: "communitySubmission",
+    value: {
+      kind,
+      topic,
+      text: "Hēmi Tāwhiri is selling from the house by the wharf; his number is 021 555 0147.",
+      locality: "Ōpōtiki",
+      briefingWeek,
+      reference: "TK-7Q4M-2WXC",
+      organisation: "Eastern Bay Iwi Provider Alliance",
+      subscriberId: "community-bay-of-plenty",
+    },
+  },
+});
 
 /** Every event type with a payload whose every field is set. */
 export const PAYLOADS: Record<string, { agency: Agency; payload: Payload }> = {
@@ -197,12 +217,15 @@ export const PAYLOADS: Record<string, { agency: Agency; payload: Payload }> = {
       },
     },
   },
+  "community.observation": submission(SubmissionKind.SUBMISSION_KIND_OBSERVATION, SubmissionTopic.SUBMISSION_TOPIC_DRUG_SUPPLY),
+  "community.support_need": submission(SubmissionKind.SUBMISSION_KIND_SUPPORT_NEED, SubmissionTopic.SUBMISSION_TOPIC_UNSPECIFIED),
+  "community.briefing_feedback": submission(SubmissionKind.SUBMISSION_KIND_BRIEFING_FEEDBACK, SubmissionTopic.SUBMISSION_TOPIC_UNSPECIFIED, "2026-W47"),
 };
 
 export const EVENT_TYPES = Object.keys(PAYLOADS).sort();
 
-/** The four publishing agencies. */
-export const AGENCIES = [Agency.AGENCY_POLICE, Agency.AGENCY_CUSTOMS, Agency.AGENCY_MBIE, Agency.AGENCY_MSD] as const;
+/** The publishing agencies, and COMMUNITY (leaders' submissions, published by the briefing service). */
+export const AGENCIES = [Agency.AGENCY_POLICE, Agency.AGENCY_CUSTOMS, Agency.AGENCY_MBIE, Agency.AGENCY_MSD, Agency.AGENCY_COMMUNITY] as const;
 
 /** The agency's topic by the naming convention (`takitini.intel.police.v1`); another prefix gives a per-run name as the e2e tests use. */
 export function intelTopic(agency: Agency, prefix = "takitini"): string {

@@ -13,6 +13,8 @@ export interface ExchangeOptions {
   intelTopics: string[];
   auditTopic: string;
   deadLetterTopic: string;
+  /** Where a leader's submission's receipt goes, in the transaction of its decisions. Default takitini.community-receipts.v1. */
+  receiptsTopic?: string;
   groupId: string;
   instanceId: string;
   maxEventsPerTransaction: number;
@@ -145,6 +147,7 @@ export class Exchange {
   private readonly decisions: Counter<"outcome" | "subscriber">;
   private readonly deliveries: Counter<"subscriber">;
   private readonly deadLetters: Counter<"reason">;
+  private readonly receipts: Counter;
   private readonly provenanceMismatches: Counter<"topic">;
   private readonly aborts: Counter;
   private readonly skipped: Counter<"topic">;
@@ -162,6 +165,7 @@ export class Exchange {
     this.decisions = new Counter({ name: "exchange_decisions_total", help: "Policy decisions by outcome and subscriber", labelNames: ["outcome", "subscriber"], registers });
     this.deliveries = new Counter({ name: "exchange_deliveries_total", help: "Views delivered to subscriber topics", labelNames: ["subscriber"], registers });
     this.deadLetters = new Counter({ name: "exchange_dead_letters_total", help: "Records sent to the dead-letter topic, by reason", labelNames: ["reason"], registers });
+    this.receipts = new Counter({ name: "exchange_submission_receipts_total", help: "Receipts of leaders' submissions written (one per submission decided)", registers });
     this.provenanceMismatches = new Counter({ name: "exchange_provenance_mismatches_total", help: "Events dead-lettered for claiming another agency than their topic's", labelNames: ["topic"], registers });
     // One series per configured topic (the only topics consumed, so the label is
     // bounded), present at zero from the start so an alert on any increase works
@@ -397,6 +401,7 @@ export class Exchange {
       const plan = planRecord(record, subscribers, decide, {
         auditTopic: this.opts.auditTopic,
         deadLetterTopic: this.opts.deadLetterTopic,
+        ...(this.opts.receiptsTopic ? { receiptsTopic: this.opts.receiptsTopic } : {}),
         policyRevision: policy.revision,
         now,
         consumer: this.opts.groupId,
@@ -413,6 +418,7 @@ export class Exchange {
             this.decisions.inc({ outcome: d.outcome === "OUTCOME_ALLOW" ? "allow" : "deny", subscriber: d.subscriberId });
             if (d.deliveryTopic !== "") this.deliveries.inc({ subscriber: d.subscriberId });
           }
+          if (plan.receipt) this.receipts.inc();
         });
       }
     }

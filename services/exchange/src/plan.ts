@@ -1,4 +1,5 @@
 import {
+  Agency,
   AggregateView,
   DecisionRecord,
   CommunityAssessment,
@@ -8,6 +9,7 @@ import {
   AUDIT_SCHEMA_VERSION,
   Outcome,
   View,
+  SubmissionReceipt,
 } from "@takitini/proto";
 import type { Decision, DecisionInput, Subscriber } from "@takitini/policies";
 import { decisionIdFor, HEADERS, headerValue, PROTOBUF_CONTENT_TYPE, continueTrace } from "@takitini/runtime";
@@ -18,6 +20,7 @@ import { applyRedactions } from "./redaction.js";
 import { communityAssessment, COMMUNITY_ASSESSMENT_EVENT_TYPE } from "./assessment.js";
 import { agreementFor, isCommunityTier, randomDeliveryId, supportNotice, SUPPORT_NOTICE_EVENT_TYPE } from "./notice.js";
 import { agencyName, checkProvenance, type ProvenanceMismatch } from "./provenance.js";
+import { DEFAULT_RECEIPTS_TOPIC, SUBMISSION_RECEIPT_EVENT_TYPE, submissionReceipt, type ReceiptOutcome } from "./receipt.js";
 
 /** A record as read from an agency topic. */
 export interface SourceRecord {
@@ -38,14 +41,15 @@ export interface OutMessage {
 }
 
 export type Plan =
-  | { kind: "disseminate"; eventId: string; messages: OutMessage[]; decisions: DecisionRecord[] }
+  /** `receipt`: a leader's submission's receipt (in `messages` too); null for every other event. */
+  | { kind: "disseminate"; eventId: string; messages: OutMessage[]; decisions: DecisionRecord[]; receipt: SubmissionReceipt | null }
   | { kind: "dead-letter"; reason: string; message: OutMessage; provenance?: ProvenanceMismatch };
 
 export type Decide = (input: DecisionInput) => Decision;
 
 /** The event-type header of an aggregate-only view on a subscriber's topic. */
 export const AGGREGATE_VIEW_EVENT_TYPE = "aggregate.view";
-export { SUPPORT_NOTICE_EVENT_TYPE };
+export { SUPPORT_NOTICE_EVENT_TYPE, SUBMISSION_RECEIPT_EVENT_TYPE };
 
 /** Reasons a record goes to the dead-letter topic. Stable prefixes; detail follows the colon. */
 export const DLQ_REASONS = {
@@ -93,8 +97,22 @@ export function provenanceReason(m: ProvenanceMismatch): string {
 }
 
 /**
- * An event the exchange may decide: readable, and published on its own agency's
- * topic. Anything else is a dead letter; a mismatch also says which agencies.
+ * What a leader's submission lacks for the exchange to decide it: its
+ * CommunitySubmission payload, and the reference the leader was given — the key of
+ * its receipt (the receipts topic is compacted by it). Undefined for a complete one
+ * and for every other event. Pure.
+ */
+export function submissionProblem(event: IntelligenceEvent): string | undefined {
+  if (event.sourceAgency !== Agency.AGENCY_COMMUNITY) return undefined;
+  if (event.payload?.$case !== "communitySubmission") return `${DLQ_REASONS.INVALID}: missing or invalid community_submission`;
+  if (event.payload.value.reference.trim() === "") return `${DLQ_REASONS.INVALID}: missing or invalid community_submission.reference`;
+  return undefined;
+}
+
+/**
+ * An event the exchange may decide: readable, published on its own agency's topic
+ * and, for a leader's submission, complete. Anything else is a dead letter; a
+ * mismatch also says which agencies (checked first: a forgery is named as one).
  */
 export function admitEvent(
   record: SourceRecord,
@@ -103,6 +121,8 @@ export function admitEvent(
   if (!decoded.ok) return decoded;
   const mismatch = checkProvenance(record.topic, decoded.event);
   if (mismatch) return { ok: false, reason: provenanceReason(mismatch), provenance: mismatch };
+  const incomplete = submissionProblem(decoded.event);
+  if (incomplete) return { ok: false, reason: incomplete };
   return decoded;
 }
 
@@ -136,14 +156,16 @@ export function safeDecide(decide: Decide, input: DecisionInput, revision: strin
 /**
  * The exchange's pure core: for one source record, the decision for every
  * subscriber, the view each allowed subscriber receives, and one decision
- * record per (event, subscriber) — or, for a record it cannot read or whose
- * claimed agency is not its topic's, a dead letter (and no decision at all).
+ * record per (event, subscriber) — and, for a leader's submission, one receipt
+ * naming the agencies it was shared with — or, for a record it cannot read or
+ * whose claimed agency is not its topic's, a dead letter (and no decision at all).
+ * Everything planned for a record is written in one transaction.
  */
 export function planRecord(
   record: SourceRecord,
   subscribers: readonly Subscriber[],
   decide: Decide,
-  ctx: { auditTopic: string; deadLetterTopic: string; policyRevision: string; now: Date; consumer: string },
+  ctx: { auditTopic: string; deadLetterTopic: string; policyRevision: string; now: Date; consumer: string; receiptsTopic?: string },
 ): Plan {
   const admitted = admitEvent(record);
   if (!admitted.ok) {
@@ -158,6 +180,7 @@ export function planRecord(
   const subjectIds = event.subjects.map((s) => s.entity?.value.subjectId ?? "").filter((id) => id !== "");
   const messages: OutMessage[] = [];
   const decisions: DecisionRecord[] = [];
+  const outcomes: ReceiptOutcome[] = [];
 
   for (const subscriber of subscribers) {
     const decision = safeDecide(decide, policyInput(event, subscriber.id), ctx.policyRevision);
@@ -211,6 +234,7 @@ export function planRecord(
       deliveryId: communityDelivery ? deliveryId : "",
     };
     decisions.push(record_);
+    outcomes.push({ subscriber, decision: record_ });
 
     if (delivers) {
       // Which agency system published the record is for the oversight body (the
@@ -261,5 +285,23 @@ export function planRecord(
       },
     });
   }
-  return { kind: "disseminate", eventId: event.id, messages, decisions };
+  // A leader's submission: one receipt, with the decisions and deliveries it reports on
+  // (the same transaction), keyed by the submission's reference.
+  const receipt = submissionReceipt(event, outcomes, ctx.now);
+  if (receipt) {
+    messages.push({
+      topic: ctx.receiptsTopic ?? DEFAULT_RECEIPTS_TOPIC,
+      key: receipt.reference,
+      value: Buffer.from(SubmissionReceipt.encode(receipt).finish()),
+      headers: {
+        [HEADERS.EVENT_TYPE]: SUBMISSION_RECEIPT_EVENT_TYPE,
+        [HEADERS.SCHEMA_VERSION]: INTEL_SCHEMA_VERSION,
+        [HEADERS.CONTENT_TYPE]: PROTOBUF_CONTENT_TYPE,
+        // The briefing published the submission: its own trace, continued.
+        [HEADERS.TRACEPARENT]: trace.traceparent,
+        [HEADERS.POLICY_REVISION]: ctx.policyRevision,
+      },
+    });
+  }
+  return { kind: "disseminate", eventId: event.id, messages, decisions, receipt };
 }

@@ -1,4 +1,4 @@
-import { Commodity, IntelligenceEvent, OperationPhase, OrganisedCrimeActivity } from "@takitini/proto";
+import { Commodity, IntelligenceEvent, OperationPhase, OrganisedCrimeActivity, SubmissionTopic } from "@takitini/proto";
 import { describe, expect, it } from "vitest";
 import { EVENT_TYPES, fullEvent, operationUpdate, PERSONAL } from "./events.fixture.js";
 import { activityOf, operationPhaseOf, policyInput, subjectShape } from "./projection.js";
@@ -40,6 +40,9 @@ describe("activity", () => {
     ["mbie.trafficking_indicator", ""],
     ["msd.whanau_support_referral", ""],
     ["msd.community_resilience_report", ""],
+    ["community.observation", "DRUG_SUPPLY"],
+    ["community.support_need", ""],
+    ["community.briefing_feedback", ""],
   ])("%s: %j", (eventType, activity) => {
     expect(activityOf(fullEvent(eventType))).toBe(activity);
   });
@@ -53,6 +56,46 @@ describe("activity", () => {
     if (noting.payload?.$case !== "policeNoting") throw new Error("fixture");
     noting.payload.value.activity = OrganisedCrimeActivity.ORGANISED_CRIME_ACTIVITY_UNSPECIFIED;
     expect(activityOf(noting)).toBe("UNSPECIFIED");
+  });
+});
+
+describe("a leader's submission", () => {
+  const withTopic = (type: string, topic: SubmissionTopic) => {
+    const e = fullEvent(type, { subjects: [] });
+    if (e.payload?.$case !== "communitySubmission") throw new Error("fixture");
+    e.payload.value.topic = topic;
+    return e;
+  };
+
+  it.each([
+    [SubmissionTopic.SUBMISSION_TOPIC_DRUG_SUPPLY, "DRUG_SUPPLY"],
+    [SubmissionTopic.SUBMISSION_TOPIC_FIREARMS, "FIREARMS"],
+    [SubmissionTopic.SUBMISSION_TOPIC_GANG_ACTIVITY, "GANG_ACTIVITY"],
+    [SubmissionTopic.SUBMISSION_TOPIC_EXPLOITATION, "EXPLOITATION"],
+    [SubmissionTopic.SUBMISSION_TOPIC_FINANCIAL_HARM, "FINANCIAL_HARM"],
+    [SubmissionTopic.SUBMISSION_TOPIC_OTHER, "OTHER"],
+    [SubmissionTopic.SUBMISSION_TOPIC_UNSPECIFIED, ""],
+  ])("an observation on %s has the activity %j (its topic, the prefix stripped; none for unspecified)", (topic, code) => {
+    expect(activityOf(withTopic("community.observation", topic))).toBe(code);
+    expect(policyInput(withTopic("community.observation", topic), "police").event).toMatchObject({ source_agency: "COMMUNITY", activity: code });
+  });
+
+  it("a support need or feedback carries whatever topic it was given, for the policy to refuse", () => {
+    expect(activityOf(withTopic("community.support_need", SubmissionTopic.SUBMISSION_TOPIC_OTHER))).toBe("OTHER");
+  });
+
+  it("carries personal information whenever the leader wrote something or named a place, and never the words themselves", () => {
+    const e = fullEvent("community.observation", { subjects: [] });
+    const input = policyInput(e, "police");
+    expect(input.event.has_personal_information).toBe(true);
+    for (const s of ["Hēmi Tāwhiri", "021 555 0147", "Ōpōtiki", "TK-7Q4M-2WXC", "Eastern Bay Iwi Provider Alliance", "community-bay-of-plenty"]) expect(JSON.stringify(input)).not.toContain(s);
+    if (e.payload?.$case !== "communitySubmission") throw new Error("fixture");
+    e.payload.value.text = "";
+    expect(policyInput(e, "police").event.has_personal_information).toBe(true);
+    e.payload.value.locality = "";
+    expect(policyInput(e, "police").event.has_personal_information).toBe(false);
+    e.payload.value.text = "x";
+    expect(policyInput(e, "police").event.has_personal_information).toBe(true);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { IntelligenceEvent, Subject } from "@takitini/proto";
+import { SubmissionTopic, type IntelligenceEvent, type Subject } from "@takitini/proto";
 import type { DecisionInput, SubjectShape } from "@takitini/policies";
 
 /** "AGENCY_POLICE" → "POLICE": the policy speaks bare codes, not proto enum names. */
@@ -11,7 +11,8 @@ const commodity = (value: string) => (value === "COMMODITY_UNSPECIFIED" ? "" : e
 
 /**
  * What an event concerns, where its payload says: a noting's crime activity, the
- * commodity of a border seizure, suspicious consignment or wastewater reading.
+ * commodity of a border seizure, suspicious consignment or wastewater reading, the
+ * topic of a leader's submission ("" when it has none: a support need, feedback).
  */
 export function activityOf(event: IntelligenceEvent): string {
   const payload = event.payload;
@@ -24,6 +25,8 @@ export function activityOf(event: IntelligenceEvent): string {
       return commodity(payload.value.commodity);
     case "customsSuspiciousConsignment":
       return commodity(payload.value.suspectedCommodity);
+    case "communitySubmission":
+      return payload.value.topic === SubmissionTopic.SUBMISSION_TOPIC_UNSPECIFIED ? "" : enumCode(payload.value.topic, "SUBMISSION_TOPIC_");
     default:
       return "";
   }
@@ -60,6 +63,10 @@ function hasNarrative(event: IntelligenceEvent): boolean {
     case "policeNoting":
     case "policeOperationUpdate":
       return payload.value.summary.length > 0;
+    // A leader's words, and the place they name (which may be a street or a house):
+    // personal information by default.
+    case "communitySubmission":
+      return payload.value.text.length > 0 || payload.value.locality.length > 0;
     default:
       return false;
   }

@@ -20,6 +20,7 @@ const SEGMENT: Record<(typeof AGENCIES)[number], string> = {
   [Agency.AGENCY_CUSTOMS]: "customs",
   [Agency.AGENCY_MBIE]: "mbie",
   [Agency.AGENCY_MSD]: "msd",
+  [Agency.AGENCY_COMMUNITY]: "community",
 };
 
 /** Both naming forms: the mesh's own, and a per-run name as the e2e tests create. */
@@ -49,7 +50,7 @@ describe("topicAgency", () => {
   });
 
   it("names agencies without their enum prefix", () => {
-    expect(AGENCIES.map(agencyName)).toEqual(["POLICE", "CUSTOMS", "MBIE", "MSD"]);
+    expect(AGENCIES.map(agencyName)).toEqual(["POLICE", "CUSTOMS", "MBIE", "MSD", "COMMUNITY"]);
     expect(agencyName(undefined)).toBe("NONE");
   });
 });
@@ -100,7 +101,7 @@ describe("the planner checks provenance", () => {
   });
 
   const pairs = AGENCIES.flatMap((topicAgency_) => AGENCIES.filter((a) => a !== topicAgency_).map((claimed) => [topicAgency_, claimed] as const));
-  it("covers every ordered pair of distinct agencies", () => expect(pairs).toHaveLength(12));
+  it("covers every ordered pair of distinct agencies, community leaders' topic included", () => expect(pairs).toHaveLength(20));
 
   it.each(pairs)("dead-letters, undecided, any event claiming another agency on %s's topic (claim: %s)", (onTopicOf, claimed) => {
     for (const topic of FORMS.map((f) => f(onTopicOf))) {

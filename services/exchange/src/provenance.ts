@@ -17,6 +17,8 @@ const AGENCY_SEGMENTS: ReadonlyMap<string, Agency> = new Map([
   ["customs", Agency.AGENCY_CUSTOMS],
   ["mbie", Agency.AGENCY_MBIE],
   ["msd", Agency.AGENCY_MSD],
+  // Leaders' submissions: the briefing service is the only writer of takitini.intel.community.v1.
+  ["community", Agency.AGENCY_COMMUNITY],
 ]);
 
 /** The agency whose topic this is by its name, or undefined if the name follows no agency's convention. Pure. */

@@ -89,6 +89,16 @@ describe.each(EVENT_TYPES)("every path the policy emits for %s", (eventType) => 
   });
 });
 
+describe("a leader's submission", () => {
+  it("loses its words and the place it names to the narrative category, and who sent it to operational detail", () => {
+    const event = fullEvent("community.observation", { subjects: [] });
+    const d = policy.decide(policyInput(event, "auditor"));
+    expect(d.redact).toEqual(expect.arrayContaining(["community_submission.text", "community_submission.locality", "community_submission.reference", "community_submission.organisation", "community_submission.subscriber_id"]));
+    const after = applyRedactions(event, d.redact);
+    expect(after.payload?.$case === "communitySubmission" && after.payload.value).toMatchObject({ text: "", locality: "", reference: "", organisation: "", subscriberId: "", kind: "SUBMISSION_KIND_OBSERVATION", topic: "SUBMISSION_TOPIC_DRUG_SUPPLY" });
+  });
+});
+
 describe("categories", () => {
   it("come from the policy and include every kind the issue names", () => {
     expect(categories).toEqual(
@@ -110,7 +120,7 @@ describe("categories", () => {
         regions: ["*"],
         purposes: ["audit"],
         delivery_topic: `takitini.deliver.${id}.v1`,
-        agreements: ["POLICE", "CUSTOMS", "MBIE", "MSD"].map((agency) => ({
+        agreements: ["POLICE", "CUSTOMS", "MBIE", "MSD", "COMMUNITY"].map((agency) => ({
           id: agency,
           rule: "sharing.audit",
           source_agency: agency,
