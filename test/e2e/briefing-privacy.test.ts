@@ -33,6 +33,9 @@ import { decodeInput } from "../../services/briefing/dist/inputs.js";
 import { quarterOfWeek } from "../../services/briefing/dist/periods.js";
 import { REGIONS } from "../../services/briefing/dist/regions.js";
 import { AggregateStore } from "../../services/briefing/dist/store.js";
+import { SubmissionQuota } from "../../services/briefing/dist/submissions/quota.js";
+import { SubmissionIndex } from "../../services/briefing/dist/submissions/status.js";
+import { submissionEvent, type Submission } from "../../services/briefing/dist/submissions/submission.js";
 
 /**
  * Never an identifier: thousands of generated events, each carrying planted
@@ -44,9 +47,13 @@ import { AggregateStore } from "../../services/briefing/dist/store.js";
  * community topics themselves hold (every record's value, key and headers, the
  * de-identified support notices among them), where no event id, native record
  * id or decision id may appear either: community outputs carry random delivery ids.
+ * Leaders' own submissions carry the planted strings in their words and place:
+ * they go through the real briefing door and the exchange's plan too, and may
+ * reach no community topic, no receipt, no status page or API answer, no log line.
  */
 
 const SECRET = Buffer.from("property-test rounding secret, 32+ bytes");
+const RECEIPTS = "takitini.community-receipts.v1";
 const TOKEN = "property-test-leader-token-0123456789";
 const DISTRICTS = REGIONS.map((r) => r.district);
 
@@ -75,10 +82,11 @@ const vehicle = (p: Planted, i: number): Subject => ({ entity: { $case: "vehicle
 
 const TEXT = (p: Planted) => `${p.name} ${p.plate} ${p.phone} ${p.document}`;
 
-type Kind = "seizure" | "firearms" | "wastewater" | "complaint" | "referral" | "resilience" | "operation";
+type Kind = "seizure" | "firearms" | "wastewater" | "complaint" | "referral" | "resilience" | "operation" | "submission";
 
 const eventArb = fc.record({
-  kind: fc.constantFrom<Kind>("seizure", "firearms", "wastewater", "complaint", "referral", "resilience", "operation"),
+  kind: fc.constantFrom<Kind>("seizure", "firearms", "wastewater", "complaint", "referral", "resilience", "operation", "submission"),
+  submission: fc.constantFrom<Pick<Submission, "kind" | "topic">>({ kind: "observation", topic: "drug_supply" }, { kind: "observation", topic: "exploitation" }, { kind: "support_need" }, { kind: "briefing_feedback" }),
   district: fc.constantFrom(...DISTRICTS.slice(4, 8)), // Waikato, Bay of Plenty, Eastern, Central: Eastern's leaders see a quarter of it
   weeksAgo: fc.integer({ min: 1, max: 20 }),
   n: fc.integer({ min: 0, max: 40 }),
@@ -115,6 +123,14 @@ function toEvent(e: EventSpec, now: Date): IntelligenceEvent {
       return IntelligenceEvent.fromPartial({ ...base, sourceAgency: Agency.AGENCY_MSD, eventType: "msd.whanau_support_referral", payload: { $case: "msdWhanauSupportReferral", value: { referralBatchRef: `RB-${p.document}`, service: SupportService.SUPPORT_SERVICE_WHANAU_NAVIGATION, whanauCount: e.n % 9, childrenCount: e.n, referralWeek: week, provider: TEXT(p) } } });
     case "resilience":
       return IntelligenceEvent.fromPartial({ ...base, subjects: [], sourceAgency: Agency.AGENCY_MSD, eventType: "msd.community_resilience_report", payload: { $case: "msdCommunityResilienceReport", value: { programme: TEXT(p), provider: p.name, periodStart: "2026-01-01", periodEnd: "2026-03-31", fundingCents: "100000", services: [{ service: SupportService.SUPPORT_SERVICE_RANGATAHI_MENTORING, peopleServed: e.n, sessions: e.n * 2 }] } } });
+    case "submission": {
+      // A leader's submission as the briefing's door publishes it: their words and place hold the planted identifiers.
+      const region = REGIONS.find((r) => r.district === e.district)!;
+      return submissionEvent(
+        { ...e.submission, region: region.slug, text: `${TEXT(p)} seen at ${p.name}'s house`, locality: p.name, week: e.submission.kind === "briefing_feedback" ? week : "" },
+        { reference: `TK-${p.document.slice(0, 4)}-${p.document.slice(4, 8).padEnd(4, "0")}`, eventId: base.id, region, subscriberId: `community-${region.slug}`, organisation: "leaders", account: p.name, now: when },
+      );
+    }
     case "operation":
       return IntelligenceEvent.fromPartial({
         ...base,
@@ -142,10 +158,14 @@ describe("never an identifier in a briefing", () => {
     const now = new Date();
     let reached = 0;
     let notices = 0;
+    let receipts = 0;
+    let submitted = 0;
 
     await fc.assert(
       fc.asyncProperty(fc.array(eventArb, { minLength: 80, maxLength: 120 }), async (generated) => {
         const stores = new Map(community.map((a) => [a.subscriberId, new AggregateStore()]));
+        const index = new SubmissionIndex();
+        const noteWire: Buffer[] = [];
         const secrets: string[] = [];
         const wire: Buffer[] = [];
         const links: string[] = [];
@@ -156,11 +176,18 @@ describe("never an identifier in a briefing", () => {
             { topic: `takitini.intel.${agencyToJSON(event.sourceAgency).replace("AGENCY_", "").toLowerCase()}.v1`, partition: 0, offset: String(seq), key: Buffer.from(event.id), value: Buffer.from(IntelligenceEvent.encode(event).finish()), headers: { "event-type": event.eventType, "schema-version": INTEL_SCHEMA_VERSION } },
             subscribers,
             policy.decide,
-            { auditTopic: "audit", deadLetterTopic: "dlq", policyRevision: policy.revision, now, consumer: "prop" },
+            { auditTopic: "audit", deadLetterTopic: "dlq", policyRevision: policy.revision, now, consumer: "prop", receiptsTopic: RECEIPTS },
           );
           if (plan.kind !== "disseminate") throw new Error(`unexpected dead letter: ${plan.reason}`);
-          links.push(event.id, event.sourceRecordId, ...plan.decisions.map((d) => d.id));
+          // A submission's reference is the leader's own (its receipt carries it back to them); any other native id is not.
+          links.push(event.id, ...(event.sourceAgency === Agency.AGENCY_COMMUNITY ? [] : [event.sourceRecordId]), ...plan.decisions.map((d) => d.id));
           for (const m of plan.messages) {
+            // A submission's receipt goes to the briefing, for the leader's status page: nothing of the words in it.
+            if (m.topic === RECEIPTS) {
+              receipts++;
+              wire.push(m.value, Buffer.from(m.key), Buffer.from(JSON.stringify(m.headers)));
+              continue;
+            }
             const a = community.find((x) => x.topic === m.topic);
             if (!a) continue;
             // What the community topic holds, to the byte.
@@ -192,8 +219,29 @@ describe("never an identifier in a briefing", () => {
           cookieSecure: false,
           recordAccess: async () => undefined,
           now: () => now,
+          submissions: {
+            index,
+            // The transaction's records are what leaves the door: the event (for the exchange) is the leader's own words,
+            // the note and the access record must hold none of them.
+            write: async (records) => {
+              for (const r of records) if (r.topic !== "intel") for (const m of r.messages) noteWire.push(m.value as Buffer, Buffer.from(JSON.stringify(m.headers ?? {})));
+            },
+            quota: new SubmissionQuota({ max: 1000, windowMs: 60_000 }),
+            topics: { intel: "intel", notes: "notes", access: "access" },
+            organisation: () => "Eastern community leaders",
+            ready: () => true,
+          },
         });
         const weeks = [...new Set(generated.map((g) => isoWeekOf(new Date(now.getTime() - g.weeksAgo * 7 * 86_400_000))))];
+        // The leader submits the generated words through the door, then reads their statuses and pages.
+        for (const g of generated.filter((x) => x.kind === "submission").slice(0, 5)) {
+          const p = g.people[0]!;
+          const res = await app.inject({ method: "POST", url: "/v1/submissions", headers: { authorization: `Bearer ${TOKEN}` }, payload: { region: "eastern", ...g.submission, text: `${TEXT(p)} near the school`, locality: p.name, ...(g.submission.kind === "briefing_feedback" ? { week: weeks[0] } : {}) } });
+          if (res.statusCode !== 201) throw new Error(`submission refused: ${res.body}`);
+          submitted++;
+          outputs.push(res.body);
+        }
+        outputs.push((await app.inject({ url: "/v1/submissions", headers: { authorization: `Bearer ${TOKEN}` } })).body, (await app.inject({ url: "/submissions", headers: { authorization: `Bearer ${TOKEN}` } })).body);
         for (const a of community) {
           for (const region of a.scope.filter((r) => ["WAIKATO", "BAY_OF_PLENTY", "EASTERN", "CENTRAL"].includes(r.code))) {
             const periods = a.rules.period === "week" ? weeks : [...new Set(weeks.map(quarterOfWeek))];
@@ -225,7 +273,7 @@ describe("never an identifier in a briefing", () => {
         for (const s of new Set(secrets)) {
           if (all.includes(s)) throw new Error(`planted "${s}" leaked`);
         }
-        const held = Buffer.concat(wire);
+        const held = Buffer.concat([...wire, ...noteWire]);
         for (const s of new Set([...secrets, ...links])) {
           if (held.includes(Buffer.from(s))) throw new Error(`"${s}" reached a community topic`);
         }
@@ -235,5 +283,8 @@ describe("never an identifier in a briefing", () => {
     // The property is about real traffic: the community tiers did receive thousands of records.
     expect(reached).toBeGreaterThan(1000);
     expect(notices).toBeGreaterThan(0);
+    // Leaders' submissions were decided (a receipt each) and made through the door.
+    expect(receipts).toBeGreaterThan(100);
+    expect(submitted).toBeGreaterThan(20);
   }, 600_000);
 });
