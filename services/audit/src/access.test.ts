@@ -18,7 +18,7 @@
  */
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { createLogger, createMetricsRegistry, routerTable } from "@takitini/runtime";
-import type { HTTPMethods, RouteOptions } from "fastify";
+import Fastify, { type HTTPMethods, type RouteOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Access } from "./access.js";
 import { buildApp } from "./app.js";
@@ -346,6 +346,33 @@ async function summariesSince(from: number): Promise<Doc[]> {
   const rows = await db.query<{ doc: Doc }>("select doc from audit_records where kind = 'refusal_summary' and idx >= $1 order by idx", [String(from)]);
   return rows.rows.map((r) => r.doc);
 }
+
+describe("the sweep, against the old kind of check", () => {
+  it("fails on every /v1 route of a door that checked the raw URL's prefix (as the audit did before route-attached auth)", async () => {
+    // The old door: the same routes, each answering, and one onRequest hook testing the raw URL — as the audit's
+    // app.ts did until 8728ea7 (`if (!req.url.startsWith("/v1/")) …`) while its router matched the decoded path.
+    const old = Fastify({ exposeHeadRoutes: false });
+    old.addHook("onRequest", async (req, reply) => {
+      if (req.url.startsWith("/v1/") && req.headers.authorization !== CREDENTIAL.authorization) await reply.code(401).send({ error: { code: CREDENTIAL_CODE } });
+    });
+    const v1 = ROUTES.filter((r) => r.url.startsWith("/v1/") && guardOf(r) === "oversight");
+    for (const r of v1) old.route({ method: r.method, url: r.url, handler: async () => ({ answered: true }) });
+    await old.ready();
+    const unguarded: string[] = [];
+    for (const r of v1) {
+      // The canonical path is refused by the old check too…
+      expect((await old.inject({ method: r.method, url: concrete(r.url, SAMPLE) })).statusCode, `${r.method} ${r.url}`).toBe(401);
+      // …but some spelling the router still gives to the route is answered without a credential.
+      let leaked = 0;
+      for (const variant of pathVariants(r.url, SAMPLE)) if ((await old.inject({ method: r.method, url: variant })).statusCode === 200) leaked++;
+      if (leaked === 0) unguarded.push(`${r.method} ${r.url}`);
+    }
+    await old.close();
+    expect(v1.length).toBeGreaterThan(10);
+    // Every oversight route leaks through the old check: the sweep above would fail on each of them.
+    expect(unguarded).toEqual([]);
+  });
+});
 
 describe("the oversight API's own door", () => {
   it("refuses GET /%761/records without a credential, counts it as GET /v1/records would be, and records it with one", async () => {
