@@ -38,10 +38,11 @@ function withAccount(record: AccessRecord, account: AccessAccount | undefined): 
   return record;
 }
 
-export function briefingViewed(a: BriefingAccess, now: Date, id: string = randomUUID()): AccessRecord {
+/** One access at the briefing's doors: who, through which door, what was asked for, which regions. */
+function accessRecord(action: AccessAction, a: BriefingAccess, now: Date, id: string, extra: Partial<AccessRecord> = {}): AccessRecord {
   const record = AccessRecord.fromPartial({
     id,
-    action: AccessAction.ACCESS_ACTION_BRIEFING_VIEWED,
+    action,
     subscriberId: a.subscriberId,
     requestedSubscriberId: a.subscriberId,
     channel: a.channel,
@@ -49,46 +50,27 @@ export function briefingViewed(a: BriefingAccess, now: Date, id: string = random
     occurredAt: now,
     resource: a.resource.slice(0, MAX_ECHO),
     regions: a.regions,
+    ...extra,
   });
   return withAccount(record, a.account);
 }
 
+export function briefingViewed(a: BriefingAccess, now: Date, id: string = randomUUID()): AccessRecord {
+  return accessRecord(AccessAction.ACCESS_ACTION_BRIEFING_VIEWED, a, now, id);
+}
+
 export function briefingDenied(a: BriefingAccess, reason: string, now: Date, id: string = randomUUID()): AccessRecord {
-  const record = AccessRecord.fromPartial({
-    id,
-    action: AccessAction.ACCESS_ACTION_BRIEFING_DENIED,
-    subscriberId: a.subscriberId,
-    requestedSubscriberId: a.subscriberId,
-    channel: a.channel,
-    reason,
-    sessionId: id,
-    occurredAt: now,
-    resource: a.resource.slice(0, MAX_ECHO),
-    regions: a.regions,
-  });
-  return withAccount(record, a.account);
+  return accessRecord(AccessAction.ACCESS_ACTION_BRIEFING_DENIED, a, now, id, { reason });
 }
 
 /** A leader's submission received and published (`eventId` names the event; `resource` carries its reference). */
 export function submissionReceived(a: BriefingAccess & { eventId: string }, now: Date, id: string = randomUUID()): AccessRecord {
-  const record = AccessRecord.fromPartial({
-    id,
-    action: AccessAction.ACCESS_ACTION_SUBMISSION_RECEIVED,
-    subscriberId: a.subscriberId,
-    requestedSubscriberId: a.subscriberId,
-    channel: a.channel,
-    sessionId: id,
-    occurredAt: now,
-    resource: a.resource.slice(0, MAX_ECHO),
-    regions: a.regions,
-    eventId: a.eventId,
-  });
-  return withAccount(record, a.account);
+  return accessRecord(AccessAction.ACCESS_ACTION_SUBMISSION_RECEIVED, a, now, id, { eventId: a.eventId });
 }
 
 /** A leader's submission refused (for a region outside their scope): nothing was published. */
 export function submissionDenied(a: BriefingAccess, reason: string, now: Date, id: string = randomUUID()): AccessRecord {
-  return { ...briefingDenied(a, reason, now, id), action: AccessAction.ACCESS_ACTION_SUBMISSION_DENIED };
+  return accessRecord(AccessAction.ACCESS_ACTION_SUBMISSION_DENIED, a, now, id, { reason });
 }
 
 export function accessMessage(record: AccessRecord): { key: string; value: Buffer; headers: Record<string, string> } {
