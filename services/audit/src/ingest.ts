@@ -90,19 +90,19 @@ export function ingestRecord(topic: string, partition: number, message: Pick<Kaf
 
 /**
  * Append records to the ledger and, in the same PostgreSQL transaction, to the
- * oversight index, every subject id they name sealed (subjects/). Idempotent
- * per record id. With a `fence` (the writer's lock,
- * writer/lock.ts) the transaction commits only while this instance is the
- * active writer.
+ * oversight index, every subject id they name sealed (subjects/) — the keys
+ * made for them in that transaction too. Idempotent per record id. `inTransaction`
+ * runs in the transaction once leaves were added: with the writer's fence
+ * (writer/lock.ts) the transaction commits only while this instance is the
+ * active writer; the purge (subjects/purge.ts) destroys the keys its record names.
  */
-export async function appendRecords(ledger: Ledger, records: readonly Appendable[], fence?: (tx: SqlSession) => Promise<void>): Promise<BatchOutcome> {
-  // Subject ids sealed under their subjects' keys first (keys made as needed, committed on their own): no leaf,
-  // index row or conflict record holds a subject id in the clear (subjects/).
-  const sealed = await sealRecords(ledger.database, records);
+export async function appendRecords(ledger: Ledger, records: readonly Appendable[], inTransaction?: (tx: SqlSession) => Promise<void>): Promise<BatchOutcome> {
   return ledger.appendBatch(
-    sealed.map((r) => r.ledger),
+    // Subject ids sealed under their subjects' keys, under the append lock: no leaf, index row or conflict record
+    // holds a subject id in the clear, and a key made here commits with the leaves naming it or not at all.
+    async (tx) => (await sealRecords(tx, records)).map((r) => r.ledger),
     async (tx, added) => {
-      if (fence) await fence(tx);
+      if (inTransaction) await inTransaction(tx);
       // Each row from its leaf alone (kind, id, bytes, append time) — a conflict record the ledger made included — by the
       // derivation the verifier recomputes the index with (oversight/derive.ts): never from when the batch was read.
       await writeIndex(tx, added.map((a) => ({ index: a.index, row: indexRowOf({ ...a.record, appendedAtMs: a.appendedAtMs }) })));

@@ -1,4 +1,4 @@
-export { HeadSchedule, Ledger, LedgerError, type AppendHook, type AppendOutcome, type BatchOutcome, type LedgerOptions, type LedgerRecord, type StoredLeaf, type TreeState } from "./ledger.js";
+export { HeadSchedule, Ledger, LedgerError, takeAppendLock, type AppendHook, type AppendOutcome, type BatchOutcome, type BatchRecords, type LedgerOptions, type LedgerRecord, type StoredLeaf, type TreeState } from "./ledger.js";
 export { loadMigrations, migrate, MIGRATIONS_DIR, parseMigrationNames, pendingMigrations, type Migration } from "./migrate.js";
 export { grantServiceRole, migrateAndGrant, privilegeProblems, READ_ONLY_TABLES, roleFacts, type RoleFacts, type TableFacts } from "./privileges.js";
 export { SqlHashSource } from "./source.js";

@@ -64,6 +64,13 @@ export interface AppendOutcome {
 /** Called inside the append's transaction with the leaves it added (derived indexes go here). */
 export type AppendHook = (tx: SqlSession, appended: readonly { record: LedgerRecord; index: number; appendedAtMs: number }[]) => Promise<void>;
 
+/**
+ * The records of a batch, or a function that makes them in the append's transaction once it holds the
+ * ledger's append lock (appendRecords seals subject ids there, so a subject key it makes commits with the
+ * leaves that name it, or not at all).
+ */
+export type BatchRecords = readonly LedgerRecord[] | ((tx: SqlSession) => Promise<readonly LedgerRecord[]>);
+
 export interface BatchOutcome {
   outcomes: AppendOutcome[];
   /** Leaves added: new records and new conflict records. */
@@ -145,7 +152,7 @@ export class Ledger {
     this.clock = clock ?? Date.now;
   }
 
-  /** The database the ledger is in (appendRecords reads and adds subject keys on it, outside the append's transaction). */
+  /** The database the ledger is in. */
   get database(): SqlDatabase {
     return this.db;
   }
@@ -181,9 +188,10 @@ export class Ledger {
 
   /**
    * Append records, idempotently per record id, in one transaction; `onAppended`
-   * runs in that transaction with the leaves actually added.
+   * runs in that transaction with the leaves actually added. `records` may be a
+   * function of the transaction, called under the append lock.
    */
-  async appendBatch(records: readonly LedgerRecord[], onAppended?: AppendHook): Promise<BatchOutcome> {
+  async appendBatch(records: BatchRecords, onAppended?: AppendHook): Promise<BatchOutcome> {
     try {
       return await this.db.transaction((tx) => this.appendIn(tx, records, onAppended));
     } catch (err) {
@@ -192,8 +200,9 @@ export class Ledger {
     }
   }
 
-  private async appendIn(tx: SqlSession, records: readonly LedgerRecord[], onAppended?: AppendHook): Promise<BatchOutcome> {
+  private async appendIn(tx: SqlSession, batch: BatchRecords, onAppended?: AppendHook): Promise<BatchOutcome> {
     const state = await lockedState(tx);
+    const records = typeof batch === "function" ? await batch(tx) : batch;
     let tree = this.tree;
     if (!tree || tree.size !== state.treeSize) tree = await loadTree(tx, state);
     const working = tree.clone();
@@ -400,8 +409,13 @@ async function latestState(db: SqlSession): Promise<TreeState> {
  * READ COMMITTED the read after the wait sees what the previous holder committed.
  */
 async function lockedState(tx: SqlSession): Promise<TreeState> {
-  await tx.query("select pg_advisory_xact_lock(hashtext(current_schema() || '.ledger_append'))");
+  await takeAppendLock(tx);
   return latestState(tx);
+}
+
+/** Wait for the ledger's append lock, held until `tx` ends (the purge deletes keys under it: subjects/purge.ts). */
+export async function takeAppendLock(tx: SqlSession): Promise<void> {
+  await tx.query("select pg_advisory_xact_lock(hashtext(current_schema() || '.ledger_append'))");
 }
 
 /** Restore the frontier from O(log n) stored nodes and check it against the stored root. */

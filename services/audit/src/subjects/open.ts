@@ -18,7 +18,7 @@ import { keysByRef } from "./store.js";
 
 type Doc = Record<string, unknown>;
 
-interface SealedEntry {
+export interface SealedEntry {
   ref: string;
   ciphertext: string;
 }
@@ -30,11 +30,16 @@ function sealedEntries(doc: Doc): SealedEntry[] {
   return Array.isArray(s) ? s.filter((e): e is SealedEntry => isObject(e) && typeof e["ref"] === "string" && typeof e["ciphertext"] === "string") : [];
 }
 
+/** Every sealed subject anywhere in `doc` (a conflict's new record included), its ciphertext in base64. Pure. */
+export function sealedSubjectsIn(doc: unknown): SealedEntry[] {
+  if (Array.isArray(doc)) return doc.flatMap(sealedSubjectsIn);
+  if (!isObject(doc)) return [];
+  return [...sealedEntries(doc), ...Object.values(doc).flatMap(sealedSubjectsIn)];
+}
+
 /** Every ref sealed anywhere in `doc` (a conflict's new record included). Pure. */
 export function sealedRefs(doc: unknown): string[] {
-  if (Array.isArray(doc)) return doc.flatMap(sealedRefs);
-  if (!isObject(doc)) return [];
-  return [...sealedEntries(doc).map((e) => e.ref), ...Object.values(doc).flatMap(sealedRefs)];
+  return sealedSubjectsIn(doc).map((e) => e.ref);
 }
 
 /** `doc` with its sealed subjects opened by `keys` (by ref). Pure. */

@@ -8,7 +8,13 @@
  *      Its id is a function of the reason and the refs, and the first record
  *      under an id wins (LedgerRecord.firstWins): run again, it is not appended
  *      twice nor kept as a conflict;
- *   2. delete the refs' rows from subject_keys;
+ *   2. delete the refs' rows from subject_keys — in the same transaction as 1,
+ *      under the append lock, so no record appended after the purge record can
+ *      be sealed under a key it destroys (the appends make and read keys under
+ *      that lock too: subjects/store.ts), and the key check of audit:verify
+ *      (indexcheck/keys.ts) never sees a purge record whose keys are still held.
+ *      A purge record an earlier version appended without deleting (stopped
+ *      there) is held already: its keys are deleted on their own, under the lock;
  *   3. VACUUM FULL subject_keys: a DELETE only marks the row dead — its bytes
  *      stay in the table's and its indexes' data files until vacuumed; VACUUM
  *      FULL writes the table and its indexes anew, without them (and any dead
@@ -19,14 +25,14 @@
  *      its first segment — begins in a segment that never held the key. Not
  *      permitted, the outcome says so (walSwitched false).
  *
- * Stopped after 1, the record says the keys are to be destroyed and a re-run
- * destroys them; stopped after 2, a re-run finds no key and still runs 3.
- * Never the other way round: no key is destroyed without its purge record.
+ * Stopped before 3, a re-run finds no key and still runs 3. No key is destroyed
+ * without its purge record, and no purge record is appended without its keys
+ * destroyed.
  */
 import { createHash } from "node:crypto";
 import { PurgeReason, PurgeRecord } from "@takitini/proto";
 import { appendRecords } from "../ingest.js";
-import type { Ledger, SqlDatabase, SqlSession } from "../ledger/index.js";
+import { takeAppendLock, type Ledger, type SqlDatabase, type SqlSession } from "../ledger/index.js";
 import { fromPurge } from "../oversight/records.js";
 import type { SubjectRecords } from "./retention.js";
 
@@ -85,10 +91,18 @@ export async function destroyKeys(db: SqlDatabase, ledger: Ledger, p: PurgeReque
   let outcome: PurgeOutcome | undefined;
   if (p.refs.length > 0) {
     const record = purgeRecord(p);
-    const out = await appendRecords(ledger, [fromPurge(record, p.at)]);
+    const destroy = async (tx: SqlSession) => (await tx.query("delete from subject_keys where ref = any($1::text[])", [record.refs])).rowCount ?? 0;
+    let deleted = 0;
+    const out = await appendRecords(ledger, [fromPurge(record, p.at)], async (tx) => void (deleted = await destroy(tx)));
     const o = out.outcomes[0]!;
-    const { rowCount } = await db.query("delete from subject_keys where ref = any($1::text[])", [record.refs]);
-    outcome = { recordId: o.recordId, index: o.index, appended: o.appended, deleted: rowCount ?? 0 };
+    if (!o.appended) {
+      // Appended by an earlier run: whatever keys it names that are still held go now, under the append lock.
+      deleted = await db.transaction(async (tx) => {
+        await takeAppendLock(tx);
+        return destroy(tx);
+      });
+    }
+    outcome = { recordId: o.recordId, index: o.index, appended: o.appended, deleted };
   }
   await db.query("vacuum full subject_keys");
   const walSwitched = await db.query("select pg_switch_wal()").then(

@@ -3,9 +3,12 @@
  * race-safe across the active writer and every instance recording oversight
  * queries: insert … on conflict (subject_id) do nothing, then select, so all
  * of them use the one key a subject has. Ids are inserted in sorted order, so
- * two inserts of overlapping sets cannot deadlock on each other's rows.
+ * two inserts of overlapping sets cannot deadlock on each other's rows. The
+ * ledger's appends call it in their transaction, under the append lock
+ * (sealRecords).
  */
 import type { SqlSession } from "../ledger/index.js";
+import { decodeEntry } from "../merkle/entry.js";
 import type { Appendable } from "../oversight/records.js";
 import { sealAppendable, subjectIdsOf } from "./records.js";
 import { newKey, newRef, type SubjectKey } from "./seal.js";
@@ -29,12 +32,42 @@ export async function ensureSubjectKeys(db: SqlSession, subjectIds: readonly str
   return keys;
 }
 
-/** Records with every subject id they name sealed (keys made as needed); the records themselves when none names a subject. */
-export async function sealRecords(db: SqlSession, records: readonly Appendable[]): Promise<readonly Appendable[]> {
-  const ids = records.flatMap(subjectIdsOf);
-  if (ids.length === 0) return records;
-  const keys = await ensureSubjectKeys(db, ids);
-  return records.map((r) => sealAppendable(r, keys));
+/**
+ * Records with every subject id they name sealed (keys made as needed); the
+ * records themselves when none names a subject. Called in the append's
+ * transaction under the ledger's append lock (ingest.ts appendRecords), so a key
+ * made here commits with the leaves that name it or not at all: subject_keys
+ * never holds a key that no leaf names (the verifier's key check,
+ * indexcheck/keys.ts, reports one as key-extra). For the same reason a record
+ * already held in the clear — appended before sealing, read again — is left as
+ * it is: it is a redelivery, and no key is made for it.
+ */
+export async function sealRecords(tx: SqlSession, records: readonly Appendable[]): Promise<readonly Appendable[]> {
+  const naming = records.filter((r) => subjectIdsOf(r).length > 0);
+  if (naming.length === 0) return records;
+  const clear = await heldInTheClear(tx, naming);
+  const toSeal = naming.filter((r) => !clear.has(r));
+  if (toSeal.length === 0) return records;
+  const keys = await ensureSubjectKeys(tx, toSeal.flatMap(subjectIdsOf));
+  return records.map((r) => (clear.has(r) ? r : sealAppendable(r, keys)));
+}
+
+/** Those of `records` the ledger already holds as they are (in the clear, appended before sealing): redeliveries. */
+async function heldInTheClear(tx: SqlSession, records: readonly Appendable[]): Promise<Set<Appendable>> {
+  const { rows } = await tx.query<{ record_id: string; entry: Buffer }>("select record_id, entry from ledger_leaves where record_id = any($1::text[])", [
+    [...new Set(records.map((r) => r.ledger.recordId))],
+  ]);
+  if (rows.length === 0) return new Set();
+  const held = new Map(rows.map((r) => [r.record_id, decodeEntry(r.entry).payload]));
+  return new Set(
+    records.filter((r) => {
+      const payload = held.get(r.ledger.recordId);
+      if (!payload) return false;
+      // The ledger's own test (ledger.ts appendIn): such a record is not appended, so it needs no key.
+      if (r.ledger.firstWins) return true;
+      return r.ledger.sameAs ? r.ledger.sameAs(payload) : Buffer.from(payload).equals(Buffer.from(r.ledger.payload));
+    }),
+  );
 }
 
 /** The keys still held for `refs` (by ref); a ref whose key was destroyed is absent. */

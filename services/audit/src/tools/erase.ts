@@ -3,8 +3,9 @@
  * npm run audit:erase -- --database-url <owner's postgres://…> --subject <id> --reason erasure --authority "…" --by "…"
  *
  * A lawful erasure of one subject: appends a `purge` record (reason erasure,
- * the subject's ref, the authority, who ran it — never the subject id), then
- * destroys the subject's key and rewrites subject_keys (VACUUM FULL), so the
+ * the subject's ref, the authority, who ran it — never the subject id) and, in
+ * the same transaction, destroys the subject's key; then rewrites subject_keys
+ * (VACUUM FULL), so the
  * subject id sealed in every leaf can no longer be opened — while every leaf,
  * proof and signed head stays as it was (src/subjects/purge.ts). Run by the
  * privacy officer's operator as the ledger's OWNER role; the service's role may

@@ -4,8 +4,9 @@
  *
  * Retention: every subject whose records are all past their kind's period
  * (retention.json, src/subjects/retention.ts) is purged — one `purge` record
- * (reason retention, the refs, the policy's SHA-256), then their keys are
- * destroyed and subject_keys rewritten (src/subjects/purge.ts). Run on a
+ * (reason retention, the refs, the policy's SHA-256) and, in the same
+ * transaction, their keys destroyed; then subject_keys is rewritten
+ * (src/subjects/purge.ts). Run on a
  * schedule as the ledger's OWNER role.
  *
  * Stable codes on stderr: ARGUMENT_MISSING, ARGUMENT_INVALID, RETENTION_POLICY_INVALID, PURGE_FAILED; warning

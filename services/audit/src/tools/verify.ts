@@ -9,7 +9,9 @@
  * The tree check uses only the independent verifier (../verify, which shares
  * nothing with the writer but the hash definition) and node-postgres; then the
  * oversight index (audit_records, audit_subjects) is recomputed from the leaves
- * with the writer's pure mapping (../indexcheck) and compared, row by row.
+ * with the writer's pure mapping (../indexcheck) and compared, row by row, and
+ * the subject keys (subject_keys), through which "who has seen this person" is
+ * answered, are checked against the refs the leaves seal and the purge records.
  *
  * Exit codes: 0 no tampering found; 1 tampering found (the first bad index and
  * its kind are named); 2 usage, key or connection error, or not a ledger.
@@ -18,7 +20,20 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { loadWitnessedHeads } from "./witnessed.js";
 import { loadTrustedKeys } from "./trusted-keys.js";
-import { checkStoredIndex, describeIndexProblem, hasIndex, indexSummary, withIndex, type IndexProblem, type IndexReport } from "../indexcheck/index.js";
+import {
+  checkStoredIndex,
+  checkStoredKeys,
+  describeIndexProblem,
+  hasIndex,
+  indexSummary,
+  keyAccess,
+  keySummary,
+  withIndex,
+  type IndexProblem,
+  type IndexReport,
+  type KeyCheck,
+  type KeyProblem,
+} from "../indexcheck/index.js";
 import { checkStore, fromHex, readStoredKeys, trustKeys, type KnownHead, type LedgerReport, type Problem, type TrustedKeys } from "../verify/index.js";
 
 const USAGE = `usage: npm run audit:verify -- --database-url <postgres://…> --trusted-key <public-key.pem> [--trusted-key <…>] [options]
@@ -34,6 +49,8 @@ const USAGE = `usage: npm run audit:verify -- --database-url <postgres://…> --
   --json                 print the report as JSON on stdout
   --no-nodes             skip comparing ledger_nodes with the recomputed tree
   --no-index             skip recomputing the oversight index (audit_records, audit_subjects) from the leaves
+                         (and the key check, which reads the leaves' refs through that index)
+  --no-keys              skip checking subject_keys against the refs the leaves seal and the purge records
   --page-size <n>        rows per read (default 5000)
   -h, --help             this text
 
@@ -53,6 +70,8 @@ interface Options {
   nodes: boolean;
   /** Recompute audit_records and audit_subjects from the leaves and compare. */
   index: boolean;
+  /** Check subject_keys against the leaves' refs and the purge records. */
+  keys: boolean;
   pageSize: number;
 }
 
@@ -70,6 +89,7 @@ function options(argv: string[], env: NodeJS.ProcessEnv): Options | "help" {
         json: { type: "boolean", default: false },
         "no-nodes": { type: "boolean", default: false },
         "no-index": { type: "boolean", default: false },
+        "no-keys": { type: "boolean", default: false },
         "page-size": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -95,7 +115,7 @@ function options(argv: string[], env: NodeJS.ProcessEnv): Options | "help" {
     if (!m || !rootHash || !Number.isSafeInteger(treeSize)) throw new UsageError(`--known-head takes <tree size>:<64 hex digits of root>, not ${JSON.stringify(text)}`);
     return { treeSize, rootHash };
   });
-  return { databaseUrl, keyFiles, knownHeads, witnessFiles: v.witness ?? [], schema: v.schema, json: v.json, nodes: !v["no-nodes"], index: !v["no-index"], pageSize };
+  return { databaseUrl, keyFiles, knownHeads, witnessFiles: v.witness ?? [], schema: v.schema, json: v.json, nodes: !v["no-nodes"], index: !v["no-index"], keys: !v["no-keys"], pageSize };
 }
 
 function loadKeys(files: string[]): { trusted: TrustedKeys; ids: string[] } {
@@ -115,7 +135,7 @@ function redact(url: string): string {
 
 type VerifyReport = ReturnType<typeof withIndex<Problem, LedgerReport>>;
 
-function describe(p: Problem | IndexProblem): string {
+function describe(p: Problem | IndexProblem | KeyProblem): string {
   if ("table" in p) return describeIndexProblem(p);
   const node = p.node ? ` [node level ${p.node.level}, index ${p.node.index}]` : "";
   const head = p.head ? ` [head of size ${p.head.treeSize} signed at ${new Date(p.head.timestampMs).toISOString()}]` : "";
@@ -139,7 +159,11 @@ function humanReport(r: VerifyReport, ctx: { url: string; schema: string; keyIds
     ...(ctx.witnessed > 0 ? [`witnessed    ${ctx.witnessed} heads from the witness file(s), each signature checked and its root compared with the recomputed tree`] : []),
     `nodes        ${ctx.nodes ? `${r.nodes} stored nodes compared with the recomputed tree` : "not checked (--no-nodes)"}`,
     `index        ${r.index ? indexSummary(r.index) : ctx.index ? "not present in this schema (no audit_records, audit_subjects)" : "not checked (--no-index)"}`,
+    `keys         ${r.keys ? keySummary(r.keys) : "not checked"}`,
   ];
+  if (r.keys && "skipped" in r.keys && r.keys.skipped === "KEYS_NOT_READABLE") {
+    lines.push(`warning      subject_keys was not checked: a deleted or relabelled key would not be seen (${r.keys.skipped})`);
+  }
   if (r.heads === 0 && r.rows > 0) lines.push("warning      no signed tree head: nothing attests these rows; check again once a head is signed");
   const unknown = r.problems.filter((p) => p.kind === "head-signature" && /unknown-key/.test(p.detail)).length;
   if (unknown > 0 && unknown === r.heads) {
@@ -149,7 +173,8 @@ function humanReport(r: VerifyReport, ctx: { url: string; schema: string; keyIds
     );
   }
   if (r.ok) {
-    lines.push("result       OK: no tampering found");
+    const blind = r.keys && "skipped" in r.keys && r.keys.skipped === "KEYS_NOT_READABLE";
+    lines.push(`result       OK: no tampering found${blind ? " (subject_keys not checked: see the warning)" : ""}`);
   } else {
     const first = r.firstBad!;
     lines.push(`result       TAMPERING FOUND: first bad index ${first.index} (${first.kind}${"table" in first ? ` in ${first.table}` : ""})`);
@@ -160,6 +185,23 @@ function humanReport(r: VerifyReport, ctx: { url: string; schema: string; keyIds
     if (others.length > 20) lines.push(`  … and ${others.length - 20} more (--json lists them all)`);
   }
   return lines.join("\n");
+}
+
+/** The key check, or why it is not run — as far as the role may read subject_keys: refs and keys, or refs alone. */
+async function keyCheck(client: pg.Client, opts: Options, index: IndexReport | undefined, leafCount: number): Promise<KeyCheck> {
+  if (!opts.keys) return { skipped: "NO_KEYS_OPTION", detail: "--no-keys" };
+  if (!index) return { skipped: "INDEX_NOT_CHECKED", detail: "it reads the refs the leaves seal through the oversight index, which was not checked" };
+  // Read through rows that differ from the leaves, its findings would be the index's problems over again, or miss some.
+  if (!index.ok) return { skipped: "INDEX_TAMPERED", detail: "it reads the refs the leaves seal through the oversight index, which differs from the leaves (above); it runs once the index verifies" };
+  const access = await keyAccess(client);
+  if (!access.present) return { skipped: "KEYS_NOT_PRESENT", detail: "no subject_keys in this schema (a ledger from before subjects were sealed)" };
+  if (!access.ref) {
+    return {
+      skipped: "KEYS_NOT_READABLE",
+      detail: `role ${access.role} may not read subject_keys; grant it select (ref) on subject_keys for the refs, or select on subject_keys for the keys too (README: Verifying the ledger yourself)`,
+    };
+  }
+  return checkStoredKeys(client, { pageSize: opts.pageSize, leafCount, keysRead: access.keys });
 }
 
 async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -220,7 +262,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
     // In the same snapshot: the derived tables as the leaves imply them.
     let index: IndexReport | undefined;
     if (opts.index && (await hasIndex(client))) index = await checkStoredIndex(client, opts.pageSize);
-    report = withIndex(tree, index);
+    // And the keys "who has seen" goes through, against the refs the leaves seal (read through the index just verified).
+    report = withIndex(tree, index, await keyCheck(client, opts, index, tree.rows));
     await client.query("rollback");
   } catch (err) {
     process.stderr.write(`audit:verify: ${redact(opts.databaseUrl)}: ${(err as Error).message}\n`);
