@@ -161,7 +161,16 @@ afterAll(async () => {
   expect(codes.every((c) => c === 0)).toBe(true);
 });
 
-async function accessRecords(until: (r: AccessRecord) => boolean): Promise<AccessRecord[]> {
+/**
+ * The access topic's records, read until each of `wanted` has matched one: the topic has three partitions, so
+ * records written one after the other may be read in another order.
+ */
+async function accessRecords(...wanted: ((r: AccessRecord) => boolean)[]): Promise<AccessRecord[]> {
+  const missing = new Set(wanted);
+  const until = (r: AccessRecord) => {
+    for (const w of missing) if (w(r)) missing.delete(w);
+    return missing.size === 0;
+  };
   const seen = await readTopic(kafka, T.access, { until: (s) => header(s.message, "event-type") === "audit.access" && until(AccessRecord.decode(s.message.value!)), timeoutMs: 30_000 });
   return seen.filter((s) => header(s.message, "event-type") === "audit.access").map((s) => AccessRecord.decode(s.message.value!));
 }
@@ -224,9 +233,10 @@ describe("a community briefing, from the adapters to the page", () => {
     const refused = await page.goto(`${briefing.url}/briefings/northland?week=${WEEK}`);
     expect(refused?.status()).toBe(403);
     expect(await page.textContent("body")).toContain("REGION_OUT_OF_SCOPE");
-    const denied = await accessRecords((r) => r.action === AccessAction.ACCESS_ACTION_BRIEFING_DENIED);
+    const viewedEastern = (r: AccessRecord) => r.action === AccessAction.ACCESS_ACTION_BRIEFING_VIEWED && r.resource === `/briefings/eastern?week=${WEEK}`;
+    const denied = await accessRecords((r) => r.action === AccessAction.ACCESS_ACTION_BRIEFING_DENIED, viewedEastern);
     expect(denied.find((r) => r.action === AccessAction.ACCESS_ACTION_BRIEFING_DENIED)).toMatchObject({ subscriberId: "community-eastern", channel: "briefing.http", reason: "REGION_OUT_OF_SCOPE", regions: ["NORTHLAND"], resource: `/briefings/northland?week=${WEEK}` });
-    expect(denied.some((r) => r.action === AccessAction.ACCESS_ACTION_BRIEFING_VIEWED && r.resource === `/briefings/eastern?week=${WEEK}`)).toBe(true);
+    expect(denied.some(viewedEastern)).toBe(true);
 
     // In te reo Māori and in English, the real service's page meets WCAG 2.2 AA (axe-core) and fits a phone.
     for (const lang of ["mi", "en"]) {
@@ -355,5 +365,98 @@ describe("local detail: wastewater by treatment site, where the catchment is lar
     expect(w.drugs.find((d) => d.drug === "methamphetamine")).toBeDefined();
     expect(w.sites).toEqual([]);
     expect(text).not.toContain("Mātaura");
+  });
+});
+
+describe("local detail: counts by town or suburb, where disclosure control allows", () => {
+  /** A firearms seizure as the Police adapter takes it, in Eastern, at a place as the record names it. */
+  const firearmsSeizure = (i: number, locality: string) => ({
+    seizure_id: `FS-E2E-${run}-${i}`,
+    seized_at: nz(WEDNESDAY),
+    district: "Eastern",
+    locality,
+    firearms_count: 1,
+    firearm_types: ["rifle"],
+    under_warrant: true,
+  });
+  // A place the locality table does not know (a road, as an officer might type it): it must never be shown.
+  const UNREGISTERED = "Haumoana Beach Road";
+
+  interface Count { value: number | null; suppressed: boolean }
+  interface Localities { id: string; rows: { locality: string; value: Count }[]; elsewhere: { label: string; value: Count }; total: Count }
+  const firearmsOf = (b: { sections: { tables: { id: string; total: Count; localities?: Localities }[] }[] }) => b.sections.flatMap((s) => s.tables).find((t) => t.id === "firearms-seizures");
+
+  /** Eastern leaders' community records the briefing has counted (its metric): a rounded figure cannot say when all have arrived. */
+  const applied = async () => {
+    const text = await (await fetch(`${briefing.adminUrl}/metrics`)).text();
+    const line = text.split("\n").find((l) => l.startsWith("briefing_records_applied_total{") && l.includes('subscriber="community-eastern"'));
+    if (!line) throw new Error(`no briefing_records_applied_total for community-eastern in:\n${text.slice(0, 2000)}`);
+    return Number(line.slice(line.lastIndexOf(" ") + 1));
+  };
+  const until = async (what: string, done: () => Promise<boolean>) => {
+    const deadline = Date.now() + 90_000;
+    while (!(await done())) {
+      if (Date.now() > deadline) throw new Error(`${what}\n${briefing.output().slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+
+  beforeAll(async () => {
+    // What came before has all been counted: the figure holds still for 3 s.
+    let before = -1;
+    await until("the briefing never settled", async () => {
+      const now = await applied();
+      const settled = now === before;
+      before = now;
+      if (!settled) await new Promise((r) => setTimeout(r, 2500));
+      return settled;
+    });
+    // 7 in Hastings, 2 in Napier, 1 at a place the table does not know: Hastings is shown, Napier folded into elsewhere
+    // (with the unlocated record, so elsewhere never holds Napier's alone).
+    for (let i = 0; i < 7; i++) await post(police, "/v1/firearms-seizures", firearmsSeizure(i, "Hastings"));
+    for (let i = 7; i < 9; i++) await post(police, "/v1/firearms-seizures", firearmsSeizure(i, "Napier"));
+    await post(police, "/v1/firearms-seizures", firearmsSeizure(9, UNREGISTERED));
+    await until(`the briefing never counted the 10 firearms seizures (${before} before)`, async () => (await applied()) >= before + 10);
+  });
+
+  it("shows a leader the locality with at least 6 and folds the small one into elsewhere, in the JSON and on the page", async () => {
+    const res = await fetch(`${briefing.url}/v1/briefings/eastern?week=${WEEK}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const text = await res.text();
+    const l = firearmsOf(JSON.parse(text) as never)!.localities!;
+    expect(l.id).toBe("firearms-seizures-localities");
+    expect(l.rows.map((r) => r.locality)).toEqual(["Hastings"]);
+    expect([6, 9]).toContain(l.rows[0]!.value.value);
+    // Napier's 2 and the unregistered place's 1: elsewhere holds 3, under the threshold.
+    expect(l.elsewhere).toEqual({ label: "Elsewhere in Eastern", value: { value: null, suppressed: true, reason: "primary" } });
+    expect([9, 12]).toContain(l.total.value);
+    expect(firearmsOf(JSON.parse(text) as never)!.total).toEqual(l.total);
+    expect(text).not.toContain(UNREGISTERED);
+    expect(text).not.toContain("Haumoana");
+
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${briefing.url}/login`);
+    await page.fill("#token", TOKEN);
+    await Promise.all([page.waitForURL("**/briefings/eastern**"), page.click("button[type=submit]")]);
+    for (const lang of ["en", "mi"]) {
+      await page.goto(`${briefing.url}/briefings/eastern?week=${WEEK}&lang=${lang}`);
+      const rows = page.locator('table[data-table="firearms-seizures-localities"] tbody tr');
+      const labels = await rows.locator("th").allTextContents();
+      expect(labels[0]).toBe("Hastings");
+      expect(labels).toHaveLength(3); // Hastings, elsewhere, the total
+      expect(await page.locator('table[data-table="firearms-seizures-localities"] caption').textContent()).toBeTruthy();
+      const html = await page.content();
+      expect(html).not.toContain("Haumoana");
+      expect(html).not.toMatch(/<th scope="row">Napier<\/th>/);
+    }
+    await context.close();
+  });
+
+  it("never names the unregistered place on the public page or in its JSON either", async () => {
+    for (const path of [`/v1/public/eastern?quarter=${QUARTER}`, `/public/eastern?quarter=${QUARTER}`]) {
+      const res = await fetch(`${briefing.url}${path}`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).not.toContain("Haumoana");
+    }
   });
 });

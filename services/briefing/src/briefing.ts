@@ -4,6 +4,7 @@ import { periodLabel, periodOf, shiftPeriod, type Period } from "./periods.js";
 import type { Region } from "./regions.js";
 import type { AssessmentInput, Band } from "./inputs.js";
 import { protectAmount, protectChange, protectTable, type PublishedChange, type PublishedCount } from "./sdc/index.js";
+import { protectLocalities } from "./sdc/localities.js";
 import type { AggregateStore, Cell } from "./store.js";
 import type { TierRules } from "./tiers.js";
 
@@ -39,6 +40,29 @@ export interface PublishedTable {
   values: PublishedCount[];
   total: PublishedCount;
   sums: PublishedSum[];
+  /** The headline count by town or suburb, when records in the period name a registered locality. */
+  localities?: PublishedLocalities;
+}
+
+/**
+ * A table's headline count by registered town or suburb, through the locality
+ * rule (sdc/localities.ts): a locality shown only with at least the threshold,
+ * everything else one "elsewhere" row, never one small locality alone in it.
+ */
+export interface PublishedLocalities {
+  /** `<table id>-localities`. */
+  id: string;
+  title: string;
+  /** What is counted, as the table's. */
+  unit: string;
+  /** The localities shown, in name order (the locality table's spelling). */
+  rows: { locality: string; value: PublishedCount }[];
+  /** Everything else in the district: smaller localities, and records naming no registered one. */
+  elsewhere: { label: string; value: PublishedCount };
+  /** The district's total: the table's own published total, the same cell. */
+  total: PublishedCount;
+  /** The rule, in the briefing's language. */
+  note: string;
 }
 
 export interface TrendPoint {
@@ -291,6 +315,7 @@ export function publishTable(spec: TableSpec, ctx: Ctx, period: Period = ctx.per
       total: protectAmount(`${sumKey}|*`, values.reduce((a, b) => a + b, 0), main.total, ctx.rules.gramsBase, rules),
     };
   });
+  const localities = spec.kind === "records" ? publishLocalities(spec, ctx, period, records.reduce((a, b) => a + b, 0), main.total) : undefined;
   return {
     id: spec.id,
     title: ctx.m.t(`table.${spec.id}`),
@@ -299,6 +324,34 @@ export function publishTable(spec: TableSpec, ctx: Ctx, period: Period = ctx.per
     values: main.cells[0]!,
     total: main.total,
     sums,
+    ...(localities && { localities }),
+  };
+}
+
+/**
+ * A records table's count by registered locality for one period, or undefined
+ * when no record in it names one: the district's true total and each
+ * locality's records through the locality rule (sdc/localities.ts), the total
+ * the table's own published one.
+ */
+function publishLocalities(spec: TableSpec, ctx: Ctx, period: Period, total: number, publishedTotal: PublishedCount): PublishedLocalities | undefined {
+  const region = ctx.region.code;
+  const counts = ctx.store
+    .localitiesIn(region)
+    .map((locality) => ({ locality, count: period.weeks.reduce((s, w) => s + ctx.store.localityCell(region, locality, w, spec.eventType, spec.measure).records, 0) }))
+    .filter((l) => l.count > 0);
+  if (counts.length === 0) return undefined;
+  const id = `${spec.id}-localities`;
+  const p = protectLocalities({ key: `${ctx.rules.tier}/${region}/${id}/${period.id}`, total, localities: counts, publishedTotal }, { threshold: ctx.rules.threshold, secret: ctx.secret });
+  const title = ctx.m.has(`table.${id}`) ? ctx.m.t(`table.${id}`) : ctx.m.t("localities.caption", { title: ctx.m.t(`table.${spec.id}`) });
+  return {
+    id,
+    title,
+    unit: spec.unit,
+    rows: p.shown,
+    elsewhere: { label: ctx.m.t("localities.elsewhere", { region: ctx.region.name }), value: p.elsewhere },
+    total: publishedTotal,
+    note: ctx.m.t("localities.note", { threshold: ctx.rules.threshold }),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Briefing, PublishedAssessment, PublishedBand, PublishedNotice, PublishedTable, Section, Trend, WastewaterTrend } from "./briefing.js";
+import type { Briefing, PublishedAssessment, PublishedBand, PublishedLocalities, PublishedNotice, PublishedTable, Section, Trend, WastewaterTrend } from "./briefing.js";
 import { barChart } from "./chart.js";
 import { esc } from "./escape.js";
 import { CATALOGUES, ENGLISH, HTML_LANG, LANGS, messages, withLang, type Messages } from "./messages.js";
@@ -125,6 +125,20 @@ function table(t: PublishedTable, m: Messages): string {
     t.title,
     `<thead><tr><th scope="col">${esc(m.t("table.category"))}</th><th scope="col" class="n">${esc(unitName(t.unit, m))}</th>${t.sums.map((s) => `<th scope="col" class="n">${esc(s.label)}</th>`).join("")}</tr></thead>` +
       `<tbody>${rows}<tr class="total"><th scope="row">${esc(m.t("table.total"))}</th><td class="n">${n(t.total, m)}</td>${t.sums.map((s) => `<td class="n">${n(s.total, m)}</td>`).join("")}</tr></tbody>`,
+  ) + (t.localities ? localities(t.localities, m) : "");
+}
+
+/** A table's count by town or suburb: the localities shown, "elsewhere", the district's total, and the rule under it. */
+function localities(l: PublishedLocalities, m: Messages): string {
+  const row = (name: string, p: PublishedCount) => `<tr><th scope="row">${esc(name)}</th><td class="n">${n(p, m)}</td></tr>`;
+  return (
+    wrap(
+      l.id,
+      "data-table",
+      l.title,
+      `<thead><tr><th scope="col">${esc(m.t("localities.locality"))}</th><th scope="col" class="n">${esc(unitName(l.unit, m))}</th></tr></thead>` +
+        `<tbody>${l.rows.map((r) => row(r.locality, r.value)).join("")}${row(l.elsewhere.label, l.elsewhere.value)}<tr class="total"><th scope="row">${esc(m.t("table.total"))}</th><td class="n">${n(l.total, m)}</td></tr></tbody>`,
+    ) + `<p class="hint">${esc(l.note)}</p>`
   );
 }
 

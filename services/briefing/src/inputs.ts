@@ -1,12 +1,14 @@
 import { AggregateView, CommunityAssessment, CountBand, SupportNotice } from "@takitini/proto";
 import { HEADERS, headerValue } from "@takitini/runtime";
 import type { IHeaders } from "kafkajs";
+import { registeredLocality } from "./localities.js";
 import { isWeek } from "./periods.js";
 import { regionByDistrict } from "./regions.js";
 
 /**
  * What the briefing takes from a community tier's topic, and nothing more:
- * from an aggregate view, its codes and numbers; from a de-identified support
+ * from an aggregate view, its codes and numbers (and a wastewater site or a
+ * locality, each only as its registry names it); from a de-identified support
  * notice (a SupportNotice the exchange built by allow-list), its week, phase,
  * stage, the bands of families and children affected and the support needed;
  * from an agency assessment (a CommunityAssessment the exchange built by
@@ -42,6 +44,8 @@ export interface AggregateInput {
   measures: Measure[];
   /** A wastewater treatment site the exchange's site registry let through (its name), else absent. */
   site?: string;
+  /** The town or suburb the record names, when it is a locality registered for the region (the locality table's spelling), else absent. */
+  locality?: string;
 }
 
 export interface NoticeInput {
@@ -108,7 +112,12 @@ export function decodeInput(value: Buffer | null, headers: IHeaders | undefined)
       .filter((m) => CODE.test(m.measure) && (m.category === "" || CODE.test(m.category)) && Number.isFinite(m.value) && m.value >= 0)
       .map((m) => ({ measure: m.measure, category: m.category, value: m.value }));
     const site = v.site.normalize("NFC");
-    return { ok: true, input: { kind: "aggregate", deliveryId: id, eventType: v.eventType, region: region.code, week: v.week, measures, ...(SITE.test(site) && { site }) } };
+    // A locality only as the locality table names it for this region (localities.ts): never any other text.
+    const locality = registeredLocality(region.code, v.locality);
+    return {
+      ok: true,
+      input: { kind: "aggregate", deliveryId: id, eventType: v.eventType, region: region.code, week: v.week, measures, ...(SITE.test(site) && { site }), ...(locality !== undefined && { locality }) },
+    };
   }
   if (type === SUPPORT_NOTICE_EVENT_TYPE) {
     // Only the de-identified notice: a community topic never carries an event.

@@ -3,8 +3,9 @@ import type { AggregateInput, AssessmentInput, Input, NoticeInput } from "./inpu
 /**
  * Incremental aggregates of what one subscriber (a community tier's topic)
  * has received: per region × ISO week × event type × measure × category, a sum
- * and the number of records behind it; the support notices; and the agencies'
- * assessments (kept apart from the weeks: an assessment covers a period). Idempotent per
+ * and the number of records behind it (the same per named wastewater site, and
+ * per registered locality over every category); the support notices; and the
+ * agencies' assessments (kept apart from the weeks: an assessment covers a period). Idempotent per
  * delivery id, so a redelivered record never counts twice. In memory, rebuilt
  * from the topic at start (the topic is the source of truth). Pure.
  */
@@ -33,11 +34,17 @@ export const cellKey = (region: string, week: string, eventType: string, measure
 export const siteCellKey = (region: string, site: string, week: string, eventType: string, measure: string, category: string) =>
   `${region}|${site}|${week}|${eventType}|${measure}|${category}`;
 
+/** A locality's cell: a measure's records in one registered town or suburb of a region, over every category. */
+export const localityCellKey = (region: string, locality: string, week: string, eventType: string, measure: string) => `${region}|${locality}|${week}|${eventType}|${measure}`;
+
 export class AggregateStore {
   private readonly cells = new Map<string, Cell>();
   private readonly siteCells = new Map<string, Cell>();
   /** region → sites with anything. */
   private readonly sites = new Map<string, Set<string>>();
+  private readonly localityCells = new Map<string, Cell>();
+  /** region → registered localities with anything. */
+  private readonly localities = new Map<string, Set<string>>();
   private readonly seen = new Set<string>();
   private readonly notices: Notice[] = [];
   private readonly assessments: AssessmentInput[] = [];
@@ -62,6 +69,13 @@ export class AggregateStore {
 
   private add(input: AggregateInput): void {
     addTo(this.cells, input.measures, (m) => cellKey(input.region, input.week, input.eventType, m.measure, m.category));
+    const locality = input.locality;
+    if (locality !== undefined) {
+      addTo(this.localityCells, input.measures, (m) => localityCellKey(input.region, locality, input.week, input.eventType, m.measure));
+      let l = this.localities.get(input.region);
+      if (!l) this.localities.set(input.region, (l = new Set()));
+      l.add(locality);
+    }
     const site = input.site;
     if (site === undefined) return;
     addTo(this.siteCells, input.measures, (m) => siteCellKey(input.region, site, input.week, input.eventType, m.measure, m.category));
@@ -82,6 +96,16 @@ export class AggregateStore {
   /** The named sites of a region, sorted. */
   sitesIn(region: string): string[] {
     return [...(this.sites.get(region) ?? [])].sort((a, b) => a.localeCompare(b, "en-NZ"));
+  }
+
+  /** One registered locality's cell for a measure, over every category: its records and their sum. */
+  localityCell(region: string, locality: string, week: string, eventType: string, measure: string): Cell {
+    return this.localityCells.get(localityCellKey(region, locality, week, eventType, measure)) ?? { sum: 0, records: 0 };
+  }
+
+  /** The registered localities of a region any record has named (any week, any type), sorted. */
+  localitiesIn(region: string): string[] {
+    return [...(this.localities.get(region) ?? [])].sort((a, b) => a.localeCompare(b, "en-NZ"));
   }
 
   /** Categories seen for a measure in a region (any week). */

@@ -131,7 +131,9 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     firearms_count: AGGREGATED,
     firearm_types: PARTNERS_ONLY,
     ammunition_rounds: PARTNERS_ONLY,
-    locality: PERSONAL,
+    // Removable by the policy's categories; an aggregate names it only as the locality table does (a town or
+    // suburb registered for the event's district, by the table's spelling; aggregate.ts disclosableLocality).
+    locality: PERSONAL_AGGREGATED,
     linked_group: PERSONAL,
     under_warrant: PARTNERS_ONLY,
   },
@@ -172,7 +174,8 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     job_fee_nzd: PARTNERS_ONLY,
     workers_affected: AGGREGATED,
     employer_subject_id: PERSONAL,
-    locality: PERSONAL,
+    // As for a firearms seizure: in an aggregate only a registered locality of the event's district, by the table's name.
+    locality: PERSONAL_AGGREGATED,
   },
   MbieTraffickingIndicator: {
     case_ref: PERSONAL,

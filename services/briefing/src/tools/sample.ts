@@ -43,16 +43,20 @@ export function sampleInputs(region = "EASTERN", last = SAMPLE_WEEK, seed = 47):
   const r = random(seed);
   const between = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const out: Input[] = [];
-  const agg = (eventType: string, week: string, measures: [string, string, number][], site?: string) =>
-    out.push({ kind: "aggregate", deliveryId: randomUUID(), eventType, region, week, measures: measures.map(([measure, category, value]) => ({ measure, category, value })), ...(site && { site }) });
+  const agg = (eventType: string, week: string, measures: [string, string, number][], site?: string, locality?: string) =>
+    out.push({ kind: "aggregate", deliveryId: randomUUID(), eventType, region, week, measures: measures.map(([measure, category, value]) => ({ measure, category, value })), ...(site && { site }), ...(locality && region === "EASTERN" && { locality }) });
+  // Where firearms seizures and complaints were (registered Eastern localities, or none; other regions' records name
+  // none), by the record's place in its week — not drawn from the generator, so every other figure stays as it was.
+  const FIREARMS_AT = ["Hastings", "Hastings", "Hastings", "Hastings", "Hastings", "Hastings", "Wairoa", "", "Napier"];
+  const COMPLAINTS_AT: Record<string, (k: number) => string> = { horticulture: () => "Hastings", construction: () => "Gisborne", hospitality: (k) => (k === 1 ? "" : "Napier") };
   for (let i = 25; i >= 0; i--) {
     const week = addWeeks(last, -i);
     for (const [commodity, lo, hi] of [["methamphetamine", 6, 14], ["cocaine", 1, 4], ["mdma", 5, 9], ["precursors", 0, 2]] as const) {
       for (let k = between(lo, hi); k > 0; k--) agg("customs.border_seizure", week, [["seizures", commodity, 1], ["grams", commodity, between(20, 900)]]);
     }
-    for (let k = between(6, 9); k > 0; k--) agg("police.firearms_seizure", week, [["seizures", "firearms", 1], ["firearms", "firearms", between(1, 3)]]);
+    for (let k = between(6, 9); k > 0; k--) agg("police.firearms_seizure", week, [["seizures", "firearms", 1], ["firearms", "firearms", between(1, 3)]], undefined, FIREARMS_AT[k - 1]);
     for (const [industry, lo, hi] of [["horticulture", 5, 10], ["construction", 6, 8], ["hospitality", 1, 4]] as const) {
-      for (let k = between(lo, hi); k > 0; k--) agg("mbie.exploitation_complaint", week, [["complaints", industry, 1], ["workers", industry, between(1, 6)]]);
+      for (let k = between(lo, hi); k > 0; k--) agg("mbie.exploitation_complaint", week, [["complaints", industry, 1], ["workers", industry, between(1, 6)]], undefined, COMPLAINTS_AT[industry]!(k));
     }
     for (const service of ["whanau_navigation", "addiction_treatment", "rangatahi_mentoring"]) {
       for (let k = between(6, 10); k > 0; k--) agg("msd.whanau_support_referral", week, [["referrals", service, 1], ["whanau", service, 1], ["children", service, between(0, 4)]]);
