@@ -179,3 +179,24 @@ describe("a table with totals", () => {
     );
   });
 });
+
+describe("one true number, one published number", () => {
+  it("publishes a one-column table's cell and its totals as the same rounded figure, for any count", () => {
+    for (let v = 6; v < 200; v++) {
+      const t = protectTable({ key: `one-column/${v}`, rows: ["eastern"], cols: ["firearms"], counts: [[v]] }, RULES);
+      const figures = new Set([t.cells[0]![0]!.value, t.rowTotals[0]!.value, t.colTotals[0]!.value, t.total.value]);
+      expect(figures.size, `count ${v}`).toBe(1);
+    }
+  });
+
+  it("groups positions only where the numbers are equal by construction: a total with one non-zero member", async () => {
+    const { sameNumberGroups } = await import("./table.js");
+    // cells 0, 1; row total 2 = 0 + 1.
+    const one = sameNumberGroups(3, [{ total: 2, members: [0, 1] }], [0, 20, 20]);
+    expect([one(0), one(1), one(2)]).toEqual([0, 1, 1]);
+    const two = sameNumberGroups(3, [{ total: 2, members: [0, 1] }], [10, 11, 21]);
+    expect([two(0), two(1), two(2)]).toEqual([0, 1, 2]);
+    expect(sameNumberGroups(3, [{ total: 2, members: [0, 1] }], [0, 0, 0])(2)).toBe(2);
+  });
+});
+

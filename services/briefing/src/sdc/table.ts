@@ -90,12 +90,16 @@ export function protectTable(table: CountTable, rules: ControlRules, options: Ta
     if (i < grand) return `*|${table.cols[i - nr * nc - nr]}`;
     return "*|*";
   };
+  // One true number, one published number: a total whose members are all zero but one
+  // is that member, so the two share one rounding draw. Rounded apart, the same count
+  // published twice (a one-column table's cell and its total) would narrow it down.
+  const same = sameNumberGroups(values.length, constraints, values);
   const publish = (i: number): PublishedCount => {
     const reason = reasons[i];
     if (reason) return { value: null, suppressed: true, reason };
     // The true value is part of the key: a cell that has not changed keeps its
     // rounding; a cell that has changed gets a fresh, equally unpredictable one.
-    const draw = cellDraw(rules.secret, `${table.key}|${keyOf(i)}|${values[i]}`);
+    const draw = cellDraw(rules.secret, `${table.key}|${keyOf(same(i))}|${values[i]}`);
     return { value: roundBase3(values[i]!, draw), suppressed: false };
   };
   return {
@@ -106,6 +110,26 @@ export function protectTable(table: CountTable, rules: ControlRules, options: Ta
     colTotals: range(nc).map((c) => publish(colTotal(c))),
     total: publish(grand),
   };
+}
+
+/**
+ * Which positions hold the same true number by construction (a total with exactly one
+ * non-zero member equals it), as a representative per position: the lowest position of
+ * its group. Union-find over the constraints. Pure.
+ */
+export function sameNumberGroups(n: number, constraints: readonly Constraint[], values: readonly number[]): (i: number) => number {
+  const parent = [...Array(n).keys()];
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+    return i;
+  };
+  for (const c of constraints) {
+    const nonZero = c.members.filter((m) => values[m] !== 0);
+    if (nonZero.length !== 1 || values[c.total] === 0) continue;
+    const [a, b] = [find(c.total), find(nonZero[0]!)];
+    if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+  }
+  return find;
 }
 
 /** A single count (no margins): suppressed under the threshold, else rounded. Pure. */
