@@ -96,7 +96,7 @@ export function differingColumns(derived: IndexRow, stored: StoredRecordRow): st
 }
 
 /** An async iterator that can look one row ahead. */
-class Peek<T> {
+export class Peek<T> {
   private head: IteratorResult<T> | undefined;
   constructor(private readonly it: AsyncIterator<T>) {}
   async peek(): Promise<T | undefined> {
@@ -110,7 +110,7 @@ class Peek<T> {
   }
 }
 
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+export const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /**
  * Compare the stored index with the one the leaves imply. Each input must come

@@ -32,6 +32,7 @@
  * ties the refs it reads through audit_subjects and audit_records to the leaves.
  */
 import { openSubject } from "../subjects/seal.js";
+import { Peek, plural } from "./check.js";
 
 export type KeyTamperKind = "key-missing" | "key-mismatch" | "key-extra" | "key-not-destroyed";
 
@@ -98,22 +99,6 @@ export function byteOrder(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** An async iterator that can look one row ahead. */
-class Peek<T> {
-  private head: IteratorResult<T> | undefined;
-  constructor(private readonly it: AsyncIterator<T>) {}
-  async peek(): Promise<T | undefined> {
-    this.head ??= await this.it.next();
-    return this.head.done ? undefined : this.head.value;
-  }
-  async take(): Promise<T | undefined> {
-    const v = await this.peek();
-    this.head = undefined;
-    return v;
-  }
-}
-
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /** What opening one row's key on the ref's ciphertext shows. */
 function opens(ref: string, ciphertext: Uint8Array, row: StoredKeyRow): "ok" | "no-open" | "relabelled" {
