@@ -108,6 +108,17 @@ describe("leaders talk back: POST /v1/submissions", () => {
     expect((await notReady.app.inject({ method: "POST", url: "/v1/submissions", headers: as(AROHA), payload: observation })).json().error.code).toBe("SUBMIT_FAILED");
   });
 
+  it("refuses a browser's request from another site (403 CROSS_SITE_REQUEST), whatever its credential", async () => {
+    const { app, transactions } = harness();
+    for (const headers of [{ origin: "https://evil.example", host: "localhost:80" }, { "sec-fetch-site": "cross-site" }]) {
+      const res = await app.inject({ method: "POST", url: "/v1/submissions", headers: { ...as(AROHA), ...headers }, payload: observation });
+      expect([res.statusCode, res.json().error.code]).toEqual([403, "CROSS_SITE_REQUEST"]);
+    }
+    // The same origin, and an API client that sends neither header, are served.
+    expect((await app.inject({ method: "POST", url: "/v1/submissions", headers: { ...as(AROHA), origin: "https://localhost", host: "localhost:443", "sec-fetch-site": "same-origin" }, payload: observation })).statusCode).toBe(201);
+    expect(transactions).toHaveLength(1);
+  });
+
   it("refuses a caller without a credential (401) and writes nothing", async () => {
     const { app, transactions, refusals } = harness();
     const res = await app.inject({ method: "POST", url: "/v1/submissions", payload: observation });

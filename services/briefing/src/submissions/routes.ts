@@ -126,6 +126,8 @@ export function registerSubmissions(app: FastifyInstance, h: DoorHelpers, deps: 
     "/v1/submissions",
     { bodyLimit: SUBMISSION_BODY_LIMIT },
     h.handle("json", async (req, reply) => {
+      // A browser's request from another site is refused here too (the API also takes a form's encoding).
+      if (!sameSite(req)) throw errors.CROSS_SITE_REQUEST();
       const { audience, account } = (await h.leader(req, "json", reply))!;
       const r = await take("json", req, reply, audience, account, req.body);
       if (!r.ok) throw INVALID(r.issues);
