@@ -14,15 +14,34 @@ import { pathVariants, routerTable } from "@takitini/runtime";
 import { describe, expect, it } from "vitest";
 import { leaderGateWithTokens } from "./accounts.fixture.js";
 import { briefingAppForTests } from "./app.fixture.js";
+import { SubmissionQuota } from "./submissions/quota.js";
+import { SubmissionIndex } from "./submissions/status.js";
+import type { TopicMessages } from "./submissions/writer.js";
 
 const TOKEN = "eastern-leaders-sweep-token-0123456789";
 /** Routes open to anyone (the public tier, sign-in, health); every other GET route is a leader's. */
 const OPEN = new Set(["/", "/v1/regions", "/public/:region", "/v1/public/:region", "/login", "/healthz", "/readyz"]);
 
 async function harness() {
-  const h = briefingAppForTests({ gate: leaderGateWithTokens({ [TOKEN]: "community-eastern" }) });
+  const written: TopicMessages[][] = [];
+  const h = briefingAppForTests({
+    gate: leaderGateWithTokens({ [TOKEN]: "community-eastern" }),
+    // The submission door too, so its routes are swept like the briefings'.
+    deps: {
+      submissions: {
+        index: new SubmissionIndex(),
+        write: async (records) => void written.push(records),
+        quota: new SubmissionQuota({ max: 100_000, windowMs: 60_000 }),
+        topics: { intel: "intel", notes: "notes", access: "access" },
+        organisation: () => "Eastern community leaders",
+        ready: () => true,
+      },
+    },
+  });
   await h.app.ready();
-  return h;
+  // One submission of the leader's own, so the status route has a reference to answer.
+  const first = await h.app.inject({ method: "POST", url: "/v1/submissions", headers: { authorization: `Bearer ${TOKEN}` }, payload: { region: "eastern", kind: "support_need", text: "A youth worker" } });
+  return { ...h, written, reference: first.json().reference as string };
 }
 
 /** The app's GET routes, from its own router table. */
@@ -32,15 +51,15 @@ describe("the leaders' briefings, under every spelling of their paths", () => {
   it("finds the leaders' routes in the app's own router", async () => {
     const { app } = await harness();
     const leaders = getRoutes(app.printRoutes({ commonPrefix: false })).filter((u) => !OPEN.has(u));
-    expect(leaders.sort()).toEqual(["/briefings/:region", "/v1/briefings/:region"]);
+    expect(leaders.sort()).toEqual(["/briefings/:region", "/submissions", "/submit", "/v1/briefings/:region", "/v1/submissions", "/v1/submissions/:reference"]);
   });
 
   it("serves a leader's briefing only with a credential, however the path is spelled", async () => {
-    const { app, records, refusals } = await harness();
+    const { app, records, refusals, reference } = await harness();
     const leaders = getRoutes(app.printRoutes({ commonPrefix: false })).filter((u) => !OPEN.has(u));
     const problems: string[] = [];
     for (const route of leaders) {
-      const canonical = `${route.replace(":region", "eastern")}?week=2026-W47`;
+      const canonical = route.includes(":region") ? `${route.replace(":region", "eastern")}?week=2026-W47` : route.replace(":reference", reference);
       const authed = await app.inject({ url: canonical, headers: { authorization: `Bearer ${TOKEN}` } });
       if (authed.statusCode !== 200) problems.push(`${canonical} with a credential: ${authed.statusCode}`);
       for (const url of [canonical, ...pathVariants(canonical)]) {
@@ -58,5 +77,25 @@ describe("the leaders' briefings, under every spelling of their paths", () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it("takes a submission only with a credential, however the path is spelled: never written, never acknowledged", async () => {
+    const { app, written, refusals } = await harness();
+    const before = written.length;
+    const problems: string[] = [];
+    const body = { region: "eastern", kind: "support_need", text: "A youth worker" };
+    for (const [path, payload, headers] of [
+      ["/v1/submissions", body, {}],
+      ["/submit", "region=eastern&kind=support_need&text=x", { "content-type": "application/x-www-form-urlencoded" }],
+    ] as const) {
+      for (const url of [path, ...pathVariants(path)]) {
+        const counted = refusals.length;
+        const res = await app.inject({ method: "POST", url, payload, headers });
+        if (res.statusCode < 400) problems.push(`POST ${url}: ${res.statusCode}`);
+        if (res.statusCode !== 404 && refusals.length - counted !== 1) problems.push(`POST ${url}: counted ${refusals.length - counted}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(written.length).toBe(before);
   });
 });
