@@ -31,6 +31,14 @@ for (const dir of dirs) {
   const unhandled = existsSync(unhandledFile) ? JSON.parse(readFileSync(unhandledFile, "utf8")) : [];
   failed += unhandled.length;
   console.log(`  ${name.padEnd(24)} ${report.numPassedTests} passed, ${report.numFailedTests + suiteFailures + unhandled.length} failed${unhandled.length ? ` (${unhandled.length} unhandled error${unhandled.length > 1 ? "s" : ""})` : ""}`);
+  // Each failed test by name, with the first lines of its failure: CI shows only the tail of its log.
+  for (const suite of report.testResults ?? []) {
+    for (const t of suite.assertionResults ?? []) {
+      if (t.status !== "failed") continue;
+      const why = String(t.failureMessages?.[0] ?? "").replace(/\u001b\[[0-9;]*m/g, "").split("\n").slice(0, 3).map((l) => l.slice(0, 300)).join(" | ");
+      console.log(`    failed ${suite.name.slice(root.length + 1)} > ${t.fullName}\n      ${why}`);
+    }
+  }
   for (const e of unhandled) console.log(`    unhandled ${e.name ?? "Error"}: ${String(e.message).slice(0, 400)}\n${(e.stack ?? "").split("\n").slice(1, 6).map((l) => `      ${l.trim()}`).join("\n")}`);
 }
 if (files === 0) {

@@ -1,6 +1,6 @@
 // Test helpers for record kinds (import from "@takitini/adapter-kit/testing" in tests only).
 import { IntelligenceEvent } from "@takitini/proto";
-import { createHttpServer, createLogger, createMetricsRegistry, EventIdKey, isoWeekOf, isoWeekStart, zodIssues, type TraceContext } from "@takitini/runtime";
+import { createHttpServer, createLogger, createMetricsRegistry, EventIdKey, isoWeekOf, isoWeekStart, MAX_TEXT_CHARS, zodIssues, type TraceContext } from "@takitini/runtime";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { backfillHistory } from "./backfill.js";
@@ -208,8 +208,8 @@ export function hostileBodies(example: unknown): fc.Arbitrary<Hostile> {
     .record({ path: fc.constantFrom(...all), depth: fc.integer({ min: MAX_JSON_DEPTH + 1, max: 20_000 }), pattern: fc.array(fc.constantFrom("[" as const, "{" as const), { minLength: 1, maxLength: 4 }) })
     .map(({ path, depth, pattern }): Hostile => ({ family: "deep nesting", body: withRawAt(example, path, nested(depth, pattern)), code: "TOO_DEEP" }));
   const huge = fc
-    // Longer than any text field takes (4,000 characters, counted as code points), or than the body limit.
-    .record({ path: fc.constantFrom(...all), length: fc.integer({ min: 5_000, max: 300_000 }), unit: fc.constantFrom("a", "ā", "𝒜", " ", "\\\\") })
+    // Longer than any text field takes (MAX_TEXT_CHARS, whichever way it is counted), or than the body limit.
+    .record({ path: fc.constantFrom(...all), length: fc.integer({ min: MAX_TEXT_CHARS + 1, max: 300_000 }), unit: fc.constantFrom("a", "ā", "𝒜", " ", "\\\\") })
     .map(({ path, length, unit }): Hostile => ({ family: "huge string", body: JSON.stringify(setAt(example, path, unit.repeat(length))) }));
   const odd = fc
     .record({ path: fc.constantFrom(...objects), key: oddText, value: fc.oneof(oddText, fc.jsonValue({ maxDepth: 2 })) })

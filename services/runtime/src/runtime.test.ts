@@ -21,6 +21,7 @@ import {
   readEventIdKey,
   formatPath,
   loadConfig,
+  MAX_TEXT_CHARS,
   text,
   zodIssues,
 } from "./index.js";
@@ -57,6 +58,11 @@ describe("validation", () => {
     expect(text(50).safeParse("bad\u0007bell").success).toBe(false);
     expect(text(50).safeParse("two\nlines").success).toBe(false);
     expect(text(50, { multiline: true }).safeParse("two\nlines").success).toBe(true);
+  });
+  it("declares no text field longer than MAX_TEXT_CHARS, the bound hostile-body tests exceed", () => {
+    expect(text(MAX_TEXT_CHARS).safeParse("a".repeat(MAX_TEXT_CHARS)).success).toBe(true);
+    expect(text(MAX_TEXT_CHARS).safeParse("a".repeat(MAX_TEXT_CHARS + 1)).success).toBe(false);
+    expect(() => text(MAX_TEXT_CHARS + 1)).toThrow(RangeError);
   });
   it("formats paths", () => {
     expect(formatPath(["persons", 0, "dob"])).toBe("persons[0].dob");

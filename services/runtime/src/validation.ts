@@ -24,8 +24,15 @@ export function zodIssues(error: z.ZodError): FieldIssue[] {
 // plus DEL. Printable non-ASCII (macrons: Ōpōtiki, whānau) is fine.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/u;
 
+/**
+ * The longest any free-text field may be (an assessment's body). Hostile-body
+ * tests send strings longer than this, so no field may be declared longer.
+ */
+export const MAX_TEXT_CHARS = 8000;
+
 /** Free text: trimmed, bounded, no control characters, UTF-8 preserved (NFC-normalised). */
 export function text(max: number, opts: { min?: number; multiline?: boolean } = {}) {
+  if (max > MAX_TEXT_CHARS) throw new RangeError(`a text field of ${max} characters is longer than MAX_TEXT_CHARS (${MAX_TEXT_CHARS})`);
   return z
     .string()
     .max(max)
