@@ -11,7 +11,7 @@
 #                                               (tier partner_agency); identity is the
 #                                               URI SAN spiffe://takitini.local/subscriber/<id>
 #   DIR/service/<name>.crt, .key                server certificates (exchange, audit,
-#                                               briefing and the four adapters): SAN
+#                                               briefing, linkage and the four adapters): SAN
 #                                               DNS:localhost, IP:127.0.0.1 and
 #                                               URI spiffe://takitini.local/service/<name>
 #   DIR/publisher/<agency>/<system>.crt, .key   with --publisher "police/nia …": a client
@@ -48,7 +48,7 @@ PUBLISHERS=()
 DAYS=30
 CA_DAYS=365
 TRUST_DOMAIN="takitini.local"
-SERVICES=(exchange audit briefing police-adapter customs-adapter mbie-adapter msd-adapter)
+SERVICES=(exchange audit briefing linkage police-adapter customs-adapter mbie-adapter msd-adapter)
 REGISTRY="${TAKITINI_SUBSCRIBERS_FILE:-$ROOT/policies/data/subscribers.json}"
 
 log() { printf '[pki] %s\n' "$*" >&2; }

@@ -114,6 +114,6 @@ export {
 export { warmUpCoordinators } from "./kafka/warmup.js";
 export { auditRoles, postgresSettings, providePostgres, redactUrl, type AuditRoleUrls, type PostgresMode, type ProvidedPostgres, type ProvidePostgresOptions } from "./postgres/provide.js";
 export { backoffDelay, DEFAULT_BACKOFF, decideRestart, describeExit, isFailure, type BackoffPolicy, type ExitFacts, type ExitStatus, type RestartDecision, type RestartWhen } from "./supervisor/backoff.js";
-export { MESH_SERVICES, MESH_SUPERVISOR_METRICS_PORT, meshPlan, meshPorts, meshServiceEnv, meshServiceSpec, meshSettingsFromEnv, type MeshPorts, type MeshService, type MeshSettings } from "./supervisor/mesh.js";
+export { linkageKeyFile, MESH_SERVICES, MESH_SUPERVISOR_METRICS_PORT, meshPlan, meshPorts, meshServiceEnv, meshServiceSpec, meshSettingsFromEnv, type MeshPorts, type MeshService, type MeshSettings } from "./supervisor/mesh.js";
 export { parsePlan, PlanError, planSchema, readPlan, type ServiceSpec, type SupervisorPlan, type SupervisorPlanInput } from "./supervisor/plan.js";
 export { Supervisor, type ServiceState, type ServiceStatus, type SupervisorOptions, type SupervisorStatus } from "./supervisor/supervisor.js";

@@ -6,7 +6,9 @@
 #   data.takitini.subscribers (data, not code), and only when no rule denies it.
 #   The decision always has a value. It names the agreement rule that allowed,
 #   or every rule that denied; when allowed, the legal basis relied on and the
-#   exact field paths to remove before delivery.
+#   exact field paths to remove before delivery. A link alert (two agencies'
+#   records about the same subject) is decided by the record rules themselves,
+#   applied to each linked record's facts: see "Link alerts" below.
 package takitini.sharing
 
 # --- Vocabulary ---------------------------------------------------------------
@@ -30,10 +32,15 @@ known_caveats := {
 	"RELEASABLE_TO",
 }
 
-# The four agencies, and COMMUNITY: community leaders, whose submissions the briefing
+# The four agencies, COMMUNITY: community leaders, whose submissions the briefing
 # service publishes (an observation, a support need, feedback on a briefing) as
-# events like any agency's, on their own topic.
-known_agencies := {"POLICE", "CUSTOMS", "MBIE", "MSD", "COMMUNITY"}
+# events like any agency's, on their own topic; and LINKAGE: the mesh's linkage
+# service, whose link alerts are events on their own topic too.
+known_agencies := {"POLICE", "CUSTOMS", "MBIE", "MSD", "COMMUNITY", "LINKAGE"}
+
+# Agencies an agreement may release events of. No agreement covers a link alert:
+# an alert is released by the agreements of the two records it links, or not at all.
+agreement_agencies := known_agencies - {"LINKAGE"}
 
 drugs := {"METHAMPHETAMINE", "COCAINE", "MDMA"}
 
@@ -41,6 +48,17 @@ commodities := drugs | {"PRECURSORS", "FIREARMS", "COUNTERFEIT_GOODS"}
 
 # What a leader's observation concerns (CommunitySubmission.topic): the agreements route by it.
 submission_topics := {"DRUG_SUPPLY", "FIREARMS", "GANG_ACTIVITY", "EXPLOITATION", "FINANCIAL_HARM", "OTHER"}
+
+# The deterministic rules a link alert is raised by (LinkAlert.rule, as the alert's
+# activity): the kind of subject each links, and the fields of that subject whose
+# equality it asserts (paths under subjects[n]). A subscriber whose view of a linked
+# record removes any of them could not see the match for itself, so is not told it.
+link_rules := {
+	"IDENTITY_DOCUMENT": {"kind": "PERSON", "fields": ["person.documents"]},
+	"COMPANY_REGISTRATION": {"kind": "ORGANISATION", "fields": ["organisation.registration_number"]},
+	"VEHICLE_PLATE": {"kind": "VEHICLE", "fields": ["vehicle.plate"]},
+	"NAME_AND_DATE_OF_BIRTH": {"kind": "PERSON", "fields": ["person.full_name", "person.aliases", "person.date_of_birth"]},
+}
 
 # An operation's lifecycle: planning -> active (covert) -> resolution (arrests) -> concluded.
 operation_phases := {"PLANNING", "ACTIVE", "RESOLUTION", "CONCLUDED"}
@@ -141,10 +159,20 @@ event_types := {
 		"activities": {""},
 		"phases": {""},
 	},
+	# A link between two agencies' records: its activity is the rule that made it.
+	"linkage.link_alert": {
+		"agency": "LINKAGE",
+		"payload": "link_alert",
+		"activities": object.keys(link_rules),
+		"phases": {""},
+	},
 }
 
 # Leaders' submissions: to the agencies that act on them, never to a community tier.
 submission_event_types := {t | some t, spec in event_types; spec.agency == "COMMUNITY"}
+
+# Link alerts: decided on the records they link, never to a community tier.
+link_alert_event_types := {t | some t, spec in event_types; spec.agency == "LINKAGE"}
 
 # Written assessments an agency prepares for a region's leaders: released to a
 # community tier only with the originating agency's recorded approval.
@@ -302,19 +330,17 @@ input_errors contains "subscriber_id" if not string_at(["subscriber_id"])
 
 input_errors contains "event" if not object_at(["event"])
 
-input_errors contains concat(".", ["event", f]) if {
-	some f in event_string_fields
-	not string_at(["event", f])
-}
+input_errors contains concat(".", ["event", f]) if some f in projection_errors(["event"])
 
-input_errors contains concat(".", ["event", f]) if {
+# The fields of the event projection at this path that are missing or of the wrong
+# type: the event's, and each record's a link alert links (the same shape).
+projection_errors(at) := (({f | some f in event_string_fields; not string_at(array.concat(at, [f]))} | {f |
 	some f in event_array_fields
-	not strings_at(["event", f])
+	not strings_at(array.concat(at, [f]))
+}) | {f | f := "subjects"; not subjects_at(array.concat(at, [f]))}) | {f |
+	f := "has_personal_information"
+	not boolean_at(array.concat(at, [f]))
 }
-
-input_errors contains "event.subjects" if not subjects_at(["event", "subjects"])
-
-input_errors contains "event.has_personal_information" if not boolean_at(["event", "has_personal_information"])
 
 # An assessment's release approval, where the event has one: absent (or null) when
 # the agency has not approved it; present, it must be well formed.
@@ -329,6 +355,87 @@ approval_shaped(a) if {
 	is_string(a.approver_role)
 	is_string(a.approval_ref)
 	is_string(a.approved_at)
+}
+
+# A link alert's records: exactly two event projections, as the exchange makes of any
+# event, each with the position of the subject linked (subject_index), of different
+# agencies, neither itself a link alert. Only an alert has them.
+alert_input if object.get(object.get(input, "event", {}), "event_type", "") in link_alert_event_types
+
+input_errors contains "event.linked" if {
+	alert_input
+	not linked_pair
+}
+
+input_errors contains "event.linked" if {
+	not alert_input
+	object.get(object.get(input, "event", {}), "linked", null) != null
+}
+
+linked_pair if {
+	is_array(input.event.linked)
+	count(input.event.linked) == 2
+}
+
+# Two records of one agency are not a link between agencies.
+input_errors contains "event.linked" if {
+	alert_input
+	linked_pair
+	input.event.linked[0].source_agency == input.event.linked[1].source_agency
+}
+
+input_errors contains linked_field(i, "") if {
+	alert_input
+	some i in linked_positions
+	not object_at(["event", "linked", i])
+}
+
+input_errors contains linked_field(i, f) if {
+	alert_input
+	some i in linked_positions
+	object_at(["event", "linked", i])
+	some f in projection_errors(["event", "linked", i])
+}
+
+input_errors contains linked_field(i, "subject_index") if {
+	alert_input
+	some i in linked_positions
+	object_at(["event", "linked", i])
+	not linked_subject_index_valid(input.event.linked[i])
+}
+
+# Neither record is itself a link alert, nor claims to be one.
+input_errors contains linked_field(i, "event_type") if {
+	alert_input
+	some i in linked_positions
+	input.event.linked[i].event_type in link_alert_event_types
+}
+
+input_errors contains linked_field(i, "source_agency") if {
+	alert_input
+	some i in linked_positions
+	input.event.linked[i].source_agency == "LINKAGE"
+}
+
+input_errors contains linked_field(i, "linked") if {
+	alert_input
+	some i in linked_positions
+	object.get(input.event.linked[i], "linked", null) != null
+}
+
+linked_positions contains i if {
+	is_array(input.event.linked)
+	some i, _ in input.event.linked
+}
+
+linked_field(i, "") := concat("", ["event.linked[", format_int(i, 10), "]"])
+
+linked_field(i, f) := concat("", ["event.linked[", format_int(i, 10), "].", f]) if f != ""
+
+# The position of a subject the record has.
+linked_subject_index_valid(r) if {
+	some j, _ in r.subjects
+	j == r.subject_index
 }
 
 input_valid if count(input_errors) == 0
@@ -372,7 +479,7 @@ agreement_valid(a, purposes) if {
 	is_string(a.id)
 	is_string(a.rule)
 	startswith(a.rule, "sharing.")
-	known_agencies[a.source_agency]
+	agreement_agencies[a.source_agency]
 	strings(a.event_types)
 	every t in a.event_types {
 		event_types[t].agency == a.source_agency
@@ -481,7 +588,16 @@ deny contains "sharing.unknown_classification" if {
 
 deny contains "sharing.unknown_region" if {
 	event
-	not districts[event.region]
+	not region_known
+}
+
+region_known if districts[event.region]
+
+# A link alert's records may lie in two districts: its envelope then names none (its
+# records' own regions are judged).
+region_known if {
+	link_alert
+	event.region == "UNSPECIFIED"
 }
 
 deny contains "sharing.unknown_caveat" if {
@@ -533,6 +649,20 @@ deny contains "sharing.community_submission_not_for_community" if {
 submission if event.source_agency == "COMMUNITY"
 
 submission if event.event_type in submission_event_types
+
+# A link alert goes to partners that may see both records it links, never to a
+# community tier — whatever agreement a record holds and whatever its records allow
+# (a community tier is shown no record, only derived views, so none could qualify;
+# this is the lock that holds if that ever changes). Keyed on the publisher and on
+# the event type's agency, as for submissions.
+deny contains "sharing.link_alert_not_for_community" if {
+	about_link
+	viewer.tier in community_tiers
+}
+
+about_link if event.source_agency == "LINKAGE"
+
+about_link if event.event_type in link_alert_event_types
 
 # An agency's assessment reaches a community tier only with the agency's recorded
 # approval: a role and a reference, not empty, and an RFC 3339 time (by its shape:
@@ -737,7 +867,12 @@ else := ["sharing.default_deny"]
 
 # --- The decision: always a value -------------------------------------------------
 
-decision := {
+# A link alert is decided on the records it links (below); every other event by the rules above.
+decision := alert_decision if link_alert
+
+else := record_decision
+
+record_decision := {
 	"allow": true,
 	"view": agreement.view,
 	"redact": redactions,
@@ -751,5 +886,147 @@ decision := {
 	"view": "none",
 	"redact": [],
 	"reasons": denial_reasons,
+	"legal_basis": "",
+}
+
+# --- Link alerts: decided by the record rules, on each linked record --------------
+#
+# A link alert says that two agencies' records concern the same person, company or
+# vehicle. It reveals to a subscriber only what the subscriber may already see of
+# both records: it is allowed only where the record rules above, applied to each
+# linked record's facts exactly as to a record of that type, give the subscriber a
+# record-level view (full or redacted; not aggregate-only, not a de-identified
+# notice) that keeps the linked subject (not the "subjects" category, nor the fields
+# the rule links by: "people" for a name and date of birth, "document_numbers" for an
+# identity document, "vehicles" for a plate, or a victim's or child's whole identity).
+# The subscriber's own agency's record counts as seen: it holds it already. The legal
+# bases relied on are both records' agreements'. The alert's envelope is checked for
+# its vocabulary only; its markings are the linkage service's summary of the records',
+# whose own markings are what is judged.
+
+link_alert if event.event_type in link_alert_event_types
+
+# Envelope reasons that apply to an alert: malformed input, the subscriber, the vocabulary, and the community lock.
+alert_envelope_reasons := {
+	"sharing.input_invalid",
+	"sharing.unknown_subscriber",
+	"sharing.subscriber_misconfigured",
+	"sharing.unknown_source_agency",
+	"sharing.unknown_event_type",
+	"sharing.event_type_not_from_source_agency",
+	"sharing.unknown_activity",
+	"sharing.unknown_operation_phase",
+	"sharing.unknown_classification",
+	"sharing.unknown_region",
+	"sharing.unknown_caveat",
+	"sharing.unknown_subject",
+	"sharing.link_alert_not_for_community",
+}
+
+# What a linked record's facts would be decided, and the agreement that decision rests
+# on (null when none): evaluated `with input.event as` the record, so it is the record
+# rules' own answer.
+record_sight := {"decision": record_decision, "agreement": relied_on}
+
+relied_on := a if a := agreement
+
+else := null
+
+# How the subscriber sees each linked record, in the alert's order.
+linked_sights := [linked_sight(r) | some r in event.linked] if viewer
+
+linked_sight(r) := {"record": r, "own": true} if own_record(r)
+
+else := object.union(sight, {"record": r, "own": false}) if {
+	sight := record_sight with input.event as r
+}
+
+# A partner agency's own record: its originator holds it, so the alert discloses nothing of it.
+own_record(r) if {
+	viewer.tier == "partner_agency"
+	viewer.agency == r.source_agency
+}
+
+# Why a linked record is not seen at record level with its linked subject; empty when it is.
+withheld(s) := set() if s.own
+
+else := {x | some x in s.decision.reasons} if not s.decision.allow
+
+else := {"sharing.linked_view_not_record_level"} if not record_level(s.agreement)
+
+else := {"sharing.linked_subject_withheld"} if linked_subject_removed(s.record, s.decision.redact)
+
+else := set()
+
+record_level(a) if {
+	a.view in {"full", "redacted"}
+	not a.de_identified == true
+}
+
+# The view removes the linked subject, or a field the rule links by, of every subject or of this one.
+linked_subject_removed(_, paths) if "subjects" in paths
+
+linked_subject_removed(r, paths) if {
+	some f in link_rules[event.activity].fields
+	some p in paths
+	p in {concat("", ["subjects[*].", f]), concat("", ["subjects[", format_int(r.subject_index, 10), "].", f])}
+}
+
+alert_deny contains r if {
+	some r in deny
+	r in alert_envelope_reasons
+}
+
+# The subject at the linked position is not of the kind the rule links.
+alert_deny contains "sharing.link_subject_mismatch" if {
+	some r in event.linked
+	r.subjects[r.subject_index].kind != link_rules[event.activity].kind
+}
+
+alert_deny contains "sharing.linked_record_withheld" if {
+	some s in linked_sights
+	count(withheld(s)) > 0
+}
+
+# Per record: sharing.linked.<agency>.<why>, e.g. sharing.linked.police.default_deny.
+alert_deny contains concat(".", ["sharing.linked", linked_segment(s.record), trim_prefix(x, "sharing.")]) if {
+	some s in linked_sights
+	some x in withheld(s)
+}
+
+linked_segment(r) := lower(r.source_agency) if known_agencies[r.source_agency]
+
+else := "unknown_agency"
+
+# The rule and the legal basis each record is seen under.
+sight_rule(s) := "sharing.link_alert_own_record" if s.own
+
+else := s.agreement.rule
+
+# "[POLICE police.organised_crime_noting] <basis>": each part names the record it is for.
+sight_basis(s) := concat("", ["[", s.record.source_agency, " ", s.record.event_type, "] ", own_record_basis]) if s.own
+
+else := concat("", ["[", s.record.source_agency, " ", s.record.event_type, "] ", s.decision.legal_basis])
+
+own_record_basis := "the subscriber's own agency's record, which it holds already (nothing of it disclosed)"
+
+alert_denial_reasons := sort(alert_deny) if count(alert_deny) > 0
+
+else := ["sharing.default_deny"]
+
+alert_decision := {
+	"allow": true,
+	"view": "full",
+	"redact": [],
+	"reasons": array.concat(["sharing.link_alert_records_visible"], [sight_rule(s) | some s in linked_sights]),
+	"legal_basis": concat("; ", [sight_basis(s) | some s in linked_sights]),
+} if {
+	count(linked_sights) == 2
+	count(alert_deny) == 0
+} else := {
+	"allow": false,
+	"view": "none",
+	"redact": [],
+	"reasons": alert_denial_reasons,
 	"legal_basis": "",
 }

@@ -666,7 +666,7 @@ test_operational_detail_names_operation_ref_only_when_set if {
 }
 
 test_every_redaction_path_starts_at_the_envelope_or_the_events_payload if {
-	every type, spec in sharing.event_types {
+	every type, spec in object.remove(sharing.event_types, sharing.link_alert_event_types) {
 		paths := redacted(about(in_operation(event(type), "Operation Cobalt"), [person("VICTIM"), child, vehicle]), sort(sharing.redaction_categories))
 		count(paths) > 20
 		every p in paths {
@@ -1269,4 +1269,375 @@ test_operational_detail_of_a_submission_is_who_sent_it_and_its_reference if {
 		"community_submission.subscriber_id",
 		"source_record_id",
 	]
+}
+
+# --- Link alerts: two agencies' records about the same subject ----------------------
+
+# A record as a link alert carries it: its projection, and the position of the linked subject.
+linked(e, index) := with_fields(e, {"subject_index": index})
+
+# A link alert by a rule between two records.
+link(rule, a, b) := with_fields(event("linkage.link_alert"), {
+	"classification": "RESTRICTED",
+	"caveats": ["LAW_ENFORCEMENT_ONLY"],
+	"activity": rule,
+	"linked": [a, b],
+})
+
+# Police's noting about a person of interest (RESTRICTED, law-enforcement only): the person is subject 0.
+police_poi := linked(drug_noting, 0)
+
+# A Customs border seizure as Customs mark it, its consignee a person (subject 0).
+border_seizure := about(
+	with_fields(event("customs.border_seizure"), {"classification": "RESTRICTED", "caveats": ["LAW_ENFORCEMENT_ONLY"], "activity": "METHAMPHETAMINE"}),
+	[person("PERSON_OF_INTEREST")],
+)
+
+customs_consignee := linked(border_seizure, 0)
+
+# An MBIE trafficking indicator about a recruiter (subject 0) and a victim (subject 1).
+trafficking := about(event("mbie.trafficking_indicator"), [person("PERSON_OF_INTEREST"), person("VICTIM")])
+
+mbie_recruiter := linked(trafficking, 0)
+
+mbie_victim := linked(trafficking, 1)
+
+# The Police noting MBIE may see (matrix row 02): money laundering, IN-CONFIDENCE, releasable to MBIE,
+# about a person (0) and a company (1).
+laundering := releasable_to(classified(caveated(noting("MONEY_LAUNDERING"), []), "IN_CONFIDENCE"), ["MBIE"])
+
+# An MBIE exploitation complaint about an employer (a company, subject 0) and a worker (1).
+complaint := about(event("mbie.exploitation_complaint"), [organisation, person("EXPLOITED_WORKER")])
+
+passport_link := link("IDENTITY_DOCUMENT", police_poi, customs_consignee)
+
+visible := "sharing.link_alert_records_visible"
+
+own := "sharing.link_alert_own_record"
+
+test_police_told_customs_seized_from_its_person_of_interest if {
+	d := decision("police", passport_link)
+	allowed(d)
+	d.view == "full"
+	d.redact == []
+	d.reasons == [visible, own, "sharing.police_customs_border_seizures"]
+}
+
+test_customs_told_its_consignee_is_polices_person_of_interest if {
+	decision("customs", passport_link).reasons == [visible, "sharing.customs_police_drug_supply", own]
+}
+
+test_alert_legal_basis_names_each_records_basis_in_order if {
+	d := decision("police", passport_link)
+	own_part := concat("", ["[POLICE police.organised_crime_noting] ", sharing.own_record_basis])
+	customs_part := concat("", ["[CUSTOMS customs.border_seizure] ", decision("police", border_seizure).legal_basis])
+	d.legal_basis == concat("; ", [own_part, customs_part])
+	startswith(customs_part, "[CUSTOMS customs.border_seizure] Customs and Excise Act 2018, s 316")
+}
+
+test_third_party_that_sees_both_records_is_told_with_both_agreements_bases if {
+	d := decision("customs", link("NAME_AND_DATE_OF_BIRTH", police_poi, mbie_recruiter))
+	d.reasons == [visible, "sharing.customs_police_drug_supply", "sharing.customs_mbie_trafficking_indicators"]
+	d.legal_basis == concat("; ", [
+		concat("", ["[POLICE police.organised_crime_noting] ", decision("customs", drug_noting).legal_basis]),
+		concat("", ["[MBIE mbie.trafficking_indicator] ", decision("customs", trafficking).legal_basis]),
+	])
+}
+
+test_alert_not_sent_where_neither_record_may_be_seen if {
+	every id in {"mbie", "msd"} {
+		d := decision(id, passport_link)
+		denied(d, "sharing.linked_record_withheld")
+		denied(d, "sharing.linked.police.law_enforcement_only")
+		denied(d, "sharing.linked.customs.default_deny")
+	}
+}
+
+test_denial_names_why_per_record if {
+	decision("mbie", passport_link).reasons == [
+		"sharing.linked.customs.classification_above_clearance",
+		"sharing.linked.customs.default_deny",
+		"sharing.linked.customs.law_enforcement_only",
+		"sharing.linked.police.classification_above_clearance",
+		"sharing.linked.police.default_deny",
+		"sharing.linked.police.law_enforcement_only",
+		"sharing.linked_record_withheld",
+	]
+}
+
+# Customs sees MBIE's indicators with victims withheld: told of a link to the recruiter, not to the victim.
+test_alert_about_a_victim_the_view_withholds_not_sent if {
+	d := decision("customs", link("NAME_AND_DATE_OF_BIRTH", police_poi, mbie_victim))
+	d.reasons == ["sharing.linked.mbie.linked_subject_withheld", "sharing.linked_record_withheld"]
+	denied(decision("police", link("NAME_AND_DATE_OF_BIRTH", police_poi, mbie_victim)), "sharing.linked.mbie.linked_subject_withheld")
+	allowed(decision("police", link("NAME_AND_DATE_OF_BIRTH", police_poi, mbie_recruiter)))
+}
+
+test_alert_about_a_child_the_view_withholds_not_sent if {
+	e := linked(about(event("mbie.trafficking_indicator"), [person("PERSON_OF_INTEREST"), child]), 1)
+	denied(decision("customs", link("IDENTITY_DOCUMENT", police_poi, e)), "sharing.linked.mbie.linked_subject_withheld")
+}
+
+# MBIE sees the laundering noting with people, documents and plates removed: a company is linked
+# by its registration number, which stays; a person by name or document it cannot see is not.
+test_alert_sent_only_where_the_view_keeps_what_the_rule_links_by if {
+	allowed(decision("mbie", link("COMPANY_REGISTRATION", linked(laundering, 1), linked(complaint, 0))))
+	every rule in {"NAME_AND_DATE_OF_BIRTH", "IDENTITY_DOCUMENT"} {
+		d := decision("mbie", link(rule, linked(laundering, 0), linked(complaint, 1)))
+		d.reasons == ["sharing.linked.police.linked_subject_withheld", "sharing.linked_record_withheld"]
+	}
+}
+
+test_vehicle_link_withheld_where_plates_are if {
+	laundering_car := about(laundering, [vehicle])
+	mbie_car := about(event("mbie.exploitation_complaint"), [vehicle])
+	denied(decision("mbie", link("VEHICLE_PLATE", linked(laundering_car, 0), linked(mbie_car, 0))), "sharing.linked.police.linked_subject_withheld")
+	allowed(decision("police", link("VEHICLE_PLATE", linked(laundering_car, 0), linked(mbie_car, 0))))
+}
+
+# A candidate partner holding agreements for both records' types, of these views.
+# (Inland Revenue's, so that neither record is its agency's own.)
+both_viewed_as(police_view, customs_view) := with_fields(
+	partner([
+		with_fields(agreement_for("police.organised_crime_noting", police_view), {"id": "a_police"}),
+		with_fields(agreement_for("customs.border_seizure", customs_view), {"id": "b_customs"}),
+	]),
+	{"agency": "IR"},
+)
+
+test_third_party_partner_with_record_views_of_both_is_told if {
+	d := decision_as(both_viewed_as("full", "redacted"), passport_link)
+	d.reasons == [visible, "sharing.for_type", "sharing.for_type"]
+}
+
+test_record_seen_only_in_aggregate_withholds_the_alert if {
+	d := decision_as(both_viewed_as("full", "aggregate_only"), passport_link)
+	d.reasons == ["sharing.linked.customs.linked_view_not_record_level", "sharing.linked_record_withheld"]
+}
+
+test_record_seen_only_as_a_de_identified_notice_withholds_the_alert if {
+	notice := with_fields(redacting("police.operation_update", ["subjects", "narrative", "operational_detail"]), {"de_identified": true, "id": "a_notice"})
+	record := with_fields(partner([notice, with_fields(agreement_for("customs.border_seizure", "full"), {"id": "b_customs"})]), {"agency": "IR"})
+	update := linked(with_fields(operation_update("RESOLUTION"), {"caveats": []}), 0)
+	allowed(decision_as(record, update))
+	d := decision_as(record, link("IDENTITY_DOCUMENT", update, customs_consignee))
+	d.reasons == ["sharing.linked.police.linked_view_not_record_level", "sharing.linked_record_withheld"]
+}
+
+test_record_view_removing_every_subject_withholds_the_alert if {
+	record := with_fields(
+		partner([
+			with_fields(redacting("police.organised_crime_noting", ["subjects"]), {"id": "a_police"}),
+			with_fields(agreement_for("customs.border_seizure", "full"), {"id": "b_customs"}),
+		]),
+		{"agency": "IR"},
+	)
+	denied(decision_as(record, passport_link), "sharing.linked.police.linked_subject_withheld")
+}
+
+# Each record is judged exactly as a record of its type would be.
+test_each_record_judged_on_its_own_markings if {
+	denied(decision("customs", link("IDENTITY_DOCUMENT", linked(classified(drug_noting, "CONFIDENTIAL"), 0), customs_consignee)), "sharing.linked.police.classification_above_clearance")
+	denied(decision("customs", link("IDENTITY_DOCUMENT", linked(releasable_to(drug_noting, ["mbie"]), 0), customs_consignee)), "sharing.linked.police.not_releasable_to_subscriber")
+	denied(decision("customs", link("IDENTITY_DOCUMENT", linked(caveated(drug_noting, ["EMBARGO_UNTIL_CONCLUDED"]), 0), customs_consignee)), "sharing.linked.police.embargoed_until_concluded")
+	denied(decision("customs", link("IDENTITY_DOCUMENT", linked(noting("VIOLENCE_STANDOVER"), 0), customs_consignee)), "sharing.linked.police.default_deny")
+}
+
+test_own_record_is_held_whatever_its_markings if {
+	embargoed := linked(classified(caveated(drug_noting, ["EMBARGO_UNTIL_CONCLUDED", "RELEASABLE_TO"]), "TOP_SECRET"), 0)
+	decision("police", link("IDENTITY_DOCUMENT", embargoed, customs_consignee)).reasons == [visible, own, "sharing.police_customs_border_seizures"]
+}
+
+test_operational_embargo_of_a_record_holds_for_a_partner_outside_law_enforcement if {
+	in_op := linked(in_operation(laundering, "Operation Cobalt"), 1)
+	denied(decision("mbie", link("COMPANY_REGISTRATION", in_op, linked(complaint, 0))), "sharing.linked.police.operational_embargo")
+}
+
+test_regional_partner_told_only_of_records_in_its_regions if {
+	record := with_fields(both_viewed_as("full", "full"), {"regions": ["EASTERN"]})
+	allowed(decision_as(record, passport_link))
+	southern := link("IDENTITY_DOCUMENT", police_poi, linked(in_region(border_seizure, "SOUTHERN"), 0))
+	denied(decision_as(record, southern), "sharing.linked.customs.outside_subscriber_regions")
+}
+
+test_record_with_personal_information_needs_a_purpose if {
+	record := with_fields(
+		partner([
+			object.remove(with_fields(agreement_for("police.organised_crime_noting", "full"), {"id": "a_police"}), ["purpose"]),
+			with_fields(agreement_for("customs.border_seizure", "full"), {"id": "b_customs"}),
+		]),
+		{"agency": "IR"},
+	)
+	denied(decision_as(record, passport_link), "sharing.linked.police.purpose_required")
+}
+
+test_own_record_is_a_partner_agencys_own_agencys_only if {
+	not sharing.own_record({"source_agency": "CUSTOMS"}) with input as {"subscriber_id": "police", "event": passport_link}
+	sharing.own_record({"source_agency": "POLICE"}) with input as {"subscriber_id": "police", "event": passport_link}
+	record := with_fields(viewer("police"), {"tier": "oversight"})
+	denied(decision_as(record, passport_link), "sharing.linked.police.default_deny")
+}
+
+# --- Link alerts never reach a community tier ---------------------------------------
+
+test_no_community_leader_nor_the_public_receives_a_link_alert if {
+	every id in community_tier_viewers {
+		denied(decision(id, passport_link), "sharing.link_alert_not_for_community")
+		denied(decision(id, passport_link), "sharing.linked_record_withheld")
+	}
+}
+
+# Even a community tier given full agreements for both records' types (so both records pass
+# every other rule, unmarked and from its own district) is never told of a link.
+test_link_alert_not_for_community_even_under_agreements_for_both_records if {
+	plain_seizure := linked(about(with_fields(event("customs.border_seizure"), {"activity": "METHAMPHETAMINE"}), [person("PERSON_OF_INTEREST")]), 0)
+	unmarked_link := with_fields(link("IDENTITY_DOCUMENT", linked(plain_noting, 0), plain_seizure), {"classification": "UNCLASSIFIED", "caveats": []})
+	record := community([
+		with_fields(agreement_for("police.organised_crime_noting", "full"), {"id": "a_police"}),
+		with_fields(agreement_for("customs.border_seizure", "full"), {"id": "b_customs"}),
+	])
+	denied(decision_as(record, unmarked_link), "sharing.link_alert_not_for_community")
+	public_record := with_fields(record, {"tier": "public", "regions": ["*"]})
+	denied(decision_as(public_record, unmarked_link), "sharing.link_alert_not_for_community")
+}
+
+test_linkage_event_of_another_type_not_for_community if {
+	claimed := with_fields(event("msd.whanau_support_referral"), {"source_agency": "LINKAGE"})
+	denied(decision("community-eastern", claimed), "sharing.link_alert_not_for_community")
+	denied(decision("community-eastern", claimed), "sharing.event_type_not_from_source_agency")
+	not "sharing.link_alert_not_for_community" in decision("community-eastern", event("msd.whanau_support_referral")).reasons
+}
+
+# --- A link alert's envelope: its vocabulary is checked, its markings are the records' -----
+
+test_link_alert_claimed_by_an_agency_denied if {
+	denied(decision("police", with_fields(passport_link, {"source_agency": "POLICE"})), "sharing.event_type_not_from_source_agency")
+}
+
+test_every_link_rule_is_judged if {
+	every rule, _ in sharing.link_rules {
+		not "sharing.unknown_activity" in decision("police", link(rule, police_poi, customs_consignee)).reasons
+	}
+}
+
+test_unknown_link_rule_denied if {
+	d := decision("police", link("FINGERPRINT", police_poi, customs_consignee))
+	denied(d, "sharing.unknown_activity")
+	not "sharing.link_subject_mismatch" in d.reasons
+}
+
+test_link_of_subjects_the_rule_does_not_link_denied if {
+	d := decision("police", link("VEHICLE_PLATE", police_poi, customs_consignee))
+	d.reasons == ["sharing.link_subject_mismatch"]
+}
+
+test_link_alert_envelope_vocabulary_checked if {
+	denied(decision("police", with_fields(passport_link, {"classification": "HUSH"})), "sharing.unknown_classification")
+	denied(decision("police", with_fields(passport_link, {"caveats": ["EYES_ONLY"]})), "sharing.unknown_caveat")
+	denied(decision("police", with_fields(passport_link, {"region": "ATLANTIS"})), "sharing.unknown_region")
+	denied(decision("police", with_fields(passport_link, {"operation_phase": "ACTIVE"})), "sharing.unknown_operation_phase")
+}
+
+# The linkage service marks an alert as guarded as its more guarded record (every caveat of
+# both, releasable only where both are); those markings summarise the records', and the
+# records' own are what is judged, so a summary narrower than either record holds nothing back.
+test_link_alert_envelope_markings_not_judged if {
+	guarded := with_fields(passport_link, {
+		"classification": "TOP_SECRET",
+		"caveats": ["EMBARGO_UNTIL_CONCLUDED", "RELEASABLE_TO", "NO_COMMUNITY_RELEASE"],
+		"releasable_to": [],
+		"operation_ref": "Operation Cobalt",
+	})
+	decision("customs", guarded) == decision("customs", passport_link)
+}
+
+test_link_alert_envelope_region_may_be_unspecified if {
+	d := decision("police", with_fields(passport_link, {"region": "UNSPECIFIED"}))
+	d == decision("police", passport_link)
+	denied(decision("customs", in_region(drug_noting, "UNSPECIFIED")), "sharing.unknown_region")
+}
+
+test_link_alert_decision_does_not_depend_on_ids if {
+	renamed := with_fields(passport_link, {"id": "another", "linked": [with_fields(police_poi, {"id": "x"}), with_fields(customs_consignee, {"id": ""})]})
+	every id in {"police", "customs", "mbie", "public"} {
+		decision(id, renamed) == decision(id, passport_link)
+	}
+}
+
+test_record_of_an_unknown_agency_named_as_such if {
+	stranger := linked(with_fields(border_seizure, {"source_agency": "SPECTRE"}), 0)
+	denied(decision("police", link("IDENTITY_DOCUMENT", police_poi, stranger)), "sharing.linked.unknown_agency.unknown_source_agency")
+}
+
+test_unknown_subscriber_told_only_that if decision("inland-revenue", passport_link).reasons == ["sharing.unknown_subscriber"]
+
+test_misconfigured_subscriber_told_only_that if {
+	decision_as(with_fields(viewer("customs"), {"clearance": "ULTRA"}), passport_link).reasons == ["sharing.subscriber_misconfigured"]
+}
+
+test_agreement_for_link_alerts_misconfigures_the_subscriber if {
+	a := with_fields(agreement_for("police.organised_crime_noting", "full"), {"source_agency": "LINKAGE", "event_types": ["linkage.link_alert"]})
+	misconfigured(partner([a]))
+}
+
+# --- A link alert's input: exactly two well-formed records of different agencies ----
+
+link_errors(e) := errors if {
+	errors := sharing.input_errors with input as {"subscriber_id": "police", "event": e}
+}
+
+test_link_alert_with_one_record_invalid if {
+	e := with_fields(passport_link, {"linked": [police_poi]})
+	link_errors(e) == {"event.linked"}
+	decision("police", e).reasons == ["sharing.input_invalid"]
+}
+
+test_link_alert_with_three_records_invalid if {
+	link_errors(with_fields(passport_link, {"linked": [police_poi, customs_consignee, mbie_recruiter]})) == {"event.linked"}
+}
+
+test_link_alert_without_records_invalid if {
+	link_errors(without(passport_link, "linked")) == {"event.linked"}
+	link_errors(with_fields(passport_link, {"linked": {"0": police_poi, "1": customs_consignee}})) == {"event.linked"}
+}
+
+test_link_between_records_of_one_agency_invalid if {
+	link_errors(link("IDENTITY_DOCUMENT", police_poi, linked(noting("FIREARMS"), 0))) == {"event.linked"}
+}
+
+test_linked_record_missing_a_field_named if {
+	link_errors(link("IDENTITY_DOCUMENT", police_poi, without(customs_consignee, "region"))) == {"event.linked[1].region"}
+	link_errors(link("IDENTITY_DOCUMENT", with_fields(police_poi, {"caveats": "LAW_ENFORCEMENT_ONLY"}), customs_consignee)) == {"event.linked[0].caveats"}
+	link_errors(link("IDENTITY_DOCUMENT", with_fields(police_poi, {"subjects": [{"kind": "PERSON"}]}), customs_consignee)) == {"event.linked[0].subjects"}
+	link_errors(link("IDENTITY_DOCUMENT", police_poi, without(customs_consignee, "has_personal_information"))) == {"event.linked[1].has_personal_information"}
+}
+
+test_linked_record_that_is_not_an_object_named if {
+	link_errors(link("IDENTITY_DOCUMENT", "police noting", customs_consignee)) == {"event.linked[0]"}
+}
+
+test_linked_subject_position_must_be_a_subjects if {
+	every index in [2, -1, "0", null, 0.5] {
+		link_errors(link("IDENTITY_DOCUMENT", police_poi, linked(border_seizure, index))) == {"event.linked[1].subject_index"}
+	}
+	link_errors(link("IDENTITY_DOCUMENT", police_poi, border_seizure)) == {"event.linked[1].subject_index"}
+}
+
+test_linked_record_that_is_itself_an_alert_invalid if {
+	inner := linked(with_fields(passport_link, {"subjects": [person("PERSON_OF_INTEREST")]}), 0)
+	link_errors(link("IDENTITY_DOCUMENT", police_poi, inner)) == {"event.linked[1].event_type", "event.linked[1].source_agency", "event.linked[1].linked"}
+	claimed := linked(with_fields(border_seizure, {"source_agency": "LINKAGE"}), 0)
+	link_errors(link("IDENTITY_DOCUMENT", police_poi, claimed)) == {"event.linked[1].source_agency"}
+}
+
+test_event_that_is_not_an_alert_carries_no_records if {
+	link_errors(with_fields(drug_noting, {"linked": [police_poi, customs_consignee]})) == {"event.linked"}
+	denied(decision("customs", with_fields(drug_noting, {"linked": []})), "sharing.input_invalid")
+	link_errors(with_fields(drug_noting, {"linked": null})) == set()
+}
+
+# A denial always says why (an alert denied with no reason given cannot happen; if it did, it would say default_deny).
+test_alert_denial_is_never_without_a_reason if {
+	reasons := sharing.alert_denial_reasons with data.takitini.sharing.alert_deny as set()
+	reasons == ["sharing.default_deny"]
 }

@@ -11,9 +11,25 @@ export const ENTRYPOINT = "takitini/sharing/decision";
 /** The redaction categories agreements may name (the policy's vocabulary, read from the wasm). */
 export const REDACTION_CATEGORIES_ENTRYPOINT = "takitini/sharing/vocabulary/redaction_categories";
 
-/** The publishing agencies, and COMMUNITY: leaders' submissions, published by the briefing service. */
-export const AGENCIES = ["POLICE", "CUSTOMS", "MBIE", "MSD", "COMMUNITY"] as const;
+/**
+ * The publishing agencies, COMMUNITY (leaders' submissions, published by the briefing
+ * service) and LINKAGE (link alerts, published by the linkage service).
+ */
+export const AGENCIES = ["POLICE", "CUSTOMS", "MBIE", "MSD", "COMMUNITY", "LINKAGE"] as const;
 export type Agency = (typeof AGENCIES)[number];
+
+/**
+ * Agencies an agreement may release events of: every one but LINKAGE. A link alert is
+ * released by the agreements of the two records it links, never by one of its own.
+ */
+export const AGREEMENT_AGENCIES = ["POLICE", "CUSTOMS", "MBIE", "MSD", "COMMUNITY"] as const satisfies readonly Agency[];
+
+/** The event type of a link alert: decided on the records it links (DecisionInput.event.linked). */
+export const LINK_ALERT_EVENT_TYPE = "linkage.link_alert";
+
+/** The rules a link alert may be raised by (its `activity` for the policy). */
+export const LINK_RULES = ["IDENTITY_DOCUMENT", "COMPANY_REGISTRATION", "VEHICLE_PLATE", "NAME_AND_DATE_OF_BIRTH"] as const;
+export type LinkRuleCode = (typeof LINK_RULES)[number];
 
 /** NZ Protective Security Requirements classifications, lowest first. */
 export const CLASSIFICATIONS = ["UNCLASSIFIED", "IN_CONFIDENCE", "SENSITIVE", "RESTRICTED", "CONFIDENTIAL", "SECRET", "TOP_SECRET"] as const;
@@ -34,47 +50,71 @@ export const POLICY_OUTPUT_INVALID = "sharing.policy_output_invalid";
  */
 export interface DecisionInput {
   subscriber_id: string;
-  event: {
-    id: string;
-    source_agency: Agency;
-    /** Stable dotted name, e.g. "police.organised_crime_noting". */
-    event_type: string;
-    classification: Classification;
-    /** Handling caveats (see CAVEATS); an unknown one is denied with a reason. */
-    caveats: string[];
-    /** Subscriber ids or agency codes; meaningful with the RELEASABLE_TO caveat. */
-    releasable_to: string[];
-    /** Police district code, e.g. "EASTERN", "COUNTIES_MANUKAU". */
-    region: string;
-    /**
-     * The crime activity of a noting (DRUG_SUPPLY | VIOLENCE_STANDOVER | FIREARMS |
-     * MONEY_LAUNDERING), the commodity of a border seizure, suspicious consignment or
-     * wastewater reading (e.g. METHAMPHETAMINE), the topic of a leader's observation
-     * (DRUG_SUPPLY | FIREARMS | GANG_ACTIVITY | EXPLOITATION | FINANCIAL_HARM | OTHER);
-     * "" otherwise.
-     */
-    activity: string;
-    /** The operation the event concerns (code name or file reference); "" for none. */
-    operation_ref: string;
-    /** An operation update's phase: PLANNING | ACTIVE | RESOLUTION | CONCLUDED; "" for every other event type. */
-    operation_phase: string;
-    /** e.g. ["PERSON", "ORGANISATION", "VEHICLE"]. */
-    subject_kinds: string[];
-    /**
-     * The subjects in envelope order, so the policy can name exact redaction paths
-     * (`subjects[2].person.full_name`): kind, a person's role ("UNSPECIFIED" when none
-     * is recorded; "" for organisations and vehicles) and whether they are a minor.
-     * Never a name, number or id.
-     */
-    subjects: SubjectShape[];
-    has_personal_information: boolean;
+  event: EventProjection & {
     /**
      * An agency assessment's release approval (a role, a reference, an RFC 3339
      * time), absent or null when the agency has not approved it: without one the
      * policy releases no assessment to a community tier.
      */
     release_approval?: ReleaseApproval | null;
+    /**
+     * A link alert's two records (event type `linkage.link_alert` only, exactly two,
+     * of different agencies, neither a link alert): each as this projection of an
+     * event, built from the alert's LinkedRecordFacts, with the position of the linked
+     * subject. The policy judges each as a record of its type and allows the alert
+     * only where the subscriber may see both at record level with that subject.
+     */
+    linked?: LinkedRecordProjection[];
   };
+}
+
+/** A link alert's record: its projection, and which of its subjects is linked. */
+export interface LinkedRecordProjection extends EventProjection {
+  /** Position of the linked subject in `subjects`. */
+  subject_index: number;
+}
+
+/** The policy-relevant projection of one event (or of a link alert's record): markings and shape only. */
+export interface EventProjection {
+  id: string;
+  source_agency: Agency;
+  /** Stable dotted name, e.g. "police.organised_crime_noting". */
+  event_type: string;
+  classification: Classification;
+  /** Handling caveats (see CAVEATS); an unknown one is denied with a reason. */
+  caveats: string[];
+  /** Subscriber ids or agency codes; meaningful with the RELEASABLE_TO caveat. */
+  releasable_to: string[];
+  /**
+   * Police district code, e.g. "EASTERN", "COUNTIES_MANUKAU"; a link alert whose
+   * records lie in two districts names none ("UNSPECIFIED").
+   */
+  region: string;
+  /**
+   * The crime activity of a noting (DRUG_SUPPLY | VIOLENCE_STANDOVER | FIREARMS |
+   * MONEY_LAUNDERING), the commodity of a border seizure, suspicious consignment or
+   * wastewater reading (e.g. METHAMPHETAMINE), the topic of a leader's observation
+   * (DRUG_SUPPLY | FIREARMS | GANG_ACTIVITY | EXPLOITATION | FINANCIAL_HARM | OTHER),
+   * the rule a link alert was raised by (LINK_RULES); "" otherwise.
+   */
+  activity: string;
+  /**
+   * The operation the event concerns (code name or file reference); "" for none. A
+   * linked record's is a placeholder when it has one: the policy reads only whether it is "".
+   */
+  operation_ref: string;
+  /** An operation update's phase: PLANNING | ACTIVE | RESOLUTION | CONCLUDED; "" for every other event type. */
+  operation_phase: string;
+  /** e.g. ["PERSON", "ORGANISATION", "VEHICLE"]. */
+  subject_kinds: string[];
+  /**
+   * The subjects in envelope order, so the policy can name exact redaction paths
+   * (`subjects[2].person.full_name`): kind, a person's role ("UNSPECIFIED" when none
+   * is recorded; "" for organisations and vehicles) and whether they are a minor.
+   * Never a name, number or id.
+   */
+  subjects: SubjectShape[];
+  has_personal_information: boolean;
 }
 
 /** The originating agency's recorded approval to release an assessment to a community tier. */
@@ -97,9 +137,17 @@ export interface Decision {
   view: View;
   /** Field paths to remove before delivery, e.g. "subjects[*].person.full_name". */
   redact: string[];
-  /** Stable rule ids: the agreement rule that allowed, or every rule that denied. */
+  /**
+   * Stable rule ids: the agreement rule that allowed, or every rule that denied. A
+   * link alert's allow: `sharing.link_alert_records_visible`, then the rule each linked
+   * record is seen under, in the alert's order; its deny names each record's reasons
+   * as `sharing.linked.<agency>.<rule>` (e.g. `sharing.linked.police.default_deny`).
+   */
   reasons: string[];
-  /** The legal basis relied on; "" when denied. */
+  /**
+   * The legal basis relied on; "" when denied. A link alert's names each record's,
+   * in order: "[POLICE police.organised_crime_noting] <basis>; [CUSTOMS …] <basis>".
+   */
   legal_basis: string;
   /** sha256 (hex) of the wasm and data that made the decision. */
   policy_revision: string;

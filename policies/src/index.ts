@@ -4,9 +4,12 @@
  */
 export {
   AGENCIES,
+  AGREEMENT_AGENCIES,
   CAVEATS,
   CLASSIFICATIONS,
   ENTRYPOINT,
+  LINK_ALERT_EVENT_TYPE,
+  LINK_RULES,
   POLICY_OUTPUT_INVALID,
   REDACTION_CATEGORIES_ENTRYPOINT,
   VIEWS,
@@ -16,6 +19,9 @@ export {
   type Classification,
   type Decision,
   type DecisionInput,
+  type EventProjection,
+  type LinkedRecordProjection,
+  type LinkRuleCode,
   type SubjectShape,
   type View,
 } from "./contract.js";

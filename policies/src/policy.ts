@@ -49,18 +49,20 @@ export interface SharingPolicy {
 
 /**
  * The policy-relevant projection of an input, as a memo key: the input with the
- * event id blanked. The policy reads event.id only to check it is a string (a Rego
- * test holds it to that), so two inputs that differ only in the id are decided
- * alike, and a stream of events evaluates once per distinct projection. Undefined
- * (evaluate, do not remember) for anything that is not a well-typed input or cannot
- * be serialised. Pure.
+ * event id blanked, and a link alert's records' ids too. The policy reads those ids
+ * only to check they are strings (Rego tests hold it to that), so two inputs that
+ * differ only in ids are decided alike, and a stream of events evaluates once per
+ * distinct projection. Undefined (evaluate, do not remember) for anything that is
+ * not a well-typed input or cannot be serialised. Pure.
  */
 export function memoKey(input: unknown): string | undefined {
   if (typeof input !== "object" || input === null) return undefined;
   const event = (input as { event?: unknown }).event;
   if (typeof event !== "object" || event === null || typeof (event as { id?: unknown }).id !== "string") return undefined;
+  const linked = (event as { linked?: unknown }).linked;
+  if (linked !== undefined && !(Array.isArray(linked) && linked.every((r) => typeof r === "object" && r !== null && typeof (r as { id?: unknown }).id === "string"))) return undefined;
   try {
-    return JSON.stringify({ ...input, event: { ...event, id: "" } });
+    return JSON.stringify({ ...input, event: { ...event, id: "", ...(linked !== undefined && { linked: (linked as object[]).map((r) => ({ ...r, id: "" })) }) } });
   } catch {
     return undefined;
   }

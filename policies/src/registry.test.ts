@@ -100,6 +100,9 @@ describe("the registry rejects", () => {
   it("an agreement granting view none", () => expect(parse(customsAgreementWith({ view: "none" }))).toThrow(/view/));
   it("an agreement rule outside sharing.*", () => expect(parse(customsAgreementWith({ rule: "allow_all" }))).toThrow(/rule/));
   it("an agreement from an unknown agency", () => expect(parse(customsAgreementWith({ source_agency: "SPECTRE" }))).toThrow(/source_agency/));
+  it("an agreement for link alerts (released by their records' agreements, never one of their own)", () => {
+    expect(parse(customsAgreementWith({ source_agency: "LINKAGE", event_types: ["linkage.link_alert"], activities: undefined }))).toThrow(/source_agency/);
+  });
   it("a redaction that is not a category name", () => expect(parse(customsAgreementWith({ redact: ["subjects[*].person.full_name"] }))).toThrow(/snake_case/));
   it("a purpose the subscriber is not registered for", () => expect(parse(customsAgreementWith({ purpose: "curiosity" }))).toThrow(/purpose/));
   it("a subscriber without purposes", () => expect(parse(customsWith({ purposes: undefined }))).toThrow(/purposes/));

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AGENCIES, CLASSIFICATIONS } from "./contract.js";
+import { AGREEMENT_AGENCIES, CLASSIFICATIONS } from "./contract.js";
 
 /**
  * The subscriber registry, data/subscribers.json: subscriber id → record. The
@@ -43,7 +43,8 @@ export const agreementSchema = z.strictObject({
   id: z.string().min(1),
   /** The reason id a decision allowed under it gives, e.g. "sharing.customs_police_drug_supply". */
   rule: z.string().regex(/^sharing\.[a-z0-9_]+$/, "expected a rule id like sharing.customs_police_drug_supply"),
-  source_agency: z.enum(AGENCIES),
+  /** Never LINKAGE: a link alert is released by its records' agreements, not one of its own. */
+  source_agency: z.enum(AGREEMENT_AGENCIES),
   /** Event types of the source agency, e.g. "police.organised_crime_noting". */
   event_types: z.array(z.string().regex(/^[a-z]+\.[a-z0-9_]+$/, "expected an event type like police.organised_crime_noting")).min(1),
   /** Omitted (or null): every activity of the event types. */

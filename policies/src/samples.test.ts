@@ -60,6 +60,7 @@ describe("the per-subscriber matrix", () => {
       "community.support_need",
       "customs.border_seizure",
       "customs.suspicious_consignment",
+      "linkage.link_alert",
       "mbie.exploitation_complaint",
       "mbie.trafficking_indicator",
       "msd.community_resilience_report",

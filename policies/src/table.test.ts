@@ -59,6 +59,15 @@ describe("rendering", () => {
     expect(mixed).toContain("| **redacted** | **redacted** | — <sub>default_deny</sub> / **redacted** | — <sub>default_deny</sub> |");
   });
 
+  it("shows a row about no district (a link alert across two) with every district's leaders as others", () => {
+    const leaders = [
+      { id: "c-e", tier: "community_leader" as const, regions: ["EASTERN"] },
+      { id: "c-n", tier: "community_leader" as const, regions: ["NORTHLAND"] },
+    ];
+    const alert = { ...row, event: { event_type: "linkage.link_alert", region: "UNSPECIFIED" } as never, expected: { ...row.expected, "c-e": row.expected.b, "c-n": row.expected.b } };
+    expect(renderVisibilityTable([alert], [...subscribers, ...leaders])).toContain("| **redacted** | <sub>(no district)</sub> | — <sub>default_deny</sub> | — <sub>default_deny</sub> |");
+  });
+
   it("groups sibling paths", () => {
     expect(compactPaths(["subjects", "b.x", "a.y", "b.w"])).toEqual(["subjects", "a.y", "b.{w, x}"]);
   });

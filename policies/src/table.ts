@@ -72,7 +72,8 @@ export function renderVisibilityTable(rows: readonly MatrixRow[], registered: re
     leaders.length < 2
       ? []
       : [
-          { header: "`community-<district>`<br><sub>community leaders of the event's district</sub>", cell: (row) => cell(row.expected[leaderOf(row)?.id ?? ""]) },
+          // A link alert whose records lie in two districts names none: no district's leaders are its own.
+          { header: "`community-<district>`<br><sub>community leaders of the event's district</sub>", cell: (row) => (leaderOf(row) ? cell(row.expected[leaderOf(row)!.id]) : "<sub>(no district)</sub>") },
           {
             header: "`community-<other>`<br><sub>every other district's community leaders</sub>",
             cell: (row) => [...new Set(leaders.filter((s) => s !== leaderOf(row)).map((s) => cell(row.expected[s.id])))].join(" / "),

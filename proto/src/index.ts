@@ -10,6 +10,8 @@ export * from "./gen/takitini/intel/v1/aggregate.js";
 export * from "./gen/takitini/intel/v1/notice.js";
 export * from "./gen/takitini/intel/v1/assessment.js";
 export * from "./gen/takitini/intel/v1/community.js";
+export * from "./gen/takitini/intel/v1/linkage.js";
+export * from "./gen/takitini/linkage/v1/index.js";
 export * from "./gen/takitini/audit/v1/decision.js";
 export * from "./gen/takitini/audit/v1/access.js";
 export * from "./gen/takitini/audit/v1/ledger.js";

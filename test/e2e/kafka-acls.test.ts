@@ -194,7 +194,7 @@ describe("the briefing reads community topics only", () => {
 });
 
 describe("no principal but the exchange writes a delivery or decision topic", () => {
-  const others = ["police-adapter", "customs-adapter", "mbie-adapter", "msd-adapter", "audit", "briefing", ...partners.map((p) => `partner-${p.id}`)];
+  const others = ["police-adapter", "customs-adapter", "mbie-adapter", "msd-adapter", "audit", "briefing", "linkage", ...partners.map((p) => `partner-${p.id}`)];
   for (const principal of others) {
     for (const topic of [...DECISIONS, "takitini.deliver.customs.v1", "takitini.deliver.community-eastern.v1"]) {
       it(`${principal} cannot write ${topic}`, async () => {
@@ -205,6 +205,47 @@ describe("no principal but the exchange writes a delivery or decision topic", ()
 
   it("the exchange writes every delivery and decision topic (control)", async () => {
     for (const topic of [...DELIVERY, ...DECISIONS]) expect(await tryWrite("exchange", topic), topic).toBe("ok");
+  });
+});
+
+describe("fusion: link alerts written by the linkage service only, read by the exchange and the audit; its index by itself alone", () => {
+  const [LINKS] = topicsOf("links");
+  const [INDEX] = topicsOf("linkage-index");
+  it("declares one topic of each", () => {
+    expect([LINKS, INDEX]).toEqual(["takitini.intel.linkage.v1", "takitini.linkage-index.v1"]);
+  });
+
+  const groupOf = (principal: string) => (principal.startsWith("partner-") ? `${principal}.probe-${randomUUID()}` : `takitini-${principal}-probe-${randomUUID()}`);
+  for (const principal of ["briefing", "oversight", "police-adapter", "customs-adapter", "mbie-adapter", "msd-adapter", ...partners.map((p) => `partner-${p.id}`)]) {
+    for (const topic of [LINKS!, INDEX!]) {
+      it(`${principal} cannot read ${topic}`, async () => {
+        expect(await tryRead(principal, topic, groupOf(principal))).toBe("TOPIC_AUTHORIZATION_FAILED");
+      });
+    }
+  }
+  for (const principal of ["exchange", "audit"]) {
+    it(`${principal} cannot read the linkage service's index (match tokens)`, async () => {
+      expect(await tryRead(principal, INDEX!, groupOf(principal))).toBe("TOPIC_AUTHORIZATION_FAILED");
+    });
+  }
+  for (const principal of ["police-adapter", "customs-adapter", "mbie-adapter", "msd-adapter", "exchange", "audit", "briefing"]) {
+    for (const topic of [LINKS!, INDEX!]) {
+      it(`${principal} cannot write ${topic} (no forged alert, no poisoned index)`, async () => {
+        expect(await tryWrite(principal, topic)).toBe("TOPIC_AUTHORIZATION_FAILED");
+      });
+    }
+  }
+
+  it("the linkage service writes both, reads the agencies' topics and its index; the exchange and the audit read the alerts (control)", async () => {
+    for (const topic of [LINKS!, INDEX!]) expect(await tryWrite("linkage", topic, { idempotent: true }), topic).toBe("ok");
+    for (const topic of [...INTEL.filter((t) => !t.endsWith(".community.v1")), INDEX!]) expect(await tryRead("linkage", topic, `takitini-linkage.probe-${randomUUID()}`), topic).toBe("ok");
+    expect(await tryRead("exchange", LINKS!, `takitini-exchange-probe-${randomUUID()}`)).toBe("ok");
+    expect(await tryRead("audit", LINKS!, `takitini-audit-probe-${randomUUID()}`)).toBe("ok");
+  });
+
+  it("the linkage service cannot read leaders' submissions nor write an agency's topic", async () => {
+    expect(await tryRead("linkage", "takitini.intel.community.v1", `takitini-linkage.probe-${randomUUID()}`)).toBe("TOPIC_AUTHORIZATION_FAILED");
+    expect(await tryWrite("linkage", "takitini.intel.police.v1")).toBe("TOPIC_AUTHORIZATION_FAILED");
   });
 });
 

@@ -16,7 +16,7 @@ import { loadStrimziData, strimziDataIsCurrent } from "./generate.js";
  * suite fails — it never skips), and checked in TypeScript.
  */
 
-const SERVICES = ["audit", "exchange", "briefing", "police-adapter", "customs-adapter", "mbie-adapter", "msd-adapter"];
+const SERVICES = ["audit", "exchange", "briefing", "linkage", "police-adapter", "customs-adapter", "mbie-adapter", "msd-adapter"];
 let helm: string;
 let objects: K8sObject[];
 let rendered: string;
@@ -49,9 +49,10 @@ describe("the chart, rendered by the pinned Helm", () => {
     expect(disruptionBudgetProblems(objects)).toEqual([]);
   });
 
-  it("runs at least two of every service: adapters, briefing and exchange scale out, the audit is an active writer and a standby", () => {
+  it("runs at least two of every service: adapters, briefing and exchange scale out, the audit and the linkage service are an active instance and a standby", () => {
     for (const s of SERVICES) expect(deployment(s).spec.replicas, s).toBeGreaterThanOrEqual(2);
     expect(deployment("audit").spec.replicas).toBe(2);
+    expect(deployment("linkage").spec.replicas).toBe(2);
   });
 
   it("gives every service the variables its configuration requires, each file under a mount", () => {
@@ -64,6 +65,28 @@ describe("the chart, rendered by the pinned Helm", () => {
     expect(init.command.join(" ")).toMatch(/copyFileSync\("\/etc\/takitini\/ledger\/ledger-signing-key.pem", "\/run\/takitini\/ledger-signing-key.pem"\).*chmodSync\("\/run\/takitini\/ledger-signing-key.pem", 0o600\)/s);
     expect(spec.volumes).toContainEqual({ name: "run", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } });
     expect(containerEnv(objects, deployment("audit")).get("LEDGER_SIGNING_KEY_FILE")).toEqual({ value: "/run/takitini/ledger-signing-key.pem" });
+  });
+
+  it("gives the linkage service its match key readable by its own user only, and no other service the key", () => {
+    const spec = deployment("linkage").spec.template.spec;
+    const init = spec.initContainers.find((c: { name: string }) => c.name === "match-key");
+    expect(init.command.join(" ")).toMatch(/copyFileSync\("\/etc\/takitini\/match-key\/match.key", "\/run\/takitini\/match.key"\).*chmodSync\("\/run\/takitini\/match.key", 0o600\)/s);
+    expect(spec.volumes).toContainEqual({ name: "run", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } });
+    expect(spec.volumes).toContainEqual({ name: "match-key", secret: { secretName: "takitini-linkage-match-key", defaultMode: 288, items: [{ key: "match.key", path: "match.key" }] } });
+    const env = containerEnv(objects, deployment("linkage"));
+    expect(env.get("LINKAGE_KEY_FILE")).toEqual({ value: "/run/takitini/match.key" });
+    expect(env.get("KAFKA_TLS_CERT_FILE")).toEqual({ value: "/etc/takitini/kafka/tls.crt" });
+    expect(spec.volumes).toContainEqual({ name: "kafka-client", secret: { secretName: "takitini-kafka-linkage", defaultMode: 288 } });
+    // The match key's Secret is mounted by the linkage pods alone.
+    const mounting = objects.filter((o) => o.kind === "Deployment" && JSON.stringify(o.spec.template.spec.volumes).includes("takitini-linkage-match-key")).map((o) => o.metadata.name);
+    expect(mounting).toEqual(["takitini-linkage"]);
+  });
+
+  it("exposes only the linkage service's admin port in its Service: its door serves /healthz and /readyz, nothing else", () => {
+    const svc = objects.find((o) => o.kind === "Service" && o.metadata.labels?.["app.kubernetes.io/name"] === "linkage")!;
+    expect(svc.spec.ports).toEqual([{ name: "admin", port: 8188, targetPort: "admin", protocol: "TCP" }]);
+    const ports = deployment("linkage").spec.template.spec.containers[0].ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]);
+    expect(ports).toEqual([["door", 8088], ["admin", 8188]]);
   });
 
   it("takes every credential from a Secret by name: no Secret is rendered and nothing looks like a credential", () => {

@@ -138,7 +138,7 @@ export function containerEnv(objects: readonly K8sObject[], deployment: K8sObjec
 }
 
 /** The variables every service of a kind must be given (its README and src/config.ts: required ones, and those without a safe default in a cluster). */
-export const REQUIRED_ENV: Record<"adapter" | "exchange" | "audit" | "briefing", readonly string[]> = (() => {
+export const REQUIRED_ENV: Record<"adapter" | "exchange" | "audit" | "briefing" | "linkage", readonly string[]> = (() => {
   const common = ["HOST", "PORT", "ADMIN_PORT", "INSTANCE_ID", "KAFKA_BROKERS", "KAFKA_TLS_CA_FILE", "KAFKA_TLS_CERT_FILE", "KAFKA_TLS_KEY_FILE"];
   const door = ["HTTP_TLS_CERT_FILE", "HTTP_TLS_KEY_FILE"];
   return {
@@ -146,6 +146,7 @@ export const REQUIRED_ENV: Record<"adapter" | "exchange" | "audit" | "briefing",
     exchange: [...common, "GRPC_PORT", "GRPC_TLS_CERT", "GRPC_TLS_KEY", "GRPC_TLS_CA"],
     audit: [...common, ...door, "GRPC_PORT", "GRPC_TLS_CERT", "GRPC_TLS_KEY", "DATABASE_URL", "LEDGER_SIGNING_KEY_FILE", "AUDIT_OVERSIGHT_ACCOUNTS_FILE"],
     briefing: [...common, ...door, "BRIEFING_ROUNDING_SECRET_FILE", "BRIEFING_LEADER_ACCOUNTS_FILE"],
+    linkage: [...common, ...door, "LINKAGE_KEY_FILE"],
   };
 })();
 

@@ -26,6 +26,7 @@ describe("the mesh's Kafka ACLs, derived from topics.json and the subscriber reg
       "exchange",
       "audit",
       "briefing",
+      "linkage",
       "oversight",
       "partner-customs",
       "partner-mbie",
@@ -84,8 +85,8 @@ describe("the mesh's Kafka ACLs, derived from topics.json and the subscriber reg
     }
   });
 
-  it("lets the audit read the decision, access, refusal, agency and submission topics and write only dead letters and its signed heads", () => {
-    expect(can(acls, "audit", "READ")).toEqual([...topicsOf("decisions"), ...topicsOf("briefing-access"), ...topicsOf("refusals"), ...topicsOf("intel"), ...topicsOf("submissions")].sort());
+  it("lets the audit read the decision, access, refusal, agency, submission and link-alert topics and write only dead letters and its signed heads", () => {
+    expect(can(acls, "audit", "READ")).toEqual([...topicsOf("decisions"), ...topicsOf("briefing-access"), ...topicsOf("refusals"), ...topicsOf("intel"), ...topicsOf("submissions"), ...topicsOf("links")].sort());
     expect(can(acls, "audit", "WRITE")).toEqual([...topicsOf("heads"), ...topicsOf("dead-letter")].sort());
   });
 
@@ -119,6 +120,48 @@ describe("the mesh's Kafka ACLs, derived from topics.json and the subscriber reg
     expect(on("READ", "takitini.community-receipts.v1")).toEqual(["briefing"]);
     // No community-adapter principal: the topic is not an agency's intel topic.
     expect(principals).not.toContain("community-adapter");
+  });
+
+  it("lets the exchange read every agency's events, leaders' submissions, link alerts and partners' views, and nothing else", () => {
+    expect(can(acls, "exchange", "READ")).toEqual([...topicsOf("intel"), ...topicsOf("submissions"), ...topicsOf("links"), ...subscribers.filter((s) => s.tier === "partner_agency").map((s) => s.delivery_topic)].sort());
+    expect(can(acls, "exchange", "READ")).not.toContain("takitini.linkage-index.v1");
+  });
+
+  it("lets the linkage service read the agencies' events and its index, and write only its alerts and its index, under its own group and transactional-id prefixes", () => {
+    expect(topicsOf("links")).toEqual(["takitini.intel.linkage.v1"]);
+    expect(topicsOf("linkage-index")).toEqual(["takitini.linkage-index.v1"]);
+    expect(can(acls, "linkage", "READ")).toEqual([...topicsOf("intel"), "takitini.linkage-index.v1"].sort());
+    expect(can(acls, "linkage", "WRITE")).toEqual(["takitini.intel.linkage.v1", "takitini.linkage-index.v1"]);
+    // Never the leaders' words (no structured subjects), a delivery, decision or refusal topic, nor dead letters.
+    expect(can(acls, "linkage", "READ")).not.toContain("takitini.intel.community.v1");
+    expect(groupsOf(acls, "linkage")).toEqual(["takitini-linkage"]);
+    const txns = acls.filter((a) => a.principal === "linkage" && a.resourceType === "TRANSACTIONAL_ID").map((a) => `${a.patternType}:${a.resourceName}:${a.operation}`);
+    expect(txns).toEqual(["PREFIXED:takitini-linkage.:WRITE"]);
+    // The service's defaults (group takitini-linkage, its rebuild readers takitini-linkage.rebuild-…, transactional id takitini-linkage.index) fall under them.
+    for (const g of ["takitini-linkage", "takitini-linkage.rebuild-0f1e"]) expect(g.startsWith(groupsOf(acls, "linkage")[0]!)).toBe(true);
+    expect("takitini-linkage.index".startsWith("takitini-linkage.")).toBe(true);
+    // No other principal's group or transactional-id prefix is a prefix of the linkage service's, or the reverse.
+    for (const a of acls.filter((x) => x.principal !== "linkage" && x.resourceType !== "TOPIC")) {
+      expect(a.resourceName.startsWith("takitini-linkage") || "takitini-linkage".startsWith(a.resourceName), `${a.principal} ${a.resourceName}`).toBe(false);
+    }
+  });
+
+  it("lets only the linkage service write the link alerts and its index; only the exchange and the audit read the alerts; only the linkage service reads its index", () => {
+    const on = (op: "READ" | "WRITE", topic: string) => acls.filter((a) => a.resourceType === "TOPIC" && a.operation === op && a.resourceName === topic).map((a) => a.principal).sort();
+    expect(on("WRITE", "takitini.intel.linkage.v1")).toEqual(["linkage"]);
+    expect(on("READ", "takitini.intel.linkage.v1")).toEqual(["audit", "exchange"]);
+    expect(on("WRITE", "takitini.linkage-index.v1")).toEqual(["linkage"]);
+    expect(on("READ", "takitini.linkage-index.v1")).toEqual(["linkage"]);
+    // Named one by one: no partner, not the briefing, no adapter, not the oversight witness.
+    const outsiders = [...subscribers.filter((x) => x.tier === "partner_agency").map((x) => `partner-${x.id}`), "briefing", "oversight", ...["police", "customs", "mbie", "msd"].map((a) => `${a}-adapter`)];
+    for (const p of outsiders) {
+      for (const t of ["takitini.intel.linkage.v1", "takitini.linkage-index.v1"]) {
+        expect(can(acls, p, "READ"), `${p} reads ${t}`).not.toContain(t);
+        expect(can(acls, p, "WRITE"), `${p} writes ${t}`).not.toContain(t);
+      }
+    }
+    // The alerts' topic is named like an agency's, yet no "linkage-adapter" exists to write it.
+    expect(principals).not.toContain("linkage-adapter");
   });
 
   it("never grants a wildcard, a cluster-wide right or a prefixed topic", () => {
@@ -157,8 +200,32 @@ describe("meshAcls, for any registry", () => {
     );
   });
 
+  it("gives the link alerts exactly the linkage service as writer and the exchange and the audit as readers, and its index the linkage service alone", () => {
+    const agencyNames = fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/).filter((a) => a !== "linkage"), { minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(registry, agencyNames, (regs, agencies) => {
+        const subs: AclSubscriber[] = regs.map((r) => ({ ...r, delivery_topic: `takitini.deliver.${r.id}.v1` }));
+        const topics: TopicDeclaration[] = [
+          ...agencies.map((a) => decl(`takitini.intel.${a}.v1`, "intel")),
+          ...subs.map((s) => decl(s.delivery_topic, "delivery")),
+          decl("takitini.audit.decisions.v1", "decisions"),
+          decl("takitini.intel.linkage.v1", "links"),
+          decl("takitini.linkage-index.v1", "linkage-index"),
+        ];
+        const set = meshAcls(topics, subs);
+        const on = (op: "READ" | "WRITE", t: string) => set.filter((a) => a.resourceType === "TOPIC" && a.operation === op && a.resourceName === t).map((a) => a.principal).sort();
+        expect(on("WRITE", "takitini.intel.linkage.v1")).toEqual(["linkage"]);
+        expect(on("READ", "takitini.intel.linkage.v1")).toEqual(["audit", "exchange"]);
+        expect(on("WRITE", "takitini.linkage-index.v1")).toEqual(["linkage"]);
+        expect(on("READ", "takitini.linkage-index.v1")).toEqual(["linkage"]);
+        // It reads every agency's topic, and writes nothing an agency or the exchange owns.
+        expect(set.filter((x) => x.principal === "linkage" && x.resourceType === "TOPIC" && x.operation === "READ").map((x) => x.resourceName).sort()).toEqual([...agencies.map((a) => `takitini.intel.${a}.v1`), "takitini.linkage-index.v1"].sort());
+      }),
+    );
+  });
+
   it("gives the refusals topics exactly the adapters of the declared agencies and the briefing as writers, and the audit alone as reader", () => {
-    const agencyNames = fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/), { minLength: 1, maxLength: 6 });
+    const agencyNames = fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/).filter((a) => a !== "linkage"), { minLength: 1, maxLength: 6 });
     const refusalNames = fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/).map((n) => `takitini.audit.refusals-${n}.v1`), { minLength: 0, maxLength: 3 });
     fc.assert(
       fc.property(registry, agencyNames, refusalNames, (regs, agencies, refusalTopics) => {
@@ -214,6 +281,9 @@ describe("meshAcls refuses inconsistent inputs, naming each problem", () => {
   });
   it("an intel topic whose name does not say its agency", () => {
     expect(problems([...base, decl("takitini.police-events", "intel")], [customs])[0]).toMatch(/takitini.police-events has role "intel"/);
+  });
+  it("the link alerts' topic declared as an agency's (a linkage-adapter could then forge alerts)", () => {
+    expect(problems([...base, decl("takitini.intel.linkage.v1", "intel")], [customs])).toEqual(['topic takitini.intel.linkage.v1 has role "intel" but holds the linkage service\'s alerts: declare it with role "links"']);
   });
   it("two subscribers sharing a topic, and an id that cannot name a principal", () => {
     const p = problems(base, [customs, { id: "Evil One", tier: "partner_agency", delivery_topic: "takitini.deliver.customs.v1" }]);

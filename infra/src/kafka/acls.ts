@@ -37,7 +37,7 @@ export interface AclEntry {
 export const SUPER_USERS = ["broker", "operator"] as const;
 
 /** The mesh's own services' principals. */
-export const SERVICE_PRINCIPALS = ["exchange", "audit", "briefing"] as const;
+export const SERVICE_PRINCIPALS = ["exchange", "audit", "briefing", "linkage"] as const;
 
 /**
  * The oversight body's principal: its witness reads the audit's signed tree
@@ -62,12 +62,14 @@ export const GROUP_PREFIX = {
   audit: "takitini-audit",
   briefing: "takitini-briefing",
   oversight: "takitini-oversight",
+  linkage: "takitini-linkage",
   partner: (subscriberId: string) => `${partnerPrincipal(subscriberId)}.`,
 } as const;
 export const TRANSACTIONAL_ID_PREFIX = {
   adapter: (agency: string) => `takitini-${adapterPrincipal(agency)}.`,
   exchange: "takitini-exchange.",
   briefing: "takitini-briefing-",
+  linkage: "takitini-linkage.",
 } as const;
 
 export class AclGenerationError extends Error {
@@ -111,6 +113,9 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
   for (const name of byRole("delivery")) if (!deliveryOf.has(name)) problems.push(`topic ${name} is declared as a delivery topic but no subscriber receives it`);
   const intel = byRole("intel").map((name) => ({ name, agency: intelTopicAgency(name) }));
   for (const t of intel) if (t.agency === undefined) problems.push(`topic ${t.name} has role "intel" but its name does not end in intel.<agency>.v<N>`);
+  // The link alerts' topic is named like an agency's (intel.linkage.v<N>: the exchange's provenance check reads
+  // "linkage" from it); declared as intel, it would get a linkage-adapter principal that could forge alerts.
+  for (const t of intel) if (t.agency === "linkage") problems.push(`topic ${t.name} has role "intel" but holds the linkage service's alerts: declare it with role "links"`);
   const claims = byRole("claims").map((name) => ({ name, agency: /(?:^|\.)claims\.([a-z0-9-]+)\.v\d+$/.exec(name)?.[1] }));
   for (const t of claims) {
     if (t.agency === undefined) problems.push(`topic ${t.name} has role "claims" but its name does not end in claims.<agency>.v<N>`);
@@ -133,6 +138,8 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
   const heads = byRole("heads");
   const submissions = byRole("submissions");
   const receipts = byRole("receipts");
+  const links = byRole("links");
+  const linkageIndex = byRole("linkage-index");
   const deliveries = subscribers.map((s) => s.delivery_topic);
   const partnerTopics = subscribers.filter((s) => s.tier === "partner_agency").map((s) => s.delivery_topic);
   // Oversight-tier topics (none registered today) are written by the exchange and read by no service.
@@ -163,6 +170,7 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
   // audited) and writes those accesses to the decisions topic.
   topic("exchange", "READ", intelNames, "consume agency events for decision");
   topic("exchange", "READ", submissions, "consume community leaders' submissions for decision");
+  topic("exchange", "READ", links, "consume the linkage service's link alerts for decision");
   topic("exchange", "WRITE", receipts, "tell the briefing whom each submission was shared with (in the decision's transaction)");
   topic("exchange", "WRITE", deliveries, "deliver permitted views");
   topic("exchange", "WRITE", decisions, "decision and Subscribe access records");
@@ -179,9 +187,23 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
   topic("audit", "READ", refusals, "refusals and unauthenticated-refusal summaries into the ledger");
   topic("audit", "READ", intelNames, "publish records (metadata and hash) into the ledger");
   topic("audit", "READ", submissions, "publish records of leaders' submissions into the ledger");
+  topic("audit", "READ", links, "publish records of link alerts into the ledger");
   topic("audit", "WRITE", deadLetter, "records that fail validation");
   topic("audit", "WRITE", heads, "publish every signed tree head for the oversight body's witness");
   group("audit", GROUP_PREFIX.audit, "the ledger ingest's consumer group");
+
+  // The linkage service: reads every agency's events (read committed) and, in one
+  // transaction per batch under its own transactional id, writes the link alerts
+  // it raises and its index entries (keyed match tokens: HMACs, never raw
+  // identifiers, but secret), committing its offsets with them. It reads its own
+  // index back at start to rebuild it. Nobody else may read or write either of
+  // its topics but the exchange and the audit, which read the alerts.
+  topic("linkage", "READ", intelNames, "consume agency events to link (read committed)");
+  topic("linkage", "WRITE", links, "publish link alerts (transactional, with their index entries)");
+  topic("linkage", "WRITE", linkageIndex, "index each record's match tokens in the alerts' transaction");
+  topic("linkage", "READ", linkageIndex, "rebuild its index at start");
+  group("linkage", GROUP_PREFIX.linkage, "its consumer group (one active member; offsets committed in its transactions) and index-rebuild readers");
+  txn("linkage", TRANSACTIONAL_ID_PREFIX.linkage, "the active instance's transactional writer (whoever becomes active fences the previous one)");
 
   // The oversight body: its witness follows the signed tree heads, nothing more.
   topic(OVERSIGHT_PRINCIPAL, "READ", heads, "witness the audit ledger's signed tree heads");

@@ -60,22 +60,29 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
     expect(byName.get("takitini.intel.community.v1")).toMatchObject({ partitions: 3, retention_ms: 7 * DAY, cleanup_policy: "delete", role: "submissions" });
     expect(byName.get("takitini.briefing-submissions.v1")).toMatchObject({ retention_ms: -1, cleanup_policy: "compact", role: "briefings" });
     expect(byName.get("takitini.community-receipts.v1")).toMatchObject({ retention_ms: -1, cleanup_policy: "compact", role: "receipts" });
-    expect(topics).toHaveLength(35);
+    // Fusion: the linkage service's alerts (an intel topic in name, so the exchange's provenance check reads its
+    // "agency" as linkage, but role links: no adapter writes it) and its own index of match tokens.
+    expect(byName.get("takitini.intel.linkage.v1")).toMatchObject({ partitions: 3, retention_ms: 7 * DAY, cleanup_policy: "delete", role: "links" });
+    expect(byName.get("takitini.linkage-index.v1")).toMatchObject({ partitions: 1, retention_ms: -1, cleanup_policy: "compact", role: "linkage-index" });
+    expect(topics).toHaveLength(37);
   });
 
   it("give every topic the role its ACLs are derived from", () => {
     for (const t of topics) {
-      const expected = t.name === "takitini.intel.community.v1" ? "submissions" : t.name.includes(".intel.") ? "intel" : t.name.includes(".deliver.") ? "delivery" : t.role;
+      const expected = t.name === "takitini.intel.community.v1" ? "submissions" : t.name === "takitini.intel.linkage.v1" ? "links" : t.name.includes(".intel.") ? "intel" : t.name.includes(".deliver.") ? "delivery" : t.role;
       expect(t.role, t.name).toBe(expected);
     }
     expect(byName.get("takitini.audit.decisions.v1")?.role).toBe("decisions");
     expect(byName.get("takitini.deadletter.v1")?.role).toBe("dead-letter");
+    // One topic of each of the linkage service's roles.
+    expect(topics.filter((t) => t.role === "links").map((t) => t.name)).toEqual(["takitini.intel.linkage.v1"]);
+    expect(topics.filter((t) => t.role === "linkage-index").map((t) => t.name)).toEqual(["takitini.linkage-index.v1"]);
   });
 
   it("use replication factor 1 locally, and every topic says what it is for", () => {
     for (const t of topics) {
       expect(t.replication_factor).toBe(1);
-      const compacted = t.role === "claims" || t.role === "receipts" || ["takitini.briefing-mail.v1", "takitini.briefing-submissions.v1"].includes(t.name);
+      const compacted = t.role === "claims" || t.role === "receipts" || t.role === "linkage-index" || ["takitini.briefing-mail.v1", "takitini.briefing-submissions.v1"].includes(t.name);
       expect(t.cleanup_policy, t.name).toBe(compacted ? "compact" : "delete");
       expect(t.description.length).toBeGreaterThan(10);
     }
@@ -102,8 +109,10 @@ describe("parseTopicDeclarations", () => {
     expect(parseTopicDeclarations({ topics: [good] })).toEqual([good]);
   });
 
-  it("knows the refusals role, and refuses a role it does not know by path", () => {
+  it("knows the refusals and linkage roles, and refuses a role it does not know by path", () => {
     expect(parseTopicDeclarations({ topics: [{ ...good, role: "refusals" }] })[0]?.role).toBe("refusals");
+    expect(parseTopicDeclarations({ topics: [{ ...good, role: "links" }, { ...good, name: "takitini.linkage-index.v1", role: "linkage-index" }] }).map((t) => t.role)).toEqual(["links", "linkage-index"]);
+    expect(issuesOf({ topics: [{ ...good, role: "link" }] }).map((i) => i.path)).toEqual(["topics[0].role"]);
     expect(issuesOf({ topics: [{ ...good, role: "refusal" }] }).map((i) => i.path)).toEqual(["topics[0].role"]);
   });
 

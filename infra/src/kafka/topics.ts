@@ -5,7 +5,7 @@ import { infraKafka, type KafkaAccess } from "./client.js";
 import { TOPICS_PATH } from "./paths.js";
 
 /** What a topic is for. */
-export const TOPIC_ROLES = ["intel", "delivery", "decisions", "briefing-access", "refusals", "dead-letter", "briefings", "claims", "heads", "submissions", "receipts"] as const;
+export const TOPIC_ROLES = ["intel", "delivery", "decisions", "briefing-access", "refusals", "dead-letter", "briefings", "claims", "heads", "submissions", "receipts", "links", "linkage-index"] as const;
 export type TopicRole = (typeof TOPIC_ROLES)[number];
 
 /**
@@ -42,7 +42,12 @@ export const topicDeclarationSchema = z.strictObject({
    * `claims` topic's name must end in `claims.<agency>.v<N>`: the agency's adapter
    * alone reads and writes it (its idempotency claims, transactional). A `heads`
    * topic is written by the audit (its signed tree heads) and read by the
-   * oversight principal only (the witness).
+   * oversight principal only (the witness). A `links` topic holds the linkage
+   * service's link alerts: written by the linkage service only, read by the
+   * exchange (which decides each alert per subscriber) and the audit (publish
+   * records) — never by a partner or the briefing. A `linkage-index` topic is
+   * the linkage service's own compacted index of match tokens: it alone reads
+   * and writes it.
    */
   role: z.enum(TOPIC_ROLES),
   partitions: z.number().int().min(1).max(1000),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MESH_SERVICES, meshPlan, meshPorts, meshServiceEnv, meshSettingsFromEnv, type MeshSettings } from "./mesh.js";
+import { linkageKeyFile, MESH_SERVICES, meshPlan, meshPorts, meshServiceEnv, meshSettingsFromEnv, type MeshSettings } from "./mesh.js";
 import { parsePlan, PlanError } from "./plan.js";
 
 const settings: MeshSettings = {
@@ -65,10 +65,28 @@ describe("meshServiceEnv", () => {
       HTTP_TLS_CERT_FILE: "/pki/service/briefing.crt",
       HTTP_TLS_KEY_FILE: "/pki/service/briefing.key",
     });
+    expect(meshServiceEnv(settings, "linkage")).toEqual({
+      ...common("linkage", 8088),
+      LINKAGE_KEY_FILE: "/repo/.takitini/linkage/match.key",
+      HTTP_TLS_CERT_FILE: "/pki/service/linkage.crt",
+      HTTP_TLS_KEY_FILE: "/pki/service/linkage.key",
+    });
     expect(meshServiceEnv(settings, "police-adapter")).toEqual(adapter("police-adapter", 8081));
     expect(meshServiceEnv(settings, "customs-adapter")).toEqual(adapter("customs-adapter", 8084));
     expect(meshServiceEnv(settings, "mbie-adapter")).toEqual(adapter("mbie-adapter", 8085));
     expect(meshServiceEnv(settings, "msd-adapter")).toEqual(adapter("msd-adapter", 8086));
+  });
+
+  it("gives the linkage match key to the linkage service alone, and the adapters' event-id key to no one else", () => {
+    expect(linkageKeyFile("/repo/.takitini")).toBe("/repo/.takitini/linkage/match.key");
+    for (const svc of MESH_SERVICES) {
+      const env = meshServiceEnv(settings, svc);
+      expect("LINKAGE_KEY_FILE" in env, svc).toBe(svc === "linkage");
+      expect(Object.values(env).filter((v) => v.includes("/linkage/")), svc).toEqual(svc === "linkage" ? ["/repo/.takitini/linkage/match.key"] : []);
+      expect("EVENT_ID_KEY_FILE" in env, svc).toBe(svc.endsWith("-adapter"));
+    }
+    // Its own Kafka principal, like every service.
+    expect(meshServiceEnv(settings, "linkage")).toMatchObject({ KAFKA_TLS_CERT_FILE: "/pki/kafka/linkage.crt", KAFKA_TLS_KEY_FILE: "/pki/kafka/linkage.key" });
   });
 
   it("gives no Kafka certificates on an insecure broker", () => {
@@ -82,6 +100,13 @@ describe("meshPlan", () => {
   it("runs every service from its dist with its log and admin readiness, audit first", () => {
     const plan = parsePlan(meshPlan(settings));
     expect(plan.services.map((s) => s.name)).toEqual([...MESH_SERVICES, "witness"]);
+    // The linkage service after the exchange that decides its alerts, before the adapters whose records it links.
+    expect(MESH_SERVICES).toEqual(["audit", "exchange", "linkage", "police-adapter", "customs-adapter", "mbie-adapter", "msd-adapter", "briefing"]);
+    expect(plan.services.find((s) => s.name === "linkage")).toMatchObject({
+      args: ["/repo/services/linkage/dist/main.js"],
+      log: "/repo/.takitini/logs/linkage.log",
+      readyUrl: "http://127.0.0.1:8188/readyz",
+    });
     expect(plan.services[0]).toMatchObject({
       name: "audit",
       command: "/usr/bin/node",
@@ -110,6 +135,10 @@ describe("meshPlan", () => {
   it("refuses to run the audit without its database", () => {
     const { databaseUrl: _, ...rest } = settings;
     expect(() => meshPlan(rest)).toThrow(/AUDIT_DATABASE_URL/);
+  });
+
+  it("puts the linkage service's door on 8088 and its admin listener on 8188, with no gRPC", () => {
+    expect(meshPorts("linkage")).toEqual({ port: 8088, admin: 8188 });
   });
 
   it("has distinct ports, each admin port its port + 100", () => {

@@ -10,8 +10,12 @@ import { brokerList, ConfigError } from "@takitini/runtime";
 import { REPO_ROOT } from "../kafka/paths.js";
 import type { SupervisorPlanInput, ServiceSpec } from "./plan.js";
 
-/** In start order; stopped in the reverse one (the audit last, so it ingests what the others wrote). */
-export const MESH_SERVICES = ["audit", "exchange", "police-adapter", "customs-adapter", "mbie-adapter", "msd-adapter", "briefing"] as const;
+/**
+ * In start order; stopped in the reverse one (the audit last, so it ingests what the others wrote).
+ * The linkage service starts after the exchange (which decides its alerts) and before the adapters
+ * (whose records it links); stopped after them, it has linked what they published.
+ */
+export const MESH_SERVICES = ["audit", "exchange", "linkage", "police-adapter", "customs-adapter", "mbie-adapter", "msd-adapter", "briefing"] as const;
 export type MeshService = (typeof MESH_SERVICES)[number];
 
 export interface MeshPorts {
@@ -31,6 +35,8 @@ const DOOR_PORTS: Record<MeshService, { port: number; grpc?: number }> = {
   "mbie-adapter": { port: 8085, grpc: 9085 },
   "msd-adapter": { port: 8086, grpc: 9086 },
   briefing: { port: 8087 },
+  // No API: its door answers /healthz and /readyz only (links leave it only as alerts on Kafka).
+  linkage: { port: 8088 },
 };
 
 export function meshPorts(service: MeshService): MeshPorts {
@@ -43,7 +49,7 @@ export const MESH_SUPERVISOR_METRICS_PORT = 8180;
 
 export interface MeshSettings {
   repoRoot: string;
-  /** `<repo>/.takitini`: logs, status, oversight and briefing secrets, the adapters' key. */
+  /** `<repo>/.takitini`: logs, status, oversight and briefing secrets, the adapters' key, the linkage match key. */
   stateDir: string;
   pkiDir: string;
   brokers: string;
@@ -61,6 +67,9 @@ export interface MeshSettings {
   metricsPort: number;
   stopGraceMs: number;
 }
+
+/** The linkage service's match key (HMAC key of every match token), made once by bin/takitini and kept. */
+export const linkageKeyFile = (stateDir: string) => join(stateDir, "linkage", "match.key");
 
 /** Every variable a mesh service gets on top of the launcher's environment. */
 export function meshServiceEnv(s: MeshSettings, svc: MeshService): Record<string, string> {
@@ -98,6 +107,14 @@ export function meshServiceEnv(s: MeshSettings, svc: MeshService): Record<string
         BRIEFING_PUBLIC_URL: `https://127.0.0.1:${meshPorts("briefing").port}`,
         HTTP_TLS_CERT_FILE: pki("service", "briefing.crt"),
         HTTP_TLS_KEY_FILE: pki("service", "briefing.key"),
+      });
+      break;
+    case "linkage":
+      Object.assign(own, {
+        // Only this service reads it (owner-only file; the service refuses anything else).
+        LINKAGE_KEY_FILE: linkageKeyFile(s.stateDir),
+        HTTP_TLS_CERT_FILE: pki("service", "linkage.crt"),
+        HTTP_TLS_KEY_FILE: pki("service", "linkage.key"),
       });
       break;
     default:

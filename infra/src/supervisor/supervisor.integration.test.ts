@@ -94,7 +94,11 @@ function stopCli(statusFile: string): Promise<{ status: number | null; stderr: s
   return new Promise((resolve) => p.once("close", (status) => resolve({ status, stderr })));
 }
 
-describe("supervisor (real child processes)", () => {
+// Each case waits on real processes for up to 20–30 s (waitFor's deadlines): the default 5 s
+// test timeout failed them on a loaded machine before their own deadlines could.
+const CASE_TIMEOUT_MS = 60_000;
+
+describe("supervisor (real child processes)", { timeout: CASE_TIMEOUT_MS }, () => {
   let run: Run;
   let steadyPort: number;
   let stubbornPort: number;
@@ -118,7 +122,7 @@ describe("supervisor (real child processes)", () => {
       const s = run.status();
       return s?.services.steady?.state === "ready" && s.services.stubborn?.state === "ready" && s;
     });
-  });
+  }, CASE_TIMEOUT_MS);
 
   afterAll(async () => {
     if (run.supervisor.pid !== undefined && isAlive(run.supervisor.pid)) process.kill(run.supervisor.pid, "SIGKILL");
@@ -193,7 +197,7 @@ describe("supervisor (real child processes)", () => {
   });
 });
 
-describe("a supervisor killed with SIGKILL", () => {
+describe("a supervisor killed with SIGKILL", { timeout: CASE_TIMEOUT_MS }, () => {
   it("leaves its services to `stop`, which ends them", async () => {
     const [port] = (await freePorts(1)) as [number];
     const run = startSupervisor("killed", (dir, token) => ({

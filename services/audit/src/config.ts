@@ -40,8 +40,11 @@ export const configSchema = baseConfig.extend({
   REFUSAL_MAX_KEYS: refusalFields.maxKeys,
   /** Distinct client addresses counted per window (the count is then a lower bound, and says so). */
   REFUSAL_MAX_ADDRESSES: refusalFields.maxAddresses,
-  /** Agency topics: each event becomes a publish record (metadata and a hash, never content). */
-  INTEL_TOPICS: topicList.default(["takitini.intel.police.v1", "takitini.intel.customs.v1", "takitini.intel.mbie.v1", "takitini.intel.msd.v1", "takitini.intel.community.v1"]),
+  /**
+   * Agency topics, the leaders' submissions and the linkage service's link alerts: each event becomes a
+   * publish record (metadata and a hash, never content; an alert's record names both linked subjects).
+   */
+  INTEL_TOPICS: topicList.default(["takitini.intel.police.v1", "takitini.intel.customs.v1", "takitini.intel.mbie.v1", "takitini.intel.msd.v1", "takitini.intel.community.v1", "takitini.intel.linkage.v1"]),
   DEADLETTER_TOPIC: z.string().min(1).default("takitini.deadletter.v1"),
   /** Consumer group of the ingest. Offsets are committed only after PostgreSQL has the records. */
   GROUP_ID: z.string().min(1).default("takitini-audit-ledger"),

@@ -1,8 +1,9 @@
 import { declaredFields, descriptorSet, IntelligenceEvent, OperationPhase, type FileDescriptorSet } from "@takitini/proto";
 import { describe, expect, it } from "vitest";
 import { aggregateView } from "./aggregate.js";
-import { FIELD_CLASSIFICATION, OUTPUT_MESSAGES, VIEWS, classificationProblems, type ClassifiedView } from "./classification.js";
-import { EVENT_TYPES, fullEvent, operationUpdate, POLICE_MARKINGS } from "./events.fixture.js";
+import { ALERT_VIEW_SOURCES, FIELD_CLASSIFICATION, OUTPUT_MESSAGES, VIEWS, classificationProblems, type ClassifiedView } from "./classification.js";
+import { EVENT_TYPES, fullEvent, linkAlertEvent, operationUpdate, POLICE_MARKINGS } from "./events.fixture.js";
+import { linkAlertView } from "./link-alert.js";
 import { supportNotice } from "./notice.js";
 
 const PKG = "takitini.intel.v1";
@@ -38,11 +39,67 @@ describe("every field of every event message is classified for every view", () =
 
   it("fails on a field classified for only some views, on 'policy' outside the redacted view, and on a row for a field that is gone", () => {
     const partial = { ...FIELD_CLASSIFICATION, LegalBasis: { ...FIELD_CLASSIFICATION.LegalBasis, description: { full: "pass", redacted: "pass", aggregate: "never" } } };
-    expect(classificationProblems(declared, partial as never)).toEqual(["LegalBasis.description: not classified for the notice view"]);
-    const policyInNotice = { ...FIELD_CLASSIFICATION, Vehicle: { ...FIELD_CLASSIFICATION.Vehicle, plate: { full: "pass", redacted: "policy", aggregate: "never", notice: "policy" } } };
+    expect(classificationProblems(declared, partial as never)).toEqual(["LegalBasis.description: not classified for the notice view", "LegalBasis.description: not classified for the alert view"]);
+    const policyInNotice = { ...FIELD_CLASSIFICATION, Vehicle: { ...FIELD_CLASSIFICATION.Vehicle, plate: { full: "pass", redacted: "policy", aggregate: "never", notice: "policy", alert: "never" } } };
     expect(classificationProblems(declared, policyInNotice as never)).toEqual(['Vehicle.plate: "policy" applies to the redacted view only, not notice']);
     const stale = { ...FIELD_CLASSIFICATION, Vehicle: { ...FIELD_CLASSIFICATION.Vehicle, vin: FIELD_CLASSIFICATION.Vehicle!.plate! } };
     expect(classificationProblems(declared, stale)).toEqual(["Vehicle.vin: classified, but no event message declares it"]);
+  });
+});
+
+/** The declared fields with one more on a message: a descriptor copy. */
+function withField(message: string, like: string, name: string) {
+  const copy = structuredClone(set) as FileDescriptorSet;
+  const file = copy.file.find((f) => f.package === PKG && f.messageType.some((m) => m.name === message))!;
+  const m = file.messageType.find((x) => x.name === message)!;
+  m.field.push({ ...m.field.find((f) => f.name === like)!, name, number: 99, jsonName: name });
+  return declaredFields(copy, PKG);
+}
+
+describe("a link alert: every field classified for every view, and a LinkAlertView field only from an alert field the table lets through", () => {
+  it("classifies LinkAlert, LinkedRecord, LinkedRecordFacts and LinkedSubjectShape, and sources every LinkAlertView field", () => {
+    for (const m of ["LinkAlert", "LinkedRecord", "LinkedRecordFacts", "LinkedSubjectShape"]) {
+      const fields = declared.filter((d) => d.message === m).map((d) => d.field);
+      expect(fields.length, m).toBeGreaterThan(2);
+      expect(Object.keys(FIELD_CLASSIFICATION[m]!).sort(), m).toEqual(fields.sort());
+    }
+    for (const m of ["LinkAlertView", "LinkAlertViewRecord"]) {
+      expect(Object.keys(ALERT_VIEW_SOURCES[m]!).sort(), m).toEqual(declared.filter((d) => d.message === m).map((d) => d.field).sort());
+    }
+  });
+
+  it("the facts, and the linked subject's position, reach no view; the alert is never delivered as the event", () => {
+    for (const m of ["LinkedRecordFacts", "LinkedSubjectShape"]) {
+      for (const [f, views] of Object.entries(FIELD_CLASSIFICATION[m]!)) expect(Object.values(views), `${m}.${f}`).toEqual(VIEWS.map(() => "never"));
+    }
+    expect(FIELD_CLASSIFICATION.LinkedRecord!.facts).toEqual(FIELD_CLASSIFICATION.LinkedRecordFacts!.region);
+    expect(FIELD_CLASSIFICATION.LinkedRecord!.subject_index!.alert).toBe("never");
+    expect(FIELD_CLASSIFICATION.IntelligenceEvent!.link_alert).toEqual({ full: "never", redacted: "never", aggregate: "never", notice: "never", alert: "pass" });
+    // And the alert view carries nothing of any envelope, nor of any other event's payload.
+    for (const [m, fields] of Object.entries(FIELD_CLASSIFICATION)) {
+      if (["LinkAlert", "LinkedRecord"].includes(m)) continue;
+      for (const [f, views] of Object.entries(fields)) if (`${m}.${f}` !== "IntelligenceEvent.link_alert") expect(views.alert, `${m}.${f}`).toBe("never");
+    }
+  });
+
+  it("fails when a field is added to an alert's message and not classified", () => {
+    expect(classificationProblems(withField("LinkedRecordFacts", "activity", "locality"))).toEqual(VIEWS.map((v) => `LinkedRecordFacts.locality: not classified for the ${v} view`));
+    expect(classificationProblems(withField("LinkAlert", "link_id", "match_token"))).toEqual(VIEWS.map((v) => `LinkAlert.match_token: not classified for the ${v} view`));
+  });
+
+  it("fails when a field is added to LinkAlertView without a source", () => {
+    expect(classificationProblems(withField("LinkAlertView", "link_id", "match_token"))).toEqual(["LinkAlertView.match_token: no source for the alert view"]);
+    expect(classificationProblems(withField("LinkAlertViewRecord", "subject_id", "full_name"))).toEqual(["LinkAlertViewRecord.full_name: no source for the alert view"]);
+  });
+
+  it("fails when a view field is sourced from a field the table does not let through, or the table lets through what no view field takes", () => {
+    const fromFacts = { ...ALERT_VIEW_SOURCES, LinkAlertViewRecord: { ...ALERT_VIEW_SOURCES.LinkAlertViewRecord, subject_id: "LinkedRecordFacts.subjects" } };
+    expect(classificationProblems(declared, FIELD_CLASSIFICATION, fromFacts)).toEqual([
+      'LinkAlertViewRecord.subject_id: its source LinkedRecordFacts.subjects is not classified "pass" for the alert view',
+      "LinkedRecord.subject_id: classified for the alert view, but no LinkAlertView field takes it",
+    ]);
+    const loose = { ...FIELD_CLASSIFICATION, LinkedRecordFacts: { ...FIELD_CLASSIFICATION.LinkedRecordFacts, region: { ...FIELD_CLASSIFICATION.LinkedRecordFacts!.region!, alert: "pass" as const } } };
+    expect(classificationProblems(declared, loose)).toEqual(["LinkedRecordFacts.region: classified for the alert view, but no LinkAlertView field takes it"]);
   });
 });
 
@@ -63,15 +120,16 @@ describe("what is left unclassified, and leaders' submissions", () => {
 
   it("only messages no event can hold are left out: outputs, a submission's receipt, the briefing's note", () => {
     expect(reachable()).toContain("CommunitySubmission");
+    for (const m of ["LinkAlert", "LinkedRecord", "LinkedRecordFacts", "LinkedSubjectShape"]) expect(reachable()).toContain(m);
     for (const m of OUTPUT_MESSAGES) {
       expect(declared.some((d) => d.message === m), `${m} is declared`).toBe(true);
       expect(reachable().has(m), `${m} is part of an event`).toBe(false);
     }
-    expect([...OUTPUT_MESSAGES]).toEqual(expect.arrayContaining(["SubmissionReceipt", "SubmissionNote"]));
+    expect([...OUTPUT_MESSAGES]).toEqual(expect.arrayContaining(["SubmissionReceipt", "SubmissionNote", "LinkAlertView", "LinkAlertViewRecord"]));
   });
 
   it("a leader's submission reaches partners' raw views only: never an aggregate, never a community output", () => {
-    expect(FIELD_CLASSIFICATION.IntelligenceEvent!.community_submission).toEqual({ full: "pass", redacted: "pass", aggregate: "never", notice: "never" });
+    expect(FIELD_CLASSIFICATION.IntelligenceEvent!.community_submission).toEqual({ full: "pass", redacted: "pass", aggregate: "never", notice: "never", alert: "never" });
     const fields = declared.filter((d) => d.message === "CommunitySubmission").map((d) => d.field);
     expect(fields.sort()).toEqual(["briefing_week", "kind", "locality", "organisation", "reference", "subscriber_id", "text", "topic"]);
     for (const f of fields) {
@@ -118,5 +176,24 @@ describe("the builders read only what the table lets their view carry", () => {
     expect([kept.id, kept.operationRef, kept.subjects.length, kept.legalBasis, kept.payload?.$case === "policeOperationUpdate" && kept.payload.value.summary]).toEqual(["", "", 0, undefined, ""]);
     const ids = { deliveryId: "d", agreementId: "a" };
     expect(supportNotice(kept, ids)).toEqual(supportNotice(event, ids));
+  });
+
+  it("a link alert: its view is the same built from the fields classified for the alert view alone", () => {
+    const event = linkAlertEvent();
+    const kept = onlyClassified(event, "alert");
+    // The check is not vacuous: the kept event has lost its envelope, the facts and the subjects' positions.
+    const records = kept.payload?.$case === "linkAlert" ? kept.payload.value.records : [];
+    expect([kept.id, kept.sourceAgency, kept.classification, records.length, records.map((r) => [r.facts, r.subjectIndex])]).toEqual([
+      "",
+      "AGENCY_UNSPECIFIED",
+      "CLASSIFICATION_UNSPECIFIED",
+      2,
+      [
+        [undefined, 0],
+        [undefined, 0],
+      ],
+    ]);
+    const opts = { deliveryId: "d", agreementIds: ["a", ""] };
+    expect(linkAlertView(kept, opts)).toEqual(linkAlertView(event, opts));
   });
 });

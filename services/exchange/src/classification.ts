@@ -9,7 +9,9 @@
  * - `full` — the event as published (a partner's full agreement);
  * - `redacted` — the event less the field paths the policy names (`src/redaction.ts`);
  * - `aggregate` — an AggregateView (`src/aggregate.ts`): codes and numbers;
- * - `notice` — a community tier's SupportNotice (`src/notice.ts`) or CommunityAssessment (`src/assessment.ts`), by allow-list.
+ * - `notice` — a community tier's SupportNotice (`src/notice.ts`) or CommunityAssessment (`src/assessment.ts`), by allow-list;
+ * - `alert` — a partner's LinkAlertView of a link alert (`src/link-alert.ts`), by allow-list: it carries
+ *   nothing of any envelope (not even the alert's own), only the link and each linked record's ids.
  *
  * Passage:
  * - `pass` — reaches the view as is (for a message-typed field: its own fields are classified on their own rows);
@@ -20,7 +22,7 @@
  * - `never` — nothing of it reaches the view.
  */
 
-export const VIEWS = ["full", "redacted", "aggregate", "notice"] as const;
+export const VIEWS = ["full", "redacted", "aggregate", "notice", "alert"] as const;
 export type ClassifiedView = (typeof VIEWS)[number];
 export type Passage = "pass" | "policy" | "derived" | "never";
 export type FieldViews = Record<ClassifiedView, Passage>;
@@ -32,23 +34,64 @@ export type FieldClassification = Record<string, Record<string, FieldViews>>;
  * exchange's outputs (views built by allow-list, and a submission's receipt) and the
  * briefing's own note of a submission. (The test checks none is reachable from an
  * IntelligenceEvent, so an event's field cannot be hidden by listing its message here.)
+ * A LinkAlertView's fields are held to their sources instead (ALERT_VIEW_SOURCES).
  */
-export const OUTPUT_MESSAGES: ReadonlySet<string> = new Set(["AggregateView", "AggregateMeasure", "SupportNotice", "CommunityAssessment", "SubmissionReceipt", "SubmissionNote"]);
+export const OUTPUT_MESSAGES: ReadonlySet<string> = new Set([
+  "AggregateView",
+  "AggregateMeasure",
+  "SupportNotice",
+  "CommunityAssessment",
+  "SubmissionReceipt",
+  "SubmissionNote",
+  "LinkAlertView",
+  "LinkAlertViewRecord",
+]);
 
-const row = (full: Passage, redacted: Passage, aggregate: Passage, notice: Passage): FieldViews => ({ full, redacted, aggregate, notice });
+/** A LinkAlertView field the exchange makes for the delivery rather than copies: the random delivery id, the agreements relied on. */
+export const MADE_FOR_THE_DELIVERY = "made for the delivery";
 
-/** A code or a routing field every view may carry. */
-const CODE_EVERYWHERE = row("pass", "pass", "pass", "pass");
+/**
+ * Where each field of a partner's LinkAlertView comes from (src/link-alert.ts): a
+ * field of the alert (`Message.field`, which must be classified "pass" for the alert
+ * view) or a value the exchange makes for the delivery. classificationProblems fails
+ * on a view field with no source, on a source the table does not let the alert view
+ * carry, and on an alert field the table lets through that no view field takes.
+ */
+export const ALERT_VIEW_SOURCES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  LinkAlertView: {
+    delivery_id: MADE_FOR_THE_DELIVERY,
+    link_id: "LinkAlert.link_id",
+    rule: "LinkAlert.rule",
+    confidence: "LinkAlert.confidence",
+    records: "LinkAlert.records",
+    agreement_ids: MADE_FOR_THE_DELIVERY,
+  },
+  LinkAlertViewRecord: {
+    event_id: "LinkedRecord.event_id",
+    source_agency: "LinkedRecord.source_agency",
+    event_type: "LinkedRecord.event_type",
+    subject_id: "LinkedRecord.subject_id",
+  },
+};
+
+const row = (full: Passage, redacted: Passage, aggregate: Passage, notice: Passage, alert: Passage): FieldViews => ({ full, redacted, aggregate, notice, alert });
+
+/** A code or a routing field every view of an event may carry (a link alert's view carries no envelope field). */
+const CODE_EVERYWHERE = row("pass", "pass", "pass", "pass", "never");
 /** A partner's field (codes, gradings, quantities) that no community output carries. */
-const PARTNERS_ONLY = row("pass", "pass", "never", "never");
+const PARTNERS_ONLY = row("pass", "pass", "never", "never", "never");
 /** Personal information, an identifier, a reference or free text: removable by the policy's categories, never in a community output. */
-const PERSONAL = row("pass", "policy", "never", "never");
+const PERSONAL = row("pass", "policy", "never", "never", "never");
 /** A field an aggregate view counts, exactly as a measure or as its category code. */
-const AGGREGATED = row("pass", "pass", "derived", "never");
+const AGGREGATED = row("pass", "pass", "derived", "never", "never");
 /** Written for a region's leaders (an approved agency assessment): every view but aggregates. */
-const FOR_LEADERS = row("pass", "pass", "never", "pass");
+const FOR_LEADERS = row("pass", "pass", "never", "pass", "never");
 /** Removable by the policy's categories, and counted in aggregate. */
-const PERSONAL_AGGREGATED = row("pass", "policy", "derived", "never");
+const PERSONAL_AGGREGATED = row("pass", "policy", "derived", "never", "never");
+/** A link alert's field a partner's LinkAlertView carries: no other view (an alert is never delivered as the event). */
+const ALERT_ONLY = row("never", "never", "never", "never", "pass");
+/** For the policy's decision alone: no view carries it. */
+const NOWHERE = row("never", "never", "never", "never", "never");
 
 export const FIELD_CLASSIFICATION: FieldClassification = {
   IntelligenceEvent: {
@@ -57,8 +100,8 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     source_agency: CODE_EVERYWHERE,
     event_type: CODE_EVERYWHERE,
     // Only as the ISO week (New Zealand time) of when it happened.
-    occurred_at: row("pass", "pass", "derived", "derived"),
-    published_at: row("pass", "pass", "derived", "derived"),
+    occurred_at: row("pass", "pass", "derived", "derived", "never"),
+    published_at: row("pass", "pass", "derived", "derived", "never"),
     region: CODE_EVERYWHERE,
     classification: PARTNERS_ONLY,
     handling: PARTNERS_ONLY,
@@ -69,22 +112,25 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     subjects: PERSONAL,
     source_record_id: PERSONAL,
     // Who sent it: for the oversight body's ledger only, never in any view (plan.ts clears it).
-    publisher: row("never", "never", "never", "never"),
-    police_noting: row("pass", "pass", "never", "never"),
-    police_operation_update: row("pass", "pass", "never", "pass"),
-    police_firearms_seizure: row("pass", "pass", "pass", "never"),
-    police_wastewater_indicator: row("pass", "pass", "pass", "never"),
-    customs_border_seizure: row("pass", "pass", "pass", "never"),
-    customs_suspicious_consignment: row("pass", "pass", "never", "never"),
-    mbie_exploitation_complaint: row("pass", "pass", "pass", "never"),
-    mbie_trafficking_indicator: row("pass", "pass", "never", "never"),
-    msd_whanau_support_referral: row("pass", "pass", "pass", "never"),
-    msd_community_resilience_report: row("pass", "pass", "pass", "never"),
+    publisher: row("never", "never", "never", "never", "never"),
+    police_noting: row("pass", "pass", "never", "never", "never"),
+    police_operation_update: row("pass", "pass", "never", "pass", "never"),
+    police_firearms_seizure: row("pass", "pass", "pass", "never", "never"),
+    police_wastewater_indicator: row("pass", "pass", "pass", "never", "never"),
+    customs_border_seizure: row("pass", "pass", "pass", "never", "never"),
+    customs_suspicious_consignment: row("pass", "pass", "never", "never", "never"),
+    mbie_exploitation_complaint: row("pass", "pass", "pass", "never", "never"),
+    mbie_trafficking_indicator: row("pass", "pass", "never", "never", "never"),
+    msd_whanau_support_referral: row("pass", "pass", "pass", "never", "never"),
+    msd_community_resilience_report: row("pass", "pass", "pass", "never", "never"),
     // An agency's written assessment for a region's leaders: a community tier receives it as a CommunityAssessment
     // (src/assessment.ts), built by allow-list once the policy has checked the approval; never an aggregate.
-    regional_assessment: row("pass", "pass", "never", "pass"),
+    regional_assessment: row("pass", "pass", "never", "pass", "never"),
     // A leader's submission: to the partner agencies that act on it only (the policy denies every community tier).
     community_submission: PARTNERS_ONLY,
+    // A link alert: never delivered as the event, in any view; an allowed partner receives its LinkAlertView
+    // (src/link-alert.ts), built from the link_alert fields classified "pass" for the alert view below.
+    link_alert: row("never", "never", "never", "never", "pass"),
   },
   Grading: { source_reliability: PARTNERS_ONLY, information_credibility: PARTNERS_ONLY },
   Handling: { caveats: PARTNERS_ONLY, releasable_to: PARTNERS_ONLY },
@@ -115,15 +161,15 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
   },
   PoliceOperationUpdate: {
     code_name: PERSONAL,
-    phase: row("pass", "pass", "never", "pass"),
-    clear_hold_build: row("pass", "pass", "never", "pass"),
+    phase: row("pass", "pass", "never", "pass", "never"),
+    clear_hold_build: row("pass", "pass", "never", "pass", "never"),
     target_group: PERSONAL,
     arrests: PERSONAL,
     charges: PERSONAL,
     // Only as a CountBand (notice.ts COUNT_BANDS): never the exact number.
-    families_affected: row("pass", "pass", "never", "derived"),
-    children_affected: row("pass", "pass", "never", "derived"),
-    support_needed: row("pass", "pass", "never", "pass"),
+    families_affected: row("pass", "pass", "never", "derived", "never"),
+    children_affected: row("pass", "pass", "never", "derived", "never"),
+    support_needed: row("pass", "pass", "never", "pass", "never"),
     summary: PERSONAL,
     localities: PERSONAL,
   },
@@ -142,7 +188,7 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     // allows (registered, in the event's district, catchment large enough; sites.ts), by the registry's spelling.
     site: AGGREGATED,
     drug: AGGREGATED,
-    sample_week: row("pass", "pass", "pass", "never"),
+    sample_week: row("pass", "pass", "pass", "never", "never"),
     estimated_weekly_grams: AGGREGATED,
     population_served: PARTNERS_ONLY,
   },
@@ -190,7 +236,7 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     service: AGGREGATED,
     whanau_count: AGGREGATED,
     children_count: AGGREGATED,
-    referral_week: row("pass", "pass", "pass", "never"),
+    referral_week: row("pass", "pass", "pass", "never", "never"),
     provider: PERSONAL,
   },
   ServiceDelivered: { service: AGGREGATED, people_served: AGGREGATED, sessions: AGGREGATED },
@@ -200,7 +246,7 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     period_start: PARTNERS_ONLY,
     period_end: PARTNERS_ONLY,
     funding_cents: AGGREGATED,
-    services: row("pass", "pass", "pass", "never"),
+    services: row("pass", "pass", "pass", "never", "never"),
   },
   // Written for leaders in plain language with no personal information (the adapters refuse identifiers in it).
   // The text is what the agency approved for the region's leaders: it reaches their CommunityAssessment as is.
@@ -218,6 +264,24 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
   // A leader's submission reaches partners' raw views only: no aggregate counts it and no community output carries
   // any of it (the policy denies every community tier, sharing.community_submission_not_for_community). Its free text
   // is the "narrative" category, who sent it and its reference "operational_detail".
+  // A link alert (services/linkage): the link, and for each record which event and which subject. The facts
+  // are for the policy alone: no field of LinkedRecordFacts or LinkedSubjectShape reaches any view, nor the
+  // subject's position.
+  LinkAlert: { link_id: ALERT_ONLY, rule: ALERT_ONLY, confidence: ALERT_ONLY, records: ALERT_ONLY },
+  LinkedRecord: { event_id: ALERT_ONLY, source_agency: ALERT_ONLY, event_type: ALERT_ONLY, subject_id: ALERT_ONLY, subject_index: NOWHERE, facts: NOWHERE },
+  LinkedRecordFacts: {
+    event_type: NOWHERE,
+    source_agency: NOWHERE,
+    region: NOWHERE,
+    classification: NOWHERE,
+    handling: NOWHERE,
+    activity: NOWHERE,
+    operation_phase: NOWHERE,
+    has_operation_ref: NOWHERE,
+    subjects: NOWHERE,
+    has_personal_information: NOWHERE,
+  },
+  LinkedSubjectShape: { kind: NOWHERE, role: NOWHERE, minor: NOWHERE },
   CommunitySubmission: {
     kind: PARTNERS_ONLY,
     topic: PARTNERS_ONLY,
@@ -241,10 +305,24 @@ export interface Declared {
  * declared field of an event message without a passage for every view, and
  * every row naming a field no message declares. Empty when complete. Pure.
  */
-export function classificationProblems(declared: readonly Declared[], table: FieldClassification = FIELD_CLASSIFICATION): string[] {
+export function classificationProblems(
+  declared: readonly Declared[],
+  table: FieldClassification = FIELD_CLASSIFICATION,
+  alertSources: Readonly<Record<string, Readonly<Record<string, string>>>> = ALERT_VIEW_SOURCES,
+): string[] {
   const problems: string[] = [];
   const known = new Set<string>();
+  const sourced = new Set<string>();
   for (const { message, field } of declared) {
+    if (message in alertSources) {
+      const source = alertSources[message]?.[field];
+      if (source === undefined) problems.push(`${message}.${field}: no source for the alert view`);
+      else if (source !== MADE_FOR_THE_DELIVERY) {
+        sourced.add(source);
+        const [m, f] = source.split(".");
+        if (table[m ?? ""]?.[f ?? ""]?.alert !== "pass") problems.push(`${message}.${field}: its source ${source} is not classified "pass" for the alert view`);
+      }
+    }
     if (OUTPUT_MESSAGES.has(message)) continue;
     known.add(`${message}.${field}`);
     const views = table[message]?.[field];
@@ -256,6 +334,11 @@ export function classificationProblems(declared: readonly Declared[], table: Fie
   }
   for (const [message, fields] of Object.entries(table)) {
     for (const field of Object.keys(fields)) if (!known.has(`${message}.${field}`)) problems.push(`${message}.${field}: classified, but no event message declares it`);
+    // What the alert view may carry is what it does carry: the one route in (the envelope's payload field) aside.
+    for (const [field, views] of Object.entries(fields)) {
+      const name = `${message}.${field}`;
+      if ((views.alert === "pass" || views.alert === "derived") && name !== "IntelligenceEvent.link_alert" && !sourced.has(name)) problems.push(`${name}: classified for the alert view, but no LinkAlertView field takes it`);
+    }
   }
   return problems;
 }

@@ -16,8 +16,8 @@ function issues(env: Record<string, string>): string[] {
 }
 
 describe("agency topics", () => {
-  it("default to the four agencies' topics and the community leaders' submissions", () => {
-    expect(readConfig(BASE).INTEL_TOPICS).toEqual(["takitini.intel.police.v1", "takitini.intel.customs.v1", "takitini.intel.mbie.v1", "takitini.intel.msd.v1", "takitini.intel.community.v1"]);
+  it("default to the four agencies' topics, the community leaders' submissions and the link alerts", () => {
+    expect(readConfig(BASE).INTEL_TOPICS).toEqual(["takitini.intel.police.v1", "takitini.intel.customs.v1", "takitini.intel.mbie.v1", "takitini.intel.msd.v1", "takitini.intel.community.v1", "takitini.intel.linkage.v1"]);
   });
 
   it("take any names that follow the convention, per-run test names included", () => {
@@ -25,7 +25,7 @@ describe("agency topics", () => {
     expect(readConfig({ ...BASE, INTEL_TOPICS: topics }).INTEL_TOPICS).toEqual(["takitini.e2e.run-1.intel.customs.v1", "takitini.e2e.run-1.intel.police.v1", "intel.msd.v2"]);
   });
 
-  const refused = (topic: string) => `INTEL_TOPICS: ${topic} names no publishing agency (expected a name ending in intel.<police|customs|mbie|msd|community>.v<N>)`;
+  const refused = (topic: string) => `INTEL_TOPICS: ${topic} names no publishing agency (expected a name ending in intel.<police|customs|mbie|msd|community|linkage>.v<N>)`;
 
   it("refuse a topic that names no publishing agency, naming it, on INTEL_TOPICS", () => {
     expect(issues({ INTEL_TOPICS: "takitini.intel.police.v1,takitini.intel.fbi.v1" })).toEqual([refused("takitini.intel.fbi.v1")]);

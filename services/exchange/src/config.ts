@@ -19,7 +19,7 @@ const topicList = z
 const intelTopicList = topicList.superRefine((topics, ctx) => {
   for (const topic of topics) {
     if (topicAgency(topic) === undefined) {
-      ctx.addIssue({ code: "custom", message: `${topic} names no publishing agency (expected a name ending in intel.<police|customs|mbie|msd|community>.v<N>)` });
+      ctx.addIssue({ code: "custom", message: `${topic} names no publishing agency (expected a name ending in intel.<police|customs|mbie|msd|community|linkage>.v<N>)` });
     }
   }
 });
@@ -31,8 +31,18 @@ export const configSchema = baseConfig.extend({
    * HOST. RATE_LIMIT_PER_MINUTE per client address (0: off).
    */
   ...httpServersShape({ port: 8082, perAddressPerMinute: 600, perPrincipalPerMinute: 0 }),
-  /** Comma-separated agency topics to consume, and the community topic of leaders' submissions (published by the briefing). */
-  INTEL_TOPICS: intelTopicList.default(["takitini.intel.police.v1", "takitini.intel.customs.v1", "takitini.intel.mbie.v1", "takitini.intel.msd.v1", "takitini.intel.community.v1"]),
+  /**
+   * Comma-separated agency topics to consume, the community topic of leaders' submissions (published by
+   * the briefing) and the linkage topic of link alerts (published by the linkage service).
+   */
+  INTEL_TOPICS: intelTopicList.default([
+    "takitini.intel.police.v1",
+    "takitini.intel.customs.v1",
+    "takitini.intel.mbie.v1",
+    "takitini.intel.msd.v1",
+    "takitini.intel.community.v1",
+    "takitini.intel.linkage.v1",
+  ]),
   AUDIT_TOPIC: z.string().min(1).default("takitini.audit.decisions.v1"),
   DEADLETTER_TOPIC: z.string().min(1).default("takitini.deadletter.v1"),
   /** Receipts of leaders' submissions (whom each was shared with), for the briefing: written in the transaction of the submission's decisions. */

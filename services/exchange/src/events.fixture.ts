@@ -29,7 +29,10 @@ import {
   type Subject,
   SubmissionKind,
   SubmissionTopic,
+  LinkAlert,
+  LinkRule,
 } from "@takitini/proto";
+import { linkedRecordFacts } from "./projection.js";
 
 /**
  * Events of every type with every field set, so a test can see a redaction path
@@ -224,8 +227,8 @@ export const PAYLOADS: Record<string, { agency: Agency; payload: Payload }> = {
 
 export const EVENT_TYPES = Object.keys(PAYLOADS).sort();
 
-/** The publishing agencies, and COMMUNITY (leaders' submissions, published by the briefing service). */
-export const AGENCIES = [Agency.AGENCY_POLICE, Agency.AGENCY_CUSTOMS, Agency.AGENCY_MBIE, Agency.AGENCY_MSD, Agency.AGENCY_COMMUNITY] as const;
+/** The publishing agencies, COMMUNITY (leaders' submissions, published by the briefing service) and LINKAGE (link alerts, by the linkage service). */
+export const AGENCIES = [Agency.AGENCY_POLICE, Agency.AGENCY_CUSTOMS, Agency.AGENCY_MBIE, Agency.AGENCY_MSD, Agency.AGENCY_COMMUNITY, Agency.AGENCY_LINKAGE] as const;
 
 /** The agency's topic by the naming convention (`takitini.intel.police.v1`); another prefix gives a per-run name as the e2e tests use. */
 export function intelTopic(agency: Agency, prefix = "takitini"): string {
@@ -275,4 +278,57 @@ export function dataDir(registry: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), "takitini-exchange-"));
   writeFileSync(join(dir, SUBSCRIBERS_FILE), JSON.stringify(registry, null, 2));
   return dir;
+}
+
+/** What the linkage service keeps of a record for the policy (projection.ts). */
+export const factsOf = linkedRecordFacts;
+
+/** Police's drug-supply noting as Police mark it (RESTRICTED, law-enforcement only); its person of interest is subject 0. */
+export const LINKED_NOTING = fullEvent("police.organised_crime_noting", { ...POLICE_MARKINGS, id: "6b0c1a2e-1111-5000-8000-000000000011" });
+
+/** A Customs border seizure (RESTRICTED, law-enforcement only), its consignee a person (subject 0). */
+export const LINKED_SEIZURE = fullEvent("customs.border_seizure", {
+  ...POLICE_MARKINGS,
+  id: "6b0c1a2e-2222-5000-8000-000000000022",
+  operationRef: "",
+  sourceRecordId: "CUS-2026-0042",
+  subjects: [{ entity: { $case: "person", value: { subjectId: "customs/person/C7", fullName: "Hēmi Tāwhiri", aliases: [], dateOfBirth: "1991-03-14", address: "", phoneNumbers: [], documents: [], role: SubjectRole.SUBJECT_ROLE_PERSON_OF_INTEREST, isMinor: false } } }],
+});
+
+/** The link id of LINK_ALERT (deterministic in the linkage service; the alert's event id too). */
+export const LINK_ID = "9d3e0c1a-4444-5000-8000-000000000044";
+
+/**
+ * A link alert as the linkage service publishes it: Police's noting (its person of
+ * interest) and Customs' seizure (its consignee) hold the same passport. From
+ * AGENCY_LINKAGE, as guarded as the more guarded record, no subjects in the envelope.
+ */
+export function linkAlertEvent(fields: Partial<IntelligenceEvent> = {}, alert: Partial<LinkAlert> = {}): IntelligenceEvent {
+  return IntelligenceEvent.fromPartial({
+    id: LINK_ID,
+    sourceAgency: Agency.AGENCY_LINKAGE,
+    eventType: "linkage.link_alert",
+    occurredAt: new Date("2026-11-20T01:00:00Z"),
+    publishedAt: new Date("2026-11-20T01:00:00Z"),
+    region: PoliceDistrict.POLICE_DISTRICT_BAY_OF_PLENTY,
+    classification: Classification.CLASSIFICATION_RESTRICTED,
+    handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [] },
+    sourceRecordId: LINK_ID,
+    publisher: "spiffe://takitini.local/service/linkage",
+    subjects: [],
+    payload: {
+      $case: "linkAlert",
+      value: LinkAlert.fromPartial({
+        linkId: LINK_ID,
+        rule: LinkRule.LINK_RULE_IDENTITY_DOCUMENT,
+        confidence: 0.99,
+        records: [
+          { eventId: LINKED_NOTING.id, sourceAgency: Agency.AGENCY_POLICE, eventType: LINKED_NOTING.eventType, subjectId: "police/person/P1", subjectIndex: 0, facts: factsOf(LINKED_NOTING) },
+          { eventId: LINKED_SEIZURE.id, sourceAgency: Agency.AGENCY_CUSTOMS, eventType: LINKED_SEIZURE.eventType, subjectId: "customs/person/C7", subjectIndex: 0, facts: factsOf(LINKED_SEIZURE) },
+        ],
+        ...alert,
+      }),
+    },
+    ...fields,
+  });
 }

@@ -10,6 +10,7 @@ import {
   Outcome,
   View,
   SubmissionReceipt,
+  LinkAlertView,
 } from "@takitini/proto";
 import type { Decision, DecisionInput, Subscriber } from "@takitini/policies";
 import { decisionIdFor, HEADERS, headerValue, PROTOBUF_CONTENT_TYPE, continueTrace } from "@takitini/runtime";
@@ -21,6 +22,7 @@ import { communityAssessment, COMMUNITY_ASSESSMENT_EVENT_TYPE } from "./assessme
 import { agreementFor, isCommunityTier, randomDeliveryId, supportNotice, SUPPORT_NOTICE_EVENT_TYPE } from "./notice.js";
 import { agencyName, checkProvenance, type ProvenanceMismatch } from "./provenance.js";
 import { DEFAULT_RECEIPTS_TOPIC, SUBMISSION_RECEIPT_EVENT_TYPE, submissionReceipt, type ReceiptOutcome } from "./receipt.js";
+import { alertAgreementIds, LINK_ALERT_EVENT_TYPE, LINK_ALERT_VIEW_EVENT_TYPE, linkAlertOf, linkAlertProblems, linkAlertView, linkedSubjectIds } from "./link-alert.js";
 
 /** A record as read from an agency topic. */
 export interface SourceRecord {
@@ -49,7 +51,7 @@ export type Decide = (input: DecisionInput) => Decision;
 
 /** The event-type header of an aggregate-only view on a subscriber's topic. */
 export const AGGREGATE_VIEW_EVENT_TYPE = "aggregate.view";
-export { SUPPORT_NOTICE_EVENT_TYPE, SUBMISSION_RECEIPT_EVENT_TYPE };
+export { SUPPORT_NOTICE_EVENT_TYPE, SUBMISSION_RECEIPT_EVENT_TYPE, LINK_ALERT_VIEW_EVENT_TYPE };
 
 /** Reasons a record goes to the dead-letter topic. Stable prefixes; detail follows the colon. */
 export const DLQ_REASONS = {
@@ -85,7 +87,9 @@ export function decodeEvent(record: SourceRecord): { ok: true; event: Intelligen
   if (event.sourceAgency === "AGENCY_UNSPECIFIED") missing.push("source_agency");
   if (event.eventType === "") missing.push("event_type");
   if (event.classification === "CLASSIFICATION_UNSPECIFIED") missing.push("classification");
-  if (event.region === "POLICE_DISTRICT_UNSPECIFIED") missing.push("region");
+  // A link alert whose records lie in two districts names none (the policy judges each record's own).
+  const alertAcrossDistricts = event.sourceAgency === Agency.AGENCY_LINKAGE && event.eventType === LINK_ALERT_EVENT_TYPE;
+  if (event.region === "POLICE_DISTRICT_UNSPECIFIED" && !alertAcrossDistricts) missing.push("region");
   if (event.payload === undefined) missing.push("payload");
   if (missing.length > 0) return { ok: false, reason: `${DLQ_REASONS.INVALID}: missing or invalid ${missing.join(", ")}` };
   return { ok: true, event };
@@ -110,9 +114,20 @@ export function submissionProblem(event: IntelligenceEvent): string | undefined 
 }
 
 /**
+ * What a link alert lacks for the exchange to decide it (link-alert.ts
+ * linkAlertProblems: two records of different agencies with their ids and facts, a
+ * known rule, a confidence from 0 to 1), as a dead-letter reason; undefined for a
+ * complete one and for every other event. Pure.
+ */
+export function linkAlertProblem(event: IntelligenceEvent): string | undefined {
+  const problems = linkAlertProblems(event);
+  return problems.length === 0 ? undefined : `${DLQ_REASONS.INVALID}: missing or invalid ${problems.join(", ")}`;
+}
+
+/**
  * An event the exchange may decide: readable, published on its own agency's topic
- * and, for a leader's submission, complete. Anything else is a dead letter; a
- * mismatch also says which agencies (checked first: a forgery is named as one).
+ * and, for a leader's submission or a link alert, complete. Anything else is a dead
+ * letter; a mismatch also says which agencies (checked first: a forgery is named as one).
  */
 export function admitEvent(
   record: SourceRecord,
@@ -121,7 +136,7 @@ export function admitEvent(
   if (!decoded.ok) return decoded;
   const mismatch = checkProvenance(record.topic, decoded.event);
   if (mismatch) return { ok: false, reason: provenanceReason(mismatch), provenance: mismatch };
-  const incomplete = submissionProblem(decoded.event);
+  const incomplete = submissionProblem(decoded.event) ?? linkAlertProblem(decoded.event);
   if (incomplete) return { ok: false, reason: incomplete };
   return decoded;
 }
@@ -159,7 +174,9 @@ export function safeDecide(decide: Decide, input: DecisionInput, revision: strin
  * record per (event, subscriber) — and, for a leader's submission, one receipt
  * naming the agencies it was shared with — or, for a record it cannot read or
  * whose claimed agency is not its topic's, a dead letter (and no decision at all).
- * Everything planned for a record is written in one transaction.
+ * A link alert is decided like any event (the policy judges its two records) and
+ * delivered to each allowed partner as a LinkAlertView (link-alert.ts), never as the
+ * event. Everything planned for a record is written in one transaction.
  */
 export function planRecord(
   record: SourceRecord,
@@ -177,7 +194,9 @@ export function planRecord(
     traceparent: headerValue(record.headers, HEADERS.TRACEPARENT),
     tracestate: headerValue(record.headers, HEADERS.TRACESTATE),
   });
-  const subjectIds = event.subjects.map((s) => s.entity?.value.subjectId ?? "").filter((id) => id !== "");
+  // A link alert names no subject in its envelope: it concerns each record's linked subject.
+  const alert = linkAlertOf(event);
+  const subjectIds = alert ? linkedSubjectIds(event) : event.subjects.map((s) => s.entity?.value.subjectId ?? "").filter((id) => id !== "");
   const messages: OutMessage[] = [];
   const decisions: DecisionRecord[] = [];
   const outcomes: ReceiptOutcome[] = [];
@@ -189,7 +208,13 @@ export function planRecord(
     // redacted view is a SupportNotice built by allow-list, and each of its outputs
     // carries a random delivery id that only the decision record links back.
     const community = isCommunityTier(subscriber.tier);
-    const deliveryId = community && decision.allow && decision.view !== "none" ? randomDeliveryId() : "";
+    // A partner allowed a link alert receives a LinkAlertView (allow-list, random delivery id), never the event;
+    // a community tier never does (the policy denies it every alert; this is the second lock).
+    const alertView =
+      alert && !community && decision.allow && (decision.view === "full" || decision.view === "redacted")
+        ? linkAlertView(event, { deliveryId: randomDeliveryId(), agreementIds: alertAgreementIds(subscriber, decision, alert) })
+        : null;
+    const deliveryId = alertView ? alertView.deliveryId : community && decision.allow && decision.view !== "none" ? randomDeliveryId() : "";
     const notice =
       community && decision.allow && decision.view === "redacted"
         ? supportNotice(event, { deliveryId, agreementId: agreementFor(subscriber, decision, event.eventType)?.id ?? "" })
@@ -199,11 +224,12 @@ export function planRecord(
       community && decision.allow && decision.view === "redacted"
         ? communityAssessment(event, { deliveryId, agreementId: agreementFor(subscriber, decision, event.eventType)?.id ?? "" })
         : null;
-    // Partners' raw views go to their topic as the event; an aggregate-only view goes
-    // there as an AggregateView (codes and numbers, never the event), or not at all
-    // for an event type that has none; a community tier's redacted view goes as a
-    // SupportNotice, or not at all for an event type that has none.
-    const delivers = !community && decision.allow && (decision.view === "full" || decision.view === "redacted");
+    // Partners' raw views go to their topic as the event (a link alert's as its
+    // LinkAlertView, above); an aggregate-only view goes there as an AggregateView
+    // (codes and numbers, never the event), or not at all for an event type that has
+    // none; a community tier's redacted view goes as a SupportNotice, or not at all
+    // for an event type that has none.
+    const delivers = !community && !alert && decision.allow && (decision.view === "full" || decision.view === "redacted");
     const aggregate =
       decision.allow && decision.view === "aggregate_only"
         ? aggregateView(event, community ? { decisionId: "", deliveryId } : { decisionId, deliveryId: "" })
@@ -223,7 +249,7 @@ export function planRecord(
       legalBasis: decision.allow ? decision.legal_basis : "",
       policyRevision: decision.policy_revision,
       decidedAt: ctx.now,
-      deliveryTopic: delivers || aggregate || notice || assessment ? subscriber.delivery_topic : "",
+      deliveryTopic: delivers || aggregate || notice || assessment || alertView ? subscriber.delivery_topic : "",
       traceId: trace.traceId,
       subjectIds,
       // Set by the audit only (it seals each subject id before appending the decision to its ledger).
@@ -231,7 +257,7 @@ export function planRecord(
       sourceTopic: record.topic,
       sourcePartition: record.partition,
       sourceOffset: record.offset,
-      deliveryId: communityDelivery ? deliveryId : "",
+      deliveryId: communityDelivery || alertView ? deliveryId : "",
     };
     decisions.push(record_);
     outcomes.push({ subscriber, decision: record_ });
@@ -251,6 +277,21 @@ export function planRecord(
       };
       if (trace.tracestate) headers[HEADERS.TRACESTATE] = trace.tracestate;
       messages.push({ topic: subscriber.delivery_topic, key: event.id, value: Buffer.from(IntelligenceEvent.encode(view).finish()), headers });
+    }
+    if (alertView) {
+      // Keyed by the decision id; the view and its header carry the random delivery id the decision record names.
+      const headers: Record<string, string> = {
+        [HEADERS.EVENT_TYPE]: LINK_ALERT_VIEW_EVENT_TYPE,
+        [HEADERS.SCHEMA_VERSION]: INTEL_SCHEMA_VERSION,
+        [HEADERS.CONTENT_TYPE]: PROTOBUF_CONTENT_TYPE,
+        [HEADERS.TRACEPARENT]: trace.traceparent,
+        [HEADERS.DECISION_ID]: decisionId,
+        [HEADERS.DELIVERY_ID]: alertView.deliveryId,
+        [HEADERS.POLICY_REVISION]: decision.policy_revision,
+        [HEADERS.VIEW]: decision.view,
+      };
+      if (trace.tracestate) headers[HEADERS.TRACESTATE] = trace.tracestate;
+      messages.push({ topic: subscriber.delivery_topic, key: decisionId, value: Buffer.from(LinkAlertView.encode(alertView).finish()), headers });
     }
     if (aggregate || notice || assessment) {
       const headers: Record<string, string> = {

@@ -4,7 +4,7 @@ import { Agency, DecisionRecord, IntelligenceEvent } from "@takitini/proto";
 import { createLogger, Registry } from "@takitini/runtime";
 import type { EachBatchPayload, Kafka, KafkaMessage, TopicMessages } from "kafkajs";
 import { describe, expect, it } from "vitest";
-import { AGENCIES, EVENT_TYPES, fullEvent, intelTopic, PAYLOADS, PERSONAL } from "./events.fixture.js";
+import { AGENCIES, EVENT_TYPES, fullEvent, intelTopic, linkAlertEvent, PAYLOADS, PERSONAL } from "./events.fixture.js";
 import { fakeConsumer } from "./kafka.fixture.js";
 import { Exchange } from "./exchange.js";
 import { admitEvent, DLQ_REASONS, planRecord, type Decide, type Plan, type SourceRecord } from "./plan.js";
@@ -21,6 +21,7 @@ const SEGMENT: Record<(typeof AGENCIES)[number], string> = {
   [Agency.AGENCY_MBIE]: "mbie",
   [Agency.AGENCY_MSD]: "msd",
   [Agency.AGENCY_COMMUNITY]: "community",
+  [Agency.AGENCY_LINKAGE]: "linkage",
 };
 
 /** Both naming forms: the mesh's own, and a per-run name as the e2e tests create. */
@@ -50,16 +51,16 @@ describe("topicAgency", () => {
   });
 
   it("names agencies without their enum prefix", () => {
-    expect(AGENCIES.map(agencyName)).toEqual(["POLICE", "CUSTOMS", "MBIE", "MSD", "COMMUNITY"]);
+    expect(AGENCIES.map(agencyName)).toEqual(["POLICE", "CUSTOMS", "MBIE", "MSD", "COMMUNITY", "LINKAGE"]);
     expect(agencyName(undefined)).toBe("NONE");
   });
 });
 
 const subscribers = [
-  { id: "police", tier: "partner_agency", delivery_topic: "t.police" },
-  { id: "customs", tier: "partner_agency", delivery_topic: "t.customs" },
-  { id: "community-eastern", tier: "community_leader", delivery_topic: "t.community" },
-] as Subscriber[];
+  { id: "police", tier: "partner_agency", agency: "POLICE", delivery_topic: "t.police", agreements: [] },
+  { id: "customs", tier: "partner_agency", agency: "CUSTOMS", delivery_topic: "t.customs", agreements: [] },
+  { id: "community-eastern", tier: "community_leader", delivery_topic: "t.community", agreements: [] },
+] as unknown as Subscriber[];
 const ctx = { auditTopic: "t.audit", deadLetterTopic: "t.dlq", policyRevision: "rev", now: new Date("2026-11-20T00:00:00Z"), consumer: "g" };
 const TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
@@ -79,8 +80,8 @@ const record = (topic: string, event: IntelligenceEvent): SourceRecord => ({
   headers: { traceparent: Buffer.from(TRACEPARENT) },
 });
 
-/** Every event type with its own agency, and every event type claiming each agency. */
-const claiming = (agency: Agency) => EVENT_TYPES.map((type) => fullEvent(type, { sourceAgency: agency }));
+/** Every event type with its own agency, and a link alert (the linkage service's), each claiming the agency. */
+const claiming = (agency: Agency) => [...EVENT_TYPES.map((type) => fullEvent(type, { sourceAgency: agency })), linkAlertEvent({ sourceAgency: agency })];
 
 describe("the planner checks provenance", () => {
   it.each(AGENCIES)("decides a %s event on its agency's topic as before, in both naming forms", (agency) => {
@@ -101,7 +102,25 @@ describe("the planner checks provenance", () => {
   });
 
   const pairs = AGENCIES.flatMap((topicAgency_) => AGENCIES.filter((a) => a !== topicAgency_).map((claimed) => [topicAgency_, claimed] as const));
-  it("covers every ordered pair of distinct agencies, community leaders' topic included", () => expect(pairs).toHaveLength(20));
+  it("covers every ordered pair of distinct agencies, community leaders' and the linkage topics included", () => expect(pairs).toHaveLength(30));
+
+  it("decides a link alert on the linkage topic only: the linkage service is its one writer", () => {
+    for (const topic of FORMS.map((f) => f(Agency.AGENCY_LINKAGE))) {
+      const { decide, asked } = allowAll();
+      const plan = planRecord(record(topic, linkAlertEvent()), subscribers, decide, ctx);
+      if (plan.kind !== "disseminate") throw new Error(`expected dissemination, got ${plan.reason}`);
+      expect(asked()).toBe(subscribers.length);
+      expect(plan.decisions.map((d) => d.sourceAgency)).toEqual(subscribers.map(() => Agency.AGENCY_LINKAGE));
+    }
+    // The same alert on any agency's topic, or an agency's event on the linkage topic, is never decided.
+    for (const other of AGENCIES.filter((a) => a !== Agency.AGENCY_LINKAGE)) {
+      expect(planRecord(record(intelTopic(other), linkAlertEvent()), subscribers, allowAll().decide, ctx)).toMatchObject({ kind: "dead-letter", reason: `PROVENANCE_MISMATCH: event agency LINKAGE on topic ${intelTopic(other)}` });
+    }
+    expect(planRecord(record(intelTopic(Agency.AGENCY_LINKAGE), fullEvent("police.firearms_seizure")), subscribers, allowAll().decide, ctx)).toMatchObject({
+      kind: "dead-letter",
+      reason: `PROVENANCE_MISMATCH: event agency POLICE on topic ${intelTopic(Agency.AGENCY_LINKAGE)}`,
+    });
+  });
 
   it.each(pairs)("dead-letters, undecided, any event claiming another agency on %s's topic (claim: %s)", (onTopicOf, claimed) => {
     for (const topic of FORMS.map((f) => f(onTopicOf))) {

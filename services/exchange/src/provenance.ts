@@ -19,6 +19,8 @@ const AGENCY_SEGMENTS: ReadonlyMap<string, Agency> = new Map([
   ["msd", Agency.AGENCY_MSD],
   // Leaders' submissions: the briefing service is the only writer of takitini.intel.community.v1.
   ["community", Agency.AGENCY_COMMUNITY],
+  // Link alerts: the linkage service is the only writer of takitini.intel.linkage.v1.
+  ["linkage", Agency.AGENCY_LINKAGE],
 ]);
 
 /** The agency whose topic this is by its name, or undefined if the name follows no agency's convention. Pure. */

@@ -7,8 +7,10 @@ export const SUBMISSION_RECEIPT_EVENT_TYPE = "community.submission_receipt";
 /** Where receipts go unless RECEIPTS_TOPIC says otherwise (read by the briefing service alone; compacted, keyed by reference). */
 export const DEFAULT_RECEIPTS_TOPIC = "takitini.community-receipts.v1";
 
-/** Agencies a partner's registry code may name: the proto's, less the unspecified one and COMMUNITY (never a partner). */
-const PARTNER_AGENCIES: ReadonlySet<string> = new Set(Object.values(Agency).filter((a) => a !== Agency.AGENCY_UNSPECIFIED && a !== Agency.AGENCY_COMMUNITY));
+/** Agencies a partner's registry code may name: the proto's, less the unspecified one, COMMUNITY and LINKAGE (never partners). */
+const PARTNER_AGENCIES: ReadonlySet<string> = new Set(
+  Object.values(Agency).filter((a) => a !== Agency.AGENCY_UNSPECIFIED && a !== Agency.AGENCY_COMMUNITY && a !== Agency.AGENCY_LINKAGE),
+);
 
 /**
  * A partner's agency as the receipt names it: its registry code (`"MBIE"`) as the

@@ -6,13 +6,19 @@
  * them, and each gets one SubmissionReceipt on the receipts topic naming those
  * agencies — read back read_committed, so only from committed transactions. No
  * community topic receives anything: not a record, not a transaction marker.
+ *
+ * Link alerts on the same broker: an alert published on a linkage intel topic is
+ * decided for every subscriber, delivered as a LinkAlertView to the two partners
+ * the policy allows (in the transaction of its decisions, which carry both
+ * records' legal bases), a malformed one dead-lettered; no other topic receives anything.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { Agency, Classification, DecisionRecord, HandlingCaveat, INTEL_SCHEMA_VERSION, IntelligenceEvent, Outcome, SubmissionReceipt, SubmissionTopic, View } from "@takitini/proto";
+import { Agency, Classification, DecisionRecord, HandlingCaveat, INTEL_SCHEMA_VERSION, IntelligenceEvent, LinkAlertView, Outcome, SubmissionReceipt, SubmissionTopic, View, type LinkAlert } from "@takitini/proto";
 import { createLogger, createMetricsRegistry, HEADERS, headerValue, PROTOBUF_CONTENT_TYPE } from "@takitini/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readUntil, restartableBroker, until, type RestartableBroker } from "../../../test/recovery/broker.ts";
-import { fullEvent } from "./events.fixture.js";
+import { fullEvent, LINKED_NOTING, LINKED_SEIZURE, linkAlertEvent } from "./events.fixture.js";
+import { LINK_ALERT_VIEW_EVENT_TYPE } from "./link-alert.js";
 import { Exchange } from "./exchange.js";
 import { ReloadingPolicy } from "./policy/reloading.js";
 import { SUBMISSION_RECEIPT_EVENT_TYPE } from "./receipt.js";
@@ -158,6 +164,125 @@ describe("leaders' submissions on the real broker", () => {
         const offsets = await admin.fetchTopicOffsets(s.delivery_topic);
         expect(offsets.map((o) => o.high), s.id).toEqual(offsets.map(() => "0"));
       }
+    } finally {
+      await exchange.stop();
+      await admin.disconnect();
+    }
+  }, 240_000);
+});
+
+describe("link alerts on the real broker", () => {
+  it("reach Police and Customs as LinkAlertViews with both records' legal bases in the decisions; a malformed alert is dead-lettered; no other topic receives anything", async () => {
+    const id = randomBytes(4).toString("hex");
+    const t = { intel: `alerts.${id}.intel.linkage.v1`, audit: `alerts.${id}.decisions`, dlq: `alerts.${id}.dlq`, receipts: `alerts.${id}.community-receipts.v1` };
+    const subscribers = policy.current().subscribers();
+    const deliveryTopics = [...new Set(subscribers.map((s) => s.delivery_topic))];
+    const admin = broker.kafka("admin").admin();
+    await admin.connect();
+    const existing = new Set(await admin.listTopics());
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic: t.intel, numPartitions: 2 },
+        { topic: t.audit, numPartitions: 2 },
+        { topic: t.dlq, numPartitions: 1 },
+        { topic: t.receipts, numPartitions: 1 },
+        ...deliveryTopics.filter((topic) => !existing.has(topic)).map((topic) => ({ topic, numPartitions: 1 })),
+      ].map((x) => ({ ...x, replicationFactor: 1 })),
+    });
+    const highs = async (topic: string) => (await admin.fetchTopicOffsets(topic)).map((o) => o.high).join(",");
+    const before = new Map(await Promise.all(deliveryTopics.map(async (topic) => [topic, await highs(topic)] as const)));
+
+    const exchange = new Exchange({
+      kafka: broker.kafka("exchange-alerts"),
+      policy,
+      logger,
+      metrics: createMetricsRegistry(`exchange-alerts-${id}`),
+      intelTopics: [t.intel],
+      auditTopic: t.audit,
+      deadLetterTopic: t.dlq,
+      receiptsTopic: t.receipts,
+      groupId: `takitini-exchange-alerts-${id}`,
+      instanceId: "alerts-0",
+      maxEventsPerTransaction: 50,
+      sessionTimeoutMs: 6000,
+      partitionsConcurrently: 2,
+      backoff: { baseMs: 300, maxMs: 3000 },
+      stopTimeoutMs: 5000,
+    });
+    try {
+      await exchange.start();
+      await until(() => exchange.isReady(), 60_000, "the exchange consuming");
+
+      const alert = linkAlertEvent({ id: randomUUID() });
+      const records = (alert.payload?.value as LinkAlert).records;
+      const malformed = linkAlertEvent({ id: randomUUID() }, { records: [records[0]!] });
+      const producer = broker.kafka("linkage").producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await producer.connect();
+      await producer.send({
+        topic: t.intel,
+        acks: -1,
+        messages: [alert, malformed].map((e) => ({
+          key: e.id,
+          value: Buffer.from(IntelligenceEvent.encode(e).finish()),
+          headers: { [HEADERS.EVENT_TYPE]: e.eventType, [HEADERS.SCHEMA_VERSION]: INTEL_SCHEMA_VERSION, [HEADERS.CONTENT_TYPE]: PROTOBUF_CONTENT_TYPE },
+        })),
+      });
+      await producer.disconnect();
+
+      // Every subscriber decided once; the malformed alert never.
+      const decisions = await readUntil(
+        broker.kafka("reader"),
+        t.audit,
+        (m) => (m.value ? DecisionRecord.decode(m.value) : undefined),
+        (all) => all.length >= subscribers.length,
+        60_000,
+      );
+      expect(decisions.map((d) => d.eventId)).toEqual(subscribers.map(() => alert.id));
+      expect(decisions.map((d) => d.subscriberId).sort()).toEqual(subscribers.map((s) => s.id).sort());
+      const of = (sid: string) => decisions.find((d) => d.subscriberId === sid)!;
+      expect([of("police").outcome, of("police").view, of("police").reasons, of("police").deliveryTopic]).toEqual([
+        Outcome.OUTCOME_ALLOW,
+        View.VIEW_FULL,
+        ["sharing.link_alert_records_visible", "sharing.link_alert_own_record", "sharing.police_customs_border_seizures"],
+        "takitini.deliver.police.v1",
+      ]);
+      expect(of("customs").reasons).toEqual(["sharing.link_alert_records_visible", "sharing.customs_police_drug_supply", "sharing.link_alert_own_record"]);
+      // The ledger's basis: each record's, named for its record.
+      expect(of("customs").legalBasis).toMatch(/^\[POLICE police\.organised_crime_noting\] Privacy Act 2020, IPP 11\(1\)\(e\)\(i\).*; \[CUSTOMS customs\.border_seizure\] the subscriber's own agency's record/);
+      expect(of("police").legalBasis).toMatch(/; \[CUSTOMS customs\.border_seizure\] Customs and Excise Act 2018, s 316/);
+      for (const d of decisions) expect(d.subjectIds, d.subscriberId).toEqual(["police/person/P1", "customs/person/C7"]);
+      for (const d of decisions.filter((x) => !["police", "customs"].includes(x.subscriberId))) {
+        expect([d.outcome, d.deliveryTopic, d.legalBasis], d.subscriberId).toEqual([Outcome.OUTCOME_DENY, "", ""]);
+      }
+
+      // Each allowed partner: one LinkAlertView, carrying the delivery id its decision record names.
+      for (const sid of ["police", "customs"]) {
+        const views = await readUntil(
+          broker.kafka("reader"),
+          `takitini.deliver.${sid}.v1`,
+          (m) => (headerValue(m.headers, HEADERS.EVENT_TYPE) === LINK_ALERT_VIEW_EVENT_TYPE && m.value ? { key: m.key?.toString(), view: LinkAlertView.decode(m.value) } : undefined),
+          (all) => all.length >= 1,
+          30_000,
+        );
+        expect(views, sid).toHaveLength(1);
+        expect(views[0]!.key).toBe(of(sid).id);
+        expect(views[0]!.view.deliveryId).toBe(of(sid).deliveryId);
+        expect(views[0]!.view.records.map((r) => [r.eventId, r.subjectId])).toEqual([
+          [LINKED_NOTING.id, "police/person/P1"],
+          [LINKED_SEIZURE.id, "customs/person/C7"],
+        ]);
+        expect(views[0]!.view.agreementIds).toEqual(sid === "police" ? ["", "police-customs-border-seizures"] : ["customs-police-drug-supply", ""]);
+      }
+
+      const dead = await readUntil(broker.kafka("reader"), t.dlq, (m) => headerValue(m.headers, HEADERS.DLQ_REASON), (all) => all.length >= 1, 30_000);
+      expect(dead).toEqual(["INVALID_EVENT: missing or invalid link_alert.records"]);
+
+      // Nothing on any other delivery topic (community tiers, MBIE, MSD, the public); nothing on the receipts topic.
+      for (const topic of deliveryTopics.filter((x) => !["takitini.deliver.police.v1", "takitini.deliver.customs.v1"].includes(x))) {
+        expect(await highs(topic), topic).toBe(before.get(topic));
+      }
+      expect(await highs(t.receipts)).toBe("0");
     } finally {
       await exchange.stop();
       await admin.disconnect();

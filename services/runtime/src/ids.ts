@@ -38,13 +38,28 @@ export class EventIdKey {
  * or others, and must hold at least 32 bytes of key.
  */
 export function readEventIdKey(file: string): EventIdKey {
+  return new EventIdKey(readSecretKeyFile(file, "an event-id key"));
+}
+
+/**
+ * Read a secret key from a file (the adapters' event-id key, the linkage
+ * service's match key): its raw bytes, or a hex or base64 text of them (a
+ * trailing newline is ignored). The file must not be readable by group or
+ * others; `what` names the key in the error.
+ */
+export function readSecretKeyFile(file: string, what: string, minBytes = EVENT_ID_KEY_MIN_BYTES): Buffer {
   const mode = statSync(file).mode & 0o077;
-  if (mode !== 0) throw new Error(`${file}: an event-id key file must be readable by its owner only (chmod 600)`);
+  if (mode !== 0) throw new Error(`${file}: ${what} file must be readable by its owner only (chmod 600)`);
   const raw = readFileSync(file);
   const text = raw.toString("utf8").trim();
-  if (/^[0-9a-f]+$/i.test(text) && text.length % 2 === 0 && text.length >= EVENT_ID_KEY_MIN_BYTES * 2) return new EventIdKey(Buffer.from(text, "hex"));
-  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(text) && text.length >= 44) return new EventIdKey(Buffer.from(text, "base64"));
-  return new EventIdKey(raw);
+  const key =
+    /^[0-9a-f]+$/i.test(text) && text.length % 2 === 0 && text.length >= minBytes * 2
+      ? Buffer.from(text, "hex")
+      : /^[A-Za-z0-9+/_-]+={0,2}$/.test(text) && text.length >= 44
+        ? Buffer.from(text, "base64")
+        : raw;
+  if (key.length < minBytes) throw new Error(`${file}: ${what} needs at least ${minBytes} bytes (it has ${key.length})`);
+  return key;
 }
 
 /** A UUID (RFC 9562 version 8, "custom") made from the first 128 bits of a digest. */

@@ -123,6 +123,17 @@ export function fromAccess(r: AccessRecord, at: Date): Appendable {
  * That an event was published: metadata and a hash of its bytes, never its
  * content. The id is derived from the event id, so a redelivery is one leaf.
  */
+/**
+ * The subjects an event concerns, for "who has seen this person": its own
+ * subjects' ids, and for a link alert (which names no subject of its own) the
+ * two linked subjects — whoever is told of the link is told something about both.
+ */
+export function subjectIdsOf(event: IntelligenceEvent): string[] {
+  const own = event.subjects.map((s) => s.entity?.value.subjectId ?? "");
+  const linked = event.payload?.$case === "linkAlert" ? event.payload.value.records.map((r) => r.subjectId) : [];
+  return [...new Set([...own, ...linked].filter((id) => id !== ""))];
+}
+
 export function publishRecord(event: IntelligenceEvent, bytes: Uint8Array, source: { topic: string; partition: number; offset: string }): PublishRecord {
   return PublishRecord.fromPartial({
     eventId: event.id,
@@ -131,7 +142,7 @@ export function publishRecord(event: IntelligenceEvent, bytes: Uint8Array, sourc
     region: event.region,
     classification: event.classification,
     publishedAt: event.publishedAt,
-    subjectIds: [...new Set(event.subjects.map((s) => s.entity?.value.subjectId ?? "").filter((id) => id !== ""))],
+    subjectIds: subjectIdsOf(event),
     contentSha256: createHash("sha256").update(bytes).digest("hex"),
     sourceTopic: source.topic,
     sourcePartition: source.partition,

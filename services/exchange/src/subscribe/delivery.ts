@@ -1,5 +1,5 @@
-import { AggregateView, IntelligenceEvent, INTEL_SCHEMA_VERSION, type SubscribeResponse } from "@takitini/proto";
-import { AGGREGATE_VIEW_EVENT_TYPE } from "../plan.js";
+import { AggregateView, IntelligenceEvent, INTEL_SCHEMA_VERSION, LinkAlertView, type SubscribeResponse } from "@takitini/proto";
+import { AGGREGATE_VIEW_EVENT_TYPE, LINK_ALERT_VIEW_EVENT_TYPE } from "../plan.js";
 import { continueTrace, HEADERS, headerValue, type TraceContext } from "@takitini/runtime";
 import type { IHeaders } from "kafkajs";
 import type { DeliveredView } from "./access.js";
@@ -28,8 +28,11 @@ export type Prepared =
     }
   | { ok: false; reason: string };
 
-/** Views a delivery topic holds: raw events (full, redacted), or aggregate views. */
+/** Views a delivery topic holds: raw events (full, redacted), aggregate views, or link alerts' views (full). */
 const RAW_VIEWS = new Set(["full", "redacted"]);
+
+/** What a delivery record holds, by its event-type header. */
+type Body = { event: IntelligenceEvent } | { aggregate: AggregateView } | { linkAlert: LinkAlertView };
 
 export function prepareDelivery(record: DeliveryRecord): Prepared {
   if (!record.value || record.value.length === 0) return { ok: false, reason: "EMPTY_VALUE" };
@@ -38,16 +41,26 @@ export function prepareDelivery(record: DeliveryRecord): Prepared {
   const decisionId = headerValue(record.headers, HEADERS.DECISION_ID) ?? "";
   const view = headerValue(record.headers, HEADERS.VIEW) ?? "";
   if (decisionId === "") return { ok: false, reason: "NO_DECISION_ID" };
-  const isAggregate = headerValue(record.headers, HEADERS.EVENT_TYPE) === AGGREGATE_VIEW_EVENT_TYPE;
-  if (isAggregate ? view !== "aggregate_only" : !RAW_VIEWS.has(view)) return { ok: false, reason: "UNEXPECTED_VIEW" };
-  let body: { event: IntelligenceEvent } | { aggregate: AggregateView };
+  const type = headerValue(record.headers, HEADERS.EVENT_TYPE);
+  const isAggregate = type === AGGREGATE_VIEW_EVENT_TYPE;
+  const isLinkAlert = type === LINK_ALERT_VIEW_EVENT_TYPE;
+  if (isAggregate ? view !== "aggregate_only" : isLinkAlert ? view !== "full" : !RAW_VIEWS.has(view)) return { ok: false, reason: "UNEXPECTED_VIEW" };
+  let body: Body;
   try {
-    body = isAggregate ? { aggregate: AggregateView.decode(record.value) } : { event: IntelligenceEvent.decode(record.value) };
+    body = isAggregate
+      ? { aggregate: AggregateView.decode(record.value) }
+      : isLinkAlert
+        ? { linkAlert: LinkAlertView.decode(record.value) }
+        : { event: IntelligenceEvent.decode(record.value) };
   } catch {
     return { ok: false, reason: "DECODE_FAILED" };
   }
   if ("event" in body && body.event.id === "") return { ok: false, reason: "NO_EVENT_ID" };
   if ("aggregate" in body && body.aggregate.decisionId !== decisionId) return { ok: false, reason: "DECISION_MISMATCH" };
+  // A link alert's view names the random delivery id its decision record names; the header carries the same.
+  if ("linkAlert" in body && (body.linkAlert.deliveryId === "" || body.linkAlert.deliveryId !== headerValue(record.headers, HEADERS.DELIVERY_ID))) {
+    return { ok: false, reason: "DELIVERY_MISMATCH" };
+  }
   const incoming = headerValue(record.headers, HEADERS.TRACEPARENT);
   const trace = continueTrace({ traceparent: incoming, tracestate: headerValue(record.headers, HEADERS.TRACESTATE) });
   return {
@@ -60,7 +73,7 @@ export function prepareDelivery(record: DeliveryRecord): Prepared {
       traceparent: trace.traceparent,
     },
     view: {
-      // An aggregate view carries no event id: its decision record names the event.
+      // An aggregate view, or a link alert's, carries no event id: its decision record names the event.
       eventId: "event" in body ? body.event.id : "",
       decisionId,
       topic: record.topic,

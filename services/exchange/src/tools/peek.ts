@@ -9,10 +9,11 @@
  * certificate) and says so when it cannot.
  */
 import { randomUUID } from "node:crypto";
-import { AccessRecord, AggregateView, DecisionRecord, IntelligenceEvent, SupportNotice } from "@takitini/proto";
+import { AccessRecord, AggregateView, CommunityAssessment, DecisionRecord, IntelligenceEvent, LinkAlertView, SupportNotice } from "@takitini/proto";
 import { brokerList, headerValue, HEADERS, kafkaSecurityOptions, silenceKafkajsTimerWarning } from "@takitini/runtime";
 import { Kafka, logLevel } from "kafkajs";
-import { AGGREGATE_VIEW_EVENT_TYPE, SUPPORT_NOTICE_EVENT_TYPE } from "../plan.js";
+import { COMMUNITY_ASSESSMENT_EVENT_TYPE } from "../assessment.js";
+import { AGGREGATE_VIEW_EVENT_TYPE, LINK_ALERT_VIEW_EVENT_TYPE, SUPPORT_NOTICE_EVENT_TYPE } from "../plan.js";
 import { operatorSecurity } from "./local.js";
 
 const topic = process.argv[2];
@@ -53,7 +54,11 @@ await consumer.run({
               ? AggregateView.toJSON(AggregateView.decode(bytes))
               : type === SUPPORT_NOTICE_EVENT_TYPE
                 ? SupportNotice.toJSON(SupportNotice.decode(bytes))
-                : IntelligenceEvent.toJSON(IntelligenceEvent.decode(bytes));
+                : type === COMMUNITY_ASSESSMENT_EVENT_TYPE
+                  ? CommunityAssessment.toJSON(CommunityAssessment.decode(bytes))
+                  : type === LINK_ALERT_VIEW_EVENT_TYPE
+                    ? LinkAlertView.toJSON(LinkAlertView.decode(bytes))
+                    : IntelligenceEvent.toJSON(IntelligenceEvent.decode(bytes));
     } catch (err) {
       value = { undecodable: (err as Error).message, bytes: message.value?.toString("base64") };
     }

@@ -1,0 +1,248 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Agency, DecisionRecord, IntelligenceEvent, LinkAlertView, LinkRule, Outcome } from "@takitini/proto";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { client, createRunTopics, header, readTopic, registryWith, type Seen } from "./kafka.js";
+import { publish, publisherOf } from "./publishers.js";
+import { auditEnv, oversightHeaders, ROOT, startService, type RunningService } from "./stack.js";
+
+/**
+ * Fusion on the real broker: a Police noting names a person of interest; a Customs
+ * seizure's consignee carries the same passport under a differently written name.
+ * The real linkage service raises ONE link alert; the real exchange decides it for
+ * every subscriber with the shipped policy — Police and Customs (each may see both
+ * records) receive a LinkAlertView, no one else does — and the audit's ledger holds
+ * each decision with the legal bases of both records, and answers "who has seen
+ * this person" with the alert under the Police subject. No identifier, normalised
+ * value or match token reaches the alert, a view or a log line. The run has its
+ * own topics and consumer groups.
+ */
+
+const brokers = inject("brokers");
+const kafka = client(brokers);
+const run = randomUUID().slice(0, 8);
+const T = {
+  police: `takitini.e2e.${run}.intel.police.v1`,
+  customs: `takitini.e2e.${run}.intel.customs.v1`,
+  links: `takitini.e2e.${run}.intel.linkage.v1`,
+  index: `takitini.e2e.${run}.linkage-index.v1`,
+  decisions: `takitini.e2e.${run}.audit.v1`,
+  deliver: (id: string) => `takitini.e2e.${run}.deliver.${id}.v1`,
+};
+
+/** What identifies the person in either record: none of it may leave the agencies' own topics. */
+const PASSPORT = `LA${run.replace(/[^0-9]/g, "").padEnd(6, "7").slice(0, 6)}`;
+const IDENTIFYING = ["Tāne", "Pōmare", "Pomare", "POMARE", "1988-07-02", "Te Irirangi", "021 555 0147", "+64215550147", PASSPORT, PASSPORT.slice(2)];
+
+let dir: string;
+let subscribers: string[] = [];
+const services: RunningService[] = [];
+let audit: RunningService;
+let linkage: RunningService;
+let police: RunningService;
+let customs: RunningService;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "takitini-e2e-linkage-"));
+  const registryFile = registryWith(dir, (id) => T.deliver(id), ROOT);
+  subscribers = Object.keys(JSON.parse(readFileSync(registryFile, "utf8")) as Record<string, unknown>);
+  await createRunTopics(
+    [
+      { name: T.police, role: "intel" },
+      { name: T.customs, role: "intel" },
+      { name: T.links, role: "links" },
+      { name: T.index, role: "linkage-index", partitions: 1 },
+      { name: T.decisions, role: "decisions" },
+      ...subscribers.map((id) => ({ name: T.deliver(id), role: "delivery" as const })),
+    ],
+    registryFile,
+  );
+  const keyFile = join(dir, "match.key");
+  writeFileSync(keyFile, randomBytes(32).toString("hex"), { mode: 0o600 });
+  const common = { KAFKA_BROKERS: brokers.join(",") };
+  const start = async (name: string, env: Record<string, string>) => {
+    const s = await startService(name, env);
+    services.push(s);
+    return s;
+  };
+  audit = await start("audit", { ...common, ...auditEnv(inject("databaseUrl"), run), GROUP_ID: `takitini-audit-e2e-linkage-${run}`, AUDIT_TOPIC: T.decisions, INTEL_TOPICS: [T.police, T.customs, T.links].join(",") });
+  await start("exchange", {
+    ...common,
+    INTEL_TOPICS: [T.police, T.customs, T.links].join(","),
+    AUDIT_TOPIC: T.decisions,
+    GROUP_ID: `takitini-exchange-e2e-linkage-${run}`,
+    INSTANCE_ID: `e2e-linkage-${run}`,
+    POLICY_WASM: join(ROOT, "policies/build/policy.wasm"),
+    POLICY_DATA_DIR: dir,
+  });
+  linkage = await start("linkage", {
+    ...common,
+    INTEL_TOPICS: [T.police, T.customs].join(","),
+    LINKS_TOPIC: T.links,
+    LINKAGE_INDEX_TOPIC: T.index,
+    LINKAGE_KEY_FILE: keyFile,
+    GROUP_ID: `takitini-linkage-e2e-${run}`,
+    TRANSACTIONAL_ID: `takitini-linkage.e2e-${run}`,
+    INSTANCE_ID: `e2e-linkage-${run}`,
+  });
+  police = await start("police-adapter", { ...common, TOPIC: T.police, GRPC_PORT: "0", DEMO_RECORDS_PER_MINUTE: "0" });
+  customs = await start("customs-adapter", { ...common, TOPIC: T.customs, GRPC_PORT: "0", DEMO_RECORDS_PER_MINUTE: "0" });
+}, 240_000);
+
+afterAll(async () => {
+  const codes = await Promise.all(services.map((s) => s.stop("SIGTERM")));
+  expect(codes.every((c) => c === 0)).toBe(true);
+});
+
+const noting = () => ({
+  noting_id: `NIC-E2E-${run}`,
+  recorded_at: "2026-11-20T09:15:00+13:00",
+  observed_at: "2026-11-19T22:40:00+13:00",
+  district: "Counties Manukau",
+  locality: "Flat Bush",
+  reporting_unit: "National Organised Crime Group",
+  group: "Courier network",
+  activity: "drug_supply",
+  commodities: ["methamphetamine"],
+  summary: "Courier seen collecting packages for a local supply network.",
+  grading: { source: "B", information: 2 },
+  persons: [
+    {
+      person_id: `P-E2E-${run}`,
+      name: "Tāne Pōmare",
+      dob: "1988-07-02",
+      phones: ["021 555 0147"],
+      documents: [{ type: "passport", number: PASSPORT, country: "NZ" }],
+      role: "person_of_interest",
+    },
+  ],
+});
+
+const seizure = () => ({
+  seizure_id: `SZ-E2E-${run}`,
+  case_ref: `CI-E2E-${run}`,
+  seized_at: "2026-11-18T06:42:00+13:00",
+  port_of_entry: "Auckland Airport",
+  commodity: "methamphetamine",
+  weight_grams: 4870.5,
+  origin_country: "US",
+  concealment: "passenger_baggage",
+  consignee: { type: "person", id: `C-E2E-${run}` },
+  grading: { source: "A", information: 1 },
+  persons: [
+    {
+      person_id: `C-E2E-${run}`,
+      // The same person, written otherwise: surname first, no macrons, upper case.
+      name: "POMARE, Tane",
+      dob: "1988-07-02",
+      address: "14 Te Irirangi Drive, Flat Bush, Auckland",
+      documents: [{ type: "passport", number: `${PASSPORT.slice(0, 2).toLowerCase()}-${PASSPORT.slice(2)}`, country: "NZ" }],
+      role: "person_of_interest",
+    },
+  ],
+});
+
+describe("fusion across agencies, on the real broker", () => {
+  let alert: IntelligenceEvent;
+  let ids: { police: string; customs: string };
+
+  it("a Customs consignee holding a Police person of interest's passport raises one alert", async () => {
+    const p = await publish(`${police.url}/v1/reports`, noting(), { publisher: publisherOf("police-adapter") });
+    expect(p.status, p.text).toBe(202);
+    const c = await publish(`${customs.url}/v1/seizures`, seizure(), { publisher: publisherOf("customs-adapter") });
+    expect(c.status, c.text).toBe(202);
+    ids = { police: p.json().event_id as string, customs: c.json().event_id as string };
+
+    await readTopic(kafka, T.links, { until: () => true, timeoutMs: 60_000 });
+    const alerts: Seen[] = await readTopic(kafka, T.links, { idleMs: 3000 });
+    expect(alerts).toHaveLength(1);
+    alert = IntelligenceEvent.decode(alerts[0]!.message.value!);
+    expect([alert.sourceAgency, alert.eventType, header(alerts[0]!.message, "event-type")]).toEqual([Agency.AGENCY_LINKAGE, "linkage.link_alert", "linkage.link_alert"]);
+    const value = alert.payload?.$case === "linkAlert" ? alert.payload.value : undefined;
+    expect(value?.rule).toBe(LinkRule.LINK_RULE_IDENTITY_DOCUMENT);
+    expect(value?.records.map((r) => [r.eventId, r.sourceAgency]).sort()).toEqual(
+      [
+        [ids.police, Agency.AGENCY_POLICE],
+        [ids.customs, Agency.AGENCY_CUSTOMS],
+      ].sort(),
+    );
+    const raw = alerts[0]!.message.value!.toString("utf8");
+    for (const s of IDENTIFYING) expect(raw).not.toContain(s);
+  });
+
+  it("is delivered to Police and Customs only — each may see both records — with both legal bases in the ledger", async () => {
+    const decisions = (await readTopic(kafka, T.decisions, { until: countDecisionsOf(alert.id, subscribers.length), timeoutMs: 90_000 }))
+      .map((s) => DecisionRecord.decode(s.message.value!))
+      .filter((d) => d.eventId === alert.id);
+    expect(decisions).toHaveLength(subscribers.length);
+    const allowed = decisions.filter((d) => d.outcome === Outcome.OUTCOME_ALLOW).map((d) => d.subscriberId).sort();
+    expect(allowed).toEqual(["customs", "police"]);
+    const customsDecision = decisions.find((d) => d.subscriberId === "customs")!;
+    expect(customsDecision.legalBasis).toMatch(/POLICE/);
+    expect(customsDecision.legalBasis).toMatch(/CUSTOMS/);
+
+    // What each partner holds: a LinkAlertView naming the two records, never the facts or the alert itself.
+    for (const id of ["police", "customs"]) {
+      // The partner's topic also holds the other agency's record itself (each may see it).
+      await readTopic(kafka, T.deliver(id), { until: (s) => header(s.message, "event-type") === "link_alert.view", timeoutMs: 60_000 });
+      const got = (await readTopic(kafka, T.deliver(id), { idleMs: 2000 })).filter((s) => header(s.message, "event-type") === "link_alert.view");
+      expect(got).toHaveLength(1);
+      const view = LinkAlertView.decode(got[0]!.message.value!);
+      expect(view.records.map((r) => r.eventId).sort()).toEqual([ids.police, ids.customs].sort());
+      const bytes = got[0]!.message.value!.toString("utf8");
+      for (const s of IDENTIFYING) expect(bytes).not.toContain(s);
+    }
+    const nobodyElse = await readTopic(kafka, subscribers.filter((id) => id !== "police" && id !== "customs").map(T.deliver), { idleMs: 3000 });
+    expect(nobodyElse.filter((s) => header(s.message, "event-type") === "link_alert.view")).toEqual([]);
+
+    // In the ledger, with its legal basis; and under the Police person, "who has seen" shows it.
+    const ledger = await until("the ledger's decisions of the alert", async () => {
+      const r = await fetch(`${audit.url}/v1/decisions?event_id=${alert.id}&limit=500`, { headers: oversightHeaders });
+      const body = (await r.json()) as { decisions: { subscriber_id: string; outcome: string; legal_basis?: string }[] };
+      return body.decisions.length >= subscribers.length ? body.decisions : undefined;
+    });
+    expect(ledger.find((d) => d.subscriber_id === "customs")).toMatchObject({ outcome: "allow", legal_basis: customsDecision.legalBasis });
+    const policeSubject = (alert.payload?.$case === "linkAlert" ? alert.payload.value.records : []).find((r) => r.sourceAgency === Agency.AGENCY_POLICE)!.subjectId;
+    const seen = await until("who has seen the Police person", async () => {
+      const r = await fetch(`${audit.url}/v1/subjects/${encodeURIComponent(policeSubject)}/disclosures`, { headers: oversightHeaders });
+      const body = (await r.json()) as { disclosures: { event_id?: string; subscriber_id: string }[] };
+      const ofAlert = body.disclosures.filter((d) => d.event_id === alert.id);
+      return ofAlert.length >= 2 ? ofAlert : undefined;
+    });
+    expect(seen.map((d) => d.subscriber_id).sort()).toEqual(["customs", "police"]);
+  });
+
+  it("raises nothing more when the same records are sent again, and logs no identifier", async () => {
+    // Each is a resubmission (the adapters answer 200, duplicate); the linkage service must not count it twice either way.
+    for (const [url, body, as] of [[`${police.url}/v1/reports`, noting(), "police-adapter"], [`${customs.url}/v1/seizures`, seizure(), "customs-adapter"]] as const) {
+      const r = await publish(url, body, { publisher: publisherOf(as) });
+      expect([r.status, r.json().duplicate]).toEqual([200, true]);
+    }
+    const alerts = await readTopic(kafka, T.links, { idleMs: 4000 });
+    expect(alerts).toHaveLength(1);
+    const log = linkage.output();
+    expect(log).toMatch(/link alerts published/);
+    for (const s of IDENTIFYING) expect(log).not.toContain(s);
+  });
+});
+
+/** An `until` satisfied once `n` decisions of `eventId` have been seen. */
+function countDecisionsOf(eventId: string, n: number): (s: Seen) => boolean {
+  let seen = 0;
+  return (s) => {
+    if (DecisionRecord.decode(s.message.value!).eventId === eventId) seen += 1;
+    return seen >= n;
+  };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const got = await probe();
+    if (got !== undefined) return got;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
