@@ -27,3 +27,4 @@ export * from "./http-tls.js";
 export * from "./rate-limit.js";
 export * from "./grpc-rate-limit.js";
 export * from "./recovery.js";
+export * from "./kafkajs-patch.js";

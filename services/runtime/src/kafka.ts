@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type IHeaders, type KafkaConfig, type LogEntry } from "kafkajs";
 import { kafkaSecurityOptions, type KafkaSecurity } from "./kafka-security.js";
+import { assertKafkajsPatched } from "./kafkajs-patch.js";
 import type { Logger } from "./logger.js";
 import { silenceKafkajsTimerWarning } from "./warnings.js";
 
@@ -50,6 +51,7 @@ export function createKafka(opts: {
   security: KafkaSecurity;
   extra?: Partial<KafkaConfig>;
 }): Kafka {
+  assertKafkajsPatched();
   silenceKafkajsTimerWarning();
   const log = opts.logger.child({ component: "kafkajs" });
   if (opts.security.mode === "insecure") {

@@ -1,5 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { assertKafkajsPatched, KafkajsUnpatchedError, kafkajsPatchProblems, kafkajsRoot } from "./kafkajs-patch.js";
 
 /**
  * kafkajs 2.2.4 lets messages of aborted transactions through to read_committed
@@ -175,5 +179,51 @@ describe("kafkajs producer retry after a leader moved (patched)", () => {
     c.failNext(() => new Promise((r) => setTimeout(r, 50)));
     await expect(c.send()).rejects.toThrow("refused");
     expect(c.inFlight()).toBe(0);
+  });
+});
+
+describe("the start-up check that the patched kafkajs is the one loaded", () => {
+  const root = kafkajsRoot();
+  const installed = (path: string) => readFileSync(path);
+
+  it("finds the installed kafkajs patched (npm install applied patches/kafkajs+2.2.4.patch)", () => {
+    expect(kafkajsPatchProblems(root)).toEqual([]);
+    expect(() => assertKafkajsPatched(root)).not.toThrow();
+  });
+
+  it("refuses kafkajs whose read_committed filter is not the patched one, naming the file", () => {
+    const filterFile = join(root, "src/consumer/filterAbortedMessages.js");
+    const unpatched = (path: string) => (path === filterFile ? Buffer.concat([installed(path), Buffer.from("\n")]) : installed(path));
+    expect(kafkajsPatchProblems(root, unpatched)).toEqual(["src/consumer/filterAbortedMessages.js is not the patched file"]);
+  });
+
+  it("refuses another kafkajs version and a missing file", () => {
+    const other = (path: string) => (path.endsWith("package.json") ? Buffer.from(JSON.stringify({ version: "2.2.5" })) : installed(path));
+    expect(kafkajsPatchProblems(root, other)).toEqual(["version 2.2.5, expected 2.2.4"]);
+    const missing = (path: string) => {
+      if (path.endsWith("sendMessages.js")) throw Object.assign(new Error("ENOENT"), { code: "ENOENT" });
+      return installed(path);
+    };
+    expect(kafkajsPatchProblems(root, missing)).toEqual(["src/producer/sendMessages.js missing"]);
+  });
+
+  it("stops a service at start with KAFKAJS_UNPATCHED when the patch is not in place", () => {
+    const dir = mkdtempSync(join(tmpdir(), "kafkajs-unpatched-"));
+    try {
+      writeFileSync(join(dir, "package.json"), JSON.stringify({ version: "2.2.4" }));
+      const err = (() => {
+        try {
+          assertKafkajsPatched(dir);
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(err).toBeInstanceOf(KafkajsUnpatchedError);
+      expect((err as KafkajsUnpatchedError).code).toBe("KAFKAJS_UNPATCHED");
+      expect((err as KafkajsUnpatchedError).problems).toEqual(["src/consumer/filterAbortedMessages.js missing", "src/producer/sendMessages.js missing"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -23,7 +23,7 @@ import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { DEFAULT_DATA_DIR, DEFAULT_WASM_PATH, loadSharingPolicy, type SharingPolicy } from "@takitini/policies";
 import type { IntelligenceEvent } from "@takitini/proto";
-import { brokerList, kafkaSecurityOptions, silenceKafkajsTimerWarning } from "@takitini/runtime";
+import { assertKafkajsPatched, brokerList, kafkaSecurityOptions, silenceKafkajsTimerWarning } from "@takitini/runtime";
 import { Kafka, logLevel, type KafkaMessage } from "kafkajs";
 import { admitEvent } from "../plan.js";
 import { compareDecisions, renderImpact } from "../policy/impact.js";
@@ -78,6 +78,7 @@ silenceKafkajsTimerWarning();
 const brokers = brokerList.parse(process.env.KAFKA_BROKERS ?? "127.0.0.1:9092");
 // Reading the agency topics' raw events is an operator's act: the operator principal.
 const security = operatorSecurity("npm run policy:impact");
+assertKafkajsPatched();
 const kafka = new Kafka({ clientId: "takitini-policy-impact", brokers, logLevel: logLevel.ERROR, ...kafkaSecurityOptions(security) });
 
 interface Read {

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { AccessRecord, AggregateView, CommunityAssessment, DecisionRecord, IntelligenceEvent, LinkAlertView, SupportNotice } from "@takitini/proto";
-import { brokerList, headerValue, HEADERS, kafkaSecurityOptions, silenceKafkajsTimerWarning } from "@takitini/runtime";
+import { assertKafkajsPatched, brokerList, headerValue, HEADERS, kafkaSecurityOptions, silenceKafkajsTimerWarning } from "@takitini/runtime";
 import { Kafka, logLevel } from "kafkajs";
 import { COMMUNITY_ASSESSMENT_EVENT_TYPE } from "../assessment.js";
 import { AGGREGATE_VIEW_EVENT_TYPE, LINK_ALERT_VIEW_EVENT_TYPE, SUPPORT_NOTICE_EVENT_TYPE } from "../plan.js";
@@ -25,6 +25,7 @@ silenceKafkajsTimerWarning();
 const idleMs = Number(process.argv[3] ?? 3000);
 const brokers = brokerList.parse(process.env.KAFKA_BROKERS ?? "127.0.0.1:9092");
 const security = operatorSecurity("npm run peek");
+assertKafkajsPatched();
 const kafka = new Kafka({ clientId: "takitini-peek", brokers, logLevel: logLevel.NOTHING, ...kafkaSecurityOptions(security) });
 const consumer = kafka.consumer({ groupId: `takitini-peek-${randomUUID()}`, readUncommitted: false });
 try {
