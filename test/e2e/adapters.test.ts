@@ -145,7 +145,7 @@ describe("the doors know who is knocking (real TLS, real broker)", () => {
   const example = policeAdapter.kinds[0]!;
   const fresh = (n: number) => example.synthesize(seededRandom(`doors/${RUN}/${n}`), index(90 + n));
 
-  it("HTTP: no certificate → 401, another agency's system → 403, a rogue CA's copy of the right one → 401; nothing published", async () => {
+  it("HTTP: no certificate → 401, another agency's system → 403, a partner's certificate → 403 NOT_A_PUBLISHER, a rogue CA's copy of the right one → 401; nothing published", async () => {
     const record = fresh(1);
     const url = `${police().svc.url}${example.httpPath}`;
     const none = await publish(url, record, "none");
@@ -154,6 +154,10 @@ describe("the doors know who is knocking (real TLS, real broker)", () => {
     expect([other.status, other.json().error.code]).toEqual([403, "PUBLISHER_NOT_FOR_AGENCY"]);
     const rogue = await publish(url, record, { publisher: publisherOf("police-adapter"), rogue: true });
     expect([rogue.status, rogue.json().error.code]).toEqual([401, "PUBLISHER_CERTIFICATE_REQUIRED"]);
+    // A certificate the mesh's CA did sign, but for a partner's Subscribe identity: no publisher.
+    const partner = { cert: join(suitePki().dir, "subscriber", "customs.crt"), key: join(suitePki().dir, "subscriber", "customs.key") };
+    const notPublisher = await publish(url, record, { certificate: partner });
+    expect([notPublisher.status, notPublisher.json().error.code]).toEqual([403, "NOT_A_PUBLISHER"]);
     // Every spelling of the route, and paths no route has, ask for the certificate first.
     for (const path of [example.httpPath, example.httpPath.replace("/v1/", "/%761/"), `${example.httpPath}/`, "/v1//reports", "/nowhere", "/metrics", "/docs"]) {
       const r = await publish(`${police().svc.url}${path}`, record, "none");

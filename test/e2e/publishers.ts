@@ -49,7 +49,7 @@ export const spiffeOf = (publisher: string) => `spiffe://takitini.local/publishe
 /** The default publishing system of each agency in the suite (infra/pki/publishers). */
 export const PUBLISHER = { police: "police/nia", customs: "customs/cusmod", mbie: "mbie/ams", msd: "msd/curam" } as const;
 
-export type As = { publisher: string; rogue?: boolean } | "none";
+export type As = { publisher: string; rogue?: boolean } | { certificate: { cert: string; key: string } } | "none";
 
 /** The publisher of an adapter service (`police-adapter` → `police/nia`). */
 export function publisherOf(service: string): string {
@@ -59,7 +59,7 @@ export function publisherOf(service: string): string {
 function tlsOptions(as: As) {
   const pki = suitePki();
   if (as === "none") return { ca: readFileSync(pki.ca) };
-  const files = pki.publisher(as.publisher, as.rogue ?? false);
+  const files = "certificate" in as ? as.certificate : pki.publisher(as.publisher, as.rogue ?? false);
   return { ca: readFileSync(pki.ca), cert: readFileSync(files.cert), key: readFileSync(files.key) };
 }
 
@@ -89,6 +89,6 @@ export function publisherCredentials(as: Exclude<As, "none">): grpc.ChannelCrede
 
 /** The import CLI's arguments naming a publisher's certificate and key. */
 export function importArgs(as: Exclude<As, "none">): string[] {
-  const files = suitePki().publisher(as.publisher, as.rogue ?? false);
+  const files = "certificate" in as ? as.certificate : suitePki().publisher(as.publisher, as.rogue ?? false);
   return ["--cert", files.cert, "--key", files.key];
 }

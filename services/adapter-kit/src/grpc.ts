@@ -116,6 +116,12 @@ export interface GrpcDoorOptions {
   metrics?: Registry;
   /** Most records one PublishStream call may carry. */
   maxStreamRecords: number;
+  /**
+   * How long a PublishStream may send nothing (while the door is reading, not while it
+   * publishes a chunk) before it is ended `DEADLINE_EXCEEDED` (`STREAM_IDLE`): a stream
+   * held open and silent ties up a connection and a call for nothing. Default 30 s.
+   */
+  streamIdleMs?: number;
   logger: Logger;
 }
 
@@ -178,11 +184,20 @@ export function createGrpcDoor(intake: Intake, opts: GrpcDoorOptions): grpc.Serv
       let read = 0;
       let overflow = false;
       let limited = false;
+      let ended = false;
       let work: Promise<void> = Promise.resolve();
+      // The idle deadline runs only while the door waits for the client's next record.
+      let idle: NodeJS.Timeout | undefined;
+      const idleMs = opts.streamIdleMs ?? STREAM_IDLE_MS;
+      const waitForClient = () => {
+        clearTimeout(idle);
+        if (!ended) idle = setTimeout(timeOut, idleMs);
+      };
       const flush = () => {
         const c = chunk;
         chunk = undefined;
         if (!c) return;
+        clearTimeout(idle);
         call.pause();
         work = work
           .then(async () => {
@@ -194,10 +209,41 @@ export function createGrpcDoor(intake: Intake, opts: GrpcDoorOptions): grpc.Serv
             }
             tally(summary, c.start, await intake.submitMany(c.type, c.records, trace, "grpc", publisher));
           })
-          .finally(() => call.resume());
+          .finally(() => {
+            call.resume();
+            waitForClient();
+          });
       };
+      /** Finish the stream once what was read is published: the summary, or the error with the summary in its trailer. */
+      const finish = (refusal?: { status: grpc.status; code: string; details: string }) => {
+        ended = true;
+        clearTimeout(idle);
+        flush();
+        work
+          .then(() => {
+            if (!refusal) return callback(null, summary);
+            // The records read before the refusal were taken; the summary of them travels in the trailer.
+            const metadata = new grpc.Metadata();
+            metadata.set(GRPC_ERROR_CODE_KEY, refusal.code);
+            metadata.set(GRPC_SUMMARY_KEY, Buffer.from(JSON.stringify(PublishStreamResponse.toJSON(summary))));
+            const details = `${refusal.code}: ${refusal.details} (${summary.accepted} published, ${summary.duplicates} duplicates, ${summary.rejected.length} refused — see ${GRPC_SUMMARY_KEY})`;
+            callback(Object.assign(new Error(details), { code: refusal.status, details, metadata }));
+          })
+          .catch((err: unknown) => {
+            opts.logger.error({ err }, "publish stream failed");
+            callback({ code: grpc.status.INTERNAL, details: "INTERNAL" });
+          });
+      };
+      function timeOut() {
+        if (ended) return;
+        overflow = true;
+        opts.logger.warn({ code: "STREAM_IDLE", publisher: publisher instanceof Error ? "" : publisher.uri, idleMs }, "publish stream idle: ended");
+        finish({ status: grpc.status.DEADLINE_EXCEEDED, code: "STREAM_IDLE", details: `nothing sent for ${idleMs} ms; the records read before were taken, none after` });
+      }
+      waitForClient();
       call.on("data", (req: PublishStreamRequest) => {
-        if (overflow) return;
+        if (overflow || ended) return;
+        waitForClient();
         if (read >= opts.maxStreamRecords) {
           // Over the limit: what was read is published and answered for; nothing after it is read.
           overflow = true;
@@ -210,23 +256,23 @@ export function createGrpcDoor(intake: Intake, opts: GrpcDoorOptions): grpc.Serv
         read++;
         if (chunk.records.length >= STREAM_CHUNK) flush();
       });
-      call.on("error", (err) => opts.logger.warn({ err }, "publish stream errored"));
+      call.on("error", (err) => {
+        ended = true;
+        clearTimeout(idle);
+        opts.logger.warn({ err }, "publish stream errored");
+      });
+      call.on("cancelled", () => {
+        ended = true;
+        clearTimeout(idle);
+      });
       call.on("end", () => {
-        flush();
-        work
-          .then(() => {
-            if (!overflow) return callback(null, summary);
-            // The records before the limit were taken; the summary of them travels in the trailer.
-            const metadata = new grpc.Metadata();
-            metadata.set(GRPC_ERROR_CODE_KEY, "TOO_MANY_RECORDS");
-            metadata.set(GRPC_SUMMARY_KEY, Buffer.from(JSON.stringify(PublishStreamResponse.toJSON(summary))));
-            const details = `TOO_MANY_RECORDS: at most ${opts.maxStreamRecords} records per stream; the first ${opts.maxStreamRecords} were taken (${summary.accepted} published, ${summary.duplicates} duplicates, ${summary.rejected.length} refused — see ${GRPC_SUMMARY_KEY}), none after them`;
-            callback(Object.assign(new Error(details), { code: grpc.status.RESOURCE_EXHAUSTED, details, metadata }));
-          })
-          .catch((err: unknown) => {
-            opts.logger.error({ err }, "publish stream failed");
-            callback({ code: grpc.status.INTERNAL, details: "INTERNAL" });
-          });
+        if (ended) return;
+        if (!overflow) return finish();
+        finish({
+          status: grpc.status.RESOURCE_EXHAUSTED,
+          code: "TOO_MANY_RECORDS",
+          details: `at most ${opts.maxStreamRecords} records per stream; the first ${opts.maxStreamRecords} were taken, none after them`,
+        });
       });
     },
   };
@@ -252,6 +298,9 @@ function grpcLimits(opts: GrpcDoorOptions): (call: AnyCall, publisher: Publisher
   const limiter = grpcRateLimiter(opts.rateLimit, opts.metrics);
   return async (call, publisher, n) => (await limiter.address(call.getPeer(), n)) ?? (await limiter.principal(publisher.uri, n));
 }
+
+/** How long a PublishStream may send nothing before it is ended (`GrpcDoorOptions.streamIdleMs`). */
+export const STREAM_IDLE_MS = 30_000;
 
 /** Most records of one PublishStream validated and published together. */
 export const STREAM_CHUNK = 500;

@@ -108,6 +108,24 @@ describe("the HTTP door", () => {
   });
 });
 
+/**
+ * A gRPC door on a loopback port with a client, for one describe block: the
+ * records it publishes are in `publisher`. Options override the defaults.
+ */
+function grpcDoorUnderTest(options: { maxStreamRecords: number } & Partial<Parameters<typeof createGrpcDoor>[1]>) {
+  const { publisher, intake } = make();
+  const server = createGrpcDoor(intake, { agency: "POLICE", tls: "insecure", identify: () => ({ ok: true, publisher: testPublisher("POLICE") }), maxMessageBytes: 64 * 1024, logger: createLogger("t", "silent"), ...options });
+  const door = { publisher, client: undefined as unknown as InstanceType<typeof AdapterServiceClient> };
+  beforeAll(async () => {
+    door.client = new AdapterServiceClient(`127.0.0.1:${await listenGrpc(server, "127.0.0.1", 0, "insecure")}`, grpc.credentials.createInsecure());
+  });
+  afterAll(async () => {
+    door.client.close();
+    await closeGrpc(server, 1000);
+  });
+  return door;
+}
+
 describe("the gRPC door (real loopback connection)", () => {
   const { publisher, intake } = make();
   const server = createGrpcDoor(intake, { agency: "POLICE", tls: "insecure", identify: () => ({ ok: true, publisher: testPublisher("POLICE") }), maxMessageBytes: 64 * 1024, maxStreamRecords: 100, logger: createLogger("t", "silent") });
@@ -170,20 +188,12 @@ describe("the gRPC door (real loopback connection)", () => {
 });
 
 describe("PublishStream validates and publishes as it reads", () => {
-  const { publisher, intake } = make();
-  const server = createGrpcDoor(intake, { agency: "POLICE", tls: "insecure", identify: () => ({ ok: true, publisher: testPublisher("POLICE") }), maxMessageBytes: 64 * 1024, maxStreamRecords: 5000, logger: createLogger("t", "silent") });
-  let client: InstanceType<typeof AdapterServiceClient>;
-  beforeAll(async () => {
-    client = new AdapterServiceClient(`127.0.0.1:${await listenGrpc(server, "127.0.0.1", 0, "insecure")}`, grpc.credentials.createInsecure());
-  });
-  afterAll(async () => {
-    client.close();
-    await closeGrpc(server, 1000);
-  });
+  const door = grpcDoorUnderTest({ maxStreamRecords: 5000 });
+  const publisher = door.publisher;
   it("in chunks of at most STREAM_CHUNK records of one type, in order, rejections by their position in the stream", async () => {
     const n = STREAM_CHUNK * 2 + 37;
     const summary = await new Promise<PublishStreamResponse>((resolve, reject) => {
-      const call = client.publishStream((err, res) => (err ? reject(err) : resolve(res!)));
+      const call = door.client.publishStream((err, res) => (err ? reject(err) : resolve(res!)));
       for (let i = 0; i < n; i++) call.write({ recordType: "sighting", record: { ref: `CH-${i}`, district: i === 700 ? "Atlantis" : "Eastern", note: "n", count: 1 } as never });
       call.end();
     });
@@ -194,24 +204,54 @@ describe("PublishStream validates and publishes as it reads", () => {
   });
 });
 
+describe("a PublishStream that goes silent", () => {
+  const door = grpcDoorUnderTest({ maxStreamRecords: 100, streamIdleMs: 1000 });
+  const publisher = door.publisher;
+  const record = (ref: string) => ({ recordType: "sighting", record: { ref, district: "Eastern", note: "n", count: 1 } as never });
+
+  it("is ended DEADLINE_EXCEEDED (STREAM_IDLE) after the idle deadline: what it sent is taken and summarised, nothing after", async () => {
+    const err = await new Promise<grpc.ServiceError | null>((resolve) => {
+      const call = door.client.publishStream((e) => resolve(e));
+      call.write(record("ID-1"));
+      call.write(record("ID-2"));
+      // Then silence, never ending the stream; a record sent after the deadline is not read.
+      setTimeout(() => call.write(record("ID-LATE")), 2500);
+    });
+    expect(err?.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    expect(err?.metadata.get(GRPC_ERROR_CODE_KEY)[0]).toBe("STREAM_IDLE");
+    const taken = JSON.parse(String(err?.metadata.get(GRPC_SUMMARY_KEY)[0])) as { accepted: number };
+    expect(taken.accepted).toBe(2);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(publisher.log.map((e) => e.sourceRecordId)).toEqual(["ID-1", "ID-2"]);
+  });
+
+  it("is not ended while it keeps sending, however long it lasts in all", async () => {
+    const summary = await new Promise<PublishStreamResponse>((resolve, reject) => {
+      const call = door.client.publishStream((err, res) => (err ? reject(err) : resolve(res!)));
+      let i = 0;
+      // A record every 100 ms for 2.5 s: past the 1 s deadline in all, never silent that long.
+      const timer = setInterval(() => {
+        call.write(record(`KA-${i++}`));
+        if (i === 25) {
+          clearInterval(timer);
+          call.end();
+        }
+      }, 150);
+    });
+    expect(summary.accepted).toBe(25);
+  });
+});
+
 describe("the gRPC door's rate limits", () => {
-  const { publisher, intake } = make();
-  const server = createGrpcDoor(intake, { agency: "POLICE", tls: "insecure", identify: () => ({ ok: true, publisher: testPublisher("POLICE") }), rateLimit: { perAddressPerMinute: 0, perPrincipalPerMinute: 4 }, maxMessageBytes: 64 * 1024, maxStreamRecords: 100, logger: createLogger("t", "silent") });
-  let client: InstanceType<typeof AdapterServiceClient>;
-  beforeAll(async () => {
-    client = new AdapterServiceClient(`127.0.0.1:${await listenGrpc(server, "127.0.0.1", 0, "insecure")}`, grpc.credentials.createInsecure());
-  });
-  afterAll(async () => {
-    client.close();
-    await closeGrpc(server, 1000);
-  });
-  const unary = (ref: string) => new Promise<grpc.ServiceError | null>((resolve) => client.publish({ recordType: "sighting", record: { ref, district: "Eastern", note: "n", count: 1 } as never }, (err) => resolve(err)));
+  const door = grpcDoorUnderTest({ maxStreamRecords: 100, rateLimit: { perAddressPerMinute: 0, perPrincipalPerMinute: 4 } });
+  const publisher = door.publisher;
+  const unary = (ref: string) => new Promise<grpc.ServiceError | null>((resolve) => door.client.publish({ recordType: "sighting", record: { ref, district: "Eastern", note: "n", count: 1 } as never }, (err) => resolve(err)));
 
   it("refuses a publisher over its allowance with RESOURCE_EXHAUSTED RATE_LIMITED and Retry-After, publishing nothing more", async () => {
     expect(await unary("RL-1")).toBeNull();
     expect(await unary("RL-2")).toBeNull();
     const streamed = await new Promise<PublishStreamResponse>((resolve, reject) => {
-      const call = client.publishStream((err, res) => (err ? reject(err) : resolve(res!)));
+      const call = door.client.publishStream((err, res) => (err ? reject(err) : resolve(res!)));
       for (let i = 3; i <= 5; i++) call.write({ recordType: "sighting", record: { ref: `RL-${i}`, district: "Eastern", note: "n", count: 1 } as never });
       call.end();
     });

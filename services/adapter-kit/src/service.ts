@@ -43,6 +43,7 @@ export function adapterConfigSchema(adapter: AgencyAdapter) {
     BODY_LIMIT_BYTES: z.coerce.number().int().positive().max(16 * 1024 * 1024).default(256 * 1024),
     /** Most records one gRPC PublishStream call may carry. */
     GRPC_MAX_STREAM_RECORDS: z.coerce.number().int().positive().max(1_000_000).default(50_000),
+    GRPC_STREAM_IDLE_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
     /** The compacted claims topic the instances of this adapter share (claims.ts); by default TOPIC's (claimsTopicFor). */
     CLAIMS_TOPIC: z.string().min(1).optional(),
     /** The deadline of one publish (claim, event, commit); past it: 503 PUBLISH_FAILED with Retry-After; no commit is begun after it (a commit whose answer was lost is in doubt: a retry answers duplicate). */
@@ -123,6 +124,7 @@ export async function runAdapter(adapter: AgencyAdapter): Promise<void> {
     tls,
     maxMessageBytes: config.BODY_LIMIT_BYTES,
     maxStreamRecords: config.GRPC_MAX_STREAM_RECORDS,
+    streamIdleMs: config.GRPC_STREAM_IDLE_MS,
     rateLimit: { perAddressPerMinute: config.RATE_LIMIT_PER_MINUTE, perPrincipalPerMinute: config.RATE_LIMIT_PER_PRINCIPAL_PER_MINUTE },
     metrics,
     logger,

@@ -81,15 +81,29 @@ describe("an adapter's door, under every spelling of its paths", () => {
     await app.close();
   });
 
-  it("catches a door that checked the URL's prefix instead (the old kind of check)", async () => {
+  it("catches a door that checked the URL's prefix instead (the old kind of check), on every route the sweep covers", async () => {
     const { app } = await httpDoorForTests(adapter, { identify: () => ({ ok: true, publisher: testPublisher("POLICE") }) });
-    // A prefix check in front of the real door: "/v1/" needs a certificate, anything else passes.
+    // A prefix check in front of the real door: "/v1/" needs a certificate, anything else passes — the kind of
+    // check the audit's oversight door had (services/audit/src/access.test.ts shows it on that door).
     app.addHook("onRequest", async (req: FastifyRequest) => {
       if (req.url.startsWith("/v1/")) throw Object.assign(commonErrors.NOT_FOUND(), { statusCode: 401 });
     });
-    const leaked: string[] = [];
-    for (const url of pathVariants("/v1/record-types")) if ((await app.inject({ url })).statusCode === 200) leaked.push(url);
-    expect(leaked.length).toBeGreaterThan(0);
+    await app.ready();
+    const guarded = routes(app).filter((u) => u.startsWith("/v1/"));
+    expect(guarded.sort()).toEqual(["/v1/record-types", "/v1/sightings"]);
+    const unguarded: string[] = [];
+    for (const route of guarded) {
+      const method = route === kind.httpPath ? "POST" : "GET";
+      const payload = method === "POST" ? kind.example : undefined;
+      // The canonical path is refused by the prefix check…
+      expect((await app.inject({ method, url: route, payload })).statusCode, route).toBe(401);
+      // …but some spelling the router still gives to the route gets past it to the route's handler.
+      let leaked = 0;
+      for (const url of pathVariants(route)) if (![401, 404].includes((await app.inject({ method, url, payload })).statusCode)) leaked++;
+      if (leaked === 0) unguarded.push(`${method} ${route}`);
+    }
+    // Every route leaks through the prefix check: the sweep above would fail on each of them.
+    expect(unguarded).toEqual([]);
     await app.close();
   });
 });

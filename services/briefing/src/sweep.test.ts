@@ -7,10 +7,12 @@
  * serves from a leader's route is refused, and nothing is served or audited as
  * a view; each such refusal is counted once in the refusal window, under the
  * route's pattern. Protected routes are read from the app itself, so a new one
- * is swept.
+ * is swept. A last test shows the same sweep catches a door that decided by the
+ * URL's prefix instead.
  */
 import { AccessAction } from "@takitini/proto";
 import { pathVariants, routerTable } from "@takitini/runtime";
+import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
 import { leaderGateWithTokens } from "./accounts.fixture.js";
 import { briefingAppForTests } from "./app.fixture.js";
@@ -97,5 +99,36 @@ describe("the leaders' briefings, under every spelling of their paths", () => {
     }
     expect(problems).toEqual([]);
     expect(written.length).toBe(before);
+  });
+});
+
+describe("the sweep, against the old kind of check", () => {
+  it("fails on every leader's route of a door that checked the raw URL's prefix instead of asking for the leader in the route", async () => {
+    const { app, reference } = await harness();
+    const leaders = getRoutes(app.printRoutes({ commonPrefix: false })).filter((u) => !OPEN.has(u));
+    // The same routes, each answering, behind one onRequest hook that tests the raw URL's text — the kind
+    // of check the audit's oversight door had (services/audit/src/access.test.ts) — while the router
+    // matches the decoded, normalised path.
+    const PREFIXES = ["/briefings/", "/v1/briefings/", "/v1/submissions", "/submissions", "/submit"];
+    const old = Fastify({ exposeHeadRoutes: false });
+    old.addHook("onRequest", async (req, reply) => {
+      if (PREFIXES.some((p) => req.url.startsWith(p)) && req.headers.authorization !== `Bearer ${TOKEN}`) await reply.code(401).send({ error: { code: "LEADER_CREDENTIAL_REQUIRED" } });
+    });
+    for (const url of leaders) old.get(url, async () => ({ answered: true }));
+    await old.ready();
+    const unguarded: string[] = [];
+    for (const route of leaders) {
+      const canonical = route.replace(":region", "eastern").replace(":reference", reference);
+      // The canonical path is refused by the prefix check…
+      expect((await old.inject({ url: canonical })).statusCode, route).toBe(401);
+      // …but some spelling the router still gives to the route is answered without a credential.
+      let leaked = 0;
+      for (const url of pathVariants(canonical)) if ((await old.inject({ url })).statusCode === 200) leaked++;
+      if (leaked === 0) unguarded.push(route);
+    }
+    await old.close();
+    expect(leaders.length).toBe(6);
+    // Every leader's route leaks through the prefix check: the sweep above would fail on each of them.
+    expect(unguarded).toEqual([]);
   });
 });
