@@ -573,7 +573,7 @@ const ratios = { throughput: m.meshEventsPerSec / m.rawEventsPerSec, p50: m.mesh
 /** An offered load this close to the sustained rate queues: its latency grows with the phase's length. */
 const overCapacity = m.meshOfferedRate > 0.8 * m.meshEventsPerSec;
 
-const head = ["", "mesh (4 adapters → exchange → audit + 6 subscribers)", "raw kafkajs produce → consume", "mesh ÷ raw"];
+const head = ["", `mesh (4 adapters → exchange → audit + ${subscriberCount} subscribers)`, "raw kafkajs produce → consume", "mesh ÷ raw"];
 console.log(
   `\nbench:e2e — ${fmt(EVENTS)} events per round at saturation (HTTP concurrency ${CONCURRENCY} per adapter, mutual TLS, keep-alive), ${fmt(LATENCY_EVENTS)} at ${fmt(RATE)} events/s offered; ` +
     `median of ${ROUNDS} rounds; ${subscriberCount} subscribers, audit on; acks=all, idempotent producers; read-committed consumers\n`,
