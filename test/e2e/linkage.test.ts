@@ -3,10 +3,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agency, DecisionRecord, IntelligenceEvent, LinkAlertView, LinkRule, Outcome } from "@takitini/proto";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { axeViolations, launchBrowser } from "./browser.js";
 import { client, createRunTopics, header, readTopic, registryWith, type Seen } from "./kafka.js";
 import { publish, publisherOf } from "./publishers.js";
-import { auditEnv, oversightHeaders, ROOT, startService, type RunningService } from "./stack.js";
+import { auditEnv, OVERSIGHT_TOKEN, oversightHeaders, ROOT, startService, type RunningService } from "./stack.js";
 
 /**
  * Fusion on the real broker: a Police noting names a person of interest; a Customs
@@ -15,7 +17,9 @@ import { auditEnv, oversightHeaders, ROOT, startService, type RunningService } f
  * every subscriber with the shipped policy — Police and Customs (each may see both
  * records) receive a LinkAlertView, no one else does — and the audit's ledger holds
  * each decision with the legal bases of both records, and answers "who has seen
- * this person" with the alert under the Police subject. No identifier, normalised
+ * this person" with the alert under the Police subject — and, across agencies,
+ * the Customs record's disclosures through the link, in the API and in the
+ * console (headless Chromium). No identifier, normalised
  * value or match token reaches the alert, a view or a log line. The run has its
  * own topics and consumer groups.
  */
@@ -91,7 +95,10 @@ beforeAll(async () => {
   customs = await start("customs-adapter", { ...common, TOPIC: T.customs, GRPC_PORT: "0", DEMO_RECORDS_PER_MINUTE: "0" });
 }, 240_000);
 
+let browser: Browser | undefined;
+
 afterAll(async () => {
+  await browser?.close();
   const codes = await Promise.all(services.map((s) => s.stop("SIGTERM")));
   expect(codes.every((c) => c === 0)).toBe(true);
 });
@@ -212,6 +219,53 @@ describe("fusion across agencies, on the real broker", () => {
       return ofAlert.length >= 2 ? ofAlert : undefined;
     });
     expect(seen.map((d) => d.subscriber_id).sort()).toEqual(["customs", "police"]);
+  });
+
+  it("answers who has seen the Police person across agencies: the Customs record's disclosures through the link, with its confidence", async () => {
+    const records = alert.payload?.$case === "linkAlert" ? alert.payload.value.records : [];
+    const policeSubject = records.find((r) => r.sourceAgency === Agency.AGENCY_POLICE)!.subjectId;
+    const customsSubject = records.find((r) => r.sourceAgency === Agency.AGENCY_CUSTOMS)!.subjectId;
+    type Link = { link_id: string; rule: string; confidence: number; linked_subject_id: string; linked_record: { event_id: string; agency: string }; disclosures: { event_id: string; agency: string; subscriber_id: string; legal_basis: string }[] };
+    const link = await until("the Customs record's disclosures through the link", async () => {
+      const r = await fetch(`${audit.url}/v1/subjects/${encodeURIComponent(policeSubject)}/disclosures`, { headers: oversightHeaders });
+      const body = (await r.json()) as { links?: Link[] };
+      const l = body.links?.find((x) => x.link_id === alert.id);
+      return l?.disclosures.some((d) => d.event_id === ids.customs) ? l : undefined;
+    });
+    expect(link).toMatchObject({ rule: "identity_document", confidence: 0.99, linked_subject_id: customsSubject, linked_record: { event_id: ids.customs, agency: "customs" } });
+    // Police received the Customs record itself (it may see it): that disclosure, under its own legal basis.
+    const ofCustoms = link.disclosures.filter((d) => d.event_id === ids.customs);
+    expect(ofCustoms.map((d) => [d.agency, d.subscriber_id])).toContainEqual(["customs", "police"]);
+    expect(ofCustoms.every((d) => d.legal_basis !== "")).toBe(true);
+    for (const s of IDENTIFYING) expect(JSON.stringify(link)).not.toContain(s);
+
+    // The console shows the person across both agencies, accessibly.
+    browser = await launchBrowser();
+    const problems: string[] = [];
+    const personPage = async (opts: { bypassCSP: boolean }) => {
+      const page = await (await browser!.newContext({ locale: "en-NZ", timezoneId: "Pacific/Auckland", ...opts })).newPage();
+      page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+      await page.goto(`${audit.url}/console/login`);
+      await page.fill("#token", OVERSIGHT_TOKEN);
+      await Promise.all([page.waitForURL(`${audit.url}/console/`), page.click("#login-form button[type=submit]")]);
+      await page.goto(`${audit.url}/console/person?subject_id=${encodeURIComponent(policeSubject)}`);
+      await page.locator(`#links article[data-link-id="${alert.id}"]`).waitFor();
+      return page;
+    };
+    const page = await personPage({ bypassCSP: false });
+    const article = page.locator(`#links article[data-link-id="${alert.id}"]`);
+    expect(await article.locator("code.linked-subject").textContent()).toBe(customsSubject);
+    expect(await article.locator(".link-rule").textContent()).toBe("the same identity document");
+    expect(await article.locator(".link-confidence").textContent()).toBe("99%");
+    expect(await article.locator("table caption").textContent()).toContain(customsSubject);
+    const rows = await article.locator("table tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")));
+    expect(rows.length).toBe(link.disclosures.length);
+    expect(rows.some((cells) => cells[1] === "police" && cells[5] === "customs" && cells[6] === "customs.border_seizure")).toBe(true);
+    const text = (await page.textContent("main")) ?? "";
+    for (const s of IDENTIFYING) expect(text).not.toContain(s);
+    expect(problems).toEqual([]);
+    // axe-core is injected as a script, which the console's Trusted Types policy refuses: the same page, its CSP bypassed.
+    expect(await axeViolations(await personPage({ bypassCSP: true }))).toEqual([]);
   });
 
   it("raises nothing more when the same records are sent again, and logs no identifier", async () => {

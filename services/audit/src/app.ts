@@ -7,13 +7,14 @@ import { declareAccess } from "./access.js";
 import type { Ledger, SqlDatabase } from "./ledger/index.js";
 import type { SignedTreeHead } from "./merkle/index.js";
 import { flagAnomalies } from "./oversight/anomaly.js";
+import { resultCountOf } from "./oversight/links.js";
 import { SESSION_COOKIE, type Asker, type OversightAccount, type OversightGate } from "./oversight/credentials.js";
 import { anomaliesQuery, pageQuery, recordsQuery, statsQuery } from "./oversight/query.js";
 import { openApiDocument } from "./oversight/openapi.js";
 import { recordOversightQuery } from "./oversight/recording.js";
 import { LedgerRefusals, type RefusalCounter } from "./oversight/refusals.js";
 import { ADMINISTRATORS, permits, refusalMessage } from "./oversight/roles.js";
-import { anomalySeries, disclosureStats, recordById, searchRecords, whoHasSeen } from "./oversight/store.js";
+import { anomalySeries, disclosureStats, recordById, searchRecords, whoHasSeenAcross } from "./oversight/store.js";
 import { registerReportRoutes } from "./reports/route.js";
 import type { QuarterlyReports } from "./reports/service.js";
 
@@ -254,10 +255,11 @@ async function oversightApi(v1: FastifyInstance, deps: AppDeps, refusals: Refusa
   v1.get("/subjects/:subjectId/disclosures", async (req) => {
     const subjectId = parse(z.strictObject({ subjectId: z.string().regex(/^[A-Za-z0-9._:/-]{1,200}$/, "expected a subject id") }), req.params).subjectId;
     const page = parse(pageQuery, req.query);
-    const out = await whoHasSeen(db, subjectId, page);
+    const out = await whoHasSeenAcross(db, subjectId, page);
     if ("badCursor" in out) throw badCursor();
-    req.resultCount = out.disclosures.length;
-    return { subject_id: subjectId, disclosures: out.disclosures, denied: out.denied, next_cursor: out.nextCursor };
+    req.resultCount = resultCountOf(out);
+    // `links` is additive: the subject's links to other agencies' subjects, with theirs (first page only).
+    return { subject_id: subjectId, disclosures: out.disclosures, denied: out.denied, next_cursor: out.nextCursor, links: out.links };
   });
 
   v1.get("/stats/disclosures", async (req) => {

@@ -5,7 +5,7 @@
  * the server's copy (the index's columns and `doc`) to them.
  *
  * Field numbers and enum names are the console's own copy of the .proto
- * (proto/takitini/audit/v1/decision.proto, access.proto, ledger.proto, refusal.proto, subjects.proto, intel/v1/common.proto);
+ * (proto/takitini/audit/v1/decision.proto, access.proto, ledger.proto, refusal.proto, subjects.proto, intel/v1/common.proto, intel/v1/linkage.proto);
  * src/console/recorded.test.ts holds them to the generated code's bytes and to
  * the service's API form (a conflict's new version by its own kind). Kinds not read here are shown from the index, marked
  * as not checked. Pure: no DOM.
@@ -13,7 +13,8 @@
 import { readFields, reader } from "./wire.js";
 
 /** Enum names by number, as the API spells them (prefix dropped, lower case). */
-const AGENCY = ["unspecified", "police", "customs", "mbie", "msd"];
+const AGENCY = ["unspecified", "police", "customs", "mbie", "msd", "community", "linkage"];
+const LINK_RULE = ["unspecified", "identity_document", "company_registration", "vehicle_plate", "name_and_date_of_birth"];
 const DISTRICT = ["unspecified", "northland", "waitemata", "auckland_city", "counties_manukau", "waikato", "bay_of_plenty", "eastern", "central", "wellington", "tasman", "canterbury", "southern"];
 const OUTCOME = ["unspecified", "allow", "deny"];
 const VIEW = ["unspecified", "full", "redacted", "aggregate_only", "none"];
@@ -69,6 +70,30 @@ const BLANK = { agency: "", subscriber_id: "", event_type: "", region: "", outco
 /** The agency whose adapter a service is ("police-adapter" → "police"), as the index says; "" for any other. @param {string} service */
 const adapterAgency = (service) => /^(police|customs|mbie|msd)-adapter$/.exec(service)?.[1] ?? "";
 
+/**
+ * A link alert's link (PublishedLink: 1 link id, 2 rule, 3 confidence, 4 records — 1 event id,
+ * 2 agency, 3 event type, 4 subject position) in the API form, as the service derives it
+ * (oversight/records.ts linkDoc): only for an alert of the linkage agency on a link-alert
+ * topic (`[<prefix>.]intel.linkage.v<N>`); each side's subject as its ref.
+ * @param {ReturnType<typeof reader>[]} links
+ * @param {string} agency
+ * @param {string} topic
+ * @param {string[]} subjects the record's subjects: in the clear, then sealed refs
+ * @returns {Record<string, unknown>}
+ */
+function linkDoc(links, agency, topic, subjects) {
+  const link = links.at(-1);
+  if (!link || agency !== "linkage" || !/(?:^|\.)intel\.linkage\.v\d+$/.test(topic)) return {};
+  return {
+    link: {
+      link_id: link.string(1),
+      rule: name(LINK_RULE, link.number(2)),
+      confidence: link.double(3),
+      records: link.messages(4).map((x) => ({ event_id: x.string(1), agency: name(AGENCY, x.number(2)), event_type: x.string(3), subject_ref: subjects[x.number(4)] ?? "" })),
+    },
+  };
+}
+
 /** @type {Record<string, (r: ReturnType<typeof reader>, appendedAtMs: number) => RecordedFields>} */
 const KINDS = {
   publish: (r, appendedAtMs) => {
@@ -89,6 +114,7 @@ const KINDS = {
       // Only when there is one, as the service's API form has it.
       ...(outcome.length > 0 ? { outcome } : {}),
       ...sealedDoc(r.strings(7), sealed),
+      ...linkDoc(r.messages(15), name(AGENCY, r.number(2)), r.string(9), [...r.strings(7), ...sealed.map((m) => m.string(1))]),
     };
     return {
       doc,

@@ -75,11 +75,33 @@ export interface Disclosure {
   delivery_topic: string;
 }
 
+export interface LinkedRecordRef {
+  event_id: string;
+  agency: string;
+  event_type: string;
+}
+
+/** A link to another agency's subject, with that subject's own disclosures (one hop). */
+export interface SubjectLink {
+  link_id: string;
+  rule: string;
+  confidence: number;
+  linked_at: string;
+  record: LinkedRecordRef;
+  linked_record: LinkedRecordRef;
+  linked_subject_id: string;
+  disclosures: Disclosure[];
+  denied: number;
+  more: boolean;
+}
+
 export interface SubjectDisclosures {
   subject_id: string;
   disclosures: Disclosure[];
   denied: number;
   next_cursor: string | null;
+  /** On the first page only. */
+  links: SubjectLink[];
 }
 
 export interface StatsBucket {

@@ -7,13 +7,14 @@
  * from them fails.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { DecisionRecord, OversightQueryRecord, PublishRecord } from "@takitini/proto";
+import { DecisionRecord, IntelligenceEvent, OversightQueryRecord, PublishRecord } from "@takitini/proto";
 import { describe, expect, it } from "vitest";
 import { encodeEntry } from "../merkle/entry.js";
 import { leafHash } from "../merkle/hash.js";
 import { createSigner } from "../merkle/head.js";
 import { indexRowOf } from "../oversight/derive.js";
-import { KINDS, type Kind } from "../oversight/records.js";
+import { CUSTOMS_SIDE, LINKAGE_TOPIC, linkAlert, POLICE_SIDE } from "../oversight/links.fixture.js";
+import { fromPublish, KINDS, publishRecord, type Kind } from "../oversight/records.js";
 import { sampleOf } from "../oversight/samples.fixture.js";
 import { summary } from "../oversight/store.js";
 import { sealAppendable, subjectIdsOf } from "../subjects/records.js";
@@ -139,6 +140,26 @@ describe("the console's reading of a leaf entry", () => {
     const sealedCopy = JSON.parse(JSON.stringify(detail.record.detail)) as { sealed_subjects: { ref: string }[] };
     sealedCopy.sealed_subjects[0]!.ref = newRef();
     expect(differences(fields, { ...opened, detail: sealedCopy } as unknown as Record<string, unknown>)).toEqual(["detail"]);
+  });
+
+  it.each([LINKAGE_TOPIC, "takitini.intel.police.v1"])("a link alert's publish record on %s: the link read from the sealed bytes is the service's form (none off the linkage topic)", (topic) => {
+    const keys = new Map([POLICE_SIDE.subjectId, CUSTOMS_SIDE.subjectId].map((id) => [id, { ref: newRef(), key: newKey() }]));
+    const alert = linkAlert("5d1e0c9a-1111-8000-8000-000000000003", POLICE_SIDE, CUSTOMS_SIDE, { confidence: 0.97 });
+    const record = publishRecord(alert, IntelligenceEvent.encode(alert).finish(), { topic, partition: 0, offset: "1" });
+    // On a Police topic the writer carries no link; bytes that carry one all the same (a forged or older writer) derive none either.
+    const payload = sealAppendable(fromPublish({ ...record, link: record.link ?? publishRecord(alert, new Uint8Array(), { topic: LINKAGE_TOPIC, partition: 0, offset: "1" }).link }, new Date(APPENDED)), keys).ledger.payload;
+    const { entry, detail } = served("publish", () => payload);
+    const e = parseEntry(new Uint8Array(entry))!;
+    const fields = recordedFields(e.kind, e.payload, e.appendedAtMs)!;
+    expect(fields.doc).toEqual(detail.record.detail);
+    if (topic === LINKAGE_TOPIC) {
+      expect(fields.doc["link"]).toMatchObject({ rule: "identity_document", confidence: 0.97, records: [{ agency: "police", subject_ref: keys.get(POLICE_SIDE.subjectId)!.ref }, { agency: "customs", subject_ref: keys.get(CUSTOMS_SIDE.subjectId)!.ref }] });
+      const altered = JSON.parse(JSON.stringify(detail.record.detail)) as { link: { confidence: number } };
+      altered.link.confidence = 0.5;
+      expect(differences(fields, { ...detail.record, detail: altered } as unknown as Record<string, unknown>)).toEqual(["detail"]);
+    } else {
+      expect(fields.doc).not.toHaveProperty("link");
+    }
   });
 
   it("dates a decision without a time of its own by its append time, as the service does", () => {

@@ -17,6 +17,9 @@ import { gateWithTokens } from "./accounts.fixture.js";
 import { LedgerRefusals } from "./refusals.js";
 import { trustKeys, checkHeadSignature, verifyInclusion } from "../verify/index.js";
 import { decision } from "./decisions.fixture.js";
+import { CUSTOMS_SIDE, LINKAGE_TOPIC, linkAlert, POLICE_SIDE } from "./links.fixture.js";
+import { checkStoredIndex, checkStoredKeys } from "../indexcheck/index.js";
+import { destroyKeys, refsOfSubject } from "../subjects/purge.js";
 
 const url = inject("databaseUrl");
 const admin = new pg.Pool({ connectionString: url, max: 2 });
@@ -55,6 +58,8 @@ async function service() {
   return { db, ledger, app, get, pool, refusals };
 }
 
+const TOPICS = { auditTopic: "takitini.audit.decisions.v1", accessTopics: ["takitini.audit.briefing-access.v1"] };
+
 const EVENT_A = randomUUID();
 const EVENT_B = randomUUID();
 
@@ -74,7 +79,7 @@ async function seed(ledger: Ledger) {
     ),
   );
   const event = IntelligenceEvent.fromPartial({ id: EVENT_A, sourceAgency: Agency.AGENCY_POLICE, eventType: "police.organised_crime_noting", region: PoliceDistrict.POLICE_DISTRICT_EASTERN, subjects: [{ entity: { $case: "person", value: { subjectId: "police/person/P1", fullName: "Hēmi Tāwhiri" } } }] });
-  const published = ingestRecord("takitini.intel.police.v1", 0, { value: Buffer.from(IntelligenceEvent.encode(event).finish()), headers: {}, offset: "7" }, { auditTopic: "takitini.audit.decisions.v1", accessTopics: ["takitini.audit.briefing-access.v1"] }, at);
+  const published = ingestRecord("takitini.intel.police.v1", 0, { value: Buffer.from(IntelligenceEvent.encode(event).finish()), headers: {}, offset: "7" }, TOPICS, at);
   if (!published.ok) throw new Error(published.reason);
   records.push(...published.records);
   await appendRecords(ledger, records);
@@ -221,5 +226,109 @@ describe("the oversight API", () => {
     expect((await app.inject({ url: "/v1/records", headers: { cookie: session } })).statusCode).toBe(200);
     await app.inject({ method: "POST", url: "/console/logout", headers: { cookie: session } });
     expect((await app.inject({ url: "/v1/records", headers: { cookie: session } })).statusCode).toBe(401);
+  });
+});
+
+/** An event published on `topic`, through the ingest the Kafka shell uses. */
+function published(topic: string, event: IntelligenceEvent, offset: string, at: Date): Appendable[] {
+  const r = ingestRecord(topic, 0, { value: Buffer.from(IntelligenceEvent.encode(event).finish()), headers: {}, offset }, TOPICS, at);
+  if (!r.ok) throw new Error(r.reason);
+  return r.records;
+}
+
+describe("who has seen this person, across agencies", () => {
+  const P1 = POLICE_SIDE.subjectId;
+  const C9 = CUSTOMS_SIDE.subjectId;
+  const LINK = randomUUID();
+
+  /** A Police decision about P1, Customs decisions about C9 (two allowed, one refused), and a link alert naming both. */
+  async function seedLinked(ledger: Ledger) {
+    const at = new Date();
+    const police = decision(POLICE_SIDE.eventId, "customs", true, { subjectIds: [P1] });
+    const customs = [
+      decision(CUSTOMS_SIDE.eventId, "police", true, { subjectIds: [C9], sourceAgency: Agency.AGENCY_CUSTOMS, eventType: CUSTOMS_SIDE.eventType, legalBasis: "Customs and Excise Act 2018, s 316", decidedAt: new Date("2026-12-05T01:00:00Z") }),
+      decision(CUSTOMS_SIDE.eventId, "mbie", true, { subjectIds: [C9], sourceAgency: Agency.AGENCY_CUSTOMS, eventType: CUSTOMS_SIDE.eventType, decidedAt: new Date("2026-12-05T02:00:00Z") }),
+      decision(CUSTOMS_SIDE.eventId, "public", false, { subjectIds: [C9], sourceAgency: Agency.AGENCY_CUSTOMS, eventType: CUSTOMS_SIDE.eventType }),
+    ];
+    const other = decision(randomUUID(), "customs", true, { subjectIds: ["police/person/P2"] });
+    const records: Appendable[] = [police, ...customs, other].map((d) => fromDecision(d, at));
+    records.push(...revisionsOf([police], at), ...published(LINKAGE_TOPIC, linkAlert(LINK, POLICE_SIDE, CUSTOMS_SIDE, { confidence: 0.99 }), "3", at));
+    // The same alert claimed on the Police topic (as a Police system could publish it): recorded as published, never a link.
+    records.push(...published("takitini.intel.police.v1", linkAlert(randomUUID(), POLICE_SIDE, { ...CUSTOMS_SIDE, subjectId: "customs/person/C8" }), "4", at));
+    await appendRecords(ledger, records);
+  }
+
+  it("answers the Police subject's links: the Customs subject's disclosures, each with the record it came from, and the link's rule and confidence", async () => {
+    const { get, ledger, db } = await service();
+    await seedLinked(ledger);
+    const { status, body } = await get(`/v1/subjects/${encodeURIComponent(P1)}/disclosures`);
+    expect(status).toBe(200);
+    // What existing clients read is as it was.
+    expect(body).toMatchObject({ subject_id: P1, denied: 0, next_cursor: null });
+    expect(body.disclosures.map((d: { subscriber_id: string; event_id: string }) => [d.subscriber_id, d.event_id])).toEqual([["customs", POLICE_SIDE.eventId]]);
+    expect(body.links).toHaveLength(1);
+    const [link] = body.links;
+    expect(link).toMatchObject({
+      link_id: LINK,
+      rule: "identity_document",
+      confidence: 0.99,
+      record: { event_id: POLICE_SIDE.eventId, agency: "police", event_type: POLICE_SIDE.eventType },
+      linked_record: { event_id: CUSTOMS_SIDE.eventId, agency: "customs", event_type: CUSTOMS_SIDE.eventType },
+      linked_subject_id: C9,
+      denied: 1,
+      more: false,
+    });
+    expect(link.disclosures.map((d: { subscriber_id: string; event_id: string; agency: string; legal_basis: string }) => [d.subscriber_id, d.event_id, d.agency])).toEqual([
+      ["mbie", CUSTOMS_SIDE.eventId, "customs"],
+      ["police", CUSTOMS_SIDE.eventId, "customs"],
+    ]);
+    expect(link.disclosures[1].legal_basis).toBe("Customs and Excise Act 2018, s 316");
+    // And from the other side: the Customs subject's link names the Police subject. One hop: C9's link is to P1 only.
+    const customs = (await get(`/v1/subjects/${encodeURIComponent(C9)}/disclosures`)).body;
+    expect(customs.links.map((l: { linked_subject_id: string; record: { agency: string } }) => [l.linked_subject_id, l.record.agency])).toEqual([[P1, "customs"]]);
+    expect(customs.links[0].disclosures.map((d: { event_id: string }) => d.event_id)).toEqual([POLICE_SIDE.eventId]);
+    // The forged alert on the Police topic links nobody.
+    expect((await get(`/v1/subjects/${encodeURIComponent("customs/person/C8")}/disclosures`)).body.links).toEqual([]);
+    // Derived from the leaves: the verifier recomputes the same index.
+    expect(await db.transaction((tx) => checkStoredIndex(tx))).toMatchObject({ ok: true, problemCount: 0 });
+  });
+
+  it("answers an empty list for a subject with no links, and links on the first page only", async () => {
+    const { get, ledger } = await service();
+    await seedLinked(ledger);
+    expect((await get(`/v1/subjects/${encodeURIComponent("police/person/P2")}/disclosures`)).body).toMatchObject({ disclosures: [{ subscriber_id: "customs" }], links: [] });
+    const first = (await get(`/v1/subjects/${encodeURIComponent(C9)}/disclosures?limit=1`)).body;
+    expect(first.links).toHaveLength(1);
+    const next = (await get(`/v1/subjects/${encodeURIComponent(C9)}/disclosures?limit=1&cursor=${first.next_cursor}`)).body;
+    expect(next).toMatchObject({ disclosures: [{ subscriber_id: "police" }], links: [] });
+  });
+
+  it("finds nothing through a link to a subject whose key was destroyed (erased)", async () => {
+    const { get, ledger, db } = await service();
+    await seedLinked(ledger);
+    const refs = await refsOfSubject(db, C9);
+    expect(refs).toHaveLength(1);
+    await destroyKeys(db, ledger, { reason: "erasure", refs, authority: "Privacy Act 2020, IPP 7 request upheld", requestedBy: "test", at: new Date() });
+    const { body } = await get(`/v1/subjects/${encodeURIComponent(P1)}/disclosures`);
+    expect(body.disclosures).toHaveLength(1);
+    expect(body.links).toEqual([]);
+    expect(JSON.stringify(body)).not.toContain(C9);
+    expect((await get(`/v1/subjects/${encodeURIComponent(C9)}/disclosures`)).body).toMatchObject({ disclosures: [], denied: 0, links: [] });
+    const index = await db.transaction((tx) => checkStoredIndex(tx));
+    expect(index.problemCount).toBe(0);
+    expect(await db.transaction((tx) => checkStoredKeys(tx, { leafCount: index.leaves, keysRead: true }))).toMatchObject({ problemCount: 0 });
+  });
+
+  it("records the query in the ledger, counting the linked subject's disclosures among the records the answer held", async () => {
+    const { get, ledger } = await service();
+    await seedLinked(ledger);
+    await get(`/v1/subjects/${encodeURIComponent(P1)}/disclosures`);
+    const queries = (await get("/v1/records?kind=oversight_query&limit=500")).body.records as { id: string; action: string }[];
+    const mine = queries.filter((q) => q.action === "GET /v1/subjects/:subjectId/disclosures");
+    expect(mine).toHaveLength(1);
+    const detail = (await get(`/v1/records/${mine[0]!.id}`)).body.record;
+    expect(detail.detail).toMatchObject({ officer: "Officer Aroha", channel: "http", status: 200, result_count: 3 });
+    // The subject it asked about is sealed in the record, opened by the server.
+    expect(detail.subject_ids).toEqual([P1]);
   });
 });

@@ -18,6 +18,8 @@ import {
   DisclosureStatsRequest,
   GetRecordRequest,
   GetSignedHeadRequest,
+  IntelligenceEvent,
+  LinkRule,
   SearchRecordsRequest,
   SignHeadRequest,
   WhoHasSeenRequest,
@@ -39,8 +41,9 @@ import { checkHeadSignature, trustKeys, verifyInclusion } from "../verify/index.
 import { gateWithTokens } from "./accounts.fixture.js";
 import { LedgerRefusals } from "./refusals.js";
 import { closeOversightGrpc, createOversightGrpcServer, GRPC_ERROR_CODE_KEY, issuesOf, listenOversightGrpc, SERVICE_PATH } from "./grpc.js";
-import { fromAccess, fromDecision, revisionsOf, type Appendable } from "./records.js";
+import { fromAccess, fromDecision, fromPublish, publishRecord, revisionsOf, type Appendable } from "./records.js";
 import { decision } from "./decisions.fixture.js";
+import { CUSTOMS_SIDE, LINKAGE_TOPIC, linkAlert, POLICE_SIDE } from "./links.fixture.js";
 import { openDocs } from "../subjects/open.js";
 
 const url = inject("databaseUrl");
@@ -333,6 +336,34 @@ describe("the oversight gRPC service", () => {
     } while (cursor !== "");
     expect(seen).toEqual(twin.disclosures.map((d: { decision_id: string }) => d.decision_id));
     expect(await answer<any>("whoHasSeen", { subjectId: "police/person/NOBODY" })).toMatchObject({ disclosures: [], denied: 0, nextCursor: "" });
+  });
+
+  it("answers a person's links across agencies as the HTTP API does: the linked subject's disclosures, the rule and the confidence", async () => {
+    const { answer, http, ledger } = await service();
+    const at = new Date();
+    const alert = linkAlert(randomUUID(), POLICE_SIDE, CUSTOMS_SIDE, { confidence: 0.95 });
+    await appendRecords(ledger, [
+      fromDecision(decision(POLICE_SIDE.eventId, "customs", true, { subjectIds: [POLICE_SIDE.subjectId] }), at),
+      fromDecision(decision(CUSTOMS_SIDE.eventId, "police", true, { subjectIds: [CUSTOMS_SIDE.subjectId], sourceAgency: Agency.AGENCY_CUSTOMS, eventType: CUSTOMS_SIDE.eventType }), at),
+      fromPublish(publishRecord(alert, IntelligenceEvent.encode(alert).finish(), { topic: LINKAGE_TOPIC, partition: 0, offset: "1" }), at),
+    ]);
+    const out = await answer<any>("whoHasSeen", { subjectId: POLICE_SIDE.subjectId });
+    expect(out.links).toHaveLength(1);
+    expect(out.links[0]).toMatchObject({
+      linkId: alert.id,
+      rule: LinkRule.LINK_RULE_IDENTITY_DOCUMENT,
+      confidence: 0.95,
+      record: { eventId: POLICE_SIDE.eventId, agency: Agency.AGENCY_POLICE, eventType: POLICE_SIDE.eventType },
+      linkedRecord: { eventId: CUSTOMS_SIDE.eventId, agency: Agency.AGENCY_CUSTOMS, eventType: CUSTOMS_SIDE.eventType },
+      linkedSubjectId: CUSTOMS_SIDE.subjectId,
+      denied: 0,
+      more: false,
+    });
+    expect(out.links[0].disclosures.map((d: { subscriberId: string; eventId: string; agency: Agency }) => [d.subscriberId, d.eventId, d.agency])).toEqual([["police", CUSTOMS_SIDE.eventId, Agency.AGENCY_CUSTOMS]]);
+    const twin = (await http(`/v1/subjects/${encodeURIComponent(POLICE_SIDE.subjectId)}/disclosures`)).body;
+    expect(out.links[0].linkedAt.toISOString()).toBe(twin.links[0].linked_at);
+    expect(out.links[0].disclosures.map((d: { decisionId: string }) => d.decisionId)).toEqual(twin.links[0].disclosures.map((d: { decision_id: string }) => d.decision_id));
+    expect((await answer<any>("whoHasSeen", { subjectId: "police/person/NOBODY" })).links).toEqual([]);
   });
 
   it("counts disclosures and flags anomalies as the HTTP API does", async () => {

@@ -3,6 +3,7 @@ import {
   Agency,
   AnomalyMetric,
   AnomalyWindow,
+  LinkRule,
   OversightServiceService,
   Outcome,
   PoliceDistrict,
@@ -25,6 +26,7 @@ import {
   type SignedTreeHead as SignedTreeHeadMessage,
   type SignHeadRequest,
   type SignHeadResponse,
+  type SubjectLink as SubjectLinkMessage,
   type WhoHasSeenRequest,
   type WhoHasSeenResponse,
 } from "@takitini/proto";
@@ -39,7 +41,8 @@ import { anomaliesQuery, pageQuery, recordsQuery, statsQuery } from "./query.js"
 import { recordOversightQuery } from "./recording.js";
 import { LedgerRefusals, type RefusalCounter } from "./refusals.js";
 import { ADMINISTRATORS, permits, refusalMessage } from "./roles.js";
-import { anomalySeries, disclosureStats, recordById, searchRecords, whoHasSeen, type Disclosure, type RecordSummary } from "./store.js";
+import { resultCountOf, type LinkedRecordRef, type SubjectLink } from "./links.js";
+import { anomalySeries, disclosureStats, recordById, searchRecords, whoHasSeenAcross, type Disclosure, type RecordSummary } from "./store.js";
 
 /**
  * The oversight API over gRPC (takitini.audit.v1.OversightService): the same
@@ -170,6 +173,24 @@ export function disclosureMessage(d: Disclosure): DisclosureMessage {
     decidedAt: new Date(d.decided_at),
     decisionId: d.decision_id,
     deliveryTopic: d.delivery_topic,
+  };
+}
+
+const linkedRecordMessage = (r: LinkedRecordRef) => ({ eventId: r.event_id, agency: toEnum(Agency, "AGENCY_", r.agency), eventType: r.event_type });
+
+/** A subject's link, as the HTTP API answers it, in its message form. */
+export function subjectLinkMessage(l: SubjectLink): SubjectLinkMessage {
+  return {
+    linkId: l.link_id,
+    rule: toEnum(LinkRule, "LINK_RULE_", l.rule),
+    confidence: l.confidence,
+    record: linkedRecordMessage(l.record),
+    linkedRecord: linkedRecordMessage(l.linked_record),
+    linkedSubjectId: l.linked_subject_id,
+    disclosures: l.disclosures.map(disclosureMessage),
+    denied: l.denied,
+    more: l.more,
+    linkedAt: new Date(l.linked_at),
   };
 }
 
@@ -340,9 +361,12 @@ export function oversightService(deps: OversightGrpcDeps): OversightServiceServe
 
     whoHasSeen: unary<WhoHasSeenRequest, WhoHasSeenResponse>("WhoHasSeen", whoHasSeenParameters, async (req) => {
       const q = toWhoHasSeenQuery(req);
-      const out = await whoHasSeen(db, q.subject_id, q);
+      const out = await whoHasSeenAcross(db, q.subject_id, q);
       if ("badCursor" in out) throw badCursor();
-      return { response: { subjectId: q.subject_id, disclosures: out.disclosures.map(disclosureMessage), denied: out.denied, nextCursor: out.nextCursor ?? "" }, count: out.disclosures.length };
+      return {
+        response: { subjectId: q.subject_id, disclosures: out.disclosures.map(disclosureMessage), denied: out.denied, nextCursor: out.nextCursor ?? "", links: out.links.map(subjectLinkMessage) },
+        count: resultCountOf(out),
+      };
     }),
 
     disclosureStats: unary<DisclosureStatsRequest, DisclosureStatsResponse>("DisclosureStats", statsParameters, async (req) => {

@@ -6,6 +6,7 @@ import { buildApp } from "../app.js";
 import type { Ledger, SqlDatabase } from "../ledger/index.js";
 import { gateWithTokens } from "./accounts.fixture.js";
 import { documentedRoutes, openApiDocument, parametersOf } from "./openapi.js";
+import { withDisclosures } from "./links.js";
 import { anomaliesQuery, recordsQuery, statsQuery } from "./query.js";
 
 type Json = Record<string, any>;
@@ -87,6 +88,16 @@ describe("the oversight API's OpenAPI document", () => {
         for (const code of codes) expect(op.responses[code].content["application/json"].schema, `${method} ${path} ${code}`).toBeDefined();
       }
     }
+  });
+
+  it("documents who-has-seen's links, every field the API answers for a link", () => {
+    const doc = openApiDocument() as Json;
+    const body = doc["paths"]["/v1/subjects/{subjectId}/disclosures"].get.responses["200"].content["application/json"].schema;
+    expect(Object.keys(body.properties).sort()).toEqual(["denied", "disclosures", "links", "next_cursor", "subject_id"]);
+    const side = { event_id: "e", agency: "police", event_type: "t" };
+    const link = withDisclosures({ link_id: "l", rule: "identity_document", confidence: 1, linked_at: "", record: side, linked_record: side, linked_subject_id: "s" }, { disclosures: [], denied: 0, more: false });
+    expect(Object.keys(body.properties.links.items.properties).sort()).toEqual(Object.keys(link).sort());
+    expect(Object.keys(body.properties.links.items.properties.disclosures.items.properties).sort()).toEqual(Object.keys(body.properties.disclosures.items.properties).sort());
   });
 
   it("lists a path parameter as required and drops the draft marker", () => {

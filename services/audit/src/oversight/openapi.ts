@@ -2,6 +2,7 @@ import { z } from "zod";
 import { anomaliesQuery, pageQuery, recordsQuery, statsQuery } from "./query.js";
 import { reportQuery } from "../reports/route.js";
 import { SESSION_COOKIE } from "./credentials.js";
+import { MAX_LINKED_DISCLOSURES, MAX_LINKS } from "./links.js";
 import { KINDS } from "./records.js";
 
 /**
@@ -153,30 +154,53 @@ const recordDetail: Json = {
   },
 };
 
+const disclosureList: Json = {
+  type: "array",
+  items: {
+    type: "object",
+    properties: {
+      event_id: { type: "string", description: "the record disclosed: its event id" },
+      event_type: str,
+      agency: { type: "string", description: "the agency whose record it is" },
+      subscriber_id: str,
+      view: str,
+      legal_basis: { type: "string", description: "the legal basis relied on for the disclosure" },
+      policy_revision: str,
+      decided_at: time,
+      decision_id: str,
+      delivery_topic: str,
+    },
+  },
+};
+
+const linkedRecord: Json = { type: "object", properties: { event_id: str, agency: str, event_type: str } };
+
 const disclosures: Json = {
   type: "object",
   properties: {
     subject_id: str,
-    disclosures: {
+    disclosures: disclosureList,
+    denied: { ...int, description: "decisions about the subject that were refused" },
+    next_cursor: cursor,
+    links: {
       type: "array",
+      description: `the subject's links to other agencies' subjects (link alerts of the linkage service in the ledger naming the subject), newest first, at most ${MAX_LINKS}; on the first page only (empty when a cursor is given); a link whose other subject was erased is left out`,
       items: {
         type: "object",
         properties: {
-          event_id: str,
-          event_type: str,
-          agency: str,
-          subscriber_id: str,
-          view: str,
-          legal_basis: { type: "string", description: "the legal basis relied on for the disclosure" },
-          policy_revision: str,
-          decided_at: time,
-          decision_id: str,
-          delivery_topic: str,
+          link_id: str,
+          rule: { type: "string", description: "the rule that made the link: identity_document, company_registration, vehicle_plate, name_and_date_of_birth" },
+          confidence: { type: "number", minimum: 0, maximum: 1 },
+          linked_at: time,
+          record: { ...linkedRecord, description: "the record naming the subject asked about" },
+          linked_record: { ...linkedRecord, description: "the other agency's record" },
+          linked_subject_id: { type: "string", description: "the subject the other record names (pseudonymous)" },
+          disclosures: { ...disclosureList, description: `the linked subject's own disclosures, newest first, at most ${MAX_LINKED_DISCLOSURES} (one hop: that subject's links are not followed)` },
+          denied: { ...int, description: "decisions about the linked subject that were refused" },
+          more: { type: "boolean", description: "the linked subject has more disclosures than listed: ask for that subject itself" },
         },
       },
     },
-    denied: { ...int, description: "decisions about the subject that were refused" },
-    next_cursor: cursor,
   },
 };
 
@@ -279,7 +303,8 @@ const operations: Operation[] = [
     path: "/v1/subjects/{subjectId}/disclosures",
     operationId: "whoHasSeen",
     summary: "Who has seen information about this person",
-    description: "Every decision that let a subscriber have an event naming the subject (pseudonymous subject id, URL-encoded), newest first, with the legal basis relied on; and how many were refused.",
+    description:
+      "Every decision that let a subscriber have an event naming the subject (pseudonymous subject id, URL-encoded), newest first, with the legal basis relied on; and how many were refused. Across agencies: the subject's links (`links`, first page only), each with the linked subject's own disclosures and the link's rule and confidence.",
     parameters: [...parametersOf(subjectId, "path", { subjectId: "pseudonymous subject id, e.g. police/person/P-20931 (URL-encoded)" }), ...parametersOf(pageQuery, "query")],
     responses: { "200": json(disclosures, "the disclosures"), "400": invalid },
   },

@@ -1,17 +1,20 @@
 import { createHash } from "node:crypto";
 import {
   AccessRecord,
+  Agency,
   ConflictRecord,
   DecisionRecord,
   IntelligenceEvent,
   OversightQueryRecord,
   PolicyRevisionRecord,
+  PublishedLink,
   PublishRecord,
   PurgeRecord,
   RefusalRecord,
   RefusalSummary,
   type SealedSubject,
 } from "@takitini/proto";
+import { intelTopicAgency } from "@takitini/runtime";
 import { conflictRecordId } from "../ledger/conflict.js";
 import type { LedgerRecord } from "../ledger/index.js";
 import { accessToApi, refusalSummaryToApi, refusalToApi, toApi } from "../records.js";
@@ -134,7 +137,36 @@ export function subjectIdsOf(event: IntelligenceEvent): string[] {
   return [...new Set([...own, ...linked].filter((id) => id !== ""))];
 }
 
+/**
+ * Whether an event is the linkage service's: it claims the linkage agency and
+ * came on a link-alert topic (`[<prefix>.]intel.linkage.v<N>`), which only the
+ * linkage service may write (its Kafka ACLs). Pure.
+ */
+export const fromLinkage = (agency: string, topic: string) => agency === Agency.AGENCY_LINKAGE && intelTopicAgency(topic) === "linkage";
+
+const positionOf = (ids: readonly string[], id: string) => (id !== "" && ids.includes(id) ? ids.indexOf(id) : ids.length);
+
+/**
+ * A link alert's link as its publish record carries it: rule and confidence in
+ * the clear, and each linked record with the position of its subject among the
+ * record's subjects (`subjectIds`; past the end for a record naming none),
+ * never the subject id itself. Undefined for any other event, and for an alert
+ * that did not come from the linkage service on its own topic (the audit records
+ * every event on an agency topic as published, its claimed agency unchecked).
+ */
+export function publishedLinkOf(event: IntelligenceEvent, subjectIds: readonly string[], topic: string): PublishedLink | undefined {
+  if (event.payload?.$case !== "linkAlert" || !fromLinkage(event.sourceAgency, topic)) return undefined;
+  const a = event.payload.value;
+  return PublishedLink.fromPartial({
+    linkId: a.linkId,
+    rule: a.rule,
+    confidence: a.confidence,
+    records: a.records.map((r) => ({ eventId: r.eventId, sourceAgency: r.sourceAgency, eventType: r.eventType, subjectPosition: positionOf(subjectIds, r.subjectId) })),
+  });
+}
+
 export function publishRecord(event: IntelligenceEvent, bytes: Uint8Array, source: { topic: string; partition: number; offset: string }): PublishRecord {
+  const subjectIds = subjectIdsOf(event);
   return PublishRecord.fromPartial({
     eventId: event.id,
     sourceAgency: event.sourceAgency,
@@ -142,7 +174,7 @@ export function publishRecord(event: IntelligenceEvent, bytes: Uint8Array, sourc
     region: event.region,
     classification: event.classification,
     publishedAt: event.publishedAt,
-    subjectIds: subjectIdsOf(event),
+    subjectIds,
     contentSha256: createHash("sha256").update(bytes).digest("hex"),
     sourceTopic: source.topic,
     sourcePartition: source.partition,
@@ -150,6 +182,7 @@ export function publishRecord(event: IntelligenceEvent, bytes: Uint8Array, sourc
     publisher: event.publisher,
     // Codes and quantities only (reports/outcome.ts): what the quarterly outcome reports sum.
     outcome: outcomeOf(event),
+    link: publishedLinkOf(event, subjectIds, source.topic),
   });
 }
 
@@ -170,6 +203,8 @@ export function fromPublish(r: PublishRecord, at: Date): Appendable {
     // Only when there is one: a publish leaf written before outcome summaries existed derives the row it was indexed with.
     ...(r.outcome.length > 0 ? { outcome: r.outcome.map((o) => ({ measure: o.measure, category: o.category, value: o.value })) } : {}),
     ...sealedDoc(r.subjectIds, r.sealedSubjects),
+    // Only a link alert's: every other publish leaf derives the row it was indexed with before links existed.
+    ...(r.link && fromLinkage(r.sourceAgency, r.sourceTopic) ? { link: linkDoc(r.link, r.subjectIds, r.sealedSubjects) } : {}),
   };
   return {
     // The same event read again at another offset (a publish retried after its first attempt landed) is a redelivery.
@@ -182,6 +217,26 @@ export function fromPublish(r: PublishRecord, at: Date): Appendable {
       eventId: r.eventId,
       subjectIds: subjectsOf(r.subjectIds, r.sealedSubjects),
     },
+  };
+}
+
+/**
+ * A link in a publish record's API form: each linked record names its subject by
+ * the subject's ref (the id itself for a record appended before sealing, "" for
+ * a position the record does not hold), which the API opens (oversight/links.ts).
+ */
+function linkDoc(link: PublishedLink, clear: readonly string[], sealed: readonly SealedSubject[]): Record<string, unknown> {
+  const subjects = [...clear, ...sealed.map((s) => s.ref)];
+  return {
+    link_id: link.linkId,
+    rule: code(link.rule, "LINK_RULE_"),
+    confidence: link.confidence,
+    records: link.records.map((r) => ({
+      event_id: r.eventId,
+      agency: code(r.sourceAgency, "AGENCY_"),
+      event_type: r.eventType,
+      subject_ref: subjects[r.subjectPosition] ?? "",
+    })),
   };
 }
 

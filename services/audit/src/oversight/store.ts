@@ -4,8 +4,10 @@
  * a keyset on the leaf index, never loaded whole.
  */
 import type { SqlSession } from "../ledger/index.js";
-import { openDocs } from "../subjects/open.js";
+import { openDocs, sealedRefs } from "../subjects/open.js";
+import { keysByRef } from "../subjects/store.js";
 import type { Series } from "./anomaly.js";
+import { distinctLinks, linkFacing, MAX_LINKED_DISCLOSURES, MAX_LINKS, withDisclosures, type SubjectLink } from "./links.js";
 import type { IndexRow, Kind } from "./records.js";
 import { decodeCursor, encodeCursor, type RecordsQuery } from "./query.js";
 
@@ -198,7 +200,13 @@ export interface Disclosure {
  * newest first, with the legal basis relied on; and how many were refused.
  * A subject whose key was destroyed has no ref any more: nothing is found.
  */
-export async function whoHasSeen(db: SqlSession, subjectId: string, page: { limit: number; cursor?: string | undefined }) {
+export interface Seen {
+  disclosures: Disclosure[];
+  denied: number;
+  nextCursor: string | null;
+}
+
+export async function whoHasSeen(db: SqlSession, subjectId: string, page: { limit: number; cursor?: string | undefined }): Promise<Seen | { badCursor: true }> {
   const params: unknown[] = [subjectId];
   let after = "";
   if (page.cursor !== undefined) {
@@ -237,6 +245,42 @@ export async function whoHasSeen(db: SqlSession, subjectId: string, page: { limi
   }));
   const last = list[list.length - 1];
   return { disclosures, denied: Number(denied.rows[0]?.n ?? 0), nextCursor: rows.length > page.limit && last ? encodeCursor(Number(last.idx)) : null };
+}
+
+/**
+ * Who has seen this person, across agencies: `whoHasSeen`, and on the first
+ * page (no cursor) the subject's links — every link alert in the ledger naming
+ * the subject (the linkage service's, on its topic: records.ts `fromLinkage`,
+ * checked again from the leaf), newest first, at most MAX_LINKS — each with the
+ * other subject's own disclosures (at most MAX_LINKED_DISCLOSURES). One hop:
+ * the other subject's links are not followed. A subject whose key was destroyed
+ * has no ref any more: nothing is found for it, on either side of a link.
+ */
+export async function whoHasSeenAcross(db: SqlSession, subjectId: string, page: { limit: number; cursor?: string | undefined }): Promise<(Seen & { links: SubjectLink[] }) | { badCursor: true }> {
+  const own = await whoHasSeen(db, subjectId, page);
+  if ("badCursor" in own) return own;
+  const links: SubjectLink[] = [];
+  if (page.cursor === undefined) {
+    for (const link of await linksOf(db, subjectId)) {
+      const seen = await whoHasSeen(db, link.linked_subject_id, { limit: MAX_LINKED_DISCLOSURES });
+      if ("badCursor" in seen) continue; // no cursor was given
+      links.push(withDisclosures(link, { disclosures: seen.disclosures, denied: seen.denied, more: seen.nextCursor !== null }));
+    }
+  }
+  return { ...own, links };
+}
+
+/** The links naming a subject, facing it (links.ts), from the link alerts' publish records under the subject's ref. */
+async function linksOf(db: SqlSession, subjectId: string) {
+  const { rows } = await db.query<Row>(
+    `with s as materialized (${subjectRows("$1")})
+     select ${COLUMNS} from s join audit_records r on r.idx = s.idx
+     where r.kind = 'publish' and r.agency = 'linkage' and r.doc ? 'link'
+     order by s.idx desc limit $2`,
+    [subjectId, MAX_LINKS],
+  );
+  const keys = await keysByRef(db, rows.flatMap((r) => sealedRefs(r.doc)));
+  return distinctLinks(rows.map((r) => linkFacing(subjectId, r.doc, r.occurred_at, keys)));
 }
 
 /** Decisions per subscriber per time bucket, allow and deny. */
