@@ -28,7 +28,7 @@ import { reconcileCase } from "./reconcile.js";
 
 /*
  * The fault suite (issue 13): the whole mesh — two instances of every adapter,
- * the exchange, an active audit writer and its standby, the briefing — as real
+ * of the exchange and of the briefing, an active audit writer and its standby — as real
  * processes under the real supervisor, on a real three-node KRaft cluster (mutual
  * TLS, RF 3, min ISR 2) and real PostgreSQL. Each case streams records into the
  * adapters' mTLS doors, injects a fault mid-stream, lets the mesh recover with no
@@ -199,6 +199,32 @@ describe.sequential("the mesh on a three-node cluster, under faults", () => {
     expect(problems).toEqual([]);
     expect(acknowledged.size).toBe(byKind.size * 20);
     await reconciled("g. concurrent new ids", { acknowledged, answers, sent: acknowledged.size * 2 });
+  });
+
+  it("h. two exchanges share the source partitions and two briefings serve the same pages", async () => {
+    // The exchange: one consumer group, so each instance holds some source partitions and none is idle.
+    const exchanges = mesh.instances.filter((i) => i.kind === "exchange").map((i) => i.name);
+    expect(exchanges).toHaveLength(2);
+    const assigned = await Promise.all(exchanges.map((e) => mesh.metric(e, "exchange_assigned_partitions")));
+    expect(assigned.every((n) => n !== undefined && n > 0), `source partitions held by ${exchanges.join(", ")}: ${assigned.join(", ")}`).toBe(true);
+    // The briefing: every instance rebuilds the view itself, so each serves the public page, and —
+    // once both have read what case g published — the same figures.
+    const briefings = mesh.instances.filter((i) => i.kind === "briefing");
+    expect(briefings).toHaveLength(2);
+    for (const b of briefings) {
+      const page = await fetch(`${b.url}/public/eastern`, { signal: AbortSignal.timeout(10_000) });
+      expect([b.name, page.status, page.headers.get("content-type")]).toEqual([b.name, 200, "text/html; charset=utf-8"]);
+      await page.body?.cancel();
+    }
+    const views = async () => Promise.all(briefings.map(async (b) => (await fetch(`${b.url}/v1/public/eastern`, { signal: AbortSignal.timeout(10_000) })).text()));
+    const t0 = Date.now();
+    let seen = await views();
+    while (seen[0] !== seen[1] && Date.now() - t0 < 60_000) {
+      await sleep(1000);
+      seen = await views();
+    }
+    expect(seen[1], "both briefing instances serve the same public briefing").toBe(seen[0]);
+    expect(JSON.parse(seen[0]!)).toMatchObject({ region: { slug: "eastern" } });
   });
 
   it("a. SIGKILL the leader of an intel partition mid-stream, then restart it", async () => {

@@ -3,8 +3,10 @@
  * real supervisor (`node infra/dist/supervisor/cli.js run --plan`), each with
  * the environment `npm start` gives it (meshServiceEnv) but on free ports, the
  * suite's PKI and event-id key, one ledger schema shared by two audits (one
- * active writer, one standby), and two instances of every adapter. No demo
- * stream: only the suite's load flows.
+ * active writer, one standby), and two instances of every adapter, of the
+ * exchange (one consumer group, partitions shared) and of the briefing (each
+ * rebuilds its own view; the digest is fenced). No demo stream: only the
+ * suite's load flows.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
@@ -65,11 +67,13 @@ const INSTANCES: { name: string; kind: MeshService }[] = [
   { name: "audit", kind: "audit" },
   { name: "audit-standby", kind: "audit" },
   { name: "exchange", kind: "exchange" },
+  { name: "exchange-b", kind: "exchange" },
   ...Object.keys(ADAPTERS).flatMap((kind) => [
     { name: kind, kind: kind as MeshService },
     { name: `${kind}-b`, kind: kind as MeshService },
   ]),
   { name: "briefing", kind: "briefing" },
+  { name: "briefing-b", kind: "briefing" },
 ];
 
 const HTTPS: ReadonlySet<string> = new Set(["audit", "briefing"]);
