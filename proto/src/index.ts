@@ -11,6 +11,7 @@ export * from "./gen/takitini/intel/v1/notice.js";
 export * from "./gen/takitini/intel/v1/assessment.js";
 export * from "./gen/takitini/intel/v1/community.js";
 export * from "./gen/takitini/intel/v1/linkage.js";
+export * from "./gen/takitini/intel/v1/revision.js";
 export * from "./gen/takitini/linkage/v1/index.js";
 export * from "./gen/takitini/audit/v1/decision.js";
 export * from "./gen/takitini/audit/v1/access.js";
@@ -20,6 +21,7 @@ export * from "./gen/takitini/audit/v1/refusal.js";
 export * from "./gen/takitini/audit/v1/conflict.js";
 export * from "./gen/takitini/audit/v1/subjects.js";
 export * from "./gen/takitini/exchange/v1/subscribe.js";
+export * from "./gen/takitini/exchange/v1/records.js";
 export * from "./gen/takitini/adapter/v1/adapter.js";
 export * from "./descriptors.js";
 

@@ -325,6 +325,9 @@ export function envelope(p: EnvelopeParts): IntelligenceEvent {
     sourceRecordId: p.nativeId,
     // Stamped by the intake with the publishing system's identity.
     publisher: "",
+    // A first version: a correction's intake sets both (revision.proto).
+    supersedes: "",
+    originalEventId: "",
     payload: p.payload,
   };
   if (p.grading) {

@@ -146,6 +146,12 @@ export function createGrpcDoor(intake: Intake, opts: GrpcDoorOptions): grpc.Serv
     "grpc.keepalive_timeout_ms": 10_000,
   });
   const impl: AdapterServiceServer = {
+    correct(_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<never>) {
+      callback({ code: grpc.status.UNIMPLEMENTED, details: "corrections are not served yet" });
+    },
+    withdraw(_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<never>) {
+      callback({ code: grpc.status.UNIMPLEMENTED, details: "withdrawals are not served yet" });
+    },
     publish(call: grpc.ServerUnaryCall<PublishRequest, PublishResponse>, callback: grpc.sendUnaryData<PublishResponse>) {
       const publisher = who(call);
       if (publisher instanceof Error) return callback(publisher);
