@@ -57,13 +57,13 @@ export async function createRunTopics(requested: RunTopic[], registryFile: strin
   const admin = client(k.brokers).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: topics.map((t) => ({ topic: t.name, numPartitions: t.partitions ?? 3, replicationFactor: 1, ...(t.role === "claims" || t.role === "linkage-index" ? { configEntries: [{ name: "cleanup.policy", value: "compact" }] } : {}) })) });
+    await admin.createTopics({ waitForLeaders: true, topics: topics.map((t) => ({ topic: t.name, numPartitions: t.partitions ?? 3, replicationFactor: 1, ...(t.role === "claims" || t.role === "linkage-index" || t.role === "exchange-records" ? { configEntries: [{ name: "cleanup.policy", value: "compact" }] } : {}) })) });
   } finally {
     await admin.disconnect();
   }
   const registry = JSON.parse(readFileSync(registryFile, "utf8")) as Record<string, { tier: AclSubscriber["tier"]; delivery_topic: string }>;
   const subscribers: AclSubscriber[] = Object.entries(registry).map(([id, s]) => ({ id, tier: s.tier, delivery_topic: s.delivery_topic }));
-  const declared = (t: RunTopic): TopicDeclaration => ({ name: t.name, role: t.role, partitions: t.partitions ?? 3, replication_factor: 1, retention_ms: 604_800_000, cleanup_policy: t.role === "claims" || t.role === "linkage-index" ? "compact" : "delete", description: "an e2e run's topic" });
+  const declared = (t: RunTopic): TopicDeclaration => ({ name: t.name, role: t.role, partitions: t.partitions ?? 3, replication_factor: 1, retention_ms: 604_800_000, cleanup_policy: t.role === "claims" || t.role === "linkage-index" || t.role === "exchange-records" ? "compact" : "delete", description: "an e2e run's topic" });
   // The shipped delivery topics this registry still uses (already granted, granted again harmlessly).
   const referenced = new Set(subscribers.map((s) => s.delivery_topic));
   const shipped = loadTopicDeclarations(undefined, {}).filter((d) => d.role === "delivery" && referenced.has(d.name) && !topics.some((t) => t.name === d.name));

@@ -60,7 +60,13 @@ describe("the mesh's Kafka ACLs, derived from topics.json and the subscriber reg
     const guarded = new Set([...topicsOf("delivery"), ...topicsOf("decisions")]);
     const writers = new Set(acls.filter((a) => a.resourceType === "TOPIC" && a.operation === "WRITE" && guarded.has(a.resourceName)).map((a) => a.principal));
     expect([...writers]).toEqual(["exchange"]);
-    expect(can(acls, "exchange", "WRITE")).toEqual([...guarded, ...topicsOf("dead-letter"), ...topicsOf("receipts")].sort());
+    expect(can(acls, "exchange", "WRITE")).toEqual([...guarded, ...topicsOf("dead-letter"), ...topicsOf("receipts"), ...topicsOf("exchange-records")].sort());
+  });
+
+  it("lets the exchange alone read and write its records of who received what", () => {
+    expect(topicsOf("exchange-records")).toEqual(["takitini.exchange-records.v1"]);
+    const users = new Set(acls.filter((a) => a.resourceType === "TOPIC" && a.resourceName === "takitini.exchange-records.v1").map((a) => `${a.principal}:${a.operation}`));
+    expect([...users].sort()).toEqual(["exchange:READ", "exchange:WRITE"]);
   });
 
   it("lets each partner read only its own delivery topic, with consumer groups of its own", () => {
@@ -122,8 +128,8 @@ describe("the mesh's Kafka ACLs, derived from topics.json and the subscriber reg
     expect(principals).not.toContain("community-adapter");
   });
 
-  it("lets the exchange read every agency's events, leaders' submissions, link alerts and partners' views, and nothing else", () => {
-    expect(can(acls, "exchange", "READ")).toEqual([...topicsOf("intel"), ...topicsOf("submissions"), ...topicsOf("links"), ...subscribers.filter((s) => s.tier === "partner_agency").map((s) => s.delivery_topic)].sort());
+  it("lets the exchange read every agency's events, leaders' submissions, link alerts, partners' views and its own records, and nothing else", () => {
+    expect(can(acls, "exchange", "READ")).toEqual([...topicsOf("intel"), ...topicsOf("submissions"), ...topicsOf("links"), ...topicsOf("exchange-records"), ...subscribers.filter((s) => s.tier === "partner_agency").map((s) => s.delivery_topic)].sort());
     expect(can(acls, "exchange", "READ")).not.toContain("takitini.linkage-index.v1");
   });
 

@@ -140,6 +140,7 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
   const receipts = byRole("receipts");
   const links = byRole("links");
   const linkageIndex = byRole("linkage-index");
+  const exchangeRecords = byRole("exchange-records");
   const deliveries = subscribers.map((s) => s.delivery_topic);
   const partnerTopics = subscribers.filter((s) => s.tier === "partner_agency").map((s) => s.delivery_topic);
   // Oversight-tier topics (none registered today) are written by the exchange and read by no service.
@@ -176,6 +177,8 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
   topic("exchange", "WRITE", decisions, "decision and Subscribe access records");
   topic("exchange", "WRITE", deadLetter, "undecodable or mis-attributed records");
   topic("exchange", "READ", partnerTopics, "stream partners' views over gRPC Subscribe");
+  topic("exchange", "WRITE", exchangeRecords, "remember who received each record, in the deliveries' transaction");
+  topic("exchange", "READ", exchangeRecords, "who received each record, before a correction or a withdrawal is decided");
   group("exchange", GROUP_PREFIX.exchange, "the exchange's consumer group (offsets committed in its transactions)");
   group("exchange", GROUP_PREFIX.subscribe, "one throwaway group per Subscribe stream");
   txn("exchange", TRANSACTIONAL_ID_PREFIX.exchange, "one transactional writer per source partition");

@@ -64,7 +64,8 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
     // "agency" as linkage, but role links: no adapter writes it) and its own index of match tokens.
     expect(byName.get("takitini.intel.linkage.v1")).toMatchObject({ partitions: 3, retention_ms: 7 * DAY, cleanup_policy: "delete", role: "links" });
     expect(byName.get("takitini.linkage-index.v1")).toMatchObject({ partitions: 1, retention_ms: -1, cleanup_policy: "compact", role: "linkage-index" });
-    expect(topics).toHaveLength(37);
+    expect(byName.get("takitini.exchange-records.v1")).toMatchObject({ partitions: 6, retention_ms: -1, cleanup_policy: "compact", role: "exchange-records" });
+    expect(topics).toHaveLength(38);
   });
 
   it("give every topic the role its ACLs are derived from", () => {
@@ -82,7 +83,7 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
   it("use replication factor 1 locally, and every topic says what it is for", () => {
     for (const t of topics) {
       expect(t.replication_factor).toBe(1);
-      const compacted = t.role === "claims" || t.role === "receipts" || t.role === "linkage-index" || ["takitini.briefing-mail.v1", "takitini.briefing-submissions.v1"].includes(t.name);
+      const compacted = t.role === "claims" || t.role === "receipts" || t.role === "linkage-index" || t.role === "exchange-records" || ["takitini.briefing-mail.v1", "takitini.briefing-submissions.v1"].includes(t.name);
       expect(t.cleanup_policy, t.name).toBe(compacted ? "compact" : "delete");
       expect(t.description.length).toBeGreaterThan(10);
     }

@@ -5,7 +5,7 @@ import { infraKafka, type KafkaAccess } from "./client.js";
 import { TOPICS_PATH } from "./paths.js";
 
 /** What a topic is for. */
-export const TOPIC_ROLES = ["intel", "delivery", "decisions", "briefing-access", "refusals", "dead-letter", "briefings", "claims", "heads", "submissions", "receipts", "links", "linkage-index"] as const;
+export const TOPIC_ROLES = ["intel", "delivery", "decisions", "briefing-access", "refusals", "dead-letter", "briefings", "claims", "heads", "submissions", "receipts", "links", "linkage-index", "exchange-records"] as const;
 export type TopicRole = (typeof TOPIC_ROLES)[number];
 
 /**

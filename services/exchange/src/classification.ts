@@ -45,6 +45,7 @@ export const OUTPUT_MESSAGES: ReadonlySet<string> = new Set([
   "SubmissionNote",
   "LinkAlertView",
   "LinkAlertViewRecord",
+  "WithdrawalNotice",
 ]);
 
 /** A LinkAlertView field the exchange makes for the delivery rather than copies: the random delivery id, the agreements relied on. */
@@ -131,6 +132,12 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     // A link alert: never delivered as the event, in any view; an allowed partner receives its LinkAlertView
     // (src/link-alert.ts), built from the link_alert fields classified "pass" for the alert view below.
     link_alert: row("never", "never", "never", "never", "pass"),
+    // A correction's links to earlier versions (revision.ts): in a partner's view only the version that partner
+    // received last (plan.ts sets both per partner); never to a community tier.
+    supersedes: PARTNERS_ONLY,
+    original_event_id: PARTNERS_ONLY,
+    // A withdrawal is never delivered as the event: holders get a WithdrawalNotice built by allow-list (an output).
+    record_withdrawal: NOWHERE,
   },
   Grading: { source_reliability: PARTNERS_ONLY, information_credibility: PARTNERS_ONLY },
   Handling: { caveats: PARTNERS_ONLY, releasable_to: PARTNERS_ONLY },
@@ -267,6 +274,8 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
   // A link alert (services/linkage): the link, and for each record which event and which subject. The facts
   // are for the policy alone: no field of LinkedRecordFacts or LinkedSubjectShape reaches any view, nor the
   // subject's position.
+  // Reach a partner that held the record only through its WithdrawalNotice (revision.ts withdrawalNotice), never as the event.
+  RecordWithdrawal: { withdrawn_event_id: NOWHERE, reason: NOWHERE, explanation: NOWHERE },
   LinkAlert: { link_id: ALERT_ONLY, rule: ALERT_ONLY, confidence: ALERT_ONLY, records: ALERT_ONLY },
   LinkedRecord: { event_id: ALERT_ONLY, source_agency: ALERT_ONLY, event_type: ALERT_ONLY, subject_id: ALERT_ONLY, subject_index: NOWHERE, facts: NOWHERE },
   LinkedRecordFacts: {

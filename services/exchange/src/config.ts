@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { z } from "zod";
 import { topicAgency } from "./provenance.js";
 import { DEFAULT_RECEIPTS_TOPIC } from "./receipt.js";
+import { DEFAULT_RECORDS_TOPIC } from "./records.js";
 
 const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "expected a Kafka topic name");
 
@@ -47,6 +48,8 @@ export const configSchema = baseConfig.extend({
   DEADLETTER_TOPIC: z.string().min(1).default("takitini.deadletter.v1"),
   /** Receipts of leaders' submissions (whom each was shared with), for the briefing: written in the transaction of the submission's decisions. */
   RECEIPTS_TOPIC: topicName.default(DEFAULT_RECEIPTS_TOPIC),
+  /** Who received each record (compacted; the exchange's own): read before a correction or a withdrawal is decided, written in the deliveries' transactions. */
+  RECORDS_TOPIC: topicName.default(DEFAULT_RECORDS_TOPIC),
   /** Consumer group shared by every exchange instance. */
   GROUP_ID: z.string().min(1).default("takitini-exchange"),
   /**

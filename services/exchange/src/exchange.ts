@@ -1,6 +1,9 @@
 import { backoffDelay, bounded, Counter, Gauge, isConsuming, logKafkaRefusal, type Backoff, type Logger, type Registry } from "@takitini/runtime";
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages } from "kafkajs";
+import type { RecordRecipients } from "@takitini/proto";
 import { planRecord, type OutMessage, type Plan, type SourceRecord } from "./plan.js";
+import { DEFAULT_RECORDS_TOPIC, RecordsTable, type Records } from "./records.js";
+import { encodeRecipients } from "./revision.js";
 import { agencyName } from "./provenance.js";
 import type { PolicySource } from "./policy/reloading.js";
 
@@ -15,6 +18,10 @@ export interface ExchangeOptions {
   deadLetterTopic: string;
   /** Where a leader's submission's receipt goes, in the transaction of its decisions. Default takitini.community-receipts.v1. */
   receiptsTopic?: string;
+  /** The exchange's compacted records topic: who holds each record (records.ts). Default takitini.exchange-records.v1. */
+  recordsTopic?: string;
+  /** The records table itself (tests of the shell on a fake Kafka); default a RecordsTable on recordsTopic. */
+  records?: Records;
   groupId: string;
   instanceId: string;
   maxEventsPerTransaction: number;
@@ -101,6 +108,8 @@ interface PartitionWriter {
    * otherwise reconnect a closed producer inside its send retry and carry on.
    */
   closed: boolean;
+  /** Partitions of the records topic read to their last stable offset since this writer fenced its predecessors. */
+  synced: Set<number>;
 }
 
 /** Thrown instead of committing with a writer that was closed under a chunk in flight. */
@@ -154,8 +163,11 @@ export class Exchange {
   private readonly fencings: Counter<"topic">;
   private readonly lag: Gauge<"topic" | "partition">;
   private readonly assigned: Gauge;
+  private readonly revisions: Counter<"kind">;
+  readonly records: Records;
 
   constructor(private readonly opts: ExchangeOptions) {
+    this.records = opts.records ?? new RecordsTable(opts.kafka, opts.recordsTopic ?? DEFAULT_RECORDS_TOPIC, `${opts.groupId}-records`, opts.logger);
     this.backoff = opts.backoff ?? { baseMs: 1000, maxMs: 30_000 };
     this.stallMs = opts.stallMs ?? 20_000;
     this.stopTimeoutMs = opts.stopTimeoutMs ?? 10_000;
@@ -175,6 +187,7 @@ export class Exchange {
     this.skipped = new Counter({ name: "exchange_already_committed_skipped_total", help: "Fetched records skipped because the group had already committed past them (after a crash or rebalance)", labelNames: ["topic"], registers });
     this.fencings = new Counter({ name: "exchange_partition_writers_initialised_total", help: "Partition writers initialised, each fencing the partition's earlier writers", labelNames: ["topic"], registers });
     this.lag = new Gauge({ name: "exchange_consumer_lag", help: "Records behind the partition's high watermark at the last fetch", labelNames: ["topic", "partition"], registers });
+    this.revisions = new Counter({ name: "exchange_revisions_total", help: "Corrections and withdrawals decided (committed), by kind", labelNames: ["kind"], registers });
     this.assigned = new Gauge({ name: "exchange_assigned_partitions", help: "Source partitions assigned to this instance", registers });
   }
 
@@ -255,6 +268,8 @@ export class Exchange {
     this.launching = (async () => {
       try {
         await admin.connect();
+        // Who holds each record, read before any correction or withdrawal is decided.
+        if (!this.records.isStarted()) await this.records.start();
         await consumer.connect();
         await consumer.subscribe({ topics: this.opts.intelTopics, fromBeginning: true });
         await consumer.run({
@@ -347,7 +362,7 @@ export class Exchange {
     const offsets = await this.admin.fetchOffsets({ groupId: this.opts.groupId, topics: [topic] });
     const entry = offsets.find((o) => o.topic === topic)?.partitions.find((p) => p.partition === partition);
     const committed = entry && entry.offset !== "-1" && entry.offset !== "" ? BigInt(entry.offset) : null;
-    const writer: PartitionWriter = { producer, generation, committed, closed: false };
+    const writer: PartitionWriter = { producer, generation, committed, closed: false, synced: new Set() };
     this.writers.set(key, writer);
     return writer;
   }
@@ -394,18 +409,20 @@ export class Exchange {
     const subscribers = policy.subscribers();
     const decide = policy.decide;
     const now = new Date();
+    // Plan the chunk; a correction or a withdrawal whose record's entry may not be
+    // read yet (first use of its records partition by this writer) makes the chunk
+    // wait for the tail to reach that partition's last stable offset, then plan again.
+    let plans = this.planChunk(writer, topic, partition, chunk, subscribers, decide, policy.revision, now);
+    if (plans.unread.size > 0) {
+      await this.records.catchUp(plans.unread);
+      for (const k of plans.unread) writer.synced.add(this.records.partitionOf(k));
+      plans = this.planChunk(writer, topic, partition, chunk, subscribers, decide, policy.revision, now);
+    }
     const out: OutMessage[] = [];
     const tallies: (() => void)[] = [];
-    for (const m of chunk) {
-      const record: SourceRecord = { topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers };
-      const plan = planRecord(record, subscribers, decide, {
-        auditTopic: this.opts.auditTopic,
-        deadLetterTopic: this.opts.deadLetterTopic,
-        ...(this.opts.receiptsTopic ? { receiptsTopic: this.opts.receiptsTopic } : {}),
-        policyRevision: policy.revision,
-        now,
-        consumer: this.opts.groupId,
-      });
+    const written = new Map<string, Buffer>();
+    for (const plan of plans.plans) {
+      const m = { offset: plan.offset };
       if (plan.kind === "dead-letter") {
         out.push(plan.message);
         this.logDeadLetter(plan, topic, partition, m.offset);
@@ -413,6 +430,13 @@ export class Exchange {
         if (plan.provenance) tallies.push(() => this.provenanceMismatches.inc({ topic }));
       } else {
         out.push(...plan.messages);
+        if (plan.state) {
+          const bytes = encodeRecipients(plan.state.value);
+          written.set(plan.state.key, bytes);
+          out.push({ topic: this.records.topic, key: plan.state.key, value: bytes, headers: {} });
+        }
+        const revision = plan.revision;
+        if (revision) tallies.push(() => this.revisions.inc({ kind: revision }));
         tallies.push(() => {
           for (const d of plan.decisions) {
             this.decisions.inc({ outcome: d.outcome === "OUTCOME_ALLOW" ? "allow" : "deny", subscriber: d.subscriberId });
@@ -467,8 +491,49 @@ export class Exchange {
       }
       throw err;
     }
+    this.records.wrote(written);
     this.eventsIn.inc({ topic }, chunk.length);
     for (const t of tallies) t();
+  }
+
+  /**
+   * Plan every record of a chunk (pure planRecord), with the records table as
+   * this writer knows it; `unread`: keys of entries a correction or withdrawal
+   * asked for whose records partition this writer has not read to its end yet.
+   */
+  private planChunk(
+    writer: PartitionWriter,
+    topic: string,
+    partition: number,
+    chunk: KafkaMessage[],
+    subscribers: ReturnType<ReturnType<PolicySource["current"]>["subscribers"]>,
+    decide: ReturnType<PolicySource["current"]>["decide"],
+    policyRevision: string,
+    now: Date,
+  ): { plans: (Plan & { offset: string })[]; unread: Set<string> } {
+    const planned = new Map<string, RecordRecipients>();
+    const unread = new Set<string>();
+    const recipients = (key: string): RecordRecipients | undefined => {
+      const inChunk = planned.get(key);
+      if (inChunk) return inChunk;
+      if (!writer.synced.has(this.records.partitionOf(key))) unread.add(key);
+      return this.records.get(key);
+    };
+    const plans = chunk.map((m) => {
+      const record: SourceRecord = { topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers };
+      const plan = planRecord(record, subscribers, decide, {
+        auditTopic: this.opts.auditTopic,
+        deadLetterTopic: this.opts.deadLetterTopic,
+        ...(this.opts.receiptsTopic ? { receiptsTopic: this.opts.receiptsTopic } : {}),
+        policyRevision,
+        now,
+        consumer: this.opts.groupId,
+        recipients,
+      });
+      if (plan.kind === "disseminate" && plan.state) planned.set(plan.state.key, plan.state.value);
+      return { ...plan, offset: m.offset };
+    });
+    return { plans, unread };
   }
 
   /** A dead letter's warning: where it was and why; for a provenance mismatch, both agencies. Never the record's content. */
@@ -490,5 +555,6 @@ export class Exchange {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
     await this.closeClients();
+    await this.records.close();
   }
 }

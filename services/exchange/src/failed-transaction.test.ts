@@ -5,6 +5,7 @@
  * markers and hang the partition), the writer replaced at once (its
  * initialisation aborts with a bumped epoch), and a closed writer never commits.
  */
+import { MemoryRecords } from "./records.fixture.js";
 import type { SharingPolicy, Subscriber } from "@takitini/policies";
 import { Agency, IntelligenceEvent } from "@takitini/proto";
 import { createLogger, Registry } from "@takitini/runtime";
@@ -68,6 +69,7 @@ function fakes(onSend: (txnIndex: number) => Promise<void>) {
     groupId: "g",
     instanceId: "i",
     maxEventsPerTransaction: 100,
+    records: new MemoryRecords(),
     stopTimeoutMs: 200,
   });
   const batch = () => {

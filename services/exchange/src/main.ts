@@ -69,6 +69,7 @@ try {
   if (missing.length > 0) logger.error({ missing }, "delivery topics missing on the cluster: deliveries to them will fail until they are created");
   // Every leader's submission's transaction writes its receipt there.
   if (!topics.includes(config.RECEIPTS_TOPIC)) logger.error({ missing: [config.RECEIPTS_TOPIC] }, "the receipts topic (RECEIPTS_TOPIC) is missing on the cluster: a leader's submission cannot be decided (its transaction fails, and is retried) until it is created");
+  if (!topics.includes(config.RECORDS_TOPIC)) logger.error({ missing: [config.RECORDS_TOPIC] }, "the records topic (RECORDS_TOPIC) is missing on the cluster: the exchange does not consume until it is created");
 } catch (err) {
   logger.warn({ err }, "cannot list topics to check the policy's delivery topics");
 }
@@ -81,6 +82,7 @@ const exchange = new Exchange({
   auditTopic: config.AUDIT_TOPIC,
   deadLetterTopic: config.DEADLETTER_TOPIC,
   receiptsTopic: config.RECEIPTS_TOPIC,
+  recordsTopic: config.RECORDS_TOPIC,
   groupId: config.GROUP_ID,
   instanceId: config.INSTANCE_ID,
   maxEventsPerTransaction: config.MAX_EVENTS_PER_TRANSACTION,

@@ -1,3 +1,4 @@
+import { MemoryRecords } from "./records.fixture.js";
 import { Writable } from "node:stream";
 import type { SharingPolicy, Subscriber } from "@takitini/policies";
 import { Agency, DecisionRecord, IntelligenceEvent } from "@takitini/proto";
@@ -219,6 +220,7 @@ describe("the exchange on a provenance mismatch", () => {
       groupId: "g",
       instanceId: "i",
       maxEventsPerTransaction: 100,
+      records: new MemoryRecords(),
     });
     const batch = async (topic: string, events: IntelligenceEvent[]) => {
       if (!eachBatch) throw new Error("not started");

@@ -1,3 +1,4 @@
+import { MemoryRecords } from "./records.fixture.js";
 import { loadSharingPolicy, type SharingPolicy, type Subscriber } from "@takitini/policies";
 import { Agency, Classification, DecisionRecord, HandlingCaveat, IntelligenceEvent, Outcome, SubmissionReceipt, SubmissionTopic, View } from "@takitini/proto";
 import { createLogger, Registry } from "@takitini/runtime";
@@ -294,6 +295,7 @@ describe("the exchange writes the receipt in the submission's transaction", () =
       groupId: "g",
       instanceId: "i",
       maxEventsPerTransaction: 100,
+      records: new MemoryRecords(),
     });
     await exchange.start();
     const message = { ...record(observation()), offset: "0", timestamp: "0", attributes: 0, size: 0 } as unknown as KafkaMessage;
@@ -306,7 +308,7 @@ describe("the exchange writes the receipt in the submission's transaction", () =
     } as unknown as EachBatchPayload);
     // Transaction 1 is the writer's fencing (an empty abort); the chunk is transaction 2.
     expect(calls).toEqual(["1:abort", "2:send", "2:offsets", "2:commit"]);
-    expect(sent.map((t) => [t.topic, t.messages.length]).sort()).toEqual([["t.audit", 3], ["t.police", 1], ["t.receipts", 1]]);
+    expect(sent.map((t) => [t.topic, t.messages.length]).sort()).toEqual([["t.audit", 3], ["t.police", 1], ["t.receipts", 1], ["t.records", 1]]);
     expect(SubmissionReceipt.decode(sent.find((t) => t.topic === "t.receipts")!.messages[0]!.value as Buffer).sharedWith).toEqual([Agency.AGENCY_POLICE]);
     expect(sent.find((t) => t.topic === "t.audit")!.messages.map((m) => DecisionRecord.decode(m.value as Buffer).subscriberId)).toEqual(subscribers.map((s) => s.id));
     expect((await metrics.getSingleMetric("exchange_submission_receipts_total")!.get()).values.map((v) => v.value)).toEqual([1]);

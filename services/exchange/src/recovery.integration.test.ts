@@ -36,14 +36,14 @@ afterAll(async () => {
 describe("the Kafka broker stopped for 15 s under a running exchange", () => {
   it("is not ready while it is away, ready again by itself after, and every acknowledged event is decided once per subscriber and delivered once", async () => {
     const id = randomBytes(4).toString("hex");
-    const t = { intel: `recovery.${id}.intel.police.v1`, audit: `recovery.${id}.decisions`, dlq: `recovery.${id}.dlq` };
+    const t = { intel: `recovery.${id}.intel.police.v1`, audit: `recovery.${id}.decisions`, dlq: `recovery.${id}.dlq`, records: `recovery.${id}.exchange-records.v1` };
     const subscribers = policy.current().subscribers();
     const deliveryTopics = [...new Set(subscribers.map((s) => s.delivery_topic))];
     const admin = broker.kafka("admin").admin();
     await admin.connect();
     await admin.createTopics({
       waitForLeaders: true,
-      topics: [{ topic: t.intel, numPartitions: 3 }, { topic: t.audit, numPartitions: 2 }, { topic: t.dlq, numPartitions: 1 }, ...deliveryTopics.map((topic) => ({ topic, numPartitions: 1 }))].map((x) => ({ ...x, replicationFactor: 1 })),
+      topics: [{ topic: t.intel, numPartitions: 3 }, { topic: t.audit, numPartitions: 2 }, { topic: t.dlq, numPartitions: 1 }, { topic: t.records, numPartitions: 2 }, ...deliveryTopics.map((topic) => ({ topic, numPartitions: 1 }))].map((x) => ({ ...x, replicationFactor: 1 })),
     });
     await admin.disconnect();
 
@@ -55,6 +55,7 @@ describe("the Kafka broker stopped for 15 s under a running exchange", () => {
       metrics,
       intelTopics: [t.intel],
       auditTopic: t.audit,
+      recordsTopic: t.records,
       deadLetterTopic: t.dlq,
       groupId: `takitini-exchange-recovery-${id}`,
       instanceId: "recovery-0",

@@ -56,7 +56,7 @@ function submission(type: string, topic: SubmissionTopic, reference: string): In
 describe("leaders' submissions on the real broker", () => {
   it("reach Police (and MBIE for exploitation) in full, each with its decisions and one receipt naming them; no community topic receives anything", async () => {
     const id = randomBytes(4).toString("hex");
-    const t = { intel: `submissions.${id}.intel.community.v1`, audit: `submissions.${id}.decisions`, dlq: `submissions.${id}.dlq`, receipts: `submissions.${id}.community-receipts.v1` };
+    const t = { intel: `submissions.${id}.intel.community.v1`, audit: `submissions.${id}.decisions`, dlq: `submissions.${id}.dlq`, receipts: `submissions.${id}.community-receipts.v1`, records: `submissions.${id}.exchange-records.v1` };
     const subscribers = policy.current().subscribers();
     const deliveryTopics = [...new Set(subscribers.map((s) => s.delivery_topic))];
     const admin = broker.kafka("admin").admin();
@@ -67,6 +67,7 @@ describe("leaders' submissions on the real broker", () => {
         { topic: t.intel, numPartitions: 2 },
         { topic: t.audit, numPartitions: 2 },
         { topic: t.dlq, numPartitions: 1 },
+        { topic: t.records, numPartitions: 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] },
         // As infra declares it: compacted by reference, so each submission's latest receipt is kept.
         { topic: t.receipts, numPartitions: 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] },
         ...deliveryTopics.map((topic) => ({ topic, numPartitions: 1 })),
@@ -80,6 +81,7 @@ describe("leaders' submissions on the real broker", () => {
       metrics: createMetricsRegistry(`exchange-submissions-${id}`),
       intelTopics: [t.intel],
       auditTopic: t.audit,
+      recordsTopic: t.records,
       deadLetterTopic: t.dlq,
       receiptsTopic: t.receipts,
       groupId: `takitini-exchange-submissions-${id}`,
@@ -174,7 +176,7 @@ describe("leaders' submissions on the real broker", () => {
 describe("link alerts on the real broker", () => {
   it("reach Police and Customs as LinkAlertViews with both records' legal bases in the decisions; a malformed alert is dead-lettered; no other topic receives anything", async () => {
     const id = randomBytes(4).toString("hex");
-    const t = { intel: `alerts.${id}.intel.linkage.v1`, audit: `alerts.${id}.decisions`, dlq: `alerts.${id}.dlq`, receipts: `alerts.${id}.community-receipts.v1` };
+    const t = { intel: `alerts.${id}.intel.linkage.v1`, audit: `alerts.${id}.decisions`, dlq: `alerts.${id}.dlq`, receipts: `alerts.${id}.community-receipts.v1`, records: `alerts.${id}.exchange-records.v1` };
     const subscribers = policy.current().subscribers();
     const deliveryTopics = [...new Set(subscribers.map((s) => s.delivery_topic))];
     const admin = broker.kafka("admin").admin();
@@ -186,6 +188,7 @@ describe("link alerts on the real broker", () => {
         { topic: t.intel, numPartitions: 2 },
         { topic: t.audit, numPartitions: 2 },
         { topic: t.dlq, numPartitions: 1 },
+        { topic: t.records, numPartitions: 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] },
         { topic: t.receipts, numPartitions: 1 },
         ...deliveryTopics.filter((topic) => !existing.has(topic)).map((topic) => ({ topic, numPartitions: 1 })),
       ].map((x) => ({ ...x, replicationFactor: 1 })),
@@ -200,6 +203,7 @@ describe("link alerts on the real broker", () => {
       metrics: createMetricsRegistry(`exchange-alerts-${id}`),
       intelTopics: [t.intel],
       auditTopic: t.audit,
+      recordsTopic: t.records,
       deadLetterTopic: t.dlq,
       receiptsTopic: t.receipts,
       groupId: `takitini-exchange-alerts-${id}`,

@@ -28,3 +28,4 @@ export * from "./rate-limit.js";
 export * from "./grpc-rate-limit.js";
 export * from "./recovery.js";
 export * from "./kafkajs-patch.js";
+export * from "./compacted-tail.js";

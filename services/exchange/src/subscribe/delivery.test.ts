@@ -1,4 +1,4 @@
-import { AggregateView, IntelligenceEvent } from "@takitini/proto";
+import { AggregateView, IntelligenceEvent, NoticeCause, RecordRecipients, WithdrawalReason } from "@takitini/proto";
 import type { Subscriber } from "@takitini/policies";
 import { describe, expect, it } from "vitest";
 import { fullEvent } from "../events.fixture.js";
@@ -104,6 +104,40 @@ describe("aggregate views on a partner's topic", () => {
     expect(prepared.response.view).toBe("aggregate_only");
     expect(prepared.view).toMatchObject({ eventId: "", decisionId: m.headers["decision-id"] });
     // An aggregate view whose header claims a raw view is refused, and vice versa.
+    expect(prepareDelivery({ topic: m.topic, partition: 0, offset: "9", value: m.value, headers: { ...m.headers, view: "full" } })).toEqual({ ok: false, reason: "UNEXPECTED_VIEW" });
+  });
+});
+
+describe("withdrawal notices on a partner's topic", () => {
+  it("are handed over as WithdrawalNotice, no content, with the delivery id the decision record names", () => {
+    const original = fullEvent("police.organised_crime_noting");
+    const withdrawal = IntelligenceEvent.fromPartial({
+      id: "6b0c1a2e-1111-5000-8000-0000000000ff",
+      sourceAgency: original.sourceAgency,
+      eventType: "record.withdrawal",
+      classification: original.classification,
+      originalEventId: original.id,
+      payload: { $case: "recordWithdrawal", value: { withdrawnEventId: original.id, reason: WithdrawalReason.WITHDRAWAL_REASON_ENTERED_IN_ERROR, explanation: "" } },
+    });
+    const held = RecordRecipients.fromPartial({ latestEventId: original.id, eventType: original.eventType, partners: [{ subscriberId: "customs", eventId: original.id }] });
+    const plan = planRecord(
+      { topic: "takitini.intel.police.v1", partition: 0, offset: "8", key: null, value: Buffer.from(IntelligenceEvent.encode(withdrawal).finish()), headers: {} },
+      [{ ...customs, tier: "partner_agency" }],
+      () => {
+        throw new Error("a withdrawal is not the policy's to decide");
+      },
+      { auditTopic: "a", deadLetterTopic: "d", policyRevision: "rev", now: new Date(), consumer: "g", recipients: () => held },
+    );
+    if (plan.kind !== "disseminate") throw new Error("expected dissemination");
+    const m = plan.messages.find((x) => x.topic === customs.delivery_topic)!;
+    const prepared = prepareDelivery({ topic: m.topic, partition: 0, offset: "9", value: m.value, headers: m.headers });
+    if (!prepared.ok) throw new Error(prepared.reason);
+    expect(prepared.response.event).toBeUndefined();
+    expect(prepared.response.withdrawalNotice).toMatchObject({ eventId: original.id, cause: NoticeCause.NOTICE_CAUSE_WITHDRAWN, reason: WithdrawalReason.WITHDRAWAL_REASON_ENTERED_IN_ERROR });
+    expect(prepared.response.view).toBe("none");
+    expect(prepared.response.withdrawalNotice!.deliveryId).toBe(plan.decisions[0]!.deliveryId);
+    // A notice whose delivery id differs from its header's, or that claims a raw view, is refused.
+    expect(prepareDelivery({ topic: m.topic, partition: 0, offset: "9", value: m.value, headers: { ...m.headers, "delivery-id": "x" } })).toEqual({ ok: false, reason: "DELIVERY_MISMATCH" });
     expect(prepareDelivery({ topic: m.topic, partition: 0, offset: "9", value: m.value, headers: { ...m.headers, view: "full" } })).toEqual({ ok: false, reason: "UNEXPECTED_VIEW" });
   });
 });

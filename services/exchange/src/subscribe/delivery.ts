@@ -1,5 +1,6 @@
-import { AggregateView, IntelligenceEvent, INTEL_SCHEMA_VERSION, LinkAlertView, type SubscribeResponse } from "@takitini/proto";
+import { AggregateView, IntelligenceEvent, INTEL_SCHEMA_VERSION, LinkAlertView, WithdrawalNotice, type SubscribeResponse } from "@takitini/proto";
 import { AGGREGATE_VIEW_EVENT_TYPE, LINK_ALERT_VIEW_EVENT_TYPE } from "../plan.js";
+import { WITHDRAWAL_NOTICE_EVENT_TYPE } from "../revision.js";
 import { continueTrace, HEADERS, headerValue, type TraceContext } from "@takitini/runtime";
 import type { IHeaders } from "kafkajs";
 import type { DeliveredView } from "./access.js";
@@ -28,11 +29,11 @@ export type Prepared =
     }
   | { ok: false; reason: string };
 
-/** Views a delivery topic holds: raw events (full, redacted), aggregate views, or link alerts' views (full). */
+/** Views a delivery topic holds: raw events (full, redacted), aggregate views, link alerts' views (full), or withdrawal notices (none: no content). */
 const RAW_VIEWS = new Set(["full", "redacted"]);
 
 /** What a delivery record holds, by its event-type header. */
-type Body = { event: IntelligenceEvent } | { aggregate: AggregateView } | { linkAlert: LinkAlertView };
+type Body = { event: IntelligenceEvent } | { aggregate: AggregateView } | { linkAlert: LinkAlertView } | { withdrawalNotice: WithdrawalNotice };
 
 export function prepareDelivery(record: DeliveryRecord): Prepared {
   if (!record.value || record.value.length === 0) return { ok: false, reason: "EMPTY_VALUE" };
@@ -44,14 +45,17 @@ export function prepareDelivery(record: DeliveryRecord): Prepared {
   const type = headerValue(record.headers, HEADERS.EVENT_TYPE);
   const isAggregate = type === AGGREGATE_VIEW_EVENT_TYPE;
   const isLinkAlert = type === LINK_ALERT_VIEW_EVENT_TYPE;
-  if (isAggregate ? view !== "aggregate_only" : isLinkAlert ? view !== "full" : !RAW_VIEWS.has(view)) return { ok: false, reason: "UNEXPECTED_VIEW" };
+  const isNotice = type === WITHDRAWAL_NOTICE_EVENT_TYPE;
+  if (isAggregate ? view !== "aggregate_only" : isLinkAlert ? view !== "full" : isNotice ? view !== "none" : !RAW_VIEWS.has(view)) return { ok: false, reason: "UNEXPECTED_VIEW" };
   let body: Body;
   try {
     body = isAggregate
       ? { aggregate: AggregateView.decode(record.value) }
       : isLinkAlert
         ? { linkAlert: LinkAlertView.decode(record.value) }
-        : { event: IntelligenceEvent.decode(record.value) };
+        : isNotice
+          ? { withdrawalNotice: WithdrawalNotice.decode(record.value) }
+          : { event: IntelligenceEvent.decode(record.value) };
   } catch {
     return { ok: false, reason: "DECODE_FAILED" };
   }
@@ -59,6 +63,10 @@ export function prepareDelivery(record: DeliveryRecord): Prepared {
   if ("aggregate" in body && body.aggregate.decisionId !== decisionId) return { ok: false, reason: "DECISION_MISMATCH" };
   // A link alert's view names the random delivery id its decision record names; the header carries the same.
   if ("linkAlert" in body && (body.linkAlert.deliveryId === "" || body.linkAlert.deliveryId !== headerValue(record.headers, HEADERS.DELIVERY_ID))) {
+    return { ok: false, reason: "DELIVERY_MISMATCH" };
+  }
+  // So does a withdrawal notice.
+  if ("withdrawalNotice" in body && (body.withdrawalNotice.deliveryId === "" || body.withdrawalNotice.deliveryId !== headerValue(record.headers, HEADERS.DELIVERY_ID))) {
     return { ok: false, reason: "DELIVERY_MISMATCH" };
   }
   const incoming = headerValue(record.headers, HEADERS.TRACEPARENT);
@@ -73,7 +81,7 @@ export function prepareDelivery(record: DeliveryRecord): Prepared {
       traceparent: trace.traceparent,
     },
     view: {
-      // An aggregate view, or a link alert's, carries no event id: its decision record names the event.
+      // An aggregate view, a link alert's or a withdrawal notice carries no event id of its own: its decision record names the event.
       eventId: "event" in body ? body.event.id : "",
       decisionId,
       topic: record.topic,
