@@ -5,20 +5,16 @@
  * uses, with the exchange's decisions on each; each test in its own schema.
  */
 import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
-import { Agency, IntelligenceEvent, View } from "@takitini/proto";
 import { createLogger, createMetricsRegistry } from "@takitini/runtime";
 import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { buildApp } from "../app.js";
 import { checkStoredIndex } from "../indexcheck/index.js";
-import { appendRecords, ingestRecord } from "../ingest.js";
 import { Ledger, pgDatabase } from "../ledger/index.js";
 import { createSigner } from "../merkle/index.js";
 import { gateWithTokens } from "./accounts.fixture.js";
-import { decision } from "./decisions.fixture.js";
-import { fromDecision, type Appendable } from "./records.js";
 import { LedgerRefusals } from "./refusals.js";
-import { correction, CUSTOMS_TOPIC, firstVersion, IDS, POLICE_TOPIC, withdrawal } from "./revisions.fixture.js";
+import { DELIVERY, FOREIGN, IDS, MISPLACED, seedHistory as seed } from "./revisions.fixture.js";
 
 const url = inject("databaseUrl");
 const admin = new pg.Pool({ connectionString: url, max: 2 });
@@ -30,7 +26,6 @@ afterAll(async () => {
 
 const TOKEN = "oversight-versions-token-7a2e";
 const signer = createSigner(generateKeyPairSync("ed25519").privateKey);
-const TOPICS = { auditTopic: "takitini.audit.decisions.v1", accessTopics: ["takitini.audit.briefing-access.v1"] };
 
 async function service() {
   const schema = `versions_${randomBytes(6).toString("hex")}`;
@@ -54,45 +49,6 @@ async function service() {
     return { status: res.statusCode, body: res.json() as any };
   };
   return { db, ledger, get, refusals };
-}
-
-/** An event read on `topic`, through the ingest the Kafka shell uses. */
-function published(topic: string, event: IntelligenceEvent, offset: number, at: Date): Appendable[] {
-  const r = ingestRecord(topic, 3, { value: Buffer.from(IntelligenceEvent.encode(event).finish()), headers: {}, offset: String(offset) }, TOPICS, at);
-  if (!r.ok) throw new Error(r.reason);
-  return r.records;
-}
-
-/** Ids of a Customs record claiming to correct the Police record, and of a Police correction read on Customs' topic. */
-const FOREIGN = randomUUID();
-const MISPLACED = randomUUID();
-const DELIVERY = randomUUID();
-
-/**
- * The Police record's history, appended in the order one partition holds it: the first version
- * (Customs and the public tier allowed, MBIE refused), a correction Customs still receives and the
- * public tier's retraction and new contribution, a second correction Customs may no longer see
- * (a notice), and the withdrawal (a notice to Customs); between them, unrelated and forged events.
- */
-async function seed(ledger: Ledger) {
-  const at = new Date();
-  const records: Appendable[] = [];
-  const d = (eventId: string, subscriber: string, allow: boolean, opts: Parameters<typeof decision>[3] = {}) => records.push(fromDecision(decision(eventId, subscriber, allow, { subjectIds: ["police/person/P77"], ...opts }), at));
-  records.push(...published(POLICE_TOPIC, firstVersion(), 10, at));
-  d(IDS.first, "customs", true);
-  d(IDS.first, "public", true, { view: View.VIEW_AGGREGATE_ONLY, deliveryId: DELIVERY, subjectIds: [] });
-  d(IDS.first, "mbie", false);
-  records.push(...published(POLICE_TOPIC, correction(IDS.second, IDS.first), 11, at));
-  d(IDS.second, "customs", true);
-  d(IDS.second, "public", true, { view: View.VIEW_AGGREGATE_ONLY, deliveryId: randomUUID(), subjectIds: [] });
-  // A Customs record naming the Police record as the one it corrects (on Customs' own topic), and a Police correction read on Customs' topic.
-  records.push(...published(CUSTOMS_TOPIC, correction(FOREIGN, IDS.second, "2026-12-06T02:30:00Z", { sourceAgency: Agency.AGENCY_CUSTOMS }), 4, at));
-  records.push(...published(CUSTOMS_TOPIC, correction(MISPLACED, IDS.second, "2026-12-06T02:40:00Z"), 5, at));
-  records.push(...published(POLICE_TOPIC, correction(IDS.third, IDS.second, "2026-12-06T03:00:00Z"), 12, at));
-  d(IDS.third, "customs", false);
-  records.push(...published(POLICE_TOPIC, withdrawal(IDS.third), 13, at));
-  d(IDS.withdrawal, "customs", true, { eventType: "record.withdrawal" });
-  await appendRecords(ledger, records);
 }
 
 describe("a record's history: GET /v1/records/:id/versions", () => {
