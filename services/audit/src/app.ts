@@ -14,7 +14,7 @@ import { openApiDocument } from "./oversight/openapi.js";
 import { recordOversightQuery } from "./oversight/recording.js";
 import { LedgerRefusals, type RefusalCounter } from "./oversight/refusals.js";
 import { ADMINISTRATORS, permits, refusalMessage } from "./oversight/roles.js";
-import { anomalySeries, disclosureStats, recordById, searchRecords, whoHasSeenAcross } from "./oversight/store.js";
+import { anomalySeries, disclosureStats, recordById, recordVersions, searchRecords, whoHasSeenAcross } from "./oversight/store.js";
 import { registerReportRoutes } from "./reports/route.js";
 import type { QuarterlyReports } from "./reports/service.js";
 
@@ -250,6 +250,17 @@ async function oversightApi(v1: FastifyInstance, deps: AppDeps, refusals: Refusa
           ? { tree_size: head.treeSize, root_hash: head.rootHash.toString("hex"), inclusion: proof.proof.map((p) => p.toString("hex")), head: headJson(head, ledger.signer.publicKeyPem) }
           : null,
     };
+  });
+
+  // A record's history, given any version's event id (the parameter keeps the name of /records/:id's: one router node):
+  // every version (first, corrections, withdrawal) with its publish record and the decisions on it.
+  v1.get("/records/:id/versions", async (req) => {
+    const eventId = z.uuid().safeParse((req.params as { id: string }).id);
+    if (!eventId.success) throw commonErrors.INVALID_QUERY([{ path: "id", code: "invalid_format", message: "expected an event id (a UUID)" }]);
+    const found = await recordVersions(db, eventId.data);
+    if (!found) throw auditErrors.RECORD_NOT_FOUND();
+    req.resultCount = found.versions.length;
+    return found;
   });
 
   v1.get("/subjects/:subjectId/disclosures", async (req) => {

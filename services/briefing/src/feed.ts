@@ -44,6 +44,7 @@ export class CommunityFeed {
   private readonly applied: Counter<"subscriber">;
   private readonly duplicates: Counter<"subscriber">;
   private readonly ignored: Counter<"reason">;
+  private readonly unmatched: Counter<"subscriber">;
 
   constructor(
     private readonly kafka: Kafka,
@@ -71,14 +72,19 @@ export class CommunityFeed {
           this.opts.logger.warn({ topic, offset: message.offset, reason: decoded.reason }, "community record not used");
           return;
         }
-        if (this.store(subscriber).apply(decoded.input)) this.applied.inc({ subscriber });
+        const store = this.store(subscriber);
+        const unmatched = store.unmatchedRetractions;
+        if (store.apply(decoded.input)) this.applied.inc({ subscriber });
         else this.duplicates.inc({ subscriber });
+        // A retraction that found a figure short (clamped at zero): its contribution was never counted here.
+        if (store.unmatchedRetractions > unmatched) this.unmatched.inc({ subscriber });
       },
     });
     const registers = [opts.metrics];
     this.applied = new Counter({ name: "briefing_records_applied_total", help: "Community-topic records added to the aggregates", labelNames: ["subscriber"], registers });
     this.duplicates = new Counter({ name: "briefing_records_duplicate_total", help: "Redelivered records ignored (decision already counted)", labelNames: ["subscriber"], registers });
     this.ignored = new Counter({ name: "briefing_records_ignored_total", help: "Community-topic records not used, by reason", labelNames: ["reason"], registers });
+    this.unmatched = new Counter({ name: "briefing_retractions_unmatched_total", help: "Retractions that found a figure they take back short (a cell, week, site or locality below zero), clamped at zero", labelNames: ["subscriber"], registers });
     const stores = this.stores;
     new Gauge({ name: "briefing_decisions_held", help: "Decisions counted in the aggregates", registers, collect() { this.set([...stores.values()].reduce((s, x) => s + x.size, 0)); } });
   }

@@ -46,6 +46,12 @@ export interface AggregateInput {
   site?: string;
   /** The town or suburb the record names, when it is a locality registered for the region (the locality table's spelling), else absent. */
   locality?: string;
+  /**
+   * Set when the view takes back an earlier contribution of a record that was
+   * corrected or withdrawn (AggregateView.retraction): the same codes and
+   * values, subtracted once from every cell they were added to (store.ts).
+   */
+  retraction?: true;
 }
 
 export interface NoticeInput {
@@ -116,7 +122,18 @@ export function decodeInput(value: Buffer | null, headers: IHeaders | undefined)
     const locality = registeredLocality(region.code, v.locality);
     return {
       ok: true,
-      input: { kind: "aggregate", deliveryId: id, eventType: v.eventType, region: region.code, week: v.week, measures, ...(SITE.test(site) && { site }), ...(locality !== undefined && { locality }) },
+      input: {
+        kind: "aggregate",
+        deliveryId: id,
+        eventType: v.eventType,
+        region: region.code,
+        week: v.week,
+        measures,
+        ...(SITE.test(site) && { site }),
+        ...(locality !== undefined && { locality }),
+        // A retraction is validated as any view: its measures that fail are dropped, as they were when added.
+        ...(v.retraction && { retraction: true as const }),
+      },
     };
   }
   if (type === SUPPORT_NOTICE_EVENT_TYPE) {

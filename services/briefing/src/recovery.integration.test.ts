@@ -1,6 +1,10 @@
 /**
  * The briefing's recovery and scale-out on a real Apache Kafka broker (infra's
  * launcher, plaintext, on ports kept so it can be restarted on the same data):
+ * - the aggregates rebuilt from a community topic holding contributions and
+ *   retractions of some of them (corrections and withdrawals): the same
+ *   figures as the contributions not taken back, an unmatched retraction
+ *   clamped and counted;
  * - the broker stopped for 15 s under a running feed and digest index: not
  *   ready while it is away, ready again by itself after, what is published
  *   after the restart counted, every acknowledged record counted once;
@@ -12,6 +16,7 @@ import { Counter, createLogger, createMetricsRegistry } from "@takitini/runtime"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { producing, readUntil, restartableBroker, until, type RestartableBroker } from "../../../test/recovery/broker.ts";
 import { EASTERN_LEADERS, kafkaAggregate, SECRET } from "./briefing.fixture.js";
+import { decodeInput } from "./inputs.js";
 import { dueDigests } from "./digest.js";
 import { CommunityFeed } from "./feed.js";
 import { DigestPublisher } from "./publisher.js";
@@ -138,5 +143,65 @@ describe("two briefing instances racing to publish the same digests", () => {
     expect(digests.sort()).toEqual([...keys].sort());
     const access = await readUntil(broker.kafka("reader"), t.access, () => true, (all) => all.length >= keys.size, 60_000);
     expect(access.length).toBe(keys.size);
+  }, 300_000);
+});
+
+describe("the aggregates rebuilt from a community topic holding retractions", () => {
+  it("take each retraction back once, as if its contribution had never come, and count one that finds nothing as unmatched", async () => {
+    const id = randomBytes(4).toString("hex");
+    const community = `recovery.${id}.community`;
+    await topics(community);
+    const week = "2026-W47";
+    const views = Array.from({ length: 24 }, (_, i) => ({
+      deliveryId: randomUUID(),
+      week,
+      measures: [
+        { measure: "seizures", category: i % 3 === 0 ? "cocaine" : "methamphetamine", value: 1 },
+        { measure: "grams", category: i % 3 === 0 ? "cocaine" : "methamphetamine", value: 100 + i },
+      ],
+    }));
+    const retracted = new Set(views.filter((_, i) => i % 4 === 1).map((v) => v.deliveryId));
+    const messages = views.flatMap((v) => {
+      const out = [kafkaAggregate(v)];
+      // The exchange's retraction: the same codes and values, a delivery id of its own; sent twice (a redelivery counts once).
+      if (retracted.has(v.deliveryId)) {
+        const back = kafkaAggregate({ ...v, deliveryId: randomUUID(), retraction: true });
+        out.push(back, back);
+      }
+      return out;
+    });
+    // One retraction of a contribution this topic never held (its retention outlived): clamped at zero, counted.
+    messages.push(kafkaAggregate({ deliveryId: randomUUID(), week, retraction: true, measures: [{ measure: "seizures", category: "mdma", value: 1 }] }));
+    const producer = broker.kafka("exchange").producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    // One partition: each retraction after its contribution, as one record's history is kept in order.
+    await producer.send({ topic: community, messages: messages.map((m) => ({ key: "record", value: m.value, headers: m.headers, partition: 0 })) });
+    await producer.disconnect();
+
+    const metrics = createMetricsRegistry(`briefing-retractions-${id}`);
+    const restarts = new Counter({ name: "briefing_consumer_restarts_total", help: "restarts", labelNames: ["tail", "reason"], registers: [metrics] });
+    const feed = new CommunityFeed(broker.kafka("briefing-feed"), new Map([[EASTERN_LEADERS.subscriberId, community]]), { groupId: `takitini-briefing-retractions-${id}`, logger, metrics, restarts, ...recovery });
+    try {
+      await feed.start();
+      await until(() => feed.caughtUp(), 60_000, "rebuilt from the community topic");
+      const store = feed.store(EASTERN_LEADERS.subscriberId);
+      const rest = new AggregateStore();
+      for (const v of views.filter((x) => !retracted.has(x.deliveryId))) {
+        const m = kafkaAggregate(v);
+        const d = decodeInput(m.value, m.headers);
+        if (d.ok) rest.apply(d.input);
+      }
+      for (const category of ["methamphetamine", "cocaine", "mdma"])
+        for (const measure of ["seizures", "grams"]) expect(store.cell("EASTERN", week, "customs.border_seizure", measure, category), `${measure} ${category}`).toEqual(rest.cell("EASTERN", week, "customs.border_seizure", measure, category));
+      expect(store.cell("EASTERN", week, "customs.border_seizure", "seizures", "methamphetamine")).toEqual({ sum: 12, records: 12 });
+      expect(store.categories("EASTERN", "customs.border_seizure", "seizures")).toEqual(["cocaine", "methamphetamine"]);
+      expect(store.unmatchedRetractions).toBe(1);
+      const unmatched = (await metrics.getSingleMetric("briefing_retractions_unmatched_total")?.get())?.values ?? [];
+      expect(unmatched).toEqual([expect.objectContaining({ value: 1, labels: expect.objectContaining({ subscriber: EASTERN_LEADERS.subscriberId }) })]);
+      const duplicates = (await metrics.getSingleMetric("briefing_records_duplicate_total")?.get())?.values ?? [];
+      expect(duplicates.reduce((n, v) => n + v.value, 0)).toBe(retracted.size);
+    } finally {
+      await feed.stop();
+    }
   }, 300_000);
 });

@@ -8,6 +8,15 @@ import type { AggregateInput, AssessmentInput, Input, NoticeInput } from "./inpu
  * agencies' assessments (kept apart from the weeks: an assessment covers a period). Idempotent per
  * delivery id, so a redelivered record never counts twice. In memory, rebuilt
  * from the topic at start (the topic is the source of truth). Pure.
+ *
+ * A retraction (an aggregate view of a corrected or withdrawn record, with the
+ * same codes and values as its earlier contribution) is subtracted once from
+ * every cell the contribution was added to — sum less its value, records less
+ * one — so the store is as if the contribution had never come; it counts once
+ * per its own delivery id like any input. A cell never goes below zero: one a
+ * retraction finds empty (or short) is clamped at zero and the retraction is
+ * counted as unmatched (`unmatchedRetractions`). A week, site or locality is
+ * listed while some contribution not taken back names it.
  */
 
 export interface Cell {
@@ -41,17 +50,18 @@ export class AggregateStore {
   private readonly cells = new Map<string, Cell>();
   private readonly siteCells = new Map<string, Cell>();
   /** region → sites with anything. */
-  private readonly sites = new Map<string, Set<string>>();
+  private readonly sites = new Map<string, Map<string, number>>();
   private readonly localityCells = new Map<string, Cell>();
-  /** region → registered localities with anything. */
-  private readonly localities = new Map<string, Set<string>>();
+  /** region → registered localities with anything (and how many contributions name each). */
+  private readonly localities = new Map<string, Map<string, number>>();
   private readonly seen = new Set<string>();
   private readonly notices: Notice[] = [];
   private readonly assessments: AssessmentInput[] = [];
-  /** region → weeks with anything. */
-  private readonly weeks = new Map<string, Set<string>>();
+  /** region → weeks with anything (and how many inputs hold each). */
+  private readonly weeks = new Map<string, Map<string, number>>();
+  private unmatched = 0;
 
-  /** Add one input; false when its delivery was already counted. */
+  /** Add one input (or take back a retracted contribution); false when its delivery was already counted. */
   apply(input: Input): boolean {
     if (this.seen.has(input.deliveryId)) return false;
     this.seen.add(input.deliveryId);
@@ -59,11 +69,13 @@ export class AggregateStore {
       this.assessments.push(input);
       return true;
     }
+    if (input.kind === "aggregate" && input.retraction) {
+      this.retract(input);
+      return true;
+    }
     if (input.kind === "aggregate") this.add(input);
     else this.notices.push({ ref: input.deliveryId, region: input.region, week: input.week, phase: input.phase, stage: input.stage, families: input.families, children: input.children, support: input.support });
-    let w = this.weeks.get(input.region);
-    if (!w) this.weeks.set(input.region, (w = new Set()));
-    w.add(input.week);
+    count(this.weeks, input.region, input.week, 1);
     return true;
   }
 
@@ -72,16 +84,34 @@ export class AggregateStore {
     const locality = input.locality;
     if (locality !== undefined) {
       addTo(this.localityCells, input.measures, (m) => localityCellKey(input.region, locality, input.week, input.eventType, m.measure));
-      let l = this.localities.get(input.region);
-      if (!l) this.localities.set(input.region, (l = new Set()));
-      l.add(locality);
+      count(this.localities, input.region, locality, 1);
     }
     const site = input.site;
     if (site === undefined) return;
     addTo(this.siteCells, input.measures, (m) => siteCellKey(input.region, site, input.week, input.eventType, m.measure, m.category));
-    let s = this.sites.get(input.region);
-    if (!s) this.sites.set(input.region, (s = new Set()));
-    s.add(site);
+    count(this.sites, input.region, site, 1);
+  }
+
+  /** `add` undone: the same cells, each once; anything found short is clamped at zero and the retraction counted as unmatched. */
+  private retract(input: AggregateInput): void {
+    let matched = subtractFrom(this.cells, input.measures, (m) => cellKey(input.region, input.week, input.eventType, m.measure, m.category));
+    const locality = input.locality;
+    if (locality !== undefined) {
+      matched = subtractFrom(this.localityCells, input.measures, (m) => localityCellKey(input.region, locality, input.week, input.eventType, m.measure)) && matched;
+      matched = count(this.localities, input.region, locality, -1) && matched;
+    }
+    const site = input.site;
+    if (site !== undefined) {
+      matched = subtractFrom(this.siteCells, input.measures, (m) => siteCellKey(input.region, site, input.week, input.eventType, m.measure, m.category)) && matched;
+      matched = count(this.sites, input.region, site, -1) && matched;
+    }
+    matched = count(this.weeks, input.region, input.week, -1) && matched;
+    if (!matched) this.unmatched += 1;
+  }
+
+  /** Retractions that found a cell (or a week, site or locality) short: clamped at zero. */
+  get unmatchedRetractions(): number {
+    return this.unmatched;
   }
 
   cell(region: string, week: string, eventType: string, measure: string, category: string): Cell {
@@ -95,7 +125,7 @@ export class AggregateStore {
 
   /** The named sites of a region, sorted. */
   sitesIn(region: string): string[] {
-    return [...(this.sites.get(region) ?? [])].sort((a, b) => a.localeCompare(b, "en-NZ"));
+    return [...(this.sites.get(region)?.keys() ?? [])].sort((a, b) => a.localeCompare(b, "en-NZ"));
   }
 
   /** One registered locality's cell for a measure, over every category: its records and their sum. */
@@ -105,7 +135,7 @@ export class AggregateStore {
 
   /** The registered localities of a region any record has named (any week, any type), sorted. */
   localitiesIn(region: string): string[] {
-    return [...(this.localities.get(region) ?? [])].sort((a, b) => a.localeCompare(b, "en-NZ"));
+    return [...(this.localities.get(region)?.keys() ?? [])].sort((a, b) => a.localeCompare(b, "en-NZ"));
   }
 
   /** Categories seen for a measure in a region (any week). */
@@ -133,7 +163,7 @@ export class AggregateStore {
   }
 
   weeksWithData(region: string): string[] {
-    return [...(this.weeks.get(region) ?? [])].sort();
+    return [...(this.weeks.get(region)?.keys() ?? [])].sort();
   }
 
   get size(): number {
@@ -152,4 +182,40 @@ function addTo(cells: Map<string, Cell>, measures: readonly { measure: string; c
     touched.add(key);
     cells.set(key, cell);
   }
+}
+
+/**
+ * Take a record's measures back from `cells`, as `addTo` added them: each cell
+ * it touches loses one record, and each measure's value from the sum, never
+ * below zero; a cell left with no record is removed. False when a cell was
+ * found short (clamped).
+ */
+function subtractFrom(cells: Map<string, Cell>, measures: readonly { measure: string; category: string; value: number }[], keyOf: (m: { measure: string; category: string }) => string): boolean {
+  const touched = new Set<string>();
+  let matched = true;
+  for (const m of measures) {
+    const key = keyOf(m);
+    const cell = cells.get(key) ?? { sum: 0, records: 0 };
+    if (!touched.has(key)) {
+      if (cell.records < 1) matched = false;
+      cell.records = Math.max(0, cell.records - 1);
+    }
+    touched.add(key);
+    // Short by more than a float's rounding of the sums added (0.1 + 0.2 taken back as 0.2, then 0.1).
+    if (cell.sum < m.value - 1e-9 * Math.max(1, m.value)) matched = false;
+    cell.sum = Math.max(0, cell.sum - m.value);
+    cells.set(key, cell);
+  }
+  for (const key of touched) if (cells.get(key)!.records === 0) cells.delete(key);
+  return matched;
+}
+
+/** A region's count of contributions naming a week, site or locality, moved by `by`; gone at zero. False when a decrement found none (clamped). */
+function count(map: Map<string, Map<string, number>>, region: string, name: string, by: 1 | -1): boolean {
+  let m = map.get(region);
+  if (!m) map.set(region, (m = new Map()));
+  const n = (m.get(name) ?? 0) + by;
+  if (n > 0) m.set(name, n);
+  else m.delete(name);
+  return n >= 0;
 }

@@ -145,6 +145,11 @@ export function recordApiUrl(id) {
   return `/v1/records/${encodeURIComponent(id)}`;
 }
 
+/** A record's history, given any version's event id. @param {string} eventId */
+export function versionsApiUrl(eventId) {
+  return `/v1/records/${encodeURIComponent(eventId)}/versions`;
+}
+
 /** @param {string} id */
 export function recordPageUrl(id) {
   return `/console/record?${new URLSearchParams({ id })}`;

@@ -5,7 +5,7 @@
  * the server's copy (the index's columns and `doc`) to them.
  *
  * Field numbers and enum names are the console's own copy of the .proto
- * (proto/takitini/audit/v1/decision.proto, access.proto, ledger.proto, refusal.proto, subjects.proto, intel/v1/common.proto, intel/v1/linkage.proto);
+ * (proto/takitini/audit/v1/decision.proto, access.proto, ledger.proto, refusal.proto, subjects.proto, intel/v1/common.proto, intel/v1/linkage.proto, intel/v1/revision.proto);
  * src/console/recorded.test.ts holds them to the generated code's bytes and to
  * the service's API form (a conflict's new version by its own kind). Kinds not read here are shown from the index, marked
  * as not checked. Pure: no DOM.
@@ -17,6 +17,7 @@ const AGENCY = ["unspecified", "police", "customs", "mbie", "msd", "community", 
 const LINK_RULE = ["unspecified", "identity_document", "company_registration", "vehicle_plate", "name_and_date_of_birth"];
 const DISTRICT = ["unspecified", "northland", "waitemata", "auckland_city", "counties_manukau", "waikato", "bay_of_plenty", "eastern", "central", "wellington", "tasman", "canterbury", "southern"];
 const OUTCOME = ["unspecified", "allow", "deny"];
+const WITHDRAWAL_REASON = ["unspecified", "entered_in_error", "duplicate", "not_substantiated", "legal_direction", "source_protection", "other"];
 const VIEW = ["unspecified", "full", "redacted", "aggregate_only", "none"];
 const CLASSIFICATION = ["unspecified", "unclassified", "in_confidence", "sensitive", "restricted", "confidential", "secret", "top_secret"];
 const ACCESS_ACTION = ["unspecified", "subscribe_granted", "subscribe_denied", "delivered", "briefing_viewed", "briefing_denied"];
@@ -94,6 +95,31 @@ function linkDoc(links, agency, topic, subjects) {
   };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * A correction's or a withdrawal's revision (PublishedRevision: 1 original event id,
+ * 2 supersedes, 3 withdrawn, 4 reason) in the API form, as the service derives it
+ * (oversight/records.ts believedRevision, revisionDoc): only from the agency's own topic
+ * (`[<prefix>.]intel.<agency>.v<N>`), naming the first version and either the version
+ * corrected or the version withdrawn, each a UUID other than the event's own id.
+ * @param {ReturnType<typeof reader>[]} revisions
+ * @param {string} eventId
+ * @param {string} agency
+ * @param {string} topic
+ * @returns {Record<string, unknown>}
+ */
+function revisionDoc(revisions, eventId, agency, topic) {
+  const r = revisions.at(-1);
+  if (!r || agency === "unspecified" || /(?:^|\.)intel\.([a-z][a-z0-9-]*)\.v\d+$/.exec(topic)?.[1] !== agency) return {};
+  const [original, supersedes, withdrawn] = [r.string(1), r.string(2), r.string(3)];
+  const well = (/** @type {string} */ id) => UUID.test(id) && id !== eventId;
+  if (!well(original)) return {};
+  if (supersedes !== "" && withdrawn === "" && well(supersedes)) return { revision: { kind: "correction", original_event_id: original, supersedes_event_id: supersedes } };
+  if (withdrawn !== "" && supersedes === "" && well(withdrawn)) return { revision: { kind: "withdrawal", original_event_id: original, withdrawn_event_id: withdrawn, reason: name(WITHDRAWAL_REASON, r.number(4)) } };
+  return {};
+}
+
 /** @type {Record<string, (r: ReturnType<typeof reader>, appendedAtMs: number) => RecordedFields>} */
 const KINDS = {
   publish: (r, appendedAtMs) => {
@@ -115,6 +141,7 @@ const KINDS = {
       ...(outcome.length > 0 ? { outcome } : {}),
       ...sealedDoc(r.strings(7), sealed),
       ...linkDoc(r.messages(15), name(AGENCY, r.number(2)), r.string(9), [...r.strings(7), ...sealed.map((m) => m.string(1))]),
+      ...revisionDoc(r.messages(16), r.string(1), name(AGENCY, r.number(2)), r.string(9)),
     };
     return {
       doc,

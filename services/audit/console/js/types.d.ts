@@ -62,6 +62,38 @@ export interface RecordDetail {
   proof: RecordProof | null;
 }
 
+/** GET /v1/records/:id/versions: a record's history, given any version's event id. */
+export interface VersionDecision {
+  decision_id: string;
+  subscriber_id: string;
+  outcome: string;
+  view: string;
+  legal_basis: string;
+  policy_revision: string;
+  decided_at: string;
+  delivery_topic: string;
+  delivery_id?: string;
+}
+
+export interface RecordVersion {
+  event_id: string;
+  version: "first" | "correction" | "withdrawal";
+  supersedes_event_id?: string;
+  withdrawn_event_id?: string;
+  reason?: string;
+  record: RecordSummary;
+  decisions: VersionDecision[];
+  more_decisions: boolean;
+}
+
+export interface RecordVersions {
+  event_id: string;
+  original_event_id: string;
+  withdrawn: boolean;
+  versions: RecordVersion[];
+  more_versions: boolean;
+}
+
 export interface Disclosure {
   event_id: string;
   event_type: string;

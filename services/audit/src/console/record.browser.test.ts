@@ -9,6 +9,7 @@
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { createLogger, createMetricsRegistry } from "@takitini/runtime";
 import pg from "pg";
@@ -21,6 +22,7 @@ import { Ledger, pgDatabase } from "../ledger/index.js";
 import { createSigner } from "../merkle/index.js";
 import { gateWithTokens } from "../oversight/accounts.fixture.js";
 import { LedgerRefusals } from "../oversight/refusals.js";
+import { IDS, MISPLACED, seedHistory } from "../oversight/revisions.fixture.js";
 import { sampleOf } from "../oversight/samples.fixture.js";
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -41,8 +43,8 @@ afterAll(async () => {
   await admin.end();
 });
 
-/** The audit app on a free port with one decision and one access record under a signed head. */
-async function console_() {
+/** The audit app on a free port with one decision and one access record (and whatever `seed` appends) under a signed head. */
+async function console_(seed?: (ledger: Ledger) => Promise<void>) {
   const schema = `console_${randomBytes(6).toString("hex")}`;
   await admin.query(`create schema ${schema}`);
   const pool = new pg.Pool({ connectionString: url, max: 4, options: `-c search_path=${schema}` });
@@ -52,6 +54,7 @@ async function console_() {
   const decision = sampleOf("decision", 2); // an allowed decision
   const access = sampleOf("access", 2);
   await appendRecords(ledger, [decision, access]);
+  await seed?.(ledger);
   await ledger.signHead();
   const { app } = await buildApp({
     logger: createLogger("t", "silent"),
@@ -79,8 +82,8 @@ async function console_() {
   return { base, decision, access, tamper };
 }
 
-async function openRecord(base: string, id: string) {
-  const context = await browser.newContext({ extraHTTPHeaders: { authorization: `Bearer ${TOKEN}` } });
+async function openRecord(base: string, id: string, opts: { bypassCSP?: boolean } = {}) {
+  const context = await browser.newContext({ extraHTTPHeaders: { authorization: `Bearer ${TOKEN}` }, ...opts });
   const page = await context.newPage();
   const logs: string[] = [];
   page.on("console", (m) => logs.push(m.text()));
@@ -134,5 +137,73 @@ describe("the console's record page, in Chromium", () => {
     const p = await openRecord(base, access.ledger.recordId);
     expect(await p.page.getAttribute("#proof-status", "data-status")).toBe("failed");
     await p.close();
+  }, 60_000);
+});
+
+/** axe-core's WCAG 2.2 AA violations on the page as it stands (as test/e2e/browser.ts runs it). */
+async function axeViolations(page: import("playwright-core").Page): Promise<string[]> {
+  await page.addScriptTag({ path: createRequire(import.meta.url).resolve("axe-core/axe.min.js") });
+  return page.evaluate(async () => {
+    type Result = { violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] };
+    const axe = (globalThis as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<Result> } }).axe;
+    const r = await axe.run((globalThis as unknown as { document: unknown }).document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] }, resultTypes: ["violations"] });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(", ")}`);
+  });
+}
+
+describe("the record page's versions of a record, in Chromium", () => {
+  it("shows every version of a corrected and withdrawn record, linked to each publish record and decision, and stays axe-clean", async () => {
+    const { base } = await console_(seedHistory);
+    // axe-core is injected as a script, which the console's Trusted Types policy refuses: the same page, its CSP bypassed.
+    const { page, close } = await openRecord(base, `publish:${IDS.third}`, { bypassCSP: true });
+    try {
+      await page.waitForSelector("#versions-table", { timeout: 20_000 });
+      expect(await page.getAttribute("#proof-status", "data-status")).toBe("verified");
+      expect(await page.textContent("#h-versions")).toBe("Versions of this record");
+      expect(await page.textContent("#versions-status")).toBe("4 versions in the ledger; the record was withdrawn.");
+      const rows = await page.locator("#versions-table tbody tr").allTextContents();
+      expect(rows).toHaveLength(4);
+      expect(rows[0]).toMatch(/^First version/);
+      expect(rows[2]).toContain(`Correction of ${IDS.second} (this record's event)`);
+      expect(rows[3]).toContain(`Withdrawal of ${IDS.third}, reason: not substantiated`);
+      expect(rows[0]).toMatch(/customs: allowed, redacted view.*public: allowed, aggregate_only view.*mbie: denied/);
+      const links = await page.locator("#versions-table a[data-event]").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+      expect(links).toEqual([IDS.first, IDS.second, IDS.third, IDS.withdrawal].map((id) => `/console/record?id=${encodeURIComponent(`publish:${id}`)}`));
+      expect(await axeViolations(page)).toEqual([]);
+      // A link followed: the withdrawal's own page lists the same history.
+      await page.click(`#versions-table a[data-event="${IDS.withdrawal}"]`);
+      await page.waitForSelector("#versions-table", { timeout: 20_000 });
+      expect(await page.textContent("#versions-table tbody tr:nth-child(4)")).toContain("(this record's event)");
+    } finally {
+      await close();
+    }
+  }, 60_000);
+
+  it("says a record with no correction has none; shows no versions for an event the ledger holds no publication of, nor for a kind that names no event", async () => {
+    const { base, decision, access } = await console_(seedHistory);
+    const alone = await openRecord(base, `publish:${MISPLACED}`);
+    try {
+      await alone.page.waitForSelector("#versions-table", { timeout: 20_000 });
+      expect(await alone.page.textContent("#versions-status")).toBe("The ledger holds no correction or withdrawal of this record.");
+      expect(await alone.page.locator("#versions-table tbody tr").count()).toBe(1);
+    } finally {
+      await alone.close();
+    }
+    const d = await openRecord(base, decision.ledger.recordId);
+    try {
+      // The sample decision's event has no publication in this ledger: no section.
+      await d.page.waitForLoadState("networkidle");
+      expect(await d.page.locator("#versions").count()).toBe(0);
+      expect(await d.page.locator("#page-error:not([hidden])").count()).toBe(0);
+    } finally {
+      await d.close();
+    }
+    const a = await openRecord(base, access.ledger.recordId);
+    try {
+      await a.page.waitForLoadState("networkidle");
+      expect(await a.page.locator("#versions").count()).toBe(0);
+    } finally {
+      await a.close();
+    }
   }, 60_000);
 });

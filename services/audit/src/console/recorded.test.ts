@@ -7,7 +7,7 @@
  * from them fails.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { DecisionRecord, IntelligenceEvent, OversightQueryRecord, PublishRecord } from "@takitini/proto";
+import { DecisionRecord, IntelligenceEvent, OversightQueryRecord, PublishedRevision, PublishRecord } from "@takitini/proto";
 import { describe, expect, it } from "vitest";
 import { encodeEntry } from "../merkle/entry.js";
 import { leafHash } from "../merkle/hash.js";
@@ -15,6 +15,7 @@ import { createSigner } from "../merkle/head.js";
 import { indexRowOf } from "../oversight/derive.js";
 import { CUSTOMS_SIDE, LINKAGE_TOPIC, linkAlert, POLICE_SIDE } from "../oversight/links.fixture.js";
 import { fromPublish, KINDS, publishRecord, type Kind } from "../oversight/records.js";
+import { correction, CUSTOMS_TOPIC, IDS, POLICE_TOPIC, withdrawal } from "../oversight/revisions.fixture.js";
 import { sampleOf } from "../oversight/samples.fixture.js";
 import { summary } from "../oversight/store.js";
 import { sealAppendable, subjectIdsOf } from "../subjects/records.js";
@@ -159,6 +160,32 @@ describe("the console's reading of a leaf entry", () => {
       expect(differences(fields, { ...detail.record, detail: altered } as unknown as Record<string, unknown>)).toEqual(["detail"]);
     } else {
       expect(fields.doc).not.toHaveProperty("link");
+    }
+  });
+
+  it.each([
+    ["a correction", () => correction(IDS.third, IDS.second), POLICE_TOPIC],
+    ["a withdrawal", () => withdrawal(IDS.third), POLICE_TOPIC],
+    ["a correction on another agency's topic", () => correction(IDS.third, IDS.second), CUSTOMS_TOPIC],
+    ["a withdrawal with an id that is no UUID", () => withdrawal("not-a-uuid"), POLICE_TOPIC],
+  ] as const)("%s: the revision read from the bytes is the service's form (none where the service believes none)", (_, event, topic) => {
+    const e0 = event();
+    const record = publishRecord(e0, IntelligenceEvent.encode(e0).finish(), { topic, partition: 0, offset: "1" });
+    // Bytes that carry a revision the service would not believe (a forged or an older writer) derive none in either.
+    const carried = record.revision ?? PublishedRevision.fromPartial({ originalEventId: e0.originalEventId, supersedesEventId: e0.supersedes, withdrawnEventId: e0.payload?.$case === "recordWithdrawal" ? e0.payload.value.withdrawnEventId : "" });
+    const keys = new Map([["police/person/P77", { ref: newRef(), key: newKey() }]]);
+    const payload = sealAppendable(fromPublish({ ...record, revision: carried }, new Date(APPENDED)), keys).ledger.payload;
+    const { entry, detail } = served("publish", () => payload);
+    const e = parseEntry(new Uint8Array(entry))!;
+    const fields = recordedFields(e.kind, e.payload, e.appendedAtMs)!;
+    expect(fields.doc).toEqual(detail.record.detail);
+    if (record.revision) {
+      expect(fields.doc["revision"]).toMatchObject({ original_event_id: IDS.first });
+      const altered = JSON.parse(JSON.stringify(detail.record.detail)) as { revision: { original_event_id: string } };
+      altered.revision.original_event_id = IDS.second;
+      expect(differences(fields, { ...detail.record, detail: altered } as unknown as Record<string, unknown>)).toEqual(["detail"]);
+    } else {
+      expect(fields.doc).not.toHaveProperty("revision");
     }
   });
 

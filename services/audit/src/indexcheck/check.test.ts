@@ -1,7 +1,9 @@
+import { IntelligenceEvent } from "@takitini/proto";
 import { describe, expect, it } from "vitest";
 import { encodeEntry } from "../merkle/entry.js";
 import { indexRowOf } from "../oversight/derive.js";
-import { KINDS } from "../oversight/records.js";
+import { fromPublish, KINDS, publishRecord } from "../oversight/records.js";
+import { correction, firstVersion, IDS, POLICE_TOPIC, withdrawal } from "../oversight/revisions.fixture.js";
 import { sampleOf } from "../oversight/samples.fixture.js";
 import { canonicalJson, checkIndex, MAX_INDEX_PROBLEMS, type LeafEntryRow, type StoredRecordRow, type StoredSubjectRow } from "./check.js";
 
@@ -104,6 +106,28 @@ describe("checkIndex: the oversight index recomputed from the leaves", () => {
     const r = await check(many);
     expect(r.problemCount).toBe(MAX_INDEX_PROBLEMS + 20);
     expect(r.problems).toHaveLength(MAX_INDEX_PROBLEMS);
+  });
+
+  it("recomputes a correction's and a withdrawal's revision from the leaf: the writer's index passes, a revision changed or added in the index is found", async () => {
+    const l = ledger();
+    const versions = [firstVersion(), correction(IDS.second, IDS.first), correction(IDS.third, IDS.second), withdrawal(IDS.third)];
+    for (const event of versions) {
+      const index = l.leaves.length;
+      const leaf = { ...fromPublish(publishRecord(event, IntelligenceEvent.encode(event).finish(), { topic: POLICE_TOPIC, partition: 1, offset: String(index) }), new Date(APPENDED)).ledger, appendedAtMs: APPENDED + index };
+      l.leaves.push({ index, entry: encodeEntry({ index, ...leaf }) });
+      const r = indexRowOf(leaf);
+      l.records.push({ index, ...r, occurredAtMs: r.occurredAt.getTime(), doc: JSON.parse(JSON.stringify(r.doc)) });
+      l.subjects.push(...r.subjectIds.map((subjectId) => ({ index, subjectId })));
+    }
+    expect(await check(l)).toMatchObject({ ok: true, problemCount: 0 });
+    const [first, , third, gone] = l.records.slice(-4);
+    expect(third!.doc).toMatchObject({ revision: { kind: "correction", original_event_id: IDS.first, supersedes_event_id: IDS.second } });
+    expect(gone!.doc).toMatchObject({ revision: { kind: "withdrawal", original_event_id: IDS.first, withdrawn_event_id: IDS.third, reason: "not_substantiated" } });
+    // A correction's row relinked to another record, and a first version's row given a revision its leaf does not hold.
+    const relinked = { ...l, records: l.records.map((r) => (r === third ? { ...r, doc: { ...r.doc, revision: { ...(r.doc["revision"] as object), original_event_id: IDS.second } } } : r)) };
+    expect((await check(relinked)).firstBad).toMatchObject({ kind: "index-altered", table: "audit_records", index: third!.index, columns: ["doc"] });
+    const added = { ...l, records: l.records.map((r) => (r === first ? { ...r, doc: { ...r.doc, revision: { kind: "correction", original_event_id: IDS.second, supersedes_event_id: IDS.second } } } : r)) };
+    expect((await check(added)).firstBad).toMatchObject({ kind: "index-altered", table: "audit_records", index: first!.index, columns: ["doc"] });
   });
 
   it("reports a leaf whose bytes do not decode as its kind", async () => {

@@ -17,6 +17,7 @@ import {
   AnomalyWindow,
   DisclosureStatsRequest,
   GetRecordRequest,
+  GetRecordVersionsRequest,
   GetSignedHeadRequest,
   IntelligenceEvent,
   LinkRule,
@@ -28,7 +29,9 @@ import {
   PoliceDistrict,
   RecordKind,
   StatsBucket,
+  VersionKind,
   View,
+  WithdrawalReason,
 } from "@takitini/proto";
 import { createLogger, createMetricsRegistry, decisionIdFor } from "@takitini/runtime";
 import pg from "pg";
@@ -44,6 +47,7 @@ import { closeOversightGrpc, createOversightGrpcServer, GRPC_ERROR_CODE_KEY, iss
 import { fromAccess, fromDecision, fromPublish, publishRecord, revisionsOf, type Appendable } from "./records.js";
 import { decision } from "./decisions.fixture.js";
 import { CUSTOMS_SIDE, LINKAGE_TOPIC, linkAlert, POLICE_SIDE } from "./links.fixture.js";
+import { DELIVERY, IDS, seedHistory } from "./revisions.fixture.js";
 import { openDocs } from "../subjects/open.js";
 
 const url = inject("databaseUrl");
@@ -58,11 +62,12 @@ const TOKEN = "oversight-grpc-token-77ad";
 const OFFICER = "Officer Mere";
 const signer = createSigner(generateKeyPairSync("ed25519").privateKey);
 
-type Rpc = "searchRecords" | "getRecord" | "whoHasSeen" | "disclosureStats" | "anomalies" | "getSignedHead" | "signHead";
+type Rpc = "searchRecords" | "getRecord" | "getRecordVersions" | "whoHasSeen" | "disclosureStats" | "anomalies" | "getSignedHead" | "signHead";
 /** Each RPC's request type, to build a whole message from the fields a test gives. */
 const REQUESTS: Record<Rpc, { fromPartial(o: any): object }> = {
   searchRecords: SearchRecordsRequest,
   getRecord: GetRecordRequest,
+  getRecordVersions: GetRecordVersionsRequest,
   whoHasSeen: WhoHasSeenRequest,
   disclosureStats: DisclosureStatsRequest,
   anomalies: AnomaliesRequest,
@@ -364,6 +369,42 @@ describe("the oversight gRPC service", () => {
     expect(out.links[0].linkedAt.toISOString()).toBe(twin.links[0].linked_at);
     expect(out.links[0].disclosures.map((d: { decisionId: string }) => d.decisionId)).toEqual(twin.links[0].disclosures.map((d: { decision_id: string }) => d.decision_id));
     expect((await answer<any>("whoHasSeen", { subjectId: "police/person/NOBODY" })).links).toEqual([]);
+  });
+
+  it("answers a record's history as the HTTP API does, from any version's id; refuses a malformed id naming event_id and an unknown one NOT_FOUND, each recorded", async () => {
+    const { answer, call, http, ledger, queries } = await service();
+    await seedHistory(ledger);
+    const twin = (await http(`/v1/records/${IDS.first}/versions`)).body;
+    for (const id of [IDS.first, IDS.third, IDS.withdrawal]) {
+      const out = await answer<any>("getRecordVersions", { eventId: id });
+      expect(out).toMatchObject({ eventId: id, originalEventId: IDS.first, withdrawn: true, moreVersions: false });
+      expect(out.versions.map((v: { eventId: string; version: VersionKind }) => [v.eventId, v.version])).toEqual([
+        [IDS.first, VersionKind.VERSION_KIND_FIRST],
+        [IDS.second, VersionKind.VERSION_KIND_CORRECTION],
+        [IDS.third, VersionKind.VERSION_KIND_CORRECTION],
+        [IDS.withdrawal, VersionKind.VERSION_KIND_WITHDRAWAL],
+      ]);
+      expect(out.versions.map((v: { record: { id: string } }) => v.record.id)).toEqual(twin.versions.map((v: { record: { id: string } }) => v.record.id));
+      expect(out.versions.map((v: { decisions: { decisionId: string }[] }) => v.decisions.map((d) => d.decisionId))).toEqual(twin.versions.map((v: { decisions: { decision_id: string }[] }) => v.decisions.map((d) => d.decision_id)));
+      expect(out.versions[2]).toMatchObject({ supersedesEventId: IDS.second, withdrawnEventId: "", reason: WithdrawalReason.WITHDRAWAL_REASON_UNSPECIFIED });
+      expect(out.versions[3]).toMatchObject({ supersedesEventId: "", withdrawnEventId: IDS.third, reason: WithdrawalReason.WITHDRAWAL_REASON_NOT_SUBSTANTIATED });
+      expect(out.versions[0].decisions[1]).toMatchObject({ subscriberId: "public", outcome: Outcome.OUTCOME_ALLOW, view: View.VIEW_AGGREGATE_ONLY, deliveryId: DELIVERY });
+    }
+    const bad = await call("getRecordVersions", { eventId: "nope" });
+    expect(!bad.ok && bad.error.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(!bad.ok && issuesOf(bad.error.metadata).map((i) => i.path)).toEqual(["event_id"]);
+    const unknown = await call("getRecordVersions", { eventId: randomUUID() });
+    expect(!unknown.ok && unknown.error.metadata.get(GRPC_ERROR_CODE_KEY)).toEqual(["RECORD_NOT_FOUND"]);
+    expect(!unknown.ok && unknown.error.code).toBe(grpc.status.NOT_FOUND);
+    const recorded = (await queries()).filter((q) => q["method"] === "GetRecordVersions");
+    expect(recorded.map((q) => [q["parameters"]["event_id"] === "nope" ? "nope" : "uuid", q["status"], q["result_count"]])).toEqual([
+      ["uuid", grpc.status.OK, 4],
+      ["uuid", grpc.status.OK, 4],
+      ["uuid", grpc.status.OK, 4],
+      ["nope", grpc.status.INVALID_ARGUMENT, 0],
+      ["uuid", grpc.status.NOT_FOUND, 0],
+    ]);
+    expect(recorded[0]).toMatchObject({ officer: OFFICER, channel: "grpc", route: `${SERVICE_PATH}/GetRecordVersions` });
   });
 
   it("counts disclosures and flags anomalies as the HTTP API does", async () => {

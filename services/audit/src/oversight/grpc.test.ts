@@ -34,6 +34,7 @@ import {
   toRecordRequest,
   toRecordsQuery,
   toStatsQuery,
+  toVersionsRequest,
   toWhoHasSeenQuery,
 } from "./grpc.js";
 import { SignInThrottledError } from "@takitini/runtime";
@@ -123,6 +124,9 @@ describe("gRPC requests map onto the HTTP API's queries", () => {
 
   it("names the request's own fields for the queries whose HTTP form has path parameters", () => {
     expect(paths(() => toRecordRequest({ id: "" }))).toEqual(["id"]);
+    expect(paths(() => toVersionsRequest({ eventId: "" }))).toEqual(["event_id"]);
+    expect(paths(() => toVersionsRequest({ eventId: "publish:9a0c5e10-0000-4000-8000-000000000001" }))).toEqual(["event_id"]);
+    expect(toVersionsRequest({ eventId: "9a0c5e10-0000-4000-8000-000000000001" })).toEqual({ event_id: "9a0c5e10-0000-4000-8000-000000000001" });
     expect(paths(() => toWhoHasSeenQuery(WhoHasSeenRequest.fromPartial({ subjectId: "" })))).toEqual(["subject_id"]);
     expect(paths(() => toWhoHasSeenQuery(WhoHasSeenRequest.fromPartial({ subjectId: "a b", limit: 900 }))).sort()).toEqual(["limit", "subject_id"]);
     expect(paths(() => toAnomaliesQuery(AnomaliesRequest.fromPartial({ baseline: 2 })))).toEqual(["baseline"]);

@@ -9,7 +9,9 @@ import {
   PoliceDistrict,
   RecordKind,
   StatsBucket,
+  VersionKind,
   View,
+  WithdrawalReason,
   type AnomaliesRequest,
   type AnomaliesResponse,
   type Disclosure as DisclosureMessage,
@@ -17,6 +19,9 @@ import {
   type DisclosureStatsResponse,
   type GetRecordRequest,
   type GetRecordResponse,
+  type GetRecordVersionsRequest,
+  type GetRecordVersionsResponse,
+  type RecordVersion as RecordVersionMessage,
   type GetSignedHeadRequest,
   type GetSignedHeadResponse,
   type OversightServiceServer,
@@ -42,7 +47,8 @@ import { recordOversightQuery } from "./recording.js";
 import { LedgerRefusals, type RefusalCounter } from "./refusals.js";
 import { ADMINISTRATORS, permits, refusalMessage } from "./roles.js";
 import { resultCountOf, type LinkedRecordRef, type SubjectLink } from "./links.js";
-import { anomalySeries, disclosureStats, recordById, searchRecords, whoHasSeenAcross, type Disclosure, type RecordSummary } from "./store.js";
+import { anomalySeries, disclosureStats, recordById, recordVersions, searchRecords, whoHasSeenAcross, type Disclosure, type RecordSummary } from "./store.js";
+import type { Version } from "./versions.js";
 
 /**
  * The oversight API over gRPC (takitini.audit.v1.OversightService): the same
@@ -107,6 +113,8 @@ export function searchParameters(req: SearchRecordsRequest): QueryParameters {
 
 export const recordParameters = (req: GetRecordRequest): QueryParameters => ({ id: req.id });
 
+export const versionsParameters = (req: GetRecordVersionsRequest): QueryParameters => ({ event_id: req.eventId });
+
 export const whoHasSeenParameters = (req: WhoHasSeenRequest): QueryParameters => defined({ subject_id: req.subjectId, limit: int(req.limit), cursor: text(req.cursor) });
 
 export const statsParameters = (req: DisclosureStatsRequest): QueryParameters =>
@@ -117,6 +125,7 @@ export const anomaliesParameters = (req: AnomaliesRequest): QueryParameters =>
 
 // The schemas of the two requests whose HTTP form carries path parameters, named as the request's fields.
 const recordRequest = z.strictObject({ id: z.string().min(1).max(200) });
+const versionsRequest = z.strictObject({ event_id: z.uuid("expected an event id (a UUID)") });
 const whoHasSeenRequest = pageQuery.extend({ subject_id: z.string().regex(/^[A-Za-z0-9._:/-]{1,200}$/, "expected a subject id") });
 
 function parse<S extends z.ZodType>(schema: S, parameters: QueryParameters): z.infer<S> {
@@ -128,6 +137,7 @@ function parse<S extends z.ZodType>(schema: S, parameters: QueryParameters): z.i
 /** A request validated as its HTTP twin is: the query object, or INVALID_QUERY with the offending fields. */
 export const toRecordsQuery = (req: SearchRecordsRequest) => parse(recordsQuery, searchParameters(req));
 export const toRecordRequest = (req: GetRecordRequest) => parse(recordRequest, recordParameters(req));
+export const toVersionsRequest = (req: GetRecordVersionsRequest) => parse(versionsRequest, versionsParameters(req));
 export const toWhoHasSeenQuery = (req: WhoHasSeenRequest) => parse(whoHasSeenRequest, whoHasSeenParameters(req));
 export const toStatsQuery = (req: DisclosureStatsRequest) => parse(statsQuery, statsParameters(req));
 export const toAnomaliesQuery = (req: AnomaliesRequest) => parse(anomaliesQuery, anomaliesParameters(req));
@@ -191,6 +201,30 @@ export function subjectLinkMessage(l: SubjectLink): SubjectLinkMessage {
     denied: l.denied,
     more: l.more,
     linkedAt: new Date(l.linked_at),
+  };
+}
+
+/** One version of a record, as the HTTP API answers it, in its message form. */
+export function versionMessage(v: Version): RecordVersionMessage {
+  return {
+    eventId: v.event_id,
+    version: toEnum(VersionKind, "VERSION_KIND_", v.version),
+    supersedesEventId: v.supersedes_event_id ?? "",
+    withdrawnEventId: v.withdrawn_event_id ?? "",
+    reason: toEnum(WithdrawalReason, "WITHDRAWAL_REASON_", v.reason ?? ""),
+    record: summaryMessage(v.record),
+    decisions: v.decisions.map((d) => ({
+      decisionId: d.decision_id,
+      subscriberId: d.subscriber_id,
+      outcome: toEnum(Outcome, "OUTCOME_", d.outcome),
+      view: toEnum(View, "VIEW_", d.view),
+      legalBasis: d.legal_basis,
+      policyRevision: d.policy_revision,
+      decidedAt: d.decided_at === "" ? undefined : new Date(d.decided_at),
+      deliveryTopic: d.delivery_topic,
+      deliveryId: d.delivery_id ?? "",
+    })),
+    moreDecisions: v.more_decisions,
   };
 }
 
@@ -366,6 +400,16 @@ export function oversightService(deps: OversightGrpcDeps): OversightServiceServe
       return {
         response: { subjectId: q.subject_id, disclosures: out.disclosures.map(disclosureMessage), denied: out.denied, nextCursor: out.nextCursor ?? "", links: out.links.map(subjectLinkMessage) },
         count: resultCountOf(out),
+      };
+    }),
+
+    getRecordVersions: unary<GetRecordVersionsRequest, GetRecordVersionsResponse>("GetRecordVersions", versionsParameters, async (req) => {
+      const { event_id } = toVersionsRequest(req);
+      const found = await recordVersions(db, event_id);
+      if (!found) throw auditErrors.RECORD_NOT_FOUND();
+      return {
+        response: { eventId: found.event_id, originalEventId: found.original_event_id, withdrawn: found.withdrawn, versions: found.versions.map(versionMessage), moreVersions: found.more_versions },
+        count: found.versions.length,
       };
     }),
 

@@ -4,6 +4,7 @@ import { reportQuery } from "../reports/route.js";
 import { SESSION_COOKIE } from "./credentials.js";
 import { MAX_LINKED_DISCLOSURES, MAX_LINKS } from "./links.js";
 import { KINDS } from "./records.js";
+import { MAX_VERSION_DECISIONS, MAX_VERSIONS } from "./versions.js";
 
 /**
  * The OpenAPI 3.1 document of the oversight API's /v1 routes (pure). Query
@@ -204,6 +205,40 @@ const disclosures: Json = {
   },
 };
 
+const versions: Json = {
+  type: "object",
+  properties: {
+    event_id: { type: "string", format: "uuid", description: "the id asked for" },
+    original_event_id: { type: "string", format: "uuid", description: "the record's first version (the asked id itself for a version listed alone)" },
+    withdrawn: { type: "boolean", description: "the ledger holds the record's withdrawal" },
+    versions: {
+      type: "array",
+      description: `the record's versions: the first, its corrections in ledger order (one partition holds a record's history in order), then its withdrawal; at most ${MAX_VERSIONS}. Only versions of the first version's agency, each believed from its agency's own topic: a version another agency published naming the record is not linked to it (asked for by its own id, it is listed alone)`,
+      items: {
+        type: "object",
+        properties: {
+          event_id: str,
+          version: { type: "string", enum: ["first", "correction", "withdrawal"] },
+          supersedes_event_id: { type: "string", description: "a correction: the version it corrects" },
+          withdrawn_event_id: { type: "string", description: "a withdrawal: the version withdrawn (the record's latest then)" },
+          reason: { type: "string", description: "a withdrawal: entered_in_error, duplicate, not_substantiated, legal_direction, source_protection, other (never the explanation)" },
+          record: { ...ref("RecordSummary"), description: "the version's publish record (open it by its id: GET /v1/records/{id})" },
+          decisions: {
+            type: "array",
+            description: `the exchange's decisions on this version, in ledger order, at most ${MAX_VERSION_DECISIONS}`,
+            items: {
+              type: "object",
+              properties: { decision_id: str, subscriber_id: str, outcome: str, view: str, legal_basis: str, policy_revision: str, decided_at: time, delivery_topic: str, delivery_id: { type: "string", description: "a community output's random delivery id, when the decision names one" } },
+            },
+          },
+          more_decisions: { type: "boolean", description: "more decisions than listed: search the records by event_id" },
+        },
+      },
+    },
+    more_versions: { type: "boolean" },
+  },
+};
+
 const counts = { subscriber_id: str, allow: int, deny: int };
 const stats: Json = {
   type: "object",
@@ -297,6 +332,16 @@ const operations: Operation[] = [
     summary: "One record with its reasons, legal basis, policy revision, redacted paths, its leaf and an inclusion proof",
     parameters: parametersOf(recordId, "path", { id: "record id: a decision id, an access id, `publish:<event id>`, `policy-revision:<revision>`, `refusal:<id>`, `refusal-summary:<id>`…" }),
     responses: { "200": json(recordDetail, "the record"), "400": invalid, "404": notFound },
+  },
+  {
+    method: "get",
+    path: "/v1/records/{id}/versions",
+    operationId: "recordVersions",
+    summary: "A record's history: every version, with its publish record and the decisions on each",
+    description:
+      "Given any version's event id (the first version, a correction or the withdrawal): the record's first version, its corrections in order and its withdrawal, as the publish records' `revision` links them, each with the decisions made on it (subscriber, outcome, view, delivery).",
+    parameters: parametersOf(z.strictObject({ id: z.uuid() }), "path", { id: "the event id of any version of the record" }),
+    responses: { "200": json(versions, "the record's versions"), "400": invalid, "404": notFound },
   },
   {
     method: "get",

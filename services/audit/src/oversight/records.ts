@@ -8,6 +8,7 @@ import {
   OversightQueryRecord,
   PolicyRevisionRecord,
   PublishedLink,
+  PublishedRevision,
   PublishRecord,
   PurgeRecord,
   RefusalRecord,
@@ -165,6 +166,54 @@ export function publishedLinkOf(event: IntelligenceEvent, subjectIds: readonly s
   });
 }
 
+/** A UUID as the mesh writes event ids (lower-case hex, 8-4-4-4-12). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Whether an event came from its own agency's topic: the agency it claims is
+ * the agency whose topic (`[<prefix>.]intel.<agency>.v<N>`) it was read from,
+ * which only that agency's adapter may write (its Kafka ACLs). Pure.
+ */
+export const onOwnTopic = (agency: string, topic: string) => {
+  const owner = intelTopicAgency(topic);
+  return owner !== undefined && owner === code(agency, "AGENCY_") && agency !== Agency.AGENCY_UNSPECIFIED;
+};
+
+/**
+ * A revision the ledger believes: from the agency's own topic (`onOwnTopic`),
+ * naming the record's first version and either the version it corrects or the
+ * version it withdraws (never both), each a well-formed UUID other than the
+ * event's own id. Undefined otherwise. Pure.
+ */
+export function believedRevision(revision: PublishedRevision | undefined, eventId: string, agency: string, topic: string): PublishedRevision | undefined {
+  if (!revision || !onOwnTopic(agency, topic)) return undefined;
+  const { originalEventId: original, supersedesEventId: supersedes, withdrawnEventId: withdrawn } = revision;
+  if (!UUID.test(original) || original === eventId) return undefined;
+  const correction = supersedes !== "" && withdrawn === "";
+  const withdrawal = withdrawn !== "" && supersedes === "";
+  if (correction ? !UUID.test(supersedes) || supersedes === eventId : !withdrawal || !UUID.test(withdrawn) || withdrawn === eventId) return undefined;
+  return revision;
+}
+
+/**
+ * A correction's or a withdrawal's revision as its publish record carries it:
+ * a correction (envelope `supersedes` and `original_event_id`) names the
+ * record's first version and the version it corrects; a withdrawal (payload
+ * RecordWithdrawal) the first version, the version withdrawn and the reason —
+ * never the explanation. Undefined for a record's first version, and for a
+ * revision the ledger does not believe (`believedRevision`: off its agency's
+ * own topic, or ids that are not UUIDs).
+ */
+export function publishedRevisionOf(event: IntelligenceEvent, topic: string): PublishedRevision | undefined {
+  const revision =
+    event.payload?.$case === "recordWithdrawal"
+      ? PublishedRevision.fromPartial({ originalEventId: event.originalEventId, withdrawnEventId: event.payload.value.withdrawnEventId, reason: event.payload.value.reason })
+      : event.supersedes !== "" || event.originalEventId !== ""
+        ? PublishedRevision.fromPartial({ originalEventId: event.originalEventId, supersedesEventId: event.supersedes })
+        : undefined;
+  return believedRevision(revision, event.id, event.sourceAgency, topic);
+}
+
 export function publishRecord(event: IntelligenceEvent, bytes: Uint8Array, source: { topic: string; partition: number; offset: string }): PublishRecord {
   const subjectIds = subjectIdsOf(event);
   return PublishRecord.fromPartial({
@@ -183,6 +232,7 @@ export function publishRecord(event: IntelligenceEvent, bytes: Uint8Array, sourc
     // Codes and quantities only (reports/outcome.ts): what the quarterly outcome reports sum.
     outcome: outcomeOf(event),
     link: publishedLinkOf(event, subjectIds, source.topic),
+    revision: publishedRevisionOf(event, source.topic),
   });
 }
 
@@ -205,6 +255,8 @@ export function fromPublish(r: PublishRecord, at: Date): Appendable {
     ...sealedDoc(r.subjectIds, r.sealedSubjects),
     // Only a link alert's: every other publish leaf derives the row it was indexed with before links existed.
     ...(r.link && fromLinkage(r.sourceAgency, r.sourceTopic) ? { link: linkDoc(r.link, r.subjectIds, r.sealedSubjects) } : {}),
+    // Only a correction's or a withdrawal's, believed again from the leaf: every other publish leaf derives the row it was indexed with before revisions existed.
+    ...revisionDoc(believedRevision(r.revision, r.eventId, r.sourceAgency, r.sourceTopic)),
   };
   return {
     // The same event read again at another offset (a publish retried after its first attempt landed) is a redelivery.
@@ -217,6 +269,23 @@ export function fromPublish(r: PublishRecord, at: Date): Appendable {
       eventId: r.eventId,
       subjectIds: subjectsOf(r.subjectIds, r.sealedSubjects),
     },
+  };
+}
+
+/**
+ * A revision in a publish record's API form (`revision`): a correction's first
+ * version and the version it corrects, or a withdrawal's first version, the
+ * version withdrawn and the reason. `revision.original_event_id` is what a
+ * record's versions are found by (store.ts `recordVersions`; the index
+ * audit_records_versions, migration 012).
+ */
+function revisionDoc(r: PublishedRevision | undefined): Record<string, unknown> {
+  if (!r) return {};
+  return {
+    revision:
+      r.withdrawnEventId !== ""
+        ? { kind: "withdrawal", original_event_id: r.originalEventId, withdrawn_event_id: r.withdrawnEventId, reason: code(r.reason, "WITHDRAWAL_REASON_") }
+        : { kind: "correction", original_event_id: r.originalEventId, supersedes_event_id: r.supersedesEventId },
   };
 }
 

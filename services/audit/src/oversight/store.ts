@@ -9,6 +9,7 @@ import { keysByRef } from "../subjects/store.js";
 import type { Series } from "./anomaly.js";
 import { distinctLinks, linkFacing, MAX_LINKED_DISCLOSURES, MAX_LINKS, withDisclosures, type SubjectLink } from "./links.js";
 import type { IndexRow, Kind } from "./records.js";
+import { MAX_VERSION_DECISIONS, MAX_VERSIONS, originalOf, pickVersions, versionOf, type PublishRow, type RecordVersions } from "./versions.js";
 import { decodeCursor, encodeCursor, type RecordsQuery } from "./query.js";
 
 export interface RecordSummary {
@@ -179,6 +180,48 @@ export async function recordById(db: SqlSession, id: string): Promise<RecordDeta
   );
   const [r] = await openRows(db, rows.slice(0, 1));
   return r && rows[0] ? { row: summary(r), doc: rows[0].doc, openedDoc: r.doc, leafHash: r.leaf_hash, appendedAt: r.appended_at } : undefined;
+}
+
+/**
+ * A record's history, given any version's event id (versions.ts): the record's
+ * first version, its corrections in ledger order and its withdrawal, each
+ * with its publish record (subjects opened) and the decisions made on it.
+ * Found by the first version's id each revision names (migration 012's index
+ * on the doc's `revision.original_event_id`). Undefined when the ledger holds
+ * no publish record of the id and no revision naming it.
+ */
+export async function recordVersions(db: SqlSession, eventId: string): Promise<RecordVersions | undefined> {
+  const publishRows = async (sql: string, params: unknown[]): Promise<PublishRow[]> => {
+    const { rows } = await db.query<Row>(sql, params);
+    const opened = await openRows(db, rows);
+    // The revision as the leaf holds it (the doc before opening: opening touches subjects only).
+    return opened.map((r, i) => ({ summary: summary(r), doc: rows[i]!.doc }));
+  };
+  const [asked] = await publishRows(`select ${COLUMNS} from audit_records r where r.kind = 'publish' and r.event_id = $1 order by r.idx limit 1`, [eventId]);
+  const original = originalOf(eventId, asked);
+  const rows = await publishRows(
+    `select ${COLUMNS} from audit_records r
+     where r.kind = 'publish' and (r.event_id = $1 or (r.doc ? 'revision' and r.doc #>> '{revision,original_event_id}' = $1))
+     order by r.idx limit $2`,
+    [original, MAX_VERSIONS + 1],
+  );
+  const found = pickVersions(eventId, original, asked, rows.slice(0, MAX_VERSIONS));
+  if (!found) return undefined;
+  const picked = found.rows;
+  const ids = picked.map((p) => p.summary.event_id);
+  const { rows: decisions } = await db.query<{ event_id: string; doc: Record<string, unknown> }>(
+    `select e.id as event_id, d.doc from unnest($1::text[]) e(id)
+     cross join lateral (select r.doc from audit_records r where r.event_id = e.id and r.kind = 'decision' order by r.idx limit $2) d`,
+    [ids, MAX_VERSION_DECISIONS + 1],
+  );
+  const versions = picked.map((p) => versionOf(p, decisions.filter((d) => d.event_id === p.summary.event_id).map((d) => d.doc)));
+  return {
+    event_id: eventId,
+    original_event_id: found.original,
+    withdrawn: versions.some((v) => v.version === "withdrawal"),
+    versions,
+    more_versions: rows.length > MAX_VERSIONS,
+  };
 }
 
 export interface Disclosure {

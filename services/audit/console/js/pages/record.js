@@ -1,13 +1,15 @@
 /** One record: what was decided, why, under which legal basis and policy revision, and its proof checked here. */
 import { ApiError, getJson, postJson } from "../api.js";
-import { byId, definitionList, el, fill } from "../dom.js";
+import { byId, definitionList, el, fill, table } from "../dom.js";
 import { formatTime, kindLabel } from "../format.js";
 import { busy, clearError, showError, startPage } from "../layout.js";
 import { checkRecordProof } from "../proof.js";
-import { personPageUrl, recordApiUrl, searchPageUrl } from "../query.js";
+import { personPageUrl, recordApiUrl, recordPageUrl, searchPageUrl, versionsApiUrl } from "../query.js";
 import { pinKey, trustedKeyIds, unpinKey } from "../trust.js";
 
 /** @typedef {import("../types.js").RecordDetail} RecordDetail */
+/** @typedef {import("../types.js").RecordVersions} RecordVersions */
+/** @typedef {import("../types.js").RecordVersion} RecordVersion */
 /** @typedef {import("../proof.js").ProofVerdict} ProofVerdict */
 
 const content = byId("record", HTMLElement);
@@ -57,6 +59,74 @@ function refusalSection(r) {
     r.kind === "refusal" ? el("h3", {}, "Offending fields (paths only, never values)") : null,
     r.kind === "refusal" ? el("div", { id: "refusal-paths" }, codeList(paths)) : null,
   );
+}
+
+const REASON_TEXT = /** @type {Record<string, string>} */ ({
+  entered_in_error: "entered in error",
+  duplicate: "a duplicate",
+  not_substantiated: "not substantiated",
+  legal_direction: "legal direction",
+  source_protection: "source protection",
+  other: "other",
+});
+
+/**
+ * What one version is, in words, with links to the versions it names.
+ * @param {RecordVersion} v
+ */
+function versionText(v) {
+  const link = (/** @type {string} */ id) => el("a", { href: recordPageUrl(`publish:${id}`) }, el("code", {}, id));
+  if (v.version === "correction") return ["Correction of ", link(v.supersedes_event_id ?? "")];
+  if (v.version === "withdrawal") return ["Withdrawal of ", link(v.withdrawn_event_id ?? ""), `, reason: ${REASON_TEXT[v.reason ?? ""] ?? v.reason ?? "unspecified"}`];
+  return ["First version"];
+}
+
+/**
+ * "Versions of this record": every version (first, corrections, withdrawal) in a captioned
+ * table, each linked to its publish record, with the decisions made on it, each linked too.
+ * @param {RecordVersions} h
+ * @param {string} eventId the event this page's record is about
+ */
+function versionsSection(h, eventId) {
+  const rows = h.versions.map((v) => [
+    v.event_id === eventId ? el("strong", {}, ...versionText(v), " (this record's event)") : el("span", {}, ...versionText(v)),
+    el("a", { href: recordPageUrl(v.record.id), "data-event": v.event_id }, el("code", {}, v.event_id)),
+    formatTime(v.record.occurred_at),
+    v.decisions.length
+      ? el(
+          "ul",
+          { class: "codes" },
+          ...v.decisions.map((d) => el("li", {}, el("a", { href: recordPageUrl(d.decision_id) }, d.subscriber_id), `: ${d.outcome === "allow" ? `allowed, ${d.view} view` : "denied"}`)),
+          ...(v.more_decisions ? [el("li", {}, "… and more")] : []),
+        )
+      : "None recorded.",
+  ]);
+  const status =
+    h.versions.length === 1 && h.versions[0]?.version === "first"
+      ? "The ledger holds no correction or withdrawal of this record."
+      : `${h.versions.length} versions in the ledger; ${h.withdrawn ? "the record was withdrawn." : "the record stands (not withdrawn)."}`;
+  return el(
+    "section",
+    { "aria-labelledby": "h-versions", id: "versions" },
+    el("h2", { id: "h-versions" }, "Versions of this record"),
+    el("p", { id: "versions-status" }, status, h.more_versions ? " Only the first versions are listed." : ""),
+    table("Every version of the record, oldest first, with the sharing decisions made on each", ["Version", "Event id (publish record)", "Published", "Decisions"], rows, { id: "versions-table" }),
+  );
+}
+
+/**
+ * The record's versions, for a publication or a decision (they name an event): appended to the
+ * record when the ledger links any; an event the ledger holds no publication of shows none.
+ * @param {RecordDetail["record"]} r
+ */
+async function loadVersions(r) {
+  if (!r.event_id || (r.kind !== "publish" && r.kind !== "decision")) return;
+  try {
+    const h = /** @type {RecordVersions} */ (await getJson(versionsApiUrl(r.event_id)));
+    content.append(versionsSection(h, r.event_id));
+  } catch (err) {
+    if (!(err instanceof ApiError && (err.code === "RECORD_NOT_FOUND" || err.code === "INVALID_QUERY"))) showError(err);
+  }
 }
 
 /**
@@ -153,7 +223,7 @@ function renderRecord(d, v) {
         ? el("p", { class: "note", id: "content-source" }, "Every field above is decoded in this browser from the leaf entry's bytes — the bytes the proof below covers.")
         : null,
     Object.keys(r.detail ?? {}).length
-      ? el("section", { "aria-labelledby": "h-detail" }, el("h2", { id: "h-detail" }, "Further detail"), el("pre", { class: "detail" }, JSON.stringify(r.detail, null, 2)))
+      ? el("section", { "aria-labelledby": "h-detail" }, el("h2", { id: "h-detail" }, "Further detail"), el("pre", { class: "detail", tabindex: "0", role: "region", "aria-label": "The record's fields, as JSON" }, JSON.stringify(r.detail, null, 2)))
       : null,
     el(
       "section",
@@ -254,8 +324,10 @@ async function load() {
     clearError();
     fill(proofSection, el("h2", {}, "Proof verification"), el("p", { class: "proof-status checking", "data-status": "checking", role: "status" }, "Checking…"));
     const v = await checkRecordProof(d, { trustedKeyIds: trustedKeyIds() });
-    renderRecord(fromSignedBytes(d, v), v);
+    const shown = fromSignedBytes(d, v);
+    renderRecord(shown, v);
     renderProof(d, v);
+    await loadVersions(shown.record);
   } catch (err) {
     if (err instanceof ApiError && err.code === "RECORD_NOT_FOUND") fill(content, el("h1", {}, "Record not found"), el("p", {}, "No record has the id ", el("code", {}, id), "."));
     showError(err);
