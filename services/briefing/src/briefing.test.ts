@@ -270,7 +270,7 @@ describe("a leader's weekly briefing", () => {
     const b = assembleBriefing({ store: storeOf(scams(WEEK, "impersonation", "phone_call", 9, 100)), region: EASTERN, periodId: WEEK, rules: EASTERN_LEADERS.rules, secret: SECRET, received: EASTERN_LEADERS.received, lang: "mi" });
     const fraud = b.sections.find((s) => s.id === "fraud")!;
     expect(fraud.tables[0]!.title).toBe("Ngā hīanga i pūrongotia ki ngā Pirihimana, mā te momo hīanga");
-    expect(fraud.tables[0]!.columns.find((c) => c.code === "impersonation")!.label).toBe("Whakaaro he āpiha, he pēke rānei");
+    expect(fraud.tables[0]!.columns.find((c) => c.code === "impersonation")!.label).toBe("He tangata e kī ana he āpiha, he pēke rānei ia");
   });
 });
 
