@@ -97,6 +97,27 @@ event_types := {
 		"activities": drugs,
 		"phases": {""},
 	},
+	# Financial intelligence: the FIU's summaries of suspicious activity reports
+	# (AML/CFT Act 2009), Criminal Proceeds (Recovery) Act 2009 orders, and scams
+	# reported by the public. None carries an activity: agreements cover each type whole.
+	"police.fiu_suspicious_activity": {
+		"agency": "POLICE",
+		"payload": "police_fiu_suspicious_activity",
+		"activities": {""},
+		"phases": {""},
+	},
+	"police.asset_restraint": {
+		"agency": "POLICE",
+		"payload": "police_asset_restraint",
+		"activities": {""},
+		"phases": {""},
+	},
+	"police.scam_report": {
+		"agency": "POLICE",
+		"payload": "police_scam_report",
+		"activities": {""},
+		"phases": {""},
+	},
 	"customs.border_seizure": {
 		"agency": "CUSTOMS",
 		"payload": "customs_border_seizure",
@@ -256,6 +277,10 @@ operational_fields := {
 	"police.organised_crime_noting": ["group_name", "locality", "reporting_unit"],
 	"police.operation_update": ["code_name", "target_group", "localities", "arrests", "charges"],
 	"police.firearms_seizure": ["locality", "linked_group"],
+	# The High Court file that names the respondents' case.
+	"police.asset_restraint": ["court_file_ref"],
+	# The reporter's town: in a small place, with an age band and a loss, it identifies them.
+	"police.scam_report": ["locality"],
 	"customs.border_seizure": ["case_ref", "consignee_subject_id"],
 	"customs.suspicious_consignment": ["consignment_ref", "consignee_subject_id"],
 	"mbie.exploitation_complaint": ["complaint_ref", "employer_subject_id", "locality"],

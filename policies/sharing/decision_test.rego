@@ -1641,3 +1641,112 @@ test_alert_denial_is_never_without_a_reason if {
 	reasons := sharing.alert_denial_reasons with data.takitini.sharing.alert_deny as set()
 	reasons == ["sharing.default_deny"]
 }
+
+# --- Financial intelligence: FIU summaries, asset restraints, scam reports ----------
+
+# As Police mark them by default (IN_CONFIDENCE, originator control; a scam report
+# IN_CONFIDENCE with no caveats), Counties Manukau.
+fiu_summary := about(
+	with_fields(event("police.fiu_suspicious_activity"), {"classification": "IN_CONFIDENCE", "caveats": ["ORIGINATOR_CONTROL"], "region": "COUNTIES_MANUKAU"}),
+	[person("PERSON_OF_INTEREST"), organisation],
+)
+
+asset_restraint := about(
+	with_fields(event("police.asset_restraint"), {"classification": "IN_CONFIDENCE", "caveats": ["ORIGINATOR_CONTROL"], "region": "BAY_OF_PLENTY"}),
+	[person("PERSON_OF_INTEREST"), organisation, vehicle],
+)
+
+scam_report := about(
+	with_fields(event("police.scam_report"), {"classification": "IN_CONFIDENCE", "region": "SOUTHERN"}),
+	[person("PERSON_OF_INTEREST")],
+)
+
+test_customs_sees_fiu_summaries_in_full if {
+	d := decision("customs", fiu_summary)
+	d.view == "full"
+	d.reasons == ["sharing.customs_police_fiu_suspicious_activity"]
+	startswith(d.legal_basis, "Anti-Money Laundering and Countering Financing of Terrorism Act 2009")
+}
+
+test_mbie_sees_fiu_summaries_with_individuals_withheld if {
+	d := decision("mbie", fiu_summary)
+	d.view == "redacted"
+	d.reasons == ["sharing.mbie_police_fiu_suspicious_activity"]
+	d.redact == ["subjects[*].person.address", "subjects[*].person.aliases", "subjects[*].person.date_of_birth", "subjects[*].person.documents", "subjects[*].person.full_name", "subjects[*].person.phone_numbers"]
+}
+
+test_fiu_summaries_reach_no_other_partner_at_record_level if {
+	denied(decision("msd", fiu_summary), "sharing.default_deny")
+	denied(decision("police", fiu_summary), "sharing.default_deny")
+}
+
+test_fiu_summary_marked_law_enforcement_only_not_sent_to_mbie if {
+	denied(decision("mbie", caveated(fiu_summary, ["ORIGINATOR_CONTROL", "LAW_ENFORCEMENT_ONLY"])), "sharing.law_enforcement_only")
+	allowed(decision("customs", caveated(fiu_summary, ["ORIGINATOR_CONTROL", "LAW_ENFORCEMENT_ONLY"])))
+}
+
+test_fiu_summary_above_mbie_clearance_denied if denied(decision("mbie", classified(fiu_summary, "RESTRICTED")), "sharing.classification_above_clearance")
+
+test_customs_sees_asset_restraints_without_contact_details if {
+	d := decision("customs", asset_restraint)
+	d.view == "redacted"
+	d.reasons == ["sharing.customs_police_asset_restraints"]
+	d.redact == ["subjects[*].person.address", "subjects[*].person.documents", "subjects[*].person.phone_numbers"]
+}
+
+test_mbie_sees_asset_restraints_without_individuals_or_the_court_file if {
+	d := decision("mbie", asset_restraint)
+	d.view == "redacted"
+	"police_asset_restraint.court_file_ref" in d.redact
+	"source_record_id" in d.redact
+	"subjects[*].person.full_name" in d.redact
+	"subjects[*].vehicle.plate" in d.redact
+}
+
+test_asset_restraint_in_live_operation_stays_in_law_enforcement if {
+	e := in_operation(asset_restraint, "Operation Cobalt")
+	allowed(decision("customs", e))
+	denied(decision("mbie", e), "sharing.operational_embargo")
+	denied(decision("community-bay-of-plenty", e), "sharing.operational_embargo")
+	denied(decision("public", e), "sharing.operational_embargo")
+}
+
+test_mbie_sees_scam_reports_for_consumer_protection if {
+	d := decision("mbie", scam_report)
+	d.view == "redacted"
+	d.reasons == ["sharing.mbie_police_scam_reports"]
+	"police_scam_report.locality" in d.redact
+	"subjects[*].person.phone_numbers" in d.redact
+}
+
+test_scam_reports_not_sent_to_customs_or_msd if {
+	denied(decision("customs", scam_report), "sharing.default_deny")
+	denied(decision("msd", scam_report), "sharing.default_deny")
+}
+
+test_regional_leaders_count_financial_intelligence_of_their_district if {
+	every e in [fiu_summary, asset_restraint, scam_report] {
+		d := decision(concat("-", ["community", lower(replace(e.region, "_", "-"))]), e)
+		d.view == "aggregate_only"
+		d.reasons == ["sharing.community_police_financial_aggregates"]
+	}
+}
+
+test_other_districts_leaders_not_sent_financial_intelligence if {
+	every e in [fiu_summary, asset_restraint, scam_report] {
+		denied(decision("community-eastern", e), "sharing.outside_subscriber_regions")
+	}
+}
+
+test_public_counts_financial_intelligence_of_every_district if {
+	every e in [fiu_summary, asset_restraint, scam_report] {
+		d := decision("public", e)
+		d.view == "aggregate_only"
+		d.reasons == ["sharing.public_police_financial_aggregates"]
+	}
+}
+
+test_no_community_release_keeps_financial_intelligence_from_aggregates if {
+	denied(decision("public", caveated(scam_report, ["NO_COMMUNITY_RELEASE"])), "sharing.no_community_release")
+	denied(decision("community-southern", caveated(scam_report, ["NO_COMMUNITY_RELEASE"])), "sharing.no_community_release")
+}

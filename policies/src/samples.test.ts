@@ -65,9 +65,12 @@ describe("the per-subscriber matrix", () => {
       "mbie.trafficking_indicator",
       "msd.community_resilience_report",
       "msd.whanau_support_referral",
+      "police.asset_restraint",
       "police.firearms_seizure",
+      "police.fiu_suspicious_activity",
       "police.operation_update",
       "police.organised_crime_noting",
+      "police.scam_report",
       "police.wastewater_indicator",
     ]);
   });

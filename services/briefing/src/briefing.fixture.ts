@@ -27,6 +27,18 @@ export const seizures = (week: string, commodity: string, count: number, grams =
 export const complaints = (week: string, industry: string, count: number, workers = 2): Input[] =>
   Array.from({ length: count }, () => aggregate("mbie.exploitation_complaint", week, [["complaints", industry, 1], ["workers", industry, workers]]));
 
+/** n scam reports of a category and contact channel in a week, each with the (exchange-rounded) loss, as Police's aggregate views. */
+export const scams = (week: string, category: string, channel: string, count: number, loss: number): Input[] =>
+  Array.from({ length: count }, () => aggregate("police.scam_report", week, [["reports", category, 1], ["reports_by_channel", channel, 1], ["loss_nzd", category, loss]]));
+
+/** n FIU summaries from a sector in a week, each of `reports` reports showing the typologies. */
+export const sars = (week: string, sector: string, typologies: string[], count: number, reports: number): Input[] =>
+  Array.from({ length: count }, () => aggregate("police.fiu_suspicious_activity", week, [["reports", sector, reports], ...typologies.map((t): [string, string, number] => ["reports_by_typology", t, reports])]));
+
+/** n asset-restraint orders at a stage in a week, each over [class, assets, value] — as the exchange sends them. */
+export const restraints = (week: string, stage: "restrained" | "forfeited" | "released", assets: [string, number, number][], count: number): Input[] =>
+  Array.from({ length: count }, () => aggregate("police.asset_restraint", week, assets.flatMap(([c, n, v]): [string, string, number][] => [[`assets_${stage}`, c, n], [`value_nzd_${stage}`, c, v]])));
+
 export const wastewater = (week: string, drug: string, grams: number): Input => aggregate("police.wastewater_indicator", week, [["estimated_weekly_grams", drug, grams]]);
 
 /** A wastewater sample from a site the exchange named (registered, catchment large enough). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CountBand, OperationPhase } from "@takitini/proto";
 import { assembleBriefing, type Briefing, type PublishedTable } from "./briefing.js";
-import { AUDIENCES, complaints, EASTERN_LEADERS, kafkaAggregate, kafkaNotice, notice, SECRET, seizures, siteWastewater, wastewater } from "./briefing.fixture.js";
+import { AUDIENCES, complaints, EASTERN_LEADERS, kafkaAggregate, kafkaNotice, notice, restraints, sars, scams, SECRET, seizures, siteWastewater, wastewater } from "./briefing.fixture.js";
 import { barChart } from "./chart.js";
 import { digestKey, digestMessage, dueDigests } from "./digest.js";
 import { briefingPage } from "./html.js";
@@ -184,11 +184,109 @@ describe("a leader's weekly briefing", () => {
     expect(html).toContain('Families affected: <span class="s" title="suppressed">s</span>');
   });
 
-  it("says there is no fraud feed rather than inventing figures", () => {
-    const fraud = leaderBriefing(new AggregateStore()).sections.find((s) => s.id === "fraud")!;
-    expect(fraud).toMatchObject({ available: false, tables: [] });
-    expect(fraud.summary[0]).toMatch(/No fraud or scam figures reach Takitini yet/);
+  it("shows fraud and scam figures under disclosure control, with the guidance kept", () => {
+    const inputs: Input[] = [
+      ...scams(WEEK, "impersonation", "phone_call", 9, 8_400),
+      ...scams(WEEK, "online_shopping", "online_marketplace", 7, 300),
+      ...scams(WEEK, "romance", "social_media", 2, 95_000),
+      ...sars(WEEK, "bank", ["structuring", "money_mule_accounts"], 7, 3),
+      ...sars(WEEK, "casino", ["structuring"], 1, 40),
+      ...restraints(WEEK, "restrained", [["real_property", 1, 640_000], ["vehicle", 2, 80_000]], 6),
+      ...restraints(WEEK, "forfeited", [["cash", 1, 12_000]], 2),
+    ];
+    const b = leaderBriefing(storeOf(inputs));
+    const fraud = b.sections.find((s) => s.id === "fraud")!;
+    expect(fraud.available).toBe(true);
+    expect(fraud.tables.map((t) => t.id)).toEqual(["scam-reports", "scam-channels", "suspicious-activity", "suspicious-activity-typologies", "assets-restrained", "assets-forfeited"]);
     expect(fraud.report.map((r) => r.how).join(" ")).toMatch(/bank/);
+    expect(fraud.watchFor.length).toBeGreaterThan(0);
+
+    const scamTable = table(b, "scam-reports");
+    // Nine and seven reports are published (rounded to base 3); two romance scams are not, nor is a total that would give them away.
+    expect(cell(scamTable, "impersonation")).toMatchObject({ suppressed: false });
+    expect(Math.abs(cell(scamTable, "impersonation").value! - 9)).toBeLessThanOrEqual(2);
+    expect(cell(scamTable, "romance")).toMatchObject({ suppressed: true, reason: "primary" });
+    expect(scamTable.values.filter((v) => v.suppressed && v.reason === "secondary").length).toBeGreaterThanOrEqual(1);
+    // The romance losses (two people, $190,000) never show: the sum rests on a suppressed count.
+    const loss = scamTable.sums.find((x) => x.id === "loss")!;
+    expect(loss.values[scamTable.columns.findIndex((c) => c.code === "romance")]).toMatchObject({ suppressed: true });
+    const lost = loss.values[scamTable.columns.findIndex((c) => c.code === "impersonation")]!;
+    expect(lost.suppressed).toBe(false);
+    expect(lost.value! % 1_000).toBe(0);
+    expect(Math.abs(lost.value! - 9 * 8_400)).toBeLessThan(1_000);
+    expect(cell(table(b, "scam-channels"), "phone_call").suppressed).toBe(false);
+    expect(table(b, "scam-channels").localities).toBeUndefined();
+
+    // Seven bank summaries of 3 reports each: 21 reports; one casino summary is too few, whatever its 40 reports.
+    const sar = table(b, "suspicious-activity");
+    expect(Math.abs(cell(sar, "bank").value! - 21)).toBeLessThanOrEqual(2);
+    expect(cell(sar, "casino")).toMatchObject({ suppressed: true });
+    // By pattern: structuring rests on eight summaries and is shown; the rest on too few (or none) are not.
+    const typologies = table(b, "suspicious-activity-typologies");
+    expect(Math.abs(cell(typologies, "structuring").value! - 61)).toBeLessThanOrEqual(2);
+    expect(cell(typologies, "scam_proceeds")).toMatchObject({ suppressed: true });
+
+    // Six orders restrained a house each and two vehicles each; two forfeitures are too few to show at all.
+    const restrained = table(b, "assets-restrained");
+    expect(Math.abs(cell(restrained, "vehicle").value! - 12)).toBeLessThanOrEqual(2);
+    // Houses and land are held back with the empty classes, so that the total cannot give them away; their value with them.
+    expect(cell(restrained, "real_property")).toMatchObject({ suppressed: true, reason: "secondary" });
+    const values = restrained.sums[0]!;
+    expect(values.values[restrained.columns.findIndex((c) => c.code === "real_property")]).toMatchObject({ suppressed: true });
+    const vehicles = values.values[restrained.columns.findIndex((c) => c.code === "vehicle")]!;
+    expect(Math.abs(vehicles.value! - 6 * 80_000)).toBeLessThan(1_000);
+    expect(Math.abs(values.total.value! - 6 * 720_000)).toBeLessThan(1_000);
+    const forfeited = table(b, "assets-forfeited");
+    expect(cell(forfeited, "cash")).toMatchObject({ suppressed: true });
+    expect(forfeited.sums[0]!.total.suppressed).toBe(true);
+
+    expect(fraud.summary[0]).toMatch(/not proven offending/);
+    expect(fraud.summary.join(" ")).toMatch(/Scams reported to Police in Eastern this week: about \d+\./);
+    expect(b.disclosureControl.notes.join(" ")).toMatch(/Dollar amounts are rounded to the nearest \$1,000/);
+    const html = briefingPage(b, { json: "/v1/briefings/eastern?week=2026-W47" });
+    expect(html).toContain("Scams reported to Police, by kind of scam");
+    expect(html).toContain("Posing as an official or a bank");
+    expect(html).toContain("Money reported lost ($)");
+    expect(html).not.toContain("190000");
+  });
+
+  it("publishes no fraud figure for a quiet week: everything under the threshold, the guidance still there", () => {
+    const fraud = leaderBriefing(storeOf(scams(WEEK, "investment", "email", 2, 50_000))).sections.find((s) => s.id === "fraud")!;
+    expect(fraud.available).toBe(true);
+    const t = fraud.tables.find((x) => x.id === "scam-reports")!;
+    expect(t.total.suppressed).toBe(true);
+    expect(t.sums[0]!.total.suppressed).toBe(true);
+    expect(fraud.summary.join(" ")).toMatch(/too few to publish safely/);
+    expect(fraud.report.length).toBeGreaterThan(0);
+  });
+
+  it("has no fraud figures for a tier the policy releases none to, and says so", () => {
+    const fraud = assembleBriefing({ store: new AggregateStore(), region: EASTERN, periodId: WEEK, rules: EASTERN_LEADERS.rules, secret: SECRET, received: new Set(["customs.border_seizure"]) }).sections.find((s) => s.id === "fraud")!;
+    expect(fraud).toMatchObject({ available: false, tables: [] });
+    expect(fraud.summary[0]).toMatch(/not released to this tier/);
+  });
+
+  it("is in te reo Māori when asked", () => {
+    const b = assembleBriefing({ store: storeOf(scams(WEEK, "impersonation", "phone_call", 9, 100)), region: EASTERN, periodId: WEEK, rules: EASTERN_LEADERS.rules, secret: SECRET, received: EASTERN_LEADERS.received, lang: "mi" });
+    const fraud = b.sections.find((s) => s.id === "fraud")!;
+    expect(fraud.tables[0]!.title).toBe("Ngā hīanga i pūrongotia ki ngā Pirihimana, mā te momo hīanga");
+    expect(fraud.tables[0]!.columns.find((c) => c.code === "impersonation")!.label).toBe("He tangata e kī ana he āpiha, he pēke rānei ia");
+  });
+});
+
+describe("the public tier's fraud and scam figures", () => {
+  it("cover the quarter, suppress under 10 and round dollars to $10,000", () => {
+    const pub = publicBriefing(storeOf(scams("2026-W41", "phishing_remote_access", "text_message", 6, 2_000), scams("2026-W45", "phishing_remote_access", "text_message", 6, 2_000)));
+    const t = table(pub, "scam-reports");
+    // One kind of scam in the quarter: the total is published, the cell (the same number) is not, nor the empty ones.
+    expect(Math.abs(t.total.value! - 12)).toBeLessThanOrEqual(2);
+    expect(cell(t, "phishing_remote_access")).toMatchObject({ suppressed: true, reason: "secondary" });
+    // Eight reports in a quarter are under the public threshold, though a leader's week would show them.
+    expect(cell(table(publicBriefing(storeOf(scams("2026-W45", "investment", "email", 8, 30_000))), "scam-reports"), "investment")).toMatchObject({ suppressed: true, reason: "primary" });
+    const lost = t.sums[0]!.total;
+    expect(lost.value! % 10_000).toBe(0);
+    expect(Math.abs(lost.value! - 24_000)).toBeLessThan(10_000);
+    expect(pub.disclosureControl.notes.join(" ")).toMatch(/\$10,000/);
   });
 });
 

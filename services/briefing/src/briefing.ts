@@ -151,8 +151,10 @@ interface SumSpec {
   id: string;
   measure: string;
   unit: string;
-  /** people: a count, hidden when too few records are behind it; amount: grams, rounded to the tier's base. */
+  /** people: a count, hidden when too few records are behind it; amount: grams (or dollars), rounded to the tier's base. */
   kind: "people" | "amount";
+  /** An amount's base: the tier's grams (default) or dollars. */
+  base?: "grams" | "dollars";
 }
 
 /** A table's title is the catalogue's `table.<id>`. */
@@ -165,12 +167,19 @@ interface TableSpec {
   kind: "records" | "people";
   categories: string[];
   sums: SumSpec[];
+  /** False for a second table of the same records by another column (its localities would repeat the first's). */
+  localities?: boolean;
 }
 
 const COMMODITIES = ["methamphetamine", "cocaine", "mdma", "precursors", "firearms", "counterfeit_goods"];
 const INDUSTRIES = ["horticulture", "construction", "hospitality", "beauty_services", "agriculture", "cleaning", "retail", "other"];
 const SERVICES = ["addiction_treatment", "whanau_navigation", "rangatahi_mentoring", "reintegration", "harm_reduction"];
 const WASTEWATER_DRUGS = ["methamphetamine", "cocaine", "mdma"];
+const SCAM_CATEGORIES = ["investment", "romance", "employment", "impersonation", "online_shopping", "phishing_remote_access", "other"];
+const SCAM_CHANNELS = ["phone_call", "text_message", "email", "social_media", "online_marketplace", "in_person", "other"];
+const REPORTING_SECTORS = ["bank", "money_service", "casino", "real_estate", "lawyer", "accountant", "high_value_dealer", "virtual_asset_provider", "other"];
+const TYPOLOGIES = ["structuring", "rapid_movement_of_funds", "trade_based_laundering", "cash_intensive_business", "money_mule_accounts", "virtual_asset_conversion", "scam_proceeds", "other"];
+const ASSET_CLASSES = ["cash", "vehicle", "real_property", "bank_account", "virtual_assets", "business", "other"];
 
 export const TABLES = {
   borderSeizures: {
@@ -221,6 +230,66 @@ export const TABLES = {
     categories: SERVICES,
     sums: [{ id: "sessions", measure: "sessions", unit: "sessions", kind: "people" }],
   },
+  // Financial intelligence (the fraud and scams section): Police scam reports, the FIU's summaries of
+  // suspicious activity reports, and Criminal Proceeds (Recovery) Act orders. Dollar values arrive
+  // rounded by the exchange (services/exchange/src/aggregate.ts) and are rounded again to the tier's base.
+  scamReports: {
+    id: "scam-reports",
+    eventType: "police.scam_report",
+    measure: "reports",
+    unit: "reports",
+    kind: "records",
+    categories: SCAM_CATEGORIES,
+    sums: [{ id: "loss", measure: "loss_nzd", unit: "dollars", kind: "amount", base: "dollars" }],
+  },
+  scamChannels: {
+    id: "scam-channels",
+    eventType: "police.scam_report",
+    measure: "reports_by_channel",
+    unit: "reports",
+    kind: "records",
+    categories: SCAM_CHANNELS,
+    sums: [],
+    localities: false,
+  },
+  suspiciousActivity: {
+    id: "suspicious-activity",
+    eventType: "police.fiu_suspicious_activity",
+    measure: "reports",
+    unit: "reports",
+    // Each summary adds its number of reports; a cell is shown only when enough summaries are behind it.
+    kind: "people",
+    categories: REPORTING_SECTORS,
+    sums: [],
+  },
+  typologies: {
+    id: "suspicious-activity-typologies",
+    eventType: "police.fiu_suspicious_activity",
+    measure: "reports_by_typology",
+    unit: "reports",
+    kind: "people",
+    categories: TYPOLOGIES,
+    sums: [],
+  },
+  assetsRestrained: {
+    id: "assets-restrained",
+    eventType: "police.asset_restraint",
+    measure: "assets_restrained",
+    unit: "assets",
+    // Each order adds its assets of the class; a cell is shown only when enough orders are behind it.
+    kind: "people",
+    categories: ASSET_CLASSES,
+    sums: [{ id: "value", measure: "value_nzd_restrained", unit: "dollars", kind: "amount", base: "dollars" }],
+  },
+  assetsForfeited: {
+    id: "assets-forfeited",
+    eventType: "police.asset_restraint",
+    measure: "assets_forfeited",
+    unit: "assets",
+    kind: "people",
+    categories: ASSET_CLASSES,
+    sums: [{ id: "value", measure: "value_nzd_forfeited", unit: "dollars", kind: "amount", base: "dollars" }],
+  },
 } as const satisfies Record<string, TableSpec>;
 
 export interface BriefingInput {
@@ -252,6 +321,7 @@ export function assembleBriefing(input: BriefingInput): Briefing {
         m.t("dc.suppressed", { threshold: rules.threshold }),
         m.t("dc.rounded"),
         m.t("dc.amounts", { amount: rules.gramsBase >= 1000 ? `${rules.gramsBase / 1000} kg` : `${rules.gramsBase} g`, points: rules.wastewater.percentBase }),
+        m.t("dc.dollars", { dollars: `$${rules.dollarsBase.toLocaleString("en-NZ")}` }),
         m.t("dc.s"),
       ],
     },
@@ -307,15 +377,16 @@ export function publishTable(spec: TableSpec, ctx: Ctx, period: Period = ctx.per
       const t = protectTable({ key: sumKey, rows: ["n"], cols: columns, counts: [values.map(Math.round)] }, rules, { contributors: [records] });
       return { id: s.id, label: ctx.m.t(`table.${spec.id}.${s.id}`), unit: s.unit, values: t.cells[0]!, total: t.total };
     }
+    const base = s.base === "dollars" ? ctx.rules.dollarsBase : ctx.rules.gramsBase;
     return {
       id: s.id,
       label: ctx.m.t(`table.${spec.id}.${s.id}`),
       unit: s.unit,
-      values: values.map((v, i) => protectAmount(`${sumKey}|${columns[i]}`, v, main.cells[0]![i]!, ctx.rules.gramsBase, rules)),
-      total: protectAmount(`${sumKey}|*`, values.reduce((a, b) => a + b, 0), main.total, ctx.rules.gramsBase, rules),
+      values: values.map((v, i) => protectAmount(`${sumKey}|${columns[i]}`, v, main.cells[0]![i]!, base, rules)),
+      total: protectAmount(`${sumKey}|*`, values.reduce((a, b) => a + b, 0), main.total, base, rules),
     };
   });
-  const localities = spec.kind === "records" ? publishLocalities(spec, ctx, period, records.reduce((a, b) => a + b, 0), main.total) : undefined;
+  const localities = spec.kind === "records" && spec.localities !== false ? publishLocalities(spec, ctx, period, records.reduce((a, b) => a + b, 0), main.total) : undefined;
   return {
     id: spec.id,
     title: ctx.m.t(`table.${spec.id}`),
@@ -496,8 +567,47 @@ function exploitation(ctx: Ctx): Section {
   };
 }
 
+/**
+ * Fraud and scams: scams reported to Police (by kind and by how the scammer made
+ * contact, with the money reported lost), the FIU's suspicious activity reports
+ * (by who made them and by laundering pattern) and proceeds of crime restrained
+ * or forfeited (by kind of asset, with their value) — each table as the tier
+ * receives its event type, through the same disclosure control as every table.
+ */
 function fraud(ctx: Ctx): Section {
-  return unavailable("fraud", ctx, ctx.m.t("summary.fraud"), guidance("fraud", ctx.m));
+  const g = guidance("fraud", ctx.m);
+  const tables: PublishedTable[] = [];
+  const trends: Trend[] = [];
+  const summary: string[] = [];
+  if (ctx.received.has(TABLES.scamReports.eventType)) {
+    const t = publishTable(TABLES.scamReports, ctx);
+    tables.push(t, publishTable(TABLES.scamChannels, ctx));
+    trends.push(publishTrend(TABLES.scamReports, ctx));
+    summary.push(countSentence(t, "scamReports", ctx));
+  }
+  if (ctx.received.has(TABLES.suspiciousActivity.eventType)) {
+    const t = publishTable(TABLES.suspiciousActivity, ctx);
+    tables.push(t, publishTable(TABLES.typologies, ctx));
+    summary.push(countSentence(t, "suspiciousActivity", ctx));
+  }
+  if (ctx.received.has(TABLES.assetsRestrained.eventType)) {
+    const restrained = publishTable(TABLES.assetsRestrained, ctx);
+    const forfeited = publishTable(TABLES.assetsForfeited, ctx);
+    tables.push(restrained, forfeited);
+    summary.push(countSentence(restrained, "assetsRestrained", ctx), countSentence(forfeited, "assetsForfeited", ctx));
+  }
+  if (tables.length === 0) return unavailable("fraud", ctx, notOnTier(ctx), g);
+  return {
+    id: "fraud",
+    title: ctx.m.t("section.fraud"),
+    available: true,
+    summary: [ctx.m.t("summary.fraud", { region: ctx.region.name }), ...summary],
+    drivers: g.drivers,
+    watchFor: g.watchFor,
+    report: g.report,
+    tables,
+    trends,
+  };
 }
 
 function support(ctx: Ctx): Section {

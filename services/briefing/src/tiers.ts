@@ -17,6 +17,8 @@ export interface TierRules {
   threshold: number;
   /** Amounts of drugs seized are randomly rounded to a multiple of this many grams. */
   gramsBase: number;
+  /** Dollar amounts (scam losses, assets restrained or forfeited) are randomly rounded to a multiple of this many dollars. */
+  dollarsBase: number;
   /** Wastewater: trend published only with this many sampled weeks in each window; percentage points rounded to `percentBase`. */
   wastewater: { minSamples: number; percentBase: number; steadyWithin: number; gramsBase: number };
   /** Periods shown in each trend chart, ending with the briefing's own. */
@@ -30,6 +32,7 @@ export const LEADER_RULES: TierRules = {
   period: "week",
   threshold: 6,
   gramsBase: 100,
+  dollarsBase: 1_000,
   wastewater: { minSamples: 4, percentBase: 5, steadyWithin: 10, gramsBase: 10 },
   trendPeriods: 12,
   merge: {},
@@ -40,6 +43,7 @@ export const PUBLIC_RULES: TierRules = {
   period: "quarter",
   threshold: 10,
   gramsBase: 1000,
+  dollarsBase: 10_000,
   wastewater: { minSamples: 6, percentBase: 10, steadyWithin: 10, gramsBase: 100 },
   trendPeriods: 4,
   merge: {

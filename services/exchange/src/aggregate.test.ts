@@ -2,7 +2,7 @@ import { AggregateView, IntelligenceEvent, PoliceDistrict } from "@takitini/prot
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadRegions } from "@takitini/policies";
-import { aggregateView, disclosableLocality, hasAggregateView, localityKey, localityTable } from "./aggregate.js";
+import { aggregateView, ASSET_VALUE_STEP_NZD, disclosableLocality, hasAggregateView, localityKey, localityTable, roundedAmount, SCAM_LOSS_STEP_NZD } from "./aggregate.js";
 import { EVENT_TYPES, fullEvent, PERSONAL } from "./events.fixture.js";
 import { loadSiteRegistry, parseSiteRegistry, WASTEWATER_SITE_MIN_POPULATION } from "./sites.js";
 
@@ -21,7 +21,10 @@ const WITH_AGGREGATES = [
   "mbie.exploitation_complaint",
   "msd.community_resilience_report",
   "msd.whanau_support_referral",
+  "police.asset_restraint",
   "police.firearms_seizure",
+  "police.fiu_suspicious_activity",
+  "police.scam_report",
   "police.wastewater_indicator",
 ];
 
@@ -116,10 +119,11 @@ describe("wastewater sites in community views (a site is a place, not a person)"
   });
 });
 
-/** A located event of `type` (a firearms seizure or an exploitation complaint) naming `locality`, in `region`. */
-function located(type: "police.firearms_seizure" | "mbie.exploitation_complaint", locality: string, region: PoliceDistrict): IntelligenceEvent {
+/** A located event of `type` (a firearms seizure, an exploitation complaint or a scam report) naming `locality`, in `region`. */
+function located(type: "police.firearms_seizure" | "mbie.exploitation_complaint" | "police.scam_report", locality: string, region: PoliceDistrict): IntelligenceEvent {
   const e = fullEvent(type);
   const p = e.payload;
+  if (p?.$case === "policeScamReport") return { ...e, region, payload: { ...p, value: { ...p.value, locality } } };
   if (p?.$case === "policeFirearmsSeizure") return { ...e, region, payload: { ...p, value: { ...p.value, locality } } };
   if (p?.$case === "mbieExploitationComplaint") return { ...e, region, payload: { ...p, value: { ...p.value, locality } } };
   throw new Error("fixture");
@@ -134,6 +138,9 @@ describe("localities in community views (a town is a place, not a person)", () =
     // The shipped fixtures are located in Bay of Plenty too.
     expect(aggregateView(fullEvent("police.firearms_seizure"), D)!.locality).toBe("Kawerau");
     expect(aggregateView(fullEvent("mbie.exploitation_complaint"), D)!.locality).toBe("Te Puke");
+    expect(aggregateView(fullEvent("police.scam_report"), D)!.locality).toBe("Kawerau");
+    expect(localityOf(located("police.scam_report", "OPOTIKI", BOP))).toBe("Ōpōtiki");
+    expect(localityOf(located("police.scam_report", "the rest home on King Street", BOP))).toBe("");
   });
 
   it("finds it whatever the case, macrons, decomposition or spaces, and delivers the table's spelling", () => {
@@ -163,7 +170,7 @@ describe("localities in community views (a town is a place, not a person)", () =
   });
 
   it("names none for any other event type: not a noting's locality, not an operation's list, not a site", () => {
-    for (const type of WITH_AGGREGATES.filter((t) => t !== "police.firearms_seizure" && t !== "mbie.exploitation_complaint")) expect(aggregateView(fullEvent(type), D)!.locality, type).toBe("");
+    for (const type of WITH_AGGREGATES.filter((t) => t !== "police.firearms_seizure" && t !== "mbie.exploitation_complaint" && t !== "police.scam_report")) expect(aggregateView(fullEvent(type), D)!.locality, type).toBe("");
     // A noting and an operation update have no aggregate view at all (their localities never reach one).
     expect(aggregateView(fullEvent("police.organised_crime_noting"), D)).toBeNull();
     expect(aggregateView(fullEvent("police.operation_update"), D)).toBeNull();
@@ -201,5 +208,116 @@ describe("localities in community views (a town is a place, not a person)", () =
     );
     // Not vacuous: registered names in their own district were generated, and named.
     expect(named).toBeGreaterThan(20);
+  });
+});
+
+/** An event of the type with its payload's fields replaced. */
+function withPayload<T extends object>(type: string, patch: Partial<T>): IntelligenceEvent {
+  const e = fullEvent(type);
+  const p = e.payload as { $case: string; value: T };
+  return { ...e, payload: { $case: p.$case, value: { ...p.value, ...patch } } as IntelligenceEvent["payload"] };
+}
+
+const measures = (e: IntelligenceEvent) => aggregateView(e, D)!.measures.map((x) => [x.measure, x.category, x.value]);
+
+describe("financial intelligence in community views: codes and rounded numbers only", () => {
+  it("an FIU summary counts its reports by sector and by each typology, never the value band or the period", () => {
+    expect(measures(fullEvent("police.fiu_suspicious_activity"))).toEqual([
+      ["reports", "money_service", 14],
+      ["reports_by_typology", "structuring", 14],
+      ["reports_by_typology", "trade_based_laundering", 14],
+    ]);
+    const view = aggregateView(fullEvent("police.fiu_suspicious_activity"), D)!;
+    expect(JSON.stringify(AggregateView.toJSON(view))).not.toMatch(/100K|2026-07-01|2026-09-30/i);
+    expect(view.locality).toBe("");
+    // A typology listed twice counts once.
+    expect(measures(withPayload("police.fiu_suspicious_activity", { typologies: ["LAUNDERING_TYPOLOGY_SCAM_PROCEEDS", "LAUNDERING_TYPOLOGY_SCAM_PROCEEDS"] } as object)).filter(([m]) => m === "reports_by_typology")).toEqual([["reports_by_typology", "scam_proceeds", 14]]);
+  });
+
+  it("an asset restraint counts assets and their value by class under its stage, each value to the nearest thousand", () => {
+    expect(measures(fullEvent("police.asset_restraint"))).toEqual([
+      ["assets_restrained", "real_property", 1],
+      ["value_nzd_restrained", "real_property", 640_000],
+      ["assets_restrained", "vehicle", 2],
+      ["value_nzd_restrained", "vehicle", 59_000 + 21_000],
+      ["assets_restrained", "cash", 1],
+      ["value_nzd_restrained", "cash", 112_000],
+    ]);
+    const forfeited = withPayload("police.asset_restraint", { stage: "ASSET_RESTRAINT_STAGE_FORFEITURE_ORDER", assets: [{ assetClass: "ASSET_CLASS_VIRTUAL_ASSETS", valueNzd: "312" }] } as object);
+    expect(measures(forfeited)).toEqual([
+      ["assets_forfeited", "virtual_assets", 1],
+      ["value_nzd_forfeited", "virtual_assets", ASSET_VALUE_STEP_NZD],
+    ]);
+    expect(measures(withPayload("police.asset_restraint", { stage: "ASSET_RESTRAINT_STAGE_RELEASED" } as object)).map(([m]) => m)).toContain("value_nzd_released");
+    // Without a stage there is nothing to count it under: no view.
+    expect(aggregateView(withPayload("police.asset_restraint", { stage: "ASSET_RESTRAINT_STAGE_UNSPECIFIED" } as object), D)).toBeNull();
+    const json = JSON.stringify(AggregateView.toJSON(aggregateView(fullEvent("police.asset_restraint"), D)!));
+    expect(json).not.toContain("CIV-2026");
+    expect(json).not.toContain("640350");
+  });
+
+  it("a scam report counts by category and channel and sums the loss to the nearest hundred, never the age band", () => {
+    expect(measures(fullEvent("police.scam_report"))).toEqual([
+      ["reports", "impersonation", 1],
+      ["reports_by_channel", "phone_call", 1],
+      ["loss_nzd", "impersonation", 8_400],
+    ]);
+    expect(JSON.stringify(AggregateView.toJSON(aggregateView(fullEvent("police.scam_report"), D)!))).not.toMatch(/75|8437/);
+    expect(measures(withPayload("police.scam_report", { reportedLossNzd: "0" } as object))[2]).toEqual(["loss_nzd", "impersonation", 0]);
+    expect(measures(withPayload("police.scam_report", { reportedLossNzd: "12" } as object))[2]).toEqual(["loss_nzd", "impersonation", SCAM_LOSS_STEP_NZD]);
+  });
+
+  it("rounds amounts the documented way: the nearest step, at least one step when positive, never negative", () => {
+    expect(roundedAmount("640350", 1_000)).toBe(640_000);
+    expect(roundedAmount(640_500, 1_000)).toBe(641_000);
+    expect(roundedAmount("1", 1_000)).toBe(1_000);
+    expect(roundedAmount("0", 100)).toBe(0);
+    expect(roundedAmount(-50, 100)).toBe(0);
+    expect(roundedAmount("not a number", 100)).toBe(0);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000_000 }), fc.constantFrom(100, 1_000), (v, step) => {
+        const r = roundedAmount(String(v), step);
+        expect(r % step).toBe(0);
+        expect(Math.abs(r - v)).toBeLessThanOrEqual(v === 0 ? 0 : Math.max(step / 2, step - v));
+        expect(r > 0).toBe(v > 0);
+      }),
+    );
+  });
+
+  it("no text of the record reaches the view, whatever the record holds (property)", () => {
+    const text = fc.oneof(fc.string({ minLength: 3, maxLength: 40 }), fc.string({ unit: "grapheme", minLength: 3, maxLength: 20 }));
+    const money = fc.integer({ min: 0, max: 1_000_000_000 }).map(String);
+    const stage = fc.constantFrom("ASSET_RESTRAINT_STAGE_RESTRAINING_ORDER", "ASSET_RESTRAINT_STAGE_FORFEITURE_ORDER", "ASSET_RESTRAINT_STAGE_RELEASED");
+    const cls = fc.constantFrom("ASSET_CLASS_CASH", "ASSET_CLASS_VEHICLE", "ASSET_CLASS_REAL_PROPERTY", "ASSET_CLASS_BANK_ACCOUNT", "ASSET_CLASS_VIRTUAL_ASSETS", "ASSET_CLASS_BUSINESS", "ASSET_CLASS_OTHER");
+    const event = fc.oneof(
+      fc.record({ ref: text, op: text, s: stage, assets: fc.array(fc.record({ assetClass: cls, valueNzd: money }), { minLength: 1, maxLength: 6 }) }).map(({ ref, op, s, assets }) => ({
+        planted: [ref, op],
+        event: { ...withPayload("police.asset_restraint", { stage: s, assets, courtFileRef: ref } as object), operationRef: op, sourceRecordId: ref },
+      })),
+      fc.record({ loc: text, id: text, loss: money }).map(({ loc, id, loss }) => ({
+        planted: [loc, id],
+        event: { ...withPayload("police.scam_report", { locality: loc, reportedLossNzd: loss } as object), sourceRecordId: id },
+      })),
+      fc.record({ id: text, n: fc.integer({ min: 0, max: 10_000 }) }).map(({ id, n }) => ({
+        planted: [id],
+        event: { ...withPayload("police.fiu_suspicious_activity", { reportsSummarised: n, periodStart: id } as object), sourceRecordId: id },
+      })),
+    );
+    fc.assert(
+      fc.property(event, ({ planted, event: e }) => {
+        const view = aggregateView(e, D)!;
+        const out = strings(AggregateView.toJSON(view));
+        // Every string is a code, the event type, the week or a locality the table registers for the district.
+        for (const s of out) expect(s === view.eventType || s === view.week || s === view.decisionId || /^[A-Z0-9_]+$/.test(s) || /^[a-z0-9_]+$/.test(s) || (s === view.locality && REGISTERED.has(s)), JSON.stringify(s)).toBe(true);
+        for (const p of planted) if (!REGISTERED.has(p.trim()) && !/^[a-z0-9_]+$/.test(p)) expect(out).not.toContain(p);
+        // Every number is a whole, non-negative count or a rounded amount.
+        for (const x of view.measures) {
+          expect(Number.isInteger(x.value) && x.value >= 0).toBe(true);
+          if (x.measure.startsWith("value_nzd_")) expect(x.value % ASSET_VALUE_STEP_NZD).toBe(0);
+          if (x.measure === "loss_nzd") expect(x.value % SCAM_LOSS_STEP_NZD).toBe(0);
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

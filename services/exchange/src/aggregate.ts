@@ -8,6 +8,42 @@ const code = (value: string, prefix: string) => (value.startsWith(prefix) ? valu
 
 const m = (measure: string, category: string, value: number): AggregateMeasure => ({ measure, category, value });
 
+/** An asset's value in a view: whole thousands of dollars, a positive value never below one thousand. */
+export const ASSET_VALUE_STEP_NZD = 1_000;
+/** A scam's reported loss in a view: whole hundreds of dollars, a positive loss never below one hundred. */
+export const SCAM_LOSS_STEP_NZD = 100;
+
+/**
+ * A dollar amount as a view carries it: rounded to the nearest multiple of
+ * `step` (halves up), a positive amount at least one step, so an exact figure
+ * (a house's price, a transfer's odd dollars) that could be matched to a case
+ * never leaves the exchange. The same amount always gives the same value, so a
+ * retraction takes back exactly what was added. Pure.
+ */
+export function roundedAmount(value: number | string, step: number): number {
+  const n = Math.max(0, Number(value));
+  if (!Number.isFinite(n) || n === 0) return 0;
+  return Math.max(step, Math.round(n / step) * step);
+}
+
+/** An asset restraint's stage as a measure's prefix. */
+const STAGE: Record<string, string> = {
+  ASSET_RESTRAINT_STAGE_RESTRAINING_ORDER: "restrained",
+  ASSET_RESTRAINT_STAGE_FORFEITURE_ORDER: "forfeited",
+  ASSET_RESTRAINT_STAGE_RELEASED: "released",
+};
+
+/** Per asset class, in order of first appearance: how many assets and their rounded value. */
+function byAssetClass(assets: readonly { assetClass: string; valueNzd: string }[]): Map<string, { n: number; value: number }> {
+  const out = new Map<string, { n: number; value: number }>();
+  for (const a of assets) {
+    const c = code(a.assetClass, "ASSET_CLASS_");
+    const held = out.get(c) ?? { n: 0, value: 0 };
+    out.set(c, { n: held.n + 1, value: held.value + roundedAmount(a.valueNzd, ASSET_VALUE_STEP_NZD) });
+  }
+  return out;
+}
+
 /**
  * What each event type contributes to community tables. Only codes and
  * quantities: never a subject, name, reference, free text, provider or
@@ -32,6 +68,38 @@ function measures(event: IntelligenceEvent): { week?: string; site?: string; loc
         site: p.value.site,
         measures: [m("estimated_weekly_grams", code(p.value.drug, "COMMODITY_"), Math.max(0, p.value.estimatedWeeklyGrams))],
       };
+    // The FIU's summary: the reports it covers, by the reporting sector and by each typology seen
+    // (a report may show several, so the typology counts need not add up to the reports).
+    case "policeFiuSuspiciousActivity": {
+      const reports = Math.max(0, p.value.reportsSummarised);
+      return {
+        measures: [
+          m("reports", code(p.value.reportingSector, "REPORTING_SECTOR_"), reports),
+          ...[...new Set(p.value.typologies)].map((t) => m("reports_by_typology", code(t, "LAUNDERING_TYPOLOGY_"), reports)),
+        ],
+      };
+    }
+    // A Criminal Proceeds (Recovery) Act order: assets and their rounded value by class, under the stage
+    // ("assets_restrained", "value_nzd_restrained", … "_forfeited", "_released").
+    case "policeAssetRestraint": {
+      const stage = STAGE[p.value.stage];
+      if (stage === undefined) return null;
+      return {
+        measures: [...byAssetClass(p.value.assets)].flatMap(([c, a]) => [m(`assets_${stage}`, c, a.n), m(`value_nzd_${stage}`, c, a.value)]),
+      };
+    }
+    // A scam reported by the public: by category and by contact channel, and the loss (rounded) by category.
+    case "policeScamReport": {
+      const category = code(p.value.category, "SCAM_CATEGORY_");
+      return {
+        locality: p.value.locality,
+        measures: [
+          m("reports", category, 1),
+          m("reports_by_channel", code(p.value.channel, "SCAM_CONTACT_CHANNEL_"), 1),
+          m("loss_nzd", category, roundedAmount(p.value.reportedLossNzd, SCAM_LOSS_STEP_NZD)),
+        ],
+      };
+    }
     case "mbieExploitationComplaint": {
       const industry = code(p.value.industry, "INDUSTRY_");
       return { locality: p.value.locality, measures: [m("complaints", industry, 1), m("workers", industry, Math.max(0, p.value.workersAffected))] };

@@ -118,6 +118,9 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     police_operation_update: row("pass", "pass", "never", "pass", "never"),
     police_firearms_seizure: row("pass", "pass", "pass", "never", "never"),
     police_wastewater_indicator: row("pass", "pass", "pass", "never", "never"),
+    police_fiu_suspicious_activity: row("pass", "pass", "pass", "never", "never"),
+    police_asset_restraint: row("pass", "pass", "pass", "never", "never"),
+    police_scam_report: row("pass", "pass", "pass", "never", "never"),
     customs_border_seizure: row("pass", "pass", "pass", "never", "never"),
     customs_suspicious_consignment: row("pass", "pass", "never", "never", "never"),
     mbie_exploitation_complaint: row("pass", "pass", "pass", "never", "never"),
@@ -198,6 +201,30 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     sample_week: row("pass", "pass", "pass", "never", "never"),
     estimated_weekly_grams: AGGREGATED,
     population_served: PARTNERS_ONLY,
+  },
+  // Financial intelligence. An aggregate counts reports by sector and typology; the value band and the
+  // period stay with partners (the briefing counts by the week the FIU issued the summary).
+  PoliceFiuSuspiciousActivity: {
+    reporting_sector: AGGREGATED,
+    typologies: AGGREGATED,
+    reports_summarised: AGGREGATED,
+    total_value_band: PARTNERS_ONLY,
+    period_start: PARTNERS_ONLY,
+    period_end: PARTNERS_ONLY,
+  },
+  // An aggregate counts assets and their value by stage and class, each value rounded (aggregate.ts
+  // ASSET_VALUE_STEP_NZD); the court file identifies a case ("operational_detail").
+  PoliceAssetRestraint: { stage: AGGREGATED, assets: row("pass", "pass", "pass", "never", "never"), court_file_ref: PERSONAL },
+  RestrainedAsset: { asset_class: AGGREGATED, value_nzd: AGGREGATED },
+  // An aggregate counts reports by category and channel and sums the loss, rounded (aggregate.ts
+  // SCAM_LOSS_STEP_NZD); the reporter's age band stays with partners (with a town, a week and a loss it
+  // could point at one person); the locality only as the locality table names it.
+  PoliceScamReport: {
+    category: AGGREGATED,
+    channel: AGGREGATED,
+    reported_loss_nzd: AGGREGATED,
+    victim_age_band: PARTNERS_ONLY,
+    locality: PERSONAL_AGGREGATED,
   },
   CustomsBorderSeizure: {
     commodity: AGGREGATED,

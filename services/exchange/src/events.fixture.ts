@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { DEFAULT_DATA_DIR, SUBSCRIBERS_FILE } from "@takitini/policies";
 import {
   Agency,
+  AgeBand,
+  AssetClass,
+  AssetRestraintStage,
   Classification,
   ClearHoldBuildPhase,
   Commodity,
@@ -16,16 +19,21 @@ import {
   Industry,
   IntelligenceEvent,
   JobFeeLocation,
+  LaunderingTypology,
   OperationPhase,
   OrganisationKind,
   OrganisedCrimeActivity,
   PoliceDistrict,
   PortOfEntry,
+  ReportingSector,
+  ScamCategory,
+  ScamContactChannel,
   SourceReliability,
   InformationCredibility,
   SubjectRole,
   SupportService,
   TraffickingIndicator,
+  ValueBand,
   type Subject,
   SubmissionKind,
   SubmissionTopic,
@@ -135,6 +143,49 @@ export const PAYLOADS: Record<string, { agency: Agency; payload: Payload }> = {
     payload: {
       $case: "policeWastewaterIndicator",
       value: { site: "Ōpōtiki", drug: Commodity.COMMODITY_METHAMPHETAMINE, sampleWeek: "2026-W46", estimatedWeeklyGrams: 41.5, populationServed: 5000 },
+    },
+  },
+  "police.fiu_suspicious_activity": {
+    agency: Agency.AGENCY_POLICE,
+    payload: {
+      $case: "policeFiuSuspiciousActivity",
+      value: {
+        reportingSector: ReportingSector.REPORTING_SECTOR_MONEY_SERVICE,
+        typologies: [LaunderingTypology.LAUNDERING_TYPOLOGY_STRUCTURING, LaunderingTypology.LAUNDERING_TYPOLOGY_TRADE_BASED_LAUNDERING],
+        reportsSummarised: 14,
+        totalValueBand: ValueBand.VALUE_BAND_100K_TO_1M,
+        periodStart: "2026-07-01",
+        periodEnd: "2026-09-30",
+      },
+    },
+  },
+  "police.asset_restraint": {
+    agency: Agency.AGENCY_POLICE,
+    payload: {
+      $case: "policeAssetRestraint",
+      value: {
+        stage: AssetRestraintStage.ASSET_RESTRAINT_STAGE_RESTRAINING_ORDER,
+        assets: [
+          { assetClass: AssetClass.ASSET_CLASS_REAL_PROPERTY, valueNzd: "640350" },
+          { assetClass: AssetClass.ASSET_CLASS_VEHICLE, valueNzd: "58500" },
+          { assetClass: AssetClass.ASSET_CLASS_VEHICLE, valueNzd: "21499" },
+          { assetClass: AssetClass.ASSET_CLASS_CASH, valueNzd: "112300" },
+        ],
+        courtFileRef: "CIV-2026-470-000812",
+      },
+    },
+  },
+  "police.scam_report": {
+    agency: Agency.AGENCY_POLICE,
+    payload: {
+      $case: "policeScamReport",
+      value: {
+        category: ScamCategory.SCAM_CATEGORY_IMPERSONATION,
+        channel: ScamContactChannel.SCAM_CONTACT_CHANNEL_PHONE_CALL,
+        reportedLossNzd: "8437",
+        victimAgeBand: AgeBand.AGE_BAND_75_AND_OVER,
+        locality: "Kawerau",
+      },
     },
   },
   "customs.border_seizure": {

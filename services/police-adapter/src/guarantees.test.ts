@@ -1,9 +1,12 @@
 import { checkDateWindow, checkHistoryRecords, checkHostileBodies, checkMarkingFloor, checkResubmissions } from "@takitini/adapter-kit/testing";
 import { describe } from "vitest";
 import { policeAdapter } from "./adapter.js";
+import { assetRestraint } from "./kinds/asset-restraint.js";
+import { fiuSuspiciousActivity } from "./kinds/fiu-suspicious-activity.js";
 import { firearmsSeizure } from "./kinds/firearms-seizure.js";
 import { EFFECTIVE_AT_HORIZON_DAYS, operationUpdate } from "./kinds/operation-update.js";
 import { organisedCrimeNoting } from "./kinds/organised-crime-noting.js";
+import { scamReport } from "./kinds/scam-report.js";
 import { wastewaterIndicator } from "./kinds/wastewater-indicator.js";
 
 /*
@@ -24,6 +27,9 @@ describe("dates", () => {
   checkDateWindow(policeAdapter, operationUpdate, [{ path: "recorded_at", type: "datetime" }, { path: "effective_at", type: "datetime", aheadDays: EFFECTIVE_AT_HORIZON_DAYS }], now);
   checkDateWindow(policeAdapter, firearmsSeizure, [{ path: "seized_at", type: "datetime" }, { path: "persons.0.dob", type: "date" }], now);
   checkDateWindow(policeAdapter, wastewaterIndicator, [{ path: "sample_week", type: "week" }], now);
+  checkDateWindow(policeAdapter, fiuSuspiciousActivity, [{ path: "issued_at", type: "datetime" }, { path: "persons.0.dob", type: "date" }], now);
+  checkDateWindow(policeAdapter, assetRestraint, [{ path: "ordered_at", type: "datetime" }, { path: "persons.0.dob", type: "date" }], now);
+  checkDateWindow(policeAdapter, scamReport, [{ path: "reported_at", type: "datetime" }], now);
 });
 // A newcomer's first look, a week into December and at the turn of a quarter.
 describe("demo history", () => checkHistoryRecords(policeAdapter, new Date("2026-12-06T01:00:00Z")));

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { firearmsSeizure } from "./kinds/firearms-seizure.js";
 import { DISTRICT_LOCALITIES, operationUpdate } from "./kinds/operation-update.js";
 import { organisedCrimeNoting } from "./kinds/organised-crime-noting.js";
+import { scamReport } from "./kinds/scam-report.js";
 import { SITES, wastewaterIndicator } from "./kinds/wastewater-indicator.js";
 
 /**
@@ -22,6 +23,7 @@ const PLACES: [RecordKind, (r: Rec) => string[]][] = [
   [operationUpdate, (r) => (Array.isArray(r.localities) ? (r.localities as string[]) : [])],
   [firearmsSeizure, (r) => (typeof r.locality === "string" ? [r.locality] : [])],
   [wastewaterIndicator, (r) => [r.site as string]],
+  [scamReport, (r) => (typeof r.locality === "string" ? [r.locality] : [])],
 ];
 
 const placed = (where: string, kind: RecordKind, places: (r: Rec) => string[], r: Rec): PlacedRecord[] =>

@@ -47,6 +47,10 @@ export function sampleInputs(region = "EASTERN", last = SAMPLE_WEEK, seed = 47):
     out.push({ kind: "aggregate", deliveryId: randomUUID(), eventType, region, week, measures: measures.map(([measure, category, value]) => ({ measure, category, value })), ...(site && { site }), ...(locality && region === "EASTERN" && { locality }) });
   // Where firearms seizures and complaints were (registered Eastern localities, or none; other regions' records name
   // none), by the record's place in its week — not drawn from the generator, so every other figure stays as it was.
+  // Fraud and scams from a generator of their own, so the figures above stay as they were.
+  const f = random(seed + 1_000);
+  const fb = (lo: number, hi: number) => lo + Math.floor(f() * (hi - lo + 1));
+  const SCAMS = [["impersonation", "phone_call", 3, 8], ["online_shopping", "online_marketplace", 4, 9], ["phishing_remote_access", "text_message", 3, 7], ["investment", "social_media", 0, 3]] as const;
   const FIREARMS_AT = ["Hastings", "Hastings", "Hastings", "Hastings", "Hastings", "Hastings", "Wairoa", "", "Napier"];
   const COMPLAINTS_AT: Record<string, (k: number) => string> = { horticulture: () => "Hastings", construction: () => "Gisborne", hospitality: (k) => (k === 1 ? "" : "Napier") };
   for (let i = 25; i >= 0; i--) {
@@ -68,6 +72,16 @@ export function sampleInputs(region = "EASTERN", last = SAMPLE_WEEK, seed = 47):
     agg("police.wastewater_indicator", week, [["estimated_weekly_grams", "methamphetamine", (i >= 13 ? 400 : 200) + between(-20, 20)]], "Gisborne");
     agg("police.wastewater_indicator", week, [["estimated_weekly_grams", "cocaine", 60 + between(-10, 10)]]);
     agg("police.wastewater_indicator", week, [["estimated_weekly_grams", "mdma", 120 + between(-15, 15)]]);
+    // Scams reported to Police (losses already rounded to $100 by the exchange), FIU summaries, asset restraints.
+    for (const [category, channel, lo, hi] of SCAMS) {
+      for (let k = fb(lo, hi); k > 0; k--) agg("police.scam_report", week, [["reports", category, 1], ["reports_by_channel", channel, 1], ["loss_nzd", category, f() < 0.35 ? 0 : fb(1, 200) * 100]], undefined, k % 3 === 0 ? "Hastings" : "");
+    }
+    for (let k = fb(6, 9); k > 0; k--) {
+      const sector = k % 3 === 0 ? "money_service" : "bank";
+      const reports = fb(1, 4);
+      agg("police.fiu_suspicious_activity", week, [["reports", sector, reports], ["reports_by_typology", k % 2 === 0 ? "structuring" : "money_mule_accounts", reports]]);
+    }
+    for (let k = fb(0, 7); k > 0; k--) agg("police.asset_restraint", week, [["assets_restrained", "vehicle", 1], ["value_nzd_restrained", "vehicle", fb(8, 90) * 1_000], ["assets_restrained", "cash", 1], ["value_nzd_restrained", "cash", fb(2, 60) * 1_000]]);
   }
   out.push({ kind: "notice", deliveryId: randomUUID(), region, week: last, phase: "resolution", stage: "clear", families: "10_to_19", children: "20_to_49", support: ["whanau_navigation", "addiction_treatment"] });
   out.push({

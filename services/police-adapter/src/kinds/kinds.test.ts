@@ -1,9 +1,12 @@
 import type { RecordKind } from "@takitini/adapter-kit";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { assetRestraint } from "./asset-restraint.js";
+import { fiuSuspiciousActivity } from "./fiu-suspicious-activity.js";
 import { firearmsSeizure } from "./firearms-seizure.js";
 import { operationUpdate } from "./operation-update.js";
 import { organisedCrimeNoting } from "./organised-crime-noting.js";
+import { scamReport } from "./scam-report.js";
 import { wastewaterIndicator } from "./wastewater-indicator.js";
 
 /** Police's record kinds side by side: what the doors rely on holds for each. */
@@ -12,6 +15,9 @@ const KINDS: [RecordKind, string][] = [
   [operationUpdate, "policeOperationUpdate"],
   [firearmsSeizure, "policeFirearmsSeizure"],
   [wastewaterIndicator, "policeWastewaterIndicator"],
+  [fiuSuspiciousActivity, "policeFiuSuspiciousActivity"],
+  [assetRestraint, "policeAssetRestraint"],
+  [scamReport, "policeScamReport"],
 ];
 
 describe("Police record kinds", () => {
