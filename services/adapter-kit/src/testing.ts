@@ -4,6 +4,7 @@ import { createHttpServer, createLogger, createMetricsRegistry, EventIdKey, isoW
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { backfillHistory } from "./backfill.js";
+import type { ClaimedRevision } from "./claims.js";
 import { ContentIndex, contentFingerprint } from "./content.js";
 import { CLASSIFICATION_ORDER, CAVEATS, CLASSIFICATIONS, DISTRICT_NAMES, seededRandom, type CaveatMarking, type ClassificationMarking } from "./fields.js";
 import { HTTP_ERROR_CODES, registerHttpDoor, type HttpDoorOptions } from "./http.js";
@@ -59,6 +60,7 @@ export class RecordingPublisher implements EventPublisher {
   /** The events placed, in order. */
   readonly published: IntelligenceEvent[] = [];
   private readonly index = new ContentIndex(16 * 1024 * 1024);
+  private readonly revisions = new Map<string, ClaimedRevision>();
   /** Make every call fail, as a broker that does not acknowledge. */
   fail = false;
 
@@ -84,8 +86,13 @@ export class RecordingPublisher implements EventPublisher {
       const placed = { partition: 0, offset: String(this.published.length) };
       this.index.placed(event.id, placed, fingerprint, IntelligenceEvent.encode(event).finish());
       this.published.push(event);
+      this.revisions.set(event.id, { original: event.originalEventId || event.id, eventType: event.eventType });
       return { eventId: event.id, topic: "memory", ...placed, duplicate: false };
     });
+  }
+
+  revision(id: string): ClaimedRevision | undefined {
+    return this.revisions.get(id);
   }
 
   isReady(): boolean {
