@@ -8,6 +8,7 @@ import { identifyPublisher, PUBLISHER_REFUSALS, type Publisher } from "./identit
 import { PUBLISH_RETRY_AFTER_SECONDS, type CorrectionOutcome, type Intake, type Outcome, type WithdrawalOutcome } from "./intake.js";
 import type { AgencyAdapter } from "./kind.js";
 import { jsonTextTooDeep, MAX_JSON_DEPTH, tooDeepIssue } from "./limits.js";
+import { parseCorrectionBody } from "./revisions.js";
 
 /** The HTTP door's error catalogue (beyond the runtime's common errors). */
 export const httpErrors = defineErrors({
@@ -137,16 +138,6 @@ function fail(outcome: Exclude<Outcome | CorrectionOutcome | WithdrawalOutcome, 
 export const CORRECTIONS_ROUTE = "/v1/records/:eventId/corrections";
 export const WITHDRAWAL_ROUTE = "/v1/records/:eventId/withdrawal";
 
-/** A correction's body: the record type and the corrected record, in full. Issues name `record_type` / `record`. Pure. */
-export function parseCorrectionBody(body: unknown): { ok: true; recordType: string; record: unknown } | { ok: false; issues: FieldIssue[] } {
-  if (body === null || typeof body !== "object" || Array.isArray(body)) return { ok: false, issues: [{ path: "", code: "invalid_type", message: 'expected an object {"record_type": "…", "record": {…}}' }] };
-  const b = body as Record<string, unknown>;
-  const issues: FieldIssue[] = [];
-  if (typeof b.record_type !== "string" || b.record_type === "") issues.push({ path: "record_type", code: "invalid_type", message: "expected the record type (a string)" });
-  if (b.record === null || typeof b.record !== "object" || Array.isArray(b.record)) issues.push({ path: "record", code: "invalid_type", message: "expected the corrected record in full (an object)" });
-  for (const k of Object.keys(b)) if (k !== "record_type" && k !== "record") issues.push({ path: k, code: "unrecognized_keys", message: "unknown field" });
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, recordType: b.record_type as string, record: b.record };
-}
 
 declare module "fastify" {
   interface FastifyRequest {

@@ -189,3 +189,49 @@ export function withdrawalEvent(chain: RecordChain, agency: AgencyCode, defaults
     payload: { $case: "recordWithdrawal", value: { withdrawnEventId: chain.latest, reason: WITHDRAWAL_REASONS[request.reason], explanation: request.explanation ?? "" } },
   };
 }
+
+/** A correction's body: the record type and the corrected record, in full. Issues name `record_type` / `record`. Pure. */
+export function parseCorrectionBody(body: unknown, defaultRecordType?: string): { ok: true; recordType: string; record: unknown } | { ok: false; issues: FieldIssue[] } {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return { ok: false, issues: [{ path: "", code: "invalid_type", message: 'expected an object {"record_type": "…", "record": {…}}' }] };
+  const b = body as Record<string, unknown>;
+  const issues: FieldIssue[] = [];
+  const recordType = b.record_type === undefined ? defaultRecordType : b.record_type;
+  if (typeof recordType !== "string" || recordType === "") issues.push({ path: "record_type", code: "invalid_type", message: "expected the record type (a string)" });
+  if (b.record === null || typeof b.record !== "object" || Array.isArray(b.record)) issues.push({ path: "record", code: "invalid_type", message: "expected the corrected record in full (an object)" });
+  for (const k of Object.keys(b)) if (k !== "record_type" && k !== "record") issues.push({ path: k, code: "unrecognized_keys", message: "unknown field" });
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, recordType: recordType as string, record: b.record };
+}
+
+/** What one line of an NDJSON import holds: a record, a correction or a withdrawal (see bulk.ts). */
+export type ImportLine =
+  | { kind: "record"; record: unknown }
+  | { kind: "correction"; eventId: string; recordType: string; record: unknown }
+  | { kind: "withdrawal"; eventId: string; request: unknown }
+  | { kind: "invalid"; issues: FieldIssue[] };
+
+/**
+ * Tell an import line's kind: an object with `supersedes` is a correction
+ * (`{"supersedes": "<event id>", "record_type"?: …, "record": {…}}`, the type
+ * defaulting to the import's), one with `withdraw` a withdrawal
+ * (`{"withdraw": "<event id>", "reason": …, "explanation"?: …}`), anything
+ * else a record of the import's type. Pure.
+ */
+export function importLine(value: unknown, recordType: string): ImportLine {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return { kind: "record", record: value };
+  const v = value as Record<string, unknown>;
+  const correction = Object.hasOwn(v, "supersedes");
+  const withdrawal = Object.hasOwn(v, "withdraw");
+  if (correction && withdrawal) return { kind: "invalid", issues: [{ path: "", code: "invalid_line", message: "a line is a correction (supersedes) or a withdrawal (withdraw), not both" }] };
+  if (correction) {
+    const { supersedes, ...rest } = v;
+    if (typeof supersedes !== "string") return { kind: "invalid", issues: [{ path: "supersedes", code: "invalid_type", message: "expected the event id of the version corrected" }] };
+    const body = parseCorrectionBody({ ...rest }, recordType);
+    return body.ok ? { kind: "correction", eventId: supersedes, recordType: body.recordType, record: body.record } : { kind: "invalid", issues: body.issues };
+  }
+  if (withdrawal) {
+    const { withdraw, ...request } = v;
+    if (typeof withdraw !== "string") return { kind: "invalid", issues: [{ path: "withdraw", code: "invalid_type", message: "expected the event id of a version of the record withdrawn" }] };
+    return { kind: "withdrawal", eventId: withdraw, request };
+  }
+  return { kind: "record", record: value };
+}
