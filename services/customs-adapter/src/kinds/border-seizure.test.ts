@@ -47,6 +47,8 @@ describe("border_seizure: the example", () => {
     expect(map(example)).toEqual({
       id: "", // the intake derives it, keyed (ingest.ts)
       publisher: "",
+      supersedes: "", // a first version: a correction sets both (revision.proto)
+      originalEventId: "",
       sourceAgency: Agency.AGENCY_CUSTOMS,
       eventType: "customs.border_seizure",
       occurredAt: new Date("2026-11-17T17:42:00.000Z"),

@@ -47,6 +47,8 @@ describe("suspicious_consignment: the example", () => {
     expect(map(example)).toEqual({
       id: "", // the intake derives it, keyed (ingest.ts)
       publisher: "",
+      supersedes: "", // a first version: a correction sets both (revision.proto)
+      originalEventId: "",
       sourceAgency: Agency.AGENCY_CUSTOMS,
       eventType: "customs.suspicious_consignment",
       occurredAt: new Date("2026-11-12T01:05:00.000Z"),

@@ -51,6 +51,8 @@ describe("trafficking_indicator: the example", () => {
     expect(map(example)).toEqual({
       id: "", // the intake derives it, keyed (ingest.ts)
       publisher: "",
+      supersedes: "", // a first version: a correction sets both (revision.proto)
+      originalEventId: "",
       sourceAgency: Agency.AGENCY_MBIE,
       eventType: "mbie.trafficking_indicator",
       occurredAt: new Date("2026-11-02T03:45:00.000Z"),

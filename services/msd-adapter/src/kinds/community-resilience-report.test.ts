@@ -28,6 +28,8 @@ describe("community_resilience_report: the example", () => {
     expect(mapped()).toEqual({
       id: "", // the intake derives it, keyed (ingest.ts)
       publisher: "",
+      supersedes: "", // a first version: a correction sets both (revision.proto)
+      originalEventId: "",
       sourceAgency: Agency.AGENCY_MSD,
       eventType: "msd.community_resilience_report",
       occurredAt: new Date("2026-09-30T00:00:00Z"),

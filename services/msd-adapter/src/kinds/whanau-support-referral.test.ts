@@ -24,6 +24,8 @@ describe("whanau_support_referral: the example", () => {
     expect(mapped()).toEqual({
       id: "", // the intake derives it, keyed (ingest.ts)
       publisher: "",
+      supersedes: "", // a first version: a correction sets both (revision.proto)
+      originalEventId: "",
       sourceAgency: Agency.AGENCY_MSD,
       eventType: "msd.whanau_support_referral",
       occurredAt: new Date("2023-06-26T00:00:00Z"),

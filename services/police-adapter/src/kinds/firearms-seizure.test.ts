@@ -37,6 +37,8 @@ describe("firearms_seizure: the example", () => {
     expect(mapped()).toEqual({
       id: "", // the intake derives it, keyed (ingest.ts)
       publisher: "",
+      supersedes: "", // a first version: a correction sets both (revision.proto)
+      originalEventId: "",
       sourceAgency: Agency.AGENCY_POLICE,
       eventType: "police.firearms_seizure",
       occurredAt: new Date("2024-08-13T18:05:00Z"),

@@ -38,6 +38,8 @@ describe("operation_update: the example", () => {
     expect(mapped()).toEqual({
       id: "", // the intake derives it, keyed (ingest.ts)
       publisher: "",
+      supersedes: "", // a first version: a correction sets both (revision.proto)
+      originalEventId: "",
       sourceAgency: Agency.AGENCY_POLICE,
       eventType: "police.operation_update",
       occurredAt: new Date("2024-10-14T16:00:00Z"),

@@ -26,6 +26,8 @@ describe("wastewater_indicator: the example", () => {
     expect(mapped()).toEqual({
       id: "", // the intake derives it, keyed (ingest.ts)
       publisher: "",
+      supersedes: "", // a first version: a correction sets both (revision.proto)
+      originalEventId: "",
       sourceAgency: Agency.AGENCY_POLICE,
       eventType: "police.wastewater_indicator",
       occurredAt: new Date("2026-11-09T00:00:00Z"),
