@@ -21,7 +21,9 @@ import { registerHttpDoor } from "./http.js";
 import { Intake } from "./intake.js";
 import type { AgencyAdapter, RecordKind } from "./kind.js";
 import { importLine, WITHDRAWAL_EVENT_TYPE } from "./revisions.js";
-import { RecordingPublisher, RecordingRefusals, TEST_EVENT_ID_KEY as key, testPublisher } from "./testing.js";
+import { hostileBodies, RecordingPublisher, RecordingRefusals, TEST_EVENT_ID_KEY as key, testPublisher } from "./testing.js";
+import { HTTP_ERROR_CODES } from "./http.js";
+import fc from "fast-check";
 import { createHttpServer } from "@takitini/runtime";
 
 const defaults: AgencyDefaults = { classification: "RESTRICTED", caveats: ["LAW ENFORCEMENT ONLY"], legalBasis: { instrument: "Policing Act 2008", provision: "s 9", description: "" } };
@@ -197,6 +199,29 @@ describe("corrections and withdrawals over HTTP", () => {
     expect([c.statusCode, c.json().error.code, c.headers["retry-after"]]).toEqual([503, "PUBLISH_FAILED", "2"]);
     expect([w.statusCode, w.json().error.code, w.headers["retry-after"]]).toEqual([503, "PUBLISH_FAILED", "2"]);
     await h.app.close();
+  });
+});
+
+describe("hostile bodies on the correction and withdrawal routes", () => {
+  it("never a 5xx, never a publish call, always a stable code from the catalogue — raw, and as the record of a correction", { timeout: 120_000 }, async () => {
+    const h = await httpHarness();
+    await h.post("/v1/sightings", sighting.example);
+    try {
+      await fc.assert(
+        fc.asyncProperty(hostileBodies(sighting.example), fc.constantFrom("corrections", "withdrawal", "wrapped"), async (hostile, route) => {
+          h.publisher.calls.length = 0;
+          const text = Buffer.isBuffer(hostile.body) ? hostile.body.toString("latin1") : hostile.body;
+          const payload = route === "wrapped" ? `{"record_type":"sighting","record":${text}}` : hostile.body;
+          const res = await h.app.inject({ method: "POST", url: `/v1/records/${v1}/${route === "wrapped" ? "corrections" : route}`, payload, headers: { "content-type": "application/json" } });
+          const code = (res.json() as { error?: { code?: string } }).error?.code;
+          expect({ family: hostile.family, route, status: res.statusCode >= 400 && res.statusCode < 500, known: code !== undefined && HTTP_ERROR_CODES.has(code) }).toEqual({ family: hostile.family, route, status: true, known: true });
+          expect(h.publisher.calls).toEqual([]);
+        }),
+        { numRuns: 150 },
+      );
+    } finally {
+      await h.app.close();
+    }
   });
 });
 
