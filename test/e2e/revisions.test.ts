@@ -8,15 +8,19 @@
  * another agency's id, an unknown one, a bad record, a withdrawn record,
  * another agency's certificate or none.
  */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { seededRandom } from "@takitini/adapter-kit";
 import { AdapterServiceClient, IntelligenceEvent } from "@takitini/proto";
 import { correctionIdFor, eventIdFor, withdrawalIdFor } from "@takitini/runtime";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { policeAdapter } from "../../services/police-adapter/dist/adapter.js";
-import { client, readTopic } from "./kafka.js";
-import { publish, publisherCredentials, PUBLISHER, suiteEventIdKey } from "./publishers.js";
-import { freePort, startService, type RunningService } from "./stack.js";
+import { client, principalEnv, readTopic } from "./kafka.js";
+import { adapterDoorEnv, importArgs, publish, publisherCredentials, PUBLISHER, suiteEventIdKey } from "./publishers.js";
+import { freePort, ROOT, startService, type RunningService } from "./stack.js";
 
 const brokers = inject("brokers");
 const kafka = client(brokers);
@@ -139,5 +143,33 @@ describe("a record's corrections and withdrawal, on the broker", () => {
       return e.id === id || e.originalEventId === id || e.id === wid;
     });
     expect(mine.map((m) => m.message.key?.toString()).sort()).toEqual([id, correctionIdFor(key, "POLICE", id)].sort());
+  });
+
+  it("the import CLI corrects and withdraws by NDJSON lines, rejecting another agency's record by line", async () => {
+    const { record, id } = freshRecord(70);
+    const dir = mkdtempSync(join(tmpdir(), "takitini-revisions-import-"));
+    const file = join(dir, "revisions.ndjson");
+    const v2 = correctionIdFor(key, "POLICE", id);
+    writeFileSync(
+      file,
+      [
+        JSON.stringify(record),
+        JSON.stringify({ supersedes: id, record: { ...record, classification: "SECRET" } }),
+        JSON.stringify({ supersedes: eventIdFor(key, "MSD", "X-1"), record }),
+        JSON.stringify({ withdraw: v2, reason: "duplicate" }),
+      ].join("\n") + "\n",
+    );
+    const run = spawnSync(process.execPath, [join(ROOT, "services/police-adapter/dist/import.js"), file, "--type", kind.recordType, ...importArgs(police)], { env: { ...process.env, ...principalEnv("police-adapter"), ...adapterDoorEnv("police-adapter") }, encoding: "utf8" });
+    expect(run.status, run.stderr + run.stdout).toBe(3);
+    expect(run.stdout).toMatch(/accepted\s+3 \(1 corrections, 1 withdrawals\)/);
+    const rejects = readFileSync(`${file}.rejects.ndjson`, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { line: number; code: string });
+    expect(rejects.map((r) => [r.line, r.code])).toEqual([[3, "RECORD_OF_ANOTHER_AGENCY"]]);
+    const wid = withdrawalIdFor(key, "POLICE", id);
+    const found = await onTopic([id, v2, wid]);
+    expect(new Set([id, v2, wid].map((x) => found.get(x)![0]!.partition)).size).toBe(1);
+    expect(found.get(wid)![0]!.event.payload).toMatchObject({ $case: "recordWithdrawal", value: { withdrawnEventId: v2, reason: "WITHDRAWAL_REASON_DUPLICATE" } });
+    // The service knows the import's versions too (from the claims topic): the record is withdrawn.
+    const late = await correct(v2, { ...record, classification: "TOP SECRET" });
+    expect([late.status, late.json().error.code]).toEqual([409, "RECORD_WITHDRAWN"]);
   });
 });
