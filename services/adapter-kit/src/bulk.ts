@@ -6,6 +6,7 @@ import { continueTrace, formatPath, type FieldIssue } from "@takitini/runtime";
 import type { Publisher } from "./identity.js";
 import type { Intake } from "./intake.js";
 import { FORBIDDEN_KEYS, jsonTextTooDeep, tooDeepIssue } from "./limits.js";
+import { importLine } from "./revisions.js";
 
 /** One input row: its 1-based line (or CSV record) number and the parsed record, or why it could not be parsed. */
 export type Row = { line: number; raw: string; record: unknown } | { line: number; raw: string; error: FieldIssue };
@@ -159,6 +160,9 @@ export interface ImportSummary {
   rows: number;
   accepted: number;
   duplicates: number;
+  /** Of the accepted: corrections and withdrawals published. */
+  corrections: number;
+  withdrawals: number;
   rejected: number;
   rejectsFile: string | null;
   seconds: number;
@@ -190,7 +194,7 @@ export async function importFile(opts: ImportOptions): Promise<ImportSummary> {
   const size = statSync(opts.file).size;
   const bar = opts.progress ? new cliProgress.SingleBar({ format: "{bar} {percentage}% | {rows} rows | {accepted} accepted | {rejected} rejected", stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
   bar?.start(size, 0, { rows: 0, accepted: 0, rejected: 0 });
-  const summary: ImportSummary = { file: opts.file, recordType: opts.recordType, rows: 0, accepted: 0, duplicates: 0, rejected: 0, rejectsFile: null, seconds: 0 };
+  const summary: ImportSummary = { file: opts.file, recordType: opts.recordType, rows: 0, accepted: 0, duplicates: 0, corrections: 0, withdrawals: 0, rejected: 0, rejectsFile: null, seconds: 0 };
   let rejects: ReturnType<typeof createWriteStream> | undefined;
   const reject = (line: number, raw: string, code: string, issues: FieldIssue[]) => {
     rejects ??= openRejects(opts.rejectsFile);
@@ -219,11 +223,36 @@ export async function importFile(opts: ImportOptions): Promise<ImportSummary> {
     batch = [];
     bar?.update(bytes, { rows: summary.rows, accepted: summary.accepted + summary.duplicates, rejected: summary.rejected });
   };
+  /** A correction or withdrawal line: after the rows before it (it may name one of them), on its own. */
+  const revise = async (row: { line: number; raw: string }, line: Exclude<ReturnType<typeof importLine>, { kind: "record" }>) => {
+    await flush();
+    if (line.kind === "invalid") return reject(row.line, row.raw, "VALIDATION_FAILED", line.issues);
+    const o =
+      line.kind === "correction"
+        ? await opts.intake.correct(line.eventId, line.recordType, line.record, trace, "bulk", opts.by, "supersedes")
+        : await opts.intake.withdraw(line.eventId, line.request, trace, "bulk", opts.by, "withdraw");
+    if (!o.ok && o.code === "PUBLISH_FAILED") {
+      bar?.stop();
+      throw new ImportPublishFailed(row.line, summary);
+    }
+    if (!o.ok) return reject(row.line, row.raw, o.code, o.issues);
+    if (o.result.duplicate) summary.duplicates++;
+    else {
+      summary.accepted++;
+      if (line.kind === "correction") summary.corrections++;
+      else summary.withdrawals++;
+    }
+  };
   const rows = opts.format === "csv" ? csvRows(opts.file, (n) => (bytes += n)) : ndjsonRows(opts.file, (n) => (bytes += n));
   for await (const row of rows) {
     summary.rows++;
     if ("error" in row) reject(row.line, row.raw, row.error.code, [row.error]);
-    else batch.push(row);
+    else {
+      // NDJSON lines may correct or withdraw a record; a CSV row is always a record.
+      const line = opts.format === "ndjson" ? importLine(row.record, opts.recordType) : ({ kind: "record", record: row.record } as const);
+      if (line.kind === "record") batch.push(row);
+      else await revise(row, line);
+    }
     if (batch.length >= opts.batchSize) await flush();
   }
   await flush();
@@ -238,7 +267,7 @@ export function formatSummary(s: ImportSummary): string {
   const lines = [
     `Imported ${s.file} as ${s.recordType} in ${s.seconds.toFixed(1)} s`,
     `  rows       ${s.rows}`,
-    `  accepted   ${s.accepted}`,
+    `  accepted   ${s.accepted}${s.corrections + s.withdrawals > 0 ? ` (${s.corrections} corrections, ${s.withdrawals} withdrawals)` : ""}`,
     `  duplicates ${s.duplicates} (already published; nothing new written)`,
     `  rejected   ${s.rejected}${s.rejectsFile ? ` — line numbers and reasons in ${s.rejectsFile}` : ""}`,
   ];

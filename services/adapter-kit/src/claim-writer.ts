@@ -1,7 +1,7 @@
 import { IntelligenceEvent } from "@takitini/proto";
 import { logKafkaRefusal, type EventIdKey, type Logger, type TraceContext } from "@takitini/runtime";
 import type { Kafka, Producer } from "kafkajs";
-import { claimTransactionalId, contentDigests, encodeClaim, type ClaimIndex } from "./claims.js";
+import { claimRevision, claimTransactionalId, contentDigests, encodeClaim, type ClaimIndex } from "./claims.js";
 import type { ClaimsTail } from "./claims-tail.js";
 import { CONTENT_HASH_HEADER } from "./content.js";
 import { eventHeaders, type PublishResult } from "./publisher.js";
@@ -171,7 +171,7 @@ export class ClaimWriter {
         "writing the events",
       );
       const base = BigInt(meta.find((m) => m.partition === partition)?.baseOffset ?? "0");
-      const claims = fresh.map(({ event, fingerprint }, i) => encodeClaim({ partition, offset: (base + BigInt(i)).toString(), fingerprint, digests: contentDigests(event, this.o.key) }));
+      const claims = fresh.map(({ event, fingerprint }, i) => encodeClaim({ partition, offset: (base + BigInt(i)).toString(), fingerprint, digests: contentDigests(event, this.o.key), ...claimRevision(event) }));
       await bounded(tx.send({ topic: this.o.claimsTopic, acks: -1, messages: fresh.map(({ event }, i) => ({ key: event.id, partition, value: claims[i]! })) }), deadline, "writing the claims");
       // A record whose caller has been answered 503 is never committed.
       if (Date.now() >= deadline) throw new PublishTimeout("deadline passed before the commit");

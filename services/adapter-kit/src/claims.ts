@@ -32,6 +32,14 @@ export interface Claim extends Placed {
   fingerprint: string;
   /** Keyed digests of the event's content. */
   digests: DigestTree;
+  /**
+   * A correction's or a withdrawal's record: the event id of the record's first
+   * version (`IntelligenceEvent.original_event_id`). Absent on a first version —
+   * and on claims written before corrections existed, which were all first versions.
+   */
+  original?: string;
+  /** The event's type ("police.organised_crime_noting", "record.withdrawal"); absent on claims written before corrections existed. */
+  eventType?: string;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !(v instanceof Date) && !ArrayBuffer.isView(v);
@@ -72,12 +80,19 @@ export function encodeClaim(claim: Omit<Claim, "v">): Buffer {
   return Buffer.from(JSON.stringify({ v: 1, ...claim }));
 }
 
+/** The revision fields of an event's claim: its record's first version (a correction or withdrawal only) and its type. */
+export function claimRevision(event: IntelligenceEvent): Pick<Claim, "original" | "eventType"> {
+  return event.originalEventId ? { original: event.originalEventId, eventType: event.eventType } : { eventType: event.eventType };
+}
+
 /** A claim record's value; undefined when it is not one this version understands. */
 export function decodeClaim(value: Uint8Array | null): Claim | undefined {
   if (!value) return undefined;
   try {
     const c = JSON.parse(Buffer.from(value).toString("utf8")) as Partial<Claim>;
     if (c.v !== 1 || typeof c.fingerprint !== "string" || typeof c.partition !== "number" || typeof c.offset !== "string") return undefined;
+    if (c.original !== undefined && typeof c.original !== "string") return undefined;
+    if (c.eventType !== undefined && typeof c.eventType !== "string") return undefined;
     return c as Claim;
   } catch {
     return undefined;
@@ -113,8 +128,18 @@ export type ClaimVerdict =
  * within a byte budget, to name a conflict's differing fields. Pure; filled from
  * the claims topic (claims-tail.ts) and from this instance's own commits.
  */
+/** What the index knows of a claimed event's place in its record's history. */
+export interface ClaimedRevision {
+  /** The record's first version: the event's own id for a first version. */
+  original: string;
+  /** The event's type; undefined for a claim written before corrections existed (a first version). */
+  eventType: string | undefined;
+}
+
 export class ClaimIndex {
-  private readonly known = new Map<string, Placed & { fingerprint: string }>();
+  private readonly known = new Map<string, Placed & { fingerprint: string; original?: string; eventType?: string }>();
+  /** Event types are few: one string each, however many claims name them. */
+  private readonly types = new Map<string, string>();
   readonly memory: ContentMemory;
 
   constructor(
@@ -136,8 +161,20 @@ export class ClaimIndex {
   learn(id: string, value: Uint8Array | null): void {
     const claim = decodeClaim(value);
     if (!claim) return;
-    this.known.set(id, { partition: claim.partition, offset: claim.offset, fingerprint: claim.fingerprint });
+    const entry: Placed & { fingerprint: string; original?: string; eventType?: string } = { partition: claim.partition, offset: claim.offset, fingerprint: claim.fingerprint };
+    if (claim.original !== undefined && claim.original !== id) entry.original = claim.original;
+    if (claim.eventType !== undefined) {
+      if (!this.types.has(claim.eventType)) this.types.set(claim.eventType, claim.eventType);
+      entry.eventType = this.types.get(claim.eventType)!;
+    }
+    this.known.set(id, entry);
     this.memory.remember(id, value!);
+  }
+
+  /** A claimed event's record (its first version) and type; undefined when the id is not claimed. */
+  revision(id: string): ClaimedRevision | undefined {
+    const k = this.known.get(id);
+    return k ? { original: k.original ?? id, eventType: k.eventType } : undefined;
   }
 
   /** Is this event new, a duplicate of a claimed one, or a conflicting version of it? */

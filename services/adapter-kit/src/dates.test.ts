@@ -105,7 +105,7 @@ describe("ingest: INVALID_DATE", () => {
     example: { ref: "D-1", seen_at: "2026-11-30T00:00:00Z" },
     synthesize: () => ({}),
   };
-  const adapter: AgencyAdapter = { agency: "POLICE", service: "t", topic: "t", httpPort: 0, grpcPort: 0, kinds: [kind] };
+  const adapter: AgencyAdapter = { agency: "POLICE", service: "t", topic: "t", httpPort: 0, grpcPort: 0, kinds: [kind], defaults };
   const run = (r: Record<string, unknown>) => ingest(adapter, "dated", { ref: "D-1", ...r }, now, { now, eventIdKey: TEST_EVENT_ID_KEY });
 
   it("is the code when every problem is a date, with each field path", () => {

@@ -60,7 +60,7 @@ const kind: RecordKind<z.infer<typeof schema>> = {
   example: { ref: "S-1", district: "Eastern", seen_at: "2026-11-18T06:42:00+13:00", note: "Ōpōtiki", count: 2, persons: [{ person_id: "P-1", name: "Mere Ngata", dob: "1988-07-02" }] },
   synthesize: (_rng, i) => ({ ref: `S-${i}`, district: "Southern", seen_at: "2026-11-01T00:00:00Z", note: "Mātaura", count: i }),
 };
-const adapter: AgencyAdapter = { agency: "POLICE", service: "test-adapter", topic: "t.test", httpPort: 0, grpcPort: 0, kinds: [kind] };
+const adapter: AgencyAdapter = { agency: "POLICE", service: "test-adapter", topic: "t.test", httpPort: 0, grpcPort: 0, kinds: [kind], defaults };
 const now = new Date("2026-11-20T00:00:00Z");
 const example = kind.example as Record<string, unknown>;
 const record = (patch: Record<string, unknown> = {}) => ({ ...example, ...patch });

@@ -1,13 +1,13 @@
 import * as grpc from "@grpc/grpc-js";
-import { AdapterServiceService, PublishResponse, PublishStreamResponse, type AdapterServiceServer, type PublishRequest, type PublishStreamRequest, type Rejection } from "@takitini/proto";
+import { AdapterServiceService, CorrectResponse, PublishResponse, PublishStreamResponse, WithdrawResponse, type AdapterServiceServer, type CorrectRequest, type PublishRequest, type PublishStreamRequest, type Rejection, type WithdrawRequest } from "@takitini/proto";
 import { continueTrace, grpcRateLimiter, HEADERS, type GrpcRateLimits, type Logger, type Registry, type TraceContext } from "@takitini/runtime";
 import { identifyPublisher, type Publisher, type PublisherResult } from "./identity.js";
 import { Refusal } from "./ingest.js";
-import { PUBLISH_RETRY_AFTER_SECONDS, type Intake, type Outcome } from "./intake.js";
+import { PUBLISH_RETRY_AFTER_SECONDS, type CorrectionOutcome, type Intake, type Outcome, type WithdrawalOutcome } from "./intake.js";
 import type { AgencyCode } from "./kind.js";
-import { scanRecordRequest, tooDeepIssue } from "./limits.js";
+import { CORRECT_REQUEST_FIELDS, PUBLISH_REQUEST_FIELDS, scanRecordRequest, tooDeepIssue, type RequestFields } from "./limits.js";
 
-type Failure = Exclude<Outcome, { ok: true }>;
+type Failure = Exclude<Outcome | CorrectionOutcome | WithdrawalOutcome, { ok: true }>;
 
 const STATUS: Record<Failure["code"], grpc.status> = {
   VALIDATION_FAILED: grpc.status.INVALID_ARGUMENT,
@@ -19,7 +19,16 @@ const STATUS: Record<Failure["code"], grpc.status> = {
   // The id exists with other content: the caller's record cannot be created as sent.
   CONFLICT: grpc.status.ALREADY_EXISTS,
   PUBLISH_FAILED: grpc.status.UNAVAILABLE,
+  CORRECTION_TYPE_MISMATCH: grpc.status.INVALID_ARGUMENT,
+  RECORD_OF_ANOTHER_AGENCY: grpc.status.PERMISSION_DENIED,
+  RECORD_NOT_FOUND: grpc.status.NOT_FOUND,
+  // The record's state forbids it: withdrawn, or this version already corrected otherwise.
+  RECORD_WITHDRAWN: grpc.status.FAILED_PRECONDITION,
+  RECORD_SUPERSEDED: grpc.status.FAILED_PRECONDITION,
 };
+
+/** Metadata key naming the latest version of a record on a RECORD_SUPERSEDED refusal. */
+export const GRPC_LATEST_EVENT_ID_KEY = "takitini-latest-event-id";
 
 /** Metadata keys carrying the stable error code and the field issues (JSON) on a failed call. */
 export const GRPC_ERROR_CODE_KEY = "takitini-error-code";
@@ -32,6 +41,7 @@ export function grpcError(f: Failure): grpc.ServiceError {
   metadata.set(GRPC_ERROR_CODE_KEY, f.code);
   metadata.set(GRPC_ISSUES_KEY, Buffer.from(JSON.stringify(f.issues)));
   if (f.code === "PUBLISH_FAILED") metadata.set("retry-after", String(PUBLISH_RETRY_AFTER_SECONDS));
+  if ("latestEventId" in f && f.latestEventId) metadata.set(GRPC_LATEST_EVENT_ID_KEY, f.latestEventId);
   const details = f.issues.length > 0 ? `${f.code}: ${f.issues.map((i) => `${i.path || "(record)"}: ${i.message}`).join("; ")}` : f.code;
   return Object.assign(new Error(details), { code: STATUS[f.code], details, metadata });
 }
@@ -50,12 +60,13 @@ function traceFrom(metadata: grpc.Metadata): TraceContext {
  * instead — the generated decoder is recursive, and would turn a `__proto__` key
  * into a prototype.
  */
-function guardedDecode<R extends { recordType: string; record?: { [key: string]: any } | undefined }>(decode: (buf: Buffer) => R): (buf: Buffer) => R {
+function guardedDecode<R extends { recordType: string; record?: { [key: string]: any } | undefined }>(decode: (buf: Buffer) => R, fields: RequestFields = PUBLISH_REQUEST_FIELDS): (buf: Buffer) => R {
   return (buf) => {
-    const scan = scanRecordRequest(buf);
-    if (scan?.tooDeep) return { recordType: scan.recordType, record: new Refusal("TOO_DEEP", [tooDeepIssue()]) } as unknown as R;
+    const scan = scanRecordRequest(buf, undefined, fields);
+    const named = fields.eventId === undefined ? {} : { supersedesEventId: scan?.eventId ?? "" };
+    if (scan?.tooDeep) return { ...named, recordType: scan.recordType, record: new Refusal("TOO_DEEP", [tooDeepIssue()]) } as unknown as R;
     if (scan && scan.forbidden.length > 0) {
-      return { recordType: scan.recordType, record: new Refusal("FORBIDDEN_KEY", scan.forbidden.map((path) => ({ path, code: "forbidden_key", message: "prototype-pollution keys are not allowed" }))) } as unknown as R;
+      return { ...named, recordType: scan.recordType, record: new Refusal("FORBIDDEN_KEY", scan.forbidden.map((path) => ({ path, code: "forbidden_key", message: "prototype-pollution keys are not allowed" }))) } as unknown as R;
     }
     return decode(buf);
   };
@@ -66,6 +77,7 @@ export const guardedAdapterService = {
   ...AdapterServiceService,
   publish: { ...AdapterServiceService.publish, requestDeserialize: guardedDecode(AdapterServiceService.publish.requestDeserialize) },
   publishStream: { ...AdapterServiceService.publishStream, requestDeserialize: guardedDecode(AdapterServiceService.publishStream.requestDeserialize) },
+  correct: { ...AdapterServiceService.correct, requestDeserialize: guardedDecode(AdapterServiceService.correct.requestDeserialize, CORRECT_REQUEST_FIELDS) },
 } as const;
 
 /** The gRPC door's transport: mutual TLS with the mesh's CA (a client without a certificate is refused at the handshake). */
@@ -139,6 +151,20 @@ export function createGrpcDoor(intake: Intake, opts: GrpcDoorOptions): grpc.Serv
     opts.logger.warn({ code: r.code, identity: r.identity, certificateSha256: r.certificateSha256 }, "publisher refused");
     return publisherError(r);
   };
+  /** A unary revision call: the rate limits (one record), then the intake, then the answer or the refusal. */
+  function unaryLimited<O extends CorrectionOutcome | WithdrawalOutcome, R>(call: AnyCall, publisher: Publisher, callback: grpc.sendUnaryData<R>, run: () => Promise<O>, answer: (o: Extract<O, { ok: true }>) => R): void {
+    limits(call, publisher, 1)
+      .then(async (retryAfter) => {
+        if (retryAfter !== undefined) return callback(rateLimited(retryAfter));
+        const o = await run();
+        if (!o.ok) return callback(grpcError(o as Failure));
+        callback(null, answer(o as Extract<O, { ok: true }>));
+      })
+      .catch((err: unknown) => {
+        opts.logger.error({ err }, "grpc revision failed");
+        callback({ code: grpc.status.INTERNAL, details: "INTERNAL" });
+      });
+  }
   const server = new grpc.Server({
     "grpc.max_receive_message_length": opts.maxMessageBytes,
     "grpc.max_send_message_length": 4 * 1024 * 1024,
@@ -146,11 +172,25 @@ export function createGrpcDoor(intake: Intake, opts: GrpcDoorOptions): grpc.Serv
     "grpc.keepalive_timeout_ms": 10_000,
   });
   const impl: AdapterServiceServer = {
-    correct(_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<never>) {
-      callback({ code: grpc.status.UNIMPLEMENTED, details: "corrections are not served yet" });
+    correct(call: grpc.ServerUnaryCall<CorrectRequest, CorrectResponse>, callback: grpc.sendUnaryData<CorrectResponse>) {
+      const publisher = who(call);
+      if (publisher instanceof Error) return callback(publisher);
+      const trace = traceFrom(call.metadata);
+      const { supersedesEventId, recordType, record } = call.request;
+      unaryLimited(call, publisher, callback, () => intake.correct(supersedesEventId, recordType, record ?? null, trace, "grpc", publisher, "supersedes_event_id"), (o) =>
+        CorrectResponse.fromPartial({ eventId: o.result.eventId, eventType: o.event.eventType, duplicate: o.result.duplicate, topic: o.result.topic, partition: o.result.partition, offset: o.result.offset, supersedesEventId: o.supersedes, originalEventId: o.original }),
+      );
     },
-    withdraw(_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<never>) {
-      callback({ code: grpc.status.UNIMPLEMENTED, details: "withdrawals are not served yet" });
+    withdraw(call: grpc.ServerUnaryCall<WithdrawRequest, WithdrawResponse>, callback: grpc.sendUnaryData<WithdrawResponse>) {
+      const publisher = who(call);
+      if (publisher instanceof Error) return callback(publisher);
+      const trace = traceFrom(call.metadata);
+      const { eventId, reason, explanation } = call.request;
+      // proto3 strings: "" is absent.
+      const body = { reason, ...(explanation !== "" ? { explanation } : {}) };
+      unaryLimited(call, publisher, callback, () => intake.withdraw(eventId, body, trace, "grpc", publisher, "event_id"), (o) =>
+        WithdrawResponse.fromPartial({ eventId: o.result.eventId, withdrawnEventId: o.withdrawnEventId, duplicate: o.result.duplicate, topic: o.result.topic, partition: o.result.partition, offset: o.result.offset }),
+      );
     },
     publish(call: grpc.ServerUnaryCall<PublishRequest, PublishResponse>, callback: grpc.sendUnaryData<PublishResponse>) {
       const publisher = who(call);

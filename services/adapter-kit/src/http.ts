@@ -5,9 +5,10 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { TLSSocket } from "node:tls";
 import { z } from "zod";
 import { identifyPublisher, PUBLISHER_REFUSALS, type Publisher } from "./identity.js";
-import { PUBLISH_RETRY_AFTER_SECONDS, type Intake, type Outcome } from "./intake.js";
+import { PUBLISH_RETRY_AFTER_SECONDS, type CorrectionOutcome, type Intake, type Outcome, type WithdrawalOutcome } from "./intake.js";
 import type { AgencyAdapter } from "./kind.js";
 import { jsonTextTooDeep, MAX_JSON_DEPTH, tooDeepIssue } from "./limits.js";
+import { parseCorrectionBody } from "./revisions.js";
 
 /** The HTTP door's error catalogue (beyond the runtime's common errors). */
 export const httpErrors = defineErrors({
@@ -20,6 +21,11 @@ export const httpErrors = defineErrors({
   NOT_A_PUBLISHER: { status: PUBLISHER_REFUSALS.NOT_A_PUBLISHER, message: "the client certificate names no publishing system (spiffe://takitini.local/publisher/<agency>/<system>)" },
   PUBLISHER_NOT_FOR_AGENCY: { status: PUBLISHER_REFUSALS.PUBLISHER_NOT_FOR_AGENCY, message: "the client certificate is another agency's publishing system's" },
   UNKNOWN_RECORD_TYPE: { status: 404, message: "unknown record type" },
+  RECORD_OF_ANOTHER_AGENCY: { status: 403, message: "the event id is another agency's record's: an agency corrects and withdraws its own records only" },
+  RECORD_NOT_FOUND: { status: 404, message: "no record of this agency has a version with this event id" },
+  CORRECTION_TYPE_MISMATCH: { status: 400, message: "a correction is a record of the same type as the record it corrects" },
+  RECORD_WITHDRAWN: { status: 409, message: "the record is withdrawn: it can no longer be corrected" },
+  RECORD_SUPERSEDED: { status: 409, message: "this version was already corrected, with other content: correct the latest version (latest_event_id)" },
   CONFLICT: { status: 409, message: "a record with this id was already published with different content; nothing was published" },
   PUBLISH_FAILED: { status: 503, message: "the event was not confirmed published within the deadline; send the same record again later (if this attempt did land, the retry answers duplicate)" },
 });
@@ -78,6 +84,44 @@ export function openApiDocument(adapter: AgencyAdapter): Record<string, unknown>
       },
     };
   }
+  const eventIdParam = [{ name: "eventId", in: "path", required: true, schema: { type: "string", format: "uuid" }, description: "the event id of a version of the record (what the publish answered)" }];
+  const answers = (ok: Record<string, unknown>, codes: Record<string, string>) => ({
+    "202": { description: "Published", content: { "application/json": { schema: ok } } },
+    "200": { description: "Already published (duplicate); nothing new written", content: { "application/json": { schema: ok } } },
+    ...Object.fromEntries(Object.entries(codes).map(([status, description]) => [status, { description, content: { "application/json": { schema: errorBody } } }])),
+  });
+  paths[CORRECTIONS_ROUTE.replace(":eventId", "{eventId}")] = {
+    post: {
+      operationId: "correct_record",
+      summary: "Correct a published record of this agency",
+      description: "The corrected record in full, of the same record type as the record (the same schema as its publish route), corrects the version named. Published as a new event: `supersedes` the version named, `original_event_id` the record's first version, on the first version's partition. The same correction again answers 200 duplicate.",
+      parameters: eventIdParam,
+      requestBody: { required: true, content: { "application/json": { schema: { type: "object", required: ["record_type", "record"], additionalProperties: false, properties: { record_type: { type: "string", enum: adapter.kinds.map((k) => k.recordType) }, record: { type: "object" } } } } } },
+      responses: answers(
+        { type: "object", properties: { ...acceptedBody.properties, supersedes_event_id: { type: "string", format: "uuid" }, original_event_id: { type: "string", format: "uuid" } } },
+        {
+          "400": "VALIDATION_FAILED (a malformed event id names `eventId`), CORRECTION_TYPE_MISMATCH (`record_type`), INVALID_DATE, MARKING_BELOW_FLOOR, FORBIDDEN_KEY, TOO_DEEP — with field paths",
+          "403": "RECORD_OF_ANOTHER_AGENCY — another agency's event id (whether it exists is not said)",
+          "404": "RECORD_NOT_FOUND, UNKNOWN_RECORD_TYPE",
+          "409": "RECORD_WITHDRAWN; RECORD_SUPERSEDED — this version was already corrected otherwise (`error.latest_event_id` names the latest)",
+          "503": "PUBLISH_FAILED — retry the same correction (idempotent)",
+        },
+      ),
+    },
+  };
+  paths[WITHDRAWAL_ROUTE.replace(":eventId", "{eventId}")] = {
+    post: {
+      operationId: "withdraw_record",
+      summary: "Withdraw a published record of this agency",
+      description: "Any version's event id names the record; its latest version is withdrawn. Withdrawing it again answers 200 duplicate with the same withdrawal event id, whatever the reason given.",
+      parameters: eventIdParam,
+      requestBody: { required: true, content: { "application/json": { schema: { type: "object", required: ["reason"], additionalProperties: false, properties: { reason: { type: "string", enum: ["entered_in_error", "duplicate", "not_substantiated", "legal_direction", "source_protection", "other"] }, explanation: { type: "string", maxLength: 1000, description: "for the partners that received the record; no identifiers" } } } } } },
+      responses: answers(
+        { type: "object", properties: { event_id: { type: "string", format: "uuid" }, withdrawn_event_id: { type: "string", format: "uuid" }, duplicate: { type: "boolean" }, topic: { type: "string" }, partition: { type: "integer" }, offset: { type: "string" }, trace_id: { type: "string" } } },
+        { "400": "VALIDATION_FAILED — `eventId`, `reason` or `explanation`", "403": "RECORD_OF_ANOTHER_AGENCY", "404": "RECORD_NOT_FOUND", "503": "PUBLISH_FAILED — retry (idempotent)" },
+      ),
+    },
+  };
   return {
     openapi: "3.1.0",
     info: { title: `Takitini ${adapter.service}`, version: "1.0.0", description: `Native ${adapter.agency} records in, typed protobuf events out on Kafka topic ${adapter.topic}.` },
@@ -86,9 +130,14 @@ export function openApiDocument(adapter: AgencyAdapter): Record<string, unknown>
   };
 }
 
-function fail(outcome: Exclude<Outcome, { ok: true }>, issues: FieldIssue[] = outcome.issues) {
+function fail(outcome: Exclude<Outcome | CorrectionOutcome | WithdrawalOutcome, { ok: true }>, issues: FieldIssue[] = outcome.issues) {
   return httpErrors[outcome.code](issues);
 }
+
+/** The path of the corrections of a record's version, and of its withdrawal. */
+export const CORRECTIONS_ROUTE = "/v1/records/:eventId/corrections";
+export const WITHDRAWAL_ROUTE = "/v1/records/:eventId/withdrawal";
+
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -194,5 +243,67 @@ export async function registerHttpDoor(app: FastifyInstance, adapter: AgencyAdap
           });
       });
     }
+
+    // Corrections and withdrawals (revisions.ts): the same publisher check, limits and refusals as the record routes.
+    records.post<{ Params: { eventId: string } }>(CORRECTIONS_ROUTE, async (req, reply) => {
+      const trace = traceOf(req);
+      const body = parseCorrectionBody(req.body);
+      const outcome: CorrectionOutcome = body.ok
+        ? await intake.correct(req.params.eventId, body.recordType, body.record, trace, "http", req.publisher!)
+        : { ok: false, code: "VALIDATION_FAILED", issues: body.issues };
+      if (!outcome.ok) {
+        if (outcome.code === "PUBLISH_FAILED") reply.header("retry-after", String(PUBLISH_RETRY_AFTER_SECONDS));
+        if (outcome.code === "RECORD_SUPERSEDED") {
+          const se = fail(outcome);
+          const errorBody = se.toBody() as { error: Record<string, unknown> };
+          return reply.code(se.statusCode).send({ error: { ...errorBody.error, latest_event_id: outcome.latestEventId } });
+        }
+        throw fail(outcome);
+      }
+      const { result } = outcome;
+      return reply
+        .code(result.duplicate ? 200 : 202)
+        .header(HEADERS.TRACEPARENT, trace.traceparent)
+        .send({
+          event_id: result.eventId,
+          event_type: outcome.event.eventType,
+          duplicate: result.duplicate,
+          topic: result.topic,
+          partition: result.partition,
+          offset: result.offset,
+          supersedes_event_id: outcome.supersedes,
+          original_event_id: outcome.original,
+          trace_id: trace.traceId,
+        });
+    });
+
+    records.post<{ Params: { eventId: string } }>(WITHDRAWAL_ROUTE, async (req, reply) => {
+      const trace = traceOf(req);
+      const outcome = await intake.withdraw(req.params.eventId, req.body, trace, "http", req.publisher!);
+      if (!outcome.ok) {
+        if (outcome.code === "PUBLISH_FAILED") reply.header("retry-after", String(PUBLISH_RETRY_AFTER_SECONDS));
+        throw fail(outcome);
+      }
+      const { result } = outcome;
+      return reply
+        .code(result.duplicate ? 200 : 202)
+        .header(HEADERS.TRACEPARENT, trace.traceparent)
+        .send({
+          event_id: result.eventId,
+          withdrawn_event_id: outcome.withdrawnEventId,
+          duplicate: result.duplicate,
+          topic: result.topic,
+          partition: result.partition,
+          offset: result.offset,
+          trace_id: trace.traceId,
+        });
+    });
+  });
+}
+
+function traceOf(req: FastifyRequest) {
+  return continueTrace({
+    traceparent: req.headers[HEADERS.TRACEPARENT] as string | undefined,
+    tracestate: req.headers[HEADERS.TRACESTATE] as string | undefined,
   });
 }

@@ -1,5 +1,6 @@
 import type { IntelligenceEvent } from "@takitini/proto";
 import type { z } from "zod";
+import type { AgencyDefaults } from "./fields.js";
 import type { KindHistory } from "./history.js";
 
 export type AgencyCode = "POLICE" | "CUSTOMS" | "MBIE" | "MSD";
@@ -47,6 +48,8 @@ export interface AgencyAdapter {
   httpPort: number;
   grpcPort: number;
   kinds: RecordKind[];
+  /** The agency's default markings and legal basis for what is not a record kind's: its withdrawals (revisions.ts). */
+  defaults: AgencyDefaults;
 }
 
 export function kindFor(adapter: AgencyAdapter, recordType: string): RecordKind | undefined {

@@ -30,7 +30,7 @@ const kind: RecordKind<z.infer<typeof schema>> = {
   example: { ref: "S-1", district: "Eastern", note: "Ōpōtiki", count: 2 },
   synthesize: (_rng, i) => ({ ref: `S-${i}`, district: "Southern", note: "Mātaura", count: i }),
 };
-const adapter: AgencyAdapter = { agency: "POLICE", service: "test-adapter", topic: "t.test", httpPort: 0, grpcPort: 0, kinds: [kind] };
+const adapter: AgencyAdapter = { agency: "POLICE", service: "test-adapter", topic: "t.test", httpPort: 0, grpcPort: 0, kinds: [kind], defaults };
 const at = new Date("2026-11-20T00:00:00Z");
 
 class MemoryPublisher extends RecordingPublisher {

@@ -1,6 +1,6 @@
-import { PublishRequest } from "@takitini/proto";
+import { CorrectRequest, PublishRequest } from "@takitini/proto";
 import { describe, expect, it } from "vitest";
-import { forbiddenKeys, jsonTextTooDeep, MAX_JSON_DEPTH, MAX_REPORTED_ISSUES, scanRecordRequest, valueTooDeep } from "./limits.js";
+import { CORRECT_REQUEST_FIELDS, forbiddenKeys, jsonTextTooDeep, MAX_JSON_DEPTH, MAX_REPORTED_ISSUES, scanRecordRequest, valueTooDeep } from "./limits.js";
 
 const arrays = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
 const objects = (depth: number) => `${'{"a":'.repeat(depth - 1)}{}${"}".repeat(depth - 1)}`;
@@ -111,8 +111,8 @@ function nestedRecord(depth: number): Record<string, unknown> {
 describe("scanRecordRequest", () => {
   it("reads the record type and finds nothing wrong in an ordinary request", () => {
     const bytes = PublishRequest.encode({ recordType: "sighting", record: { ref: "S-1", tags: ["a", { x: [1, null, true] }], n: 2.5 } }).finish();
-    expect(scanRecordRequest(bytes)).toEqual({ recordType: "sighting", tooDeep: false, forbidden: [] });
-    expect(scanRecordRequest(PublishRequest.encode({ recordType: "x", record: undefined }).finish())).toEqual({ recordType: "x", tooDeep: false, forbidden: [] });
+    expect(scanRecordRequest(bytes)).toEqual({ recordType: "sighting", eventId: "", tooDeep: false, forbidden: [] });
+    expect(scanRecordRequest(PublishRequest.encode({ recordType: "x", record: undefined }).finish())).toEqual({ recordType: "x", eventId: "", tooDeep: false, forbidden: [] });
   });
 
   it("counts Struct and ListValue levels as JSON does: 32 pass, 33 do not", () => {
@@ -127,7 +127,7 @@ describe("scanRecordRequest", () => {
 
   it("finds a 3,000-deep record in the raw bytes, and still reads the record type", () => {
     const scan = scanRecordRequest(deepRequest(3_000, "deep_one"));
-    expect(scan).toEqual({ recordType: "deep_one", tooDeep: true, forbidden: [] });
+    expect(scan).toEqual({ recordType: "deep_one", eventId: "", tooDeep: true, forbidden: [] });
     expect(() => PublishRequest.decode(deepRequest(3_000))).toThrow(); // what the door would have answered with INTERNAL
   });
 
@@ -135,8 +135,14 @@ describe("scanRecordRequest", () => {
     // "__PROTO__" written by the encoder, then made "__proto__": the encoder, like the decoder, would take it for a prototype.
     const encoded = Buffer.from(PublishRequest.encode({ recordType: "t", record: { ok: "x", __PROTO__: { admin: true }, persons: [{ name: "A" }, { constructor: 1 }] } }).finish());
     const bytes = Buffer.from(encoded.toString("latin1").replace("__PROTO__", "__proto__"), "latin1");
-    expect(scanRecordRequest(bytes)).toEqual({ recordType: "t", tooDeep: false, forbidden: ["__proto__", "persons[1].constructor"] });
+    expect(scanRecordRequest(bytes)).toEqual({ recordType: "t", eventId: "", tooDeep: false, forbidden: ["__proto__", "persons[1].constructor"] });
     expect(Object.keys(PublishRequest.decode(bytes).record ?? {})).toEqual(["ok", "persons"]); // the decoder drops it silently
+  });
+
+  it("reads a CorrectRequest's fields where they are: the event id, the record type and the record", () => {
+    const encoded = Buffer.from(CorrectRequest.encode({ supersedesEventId: "e-1", recordType: "t", record: { ok: "x", __PROTO__: 1, deep: nestedRecord(40) } }).finish());
+    const bytes = Buffer.from(encoded.toString("latin1").replace("__PROTO__", "__proto__"), "latin1");
+    expect(scanRecordRequest(bytes, MAX_JSON_DEPTH, CORRECT_REQUEST_FIELDS)).toEqual({ recordType: "t", eventId: "e-1", tooDeep: true, forbidden: ["__proto__"] });
   });
 
   it("counts nested protobuf groups as depth, and leaves malformed bytes to the decoder", () => {

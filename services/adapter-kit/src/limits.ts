@@ -102,13 +102,27 @@ type Frame =
   | { type: "list"; end: number; depth: number; path: (string | number)[]; index: number };
 
 export interface RequestScan {
-  /** The request's record_type (field 1). */
+  /** The request's record_type (field 1, or `fields.recordType`). */
   recordType: string;
+  /** A CorrectRequest's supersedes_event_id (`fields.eventId`); "" for other requests. */
+  eventId: string;
   /** The record (a google.protobuf.Struct) nests deeper than the limit. */
   tooDeep: boolean;
   /** Paths of `__proto__` / `constructor` / `prototype` keys in the record (the first ones). */
   forbidden: string[];
 }
+
+/** Where a request holds its record type, its record (a Struct) and, for a correction, the event id it names. */
+export interface RequestFields {
+  recordType: number;
+  record: number;
+  eventId?: number;
+}
+
+/** PublishRequest and PublishStreamRequest: `record_type = 1`, `record = 2`. */
+export const PUBLISH_REQUEST_FIELDS: RequestFields = { recordType: 1, record: 2 };
+/** CorrectRequest: `supersedes_event_id = 1`, `record_type = 2`, `record = 3`. */
+export const CORRECT_REQUEST_FIELDS: RequestFields = { recordType: 2, record: 3, eventId: 1 };
 
 const utf8 = new TextDecoder("utf-8", { fatal: false });
 
@@ -121,8 +135,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: false });
  * `__proto__` into a prototype) runs. `undefined` for bytes that are not a
  * well-formed message: the decoder refuses those itself.
  */
-export function scanRecordRequest(buf: Uint8Array, limit = MAX_JSON_DEPTH): RequestScan | undefined {
-  const scan: RequestScan = { recordType: "", tooDeep: false, forbidden: [] };
+export function scanRecordRequest(buf: Uint8Array, limit = MAX_JSON_DEPTH, fields: RequestFields = PUBLISH_REQUEST_FIELDS): RequestScan | undefined {
+  const scan: RequestScan = { recordType: "", eventId: "", tooDeep: false, forbidden: [] };
   let pos = 0;
   let groups = 0;
   const varint = (): number | undefined => {
@@ -169,7 +183,7 @@ export function scanRecordRequest(buf: Uint8Array, limit = MAX_JSON_DEPTH): Requ
         if (len === undefined || pos + len > top.end) return undefined;
         const end = pos + len;
         let child: Frame | undefined;
-        if (top.type === "request" && field === 2) child = { type: "struct", end, depth: 1, path: [] };
+        if (top.type === "request" && field === fields.record) child = { type: "struct", end, depth: 1, path: [] };
         else if (top.type === "struct" && field === 1) child = { type: "entry", end, depth: top.depth, path: top.path, key: undefined };
         else if (top.type === "entry" && field === 2) child = { type: "value", end, depth: top.depth, path: [...top.path, top.key ?? "?"] };
         else if (top.type === "value" && field === 5) child = { type: "struct", end, depth: top.depth + 1, path: top.path };
@@ -181,7 +195,8 @@ export function scanRecordRequest(buf: Uint8Array, limit = MAX_JSON_DEPTH): Requ
         } else if (child) {
           stack.push(child);
         } else {
-          if (top.type === "request" && field === 1) scan.recordType = utf8.decode(buf.subarray(pos, end));
+          if (top.type === "request" && field === fields.recordType) scan.recordType = utf8.decode(buf.subarray(pos, end));
+          if (top.type === "request" && field === fields.eventId) scan.eventId = utf8.decode(buf.subarray(pos, end));
           if (top.type === "entry" && field === 1) {
             top.key = utf8.decode(buf.subarray(pos, end));
             if (FORBIDDEN_KEYS.has(top.key) && scan.forbidden.length < MAX_REPORTED_ISSUES) scan.forbidden.push(formatPath([...top.path, top.key]));

@@ -1,7 +1,7 @@
 import { IntelligenceEvent, INTEL_SCHEMA_VERSION } from "@takitini/proto";
 import { HEADERS, logKafkaRefusal, PROTOBUF_CONTENT_TYPE, type EventIdKey, type Logger, type TraceContext } from "@takitini/runtime";
 import { Partitioners, type Admin, type Kafka, type PartitionMetadata } from "kafkajs";
-import { ClaimIndex, claimsTopicFor } from "./claims.js";
+import { ClaimIndex, claimsTopicFor, type ClaimedRevision } from "./claims.js";
 import { ClaimsTail } from "./claims-tail.js";
 import { ClaimWriter, PublishTimeout, type Job } from "./claim-writer.js";
 export { PublishTimeout } from "./claim-writer.js";
@@ -28,6 +28,8 @@ export interface EventPublisher {
   publish(event: IntelligenceEvent, trace: TraceContext): Promise<PublishResult>;
   /** Publish many in one request (bulk import); duplicates are skipped. */
   publishMany(items: { event: IntelligenceEvent; trace: TraceContext }[]): Promise<PublishResult[]>;
+  /** What the index knows of a claimed event id: its record's first version and its type (revisions.ts); undefined when not claimed. */
+  revision(id: string): ClaimedRevision | undefined;
   isReady(): boolean;
   close(): Promise<void>;
 }
@@ -44,6 +46,11 @@ export function eventHeaders(event: IntelligenceEvent, trace: TraceContext): Rec
 }
 
 type Item = { event: IntelligenceEvent; trace: TraceContext };
+
+/** The partition key of an event: its record's first version's id (a correction's or withdrawal's `original_event_id`), else its own. */
+export function recordKey(event: IntelligenceEvent): string {
+  return event.originalEventId || event.id;
+}
 type Pending = { write: Promise<PublishResult>; fingerprint: string; event: IntelligenceEvent };
 
 /** What a resubmission of an id being written gets, once the write lands: a duplicate, or a conflict with it. */
@@ -180,6 +187,10 @@ export class IdempotentKafkaPublisher implements EventPublisher {
     return this.indexed && this.reachable;
   }
 
+  revision(id: string): ClaimedRevision | undefined {
+    return this.index.revision(id);
+  }
+
   publish(event: IntelligenceEvent, trace: TraceContext): Promise<PublishResult> {
     const fingerprint = contentFingerprint(event);
     const known = this.known(event, fingerprint);
@@ -254,7 +265,9 @@ export class IdempotentKafkaPublisher implements EventPublisher {
     if (!this.isReady()) throw new PublishTimeout("the broker is not reachable");
     const deadline = Date.now() + this.timeoutMs;
     const jobs: Promise<PublishResult>[] = items.map((item) => {
-      const partition = this.partitioner({ topic: this.topic, partitionMetadata: this.partitionMetadata, message: { key: item.event.id, value: null } });
+      // A record's versions and its withdrawal go where its first version went (key: the
+      // first version's id), so one partition, and one claim writer, holds its history in order.
+      const partition = this.partitioner({ topic: this.topic, partitionMetadata: this.partitionMetadata, message: { key: recordKey(item.event), value: null } });
       const job: Job = { ...item, deadline, settle: undefined as never };
       const answer = new Promise<PublishResult>((resolve, reject) => (job.settle = (r) => (r instanceof Error ? reject(r) : resolve(r))));
       this.writer(partition).enqueue(job);

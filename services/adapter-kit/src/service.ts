@@ -183,7 +183,7 @@ export async function runAdapter(adapter: AgencyAdapter): Promise<void> {
  * 2: usage, or a CSV header refused (nothing published).
  */
 export async function runImportCli(adapter: AgencyAdapter, argv = process.argv.slice(2)): Promise<number> {
-  const usage = `usage: import <file.ndjson|file.csv> --type <${adapter.kinds.map((k) => k.recordType).join("|")}> --cert <publisher.crt> --key <publisher.key> [--format csv|ndjson] [--rejects <file>] [--batch N]`;
+  const usage = `usage: import <file.ndjson|file.csv> --type <${adapter.kinds.map((k) => k.recordType).join("|")}> --cert <publisher.crt> --key <publisher.key> [--format csv|ndjson] [--rejects <file>] [--batch N]\n  an NDJSON line is a record of --type, a correction {"supersedes": "<event id>", "record": {…}} or a withdrawal {"withdraw": "<event id>", "reason": "…"}`;
   let args;
   try {
     args = parseArgs({ args: argv, allowPositionals: true, options: { type: { type: "string" }, format: { type: "string" }, rejects: { type: "string" }, batch: { type: "string" }, quiet: { type: "boolean" }, cert: { type: "string" }, key: { type: "string" } } });

@@ -30,7 +30,7 @@ const kind = {
     throw new Error("never reached without a publisher");
   },
 };
-const adapter = { service: "police-adapter", agency: "POLICE", topic: "t", httpPort: 0, grpcPort: 0, kinds: [kind] } as unknown as AgencyAdapter;
+const adapter = { service: "police-adapter", agency: "POLICE", topic: "t", httpPort: 0, grpcPort: 0, kinds: [kind], defaults: { classification: "RESTRICTED", caveats: [], legalBasis: { instrument: "t", provision: "t", description: "" } } } as unknown as AgencyAdapter;
 
 /** The real identity check on a request without TLS: no certificate, ever. */
 const noCertificate = () => identifyPublisher(undefined, false, "POLICE");
@@ -42,7 +42,7 @@ describe("an adapter's door, under every spelling of its paths", () => {
   it("finds its routes in the app's own router: the record routes, the record types, the probes", async () => {
     const { app } = await httpDoorForTests(adapter, { identify: noCertificate });
     await app.ready();
-    expect(routes(app).filter((u) => !u.startsWith("/docs")).sort()).toEqual(["/healthz", "/metrics", "/readyz", "/v1/record-types", "/v1/sightings"]);
+    expect(routes(app).filter((u) => !u.startsWith("/docs")).sort()).toEqual(["/healthz", "/metrics", "/readyz", "/v1/record-types", "/v1/records/:eventId/corrections", "/v1/records/:eventId/withdrawal", "/v1/sightings"]);
     await app.close();
   });
 
@@ -55,7 +55,8 @@ describe("an adapter's door, under every spelling of its paths", () => {
     for (const route of guarded) {
       for (const url of pathVariants(route)) {
         for (const method of ["GET", "POST"] as const) {
-          const res = await app.inject({ method, url, ...(method === "POST" ? { payload: kind.example } : {}) });
+          // A withdrawal's body on its route, a record on the others: each would be taken, but for the check.
+          const res = await app.inject({ method, url, ...(method === "POST" ? { payload: url.includes("withdrawal") ? { reason: "other" } : kind.example } : {}) });
           sent++;
           expect([method, url, res.statusCode, res.json().error?.code]).toEqual([method, url, 401, "PUBLISHER_CERTIFICATE_REQUIRED"]);
         }
@@ -90,11 +91,11 @@ describe("an adapter's door, under every spelling of its paths", () => {
     });
     await app.ready();
     const guarded = routes(app).filter((u) => u.startsWith("/v1/"));
-    expect(guarded.sort()).toEqual(["/v1/record-types", "/v1/sightings"]);
+    expect(guarded.sort()).toEqual(["/v1/record-types", "/v1/records/:eventId/corrections", "/v1/records/:eventId/withdrawal", "/v1/sightings"]);
     const unguarded: string[] = [];
     for (const route of guarded) {
-      const method = route === kind.httpPath ? "POST" : "GET";
-      const payload = method === "POST" ? kind.example : undefined;
+      const method = route === "/v1/record-types" ? "GET" : "POST";
+      const payload = route === kind.httpPath ? kind.example : route.endsWith("/withdrawal") ? { reason: "other" } : route.endsWith("/corrections") ? { record_type: kind.recordType, record: kind.example } : undefined;
       // The canonical path is refused by the prefix check…
       expect((await app.inject({ method, url: route, payload })).statusCode, route).toBe(401);
       // …but some spelling the router still gives to the route gets past it to the route's handler.

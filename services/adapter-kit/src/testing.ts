@@ -1,9 +1,10 @@
 // Test helpers for record kinds (import from "@takitini/adapter-kit/testing" in tests only).
 import { IntelligenceEvent } from "@takitini/proto";
-import { createHttpServer, createLogger, createMetricsRegistry, EventIdKey, isoWeekOf, isoWeekStart, MAX_TEXT_CHARS, zodIssues, type TraceContext } from "@takitini/runtime";
+import { agencyOfEventId, createHttpServer, createLogger, createMetricsRegistry, EventIdKey, isoWeekOf, isoWeekStart, MAX_TEXT_CHARS, zodIssues, type TraceContext } from "@takitini/runtime";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { backfillHistory } from "./backfill.js";
+import type { ClaimedRevision } from "./claims.js";
 import { ContentIndex, contentFingerprint } from "./content.js";
 import { CLASSIFICATION_ORDER, CAVEATS, CLASSIFICATIONS, DISTRICT_NAMES, seededRandom, type CaveatMarking, type ClassificationMarking } from "./fields.js";
 import { HTTP_ERROR_CODES, registerHttpDoor, type HttpDoorOptions } from "./http.js";
@@ -59,6 +60,7 @@ export class RecordingPublisher implements EventPublisher {
   /** The events placed, in order. */
   readonly published: IntelligenceEvent[] = [];
   private readonly index = new ContentIndex(16 * 1024 * 1024);
+  private readonly revisions = new Map<string, ClaimedRevision>();
   /** Make every call fail, as a broker that does not acknowledge. */
   fail = false;
 
@@ -84,8 +86,13 @@ export class RecordingPublisher implements EventPublisher {
       const placed = { partition: 0, offset: String(this.published.length) };
       this.index.placed(event.id, placed, fingerprint, IntelligenceEvent.encode(event).finish());
       this.published.push(event);
+      this.revisions.set(event.id, { original: event.originalEventId || event.id, eventType: event.eventType });
       return { eventId: event.id, topic: "memory", ...placed, duplicate: false };
     });
+  }
+
+  revision(id: string): ClaimedRevision | undefined {
+    return this.revisions.get(id);
   }
 
   isReady(): boolean {
@@ -343,6 +350,60 @@ export function checkResubmissions(adapter: AgencyAdapter): void {
         expect([other.statusCode, error.code, error.issues.map((i) => [i.path, i.code])]).toEqual([409, "CONFLICT", [["classification", "conflict"]]]);
         expect(publisher.published).toHaveLength(1);
         expect(refusals.refusedRecords.map((r) => [r.code, r.eventId, r.paths, r.principal])).toEqual([["CONFLICT", first.json().event_id, ["classification"], testPublisher(adapter.agency).uri]]);
+      } finally {
+        await app.close();
+      }
+    });
+  });
+}
+
+// --- Corrections and withdrawals ---------------------------------------------------------------
+
+/**
+ * Registers, for every record kind of an adapter, the corrections and
+ * withdrawals of its HTTP door (revisions.ts): the example published, then
+ * corrected (a raised classification: 202, the event superseding the first
+ * version on its partition), the same correction again a duplicate, a record of
+ * another of the adapter's types refused CORRECTION_TYPE_MISMATCH; then
+ * withdrawn (202, the agency's default markings, the latest version named) and
+ * withdrawn again (200, the same withdrawal), and a correction after it refused
+ * RECORD_WITHDRAWN — nothing written on a refusal.
+ */
+export function checkRevisions(adapter: AgencyAdapter): void {
+  describe.each(adapter.kinds.map((k) => [k.recordType, k] as const))("%s: corrections and withdrawals", (_name, kind) => {
+    it("corrects once, withdraws once, and refuses what cannot be done", async () => {
+      const { app, publisher } = await httpDoorForTests(adapter);
+      const post = async (url: string, payload: unknown) => {
+        const res = await app.inject({ method: "POST", url, payload: JSON.stringify(payload), headers: { "content-type": "application/json" } });
+        return { status: res.statusCode, body: res.json() as Record<string, any> };
+      };
+      try {
+        const first = await post(kind.httpPath, kind.example);
+        expect(first.status).toBe(202);
+        const v1 = first.body.event_id as string;
+        expect(agencyOfEventId(v1)).toBe(adapter.agency);
+        const corrected = { ...(kind.example as object), classification: "TOP SECRET" };
+        const c = await post(`/v1/records/${v1}/corrections`, { record_type: kind.recordType, record: corrected });
+        expect([c.status, c.body.event_type, c.body.supersedes_event_id, c.body.original_event_id, c.body.partition]).toEqual([202, kind.eventType, v1, v1, first.body.partition]);
+        const event = publisher.published.at(-1)!;
+        expect([event.id, event.supersedes, event.originalEventId, event.classification, event.sourceRecordId]).toEqual([c.body.event_id, v1, v1, "CLASSIFICATION_TOP_SECRET", publisher.published[0]!.sourceRecordId]);
+        const again = await post(`/v1/records/${v1}/corrections`, { record_type: kind.recordType, record: corrected });
+        expect([again.status, again.body.event_id, again.body.duplicate]).toEqual([200, c.body.event_id, true]);
+        const other = adapter.kinds.find((k) => k.eventType !== kind.eventType);
+        if (other) {
+          const mismatch = await post(`/v1/records/${v1}/corrections`, { record_type: other.recordType, record: other.example });
+          expect([mismatch.status, mismatch.body.error.code, mismatch.body.error.issues.map((i: { path: string }) => i.path)]).toEqual([400, "CORRECTION_TYPE_MISMATCH", ["record_type"]]);
+        }
+        const w = await post(`/v1/records/${v1}/withdrawal`, { reason: "entered_in_error" });
+        expect([w.status, w.body.withdrawn_event_id, w.body.duplicate]).toEqual([202, c.body.event_id, false]);
+        const withdrawal = publisher.published.at(-1)!;
+        expect(withdrawal).toMatchObject({ eventType: "record.withdrawal", originalEventId: v1, region: "POLICE_DISTRICT_UNSPECIFIED", classification: `CLASSIFICATION_${CLASSIFICATIONS[adapter.defaults.classification]}`, handling: { caveats: adapter.defaults.caveats.map((x) => `HANDLING_CAVEAT_${CAVEATS[x]}`) } });
+        expect(IntelligenceEvent.decode(IntelligenceEvent.encode(withdrawal).finish()).payload).toEqual(withdrawal.payload);
+        const w2 = await post(`/v1/records/${c.body.event_id}/withdrawal`, { reason: "other" });
+        expect([w2.status, w2.body.event_id, w2.body.duplicate]).toEqual([200, w.body.event_id, true]);
+        const late = await post(`/v1/records/${c.body.event_id}/corrections`, { record_type: kind.recordType, record: kind.example });
+        expect([late.status, late.body.error.code]).toEqual([409, "RECORD_WITHDRAWN"]);
+        expect(publisher.published).toHaveLength(3);
       } finally {
         await app.close();
       }

@@ -1,4 +1,5 @@
 import type { AgencyAdapter } from "@takitini/adapter-kit";
+import { CUSTOMS_DEFAULTS } from "./defaults.js";
 import { borderSeizure } from "./kinds/border-seizure.js";
 import { suspiciousConsignment } from "./kinds/suspicious-consignment.js";
 
@@ -9,5 +10,6 @@ export const customsAdapter: AgencyAdapter = {
   topic: "takitini.intel.customs.v1",
   httpPort: 8084,
   grpcPort: 9084,
+  defaults: CUSTOMS_DEFAULTS,
   kinds: [borderSeizure, suspiciousConsignment],
 };

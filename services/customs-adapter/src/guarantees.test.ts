@@ -1,4 +1,4 @@
-import { checkDateWindow, checkHistoryRecords, checkHostileBodies, checkMarkingFloor, checkResubmissions } from "@takitini/adapter-kit/testing";
+import { checkDateWindow, checkHistoryRecords, checkHostileBodies, checkMarkingFloor, checkResubmissions, checkRevisions } from "@takitini/adapter-kit/testing";
 import { describe } from "vitest";
 import { customsAdapter } from "./adapter.js";
 import { borderSeizure } from "./kinds/border-seizure.js";
@@ -17,6 +17,7 @@ const now = new Date("2026-12-01T00:00:00Z");
 describe("hostile bodies", () => checkHostileBodies(customsAdapter));
 describe("marking floor", () => checkMarkingFloor(customsAdapter, at));
 describe("resubmissions", () => checkResubmissions(customsAdapter));
+describe("corrections and withdrawals", () => checkRevisions(customsAdapter));
 describe("dates", () => {
   checkDateWindow(customsAdapter, borderSeizure, [{ path: "seized_at", type: "datetime" }, { path: "persons.0.dob", type: "date" }], now);
   checkDateWindow(customsAdapter, suspiciousConsignment, [{ path: "raised_at", type: "datetime" }, { path: "expected_arrival", type: "datetime", aheadDays: EXPECTED_ARRIVAL_HORIZON_DAYS }, { path: "persons.0.dob", type: "date" }], now);

@@ -1,4 +1,5 @@
 import type { AgencyAdapter } from "@takitini/adapter-kit";
+import { MBIE_DEFAULTS } from "./defaults.js";
 import { exploitationComplaint } from "./kinds/exploitation-complaint.js";
 import { traffickingIndicator } from "./kinds/trafficking-indicator.js";
 
@@ -9,5 +10,6 @@ export const mbieAdapter: AgencyAdapter = {
   topic: "takitini.intel.mbie.v1",
   httpPort: 8085,
   grpcPort: 9085,
+  defaults: MBIE_DEFAULTS,
   kinds: [exploitationComplaint, traffickingIndicator],
 };

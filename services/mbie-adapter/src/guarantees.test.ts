@@ -1,4 +1,4 @@
-import { checkDateWindow, checkHistoryRecords, checkHostileBodies, checkMarkingFloor, checkResubmissions } from "@takitini/adapter-kit/testing";
+import { checkDateWindow, checkHistoryRecords, checkHostileBodies, checkMarkingFloor, checkResubmissions, checkRevisions } from "@takitini/adapter-kit/testing";
 import { describe } from "vitest";
 import { mbieAdapter } from "./adapter.js";
 import { exploitationComplaint } from "./kinds/exploitation-complaint.js";
@@ -17,6 +17,7 @@ const now = new Date("2026-12-01T00:00:00Z");
 describe("hostile bodies", () => checkHostileBodies(mbieAdapter));
 describe("marking floor", () => checkMarkingFloor(mbieAdapter, at));
 describe("resubmissions", () => checkResubmissions(mbieAdapter));
+describe("corrections and withdrawals", () => checkRevisions(mbieAdapter));
 describe("dates", () => {
   checkDateWindow(mbieAdapter, exploitationComplaint, [{ path: "received_at", type: "datetime" }, { path: "worker.dob", type: "date" }, { path: "persons.0.dob", type: "date" }], now);
   checkDateWindow(mbieAdapter, traffickingIndicator, [{ path: "reported_at", type: "datetime" }, { path: "persons.0.dob", type: "date" }], now);

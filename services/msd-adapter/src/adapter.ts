@@ -1,4 +1,5 @@
 import type { AgencyAdapter } from "@takitini/adapter-kit";
+import { MSD_DEFAULTS } from "./defaults.js";
 import { communityResilienceReport } from "./kinds/community-resilience-report.js";
 import { whanauSupportReferral } from "./kinds/whanau-support-referral.js";
 
@@ -9,5 +10,6 @@ export const msdAdapter: AgencyAdapter = {
   topic: "takitini.intel.msd.v1",
   httpPort: 8086,
   grpcPort: 9086,
+  defaults: MSD_DEFAULTS,
   kinds: [whanauSupportReferral, communityResilienceReport],
 };

@@ -1,4 +1,4 @@
-import { checkDateWindow, checkHistoryRecords, checkHostileBodies, checkMarkingFloor, checkResubmissions } from "@takitini/adapter-kit/testing";
+import { checkDateWindow, checkHistoryRecords, checkHostileBodies, checkMarkingFloor, checkResubmissions, checkRevisions } from "@takitini/adapter-kit/testing";
 import { describe } from "vitest";
 import { msdAdapter } from "./adapter.js";
 import { communityResilienceReport } from "./kinds/community-resilience-report.js";
@@ -17,6 +17,7 @@ const now = new Date("2026-12-01T00:00:00Z");
 describe("hostile bodies", () => checkHostileBodies(msdAdapter));
 describe("marking floor", () => checkMarkingFloor(msdAdapter, at));
 describe("resubmissions", () => checkResubmissions(msdAdapter));
+describe("corrections and withdrawals", () => checkRevisions(msdAdapter));
 describe("dates", () => {
   checkDateWindow(msdAdapter, whanauSupportReferral, [{ path: "referral_week", type: "week" }], now);
   checkDateWindow(msdAdapter, communityResilienceReport, [{ path: "period_start", type: "date" }, { path: "period_end", type: "date" }], now);

@@ -15,6 +15,7 @@ export const policeAdapter: AgencyAdapter = {
   topic: "takitini.intel.police.v1",
   httpPort: 8081,
   grpcPort: 9081,
+  defaults: POLICE_DEFAULTS,
   kinds: [
     organisedCrimeNoting,
     operationUpdate,

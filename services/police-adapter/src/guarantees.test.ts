@@ -1,4 +1,4 @@
-import { checkDateWindow, checkHistoryRecords, checkHostileBodies, checkMarkingFloor, checkResubmissions } from "@takitini/adapter-kit/testing";
+import { checkDateWindow, checkHistoryRecords, checkHostileBodies, checkMarkingFloor, checkResubmissions, checkRevisions } from "@takitini/adapter-kit/testing";
 import { describe } from "vitest";
 import { policeAdapter } from "./adapter.js";
 import { assetRestraint } from "./kinds/asset-restraint.js";
@@ -22,6 +22,7 @@ const now = new Date("2026-12-01T00:00:00Z");
 describe("hostile bodies", () => checkHostileBodies(policeAdapter));
 describe("marking floor", () => checkMarkingFloor(policeAdapter, at));
 describe("resubmissions", () => checkResubmissions(policeAdapter));
+describe("corrections and withdrawals", () => checkRevisions(policeAdapter));
 describe("dates", () => {
   checkDateWindow(policeAdapter, organisedCrimeNoting, [{ path: "recorded_at", type: "datetime" }, { path: "observed_at", type: "datetime" }, { path: "persons.0.dob", type: "date" }], now);
   checkDateWindow(policeAdapter, operationUpdate, [{ path: "recorded_at", type: "datetime" }, { path: "effective_at", type: "datetime", aheadDays: EFFECTIVE_AT_HORIZON_DAYS }], now);

@@ -62,23 +62,76 @@ export function readSecretKeyFile(file: string, what: string, minBytes = EVENT_I
   return key;
 }
 
-/** A UUID (RFC 9562 version 8, "custom") made from the first 128 bits of a digest. */
-function uuidV8(digest: Buffer): string {
+/**
+ * The agencies whose adapters mint event ids, with the number each has in the
+ * protobuf `Agency` enum: that number is the low 4 bits of the last byte of
+ * every event id the agency's adapter derives, so anyone (an adapter refusing
+ * another agency's id, the exchange) can tell an id's agency without the key.
+ */
+export const EVENT_ID_AGENCIES = { POLICE: 1, CUSTOMS: 2, MBIE: 3, MSD: 4 } as const;
+
+export type EventIdAgency = keyof typeof EVENT_ID_AGENCIES;
+
+function agencyNibble(agency: string): number {
+  const n = (EVENT_ID_AGENCIES as Record<string, number>)[agency];
+  if (n === undefined) throw new Error(`no event ids for agency "${agency}" (expected one of ${Object.keys(EVENT_ID_AGENCIES).join(", ")})`);
+  return n;
+}
+
+/** A UUID (RFC 9562 version 8, "custom") made from the first 128 bits of a digest, its last byte's low 4 bits set to `nibble`. */
+function uuidV8(digest: Buffer, nibble: number): string {
   const b = Buffer.from(digest.subarray(0, 16));
   b[6] = (b[6]! & 0x0f) | 0x80;
   b[8] = (b[8]! & 0x3f) | 0x80;
+  b[15] = (b[15]! & 0xf0) | (nibble & 0x0f);
   const h = b.toString("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+const UUID_V8 = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** Is `id` in the form event ids take (a lower-case RFC 9562 UUID, version 8)? */
+export function isEventId(id: string): boolean {
+  return UUID_V8.test(id);
+}
+
+/**
+ * The agency whose adapter derived an event id (its last byte's low 4 bits),
+ * or undefined for a string that is not an event id or names no agency.
+ */
+export function agencyOfEventId(id: string): EventIdAgency | undefined {
+  if (!isEventId(id)) return undefined;
+  const nibble = parseInt(id.slice(-1), 16);
+  return (Object.entries(EVENT_ID_AGENCIES) as [EventIdAgency, number][]).find(([, n]) => n === nibble)?.[0];
 }
 
 /**
  * Event id for an agency's native record: resubmitting the record yields the
  * same id, but only a holder of the key can compute it — an id seen downstream
  * (by a partner, in a briefing, in a log) does not confirm a guessed native id,
- * as an unkeyed hash (the v5 UUIDs this replaced) would.
+ * as an unkeyed hash (the v5 UUIDs this replaced) would. The last hex digit is
+ * the agency's (`agencyOfEventId`).
  */
 export function eventIdFor(key: EventIdKey, agency: string, nativeRecordId: string): string {
-  return uuidV8(key.mac(["takitini/event/v2", agency, nativeRecordId].join("\u001f")));
+  return uuidV8(key.mac(["takitini/event/v3", agency, nativeRecordId].join("\u001f")), agencyNibble(agency));
+}
+
+/**
+ * Event id of the correction of one version of a record (`supersededEventId`):
+ * one correction per version, so sending the same correction again is the same
+ * event. Keyed like `eventIdFor`, with the same agency digit.
+ */
+export function correctionIdFor(key: EventIdKey, agency: string, supersededEventId: string): string {
+  return uuidV8(key.mac(["takitini/correction/v1", agency, supersededEventId].join("\u001f")), agencyNibble(agency));
+}
+
+/**
+ * Event id of the withdrawal of a record (named by its first version,
+ * `originalEventId`): one withdrawal per record, so withdrawing it again is the
+ * same event. Keyed like `eventIdFor`, with the same agency digit.
+ */
+export function withdrawalIdFor(key: EventIdKey, agency: string, originalEventId: string): string {
+  return uuidV8(key.mac(["takitini/withdrawal/v1", agency, originalEventId].join("\u001f")), agencyNibble(agency));
 }
 
 /** Decision id for one (event, subscriber) pair: exactly one decision per pair. */

@@ -17,6 +17,10 @@ import {
   decisionIdFor,
   deterministicId,
   eventIdFor,
+  agencyOfEventId,
+  correctionIdFor,
+  withdrawalIdFor,
+  isEventId,
   EventIdKey,
   readEventIdKey,
   formatPath,
@@ -86,6 +90,41 @@ describe("ids", () => {
         const id = eventIdFor(key, agency, native);
         expect(id).not.toBe(eventIdFor(other, agency, native));
         expect(id).not.toBe(deterministicId("event", agency, native));
+      }),
+    );
+  });
+  it("carry their agency in the last hex digit (the proto Agency number)", () => {
+    expect(eventIdFor(key, "POLICE", "N-1").at(-1)).toBe("1");
+    expect(eventIdFor(key, "CUSTOMS", "N-1").at(-1)).toBe("2");
+    expect(eventIdFor(key, "MBIE", "N-1").at(-1)).toBe("3");
+    expect(eventIdFor(key, "MSD", "N-1").at(-1)).toBe("4");
+    expect(() => eventIdFor(key, "COMMUNITY", "N-1")).toThrow(/no event ids/);
+    expect(agencyOfEventId("not-a-uuid")).toBeUndefined();
+    expect(agencyOfEventId(deterministicId("x"))).toBeUndefined(); // a v5 UUID is not an event id
+    expect(agencyOfEventId(eventIdFor(key, "MSD", "N-1").toUpperCase())).toBeUndefined();
+    expect(agencyOfEventId(eventIdFor(key, "MSD", "N-1").slice(0, -1) + "0")).toBeUndefined();
+    expect(agencyOfEventId(eventIdFor(key, "MSD", "N-1").slice(0, -1) + "f")).toBeUndefined();
+  });
+  it("derive corrections and withdrawals with their own labels, keyed, in the agency's digit", () => {
+    const agencies = fc.constantFrom("POLICE", "CUSTOMS", "MBIE", "MSD");
+    fc.assert(
+      fc.property(agencies, agencies, fc.string({ minLength: 1, maxLength: 40 }), (agency, otherAgency, native) => {
+        const id = eventIdFor(key, agency, native);
+        const correction = correctionIdFor(key, agency, id);
+        const withdrawal = withdrawalIdFor(key, agency, id);
+        for (const x of [id, correction, withdrawal]) {
+          expect(isEventId(x)).toBe(true);
+          expect(agencyOfEventId(x)).toBe(agency);
+        }
+        expect(new Set([id, correction, withdrawal, correctionIdFor(key, agency, correction)]).size).toBe(4);
+        expect(correctionIdFor(key, agency, id)).toBe(correction);
+        expect(withdrawalIdFor(key, agency, id)).toBe(withdrawal);
+        expect(correction).not.toBe(correctionIdFor(other, agency, id));
+        expect(withdrawal).not.toBe(withdrawalIdFor(other, agency, id));
+        // The label separates the kinds: the same input never gives the same id across them.
+        expect(correction).not.toBe(eventIdFor(key, agency, id));
+        expect(withdrawal).not.toBe(eventIdFor(key, agency, id));
+        if (otherAgency !== agency) expect(agencyOfEventId(eventIdFor(key, otherAgency, native))).not.toBe(agency);
       }),
     );
   });

@@ -47,7 +47,7 @@ describe("suspicious_consignment: the example", () => {
     expect(map(example)).toEqual({
       id: "", // the intake derives it, keyed (ingest.ts)
       publisher: "",
-      supersedes: "",
+      supersedes: "", // a first version: a correction sets both (revision.proto)
       originalEventId: "",
       sourceAgency: Agency.AGENCY_CUSTOMS,
       eventType: "customs.suspicious_consignment",

@@ -51,7 +51,7 @@ describe("trafficking_indicator: the example", () => {
     expect(map(example)).toEqual({
       id: "", // the intake derives it, keyed (ingest.ts)
       publisher: "",
-      supersedes: "",
+      supersedes: "", // a first version: a correction sets both (revision.proto)
       originalEventId: "",
       sourceAgency: Agency.AGENCY_MBIE,
       eventType: "mbie.trafficking_indicator",

@@ -28,7 +28,7 @@ describe("community_resilience_report: the example", () => {
     expect(mapped()).toEqual({
       id: "", // the intake derives it, keyed (ingest.ts)
       publisher: "",
-      supersedes: "",
+      supersedes: "", // a first version: a correction sets both (revision.proto)
       originalEventId: "",
       sourceAgency: Agency.AGENCY_MSD,
       eventType: "msd.community_resilience_report",

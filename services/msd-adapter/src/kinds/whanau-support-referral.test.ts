@@ -24,7 +24,7 @@ describe("whanau_support_referral: the example", () => {
     expect(mapped()).toEqual({
       id: "", // the intake derives it, keyed (ingest.ts)
       publisher: "",
-      supersedes: "",
+      supersedes: "", // a first version: a correction sets both (revision.proto)
       originalEventId: "",
       sourceAgency: Agency.AGENCY_MSD,
       eventType: "msd.whanau_support_referral",

@@ -37,7 +37,7 @@ describe("firearms_seizure: the example", () => {
     expect(mapped()).toEqual({
       id: "", // the intake derives it, keyed (ingest.ts)
       publisher: "",
-      supersedes: "",
+      supersedes: "", // a first version: a correction sets both (revision.proto)
       originalEventId: "",
       sourceAgency: Agency.AGENCY_POLICE,
       eventType: "police.firearms_seizure",

@@ -38,7 +38,7 @@ describe("operation_update: the example", () => {
     expect(mapped()).toEqual({
       id: "", // the intake derives it, keyed (ingest.ts)
       publisher: "",
-      supersedes: "",
+      supersedes: "", // a first version: a correction sets both (revision.proto)
       originalEventId: "",
       sourceAgency: Agency.AGENCY_POLICE,
       eventType: "police.operation_update",

@@ -18,7 +18,7 @@ describe("organised_crime_noting", () => {
     expect(event).toMatchObject({
       id: "", // the intake derives it, keyed (ingest.ts)
       publisher: "",
-      supersedes: "",
+      supersedes: "", // a first version: a correction sets both (revision.proto)
       originalEventId: "",
       sourceAgency: Agency.AGENCY_POLICE,
       eventType: "police.organised_crime_noting",

@@ -26,7 +26,7 @@ describe("wastewater_indicator: the example", () => {
     expect(mapped()).toEqual({
       id: "", // the intake derives it, keyed (ingest.ts)
       publisher: "",
-      supersedes: "",
+      supersedes: "", // a first version: a correction sets both (revision.proto)
       originalEventId: "",
       sourceAgency: Agency.AGENCY_POLICE,
       eventType: "police.wastewater_indicator",
