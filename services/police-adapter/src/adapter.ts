@@ -6,6 +6,7 @@ import { firearmsSeizure } from "./kinds/firearms-seizure.js";
 import { operationUpdate } from "./kinds/operation-update.js";
 import { organisedCrimeNoting } from "./kinds/organised-crime-noting.js";
 import { scamReport } from "./kinds/scam-report.js";
+import { supportAdvanceNotice } from "./kinds/support-advance-notice.js";
 import { wastewaterIndicator } from "./kinds/wastewater-indicator.js";
 
 /** NZ Police: the records its systems submit, and where their events go. */
@@ -25,5 +26,6 @@ export const policeAdapter: AgencyAdapter = {
     fiuSuspiciousActivity,
     assetRestraint,
     scamReport,
+    supportAdvanceNotice,
   ],
 };
