@@ -118,6 +118,15 @@ event_types := {
 		"activities": {""},
 		"phases": {""},
 	},
+	# A coarse "support may be needed" notice before an operation's arrests, for the
+	# agencies that support whānau (district, ISO week, counts, support needed): no
+	# operation, place, date or person exists in it. See "Support advance notices" below.
+	"police.support_advance_notice": {
+		"agency": "POLICE",
+		"payload": "police_support_advance_notice",
+		"activities": {""},
+		"phases": {""},
+	},
 	"customs.border_seizure": {
 		"agency": "CUSTOMS",
 		"payload": "customs_border_seizure",
@@ -194,6 +203,10 @@ submission_event_types := {t | some t, spec in event_types; spec.agency == "COMM
 
 # Link alerts: decided on the records they link, never to a community tier.
 link_alert_event_types := {t | some t, spec in event_types; spec.agency == "LINKAGE"}
+
+# Support advance notices: to the agencies that support whānau as a de-identified
+# notice only, never held back by an operation's embargo, never to a community tier.
+advance_notice_event_types := {"police.support_advance_notice"}
 
 # Written assessments an agency prepares for a region's leaders: released to a
 # community tier only with the originating agency's recorded approval.
@@ -517,6 +530,7 @@ agreement_valid(a, purposes) if {
 		redaction_categories[c]
 	}
 	de_identification_valid(a)
+	advance_notice_agreement_valid(a)
 	purpose_valid(a, purposes)
 	is_string(a.legal_basis)
 	a.legal_basis != ""
@@ -554,6 +568,27 @@ de_identification_valid(a) if {
 	every c in deidentifying_categories {
 		c in a.redact
 	}
+}
+
+# An agreement covering a support advance notice grants the de-identified notice and
+# nothing else (the exchange delivers it as a SupportNotice built by allow-list), and
+# covers no other event type: an agreement for the notice can never carry an
+# operation's other events with it.
+advance_notice_agreement_valid(a) if {
+	not covers_advance_notice(a)
+}
+
+advance_notice_agreement_valid(a) if {
+	covers_advance_notice(a)
+	a.de_identified == true
+	every t in a.event_types {
+		t in advance_notice_event_types
+	}
+}
+
+covers_advance_notice(a) if {
+	some t in a.event_types
+	t in advance_notice_event_types
 }
 
 # A purpose, where given, is one the subscriber is registered for.
@@ -717,10 +752,13 @@ releasable_to_viewer if input.subscriber_id in event.releasable_to
 releasable_to_viewer if viewer.agency in event.releasable_to
 
 # The originator's embargo holds until the operation is concluded. Only an operation
-# update carries its operation's phase, so anything else so marked goes to no one.
+# update carries its operation's phase, so anything else so marked goes to no one —
+# but a support advance notice, which exists to go before the operation and carries
+# nothing of it (see "Support advance notices" below).
 deny contains "sharing.embargoed_until_concluded" if {
 	"EMBARGO_UNTIL_CONCLUDED" in event.caveats
 	event.operation_phase != "CONCLUDED"
+	not advance_notice
 }
 
 # Operational security: nothing about an operation leaves law enforcement before its
@@ -730,6 +768,42 @@ deny contains "sharing.operational_embargo" if {
 	about_operation
 	not event.operation_phase in released_phases
 	viewer.law_enforcement == false
+	not advance_notice
+}
+
+# --- Support advance notices ---------------------------------------------------------
+#
+# Before arrests, Police may tell the agencies that support whānau that children and
+# families in a district are likely to need support in an ISO week (the Ōpōtiki lesson:
+# tamariki left to fend for themselves during the raids). The notice is the exception
+# to operational security because it carries nothing of the operation: no operation
+# reference, code name, place below the district, date or person. So neither embargo
+# rule holds it back; instead:
+# - it is denied to everyone if it names an operation or a subject (it never should:
+#   the adapter's mapping sets neither, so such an event is malformed or forged);
+# - only a de-identified agreement that covers no other event type may release it
+#   (advance_notice_agreement_valid), and the exchange delivers it as a SupportNotice
+#   built by allow-list, never as the event;
+# - never to a community tier, whatever agreement it holds (Police also mark it
+#   NO_COMMUNITY_RELEASE by default, a floor the record cannot lower).
+# The embargo rules above are unchanged for every other event: a notice releases
+# nothing else of the operation it precedes.
+
+advance_notice if event.event_type in advance_notice_event_types
+
+deny contains "sharing.advance_notice_names_operation" if {
+	advance_notice
+	event.operation_ref != ""
+}
+
+deny contains "sharing.advance_notice_names_operation" if {
+	advance_notice
+	count(event.subjects) > 0
+}
+
+deny contains "sharing.advance_notice_not_for_community" if {
+	advance_notice
+	viewer.tier in community_tiers
 }
 
 about_operation if event.operation_ref != ""

@@ -71,6 +71,7 @@ describe("the per-subscriber matrix", () => {
       "police.operation_update",
       "police.organised_crime_noting",
       "police.scam_report",
+      "police.support_advance_notice",
       "police.wastewater_indicator",
     ]);
   });
