@@ -9,7 +9,8 @@
  * - `full` — the event as published (a partner's full agreement);
  * - `redacted` — the event less the field paths the policy names (`src/redaction.ts`);
  * - `aggregate` — an AggregateView (`src/aggregate.ts`): codes and numbers;
- * - `notice` — a community tier's SupportNotice (`src/notice.ts`) or CommunityAssessment (`src/assessment.ts`), by allow-list;
+ * - `notice` — a community tier's SupportNotice (`src/notice.ts`) or CommunityAssessment (`src/assessment.ts`), or the
+ *   SupportNotice a partner receives of a Police support advance notice (`advanceSupportNotice`), by allow-list;
  * - `alert` — a partner's LinkAlertView of a link alert (`src/link-alert.ts`), by allow-list: it carries
  *   nothing of any envelope (not even the alert's own), only the link and each linked record's ids.
  *
@@ -121,6 +122,9 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     police_fiu_suspicious_activity: row("pass", "pass", "pass", "never", "never"),
     police_asset_restraint: row("pass", "pass", "pass", "never", "never"),
     police_scam_report: row("pass", "pass", "pass", "never", "never"),
+    // Never delivered as the event, to anyone: an allowed partner (MSD, Oranga Tamariki) receives a SupportNotice
+    // built by allow-list (notice.ts advanceSupportNotice); no aggregate, no community tier.
+    police_support_advance_notice: row("never", "never", "never", "pass", "never"),
     customs_border_seizure: row("pass", "pass", "pass", "never", "never"),
     customs_suspicious_consignment: row("pass", "pass", "never", "never", "never"),
     mbie_exploitation_complaint: row("pass", "pass", "pass", "never", "never"),
@@ -182,6 +186,13 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     support_needed: row("pass", "pass", "never", "pass", "never"),
     summary: PERSONAL,
     localities: PERSONAL,
+  },
+  PoliceSupportAdvanceNotice: {
+    week: row("never", "never", "never", "pass", "never"),
+    // Only as a CountBand (notice.ts COUNT_BANDS): never the exact number.
+    children_likely_affected: row("never", "never", "never", "derived", "never"),
+    families_likely_affected: row("never", "never", "never", "derived", "never"),
+    support_needed: row("never", "never", "never", "pass", "never"),
   },
   PoliceFirearmsSeizure: {
     firearms_count: AGGREGATED,

@@ -188,6 +188,18 @@ export const PAYLOADS: Record<string, { agency: Agency; payload: Payload }> = {
       },
     },
   },
+  "police.support_advance_notice": {
+    agency: Agency.AGENCY_POLICE,
+    payload: {
+      $case: "policeSupportAdvanceNotice",
+      value: {
+        week: "2026-W48",
+        childrenLikelyAffected: 47,
+        familiesLikelyAffected: 12,
+        supportNeeded: [SupportService.SUPPORT_SERVICE_ADDICTION_TREATMENT, SupportService.SUPPORT_SERVICE_WHANAU_NAVIGATION],
+      },
+    },
+  },
   "customs.border_seizure": {
     agency: Agency.AGENCY_CUSTOMS,
     payload: {
