@@ -1,4 +1,4 @@
-import { regionalAssessmentKind, type AgencyAdapter } from "@takitini/adapter-kit";
+import { informationKinds, regionalAssessmentKind, type AgencyAdapter } from "@takitini/adapter-kit";
 import { POLICE_DEFAULTS } from "./defaults.js";
 import { assetRestraint } from "./kinds/asset-restraint.js";
 import { fiuSuspiciousActivity } from "./kinds/fiu-suspicious-activity.js";
@@ -27,5 +27,7 @@ export const policeAdapter: AgencyAdapter = {
     assetRestraint,
     scamReport,
     supportAdvanceNotice,
+    // Requests for information and their answers (the kit's shared kinds).
+    ...informationKinds("POLICE"),
   ],
 };
