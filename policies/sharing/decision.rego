@@ -127,6 +127,17 @@ event_types := {
 		"activities": {""},
 		"phases": {""},
 	},
+	# Requests for information between agencies and their answers: one pair per agency,
+	# released to the agency addressed (a request) or the agency that asked (a response)
+	# only. See "Requests for information" below.
+	"police.information_request": information_type("POLICE", "information_request"),
+	"police.information_response": information_type("POLICE", "information_response"),
+	"customs.information_request": information_type("CUSTOMS", "information_request"),
+	"customs.information_response": information_type("CUSTOMS", "information_response"),
+	"mbie.information_request": information_type("MBIE", "information_request"),
+	"mbie.information_response": information_type("MBIE", "information_response"),
+	"msd.information_request": information_type("MSD", "information_request"),
+	"msd.information_response": information_type("MSD", "information_response"),
 	"customs.border_seizure": {
 		"agency": "CUSTOMS",
 		"payload": "customs_border_seizure",
@@ -197,6 +208,14 @@ event_types := {
 		"phases": {""},
 	},
 }
+
+information_type(agency, payload) := {"agency": agency, "payload": payload, "activities": {""}, "phases": {""}}
+
+# Requests for information and their responses: addressed by the event, never by an agreement.
+information_event_types := {t | some t, spec in event_types; spec.payload in {"information_request", "information_response"}}
+
+# The agencies a request may be addressed to, and a response be for.
+information_agencies := {"POLICE", "CUSTOMS", "MBIE", "MSD"}
 
 # Leaders' submissions: to the agencies that act on them, never to a community tier.
 submission_event_types := {t | some t, spec in event_types; spec.agency == "COMMUNITY"}
@@ -395,6 +414,30 @@ approval_shaped(a) if {
 	is_string(a.approved_at)
 }
 
+# A request's or response's counterpart (the agency addressed, or the agency that asked)
+# and the legal basis it relies on: present exactly for those event types, well formed,
+# never the source agency itself.
+information_input if object.get(object.get(input, "event", {}), "event_type", "") in information_event_types
+
+input_errors contains "event.information_exchange" if {
+	information_input
+	not information_exchange_shaped(object.get(input.event, "information_exchange", null))
+}
+
+input_errors contains "event.information_exchange" if {
+	not information_input
+	object.get(object.get(input, "event", {}), "information_exchange", null) != null
+}
+
+information_exchange_shaped(x) if {
+	is_object(x)
+	count({k | some k, _ in x; not k in {"counterpart", "legal_basis"}}) == 0
+	x.counterpart in information_agencies
+	x.counterpart != input.event.source_agency
+	is_string(x.legal_basis)
+	x.legal_basis != ""
+}
+
 # A link alert's records: exactly two event projections, as the exchange makes of any
 # event, each with the position of the subject linked (subject_index), of different
 # agencies, neither itself a link alert. Only an alert has them.
@@ -531,6 +574,7 @@ agreement_valid(a, purposes) if {
 	}
 	de_identification_valid(a)
 	advance_notice_agreement_valid(a)
+	not covers_information(a)
 	purpose_valid(a, purposes)
 	is_string(a.legal_basis)
 	a.legal_basis != ""
@@ -584,6 +628,13 @@ advance_notice_agreement_valid(a) if {
 	every t in a.event_types {
 		t in advance_notice_event_types
 	}
+}
+
+# No agreement covers a request or a response: each is released by its addressing
+# alone, to one agency, on the legal basis it states ("Requests for information").
+covers_information(a) if {
+	some t in a.event_types
+	t in information_event_types
 }
 
 covers_advance_notice(a) if {
@@ -822,6 +873,52 @@ matching_agreements contains a if {
 	event.event_type in a.event_types
 	covers_activity(a, event.activity)
 	covers_phase(a, event.operation_phase)
+}
+
+# --- Requests for information ------------------------------------------------------
+#
+# An agency asks another for information about a subject or a matter, and the other
+# answers or refuses, through the mesh. A request is released in full to the agency it
+# is addressed to only, a response to the agency that asked only, each on the legal
+# basis the event states (the requester's provision; the responder's). The addressing
+# stands in for an agreement: a partner agency whose agency code is the event's
+# counterpart holds it, nobody else, and no registry agreement may cover these types.
+# Every other rule still applies (classification against clearance, law-enforcement
+# only, releasable-to, the operational embargo, regions): an agency marks a request
+# for what the addressee may receive.
+
+information_exchange if event.event_type in information_event_types
+
+matching_agreements contains information_agreement if {
+	information_exchange
+	addressed_to_viewer
+}
+
+addressed_to_viewer if {
+	viewer.tier == "partner_agency"
+	viewer.agency == event.information_exchange.counterpart
+}
+
+information_agreement := {
+	"id": "information-exchange",
+	"rule": information_rule[event_type.payload],
+	"source_agency": event.source_agency,
+	"event_types": [event.event_type],
+	"view": "full",
+	"redact": [],
+	"purpose": "information_exchange",
+	"legal_basis": event.information_exchange.legal_basis,
+}
+
+information_rule := {
+	"information_request": "sharing.information_request_to_addressee",
+	"information_response": "sharing.information_response_to_requester",
+}
+
+deny contains "sharing.not_addressed_to_subscriber" if {
+	information_exchange
+	viewer
+	not addressed_to_viewer
 }
 
 covers_activity(a, _) if object.get(a, "activities", null) == null

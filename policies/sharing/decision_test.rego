@@ -666,9 +666,10 @@ test_operational_detail_names_operation_ref_only_when_set if {
 }
 
 # (A support advance notice's agreements are de-identified only, and a notice naming an
-# operation or subjects goes to no one: its paths are in "Support advance notices".)
+# operation or subjects goes to no one: its paths are in "Support advance notices". No
+# agreement covers a request for information or its response, which are never redacted.)
 test_every_redaction_path_starts_at_the_envelope_or_the_events_payload if {
-	every type, spec in object.remove(sharing.event_types, sharing.link_alert_event_types | sharing.advance_notice_event_types) {
+	every type, spec in object.remove(sharing.event_types, ((sharing.link_alert_event_types | sharing.advance_notice_event_types) | sharing.information_event_types)) {
 		paths := redacted(about(in_operation(event(type), "Operation Cobalt"), [person("VICTIM"), child, vehicle]), sort(sharing.redaction_categories))
 		count(paths) > 20
 		every p in paths {
@@ -1835,10 +1836,14 @@ test_no_other_event_of_the_operation_reaches_the_welfare_agencies if {
 
 # Oranga Tamariki holds one agreement: every other event type is denied it.
 test_oranga_tamariki_receives_no_other_event_type if {
-	others := object.keys(sharing.event_types) - {"police.support_advance_notice", "linkage.link_alert"}
+	others := (object.keys(sharing.event_types) - {"police.support_advance_notice", "linkage.link_alert"}) - sharing.information_event_types
 	count(others) == 17
 	every t in others {
 		denied(decision("oranga-tamariki", event(t)), "sharing.default_deny")
+	}
+	every t in sharing.information_event_types {
+		counterpart := min(sharing.information_agencies - {sharing.event_types[t].agency})
+		denied(decision("oranga-tamariki", information_event(t, counterpart)), "sharing.not_addressed_to_subscriber")
 	}
 }
 
@@ -1875,4 +1880,90 @@ test_an_advance_notice_above_restricted_reaches_no_welfare_agency if {
 test_a_welfare_partner_outside_the_district_is_not_sent_the_notice if {
 	regional := with_fields(viewer("oranga-tamariki"), {"regions": ["SOUTHERN"]})
 	denied(decision_as(regional, advance_notice), "sharing.outside_subscriber_regions")
+}
+
+# --- Requests for information: to the agency addressed, the answer to the agency that asked
+
+# A request or response of the type naming its counterpart (the agency addressed, or
+# that asked), IN_CONFIDENCE with originator control as the adapters mark them, about a person.
+information_event(type, counterpart) := about(
+	with_fields(event(type), {
+		"classification": "IN_CONFIDENCE",
+		"caveats": ["ORIGINATOR_CONTROL"],
+		"information_exchange": {"counterpart": counterpart, "legal_basis": "Privacy Act 2020, IPP 11(1)(e)(i) — maintenance of the law"},
+	}),
+	[person("PERSON_OF_INTEREST")],
+)
+
+police_request_to_customs := information_event("police.information_request", "CUSTOMS")
+
+customs_response_to_police := information_event("customs.information_response", "POLICE")
+
+test_a_request_goes_in_full_to_the_agency_addressed_on_the_requesters_basis if {
+	d := decision("customs", police_request_to_customs)
+	allowed(d)
+	d.view == "full"
+	d.redact == []
+	d.reasons == ["sharing.information_request_to_addressee"]
+	d.legal_basis == "Privacy Act 2020, IPP 11(1)(e)(i) — maintenance of the law"
+}
+
+test_a_request_goes_to_no_one_else if {
+	others := object.keys(data.takitini.subscribers) - {"customs"}
+	count(others) == 17
+	every id in others {
+		denied(decision(id, police_request_to_customs), "sharing.not_addressed_to_subscriber")
+	}
+}
+
+test_a_response_goes_in_full_to_the_agency_that_asked_only if {
+	d := decision("police", customs_response_to_police)
+	allowed(d)
+	d.view == "full"
+	d.reasons == ["sharing.information_response_to_requester"]
+	startswith(d.legal_basis, "Privacy Act 2020")
+	every id in object.keys(data.takitini.subscribers) - {"police"} {
+		denied(decision(id, customs_response_to_police), "sharing.not_addressed_to_subscriber")
+	}
+}
+
+test_every_agency_may_ask_every_other if {
+	every t in sharing.information_event_types {
+		every agency in sharing.information_agencies - {sharing.event_types[t].agency} {
+			allowed(decision(lower(agency), information_event(t, agency)))
+		}
+	}
+}
+
+test_never_to_a_community_tier if {
+	# Whatever a leaders' subscriber were registered as, it is not a partner agency.
+	leaders := with_fields(viewer("community-eastern"), {"agency": "CUSTOMS"})
+	denied(decision_as(leaders, police_request_to_customs), "sharing.not_addressed_to_subscriber")
+	denied(decision("public", police_request_to_customs), "sharing.not_addressed_to_subscriber")
+}
+
+test_the_other_rules_still_hold_for_the_addressee if {
+	to_msd := information_event("police.information_request", "MSD")
+	allowed(decision("msd", to_msd))
+	denied(decision("msd", classified(to_msd, "RESTRICTED")), "sharing.classification_above_clearance")
+	denied(decision("msd", caveated(to_msd, ["LAW_ENFORCEMENT_ONLY"])), "sharing.law_enforcement_only")
+	denied(decision("msd", in_operation(to_msd, "Operation Highwater")), "sharing.operational_embargo")
+	denied(decision("msd", releasable_to(to_msd, ["mbie"])), "sharing.not_releasable_to_subscriber")
+}
+
+test_a_request_without_its_counterpart_or_basis_is_invalid if {
+	every x in [null, {}, {"counterpart": "CUSTOMS"}, {"counterpart": "CUSTOMS", "legal_basis": ""}, {"counterpart": "IRD", "legal_basis": "b"}, {"counterpart": "POLICE", "legal_basis": "b"}, {"counterpart": "CUSTOMS", "legal_basis": "b", "extra": 1}] {
+		# (object.union would merge an object into the one there: replace it whole.)
+		d := decision("customs", with_fields(object.remove(police_request_to_customs, ["information_exchange"]), {"information_exchange": x}))
+		denied(d, "sharing.input_invalid")
+	}
+	denied(decision("customs", object.remove(police_request_to_customs, ["information_exchange"])), "sharing.input_invalid")
+
+	# Only requests and responses carry one.
+	denied(decision("customs", with_fields(drug_noting, {"information_exchange": police_request_to_customs.information_exchange})), "sharing.input_invalid")
+}
+
+test_no_agreement_may_cover_requests_or_responses if {
+	denied(decision_as(partner([agreement_for("police.information_request", "full")]), police_request_to_customs), "sharing.subscriber_misconfigured")
+	denied(decision_as(partner([agreement_for("customs.information_response", "full")]), customs_response_to_police), "sharing.subscriber_misconfigured")
 }

@@ -134,6 +134,10 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     // An agency's written assessment for a region's leaders: a community tier receives it as a CommunityAssessment
     // (src/assessment.ts), built by allow-list once the policy has checked the approval; never an aggregate.
     regional_assessment: row("pass", "pass", "never", "pass", "never"),
+    // A request for information and its response: to one partner agency, in full (the policy's addressing);
+    // never to a community tier, never in an aggregate.
+    information_request: PARTNERS_ONLY,
+    information_response: PARTNERS_ONLY,
     // A leader's submission: to the partner agencies that act on it only (the policy denies every community tier).
     community_submission: PARTNERS_ONLY,
     // A link alert: never delivered as the event, in any view; an allowed partner receives its LinkAlertView
@@ -187,6 +191,9 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     summary: PERSONAL,
     localities: PERSONAL,
   },
+  // The agency addressed / that asked, codes and references: the addressee's in full, nobody else's.
+  InformationRequest: { addressed_to: PARTNERS_ONLY, matter_ref: PARTNERS_ONLY, question: PARTNERS_ONLY, urgency: PARTNERS_ONLY },
+  InformationResponse: { request_event_id: PARTNERS_ONLY, requested_by: PARTNERS_ONLY, outcome: PARTNERS_ONLY, refusal_reason: PARTNERS_ONLY, answer: PARTNERS_ONLY },
   PoliceSupportAdvanceNotice: {
     week: row("never", "never", "never", "pass", "never"),
     // Only as a CountBand (notice.ts COUNT_BANDS): never the exact number.

@@ -31,8 +31,9 @@ const holdsSomething = (v: unknown) => v !== undefined && v !== "" && v !== 0 &&
 const json = (e: IntelligenceEvent) => IntelligenceEvent.toJSON(e);
 
 // A Police support advance notice is never delivered as the event (plan.ts builds a SupportNotice by
-// allow-list), and the policy lets only a de-identified agreement for it alone release it: no redaction applies.
-const REDACTABLE = EVENT_TYPES.filter((t) => t !== ADVANCE_NOTICE_EVENT_TYPE);
+// allow-list), and the policy lets only a de-identified agreement for it alone release it; a request for
+// information and its response go in full to the one agency they are for, under no agreement: no redaction applies.
+const REDACTABLE = EVENT_TYPES.filter((t) => t !== ADVANCE_NOTICE_EVENT_TYPE && !/\.information_(request|response)$/u.test(t));
 
 let policy: SharingPolicy;
 let categories: string[];
