@@ -819,7 +819,6 @@ deny contains "sharing.operational_embargo" if {
 	about_operation
 	not event.operation_phase in released_phases
 	viewer.law_enforcement == false
-	not advance_notice
 }
 
 # --- Support advance notices ---------------------------------------------------------
@@ -829,7 +828,8 @@ deny contains "sharing.operational_embargo" if {
 # tamariki left to fend for themselves during the raids). The notice is the exception
 # to operational security because it carries nothing of the operation: no operation
 # reference, code name, place below the district, date or person. So neither embargo
-# rule holds it back; instead:
+# rule holds it back — the originator's EMBARGO_UNTIL_CONCLUDED does not apply to the
+# type, and the operational embargo, keyed on an operation reference, finds none; instead:
 # - it is denied to everyone if it names an operation or a subject (it never should:
 #   the adapter's mapping sets neither, so such an event is malformed or forged);
 # - only a de-identified agreement that covers no other event type may release it
