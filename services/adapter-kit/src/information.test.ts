@@ -1,9 +1,13 @@
-import { Agency, InformationRefusalReason, InformationRequestUrgency, InformationResponseOutcome, PoliceDistrict } from "@takitini/proto";
-import { describe, expect, it } from "vitest";
+import * as grpc from "@grpc/grpc-js";
+import { AdapterServiceClient, Agency, InformationRefusalReason, InformationRequestUrgency, InformationResponseOutcome, PoliceDistrict } from "@takitini/proto";
+import { createLogger, createMetricsRegistry } from "@takitini/runtime";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeGrpc, createGrpcDoor, GRPC_ERROR_CODE_KEY, GRPC_ISSUES_KEY, listenGrpc } from "./grpc.js";
+import { Intake } from "./intake.js";
 import { INFORMATION_DEFAULTS, informationKinds } from "./information.js";
 import { ingest } from "./ingest.js";
 import type { AgencyAdapter } from "./kind.js";
-import { checkSyntheticRecords, httpDoorForTests, TEST_EVENT_ID_KEY } from "./testing.js";
+import { checkSyntheticRecords, httpDoorForTests, RecordingPublisher, TEST_EVENT_ID_KEY, testPublisher } from "./testing.js";
 
 const [request, response] = informationKinds("POLICE");
 const adapter: AgencyAdapter = { agency: "POLICE", service: "test-adapter", topic: "t.test", httpPort: 0, grpcPort: 0, kinds: [request, response], defaults: INFORMATION_DEFAULTS };
@@ -135,3 +139,32 @@ describe("information_response: mapping", () => {
 function refused_(): Rec {
   return { outcome: "refused", refusal_reason: "safety", answer: undefined, persons: undefined };
 }
+
+describe("through the gRPC door, like every kind", () => {
+  const publisher = new RecordingPublisher();
+  const intake = new Intake(adapter, publisher, createMetricsRegistry("t"), createLogger("t", "silent"), { eventIdKey: TEST_EVENT_ID_KEY, now: () => at });
+  const server = createGrpcDoor(intake, { agency: adapter.agency, tls: "insecure", identify: () => ({ ok: true, publisher: testPublisher(adapter.agency) }), maxMessageBytes: 1024 * 1024, maxStreamRecords: 100, logger: createLogger("t", "silent") });
+  let client: InstanceType<typeof AdapterServiceClient>;
+  beforeAll(async () => {
+    const port = await listenGrpc(server, "127.0.0.1", 0, "insecure");
+    client = new AdapterServiceClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  });
+  afterAll(async () => {
+    client.close();
+    await closeGrpc(server, 1000);
+  });
+  const publish = (recordType: string, record: unknown) =>
+    new Promise<{ err: grpc.ServiceError | null; code?: string; paths: string[]; eventType?: string }>((resolve) =>
+      client.publish({ recordType, record: record as never }, (err, res) =>
+        resolve({ err, code: err ? String(err.metadata.get(GRPC_ERROR_CODE_KEY)[0]) : undefined, paths: err ? (JSON.parse(String(err.metadata.get(GRPC_ISSUES_KEY)[0])) as { path: string }[]).map((i) => i.path) : [], eventType: res?.eventType }),
+      ),
+    );
+
+  it("publishes a request and a response, and refuses one without a legal basis INVALID_ARGUMENT naming it", async () => {
+    expect(await publish("information_request", request.example)).toMatchObject({ err: null, eventType: "police.information_request" });
+    expect(await publish("information_response", response.example)).toMatchObject({ err: null, eventType: "police.information_response" });
+    const refused = await publish("information_request", patched(request.example, { request_id: "POLICE-RFI-X", legal_basis: undefined }));
+    expect([refused.err?.code, refused.code, refused.paths]).toEqual([grpc.status.INVALID_ARGUMENT, "VALIDATION_FAILED", ["legal_basis"]]);
+    expect(publisher.published.map((e) => e.eventType)).toEqual(["police.information_request", "police.information_response"]);
+  });
+});
