@@ -2,7 +2,9 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Agency, DecisionRecord, IntelligenceEvent, LinkAlertView, LinkRule, Outcome } from "@takitini/proto";
+import { MatchKey, normaliseSubjects, tokeniseRecord } from "@takitini/linkage";
+import { Agency, DecisionRecord, IntelligenceEvent, LinkAlertView, LinkRule, NoticeCause, Outcome, View, WithdrawalNotice, WithdrawalReason } from "@takitini/proto";
+import fc from "fast-check";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { axeViolations, launchBrowser } from "./browser.js";
@@ -280,7 +282,155 @@ describe("fusion across agencies, on the real broker", () => {
     expect(log).toMatch(/link alerts published/);
     for (const s of IDENTIFYING) expect(log).not.toContain(s);
   });
+
+  it("a withdrawal of the Police record reaches every partner that received it, and the ledger links it to the record", async () => {
+    // Who received the Police noting: each partner the exchange delivered a view to.
+    const onNoting = (await readTopic(kafka, T.decisions, { until: countDecisionsOf(ids.police, subscribers.length), timeoutMs: 60_000 }))
+      .map((s) => DecisionRecord.decode(s.message.value!))
+      .filter((d) => d.eventId === ids.police);
+    const holders = onNoting.filter((d) => d.outcome === Outcome.OUTCOME_ALLOW && (d.view === View.VIEW_FULL || d.view === View.VIEW_REDACTED)).map((d) => d.subscriberId).sort();
+    expect(holders).toContain("customs");
+    const w = await publish(`${police.url}/v1/records/${ids.police}/withdrawal`, { reason: "entered_in_error", explanation: "Recorded against the wrong person." }, { publisher: publisherOf("police-adapter") });
+    expect(w.status, w.text).toBe(202);
+    const withdrawalId = w.json().event_id as string;
+    expect(w.json()).toMatchObject({ withdrawn_event_id: ids.police, duplicate: false });
+    // Withdrawing it again is the same withdrawal.
+    const again = await publish(`${police.url}/v1/records/${ids.police}/withdrawal`, { reason: "other" }, { publisher: publisherOf("police-adapter") });
+    expect([again.status, again.json().event_id, again.json().duplicate]).toEqual([200, withdrawalId, true]);
+
+    const onWithdrawal = (await readTopic(kafka, T.decisions, { until: countDecisionsOf(withdrawalId, subscribers.length), timeoutMs: 90_000 }))
+      .map((s) => DecisionRecord.decode(s.message.value!))
+      .filter((d) => d.eventId === withdrawalId);
+    expect(onWithdrawal).toHaveLength(subscribers.length);
+    const told = onWithdrawal.filter((d) => d.reasons.includes("exchange.withdrawal_notice_to_recipient")).map((d) => d.subscriberId).sort();
+    expect(told).toEqual(holders);
+    for (const holder of holders) {
+      const d = onWithdrawal.find((x) => x.subscriberId === holder)!;
+      expect([d.outcome, d.deliveryTopic, d.legalBasis]).toEqual([Outcome.OUTCOME_ALLOW, T.deliver(holder), expect.stringMatching(/Privacy Act 2020/)]);
+      const notices = await readTopic(kafka, T.deliver(holder), { until: (s) => header(s.message, "delivery-id") === d.deliveryId, timeoutMs: 60_000 });
+      const notice = WithdrawalNotice.decode(notices.find((s) => header(s.message, "delivery-id") === d.deliveryId)!.message.value!);
+      expect(notice).toMatchObject({ eventId: ids.police, cause: NoticeCause.NOTICE_CAUSE_WITHDRAWN, reason: WithdrawalReason.WITHDRAWAL_REASON_ENTERED_IN_ERROR, explanation: "Recorded against the wrong person." });
+    }
+    // Nobody else was sent anything about it.
+    const others = await readTopic(kafka, subscribers.filter((id) => !holders.includes(id)).map(T.deliver), { idleMs: 2000 });
+    expect(others.filter((s) => header(s.message, "event-type") === "record.withdrawal_notice")).toEqual([]);
+
+    // The ledger: the record's history, the withdrawal linked to it, each holder's decision under it.
+    const history = await until("the record's versions in the ledger", async () => {
+      const r = await fetch(`${audit.url}/v1/records/${ids.police}/versions`, { headers: oversightHeaders });
+      if (r.status !== 200) return undefined;
+      const body = (await r.json()) as { withdrawn: boolean; versions: { event_id: string; version: string; withdrawn_event_id?: string; reason?: string; decisions: { subscriber_id: string; outcome: string }[] }[] };
+      const last = body.versions.at(-1);
+      return body.withdrawn && last && last.decisions.length >= subscribers.length ? body : undefined;
+    });
+    expect(history.versions.map((v) => [v.event_id, v.version])).toEqual([
+      [ids.police, "first"],
+      [withdrawalId, "withdrawal"],
+    ]);
+    expect(history.versions[1]).toMatchObject({ withdrawn_event_id: ids.police, reason: "entered_in_error" });
+    expect(history.versions[1]!.decisions.filter((d) => d.outcome === "allow").map((d) => d.subscriber_id).sort()).toEqual(holders);
+    // The explanation is for the partners that held the record, not the ledger.
+    expect(JSON.stringify(history)).not.toContain("wrong person");
+  });
 });
+
+/**
+ * The canary, as a property: people generated across Māori, Pasifika and other
+ * names, each written one way in a Police noting and another way in a Customs
+ * seizure (order, case, macrons, ʻokina, hyphens, passport punctuation), linked by
+ * the real linkage service. Nothing it derives — a match token (in any encoding),
+ * a normalised identifier that differs from what the agencies wrote, a link id —
+ * may appear on any subscriber's topic (partners' views and every community
+ * output), the decisions topic, or any service's log; a link id only in a partner's
+ * LinkAlertView, never on a community topic.
+ */
+describe("canary: no token, normalised identifier or link leaves where it belongs", () => {
+  const GIVEN = ["Tāne", "Mereana", "Sione", "Losaline", "Tuʻilagi", "Ānaru", "Wiremu", "Mele", "Priya", "Wei"];
+  const FAMILY = ["Pōmare-Ngata", "Tuʻipulotu", "Fa'amausili", "Te Whāiti", "Havili", "Ranginui", "Taufa", "Chen", "Naidu", "Rāwiri"];
+  const person = fc.record({
+    given: fc.constantFrom(...GIVEN),
+    family: fc.constantFrom(...FAMILY),
+    dob: fc.date({ min: new Date("1950-01-01T00:00:00Z"), max: new Date("2005-12-31T00:00:00Z"), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+    passport: fc.stringMatching(/^[A-Z]{2}[0-9]{6}$/),
+    phone: fc.stringMatching(/^2[1-9][0-9]{6}$/),
+  });
+  /** How Customs writes the same person: surname first, upper case, no macrons or ʻokina, passport in lower case with a hyphen. */
+  const otherwise = (p: { given: string; family: string; passport: string }) => ({
+    name: `${p.family}, ${p.given}`.normalize("NFD").replace(/[\u0300-\u036f\u02bb']/g, "").toUpperCase(),
+    passport: `${p.passport.slice(0, 2).toLowerCase()}-${p.passport.slice(2)}`,
+  });
+
+  it("across generated people linked by the real services", async () => {
+    const people = fc.sample(person, { numRuns: 8, seed: Number.parseInt(run.slice(0, 6), 16) }).map((p, i) => ({ ...p, passport: `${p.passport.slice(0, 2)}${String(i)}${p.passport.slice(3)}` }));
+    const published: { police: string; customs: string }[] = [];
+    for (const [i, p] of people.entries()) {
+      const n = noting();
+      n.noting_id = `NIC-CANARY-${run}-${i}`;
+      n.persons = [{ person_id: `P-CANARY-${run}-${i}`, name: `${p.given} ${p.family}`, dob: p.dob, phones: [`0${p.phone}`], documents: [{ type: "passport", number: p.passport, country: "NZ" }], role: "person_of_interest" }];
+      const c = seizure();
+      c.seizure_id = `SZ-CANARY-${run}-${i}`;
+      c.case_ref = `CI-CANARY-${run}-${i}`;
+      c.consignee = { type: "person", id: `C-CANARY-${run}-${i}` };
+      const o = otherwise(p);
+      c.persons = [{ person_id: `C-CANARY-${run}-${i}`, name: o.name, dob: p.dob, address: "", documents: [{ type: "passport", number: o.passport, country: "NZ" }], role: "person_of_interest" }];
+      const rp = await publish(`${police.url}/v1/reports`, n, { publisher: publisherOf("police-adapter") });
+      const rc = await publish(`${customs.url}/v1/seizures`, c, { publisher: publisherOf("customs-adapter") });
+      expect([rp.status, rc.status], `${rp.text} ${rc.text}`).toEqual([202, 202]);
+      published.push({ police: rp.json().event_id as string, customs: rc.json().event_id as string });
+    }
+    // Every pair linked: one alert each (beyond the first test's).
+    const alerts = await readTopic(kafka, T.links, { until: countAlerts(1 + people.length), timeoutMs: 90_000 });
+    const linked = alerts.map((s) => IntelligenceEvent.decode(s.message.value!)).filter((a) => a.payload?.$case === "linkAlert");
+    for (const pair of published) expect(linked.some((a) => a.payload?.$case === "linkAlert" && a.payload.value.records.some((r) => r.eventId === pair.police))).toBe(true);
+    const linkIds = linked.flatMap((a) => [a.id, a.payload?.$case === "linkAlert" ? a.payload.value.linkId : ""]).filter((x) => x !== "");
+
+    // What the linkage service derived from the records as published: every token, every normalised value.
+    const key = new MatchKey(Buffer.from(readFileSync(join(dir, "match.key"), "utf8").trim(), "hex"));
+    const records = (await readTopic(kafka, [T.police, T.customs], { idleMs: 2000 })).map((s) => IntelligenceEvent.decode(s.message.value!));
+    const raw = new Set(records.flatMap((e) => JSON.stringify(IntelligenceEvent.toJSON(e)).match(/"[^"]*"/g) ?? []).map((q) => q.slice(1, -1)));
+    const tokens: string[] = [];
+    const normalised: string[] = [];
+    for (const e of records) {
+      const { record } = tokeniseRecord(e, key, "2026-12-01");
+      for (const sub of record.subjects) for (const t of sub.tokens) tokens.push(t.token.toString("hex"), t.token.toString("base64"), t.token.toString("base64url"), t.token.toString("latin1"));
+      for (const sub of normaliseSubjects(e, "2026-12-01").subjects) {
+        if (sub.kind !== "PERSON") continue;
+        for (const nm of sub.names) normalised.push(nm.key);
+        for (const d of sub.documents) normalised.push(d.number, `${d.kind}|${d.country}|${d.number}`);
+        normalised.push(...sub.phones);
+      }
+    }
+    expect(tokens.length).toBeGreaterThan(people.length * 4);
+    // A normalised form the agencies wrote themselves (a passport already in upper case) is theirs to share; the others are the service's.
+    const derived = [...new Set(normalised)].filter((v) => v.length >= 6 && ![...raw].some((r) => r.includes(v)));
+    expect(derived.length).toBeGreaterThan(people.length);
+
+    const topics = subscribers.map(T.deliver);
+    const delivered = await readTopic(kafka, [...topics, T.decisions], { idleMs: 3000 });
+    const community = new Set(subscribers.filter((id) => id.startsWith("community-") || id === "public").map(T.deliver));
+    for (const s of delivered) {
+      const bytes = s.message.value!.toString("latin1");
+      const headers = JSON.stringify(Object.fromEntries(Object.entries(s.message.headers ?? {}).map(([k, v]) => [k, String(v)])));
+      const text = `${bytes} ${headers}`;
+      for (const t of tokens) expect(text.includes(t), `a match token on ${s.topic}`).toBe(false);
+      for (const v of derived) expect(text.includes(v), `a normalised identifier on ${s.topic}`).toBe(false);
+      const isAlertView = header(s.message, "event-type") === "link_alert.view";
+      if (community.has(s.topic) || (!isAlertView && s.topic !== T.decisions)) for (const l of linkIds) expect(text.includes(l), `a link on ${s.topic} (${header(s.message, "event-type")})`).toBe(false);
+    }
+    for (const svc of services) {
+      const log = svc.output();
+      for (const t of tokens.filter((x) => /^[0-9a-f]+$/.test(x) || /^[A-Za-z0-9+/=_-]{20,}$/.test(x))) expect(log.includes(t), `a match token in ${svc.name}'s log`).toBe(false);
+      for (const v of derived) expect(log.includes(v), `a normalised identifier in ${svc.name}'s log`).toBe(false);
+      if (svc !== audit) for (const l of linkIds) expect(log.includes(l), `a link in ${svc.name}'s log`).toBe(false);
+    }
+  });
+});
+
+/** An `until` satisfied once `n` link alerts have been seen. */
+function countAlerts(n: number): (s: Seen) => boolean {
+  let seen = 0;
+  return () => (seen += 1) >= n;
+}
 
 /** An `until` satisfied once `n` decisions of `eventId` have been seen. */
 function countDecisionsOf(eventId: string, n: number): (s: Seen) => boolean {
