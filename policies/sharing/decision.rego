@@ -118,6 +118,26 @@ event_types := {
 		"activities": {""},
 		"phases": {""},
 	},
+	# A coarse "support may be needed" notice before an operation's arrests, for the
+	# agencies that support whānau (district, ISO week, counts, support needed): no
+	# operation, place, date or person exists in it. See "Support advance notices" below.
+	"police.support_advance_notice": {
+		"agency": "POLICE",
+		"payload": "police_support_advance_notice",
+		"activities": {""},
+		"phases": {""},
+	},
+	# Requests for information between agencies and their answers: one pair per agency,
+	# released to the agency addressed (a request) or the agency that asked (a response)
+	# only. See "Requests for information" below.
+	"police.information_request": information_type("POLICE", "information_request"),
+	"police.information_response": information_type("POLICE", "information_response"),
+	"customs.information_request": information_type("CUSTOMS", "information_request"),
+	"customs.information_response": information_type("CUSTOMS", "information_response"),
+	"mbie.information_request": information_type("MBIE", "information_request"),
+	"mbie.information_response": information_type("MBIE", "information_response"),
+	"msd.information_request": information_type("MSD", "information_request"),
+	"msd.information_response": information_type("MSD", "information_response"),
 	"customs.border_seizure": {
 		"agency": "CUSTOMS",
 		"payload": "customs_border_seizure",
@@ -189,11 +209,23 @@ event_types := {
 	},
 }
 
+information_type(agency, payload) := {"agency": agency, "payload": payload, "activities": {""}, "phases": {""}}
+
+# Requests for information and their responses: addressed by the event, never by an agreement.
+information_event_types := {t | some t, spec in event_types; spec.payload in {"information_request", "information_response"}}
+
+# The agencies a request may be addressed to, and a response be for.
+information_agencies := {"POLICE", "CUSTOMS", "MBIE", "MSD"}
+
 # Leaders' submissions: to the agencies that act on them, never to a community tier.
 submission_event_types := {t | some t, spec in event_types; spec.agency == "COMMUNITY"}
 
 # Link alerts: decided on the records they link, never to a community tier.
 link_alert_event_types := {t | some t, spec in event_types; spec.agency == "LINKAGE"}
+
+# Support advance notices: to the agencies that support whānau as a de-identified
+# notice only, never held back by an operation's embargo, never to a community tier.
+advance_notice_event_types := {"police.support_advance_notice"}
 
 # Written assessments an agency prepares for a region's leaders: released to a
 # community tier only with the originating agency's recorded approval.
@@ -382,6 +414,30 @@ approval_shaped(a) if {
 	is_string(a.approved_at)
 }
 
+# A request's or response's counterpart (the agency addressed, or the agency that asked)
+# and the legal basis it relies on: present exactly for those event types, well formed,
+# never the source agency itself.
+information_input if object.get(object.get(input, "event", {}), "event_type", "") in information_event_types
+
+input_errors contains "event.information_exchange" if {
+	information_input
+	not information_exchange_shaped(object.get(input.event, "information_exchange", null))
+}
+
+input_errors contains "event.information_exchange" if {
+	not information_input
+	object.get(object.get(input, "event", {}), "information_exchange", null) != null
+}
+
+information_exchange_shaped(x) if {
+	is_object(x)
+	count({k | some k, _ in x; not k in {"counterpart", "legal_basis"}}) == 0
+	x.counterpart in information_agencies
+	x.counterpart != input.event.source_agency
+	is_string(x.legal_basis)
+	x.legal_basis != ""
+}
+
 # A link alert's records: exactly two event projections, as the exchange makes of any
 # event, each with the position of the subject linked (subject_index), of different
 # agencies, neither itself a link alert. Only an alert has them.
@@ -517,6 +573,8 @@ agreement_valid(a, purposes) if {
 		redaction_categories[c]
 	}
 	de_identification_valid(a)
+	advance_notice_agreement_valid(a)
+	not covers_information(a)
 	purpose_valid(a, purposes)
 	is_string(a.legal_basis)
 	a.legal_basis != ""
@@ -554,6 +612,34 @@ de_identification_valid(a) if {
 	every c in deidentifying_categories {
 		c in a.redact
 	}
+}
+
+# An agreement covering a support advance notice grants the de-identified notice and
+# nothing else (the exchange delivers it as a SupportNotice built by allow-list), and
+# covers no other event type: an agreement for the notice can never carry an
+# operation's other events with it.
+advance_notice_agreement_valid(a) if {
+	not covers_advance_notice(a)
+}
+
+advance_notice_agreement_valid(a) if {
+	covers_advance_notice(a)
+	a.de_identified == true
+	every t in a.event_types {
+		t in advance_notice_event_types
+	}
+}
+
+# No agreement covers a request or a response: each is released by its addressing
+# alone, to one agency, on the legal basis it states ("Requests for information").
+covers_information(a) if {
+	some t in a.event_types
+	t in information_event_types
+}
+
+covers_advance_notice(a) if {
+	some t in a.event_types
+	t in advance_notice_event_types
 }
 
 # A purpose, where given, is one the subscriber is registered for.
@@ -717,10 +803,13 @@ releasable_to_viewer if input.subscriber_id in event.releasable_to
 releasable_to_viewer if viewer.agency in event.releasable_to
 
 # The originator's embargo holds until the operation is concluded. Only an operation
-# update carries its operation's phase, so anything else so marked goes to no one.
+# update carries its operation's phase, so anything else so marked goes to no one —
+# but a support advance notice, which exists to go before the operation and carries
+# nothing of it (see "Support advance notices" below).
 deny contains "sharing.embargoed_until_concluded" if {
 	"EMBARGO_UNTIL_CONCLUDED" in event.caveats
 	event.operation_phase != "CONCLUDED"
+	not advance_notice
 }
 
 # Operational security: nothing about an operation leaves law enforcement before its
@@ -730,6 +819,42 @@ deny contains "sharing.operational_embargo" if {
 	about_operation
 	not event.operation_phase in released_phases
 	viewer.law_enforcement == false
+}
+
+# --- Support advance notices ---------------------------------------------------------
+#
+# Before arrests, Police may tell the agencies that support whānau that children and
+# families in a district are likely to need support in an ISO week (the Ōpōtiki lesson:
+# tamariki left to fend for themselves during the raids). The notice is the exception
+# to operational security because it carries nothing of the operation: no operation
+# reference, code name, place below the district, date or person. So neither embargo
+# rule holds it back — the originator's EMBARGO_UNTIL_CONCLUDED does not apply to the
+# type, and the operational embargo, keyed on an operation reference, finds none; instead:
+# - it is denied to everyone if it names an operation or a subject (it never should:
+#   the adapter's mapping sets neither, so such an event is malformed or forged);
+# - only a de-identified agreement that covers no other event type may release it
+#   (advance_notice_agreement_valid), and the exchange delivers it as a SupportNotice
+#   built by allow-list, never as the event;
+# - never to a community tier, whatever agreement it holds (Police also mark it
+#   NO_COMMUNITY_RELEASE by default, a floor the record cannot lower).
+# The embargo rules above are unchanged for every other event: a notice releases
+# nothing else of the operation it precedes.
+
+advance_notice if event.event_type in advance_notice_event_types
+
+deny contains "sharing.advance_notice_names_operation" if {
+	advance_notice
+	event.operation_ref != ""
+}
+
+deny contains "sharing.advance_notice_names_operation" if {
+	advance_notice
+	count(event.subjects) > 0
+}
+
+deny contains "sharing.advance_notice_not_for_community" if {
+	advance_notice
+	viewer.tier in community_tiers
 }
 
 about_operation if event.operation_ref != ""
@@ -748,6 +873,52 @@ matching_agreements contains a if {
 	event.event_type in a.event_types
 	covers_activity(a, event.activity)
 	covers_phase(a, event.operation_phase)
+}
+
+# --- Requests for information ------------------------------------------------------
+#
+# An agency asks another for information about a subject or a matter, and the other
+# answers or refuses, through the mesh. A request is released in full to the agency it
+# is addressed to only, a response to the agency that asked only, each on the legal
+# basis the event states (the requester's provision; the responder's). The addressing
+# stands in for an agreement: a partner agency whose agency code is the event's
+# counterpart holds it, nobody else, and no registry agreement may cover these types.
+# Every other rule still applies (classification against clearance, law-enforcement
+# only, releasable-to, the operational embargo, regions): an agency marks a request
+# for what the addressee may receive.
+
+information_exchange if event.event_type in information_event_types
+
+matching_agreements contains information_agreement if {
+	information_exchange
+	addressed_to_viewer
+}
+
+addressed_to_viewer if {
+	viewer.tier == "partner_agency"
+	viewer.agency == event.information_exchange.counterpart
+}
+
+information_agreement := {
+	"id": "information-exchange",
+	"rule": information_rule[event_type.payload],
+	"source_agency": event.source_agency,
+	"event_types": [event.event_type],
+	"view": "full",
+	"redact": [],
+	"purpose": "information_exchange",
+	"legal_basis": event.information_exchange.legal_basis,
+}
+
+information_rule := {
+	"information_request": "sharing.information_request_to_addressee",
+	"information_response": "sharing.information_response_to_requester",
+}
+
+deny contains "sharing.not_addressed_to_subscriber" if {
+	information_exchange
+	viewer
+	not addressed_to_viewer
 }
 
 covers_activity(a, _) if object.get(a, "activities", null) == null

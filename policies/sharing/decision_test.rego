@@ -665,8 +665,11 @@ test_operational_detail_names_operation_ref_only_when_set if {
 	not "operation_ref" in redacted(drug_noting, ["operational_detail"])
 }
 
+# (A support advance notice's agreements are de-identified only, and a notice naming an
+# operation or subjects goes to no one: its paths are in "Support advance notices". No
+# agreement covers a request for information or its response, which are never redacted.)
 test_every_redaction_path_starts_at_the_envelope_or_the_events_payload if {
-	every type, spec in object.remove(sharing.event_types, sharing.link_alert_event_types) {
+	every type, spec in object.remove(sharing.event_types, ((sharing.link_alert_event_types | sharing.advance_notice_event_types) | sharing.information_event_types)) {
 		paths := redacted(about(in_operation(event(type), "Operation Cobalt"), [person("VICTIM"), child, vehicle]), sort(sharing.redaction_categories))
 		count(paths) > 20
 		every p in paths {
@@ -1749,4 +1752,218 @@ test_public_counts_financial_intelligence_of_every_district if {
 test_no_community_release_keeps_financial_intelligence_from_aggregates if {
 	denied(decision("public", caveated(scam_report, ["NO_COMMUNITY_RELEASE"])), "sharing.no_community_release")
 	denied(decision("community-southern", caveated(scam_report, ["NO_COMMUNITY_RELEASE"])), "sharing.no_community_release")
+}
+
+# --- Support advance notices: before arrests, to MSD and Oranga Tamariki only -------
+
+# As Police mark it by default (RESTRICTED, no community release), Bay of Plenty:
+# no operation, no subjects, no activity or phase.
+advance_notice := with_fields(event("police.support_advance_notice"), {
+	"classification": "RESTRICTED",
+	"caveats": ["NO_COMMUNITY_RELEASE"],
+	"region": "BAY_OF_PLENTY",
+})
+
+advance_notice_redact := ["source_record_id"]
+
+# The whānau-support agencies.
+welfare_agencies := ["msd", "oranga-tamariki"]
+
+test_msd_and_oranga_tamariki_receive_the_advance_notice_as_a_de_identified_notice if {
+	every id in welfare_agencies {
+		d := decision(id, advance_notice)
+		allowed(d)
+		d.view == "redacted"
+		d.redact == advance_notice_redact
+		d.reasons == [concat("", ["sharing.", replace(id, "-", "_"), "_police_support_advance_notice"])]
+		startswith(d.legal_basis, "Oranga Tamariki Act 1989, s 66C")
+	}
+}
+
+# Every other registered subscriber — Police's other partners, every district's
+# leaders, the public — is denied it.
+test_no_one_else_receives_the_advance_notice if {
+	others := {id | some id, _ in data.takitini.subscribers; not id in welfare_agencies}
+	count(others) == 16
+	every id in others {
+		not decision(id, advance_notice).allow
+	}
+	denied(decision("customs", advance_notice), "sharing.default_deny")
+	denied(decision("mbie", advance_notice), "sharing.default_deny")
+	denied(decision("police", advance_notice), "sharing.default_deny")
+	denied(decision("community-bay-of-plenty", advance_notice), "sharing.advance_notice_not_for_community")
+	denied(decision("community-bay-of-plenty", advance_notice), "sharing.no_community_release")
+	denied(decision("public", advance_notice), "sharing.advance_notice_not_for_community")
+}
+
+# (a) Neither embargo holds it back: not the originator's EMBARGO_UNTIL_CONCLUDED caveat,
+# nor the operational embargo (it names no operation, and is the exception by type).
+test_the_embargo_never_holds_the_advance_notice_back if {
+	embargoed := caveated(advance_notice, ["NO_COMMUNITY_RELEASE", "EMBARGO_UNTIL_CONCLUDED", "LAW_ENFORCEMENT_ONLY"])
+	every id in welfare_agencies {
+		d := decision(id, embargoed)
+		allowed(d)
+		not "sharing.embargoed_until_concluded" in d.reasons
+		not "sharing.operational_embargo" in d.reasons
+	}
+}
+
+# The same caveat on any other event still holds it back from everyone but law enforcement.
+test_the_embargo_still_holds_back_every_other_event if {
+	e := caveated(operation_update("RESOLUTION"), ["LAW_ENFORCEMENT_ONLY", "EMBARGO_UNTIL_CONCLUDED"])
+	denied(decision("msd", e), "sharing.embargoed_until_concluded")
+	denied(decision("oranga-tamariki", e), "sharing.embargoed_until_concluded")
+}
+
+# (b) Nothing else of the operation it precedes goes to MSD or Oranga Tamariki because
+# of it: the operation's updates before resolution, notings, seizures and restraints
+# naming the operation are denied them as before.
+test_no_other_event_of_the_operation_reaches_the_welfare_agencies if {
+	same_operation := [
+		operation_update("PLANNING"),
+		operation_update("ACTIVE"),
+		in_operation(drug_noting, "Operation Highwater"),
+		in_operation(plain_noting, "Operation Highwater"),
+		in_operation(with_fields(event("police.firearms_seizure"), {"region": "BAY_OF_PLENTY"}), "Operation Highwater"),
+		in_operation(asset_restraint, "Operation Highwater"),
+	]
+	every id in welfare_agencies {
+		every e in same_operation {
+			denied(decision(id, e), "sharing.operational_embargo")
+		}
+	}
+}
+
+# Oranga Tamariki holds one agreement: every other event type is denied it.
+test_oranga_tamariki_receives_no_other_event_type if {
+	others := (object.keys(sharing.event_types) - {"police.support_advance_notice", "linkage.link_alert"}) - sharing.information_event_types
+	count(others) == 17
+	every t in others {
+		denied(decision("oranga-tamariki", event(t)), "sharing.default_deny")
+	}
+	every t in sharing.information_event_types {
+		counterpart := min(sharing.information_agencies - {sharing.event_types[t].agency})
+		denied(decision("oranga-tamariki", information_event(t, counterpart)), "sharing.not_addressed_to_subscriber")
+	}
+}
+
+# A notice that names an operation or a subject is malformed or forged (the adapter
+# sets neither): it goes to no one, whatever is named.
+test_an_advance_notice_naming_an_operation_or_a_subject_goes_to_no_one if {
+	every e in [in_operation(advance_notice, "Operation Highwater"), about(advance_notice, [person("PERSON_OF_INTEREST")]), about(advance_notice, [child])] {
+		every id in welfare_agencies {
+			denied(decision(id, e), "sharing.advance_notice_names_operation")
+		}
+	}
+}
+
+# (c) The view names nothing of the operation: the decision is a de-identified notice
+# (the exchange builds a SupportNotice by allow-list from it), and an agreement that
+# would grant anything more for this type, or carry another type with it, is refused.
+test_only_a_de_identified_agreement_for_the_notice_alone_may_release_it if {
+	notice_only := object.union(redacting("police.support_advance_notice", ["subjects", "narrative", "operational_detail"]), {"de_identified": true})
+	allowed(decision_as(partner([notice_only]), advance_notice))
+	denied(decision_as(partner([agreement_for("police.support_advance_notice", "full")]), advance_notice), "sharing.subscriber_misconfigured")
+	denied(decision_as(partner([object.union(notice_only, {"de_identified": false})]), advance_notice), "sharing.subscriber_misconfigured")
+	with_updates := object.union(notice_only, {"event_types": ["police.support_advance_notice", "police.operation_update"]})
+	denied(decision_as(partner([with_updates]), advance_notice), "sharing.subscriber_misconfigured")
+}
+
+# Above the derived-view ceiling it needs clearance, which the welfare agencies lack.
+test_an_advance_notice_above_restricted_reaches_no_welfare_agency if {
+	every id in welfare_agencies {
+		denied(decision(id, classified(advance_notice, "CONFIDENTIAL")), "sharing.classification_above_clearance")
+	}
+}
+
+# Regions still hold: a welfare partner registered for one district is not sent another's.
+test_a_welfare_partner_outside_the_district_is_not_sent_the_notice if {
+	regional := with_fields(viewer("oranga-tamariki"), {"regions": ["SOUTHERN"]})
+	denied(decision_as(regional, advance_notice), "sharing.outside_subscriber_regions")
+}
+
+# --- Requests for information: to the agency addressed, the answer to the agency that asked
+
+# A request or response of the type naming its counterpart (the agency addressed, or
+# that asked), IN_CONFIDENCE with originator control as the adapters mark them, about a person.
+information_event(type, counterpart) := about(
+	with_fields(event(type), {
+		"classification": "IN_CONFIDENCE",
+		"caveats": ["ORIGINATOR_CONTROL"],
+		"information_exchange": {"counterpart": counterpart, "legal_basis": "Privacy Act 2020, IPP 11(1)(e)(i) — maintenance of the law"},
+	}),
+	[person("PERSON_OF_INTEREST")],
+)
+
+police_request_to_customs := information_event("police.information_request", "CUSTOMS")
+
+customs_response_to_police := information_event("customs.information_response", "POLICE")
+
+test_a_request_goes_in_full_to_the_agency_addressed_on_the_requesters_basis if {
+	d := decision("customs", police_request_to_customs)
+	allowed(d)
+	d.view == "full"
+	d.redact == []
+	d.reasons == ["sharing.information_request_to_addressee"]
+	d.legal_basis == "Privacy Act 2020, IPP 11(1)(e)(i) — maintenance of the law"
+}
+
+test_a_request_goes_to_no_one_else if {
+	others := object.keys(data.takitini.subscribers) - {"customs"}
+	count(others) == 17
+	every id in others {
+		denied(decision(id, police_request_to_customs), "sharing.not_addressed_to_subscriber")
+	}
+}
+
+test_a_response_goes_in_full_to_the_agency_that_asked_only if {
+	d := decision("police", customs_response_to_police)
+	allowed(d)
+	d.view == "full"
+	d.reasons == ["sharing.information_response_to_requester"]
+	startswith(d.legal_basis, "Privacy Act 2020")
+	every id in object.keys(data.takitini.subscribers) - {"police"} {
+		denied(decision(id, customs_response_to_police), "sharing.not_addressed_to_subscriber")
+	}
+}
+
+test_every_agency_may_ask_every_other if {
+	every t in sharing.information_event_types {
+		every agency in sharing.information_agencies - {sharing.event_types[t].agency} {
+			allowed(decision(lower(agency), information_event(t, agency)))
+		}
+	}
+}
+
+test_never_to_a_community_tier if {
+	# Whatever a leaders' subscriber were registered as, it is not a partner agency.
+	leaders := with_fields(viewer("community-eastern"), {"agency": "CUSTOMS"})
+	denied(decision_as(leaders, police_request_to_customs), "sharing.not_addressed_to_subscriber")
+	denied(decision("public", police_request_to_customs), "sharing.not_addressed_to_subscriber")
+}
+
+test_the_other_rules_still_hold_for_the_addressee if {
+	to_msd := information_event("police.information_request", "MSD")
+	allowed(decision("msd", to_msd))
+	denied(decision("msd", classified(to_msd, "RESTRICTED")), "sharing.classification_above_clearance")
+	denied(decision("msd", caveated(to_msd, ["LAW_ENFORCEMENT_ONLY"])), "sharing.law_enforcement_only")
+	denied(decision("msd", in_operation(to_msd, "Operation Highwater")), "sharing.operational_embargo")
+	denied(decision("msd", releasable_to(to_msd, ["mbie"])), "sharing.not_releasable_to_subscriber")
+}
+
+test_a_request_without_its_counterpart_or_basis_is_invalid if {
+	every x in [null, {}, {"counterpart": "CUSTOMS"}, {"counterpart": "CUSTOMS", "legal_basis": ""}, {"counterpart": "IRD", "legal_basis": "b"}, {"counterpart": "POLICE", "legal_basis": "b"}, {"counterpart": "CUSTOMS", "legal_basis": "b", "extra": 1}] {
+		# (object.union would merge an object into the one there: replace it whole.)
+		d := decision("customs", with_fields(object.remove(police_request_to_customs, ["information_exchange"]), {"information_exchange": x}))
+		denied(d, "sharing.input_invalid")
+	}
+	denied(decision("customs", object.remove(police_request_to_customs, ["information_exchange"])), "sharing.input_invalid")
+
+	# Only requests and responses carry one.
+	denied(decision("customs", with_fields(drug_noting, {"information_exchange": police_request_to_customs.information_exchange})), "sharing.input_invalid")
+}
+
+test_no_agreement_may_cover_requests_or_responses if {
+	denied(decision_as(partner([agreement_for("police.information_request", "full")]), police_request_to_customs), "sharing.subscriber_misconfigured")
+	denied(decision_as(partner([agreement_for("customs.information_response", "full")]), customs_response_to_police), "sharing.subscriber_misconfigured")
 }

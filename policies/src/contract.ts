@@ -58,6 +58,14 @@ export interface DecisionInput {
      */
     release_approval?: ReleaseApproval | null;
     /**
+     * A request for information (`<agency>.information_request`) or its response
+     * (`<agency>.information_response`) only, and always for those: the agency it is
+     * addressed to, or the agency that asked (`POLICE | CUSTOMS | MBIE | MSD`, never the
+     * source agency), and the legal basis the event states (its instrument, provision
+     * and description as one line). The policy releases it to that agency only, on that basis.
+     */
+    information_exchange?: InformationExchange | null;
+    /**
      * A link alert's two records (event type `linkage.link_alert` only, exactly two,
      * of different agencies, neither a link alert): each as this projection of an
      * event, built from the alert's LinkedRecordFacts, with the position of the linked
@@ -66,6 +74,12 @@ export interface DecisionInput {
      */
     linked?: LinkedRecordProjection[];
   };
+}
+
+/** Who a request for information or its response is for, and the basis it relies on. */
+export interface InformationExchange {
+  counterpart: string;
+  legal_basis: string;
 }
 
 /** A link alert's record: its projection, and which of its subjects is linked. */

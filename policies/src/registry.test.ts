@@ -26,6 +26,7 @@ describe("the shipped subscribers", () => {
       "customs",
       "mbie",
       "msd",
+      "oranga-tamariki",
       "police",
       "public",
     ]);
@@ -34,6 +35,7 @@ describe("the shipped subscribers", () => {
   it.each([
     ["customs", "partner_agency", "takitini.deliver.customs.v1"],
     ["mbie", "partner_agency", "takitini.deliver.mbie.v1"],
+    ["oranga-tamariki", "partner_agency", "takitini.deliver.oranga-tamariki.v1"],
     ["msd", "partner_agency", "takitini.deliver.msd.v1"],
     ["police", "partner_agency", "takitini.deliver.police.v1"],
     ["community-eastern", "community_leader", "takitini.deliver.community-eastern.v1"],

@@ -59,6 +59,7 @@ describe("the per-subscriber matrix", () => {
       "community.observation",
       "community.support_need",
       "customs.border_seizure",
+      "customs.information_response",
       "customs.suspicious_consignment",
       "linkage.link_alert",
       "mbie.exploitation_complaint",
@@ -68,9 +69,11 @@ describe("the per-subscriber matrix", () => {
       "police.asset_restraint",
       "police.firearms_seizure",
       "police.fiu_suspicious_activity",
+      "police.information_request",
       "police.operation_update",
       "police.organised_crime_noting",
       "police.scam_report",
+      "police.support_advance_notice",
       "police.wastewater_indicator",
     ]);
   });

@@ -12,6 +12,7 @@ export * from "./gen/takitini/intel/v1/assessment.js";
 export * from "./gen/takitini/intel/v1/community.js";
 export * from "./gen/takitini/intel/v1/linkage.js";
 export * from "./gen/takitini/intel/v1/revision.js";
+export * from "./gen/takitini/intel/v1/request.js";
 export * from "./gen/takitini/linkage/v1/index.js";
 export * from "./gen/takitini/audit/v1/decision.js";
 export * from "./gen/takitini/audit/v1/access.js";

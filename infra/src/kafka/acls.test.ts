@@ -31,6 +31,7 @@ describe("the mesh's Kafka ACLs, derived from topics.json and the subscriber reg
       "partner-customs",
       "partner-mbie",
       "partner-msd",
+      "partner-oranga-tamariki",
       "partner-police",
     ]);
     // Community tiers never read Kafka; super users need no ACLs.

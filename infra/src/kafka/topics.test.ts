@@ -34,7 +34,7 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
     for (const agency of ["police", "customs", "mbie", "msd"]) {
       expect(byName.get(`takitini.intel.${agency}.v1`)).toMatchObject({ partitions: 6, retention_ms: 7 * DAY });
     }
-    for (const sub of ["police", "customs", "mbie", "msd"]) {
+    for (const sub of ["police", "customs", "mbie", "msd", "oranga-tamariki"]) {
       expect(byName.get(`takitini.deliver.${sub}.v1`)).toMatchObject({ partitions: 3, retention_ms: 7 * DAY });
     }
     // Community tiers' views (aggregates, de-identified notices) feed quarter-on-quarter briefings.
@@ -65,7 +65,7 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
     expect(byName.get("takitini.intel.linkage.v1")).toMatchObject({ partitions: 3, retention_ms: 7 * DAY, cleanup_policy: "delete", role: "links" });
     expect(byName.get("takitini.linkage-index.v1")).toMatchObject({ partitions: 1, retention_ms: -1, cleanup_policy: "compact", role: "linkage-index" });
     expect(byName.get("takitini.exchange-records.v1")).toMatchObject({ partitions: 6, retention_ms: -1, cleanup_policy: "compact", role: "exchange-records" });
-    expect(topics).toHaveLength(38);
+    expect(topics).toHaveLength(39);
   });
 
   it("give every topic the role its ACLs are derived from", () => {

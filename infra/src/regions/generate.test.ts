@@ -47,6 +47,6 @@ describe("every region's subscriber and delivery topic", () => {
     const out = topicsWithCommunities(file, loadRegions()) as { $comment: string; topics: { name: string }[] };
     expect(out.$comment).toBe("c");
     expect(out.topics.map((t) => t.name)).toEqual(["a", ...loadRegions().regions.map((r) => `takitini.deliver.community-${r.slug}.v1`), "b"]);
-    expect(JSON.parse(readFileSync(TOPICS_PATH, "utf8")).topics).toHaveLength(37);
+    expect(JSON.parse(readFileSync(TOPICS_PATH, "utf8")).topics).toHaveLength(39);
   });
 });

@@ -17,3 +17,4 @@ export * from "./refs.js";
 export * from "./synthetic.js";
 export * from "./identity.js";
 export * from "./assessment.js";
+export * from "./information.js";

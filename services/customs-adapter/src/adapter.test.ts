@@ -6,7 +6,7 @@ import { customsAdapter } from "./adapter.js";
 describe("customsAdapter", () => {
   it("publishes Customs events on its own topic and ports", () => {
     expect(customsAdapter).toMatchObject({ agency: "CUSTOMS", service: "customs-adapter", topic: "takitini.intel.customs.v1", httpPort: 8084, grpcPort: 9084 });
-    expect(customsAdapter.kinds.map((k) => k.recordType)).toEqual(["border_seizure", "suspicious_consignment"]);
+    expect(customsAdapter.kinds.map((k) => k.recordType)).toEqual(["border_seizure", "suspicious_consignment", "information_request", "information_response"]);
   });
 
   it("gives each kind its own record type, path and event type", () => {

@@ -1,4 +1,4 @@
-import type { AgencyAdapter } from "@takitini/adapter-kit";
+import { informationKinds, type AgencyAdapter } from "@takitini/adapter-kit";
 import { CUSTOMS_DEFAULTS } from "./defaults.js";
 import { borderSeizure } from "./kinds/border-seizure.js";
 import { suspiciousConsignment } from "./kinds/suspicious-consignment.js";
@@ -11,5 +11,5 @@ export const customsAdapter: AgencyAdapter = {
   httpPort: 8084,
   grpcPort: 9084,
   defaults: CUSTOMS_DEFAULTS,
-  kinds: [borderSeizure, suspiciousConsignment],
+  kinds: [borderSeizure, suspiciousConsignment, ...informationKinds("CUSTOMS")],
 };

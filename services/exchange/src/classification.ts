@@ -9,7 +9,8 @@
  * - `full` — the event as published (a partner's full agreement);
  * - `redacted` — the event less the field paths the policy names (`src/redaction.ts`);
  * - `aggregate` — an AggregateView (`src/aggregate.ts`): codes and numbers;
- * - `notice` — a community tier's SupportNotice (`src/notice.ts`) or CommunityAssessment (`src/assessment.ts`), by allow-list;
+ * - `notice` — a community tier's SupportNotice (`src/notice.ts`) or CommunityAssessment (`src/assessment.ts`), or the
+ *   SupportNotice a partner receives of a Police support advance notice (`advanceSupportNotice`), by allow-list;
  * - `alert` — a partner's LinkAlertView of a link alert (`src/link-alert.ts`), by allow-list: it carries
  *   nothing of any envelope (not even the alert's own), only the link and each linked record's ids.
  *
@@ -121,6 +122,9 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     police_fiu_suspicious_activity: row("pass", "pass", "pass", "never", "never"),
     police_asset_restraint: row("pass", "pass", "pass", "never", "never"),
     police_scam_report: row("pass", "pass", "pass", "never", "never"),
+    // Never delivered as the event, to anyone: an allowed partner (MSD, Oranga Tamariki) receives a SupportNotice
+    // built by allow-list (notice.ts advanceSupportNotice); no aggregate, no community tier.
+    police_support_advance_notice: row("never", "never", "never", "pass", "never"),
     customs_border_seizure: row("pass", "pass", "pass", "never", "never"),
     customs_suspicious_consignment: row("pass", "pass", "never", "never", "never"),
     mbie_exploitation_complaint: row("pass", "pass", "pass", "never", "never"),
@@ -130,6 +134,10 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     // An agency's written assessment for a region's leaders: a community tier receives it as a CommunityAssessment
     // (src/assessment.ts), built by allow-list once the policy has checked the approval; never an aggregate.
     regional_assessment: row("pass", "pass", "never", "pass", "never"),
+    // A request for information and its response: to one partner agency, in full (the policy's addressing);
+    // never to a community tier, never in an aggregate.
+    information_request: PARTNERS_ONLY,
+    information_response: PARTNERS_ONLY,
     // A leader's submission: to the partner agencies that act on it only (the policy denies every community tier).
     community_submission: PARTNERS_ONLY,
     // A link alert: never delivered as the event, in any view; an allowed partner receives its LinkAlertView
@@ -182,6 +190,16 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     support_needed: row("pass", "pass", "never", "pass", "never"),
     summary: PERSONAL,
     localities: PERSONAL,
+  },
+  // The agency addressed / that asked, codes and references: the addressee's in full, nobody else's.
+  InformationRequest: { addressed_to: PARTNERS_ONLY, matter_ref: PARTNERS_ONLY, question: PARTNERS_ONLY, urgency: PARTNERS_ONLY },
+  InformationResponse: { request_event_id: PARTNERS_ONLY, requested_by: PARTNERS_ONLY, outcome: PARTNERS_ONLY, refusal_reason: PARTNERS_ONLY, answer: PARTNERS_ONLY },
+  PoliceSupportAdvanceNotice: {
+    week: row("never", "never", "never", "pass", "never"),
+    // Only as a CountBand (notice.ts COUNT_BANDS): never the exact number.
+    children_likely_affected: row("never", "never", "never", "derived", "never"),
+    families_likely_affected: row("never", "never", "never", "derived", "never"),
+    support_needed: row("never", "never", "never", "pass", "never"),
   },
   PoliceFirearmsSeizure: {
     firearms_count: AGGREGATED,

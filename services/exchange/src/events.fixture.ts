@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { DEFAULT_DATA_DIR, SUBSCRIBERS_FILE } from "@takitini/policies";
 import {
   Agency,
+  InformationRefusalReason,
+  InformationRequestUrgency,
+  InformationResponseOutcome,
   AgeBand,
   AssetClass,
   AssetRestraintStage,
@@ -185,6 +188,43 @@ export const PAYLOADS: Record<string, { agency: Agency; payload: Payload }> = {
         reportedLossNzd: "8437",
         victimAgeBand: AgeBand.AGE_BAND_75_AND_OVER,
         locality: "Kawerau",
+      },
+    },
+  },
+  "police.information_request": {
+    agency: Agency.AGENCY_POLICE,
+    payload: {
+      $case: "informationRequest",
+      value: {
+        addressedTo: Agency.AGENCY_CUSTOMS,
+        matterRef: "NOCG-FILE-2026-0042",
+        question: "Has this person crossed the border in the last year, and with whom?",
+        urgency: InformationRequestUrgency.INFORMATION_REQUEST_URGENCY_PRIORITY,
+      },
+    },
+  },
+  "customs.information_response": {
+    agency: Agency.AGENCY_CUSTOMS,
+    payload: {
+      $case: "informationResponse",
+      value: {
+        requestEventId: "6b0c1a2e-1111-4000-8000-000000000117",
+        requestedBy: Agency.AGENCY_POLICE,
+        outcome: InformationResponseOutcome.INFORMATION_RESPONSE_OUTCOME_PARTIALLY_ANSWERED,
+        refusalReason: InformationRefusalReason.INFORMATION_REFUSAL_REASON_PREJUDICE_TO_INVESTIGATION,
+        answer: "Two departures to Sydney this year, travelling alone; an open Customs matter is withheld.",
+      },
+    },
+  },
+  "police.support_advance_notice": {
+    agency: Agency.AGENCY_POLICE,
+    payload: {
+      $case: "policeSupportAdvanceNotice",
+      value: {
+        week: "2026-W48",
+        childrenLikelyAffected: 47,
+        familiesLikelyAffected: 12,
+        supportNeeded: [SupportService.SUPPORT_SERVICE_ADDICTION_TREATMENT, SupportService.SUPPORT_SERVICE_WHANAU_NAVIGATION],
       },
     },
   },

@@ -78,3 +78,39 @@ export function supportNotice(event: IntelligenceEvent, opts: { deliveryId: stri
     agreementId: opts.agreementId,
   });
 }
+
+/** The event type of Police's pre-operation support notice (police.proto PoliceSupportAdvanceNotice). */
+export const ADVANCE_NOTICE_EVENT_TYPE = "police.support_advance_notice";
+
+/** An ISO week as the notice carries it; anything else in the payload's week is not copied. */
+const ISO_WEEK = /^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/u;
+
+/** A Police support advance notice: never delivered as the event, to anyone (plan.ts). */
+export const isAdvanceNotice = (event: IntelligenceEvent): boolean => event.eventType === ADVANCE_NOTICE_EVENT_TYPE || event.payload?.$case === "policeSupportAdvanceNotice";
+
+/**
+ * The SupportNotice a partner allowed a Police support advance notice receives
+ * (MSD and Oranga Tamariki: the policy's de-identified agreements), or null when
+ * the event is not a complete one. Built field by field like `supportNotice`: event
+ * type, agency, district, the ISO week of the expected action as the payload states
+ * it (checked to be one), banded child and family counts, support needed, the
+ * agreement's id — no phase or Clear/Hold/Build stage (the operation has none
+ * yet that it may tell), and nothing of the envelope's operation reference,
+ * subjects, record id, times, markings or legal-basis text, whatever they hold. Pure.
+ */
+export function advanceSupportNotice(event: IntelligenceEvent, opts: { deliveryId: string; agreementId: string }): SupportNotice | null {
+  const p = event.payload?.$case === "policeSupportAdvanceNotice" ? event.payload.value : undefined;
+  if (!p || event.eventType !== ADVANCE_NOTICE_EVENT_TYPE || !ISO_WEEK.test(p.week)) return null;
+  const support = new Set(p.supportNeeded.filter((s) => s !== SupportService.SUPPORT_SERVICE_UNSPECIFIED && SUPPORT_ORDER.includes(s)));
+  return SupportNotice.fromPartial({
+    deliveryId: opts.deliveryId,
+    eventType: ADVANCE_NOTICE_EVENT_TYPE,
+    sourceAgency: event.sourceAgency,
+    region: event.region,
+    week: p.week,
+    familiesAffected: countBand(p.familiesLikelyAffected),
+    childrenAffected: countBand(p.childrenLikelyAffected),
+    supportNeeded: SUPPORT_ORDER.filter((s) => support.has(s)),
+    agreementId: opts.agreementId,
+  });
+}

@@ -23,7 +23,7 @@ import { policyInput } from "./projection.js";
 import { aggregateView } from "./aggregate.js";
 import { applyRedactions } from "./redaction.js";
 import { communityAssessment, COMMUNITY_ASSESSMENT_EVENT_TYPE } from "./assessment.js";
-import { agreementFor, isCommunityTier, randomDeliveryId, supportNotice, SUPPORT_NOTICE_EVENT_TYPE } from "./notice.js";
+import { advanceSupportNotice, agreementFor, isAdvanceNotice, isCommunityTier, randomDeliveryId, supportNotice, SUPPORT_NOTICE_EVENT_TYPE } from "./notice.js";
 import { agencyName, checkProvenance, type ProvenanceMismatch } from "./provenance.js";
 import { DEFAULT_RECEIPTS_TOPIC, SUBMISSION_RECEIPT_EVENT_TYPE, submissionReceipt, type ReceiptOutcome } from "./receipt.js";
 import {
@@ -264,6 +264,9 @@ export function planRecord(
   const next = RecordRecipients.fromPartial({ latestEventId: event.id, eventType: event.eventType, withdrawn: false });
   // A link alert names no subject in its envelope: it concerns each record's linked subject.
   const alert = linkAlertOf(event);
+  // A Police support advance notice is never delivered as the event: an allowed partner
+  // (MSD, Oranga Tamariki) receives a SupportNotice built by allow-list (notice.ts).
+  const advance = isAdvanceNotice(event);
   const subjectIds = alert ? linkedSubjectIds(event) : event.subjects.map((s) => s.entity?.value.subjectId ?? "").filter((id) => id !== "");
   const messages: OutMessage[] = [];
   const decisions: DecisionRecord[] = [];
@@ -281,6 +284,10 @@ export function planRecord(
     const alertView =
       alert && !community && decision.allow && (decision.view === "full" || decision.view === "redacted")
         ? linkAlertView(event, { deliveryId: randomDeliveryId(), agreementIds: alertAgreementIds(subscriber, decision, alert) })
+        : null;
+    const advanceView =
+      advance && !community && decision.allow && decision.view === "redacted"
+        ? advanceSupportNotice(event, { deliveryId: randomDeliveryId(), agreementId: agreementFor(subscriber, decision, event.eventType)?.id ?? "" })
         : null;
     const deliveryId = alertView ? alertView.deliveryId : community && decision.allow && decision.view !== "none" ? randomDeliveryId() : "";
     const reasons = [...decision.reasons];
@@ -306,7 +313,9 @@ export function planRecord(
     // (codes and numbers, never the event), or not at all for an event type that has
     // none; a community tier's redacted view goes as a SupportNotice, or not at all
     // for an event type that has none.
-    const delivers = !community && !alert && decision.allow && (decision.view === "full" || decision.view === "redacted");
+    const delivers = !community && !alert && !advance && decision.allow && (decision.view === "full" || decision.view === "redacted");
+    // A partner's advance notice goes out for a record's first version only, like a community tier's notice.
+    const partnerNotice = firstOnly(advanceView);
     let aggregate =
       decision.allow && decision.view === "aggregate_only"
         ? aggregateView(event, community ? { decisionId: "", deliveryId } : { decisionId, deliveryId: "" })
@@ -344,7 +353,7 @@ export function planRecord(
       legalBasis: decision.allow ? decision.legal_basis : stopUsing ? REVISION_LEGAL_BASIS : "",
       policyRevision: decision.policy_revision,
       decidedAt: ctx.now,
-      deliveryTopic: delivers || aggregate || notice || assessment || alertView || retraction || stopUsing ? subscriber.delivery_topic : "",
+      deliveryTopic: delivers || aggregate || notice || assessment || alertView || partnerNotice || retraction || stopUsing ? subscriber.delivery_topic : "",
       traceId: trace.traceId,
       subjectIds,
       // Set by the audit only (it seals each subject id before appending the decision to its ledger).
@@ -353,7 +362,7 @@ export function planRecord(
       sourcePartition: record.partition,
       sourceOffset: record.offset,
       // A community tier's new contribution's delivery id, else its retraction's; a partner's notice's.
-      deliveryId: communityDelivery || alertView ? (aggregate || notice || assessment || alertView ? deliveryId : retraction!.deliveryId) : stopUsing,
+      deliveryId: partnerNotice ? partnerNotice.deliveryId : communityDelivery || alertView ? (aggregate || notice || assessment || alertView ? deliveryId : retraction!.deliveryId) : stopUsing,
     };
     decisions.push(record_);
     outcomes.push({ subscriber, decision: record_ });
@@ -385,6 +394,11 @@ export function planRecord(
       // Keyed by the decision id; the view and its header carry the random delivery id the decision record names.
       const headers = builtForPartner(LINK_ALERT_VIEW_EVENT_TYPE, { decisionId, deliveryId: alertView.deliveryId, policyRevision: decision.policy_revision, view: decision.view }, trace);
       messages.push({ topic: subscriber.delivery_topic, key: decisionId, value: Buffer.from(LinkAlertView.encode(alertView).finish()), headers });
+    }
+    if (partnerNotice) {
+      // Keyed by the decision id; the notice and its header carry the random delivery id the decision record names.
+      const headers = builtForPartner(SUPPORT_NOTICE_EVENT_TYPE, { decisionId, deliveryId: partnerNotice.deliveryId, policyRevision: decision.policy_revision, view: decision.view }, trace);
+      messages.push({ topic: subscriber.delivery_topic, key: decisionId, value: Buffer.from(SupportNotice.encode(partnerNotice).finish()), headers });
     }
     if (stopUsing) {
       const notice_ = withdrawalNotice({ deliveryId: stopUsing, heldEventId: held!, eventType: event.eventType, event, cause: NoticeCause.NOTICE_CAUSE_NO_LONGER_RELEASABLE, now: ctx.now });

@@ -186,9 +186,25 @@ export function policyInput(event: IntelligenceEvent, subscriberId: string): Dec
     event: {
       ...projectMarkings(markingsOf(event)),
       ...releaseApprovalOf(event),
+      ...informationExchangeOf(event),
       ...linkedOf(event),
     },
   };
+}
+
+/**
+ * A request for information's or its response's counterpart — the agency addressed, or
+ * the agency that asked — and the legal basis the event states ("instrument, provision —
+ * description"), for the policy, which releases it to that agency only on that basis;
+ * nothing for other events. Pure.
+ */
+export function informationExchangeOf(event: IntelligenceEvent): Pick<DecisionInput["event"], "information_exchange"> {
+  const p = event.payload;
+  const counterpart = p?.$case === "informationRequest" ? p.value.addressedTo : p?.$case === "informationResponse" ? p.value.requestedBy : undefined;
+  if (counterpart === undefined) return {};
+  const b = event.legalBasis;
+  const basis = b ? [[b.instrument, b.provision].filter((x) => x !== "").join(", "), b.description].filter((x) => x !== "").join(" — ") : "";
+  return { information_exchange: { counterpart: enumCode(counterpart, "AGENCY_"), legal_basis: basis } };
 }
 
 /** An assessment's release approval, for the policy: `{ release_approval: null }` when it has none; nothing for other events. */

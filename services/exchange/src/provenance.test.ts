@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { AGENCIES, EVENT_TYPES, fullEvent, intelTopic, linkAlertEvent, PAYLOADS, PERSONAL } from "./events.fixture.js";
 import { fakeConsumer } from "./kafka.fixture.js";
 import { Exchange } from "./exchange.js";
+import { ADVANCE_NOTICE_EVENT_TYPE } from "./notice.js";
 import { admitEvent, DLQ_REASONS, planRecord, type Decide, type Plan, type SourceRecord } from "./plan.js";
 import { agencyName, checkProvenance, topicAgency } from "./provenance.js";
 
@@ -96,8 +97,10 @@ describe("the planner checks provenance", () => {
           subscribers.map((s) => [s.id, "OUTCOME_ALLOW", topic, agency]),
         );
         expect(plan.messages.filter((m) => m.topic === "t.audit")).toHaveLength(subscribers.length);
-        // A community tier is never delivered an event, whatever view a policy names: only partners are.
-        expect(plan.messages.filter((m) => m.topic.startsWith("t.") && m.topic !== "t.audit")).toHaveLength(subscribers.filter((s) => s.tier === "partner_agency").length);
+        // A community tier is never delivered an event, whatever view a policy names: only partners are —
+        // and no one a Police support advance notice as the event (a partner's is a SupportNotice from a redacted decision).
+        const delivered = type === ADVANCE_NOTICE_EVENT_TYPE ? 0 : subscribers.filter((s) => s.tier === "partner_agency").length;
+        expect(plan.messages.filter((m) => m.topic.startsWith("t.") && m.topic !== "t.audit")).toHaveLength(delivered);
       }
     }
   });

@@ -190,6 +190,7 @@ describe("the exchange's last check on a new policy", () => {
     expect(await missingDeliveryTopics(policy, async () => ["takitini.deliver.customs.v1", "takitini.deliver.msd.v1", ...communities.slice(1)])).toEqual([
       communities[0],
       "takitini.deliver.mbie.v1",
+      "takitini.deliver.oranga-tamariki.v1",
       "takitini.deliver.police.v1",
       "takitini.deliver.public.v1",
     ]);

@@ -6,7 +6,7 @@ import { mbieAdapter } from "./adapter.js";
 describe("mbieAdapter", () => {
   it("publishes MBIE events on its own topic and ports", () => {
     expect(mbieAdapter).toMatchObject({ agency: "MBIE", service: "mbie-adapter", topic: "takitini.intel.mbie.v1", httpPort: 8085, grpcPort: 9085 });
-    expect(mbieAdapter.kinds.map((k) => k.recordType)).toEqual(["exploitation_complaint", "trafficking_indicator"]);
+    expect(mbieAdapter.kinds.map((k) => k.recordType)).toEqual(["exploitation_complaint", "trafficking_indicator", "information_request", "information_response"]);
   });
 
   it("gives each kind its own record type, path and event type", () => {

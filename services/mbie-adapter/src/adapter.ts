@@ -1,4 +1,4 @@
-import type { AgencyAdapter } from "@takitini/adapter-kit";
+import { informationKinds, type AgencyAdapter } from "@takitini/adapter-kit";
 import { MBIE_DEFAULTS } from "./defaults.js";
 import { exploitationComplaint } from "./kinds/exploitation-complaint.js";
 import { traffickingIndicator } from "./kinds/trafficking-indicator.js";
@@ -11,5 +11,5 @@ export const mbieAdapter: AgencyAdapter = {
   httpPort: 8085,
   grpcPort: 9085,
   defaults: MBIE_DEFAULTS,
-  kinds: [exploitationComplaint, traffickingIndicator],
+  kinds: [exploitationComplaint, traffickingIndicator, ...informationKinds("MBIE")],
 };

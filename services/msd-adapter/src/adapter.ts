@@ -1,4 +1,4 @@
-import type { AgencyAdapter } from "@takitini/adapter-kit";
+import { informationKinds, type AgencyAdapter } from "@takitini/adapter-kit";
 import { MSD_DEFAULTS } from "./defaults.js";
 import { communityResilienceReport } from "./kinds/community-resilience-report.js";
 import { whanauSupportReferral } from "./kinds/whanau-support-referral.js";
@@ -11,5 +11,5 @@ export const msdAdapter: AgencyAdapter = {
   httpPort: 8086,
   grpcPort: 9086,
   defaults: MSD_DEFAULTS,
-  kinds: [whanauSupportReferral, communityResilienceReport],
+  kinds: [whanauSupportReferral, communityResilienceReport, ...informationKinds("MSD")],
 };

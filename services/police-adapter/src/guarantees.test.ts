@@ -7,6 +7,7 @@ import { firearmsSeizure } from "./kinds/firearms-seizure.js";
 import { EFFECTIVE_AT_HORIZON_DAYS, operationUpdate } from "./kinds/operation-update.js";
 import { organisedCrimeNoting } from "./kinds/organised-crime-noting.js";
 import { scamReport } from "./kinds/scam-report.js";
+import { NOTICE_WEEK_HORIZON_DAYS, supportAdvanceNotice } from "./kinds/support-advance-notice.js";
 import { wastewaterIndicator } from "./kinds/wastewater-indicator.js";
 
 /*
@@ -31,6 +32,7 @@ describe("dates", () => {
   checkDateWindow(policeAdapter, fiuSuspiciousActivity, [{ path: "issued_at", type: "datetime" }, { path: "persons.0.dob", type: "date" }], now);
   checkDateWindow(policeAdapter, assetRestraint, [{ path: "ordered_at", type: "datetime" }, { path: "persons.0.dob", type: "date" }], now);
   checkDateWindow(policeAdapter, scamReport, [{ path: "reported_at", type: "datetime" }], now);
+  checkDateWindow(policeAdapter, supportAdvanceNotice, [{ path: "week", type: "week", aheadDays: NOTICE_WEEK_HORIZON_DAYS }], now);
 });
 // A newcomer's first look, a week into December and at the turn of a quarter.
 describe("demo history", () => checkHistoryRecords(policeAdapter, new Date("2026-12-06T01:00:00Z")));

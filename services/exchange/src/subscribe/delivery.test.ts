@@ -141,3 +141,26 @@ describe("withdrawal notices on a partner's topic", () => {
     expect(prepareDelivery({ topic: m.topic, partition: 0, offset: "9", value: m.value, headers: { ...m.headers, view: "full" } })).toEqual({ ok: false, reason: "UNEXPECTED_VIEW" });
   });
 });
+
+describe("support notices on a partner's topic", () => {
+  it("are handed over as SupportNotice, never decoded as an event, with the delivery id the decision record names", () => {
+    const msd = { id: "msd", tier: "partner_agency", agency: "MSD", delivery_topic: "takitini.deliver.msd.v1", agreements: [{ id: "msd-police-support-advance-notice", rule: "sharing.x", event_types: ["police.support_advance_notice"] }] } as unknown as Subscriber;
+    const notice = fullEvent("police.support_advance_notice", { operationRef: "", subjects: [] });
+    const plan = planRecord(
+      { topic: "takitini.intel.police.v1", partition: 0, offset: "8", key: null, value: Buffer.from(IntelligenceEvent.encode(notice).finish()), headers: {} },
+      [msd],
+      () => ({ allow: true, view: "redacted", redact: ["source_record_id"], reasons: ["sharing.x"], legal_basis: "b", policy_revision: "rev" }),
+      { auditTopic: "a", deadLetterTopic: "d", policyRevision: "rev", now: new Date(), consumer: "g" },
+    );
+    if (plan.kind !== "disseminate") throw new Error("expected dissemination");
+    const m = plan.messages.find((x) => x.topic === msd.delivery_topic)!;
+    const prepared = prepareDelivery({ topic: m.topic, partition: 0, offset: "9", value: m.value, headers: m.headers });
+    if (!prepared.ok) throw new Error(prepared.reason);
+    expect(prepared.response.event).toBeUndefined();
+    expect(prepared.response.supportNotice).toMatchObject({ eventType: "police.support_advance_notice", week: "2026-W48", agreementId: "msd-police-support-advance-notice" });
+    expect(prepared.response.supportNotice!.deliveryId).toBe(plan.decisions[0]!.deliveryId);
+    expect([prepared.response.view, prepared.view.eventId, prepared.view.decisionId]).toEqual(["redacted", "", plan.decisions[0]!.id]);
+    expect(prepareDelivery({ topic: m.topic, partition: 0, offset: "9", value: m.value, headers: { ...m.headers, "delivery-id": "x" } })).toEqual({ ok: false, reason: "DELIVERY_MISMATCH" });
+    expect(prepareDelivery({ topic: m.topic, partition: 0, offset: "9", value: m.value, headers: { ...m.headers, view: "full" } })).toEqual({ ok: false, reason: "UNEXPECTED_VIEW" });
+  });
+});

@@ -1,5 +1,5 @@
-import { AggregateView, IntelligenceEvent, INTEL_SCHEMA_VERSION, LinkAlertView, WithdrawalNotice, type SubscribeResponse } from "@takitini/proto";
-import { AGGREGATE_VIEW_EVENT_TYPE, LINK_ALERT_VIEW_EVENT_TYPE } from "../plan.js";
+import { AggregateView, IntelligenceEvent, INTEL_SCHEMA_VERSION, LinkAlertView, SupportNotice, WithdrawalNotice, type SubscribeResponse } from "@takitini/proto";
+import { AGGREGATE_VIEW_EVENT_TYPE, LINK_ALERT_VIEW_EVENT_TYPE, SUPPORT_NOTICE_EVENT_TYPE } from "../plan.js";
 import { WITHDRAWAL_NOTICE_EVENT_TYPE } from "../revision.js";
 import { continueTrace, HEADERS, headerValue, type TraceContext } from "@takitini/runtime";
 import type { IHeaders } from "kafkajs";
@@ -29,11 +29,11 @@ export type Prepared =
     }
   | { ok: false; reason: string };
 
-/** Views a delivery topic holds: raw events (full, redacted), aggregate views, link alerts' views (full), or withdrawal notices (none: no content). */
+/** Views a delivery topic holds: raw events (full, redacted), aggregate views, link alerts' views (full), withdrawal notices (none: no content), or support notices (redacted, de-identified). */
 const RAW_VIEWS = new Set(["full", "redacted"]);
 
 /** What a delivery record holds, by its event-type header. */
-type Body = { event: IntelligenceEvent } | { aggregate: AggregateView } | { linkAlert: LinkAlertView } | { withdrawalNotice: WithdrawalNotice };
+type Body = { event: IntelligenceEvent } | { aggregate: AggregateView } | { linkAlert: LinkAlertView } | { withdrawalNotice: WithdrawalNotice } | { supportNotice: SupportNotice };
 
 export function prepareDelivery(record: DeliveryRecord): Prepared {
   if (!record.value || record.value.length === 0) return { ok: false, reason: "EMPTY_VALUE" };
@@ -46,7 +46,10 @@ export function prepareDelivery(record: DeliveryRecord): Prepared {
   const isAggregate = type === AGGREGATE_VIEW_EVENT_TYPE;
   const isLinkAlert = type === LINK_ALERT_VIEW_EVENT_TYPE;
   const isNotice = type === WITHDRAWAL_NOTICE_EVENT_TYPE;
-  if (isAggregate ? view !== "aggregate_only" : isLinkAlert ? view !== "full" : isNotice ? view !== "none" : !RAW_VIEWS.has(view)) return { ok: false, reason: "UNEXPECTED_VIEW" };
+  const isSupportNotice = type === SUPPORT_NOTICE_EVENT_TYPE;
+  if (isAggregate ? view !== "aggregate_only" : isLinkAlert ? view !== "full" : isNotice ? view !== "none" : isSupportNotice ? view !== "redacted" : !RAW_VIEWS.has(view)) {
+    return { ok: false, reason: "UNEXPECTED_VIEW" };
+  }
   let body: Body;
   try {
     body = isAggregate
@@ -55,7 +58,9 @@ export function prepareDelivery(record: DeliveryRecord): Prepared {
         ? { linkAlert: LinkAlertView.decode(record.value) }
         : isNotice
           ? { withdrawalNotice: WithdrawalNotice.decode(record.value) }
-          : { event: IntelligenceEvent.decode(record.value) };
+          : isSupportNotice
+            ? { supportNotice: SupportNotice.decode(record.value) }
+            : { event: IntelligenceEvent.decode(record.value) };
   } catch {
     return { ok: false, reason: "DECODE_FAILED" };
   }
@@ -67,6 +72,10 @@ export function prepareDelivery(record: DeliveryRecord): Prepared {
   }
   // So does a withdrawal notice.
   if ("withdrawalNotice" in body && (body.withdrawalNotice.deliveryId === "" || body.withdrawalNotice.deliveryId !== headerValue(record.headers, HEADERS.DELIVERY_ID))) {
+    return { ok: false, reason: "DELIVERY_MISMATCH" };
+  }
+  // And a support notice.
+  if ("supportNotice" in body && (body.supportNotice.deliveryId === "" || body.supportNotice.deliveryId !== headerValue(record.headers, HEADERS.DELIVERY_ID))) {
     return { ok: false, reason: "DELIVERY_MISMATCH" };
   }
   const incoming = headerValue(record.headers, HEADERS.TRACEPARENT);
@@ -81,7 +90,7 @@ export function prepareDelivery(record: DeliveryRecord): Prepared {
       traceparent: trace.traceparent,
     },
     view: {
-      // An aggregate view, a link alert's or a withdrawal notice carries no event id of its own: its decision record names the event.
+      // An aggregate view, a link alert's, a withdrawal notice or a support notice carries no event id of its own: its decision record names the event.
       eventId: "event" in body ? body.event.id : "",
       decisionId,
       topic: record.topic,

@@ -129,7 +129,7 @@ describe("certificates from infra/pki/issue.sh", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("issues one client certificate per partner agency that identifies as that partner", () => {
-    expect(partners).toEqual(["customs", "mbie", "msd", "police"]);
+    expect(partners).toEqual(["customs", "mbie", "msd", "oranga-tamariki", "police"]);
     const ca = x509("ca.crt");
     for (const id of partners) {
       const c = x509(`subscriber/${id}.crt`);

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import { LOCAL_PKI_DIR } from "./local.js";
-import { DeliveryServiceClient, AggregateView, IntelligenceEvent, LinkAlertView, type SubscribeResponse } from "@takitini/proto";
+import { DeliveryServiceClient, AggregateView, IntelligenceEvent, LinkAlertView, SupportNotice, WithdrawalNotice, type SubscribeResponse } from "@takitini/proto";
 
 const usage = `usage: subscribe --as <subscriber> | --cert <pem> --key <pem> [--ca <pem>]
        [--target host:port] [--subscriber <id>] [--cursor <cursor>] [--limit N] [--idle-ms N] [--traceparent <tp>]`;
@@ -115,6 +115,8 @@ call.on("data", (r: SubscribeResponse) => {
       event: r.event ? IntelligenceEvent.toJSON(r.event) : null,
       aggregate: r.aggregate ? AggregateView.toJSON(r.aggregate) : null,
       link_alert: r.linkAlert ? LinkAlertView.toJSON(r.linkAlert) : null,
+      withdrawal_notice: r.withdrawalNotice ? WithdrawalNotice.toJSON(r.withdrawalNotice) : null,
+      support_notice: r.supportNotice ? SupportNotice.toJSON(r.supportNotice) : null,
     }),
   );
   if (limit !== undefined && count >= limit) finish(0);

@@ -7,6 +7,7 @@ import { firearmsSeizure } from "./firearms-seizure.js";
 import { operationUpdate } from "./operation-update.js";
 import { organisedCrimeNoting } from "./organised-crime-noting.js";
 import { scamReport } from "./scam-report.js";
+import { supportAdvanceNotice } from "./support-advance-notice.js";
 import { wastewaterIndicator } from "./wastewater-indicator.js";
 
 /** Police's record kinds side by side: what the doors rely on holds for each. */
@@ -18,6 +19,7 @@ const KINDS: [RecordKind, string][] = [
   [fiuSuspiciousActivity, "policeFiuSuspiciousActivity"],
   [assetRestraint, "policeAssetRestraint"],
   [scamReport, "policeScamReport"],
+  [supportAdvanceNotice, "policeSupportAdvanceNotice"],
 ];
 
 describe("Police record kinds", () => {
