@@ -227,10 +227,11 @@ describe("a community briefing, from the adapters to the page", () => {
     expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
     const html = await page.content();
     for (const pi of [...PLANTED, "Operation Kōtuku", "Wairoa", "Mongrel Mob"]) expect(html).not.toContain(pi);
-    // No financial-intelligence record reached this tier in the run: the section says so, and keeps its guidance.
+    // Fraud and scams carries figures now (scam reports, the FIU's summaries, restrained assets), not guidance only.
     const fraud = (await page.locator("#fraud").textContent()) ?? "";
-    expect(fraud).toContain("These figures are not released to this tier under the sharing policy.");
     expect(fraud).not.toContain("No fraud or scam figures reach Takitini yet");
+    expect(await page.locator("#fraud table").count()).toBeGreaterThan(0);
+    expect(fraud).toContain("Scams reported to Police");
 
     // Another region: 403, and the refusal is on the audit topic.
     const refused = await page.goto(`${briefing.url}/briefings/northland?week=${WEEK}`);

@@ -39,7 +39,12 @@ const T = {
 };
 
 /** What identifies the person in either record: none of it may leave the agencies' own topics. */
-const PASSPORT = `LA${run.replace(/[^0-9]/g, "").padEnd(6, "7").slice(0, 6)}`;
+/** Six digits of the run that never occur in the run id itself (which the records' own ids carry). */
+const PASSPORT = (() => {
+  let n = (Number.parseInt(run.slice(0, 6), 16) % 900_000) + 100_000;
+  while (run.includes(String(n))) n = ((n + 7919) % 900_000) + 100_000;
+  return `LA${n}`;
+})();
 const IDENTIFYING = ["Tāne", "Pōmare", "Pomare", "POMARE", "1988-07-02", "Te Irirangi", "021 555 0147", "+64215550147", PASSPORT, PASSPORT.slice(2)];
 
 let dir: string;

@@ -207,11 +207,12 @@ describe("publishers are known, and what they are refused is audited (real TLS, 
     // Field paths, never values.
     expect(JSON.stringify(refusals)).not.toContain("(changed)");
     const summary = await eventually("the window's summary", async () => {
-      const s = (await ledger("refusal_summary")).filter((r) => r.service === "police-adapter" && r.code === "PUBLISHER_CERTIFICATE_REQUIRED");
+      // The refusals topic is the suite's: other files' Police adapters refuse callers without a certificate on other routes.
+      const s = (await ledger("refusal_summary")).filter((r) => r.service === "police-adapter" && r.code === "PUBLISHER_CERTIFICATE_REQUIRED" && r.route === "/v1/reports");
       const count = s.reduce((n, r) => n + r.count, 0);
       return count >= 3 ? s : undefined;
     });
-    expect(summary.every((r) => r.route === "/v1/reports" && r.distinct_addresses >= 1)).toBe(true);
+    expect(summary.every((r) => r.distinct_addresses >= 1)).toBe(true);
     expect(JSON.stringify(summary)).not.toContain("127.0.0.1");
 
     // Exactly one event with this native id reached the topic: the first genuine one.
