@@ -249,6 +249,26 @@ describe("fusion: link alerts written by the linkage service only, read by the e
   });
 });
 
+describe("the exchange's records of who received what: its own, read and written by nobody else", () => {
+  const [RECORDS] = topicsOf("exchange-records");
+  it("declares the topic", () => {
+    expect(RECORDS).toBe("takitini.exchange-records.v1");
+  });
+  const groupOf = (principal: string) => (principal.startsWith("partner-") ? `${principal}.probe-${randomUUID()}` : `takitini-${principal}-probe-${randomUUID()}`);
+  for (const principal of ["audit", "briefing", "linkage", "oversight", "police-adapter", "customs-adapter", "mbie-adapter", "msd-adapter", ...partners.map((p) => `partner-${p.id}`)]) {
+    it(`${principal} cannot read it`, async () => {
+      expect(await tryRead(principal, RECORDS!, groupOf(principal))).toBe("TOPIC_AUTHORIZATION_FAILED");
+    });
+    it(`${principal} cannot write it (no forged recipient, no erased one)`, async () => {
+      expect(await tryWrite(principal, RECORDS!)).toBe("TOPIC_AUTHORIZATION_FAILED");
+    });
+  }
+  it("the exchange reads and writes it (control)", async () => {
+    expect(await tryRead("exchange", RECORDS!, `takitini-exchange-records-probe-${randomUUID()}`)).toBe("ok");
+    expect(await tryWrite("exchange", RECORDS!)).toBe("ok");
+  });
+});
+
 describe("refusals: written by the adapters and the briefing, read by the audit only", () => {
   it("declares the refusals topic", () => {
     expect(REFUSALS).toEqual(["takitini.audit.refusals.v1"]);
