@@ -1,6 +1,7 @@
 import { FirearmType } from "@takitini/proto";
 import {
   between,
+  checkNoRepeats,
   count,
   district,
   DISTRICT_NAMES,
@@ -43,9 +44,7 @@ export const firearmsSeizureSchema = z
     ...subjectFields,
   })
   .superRefine((r, ctx) => {
-    r.firearm_types.forEach((t, i) => {
-      if (r.firearm_types.indexOf(t) !== i) ctx.addIssue({ code: "custom", path: ["firearm_types", i], message: `"${t}" is listed twice` });
-    });
+    checkNoRepeats(r.firearm_types, "firearm_types", ctx);
     if (new Set(r.firearm_types).size > r.firearms_count) {
       ctx.addIssue({ code: "custom", path: ["firearm_types"], message: `more firearm types than firearms (${r.firearms_count})` });
     }

@@ -1,6 +1,7 @@
 import { LaunderingTypology, ReportingSector, ValueBand } from "@takitini/proto";
 import {
   between,
+  checkNoRepeats,
   count,
   district,
   DISTRICT_NAMES,
@@ -78,9 +79,7 @@ export const fiuSuspiciousActivitySchema = z
     ...subjectFields,
   })
   .superRefine((r, ctx) => {
-    r.typologies.forEach((t, i) => {
-      if (r.typologies.indexOf(t) !== i) ctx.addIssue({ code: "custom", path: ["typologies", i], message: `"${t}" is listed twice` });
-    });
+    checkNoRepeats(r.typologies, "typologies", ctx);
     if (r.period_end < r.period_start) ctx.addIssue({ code: "custom", path: ["period_end"], message: "the period ends before it starts" });
     if (r.issued_at.slice(0, 10) < r.period_start) ctx.addIssue({ code: "custom", path: ["issued_at"], message: "issued before the period it summarises began" });
   });

@@ -1,6 +1,7 @@
 import { ClearHoldBuildPhase, OperationPhase, SupportService } from "@takitini/proto";
 import {
   between,
+  checkNoRepeats,
   count,
   district,
   DISTRICT_NAMES,
@@ -116,9 +117,7 @@ export const operationUpdateSchema = z
     if ((r.children_affected ?? 0) > 0 && r.families_affected === 0) {
       ctx.addIssue({ code: "custom", path: ["children_affected"], message: "children affected but no families affected" });
     }
-    r.support_needed.forEach((s, i) => {
-      if (r.support_needed.indexOf(s) !== i) ctx.addIssue({ code: "custom", path: ["support_needed", i], message: `"${s}" is listed twice` });
-    });
+    checkNoRepeats(r.support_needed, "support_needed", ctx);
   });
 
 export type PoliceOperationUpdateRecord = z.infer<typeof operationUpdateSchema>;

@@ -1,5 +1,6 @@
 import {
   between,
+  checkNoRepeats,
   count,
   district,
   DISTRICT_NAMES,
@@ -70,9 +71,7 @@ export const supportAdvanceNoticeSchema = z
     if (r.children_likely_affected > 0 && r.families_likely_affected === 0) {
       ctx.addIssue({ code: "custom", path: ["children_likely_affected"], message: "children likely affected but no families" });
     }
-    r.support_needed.forEach((s, i) => {
-      if (r.support_needed.indexOf(s) !== i) ctx.addIssue({ code: "custom", path: ["support_needed", i], message: `"${s}" is listed twice` });
-    });
+    checkNoRepeats(r.support_needed, "support_needed", ctx);
     // No releasable_to list exists in the record: the agreements name its recipients.
     r.caveats?.forEach((c, i) => {
       if (c === "RELEASABLE TO") ctx.addIssue({ code: "custom", path: ["caveats", i], message: "a support advance notice goes to MSD and Oranga Tamariki by the sharing agreements; it names no other recipient" });
