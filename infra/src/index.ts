@@ -117,3 +117,4 @@ export { backoffDelay, DEFAULT_BACKOFF, decideRestart, describeExit, isFailure, 
 export { linkageKeyFile, MESH_SERVICES, MESH_SUPERVISOR_METRICS_PORT, meshPlan, meshPorts, meshServiceEnv, meshServiceSpec, meshSettingsFromEnv, type MeshPorts, type MeshService, type MeshSettings } from "./supervisor/mesh.js";
 export { parsePlan, PlanError, planSchema, readPlan, type ServiceSpec, type SupervisorPlan, type SupervisorPlanInput } from "./supervisor/plan.js";
 export { Supervisor, type ServiceState, type ServiceStatus, type SupervisorOptions, type SupervisorStatus } from "./supervisor/supervisor.js";
+export { SERVICE_NODE_FLAGS } from "./supervisor/node-flags.js";

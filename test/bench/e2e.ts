@@ -138,6 +138,10 @@ interface Track {
   decidedAt?: number;
   /** Raw pipe: consumed. */
   consumedAt?: number;
+  /** Where the time goes (performance.now() timeline): the intel record's CreateTime (the adapter's send), the 202's arrival, the first decision record's CreateTime (the exchange's send). */
+  intelCreatedAt?: number;
+  answeredAt?: number;
+  decisionCreatedAt?: number;
 }
 const tracks = new Map<string, Track>();
 /** Decision id → its event's track: deliveries carry their decision's id (aggregate views are keyed by it, not the event id). */
@@ -154,6 +158,7 @@ let unannounced = 0;
 let subscriberCount = 0;
 let deliveryTopics = new Set<string>();
 const rawTopics = new Set(ADAPTERS.map(rawTopic));
+const intelTopics = new Set(ADAPTERS.map(intelTopic));
 
 function track(list: Item[]): Track[] {
   return list.map((it) => {
@@ -173,8 +178,18 @@ function delivered(t: Track, topic: string, at: number): void {
   else t.delivered.set(topic, at - t.sentAt);
 }
 
-function onBatch(topic: string, messages: { key: Buffer | null; value: Buffer | null; headers?: IHeaders }[]): void {
+/** A record's CreateTime (epoch ms, the producer's clock: this machine's) on the performance.now() timeline. */
+const created = (timestamp: string | undefined) => Number(timestamp) - performance.timeOrigin;
+
+function onBatch(topic: string, messages: { key: Buffer | null; value: Buffer | null; headers?: IHeaders; timestamp?: string }[]): void {
   const now = performance.now();
+  if (intelTopics.has(topic)) {
+    for (const m of messages) {
+      const t = m.key ? tracks.get(m.key.toString()) : undefined;
+      if (t && t.intelCreatedAt === undefined) t.intelCreatedAt = created(m.timestamp);
+    }
+    return;
+  }
   for (const m of messages) {
     const deliveryId = deliveryTopics.has(topic) ? headerValue(m.headers, HEADERS.DELIVERY_ID) : undefined;
     if (deliveryId !== undefined) {
@@ -193,6 +208,7 @@ function onBatch(topic: string, messages: { key: Buffer | null; value: Buffer | 
         continue;
       }
       t.decided.add(d.subscriberId);
+      t.decisionCreatedAt = Math.min(t.decisionCreatedAt ?? Infinity, created(m.timestamp));
       if (d.deliveryTopic !== "") t.expected.add(d.deliveryTopic);
       if (d.deliveryId !== "") {
         byDelivery.set(d.deliveryId, t);
@@ -295,6 +311,7 @@ async function postRetrying(it: Item, t: Track): Promise<void> {
     // A 503 is given when the deadline passed, not when the write surely failed: the first
     // attempt may have landed, and then the retry is the idempotent `200 duplicate: true`.
     if (res.status === 202 || (res.status === 200 && attempt > 0)) {
+      t.answeredAt = performance.now();
       const body = JSON.parse(res.text) as { event_id?: string; duplicate?: boolean };
       if (body.event_id !== it.eventId) throw new Error(`${it.adapter.service} returned event ${body.event_id}, expected ${it.eventId}`);
       if (res.status === 200 && body.duplicate !== true) throw new Error(`${it.adapter.service} answered 200 without duplicate: true: ${res.text}`);
@@ -348,7 +365,7 @@ const fireMesh = (it: Item, t: Track) => postRetrying(it, t);
 const fireRaw = (it: Item, t: Track, a: number) => send(producers[a]!, it, t);
 
 interface Round {
-  mesh: { eventsPerSec: number; acceptedPerSec: number; auditProjectedPerSec: number; deliveries: number; decisions: number; latency: { offeredRate: number; events: number; deliveries: number; p50Ms: number; p99Ms: number; maxMs: number; decisionsP99Ms: number } };
+  mesh: { eventsPerSec: number; acceptedPerSec: number; auditProjectedPerSec: number; deliveries: number; decisions: number; latency: { offeredRate: number; events: number; deliveries: number; p50Ms: number; p99Ms: number; maxMs: number; decisionsP99Ms: number; stages: Stages } };
   raw: { eventsPerSec: number; acceptedPerSec: number; latency: { offeredRate: number; events: number; p50Ms: number; p99Ms: number; maxMs: number } };
 }
 
@@ -379,6 +396,29 @@ async function meshThroughput(): Promise<Omit<Round["mesh"], "latency">> {
   };
 }
 
+/**
+ * Where a publish's time goes in the latency phase, each stage's median over the events (ms):
+ * the HTTP request sent → the adapter's send of the intel record (its CreateTime: the door,
+ * validation, mapping, the claim writer's queue); → the 202 arriving (the adapter's transaction:
+ * claims, commit); → the exchange's send of the event's first decision record (its consumer
+ * seeing the committed record, the plan, the policy); → all the event's decision records
+ * visible read-committed (the exchange's transaction and commit, the watcher's fetch); → its
+ * last delivery visible. The stages' medians need not add up to the total's.
+ */
+export interface Stages { adapterToSend: number; adapterCommit: number; exchangeRead: number; exchangeCommit: number; deliveries: number; total: number }
+function stagesOf(ts: Track[]): Stages {
+  const p50 = (f: (t: Track) => number) => percentile(ts.map(f).filter(Number.isFinite).sort((a, b) => a - b), 50);
+  const lastDelivery = (t: Track) => Math.max(t.decidedAt!, ...[...t.delivered.values()].map((ms) => t.sentAt + ms));
+  return {
+    adapterToSend: p50((t) => t.intelCreatedAt! - t.sentAt),
+    adapterCommit: p50((t) => t.answeredAt! - t.intelCreatedAt!),
+    exchangeRead: p50((t) => t.decisionCreatedAt! - t.answeredAt!),
+    exchangeCommit: p50((t) => t.decidedAt! - t.decisionCreatedAt!),
+    deliveries: p50((t) => lastDelivery(t) - t.decidedAt!),
+    total: p50((t) => lastDelivery(t) - t.sentAt),
+  };
+}
+
 async function meshLatency(): Promise<Round["mesh"]["latency"]> {
   const list = items(LATENCY_EVENTS);
   const { tracks: ts, offeredRate } = await offer(list, fireMesh);
@@ -386,8 +426,9 @@ async function meshLatency(): Promise<Round["mesh"]["latency"]> {
   countUnannounced(ts);
   const deliver = ts.flatMap((t) => [...t.delivered.values()]).sort((a, b) => a - b);
   const decided = ts.map((t) => t.decidedAt! - t.sentAt).sort((a, b) => a - b);
+  const stages = stagesOf(ts);
   forget(list);
-  return { offeredRate, events: ts.length, deliveries: deliver.length, p50Ms: percentile(deliver, 50), p99Ms: percentile(deliver, 99), maxMs: deliver.at(-1)!, decisionsP99Ms: percentile(decided, 99) };
+  return { offeredRate, events: ts.length, deliveries: deliver.length, p50Ms: percentile(deliver, 50), p99Ms: percentile(deliver, 99), maxMs: deliver.at(-1)!, decisionsP99Ms: percentile(decided, 99), stages };
 }
 
 async function rawThroughput(): Promise<Pick<Round["raw"], "eventsPerSec" | "acceptedPerSec">> {
@@ -495,7 +536,8 @@ try {
   }
   watcher = client.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: WATCH_MAX_WAIT_MS });
   await watcher.connect();
-  await watcher.subscribe({ topics: [AUDIT_TOPIC, ...deliveryTopics, ...rawTopics], fromBeginning: true });
+  // The agency topics too, for the records' CreateTime: where a publish's time goes (the latency phase's stages).
+  await watcher.subscribe({ topics: [AUDIT_TOPIC, ...deliveryTopics, ...rawTopics, ...intelTopics], fromBeginning: true });
   await watcher.run({ eachBatch: async ({ batch }) => onBatch(batch.topic, batch.messages) });
   for (const _a of ADAPTERS) {
     const p = client.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
@@ -591,6 +633,17 @@ console.log(
     `${fmt(m.auditProjectedPerSec)} events/s. Latency is per delivery, HTTP request sent → visible on the subscriber's topic ` +
     `(p99 to all decisions visible: ${fmt(m.meshDecisionsP99Ms, 1)} ms); raw is send → consumed. Duplicates seen: ${duplicates}; deliveries without a decision: ${unannounced}. ` +
     `Publishes answered 503 PUBLISH_FAILED and sent again after Retry-After (counted from the first attempt): ${retriedPublishes}.`,
+);
+
+const stage = (f: (x: Stages) => number) => med((r) => f(r.mesh.latency.stages));
+console.log(
+  `\nWhere a publish's time goes at ${fmt(m.meshOfferedRate)} events/s (each stage's p50 over the events, median of rounds; Kafka CreateTimes are this machine's clock):\n\n| stage | p50 |\n|---|---|\n` +
+    `| request sent → adapter sends the event (door, validation, mapping, claim writer queue) | ${fmt(stage((x) => x.adapterToSend), 1)} ms |\n` +
+    `| → 202 received (the adapter's transaction: event and claims, commit) | ${fmt(stage((x) => x.adapterCommit), 1)} ms |\n` +
+    `| → the exchange sends the first decision (fetch of the committed event, plan, policy) | ${fmt(stage((x) => x.exchangeRead), 1)} ms |\n` +
+    `| → every decision visible read-committed (the exchange's transaction, the watcher's fetch) | ${fmt(stage((x) => x.exchangeCommit), 1)} ms |\n` +
+    `| → the last delivery visible | ${fmt(stage((x) => x.deliveries), 1)} ms |\n` +
+    `| request sent → the event's last delivery visible | ${fmt(stage((x) => x.total), 1)} ms |`,
 );
 
 if (overCapacity) {

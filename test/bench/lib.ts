@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { auditRoles, ensurePki, environmentFor, loadTopicDeclarations, meshPublishers, pkiFiles, provideKafka, providePostgres, redactUrl, type ProvidedKafka, type TopicDeclaration } from "@takitini/infra";
+import { SERVICE_NODE_FLAGS, auditRoles, ensurePki, environmentFor, loadTopicDeclarations, meshPublishers, pkiFiles, provideKafka, providePostgres, redactUrl, type ProvidedKafka, type TopicDeclaration } from "@takitini/infra";
 import { readEventIdKey, type EventIdKey } from "@takitini/runtime";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -173,7 +173,10 @@ export interface Proc {
 export async function startProcess(script: string, env: Record<string, string>): Promise<Proc> {
   const port = await freePort();
   const adminPort = await freePort();
-  const child = spawn(process.execPath, [`${ROOT}${script}`], { env: { ...process.env, ...env, PORT: String(port), ADMIN_PORT: String(adminPort), LOG_LEVEL: "warn" }, stdio: ["ignore", "ignore", "inherit"] });
+  // BENCH_CPU_PROF=<dir>: each service writes a V8 CPU profile there when it stops (test/bench/README.md, "Profiling").
+  const profDir = process.env.BENCH_CPU_PROF;
+  const profile = profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${script.split("/")[1] ?? "service"}.${Date.now()}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...profile, `${ROOT}${script}`], { env: { ...process.env, ...env, PORT: String(port), ADMIN_PORT: String(adminPort), LOG_LEVEL: "warn" }, stdio: ["ignore", "ignore", "inherit"] });
   const url = `${env.HTTP_TLS_CERT_FILE ? "https" : "http"}://127.0.0.1:${port}`;
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const deadline = Date.now() + 90_000;

@@ -9,6 +9,7 @@ import { loadTopicDeclarations } from "../kafka/topics.js";
 import { ensureHelm, helmLint, helmTemplate, parseManifests, type K8sObject } from "./chart.js";
 import { containerEnv, deploymentProblems, disruptionBudgetProblems, envProblems, memoryBytes, secretValueProblems, topicProblems, userProblems } from "./checks.js";
 import { loadStrimziData, strimziDataIsCurrent } from "./generate.js";
+import { SERVICE_NODE_FLAGS } from "../supervisor/node-flags.js";
 
 /**
  * The chart (infra/helm/takitini) rendered by the pinned Helm, installed here by
@@ -53,6 +54,14 @@ describe("the chart, rendered by the pinned Helm", () => {
     for (const s of SERVICES) expect(deployment(s).spec.replicas, s).toBeGreaterThanOrEqual(2);
     expect(deployment("audit").spec.replicas).toBe(2);
     expect(deployment("linkage").spec.replicas).toBe(2);
+  });
+
+  it("runs every service with the V8 flags it runs with everywhere (supervisor/node-flags.ts), under a heap limit", () => {
+    for (const s of SERVICES) {
+      const options = containerEnv(objects, deployment(s)).get("NODE_OPTIONS")?.value?.split(/\s+/) ?? [];
+      for (const flag of SERVICE_NODE_FLAGS) expect(options, s).toContain(flag);
+      expect(options.some((o) => o.startsWith("--max-old-space-size=")), s).toBe(true);
+    }
   });
 
   it("gives every service the variables its configuration requires, each file under a mount", () => {

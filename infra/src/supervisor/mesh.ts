@@ -5,6 +5,7 @@
  * `env <service>`) instead of keeping a copy.
  */
 import { join } from "node:path";
+import { SERVICE_NODE_FLAGS } from "./node-flags.js";
 import { z } from "zod";
 import { brokerList, ConfigError } from "@takitini/runtime";
 import { REPO_ROOT } from "../kafka/paths.js";
@@ -150,7 +151,7 @@ export function meshServiceSpec(s: MeshSettings, svc: MeshService): ServiceSpec 
   return {
     name: svc,
     command: s.node,
-    args: [join(s.repoRoot, "services", svc, "dist", "main.js")],
+    args: [...SERVICE_NODE_FLAGS, join(s.repoRoot, "services", svc, "dist", "main.js")],
     env: meshServiceEnv(s, svc),
     cwd: s.repoRoot,
     log: join(s.stateDir, "logs", `${svc}.log`),

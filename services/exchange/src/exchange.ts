@@ -1,4 +1,4 @@
-import { backoffDelay, bounded, Counter, Gauge, isConsuming, logKafkaRefusal, type Backoff, type Logger, type Registry } from "@takitini/runtime";
+import { backoffDelay, bounded, Counter, Gauge, Histogram, isConsuming, logKafkaRefusal, type Backoff, type Logger, type Registry } from "@takitini/runtime";
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages } from "kafkajs";
 import type { RecordRecipients } from "@takitini/proto";
 import { planRecord, type OutMessage, type Plan, type SourceRecord } from "./plan.js";
@@ -75,6 +75,20 @@ export function byteBoundedGroups(messages: readonly OutMessage[], maxBytes = MA
   if (current.length > 0) groups.push(current);
   return groups;
 }
+
+/**
+ * The partition writers' retry schedule. A transaction begun while the coordinator
+ * is still writing the last one's commit markers has its AddPartitionsToTxn
+ * answered CONCURRENT_TRANSACTIONS, retriable, for the few milliseconds the markers
+ * take. kafkajs retries after `initialRetryTime`, doubling; at the mesh client's
+ * 200 ms nearly every back-to-back transaction of a partition waited 160–240 ms
+ * for markers written long before (bench:e2e's stages, test/bench/README.md). The
+ * Java client retries this one error after 20 ms. Retries stay unbounded (an
+ * idempotent producer's default: kafkajs warns that fewer can break its
+ * guarantees) and the doubling is capped at 30 s as before, so an absent broker
+ * is not retried any harder after the first second.
+ */
+export const WRITER_RETRY = { initialRetryTime: 10, maxRetryTime: 30_000, retries: Number.MAX_SAFE_INTEGER } as const;
 
 /** The transactional id of the writer for one source partition, shared by every instance of a group. */
 export function transactionalIdFor(groupId: string, topic: string, partition: number): string {
@@ -164,6 +178,7 @@ export class Exchange {
   private readonly lag: Gauge<"topic" | "partition">;
   private readonly assigned: Gauge;
   private readonly revisions: Counter<"kind">;
+  private readonly phases: Histogram<"phase">;
   readonly records: Records;
 
   constructor(private readonly opts: ExchangeOptions) {
@@ -188,6 +203,15 @@ export class Exchange {
     this.fencings = new Counter({ name: "exchange_partition_writers_initialised_total", help: "Partition writers initialised, each fencing the partition's earlier writers", labelNames: ["topic"], registers });
     this.lag = new Gauge({ name: "exchange_consumer_lag", help: "Records behind the partition's high watermark at the last fetch", labelNames: ["topic", "partition"], registers });
     this.revisions = new Counter({ name: "exchange_revisions_total", help: "Corrections and withdrawals decided (committed), by kind", labelNames: ["kind"], registers });
+    this.phases = new Histogram({
+      name: "exchange_chunk_phase_seconds",
+      help:
+        "Where a committed chunk's time goes: plan (policy decisions, views), send (AddPartitionsToTxn and produce, CONCURRENT_TRANSACTIONS retries included), " +
+        "offsets (AddOffsetsToTxn, TxnOffsetCommit), commit (EndTxn); and fetched (a chunk's newest record's CreateTime to its batch's handling: the adapter's commit, the fetch, the queue behind other partitions)",
+      labelNames: ["phase"],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
     this.assigned = new Gauge({ name: "exchange_assigned_partitions", help: "Source partitions assigned to this instance", registers });
   }
 
@@ -349,6 +373,7 @@ export class Exchange {
       maxInFlightRequests: 1,
       transactionTimeout: 60_000,
       allowAutoTopicCreation: false,
+      retry: WRITER_RETRY,
     });
     await producer.connect();
     // Initialise the transactional id now, before reading the committed offset:
@@ -379,6 +404,8 @@ export class Exchange {
     const { topic, partition } = batch;
     // A batch of a consumer already replaced: leave it to the new one (its writer fences this one's).
     if (this.consumer !== consumer) return;
+    const newest = batch.messages.reduce((t, m) => Math.max(t, Number(m.timestamp)), 0);
+    if (newest > 0) this.phases.observe({ phase: "fetched" }, Math.max(0, Date.now() - newest) / 1000);
     const writer = await this.writerFor(topic, partition);
     const fresh = uncommitted(batch.messages, writer.committed);
     if (fresh.length < batch.messages.length) {
@@ -404,6 +431,7 @@ export class Exchange {
   }
 
   private async processChunk(writer: PartitionWriter, topic: string, partition: number, chunk: KafkaMessage[]): Promise<void> {
+    const began = performance.now();
     // One policy for the whole chunk: its subscribers, its decisions, its revision.
     const policy = this.opts.policy.current();
     const subscribers = policy.subscribers();
@@ -448,6 +476,7 @@ export class Exchange {
     }
     const last = chunk[chunk.length - 1];
     if (!last) return;
+    const at = { plan: performance.now(), send: 0, offsets: 0 };
 
     const open = () => {
       if (writer.closed) throw new WriterClosedError(`the writer of ${topic}[${partition}] was closed under this chunk (consumer replaced or partition revoked); its successor's initialisation aborts the transaction`);
@@ -459,12 +488,14 @@ export class Exchange {
         await txn.sendBatch({ topicMessages: groupByTopic(group), acks: -1 });
         open();
       }
+      at.send = performance.now();
       await txn.sendOffsets({
         consumerGroupId: this.opts.groupId,
         topics: [{ topic, partitions: [{ partition, offset: (BigInt(last.offset) + 1n).toString() }] }],
       });
       // Never commit with a closed writer: its successor may already own the partition.
       open();
+      at.offsets = performance.now();
       await txn.commit();
     } catch (err) {
       this.aborts.inc();
@@ -492,6 +523,11 @@ export class Exchange {
       throw err;
     }
     this.records.wrote(written);
+    const done = performance.now();
+    this.phases.observe({ phase: "plan" }, (at.plan - began) / 1000);
+    this.phases.observe({ phase: "send" }, (at.send - at.plan) / 1000);
+    this.phases.observe({ phase: "offsets" }, (at.offsets - at.send) / 1000);
+    this.phases.observe({ phase: "commit" }, (done - at.offsets) / 1000);
     this.eventsIn.inc({ topic }, chunk.length);
     for (const t of tallies) t();
   }

@@ -13,7 +13,7 @@ import type { EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { fullEvent, intelTopic } from "./events.fixture.js";
 import { fakeConsumer } from "./kafka.fixture.js";
-import { Exchange, WriterClosedError } from "./exchange.js";
+import { Exchange, WRITER_RETRY, WriterClosedError } from "./exchange.js";
 
 const TOPIC = intelTopic(Agency.AGENCY_POLICE);
 const SUBSCRIBERS = [{ id: "customs", tier: "partner_agency", delivery_topic: "t.customs" }] as Subscriber[];
@@ -25,14 +25,14 @@ interface FakeTxn {
 
 /** Fake clients: each producer's transactions record their steps; `sendBatch` runs `onSend` (to fail or to hold). */
 function fakes(onSend: (txnIndex: number) => Promise<void>) {
-  const producers: { transactions: FakeTxn[]; disconnected: boolean }[] = [];
+  const producers: { transactions: FakeTxn[]; disconnected: boolean; options: unknown }[] = [];
   let eachBatch: ((p: EachBatchPayload) => Promise<void>) | undefined;
   let sends = 0;
   const kafka = {
     consumer: () => fakeConsumer((run) => (eachBatch = run)),
     admin: () => ({ connect: async () => undefined, disconnect: async () => undefined, fetchOffsets: async () => [] }),
-    producer: () => {
-      const p = { transactions: [] as FakeTxn[], disconnected: false };
+    producer: (options: unknown) => {
+      const p = { transactions: [] as FakeTxn[], disconnected: false, options };
       producers.push(p);
       return {
         connect: async () => undefined,
@@ -58,11 +58,12 @@ function fakes(onSend: (txnIndex: number) => Promise<void>) {
     subscribers: () => SUBSCRIBERS,
     decide: () => ({ allow: true, view: "full", redact: [], reasons: ["sharing.x"], legal_basis: "b", policy_revision: "rev" }),
   } as unknown as SharingPolicy;
+  const metrics = new Registry();
   const exchange = new Exchange({
     kafka,
     policy: { current: () => policy },
     logger: createLogger("exchange-test", "silent"),
-    metrics: new Registry(),
+    metrics,
     intelTopics: [TOPIC],
     auditTopic: "t.audit",
     deadLetterTopic: "t.dlq",
@@ -75,7 +76,7 @@ function fakes(onSend: (txnIndex: number) => Promise<void>) {
   const batch = () => {
     if (!eachBatch) throw new Error("not started");
     const event = fullEvent("police.firearms_seizure");
-    const message = { key: Buffer.from(event.id), value: Buffer.from(IntelligenceEvent.encode(event).finish()), headers: {}, offset: "0", timestamp: "0", attributes: 0, size: 0 } as unknown as KafkaMessage;
+    const message = { key: Buffer.from(event.id), value: Buffer.from(IntelligenceEvent.encode(event).finish()), headers: {}, offset: "0", timestamp: String(Date.now() - 250), attributes: 0, size: 0 } as unknown as KafkaMessage;
     return eachBatch({
       batch: { topic: TOPIC, partition: 0, messages: [message], highWatermark: "1", firstOffset: () => "0" },
       resolveOffset: () => undefined,
@@ -86,7 +87,13 @@ function fakes(onSend: (txnIndex: number) => Promise<void>) {
   };
   /** The data transactions (not the empty one each writer's initialisation begins and aborts). */
   const dataTransactions = () => producers.map((p) => p.transactions.filter((t) => t.steps[0] !== "abort"));
-  return { exchange, batch, producers, dataTransactions };
+  /** `exchange_chunk_phase_seconds`'s observation count and sum for a phase. */
+  const phase = async (name: string) => {
+    const values = (await metrics.getSingleMetric("exchange_chunk_phase_seconds")!.get()).values;
+    const of = (suffix: string) => values.find((v) => v.metricName === `exchange_chunk_phase_seconds_${suffix}` && v.labels.phase === name)?.value ?? 0;
+    return { count: of("count"), sum: of("sum") };
+  };
+  return { exchange, batch, producers, dataTransactions, phase };
 }
 
 describe("a failed transaction", () => {
@@ -126,5 +133,38 @@ describe("a writer closed under a chunk in flight (the consumer replaced)", () =
     await stopping;
     expect(await outcome).toBe("refused");
     expect(f.dataTransactions()[0]!.map((t) => t.steps)).toEqual([["send"]]);
+  });
+});
+
+describe("a committed chunk", () => {
+  it("is timed phase by phase (plan, send, offsets, commit, and how old its newest record was when fetched); a failed one is not", async () => {
+    const ok = fakes(async () => undefined);
+    await ok.exchange.start();
+    await ok.batch();
+    for (const p of ["plan", "send", "offsets", "commit"]) expect((await ok.phase(p)).count, p).toBe(1);
+    // The fixture's record was written 250 ms before it was handled.
+    const fetched = await ok.phase("fetched");
+    expect(fetched.count).toBe(1);
+    expect(fetched.sum).toBeGreaterThanOrEqual(0.25);
+    expect(fetched.sum).toBeLessThan(5);
+    await ok.exchange.stop();
+
+    const failing = fakes(async () => {
+      throw new Error("send failed");
+    });
+    await failing.exchange.start();
+    await expect(failing.batch()).rejects.toThrow("send failed");
+    for (const p of ["plan", "send", "offsets", "commit"]) expect((await failing.phase(p)).count, p).toBe(0);
+    await failing.exchange.stop();
+  });
+
+  it("is written by a producer that retries CONCURRENT_TRANSACTIONS within milliseconds, with unbounded retries", async () => {
+    const f = fakes(async () => undefined);
+    await f.exchange.start();
+    await f.batch();
+    expect(f.producers[0]!.options).toMatchObject({ transactionalId: expect.any(String), idempotent: true, retry: WRITER_RETRY });
+    expect(WRITER_RETRY.initialRetryTime).toBeLessThanOrEqual(20);
+    expect(WRITER_RETRY.retries).toBe(Number.MAX_SAFE_INTEGER);
+    await f.exchange.stop();
   });
 });

@@ -4,9 +4,13 @@
  * with JavaScript off and every network request refused, printed to A4 with its
  * own @page rules. One browser per rendering, closed after it: reports are rare,
  * and nothing is left running.
+ *
+ * playwright-core is imported at the first rendering, not at start: loading it
+ * costs the process about 30 MiB of heap and 70 MiB of resident memory
+ * (test/bench/README.md, "Memory"), which the audit would otherwise carry for a
+ * report printed a few times a year.
  */
 import { existsSync } from "node:fs";
-import { chromium } from "playwright-core";
 
 export class PdfUnavailableError extends Error {}
 
@@ -20,6 +24,7 @@ export function chromiumPdf(executablePath: string, timeoutMs = 60_000): PdfRend
   const one = async (html: string): Promise<Buffer> => {
     if (!existsSync(executablePath)) throw new PdfUnavailableError(`Chromium not found at ${executablePath} (install Debian's chromium package or set CHROMIUM_PATH)`);
     // Running as root (as CI does) needs --no-sandbox.
+    const { chromium } = await import("playwright-core");
     const browser = await chromium.launch({ executablePath, headless: true, timeout: timeoutMs, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
     try {
       const context = await browser.newContext({ javaScriptEnabled: false });
