@@ -170,7 +170,32 @@ export interface Proc {
   peakRssKb(): number;
 }
 
+/**
+ * A service as a child process on free ports, ready. A free port can be taken by another
+ * process (an outgoing connection's ephemeral port) before the child binds it: a child
+ * that exits before it is ready is started again on other ports, up to three times.
+ */
 export async function startProcess(script: string, env: Record<string, string>): Promise<Proc> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(script, env);
+    } catch (err) {
+      if (!(err instanceof ExitedEarly) || attempt >= 3) throw err;
+      console.error(`[bench] ${script} exited ${err.code} before it was ready (a port taken meanwhile?); starting it again on other ports`);
+    }
+  }
+}
+
+class ExitedEarly extends Error {
+  constructor(
+    script: string,
+    readonly code: number | null,
+  ) {
+    super(`${script} exited ${code}`);
+  }
+}
+
+async function startOnce(script: string, env: Record<string, string>): Promise<Proc> {
   const port = await freePort();
   const adminPort = await freePort();
   // BENCH_CPU_PROF=<dir>: each service writes a V8 CPU profile there when it stops (test/bench/README.md, "Profiling").
@@ -181,7 +206,7 @@ export async function startProcess(script: string, env: Record<string, string>):
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const deadline = Date.now() + 90_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${script} exited ${child.exitCode}`);
+    if (child.exitCode !== null) throw new ExitedEarly(script, child.exitCode);
     try {
       // The admin listener; a service without one yet answers on its door.
       if ((await fetch(`${adminUrl}/readyz`).catch(() => fetch(`${url}/readyz`))).ok) break;
