@@ -187,11 +187,10 @@ export async function startProcess(script: string, env: Record<string, string>):
 }
 
 class ExitedEarly extends Error {
-  constructor(
-    script: string,
-    readonly code: number | null,
-  ) {
+  readonly code: number | null;
+  constructor(script: string, code: number | null) {
     super(`${script} exited ${code}`);
+    this.code = code;
   }
 }
 
