@@ -76,14 +76,8 @@ export const configSchema = baseConfig.extend({
    * supervisor to restart it, rather than stay alive and idle. 0: never.
    */
   EXCHANGE_MAX_UNREADY_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
-  /**
-   * Assigned partitions processed at once, each in its own transactions. kafkajs
-   * fetches again only once every batch of a fetch is handled, and a chunk's
-   * transaction is a few round trips, so with fewer than the partitions assigned
-   * the rest queue behind them (bench:e2e, test/bench/README.md). 24: the four
-   * agency topics' six partitions each, on one instance.
-   */
-  PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(24),
+  /** Assigned partitions processed at once, each in its own transactions. */
+  PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
   /** Most source records committed in one Kafka transaction. */
   MAX_EVENTS_PER_TRANSACTION: z.coerce.number().int().min(1).max(10_000).default(200),
   /** Compiled policy and its data; default to those shipped in @takitini/policies. */
