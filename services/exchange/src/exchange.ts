@@ -80,10 +80,11 @@ export function byteBoundedGroups(messages: readonly OutMessage[], maxBytes = MA
  * The partition writers' retry schedule. A transaction begun while the coordinator
  * is still writing the last one's commit markers has its AddPartitionsToTxn
  * answered CONCURRENT_TRANSACTIONS, retriable, for the few milliseconds the markers
- * take. kafkajs retries after `initialRetryTime`, doubling; at the mesh client's
- * 200 ms nearly every back-to-back transaction of a partition waited 160–240 ms
- * for markers written long before (bench:e2e's stages, test/bench/README.md). The
- * Java client retries this one error after 20 ms. Retries stay unbounded (an
+ * take. kafkajs retries after `initialRetryTime`, doubling: at the mesh client's
+ * 200 ms a partition's back-to-back transaction could wait 160–240 ms for markers
+ * written long before. The Java client retries this one error after 20 ms. (On
+ * the 2-core bench machine the difference was within its noise:
+ * test/bench/README.md, "Where the time goes".) Retries stay unbounded (an
  * idempotent producer's default: kafkajs warns that fewer can break its
  * guarantees) and the doubling is capped at 30 s as before, so an absent broker
  * is not retried any harder after the first second.
