@@ -76,20 +76,6 @@ export function byteBoundedGroups(messages: readonly OutMessage[], maxBytes = MA
   return groups;
 }
 
-/**
- * The partition writers' retry schedule. A transaction begun while the coordinator
- * is still writing the last one's commit markers has its AddPartitionsToTxn
- * answered CONCURRENT_TRANSACTIONS, retriable, for the few milliseconds the markers
- * take. kafkajs retries after `initialRetryTime`, doubling: at the mesh client's
- * 200 ms a partition's back-to-back transaction could wait 160–240 ms for markers
- * written long before. The Java client retries this one error after 20 ms. (On
- * the 2-core bench machine the difference was within its noise:
- * test/bench/README.md, "Where the time goes".) Retries stay unbounded (an
- * idempotent producer's default: kafkajs warns that fewer can break its
- * guarantees) and the doubling is capped at 30 s as before, so an absent broker
- * is not retried any harder after the first second.
- */
-export const WRITER_RETRY = { initialRetryTime: 10, maxRetryTime: 30_000, retries: Number.MAX_SAFE_INTEGER } as const;
 
 /** The transactional id of the writer for one source partition, shared by every instance of a group. */
 export function transactionalIdFor(groupId: string, topic: string, partition: number): string {
@@ -374,7 +360,6 @@ export class Exchange {
       maxInFlightRequests: 1,
       transactionTimeout: 60_000,
       allowAutoTopicCreation: false,
-      retry: WRITER_RETRY,
     });
     await producer.connect();
     // Initialise the transactional id now, before reading the committed offset:

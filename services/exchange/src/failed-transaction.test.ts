@@ -13,7 +13,7 @@ import type { EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { fullEvent, intelTopic } from "./events.fixture.js";
 import { fakeConsumer } from "./kafka.fixture.js";
-import { Exchange, WRITER_RETRY, WriterClosedError } from "./exchange.js";
+import { Exchange, WriterClosedError } from "./exchange.js";
 
 const TOPIC = intelTopic(Agency.AGENCY_POLICE);
 const SUBSCRIBERS = [{ id: "customs", tier: "partner_agency", delivery_topic: "t.customs" }] as Subscriber[];
@@ -156,15 +156,5 @@ describe("a committed chunk", () => {
     await expect(failing.batch()).rejects.toThrow("send failed");
     for (const p of ["plan", "send", "offsets", "commit"]) expect((await failing.phase(p)).count, p).toBe(0);
     await failing.exchange.stop();
-  });
-
-  it("is written by a producer that retries CONCURRENT_TRANSACTIONS within milliseconds, with unbounded retries", async () => {
-    const f = fakes(async () => undefined);
-    await f.exchange.start();
-    await f.batch();
-    expect(f.producers[0]!.options).toMatchObject({ transactionalId: expect.any(String), idempotent: true, retry: WRITER_RETRY });
-    expect(WRITER_RETRY.initialRetryTime).toBeLessThanOrEqual(20);
-    expect(WRITER_RETRY.retries).toBe(Number.MAX_SAFE_INTEGER);
-    await f.exchange.stop();
   });
 });
