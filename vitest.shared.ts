@@ -29,6 +29,10 @@ export class UnhandledErrorsReporter implements Reporter {
  * plus a JSON report in the workspace (`.test-report.json`, a turbo output, so a
  * cached run restores it) that `npm test` sums into one closing line, and any
  * unhandled errors (`.test-unhandled.json`, above).
+ *
+ * A test's time limit is 30 s, not vitest's 5 s: it catches a test that hangs, it is not a
+ * measure of speed (benchmarks are), and CI runs two packages' suites at once on two cores,
+ * where a property test of a few hundred runs or a spawned command took longer than 5 s.
  */
 export function workspaceTestConfig(name: string, test: NonNullable<ViteUserConfig["test"]> = {}) {
   return defineConfig({
@@ -37,6 +41,7 @@ export function workspaceTestConfig(name: string, test: NonNullable<ViteUserConf
       include: ["src/**/*.test.ts"],
       reporters: ["default", "json", new UnhandledErrorsReporter()],
       outputFile: { json: ".test-report.json" },
+      testTimeout: 30_000,
       ...test,
     },
   });

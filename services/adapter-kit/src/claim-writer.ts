@@ -49,6 +49,8 @@ export class ClaimWriter {
   private running = false;
   private producer: Producer | undefined;
   private readonly transactionalId: string;
+  /** How long taking the partition (fence, then read the claims) has taken lately, in ms. */
+  private takeoverMs = 100;
 
   constructor(
     private readonly o: {
@@ -97,18 +99,53 @@ export class ClaimWriter {
         logKafkaRefusal(this.o.logger, err, { operation: "write to", topics: [this.o.topic, this.o.claimsTopic] });
         this.o.logger.warn({ err: (err as Error).message, partition: this.o.partition, attempt }, "claim transaction failed; starting over from the check");
         await this.drop();
-        const now = Date.now();
-        for (const j of jobs) if (j.deadline <= now) j.settle(err instanceof PublishTimeout ? err : new PublishTimeout((err as Error).message));
-        jobs = jobs.filter((j) => j.deadline > now);
-        // Two instances fencing each other: a random pause lets one finish.
-        if (jobs.length > 0) await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 20 * 2 ** Math.min(attempt, 4))));
+        jobs = this.expire(jobs, err);
+        if (jobs.length === 0) break;
+        // Another instance fencing this one is most likely writing the same records (a client
+        // that sent one to both, or retried at the other): stand back for longer than a
+        // takeover takes, so one of the two finishes, then answer from the claims it committed
+        // before taking the partition back for whatever is still new.
+        await sleep(Math.min(contentionPause(attempt, this.takeoverMs, Math.random()), Math.max(0, Math.min(...jobs.map((j) => j.deadline)) - Date.now())));
+        jobs = await this.answerFromClaims(this.expire(jobs, err));
       }
     }
+  }
+
+  /** Settle the jobs past their deadline (with a PublishTimeout naming `err`); the rest. */
+  private expire(jobs: Job[], err: unknown): Job[] {
+    const now = Date.now();
+    for (const j of jobs) if (j.deadline <= now) j.settle(err instanceof PublishTimeout ? err : new PublishTimeout((err as Error).message));
+    return jobs.filter((j) => j.deadline > now);
+  }
+
+  /**
+   * Without taking the partition: read the claims to the last stable offset and answer every
+   * job a committed claim decides (duplicate or conflict). Deciding that a record is new needs
+   * the fence, so those are left for the next turn. A slow read leaves every job to it.
+   */
+  private async answerFromClaims(jobs: Job[]): Promise<Job[]> {
+    if (jobs.length === 0) return jobs;
+    try {
+      await bounded(this.o.tail.reachEnd(this.o.partition), Math.min(...jobs.map((j) => j.deadline)), "reading the claims");
+    } catch {
+      return jobs;
+    }
+    return jobs.filter((j) => !this.settleKnown(j));
+  }
+
+  /** Answer `j` if a committed claim decides it (duplicate, or conflict with the differing paths). */
+  private settleKnown(j: Job): boolean {
+    const verdict = this.o.index.judge(j.event, j.fingerprint);
+    if (verdict.kind === "new") return false;
+    const base = { eventId: j.event.id, topic: this.o.topic, ...verdict.placed, duplicate: true };
+    j.settle(verdict.kind === "conflict" ? { ...base, conflict: { paths: verdict.paths } } : base);
+    return true;
   }
 
   /** Be the partition's writer: initialise (fencing others), then read every committed claim on it. */
   private async own(deadline: number): Promise<void> {
     if (this.producer) return;
+    const started = Date.now();
     const producer = this.o.kafka.producer({ transactionalId: this.transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, transactionTimeout: 60_000,
       // A transaction begun while the last one's markers are still being written is
       // answered CONCURRENT_TRANSACTIONS: retry within milliseconds (the Java client's
@@ -132,6 +169,8 @@ export class ClaimWriter {
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
+    // A moving average of how long taking the partition takes here: the contention pause's scale.
+    this.takeoverMs = Math.round(0.7 * this.takeoverMs + 0.3 * (Date.now() - started));
   }
 
   /** One transaction: the new events and their claims. Returns the jobs still to do (none). */
@@ -140,11 +179,8 @@ export class ClaimWriter {
     const firstOf = new Map<string, Job>();
     const later: Job[] = [];
     for (const j of jobs) {
-      const verdict = this.o.index.judge(j.event, j.fingerprint);
-      if (verdict.kind !== "new") {
-        const base = { eventId: j.event.id, topic: this.o.topic, ...verdict.placed, duplicate: true };
-        j.settle(verdict.kind === "conflict" ? { ...base, conflict: { paths: verdict.paths } } : base);
-      } else if (firstOf.has(j.event.id)) later.push(j);
+      if (this.settleKnown(j)) continue;
+      if (firstOf.has(j.event.id)) later.push(j);
       else {
         firstOf.set(j.event.id, j);
         fresh.push(j);
@@ -200,6 +236,19 @@ export class ClaimWriter {
     await this.drop();
   }
 }
+
+/**
+ * How long a writer that lost its partition to another instance waits before trying again:
+ * uniformly random up to twice the recent takeover time, doubling with each consecutive loss
+ * (at most eight times), between 50 ms and 5 s. A pause shorter than a takeover would let the
+ * two instances fence each other in turn until every caller's deadline passed.
+ */
+export function contentionPause(attempt: number, takeoverMs: number, random: number): number {
+  const window = Math.min(5_000, Math.max(50, 2 * takeoverMs) * 2 ** Math.min(Math.max(0, attempt), 3));
+  return Math.floor(random * window);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /** `promise`, or a PublishTimeout at `deadline` naming what was under way. */
 function bounded<T>(promise: Promise<T>, deadline: number, what: string): Promise<T> {
