@@ -103,14 +103,14 @@ describe("meshPlan", () => {
     // The linkage service after the exchange that decides its alerts, before the adapters whose records it links.
     expect(MESH_SERVICES).toEqual(["audit", "exchange", "linkage", "police-adapter", "customs-adapter", "mbie-adapter", "msd-adapter", "briefing"]);
     expect(plan.services.find((s) => s.name === "linkage")).toMatchObject({
-      args: ["--max-semi-space-size=8", "/repo/services/linkage/dist/main.js"],
+      args: ["--max-semi-space-size=8", "--heap-growing-percent=20", "/repo/services/linkage/dist/main.js"],
       log: "/repo/.takitini/logs/linkage.log",
       readyUrl: "http://127.0.0.1:8188/readyz",
     });
     expect(plan.services[0]).toMatchObject({
       name: "audit",
       command: "/usr/bin/node",
-      args: ["--max-semi-space-size=8", "/repo/services/audit/dist/main.js"],
+      args: ["--max-semi-space-size=8", "--heap-growing-percent=20", "/repo/services/audit/dist/main.js"],
       cwd: "/repo",
       log: "/repo/.takitini/logs/audit.log",
       readyUrl: "http://127.0.0.1:8183/readyz",

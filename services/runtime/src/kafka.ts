@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type IHeaders, type KafkaConfig, type LogEntry } from "kafkajs";
+import { Kafka, logLevel, type Consumer, type ConsumerConfig, type IHeaders, type KafkaConfig, type LogEntry } from "kafkajs";
 import { kafkaSecurityOptions, type KafkaSecurity } from "./kafka-security.js";
 import { assertKafkajsPatched } from "./kafkajs-patch.js";
 import type { Logger } from "./logger.js";
@@ -40,6 +40,29 @@ function toPinoLevel(level: logLevel): "error" | "warn" | "info" | "debug" {
 }
 
 /**
+ * What one fetch may bring back: at most 2 MiB (kafkajs's default is 10 MiB), and 1 MiB
+ * from any one partition — the broker's largest record batch (`max.message.bytes`), so a
+ * batch the broker took always fits a partition's share. A fetch response is read whole
+ * into one buffer and decoded into objects that live until the batch is handled, so a
+ * service's memory under load follows this limit times its consumers (the exchange runs one
+ * per Subscribe stream). At the mesh's record sizes (under 2 KiB) this is still a thousand
+ * records a fetch, more than a chunk the exchange or the audit handles in one go.
+ */
+export const FETCH_LIMITS = { maxBytes: 2 * 1024 * 1024, maxBytesPerPartition: 1024 * 1024 } as const;
+
+/** A consumer's configuration with the mesh's fetch limits, unless it sets its own. Pure. */
+export function withFetchLimits(config: ConsumerConfig): ConsumerConfig {
+  return { ...FETCH_LIMITS, ...config };
+}
+
+/** kafkajs's client, its consumers under the mesh's fetch limits. */
+class MeshKafka extends Kafka {
+  override consumer(config: ConsumerConfig): Consumer {
+    return super.consumer(withFetchLimits(config));
+  }
+}
+
+/**
  * A kafkajs client whose own logs go through the service's pino logger,
  * authenticated as the service's principal (mutual TLS) — or, only when
  * TAKITINI_INSECURE_KAFKA=true, in plaintext, which it warns about.
@@ -62,7 +85,7 @@ export function createKafka(opts: {
   } else {
     opts.logger.info({ kafkaPrincipal: opts.security.principal, brokers: opts.brokers }, "Kafka over mutual TLS");
   }
-  return new Kafka({
+  return new MeshKafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
     ...kafkaSecurityOptions(opts.security),
