@@ -206,8 +206,11 @@ describe("localities in community views (a town is a place, not a person)", () =
       }),
       { numRuns: 2000 },
     );
-    // Not vacuous: registered names in their own district were generated, and named.
-    expect(named).toBeGreaterThan(20);
+    // Not vacuous: registered names in their own district were generated, and named. About 23
+    // of the 2,000 runs are expected to name one (a quarter are variants, one in twelve of those
+    // in the name's district, five in nine of those keyed as the name); 20 failed one CI run in
+    // several, 5 is as good a witness that the property was exercised.
+    expect(named).toBeGreaterThan(5);
   });
 });
 
