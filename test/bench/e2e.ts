@@ -154,6 +154,12 @@ const byDelivery = new Map<string, Track>();
 const earlyDeliveries = new Map<string, { topic: string; at: number }>();
 let subscriberIds: string[] = [];
 let duplicates = 0;
+/**
+ * Records the watcher read again at an offset it had already read (its consumer restarted from
+ * its last committed offset, as after a node's death): not the mesh's duplicates, so counted apart.
+ */
+let rereads = 0;
+const readOffsets = new Set<string>();
 let unannounced = 0;
 let subscriberCount = 0;
 let deliveryTopics = new Set<string>();
@@ -181,8 +187,17 @@ function delivered(t: Track, topic: string, at: number): void {
 /** A record's CreateTime (epoch ms, the producer's clock: this machine's) on the performance.now() timeline. */
 const created = (timestamp: string | undefined) => Number(timestamp) - performance.timeOrigin;
 
-function onBatch(topic: string, messages: { key: Buffer | null; value: Buffer | null; headers?: IHeaders; timestamp?: string }[]): void {
+function onBatch(topic: string, partition: number, all: { offset: string; key: Buffer | null; value: Buffer | null; headers?: IHeaders; timestamp?: string }[]): void {
   const now = performance.now();
+  const messages = all.filter((m) => {
+    const at = `${topic}/${partition}/${m.offset}`;
+    if (readOffsets.has(at)) {
+      rereads++;
+      return false;
+    }
+    readOffsets.add(at);
+    return true;
+  });
   if (intelTopics.has(topic)) {
     for (const m of messages) {
       const t = m.key ? tracks.get(m.key.toString()) : undefined;
@@ -538,7 +553,7 @@ try {
   await watcher.connect();
   // The agency topics too, for the records' CreateTime: where a publish's time goes (the latency phase's stages).
   await watcher.subscribe({ topics: [AUDIT_TOPIC, ...deliveryTopics, ...rawTopics, ...intelTopics], fromBeginning: true });
-  await watcher.run({ eachBatch: async ({ batch }) => onBatch(batch.topic, batch.messages) });
+  await watcher.run({ eachBatch: async ({ batch }) => onBatch(batch.topic, batch.partition, batch.messages) });
   for (const _a of ADAPTERS) {
     const p = client.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await p.connect();
@@ -631,7 +646,7 @@ console.log(
   `\nMesh events count once all ${subscriberCount} decision records and every delivery they announce are visible read-committed ` +
     `(${fmt(m.meshDeliveriesPerEvent, 2)} deliveries per event); adapters accepted ${fmt(m.meshAcceptedPerSec)}/s and the audit service projected ` +
     `${fmt(m.auditProjectedPerSec)} events/s. Latency is per delivery, HTTP request sent → visible on the subscriber's topic ` +
-    `(p99 to all decisions visible: ${fmt(m.meshDecisionsP99Ms, 1)} ms); raw is send → consumed. Duplicates seen: ${duplicates}; deliveries without a decision: ${unannounced}. ` +
+    `(p99 to all decisions visible: ${fmt(m.meshDecisionsP99Ms, 1)} ms); raw is send → consumed. Duplicates seen (a decision or delivery again at another offset): ${duplicates}${rereads > 0 ? ` (and ${rereads} records the watcher read again at the same offset after its consumer restarted, not counted)` : ""}; deliveries without a decision: ${unannounced}. ` +
     `Publishes answered 503 PUBLISH_FAILED and sent again after Retry-After (counted from the first attempt): ${retriedPublishes}.`,
 );
 
@@ -680,6 +695,7 @@ writeFileSync(
       median: { ...m, ratios, overCapacity },
       peakRssKb: Object.fromEntries(rss),
       duplicates,
+      rereads,
       unannounced,
       retriedPublishes,
       rounds,
