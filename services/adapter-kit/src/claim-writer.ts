@@ -1,5 +1,5 @@
 import { IntelligenceEvent } from "@takitini/proto";
-import { logKafkaRefusal, type EventIdKey, type Logger, type TraceContext } from "@takitini/runtime";
+import { logKafkaRefusal, sleep, type EventIdKey, type Logger, type TraceContext } from "@takitini/runtime";
 import type { Kafka, Producer } from "kafkajs";
 import { claimRevision, claimTransactionalId, contentDigests, encodeClaim, type ClaimIndex } from "./claims.js";
 import type { ClaimsTail } from "./claims-tail.js";
@@ -93,7 +93,7 @@ export class ClaimWriter {
   private async turn(jobs: Job[]): Promise<void> {
     for (let attempt = 0; jobs.length > 0; attempt++) {
       try {
-        await this.own(Math.min(...jobs.map((j) => j.deadline)));
+        await this.own(earliest(jobs));
         jobs = await this.transaction(jobs);
       } catch (err) {
         logKafkaRefusal(this.o.logger, err, { operation: "write to", topics: [this.o.topic, this.o.claimsTopic] });
@@ -105,7 +105,7 @@ export class ClaimWriter {
         // that sent one to both, or retried at the other): stand back for longer than a
         // takeover takes, so one of the two finishes, then answer from the claims it committed
         // before taking the partition back for whatever is still new.
-        await sleep(Math.min(contentionPause(attempt, this.takeoverMs, Math.random()), Math.max(0, Math.min(...jobs.map((j) => j.deadline)) - Date.now())));
+        await sleep(Math.min(contentionPause(attempt, this.takeoverMs, Math.random()), Math.max(0, earliest(jobs) - Date.now())));
         jobs = await this.answerFromClaims(this.expire(jobs, err));
       }
     }
@@ -126,7 +126,7 @@ export class ClaimWriter {
   private async answerFromClaims(jobs: Job[]): Promise<Job[]> {
     if (jobs.length === 0) return jobs;
     try {
-      await bounded(this.o.tail.reachEnd(this.o.partition), Math.min(...jobs.map((j) => j.deadline)), "reading the claims");
+      await bounded(this.o.tail.reachEnd(this.o.partition), earliest(jobs), "reading the claims");
     } catch {
       return jobs;
     }
@@ -188,7 +188,7 @@ export class ClaimWriter {
     }
     if (fresh.length === 0) return later;
     const producer = this.producer!;
-    const deadline = Math.min(...fresh.map((j) => j.deadline));
+    const deadline = earliest(fresh);
     const tx = await bounded(producer.transaction(), deadline, "beginning a transaction");
     const partition = this.o.partition;
     try {
@@ -240,7 +240,7 @@ export class ClaimWriter {
 /**
  * How long a writer that lost its partition to another instance waits before trying again:
  * uniformly random up to twice the recent takeover time, doubling with each consecutive loss
- * (at most eight times), between 50 ms and 5 s. A pause shorter than a takeover would let the
+ * (at most eight times), the window between 50 ms and 5 s. A pause shorter than a takeover would let the
  * two instances fence each other in turn until every caller's deadline passed.
  */
 export function contentionPause(attempt: number, takeoverMs: number, random: number): number {
@@ -248,7 +248,8 @@ export function contentionPause(attempt: number, takeoverMs: number, random: num
   return Math.floor(random * window);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+/** The earliest deadline among `jobs`. */
+const earliest = (jobs: readonly Job[]) => Math.min(...jobs.map((j) => j.deadline));
 
 /** `promise`, or a PublishTimeout at `deadline` naming what was under way. */
 function bounded<T>(promise: Promise<T>, deadline: number, what: string): Promise<T> {
