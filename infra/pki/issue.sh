@@ -7,9 +7,10 @@
 # Issues, with the openssl CLI, ECDSA P-256 keys and:
 #   DIR/ca.crt, DIR/ca.key                      the local CA (Takitini local CA)
 #   DIR/subscriber/<id>.crt, .key               one client certificate per partner
-#                                               agency in policies/data/subscribers.json
-#                                               (tier partner_agency); identity is the
-#                                               URI SAN spiffe://takitini.local/subscriber/<id>
+#                                               agency and per foreign partner in
+#                                               policies/data/subscribers.json (tiers
+#                                               partner_agency, foreign_partner); identity
+#                                               is the URI SAN spiffe://takitini.local/subscriber/<id>
 #   DIR/service/<name>.crt, .key                server certificates (exchange, audit,
 #                                               briefing, linkage and the four adapters): SAN
 #                                               DNS:localhost, IP:127.0.0.1 and
@@ -62,7 +63,7 @@ while [ $# -gt 0 ]; do
     --days) [ $# -ge 2 ] || usage; DAYS="$2"; shift 2 ;;
     --kafka) [ $# -ge 2 ] || usage; read -r -a more <<<"$2"; KAFKA+=(${more[@]+"${more[@]}"}); shift 2 ;;
     --publisher) [ $# -ge 2 ] || usage; read -r -a more <<<"$2"; PUBLISHERS+=(${more[@]+"${more[@]}"}); shift 2 ;;
-    -h|--help) sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
+    -h|--help) sed -n '2,36p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
     *) usage ;;
   esac
 done
@@ -80,15 +81,16 @@ NODE="$ROOT/node_modules/.bin/node"
 [ -x "$NODE" ] || NODE="$(command -v node || true)"
 [ -n "$NODE" ] || die "node is needed to read $REGISTRY"
 
-# Partner agencies, read from the policy registry (ids checked before they name files or SANs).
+# Partner agencies and foreign partners (served over HTTPS; Subscribe refuses them), read
+# from the policy registry (ids checked before they name files or SANs).
 mapfile -t PARTNERS < <("$NODE" -e '
   const reg = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
   for (const [id, s] of Object.entries(reg)) {
-    if (s && s.tier === "partner_agency") {
+    if (s && (s.tier === "partner_agency" || s.tier === "foreign_partner")) {
       if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(id)) { console.error(`bad subscriber id: ${JSON.stringify(id)}`); process.exit(1); }
       console.log(id);
     }
-  }' "$REGISTRY") || die "cannot read partner agencies from $REGISTRY"
+  }' "$REGISTRY") || die "cannot read partners from $REGISTRY"
 [ "${#PARTNERS[@]}" -gt 0 ] || die "no partner agencies in $REGISTRY"
 
 umask 077

@@ -251,7 +251,7 @@ districts := {
 # vehicles and empty subjects (kind "") have none.
 person_roles := {"UNSPECIFIED", "PERSON_OF_INTEREST", "ASSOCIATE", "VICTIM", "EXPLOITED_WORKER", "WITNESS"}
 
-tiers := {"partner_agency", "community_leader", "public", "oversight"}
+tiers := {"partner_agency", "foreign_partner", "community_leader", "public", "oversight"}
 
 # Tiers that never receive a raw event: aggregate-only views (for briefings) and
 # de-identified notices only.
@@ -259,6 +259,15 @@ community_tiers := {"community_leader", "public"}
 
 # Views an agreement may grant ("none" is what a denial gets).
 agreement_views := {"full", "redacted", "aggregate_only"}
+
+# Views a foreign partner's agreement may grant: record level only. Aggregates are for
+# domestic community briefings, de-identified notices for domestic support.
+foreign_views := {"full", "redacted"}
+
+# Welfare intelligence about tamariki, rangatahi and their whānau (MSD's whānau-support
+# referrals, with their children counts, and community-resilience programme reports):
+# it never leaves New Zealand.
+welfare_event_types := {"msd.whanau_support_referral", "msd.community_resilience_report"}
 
 # The fields of an agreement. Any other is a typo that could widen it (a misspelt
 # "activities" would cover every activity), so it makes the subscriber misconfigured.
@@ -397,6 +406,14 @@ projection_errors(at) := (({f | some f in event_string_fields; not string_at(arr
 }) | {f | f := "subjects"; not subjects_at(array.concat(at, [f]))}) | {f |
 	f := "has_personal_information"
 	not boolean_at(array.concat(at, [f]))
+}
+
+# The countries the agency releases the event to ("RELEASABLE TO AUS"): ISO 3166-1
+# alpha-3 codes. Absent (or null) is none: the event never leaves New Zealand. Present,
+# it must be a list of strings.
+input_errors contains "event.releasable_to_countries" if {
+	object.get(object.get(input, "event", {}), "releasable_to_countries", null) != null
+	not strings_at(["event", "releasable_to_countries"])
 }
 
 # An assessment's release approval, where the event has one: absent (or null) when
@@ -547,6 +564,39 @@ subscriber_valid if {
 		agreement_valid(a, subscriber.purposes)
 	}
 	count({a.id | some a in subscriber.agreements}) == count(subscriber.agreements)
+	country_valid(subscriber)
+	every a in subscriber.agreements {
+		tier_agreement_valid(subscriber.tier, a)
+	}
+}
+
+# A foreign partner has its country (ISO 3166-1 alpha-3, upper case, never New
+# Zealand's); no other subscriber has one.
+country_valid(s) if {
+	s.tier != "foreign_partner"
+	object.get(s, "country", null) == null
+}
+
+country_valid(s) if {
+	s.tier == "foreign_partner"
+	is_string(s.country)
+	regex.match(`^[A-Z]{3}$`, s.country)
+	s.country != "NZL"
+}
+
+# A foreign partner's agreement states why (a purpose) and on what basis (a legal
+# basis, as every agreement does), grants a record-level view, and covers nothing that
+# never leaves New Zealand ("Foreign partners" below).
+tier_agreement_valid(tier, _) if tier != "foreign_partner"
+
+tier_agreement_valid("foreign_partner", a) if {
+	is_string(a.purpose)
+	a.purpose != ""
+	a.view in foreign_views
+	not a.de_identified == true
+	every t in a.event_types {
+		not t in never_leaves_new_zealand
+	}
 }
 
 region_valid("*")
@@ -864,6 +914,76 @@ about_operation if event.event_type == "police.operation_update"
 # ORIGINATOR_CONTROL needs no rule of its own: an agreement matches only events
 # from its own source agency, so every release is one the originator agreed to.
 
+# --- Foreign partners ----------------------------------------------------------------
+#
+# International partners (served over STIX/TAXII by the exchange). Stricter default:
+# nothing leaves New Zealand unless an agreement the partner holds covers the event
+# (with a purpose and a legal basis, which the registry check requires of each), the
+# agency has marked the event releasable to the partner's country (its
+# releasable_to_countries), and every other rule passes as for a partner agency
+# (clearance, LAW_ENFORCEMENT_ONLY, RELEASABLE_TO, EMBARGO_UNTIL_CONCLUDED, unknown
+# vocabulary, ...). Two rules are stricter than at home: nothing about an operation
+# before its resolution leaves, law enforcement or not; and some things never leave,
+# whatever is marked or agreed: leaders' submissions, link alerts, support advance
+# notices, requests for information and their responses, and anything about the
+# welfare of tamariki (MSD's welfare intelligence, and any event about a minor).
+
+foreign if viewer.tier == "foreign_partner"
+
+# What no foreign partner may receive, whatever agreement it holds (nor may one cover it).
+never_leaves_new_zealand := (((submission_event_types | link_alert_event_types) | advance_notice_event_types) | information_event_types) | welfare_event_types
+
+# The countries the originator released the event to; none when the marking is absent.
+releasable_countries := c if {
+	c := object.get(event, "releasable_to_countries", null)
+	c != null
+} else := []
+
+deny contains "sharing.not_releasable_to_country" if {
+	foreign
+	not viewer.country in releasable_countries
+}
+
+# Operational security abroad: nothing about an operation before its resolution leaves
+# New Zealand, even to law enforcement (at home, law enforcement may see it).
+deny contains "sharing.operational_embargo" if {
+	foreign
+	about_operation
+	not event.operation_phase in released_phases
+}
+
+deny contains "sharing.community_submission_not_for_foreign_partner" if {
+	foreign
+	submission
+}
+
+deny contains "sharing.link_alert_not_for_foreign_partner" if {
+	foreign
+	about_link
+}
+
+deny contains "sharing.advance_notice_not_for_foreign_partner" if {
+	foreign
+	advance_notice
+}
+
+deny contains "sharing.information_exchange_not_for_foreign_partner" if {
+	foreign
+	information_exchange
+}
+
+deny contains "sharing.minors_welfare_not_for_foreign_partner" if {
+	foreign
+	about_minors_welfare
+}
+
+about_minors_welfare if event.event_type in welfare_event_types
+
+about_minors_welfare if {
+	some s in event.subjects
+	s.minor == true
+}
+
 # --- Agreements --------------------------------------------------------------------
 
 # The agreements the subscriber holds that cover this event.
@@ -1117,6 +1237,7 @@ alert_envelope_reasons := {
 	"sharing.unknown_caveat",
 	"sharing.unknown_subject",
 	"sharing.link_alert_not_for_community",
+	"sharing.link_alert_not_for_foreign_partner",
 }
 
 # What a linked record's facts would be decided, and the agreement that decision rests

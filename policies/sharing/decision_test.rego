@@ -74,6 +74,12 @@ in_operation(e, ref) := with_fields(e, {"operation_ref": ref})
 
 without(e, field) := object.remove(e, [field])
 
+# The event as its agency marks it releasable to these countries ("RELEASABLE TO AUS").
+releasable_to_country(e, countries) := with_fields(e, {"releasable_to_countries": countries})
+
+# The tiers of these registered subscribers.
+registered_tiers(ids) := {data.takitini.subscribers[id].tier | some id in ids}
+
 # A registered subscriber's record, to vary in a test.
 viewer(id) := data.takitini.subscribers[id]
 
@@ -1784,7 +1790,8 @@ test_msd_and_oranga_tamariki_receive_the_advance_notice_as_a_de_identified_notic
 # leaders, the public — is denied it.
 test_no_one_else_receives_the_advance_notice if {
 	others := {id | some id, _ in data.takitini.subscribers; not id in welfare_agencies}
-	count(others) == 16
+	count(others) == count(data.takitini.subscribers) - count(welfare_agencies)
+	registered_tiers(others) == sharing.tiers - {"oversight"}
 	every id in others {
 		not decision(id, advance_notice).allow
 	}
@@ -1794,6 +1801,7 @@ test_no_one_else_receives_the_advance_notice if {
 	denied(decision("community-bay-of-plenty", advance_notice), "sharing.advance_notice_not_for_community")
 	denied(decision("community-bay-of-plenty", advance_notice), "sharing.no_community_release")
 	denied(decision("public", advance_notice), "sharing.advance_notice_not_for_community")
+	denied(decision("aus-afp", advance_notice), "sharing.advance_notice_not_for_foreign_partner")
 }
 
 # (a) Neither embargo holds it back: not the originator's EMBARGO_UNTIL_CONCLUDED caveat,
@@ -1910,10 +1918,11 @@ test_a_request_goes_in_full_to_the_agency_addressed_on_the_requesters_basis if {
 
 test_a_request_goes_to_no_one_else if {
 	others := object.keys(data.takitini.subscribers) - {"customs"}
-	count(others) == 17
+	registered_tiers(others) == sharing.tiers - {"oversight"}
 	every id in others {
 		denied(decision(id, police_request_to_customs), "sharing.not_addressed_to_subscriber")
 	}
+	denied(decision("aus-abf", releasable_to_country(police_request_to_customs, ["AUS"])), "sharing.information_exchange_not_for_foreign_partner")
 }
 
 test_a_response_goes_in_full_to_the_agency_that_asked_only if {
@@ -1966,4 +1975,185 @@ test_a_request_without_its_counterpart_or_basis_is_invalid if {
 test_no_agreement_may_cover_requests_or_responses if {
 	denied(decision_as(partner([agreement_for("police.information_request", "full")]), police_request_to_customs), "sharing.subscriber_misconfigured")
 	denied(decision_as(partner([agreement_for("customs.information_response", "full")]), customs_response_to_police), "sharing.subscriber_misconfigured")
+}
+
+# --- Foreign partners: nothing leaves New Zealand unless marked for the country -----
+
+# A Customs border seizure as Customs mark it (border_seizure above), marked RELEASABLE TO AUS.
+seizure_for_australia := releasable_to_country(border_seizure, ["AUS"])
+
+# A Police drug-supply noting as Police mark it (RESTRICTED, law-enforcement only), marked RELEASABLE TO AUS.
+noting_for_australia := releasable_to_country(drug_noting, ["AUS"])
+
+# A foreign partner (law enforcement, RESTRICTED, Australian) holding the agreements.
+foreign_partner(agreements) := {
+	"name": "Candidate foreign partner",
+	"tier": "foreign_partner",
+	"country": "AUS",
+	"law_enforcement": true,
+	"clearance": "RESTRICTED",
+	"regions": ["*"],
+	"purposes": ["law_enforcement"],
+	"delivery_topic": "takitini.deliver.candidate.v1",
+	"agreements": agreements,
+}
+
+# The agreements the foreign partners hold: each with a purpose, a legal basis and a record-level view.
+foreign_partners := {id | some id, s in data.takitini.subscribers; s.tier == "foreign_partner"}
+
+test_the_registry_holds_four_foreign_partners_each_with_its_country if {
+	{id: data.takitini.subscribers[id].country | some id in foreign_partners} == {"aus-abf": "AUS", "aus-afp": "AUS", "gbr-nca": "GBR", "fji-police": "FJI"}
+	every id in foreign_partners {
+		every a in data.takitini.subscribers[id].agreements {
+			a.purpose != ""
+			a.legal_basis != ""
+			a.view in {"full", "redacted"}
+		}
+	}
+}
+
+test_border_force_sees_a_seizure_released_to_australia_without_contact_details if {
+	d := decision("aus-abf", seizure_for_australia)
+	allowed(d)
+	d.view == "redacted"
+	d.reasons == ["sharing.aus_abf_customs_border_seizures"]
+	d.redact == ["subjects[*].person.address", "subjects[*].person.documents", "subjects[*].person.phone_numbers"]
+	startswith(d.legal_basis, "Customs and Excise Act 2018, s 318")
+}
+
+test_border_force_sees_a_suspicious_consignment_released_to_australia if {
+	d := decision("aus-abf", releasable_to_country(about(with_fields(event("customs.suspicious_consignment"), {"activity": "PRECURSORS"}), [person("UNSPECIFIED")]), ["NZL", "AUS"]))
+	allowed(d)
+	d.reasons == ["sharing.aus_abf_customs_suspicious_consignments"]
+}
+
+test_nothing_leaves_new_zealand_without_the_country_marking if {
+	decision("aus-abf", border_seizure).reasons == ["sharing.not_releasable_to_country"]
+	decision("aus-abf", releasable_to_country(border_seizure, [])).reasons == ["sharing.not_releasable_to_country"]
+	decision("aus-abf", releasable_to_country(border_seizure, null)).reasons == ["sharing.not_releasable_to_country"]
+	decision("aus-abf", releasable_to_country(border_seizure, ["GBR", "FJI"])).reasons == ["sharing.not_releasable_to_country"]
+	decision("aus-abf", releasable_to_country(border_seizure, ["aus", "Australia"])).reasons == ["sharing.not_releasable_to_country"]
+}
+
+test_a_country_marking_releases_only_under_an_agreement if {
+	decision("gbr-nca", releasable_to_country(border_seizure, ["GBR"])).reasons == ["sharing.default_deny"]
+	decision("aus-afp", border_seizure).reasons == ["sharing.default_deny", "sharing.not_releasable_to_country"]
+}
+
+test_a_malformed_country_marking_is_invalid_input_for_everyone if {
+	every marking in ["AUS", {"AUS": true}, [1], ["AUS", null]] {
+		denied(decision("aus-abf", releasable_to_country(border_seizure, marking)), "sharing.input_invalid")
+		denied(decision("police", releasable_to_country(border_seizure, marking)), "sharing.input_invalid")
+	}
+}
+
+test_a_country_marking_changes_nothing_at_home if {
+	every e in [drug_noting, border_seizure, trafficking, fiu_summary] {
+		every id in object.keys(data.takitini.subscribers) - foreign_partners {
+			decision(id, releasable_to_country(e, ["AUS", "GBR", "FJI"])) == decision(id, e)
+		}
+	}
+}
+
+test_federal_police_see_a_noting_released_to_australia_without_identities if {
+	d := decision("aus-afp", noting_for_australia)
+	allowed(d)
+	d.view == "redacted"
+	d.reasons == ["sharing.aus_afp_police_organised_crime_notings"]
+	"subjects[*].person.full_name" in d.redact
+	"police_noting.summary" in d.redact
+	contains(d.legal_basis, "IPP 12")
+	allowed(decision("aus-afp", releasable_to_country(about(event("police.firearms_seizure"), [person("PERSON_OF_INTEREST")]), ["AUS"])))
+}
+
+test_the_nca_sees_fiu_summaries_and_notings_released_to_the_united_kingdom if {
+	d := decision("gbr-nca", releasable_to_country(fiu_summary, ["GBR"]))
+	allowed(d)
+	d.reasons == ["sharing.gbr_nca_police_fiu_suspicious_activity"]
+	allowed(decision("gbr-nca", releasable_to_country(drug_noting, ["GBR"])))
+	denied(decision("gbr-nca", noting_for_australia), "sharing.not_releasable_to_country")
+}
+
+test_fiji_police_see_a_trafficking_indicator_without_anyones_identity if {
+	d := decision("fji-police", releasable_to_country(trafficking, ["FJI"]))
+	allowed(d)
+	d.reasons == ["sharing.fji_police_mbie_trafficking_indicators"]
+	every f in ["full_name", "date_of_birth", "address", "phone_numbers", "documents"] {
+		concat("", ["subjects[*].person.", f]) in d.redact
+	}
+	"subjects[1].person.full_name" in d.redact
+}
+
+test_every_domestic_check_holds_abroad if {
+	denied(decision("aus-afp", classified(noting_for_australia, "CONFIDENTIAL")), "sharing.classification_above_clearance")
+	denied(decision("fji-police", classified(releasable_to_country(trafficking, ["FJI"]), "RESTRICTED")), "sharing.classification_above_clearance")
+	not_law_enforcement := with_fields(foreign_partner([agreement("drug", ["DRUG_SUPPLY"])]), {"law_enforcement": false})
+	denied(decision_as(not_law_enforcement, noting_for_australia), "sharing.law_enforcement_only")
+	denied(decision("aus-afp", releasable_to(noting_for_australia, ["customs", "CUSTOMS"])), "sharing.not_releasable_to_subscriber")
+	allowed(decision("aus-afp", releasable_to(noting_for_australia, ["aus-afp"])))
+	denied(decision("aus-afp", caveated(noting_for_australia, ["EMBARGO_UNTIL_CONCLUDED"])), "sharing.embargoed_until_concluded")
+	denied(decision("aus-afp", caveated(noting_for_australia, ["EYES_ONLY"])), "sharing.unknown_caveat")
+	denied(decision("aus-afp", releasable_to_country(noting("ARSON"), ["AUS"])), "sharing.unknown_activity")
+	denied(decision("aus-abf", releasable_to_country(in_region(border_seizure, "ATLANTIS"), ["AUS"])), "sharing.unknown_region")
+}
+
+test_nothing_about_a_live_operation_leaves_even_for_law_enforcement if {
+	live := in_operation(noting_for_australia, "Operation Highwater")
+	allowed(decision("customs", live))
+	decision("aus-afp", live).reasons == ["sharing.operational_embargo"]
+}
+
+test_a_leaders_submission_never_leaves_new_zealand if {
+	every e in every_submission {
+		every id in foreign_partners {
+			denied(decision(id, releasable_to_country(e, ["AUS", "GBR", "FJI"])), "sharing.community_submission_not_for_foreign_partner")
+		}
+	}
+}
+
+test_a_link_alert_never_leaves_new_zealand if {
+	alert := releasable_to_country(passport_link, ["AUS"])
+	d := decision("aus-abf", alert)
+	denied(d, "sharing.link_alert_not_for_foreign_partner")
+	not "sharing.not_releasable_to_country" in d.reasons
+	denied(decision("aus-afp", alert), "sharing.link_alert_not_for_foreign_partner")
+}
+
+test_minors_welfare_never_leaves_new_zealand if {
+	every t in sharing.welfare_event_types {
+		denied(decision("aus-afp", releasable_to_country(event(t), ["AUS"])), "sharing.minors_welfare_not_for_foreign_partner")
+	}
+	with_a_child := releasable_to_country(about(event("mbie.trafficking_indicator"), [person("PERSON_OF_INTEREST"), child]), ["FJI"])
+	decision("fji-police", with_a_child).reasons == ["sharing.minors_welfare_not_for_foreign_partner"]
+	allowed(decision("police", with_a_child))
+}
+
+test_every_foreign_partner_is_law_enforcement_everywhere_without_an_agency_code if {
+	every id in foreign_partners {
+		data.takitini.subscribers[id].law_enforcement == true
+		data.takitini.subscribers[id].regions == ["*"]
+		not "agency" in object.keys(data.takitini.subscribers[id])
+	}
+}
+
+test_a_foreign_partner_is_judged_only_when_its_record_is_sound if {
+	drug := agreement("drug", ["DRUG_SUPPLY"])
+	allowed(decision_as(foreign_partner([drug]), noting_for_australia))
+	every record in [
+		object.remove(foreign_partner([drug]), ["country"]),
+		with_fields(foreign_partner([drug]), {"country": "NZL"}),
+		with_fields(foreign_partner([drug]), {"country": "aus"}),
+		with_fields(foreign_partner([drug]), {"country": "AUSTRALIA"}),
+		with_fields(foreign_partner([drug]), {"country": 36}),
+		foreign_partner([object.remove(drug, ["purpose"])]),
+		foreign_partner([with_fields(drug, {"purpose": ""})]),
+		foreign_partner([with_fields(drug, {"legal_basis": ""})]),
+		foreign_partner([with_fields(drug, {"view": "aggregate_only"})]),
+		foreign_partner([with_fields(redacting("police.operation_update", ["subjects", "narrative", "operational_detail"]), {"de_identified": true})]),
+		foreign_partner([agreement_for("community.observation", "full")]),
+		foreign_partner([agreement_for("msd.whanau_support_referral", "redacted")]),
+		with_fields(partner([drug]), {"country": "AUS"}),
+	] {
+		denied(decision_as(record, noting_for_australia), "sharing.subscriber_misconfigured")
+	}
 }

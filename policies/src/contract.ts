@@ -100,6 +100,11 @@ export interface EventProjection {
   /** Subscriber ids or agency codes; meaningful with the RELEASABLE_TO caveat. */
   releasable_to: string[];
   /**
+   * "RELEASABLE TO …": ISO 3166-1 alpha-3 codes of the countries outside New Zealand
+   * the agency releases the event to. Empty: it never leaves New Zealand.
+   */
+  releasable_to_countries: string[];
+  /**
    * Police district code, e.g. "EASTERN", "COUNTIES_MANUKAU"; a link alert whose
    * records lie in two districts names none ("UNSPECIFIED").
    */

@@ -17,6 +17,7 @@ export function noting(activity: string, fields: Partial<Event> = {}): Event {
     classification: "RESTRICTED",
     caveats: ["LAW_ENFORCEMENT_ONLY"],
     releasable_to: [],
+    releasable_to_countries: [],
     region: "EASTERN",
     activity,
     operation_ref: "",

@@ -25,7 +25,7 @@ export {
   type SubjectShape,
   type View,
 } from "./contract.js";
-export { DISTRICTS, TIERS, parseRegistry, type Agreement, type Subscriber, type SubscriberRecord, type Tier } from "./registry.js";
+export { DISTRICTS, FOREIGN_PARTNER_TIER, FOREIGN_VIEWS, TIERS, parseRegistry, type Agreement, type Subscriber, type SubscriberRecord, type Tier } from "./registry.js";
 export {
   DEFAULT_DATA_DIR,
   DEFAULT_MEMO_ENTRIES,

@@ -80,6 +80,7 @@ const probe = (subscriberId: string): DecisionInput => ({
     classification: "UNCLASSIFIED",
     caveats: [],
     releasable_to: [],
+    releasable_to_countries: [],
     region: "EASTERN",
     activity: "DRUG_SUPPLY",
     operation_ref: "",

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { dataDir, inlandRevenue, noting, request, shippedRegistry } from "./events.fixture.js";
 import { loadSharingPolicy, parseRegistry } from "./index.js";
+import { registrySchema } from "./registry.js";
 
 const parse = (registry: unknown) => () => parseRegistry(JSON.stringify(registry));
 const customsWith = (fields: Record<string, unknown>) => ({ customs: { ...shippedRegistry().customs, ...fields } });
@@ -11,6 +12,8 @@ describe("the shipped subscribers", () => {
   it("are listed by id", async () => {
     const ids = (await loadSharingPolicy()).subscribers().map((s) => s.id);
     expect(ids).toEqual([
+      "aus-abf",
+      "aus-afp",
       "community-auckland-city",
       "community-bay-of-plenty",
       "community-canterbury",
@@ -24,6 +27,8 @@ describe("the shipped subscribers", () => {
       "community-waitemata",
       "community-wellington",
       "customs",
+      "fji-police",
+      "gbr-nca",
       "mbie",
       "msd",
       "oranga-tamariki",
@@ -41,6 +46,10 @@ describe("the shipped subscribers", () => {
     ["community-eastern", "community_leader", "takitini.deliver.community-eastern.v1"],
     ["community-bay-of-plenty", "community_leader", "takitini.deliver.community-bay-of-plenty.v1"],
     ["public", "public", "takitini.deliver.public.v1"],
+    ["aus-abf", "foreign_partner", "takitini.deliver.aus-abf.v1"],
+    ["aus-afp", "foreign_partner", "takitini.deliver.aus-afp.v1"],
+    ["gbr-nca", "foreign_partner", "takitini.deliver.gbr-nca.v1"],
+    ["fji-police", "foreign_partner", "takitini.deliver.fji-police.v1"],
   ])("%s is a %s delivered on %s", async (id, tier, topic) => {
     const s = (await loadSharingPolicy()).subscribers().find((x) => x.id === id);
     expect(s).toMatchObject({ tier, delivery_topic: topic });
@@ -110,6 +119,73 @@ describe("the registry rejects", () => {
   it("a subscriber without purposes", () => expect(parse(customsWith({ purposes: undefined }))).toThrow(/purposes/));
   it("two agreements with one id", () => {
     expect(parse(customsWith({ agreements: [customsAgreement(), customsAgreement()] }))).toThrow(/unique/);
+  });
+});
+
+describe("a foreign partner", () => {
+  const abfWith = (fields: Record<string, unknown>) => ({ "aus-abf": { ...shippedRegistry()["aus-abf"], ...fields } });
+  const abfAgreement = () => (shippedRegistry()["aus-abf"]!.agreements as Record<string, unknown>[])[0]!;
+  const abfAgreementWith = (fields: Record<string, unknown>) => abfWith({ agreements: [{ ...abfAgreement(), ...fields }] });
+  /** Each problem as "path: message". */
+  const issues = (registry: unknown) => {
+    const r = registrySchema.safeParse(registry);
+    return r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  };
+
+  it("has its country, and agreements with a purpose, a legal basis and a record-level view", async () => {
+    const foreign = (await loadSharingPolicy()).subscribers().filter((s) => s.tier === "foreign_partner");
+    expect(foreign.map((s) => [s.id, s.country])).toEqual([
+      ["aus-abf", "AUS"],
+      ["aus-afp", "AUS"],
+      ["fji-police", "FJI"],
+      ["gbr-nca", "GBR"],
+    ]);
+    for (const s of foreign) {
+      expect(s.agency, s.id).toBeUndefined();
+      expect(s.delivery_topic).toBe(`takitini.deliver.${s.id}.v1`);
+      for (const a of s.agreements) {
+        expect(a.purpose, a.id).toBeTruthy();
+        expect(a.legal_basis.length, a.id).toBeGreaterThan(20);
+        expect(["full", "redacted"], a.id).toContain(a.view);
+      }
+    }
+  });
+
+  it("is parsed as shipped", () => expect(issues(abfWith({}))).toEqual([]));
+
+  it.each([
+    ["without a country", { country: undefined }, "aus-abf.country: a foreign partner needs its country (ISO 3166-1 alpha-3)"],
+    ["in New Zealand", { country: "NZL" }, "aus-abf.country: a foreign partner is outside New Zealand: its country is not NZL"],
+    ["with a lower-case country", { country: "aus" }, "aus-abf.country: expected an ISO 3166-1 alpha-3 country code, upper case (e.g. AUS)"],
+    ["with a two-letter country", { country: "AU" }, "aus-abf.country: expected an ISO 3166-1 alpha-3 country code, upper case (e.g. AUS)"],
+    ["with a New Zealand agency code", { agency: "ABF" }, "aus-abf.agency: a foreign partner has no New Zealand agency code (RELEASABLE_TO names it by its id)"],
+  ])("is rejected %s", (_what, fields, issue) => expect(issues(abfWith(fields))).toEqual([issue]));
+
+  it.each([
+    ["without a purpose", { purpose: undefined }, "aus-abf.agreements.0.purpose: a foreign partner's agreement states its purpose"],
+    ["with a blank legal basis", { legal_basis: "   " }, "aus-abf.agreements.0.legal_basis: a foreign partner's agreement states its legal basis"],
+    ["granting aggregates", { view: "aggregate_only" }, "aus-abf.agreements.0.view: a foreign partner's agreement grants full or redacted (aggregates are for domestic community briefings)"],
+    ["granting a de-identified notice", { de_identified: true }, "aus-abf.agreements.0.de_identified: a foreign partner receives no de-identified notices (they are for domestic support)"],
+  ])("is rejected holding an agreement %s", (_what, fields, issue) => expect(issues(abfAgreementWith(fields))).toEqual([issue]));
+
+  it("is the only tier with a country", () => {
+    expect(issues({ customs: { ...shippedRegistry().customs, country: "NZL" } })).toEqual(["customs.country: only a foreign partner has a country"]);
+    expect(parse({ public: { ...shippedRegistry().public, country: "AUS" } })).toThrow(/only a foreign partner has a country/);
+  });
+
+  it("receives only what is marked releasable to its country", async () => {
+    const policy = await loadSharingPolicy();
+    const event = { ...noting("DRUG_SUPPLY"), releasable_to_countries: ["AUS"] };
+    expect(policy.decide(request("aus-afp", event))).toMatchObject({ allow: true, view: "redacted", reasons: ["sharing.aus_afp_police_organised_crime_notings"] });
+    expect(policy.decide(request("aus-afp", { ...event, releasable_to_countries: [] })).reasons).toEqual(["sharing.not_releasable_to_country"]);
+    expect(policy.decide(request("gbr-nca", event)).reasons).toEqual(["sharing.not_releasable_to_country"]);
+    // At home the marking changes nothing.
+    expect(policy.decide(request("customs", event))).toEqual(policy.decide(request("customs", { ...event, releasable_to_countries: [] })));
+  });
+
+  it("whose agreement covers what never leaves New Zealand stops the load", async () => {
+    const registry = { ...shippedRegistry(), ...abfAgreementWith({ source_agency: "MSD", event_types: ["msd.whanau_support_referral"] }) };
+    await expect(loadSharingPolicy({ dataDir: dataDir(registry) })).rejects.toThrow(/cannot judge subscriber\(s\) aus-abf/);
   });
 });
 

@@ -8,8 +8,23 @@ import { AGREEMENT_AGENCIES, CLASSIFICATIONS } from "./contract.js";
  * denying (or allowing) the wrong things. Adding a partner is an entry here.
  */
 
-export const TIERS = ["partner_agency", "community_leader", "public", "oversight"] as const;
+export const TIERS = ["partner_agency", "foreign_partner", "community_leader", "public", "oversight"] as const;
 export type Tier = (typeof TIERS)[number];
+
+/**
+ * An international partner (served over STIX/TAXII by the exchange, never a Kafka
+ * principal): it holds a country and stricter agreements (see FOREIGN_VIEWS and the
+ * checks in subscriberRecordSchema), and receives only what its agency marks
+ * releasable to that country (the policy's "Foreign partners").
+ */
+export const FOREIGN_PARTNER_TIER = "foreign_partner" satisfies Tier;
+
+/** Views a foreign partner's agreement may grant: record-level only (aggregates are for domestic community briefings). */
+export const FOREIGN_VIEWS = ["full", "redacted"] as const;
+
+/** ISO 3166-1 alpha-3, upper case; a foreign partner's country is never New Zealand's. */
+const countryCode = z.string().regex(/^[A-Z]{3}$/, "expected an ISO 3166-1 alpha-3 country code, upper case (e.g. AUS)");
+const NEW_ZEALAND = "NZL";
 
 /** The 12 Police districts; a subscriber's regions are these or "*". */
 export const DISTRICTS = [
@@ -67,6 +82,8 @@ export const subscriberRecordSchema = z
     tier: z.enum(TIERS),
     /** The partner's agency code (partner agencies only), matched by RELEASABLE_TO. */
     agency: z.string().regex(/^[A-Z][A-Z0-9_]*$/).optional(),
+    /** A foreign partner's country (foreign partners only, required for them), matched by the event's releasable_to_countries. */
+    country: countryCode.optional(),
     law_enforcement: z.boolean(),
     clearance: z.enum(CLASSIFICATIONS),
     regions: z.array(z.union([z.literal("*"), z.enum(DISTRICTS)])).min(1),
@@ -79,6 +96,23 @@ export const subscriberRecordSchema = z
   .refine((s) => s.agreements.every((a) => a.purpose === undefined || s.purposes.includes(a.purpose)), {
     message: "an agreement's purpose must be one of the subscriber's purposes",
     path: ["agreements"],
+  })
+  .superRefine((s, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+    if (s.tier !== FOREIGN_PARTNER_TIER) {
+      if (s.country !== undefined) issue(["country"], "only a foreign partner has a country");
+      return;
+    }
+    // Nothing leaves New Zealand without a stated purpose, a legal basis and a record-level view.
+    if (s.country === undefined) issue(["country"], "a foreign partner needs its country (ISO 3166-1 alpha-3)");
+    else if (s.country === NEW_ZEALAND) issue(["country"], "a foreign partner is outside New Zealand: its country is not NZL");
+    if (s.agency !== undefined) issue(["agency"], "a foreign partner has no New Zealand agency code (RELEASABLE_TO names it by its id)");
+    s.agreements.forEach((a, i) => {
+      if (a.purpose === undefined || a.purpose === "") issue(["agreements", i, "purpose"], "a foreign partner's agreement states its purpose");
+      if (a.legal_basis.trim() === "") issue(["agreements", i, "legal_basis"], "a foreign partner's agreement states its legal basis");
+      if (!(FOREIGN_VIEWS as readonly string[]).includes(a.view)) issue(["agreements", i, "view"], `a foreign partner's agreement grants ${FOREIGN_VIEWS.join(" or ")} (aggregates are for domestic community briefings)`);
+      if (a.de_identified === true) issue(["agreements", i, "de_identified"], "a foreign partner receives no de-identified notices (they are for domestic support)");
+    });
   });
 
 const subscriberId = /^[a-z0-9][a-z0-9-]{0,62}$/;

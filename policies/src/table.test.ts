@@ -68,6 +68,13 @@ describe("rendering", () => {
     expect(renderVisibilityTable([alert], [...subscribers, ...leaders])).toContain("| **redacted** | <sub>(no district)</sub> | — <sub>default_deny</sub> | — <sub>default_deny</sub> |");
   });
 
+  it("shows foreign partners after the community tiers, with their country", () => {
+    const abroad = { ...row, expected: { ...row.expected, f: { allow: false, view: "none" as const, redact: [], reasons: ["sharing.not_releasable_to_country"], legal_basis: "" } } };
+    const table = renderVisibilityTable([abroad], [{ id: "f", tier: "foreign_partner" as const, country: "AUS" }, ...subscribers]);
+    expect(table).toContain("| `a`<br><sub>partner agency</sub> | `b`<br><sub>public</sub> | `f`<br><sub>foreign partner, AUS</sub> |");
+    expect(table).toContain("| **redacted** | — <sub>default_deny</sub> | — <sub>not_releasable_to_country</sub> |");
+  });
+
   it("groups sibling paths", () => {
     expect(compactPaths(["subjects", "b.x", "a.y", "b.w"])).toEqual(["subjects", "a.y", "b.{w, x}"]);
   });

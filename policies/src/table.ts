@@ -12,6 +12,7 @@ export const TABLE_END = "<!-- END visibility-table -->";
 
 const TIER_LABEL: Record<Subscriber["tier"], string> = {
   partner_agency: "partner agency",
+  foreign_partner: "foreign partner",
   community_leader: "community leader",
   public: "public",
   oversight: "oversight",
@@ -53,21 +54,24 @@ function cell(d: ExpectedDecision | undefined): string {
   return VIEW_LABEL[d.view];
 }
 
-const TIER_ORDER: readonly Subscriber["tier"][] = ["partner_agency", "community_leader", "public", "oversight"];
+const TIER_ORDER: readonly Subscriber["tier"][] = ["partner_agency", "community_leader", "public", "foreign_partner", "oversight"];
 
 type Column = { header: string; cell: (row: MatrixRow) => string };
 
 /**
  * The table and the list of what each allow releases, between the markers. Columns:
- * partners, then community tiers, each by id — except the community leaders of the
+ * partners, then community tiers, then foreign partners, each by id — except the community leaders of the
  * twelve districts, shown as two columns: the leaders of the event's own district,
  * and every other district's leaders (each distinct cell among them).
  */
-export function renderVisibilityTable(rows: readonly MatrixRow[], registered: readonly (Pick<Subscriber, "id" | "tier"> & { regions?: readonly string[] })[]): string {
+export function renderVisibilityTable(rows: readonly MatrixRow[], registered: readonly (Pick<Subscriber, "id" | "tier"> & { regions?: readonly string[]; country?: string | undefined })[]): string {
   const subscribers = [...registered].sort((a, b) => TIER_ORDER.indexOf(a.tier) - TIER_ORDER.indexOf(b.tier) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const leaders = subscribers.filter((s) => s.tier === "community_leader" && s.regions?.length === 1 && s.regions[0] !== "*");
   const leaderOf = (row: MatrixRow) => leaders.find((s) => s.regions![0] === row.event.region);
-  const column = (s: Pick<Subscriber, "id" | "tier">): Column => ({ header: `\`${s.id}\`<br><sub>${TIER_LABEL[s.tier]}</sub>`, cell: (row) => cell(row.expected[s.id]) });
+  const column = (s: Pick<Subscriber, "id" | "tier"> & { country?: string | undefined }): Column => ({
+    header: `\`${s.id}\`<br><sub>${TIER_LABEL[s.tier]}${s.country === undefined ? "" : `, ${s.country}`}</sub>`,
+    cell: (row) => cell(row.expected[s.id]),
+  });
   const regional: Column[] =
     leaders.length < 2
       ? []

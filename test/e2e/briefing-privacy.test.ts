@@ -106,7 +106,7 @@ function toEvent(e: EventSpec, now: Date): IntelligenceEvent {
     publishedAt: when,
     region: e.district,
     classification: Classification.CLASSIFICATION_IN_CONFIDENCE,
-    handling: { caveats: [], releasableTo: [] },
+    handling: { caveats: [], releasableTo: [], releasableToCountries: [] },
     sourceRecordId: `REC-${p.document}`,
     subjects,
   };
@@ -114,7 +114,7 @@ function toEvent(e: EventSpec, now: Date): IntelligenceEvent {
     case "seizure":
       return IntelligenceEvent.fromPartial({ ...base, sourceAgency: Agency.AGENCY_CUSTOMS, eventType: "customs.border_seizure", payload: { $case: "customsBorderSeizure", value: { commodity: Commodity.COMMODITY_METHAMPHETAMINE, weightGrams: e.n * 10, units: 0, originCountry: "US", consigneeSubjectId: "prop/person/0", caseRef: `CASE-${p.document}` } } });
     case "firearms":
-      return IntelligenceEvent.fromPartial({ ...base, sourceAgency: Agency.AGENCY_POLICE, eventType: "police.firearms_seizure", classification: Classification.CLASSIFICATION_RESTRICTED, handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [] }, payload: { $case: "policeFirearmsSeizure", value: { firearmsCount: e.n % 7, firearmTypes: [], ammunitionRounds: 0, locality: p.name, linkedGroup: TEXT(p), underWarrant: true } } });
+      return IntelligenceEvent.fromPartial({ ...base, sourceAgency: Agency.AGENCY_POLICE, eventType: "police.firearms_seizure", classification: Classification.CLASSIFICATION_RESTRICTED, handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [], releasableToCountries: [] }, payload: { $case: "policeFirearmsSeizure", value: { firearmsCount: e.n % 7, firearmTypes: [], ammunitionRounds: 0, locality: p.name, linkedGroup: TEXT(p), underWarrant: true } } });
     case "wastewater":
       return IntelligenceEvent.fromPartial({ ...base, subjects: [], sourceAgency: Agency.AGENCY_POLICE, eventType: "police.wastewater_indicator", classification: Classification.CLASSIFICATION_UNCLASSIFIED, payload: { $case: "policeWastewaterIndicator", value: { site: TEXT(p), drug: Commodity.COMMODITY_METHAMPHETAMINE, sampleWeek: week, estimatedWeeklyGrams: 10 + e.n, populationServed: 5000 } } });
     case "complaint":
@@ -138,7 +138,7 @@ function toEvent(e: EventSpec, now: Date): IntelligenceEvent {
         sourceAgency: Agency.AGENCY_POLICE,
         eventType: "police.operation_update",
         classification: Classification.CLASSIFICATION_RESTRICTED,
-        handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [] },
+        handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [], releasableToCountries: [] },
         payload: { $case: "policeOperationUpdate", value: { codeName: `Operation ${p.name}`, phase: OperationPhase.OPERATION_PHASE_RESOLUTION, clearHoldBuild: ClearHoldBuildPhase.CLEAR_HOLD_BUILD_PHASE_CLEAR, targetGroup: TEXT(p), arrests: e.n, charges: e.n * 3, familiesAffected: e.n % 13, childrenAffected: e.n, supportNeeded: [SupportService.SUPPORT_SERVICE_WHANAU_NAVIGATION], summary: `${TEXT(p)} arrested`, localities: [p.name] } },
       });
   }

@@ -72,7 +72,7 @@ const policeEvent = (fields: Partial<IntelligenceEvent>): IntelligenceEvent =>
     publishedAt: new Date(),
     region: PoliceDistrict.POLICE_DISTRICT_EASTERN,
     classification: Classification.CLASSIFICATION_RESTRICTED,
-    handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [] },
+    handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [], releasableToCountries: [] },
     sourceRecordId: `E2E-${run}-${randomUUID().slice(0, 6)}`,
     ...fields,
   });
@@ -276,7 +276,7 @@ describe("redactions on real traffic", () => {
     eventType: "police.organised_crime_noting",
     region: PoliceDistrict.POLICE_DISTRICT_COUNTIES_MANUKAU,
     classification: Classification.CLASSIFICATION_IN_CONFIDENCE,
-    handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_RELEASABLE_TO], releasableTo: ["MBIE"] },
+    handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_RELEASABLE_TO], releasableTo: ["MBIE"], releasableToCountries: [] },
     subjects: [
       person("police/person/P-88121", "Hēmi Tāwhiri", SubjectRole.SUBJECT_ROLE_PERSON_OF_INTEREST),
       { entity: { $case: "organisation", value: { subjectId: "police/org/C-1", name: "Kiwi Build Subcontracting Ltd", kind: "ORGANISATION_KIND_COMPANY" as never, registrationNumber: "9429041234567" } } },

@@ -119,8 +119,8 @@ async function once(who: string, cursor = "", quietMs = 1500): Promise<{ respons
 function noting(i: number, to: "customs" | "mbie"): IntelligenceEvent {
   const markings =
     to === "customs"
-      ? { classification: Classification.CLASSIFICATION_RESTRICTED, handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [] } }
-      : { classification: Classification.CLASSIFICATION_IN_CONFIDENCE, handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_RELEASABLE_TO], releasableTo: ["MBIE"] } };
+      ? { classification: Classification.CLASSIFICATION_RESTRICTED, handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [], releasableToCountries: [] } }
+      : { classification: Classification.CLASSIFICATION_IN_CONFIDENCE, handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_RELEASABLE_TO], releasableTo: ["MBIE"], releasableToCountries: [] } };
   return IntelligenceEvent.fromPartial({
     id: randomUUID(),
     sourceAgency: Agency.AGENCY_POLICE,

@@ -92,6 +92,17 @@ describe("the chart, rendered by the pinned Helm", () => {
     expect(mounting).toEqual(["takitini-linkage"]);
   });
 
+  it("exposes the exchange's TAXII door (foreign partners) beside its gRPC door, and tells the exchange its port", () => {
+    const svc = objects.find((o) => o.kind === "Service" && o.metadata.labels?.["app.kubernetes.io/name"] === "exchange")!;
+    expect(svc.spec.ports).toContainEqual({ name: "taxii", port: 9443, targetPort: "taxii", protocol: "TCP" });
+    const ports = deployment("exchange").spec.template.spec.containers[0].ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]);
+    expect(ports).toContainEqual(["taxii", 9443]);
+    expect(containerEnv(objects, deployment("exchange")).get("TAXII_PORT")).toEqual({ value: "9443" });
+    // No other service has one.
+    const others = objects.filter((o) => o.kind === "Service" && o.metadata.labels?.["app.kubernetes.io/name"] !== "exchange" && JSON.stringify(o.spec.ports ?? []).includes("taxii"));
+    expect(others).toEqual([]);
+  });
+
   it("exposes only the linkage service's admin port in its Service: its door serves /healthz and /readyz, nothing else", () => {
     const svc = objects.find((o) => o.kind === "Service" && o.metadata.labels?.["app.kubernetes.io/name"] === "linkage")!;
     expect(svc.spec.ports).toEqual([{ name: "admin", port: 8188, targetPort: "admin", protocol: "TCP" }]);

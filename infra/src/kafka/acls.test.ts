@@ -38,6 +38,18 @@ describe("the mesh's Kafka ACLs, derived from topics.json and the subscriber reg
     expect(acls.some((a) => a.principal.startsWith("community") || a.principal === "public" || a.principal === "broker" || a.principal === "operator")).toBe(false);
   });
 
+  it("gives foreign partners no principal: the exchange alone writes their delivery topics and reads them back to serve them over HTTPS", () => {
+    const foreign = subscribers.filter((s) => s.tier === "foreign_partner");
+    expect(foreign.map((s) => s.delivery_topic).sort()).toEqual(["takitini.deliver.aus-abf.v1", "takitini.deliver.aus-afp.v1", "takitini.deliver.fji-police.v1", "takitini.deliver.gbr-nca.v1"]);
+    for (const s of foreign) {
+      expect(principals.filter((p) => p.includes(s.id)), s.id).toEqual([]);
+      expect(acls.filter((a) => a.principal.includes(s.id)), s.id).toEqual([]);
+      const on = (op: "READ" | "WRITE") => acls.filter((a) => a.resourceType === "TOPIC" && a.operation === op && a.resourceName === s.delivery_topic).map((a) => a.principal);
+      expect(on("WRITE"), s.id).toEqual(["exchange"]);
+      expect(on("READ"), s.id).toEqual(["exchange"]);
+    }
+  });
+
   it("lets each adapter write only its own agency's topic and claims, and its refusals; read only its claims, never the intelligence topic", () => {
     for (const agency of ["police", "customs", "mbie", "msd"]) {
       expect(can(acls, `${agency}-adapter`, "WRITE")).toEqual([`takitini.claims.${agency}.v1`, `takitini.intel.${agency}.v1`, ...topicsOf("refusals")].sort());
@@ -87,7 +99,7 @@ describe("the mesh's Kafka ACLs, derived from topics.json and the subscriber reg
     expect(can(acls, "briefing", "WRITE")).toEqual([...topicsOf("briefing-access"), ...topicsOf("refusals"), ...topicsOf("briefings"), ...topicsOf("submissions")].sort());
     // It is the door of leaders' submissions, and reads no one's submissions back: their status comes from the receipts.
     expect(can(acls, "briefing", "READ")).not.toContain("takitini.intel.community.v1");
-    for (const t of [...topicsOf("intel"), ...subscribers.filter((s) => s.tier === "partner_agency").map((s) => s.delivery_topic)]) {
+    for (const t of [...topicsOf("intel"), ...subscribers.filter((s) => s.tier === "partner_agency" || s.tier === "foreign_partner").map((s) => s.delivery_topic)]) {
       expect(can(acls, "briefing", "READ")).not.toContain(t);
     }
   });
@@ -129,8 +141,9 @@ describe("the mesh's Kafka ACLs, derived from topics.json and the subscriber reg
     expect(principals).not.toContain("community-adapter");
   });
 
-  it("lets the exchange read every agency's events, leaders' submissions, link alerts, partners' views and its own records, and nothing else", () => {
-    expect(can(acls, "exchange", "READ")).toEqual([...topicsOf("intel"), ...topicsOf("submissions"), ...topicsOf("links"), ...topicsOf("exchange-records"), ...subscribers.filter((s) => s.tier === "partner_agency").map((s) => s.delivery_topic)].sort());
+  it("lets the exchange read every agency's events, leaders' submissions, link alerts, partners' and foreign partners' views and its own records, and nothing else", () => {
+    const served = subscribers.filter((s) => s.tier === "partner_agency" || s.tier === "foreign_partner").map((s) => s.delivery_topic);
+    expect(can(acls, "exchange", "READ")).toEqual([...topicsOf("intel"), ...topicsOf("submissions"), ...topicsOf("links"), ...topicsOf("exchange-records"), ...served].sort());
     expect(can(acls, "exchange", "READ")).not.toContain("takitini.linkage-index.v1");
   });
 
@@ -183,7 +196,11 @@ describe("the mesh's Kafka ACLs, derived from topics.json and the subscriber reg
 
 describe("meshAcls, for any registry", () => {
   const id = fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/);
-  const registry = fc.uniqueArray(fc.record({ id, tier: fc.constantFrom("partner_agency" as const, "community_leader" as const, "public" as const) }), { selector: (s) => s.id, minLength: 1, maxLength: 8 });
+  const registry = fc.uniqueArray(fc.record({ id, tier: fc.constantFrom("partner_agency" as const, "foreign_partner" as const, "community_leader" as const, "public" as const) }), {
+    selector: (s) => s.id,
+    minLength: 1,
+    maxLength: 8,
+  });
 
   it("gives every partner exactly its own topic, and every delivery topic exactly one writer: the exchange", () => {
     fc.assert(
@@ -200,6 +217,7 @@ describe("meshAcls, for any registry", () => {
           const writers = set.filter((a) => a.resourceType === "TOPIC" && a.operation === "WRITE" && a.resourceName === s.delivery_topic).map((a) => a.principal);
           expect(writers).toEqual(["exchange"]);
           if (s.tier === "partner_agency") expect(readers).toEqual(["exchange", `partner-${s.id}`]);
+          else if (s.tier === "foreign_partner") expect(readers).toEqual(["exchange"]);
           else expect(readers).toEqual(["briefing"]);
         }
         expect(meshPrincipals(topics, subs).filter((p) => p.startsWith("partner-")).length).toBe(subs.filter((s) => s.tier === "partner_agency").length);

@@ -14,7 +14,7 @@ import type { TopicDeclaration } from "./topics.js";
 /** The subscriber registry's fields the ACLs depend on. */
 export interface AclSubscriber {
   id: string;
-  tier: "partner_agency" | "community_leader" | "public" | "oversight";
+  tier: "partner_agency" | "foreign_partner" | "community_leader" | "public" | "oversight";
   delivery_topic: string;
 }
 
@@ -143,6 +143,9 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
   const exchangeRecords = byRole("exchange-records");
   const deliveries = subscribers.map((s) => s.delivery_topic);
   const partnerTopics = subscribers.filter((s) => s.tier === "partner_agency").map((s) => s.delivery_topic);
+  // Foreign partners never get a principal: the exchange alone writes their topics and
+  // reads them back to serve them over HTTPS (STIX/TAXII).
+  const foreignTopics = subscribers.filter((s) => s.tier === "foreign_partner").map((s) => s.delivery_topic);
   // Oversight-tier topics (none registered today) are written by the exchange and read by no service.
   const communityTopics = subscribers.filter((s) => s.tier === "community_leader" || s.tier === "public").map((s) => s.delivery_topic);
   const intelNames = intel.map((t) => t.name);
@@ -168,7 +171,8 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
   // The exchange: reads every agency's events, decides them, and writes the
   // permitted views, the decision records and dead letters in transactions; it
   // reads partners' delivery topics to serve them over Subscribe (mutual TLS,
-  // audited) and writes those accesses to the decisions topic.
+  // audited) and writes those accesses to the decisions topic, and foreign
+  // partners' to serve them over HTTPS (STIX/TAXII).
   topic("exchange", "READ", intelNames, "consume agency events for decision");
   topic("exchange", "READ", submissions, "consume community leaders' submissions for decision");
   topic("exchange", "READ", links, "consume the linkage service's link alerts for decision");
@@ -177,6 +181,7 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
   topic("exchange", "WRITE", decisions, "decision and Subscribe access records");
   topic("exchange", "WRITE", deadLetter, "undecodable or mis-attributed records");
   topic("exchange", "READ", partnerTopics, "stream partners' views over gRPC Subscribe");
+  topic("exchange", "READ", foreignTopics, "serve foreign partners' views over HTTPS (STIX/TAXII)");
   topic("exchange", "WRITE", exchangeRecords, "remember who received each record, in the deliveries' transaction");
   topic("exchange", "READ", exchangeRecords, "who received each record, before a correction or a withdrawal is decided");
   group("exchange", GROUP_PREFIX.exchange, "the exchange's consumer group (offsets committed in its transactions)");
@@ -228,7 +233,8 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
   txn("briefing", TRANSACTIONAL_ID_PREFIX.briefing, "digest and its access record in one transaction");
 
   // Each partner agency: its own delivery topic, read with groups of its own.
-  // Community tiers never read Kafka: they get briefings.
+  // Community tiers never read Kafka: they get briefings; nor do foreign partners:
+  // the exchange serves them.
   for (const s of subscribers.filter((x) => x.tier === "partner_agency").sort((a, b) => a.id.localeCompare(b.id))) {
     const p = partnerPrincipal(s.id);
     topic(p, "READ", [s.delivery_topic], `${s.id}'s permitted views`);

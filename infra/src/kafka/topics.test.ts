@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadAclSubscribers } from "./acl-admin.js";
 import { environmentFor, loadTopicDeclarations, minInsyncReplicas, parseTopicDeclarations, replicationOverride, resolveReplication, topicConfigEntries, TopicDeclarationError, type TopicDeclaration } from "./topics.js";
 
 const good: TopicDeclaration = {
@@ -37,6 +38,10 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
     for (const sub of ["police", "customs", "mbie", "msd", "oranga-tamariki"]) {
       expect(byName.get(`takitini.deliver.${sub}.v1`)).toMatchObject({ partitions: 3, retention_ms: 7 * DAY });
     }
+    // Foreign partners' views, served by the exchange over HTTPS: kept like the partners'.
+    for (const sub of ["aus-abf", "aus-afp", "gbr-nca", "fji-police"]) {
+      expect(byName.get(`takitini.deliver.${sub}.v1`)).toMatchObject({ role: "delivery", partitions: 3, retention_ms: 7 * DAY });
+    }
     // Community tiers' views (aggregates, de-identified notices) feed quarter-on-quarter briefings.
     for (const sub of ["community-eastern", "community-bay-of-plenty", "community-southern", "public"]) {
       expect(byName.get(`takitini.deliver.${sub}.v1`)).toMatchObject({ partitions: 3, retention_ms: 400 * DAY });
@@ -65,7 +70,9 @@ describe("the project's topic declarations (infra/kafka/topics.json)", () => {
     expect(byName.get("takitini.intel.linkage.v1")).toMatchObject({ partitions: 3, retention_ms: 7 * DAY, cleanup_policy: "delete", role: "links" });
     expect(byName.get("takitini.linkage-index.v1")).toMatchObject({ partitions: 1, retention_ms: -1, cleanup_policy: "compact", role: "linkage-index" });
     expect(byName.get("takitini.exchange-records.v1")).toMatchObject({ partitions: 6, retention_ms: -1, cleanup_policy: "compact", role: "exchange-records" });
-    expect(topics).toHaveLength(39);
+    // One delivery topic per registered subscriber (policies/data/subscribers.json), and 21 others.
+    expect(topics.filter((t) => t.role === "delivery").map((t) => t.name).sort()).toEqual(loadAclSubscribers().map((s) => s.delivery_topic).sort());
+    expect(topics.filter((t) => t.role !== "delivery")).toHaveLength(21);
   });
 
   it("give every topic the role its ACLs are derived from", () => {

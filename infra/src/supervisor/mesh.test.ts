@@ -42,6 +42,7 @@ describe("meshServiceEnv", () => {
     expect(meshServiceEnv(settings, "exchange")).toEqual({
       ...common("exchange", 8082),
       GRPC_PORT: "9082",
+      TAXII_PORT: "9443",
       GRPC_TLS_CERT: "/pki/service/exchange.crt",
       GRPC_TLS_KEY: "/pki/service/exchange.key",
       GRPC_TLS_CA: "/pki/ca.crt",

@@ -45,6 +45,9 @@ export function meshPorts(service: MeshService): MeshPorts {
   return { port, admin: port + 100, ...(grpc === undefined ? {} : { grpc }) };
 }
 
+/** The exchange's TAXII 2.1 door (foreign partners, mutual TLS). */
+export const EXCHANGE_TAXII_PORT = 9443;
+
 /** The supervisor's own /metrics, beside the services' admin ports. */
 export const MESH_SUPERVISOR_METRICS_PORT = 8180;
 
@@ -81,6 +84,8 @@ export function meshServiceEnv(s: MeshSettings, svc: MeshService): Record<string
     case "exchange":
       Object.assign(own, {
         GRPC_PORT: String(meshPorts("exchange").grpc),
+        // International partners' TAXII 2.1 door, with the gRPC door's certificate, CA and CRL.
+        TAXII_PORT: String(EXCHANGE_TAXII_PORT),
         GRPC_TLS_CERT: pki("service", "exchange.crt"),
         GRPC_TLS_KEY: pki("service", "exchange.key"),
         GRPC_TLS_CA: pki("ca.crt"),

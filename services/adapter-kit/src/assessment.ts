@@ -117,6 +117,7 @@ export function regionalAssessmentKind(agency: AgencyCode, defaults: AgencyDefau
         classification: r.classification,
         caveats: r.caveats,
         releasableTo: r.releasable_to,
+        releasableToCountries: r.releasable_to_countries,
         legalBasis: r.legal_basis,
         payload: {
           $case: "regionalAssessment",

@@ -54,6 +54,7 @@ const kind: RecordKind<z.infer<typeof schema>> = {
       classification: r.classification,
       caveats: r.caveats,
       releasableTo: r.releasable_to,
+      releasableToCountries: r.releasable_to_countries,
       subjects: mapSubjects("POLICE", r),
       payload: { $case: "policeNoting", value: { groupName: r.note, activity: "ORGANISED_CRIME_ACTIVITY_DRUG_SUPPLY" as never, commodities: [], summary: String(r.count), reportingUnit: "", locality: "" } },
     }),

@@ -95,6 +95,15 @@ export const markingFields = {
   classification: z.enum(keysOf(CLASSIFICATIONS)).optional(),
   caveats: z.array(z.enum(keysOf(CAVEATS))).max(5).optional(),
   releasable_to: z.array(z.string().regex(/^[a-z0-9-]{1,40}$/, "expected a subscriber id")).max(20).default([]),
+  /**
+   * "RELEASABLE TO AUS": the countries outside New Zealand the agency releases the
+   * record to, ISO 3166-1 alpha-3 codes. None: it never leaves New Zealand.
+   */
+  releasable_to_countries: z
+    .array(z.string().regex(/^[A-Z]{3}$/, "expected an ISO 3166-1 alpha-3 country code, e.g. AUS"))
+    .max(20)
+    .refine((cs) => !cs.includes("NZL"), "NZL is not a release outside New Zealand")
+    .default([]),
 };
 
 export const grading = z.strictObject({
@@ -291,6 +300,7 @@ export interface EnvelopeParts {
   classification?: ClassificationMarking | undefined;
   caveats?: CaveatMarking[] | undefined;
   releasableTo?: string[] | undefined;
+  releasableToCountries?: string[] | undefined;
   grading?: z.infer<typeof grading> | undefined;
   legalBasis?: z.infer<typeof legalBasis> | undefined;
   operationRef?: string | undefined;
@@ -318,7 +328,7 @@ export function envelope(p: EnvelopeParts): IntelligenceEvent {
     publishedAt: p.publishedAt,
     region: districtEnum(p.district),
     classification: Classification[`CLASSIFICATION_${classification}`],
-    handling: { caveats: caveats.map((c) => HandlingCaveat[`HANDLING_CAVEAT_${c}`]), releasableTo: p.releasableTo ?? [] },
+    handling: { caveats: caveats.map((c) => HandlingCaveat[`HANDLING_CAVEAT_${c}`]), releasableTo: p.releasableTo ?? [], releasableToCountries: [...new Set(p.releasableToCountries ?? [])].sort() },
     legalBasis: { instrument: legal.instrument, provision: legal.provision, description: legal.description ?? "" },
     operationRef: p.operationRef ?? "",
     subjects: p.subjects ?? [],

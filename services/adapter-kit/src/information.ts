@@ -168,6 +168,7 @@ export function informationKinds(agency: AgencyCode, defaults: AgencyDefaults = 
         classification: r.classification,
         caveats: r.caveats,
         releasableTo: r.releasable_to,
+        releasableToCountries: r.releasable_to_countries,
         legalBasis: r.legal_basis,
         subjects: mapSubjects(agency, r.about),
         payload: {
@@ -224,6 +225,7 @@ export function informationKinds(agency: AgencyCode, defaults: AgencyDefaults = 
         classification: r.classification,
         caveats: r.caveats,
         releasableTo: r.releasable_to,
+        releasableToCountries: r.releasable_to_countries,
         legalBasis: r.legal_basis,
         subjects: mapSubjects(agency, r),
         payload: {

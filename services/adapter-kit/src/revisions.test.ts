@@ -145,7 +145,7 @@ describe("withdrawals", () => {
       sourceAgency: "AGENCY_POLICE",
       region: "POLICE_DISTRICT_UNSPECIFIED",
       classification: "CLASSIFICATION_RESTRICTED",
-      handling: { caveats: ["HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY"], releasableTo: [] },
+      handling: { caveats: ["HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY"], releasableTo: [], releasableToCountries: [] },
       legalBasis: { instrument: "Policing Act 2008", provision: "s 9" },
       originalEventId: v1,
       supersedes: "",

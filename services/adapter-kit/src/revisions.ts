@@ -178,7 +178,7 @@ export function withdrawalEvent(chain: RecordChain, agency: AgencyCode, defaults
     publishedAt: now,
     region: PoliceDistrict.POLICE_DISTRICT_UNSPECIFIED,
     classification: Classification[`CLASSIFICATION_${CLASSIFICATIONS[defaults.classification]}`],
-    handling: { caveats: defaults.caveats.map((c) => HandlingCaveat[`HANDLING_CAVEAT_${CAVEATS[c]}`]), releasableTo: [] },
+    handling: { caveats: defaults.caveats.map((c) => HandlingCaveat[`HANDLING_CAVEAT_${CAVEATS[c]}`]), releasableTo: [], releasableToCountries: [] },
     legalBasis: { instrument: defaults.legalBasis.instrument, provision: defaults.legalBasis.provision, description: defaults.legalBasis.description ?? "" },
     operationRef: "",
     subjects: [],

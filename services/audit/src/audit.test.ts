@@ -87,6 +87,18 @@ describe("access records on the audit topic", () => {
     expect(decodeAuditRecord(Buffer.from([0xff, 0x01]), accessHeaders).ok).toBe(false);
   });
 
+  it("hold a view served abroad over TAXII to its legal basis and STIX ids, and a TAXII refusal to its reason and resource", () => {
+    const served = access("t1", AccessAction.ACCESS_ACTION_DELIVERED, "aus-abf", { channel: "taxii.objects", decisionId: "d-1", eventId: EVENT_A });
+    expect(decodeAuditRecord(bytes(served), accessHeaders)).toEqual({ ok: false, reason: "INVALID_ACCESS: missing legal_basis, stix_object_ids" });
+    const complete = AccessRecord.fromPartial({ ...served, legalBasis: "Customs and Excise Act 2018, s 318", stixObjectIds: ["report--00000000-0000-5000-8000-000000000001"] });
+    expect(decodeAuditRecord(bytes(complete), accessHeaders).ok).toBe(true);
+    // A Subscribe delivery needs neither.
+    expect(decodeAuditRecord(bytes(access("t2", AccessAction.ACCESS_ACTION_DELIVERED, "customs", { decisionId: "d-2" })), accessHeaders).ok).toBe(true);
+    const refused = access("t3", AccessAction.ACCESS_ACTION_COLLECTION_DENIED, "aus-abf", { channel: "taxii.objects", requestedSubscriberId: "gbr-nca" });
+    expect(decodeAuditRecord(bytes(refused), accessHeaders)).toEqual({ ok: false, reason: "INVALID_ACCESS: missing reason, resource" });
+    expect(decodeAuditRecord(bytes(AccessRecord.fromPartial({ ...refused, reason: "NOT_OWN_COLLECTION", resource: "/api/collections/x/objects/" })), accessHeaders).ok).toBe(true);
+  });
+
   it("hold a leader's submission to what it must name: the resource, the event it became, a refusal's reason", () => {
     const received = access("s1", AccessAction.ACCESS_ACTION_SUBMISSION_RECEIVED, "community-eastern", { channel: "briefing.http" });
     expect(decodeAuditRecord(bytes(received), accessHeaders)).toEqual({ ok: false, reason: "INVALID_ACCESS: missing resource, event_id" });

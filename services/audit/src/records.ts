@@ -54,6 +54,9 @@ export function toApi(r: DecisionRecord) {
 /** The `event-type` header values the audit's topics carry. */
 export const AUDIT_RECORD_TYPES = { DECISION: "audit.decision", ACCESS: "audit.access", REFUSAL: REFUSAL_EVENT_TYPES.REFUSAL, REFUSAL_SUMMARY: REFUSAL_EVENT_TYPES.SUMMARY } as const;
 
+/** The access records' channel of the exchange's TAXII server (foreign partners). */
+export const TAXII_CHANNEL = "taxii.objects";
+
 /** Decode and check an access record (a partner's stream granted or refused, a delivery streamed). */
 export function decodeAccess(value: Buffer | null, headers: IHeaders | undefined): { ok: true; record: AccessRecord } | { ok: false; reason: string } {
   if (!value || value.length === 0) return { ok: false, reason: "EMPTY_VALUE" };
@@ -72,7 +75,10 @@ export function decodeAccess(value: Buffer | null, headers: IHeaders | undefined
   if (record.sessionId === "") missing.push("session_id");
   if (record.occurredAt === undefined) missing.push("occurred_at");
   const denied =
-    record.action === AccessAction.ACCESS_ACTION_SUBSCRIBE_DENIED || record.action === AccessAction.ACCESS_ACTION_BRIEFING_DENIED || record.action === AccessAction.ACCESS_ACTION_SUBMISSION_DENIED;
+    record.action === AccessAction.ACCESS_ACTION_SUBSCRIBE_DENIED ||
+    record.action === AccessAction.ACCESS_ACTION_BRIEFING_DENIED ||
+    record.action === AccessAction.ACCESS_ACTION_SUBMISSION_DENIED ||
+    record.action === AccessAction.ACCESS_ACTION_COLLECTION_DENIED;
   if (!denied && record.subscriberId === "") missing.push("subscriber_id");
   if (denied && record.reason === "") missing.push("reason");
   // A briefing served or refused, a leader's submission received or refused: what was asked for, always.
@@ -83,6 +89,12 @@ export function decodeAccess(value: Buffer | null, headers: IHeaders | undefined
     AccessAction.ACCESS_ACTION_SUBMISSION_DENIED,
   ].includes(record.action);
   if (briefing && record.resource === "") missing.push("resource");
+  // A TAXII refusal names what was asked for; a view served over TAXII, the agreement's legal basis and the STIX objects.
+  if (record.action === AccessAction.ACCESS_ACTION_COLLECTION_DENIED && record.resource === "") missing.push("resource");
+  if (record.action === AccessAction.ACCESS_ACTION_DELIVERED && record.channel === TAXII_CHANNEL) {
+    if (record.legalBasis === "") missing.push("legal_basis");
+    if (record.stixObjectIds.length === 0) missing.push("stix_object_ids");
+  }
   // A received submission names the event it was published as.
   if (record.action === AccessAction.ACCESS_ACTION_SUBMISSION_RECEIVED && record.eventId === "") missing.push("event_id");
   // A delivered aggregate view has no event id (its decision names the event).
@@ -203,6 +215,8 @@ export function accessToApi(r: AccessRecord) {
     trace_id: r.traceId,
     resource: r.resource,
     regions: r.regions,
+    legal_basis: r.legalBasis,
+    stix_object_ids: r.stixObjectIds,
   };
 }
 

@@ -74,7 +74,7 @@ describe("a support advance notice on the real broker", () => {
       const notice = fullEvent("police.support_advance_notice", {
         id: randomUUID(),
         classification: Classification.CLASSIFICATION_RESTRICTED,
-        handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_NO_COMMUNITY_RELEASE], releasableTo: [] },
+        handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_NO_COMMUNITY_RELEASE], releasableTo: [], releasableToCountries: [] },
         operationRef: "",
         subjects: [],
       });

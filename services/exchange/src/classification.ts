@@ -151,7 +151,7 @@ export const FIELD_CLASSIFICATION: FieldClassification = {
     record_withdrawal: NOWHERE,
   },
   Grading: { source_reliability: PARTNERS_ONLY, information_credibility: PARTNERS_ONLY },
-  Handling: { caveats: PARTNERS_ONLY, releasable_to: PARTNERS_ONLY },
+  Handling: { caveats: PARTNERS_ONLY, releasable_to: PARTNERS_ONLY, releasable_to_countries: PARTNERS_ONLY },
   LegalBasis: { instrument: PARTNERS_ONLY, provision: PARTNERS_ONLY, description: PARTNERS_ONLY },
   Subject: { person: PERSONAL, organisation: PERSONAL, vehicle: PERSONAL },
   Person: {

@@ -117,6 +117,23 @@ export const configSchema = baseConfig.extend({
   SUBSCRIBE_CRL_FILE: z.string().min(1).optional(),
   /** How often SUBSCRIBE_CRL_FILE is looked at for a change (and a revoked partner's open streams end within it). */
   SUBSCRIBE_CRL_RELOAD_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
+  /**
+   * TAXII 2.1 door for foreign partners (HTTPS, mutual TLS with the gRPC door's
+   * certificate, key and CA, and SUBSCRIBE_CRL_FILE's revocations), on HOST. Off
+   * with GRPC_INSECURE (there is no certificate to serve it with) or TAXII_PORT=0.
+   */
+  TAXII_PORT: z.coerce.number().int().min(0).max(65_535).default(9443),
+  /** Most STIX objects one objects or manifest page holds (and the default limit). */
+  TAXII_MAX_PAGE: z.coerce.number().int().min(1).max(10_000).default(100),
+  /**
+   * A delivery is served once it is this old: a transaction's records become
+   * visible when it commits, so one made earlier may appear after a later one was
+   * read; holding the newest back keeps added_after polling from passing it.
+   */
+  TAXII_SETTLE_MS: z.coerce.number().int().min(0).max(120_000).default(2_000),
+  /** TAXII requests per minute from one client address (before the certificate is read), and from one partner; 0: off. */
+  TAXII_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(100_000_000).default(600),
+  TAXII_RATE_LIMIT_PER_PARTNER_PER_MINUTE: z.coerce.number().int().min(0).max(100_000_000).default(240),
 }).superRefine((c, ctx) => {
   // Mutual TLS, or explicitly plaintext — never both (an operator must not believe TLS is on when it is not).
   for (const key of ["GRPC_TLS_CERT", "GRPC_TLS_KEY", "GRPC_TLS_CA"] as const) {

@@ -338,7 +338,7 @@ export function fullEvent(eventType: string, fields: Partial<IntelligenceEvent> 
     publishedAt: new Date("2026-11-19T20:15:00Z"),
     region: PoliceDistrict.POLICE_DISTRICT_BAY_OF_PLENTY,
     classification: Classification.CLASSIFICATION_UNCLASSIFIED,
-    handling: { caveats: [], releasableTo: [] },
+    handling: { caveats: [], releasableTo: [], releasableToCountries: [] },
     grading: { sourceReliability: SourceReliability.SOURCE_RELIABILITY_B_USUALLY_RELIABLE, informationCredibility: InformationCredibility.INFORMATION_CREDIBILITY_2_PROBABLY_TRUE },
     legalBasis: { instrument: "Privacy Act 2020", provision: "IPP 11(1)(e)(i)", description: "maintenance of the law" },
     operationRef: "Operation Highwater",
@@ -350,7 +350,7 @@ export function fullEvent(eventType: string, fields: Partial<IntelligenceEvent> 
 }
 
 /** Police's default markings: RESTRICTED, law-enforcement only. */
-export const POLICE_MARKINGS = { classification: Classification.CLASSIFICATION_RESTRICTED, handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [] } };
+export const POLICE_MARKINGS = { classification: Classification.CLASSIFICATION_RESTRICTED, handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [], releasableToCountries: [] } };
 
 /** An operation update in a phase, as Police mark it. */
 export function operationUpdate(phase: OperationPhase, fields: Partial<IntelligenceEvent> = {}): IntelligenceEvent {
@@ -403,7 +403,7 @@ export function linkAlertEvent(fields: Partial<IntelligenceEvent> = {}, alert: P
     publishedAt: new Date("2026-11-20T01:00:00Z"),
     region: PoliceDistrict.POLICE_DISTRICT_BAY_OF_PLENTY,
     classification: Classification.CLASSIFICATION_RESTRICTED,
-    handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [] },
+    handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [], releasableToCountries: [] },
     sourceRecordId: LINK_ID,
     publisher: "spiffe://takitini.local/service/linkage",
     subjects: [],

@@ -21,7 +21,7 @@ const EVENT = IntelligenceEvent.fromPartial({
   eventType: "police.organised_crime_noting",
   region: PoliceDistrict.POLICE_DISTRICT_EASTERN,
   classification: Classification.CLASSIFICATION_RESTRICTED,
-  handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [] },
+  handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [], releasableToCountries: ["AUS", "GBR"] },
   subjects: [
     { entity: { $case: "person", value: { subjectId: "police/person/P1", fullName: "Hēmi Tāwhiri", phoneNumbers: ["021 555 0147"] } } },
     { entity: { $case: "vehicle", value: { subjectId: "police/vehicle/V1", plate: "QZX482", make: "Toyota" } } },
@@ -57,6 +57,7 @@ describe("policy projection", () => {
         classification: "RESTRICTED",
         caveats: ["LAW_ENFORCEMENT_ONLY"],
         releasable_to: [],
+        releasable_to_countries: ["AUS", "GBR"],
         region: "EASTERN",
         activity: "DRUG_SUPPLY",
         operation_ref: "",
@@ -136,6 +137,18 @@ describe("planning one record", () => {
     expect(msd.subjects[0]?.entity?.$case === "person" && msd.subjects[0].entity.value.fullName).toBe("");
     const audit = DecisionRecord.decode(plan.messages.find((m) => m.topic === "t.audit")!.value);
     expect(audit.sourceOffset).toBe("41");
+  });
+
+  it("names the agreement's legal basis on a foreign partner's delivery (its TAXII audit records it), on no domestic one", () => {
+    const withAbroad = [...subscribers, { id: "aus-afp", tier: "foreign_partner", delivery_topic: "t.aus-afp" }] as never[];
+    const abroad: Decide = (input) =>
+      input.subscriber_id === "aus-afp" ? { allow: true, view: "redacted", redact: ["subjects[*].person.full_name"], reasons: ["sharing.aus_afp"], legal_basis: "IPP 12", policy_revision: "rev" } : decide(input);
+    const plan = planRecord(record(bytes(EVENT)), withAbroad, abroad, ctx);
+    if (plan.kind !== "disseminate") throw new Error("expected dissemination");
+    const header = (topic: string) => plan.messages.find((m) => m.topic === topic)!.headers["legal-basis"];
+    expect(header("t.aus-afp")?.toString()).toBe("IPP 12");
+    expect(header("t.customs")).toBeUndefined();
+    expect(header("t.msd")).toBeUndefined();
   });
 
   it("never delivers an aggregate-only view raw", () => {

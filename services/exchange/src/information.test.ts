@@ -12,7 +12,7 @@ import { informationExchangeOf, policyInput } from "./projection.js";
  * carry the rule and the legal basis the event states.
  */
 
-const MARKED = { classification: Classification.CLASSIFICATION_IN_CONFIDENCE, handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_ORIGINATOR_CONTROL], releasableTo: [] }, operationRef: "" };
+const MARKED = { classification: Classification.CLASSIFICATION_IN_CONFIDENCE, handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_ORIGINATOR_CONTROL], releasableTo: [], releasableToCountries: [] }, operationRef: "" };
 const request = (fields: Partial<IntelligenceEvent> = {}) => fullEvent("police.information_request", { ...MARKED, ...fields });
 const response = (fields: Partial<IntelligenceEvent> = {}) => fullEvent("customs.information_response", { ...MARKED, ...fields });
 

@@ -8,6 +8,7 @@ import { missingDeliveryTopics, requireDeliveryTopics } from "./policy/topics.js
 import { CrlFile } from "./subscribe/crl-file.js";
 import { CrlError } from "./subscribe/revocation.js";
 import { DeliveryServer, readTls } from "./subscribe/server.js";
+import { TaxiiServer } from "./taxii/server.js";
 
 const config = readConfig();
 const logger = createLogger("exchange", config.LOG_LEVEL);
@@ -92,6 +93,8 @@ const exchange = new Exchange({
   stallMs: config.EXCHANGE_CONSUMER_STALL_MS,
   stopTimeoutMs: Math.max(1000, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 4)),
 });
+// The doors' mutual-TLS material (gRPC Subscribe and TAXII), none with GRPC_INSECURE.
+const doorTls = config.GRPC_INSECURE ? undefined : await readTls({ ca: config.GRPC_TLS_CA!, cert: config.GRPC_TLS_CERT!, key: config.GRPC_TLS_KEY! });
 // Partners' gRPC door (DeliveryService.Subscribe), mutual TLS unless GRPC_INSECURE (then it refuses every call).
 const delivery = new DeliveryServer({
   kafka,
@@ -101,7 +104,7 @@ const delivery = new DeliveryServer({
   auditTopic: config.AUDIT_TOPIC,
   host: config.HOST,
   port: config.GRPC_PORT,
-  tls: config.GRPC_INSECURE ? "insecure" : await readTls({ ca: config.GRPC_TLS_CA!, cert: config.GRPC_TLS_CERT!, key: config.GRPC_TLS_KEY! }),
+  tls: doorTls ?? "insecure",
   keepaliveTimeMs: config.GRPC_KEEPALIVE_TIME_MS,
   keepaliveTimeoutMs: config.GRPC_KEEPALIVE_TIMEOUT_MS,
   maxStreams: config.GRPC_MAX_STREAMS,
@@ -110,6 +113,26 @@ const delivery = new DeliveryServer({
   consumerSessionTimeoutMs: config.SESSION_TIMEOUT_MS,
   ...(crl ? { revocation: crl } : {}),
 });
+// Foreign partners' TAXII 2.1 door: mutual TLS with the gRPC door's certificate and CA (off with GRPC_INSECURE or TAXII_PORT=0).
+const taxii =
+  doorTls === undefined || config.TAXII_PORT === 0
+    ? undefined
+    : new TaxiiServer({
+        kafka,
+        policy,
+        logger,
+        metrics,
+        auditTopic: config.AUDIT_TOPIC,
+        host: config.HOST,
+        port: config.TAXII_PORT,
+        tls: doorTls,
+        ...(crl ? { revocation: crl } : {}),
+        groupPrefix: config.GROUP_ID,
+        sessionTimeoutMs: config.SESSION_TIMEOUT_MS,
+        maxPage: config.TAXII_MAX_PAGE,
+        settleMs: config.TAXII_SETTLE_MS,
+        rateLimit: { perAddressPerMinute: config.TAXII_RATE_LIMIT_PER_MINUTE, perPrincipalPerMinute: config.TAXII_RATE_LIMIT_PER_PARTNER_PER_MINUTE },
+      });
 // GET /v1/policy on the door (HTTPS only if HTTP_TLS_* are set); /metrics on the admin listener (ADMIN_PORT).
 const httpTls = readHttpTls(config);
 const http = buildExchangeHttp({
@@ -118,6 +141,7 @@ const http = buildExchangeHttp({
   readiness: [
     { name: "kafka", check: () => exchange.isReady() },
     { name: "grpc", check: () => delivery.isReady() },
+    ...(taxii ? [{ name: "taxii", check: () => taxii.isReady() }] : []),
   ],
   policy: () => {
     const current = policy.current();
@@ -131,6 +155,7 @@ const shutdown = installShutdown(
   logger,
   [
     { name: "grpc subscribe", run: () => delivery.stop(Math.min(5_000, config.SHUTDOWN_TIMEOUT_MS / 2)) },
+    { name: "taxii", run: async () => taxii?.stop() },
     { name: "exchange", run: () => exchange.stop() },
     { name: "policy watch", run: async () => policy.close() },
     { name: "crl watch", run: async () => crl?.stop() },
@@ -145,6 +170,12 @@ try {
   await delivery.start();
 } catch (err) {
   logger.fatal({ err }, "gRPC DeliveryService could not start");
+  await shutdown("startup failure", 1);
+}
+try {
+  await taxii?.start();
+} catch (err) {
+  logger.fatal({ err }, "the TAXII server could not start");
   await shutdown("startup failure", 1);
 }
 // Never throws for the broker's sake: a consumer that cannot start is retried with backoff.

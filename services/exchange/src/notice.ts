@@ -12,6 +12,8 @@ export const SUPPORT_NOTICE_EVENT_TYPE = "support.notice";
  * carry a per-delivery random id.
  */
 export const isCommunityTier = (tier: Subscriber["tier"]): boolean => tier === "community_leader" || tier === "public";
+/** An international partner's tier: its views leave New Zealand over TAXII. */
+export const isForeignTier = (tier: string): boolean => tier === "foreign_partner";
 
 /** A per-delivery id: 128 random bits (UUIDv4), never derived from the event. */
 export const randomDeliveryId = (): string => randomUUID();

@@ -23,7 +23,7 @@ import { policyInput } from "./projection.js";
 import { aggregateView } from "./aggregate.js";
 import { applyRedactions } from "./redaction.js";
 import { communityAssessment, COMMUNITY_ASSESSMENT_EVENT_TYPE } from "./assessment.js";
-import { advanceSupportNotice, agreementFor, isAdvanceNotice, isCommunityTier, randomDeliveryId, supportNotice, SUPPORT_NOTICE_EVENT_TYPE } from "./notice.js";
+import { advanceSupportNotice, agreementFor, isAdvanceNotice, isCommunityTier, isForeignTier, randomDeliveryId, supportNotice, SUPPORT_NOTICE_EVENT_TYPE } from "./notice.js";
 import { agencyName, checkProvenance, type ProvenanceMismatch } from "./provenance.js";
 import { DEFAULT_RECEIPTS_TOPIC, SUBMISSION_RECEIPT_EVENT_TYPE, submissionReceipt, type ReceiptOutcome } from "./receipt.js";
 import {
@@ -388,6 +388,8 @@ export function planRecord(
         [HEADERS.VIEW]: decision.view,
       };
       if (trace.tracestate) headers[HEADERS.TRACESTATE] = trace.tracestate;
+      // A foreign partner's view leaves New Zealand over TAXII, whose access record names the agreement's legal basis.
+      if (isForeignTier(subscriber.tier)) headers[HEADERS.LEGAL_BASIS] = decision.legal_basis;
       messages.push({ topic: subscriber.delivery_topic, key: event.id, value: Buffer.from(IntelligenceEvent.encode(view).finish()), headers });
     }
     if (alertView) {

@@ -106,6 +106,7 @@ export function projectMarkings(m: Markings): EventProjection {
     classification: enumCode(m.classification, "CLASSIFICATION_") as EventProjection["classification"],
     caveats: (m.handling?.caveats ?? []).map((c) => enumCode(c, "HANDLING_CAVEAT_")),
     releasable_to: [...(m.handling?.releasableTo ?? [])],
+    releasable_to_countries: [...(m.handling?.releasableToCountries ?? [])],
     region: enumCode(m.region, "POLICE_DISTRICT_"),
     activity: m.activity,
     operation_ref: m.operationRef,

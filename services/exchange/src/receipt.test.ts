@@ -33,7 +33,7 @@ function observation(topic: SubmissionTopic = SubmissionTopic.SUBMISSION_TOPIC_D
 function submission(type: string, fields: Partial<IntelligenceEvent> = {}): IntelligenceEvent {
   return fullEvent(type, {
     classification: Classification.CLASSIFICATION_IN_CONFIDENCE,
-    handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_NO_COMMUNITY_RELEASE], releasableTo: [] },
+    handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_NO_COMMUNITY_RELEASE], releasableTo: [], releasableToCountries: [] },
     operationRef: "",
     subjects: [],
     sourceRecordId: "",

@@ -188,7 +188,11 @@ describe("the exchange's last check on a new policy", () => {
     const policy = source.current();
     const communities = loadRegions().regions.map((r) => `takitini.deliver.community-${r.slug}.v1`);
     expect(await missingDeliveryTopics(policy, async () => ["takitini.deliver.customs.v1", "takitini.deliver.msd.v1", ...communities.slice(1)])).toEqual([
+      "takitini.deliver.aus-abf.v1",
+      "takitini.deliver.aus-afp.v1",
       communities[0],
+      "takitini.deliver.fji-police.v1",
+      "takitini.deliver.gbr-nca.v1",
       "takitini.deliver.mbie.v1",
       "takitini.deliver.oranga-tamariki.v1",
       "takitini.deliver.police.v1",

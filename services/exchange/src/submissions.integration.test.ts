@@ -44,7 +44,7 @@ function submission(type: string, topic: SubmissionTopic, reference: string): In
   const base = fullEvent(type, {
     id: randomUUID(),
     classification: Classification.CLASSIFICATION_IN_CONFIDENCE,
-    handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_NO_COMMUNITY_RELEASE], releasableTo: [] },
+    handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_NO_COMMUNITY_RELEASE], releasableTo: [], releasableToCountries: [] },
     operationRef: "",
     subjects: [],
     sourceRecordId: "",

@@ -50,7 +50,7 @@ describe("README", () => {
     expect(readme).toContain(`### \`${name}\``);
     expect(examples).toContainEqual(kind.example);
     const fields = Object.keys((z.toJSONSchema(kind.schema, { io: "input", unrepresentable: "any" }) as { properties: object }).properties);
-    const own = fields.filter((f) => !["classification", "caveats", "releasable_to", "legal_basis"].includes(f));
+    const own = fields.filter((f) => !["classification", "caveats", "releasable_to", "releasable_to_countries", "legal_basis"].includes(f));
     for (const f of own) expect(readme).toMatch(new RegExp(`^\\| \`${f}\` \\|`, "m"));
   });
 

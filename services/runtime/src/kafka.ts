@@ -16,6 +16,8 @@ export const HEADERS = {
   DELIVERY_ID: "delivery-id",
   POLICY_REVISION: "policy-revision",
   VIEW: "view",
+  /** A foreign partner's delivery: the legal basis of the agreement it was released under (the TAXII server audits it). */
+  LEGAL_BASIS: "legal-basis",
   DLQ_REASON: "dlq-reason",
   DLQ_SOURCE_TOPIC: "dlq-source-topic",
   DLQ_SOURCE_PARTITION: "dlq-source-partition",

@@ -20,7 +20,7 @@ const OUTCOME = ["unspecified", "allow", "deny"];
 const WITHDRAWAL_REASON = ["unspecified", "entered_in_error", "duplicate", "not_substantiated", "legal_direction", "source_protection", "other"];
 const VIEW = ["unspecified", "full", "redacted", "aggregate_only", "none"];
 const CLASSIFICATION = ["unspecified", "unclassified", "in_confidence", "sensitive", "restricted", "confidential", "secret", "top_secret"];
-const ACCESS_ACTION = ["unspecified", "subscribe_granted", "subscribe_denied", "delivered", "briefing_viewed", "briefing_denied"];
+const ACCESS_ACTION = ["unspecified", "subscribe_granted", "subscribe_denied", "delivered", "briefing_viewed", "briefing_denied", "submission_received", "submission_denied", "collection_denied"];
 
 /**
  * @param {string[]} names
@@ -322,6 +322,8 @@ const KINDS = {
       trace_id: r.string(15),
       resource: r.string(16),
       regions: r.strings(17),
+      legal_basis: r.string(20),
+      stix_object_ids: r.strings(21),
     };
     return {
       doc,
@@ -333,7 +335,7 @@ const KINDS = {
         region: "",
         outcome: "",
         view: "",
-        legal_basis: "",
+        legal_basis: doc.legal_basis,
         policy_revision: "",
         event_id: doc.event_id,
         action: doc.action,

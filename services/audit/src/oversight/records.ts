@@ -119,6 +119,8 @@ export function fromAccess(r: AccessRecord, at: Date): Appendable {
       subscriberId: r.subscriberId !== "" ? r.subscriberId : r.requestedSubscriberId,
       eventId: r.eventId,
       action: code(r.action, "ACCESS_ACTION_"),
+      // A view served abroad over TAXII names the agreement's legal basis: searchable like a decision's.
+      legalBasis: r.legalBasis,
     },
   };
 }

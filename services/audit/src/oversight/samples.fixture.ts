@@ -32,7 +32,15 @@ export function sampleOf(kind: Kind, n = 0): Appendable {
       return fromPublish(publishRecord(event, bytes, { topic: "takitini.police.v1", partition: 0, offset: String(n) }), at);
     }
     case "access":
-      return fromAccess(AccessRecord.fromPartial({ id: `access-${n}`, action: AccessAction.ACCESS_ACTION_DELIVERED, subscriberId: "customs", channel: "grpc.subscribe", sessionId: "s", eventId, occurredAt: at }), at);
+      // Every other one a view served abroad over TAXII, with the agreement's legal basis and the STIX ids.
+      return fromAccess(
+        AccessRecord.fromPartial(
+          n % 2 === 1
+            ? { id: `access-${n}`, action: AccessAction.ACCESS_ACTION_DELIVERED, subscriberId: "aus-abf", channel: "taxii.objects", sessionId: "s", eventId, decisionId: `d-${n}`, occurredAt: at, legalBasis: "Customs and Excise Act 2018, s 318(2)(a)", stixObjectIds: [`report--00000000-0000-5000-8000-${String(n).padStart(12, "0")}`] }
+            : { id: `access-${n}`, action: AccessAction.ACCESS_ACTION_DELIVERED, subscriberId: "customs", channel: "grpc.subscribe", sessionId: "s", eventId, occurredAt: at },
+        ),
+        at,
+      );
     case "oversight_query":
       return fromOversightQuery(
         OversightQueryRecord.fromPartial({ id: `query-${n}`, officer: "Aroha", channel: "http", method: "GET", route: "/v1/subjects/:id/disclosures", parameters: [{ name: "id", value: "police/person/P1" }], status: 200, resultCount: 1, officerRole: "reviewer" }),

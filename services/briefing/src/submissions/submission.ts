@@ -197,7 +197,7 @@ export function submissionEvent(s: Submission, ctx: SubmissionContext): Intellig
     publishedAt: ctx.now,
     region: district(ctx.region),
     classification: Classification.CLASSIFICATION_IN_CONFIDENCE,
-    handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_NO_COMMUNITY_RELEASE], releasableTo: [] },
+    handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_NO_COMMUNITY_RELEASE], releasableTo: [], releasableToCountries: [] },
     legalBasis: { ...SUBMISSION_LEGAL_BASIS },
     sourceRecordId: ctx.reference,
     publisher: SUBMISSION_PUBLISHER,

@@ -56,7 +56,7 @@ describe("border_seizure: the example", () => {
       // Auckland Airport is in Counties Manukau.
       region: PoliceDistrict.POLICE_DISTRICT_COUNTIES_MANUKAU,
       classification: Classification.CLASSIFICATION_IN_CONFIDENCE,
-      handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [] },
+      handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [], releasableToCountries: [] },
       grading: {
         sourceReliability: SourceReliability.SOURCE_RELIABILITY_A_COMPLETELY_RELIABLE,
         informationCredibility: InformationCredibility.INFORMATION_CREDIBILITY_1_CONFIRMED,
@@ -168,6 +168,7 @@ describe("border_seizure: mapping variants", () => {
         classification: "SENSITIVE",
         caveats: ["LAW ENFORCEMENT ONLY", "RELEASABLE TO", "EMBARGO UNTIL CONCLUDED"],
         releasable_to: ["police-nocg"],
+        releasable_to_countries: ["GBR", "AUS", "GBR"],
         grading: { source: "C", information: 2 },
         legal_basis: { instrument: "Privacy Act 2020", provision: "IPP 11(1)(e)(i)" },
       }),
@@ -176,6 +177,8 @@ describe("border_seizure: mapping variants", () => {
     expect(e.handling).toEqual({
       caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY, HandlingCaveat.HANDLING_CAVEAT_RELEASABLE_TO, HandlingCaveat.HANDLING_CAVEAT_EMBARGO_UNTIL_CONCLUDED],
       releasableTo: ["police-nocg"],
+      // Released abroad: sorted, each country once.
+      releasableToCountries: ["AUS", "GBR"],
     });
     expect(() => map(withField({ caveats: ["RELEASABLE TO"], releasable_to: ["police-nocg"] }))).toThrow(MarkingBelowFloor);
     expect(() => map(withField({ classification: "UNCLASSIFIED" }))).toThrow(MarkingBelowFloor);

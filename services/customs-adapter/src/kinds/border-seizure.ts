@@ -77,6 +77,7 @@ export function mapBorderSeizure(r: BorderSeizureRecord, publishedAt: Date) {
     classification: r.classification,
     caveats: r.caveats,
     releasableTo: r.releasable_to,
+    releasableToCountries: r.releasable_to_countries,
     grading: r.grading,
     legalBasis: r.legal_basis,
     operationRef: r.operation,

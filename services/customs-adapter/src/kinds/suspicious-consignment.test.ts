@@ -55,7 +55,7 @@ describe("suspicious_consignment: the example", () => {
       publishedAt: at,
       region: PoliceDistrict.POLICE_DISTRICT_BAY_OF_PLENTY,
       classification: Classification.CLASSIFICATION_IN_CONFIDENCE,
-      handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [] },
+      handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [], releasableToCountries: [] },
       grading: {
         sourceReliability: SourceReliability.SOURCE_RELIABILITY_B_USUALLY_RELIABLE,
         informationCredibility: InformationCredibility.INFORMATION_CREDIBILITY_3_POSSIBLY_TRUE,

@@ -104,6 +104,7 @@ export function mapSuspiciousConsignment(r: SuspiciousConsignmentRecord, publish
     classification: r.classification,
     caveats: r.caveats,
     releasableTo: r.releasable_to,
+    releasableToCountries: r.releasable_to_countries,
     grading: r.grading,
     legalBasis: r.legal_basis,
     operationRef: r.operation,

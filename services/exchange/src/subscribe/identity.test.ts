@@ -93,6 +93,14 @@ describe("authorisation", () => {
     }
   });
 
+  it("refuses a foreign partner (served over HTTPS, never a Subscribe stream), by name or by default", () => {
+    const withForeign = [...registry, { id: "aus-abf", tier: "foreign_partner", delivery_topic: "takitini.deliver.aus-abf.v1" }];
+    const abf: Identity = { subscriberId: "aus-abf", certificateSha256: SHA };
+    expect(authorise(abf, "", withForeign)).toEqual({ ok: false, reason: DENIAL.NOT_PARTNER_AGENCY, requested: "aus-abf" });
+    expect(authorise(abf, "aus-abf", withForeign)).toEqual({ ok: false, reason: DENIAL.NOT_PARTNER_AGENCY, requested: "aus-abf" });
+    expect(stillAuthorised("aus-abf", "takitini.deliver.aus-abf.v1", withForeign)).toBe(false);
+  });
+
   it("refuses a subscriber the registry in force no longer (or never) knew", () => {
     const mbie: Identity = { subscriberId: "mbie", certificateSha256: SHA };
     expect(authorise(mbie, "", registry)).toEqual({ ok: false, reason: DENIAL.UNKNOWN_SUBSCRIBER, requested: "mbie" });
@@ -118,6 +126,7 @@ describe("certificates from infra/pki/issue.sh", () => {
   const script = fileURLToPath(new URL("../../../../infra/pki/issue.sh", import.meta.url));
   const subscribers = JSON.parse(readFileSync(fileURLToPath(new URL("../../../../policies/data/subscribers.json", import.meta.url)), "utf8")) as Record<string, { tier: string }>;
   const partners = Object.entries(subscribers).filter(([, s]) => s.tier === "partner_agency").map(([id]) => id).sort();
+  const foreign = Object.entries(subscribers).filter(([, s]) => s.tier === "foreign_partner").map(([id]) => id).sort();
   let dir: string;
   const issue = () => execFileSync("bash", [script, "--out", dir, "--rogue-ca"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
   const x509 = (path: string) => new X509Certificate(readFileSync(join(dir, path)));
@@ -142,6 +151,23 @@ describe("certificates from infra/pki/issue.sh", () => {
     }
     expect(() => statSync(join(dir, "subscriber/community-eastern.crt"))).toThrow();
     expect(statSync(join(dir, "subscriber/customs.key")).mode & 0o077).toBe(0);
+  });
+
+  it("issues each foreign partner a client certificate in the same form, which Subscribe still refuses", () => {
+    expect(foreign).toEqual(["aus-abf", "aus-afp", "fji-police", "gbr-nca"]);
+    const ca = x509("ca.crt");
+    const registered = Object.entries(subscribers).map(([id, s]) => ({ id, tier: s.tier, delivery_topic: `takitini.deliver.${id}.v1` }));
+    for (const id of foreign) {
+      const c = x509(`subscriber/${id}.crt`);
+      expect(c.verify(ca.publicKey)).toBe(true);
+      expect(c.subjectAltName).toBe(`URI:spiffe://takitini.local/subscriber/${id}`);
+      const who = identify({ raw: c.raw, subjectaltname: c.subjectAltName! });
+      expect(who).toMatchObject({ ok: true, identity: { subscriberId: id } });
+      if (!who.ok) continue;
+      expect(authorise(who.identity, "", registered)).toEqual({ ok: false, reason: DENIAL.NOT_PARTNER_AGENCY, requested: id });
+      expect(statSync(join(dir, `subscriber/${id}.key`)).mode & 0o077).toBe(0);
+      expect(x509(`rogue/subscriber/${id}.crt`).verify(ca.publicKey)).toBe(false);
+    }
   });
 
   it("issues the exchange a server certificate for localhost that is no partner identity", () => {

@@ -267,7 +267,7 @@ export class DeliveryServer {
           auth.reason === DENIAL.NOT_OWN_STREAM
             ? "a partner may subscribe only to its own deliveries"
             : auth.reason === DENIAL.NOT_PARTNER_AGENCY
-              ? "only partner agencies subscribe; community tiers receive briefings"
+              ? "only partner agencies subscribe; community tiers receive briefings, international partners TAXII"
               : "the certificate's subscriber is not in the sharing policy's registry";
         await this.deny(call, sessionId, trace.traceparent, identity, auth.reason, grpc.status.PERMISSION_DENIED, message);
         return;

@@ -861,7 +861,7 @@ function pack(appearances: Appearance[], seed: number, chunk: number, start: num
           publishedAt,
           region: rng.pick(DISTRICTS),
           classification: rng.pick([Classification.CLASSIFICATION_IN_CONFIDENCE, Classification.CLASSIFICATION_RESTRICTED]),
-          handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_ORIGINATOR_CONTROL], releasableTo: [] },
+          handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_ORIGINATOR_CONTROL], releasableTo: [], releasableToCountries: [] },
           sourceRecordId: `${SUBJECT_ID_PREFIX[agency]}-SYN-${chunk}-${n}`,
           publisher: `spiffe://takitini.local/publisher/${agency}/synthetic-demo`,
           subjects,

@@ -82,7 +82,8 @@ export function linkAlertEvent(link: FoundLink, facts: (eventId: string) => Link
     publishedAt: now,
     region: fa.region === fb.region ? fa.region : PoliceDistrict.POLICE_DISTRICT_UNSPECIFIED,
     classification: higherClassification(fa.classification, fb.classification),
-    handling: { caveats, releasableTo },
+    // A country either record withholds, the alert withholds too.
+    handling: { caveats, releasableTo, releasableToCountries: (fa.handling?.releasableToCountries ?? []).filter((c) => (fb.handling?.releasableToCountries ?? []).includes(c)).sort() },
     sourceRecordId: link.linkId,
     publisher: LINKAGE_PUBLISHER,
     subjects: [],

@@ -59,7 +59,7 @@ describe("trafficking_indicator: the example", () => {
       publishedAt: at,
       region: PoliceDistrict.POLICE_DISTRICT_COUNTIES_MANUKAU,
       classification: Classification.CLASSIFICATION_SENSITIVE,
-      handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_ORIGINATOR_CONTROL, HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [] },
+      handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_ORIGINATOR_CONTROL, HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [], releasableToCountries: [] },
       grading: {
         sourceReliability: SourceReliability.SOURCE_RELIABILITY_B_USUALLY_RELIABLE,
         informationCredibility: InformationCredibility.INFORMATION_CREDIBILITY_2_PROBABLY_TRUE,
@@ -135,7 +135,7 @@ describe("trafficking_indicator: mapping variants", () => {
       }),
     );
     expect(e.classification).toBe(Classification.CLASSIFICATION_RESTRICTED);
-    expect(e.handling).toEqual({ caveats: [HandlingCaveat.HANDLING_CAVEAT_ORIGINATOR_CONTROL, HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY, HandlingCaveat.HANDLING_CAVEAT_RELEASABLE_TO], releasableTo: ["police-nocg"] });
+    expect(e.handling).toEqual({ caveats: [HandlingCaveat.HANDLING_CAVEAT_ORIGINATOR_CONTROL, HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY, HandlingCaveat.HANDLING_CAVEAT_RELEASABLE_TO], releasableTo: ["police-nocg"], releasableToCountries: [] });
     // Trafficking indicators' own floor: SENSITIVE, originator control and law enforcement only.
     expect(() => map(withField({ classification: "IN-CONFIDENCE" }))).toThrow(MarkingBelowFloor);
     expect(() => map(withField({ caveats: ["ORIGINATOR CONTROL", "RELEASABLE TO"], releasable_to: ["police-nocg"] }))).toThrow(MarkingBelowFloor);

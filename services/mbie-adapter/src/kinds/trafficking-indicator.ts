@@ -101,6 +101,7 @@ export function mapTraffickingIndicator(r: TraffickingIndicatorRecord, published
     classification: r.classification,
     caveats: r.caveats,
     releasableTo: r.releasable_to,
+    releasableToCountries: r.releasable_to_countries,
     grading: r.grading,
     legalBasis: r.legal_basis,
     operationRef: r.operation,

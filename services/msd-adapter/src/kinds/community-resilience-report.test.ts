@@ -36,7 +36,7 @@ describe("community_resilience_report: the example", () => {
       publishedAt: at,
       region: PoliceDistrict.POLICE_DISTRICT_BAY_OF_PLENTY,
       classification: Classification.CLASSIFICATION_IN_CONFIDENCE,
-      handling: { caveats: [], releasableTo: [] },
+      handling: { caveats: [], releasableTo: [], releasableToCountries: [] },
       legalBasis: {
         instrument: "Privacy Act 2020",
         provision: "IPP 11(h)(i)",

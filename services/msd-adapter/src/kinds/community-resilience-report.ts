@@ -75,6 +75,7 @@ export const communityResilienceReport: RecordKind<MsdCommunityResilienceReportR
       classification: r.classification,
       caveats: r.caveats,
       releasableTo: r.releasable_to,
+      releasableToCountries: r.releasable_to_countries,
       legalBasis: r.legal_basis,
       payload: {
         $case: "msdCommunityResilienceReport",

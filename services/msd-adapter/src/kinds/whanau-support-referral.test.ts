@@ -32,7 +32,7 @@ describe("whanau_support_referral: the example", () => {
       publishedAt: at,
       region: PoliceDistrict.POLICE_DISTRICT_SOUTHERN,
       classification: Classification.CLASSIFICATION_IN_CONFIDENCE,
-      handling: { caveats: [], releasableTo: [] },
+      handling: { caveats: [], releasableTo: [], releasableToCountries: [] },
       legalBasis: {
         instrument: "Privacy Act 2020",
         provision: "IPP 11(h)(i)",

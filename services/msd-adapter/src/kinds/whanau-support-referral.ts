@@ -59,6 +59,7 @@ export const whanauSupportReferral: RecordKind<MsdWhanauSupportReferralRecord> =
       classification: r.classification,
       caveats: r.caveats,
       releasableTo: r.releasable_to,
+      releasableToCountries: r.releasable_to_countries,
       legalBasis: r.legal_basis,
       operationRef: r.linked_operation,
       payload: {

@@ -27,7 +27,7 @@ describe("asset_restraint: the example", () => {
       occurredAt: new Date("2026-09-24T02:00:00Z"),
       region: PoliceDistrict.POLICE_DISTRICT_BAY_OF_PLENTY,
       classification: Classification.CLASSIFICATION_IN_CONFIDENCE,
-      handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_ORIGINATOR_CONTROL], releasableTo: [] },
+      handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_ORIGINATOR_CONTROL], releasableTo: [], releasableToCountries: [] },
       legalBasis: { instrument: "Criminal Proceeds (Recovery) Act 2009" },
       sourceRecordId: "ARU-2026-0193",
     });

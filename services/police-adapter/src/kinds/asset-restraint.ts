@@ -124,6 +124,7 @@ export const assetRestraint: RecordKind<PoliceAssetRestraintRecord> = {
       classification: r.classification,
       caveats: r.caveats,
       releasableTo: r.releasable_to,
+      releasableToCountries: r.releasable_to_countries,
       grading: r.grading,
       legalBasis: r.legal_basis,
       operationRef: r.operation,

@@ -45,7 +45,7 @@ describe("firearms_seizure: the example", () => {
       publishedAt: at,
       region: PoliceDistrict.POLICE_DISTRICT_SOUTHERN,
       classification: Classification.CLASSIFICATION_RESTRICTED,
-      handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [] },
+      handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [], releasableToCountries: [] },
       grading: {
         sourceReliability: SourceReliability.SOURCE_RELIABILITY_A_COMPLETELY_RELIABLE,
         informationCredibility: InformationCredibility.INFORMATION_CREDIBILITY_1_CONFIRMED,

@@ -83,6 +83,7 @@ export const firearmsSeizure: RecordKind<PoliceFirearmsSeizureRecord> = {
       classification: r.classification,
       caveats: r.caveats,
       releasableTo: r.releasable_to,
+      releasableToCountries: r.releasable_to_countries,
       grading: r.grading,
       legalBasis: r.legal_basis,
       operationRef: r.operation,

@@ -29,7 +29,7 @@ describe("fiu_suspicious_activity: the example", () => {
       occurredAt: new Date("2026-10-11T21:30:00Z"),
       region: PoliceDistrict.POLICE_DISTRICT_COUNTIES_MANUKAU,
       classification: Classification.CLASSIFICATION_IN_CONFIDENCE,
-      handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_ORIGINATOR_CONTROL], releasableTo: [] },
+      handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_ORIGINATOR_CONTROL], releasableTo: [], releasableToCountries: [] },
       legalBasis: { instrument: "Anti-Money Laundering and Countering Financing of Terrorism Act 2009", provision: "s 139A" },
       operationRef: "",
       sourceRecordId: "FIU-SAR-2026-0417",

@@ -142,6 +142,7 @@ export const fiuSuspiciousActivity: RecordKind<PoliceFiuSuspiciousActivityRecord
       classification: r.classification,
       caveats: r.caveats,
       releasableTo: r.releasable_to,
+      releasableToCountries: r.releasable_to_countries,
       grading: r.grading,
       legalBasis: r.legal_basis,
       operationRef: r.operation,

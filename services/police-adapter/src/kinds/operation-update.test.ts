@@ -46,7 +46,7 @@ describe("operation_update: the example", () => {
       publishedAt: at,
       region: PoliceDistrict.POLICE_DISTRICT_BAY_OF_PLENTY,
       classification: Classification.CLASSIFICATION_RESTRICTED,
-      handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [] },
+      handling: { caveats: [HandlingCaveat.HANDLING_CAVEAT_LAW_ENFORCEMENT_ONLY], releasableTo: [], releasableToCountries: [] },
       grading: {
         sourceReliability: SourceReliability.SOURCE_RELIABILITY_A_COMPLETELY_RELIABLE,
         informationCredibility: InformationCredibility.INFORMATION_CREDIBILITY_1_CONFIRMED,
@@ -188,7 +188,7 @@ describe("operation_update: markings", () => {
     expect(caveatsOf({ caveats: ["LAW ENFORCEMENT ONLY", "EMBARGO UNTIL CONCLUDED"] })).toEqual([LEO, EMBARGO]);
     const e = mapped({ classification: "SECRET", caveats: ["LAW ENFORCEMENT ONLY", "RELEASABLE TO"], releasable_to: ["customs"] });
     expect(e.classification).toBe(Classification.CLASSIFICATION_SECRET);
-    expect(e.handling).toEqual({ caveats: [LEO, HandlingCaveat.HANDLING_CAVEAT_RELEASABLE_TO], releasableTo: ["customs"] });
+    expect(e.handling).toEqual({ caveats: [LEO, HandlingCaveat.HANDLING_CAVEAT_RELEASABLE_TO], releasableTo: ["customs"], releasableToCountries: [] });
   });
 
   it("never lowers them: the embargo before resolution and law enforcement only are a floor", () => {

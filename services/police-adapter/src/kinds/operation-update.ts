@@ -205,6 +205,7 @@ export const operationUpdate: RecordKind<PoliceOperationUpdateRecord> = {
       classification: r.classification,
       caveats: r.caveats,
       releasableTo: r.releasable_to,
+      releasableToCountries: r.releasable_to_countries,
       grading: r.grading,
       legalBasis: r.legal_basis,
       operationRef: r.code_name,

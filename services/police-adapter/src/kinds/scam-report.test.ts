@@ -27,7 +27,7 @@ describe("scam_report: the example", () => {
       occurredAt: new Date("2026-11-03T06:42:00Z"),
       region: PoliceDistrict.POLICE_DISTRICT_SOUTHERN,
       classification: Classification.CLASSIFICATION_IN_CONFIDENCE,
-      handling: { caveats: [], releasableTo: [] },
+      handling: { caveats: [], releasableTo: [], releasableToCountries: [] },
       legalBasis: { instrument: "Policing Act 2008" },
       operationRef: "",
       sourceRecordId: "SCAM-2026-118204",

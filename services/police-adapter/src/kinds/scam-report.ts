@@ -130,6 +130,7 @@ export const scamReport: RecordKind<PoliceScamReportRecord> = {
       classification: r.classification,
       caveats: r.caveats,
       releasableTo: r.releasable_to,
+      releasableToCountries: r.releasable_to_countries,
       legalBasis: r.legal_basis,
       subjects: mapSubjects("POLICE", r),
       payload: {

@@ -34,7 +34,7 @@ describe("wastewater_indicator: the example", () => {
       publishedAt: at,
       region: PoliceDistrict.POLICE_DISTRICT_BAY_OF_PLENTY,
       classification: Classification.CLASSIFICATION_UNCLASSIFIED,
-      handling: { caveats: [], releasableTo: [] },
+      handling: { caveats: [], releasableTo: [], releasableToCountries: [] },
       legalBasis: {
         instrument: "Policing Act 2008",
         provision: "s 9",

@@ -106,6 +106,7 @@ export const wastewaterIndicator: RecordKind<PoliceWastewaterIndicatorRecord> = 
       classification: r.classification,
       caveats: r.caveats,
       releasableTo: r.releasable_to,
+      releasableToCountries: r.releasable_to_countries,
       legalBasis: r.legal_basis,
       payload: {
         $case: "policeWastewaterIndicator",
