@@ -44,6 +44,7 @@ let dataDir: string;
 let taxiiPort: number;
 let python: string;
 let audit: RunningService;
+let customsUrl: string;
 const services: RunningService[] = [];
 const file = (path: string) => readFileSync(join(pki, path));
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
@@ -190,6 +191,7 @@ beforeAll(async () => {
   const customs = await startService("customs-adapter", { KAFKA_BROKERS: brokers.join(","), TOPIC: T.customs, GRPC_PORT: String(await freePort()) });
   const police = await startService("police-adapter", { KAFKA_BROKERS: brokers.join(","), TOPIC: T.police, GRPC_PORT: String(await freePort()) });
   services.push(customs, police);
+  customsUrl = customs.url;
 
   const send = async (url: string, body: unknown, publisher: string) => {
     const res = await publish(url, body, { publisher });
@@ -374,6 +376,36 @@ describe("TAXII 2.1 for international partners", () => {
     const none = await get(`/api/collections/${collectionId("aus-abf")}/objects/?added_after=${after}`, "subscriber/aus-abf");
     expect(none.status).toBe(200);
     expect(none.body.objects ?? []).toEqual([]);
+  });
+
+  it("tells Australia of the seizure's withdrawal: the same objects in a revoked version, through taxii2-client", async () => {
+    const res = await publish(`${customsUrl}/v1/records/${published.seizureToAus}/withdrawal`, { reason: "entered_in_error", explanation: "Recorded against the wrong consignment." }, { publisher: publisherOf("customs-adapter") });
+    expect(res.status, res.text).toBe(202);
+    const [, notice] = await deliveries("aus-abf", 2);
+    expect(header(notice!.message, "event-type")).toBe("record.withdrawal_notice");
+    const before = aus.collections[0]!.objects.filter((o) => o.type !== "marking-definition" && o.type !== "identity");
+    let after: PartnerView | undefined;
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
+      after = await fetchAs("aus-abf", 4);
+      if (after.collections[0]!.objects.some((o) => o["revoked"] === true)) break;
+    }
+    const c = after!.collections[0]!;
+    const now = c.objects.filter((o) => o.type !== "marking-definition" && o.type !== "identity");
+    // The last version of each object only (TAXII's default), each revoked, dated after the version revoked.
+    expect(now.map((o) => o.id).sort()).toEqual(before.map((o) => o.id).sort());
+    for (const o of now) {
+      expect(o["revoked"], o.id).toBe(true);
+      expect(String(o["modified"]) > String(before.find((b) => b.id === o.id)!["modified"])).toBe(true);
+    }
+    expect(c.validation.errors).toEqual([]);
+    expect(c.validation.valid).toBe(true);
+    const report = now.find((o) => o.type === "report")!;
+    const versions = await get(`/api/collections/${collectionId("aus-abf")}/objects/${report.id}/versions/`, "subscriber/aus-abf");
+    expect(versions.status).toBe(200);
+    expect(versions.body.versions).toHaveLength(2);
+    // The revocation was recorded before it was served, under the revision's legal basis.
+    const records = await accessOnAudit((rs) => rs.some((r) => r.action === AccessAction.ACCESS_ACTION_DELIVERED && r.subscriberId === "aus-abf" && r.stixObjectIds.includes(report.id) && r.legalBasis.startsWith("Privacy Act 2020, s 22")));
+    expect(records.some((r) => r.legalBasis.startsWith("Privacy Act 2020, s 22") && r.eventId === published.seizureToAus)).toBe(true);
   });
 
   it("refuses, at the handshake, a client without a certificate, and one from another CA", async () => {

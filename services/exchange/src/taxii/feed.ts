@@ -3,28 +3,42 @@ import { HEADERS, headerValue, type Logger } from "@takitini/runtime";
 import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
 import { prepareDelivery } from "../subscribe/delivery.js";
 import type { ForeignPartner } from "./resources.js";
-import { toStix } from "./stix.js";
+import { REVISION_LEGAL_BASIS } from "../revision.js";
+import { revokeStix, toStix } from "./stix.js";
 import type { CollectionStore, Entry } from "./store.js";
 
 /**
- * A delivery record of a foreign partner's topic, as a collection entry: its
- * permitted view as STIX objects. Pure. Only a raw view (full or redacted) becomes
- * objects; anything else (a withdrawal notice, a record the exchange did not write)
- * is skipped with the reason.
+ * A delivery record of a foreign partner's topic, as a collection entry. Pure.
+ * A raw view (full or redacted) becomes its STIX objects (a correction the partner
+ * receives: new versions of the record's objects, whose ids name the record). A
+ * withdrawal notice becomes the revocation of the objects of the version it names
+ * (`prior` finds that version's entry), recorded under the revision's legal basis.
+ * Anything else (an aggregate or link-alert view, a record the exchange did not
+ * write) is skipped with the reason.
  */
 export function entryOf(
   partner: ForeignPartner,
   record: { topic: string; partition: number; offset: string; timestamp: string; value: Buffer | null; headers: Parameters<typeof prepareDelivery>[0]["headers"] },
+  prior: (eventId: string) => Entry | undefined = () => undefined,
 ): { ok: true; entry: Entry } | { ok: false; reason: string } {
   const prepared = prepareDelivery(record);
   if (!prepared.ok) return prepared;
   const { response, view } = prepared;
+  const dateAddedMs = Number(record.timestamp);
+  if (!Number.isSafeInteger(dateAddedMs) || dateAddedMs <= 0) return { ok: false, reason: "NO_TIMESTAMP" };
+  const common = { subscriberId: partner.id, dateAddedMs, topic: record.topic, partition: record.partition, offset: record.offset, decisionId: view.decisionId, traceId: view.traceId };
+  if (response.withdrawalNotice) {
+    const notice = response.withdrawalNotice;
+    const held = prior(notice.eventId);
+    // A version this collection never held (or no longer holds: past the topic's retention): nothing to revoke here.
+    if (!held) return { ok: false, reason: "WITHDRAWN_VERSION_NOT_HELD" };
+    const objects = revokeStix(held.objects, notice.noticedAt ?? new Date(dateAddedMs));
+    return { ok: true, entry: { ...common, eventId: notice.eventId, legalBasis: headerValue(record.headers, HEADERS.LEGAL_BASIS) ?? REVISION_LEGAL_BASIS, objects } };
+  }
   if (!response.event || (response.view !== "full" && response.view !== "redacted")) return { ok: false, reason: "NOT_A_RAW_VIEW" };
   const legalBasis = headerValue(record.headers, HEADERS.LEGAL_BASIS) ?? "";
   // Nothing leaves without the agreement it was released under.
   if (legalBasis === "") return { ok: false, reason: "NO_LEGAL_BASIS" };
-  const dateAddedMs = Number(record.timestamp);
-  if (!Number.isSafeInteger(dateAddedMs) || dateAddedMs <= 0) return { ok: false, reason: "NO_TIMESTAMP" };
   const objects = toStix({
     partner: { id: partner.id, country: partner.country },
     decisionId: view.decisionId,
@@ -34,21 +48,7 @@ export function entryOf(
     event: response.event,
     dateAdded: new Date(dateAddedMs),
   });
-  return {
-    ok: true,
-    entry: {
-      subscriberId: partner.id,
-      dateAddedMs,
-      topic: record.topic,
-      partition: record.partition,
-      offset: record.offset,
-      decisionId: view.decisionId,
-      eventId: view.eventId,
-      legalBasis,
-      traceId: view.traceId,
-      objects,
-    },
-  };
+  return { ok: true, entry: { ...common, eventId: view.eventId, legalBasis, objects } };
 }
 
 export interface FeedOptions {
@@ -160,7 +160,9 @@ export class CollectionFeed {
     const partner = this.byTopic.get(batch.topic);
     for (const message of batch.messages) {
       if (partner) {
-        const got = entryOf(partner, { topic: batch.topic, partition: batch.partition, offset: message.offset, timestamp: message.timestamp, value: message.value, headers: message.headers });
+        const got = entryOf(partner, { topic: batch.topic, partition: batch.partition, offset: message.offset, timestamp: message.timestamp, value: message.value, headers: message.headers }, (eventId) =>
+          this.opts.store.latestFor(partner.id, eventId),
+        );
         if (got.ok) {
           if (this.opts.store.add(got.entry)) this.opts.onEntry?.(partner.id);
         } else if (got.reason !== "NOT_A_RAW_VIEW") {

@@ -22,6 +22,8 @@ export interface PageQuery {
   /** match[type], match[id]: an object passes when it is one of the listed; absent: any. */
   types?: ReadonlySet<string> | undefined;
   ids?: ReadonlySet<string> | undefined;
+  /** match[version]: which versions of each object; absent: the last only (TAXII's default). */
+  versions?: ReadonlySet<"first" | "last" | "all"> | undefined;
 }
 
 export type ParamResult = { ok: true; query: PageQuery } | { ok: false; parameter: string; message: string };
@@ -130,14 +132,11 @@ export function parsePageQuery(query: Record<string, unknown>, maxLimit: number)
   if (typeof ids === "string") return refuse("match[id]", ids);
   if (ids) out.ids = ids;
 
-  // Each object is held in one version, so "last", "first" and "all" all name it.
   const version = single("match[version]");
-  if (version === null || (version !== undefined && !version.split(",").every((v) => v === "last" || v === "first" || v === "all" || parseTimestamp(v) !== undefined))) {
-    return refuse("match[version]", "match[version] must be last, first, all or timestamps");
+  if (version === null || (version !== undefined && !version.split(",").every((v) => v === "last" || v === "first" || v === "all"))) {
+    return refuse("match[version]", "match[version] must be a list of last, first and all");
   }
-  if (version !== undefined && !["last", "first", "all"].some((k) => version.split(",").includes(k))) {
-    return refuse("match[version]", "only last, first or all: each object is held in one version");
-  }
+  if (version !== undefined) out.versions = new Set(version.split(",") as ("first" | "last" | "all")[]);
   const spec = single("match[spec_version]");
   if (spec === null || (spec !== undefined && !spec.split(",").every((s) => /^\d\.\d$/.test(s)))) return refuse("match[spec_version]", "match[spec_version] must be a list such as 2.1");
   if (spec !== undefined && !spec.split(",").includes("2.1")) out.types = new Set<string>(); // Nothing here is of another spec version.

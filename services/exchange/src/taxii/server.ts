@@ -231,11 +231,11 @@ export class TaxiiServer {
     if (!this.feed?.caughtUp()) throw new Refusal(503, "COLLECTIONS_LOADING", "the collections are being read; retry shortly");
   }
 
-  private page(req: FastifyRequest<{ Params: { id: string } }>, partner: ForeignPartner, objectId: string | undefined) {
+  private page(req: FastifyRequest<{ Params: { id: string } }>, partner: ForeignPartner, objectId: string | undefined, versions?: "all") {
     const query = req.query as Record<string, unknown>;
     const parsed = parsePageQuery(objectId === undefined ? query : { ...query, "match[id]": objectId }, this.opts.maxPage);
     if (!parsed.ok) throw new Refusal(400, "INVALID_PARAMETER", parsed.message, { parameter: parsed.parameter });
-    return this.store.page(partner.id, parsed.query, Date.now() - this.opts.settleMs);
+    return this.store.page(partner.id, versions ? { ...parsed.query, versions: new Set([versions]) } : parsed.query, Date.now() - this.opts.settleMs);
   }
 
   private pagingHeaders(reply: FastifyReply, items: Served[]): void {
@@ -286,10 +286,10 @@ export class TaxiiServer {
   private async versions(req: FastifyRequest<{ Params: { id: string; objectId: string } }>, reply: FastifyReply) {
     const partner = await this.own(req);
     this.ensureServing();
-    const page = this.page(req, partner, req.params.objectId);
+    const page = this.page(req, partner, req.params.objectId, "all");
     if (page.items.length === 0) throw new Refusal(404, "OBJECT_NOT_FOUND", "no such object in this collection");
     this.pagingHeaders(reply, page.items);
-    return { more: false, versions: [...new Set(page.items.map((s) => versionOf(s.object, s.entry.dateAddedMs)))] };
+    return { more: page.more, versions: [...new Set(page.items.map((s) => versionOf(s.object, s.entry.dateAddedMs)))] };
   }
 
   /** (Re)start the feed when the registry's foreign partners or their topics change. */

@@ -404,7 +404,9 @@ export function toStix(d: ForeignDelivery): StixObject[] {
   const occurred = timestamp(e.occurredAt ?? e.publishedAt ?? d.dateAdded);
   const tlpMarking = TLP_MARKINGS[tlpFor(e.classification)];
   const release = releaseMarking(e.handling?.releasableToCountries ?? []);
-  const id = (type: string, role: string) => stixId(type, e.id, role);
+  // Ids name the record, not the version: a correction the partner receives (it names the
+  // record's first version then) gives new versions of the same objects.
+  const id = (type: string, role: string) => stixId(type, e.originalEventId || e.id, role);
   const identity = agencyIdentity(e.sourceAgency);
   const identityId = identity.id;
   const common = { spec_version: "2.1" as const, created_by_ref: identityId, created: at, modified: at, object_marking_refs: [tlpMarking.id, release.id] };
@@ -482,6 +484,24 @@ export function toStix(d: ForeignDelivery): StixObject[] {
     object_refs: [identityId, ...objects.map((o) => o.id)],
   };
   return [TLP_MARKINGS["TLP:CLEAR"], tlpMarking, release, identity, report, ...objects].filter((o, i, all) => all.findIndex((x) => x.id === o.id) === i);
+}
+
+/** The objects every delivery of an agency shares: the marking-definitions and the agency's identity. */
+export const isShared = (o: StixObject): boolean => o.type === "marking-definition" || (o.type === "identity" && o.created === AGENCY_IDENTITY_CREATED);
+
+/**
+ * A withdrawn record's objects, revoked: a new version of each (the shared ones
+ * aside) with `revoked: true`, dated `at` — or a millisecond after the version
+ * revoked, so the revocation is always the later version. Pure.
+ */
+export function revokeStix(objects: readonly StixObject[], at: Date): StixObject[] {
+  return objects
+    .filter((o) => !isShared(o))
+    .map((o) => {
+      const before = Date.parse(String(o.modified ?? o.created));
+      const modified = new Date(Number.isNaN(before) ? at.getTime() : Math.max(at.getTime(), before + 1)).toISOString();
+      return { ...o, modified, revoked: true };
+    });
 }
 
 /** When the agencies' identities were first published; they never change, so neither does their version. */

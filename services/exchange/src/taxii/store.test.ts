@@ -70,6 +70,22 @@ describe("CollectionStore", () => {
     expect(s.page("aus-abf", q(), 4999).items.map((i) => i.entry.offset)).toEqual(["1", "1"]);
   });
 
+  it("serves the last version of an object by default, the first or all when asked (a correction, a revocation)", () => {
+    const s = new CollectionStore();
+    const v1 = obj("report", 1, "2026-12-01T00:00:00.000Z");
+    const v2 = { ...v1, modified: "2026-12-02T00:00:00.000Z", revoked: true };
+    s.add(entry({ dateAddedMs: 1000, offset: "1", objects: [v1], eventId: "e-1" }));
+    s.add(entry({ dateAddedMs: 2000, offset: "2", objects: [v2], eventId: "e-1" }));
+    const versions = (v?: ("first" | "last" | "all")[]) => s.page("aus-abf", q(v ? { versions: new Set(v) } : {}), Number.MAX_SAFE_INTEGER).items.map((i) => i.object["modified"]);
+    expect(versions()).toEqual(["2026-12-02T00:00:00.000Z"]);
+    expect(versions(["first"])).toEqual(["2026-12-01T00:00:00.000Z"]);
+    expect(versions(["first", "last"])).toEqual(["2026-12-01T00:00:00.000Z", "2026-12-02T00:00:00.000Z"]);
+    expect(versions(["all"])).toEqual(["2026-12-01T00:00:00.000Z", "2026-12-02T00:00:00.000Z"]);
+    // The withdrawal notice names the version held last: its entry is found by event id.
+    expect(s.latestFor("aus-abf", "e-1")?.offset).toBe("2");
+    expect(s.latestFor("aus-abf", "e-9")).toBeUndefined();
+  });
+
   it("filters by match[type] and match[id]", () => {
     const s = new CollectionStore();
     s.add(entry({ dateAddedMs: 1000, offset: "1" }));
@@ -109,7 +125,7 @@ describe("CollectionStore", () => {
 describe("parsePageQuery", () => {
   it("takes the TAXII parameters", () => {
     const r = parsePageQuery({ added_after: "2026-12-07T01:02:03.456789Z", limit: "5", "match[type]": "report,identity", "match[version]": "last", "match[spec_version]": "2.1" }, 100);
-    expect(r).toEqual({ ok: true, query: { addedAfter: { ms: Date.UTC(2026, 11, 7, 1, 2, 3, 456), micros: 789 }, limit: 5, types: new Set(["report", "identity"]) } });
+    expect(r).toEqual({ ok: true, query: { addedAfter: { ms: Date.UTC(2026, 11, 7, 1, 2, 3, 456), micros: 789 }, limit: 5, types: new Set(["report", "identity"]), versions: new Set(["last"]) } });
     expect(parsePageQuery({ limit: "5000" }, 100)).toMatchObject({ ok: true, query: { limit: 100 } });
   });
 
@@ -128,6 +144,7 @@ describe("parsePageQuery", () => {
     [{ "match[type]": "Report" }, "match[type]"],
     [{ "match[id]": "report--xyz" }, "match[id]"],
     [{ "match[version]": "newest" }, "match[version]"],
+    [{ "match[version]": "2026-12-07T01:02:03Z" }, "match[version]"],
     [{ "match[spec_version]": "two" }, "match[spec_version]"],
     [{ colour: "red" }, "colour"],
   ])("refuses %j, naming %s", (query, parameter) => {

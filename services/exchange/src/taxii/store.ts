@@ -55,8 +55,16 @@ export function versionOf(o: StixObject, dateAddedMs: number): string {
   return typeof v === "string" ? v : new Date(dateAddedMs).toISOString();
 }
 
+/** An object's first and last versions in a collection. */
+interface Versions {
+  first: string;
+  last: string;
+}
+
 export class CollectionStore {
   private readonly entries = new Map<string, Entry[]>();
+  /** Per partner, each object's first and last versions held (a correction or a revocation adds a version). */
+  private readonly versions = new Map<string, Map<string, Versions>>();
   /** "topic/partition/offset" of every entry held: a record read again (a restarted feed) is not added twice. */
   private readonly seen = new Set<string>();
 
@@ -67,6 +75,13 @@ export class CollectionStore {
     this.seen.add(key);
     const list = this.entries.get(entry.subscriberId) ?? [];
     this.entries.set(entry.subscriberId, list);
+    const versions = this.versions.get(entry.subscriberId) ?? new Map<string, Versions>();
+    this.versions.set(entry.subscriberId, versions);
+    for (const o of entry.objects) {
+      const v = versionOf(o, entry.dateAddedMs);
+      const had = versions.get(o.id);
+      versions.set(o.id, had ? { first: v < had.first ? v : had.first, last: v > had.last ? v : had.last } : { first: v, last: v });
+    }
     // Nearly always appended at the end; an earlier position (another partition's lagging record) is inserted.
     let i = list.length;
     while (i > 0 && comparePosition(positionOf(list[i - 1]!, 0), positionOf(entry, 0)) > 0) i--;
@@ -78,6 +93,14 @@ export class CollectionStore {
   clear(subscriberId: string): void {
     for (const e of this.entries.get(subscriberId) ?? []) this.seen.delete(`${e.topic}/${e.partition}/${e.offset}`);
     this.entries.delete(subscriberId);
+    this.versions.delete(subscriberId);
+  }
+
+  /** The latest delivery of a partner's collection about this event (the version a withdrawal notice names). */
+  latestFor(subscriberId: string, eventId: string): Entry | undefined {
+    const list = this.entries.get(subscriberId) ?? [];
+    for (let i = list.length - 1; i >= 0; i--) if (list[i]!.eventId === eventId) return list[i];
+    return undefined;
   }
 
   size(subscriberId: string): number {
@@ -93,6 +116,14 @@ export class CollectionStore {
    */
   page(subscriberId: string, query: PageQuery, visibleUntilMs: number): Page {
     const list = this.entries.get(subscriberId) ?? [];
+    const versions = this.versions.get(subscriberId);
+    const wanted = query.versions ?? new Set(["last"]);
+    // Which versions of an object match[version] asks for: the last (TAXII's default), the first, or all.
+    const asked = (o: StixObject, v: string) => {
+      if (wanted.has("all")) return true;
+      const held = versions?.get(o.id);
+      return (wanted.has("last") && held?.last === v) || (wanted.has("first") && held?.first === v);
+    };
     const items: Served[] = [];
     const onPage = new Set<string>();
     const after = query.addedAfter;
@@ -106,7 +137,9 @@ export class CollectionStore {
         const object = entry.objects[index]!;
         if (query.types && !query.types.has(object.type)) continue;
         if (query.ids && !query.ids.has(object.id)) continue;
-        const key = `${object.id}@${versionOf(object, entry.dateAddedMs)}`;
+        const version = versionOf(object, entry.dateAddedMs);
+        if (!asked(object, version)) continue;
+        const key = `${object.id}@${version}`;
         if (onPage.has(key)) continue;
         if (items.length === query.limit) return { items, more: true, next: items[items.length - 1]!.position };
         onPage.add(key);
