@@ -99,17 +99,17 @@ async function fetchAs(partner: string, perRequest = 0): Promise<PartnerView> {
 }
 
 /** A raw HTTPS request to the TAXII door, as `who` (a certificate under pki/), or with none. */
-function get(path: string, who: string | undefined): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
+function get(path: string, who: string | undefined, opts: { method?: string; accept?: string } = {}): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
         host: "127.0.0.1",
         port: taxiiPort,
         path,
-        method: "GET",
+        method: opts.method ?? "GET",
         ca: file("ca.crt"),
         ...(who ? { cert: file(`${who}.crt`), key: file(`${who}.key`) } : {}),
-        headers: { accept: "application/taxii+json;version=2.1" },
+        headers: { accept: opts.accept ?? "application/taxii+json;version=2.1" },
       },
       (res) => {
         let text = "";
@@ -149,6 +149,8 @@ beforeAll(async () => {
 
   pki = join(mkdtempSync(join(tmpdir(), "takitini-e2e-pki-")), "pki");
   execFileSync("bash", [join(ROOT, "infra/pki/issue.sh"), "--out", pki, "--rogue-ca"], { stdio: ["ignore", "pipe", "pipe"] });
+  // An empty CRL to start with, watched by the exchange as npm start has it (revocations below).
+  execFileSync("bash", [join(ROOT, "infra/pki/revoke.sh"), "--out", pki], { stdio: ["ignore", "pipe", "pipe"] });
 
   dataDir = mkdtempSync(join(tmpdir(), "takitini-e2e-taxii-"));
   const ids: string[] = [];
@@ -183,6 +185,8 @@ beforeAll(async () => {
       GRPC_TLS_KEY: join(pki, "service/exchange.key"),
       GRPC_TLS_CA: join(pki, "ca.crt"),
       TAXII_PORT: String(taxiiPort),
+      SUBSCRIBE_CRL_FILE: join(pki, "crl.pem"),
+      SUBSCRIBE_CRL_RELOAD_MS: "200",
       TAXII_SETTLE_MS: "500",
       // Small pages, so that paging is exercised by the partner's client.
       TAXII_MAX_PAGE: "4",
@@ -406,6 +410,36 @@ describe("TAXII 2.1 for international partners", () => {
     // The revocation was recorded before it was served, under the revision's legal basis.
     const records = await accessOnAudit((rs) => rs.some((r) => r.action === AccessAction.ACCESS_ACTION_DELIVERED && r.subscriberId === "aus-abf" && r.stixObjectIds.includes(report.id) && r.legalBasis.startsWith("Privacy Act 2020, s 22")));
     expect(records.some((r) => r.legalBasis.startsWith("Privacy Act 2020, s 22") && r.eventId === published.seizureToAus)).toBe(true);
+  });
+
+  it("refuses a certificate that names no subscriber (the exchange's own), audited", async () => {
+    const res = await get("/api/collections/", "service/exchange");
+    expect(res.status).toBe(403);
+    expect(res.body.error_code).toBe("NO_SUBSCRIBER_IDENTITY");
+    const records = await accessOnAudit((rs) => rs.some((r) => r.action === AccessAction.ACCESS_ACTION_COLLECTION_DENIED && r.reason === "NO_SUBSCRIBER_IDENTITY"));
+    expect(records.find((r) => r.reason === "NO_SUBSCRIBER_IDENTITY")).toMatchObject({ subscriberId: "", channel: "taxii.objects", resource: "/api/collections/" });
+  });
+
+  it("answers only in TAXII 2.1 (406 otherwise), and takes nothing from a partner (403 read-only)", async () => {
+    expect((await get(`/api/collections/${collectionId("aus-abf")}/objects/`, "subscriber/aus-abf", { accept: "application/json" })).status).toBe(406);
+    const posted = await get(`/api/collections/${collectionId("aus-abf")}/objects/`, "subscriber/aus-abf", { method: "POST" });
+    expect(posted.status).toBe(403);
+    expect(posted.body.error_code).toBe("COLLECTION_READ_ONLY");
+  });
+
+  it("refuses a revoked partner certificate within the CRL's reload, audited", async () => {
+    expect((await get("/api/collections/", "subscriber/gbr-nca")).status).toBe(200);
+    execFileSync("bash", [join(ROOT, "infra/pki/revoke.sh"), "--out", pki, "gbr-nca"], { stdio: ["ignore", "pipe", "pipe"] });
+    let status = 0;
+    let code = "";
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && status !== 403; await new Promise((r) => setTimeout(r, 200))) {
+      const res = await get("/api/collections/", "subscriber/gbr-nca");
+      status = res.status;
+      code = res.body?.error_code ?? "";
+    }
+    expect([status, code]).toEqual([403, "CERTIFICATE_REVOKED"]);
+    const records = await accessOnAudit((rs) => rs.some((r) => r.reason === "CERTIFICATE_REVOKED"));
+    expect(records.find((r) => r.reason === "CERTIFICATE_REVOKED")).toMatchObject({ subscriberId: "gbr-nca", action: AccessAction.ACCESS_ACTION_COLLECTION_DENIED });
   });
 
   it("refuses, at the handshake, a client without a certificate, and one from another CA", async () => {
