@@ -305,9 +305,23 @@ async function drain(list: Track[], done: (t: Track) => boolean, what: string): 
   }
 }
 
-async function auditStored(): Promise<number> {
+/**
+ * Records the audit service has appended to its ledger, of these kinds
+ * (`audit_records_appended_total{kind}`). Throws when the metric is not there: a
+ * renamed metric once left this reading NaN, every comparison with it false, and the
+ * audit's figures meaningless.
+ */
+async function auditStored(kinds: readonly string[] = ["decision"]): Promise<number> {
   const text = await (await fetch(`${procs.get("audit")!.adminUrl}/metrics`)).text();
-  return Number(/^audit_records_stored (\d+)/m.exec(text)?.[1] ?? NaN);
+  let total = 0;
+  let seen = false;
+  for (const m of text.matchAll(/^audit_records_appended_total\{([^}]*)\} (\d+(?:\.\d+)?(?:e\+\d+)?)$/gm)) {
+    seen = true;
+    const kind = /kind="([^"]*)"/.exec(m[1]!)?.[1] ?? "";
+    if (kinds.includes(kind)) total += Number(m[2]);
+  }
+  if (!seen && !/^# TYPE audit_records_appended_total counter$/m.test(text)) throw new Error("the audit's /metrics has no audit_records_appended_total: cannot tell what it stored");
+  return total;
 }
 
 /** Publishes the adapters answered 503 PUBLISH_FAILED (past their deadline: a leader being elected, a saturated broker) and that were sent again. */
@@ -409,6 +423,54 @@ async function meshThroughput(): Promise<Omit<Round["mesh"], "latency">> {
     deliveries,
     decisions: EVENTS * subscriberCount,
   };
+}
+
+/**
+ * The audit's ingest capacity against the rate the mesh makes decision records: the
+ * audit service is stopped (SIGSTOP) while BENCH_EVENTS events go through the mesh at
+ * saturation — every decision record made and committed, `produced` of them a second —
+ * then continued (SIGCONT), and the rate it appends that backlog to its ledger (each
+ * event's publish record and its decision records) is its capacity. The ratio is the
+ * headroom: above 1 the audit is never what the mesh waits for. The mesh is idle while
+ * the audit drains, so the audit has the machine to itself then: an upper bound on a
+ * machine it shares.
+ */
+interface AuditCapacity {
+  decisionRecords: number;
+  producedPerSec: number;
+  ledgerRecords: number;
+  ingestPerSec: number;
+  ratio: number;
+}
+
+async function auditCapacity(): Promise<AuditCapacity> {
+  const audit = procs.get("audit")!;
+  const list = items(EVENTS);
+  const kinds = ["decision", "publish"];
+  const storedBefore = await auditStored(kinds);
+  audit.child.kill("SIGSTOP");
+  let produced: number;
+  try {
+    const { t0, tracks: ts } = await saturate(list, fireMesh);
+    await drain(ts, meshDone, "audit capacity (the mesh, with the audit stopped)");
+    produced = (EVENTS * subscriberCount) / ((Math.max(...ts.map(meshDoneAt)) - t0) / 1000);
+  } finally {
+    audit.child.kill("SIGCONT");
+  }
+  const continued = performance.now();
+  // Its ledger takes each event's publish record and its decision records.
+  const want = storedBefore + EVENTS * (subscriberCount + 1);
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  let stored = await auditStored(kinds);
+  while (stored < want) {
+    assertAlive();
+    if (Date.now() > deadline) throw new Error(`audit capacity: the audit stored ${stored - storedBefore} of ${want - storedBefore} records`);
+    await sleep(20);
+    stored = await auditStored(kinds);
+  }
+  const ingest = (stored - storedBefore) / ((performance.now() - continued) / 1000);
+  forget(list);
+  return { decisionRecords: EVENTS * subscriberCount, producedPerSec: produced, ledgerRecords: stored - storedBefore, ingestPerSec: ingest, ratio: ingest / produced };
 }
 
 /**
@@ -530,6 +592,7 @@ async function failoverPhase(): Promise<Failover> {
 
 let failover: Failover | undefined;
 const rounds: Round[] = [];
+let auditCap: AuditCapacity | undefined;
 let subscribers: { id: string; delivery_topic: string }[] = [];
 try {
   await startServices();
@@ -583,6 +646,8 @@ try {
         `at ${fmt(meshLat.offeredRate)} ev/s mesh p50/p99 ${fmt(meshLat.p50Ms, 1)}/${fmt(meshLat.p99Ms, 1)} ms, raw ${fmt(rawLat.p50Ms, 1)}/${fmt(rawLat.p99Ms, 1)} ms`,
     );
   }
+  auditCap = await auditCapacity();
+  console.error(`[bench] audit capacity: ${fmt(auditCap.ingestPerSec)} ledger records/s against ${fmt(auditCap.producedPerSec)} decision records/s made (${fmt(auditCap.ratio, 2)})`);
   if (kafka.cluster) {
     failover = await failoverPhase();
     console.error(`[bench] failover: first delivery ${fmt(failover.firstDeliveryMs)} ms after the kill, every partition delivering after ${fmt(failover.allPartitionsMs)} ms; node rejoined in ${fmt(failover.rejoinMs)} ms`);
@@ -640,6 +705,7 @@ console.log(`|${head.map(() => "---").join("|")}|`);
 console.log(`| sustained events/s | ${fmt(m.meshEventsPerSec)} | ${fmt(m.rawEventsPerSec)} | ${fmt(ratios.throughput, 2)} |`);
 console.log(`| p50 publish → deliver at ${fmt(RATE)}/s | ${fmt(m.meshP50Ms, 1)} ms | ${fmt(m.rawP50Ms, 1)} ms | ${fmt(ratios.p50, 1)} |`);
 console.log(`| p99 publish → deliver at ${fmt(RATE)}/s | ${fmt(m.meshP99Ms, 1)} ms | ${fmt(m.rawP99Ms, 1)} ms | ${fmt(ratios.p99, 1)} |`);
+if (auditCap) console.log(`| audit ingest ÷ decision records made (ledger records/s, draining a backlog ÷ decision records/s at saturation) | ${fmt(auditCap.ingestPerSec)} | ${fmt(auditCap.producedPerSec)} | ${fmt(auditCap.ratio, 2)} |`);
 console.log(`\n| service | peak RSS |\n|---|---|`);
 for (const [name, kb] of rss) console.log(`| ${name} | ${fmt(kb / 1024)} MiB |`);
 console.log(
@@ -690,6 +756,7 @@ writeFileSync(
       run: RUN,
       kafka: { mode: kafka.mode, brokers: kafka.brokers, security: kafka.security },
       failover,
+      auditCapacity: auditCap,
       config: { adapterDoor: "HTTPS, mutual TLS (publisher certificate), keep-alive", watchMaxWaitMs: WATCH_MAX_WAIT_MS, events: EVENTS, rounds: ROUNDS, concurrencyPerAdapter: CONCURRENCY, rate: RATE, latencyEvents: LATENCY_EVENTS, warmup: WARMUP },
       subscribers: subscribers.map((s) => s.id),
       median: { ...m, ratios, overCapacity },
