@@ -77,7 +77,8 @@ export function serviceSpki(name: string): string {
  * exchange binds a free port in plaintext mode, where it refuses every Subscribe.
  */
 function grpcDefaults(name: string): Record<string, string> {
-  if (name.startsWith("exchange")) return { GRPC_PORT: "0", GRPC_INSECURE: "true" };
+  // The TAXII door off (TAXII_PORT 0), so that exchanges a test runs with TLS never contend for its port; test/e2e/taxii.test.ts gives it one.
+  if (name.startsWith("exchange")) return { GRPC_PORT: "0", GRPC_INSECURE: "true", TAXII_PORT: "0" };
   // The audit's oversight gRPC door on any free port, never a running stack's 9083.
   if (name === "audit") return { GRPC_PORT: "0" };
   return {};

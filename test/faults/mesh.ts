@@ -135,7 +135,8 @@ export async function startFaultMesh(opts: { brokers: string[]; pkiDir: string; 
       ...(adapter ? adapterDoorEnv(kind) : {}),
       ...(kind === "audit" ? { ...audit, HEAD_INTERVAL_MS: "2000", AUDIT_MAX_UNREADY_MS: "30000" } : {}),
       // Not ready for 30 s: exit, so the supervisor restarts it (never alive and idle).
-      ...(kind === "exchange" ? { EXCHANGE_MAX_UNREADY_MS: "30000" } : {}),
+      // The TAXII door off: two exchange instances share this host, and no scenario here has a foreign partner.
+      ...(kind === "exchange" ? { EXCHANGE_MAX_UNREADY_MS: "30000", TAXII_PORT: "0" } : {}),
     };
     // The suite's PKI has no CRL unless a test revokes something.
     if (env.SUBSCRIBE_CRL_FILE && !existsSync(env.SUBSCRIBE_CRL_FILE)) delete env.SUBSCRIBE_CRL_FILE;

@@ -296,6 +296,11 @@ export class TaxiiServer {
   private async syncFeed(): Promise<void> {
     const partners = foreignPartners(this.registry());
     const key = JSON.stringify(partners);
+    // A feed whose consumer crashed for good (kafkajs gave up on it) is started afresh.
+    if (this.feed && !this.feed.isRunning()) {
+      this.log.warn("the TAXII feed stopped; starting it again");
+      this.feedTopics = "";
+    }
     if (key === this.feedTopics) return;
     const before = this.feedTopics === "" ? [] : (JSON.parse(this.feedTopics) as ForeignPartner[]);
     this.feedTopics = key;
