@@ -59,3 +59,11 @@ describe("access records", () => {
     expect(r).toMatchObject({ action: AccessAction.ACCESS_ACTION_DELIVERED, decisionId: "d", eventId: "e", deliveryTopic: "t", deliveryPartition: 2, deliveryOffset: "7", legalBasis: "s 318", stixObjectIds: ["report--1"] });
   });
 });
+
+describe("query pairs", () => {
+  it("keeps a repeated parameter as a list, so that giving one twice is refused rather than one silently picked", async () => {
+    const { parseQueryPairs } = await import("./server.js");
+    expect(Object.fromEntries(parseQueryPairs("limit=5&added_after=a&added_after=b&match%5Btype%5D=report"))).toEqual({ limit: "5", added_after: ["a", "b"], "match[type]": "report" });
+    expect(parseQueryPairs("")).toEqual([]);
+  });
+});
