@@ -64,3 +64,23 @@ describe("the receipts topic", () => {
     expect(issues({ RECEIPTS_TOPIC: "" })[0]).toMatch(/^RECEIPTS_TOPIC: /);
   });
 });
+
+describe("the TAXII door", () => {
+  it("listens on 9443 by default (0: off), pages of at most 100, deliveries served 2 s after they are made", () => {
+    const c = readConfig(BASE);
+    expect([c.TAXII_PORT, c.TAXII_MAX_PAGE, c.TAXII_SETTLE_MS, c.TAXII_RATE_LIMIT_PER_MINUTE, c.TAXII_RATE_LIMIT_PER_PARTNER_PER_MINUTE]).toEqual([9443, 100, 2000, 600, 240]);
+    expect(readConfig({ ...BASE, TAXII_PORT: "0" }).TAXII_PORT).toBe(0);
+  });
+
+  it.each([
+    ["TAXII_PORT", "65536"],
+    ["TAXII_PORT", "https"],
+    ["TAXII_MAX_PAGE", "0"],
+    ["TAXII_MAX_PAGE", "10001"],
+    ["TAXII_SETTLE_MS", "-1"],
+    ["TAXII_SETTLE_MS", "120001"],
+    ["TAXII_RATE_LIMIT_PER_PARTNER_PER_MINUTE", "-5"],
+  ])("refuses %s=%s, naming it", (key, value) => {
+    expect(issues({ [key]: value })[0]).toMatch(new RegExp(`^${key}: `));
+  });
+});
