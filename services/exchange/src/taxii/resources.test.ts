@@ -22,7 +22,7 @@ describe("who may have which collection", () => {
   it("gives a partner its own collection; another partner's is 403, an unknown id 404", () => {
     const aus = foreignPartners(registry)[0]!;
     expect(collectionAccess(aus, collectionId("aus-abf"), registry)).toMatchObject({ ok: true });
-    expect(collectionAccess(aus, collectionId("gbr-nca"), registry)).toEqual({ ok: false, reason: TAXII_DENIAL.NOT_OWN_COLLECTION, status: 403 });
+    expect(collectionAccess(aus, collectionId("gbr-nca"), registry)).toEqual({ ok: false, reason: TAXII_DENIAL.NOT_OWN_COLLECTION, status: 403, requested: "gbr-nca" });
     expect(collectionAccess(aus, collectionId("customs"), registry)).toMatchObject({ ok: false, status: 404 });
     expect(collectionAccess(aus, "aus-abf", registry)).toMatchObject({ ok: false, status: 404 });
   });

@@ -58,7 +58,8 @@ export function collectionId(subscriberId: string): string {
   return uuidv5(TAKITINI_STIX_NAMESPACE, JSON.stringify(["taxii-collection", subscriberId]));
 }
 
-export type CollectionAccess = { ok: true; partner: ForeignPartner } | { ok: false; reason: TaxiiDenial; status: 403 | 404 };
+/** A refusal names the partner whose collection was asked for (empty when the id is no collection). */
+export type CollectionAccess = { ok: true; partner: ForeignPartner } | { ok: false; reason: TaxiiDenial; status: 403 | 404; requested: string };
 
 /** Who the certificate's subscriber is as this door sees it: a foreign partner in the registry in force, or refused. */
 export function partnerOf(identity: Identity, registry: readonly RegistryEntry[]): { ok: true; partner: ForeignPartner } | { ok: false; reason: TaxiiDenial } {
@@ -76,7 +77,7 @@ export function partnerOf(identity: Identity, registry: readonly RegistryEntry[]
 export function collectionAccess(partner: ForeignPartner, requestedId: string, registry: readonly RegistryEntry[]): CollectionAccess {
   if (requestedId === collectionId(partner.id)) return { ok: true, partner };
   const other = foreignPartners(registry).find((p) => collectionId(p.id) === requestedId);
-  return other ? { ok: false, reason: TAXII_DENIAL.NOT_OWN_COLLECTION, status: 403 } : { ok: false, reason: TAXII_DENIAL.UNKNOWN_SUBSCRIBER, status: 404 };
+  return other ? { ok: false, reason: TAXII_DENIAL.NOT_OWN_COLLECTION, status: 403, requested: other.id } : { ok: false, reason: TAXII_DENIAL.UNKNOWN_SUBSCRIBER, status: 404, requested: "" };
 }
 
 /** The discovery resource (GET /taxii2/). `base` is the server's origin as the client reached it. */

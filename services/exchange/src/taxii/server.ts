@@ -222,8 +222,7 @@ export class TaxiiServer {
     const access = collectionAccess(auth.partner, req.params.id, this.registry());
     if (access.ok) return access.partner;
     if (access.status === 404) throw new Refusal(404, "COLLECTION_NOT_FOUND", "no such collection");
-    const other = foreignPartners(this.registry()).find((p) => req.params.id === collectionIdOf(p));
-    return this.deny(auth.session, auth.identity, other?.id ?? req.params.id, access.reason, 403, "a partner may read only its own collection");
+    return this.deny(auth.session, auth.identity, access.requested, access.reason, 403, "a partner may read only its own collection");
   }
 
   private ensureServing(): void {
@@ -362,7 +361,6 @@ export class TaxiiServer {
   }
 }
 
-const collectionIdOf = (p: ForeignPartner) => collection(p).id;
 
 function titleOf(status: number): string {
   return { 400: "Bad request", 401: "Unauthenticated", 403: "Forbidden", 404: "Not found", 406: "Not acceptable", 429: "Too many requests", 503: "Unavailable" }[status] ?? "Error";
