@@ -9,7 +9,12 @@
 //      body asks) and consistency proofs, each verified, p50/p99 over PROOFS;
 //   4. "who has seen subject X" at RECORDS — when the oversight module exports
 //      whoHasSeen (with fromDecision and writeIndex to fill its index);
-//   5. the independent verifier (npm run audit:verify) over the whole ledger.
+//   5. the independent verifier (npm run audit:verify) over the whole ledger;
+//   6. the service's own ingest path, in a schema of its own: decision records as
+//      the decisions topic carries them (bytes), through ingestRecord (decode, the
+//      leaf) and appendRecords (subjects sealed, leaves, tree, oversight index), in
+//      chunks of BATCH — what LedgerIngest does per chunk, without Kafka
+//      (BENCH_AUDIT_INGEST_RECORDS, default 20,000; 0 skips it).
 // Benchmarks measure; they assert nothing beyond the proofs verifying. Quote
 // figures from one run: these machines are shared and noisy.
 import { spawnSync } from "node:child_process";
@@ -23,6 +28,7 @@ import pg from "pg";
 import { Ledger, pgDatabase, type LedgerRecord, type SqlSession } from "../../services/audit/dist/ledger/index.js";
 import { createSigner } from "../../services/audit/dist/merkle/index.js";
 import { verifyConsistency, verifyInclusion } from "../../services/audit/dist/verify/index.js";
+import { appendRecords, ingestRecord } from "../../services/audit/dist/ingest.js";
 import { fmt, median, percentile, ROOT } from "./lib.ts";
 
 const RECORDS = Number(process.env.BENCH_AUDIT_RECORDS ?? 1_000_000);
@@ -32,6 +38,7 @@ const FILL_BATCH = Number(process.env.BENCH_AUDIT_FILL_BATCH ?? 10_000);
 const PROOFS = Number(process.env.BENCH_AUDIT_PROOFS ?? 2000);
 const SUBJECT_QUERIES = Number(process.env.BENCH_AUDIT_SUBJECT_QUERIES ?? 500);
 const RUN_VERIFIER = process.env.BENCH_AUDIT_VERIFY !== "0";
+const INGEST_RECORDS = Number(process.env.BENCH_AUDIT_INGEST_RECORDS ?? 20_000);
 /** Distinct pseudonymous subjects the events name (each decision names 1–3). */
 const SUBJECTS = Math.max(100, Math.floor(RECORDS / 20));
 
@@ -253,6 +260,35 @@ try {
     console.error(`[bench] verifier: ${fmt(next)} rows in ${fmt(seconds, 1)} s, exit ${v.status}`);
   }
 
+  // The ingest path, on a new ledger in a schema of its own.
+  let ingestPath: { records: number; perSec: number; seconds: number } | undefined;
+  if (INGEST_RECORDS > 0) {
+    const ingestSchema = `${schema}_ingest`;
+    await admin.query(`create schema ${ingestSchema}`);
+    const ingestPool = new pg.Pool({ connectionString: provided.url, max: 4, options: `-c search_path=${ingestSchema}` });
+    try {
+      const ingestLedger = await Ledger.open(pgDatabase(ingestPool), { signer });
+      const topics = { auditTopic: "takitini.audit.decisions.v1", accessTopics: [], refusalTopics: [] };
+      const messages = Array.from({ length: INGEST_RECORDS }, (_, i) => ({ value: Buffer.from(DecisionRecord.encode(decision(`${run}-ingest`, i)).finish()), headers: {}, offset: String(i) }));
+      const now = new Date();
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < messages.length; i += BATCH) {
+        const records = messages.slice(i, i + BATCH).flatMap((m) => {
+          const r = ingestRecord(topics.auditTopic, 0, m, topics, now);
+          if (!r.ok) throw new Error(`the bench's decision record did not ingest: ${r.reason}`);
+          return r.records;
+        });
+        await appendRecords(ingestLedger, records);
+      }
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      ingestPath = { records: INGEST_RECORDS, perSec: INGEST_RECORDS / seconds, seconds };
+      console.error(`[bench] ingest path: ${fmt(INGEST_RECORDS)} decision records in ${fmt(seconds, 1)} s (${fmt(ingestPath.perSec)} records/s)`);
+    } finally {
+      await ingestPool.end();
+      await admin.query(`drop schema ${ingestSchema} cascade`).catch(() => undefined);
+    }
+  }
+
   const tableBytes = (await pool.query<{ t: string; b: string }>(
     "select c.relname as t, pg_total_relation_size(c.oid)::text as b from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = current_schema() and c.relkind = 'r' order by 2 desc",
   )).rows;
@@ -266,6 +302,7 @@ try {
     consistencyMs: { p50: percentile(con, 50), p99: percentile(con, 99), proofs: con.length },
     whoHasSeenMs: subjects,
     verifier,
+    ingestPath,
     tables: Object.fromEntries(tableBytes.map((r) => [r.t, Number(r.b)])),
   });
 
@@ -281,6 +318,7 @@ try {
   console.log(`| consistency proof random size → ${fmt(size)}, fetched + verified (${con.length}) | p50 ${fmt(percentile(con, 50), 2)} ms, p99 ${fmt(percentile(con, 99), 2)} ms |`);
   if ("unavailable" in subjects) console.log(`| who has seen subject X at ${fmt(size)} | not available yet: ${subjects.unavailable} |`);
   else console.log(`| who has seen subject X at ${fmt(size)} (${subjects.queries} random subjects of ${fmt(SUBJECTS)}, ≤100 per page, ${fmt(subjects.meanHits, 1)} disclosures on average) | p50 ${fmt(subjects.p50, 2)} ms, p99 ${fmt(subjects.p99, 2)} ms |`);
+  if (ingestPath) console.log(`| the service's ingest path: decision records decoded, subjects sealed, leaves, tree and oversight index, ${BATCH} per transaction (${fmt(ingestPath.records)} records, on a new ledger) | ${fmt(ingestPath.perSec)} records/s |`);
   if (verifier) console.log(`| independent verifier (npm run audit:verify, every row, head and node) | ${fmt(verifier.seconds, 1)} s (${fmt(verifier.rowsPerSec)} rows/s), exit ${verifier.exit} |`);
   console.log(`\nTables were analysed after the fill (${fmt(analyzeSecs, 1)} s), as autovacuum would have in a ledger that grew to this size over time.`);
   console.log(`Storage: ${tableBytes.map((r) => `${r.t} ${fmt(Number(r.b) / 2 ** 20)} MiB`).join(", ")}. Single client, sequential; proofs are timed from the request to a verified answer.`);

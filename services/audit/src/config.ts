@@ -81,6 +81,8 @@ export const configSchema = baseConfig.extend({
   HEAD_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
   /** Most records appended in one PostgreSQL transaction. */
   MAX_RECORDS_PER_TRANSACTION: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** Partitions' fetched batches the ingest handles at once; their records share transactions (up to MAX_RECORDS_PER_TRANSACTION) and offsets commits. */
+  AUDIT_INGEST_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(8),
   /** Console session lifetime (absolute, from sign-in): 1 s to 24 h (seconds only make sense in tests of expiry). */
   SESSION_TTL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(8 * 3_600_000),
   /** A console session unused this long ends: 1 s to 24 h, at most SESSION_TTL_MS. */

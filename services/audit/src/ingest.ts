@@ -1,6 +1,7 @@
 import { IntelligenceEvent, type DecisionRecord } from "@takitini/proto";
 import { backoffDelay, Counter, Gauge, HEADERS, headerValue, logKafkaRefusal, sleep, type Backoff, type Logger, type Registry } from "@takitini/runtime";
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicPartitionOffset } from "kafkajs";
+import { GroupCommit } from "./group.js";
 import { CONFLICT_KIND } from "./ledger/conflict.js";
 import type { BatchOutcome, Ledger, SqlSession } from "./ledger/index.js";
 import { indexRowOf } from "./oversight/derive.js";
@@ -120,6 +121,11 @@ export interface LedgerIngestOptions {
   logger: Logger;
   metrics: Registry;
   maxPerTransaction: number;
+  /**
+   * Partitions' batches handled at once (kafkajs partitionsConsumedConcurrently, default 1). Their chunks
+   * share PostgreSQL transactions (group commit, up to maxPerTransaction records each) and OffsetCommit requests.
+   */
+  partitionsConcurrently?: number;
   /** Fails an append's transaction unless this instance is the active writer (PgWriterLock.fence). */
   fence?: (tx: SqlSession) => Promise<void>;
   /** Delays between consumer restarts and between retries of a batch the database refused. Default 1 s to 30 s. */
@@ -137,11 +143,14 @@ const DEFAULT_BACKOFF: Backoff = { baseMs: 1000, maxMs: 30_000 };
 /**
  * Reads the decisions topic, the access topics, the refusals topics and the
  * agency topics (read-committed) into the ledger.
- * Each fetched batch is appended in one PostgreSQL transaction — leaves, tree
- * nodes and the oversight index together — and only then are the Kafka offsets
- * committed: a crash in between redelivers the batch, and appends are
- * idempotent per record id, so nothing acknowledged is lost and nothing counts
- * twice. Records that fail validation are dead-lettered, not dropped.
+ * Each fetched batch is appended in PostgreSQL transactions of at most
+ * maxPerTransaction records — leaves, tree nodes and the oversight index
+ * together — and only then are its Kafka offsets committed: a crash in between
+ * redelivers the batch, and appends are idempotent per record id, so nothing
+ * acknowledged is lost and nothing counts twice. Partitions handled at once
+ * (partitionsConcurrently) share those transactions and their offsets commits
+ * (group commit, group.ts): a partition's offsets still go only after its own
+ * records are committed in PostgreSQL. Records that fail validation are dead-lettered, not dropped.
  *
  * Recovery: a batch the database refuses for a transient reason (the server
  * restarting, a broken connection) is retried with backoff, heartbeating, and
@@ -172,6 +181,8 @@ export class LedgerIngest {
   private readonly topics: IngestTopics;
   private readonly backoff: Backoff;
   private readonly stallMs: number;
+  /** Chunks from partitions handled at once, appended together (group.ts). */
+  private readonly appends: GroupCommit<Appendable[], BatchOutcome>;
 
   constructor(
     private readonly kafka: Kafka,
@@ -181,6 +192,19 @@ export class LedgerIngest {
     this.topics = { auditTopic: opts.auditTopic, accessTopics: [...opts.accessTopics], refusalTopics: [...(opts.refusalTopics ?? [])] };
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.stallMs = opts.stallMs ?? 15_000;
+    this.appends = new GroupCommit(
+      async (chunks) => {
+        const out = await appendRecords(this.ledger, chunks.flat(), this.opts.fence);
+        // One outcome per record, in order: each chunk gets its own, and its own counts (the tree's size and root are the group's).
+        let at = 0;
+        return chunks.map((c) => {
+          const outcomes = out.outcomes.slice(at, (at += c.length));
+          const conflicts = outcomes.filter((o) => o.conflict?.appended).length;
+          return { ...out, outcomes, appended: outcomes.filter((o) => o.appended).length + conflicts, conflicts };
+        });
+      },
+      { maxWeight: opts.maxPerTransaction, weightOf: (c) => c.length },
+    );
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     const registers = [opts.metrics];
     this.appended = new Counter({ name: "audit_records_appended_total", help: "Records appended to the ledger, by kind", labelNames: ["kind"], registers });
@@ -259,7 +283,26 @@ export class LedgerIngest {
         await this.producer.connect();
         await consumer.connect();
         await consumer.subscribe({ topics: this.allTopics, fromBeginning: true });
-        await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (p) => this.onBatch(consumer, p) });
+        // Offsets of partitions handled at once go in one OffsetCommit request, each partition's highest.
+        const offsets = new GroupCommit<TopicPartitionOffset, void>(
+          async (items) => {
+            const highest = new Map<string, TopicPartitionOffset>();
+            for (const o of items) {
+              const key = `${o.partition}/${o.topic}`;
+              const held = highest.get(key);
+              if (!held || BigInt(o.offset) > BigInt(held.offset)) highest.set(key, o);
+            }
+            await consumer.commitOffsets([...highest.values()]);
+            return items.map(() => undefined);
+          },
+          { maxWeight: Number.MAX_SAFE_INTEGER },
+        );
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: this.opts.partitionsConcurrently ?? 1,
+          eachBatch: (p) => this.onBatch(consumer, offsets, p),
+        });
       } catch (err) {
         if (this.consumer !== consumer) return;
         await consumer.disconnect().catch(() => undefined);
@@ -289,7 +332,7 @@ export class LedgerIngest {
     }, delayMs);
   }
 
-  private async onBatch(consumer: Consumer, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch(consumer: Consumer, offsets: GroupCommit<TopicPartitionOffset, void>, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const live = () => this.running && this.consumer === consumer && isRunning() && !isStale();
     for (let i = 0; i < batch.messages.length; i += this.opts.maxPerTransaction) {
@@ -313,7 +356,7 @@ export class LedgerIngest {
         const out = await this.appendRetrying(records, live, heartbeat);
         // Stopped while the database was away: nothing appended, nothing committed; redelivered to the next writer.
         if (!out) return;
-        const kinds = new Map(records.map((r) => [r.ledger.recordId, r.index.kind]));
+        const kinds = new Map(records.map((r) => [r.ledger.recordId, r.ledger.kind]));
         for (const o of out.outcomes) {
           const kind = kinds.get(o.recordId) ?? "unknown";
           if (o.appended) this.appended.inc({ kind });
@@ -331,7 +374,7 @@ export class LedgerIngest {
       const last = chunk[chunk.length - 1]!;
       resolveOffset(last.offset);
       // Committed only now that PostgreSQL has the records.
-      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+      await offsets.submit({ topic, partition, offset: (BigInt(last.offset) + 1n).toString() });
       this.lastProgressAt = Date.now();
       await heartbeat();
     }
@@ -346,7 +389,7 @@ export class LedgerIngest {
   private async appendRetrying(records: Appendable[], live: () => boolean, heartbeat: () => Promise<void>): Promise<BatchOutcome | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const out = await appendRecords(this.ledger, records, this.opts.fence);
+        const out = await this.appends.submit(records);
         if (this.databaseFailing) this.opts.logger.info({ code: "INGEST_DATABASE_RECOVERED", attempts: attempt + 1 }, "the ledger's database takes appends again");
         this.databaseFailing = false;
         return out;

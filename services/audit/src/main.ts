@@ -104,6 +104,7 @@ const writer = new LedgerWriter({
     deadLetterTopic: config.DEADLETTER_TOPIC,
     groupId: config.GROUP_ID,
     maxPerTransaction: config.MAX_RECORDS_PER_TRANSACTION,
+    partitionsConcurrently: config.AUDIT_INGEST_PARTITIONS_CONCURRENTLY,
     sessionTimeoutMs: config.AUDIT_KAFKA_SESSION_TIMEOUT_MS,
     stallMs: config.AUDIT_INGEST_STALL_MS,
     backoff: { baseMs: config.AUDIT_RESTART_BACKOFF_BASE_MS, maxMs: config.AUDIT_RESTART_BACKOFF_MAX_MS },

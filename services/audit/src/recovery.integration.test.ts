@@ -129,6 +129,8 @@ async function instance(name: string, databaseUrl: string, c: Case) {
       deadLetterTopic: c.dlq,
       groupId: c.group,
       maxPerTransaction: 50,
+      // As the service runs it (AUDIT_INGEST_PARTITIONS_CONCURRENTLY): the agency topic's three partitions and the decisions topic at once.
+      partitionsConcurrently: 4,
       sessionTimeoutMs: SESSION_TIMEOUT_MS,
       stallMs: 15_000,
       backoff: { baseMs: 300, maxMs: 3000 },

@@ -2,7 +2,7 @@ import { AccessRecord } from "@takitini/proto";
 import { describe, expect, it } from "vitest";
 import { encodeEntry } from "../merkle/entry.js";
 import { DERIVATIONS, indexRowOf, indexRowOfEntry, UnderivableLeaf } from "./derive.js";
-import { KINDS } from "./records.js";
+import { appendableOf, KINDS } from "./records.js";
 import { sampleOf } from "./samples.fixture.js";
 
 const APPENDED = Date.parse("2026-11-20T02:00:00Z");
@@ -55,5 +55,18 @@ describe("indexRowOf: a leaf's index rows from the leaf alone", () => {
     expect(() => indexRowOf({ ...leafOf("decision"), kind: "mystery" })).toThrow(UnderivableLeaf);
     expect(() => indexRowOf({ ...leafOf("decision"), payload: Buffer.from([0xff, 0xff, 0xff]) })).toThrow(/does not decode as a decision record/);
     expect(() => indexRowOfEntry(Buffer.from([1, 2, 3]))).toThrow(/malformed/);
+  });
+});
+
+describe("appendableOf: a record's index row made when first read, once", () => {
+  it("does not make the row until it is read, then makes it once; the leaf is there from the start", () => {
+    const s = sampleOf("decision", 5);
+    let made = 0;
+    const a = appendableOf(s.ledger, () => (made++, s.index));
+    expect(a.ledger).toBe(s.ledger);
+    expect(made).toBe(0);
+    expect(a.index).toEqual(s.index);
+    expect(a.index).toBe(a.index);
+    expect(made).toBe(1);
   });
 });

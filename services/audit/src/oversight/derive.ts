@@ -26,7 +26,7 @@ import {
 } from "@takitini/proto";
 import { decodeEntry } from "../merkle/entry.js";
 import { fromReport } from "../reports/record.js";
-import { fromAccess, fromConflict, fromDecision, fromOversightQuery, fromPolicyRevision, fromPublish, fromPurge, fromRefusal, fromRefusalSummary, KINDS, type IndexRow, type Kind } from "./records.js";
+import { accessRow, decisionRow, fromConflict, fromOversightQuery, fromPolicyRevision, fromPurge, publishRow, fromRefusal, fromRefusalSummary, KINDS, type IndexRow, type Kind } from "./records.js";
 
 /** What a leaf holds, as its entry encodes it (merkle/entry.ts). */
 export interface IndexedLeaf {
@@ -41,9 +41,10 @@ export type Derivation = (payload: Uint8Array, at: Date) => IndexRow;
 
 /** Every kind's derivation: one entry per kind in KINDS. */
 export const DERIVATIONS: { readonly [K in Kind]: Derivation } = {
-  publish: (b, at) => fromPublish(PublishRecord.decode(b), at).index,
-  decision: (b, at) => fromDecision(DecisionRecord.decode(b), at).index,
-  access: (b, at) => fromAccess(AccessRecord.decode(b), at).index,
+  // The row alone: deriving it never encodes the record again.
+  publish: (b, at) => publishRow(PublishRecord.decode(b), at),
+  decision: (b, at) => decisionRow(DecisionRecord.decode(b), at),
+  access: (b, at) => accessRow(AccessRecord.decode(b), at),
   oversight_query: (b, at) => fromOversightQuery(OversightQueryRecord.decode(b), at).index,
   policy_revision: (b, at) => fromPolicyRevision(PolicyRevisionRecord.decode(b), at).index,
   refusal: (b, at) => fromRefusal(RefusalRecord.decode(b), at).index,

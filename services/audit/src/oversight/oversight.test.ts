@@ -82,6 +82,13 @@ describe("the audit's sign-in configuration", () => {
     expect(() => readConfig({ ...env, SIGN_IN_BACKOFF_BASE_MS: "5000", SIGN_IN_BACKOFF_MAX_MS: "2000" })).toThrow(/SIGN_IN_BACKOFF_MAX_MS/);
     expect(() => readConfig({ ...env, CREDENTIAL_CACHE_TTL_MS: "-1" })).toThrow(/CREDENTIAL_CACHE_TTL_MS/);
   });
+
+  it("handles 8 partitions' batches at once by default, 1 to 64, in transactions of 500 records", () => {
+    const env = { ...base, AUDIT_OVERSIGHT_ACCOUNTS_FILE: "/a.json" };
+    expect(readConfig(env)).toMatchObject({ AUDIT_INGEST_PARTITIONS_CONCURRENTLY: 8, MAX_RECORDS_PER_TRANSACTION: 500 });
+    expect(readConfig({ ...env, AUDIT_INGEST_PARTITIONS_CONCURRENTLY: "1" }).AUDIT_INGEST_PARTITIONS_CONCURRENTLY).toBe(1);
+    for (const bad of ["0", "65", "2.5", "eight"]) expect(() => readConfig({ ...env, AUDIT_INGEST_PARTITIONS_CONCURRENTLY: bad }), bad).toThrow(/AUDIT_INGEST_PARTITIONS_CONCURRENTLY/);
+  });
 });
 
 describe("query parameters", () => {

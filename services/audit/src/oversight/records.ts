@@ -51,6 +51,23 @@ export interface Appendable {
   index: IndexRow;
 }
 
+/**
+ * An Appendable whose index row is made when first read, once. The ingest
+ * appends leaves and indexes them by deriving each row from the leaf's own
+ * bytes (ingest.ts `appendRecords`, derive.ts), so a row made from the record
+ * as it was read is seldom needed: building it eagerly (the API form, the
+ * subject list) cost as much again as the record's encoding, for every record.
+ */
+export function appendableOf(ledger: LedgerRecord, row: () => IndexRow): Appendable {
+  let memo: IndexRow | undefined;
+  return {
+    ledger,
+    get index() {
+      return (memo ??= row());
+    },
+  };
+}
+
 const code = (value: string, prefix: string) => (value.startsWith(prefix) ? value.slice(prefix.length) : value).toLowerCase();
 
 const blank = (recordId: string, kind: Kind, occurredAt: Date, doc: Record<string, unknown>): IndexRow => ({
@@ -90,38 +107,42 @@ const subjectsOf = (clear: readonly string[], sealed: readonly SealedSubject[]) 
 
 /** A decision: its id is the decision id (one per event and subscriber). */
 export function fromDecision(r: DecisionRecord, at: Date): Appendable {
+  return appendableOf({ recordId: r.id, kind: "decision", payload: DecisionRecord.encode(r).finish() }, () => decisionRow(r, at));
+}
+
+/** A decision's index row (derive.ts derives a decision leaf's row with it). */
+export function decisionRow(r: DecisionRecord, at: Date): IndexRow {
   const doc = { ...toApi(r), ...sealedDoc(r.subjectIds, r.sealedSubjects) };
   return {
-    ledger: { recordId: r.id, kind: "decision", payload: DecisionRecord.encode(r).finish() },
-    index: {
-      ...blank(r.id, "decision", r.decidedAt ?? at, doc),
-      agency: code(r.sourceAgency, "AGENCY_"),
-      subscriberId: r.subscriberId,
-      eventType: r.eventType,
-      region: code(r.region, "POLICE_DISTRICT_"),
-      outcome: code(r.outcome, "OUTCOME_"),
-      view: code(r.view, "VIEW_"),
-      legalBasis: r.legalBasis,
-      policyRevision: r.policyRevision,
-      eventId: r.eventId,
-      subjectIds: subjectsOf(r.subjectIds, r.sealedSubjects),
-    },
+    ...blank(r.id, "decision", r.decidedAt ?? at, doc),
+    agency: code(r.sourceAgency, "AGENCY_"),
+    subscriberId: r.subscriberId,
+    eventType: r.eventType,
+    region: code(r.region, "POLICE_DISTRICT_"),
+    outcome: code(r.outcome, "OUTCOME_"),
+    view: code(r.view, "VIEW_"),
+    legalBasis: r.legalBasis,
+    policyRevision: r.policyRevision,
+    eventId: r.eventId,
+    subjectIds: subjectsOf(r.subjectIds, r.sealedSubjects),
   };
 }
 
 /** An access at a door out of the mesh (a Subscribe stream, a delivery on it, a briefing). */
 export function fromAccess(r: AccessRecord, at: Date): Appendable {
+  return appendableOf({ recordId: r.id, kind: "access", payload: AccessRecord.encode(r).finish() }, () => accessRow(r, at));
+}
+
+/** An access record's index row (derive.ts derives an access leaf's row with it). */
+export function accessRow(r: AccessRecord, at: Date): IndexRow {
   const doc = accessToApi(r);
   return {
-    ledger: { recordId: r.id, kind: "access", payload: AccessRecord.encode(r).finish() },
-    index: {
-      ...blank(r.id, "access", r.occurredAt ?? at, doc),
-      subscriberId: r.subscriberId !== "" ? r.subscriberId : r.requestedSubscriberId,
-      eventId: r.eventId,
-      action: code(r.action, "ACCESS_ACTION_"),
-      // A view served abroad over TAXII names the agreement's legal basis: searchable like a decision's.
-      legalBasis: r.legalBasis,
-    },
+    ...blank(r.id, "access", r.occurredAt ?? at, doc),
+    subscriberId: r.subscriberId !== "" ? r.subscriberId : r.requestedSubscriberId,
+    eventId: r.eventId,
+    action: code(r.action, "ACCESS_ACTION_"),
+    // A view served abroad over TAXII names the agreement's legal basis: searchable like a decision's.
+    legalBasis: r.legalBasis,
   };
 }
 
@@ -239,7 +260,18 @@ export function publishRecord(event: IntelligenceEvent, bytes: Uint8Array, sourc
 }
 
 export function fromPublish(r: PublishRecord, at: Date): Appendable {
-  const recordId = `publish:${r.eventId}`;
+  // The same event read again at another offset (a publish retried after its first attempt landed) is a redelivery.
+  return appendableOf(
+    { recordId: publishRecordId(r.eventId), kind: "publish", payload: PublishRecord.encode(r).finish(), sameAs: (held) => samePublish(held, r) },
+    () => publishRow(r, at),
+  );
+}
+
+const publishRecordId = (eventId: string) => `publish:${eventId}`;
+
+/** A publish record's index row (derive.ts derives a publish leaf's row with it). */
+export function publishRow(r: PublishRecord, at: Date): IndexRow {
+  const recordId = publishRecordId(r.eventId);
   const doc = {
     event_id: r.eventId,
     source_agency: code(r.sourceAgency, "AGENCY_"),
@@ -261,16 +293,12 @@ export function fromPublish(r: PublishRecord, at: Date): Appendable {
     ...revisionDoc(believedRevision(r.revision, r.eventId, r.sourceAgency, r.sourceTopic)),
   };
   return {
-    // The same event read again at another offset (a publish retried after its first attempt landed) is a redelivery.
-    ledger: { recordId, kind: "publish", payload: PublishRecord.encode(r).finish(), sameAs: (held) => samePublish(held, r) },
-    index: {
-      ...blank(recordId, "publish", r.publishedAt ?? at, doc),
-      agency: doc.source_agency,
-      eventType: r.eventType,
-      region: doc.region,
-      eventId: r.eventId,
-      subjectIds: subjectsOf(r.subjectIds, r.sealedSubjects),
-    },
+    ...blank(recordId, "publish", r.publishedAt ?? at, doc),
+    agency: doc.source_agency,
+    eventType: r.eventType,
+    region: doc.region,
+    eventId: r.eventId,
+    subjectIds: subjectsOf(r.subjectIds, r.sealedSubjects),
   };
 }
 

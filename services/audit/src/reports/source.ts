@@ -11,7 +11,7 @@
 import { DecisionRecord, PublishRecord, RefusalRecord, RefusalSummary } from "@takitini/proto";
 import type { SqlSession } from "../ledger/index.js";
 import { decodeEntry } from "../merkle/index.js";
-import { fromDecision, fromPublish } from "../oversight/records.js";
+import { decisionRow, publishRow } from "../oversight/records.js";
 import type { DecisionRow, PublishRow, QuarterRows, RefusalRow } from "./model.js";
 
 const PAGE = 5000;
@@ -47,11 +47,11 @@ export function leafRow(entry: Uint8Array): Derived | null {
   switch (leaf.kind) {
     case "publish": {
       const r = PublishRecord.decode(leaf.payload);
-      const index = fromPublish(r, at).index;
+      const index = publishRow(r, at);
       return { into: "publishes", row: { at: index.occurredAt, region: index.region, eventType: index.eventType, outcome: r.outcome.map((o) => ({ measure: o.measure, category: o.category, value: o.value })) } };
     }
     case "decision": {
-      const index = fromDecision(DecisionRecord.decode(leaf.payload), at).index;
+      const index = decisionRow(DecisionRecord.decode(leaf.payload), at);
       if (index.outcome !== "allow" && index.outcome !== "deny") return null;
       return { into: "decisions", row: { at: index.occurredAt, region: index.region, subscriberId: index.subscriberId, outcome: index.outcome, legalBasis: index.legalBasis } };
     }

@@ -9,7 +9,7 @@
  * (sameAs) and its index row are the sealed record's.
  */
 import { DecisionRecord, OversightQueryRecord, PublishRecord } from "@takitini/proto";
-import { fromDecision, fromOversightQuery, fromPublish, type Appendable } from "../oversight/records.js";
+import { appendableOf, fromDecision, fromOversightQuery, fromPublish, type Appendable } from "../oversight/records.js";
 import { sealSubject, type SealedSubject, type SubjectKey } from "./seal.js";
 
 /** Oversight query parameters whose value is a subject id (the HTTP route's `subjectId`, the search's and gRPC's `subject_id`). */
@@ -17,15 +17,37 @@ export const SUBJECT_PARAMETERS: readonly string[] = ["subject_id", "subjectId"]
 
 const distinct = (ids: readonly string[]) => [...new Set(ids.filter((s) => s !== ""))];
 
+type Decoded = { kind: "decision"; record: DecisionRecord } | { kind: "publish"; record: PublishRecord } | { kind: "oversight_query"; record: OversightQueryRecord } | { kind: "other" };
+
+/** Each record's payload decoded once: the sealing asks for its subjects several times (which records name any, which keys, then the sealing). */
+const decodedRecords = new WeakMap<Appendable, Decoded>();
+
+function decodedOf(a: Appendable): Decoded {
+  let d = decodedRecords.get(a);
+  if (!d) {
+    const p = a.ledger.payload;
+    d =
+      a.ledger.kind === "decision"
+        ? { kind: "decision", record: DecisionRecord.decode(p) }
+        : a.ledger.kind === "publish"
+          ? { kind: "publish", record: PublishRecord.decode(p) }
+          : a.ledger.kind === "oversight_query"
+            ? { kind: "oversight_query", record: OversightQueryRecord.decode(p) }
+            : { kind: "other" };
+    decodedRecords.set(a, d);
+  }
+  return d;
+}
+
 /** The subject ids `a` names in the clear, distinct, in order. */
 export function subjectIdsOf(a: Appendable): string[] {
-  switch (a.ledger.kind) {
+  const d = decodedOf(a);
+  switch (d.kind) {
     case "decision":
-      return distinct(DecisionRecord.decode(a.ledger.payload).subjectIds);
     case "publish":
-      return distinct(PublishRecord.decode(a.ledger.payload).subjectIds);
+      return distinct(d.record.subjectIds);
     case "oversight_query":
-      return distinct(OversightQueryRecord.decode(a.ledger.payload).parameters.filter((p) => SUBJECT_PARAMETERS.includes(p.name)).map((p) => p.value));
+      return distinct(d.record.parameters.filter((p) => SUBJECT_PARAMETERS.includes(p.name)).map((p) => p.value));
     default:
       return [];
   }
@@ -47,7 +69,8 @@ export function sealAppendable(a: Appendable, keys: ReadonlyMap<string, SubjectK
   const same = (r: Appendable["ledger"]) => r.sameAs ?? ((held: Uint8Array) => Buffer.from(held).equals(Buffer.from(r.payload)));
   const asSealed = same(sealed.ledger);
   const asClear = same(a.ledger);
-  return { ...sealed, ledger: { ...sealed.ledger, sameAs: (held) => asSealed(held) || asClear(held) } };
+  // Its index row made only when read (appendableOf), as the sealed record's own.
+  return appendableOf({ ...sealed.ledger, sameAs: (held) => asSealed(held) || asClear(held) }, () => sealed.index);
 }
 
 function sealedForm(a: Appendable, keys: ReadonlyMap<string, SubjectKey>): Appendable {
@@ -60,20 +83,21 @@ function sealedForm(a: Appendable, keys: ReadonlyMap<string, SubjectKey>): Appen
     return k;
   };
   const sealed: SealedSubject[] = ids.map((id, position) => sealSubject(id, keyOf(id), recordId, position));
-  const at = a.index.occurredAt;
-  switch (a.ledger.kind) {
+  // The time a record without one of its own is indexed by: the unsealed record's (read only then).
+  const d = decodedOf(a);
+  switch (d.kind) {
     case "decision": {
-      const r = DecisionRecord.decode(a.ledger.payload);
-      return fromDecision({ ...r, subjectIds: [], sealedSubjects: [...r.sealedSubjects, ...sealed] }, at);
+      const r = d.record;
+      return fromDecision({ ...r, subjectIds: [], sealedSubjects: [...r.sealedSubjects, ...sealed] }, r.decidedAt ?? a.index.occurredAt);
     }
     case "publish": {
-      const r = PublishRecord.decode(a.ledger.payload);
-      return fromPublish({ ...r, subjectIds: [], sealedSubjects: [...r.sealedSubjects, ...sealed] }, at);
+      const r = d.record;
+      return fromPublish({ ...r, subjectIds: [], sealedSubjects: [...r.sealedSubjects, ...sealed] }, r.publishedAt ?? a.index.occurredAt);
     }
     case "oversight_query": {
-      const r = OversightQueryRecord.decode(a.ledger.payload);
+      const r = d.record;
       const parameters = r.parameters.map((p) => (SUBJECT_PARAMETERS.includes(p.name) && p.value !== "" ? { name: p.name, value: keyOf(p.value).ref } : p));
-      return fromOversightQuery({ ...r, parameters, sealedSubjects: [...r.sealedSubjects, ...sealed] }, at);
+      return fromOversightQuery({ ...r, parameters, sealedSubjects: [...r.sealedSubjects, ...sealed] }, r.occurredAt ?? a.index.occurredAt);
     }
     default:
       return a;
