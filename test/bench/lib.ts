@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { SERVICE_NODE_FLAGS, auditRoles, ensurePki, environmentFor, loadTopicDeclarations, meshPublishers, pkiFiles, provideKafka, providePostgres, redactUrl, type ProvidedKafka, type TopicDeclaration } from "@takitini/infra";
+import { SERVICE_NODE_FLAGS, auditRoles, ensurePki, environmentFor, loadTopicDeclarations, meshPublishers, pkiFiles, provideKafka, postgresSettings, providePostgres, redactUrl, type ProvidedKafka, type TopicDeclaration } from "@takitini/infra";
 import { readEventIdKey, type EventIdKey } from "@takitini/runtime";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -136,7 +136,9 @@ export function adapterRateLimitEnv(requestsPerAdapter: number): Record<string, 
 
 /** The audit ledger's PostgreSQL for a benchmark: DATABASE_URL, else a throwaway local cluster. */
 export async function postgresForBench() {
-  const pg = await providePostgres({ log: (m) => console.error(`[bench] ${m}`) });
+  // Durable, as the ledger runs in production and under npm start (fsync and synchronous commit on): the audit's
+  // commits are part of what the mesh's figures measure. The tests' throwaway clusters run without fsync.
+  const pg = await providePostgres({ settings: postgresSettings({ durable: true }), log: (m) => console.error(`[bench] ${m}`) });
   console.error(`[bench] PostgreSQL (${pg.mode}) at ${redactUrl(pg.url)}`);
   return pg;
 }

@@ -220,7 +220,14 @@ export class Ledger {
       );
       for (const r of rows) known.set(r.record_id, { recordId: r.record_id, index: Number(r.idx), kind: r.kind, payload: decodeEntry(r.entry).payload, leafHash: r.leaf_hash });
     };
-    await lookup(records.flatMap((r) => [r.recordId, conflictRecordId(r.recordId, sha256Hex(r.payload))]));
+    await lookup(records.map((r) => r.recordId));
+    // The conflict ids of records held with other bytes, in one more lookup: hashing every payload for a conflict id
+    // that a record never held needs was work on every append.
+    const differing = records.filter((r) => {
+      const held = known.get(r.recordId);
+      return held !== undefined && !(r.firstWins || (r.sameAs ? r.sameAs(held.payload) : sameRecord(held, r)));
+    });
+    await lookup(differing.map((r) => conflictRecordId(r.recordId, sha256Hex(r.payload))));
 
     const now = this.clock();
     const leaves: { index: number; record: LedgerRecord; entry: Buffer; hash: Buffer }[] = [];
