@@ -81,21 +81,39 @@ describe("GroupCommit", () => {
     await expect(gc.submit(1)).rejects.toThrow("a group of 1 items gave 0 results");
   });
 
-  it("refuses a maxWeight that is not positive", () => {
+  it("refuses a maxWeight that is not positive, and a concurrency that is not a whole number ≥ 1", () => {
     expect(() => new GroupCommit(async () => [], { maxWeight: 0 })).toThrow(RangeError);
+    for (const concurrency of [0, 1.5, -1]) expect(() => new GroupCommit(async () => [], { maxWeight: 1, concurrency })).toThrow(RangeError);
   });
 
-  it("property: every item is done once, in arrival order, each group within maxWeight unless alone", async () => {
+  it("with concurrency 2, takes a second group while the first runs, and a third only when one ends", async () => {
+    const g = gated<number>();
+    const gc = new GroupCommit(g.work, { maxWeight: 10, concurrency: 2 });
+    const all = [gc.submit(1), gc.submit(2), gc.submit(3), gc.submit(4)];
+    expect(g.groups).toEqual([[1], [2]]);
+    await g.open();
+    expect(g.groups).toEqual([[1], [2], [3, 4]]);
+    await g.open();
+    await g.open();
+    await expect(Promise.all(all)).resolves.toEqual(["done:1", "done:2", "done:3", "done:4"]);
+  });
+
+  it("property: every item is done once, groups taken in arrival order, each within maxWeight unless alone, never more at once than the concurrency", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 20 }), async (waves, max) => {
+      fc.asyncProperty(fc.array(fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 3 }), async (waves, max, concurrency) => {
         const groups: number[][] = [];
+        let inFlight = 0;
+        let most = 0;
         const gc = new GroupCommit<number, number>(
           async (items) => {
             groups.push(items);
-            await new Promise((r) => setImmediate(r));
+            most = Math.max(most, ++inFlight);
+            // Groups end after a varying number of turns, so with concurrency > 1 they end out of order.
+            for (let k = 0; k < 1 + (items[0]! % 3); k++) await new Promise((r) => setImmediate(r));
+            inFlight--;
             return items.map((i) => -i);
           },
-          { maxWeight: max, weightOf: (id) => id % 100 },
+          { maxWeight: max, weightOf: (id) => id % 100, concurrency },
         );
         let next = 0;
         const all: Promise<number>[] = [];
@@ -111,6 +129,7 @@ describe("GroupCommit", () => {
         }
         await Promise.all(all);
         expect(groups.flat()).toEqual(ids);
+        expect(most).toBeLessThanOrEqual(concurrency);
         for (const grp of groups) if (grp.length > 1) expect(grp.reduce((s, id) => s + (id % 100), 0)).toBeLessThanOrEqual(max);
       }),
       { numRuns: 100 },

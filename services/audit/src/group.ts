@@ -12,12 +12,19 @@
  * group's error: a group either did all its items' work or none of it, so
  * every caller whose group failed may retry (appends are idempotent per record
  * id, offsets commits per partition).
+ *
+ * With `concurrency` 2, a second group is taken while the first runs: the
+ * ingest's appends prepare (seal) a group while the one before it holds the
+ * ledger's append lock. Groups are taken in arrival order; they may end in
+ * any order.
  */
 export interface GroupCommitOptions<T> {
   /** A group's items' total weight is at most this, unless one item alone weighs more (it goes alone). */
   maxWeight: number;
   /** An item's weight (default 1). */
   weightOf?: (item: T) => number;
+  /** Groups whose work runs at once (default 1). */
+  concurrency?: number;
 }
 
 interface Waiting<T, R> {
@@ -28,8 +35,9 @@ interface Waiting<T, R> {
 
 export class GroupCommit<T, R> {
   private readonly waiting: Waiting<T, R>[] = [];
-  private running = false;
+  private running = 0;
   private readonly weightOf: (item: T) => number;
+  private readonly concurrency: number;
 
   /** `work` does a group's items at once and returns one result per item, in order. */
   constructor(
@@ -38,6 +46,8 @@ export class GroupCommit<T, R> {
   ) {
     if (!(opts.maxWeight > 0)) throw new RangeError(`maxWeight must be positive, got ${opts.maxWeight}`);
     this.weightOf = opts.weightOf ?? (() => 1);
+    this.concurrency = opts.concurrency ?? 1;
+    if (!(Number.isInteger(this.concurrency) && this.concurrency >= 1)) throw new RangeError(`concurrency must be a whole number ≥ 1, got ${opts.concurrency}`);
   }
 
   /** Items waiting for the group in progress to end. */
@@ -48,7 +58,7 @@ export class GroupCommit<T, R> {
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
-      if (!this.running) void this.drain();
+      if (this.running < this.concurrency) void this.drain();
     });
   }
 
@@ -66,7 +76,7 @@ export class GroupCommit<T, R> {
   }
 
   private async drain(): Promise<void> {
-    this.running = true;
+    this.running++;
     try {
       while (this.waiting.length > 0) {
         const group = this.take();
@@ -79,7 +89,7 @@ export class GroupCommit<T, R> {
         }
       }
     } finally {
-      this.running = false;
+      this.running--;
     }
   }
 }

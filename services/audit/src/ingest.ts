@@ -7,7 +7,7 @@ import type { BatchOutcome, Ledger, SqlSession } from "./ledger/index.js";
 import { indexRowOf } from "./oversight/derive.js";
 import { fromAccess, fromDecision, fromPublish, fromRefusal, fromRefusalSummary, publishRecord, revisionsOf, type Appendable } from "./oversight/records.js";
 import { writeIndex } from "./oversight/store.js";
-import { sealRecords } from "./subjects/store.js";
+import { presealRecords, sealRecords, type Presealed } from "./subjects/store.js";
 import { decodeAuditRecord, type AuditRecord } from "./records.js";
 import { isTransientDatabaseError } from "./recovery.js";
 
@@ -98,15 +98,20 @@ export function ingestRecord(topic: string, partition: number, message: Pick<Kaf
  * active writer; the purge (subjects/purge.ts) destroys the keys its record names.
  */
 export async function appendRecords(ledger: Ledger, records: readonly Appendable[], inTransaction?: (tx: SqlSession) => Promise<void>): Promise<BatchOutcome> {
+  let presealed: Presealed | undefined;
   return ledger.appendBatch(
     // Subject ids sealed under their subjects' keys, under the append lock: no leaf, index row or conflict record
     // holds a subject id in the clear, and a key made here commits with the leaves naming it or not at all.
-    async (tx) => (await sealRecords(tx, records)).map((r) => r.ledger),
+    async (tx) => (await sealRecords(tx, records, presealed)).map((r) => r.ledger),
     async (tx, added) => {
       if (inTransaction) await inTransaction(tx);
       // Each row from its leaf alone (kind, id, bytes, append time) — a conflict record the ledger made included — by the
       // derivation the verifier recomputes the index with (oversight/derive.ts): never from when the batch was read.
       await writeIndex(tx, added.map((a) => ({ index: a.index, row: indexRowOf({ ...a.record, appendedAtMs: a.appendedAtMs }) })));
+    },
+    // Before the lock: records whose subjects already have keys are sealed while another append holds it (checked again under it).
+    async (tx) => {
+      presealed = await presealRecords(tx, records);
     },
   );
 }
@@ -203,7 +208,8 @@ export class LedgerIngest {
           return { ...out, outcomes, appended: outcomes.filter((o) => o.appended).length + conflicts, conflicts };
         });
       },
-      { maxWeight: opts.maxPerTransaction, weightOf: (c) => c.length },
+      // Two at once: one group seals its records (presealRecords) while the one before it holds the append lock.
+      { maxWeight: opts.maxPerTransaction, weightOf: (c) => c.length, concurrency: 2 },
     );
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     const registers = [opts.metrics];

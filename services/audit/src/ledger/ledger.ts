@@ -189,11 +189,16 @@ export class Ledger {
   /**
    * Append records, idempotently per record id, in one transaction; `onAppended`
    * runs in that transaction with the leaves actually added. `records` may be a
-   * function of the transaction, called under the append lock.
+   * function of the transaction, called under the append lock. `beforeLock` runs
+   * in the transaction before the lock is taken: work that needs no lock (the
+   * ingest seals records there) overlaps another append that holds it.
    */
-  async appendBatch(records: BatchRecords, onAppended?: AppendHook): Promise<BatchOutcome> {
+  async appendBatch(records: BatchRecords, onAppended?: AppendHook, beforeLock?: (tx: SqlSession) => Promise<void>): Promise<BatchOutcome> {
     try {
-      return await this.db.transaction((tx) => this.appendIn(tx, records, onAppended));
+      return await this.db.transaction(async (tx) => {
+        if (beforeLock) await beforeLock(tx);
+        return this.appendIn(tx, records, onAppended);
+      });
     } catch (err) {
       this.tree = undefined; // whatever we cached may not have been committed
       throw err;

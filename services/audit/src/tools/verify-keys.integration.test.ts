@@ -284,6 +284,52 @@ describe("npm run audit:verify: subject_keys checked against the leaves", () => 
   });
 });
 
+describe("sealing before the append lock", () => {
+  it("a record sealed before the lock with a key destroyed while it waited is sealed again under a new key, under the lock", async () => {
+    const { owner, ledger, refOf } = await sealedLedger("keys_preseal");
+    const oldRef = (await refOf(X))!;
+    // The ledger's append lock held, as a purge holds it while it destroys keys.
+    const holder = await owner.connect();
+    try {
+      await holder.query("begin");
+      await holder.query("select pg_advisory_xact_lock(hashtext(current_schema() || '.ledger_append'))");
+      const eventId = randomUUID();
+      const appending = appendRecords(ledger, [fromDecision(decision(eventId, "police", true, { subjectIds: [X] }), new Date())]);
+      // It sealed with X's key before the lock, and now waits for the lock.
+      const deadline = Date.now() + 10_000;
+      while ((await admin.query("select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted")).rows[0].n === 0) {
+        if (Date.now() > deadline) throw new Error("the append never waited for the lock");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await holder.query("delete from subject_keys where ref = $1", [oldRef]);
+      await holder.query("commit");
+      expect(await appending).toMatchObject({ appended: 1 });
+      // X has a new key, and the new decision is sealed under it: who has seen X finds it (records under the
+      // destroyed key are found by nobody any more); under the destroyed key it would not be found.
+      const newRef = await refOf(X);
+      expect(newRef).toMatch(/^s_/);
+      expect(newRef).not.toBe(oldRef);
+      const seen = await whoHasSeen(pgDatabase(owner), X, { limit: 10 });
+      expect("disclosures" in seen && seen.disclosures.map((d) => d.event_id)).toEqual([eventId]);
+    } finally {
+      holder.release();
+    }
+  });
+
+  it("uses a record sealed before the lock when its keys are still held: no key is made, and who has seen finds it", async () => {
+    const { owner, ledger, refOf } = await sealedLedger("keys_preseal_kept");
+    const keys = async () => (await owner.query("select count(*)::int as n from subject_keys")).rows[0].n as number;
+    const before = await keys();
+    const refX = await refOf(X);
+    const eventId = randomUUID();
+    expect(await appendRecords(ledger, [fromDecision(decision(eventId, "police", true, { subjectIds: [X, Y] }), new Date())])).toMatchObject({ appended: 1 });
+    expect(await keys()).toBe(before);
+    expect(await refOf(X)).toBe(refX);
+    const seen = await whoHasSeen(pgDatabase(owner), X, { limit: 10 });
+    expect("disclosures" in seen && seen.disclosures.map((d) => d.event_id)).toContain(eventId);
+  });
+});
+
 describe("the verifier's role and subject_keys", () => {
   it("the README's read-only role cannot read subject_keys: the check says it was skipped; select (ref) finds a deleted key; select finds a relabelled one", async () => {
     const { schema, owner, refOf } = await sealedLedger("keys_roles");
