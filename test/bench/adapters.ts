@@ -4,7 +4,7 @@
 // The HTTP door is mutual TLS: the agency's publisher certificate on keep-alive
 // connections (one handshake per connection); the import presents it too.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ingest, seededRandom, type AgencyAdapter } from "@takitini/adapter-kit";
@@ -18,6 +18,11 @@ import { kafkaSecurityOptions, silenceKafkajsTimerWarning } from "@takitini/runt
 import { adapterDoors, adapterRateLimitEnv, fmt, kafkaForBench, median, pool, postJson, ROOT, startProcess } from "./lib.ts";
 
 const N = Number(process.env.BENCH_RECORDS ?? 2000);
+// Issue 17's row: the bulk import of a 100,000-row file (one file, one record type: the adapter's first kind).
+const IMPORT_N = Number(process.env.BENCH_IMPORT_RECORDS ?? 100_000);
+// Which doors to measure (both by default): BENCH_DOORS=bulk or http, to look at one.
+const DOORS = new Set((process.env.BENCH_DOORS ?? "http,bulk").split(","));
+const PROF_DIR = process.env.BENCH_CPU_PROF;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const BATCH = 500;
@@ -58,48 +63,66 @@ try {
       for (let round = 0; round < ROUNDS; round++) {
         seq++;
         // HTTP door: N records, CONCURRENCY in flight.
-        const httpRecs = records(adapter, N);
-        const statuses = new Map<number, number>();
-        const httpSecs = await pool(N, CONCURRENCY, async (i) => {
-          const r = httpRecs[i]!;
-          const res = await postJson(agent, `${svc.url}${r.httpPath}`, JSON.stringify(r.record));
-          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        });
-        if (statuses.get(202) !== N) throw new Error(`${adapter.service}: not every HTTP submission was accepted: ${JSON.stringify([...statuses])}`);
-        httpRates.push(N / httpSecs);
+        if (DOORS.has("http")) {
+          const httpRecs = records(adapter, N);
+          const statuses = new Map<number, number>();
+          const httpSecs = await pool(N, CONCURRENCY, async (i) => {
+            const r = httpRecs[i]!;
+            const res = await postJson(agent, `${svc.url}${r.httpPath}`, JSON.stringify(r.record));
+            statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          });
+          if (statuses.get(202) !== N) throw new Error(`${adapter.service}: not every HTTP submission was accepted: ${JSON.stringify([...statuses])}`);
+          httpRates.push(N / httpSecs);
+        }
 
-        // Bulk import door: one NDJSON file per record type, the import CLI as its own process.
-        seq++;
-        const bulkRecs = records(adapter, N);
-        const dir = mkdtempSync(join(tmpdir(), "takitini-bench-"));
-        let bulkSecs = 0;
-        for (const kind of adapter.kinds) {
+        // Bulk import door: one NDJSON file of IMPORT_N rows of the adapter's first record type, the import CLI as its own process.
+        if (DOORS.has("bulk")) {
+          seq++;
+          const kind = adapter.kinds[0]!;
+          const rng = seededRandom(`bench/${adapter.service}/import/${seq}`);
+          const dir = mkdtempSync(join(tmpdir(), "takitini-bench-"));
           const file = join(dir, `${kind.recordType}.ndjson`);
-          writeFileSync(file, bulkRecs.filter((r) => r.recordType === kind.recordType).map((r) => JSON.stringify(r.record)).join("\n") + "\n");
+          writeFileSync(file, Array.from({ length: IMPORT_N }, (_v, i) => JSON.stringify(kind.synthesize(rng, seq * 1_000_000 + i))).join("\n") + "\n");
+          const profile = PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROF_DIR}`, `--cpu-prof-name=import.${adapter.service}.${Date.now()}.cpuprofile`] : [];
           const t0 = process.hrtime.bigint();
-          const run = spawnSync(process.execPath, [`${ROOT}services/${adapter.service}/dist/import.js`, file, "--type", kind.recordType, ...doors.importArgs(adapter.service), "--quiet"], {
+          const run = spawnSync(process.execPath, [...profile, `${ROOT}services/${adapter.service}/dist/import.js`, file, "--type", kind.recordType, ...doors.importArgs(adapter.service), "--quiet"], {
             env: { ...process.env, ...kafka.envOf(adapter.service), ...doors.env(adapter.service) },
             encoding: "utf8",
+            maxBuffer: 64 * 1024 * 1024,
           });
-          bulkSecs += Number(process.hrtime.bigint() - t0) / 1e9;
+          const bulkSecs = Number(process.hrtime.bigint() - t0) / 1e9;
           if (run.status !== 0) throw new Error(`import failed (${run.status}): ${run.stdout}${run.stderr}`);
+          const accepted = Number(/^\s*accepted\s+(\d+)/m.exec(run.stdout)?.[1]);
+          if (accepted !== IMPORT_N) throw new Error(`${adapter.service}: the import accepted ${accepted} of ${IMPORT_N} rows: ${run.stdout}`);
+          rmSync(dir, { recursive: true, force: true });
+          bulkRates.push(IMPORT_N / bulkSecs);
         }
-        bulkRates.push(N / bulkSecs);
 
-        // Raw kafkajs: the same events, mapped in-process (same keyed ids, same publisher), produced straight to the topic.
-        seq++;
-        const events = records(adapter, N).map((r) => {
-          const x = ingest(adapter, r.recordType, r.record, new Date(), { eventIdKey: doors.eventIdKey });
-          if (!x.ok) throw new Error("synthetic record invalid");
-          return { key: x.event.id, value: Buffer.from(IntelligenceEvent.encode({ ...x.event, publisher: doors.publisherUri(adapter.service) }).finish()) };
-        });
-        const singleSecs = await pool(N, CONCURRENCY, async (i) => {
-          await producer.send({ topic: adapter.topic, acks: -1, messages: [events[i]!] });
-        });
-        rawSingleRates.push(N / singleSecs);
-        const t0 = process.hrtime.bigint();
-        for (let i = 0; i < events.length; i += BATCH) await producer.send({ topic: adapter.topic, acks: -1, messages: events.slice(i, i + BATCH) });
-        rawBatchRates.push(N / (Number(process.hrtime.bigint() - t0) / 1e9));
+        // Raw kafkajs: the same kinds of events, mapped in-process (same keyed ids, same publisher), produced straight to the topic.
+        const encoded = (recs: { recordType: string; record: unknown }[]) =>
+          recs.map((r) => {
+            const x = ingest(adapter, r.recordType, r.record, new Date(), { eventIdKey: doors.eventIdKey });
+            if (!x.ok) throw new Error("synthetic record invalid");
+            return { key: x.event.id, value: Buffer.from(IntelligenceEvent.encode({ ...x.event, publisher: doors.publisherUri(adapter.service) }).finish()) };
+          });
+        if (DOORS.has("http")) {
+          seq++;
+          const events = encoded(records(adapter, N));
+          const singleSecs = await pool(N, CONCURRENCY, async (i) => {
+            await producer.send({ topic: adapter.topic, acks: -1, messages: [events[i]!] });
+          });
+          rawSingleRates.push(N / singleSecs);
+        }
+        if (DOORS.has("bulk")) {
+          // As many events of the import's record type as the import's file holds, 500 to a send.
+          seq++;
+          const kind = adapter.kinds[0]!;
+          const rng = seededRandom(`bench/${adapter.service}/raw/${seq}`);
+          const events = encoded(Array.from({ length: IMPORT_N }, (_v, i) => ({ recordType: kind.recordType, record: kind.synthesize(rng, seq * 1_000_000 + i) })));
+          const t0 = process.hrtime.bigint();
+          for (let i = 0; i < events.length; i += BATCH) await producer.send({ topic: adapter.topic, acks: -1, messages: events.slice(i, i + BATCH) });
+          rawBatchRates.push(IMPORT_N / (Number(process.hrtime.bigint() - t0) / 1e9));
+        }
       }
     } finally {
       rss = svc.peakRssKb();
@@ -107,8 +130,11 @@ try {
       await producer.disconnect();
       await svc.stop();
     }
-    const [h, b, rs, rb] = [median(httpRates), median(bulkRates), median(rawSingleRates), median(rawBatchRates)];
-    rows.push([adapter.service, fmt(h), fmt(rs), fmt(h / rs, 2), fmt(b), fmt(rb), fmt(b / rb, 2), `${fmt(rss / 1024)} MiB`]);
+    // A door not measured (BENCH_DOORS) prints a dash.
+    const m = (xs: number[]) => (xs.length > 0 ? median(xs) : Number.NaN);
+    const f = (n: number, digits = 0) => (Number.isFinite(n) ? fmt(n, digits) : "—");
+    const [h, b, rs, rb] = [m(httpRates), m(bulkRates), m(rawSingleRates), m(rawBatchRates)];
+    rows.push([adapter.service, f(h), f(rs), f(h / rs, 2), f(b), f(rb), f(b / rb, 2), `${fmt(rss / 1024)} MiB`]);
     console.error(`[bench] ${adapter.service}: http ${fmt(h)}/s, bulk ${fmt(b)}/s, raw single ${fmt(rs)}/s, raw batch ${fmt(rb)}/s`);
   }
 } finally {
@@ -117,9 +143,9 @@ try {
 
 const head = ["adapter", "HTTP rec/s", "raw kafkajs rec/s (1 per send, same concurrency)", "HTTP ÷ raw", "bulk import rec/s", "raw kafkajs rec/s (500 per send)", "bulk ÷ raw", "adapter peak RSS"];
 console.log(
-  `\nbench:adapters — ${N} records per door per round, median of ${ROUNDS} rounds, HTTP concurrency ${CONCURRENCY} over mutual TLS (keep-alive, publisher certificate), acks=all, idempotent producer; Kafka ${kafka.security === "mtls" ? "mutual TLS" : "PLAINTEXT"}\n`,
+  `\nbench:adapters — HTTP: ${N} records per round; bulk import: one file of ${IMPORT_N} rows per round; median of ${ROUNDS} rounds, HTTP concurrency ${CONCURRENCY} over mutual TLS (keep-alive, publisher certificate), acks=all, idempotent producer; Kafka ${kafka.security === "mtls" ? "mutual TLS" : "PLAINTEXT"}\n`,
 );
 console.log(`| ${head.join(" | ")} |`);
 console.log(`|${head.map(() => "---").join("|")}|`);
 for (const r of rows) console.log(`| ${r.join(" | ")} |`);
-console.log("\nBulk import time includes starting the import process (Node, Kafka connect, publisher certificate check, idempotency index load) per file.");
+console.log("\nBulk import time includes starting the import process (Node, Kafka connect, publisher certificate check, idempotency index load).");

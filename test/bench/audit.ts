@@ -15,21 +15,31 @@
 //      leaf) and appendRecords (subjects sealed, leaves, tree, oversight index), in
 //      chunks of BATCH — what LedgerIngest does per chunk, without Kafka
 //      (BENCH_AUDIT_INGEST_RECORDS, default 20,000; 0 skips it).
+// The bench runs under the V8 flags the audit service runs with (SERVICE_NODE_FLAGS:
+// a small young generation, frequent major collections), re-executing itself with
+// them when started without: what the ingest allocates costs here what it costs the
+// service (phase 6 measured 20 % faster without them).
 // Benchmarks measure; they assert nothing beyond the proofs verifying. Quote
 // figures from one run: these machines are shared and noisy.
 import { spawnSync } from "node:child_process";
-import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { postgresSettings, providePostgres, redactUrl } from "@takitini/infra";
-import { Agency, DecisionRecord, Outcome, PoliceDistrict, View } from "@takitini/proto";
+import { postgresSettings, providePostgres, redactUrl, SERVICE_NODE_FLAGS } from "@takitini/infra";
+import { DecisionRecord } from "@takitini/proto";
+import { decision, subjectId } from "./decisions.ts";
 import pg from "pg";
 import { Ledger, pgDatabase, type LedgerRecord, type SqlSession } from "../../services/audit/dist/ledger/index.js";
 import { createSigner } from "../../services/audit/dist/merkle/index.js";
 import { verifyConsistency, verifyInclusion } from "../../services/audit/dist/verify/index.js";
 import { appendRecords, ingestRecord } from "../../services/audit/dist/ingest.js";
 import { fmt, median, percentile, ROOT } from "./lib.ts";
+
+if (!SERVICE_NODE_FLAGS.every((f) => process.execArgv.includes(f))) {
+  const run = spawnSync(process.execPath, [...SERVICE_NODE_FLAGS, ...process.execArgv, ...process.argv.slice(1)], { stdio: "inherit" });
+  process.exit(run.status ?? 1);
+}
 
 const RECORDS = Number(process.env.BENCH_AUDIT_RECORDS ?? 1_000_000);
 const BATCH = Number(process.env.BENCH_AUDIT_BATCH ?? 500);
@@ -43,60 +53,6 @@ const INGEST_RECORDS = Number(process.env.BENCH_AUDIT_INGEST_RECORDS ?? 20_000);
 const SUBJECTS = Math.max(100, Math.floor(RECORDS / 20));
 
 // ---- realistic decision records -------------------------------------------------
-
-const SUBSCRIBERS = ["police", "customs", "mbie", "msd", "community-eastern", "public"] as const;
-const SOURCES = [
-  { agency: Agency.AGENCY_POLICE, types: ["police.organised_crime_noting", "police.operation_update", "police.firearms_seizure", "police.wastewater_indicator"] },
-  { agency: Agency.AGENCY_CUSTOMS, types: ["customs.border_seizure", "customs.suspicious_consignment"] },
-  { agency: Agency.AGENCY_MBIE, types: ["mbie.exploitation_complaint", "mbie.trafficking_indicator"] },
-  { agency: Agency.AGENCY_MSD, types: ["msd.whanau_support_referral", "msd.community_resilience_report"] },
-];
-const REGIONS = [PoliceDistrict.POLICE_DISTRICT_EASTERN, PoliceDistrict.POLICE_DISTRICT_AUCKLAND_CITY, PoliceDistrict.POLICE_DISTRICT_CANTERBURY, PoliceDistrict.POLICE_DISTRICT_WAIKATO];
-const REVISION = createHash("sha256").update("bench policy").digest("hex");
-const T0 = Date.parse("2026-01-01T00:00:00Z");
-const hex = (seed: string, bytes: number) => createHash("sha256").update(seed).digest("hex").slice(0, bytes * 2);
-const uuid = (seed: string) => {
-  const h = hex(seed, 16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
-};
-const subjectId = (n: number) => `police/person/P${String(n).padStart(7, "0")}`;
-/** Cheap deterministic mixing (splitmix-like) so record i always names the same subjects. */
-const mix = (i: number, salt: number) => {
-  let x = (Math.imul(i ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(salt, 0xc2b2ae35)) >>> 0;
-  x = Math.imul(x ^ (x >>> 16), 0x7feb352d) >>> 0;
-  return (x ^ (x >>> 15)) >>> 0;
-};
-
-/** Decision `i` of the run: one per (event, subscriber); six per event. */
-function decision(run: string, i: number): DecisionRecord {
-  const event = Math.floor(i / SUBSCRIBERS.length);
-  const subscriber = SUBSCRIBERS[i % SUBSCRIBERS.length]!;
-  const source = SOURCES[mix(event, 1) % SOURCES.length]!;
-  const eventId = uuid(`${run}/event/${event}`);
-  const allow = subscriber !== "public" && mix(i, 2) % 3 !== 0;
-  const subjects = Array.from({ length: 1 + (mix(event, 3) % 3) }, (_, k) => subjectId(mix(event, 10 + k) % SUBJECTS));
-  return DecisionRecord.fromPartial({
-    id: uuid(`${run}/decision/${eventId}/${subscriber}`),
-    eventId,
-    subscriberId: subscriber,
-    sourceAgency: source.agency,
-    eventType: source.types[mix(event, 4) % source.types.length]!,
-    region: REGIONS[mix(event, 5) % REGIONS.length]!,
-    outcome: allow ? Outcome.OUTCOME_ALLOW : Outcome.OUTCOME_DENY,
-    view: allow ? (mix(i, 6) % 2 === 0 ? View.VIEW_FULL : View.VIEW_REDACTED) : View.VIEW_NONE,
-    redactedPaths: allow && mix(i, 6) % 2 === 1 ? ["subjects[0].person.full_name", "subjects[0].person.date_of_birth"] : [],
-    reasons: [allow ? `sharing.${subscriber}_${source.types[0]!.split(".")[0]}_drug_supply` : "sharing.default_deny"],
-    legalBasis: allow ? "Privacy Act 2020, s 22 IPP 11(e)(i): avoiding prejudice to the maintenance of the law" : "",
-    policyRevision: REVISION,
-    decidedAt: new Date(T0 + i * 250),
-    deliveryTopic: allow ? `takitini.deliver.${subscriber}.v1` : "",
-    traceId: hex(`${run}/trace/${event}`, 16),
-    subjectIds: subjects,
-    sourceTopic: `takitini.intel.${source.agency.slice("AGENCY_".length).toLowerCase()}.v1`,
-    sourcePartition: event % 6,
-    sourceOffset: String(event),
-  });
-}
 
 // ---- the oversight index, when the oversight module offers it --------------------
 
@@ -141,7 +97,7 @@ try {
 
   /** Append records [next, next + n) in one transaction (and index them when the oversight index is there). */
   async function append(n: number): Promise<number> {
-    const decisions = Array.from({ length: n }, (_, k) => decision(run, next + k));
+    const decisions = Array.from({ length: n }, (_, k) => decision(run, next + k, SUBJECTS));
     next += n;
     const t0 = process.hrtime.bigint();
     if (oversight) {
@@ -166,7 +122,7 @@ try {
     return m;
   }
 
-  const sample = DecisionRecord.encode(decision(run, 0)).finish().length;
+  const sample = DecisionRecord.encode(decision(run, 0, SUBJECTS)).finish().length;
   const rateSmall = await appendRate("on a new ledger");
 
   // Fill to RECORDS.
@@ -269,7 +225,7 @@ try {
     try {
       const ingestLedger = await Ledger.open(pgDatabase(ingestPool), { signer });
       const topics = { auditTopic: "takitini.audit.decisions.v1", accessTopics: [], refusalTopics: [] };
-      const messages = Array.from({ length: INGEST_RECORDS }, (_, i) => ({ value: Buffer.from(DecisionRecord.encode(decision(`${run}-ingest`, i)).finish()), headers: {}, offset: String(i) }));
+      const messages = Array.from({ length: INGEST_RECORDS }, (_, i) => ({ value: Buffer.from(DecisionRecord.encode(decision(`${run}-ingest`, i, SUBJECTS)).finish()), headers: {}, offset: String(i) }));
       const now = new Date();
       const t0 = process.hrtime.bigint();
       for (let i = 0; i < messages.length; i += BATCH) {

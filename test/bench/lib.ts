@@ -199,10 +199,12 @@ class ExitedEarly extends Error {
 async function startOnce(script: string, env: Record<string, string>): Promise<Proc> {
   const port = await freePort();
   const adminPort = await freePort();
+  // BENCH_SERVICE_NODE_FLAGS="<flags>": instead of SERVICE_NODE_FLAGS, to measure other V8 settings.
+  // BENCH_SERVICE_LOGS=1: the services' logs (stdout, at LOG_LEVEL warn) go to the bench's stdout.
   // BENCH_CPU_PROF=<dir>: each service writes a V8 CPU profile there when it stops (test/bench/README.md, "Profiling").
   const profDir = process.env.BENCH_CPU_PROF;
   const profile = profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${script.split("/")[1] ?? "service"}.${Date.now()}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...profile, `${ROOT}${script}`], { env: { ...process.env, ...env, PORT: String(port), ADMIN_PORT: String(adminPort), LOG_LEVEL: "warn" }, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_SERVICE_NODE_FLAGS?.split(" ").filter((f) => f !== "") ?? SERVICE_NODE_FLAGS), ...profile, `${ROOT}${script}`], { env: { ...process.env, ...env, PORT: String(port), ADMIN_PORT: String(adminPort), LOG_LEVEL: "warn" }, stdio: ["ignore", process.env.BENCH_SERVICE_LOGS === "1" ? "inherit" : "ignore", "inherit"] });
   const url = `${env.HTTP_TLS_CERT_FILE ? "https" : "http"}://127.0.0.1:${port}`;
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const deadline = Date.now() + 90_000;

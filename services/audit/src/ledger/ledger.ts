@@ -18,6 +18,7 @@ import {
   consistencyProof,
   decodeEntry,
   encodeEntry,
+  HASH_SIZE,
   inclusionProof,
   leafHash,
   rootAt,
@@ -27,6 +28,7 @@ import {
 } from "../merkle/index.js";
 import { conflictRecord, conflictRecordId, sameRecord, sha256Hex, type HeldRecord } from "./conflict.js";
 import { migrate } from "./migrate.js";
+import { packBytes, packFixed } from "./pack.js";
 import { SqlHashSource } from "./source.js";
 import type { SqlDatabase, SqlSession } from "./sql.js";
 
@@ -279,28 +281,33 @@ export class Ledger {
 
     const rootHash = working.root();
     if (leaves.length > 0) {
+      // The entries and their hashes go as two binary parameters, cut apart by offset in SQL
+      // (packBytes): a bytea[] parameter would travel as text, each value hex-escaped.
+      const entries = packBytes(leaves.map((l) => l.entry));
       const inserted = await tx.query(
         `insert into ledger_leaves (idx, record_id, kind, appended_at, entry, leaf_hash)
-         select * from unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::bytea[], $6::bytea[])
+         select u.idx, u.record_id, u.kind, $4::timestamptz, substring($5::bytea from u.at + 1 for u.len), substring($6::bytea from (u.ord - 1)::int * ${HASH_SIZE} + 1 for ${HASH_SIZE})
+         from unnest($1::bigint[], $2::text[], $3::text[], $7::int[], $8::int[]) with ordinality as u(idx, record_id, kind, at, len, ord)
          on conflict do nothing`,
         [
           leaves.map((l) => String(l.index)),
           leaves.map((l) => l.record.recordId),
           leaves.map((l) => l.record.kind),
-          leaves.map(() => new Date(now)),
-          leaves.map((l) => l.entry),
-          leaves.map((l) => l.hash),
+          new Date(now),
+          entries.bytes,
+          packFixed(leaves.map((l) => l.hash), HASH_SIZE),
+          entries.offsets,
+          entries.lengths,
         ],
       );
       if (inserted.rowCount !== leaves.length) {
         throw new LedgerError("CONCURRENT_WRITE", `inserted ${inserted.rowCount} of ${leaves.length} leaves: a writer bypassed the ledger lock`);
       }
       if (nodes.length > 0) {
-        await tx.query("insert into ledger_nodes (level, idx, hash) select * from unnest($1::smallint[], $2::bigint[], $3::bytea[])", [
-          nodes.map((n) => n.level),
-          nodes.map((n) => String(n.index)),
-          nodes.map((n) => n.hash),
-        ]);
+        await tx.query(
+          `insert into ledger_nodes (level, idx, hash) select u.level, u.idx, substring($3::bytea from (u.ord - 1)::int * ${HASH_SIZE} + 1 for ${HASH_SIZE}) from unnest($1::smallint[], $2::bigint[]) with ordinality as u(level, idx, ord)`,
+          [nodes.map((n) => n.level), nodes.map((n) => String(n.index)), packFixed(nodes.map((n) => n.hash), HASH_SIZE)],
+        );
       }
       const state = await tx.query("insert into ledger_tree_states (tree_size, root_hash) values ($1, $2) on conflict do nothing", [String(working.size), rootHash]);
       if (state.rowCount !== 1) throw new LedgerError("CONCURRENT_WRITE", `the tree state of size ${working.size} is already stored: a writer bypassed the ledger lock`);

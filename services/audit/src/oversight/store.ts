@@ -96,9 +96,14 @@ const subjectRows = (param: string) =>
 export async function writeIndex(tx: SqlSession, rows: readonly { index: number; row: IndexRow }[]): Promise<void> {
   if (rows.length === 0) return;
   const col = <T>(f: (r: IndexRow) => T) => rows.map((x) => f(x.row));
+  // The docs go as one JSON array, element i the row's (jsonb `->` by position): a jsonb[]
+  // parameter would travel as an array literal, each document escaped again inside it.
   await tx.query(
     `insert into audit_records (idx, record_id, kind, occurred_at, agency, subscriber_id, event_type, region, outcome, view, legal_basis, policy_revision, event_id, action, doc)
-     select * from unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::jsonb[])`,
+     select u.idx, u.record_id, u.kind, u.occurred_at, u.agency, u.subscriber_id, u.event_type, u.region, u.outcome, u.view, u.legal_basis, u.policy_revision, u.event_id, u.action,
+            $15::jsonb -> (u.ord - 1)::int
+     from unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+       with ordinality as u(idx, record_id, kind, occurred_at, agency, subscriber_id, event_type, region, outcome, view, legal_basis, policy_revision, event_id, action, ord)`,
     [
       rows.map((x) => String(x.index)),
       col((r) => r.recordId),
@@ -114,7 +119,7 @@ export async function writeIndex(tx: SqlSession, rows: readonly { index: number;
       col((r) => r.policyRevision),
       col((r) => r.eventId),
       col((r) => r.action),
-      col((r) => JSON.stringify(r.doc)),
+      JSON.stringify(rows.map((x) => x.row.doc)),
     ],
   );
   const subjects = rows.flatMap((x) => x.row.subjectIds.map((s) => [s, String(x.index)] as const));
