@@ -2,7 +2,9 @@ import { AccessRecord } from "@takitini/proto";
 import { describe, expect, it } from "vitest";
 import { encodeEntry } from "../merkle/entry.js";
 import { DERIVATIONS, indexRowOf, indexRowOfEntry, UnderivableLeaf } from "./derive.js";
-import { appendableOf, KINDS } from "./records.js";
+import { newKey, newRef } from "../subjects/seal.js";
+import { sealAppendable, subjectIdsOf } from "../subjects/records.js";
+import { appendableOf, decisionOf, KINDS, publishOf } from "./records.js";
 import { sampleOf } from "./samples.fixture.js";
 
 const APPENDED = Date.parse("2026-11-20T02:00:00Z");
@@ -70,3 +72,29 @@ describe("appendableOf: a record's index row made when first read, once", () => 
     expect(made).toBe(1);
   });
 });
+
+describe("a payload the ingest has just encoded is not decoded again", () => {
+  // decisionOf/publishOf give the record the payload was encoded from; the same bytes read
+  // back from anywhere else (a copy: the index check, the verifier) are decoded. Both must
+  // give the same record, and so the same index row — as received and once sealed.
+  const kinds = ["decision", "publish"] as const;
+  const keysFor = (ids: string[]) => new Map(ids.map((id) => [id, { ref: newRef(), key: newKey() }]));
+
+  it.each(kinds)("%s: the remembered record is the decoded one, as received and sealed", (kind) => {
+    const of = kind === "decision" ? decisionOf : publishOf;
+    for (let n = 0; n < 25; n++) {
+      const received = sampleOf(kind, n);
+      const sealed = sealAppendable(received, keysFor(subjectIdsOf(received)));
+      if (subjectIdsOf(received).length > 0) expect(sealed.ledger.payload).not.toEqual(received.ledger.payload);
+      for (const a of [received, sealed]) {
+        const copy = Buffer.from(a.ledger.payload);
+        // Remembered: the same object each time; a copy's bytes: decoded each time.
+        expect(of(a.ledger.payload)).toBe(of(a.ledger.payload));
+        expect(of(copy)).not.toBe(of(copy));
+        expect(of(a.ledger.payload)).toEqual(of(copy));
+        expect(indexRowOf({ ...a.ledger, appendedAtMs: APPENDED })).toEqual(indexRowOf({ ...a.ledger, payload: copy, appendedAtMs: APPENDED }));
+      }
+    }
+  });
+});
+

@@ -15,10 +15,8 @@
 import {
   AccessRecord,
   ConflictRecord,
-  DecisionRecord,
   OversightQueryRecord,
   PolicyRevisionRecord,
-  PublishRecord,
   PurgeRecord,
   RefusalRecord,
   RefusalSummary,
@@ -26,7 +24,7 @@ import {
 } from "@takitini/proto";
 import { decodeEntry } from "../merkle/entry.js";
 import { fromReport } from "../reports/record.js";
-import { accessRow, decisionRow, fromConflict, fromOversightQuery, fromPolicyRevision, fromPurge, publishRow, fromRefusal, fromRefusalSummary, KINDS, type IndexRow, type Kind } from "./records.js";
+import { accessRow, decisionOf, decisionRow, fromConflict, fromOversightQuery, fromPolicyRevision, fromPurge, publishOf, publishRow, fromRefusal, fromRefusalSummary, KINDS, type IndexRow, type Kind } from "./records.js";
 
 /** What a leaf holds, as its entry encodes it (merkle/entry.ts). */
 export interface IndexedLeaf {
@@ -42,8 +40,9 @@ export type Derivation = (payload: Uint8Array, at: Date) => IndexRow;
 /** Every kind's derivation: one entry per kind in KINDS. */
 export const DERIVATIONS: { readonly [K in Kind]: Derivation } = {
   // The row alone: deriving it never encodes the record again.
-  publish: (b, at) => publishRow(PublishRecord.decode(b), at),
-  decision: (b, at) => decisionRow(DecisionRecord.decode(b), at),
+  // (A payload the ingest has just encoded is not decoded again: decisionOf, publishOf.)
+  publish: (b, at) => publishRow(publishOf(b), at),
+  decision: (b, at) => decisionRow(decisionOf(b), at),
   access: (b, at) => accessRow(AccessRecord.decode(b), at),
   oversight_query: (b, at) => fromOversightQuery(OversightQueryRecord.decode(b), at).index,
   policy_revision: (b, at) => fromPolicyRevision(PolicyRevisionRecord.decode(b), at).index,

@@ -106,8 +106,42 @@ function sealedDoc(clear: readonly string[], sealed: readonly SealedSubject[]): 
 const subjectsOf = (clear: readonly string[], sealed: readonly SealedSubject[]) => [...new Set([...clear, ...sealed.map((s) => s.ref)].filter((s) => s !== ""))];
 
 /** A decision: its id is the decision id (one per event and subscriber). */
+/**
+ * The record each decision and publish payload made here was encoded from. A
+ * protobuf record decoded from its own encoding is the record again, so the
+ * sealing (subjects/records.ts) and the index's derivation from the leaf
+ * (derive.ts) take it from here rather than decode those bytes once more — the
+ * ingest had decoded each record three times. Bytes from anywhere else (the
+ * index check, the verifier: read back from PostgreSQL) are decoded. Weak: an
+ * entry goes with its payload.
+ */
+const encodedFrom = {
+  decision: new WeakMap<Uint8Array, DecisionRecord>(),
+  publish: new WeakMap<Uint8Array, PublishRecord>(),
+};
+
+/** A decision record's payload, remembered as encoded from `r` (never mutate `r` afterwards). */
+function decisionPayload(r: DecisionRecord): Uint8Array {
+  const bytes = DecisionRecord.encode(r).finish();
+  encodedFrom.decision.set(bytes, r);
+  return bytes;
+}
+
+/** A publish record's payload, remembered as encoded from `r` (never mutate `r` afterwards). */
+function publishPayload(r: PublishRecord): Uint8Array {
+  const bytes = PublishRecord.encode(r).finish();
+  encodedFrom.publish.set(bytes, r);
+  return bytes;
+}
+
+/** The decision record a payload holds: the one it was encoded from here, else decoded. */
+export const decisionOf = (payload: Uint8Array): DecisionRecord => encodedFrom.decision.get(payload) ?? DecisionRecord.decode(payload);
+
+/** The publish record a payload holds: the one it was encoded from here, else decoded. */
+export const publishOf = (payload: Uint8Array): PublishRecord => encodedFrom.publish.get(payload) ?? PublishRecord.decode(payload);
+
 export function fromDecision(r: DecisionRecord, at: Date): Appendable {
-  return appendableOf({ recordId: r.id, kind: "decision", payload: DecisionRecord.encode(r).finish() }, () => decisionRow(r, at));
+  return appendableOf({ recordId: r.id, kind: "decision", payload: decisionPayload(r) }, () => decisionRow(r, at));
 }
 
 /** A decision's index row (derive.ts derives a decision leaf's row with it). */
@@ -262,7 +296,7 @@ export function publishRecord(event: IntelligenceEvent, bytes: Uint8Array, sourc
 export function fromPublish(r: PublishRecord, at: Date): Appendable {
   // The same event read again at another offset (a publish retried after its first attempt landed) is a redelivery.
   return appendableOf(
-    { recordId: publishRecordId(r.eventId), kind: "publish", payload: PublishRecord.encode(r).finish(), sameAs: (held) => samePublish(held, r) },
+    { recordId: publishRecordId(r.eventId), kind: "publish", payload: publishPayload(r), sameAs: (held) => samePublish(held, r) },
     () => publishRow(r, at),
   );
 }

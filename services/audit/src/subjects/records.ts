@@ -9,7 +9,7 @@
  * (sameAs) and its index row are the sealed record's.
  */
 import { DecisionRecord, OversightQueryRecord, PublishRecord } from "@takitini/proto";
-import { appendableOf, fromDecision, fromOversightQuery, fromPublish, type Appendable } from "../oversight/records.js";
+import { appendableOf, decisionOf, fromDecision, fromOversightQuery, fromPublish, publishOf, type Appendable } from "../oversight/records.js";
 import { sealSubject, type SealedSubject, type SubjectKey } from "./seal.js";
 
 /** Oversight query parameters whose value is a subject id (the HTTP route's `subjectId`, the search's and gRPC's `subject_id`). */
@@ -28,9 +28,9 @@ function decodedOf(a: Appendable): Decoded {
     const p = a.ledger.payload;
     d =
       a.ledger.kind === "decision"
-        ? { kind: "decision", record: DecisionRecord.decode(p) }
+        ? { kind: "decision", record: decisionOf(p) }
         : a.ledger.kind === "publish"
-          ? { kind: "publish", record: PublishRecord.decode(p) }
+          ? { kind: "publish", record: publishOf(p) }
           : a.ledger.kind === "oversight_query"
             ? { kind: "oversight_query", record: OversightQueryRecord.decode(p) }
             : { kind: "other" };
