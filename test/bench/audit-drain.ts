@@ -10,7 +10,7 @@
 // as the exchange's principal, 500 to a send, keyed by event; then the audit is
 // continued (SIGCONT), and the rate is the records appended to the ledger
 // (audit_records_appended_total{kind="decision"}, polled every BENCH_DRAIN_POLL_MS,
-// default 100: the admin door allows 1,200 requests a minute from one address) over the
+// default AUDIT_POLL_MS, lib.ts) over the
 // time from SIGCONT to the last of them. Median of BENCH_ROUNDS rounds (default 3); the
 // audit's peak RSS across them.
 import { randomUUID } from "node:crypto";
@@ -20,11 +20,11 @@ import { DecisionRecord } from "@takitini/proto";
 import { kafkaSecurityOptions, silenceKafkajsTimerWarning } from "@takitini/runtime";
 import { Kafka, logLevel } from "kafkajs";
 import { decision } from "./decisions.ts";
-import { auditBenchEnv, fmt, kafkaForBench, median, postgresForBench, startProcess } from "./lib.ts";
+import { AUDIT_POLL_MS, auditAppended, auditBenchEnv, fmt, kafkaForBench, median, postgresForBench, startProcess } from "./lib.ts";
 
 const RECORDS = Number(process.env.BENCH_DRAIN_RECORDS ?? 44_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const POLL_MS = Number(process.env.BENCH_DRAIN_POLL_MS ?? 100);
+const POLL_MS = Number(process.env.BENCH_DRAIN_POLL_MS ?? AUDIT_POLL_MS);
 const DRAIN_TIMEOUT_MS = 300_000;
 const BATCH = 500;
 
@@ -43,16 +43,6 @@ const postgres = await postgresForBench();
 const client = new Kafka({ clientId: "bench-audit-drain", brokers: kafka.brokers, logLevel: logLevel.ERROR, ...kafkaSecurityOptions(kafka.securityOf("exchange")) });
 const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
 await producer.connect();
-
-/** Records the audit has appended, of this kind (throws when the metric is not there). */
-async function appended(adminUrl: string, kind = "decision"): Promise<number> {
-  const text = await (await fetch(`${adminUrl}/metrics`)).text();
-  for (const m of text.matchAll(/^audit_records_appended_total\{([^}]*)\} (\d+(?:\.\d+)?(?:e\+\d+)?)$/gm)) {
-    if (m[1]!.split(",").includes(`kind="${kind}"`)) return Number(m[2]);
-  }
-  if (!/^# TYPE audit_records_appended_total counter$/m.test(text)) throw new Error(`the audit's /metrics has no audit_records_appended_total: ${text.slice(0, 300)}`);
-  return 0;
-}
 
 const rates: number[] = [];
 let peakRssKb = 0;
@@ -79,12 +69,12 @@ try {
       const continued = performance.now();
       audit.child.kill("SIGCONT");
       const deadline = Date.now() + DRAIN_TIMEOUT_MS;
-      let stored = await appended(audit.adminUrl);
+      let stored = await auditAppended(audit.adminUrl);
       while (stored < RECORDS) {
         if (audit.child.exitCode !== null) throw new Error(`the audit exited (${audit.child.exitCode}) while draining`);
         if (Date.now() > deadline) throw new Error(`the audit appended ${stored} of ${RECORDS} records in ${DRAIN_TIMEOUT_MS} ms`);
         await sleep(POLL_MS);
-        stored = await appended(audit.adminUrl);
+        stored = await auditAppended(audit.adminUrl);
       }
       const seconds = (performance.now() - continued) / 1000;
       rates.push(stored / seconds);

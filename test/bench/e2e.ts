@@ -34,7 +34,7 @@ import { mbieAdapter } from "../../services/mbie-adapter/dist/adapter.js";
 import { msdAdapter } from "../../services/msd-adapter/dist/adapter.js";
 import { policeAdapter } from "../../services/police-adapter/dist/adapter.js";
 import type { Agent } from "node:https";
-import { adapterDoors, adapterRateLimitEnv, auditBenchEnv, fmt, kafkaForBench, median, percentile, pool, postgresForBench, postJson, ROOT, startProcess, vmHwm, type AdapterDoors, type Proc } from "./lib.ts";
+import { adapterDoors, adapterRateLimitEnv, AUDIT_POLL_MS, auditAppended, auditBenchEnv, fmt, kafkaForBench, median, percentile, pool, postgresForBench, postJson, ROOT, startProcess, vmHwm, type AdapterDoors, type Proc } from "./lib.ts";
 
 const { values: args } = parseArgs({ options: { brokers: { type: "string", default: "1" } }, strict: true });
 /** Kafka nodes: 1 (a laptop's broker) or 3 (the local cluster, with the failover phase). */
@@ -305,24 +305,8 @@ async function drain(list: Track[], done: (t: Track) => boolean, what: string): 
   }
 }
 
-/**
- * Records the audit service has appended to its ledger, of these kinds
- * (`audit_records_appended_total{kind}`). Throws when the metric is not there: a
- * renamed metric once left this reading NaN, every comparison with it false, and the
- * audit's figures meaningless.
- */
-async function auditStored(kinds: readonly string[] = ["decision"]): Promise<number> {
-  const text = await (await fetch(`${procs.get("audit")!.adminUrl}/metrics`)).text();
-  let total = 0;
-  let seen = false;
-  for (const m of text.matchAll(/^audit_records_appended_total\{([^}]*)\} (\d+(?:\.\d+)?(?:e\+\d+)?)$/gm)) {
-    seen = true;
-    const kind = /kind="([^"]*)"/.exec(m[1]!)?.[1] ?? "";
-    if (kinds.includes(kind)) total += Number(m[2]);
-  }
-  if (!seen && !/^# TYPE audit_records_appended_total counter$/m.test(text)) throw new Error("the audit's /metrics has no audit_records_appended_total: cannot tell what it stored");
-  return total;
-}
+/** Records the audit service has appended to its ledger, of these kinds (lib.ts auditAppended). */
+const auditStored = (kinds: readonly string[] = ["decision"]) => auditAppended(procs.get("audit")!.adminUrl, kinds);
 
 /** Publishes the adapters answered 503 PUBLISH_FAILED (past their deadline: a leader being elected, a saturated broker) and that were sent again. */
 let retriedPublishes = 0;
@@ -411,7 +395,7 @@ async function meshThroughput(): Promise<Omit<Round["mesh"], "latency">> {
   while ((await auditStored()) < want) {
     assertAlive();
     if (Date.now() > deadline) throw new Error(`audit service did not project ${EVENTS * subscriberCount} decisions`);
-    await sleep(20);
+    await sleep(AUDIT_POLL_MS);
   }
   const projected = performance.now();
   const deliveries = ts.reduce((n, t) => n + t.delivered.size, 0);
@@ -465,7 +449,7 @@ async function auditCapacity(): Promise<AuditCapacity> {
   while (stored < want) {
     assertAlive();
     if (Date.now() > deadline) throw new Error(`audit capacity: the audit stored ${stored - storedBefore} of ${want - storedBefore} records`);
-    await sleep(20);
+    await sleep(AUDIT_POLL_MS);
     stored = await auditStored(kinds);
   }
   const ingest = (stored - storedBefore) / ((performance.now() - continued) / 1000);

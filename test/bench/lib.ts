@@ -266,3 +266,32 @@ export async function pool(total: number, concurrency: number, task: (i: number)
 }
 
 export const fmt = (n: number, digits = 0) => n.toLocaleString("en-NZ", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/**
+ * How often the benches read the audit's /metrics while they wait for its ledger: its
+ * admin door allows 1,200 requests a minute from one address (RATE_LIMIT_PER_MINUTE), and
+ * every read costs the audit a rendering of its metrics while it is being measured.
+ */
+export const AUDIT_POLL_MS = 100;
+
+/**
+ * Records the audit service at `adminUrl` has appended to its ledger, of these kinds
+ * (`audit_records_appended_total{kind}`). Throws when the metric is not there (a renamed
+ * metric once left this reading NaN, every comparison with it false, and the audit's
+ * figures meaningless) or the door refused the read.
+ */
+export async function auditAppended(adminUrl: string, kinds: readonly string[] = ["decision"]): Promise<number> {
+  const res = await fetch(`${adminUrl}/metrics`);
+  const text = await res.text();
+  if (!res.ok) throw new Error(`the audit's /metrics answered ${res.status}: ${text.slice(0, 200)}`);
+  let total = 0;
+  let seen = false;
+  for (const m of text.matchAll(/^audit_records_appended_total\{([^}]*)\} (\d+(?:\.\d+)?(?:e\+\d+)?)$/gm)) {
+    seen = true;
+    const kind = /kind="([^"]*)"/.exec(m[1]!)?.[1] ?? "";
+    if (kinds.includes(kind)) total += Number(m[2]);
+  }
+  if (!seen && !/^# TYPE audit_records_appended_total counter$/m.test(text)) throw new Error("the audit's /metrics has no audit_records_appended_total: cannot tell what it stored");
+  return total;
+}
+
