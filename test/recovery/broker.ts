@@ -105,21 +105,37 @@ export function producing(kafka: Kafka, topic: string, next: () => { id: string;
 
 /** Every record of a topic, read-committed, from the beginning until `done` holds (or `ms` passes: then it throws). */
 export async function readUntil<T>(kafka: Kafka, topic: string, decode: (m: { key: Buffer | null; value: Buffer | null; headers: Message["headers"] }) => T | undefined, done: (all: T[]) => boolean, ms: number): Promise<T[]> {
-  const consumer = kafka.consumer({ groupId: `recovery-read-${topic}-${Date.now()}-${Math.random().toString(16).slice(2)}`, readUncommitted: false });
-  const all: T[] = [];
+  const byTopic = await readTopicsUntil(kafka, [topic], decode, (all) => done(all.get(topic)!), ms);
+  return byTopic.get(topic)!;
+}
+
+/**
+ * Every record of several topics, read-committed, from the beginning, by one consumer (one
+ * group join, not one per topic), until `done` holds of what each topic holds (or `ms`
+ * passes: then it throws, naming the topics); then a moment more, so that anything past what
+ * was wanted (a duplicate) is read too.
+ */
+export async function readTopicsUntil<T>(
+  kafka: Kafka,
+  topics: readonly string[],
+  decode: (m: { key: Buffer | null; value: Buffer | null; headers: Message["headers"] }) => T | undefined,
+  done: (byTopic: ReadonlyMap<string, T[]>) => boolean,
+  ms: number,
+): Promise<Map<string, T[]>> {
+  const consumer = kafka.consumer({ groupId: `recovery-read-${Date.now()}-${Math.random().toString(16).slice(2)}`, readUncommitted: false });
+  const byTopic = new Map<string, T[]>(topics.map((t) => [t, []]));
   await consumer.connect();
   try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.subscribe({ topics: [...topics], fromBeginning: true });
     await consumer.run({
-      eachMessage: async ({ message }) => {
+      eachMessage: async ({ topic, message }) => {
         const v = decode({ key: message.key, value: message.value, headers: message.headers });
-        if (v !== undefined) all.push(v);
+        if (v !== undefined) byTopic.get(topic)!.push(v);
       },
     });
-    await until(() => done(all), ms, `the records wanted on ${topic}`);
-    // A moment more: anything past what was wanted (a duplicate) is read too.
+    await until(() => done(byTopic), ms, `the records wanted on ${topics.join(", ")}`);
     await new Promise((r) => setTimeout(r, 2000));
-    return all;
+    return byTopic;
   } finally {
     await consumer.disconnect();
   }

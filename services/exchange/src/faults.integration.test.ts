@@ -55,20 +55,25 @@ interface Read<T> {
 
 /** Every record of `topic` from the beginning, until `done` holds or `ms` passes (then what was read, not a throw), plus 3 s for stragglers. */
 async function readAll<T>(client: Kafka, topic: string, readUncommitted: boolean, decode: (m: { value: Buffer | null; headers: Parameters<typeof headerValue>[0] }) => T | undefined, done: (all: Read<T>[]) => boolean, ms: number): Promise<Read<T>[]> {
+  return (await readAllOf(client, [topic], readUncommitted, decode, (on) => done(on.get(topic)!), ms)).get(topic)!;
+}
+
+/** `readAll` of several topics by one consumer (one group join, not one per topic): what each holds. */
+async function readAllOf<T>(client: Kafka, topics: readonly string[], readUncommitted: boolean, decode: (m: { value: Buffer | null; headers: Parameters<typeof headerValue>[0] }) => T | undefined, done: (on: ReadonlyMap<string, Read<T>[]>) => boolean, ms: number): Promise<Map<string, Read<T>[]>> {
   const consumer = client.consumer({ groupId: `faults-read-${randomUUID()}`, readUncommitted });
-  const all: Read<T>[] = [];
+  const on = new Map<string, Read<T>[]>(topics.map((t) => [t, []]));
   await consumer.connect();
   try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.subscribe({ topics: [...topics], fromBeginning: true });
     await consumer.run({
-      eachMessage: async ({ partition, message }) => {
+      eachMessage: async ({ topic, partition, message }) => {
         const value = decode({ value: message.value, headers: message.headers });
-        if (value !== undefined) all.push({ value, partition, offset: message.offset });
+        if (value !== undefined) on.get(topic)!.push({ value, partition, offset: message.offset });
       },
     });
-    await until(() => done(all), ms, `the records wanted on ${topic}`).catch(() => undefined);
+    await until(() => done(on), ms, `the records wanted on ${topics.join(", ")}`).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 3000));
-    return all;
+    return on;
   } finally {
     await consumer.disconnect();
   }
@@ -166,9 +171,11 @@ describe("the exchange on a three-node cluster with brokers SIGKILLed under load
       if (duplicates.length > 0) console.info(`duplicated decisions: ${duplicates.length}`, JSON.stringify(duplicates.slice(0, 12), null, 1));
 
       const deliveryProblems: string[] = [];
+      const allowedOn = new Map(deliveryTopics.map((topic) => [topic, new Set(decisions.filter((d) => d.value.outcome === Outcome.OUTCOME_ALLOW && d.value.deliveryTopic === topic).map((d) => d.value.id))]));
+      const deliveredOn = await readAllOf(reader, deliveryTopics, false, (m) => headerValue(m.headers, HEADERS.DECISION_ID), (on) => deliveryTopics.every((topic) => on.get(topic)!.length >= allowedOn.get(topic)!.size), 60_000);
       for (const topic of deliveryTopics) {
-        const allowed = new Set(decisions.filter((d) => d.value.outcome === Outcome.OUTCOME_ALLOW && d.value.deliveryTopic === topic).map((d) => d.value.id));
-        const delivered = await readAll(reader, topic, false, (m) => headerValue(m.headers, HEADERS.DECISION_ID), (all) => all.length >= allowed.size, 60_000);
+        const allowed = allowedOn.get(topic)!;
+        const delivered = deliveredOn.get(topic)!;
         const counts = new Map<string, number>();
         for (const d of delivered) counts.set(d.value, (counts.get(d.value) ?? 0) + 1);
         for (const [id, n] of counts) if (n > 1 || !allowed.has(id)) deliveryProblems.push(`${topic}: ${id} delivered ${n} times${allowed.has(id) ? "" : " (no allow decision)"}`);

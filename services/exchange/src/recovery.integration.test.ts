@@ -12,7 +12,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { DecisionRecord, IntelligenceEvent, Outcome } from "@takitini/proto";
 import { createLogger, createMetricsRegistry, HEADERS, headerValue } from "@takitini/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { producing, readUntil, restartableBroker, until, type RestartableBroker } from "../../../test/recovery/broker.ts";
+import { producing, readTopicsUntil, readUntil, restartableBroker, until, type RestartableBroker } from "../../../test/recovery/broker.ts";
 import { fullEvent } from "./events.fixture.js";
 import { Exchange } from "./exchange.js";
 import { ReloadingPolicy } from "./policy/reloading.js";
@@ -105,11 +105,12 @@ describe("the Kafka broker stopped for 15 s under a running exchange", () => {
       expect(decisions.filter((d) => !sent.attempted.has(d.eventId))).toEqual([]);
 
       // Every allowed view on its subscriber's topic once, and nothing else there.
+      const allowedOn = new Map(deliveryTopics.map((topic) => [topic, new Set(decisions.filter((d) => d.outcome === Outcome.OUTCOME_ALLOW && d.deliveryTopic === topic).map((d) => d.id))]));
+      const deliveredOn = await readTopicsUntil(broker.kafka("reader"), deliveryTopics, (m) => headerValue(m.headers, HEADERS.DECISION_ID), (on) => deliveryTopics.every((topic) => on.get(topic)!.length >= allowedOn.get(topic)!.size), 60_000);
       for (const topic of deliveryTopics) {
-        const allowed = new Set(decisions.filter((d) => d.outcome === Outcome.OUTCOME_ALLOW && d.deliveryTopic === topic).map((d) => d.id));
-        const delivered = await readUntil(broker.kafka("reader"), topic, (m) => headerValue(m.headers, HEADERS.DECISION_ID), (all) => all.length >= allowed.size, 60_000);
-        expect(delivered.length).toBe(allowed.size);
-        expect(new Set(delivered)).toEqual(allowed);
+        const delivered = deliveredOn.get(topic)!;
+        expect(delivered.length, topic).toBe(allowedOn.get(topic)!.size);
+        expect(new Set(delivered), topic).toEqual(allowedOn.get(topic));
       }
       expect(decisions.some((d) => d.outcome === Outcome.OUTCOME_ALLOW)).toBe(true);
     } finally {
