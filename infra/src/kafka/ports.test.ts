@@ -1,6 +1,6 @@
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import { freePort, freePorts, PORT_RANGE } from "./ports.js";
+import { DEFAULT_PORT_RANGE, freePort, freePorts, parsePortRange, PORT_RANGE } from "./ports.js";
 
 describe("freePort", () => {
   it("picks below the kernel's ephemeral range, so no outgoing connection can hold a server's port", async () => {
@@ -32,6 +32,34 @@ describe("freePort", () => {
       expect(draws).toBeGreaterThanOrEqual(2);
     } finally {
       srv.close();
+    }
+  });
+});
+
+describe("TAKITINI_PORT_RANGE", () => {
+  it("is the default range when unset or empty", () => {
+    expect(parsePortRange(undefined)).toEqual(DEFAULT_PORT_RANGE);
+    expect(parsePortRange("")).toEqual(DEFAULT_PORT_RANGE);
+  });
+
+  it("takes FROM-TO", () => {
+    expect(parsePortRange("20000-26383")).toEqual({ from: 20_000, to: 26_383 });
+    expect(parsePortRange("26384-26384")).toEqual({ from: 26_384, to: 26_384 });
+  });
+
+  it.each(["20000", "20000-", "a-b", "26383-20000", "80-1000", "60000-70000", " 20000-26383", "20000-26383-1"])("refuses %j, naming the variable", (bad) => {
+    expect(() => parsePortRange(bad)).toThrow(/^TAKITINI_PORT_RANGE=/);
+  });
+
+  it("is where a child process started with it picks its ports", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", `const { freePorts } = await import(${JSON.stringify(new URL("../../dist/kafka/ports.js", import.meta.url).href)}); console.log((await freePorts(20)).join(" "));`], {
+      env: { ...process.env, TAKITINI_PORT_RANGE: "26384-26500" },
+      encoding: "utf8",
+    });
+    for (const port of out.trim().split(" ").map(Number)) {
+      expect(port).toBeGreaterThanOrEqual(26_384);
+      expect(port).toBeLessThanOrEqual(26_500);
     }
   });
 });

@@ -1,4 +1,5 @@
 import { createServer } from "node:net";
+import { z } from "zod";
 
 /**
  * Where free ports are picked: below the kernel's ephemeral range
@@ -7,7 +8,37 @@ import { createServer } from "node:net";
  * restarted on "its" port — a Kafka node after a SIGKILL, a service under the
  * supervisor — could find it taken by some client's socket (EADDRINUSE).
  */
-export const PORT_RANGE = { from: 20_000, to: 32_767 } as const;
+export const DEFAULT_PORT_RANGE = { from: 20_000, to: 32_767 } as const;
+
+export interface PortRange {
+  from: number;
+  to: number;
+}
+
+const rangeSchema = z
+  .string()
+  .regex(/^\d+-\d+$/, "expected FROM-TO, e.g. 20000-26383")
+  .transform((v) => {
+    const [from, to] = v.split("-").map(Number) as [number, number];
+    return { from, to };
+  })
+  .refine((r) => r.from >= 1024 && r.to <= 65_535 && r.from <= r.to, "expected 1024 ≤ FROM ≤ TO ≤ 65535");
+
+/**
+ * TAKITINI_PORT_RANGE ("FROM-TO"), else DEFAULT_PORT_RANGE. Two test runs on one
+ * machine at once (the end-to-end and fault suites) each pick from a range of their
+ * own, so neither can take a port the other picked and has not bound yet, or one a
+ * killed Kafka node of the other's is about to bind again. Processes started by a
+ * run inherit its range.
+ */
+export function parsePortRange(value: string | undefined): PortRange {
+  if (value === undefined || value === "") return { ...DEFAULT_PORT_RANGE };
+  const parsed = rangeSchema.safeParse(value);
+  if (!parsed.success) throw new Error(`TAKITINI_PORT_RANGE=${JSON.stringify(value)}: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+  return parsed.data;
+}
+
+export const PORT_RANGE: Readonly<PortRange> = Object.freeze(parsePortRange(process.env.TAKITINI_PORT_RANGE));
 const handedOut = new Set<number>();
 
 /**
