@@ -3,7 +3,7 @@ import { UnhandledErrorsReporter, workspaceTestConfig } from "../vitest.shared.t
 
 /**
  * The end-to-end suite. Run as one part of the package's tests (run-suites.sh, which sets
- * TAKITINI_TEST_PART: `e2e`, or `e2e-1`, `e2e-2` for its shards), it writes its report and
+ * TAKITINI_TEST_PART: `e2e`, or `e2e-1`, `e2e-2` for its two lanes' parts), it writes its report and
  * any unhandled errors under that part's name (`.test-report.<part>.json`,
  * `.test-unhandled.<part>.json`), as other parts run at the same time; merge-reports.mjs
  * folds them into the package's. Run by hand, it writes the package's own.
