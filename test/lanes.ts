@@ -5,7 +5,7 @@
  * so how the files are split changes how long the run takes, never what a test sees.
  *
  * The split is the longest files first, each to the lane that would finish it sooner, from
- * each file's time in a recent run (e2e/durations.json, seconds; the fault suite under
+ * each file's time in a recent `npm test`, in its lane (e2e/durations.json, seconds; the fault suite under
  * "faults"). A file not in the table counts as DEFAULT_SECONDS: a new file still runs, the
  * balance is just a guess until the table is updated.
  *

@@ -81,6 +81,10 @@ function grpcDefaults(name: string): Record<string, string> {
   if (name.startsWith("exchange")) return { GRPC_PORT: "0", GRPC_INSECURE: "true", TAXII_PORT: "0" };
   // The audit's oversight gRPC door on any free port, never a running stack's 9083.
   if (name === "audit") return { GRPC_PORT: "0" };
+  // An adapter's gRPC door on any free port, not its fixed default (police 9081, …): two parts of
+  // the suite run at once (run-suites.sh), and each may have a police adapter up. A test that
+  // calls the door gives it a port (GRPC_PORT in `env`).
+  if (name.endsWith("-adapter")) return { GRPC_PORT: "0" };
   return {};
 }
 
