@@ -1,5 +1,5 @@
-// Folds the JSON reports of the test package's suites — the end-to-end suite's parts (one per
-// shard) and the fault suite, which run at the same time (run-suites.sh) — into the package's
+// Folds the JSON reports of the test package's parts — the end-to-end suite's (one per lane) and
+// the fault suite's, which run at the same time (run-suites.sh) — into the package's
 // .test-report.json, and their unhandled errors (each part's .test-unhandled… file, beside its
 // report) into .test-unhandled.json, which `npm test` sums (infra/bin/summarise-tests.mjs) with
 // every other workspace's: the package counts as one workspace.
@@ -11,7 +11,7 @@ import { basename, dirname, join } from "node:path";
 const dir = import.meta.dirname;
 const read = (f) => (existsSync(f) ? JSON.parse(readFileSync(f, "utf8")) : undefined);
 /** The unhandled-errors file written beside a report: .test-report.X.json → .test-unhandled.X.json. */
-export const unhandledBeside = (report) => join(dirname(report), basename(report).replace(".test-report", ".test-unhandled"));
+const unhandledBeside = (report) => join(dirname(report), basename(report).replace(".test-report", ".test-unhandled"));
 
 const parts = process.argv.slice(2).map((arg) => {
   const [name, file] = arg.split("=");
