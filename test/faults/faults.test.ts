@@ -50,8 +50,8 @@ const TAIL_MS = 6_000;
 const READY_TIMEOUT_MS = 180_000;
 
 const INTEL_TOPIC = "takitini.intel.police.v1";
-/** The exchange's transactional id for one source partition (services/exchange/src/exchange.ts transactionalIdFor). */
-const exchangeTransactionalId = (topic: string, partition: number) => `takitini-exchange.takitini-exchange.${topic}.${partition}`;
+/** An exchange instance's transactional id (services/exchange/src/exchange.ts transactionalIdFor: the group's and the instance's; mesh.ts names the instances faults-<name>). */
+const exchangeTransactionalId = (instance: string) => `takitini-exchange.takitini-exchange.faults-${instance}`;
 
 let kafka: ProvidedKafka;
 let cluster: LocalCluster;
@@ -236,8 +236,8 @@ describe.sequential("the mesh on a three-node cluster, under faults", () => {
 
   it("b. SIGKILL the transaction coordinator of the exchange's transactional id mid-stream", async () => {
     await faultCase("b. transaction coordinator killed", async () => {
-      const coordinator = await transactionCoordinator(kafka.operator, exchangeTransactionalId(INTEL_TOPIC, 0));
-      return killNode(coordinator, "b. transaction coordinator of the exchange's police[0] writer");
+      const coordinator = await transactionCoordinator(kafka.operator, exchangeTransactionalId("exchange"));
+      return killNode(coordinator, "b. transaction coordinator of the exchange instance's writer");
     });
   });
 

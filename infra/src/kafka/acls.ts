@@ -186,7 +186,7 @@ export function meshAcls(topics: readonly TopicDeclaration[], subscribers: reado
   topic("exchange", "READ", exchangeRecords, "who received each record, before a correction or a withdrawal is decided");
   group("exchange", GROUP_PREFIX.exchange, "the exchange's consumer group (offsets committed in its transactions)");
   group("exchange", GROUP_PREFIX.subscribe, "one throwaway group per Subscribe stream");
-  txn("exchange", TRANSACTIONAL_ID_PREFIX.exchange, "one transactional writer per source partition");
+  txn("exchange", TRANSACTIONAL_ID_PREFIX.exchange, "one transactional writer per instance (takitini-exchange.<group>.<instance>), fenced by the group's generation (KIP-447)");
 
   // The audit: the ledger of decisions, accesses, refusals and publishes (a hash
   // and metadata of each agency event, never its content).

@@ -1,6 +1,7 @@
 import { backoffDelay, bounded, Counter, Gauge, Histogram, isConsuming, logKafkaRefusal, type Backoff, type Logger, type Registry } from "@takitini/runtime";
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, TopicMessages } from "kafkajs";
 import type { RecordRecipients } from "@takitini/proto";
+import { admissible, offsetsToCommit, type ChunkToCommit } from "./commit.js";
 import { planRecord, type OutMessage, type Plan, type SourceRecord } from "./plan.js";
 import { DEFAULT_RECORDS_TOPIC, RecordsTable, type Records } from "./records.js";
 import { encodeRecipients } from "./revision.js";
@@ -77,9 +78,15 @@ export function byteBoundedGroups(messages: readonly OutMessage[], maxBytes = MA
 }
 
 
-/** The transactional id of the writer for one source partition, shared by every instance of a group. */
-export function transactionalIdFor(groupId: string, topic: string, partition: number): string {
-  return `takitini-exchange.${groupId}.${topic}.${partition}`;
+/**
+ * The transactional id of an instance's writer: the group's and the instance's
+ * (KIP-447). It is the same across the instance's restarts, so a restarted
+ * process fences the one it replaces and finishes what that one left open at
+ * once; two instances running at the same time must have different INSTANCE_IDs,
+ * or each would fence the other's every transaction.
+ */
+export function transactionalIdFor(groupId: string, instanceId: string): string {
+  return `takitini-exchange.${groupId}.${instanceId}`;
 }
 
 /** Messages of a fetched batch that the group has not yet committed past. Pure. */
@@ -89,59 +96,90 @@ export function uncommitted<M extends { offset: string }>(messages: M[], committ
 }
 
 /**
- * The transactional writer of one source partition. Its transactional id is the
- * partition's, not the instance's: whichever instance is assigned the partition
- * initialises that id, which fences every earlier holder (a crashed process, or
- * an instance that lost the partition in a rebalance and has not noticed yet) and
- * completes or aborts whatever transaction that holder left open. Only then is
- * the group's committed offset for the partition read — it is final at that point
- * — and records below it are skipped, never re-disseminated.
+ * The instance's transactional writer. Its transactional id is the instance's
+ * (transactionalIdFor): initialising it fences the instance's earlier
+ * incarnations and completes or aborts whatever transaction they left open.
+ * Other members are fenced by the group instead (KIP-447): every transaction
+ * commits its offsets with this member's generation, which the group coordinator
+ * refuses once the group has moved on, so an instance that lost a partition in a
+ * rebalance and has not noticed yet cannot commit anything after it.
  */
-interface PartitionWriter {
+interface Writer {
   producer: Producer;
-  /** Group generation in which this writer fenced its predecessors and read the committed offset. */
-  generation: number;
-  /** Next offset the group has committed for the partition, as read after fencing. */
-  committed: bigint | null;
   /**
-   * Set when the writer is closed (consumer replaced, partition revoked, transaction
-   * failed). A chunk still in its hands never commits after that: kafkajs would
-   * otherwise reconnect a closed producer inside its send retry and carry on.
+   * Set when the writer is closed (consumer replaced, transaction failed). A chunk
+   * still in its hands never commits after that: kafkajs would otherwise
+   * reconnect a closed producer inside its send retry and carry on.
    */
   closed: boolean;
-  /** Partitions of the records topic read to their last stable offset since this writer fenced its predecessors. */
+}
+
+/**
+ * What this member knows of one source partition in one generation, under one
+ * writer: the group's committed offset, read with require_stable after the
+ * partition was assigned — so it waits for any transaction of another member
+ * (or of this writer's predecessor) that holds offsets for it, and is final —
+ * and which records-table partitions were read to their end since.
+ */
+interface PartitionState {
+  writer: Writer;
+  generation: number;
+  /** Next offset the group has committed for the partition, as read (then as this member committed). */
+  committed: bigint | null;
+  /** Partitions of the records topic read to their last stable offset since this state was read. */
   synced: Set<number>;
 }
 
-/** Thrown instead of committing with a writer that was closed under a chunk in flight. */
+/** A planned chunk waiting for its transaction (group commit). */
+interface PendingChunk extends ChunkToCommit<Writer> {
+  out: OutMessage[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** Thrown instead of committing a chunk whose writer was closed, or whose generation ended, while it waited or was in flight. */
 export class WriterClosedError extends Error {
   override readonly name = "WriterClosedError";
 }
 
 /**
  * The Kafka shell around the pure planner. Each chunk of a fetched batch is
- * handled in ONE Kafka transaction holding the subscriber deliveries, the
- * decision records and the consumed offsets: either all become visible to
+ * committed in ONE Kafka transaction holding its subscriber deliveries, its
+ * decision records and its consumed offsets: either all become visible to
  * read-committed consumers, or none do. So there is no disclosure without its
  * audit record, and no audit record of a disclosure that did not happen —
- * across crashes (the restarted writer fences the dead one) and rebalances (the
- * new owner of a partition fences the old one).
+ * across crashes (the restarted instance's writer fences the dead one's) and
+ * rebalances (the group refuses a stale generation's offsets, KIP-447).
+ *
+ * Group commit: chunks of several source partitions (PARTITIONS_CONCURRENTLY
+ * handled at once) that are planned while a transaction is in flight wait, and
+ * the next transaction takes them all. A transaction's cost to the broker
+ * (AddPartitionsToTxn, the markers on every partition written, the coordinator's
+ * log) is paid per transaction, not per partition's chunk.
  *
  * Recovery: kafkajs never restarts the consumer itself (restartOnFailure says
  * no). Every crash — retriable or NonRetriable ("Failed to find group
  * coordinator" after a broker restart) — and every failed start gives a new
  * consumer and admin after a backoff, logged (CONSUMER_RESTARTING) and counted
  * (exchange_consumer_restarts_total), for as long as the exchange is started.
- * The old partition writers are closed; the new consumer's first join is a new
- * generation, so each partition's writer is initialised again — fencing — and
- * the committed offset re-read before its next transaction. Ready means
+ * The old writer is closed and a new one initialised (fencing it); the new
+ * consumer's first join is a new generation, so each partition's committed
+ * offset is read again, stable, before its next transaction. Ready means
  * consuming: in the group and fetching (isConsuming); main.ts exits the process
  * after EXCHANGE_MAX_UNREADY_MS not ready.
  */
 export class Exchange {
   private consumer: Consumer | undefined;
   private admin: Admin | undefined;
-  private readonly writers = new Map<string, PartitionWriter>();
+  /** The instance's writer, once initialised; undefined or closed: the next chunk initialises one. */
+  private writer: Writer | undefined;
+  private initialising: Promise<Writer> | undefined;
+  private readonly partitions = new Map<string, PartitionState>();
+  /** This member in the group, from its last join: what every transaction's offsets are committed with. */
+  private member: { generationId: number; memberId: string } | undefined;
+  /** Chunks planned and waiting for the next transaction. */
+  private pending: PendingChunk[] = [];
+  private committing = false;
   private generation = 0;
   private running = false;
   private joined = false;
@@ -161,7 +199,8 @@ export class Exchange {
   private readonly provenanceMismatches: Counter<"topic">;
   private readonly aborts: Counter;
   private readonly skipped: Counter<"topic">;
-  private readonly fencings: Counter<"topic">;
+  private readonly fencings: Counter;
+  private readonly chunksPerTransaction: Histogram;
   private readonly lag: Gauge<"topic" | "partition">;
   private readonly assigned: Gauge;
   private readonly revisions: Counter<"kind">;
@@ -187,7 +226,13 @@ export class Exchange {
     for (const topic of opts.intelTopics) this.provenanceMismatches.inc({ topic }, 0);
     this.aborts = new Counter({ name: "exchange_transaction_aborts_total", help: "Kafka transactions aborted", registers });
     this.skipped = new Counter({ name: "exchange_already_committed_skipped_total", help: "Fetched records skipped because the group had already committed past them (after a crash or rebalance)", labelNames: ["topic"], registers });
-    this.fencings = new Counter({ name: "exchange_partition_writers_initialised_total", help: "Partition writers initialised, each fencing the partition's earlier writers", labelNames: ["topic"], registers });
+    this.fencings = new Counter({ name: "exchange_writers_initialised_total", help: "The instance's transactional writer initialised (at start, after a consumer restart or a failed transaction), each fencing its predecessors", registers });
+    this.chunksPerTransaction = new Histogram({
+      name: "exchange_transaction_chunks",
+      help: "Source partitions' chunks committed together in one transaction (group commit)",
+      buckets: [1, 2, 4, 8, 16, 32, 64],
+      registers,
+    });
     this.lag = new Gauge({ name: "exchange_consumer_lag", help: "Records behind the partition's high watermark at the last fetch", labelNames: ["topic", "partition"], registers });
     this.revisions = new Counter({ name: "exchange_revisions_total", help: "Corrections and withdrawals decided (committed), by kind", labelNames: ["kind"], registers });
     this.phases = new Histogram({
@@ -208,25 +253,23 @@ export class Exchange {
   }
 
   /**
-   * A new group generation: every partition may have had another writer since we
-   * last wrote it, so each writer is re-initialised (fencing) before its next
-   * transaction; writers of partitions no longer ours are closed.
+   * A new group generation: every partition may have had another member's
+   * transactions since this member last read it, so each one's committed offset is
+   * read again (stable) before its next chunk; what is known of partitions no
+   * longer ours is dropped. Chunks of the ended generation never commit
+   * (admissible), and its transaction in flight commits only if the group took its
+   * offsets before the generation ended: the new owner's stable read waits for it.
    */
-  private onJoin(assignment: Record<string, number[]>): void {
+  private onJoin(payload: { memberAssignment: Record<string, number[]>; memberId: string; generationId: number }): void {
     this.joined = true;
     this.restartAttempt = 0;
     this.lastProgressAt = Date.now();
     this.generation += 1;
-    const mine = new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}:${p}`)));
+    this.member = { generationId: payload.generationId, memberId: payload.memberId };
+    const mine = new Set(Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}:${p}`)));
     this.assigned.set(mine.size);
-    for (const [key, writer] of this.writers) {
-      if (!mine.has(key)) {
-        this.writers.delete(key);
-        writer.closed = true;
-        writer.producer.disconnect().catch((err: unknown) => this.opts.logger.warn({ err, partition: key }, "closing a revoked partition's writer failed"));
-      }
-    }
-    this.opts.logger.info({ generation: this.generation, partitions: mine.size }, "partitions assigned");
+    for (const key of this.partitions.keys()) if (!mine.has(key)) this.partitions.delete(key);
+    this.opts.logger.info({ generation: this.generation, groupGeneration: payload.generationId, partitions: mine.size }, "partitions assigned");
   }
 
   /** Start consuming. A consumer that cannot start now (the broker away) is retried with backoff: this never throws for the broker's sake. */
@@ -251,7 +294,7 @@ export class Exchange {
     });
     const mine = () => this.consumer === consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      if (mine()) this.onJoin(e.payload.memberAssignment);
+      if (mine()) this.onJoin(e.payload);
     });
     consumer.on(consumer.events.FETCH, () => {
       if (mine()) this.lastProgressAt = Date.now();
@@ -337,63 +380,83 @@ export class Exchange {
       await this.launching?.catch(() => undefined);
       await consumer?.disconnect();
     })(), this.stopTimeoutMs);
-    const writers = [...this.writers.values()];
-    this.writers.clear();
-    for (const w of writers) w.closed = true;
-    await Promise.all([...writers.map((w) => bounded(w.producer.disconnect(), this.stopTimeoutMs)), bounded(admin?.disconnect() ?? Promise.resolve(), this.stopTimeoutMs)]);
+    const writer = this.writer;
+    this.writer = undefined;
+    this.partitions.clear();
+    this.member = undefined;
+    if (writer) writer.closed = true;
+    await Promise.all([bounded(writer?.producer.disconnect() ?? Promise.resolve(), this.stopTimeoutMs), bounded(admin?.disconnect() ?? Promise.resolve(), this.stopTimeoutMs)]);
   }
 
-  /** The partition's writer for this generation: fenced, with the committed offset read after fencing. */
-  private async writerFor(topic: string, partition: number): Promise<PartitionWriter> {
-    const key = `${topic}:${partition}`;
-    const existing = this.writers.get(key);
-    if (existing && existing.generation === this.generation) return existing;
-    const generation = this.generation;
-    if (existing) {
-      this.writers.delete(key);
-      existing.closed = true;
-      await existing.producer.disconnect().catch(() => undefined);
-    }
+  /** The instance's writer: the current one, or a new one initialised (one at a time). */
+  private currentWriter(): Promise<Writer> {
+    if (this.writer && !this.writer.closed) return Promise.resolve(this.writer);
+    this.initialising ??= this.initialiseWriter().finally(() => (this.initialising = undefined));
+    return this.initialising;
+  }
+
+  private async initialiseWriter(): Promise<Writer> {
     const producer = this.opts.kafka.producer({
-      transactionalId: transactionalIdFor(this.opts.groupId, topic, partition),
+      transactionalId: transactionalIdFor(this.opts.groupId, this.opts.instanceId),
       idempotent: true,
       maxInFlightRequests: 1,
       transactionTimeout: 60_000,
       allowAutoTopicCreation: false,
     });
-    await producer.connect();
-    // Initialise the transactional id now, before reading the committed offset:
-    // the broker bumps its epoch (fencing earlier holders) and completes or aborts
-    // any transaction they left open, so the offset read next is final. (kafkajs
-    // only does this on a producer's first transaction(); an empty one sends
-    // nothing else.)
-    await (await producer.transaction()).abort();
-    this.fencings.inc({ topic });
-    if (!this.admin) throw new Error("the exchange's admin client is closed (restarting)");
-    const offsets = await this.admin.fetchOffsets({ groupId: this.opts.groupId, topics: [topic] });
-    const entry = offsets.find((o) => o.topic === topic)?.partitions.find((p) => p.partition === partition);
-    const committed = entry && entry.offset !== "-1" && entry.offset !== "" ? BigInt(entry.offset) : null;
-    const writer: PartitionWriter = { producer, generation, committed, closed: false, synced: new Set() };
-    this.writers.set(key, writer);
+    try {
+      await producer.connect();
+      // Initialise the transactional id now: the broker bumps its epoch (fencing
+      // this instance's earlier incarnations) and completes or aborts any
+      // transaction they left open. (kafkajs only does this on a producer's first
+      // transaction(); an empty one sends nothing else.)
+      await (await producer.transaction()).abort();
+    } catch (err) {
+      await producer.disconnect().catch(() => undefined);
+      throw err;
+    }
+    this.fencings.inc();
+    const writer: Writer = { producer, closed: false };
+    this.writer = writer;
     return writer;
   }
 
-  /** Forget a writer whose transaction failed: the next batch re-initialises and re-reads the offset. */
-  private async dropWriter(topic: string, partition: number, writer: PartitionWriter): Promise<void> {
+  /**
+   * What this member knows of a source partition in this generation under this
+   * writer; read afresh — the group's committed offset, stable — when either has
+   * changed since. The stable read waits while a transaction of another member, or
+   * of a closed writer of this instance, holds offsets for the partition, so the
+   * offset read is final.
+   */
+  private async partitionState(topic: string, partition: number, writer: Writer): Promise<PartitionState> {
     const key = `${topic}:${partition}`;
-    if (this.writers.get(key) === writer) this.writers.delete(key);
+    const known = this.partitions.get(key);
+    if (known && known.generation === this.generation && known.writer === writer) return known;
+    const generation = this.generation;
+    if (!this.admin) throw new Error("the exchange's admin client is closed (restarting)");
+    const offsets = await this.admin.fetchOffsets({ groupId: this.opts.groupId, topics: [topic], requireStable: true });
+    const entry = offsets.find((o) => o.topic === topic)?.partitions.find((p) => p.partition === partition);
+    const committed = entry && entry.offset !== "-1" && entry.offset !== "" ? BigInt(entry.offset) : null;
+    const state: PartitionState = { writer, generation, committed, synced: new Set() };
+    if (generation === this.generation) this.partitions.set(key, state);
+    return state;
+  }
+
+  /** Close a writer whose transaction failed; its successor's initialisation aborts that transaction. */
+  private async dropWriter(writer: Writer): Promise<void> {
+    if (this.writer === writer) this.writer = undefined;
     writer.closed = true;
     await writer.producer.disconnect().catch(() => undefined);
   }
 
   private async handleBatch(consumer: Consumer, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
-    // A batch of a consumer already replaced: leave it to the new one (its writer fences this one's).
+    // A batch of a consumer already replaced: leave it to the new one.
     if (this.consumer !== consumer) return;
     const newest = batch.messages.reduce((t, m) => Math.max(t, Number(m.timestamp)), 0);
     if (newest > 0) this.phases.observe({ phase: "fetched" }, Math.max(0, Date.now() - newest) / 1000);
-    const writer = await this.writerFor(topic, partition);
-    const fresh = uncommitted(batch.messages, writer.committed);
+    const writer = await this.currentWriter();
+    const state = await this.partitionState(topic, partition, writer);
+    const fresh = uncommitted(batch.messages, state.committed);
     if (fresh.length < batch.messages.length) {
       this.skipped.inc({ topic }, batch.messages.length - fresh.length);
       const lastSkipped = batch.messages[batch.messages.length - fresh.length - 1];
@@ -402,21 +465,21 @@ export class Exchange {
     for (let i = 0; i < fresh.length; i += this.opts.maxEventsPerTransaction) {
       if (!isRunning() || isStale() || this.consumer !== consumer) return;
       const chunk = fresh.slice(i, i + this.opts.maxEventsPerTransaction);
-      await this.processChunk(writer, topic, partition, chunk);
+      await this.processChunk(state, topic, partition, chunk);
       const last = chunk[chunk.length - 1];
       if (last) {
         resolveOffset(last.offset);
-        writer.committed = BigInt(last.offset) + 1n;
+        state.committed = BigInt(last.offset) + 1n;
       }
       this.lastProgressAt = Date.now();
       await heartbeat();
     }
     // Behind the high watermark after this batch: 0 when caught up, not the stale pre-batch lag.
-    const next = writer.committed ?? BigInt(batch.firstOffset() ?? "0");
+    const next = state.committed ?? BigInt(batch.firstOffset() ?? "0");
     this.lag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - next)));
   }
 
-  private async processChunk(writer: PartitionWriter, topic: string, partition: number, chunk: KafkaMessage[]): Promise<void> {
+  private async processChunk(state: PartitionState, topic: string, partition: number, chunk: KafkaMessage[]): Promise<void> {
     const began = performance.now();
     // One policy for the whole chunk: its subscribers, its decisions, its revision.
     const policy = this.opts.policy.current();
@@ -424,13 +487,14 @@ export class Exchange {
     const decide = policy.decide;
     const now = new Date();
     // Plan the chunk; a correction or a withdrawal whose record's entry may not be
-    // read yet (first use of its records partition by this writer) makes the chunk
-    // wait for the tail to reach that partition's last stable offset, then plan again.
-    let plans = this.planChunk(writer, topic, partition, chunk, subscribers, decide, policy.revision, now);
+    // read yet (first use of its records partition since the partition's state was
+    // read) makes the chunk wait for the tail to reach that partition's last stable
+    // offset, then plan again.
+    let plans = this.planChunk(state, topic, partition, chunk, subscribers, decide, policy.revision, now);
     if (plans.unread.size > 0) {
       await this.records.catchUp(plans.unread);
-      for (const k of plans.unread) writer.synced.add(this.records.partitionOf(k));
-      plans = this.planChunk(writer, topic, partition, chunk, subscribers, decide, policy.revision, now);
+      for (const k of plans.unread) state.synced.add(this.records.partitionOf(k));
+      plans = this.planChunk(state, topic, partition, chunk, subscribers, decide, policy.revision, now);
     }
     const out: OutMessage[] = [];
     const tallies: (() => void)[] = [];
@@ -462,31 +526,73 @@ export class Exchange {
     }
     const last = chunk[chunk.length - 1];
     if (!last) return;
-    const at = { plan: performance.now(), send: 0, offsets: 0 };
+    const planned = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      this.pending.push({ writer: state.writer, generation: state.generation, topic, partition, nextOffset: BigInt(last.offset) + 1n, events: chunk.length, out, resolve, reject });
+      this.commitPending();
+    });
+    this.phases.observe({ phase: "plan" }, (planned - began) / 1000);
+    this.records.wrote(written);
+    this.eventsIn.inc({ topic }, chunk.length);
+    for (const t of tallies) t();
+  }
 
+  /**
+   * Group commit: when no transaction is in flight, the next one takes every chunk
+   * waiting; chunks planned meanwhile wait for the one after. No timer and no
+   * added wait: a lone chunk is committed at once.
+   */
+  private commitPending(): void {
+    if (this.committing || this.pending.length === 0) return;
+    const waiting = this.pending;
+    this.pending = [];
+    this.committing = true;
+    void this.commitTogether(waiting).finally(() => {
+      this.committing = false;
+      this.commitPending();
+    });
+  }
+
+  /** One transaction for these chunks: all their messages and all their offsets, committed with this member's generation; each chunk settles with it. */
+  private async commitTogether(waiting: PendingChunk[]): Promise<void> {
+    const writer = this.writer && !this.writer.closed ? this.writer : undefined;
+    const member = this.member;
+    const { now: chunks, never } = admissible(waiting, { writer, generation: this.generation });
+    for (const c of never) c.reject(new WriterClosedError(`the chunk of ${c.topic}[${c.partition}] was planned under a writer since closed or in a generation since ended; its partition's offset is read again first`));
+    if (!writer || chunks.length === 0) return;
+    if (!member) {
+      for (const c of chunks) c.reject(new WriterClosedError("no group membership to commit offsets with"));
+      return;
+    }
+    const began = performance.now();
+    const at = { send: 0, offsets: 0 };
+    const out = chunks.flatMap((c) => c.out);
     const open = () => {
-      if (writer.closed) throw new WriterClosedError(`the writer of ${topic}[${partition}] was closed under this chunk (consumer replaced or partition revoked); its successor's initialisation aborts the transaction`);
+      if (writer.closed) throw new WriterClosedError("the writer was closed under this transaction (consumer replaced); its successor's initialisation aborts it");
     };
-    open();
-    const txn = await writer.producer.transaction();
     try {
+      open();
+      const txn = await writer.producer.transaction();
       for (const group of byteBoundedGroups(out)) {
         await txn.sendBatch({ topicMessages: groupByTopic(group), acks: -1 });
         open();
       }
       at.send = performance.now();
-      await txn.sendOffsets({
-        consumerGroupId: this.opts.groupId,
-        topics: [{ topic, partitions: [{ partition, offset: (BigInt(last.offset) + 1n).toString() }] }],
-      });
-      // Never commit with a closed writer: its successor may already own the partition.
+      // KIP-447: the group coordinator takes these offsets only from the member of
+      // the current generation, so a member that has lost a partition in a
+      // rebalance cannot commit this transaction.
+      await txn.sendOffsets({ consumerGroupId: this.opts.groupId, topics: offsetsToCommit(chunks), consumerGroupMetadata: member });
+      // Never commit with a closed writer: the consumer has been replaced.
       open();
       at.offsets = performance.now();
       await txn.commit();
     } catch (err) {
       this.aborts.inc();
       logKafkaRefusal(this.opts.logger, err, { operation: "write to", topics: [...new Set(out.map((m) => m.topic))] });
-      this.opts.logger.error({ err, topic, partition, fromOffset: chunk[0]?.offset, toOffset: last.offset }, "transaction failed; the partition's writer is re-initialised, which aborts it");
+      this.opts.logger.error(
+        { err, chunks: chunks.map((c) => ({ topic: c.topic, partition: c.partition, toOffset: (c.nextOffset - 1n).toString(), events: c.events })) },
+        "transaction failed; the writer is re-initialised, which aborts it",
+      );
       // Never abort on this producer's epoch: a produce request of this
       // transaction that the broker has not handled yet (one the client gave up
       // waiting for) would land after an abort's markers and open a transaction
@@ -494,37 +600,37 @@ export class Exchange {
       // for good. The writer is closed instead; the next one's initialisation
       // bumps the epoch and aborts this transaction with markers of the new
       // epoch, so a late request is refused as fenced (and an unattended one is
-      // aborted by the coordinator after transactionTimeout). That next attempt
-      // re-reads the committed offset — a commit that failed ambiguously may have
-      // landed — so a chunk is never written twice.
-      await this.dropWriter(topic, partition, writer);
+      // aborted by the coordinator after transactionTimeout). Every partition's
+      // committed offset is read again under the next writer — a commit that
+      // failed ambiguously may have landed — so a chunk is never written twice.
+      await this.dropWriter(writer);
       // The successor now, not at the next batch (which may be a consumer restart
       // away), so the open transaction does not hold the output partitions' last
-      // stable offset meanwhile. Not for a writer closed by a restart or a
-      // revocation: the new consumer's or the new owner's writer does it.
+      // stable offset meanwhile. Not for a writer closed by a restart: the new
+      // consumer's first batch initialises one.
       if (!(err instanceof WriterClosedError) && this.running && this.admin) {
-        // Bounded, and a failure is left to the next batch's writerFor (the broker away, say).
-        await bounded(this.writerFor(topic, partition), this.stopTimeoutMs);
+        // Bounded, and a failure is left to the next batch (the broker away, say).
+        await bounded(this.currentWriter(), this.stopTimeoutMs).catch(() => undefined);
       }
-      throw err;
+      for (const c of chunks) c.reject(err);
+      return;
     }
-    this.records.wrote(written);
     const done = performance.now();
-    this.phases.observe({ phase: "plan" }, (at.plan - began) / 1000);
-    this.phases.observe({ phase: "send" }, (at.send - at.plan) / 1000);
+    this.phases.observe({ phase: "send" }, (at.send - began) / 1000);
     this.phases.observe({ phase: "offsets" }, (at.offsets - at.send) / 1000);
     this.phases.observe({ phase: "commit" }, (done - at.offsets) / 1000);
-    this.eventsIn.inc({ topic }, chunk.length);
-    for (const t of tallies) t();
+    this.chunksPerTransaction.observe(chunks.length);
+    for (const c of chunks) c.resolve();
   }
 
   /**
    * Plan every record of a chunk (pure planRecord), with the records table as
-   * this writer knows it; `unread`: keys of entries a correction or withdrawal
-   * asked for whose records partition this writer has not read to its end yet.
+   * this member knows it; `unread`: keys of entries a correction or withdrawal
+   * asked for whose records partition has not been read to its end since the
+   * partition's state was read.
    */
   private planChunk(
-    writer: PartitionWriter,
+    state: PartitionState,
     topic: string,
     partition: number,
     chunk: KafkaMessage[],
@@ -538,7 +644,7 @@ export class Exchange {
     const recipients = (key: string): RecordRecipients | undefined => {
       const inChunk = planned.get(key);
       if (inChunk) return inChunk;
-      if (!writer.synced.has(this.records.partitionOf(key))) unread.add(key);
+      if (!state.synced.has(this.records.partitionOf(key))) unread.add(key);
       return this.records.get(key);
     };
     const plans = chunk.map((m) => {

@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { byteBoundedGroups, MAX_SEND_BYTES, transactionalIdFor, uncommitted } from "./exchange.js";
 import type { OutMessage } from "./plan.js";
 
-describe("partition writers", () => {
-  it("name the transactional id after the group and the source partition, not the instance", () => {
-    expect(transactionalIdFor("takitini-exchange", "takitini.intel.police.v1", 3)).toBe("takitini-exchange.takitini-exchange.takitini.intel.police.v1.3");
-    // Every instance of a group derives the same id for a partition, so a new owner fences the old one.
-    expect(transactionalIdFor("g", "t", 0)).toBe(transactionalIdFor("g", "t", 0));
-    expect(transactionalIdFor("g", "t", 0)).not.toBe(transactionalIdFor("g", "t", 1));
-    expect(transactionalIdFor("g", "t", 0)).not.toBe(transactionalIdFor("h", "t", 0));
+describe("writers", () => {
+  it("name the transactional id after the group and the instance (KIP-447: other members are fenced by the group's generation)", () => {
+    expect(transactionalIdFor("takitini-exchange", "exchange-1")).toBe("takitini-exchange.takitini-exchange.exchange-1");
+    // An instance restarted under its INSTANCE_ID derives the same id, so it fences its dead predecessor at once.
+    expect(transactionalIdFor("g", "i")).toBe(transactionalIdFor("g", "i"));
+    expect(transactionalIdFor("g", "i")).not.toBe(transactionalIdFor("g", "j"));
+    expect(transactionalIdFor("g", "i")).not.toBe(transactionalIdFor("h", "i"));
   });
 
   it("skip fetched records the group has already committed past", () => {
