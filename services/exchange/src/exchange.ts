@@ -547,10 +547,16 @@ export class Exchange {
     const waiting = this.pending;
     this.pending = [];
     this.committing = true;
-    void this.commitTogether(waiting).finally(() => {
-      this.committing = false;
-      this.commitPending();
-    });
+    void this.commitTogether(waiting)
+      .catch((err: unknown) => {
+        // commitTogether settles every chunk itself; this is a bug's last resort, so no chunk waits for ever.
+        this.opts.logger.error({ err }, "group commit failed unexpectedly");
+        for (const c of waiting) c.reject(err);
+      })
+      .finally(() => {
+        this.committing = false;
+        this.commitPending();
+      });
   }
 
   /** One transaction for these chunks: all their messages and all their offsets, committed with this member's generation; each chunk settles with it. */
