@@ -415,6 +415,11 @@ export class Exchange {
       throw err;
     }
     this.fencings.inc();
+    if (!this.running) {
+      // Stopped meanwhile (a batch still in hand when stop() closed the clients): no writer outlives the exchange.
+      await producer.disconnect().catch(() => undefined);
+      throw new WriterClosedError("the exchange stopped while its writer was being initialised");
+    }
     const writer: Writer = { producer, closed: false };
     this.writer = writer;
     return writer;
