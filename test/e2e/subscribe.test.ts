@@ -369,8 +369,12 @@ describe("every delivery is audited", () => {
   it("has an access record for each view handed over, with the publisher's trace", async () => {
     expect(streamed.length).toBeGreaterThanOrEqual(EVENTS);
     const sha = sha256(der("subscriber/customs.crt"));
-    const count = (rs: AccessRecord[]) => rs.filter((r) => r.action === AccessAction.ACCESS_ACTION_DELIVERED && r.certificateSha256 === sha).length;
-    const records = await accessRecords((rs) => count(rs) >= streamed.length);
+    const count = (rs: AccessRecord[], action: AccessAction) => rs.filter((r) => r.action === action && r.certificateSha256 === sha).length;
+    // Four streams through collect(), two through the CLI and those held to the per-partner limit.
+    const GRANTS = 6 + STREAMS_PER_SUBSCRIBER;
+    // Read until both kinds are in: deliveries are keyed by event id and grants by session, so they
+    // sit on different partitions, and a reader that stopped at the last delivery could miss grants.
+    const records = await accessRecords((rs) => count(rs, AccessAction.ACCESS_ACTION_DELIVERED) >= streamed.length && count(rs, AccessAction.ACCESS_ACTION_SUBSCRIBE_GRANTED) >= GRANTS);
     const delivered = records.filter((o) => o.record.action === AccessAction.ACCESS_ACTION_DELIVERED);
     // One record per view handed over, per stream (a re-read is a second disclosure).
     for (const decisionId of new Set(streamed.map((r) => r.decisionId))) {
@@ -390,8 +394,7 @@ describe("every delivery is audited", () => {
     for (const { record } of delivered) expect(`${record.deliveryPartition}/${record.deliveryOffset}`).toBe(positionByDecision.get(record.decisionId));
     // Every successful stream was granted first, each with its own session.
     const grants = records.filter((o) => o.record.action === AccessAction.ACCESS_ACTION_SUBSCRIBE_GRANTED).map((o) => o.record);
-    // Four streams through collect(), two through the CLI and those held to the per-partner limit.
-    expect(grants.filter((g) => g.certificateSha256 === sha)).toHaveLength(6 + STREAMS_PER_SUBSCRIBER);
+    expect(grants.filter((g) => g.certificateSha256 === sha)).toHaveLength(GRANTS);
     for (const d of delivered) expect(grants.map((g) => g.sessionId)).toContain(d.record.sessionId);
   });
 });
